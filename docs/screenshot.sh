@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Regenerates the README's screenshots from a real run of `caisson-review demo`
+# in tmux, captured with its colours and turned into SVG by docs/ansi2svg.
+# Needs tmux. Usage: docs/screenshot.sh   (writes docs/console-120x40.svg and docs/console-80x24.svg)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v tmux >/dev/null || { echo "screenshot.sh needs tmux" >&2; exit 1; }
+
+bin=$(mktemp -d)/caisson-review
+go build -o "$bin" .
+trap 'tmux kill-session -t caisson-shot 2>/dev/null || true; rm -rf "$(dirname "$bin")"' EXIT
+
+shoot() { # cols rows keys... ; writes docs/console-COLSxROWS.svg
+  local cols=$1 rows=$2; shift 2
+  tmux kill-session -t caisson-shot 2>/dev/null || true
+  tmux new-session -d -s caisson-shot -x "$cols" -y "$rows" \
+    "env TERM=xterm-256color COLORTERM= CAISSON_REVIEWER=alice $bin demo"
+  sleep 6 # the demo adds and refreshes its checks with the progress bar in view
+  for k in "$@"; do tmux send-keys -t caisson-shot "$k"; sleep 0.5; done
+  sleep 1
+  tmux capture-pane -t caisson-shot -p -e | go run ./docs/ansi2svg -title "caisson-review demo, ${cols}x${rows}" \
+    > "docs/console-${cols}x${rows}.svg"
+  tmux send-keys -t caisson-shot q
+  echo "wrote docs/console-${cols}x${rows}.svg"
+}
+
+shoot 120 40 j j
+shoot 80 24 j
