@@ -90,8 +90,17 @@ func ParseCheckID(s string) (string, error) {
 // the first n characters of the rest.
 func ShortID(checkID string, n int) string {
 	body := strings.TrimPrefix(checkID, checkIDPrefix)
-	if len(body) > n {
-		return body[:n] + "…"
+	if n < 0 {
+		n = 0
+	}
+	// Counted in runes: a hostile value from a file or the database must
+	// not be cut inside a character.
+	i := 0
+	for j := range body {
+		if i == n {
+			return body[:j] + "…"
+		}
+		i++
 	}
 	return body
 }

@@ -137,6 +137,9 @@ func DescribeReason(r Reason) ReasonInfo {
 	}
 	info.Label = "Unknown reason"
 	info.Description = r.Description
+	if info.Description == "" {
+		info.Description = "Caisson sent no description for this code"
+	}
 	info.Severity = SeverityMedium
 	return info
 }
