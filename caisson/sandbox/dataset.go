@@ -240,15 +240,16 @@ func (s *Server) fillPerson(rec *record, r *rng, i int) {
 	if r.chance(0.08) {
 		custLast += ", " + nameSuffixes[r.intn(len(nameSuffixes))]
 	}
+	rec.firstName, rec.lastName = strings.ToUpper(first), strings.ToUpper(last)
+	// Pieces go in after upper-casing, which would otherwise mangle them.
 	if piece, inCustomerID, ok := hostileFor(i); ok && s.hostile {
 		if inCustomerID {
 			custLast += piece
 		} else {
-			last += piece
+			rec.lastName += piece
 		}
 	}
 	rec.customerID = fmt.Sprintf("%07d - %s, %s", 1_000_000+r.intn(9_000_000), custLast, first)
-	rec.firstName, rec.lastName = strings.ToUpper(first), strings.ToUpper(last)
 	switch n := r.intn(100); {
 	case n < 48:
 		rec.sex = "M"
