@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+)
+
+// atLayout writes decision times at a fixed width, so the text sorts in
+// time order and hashes the same on every machine.
+const atLayout = "2006-01-02T15:04:05.000000000Z"
+
+// maxNote bounds a note so a pasted file cannot bloat the log.
+const maxNote = 4000
+
+// Decide appends a decision to the log and sets the check's status, in one
+// transaction that is on disk when Decide returns. Reject and escalate
+// need a note saying why. Another process deciding at the same moment
+// waits for the lock; both decisions are logged, in order.
+func (s *Store) Decide(ctx context.Context, checkID string, a Action, note, reviewer string) (Decision, error) {
+	id, err := caisson.ParseCheckID(checkID)
+	if err != nil {
+		return Decision{}, err
+	}
+	if _, err := ParseAction(string(a)); err != nil {
+		return Decision{}, err
+	}
+	note = strings.TrimSpace(note)
+	if a.NeedsNote() && note == "" {
+		return Decision{}, fmt.Errorf("%s needs a note saying why: nothing was recorded", a)
+	}
+	if len(note) > maxNote {
+		return Decision{}, fmt.Errorf("the note is %d bytes: expected at most %d", len(note), maxNote)
+	}
+	if strings.TrimSpace(reviewer) == "" {
+		return Decision{}, errors.New("a decision needs the reviewer's name: nothing was recorded")
+	}
+	var d Decision
+	err = s.write(ctx, fmt.Sprintf("recording %s on %s", a, id), func(tx *sql.Tx) error {
+		d, err = decideTx(ctx, tx, id, a, note, reviewer, s.now())
+		return err
+	})
+	return d, err
+}
+
+func decideTx(ctx context.Context, tx *sql.Tx, id string, a Action, note, reviewer string, now time.Time) (Decision, error) {
+	d := Decision{CheckID: id, Action: a, Note: note, Reviewer: reviewer, At: now.UTC().Truncate(time.Nanosecond)}
+	err := tx.QueryRowContext(ctx, "SELECT raw_hash FROM checks WHERE check_id = ?", id).Scan(&d.ResponseHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Decision{}, fmt.Errorf("%s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Decision{}, err
+	}
+	err = tx.QueryRowContext(ctx, "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").Scan(&d.Seq, &d.PrevHash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Decision{}, err
+	}
+	d.Seq++
+	d.Hash = d.computeHash()
+	_, err = tx.ExecContext(ctx, `INSERT INTO decisions (seq, check_id, action, note, reviewer, at, response_hash, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.Seq, d.CheckID, string(d.Action), d.Note, d.Reviewer, d.At.Format(atLayout), d.ResponseHash, d.PrevHash, d.Hash)
+	if err != nil {
+		return Decision{}, err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE checks SET status = ? WHERE check_id = ?", string(statusAfter(a)), id)
+	return d, err
+}
+
+// statusAfter is the review status a decision leaves its check in.
+func statusAfter(a Action) Status {
+	switch a {
+	case Approve:
+		return StatusApproved
+	case Reject:
+		return StatusRejected
+	case Escalate:
+		return StatusEscalated
+	}
+	return StatusOpen
+}
+
+// computeHash is SHA-256 over a canonical encoding of the entry: each field
+// as its byte length, a colon and its bytes, so no choice of note or name
+// can make two different entries encode alike.
+func (d Decision) computeHash() string {
+	h := sha256.New()
+	for _, f := range []string{
+		strconv.FormatInt(d.Seq, 10), d.CheckID, string(d.Action), d.Note, d.Reviewer,
+		d.At.UTC().Format(atLayout), d.ResponseHash, d.PrevHash,
+	} {
+		fmt.Fprintf(h, "%d:%s;", len(f), f)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+const decisionColumns = "seq, check_id, action, note, reviewer, at, response_hash, prev_hash, hash"
+
+func scanDecision(sc interface{ Scan(...any) error }) (Decision, error) {
+	var d Decision
+	var action, at string
+	if err := sc.Scan(&d.Seq, &d.CheckID, &action, &d.Note, &d.Reviewer, &at, &d.ResponseHash, &d.PrevHash, &d.Hash); err != nil {
+		return Decision{}, err
+	}
+	d.Action = Action(action)
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil {
+		return Decision{}, fmt.Errorf("decision %d: unreadable time %q: %w", d.Seq, at, err)
+	}
+	d.At = t.UTC()
+	return d, nil
+}
+
+// Decisions calls each for every decision made at or after since, oldest
+// first (in log order), for export. An error from each stops the walk and
+// is returned.
+func (s *Store) Decisions(ctx context.Context, since time.Time, each func(Decision) error) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+decisionColumns+" FROM decisions WHERE at >= ? ORDER BY seq",
+		since.UTC().Format(atLayout))
+	if err != nil {
+		return fmt.Errorf("reading the decision log: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d, err := scanDecision(rows)
+		if err != nil {
+			return fmt.Errorf("reading the decision log: %w", err)
+		}
+		if err := each(d); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading the decision log: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+)
+
+// tokenLifetime bounds how long after we record a token it can still be
+// exchanged: a token works until 2 hours after its check was created
+// (which is before we saw it) and, once exchanged, 5 more minutes (the
+// first exchange happened after we recorded it). Past this, it is dead.
+const tokenLifetime = 2*time.Hour + 5*time.Minute
+
+// ExchangeOutcome is what ResumeExchanges did with one pending token. The
+// token itself is a secret and is not repeated.
+type ExchangeOutcome struct {
+	RecordedAt time.Time // when the token was first recorded
+	CheckID    string    // the check id it was exchanged for, when it was
+	Added      bool      // the check id was not tracked before
+	// Expired: the token was older than any exchange could still accept,
+	// and was deleted without trying.
+	Expired bool
+	// Err is the exchange's failure; Dropped says whether the token was
+	// deleted (a definite refusal) or kept to retry on the next start.
+	Err     error
+	Dropped bool
+}
+
+// Exchange exchanges an exchange token and tracks the check id it gives.
+// The token is recorded before the exchange and deleted in the same
+// transaction that stores the check id, so a crash in between leaves it to
+// ResumeExchanges. A definite refusal from Caisson deletes it too; a
+// network or server error keeps it for a retry.
+func (s *Store) Exchange(ctx context.Context, token, by string, exchange func(context.Context, string) (string, error)) (string, bool, error) {
+	id, err := caisson.ParseID(token)
+	if err != nil {
+		return "", false, err
+	}
+	if id.Kind != caisson.KindExchangeToken {
+		return "", false, fmt.Errorf("that is a check id: expected an exchange token (chk_xchg_…); add check ids directly")
+	}
+	err = s.write(ctx, "recording an exchange token", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO exchanges (token, recorded_at, added_by) VALUES (?, ?, ?) ON CONFLICT (token) DO NOTHING",
+			id.Value, s.now().UnixNano(), by)
+		return err
+	})
+	if err != nil {
+		return "", false, err
+	}
+	o := s.completeExchange(ctx, id.Value, by, exchange)
+	return o.CheckID, o.Added, o.Err
+}
+
+// ResumeExchanges completes the exchanges a crash interrupted: every
+// recorded token is exchanged again, which Caisson allows within 5 minutes
+// of its first exchange, or deleted when too old to succeed.
+func (s *Store) ResumeExchanges(ctx context.Context, by string, exchange func(context.Context, string) (string, error)) ([]ExchangeOutcome, error) {
+	type pending struct {
+		token string
+		at    time.Time
+	}
+	var ps []pending
+	rows, err := s.db.QueryContext(ctx, "SELECT token, recorded_at FROM exchanges ORDER BY recorded_at")
+	if err != nil {
+		return nil, fmt.Errorf("reading pending exchanges: %w", err)
+	}
+	for rows.Next() {
+		var p pending
+		var at int64
+		if err := rows.Scan(&p.token, &at); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reading pending exchanges: %w", err)
+		}
+		p.at = time.Unix(0, at).UTC()
+		ps = append(ps, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading pending exchanges: %w", err)
+	}
+	var out []ExchangeOutcome
+	for _, p := range ps {
+		if s.now().Sub(p.at) > tokenLifetime {
+			if err := s.dropToken(ctx, p.token); err != nil {
+				return out, err
+			}
+			out = append(out, ExchangeOutcome{RecordedAt: p.at, Expired: true, Dropped: true})
+			continue
+		}
+		o := s.completeExchange(ctx, p.token, by, exchange)
+		o.RecordedAt = p.at
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func (s *Store) completeExchange(ctx context.Context, token, by string, exchange func(context.Context, string) (string, error)) ExchangeOutcome {
+	var o ExchangeOutcome
+	checkID, err := exchange(ctx, token)
+	if err != nil {
+		o.Err = fmt.Errorf("exchanging the token: %w", err)
+		if definiteRefusal(err) {
+			if derr := s.dropToken(ctx, token); derr != nil {
+				o.Err = fmt.Errorf("%w; and then %w", o.Err, derr)
+				return o
+			}
+			o.Dropped = true
+		}
+		return o
+	}
+	id, err := caisson.ParseCheckID(checkID)
+	if err != nil {
+		// Keep the token: the exchange can be tried again within its grace.
+		o.Err = fmt.Errorf("the exchange answered something that is not a check id: %w", err)
+		return o
+	}
+	o.Err = s.write(ctx, "storing the exchanged check id", func(tx *sql.Tx) error {
+		o.Added, err = addTx(ctx, tx, id, by, SourceExchanged, s.now().UnixNano())
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM exchanges WHERE token = ?", token)
+		return err
+	})
+	if o.Err == nil {
+		o.CheckID, o.Dropped = id, true
+	}
+	return o
+}
+
+// definiteRefusal tells a token Caisson refused (it will never work) from a
+// failure worth retrying (network, server error, our own key refused).
+func definiteRefusal(err error) bool {
+	code := caisson.CodeOf(err)
+	return code != "" && code != caisson.CodeInternalError
+}
+
+func (s *Store) dropToken(ctx context.Context, token string) error {
+	return s.write(ctx, "deleting an exchange token", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM exchanges WHERE token = ?", token)
+		return err
+	})
+}

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
+)
+
+// maxFetchError bounds the stored error text.
+const maxFetchError = 500
+
+// RecordFetch records the outcome of fetching a check at time at:
+//   - a result (fetchErr nil): cached exactly as received (chk.Raw) with
+//     the columns queues sort and filter on;
+//   - IDCHECK_DELETED: Caisson deleted the check, so the cached personal
+//     data is purged and the purge time recorded; decisions stay;
+//   - another API error code: the outcome is the code and the previous
+//     result stays cached;
+//   - anything else (network, HTTP, unreadable body): outcome "transport"
+//     with the error's text, the previous result kept.
+func (s *Store) RecordFetch(ctx context.Context, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error {
+	id, err := caisson.ParseCheckID(checkID)
+	if err != nil {
+		return err
+	}
+	if fetchErr == nil {
+		if err := validResult(id, chk); err != nil {
+			return fmt.Errorf("recording the result of %s: %w", id, err)
+		}
+	}
+	return s.write(ctx, "recording the fetch of "+id, func(tx *sql.Tx) error {
+		if err := existsTx(ctx, tx, id); err != nil {
+			return err
+		}
+		if fetchErr == nil {
+			return cacheResultTx(ctx, tx, id, chk, at)
+		}
+		return recordErrorTx(ctx, tx, id, fetchErr, at)
+	})
+}
+
+func validResult(id string, chk *caisson.Check) error {
+	switch {
+	case chk == nil:
+		return errors.New("no result and no error: expected one of them")
+	case len(chk.Raw) == 0:
+		return errors.New("the result has no raw response: the store keeps the response exactly as received (use caisson.DecodeCheck)")
+	case chk.CheckID != "" && chk.CheckID != id:
+		return fmt.Errorf("the response is for another check (%s): refused", sanitize.Line(caisson.ShortID(chk.CheckID, 8)))
+	}
+	return nil
+}
+
+func cacheResultTx(ctx context.Context, tx *sql.Tx, id string, chk *caisson.Check, at time.Time) error {
+	sum := sha256.Sum256(chk.Raw)
+	info := chk.Info
+	var checkedOn int64
+	if !chk.CheckedOn.IsZero() {
+		checkedOn = chk.CheckedOn.UnixNano()
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE checks SET
+		fetched_at = ?, outcome = 'ok', fetch_error = '', raw = ?, raw_hash = ?, result_at = ?, cached = 1,
+		customer_id = ?, first_name = ?, last_name = ?, document = ?, face = ?, reasons = ?,
+		expires_on = ?, checked_on = ?, dob = ?, address = ?, purged_at = NULL, search = ?
+		WHERE check_id = ?`,
+		at.UnixNano(), chk.Raw, hex.EncodeToString(sum[:]), at.UnixNano(),
+		chk.CustomerID, info.FirstName, info.LastName, int(chk.Confidence.Document), int(chk.Confidence.Face),
+		reasonCodes(chk.Confidence.Reasons), info.ExpiresOn.String(), checkedOn, info.DOB.String(),
+		addressText(info.Address), searchText(id, chk.CustomerID, info.FirstName, info.LastName), id)
+	return err
+}
+
+func recordErrorTx(ctx context.Context, tx *sql.Tx, id string, fetchErr error, at time.Time) error {
+	outcome := OutcomeTransport
+	if code := caisson.CodeOf(fetchErr); code != "" {
+		outcome = FetchOutcome(code)
+	}
+	msg := sanitize.Line(fetchErr.Error())
+	if len(msg) > maxFetchError {
+		msg = msg[:maxFetchError] + "…"
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE checks SET fetched_at = ?, outcome = ?, fetch_error = ? WHERE check_id = ?",
+		at.UnixNano(), string(outcome), msg, id); err != nil {
+		return err
+	}
+	if outcome == FetchOutcome(caisson.CodeIDCheckDeleted) {
+		_, err := tx.ExecContext(ctx, purgeSet+" WHERE check_id = ?", at.UnixNano(), at.UnixNano(), id)
+		return err
+	}
+	return nil
+}
+
+// purgeSet clears the personal data of a check. customer_id goes too: it
+// is the integrator's own id and often carries the person's name (the
+// reference's sample is "1234321 - Doe, Jamie"). check_id, the confidence
+// levels, reason codes and raw_hash stay: they are not about the person,
+// and raw_hash lets decisions still tell whether they were made on the
+// last response. Parameters: purged_at, purged_at (kept when already set).
+const purgeSet = `UPDATE checks SET raw = NULL, cached = 0, customer_id = '', first_name = '', last_name = '',
+	dob = '', address = '', expires_on = '', search = lower(check_id) || char(31, 31, 31),
+	purged_at = coalesce(purged_at, ?), fetched_at = coalesce(fetched_at, ?)`
+
+// Purge removes the cached personal data of every check whose result was
+// cached more than olderThan before now, and returns how many checks it
+// purged. The decision log is kept.
+func (s *Store) Purge(ctx context.Context, olderThan time.Duration, now time.Time) (int, error) {
+	if olderThan < 0 {
+		return 0, fmt.Errorf("purge age %v: expected zero or more", olderThan)
+	}
+	var n int64
+	err := s.write(ctx, "purging cached personal data", func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, purgeSet+" WHERE raw IS NOT NULL AND result_at < ?",
+			now.UnixNano(), now.UnixNano(), now.Add(-olderThan).UnixNano())
+		if err != nil {
+			return err
+		}
+		n, err = r.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+func reasonCodes(rs []caisson.Reason) string {
+	codes := make([]string, len(rs))
+	for i, r := range rs {
+		codes[i] = strconv.Itoa(r.Code)
+	}
+	return strings.Join(codes, ",")
+}
+
+func parseReasonCodes(s string) []int {
+	if s == "" {
+		return nil
+	}
+	var codes []int
+	for _, f := range strings.Split(s, ",") {
+		if n, err := strconv.Atoi(f); err == nil {
+			codes = append(codes, n)
+		}
+	}
+	return codes
+}
+
+func addressText(a *caisson.Address) string {
+	if a == nil {
+		return ""
+	}
+	var parts []string
+	for _, p := range []string{a.Street, a.City, strings.TrimSpace(a.State + " " + a.Zip)} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+)
+
+// testNow is the fixed "now" of the tests' clock.
+var testNow = time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
+
+// clock is a settable clock for a Store.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func openAt(t testing.TB, path string, c *clock) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path, WithClock(c.Now))
+	if err != nil {
+		t.Fatalf("Open(%s): %v", path, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func newStore(t testing.TB) (*Store, *clock) {
+	t.Helper()
+	c := &clock{t: testNow}
+	return openAt(t, filepath.Join(t.TempDir(), "review.db"), c), c
+}
+
+// checkID makes a valid check id from a number.
+func checkID(i int) string { return fmt.Sprintf("chk_priv_%022d", i) }
+
+// result describes a fetched check for makeCheck.
+type result struct {
+	id, customer, first, last string
+	doc, face                 string
+	reasons                   []int
+	expires, dob              string
+	checkedOn                 time.Time
+}
+
+// makeCheck builds a response body as the API sends it and decodes it with
+// the real decoder, so Raw and the fields agree.
+func makeCheck(t testing.TB, r result) *caisson.Check {
+	t.Helper()
+	if r.checkedOn.IsZero() {
+		r.checkedOn = testNow.Add(-24 * time.Hour)
+	}
+	type reason struct {
+		Code        int    `json:"code"`
+		Description string `json:"description"`
+	}
+	var reasons []reason
+	for _, c := range r.reasons {
+		reasons = append(reasons, reason{c, fmt.Sprintf("reason %d", c)})
+	}
+	body := map[string]any{
+		"check_id":    r.id,
+		"customer_id": r.customer,
+		"checked_on":  r.checkedOn.Format(time.RFC3339Nano),
+		"confidence":  map[string]any{"document": r.doc, "face": r.face, "reasons": reasons},
+		"info": map[string]any{
+			"first_name": r.first, "last_name": r.last, "sex": "F",
+			"dob": r.dob, "expires_on": r.expires,
+			"address": map[string]string{"street": "6 CROWN DR", "city": "NEW YORK", "state": "NY", "zip": "10001"},
+		},
+	}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chk, err := caisson.DecodeCheck(raw)
+	if err != nil {
+		t.Fatalf("DecodeCheck: %v", err)
+	}
+	return chk
+}
+
+// addFetched adds a check and records a successful fetch of r.
+func addFetched(t testing.TB, s *Store, r result) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.Add(ctx, r.id, "tester", SourceTyped); err != nil {
+		t.Fatalf("Add(%s): %v", r.id, err)
+	}
+	if err := s.RecordFetch(ctx, r.id, makeCheck(t, r), nil, s.now()); err != nil {
+		t.Fatalf("RecordFetch(%s): %v", r.id, err)
+	}
+}
+
+// rawDB opens the file with a plain connection, bypassing the Store, as an
+// attacker or a careless admin would.
+func rawDB(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func ids(rows []Row) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.CheckID
+	}
+	return out
+}

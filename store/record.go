@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+)
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// fromNanos reads a stored time; 0 and NULL are the zero time.
+func fromNanos(n sql.NullInt64) time.Time {
+	if !n.Valid || n.Int64 == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}
+
+func scanRow(sc interface{ Scan(...any) error }, extra ...any) (Row, error) {
+	var r Row
+	var doc, face int
+	var reasons, expires, status, outcome string
+	var checkedOn, addedAt, fetchedAt sql.NullInt64
+	dest := append([]any{&r.CheckID, &r.CustomerID, &r.FirstName, &r.LastName, &doc, &face, &reasons,
+		&expires, &checkedOn, &addedAt, &status, &outcome, &r.FetchError, &fetchedAt, &r.Purged}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return Row{}, err
+	}
+	r.Document, r.Face = caisson.Level(doc), caisson.Level(face)
+	r.ReasonCodes = parseReasonCodes(reasons)
+	if expires != "" {
+		// Written by us as YYYY-MM-DD; an unreadable value stays zero.
+		r.ExpiresOn, _ = caisson.ParseDate(expires)
+	}
+	r.CheckedOn, r.AddedAt, r.FetchedAt = fromNanos(checkedOn), fromNanos(addedAt), fromNanos(fetchedAt)
+	r.Status, r.Outcome = Status(status), FetchOutcome(outcome)
+	return r, nil
+}
+
+func (s *Store) queryRows(ctx context.Context, what, query string, args ...any) ([]Row, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []Row
+	for rows.Next() {
+		r, err := scanRow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// Get returns one check in full: its row, the cached result decoded from
+// the raw response, and its decisions oldest first, each marked Stale when
+// the cached response has changed since it was made. ErrNotFound when the
+// check is not tracked.
+func (s *Store) Get(ctx context.Context, checkID string) (*Record, error) {
+	id, err := caisson.ParseCheckID(checkID)
+	if err != nil {
+		return nil, err
+	}
+	var rec Record
+	var raw []byte
+	var source string
+	var purgedAt sql.NullInt64
+	row := s.db.QueryRowContext(ctx, "SELECT "+rowColumns+", c.raw, c.raw_hash, c.added_by, c.source, c.purged_at FROM checks AS c WHERE c.check_id = ?", id)
+	rec.Row, err = scanRow(row, &raw, &rec.ResultHash, &rec.AddedBy, &source, &purgedAt)
+	if isNoRows(err) {
+		return nil, fmt.Errorf("%s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", id, err)
+	}
+	rec.Source, rec.PurgedAt = Source(source), fromNanos(purgedAt)
+	if raw != nil {
+		chk, err := caisson.DecodeCheck(raw)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: the cached response no longer decodes: %w", id, err)
+		}
+		rec.Result = chk
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+decisionColumns+" FROM decisions WHERE check_id = ? ORDER BY seq", id)
+	if err != nil {
+		return nil, fmt.Errorf("reading the decisions on %s: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d, err := scanDecision(rows)
+		if err != nil {
+			return nil, fmt.Errorf("reading the decisions on %s: %w", id, err)
+		}
+		d.Stale = d.ResponseHash != rec.ResultHash
+		rec.Decisions = append(rec.Decisions, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading the decisions on %s: %w", id, err)
+	}
+	return &rec, nil
+}

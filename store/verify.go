@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// Verify walks the decision log and reports the first entry that breaks
+// the hash chain: an entry edited (its hash no longer matches its fields),
+// deleted (a gap in the sequence, or a link to a hash that is not the one
+// before), or moved. It also checks that each check's status is what its
+// latest decision says, since queues trust that column.
+//
+// Verify cannot see the latest entries removed from the end of the log
+// unless a check's status then disagrees; export the log to keep a copy.
+func (s *Store) Verify(ctx context.Context) (VerifyResult, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+decisionColumns+" FROM decisions ORDER BY seq")
+	if err != nil {
+		return VerifyResult{}, fmt.Errorf("verifying the decision log: %w", err)
+	}
+	defer rows.Close()
+	var res VerifyResult
+	latest := map[string]Decision{}
+	prev := Decision{}
+	for rows.Next() {
+		d, err := scanDecision(rows)
+		if err != nil {
+			return VerifyResult{}, fmt.Errorf("verifying the decision log: %w", err)
+		}
+		res.Entries++
+		if problem := brokenLink(prev, d); problem != "" && res.Problem == "" {
+			res.BrokenAt, res.Problem = d.Seq, problem
+		}
+		latest[d.CheckID] = d
+		prev = d
+	}
+	if err := rows.Err(); err != nil {
+		return VerifyResult{}, fmt.Errorf("verifying the decision log: %w", err)
+	}
+	if res.Problem == "" {
+		seq, problem, err := s.statusMismatch(ctx, latest)
+		if err != nil {
+			return VerifyResult{}, err
+		}
+		res.BrokenAt, res.Problem = seq, problem
+	}
+	res.OK = res.Problem == ""
+	return res, nil
+}
+
+func brokenLink(prev, d Decision) string {
+	switch {
+	case d.Seq != prev.Seq+1:
+		return fmt.Sprintf("entries %d to %d are missing (deleted?)", prev.Seq+1, d.Seq-1)
+	case d.PrevHash != prev.Hash:
+		return "it does not link to the entry before it (an entry was deleted, inserted or moved)"
+	case d.Hash != d.computeHash():
+		return "its content does not match its hash (the entry was edited)"
+	}
+	return ""
+}
+
+// statusMismatch finds a check whose status column disagrees with its
+// latest decision, reporting that decision's seq (0 for a check with a
+// status but no decision).
+func (s *Store) statusMismatch(ctx context.Context, latest map[string]Decision) (int64, string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT check_id, status FROM checks WHERE status <> 'open' OR check_id IN (SELECT check_id FROM decisions)")
+	if err != nil {
+		return 0, "", fmt.Errorf("verifying check statuses: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, status string
+		if err := rows.Scan(&id, &status); err != nil {
+			return 0, "", fmt.Errorf("verifying check statuses: %w", err)
+		}
+		d, ok := latest[id]
+		want := StatusOpen
+		if ok {
+			want = statusAfter(d.Action)
+		}
+		if Status(status) != want {
+			return d.Seq, fmt.Sprintf("check %s has status %s but its latest decision says %s", id, status, want), nil
+		}
+	}
+	return 0, "", rows.Err()
+}
