@@ -1,0 +1,168 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/textarea"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// addDialog takes pasted check ids and exchange tokens, one a line,
+// validates each line as it is typed, and after submitting shows what
+// became of each line.
+type addDialog struct {
+	input    textarea.Model
+	running  bool
+	task     int
+	outcomes []addOutcome
+}
+
+// addOutcome is what became of one pasted line.
+type addOutcome struct {
+	line    int
+	ok      bool
+	message string
+}
+
+func newAddDialog() addDialog {
+	ta := textarea.New()
+	ta.Placeholder = "paste check ids (chk_priv_…) or exchange tokens (chk_xchg_…), one a line"
+	ta.ShowLineNumbers = true
+	ta.CharLimit = 0
+	ta.SetHeight(5)
+	ta.Focus()
+	return addDialog{input: ta}
+}
+
+func (a *addDialog) update(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	a.input, cmd = a.input.Update(msg)
+	return cmd
+}
+
+// validation is the inline check of every non-empty line, before submit.
+func (a *addDialog) validation() (valid []caisson.ID, lines []int, problems []string) {
+	for i, raw := range strings.Split(a.input.Value(), "\n") {
+		if strings.TrimSpace(raw) == "" {
+			continue
+		}
+		id, err := caisson.ParseID(raw)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("line %d: %s", i+1, errText(err)))
+			continue
+		}
+		valid = append(valid, id)
+		lines = append(lines, i+1)
+	}
+	return valid, lines, problems
+}
+
+func (a *addDialog) view(c *programContext, width, height int) string {
+	st := c.styles
+	inner := max(width-4, 10)
+	a.input.SetWidth(inner)
+	var body []string
+	body = append(body, a.input.View())
+	valid, _, problems := a.validation()
+	summary := fmt.Sprintf("%d valid", len(valid))
+	if len(problems) > 0 {
+		summary += " · " + st.Bad.Render(fmt.Sprintf("✗ %d invalid (fix or delete them to add)", len(problems)))
+	}
+	body = append(body, summary)
+	for _, p := range problems {
+		body = append(body, st.Bad.Render("✗ "+p))
+	}
+	if a.running {
+		body = append(body, st.Muted.Render("adding…"))
+	}
+	for _, o := range a.outcomes {
+		mark := st.Good.Render("✓ ")
+		if !o.ok {
+			mark = st.Bad.Render("✗ ")
+		}
+		body = append(body, mark+fmt.Sprintf("line %d: ", o.line)+o.message)
+	}
+	// Keep the newest outcomes when there are more than fit.
+	if room := height - 3; room > 0 && len(body) > room {
+		body = append(body[:1:1], body[len(body)-room+1:]...)
+	}
+	return dialogBox(c, "Add checks · ctrl+s adds · esc closes", strings.Join(body, "\n"), width)
+}
+
+type addedMsg struct {
+	task     int
+	outcomes []addOutcome
+	// added are the check ids that are new in the store.
+	added []string
+}
+
+// addChecks adds each valid line, exchanging tokens first, then fetches
+// every check that is new. One line's failure never stops the others.
+func addChecks(st Store, api API, task int, ids []caisson.ID, lines []int, reviewer string, now func() time.Time) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		msg := addedMsg{task: task}
+		var fresh []int // index into msg.outcomes of each new check, for the fetch
+		for i, id := range ids {
+			out := addOutcome{line: lines[i]}
+			checkID, added, err := addOne(ctx, st, api, id, reviewer)
+			switch {
+			case err != nil:
+				out.message = "refused: " + errText(err)
+			case added:
+				out.ok, out.message = true, "added "+line(checkID)
+				msg.added = append(msg.added, checkID)
+				fresh = append(fresh, len(msg.outcomes))
+			default:
+				out.ok, out.message = true, "already tracked "+line(checkID)
+			}
+			if id.Kind == caisson.KindExchangeToken {
+				out.message = "token → " + out.message
+			}
+			msg.outcomes = append(msg.outcomes, out)
+		}
+		if api == nil {
+			return msg
+		}
+		for n, checkID := range msg.added {
+			chk, err := api.GetCheck(ctx, checkID)
+			o := &msg.outcomes[fresh[n]]
+			if rerr := st.RecordFetch(ctx, checkID, chk, err, now()); rerr != nil {
+				o.message += "; fetch not recorded: " + errText(rerr)
+				continue
+			}
+			if err != nil {
+				o.message += "; fetched: " + line(caisson.Explain(err))
+			} else {
+				o.message += "; fetched"
+			}
+		}
+		return msg
+	}
+}
+
+func addOne(ctx context.Context, st Store, api API, id caisson.ID, reviewer string) (checkID string, added bool, err error) {
+	if id.Kind == caisson.KindExchangeToken {
+		if api == nil {
+			return "", false, errors.New("cannot exchange a token: " + errNoAPI.Error())
+		}
+		checkID, added, err = st.Exchange(ctx, id.Value, reviewer, api.ExchangeToken)
+		if err != nil {
+			return "", false, fmt.Errorf("exchanging the token: %w", err)
+		}
+		return checkID, added, nil
+	}
+	added, err = st.Add(ctx, id.Value, reviewer, store.SourceTyped)
+	if err != nil {
+		return "", false, fmt.Errorf("adding the check: %w", err)
+	}
+	return id.Value, added, nil
+}

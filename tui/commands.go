@@ -1,0 +1,152 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// Every call to the store or the API happens in one of these commands, off
+// the Update loop; its result comes back as a message carrying the id of
+// the request it answers, so a late answer to a superseded request (the
+// cursor moved on, the filter changed) is recognised and dropped.
+
+// storeTimeout bounds one store call; a local SQLite query that takes this
+// long is stuck, and the reviewer should be told rather than wait.
+const storeTimeout = 30 * time.Second
+
+// apiTimeout bounds one API call made for a single check.
+const apiTimeout = 60 * time.Second
+
+type countsMsg struct {
+	counts store.Counts
+	err    error
+}
+
+func loadCounts(st Store) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		c, err := st.Counts(ctx)
+		if err != nil {
+			err = fmt.Errorf("counting the queues: %w", err)
+		}
+		return countsMsg{counts: c, err: err}
+	}
+}
+
+type pageMsg struct {
+	req       int
+	offset    int
+	rows      []store.Row
+	total     int
+	withTotal bool
+	err       error
+}
+
+// loadPage reads one window of a queue, and its total when withTotal (the
+// query changed, or the queue's content did).
+func loadPage(st Store, req int, q store.PageQuery, withTotal bool) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		msg := pageMsg{req: req, offset: q.Offset, withTotal: withTotal}
+		if withTotal {
+			n, err := st.Count(ctx, q)
+			if err != nil {
+				msg.err = fmt.Errorf("counting the %s queue: %w", q.Queue, err)
+				return msg
+			}
+			msg.total = n
+		}
+		rows, err := st.Page(ctx, q)
+		if err != nil {
+			msg.err = fmt.Errorf("reading the %s queue: %w", q.Queue, err)
+			return msg
+		}
+		msg.rows = rows
+		return msg
+	}
+}
+
+type recordMsg struct {
+	req int
+	rec *store.Record
+	err error
+}
+
+func loadRecord(st Store, req int, checkID string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		rec, err := st.Get(ctx, checkID)
+		if err != nil {
+			err = fmt.Errorf("reading the check: %w", err)
+		}
+		return recordMsg{req: req, rec: rec, err: err}
+	}
+}
+
+type decidedMsg struct {
+	task     int
+	checkID  string
+	action   store.Action
+	decision store.Decision
+	// nextID is the check after this one in the queue, looked up before
+	// the decision moved it out of the queue.
+	nextID string
+	err    error
+}
+
+func decide(st Store, task int, q store.PageQuery, checkID string, a store.Action, note, reviewer string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		msg := decidedMsg{task: task, checkID: checkID, action: a}
+		q.Offset, q.Limit = 0, 0
+		// A failure to find the next check only costs the cursor's
+		// placement, never the decision.
+		if next, ok, err := st.Next(ctx, q, checkID); err == nil && ok {
+			msg.nextID = next
+		}
+		d, err := st.Decide(ctx, checkID, a, note, reviewer)
+		if err != nil {
+			msg.err = fmt.Errorf("storing the decision: %w", err)
+			return msg
+		}
+		msg.decision = d
+		return msg
+	}
+}
+
+type refreshedMsg struct {
+	task    int
+	checkID string
+	// fetchErr is Caisson's answer when it was not a result; storeErr a
+	// failure to record what was fetched.
+	fetchErr error
+	storeErr error
+}
+
+// refreshOne fetches one check and records the outcome, result or error.
+func refreshOne(st Store, api API, task int, checkID string, now func() time.Time) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
+		defer cancel()
+		chk, err := api.GetCheck(ctx, checkID)
+		msg := refreshedMsg{task: task, checkID: checkID, fetchErr: err}
+		if err := st.RecordFetch(ctx, checkID, chk, err, now()); err != nil {
+			msg.storeErr = fmt.Errorf("recording the fetch: %w", err)
+		}
+		return msg
+	}
+}
+
+// errNoAPI is what the console says when asked to reach Caisson without a
+// client (a store-only session).
+var errNoAPI = errors.New("no Caisson API configured for this session")

@@ -1,0 +1,68 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+)
+
+// programContext is what every component shares: the terminal size, the
+// styles, the keys, the clock and the configuration, as gh-dash hands its
+// ProgramContext around.
+type programContext struct {
+	cfg    Config
+	width  int
+	height int
+	styles Styles
+	keys   KeyMap
+	help   help.Model
+	now    func() time.Time
+	// lastID numbers tasks and requests; ids only ever grow, so an answer
+	// can be matched to the latest request.
+	lastID int
+}
+
+func newProgramContext(cfg Config) *programContext {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	st := DefaultStyles()
+	h := help.New()
+	h.Styles.ShortKey = st.Accent
+	h.Styles.FullKey = st.Accent
+	h.Styles.ShortDesc = st.Muted
+	h.Styles.FullDesc = st.Muted
+	h.Styles.ShortSeparator = st.Muted
+	h.Styles.FullSeparator = st.Muted
+	h.Styles.Ellipsis = st.Muted
+	return &programContext{
+		cfg:    cfg,
+		styles: st,
+		keys:   DefaultKeyMap(cfg.ReadOnly),
+		help:   h,
+		now:    now,
+	}
+}
+
+func (c *programContext) nextID() int {
+	c.lastID++
+	return c.lastID
+}
+
+// local is the zone timestamps are shown in: the clock's own, so an
+// injected clock fixes it too.
+func (c *programContext) local(t time.Time) time.Time {
+	return t.In(c.now().Location())
+}
+
+// minWidth and minHeight are the smallest terminal the console draws in.
+const (
+	minWidth  = 80
+	minHeight = 24
+	// wideWidth is where the detail pane moves beside the list.
+	wideWidth = 120
+	// tallHeight is where, in a narrow terminal, the detail pane fits below
+	// the list.
+	tallHeight = 40
+)

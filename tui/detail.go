@@ -1,0 +1,281 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// detailModel is the selected check in full, read with Get.
+type detailModel struct {
+	checkID string
+	rec     *store.Record
+	err     error
+	req     int
+	// dirty asks for the record to be read again (it was refreshed or
+	// decided) while the old one stays on screen.
+	dirty  bool
+	scroll int
+}
+
+// timeLayout shows a timestamp with its offset, so a reviewer comparing
+// with Caisson's dashboard knows which zone it is in.
+const timeLayout = "2006-01-02 15:04:05 -07:00"
+
+// labelWidth is the width of the label column of the detail pane.
+const labelWidth = 10
+
+// view draws the pane: at most height lines of at most width cells,
+// scrolled. row is the list's row, shown while the record loads.
+func (d *detailModel) view(c *programContext, row store.Row, haveRow bool, width, height int, masked bool) string {
+	lines := d.lines(c, row, haveRow, width, masked)
+	maxScroll := max(len(lines)-height, 0)
+	d.scroll = min(max(d.scroll, 0), maxScroll)
+	visible := lines[d.scroll:min(len(lines), d.scroll+height)]
+	if maxScroll > 0 && height > 1 {
+		// Say that there is more, and where: the pane scrolls.
+		more := c.styles.Muted.Render(fmt.Sprintf("── %d-%d of %d lines · J/K scroll ──", d.scroll+1, d.scroll+len(visible), len(lines)))
+		visible = append(visible[:len(visible)-1:len(visible)-1], more)
+	}
+	for i, l := range visible {
+		visible[i] = clip(l, width)
+	}
+	return strings.Join(visible, "\n")
+}
+
+func (d *detailModel) lines(c *programContext, row store.Row, haveRow bool, width int, masked bool) []string {
+	st := c.styles
+	if !haveRow {
+		return []string{st.Muted.Render("no check selected")}
+	}
+	if d.err != nil && d.checkID == row.CheckID {
+		return []string{st.Bad.Render("✗ " + errText(d.err))}
+	}
+	rec := d.rec
+	if rec == nil || rec.CheckID != row.CheckID {
+		rec = &store.Record{Row: row}
+	}
+	now := c.now()
+	b := &detailBuilder{width: width, st: st}
+
+	name := rowName(rec.Row)
+	if chk := rec.Result; chk != nil && chk.Info.FullName() != "" {
+		name = line(chk.Info.FullName())
+	}
+	b.wrap(st.Bold.Render, name)
+	b.field("check", line(rec.CheckID), nil)
+	b.field("customer", line(rec.CustomerID), nil)
+	b.raw("status", st.statusWord(rec.Row)+"  doc "+st.levelWord(rec.Document)+"  face "+st.levelWord(rec.Face))
+
+	if chk := rec.Result; chk != nil {
+		b.person(c, chk, now, masked)
+	} else if rec.Purged {
+		b.wrap(st.Muted.Render, "Personal data deleted: Caisson reported the check deleted (IDCHECK_DELETED).")
+	}
+	if !rec.ExpiresOn.IsZero() && (rec.Result == nil) {
+		b.expiry(rec.ExpiresOn, now)
+	}
+	b.reasons(rec)
+	b.fetch(c, rec.Row, now)
+	b.decisions(c, rec.Decisions)
+	b.blank()
+	b.raw("", st.Label.Render("Caisson dashboard (copy):"))
+	// The link is printed whole, broken only at the pane's edge, so that
+	// it can be selected and copied; it is never cut short.
+	for _, part := range strings.Split(ansi.Hardwrap(line(caisson.DashboardURL(rec.CheckID)), width, false), "\n") {
+		b.out = append(b.out, st.Accent.Render(part))
+	}
+	return b.out
+}
+
+// detailBuilder accumulates the pane's lines, wrapping plain (already
+// sanitized) text to the width before it is coloured.
+type detailBuilder struct {
+	out   []string
+	width int
+	st    Styles
+}
+
+func (b *detailBuilder) blank() { b.out = append(b.out, "") }
+
+// wrap adds plain text wrapped to the width, each line styled.
+func (b *detailBuilder) wrap(style func(...string) string, text string) {
+	b.indented("", text, style)
+}
+
+// indented wraps text after a prefix, continuation lines aligned under it.
+func (b *detailBuilder) indented(prefix, text string, style func(...string) string) {
+	w := max(b.width-ansi.StringWidth(prefix), 8)
+	pad := strings.Repeat(" ", ansi.StringWidth(prefix))
+	for i, l := range strings.Split(ansi.Wrap(text, w, " ,-/"), "\n") {
+		if style != nil {
+			l = style(l)
+		}
+		if i == 0 {
+			b.out = append(b.out, prefix+l)
+		} else {
+			b.out = append(b.out, pad+l)
+		}
+	}
+}
+
+// field adds "label  value", the value plain text wrapped under itself.
+func (b *detailBuilder) field(label, value string, style func(...string) string) {
+	if value == "" {
+		value = "-"
+	}
+	b.indented(b.st.Label.Render(fit(label, labelWidth)), value, style)
+}
+
+// raw adds a label and an already styled value that fits on one line.
+func (b *detailBuilder) raw(label, styled string) {
+	if label == "" {
+		b.out = append(b.out, styled)
+		return
+	}
+	b.out = append(b.out, b.st.Label.Render(fit(label, labelWidth))+styled)
+}
+
+func (b *detailBuilder) person(c *programContext, chk *caisson.Check, now time.Time, masked bool) {
+	info := chk.Info
+	b.field("sex", line(info.Sex), nil)
+	switch {
+	case info.DOB.IsZero():
+		b.field("born", "not given", nil)
+	case masked:
+		b.field("born", "••• (masked: m shows)", nil)
+	default:
+		b.field("born", fmt.Sprintf("%s (age %d)", info.DOB, info.DOB.YearsAt(now)), nil)
+	}
+	b.expiry(info.ExpiresOn, now)
+	switch {
+	case info.Address == nil:
+		b.field("address", "not given", nil)
+	case masked:
+		b.field("address", "••• (masked: m shows)", nil)
+	default:
+		a := info.Address
+		parts := []string{}
+		for _, p := range []string{a.Street, a.City, strings.TrimSpace(a.State + " " + a.Zip)} {
+			if p = line(p); p != "" {
+				parts = append(parts, p)
+			}
+		}
+		b.field("address", strings.Join(parts, ", "), nil)
+	}
+	if !chk.CheckedOn.IsZero() {
+		t := c.local(chk.CheckedOn)
+		b.field("checked", t.Format(timeLayout)+" ("+age(chk.CheckedOn, now)+" ago)", nil)
+	}
+}
+
+// expiry shows the document's expiry, with EXPIRED in words when it is
+// past by the clock, whether or not Caisson sent reason 308.
+func (b *detailBuilder) expiry(d caisson.Date, now time.Time) {
+	switch {
+	case d.IsZero():
+		b.field("expires", "not given", nil)
+	case d.Before(now):
+		b.raw("expires", d.String()+" "+b.st.Bad.Bold(true).Render("✗ EXPIRED"))
+	default:
+		b.raw("expires", d.String()+" "+b.st.Good.Render("✓ valid"))
+	}
+}
+
+func (b *detailBuilder) reasons(rec *store.Record) {
+	var reasons []caisson.Reason
+	if rec.Result != nil {
+		reasons = rec.Result.Confidence.Reasons
+	} else {
+		for _, code := range rec.ReasonCodes {
+			reasons = append(reasons, caisson.Reason{Code: code})
+		}
+	}
+	b.blank()
+	if len(reasons) == 0 {
+		b.raw("", b.st.Label.Render("Reasons: none"))
+		return
+	}
+	b.raw("", b.st.Label.Render(fmt.Sprintf("Reasons (%d):", len(reasons))))
+	for _, r := range reasons {
+		ri := caisson.DescribeReason(r)
+		symbol := map[caisson.Severity]string{caisson.SeverityHigh: "✗", caisson.SeverityMedium: "!", caisson.SeverityLow: "·"}[ri.Severity]
+		label := line(ri.Label)
+		if !ri.Known {
+			label = "UNKNOWN CODE"
+		}
+		head := fmt.Sprintf("%s %d %s · %s · %s severity", symbol, ri.Code, label, ri.Group, ri.Severity)
+		b.indented("  ", head, func(s ...string) string { return b.st.severity(ri.Severity, strings.Join(s, "")) })
+		switch {
+		case !ri.Known && ri.APIDescription != "":
+			b.indented("    ", "Caisson says: "+line(ri.APIDescription), nil)
+		case !ri.Known:
+			b.indented("    ", "not in the reference, and Caisson sent no description", nil)
+		case ri.DescriptionDiffers():
+			b.indented("    ", "reference: "+line(ri.Description), b.st.Muted.Render)
+			b.indented("    ", "Caisson says: "+line(ri.APIDescription), nil)
+		case ri.Description != ri.Label:
+			b.indented("    ", line(ri.Description), b.st.Muted.Render)
+		}
+	}
+}
+
+// fetch says when the check was last fetched and, in words, what went
+// wrong if it did not come back as a result.
+func (b *detailBuilder) fetch(c *programContext, r store.Row, now time.Time) {
+	b.blank()
+	when := "never"
+	if !r.FetchedAt.IsZero() {
+		when = c.local(r.FetchedAt).Format(timeLayout) + " (" + age(r.FetchedAt, now) + " ago)"
+	}
+	b.field("fetched", when, nil)
+	switch r.Outcome {
+	case store.OutcomeOK:
+		b.raw("result", b.st.Good.Render("✓ result received"))
+	case store.OutcomeNone:
+		b.field("result", explainOutcome(r), b.st.Muted.Render)
+	default:
+		b.indented(b.st.Label.Render(fit("result", labelWidth))+b.st.Bad.Render("✗ "), explainOutcome(r), b.st.Bad.Render)
+	}
+}
+
+func (b *detailBuilder) decisions(c *programContext, ds []store.Decision) {
+	b.blank()
+	if len(ds) == 0 {
+		b.raw("", b.st.Label.Render("Decisions: none yet"))
+		return
+	}
+	b.raw("", b.st.Label.Render(fmt.Sprintf("Decisions (%d, oldest first):", len(ds))))
+	for _, d := range ds {
+		head := fmt.Sprintf("%s %s by %s", c.local(d.At).Format(timeLayout), pastTense(d.Action), line(d.Reviewer))
+		b.indented("  ", head, nil)
+		if d.Stale {
+			b.indented("    ", "⚠ STALE: Caisson's result has changed since this decision", b.st.Warn.Render)
+		}
+		if d.Note != "" {
+			for _, nl := range strings.Split(sanitize.Text(d.Note), "\n") {
+				b.indented("    │ ", nl, nil)
+			}
+		}
+	}
+}
+
+func pastTense(a store.Action) string {
+	switch a {
+	case store.Approve:
+		return "approved"
+	case store.Reject:
+		return "rejected"
+	case store.Escalate:
+		return "escalated"
+	case store.Reopen:
+		return "reopened"
+	}
+	return line(string(a))
+}

@@ -1,0 +1,133 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// pendingDecision is a decision being prepared: confirmed if it needs to
+// be, then given its note, then stored.
+type pendingDecision struct {
+	checkID string
+	action  store.Action
+	// risks are why approving needs a confirmation (low confidence,
+	// expired document); empty when it does not.
+	risks []string
+}
+
+// approvalRisks lists what makes approving a check risky enough to ask:
+// a low (or unknown) confidence either way, or a document expired by the
+// clock, whatever reason codes Caisson sent.
+func approvalRisks(r store.Row, rec *store.Record, c *programContext) []string {
+	var risks []string
+	if r.Document <= caisson.Low {
+		risks = append(risks, "document confidence is "+r.Document.String())
+	}
+	if r.Face <= caisson.Low {
+		risks = append(risks, "face confidence is "+r.Face.String())
+	}
+	expires := r.ExpiresOn
+	if rec != nil && rec.CheckID == r.CheckID && rec.Result != nil && !rec.Result.Info.ExpiresOn.IsZero() {
+		expires = rec.Result.Info.ExpiresOn
+	}
+	if !expires.IsZero() && expires.Before(c.now()) {
+		risks = append(risks, "the document expired on "+expires.String())
+	}
+	return risks
+}
+
+// confirmView asks to confirm a risky approval; the answer defaults to No.
+func confirmView(c *programContext, p *pendingDecision, width int) string {
+	st := c.styles
+	body := st.Warn.Render("⚠ Approve "+caisson.ShortID(line(p.checkID), 10)+" anyway?") + "\n" +
+		"  " + strings.Join(p.risks, "; ") + "\n" +
+		st.Bold.Render("y") + " approve · " + st.Bold.Render("n/enter/esc") + " no (default)"
+	return dialogBox(c, "Confirm approval", body, width)
+}
+
+// noteDialog asks for the decision's note: required for reject and
+// escalate, optional otherwise.
+type noteDialog struct {
+	input textinput.Model
+	err   string
+}
+
+func newNoteDialog(a store.Action) noteDialog {
+	in := textinput.New()
+	in.Prompt = "note> "
+	in.CharLimit = 1000
+	if a.NeedsNote() {
+		in.Placeholder = "required: say why"
+	} else {
+		in.Placeholder = "optional"
+	}
+	in.Focus()
+	return noteDialog{input: in}
+}
+
+func (n *noteDialog) update(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	n.input, cmd = n.input.Update(msg)
+	return cmd
+}
+
+func (n *noteDialog) view(c *programContext, p *pendingDecision, width int) string {
+	st := c.styles
+	n.input.Width = max(width-12, 10)
+	need := "optional note"
+	if p.action.NeedsNote() {
+		need = "note required"
+	}
+	body := fmt.Sprintf("%s %s (%s)\n%s", actionVerb(p.action), caisson.ShortID(line(p.checkID), 10), need, n.input.View())
+	if n.err != "" {
+		body += "\n" + st.Bad.Render("✗ "+n.err)
+	}
+	return dialogBox(c, "Decision", body, width)
+}
+
+func actionVerb(a store.Action) string {
+	switch a {
+	case store.Approve:
+		return "Approve"
+	case store.Reject:
+		return "Reject"
+	case store.Escalate:
+		return "Escalate"
+	case store.Reopen:
+		return "Reopen"
+	}
+	return line(string(a))
+}
+
+// dialogBox draws a bordered box of the given outer width.
+func dialogBox(c *programContext, title, body string, width int) string {
+	inner := max(width-4, 10)
+	lines := strings.Split(body, "\n")
+	for i, l := range lines {
+		lines[i] = clip(l, inner)
+	}
+	return c.styles.Dialog.Width(inner + 2).Render(c.styles.Bold.Render(title) + "\n" + strings.Join(lines, "\n"))
+}
+
+func dialogHeight(s string) int { return strings.Count(s, "\n") + 1 }
+
+// newFilterInput is the "/" prompt.
+func newFilterInput(value string) textinput.Model {
+	in := textinput.New()
+	in.Prompt = "/"
+	in.Placeholder = "check id, customer id or name"
+	in.CharLimit = 200
+	in.SetValue(value)
+	in.Focus()
+	return in
+}
+
+// matches is key.Matches for one binding, to keep call sites short.
+func matches(msg tea.KeyMsg, b key.Binding) bool { return key.Matches(msg, b) }

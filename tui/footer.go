@@ -1,0 +1,83 @@
+package tui
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// footerModel shows the state of running work (a spinner and what is
+// running) or how the last piece of work ended (✓ or ✗ and a short
+// message), and below it the short help.
+type footerModel struct {
+	spinner spinner.Model
+	running map[int]string
+	// last is the message of the latest finished task.
+	last   string
+	lastOK bool
+}
+
+func newFooter(st Styles) footerModel {
+	return footerModel{
+		spinner: spinner.New(spinner.WithSpinner(spinner.Line), spinner.WithStyle(st.Accent)),
+		running: map[int]string{},
+	}
+}
+
+// start records a task as running and returns the spinner's first tick
+// when nothing was running before (and animation is on).
+func (f *footerModel) start(task int, label string, animate bool) tea.Cmd {
+	wasIdle := len(f.running) == 0
+	f.running[task] = label
+	if wasIdle && animate {
+		return f.spinner.Tick
+	}
+	return nil
+}
+
+// finish records how a task ended.
+func (f *footerModel) finish(task int, ok bool, message string) {
+	delete(f.running, task)
+	f.last, f.lastOK = message, ok
+}
+
+func (f *footerModel) busy() bool { return len(f.running) > 0 }
+
+func (f *footerModel) tick(msg spinner.TickMsg) tea.Cmd {
+	if !f.busy() {
+		return nil // let the tick chain end while idle
+	}
+	var cmd tea.Cmd
+	f.spinner, cmd = f.spinner.Update(msg)
+	return cmd
+}
+
+func (f *footerModel) view(c *programContext, keys help.KeyMap) string {
+	st := c.styles
+	var status string
+	switch {
+	case f.busy():
+		ids := make([]int, 0, len(f.running))
+		for id := range f.running {
+			ids = append(ids, id)
+		}
+		sort.Ints(ids)
+		labels := make([]string, 0, len(ids))
+		for _, id := range ids {
+			labels = append(labels, f.running[id])
+		}
+		status = f.spinner.View() + " " + strings.Join(labels, " · ") + "…"
+	case f.last == "":
+		status = st.Muted.Render("ready")
+	case f.lastOK:
+		status = st.Good.Render("✓ ") + f.last
+	default:
+		status = st.Bad.Render("✗ " + f.last)
+	}
+	h := c.help
+	h.Width = c.width
+	return clip(status, c.width) + "\n" + clip(h.ShortHelpView(keys.ShortHelp()), c.width)
+}

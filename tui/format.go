@@ -1,0 +1,186 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// fit makes s exactly w cells wide: cut with "…" when longer, padded with
+// spaces when shorter. s may carry lipgloss's own SGR sequences; untrusted
+// text must have gone through sanitize before, so that the width measured
+// is the width drawn.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if lipgloss.Width(s) > w {
+		s = ansi.Truncate(s, w, "…")
+	}
+	if pad := w - lipgloss.Width(s); pad > 0 {
+		s += strings.Repeat(" ", pad)
+	}
+	return s
+}
+
+// clip cuts s to at most w cells, without padding.
+func clip(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if lipgloss.Width(s) > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s
+}
+
+// clampView makes a frame exactly h lines of at most w cells, so a long
+// line or a tall component can never scroll or wrap the terminal.
+func clampView(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		lines[i] = clip(l, w)
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// line is sanitize.Line under a shorter name: every string from the API or
+// the store goes through it before it is measured or drawn.
+func line(s string) string { return sanitize.Line(s) }
+
+// badge shows a confidence as a symbol and a word as well as a colour.
+func (st Styles) badge(l caisson.Level) string {
+	switch l {
+	case caisson.High:
+		return st.Good.Render("✓ high")
+	case caisson.Medium:
+		return st.Warn.Render("~ med")
+	case caisson.Low:
+		return st.Bad.Render("✗ low")
+	}
+	return st.Muted.Render("? unk")
+}
+
+// levelWord is the long form of a badge, for the detail pane.
+func (st Styles) levelWord(l caisson.Level) string {
+	switch l {
+	case caisson.High:
+		return st.Good.Render("✓ high")
+	case caisson.Medium:
+		return st.Warn.Render("~ medium")
+	case caisson.Low:
+		return st.Bad.Render("✗ low")
+	}
+	return st.Muted.Render("? unknown")
+}
+
+func (st Styles) severity(s caisson.Severity, text string) string {
+	switch s {
+	case caisson.SeverityHigh:
+		return st.Bad.Render(text)
+	case caisson.SeverityMedium:
+		return st.Warn.Render(text)
+	}
+	return st.Muted.Render(text)
+}
+
+// statusWord is the review status of a row; a failed or pending fetch
+// says so, since that is what the reviewer must know first.
+func (st Styles) statusWord(r store.Row) string {
+	switch {
+	case r.Purged:
+		return st.Muted.Render("deleted")
+	case r.Outcome == store.OutcomeNone:
+		return st.Muted.Render("unfetched")
+	case r.Outcome == store.FetchOutcome(caisson.CodePendingReview) && r.Status == store.StatusOpen:
+		return st.Muted.Render("pending")
+	case r.Outcome != store.OutcomeOK && r.Status == store.StatusOpen:
+		return st.Bad.Render("error")
+	}
+	switch r.Status {
+	case store.StatusApproved:
+		return st.Good.Render("approved")
+	case store.StatusRejected:
+		return st.Bad.Render("rejected")
+	case store.StatusEscalated:
+		return st.Special.Render("escalated")
+	}
+	return "open"
+}
+
+// age is a short "how long ago": 45s, 12m, 5h, 3d, 8w, 2y.
+func age(since, now time.Time) string {
+	if since.IsZero() {
+		return "-"
+	}
+	d := now.Sub(since)
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	case d < 8*7*24*time.Hour:
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	case d < 2*365*24*time.Hour:
+		return fmt.Sprintf("%dw", int(d.Hours()/24/7))
+	}
+	return fmt.Sprintf("%dy", int(d.Hours()/24/365))
+}
+
+// fullName is a row's name, sanitized, "LAST, FIRST" reads best in a
+// column sorted by last name.
+func rowName(r store.Row) string {
+	first, last := line(r.FirstName), line(r.LastName)
+	switch {
+	case first == "" && last == "":
+		return "-"
+	case first == "":
+		return last
+	case last == "":
+		return first
+	}
+	return last + ", " + first
+}
+
+// errText is an error's text made safe for the screen.
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return line(err.Error())
+}
+
+// explainOutcome turns a stored fetch outcome into a sentence: an API
+// error code is explained as the client explains it live.
+func explainOutcome(r store.Row) string {
+	switch r.Outcome {
+	case store.OutcomeNone:
+		return "never fetched: press r to fetch it"
+	case store.OutcomeOK:
+		return "fetched"
+	case store.OutcomeTransport:
+		if r.FetchError != "" {
+			return "could not reach Caisson: " + line(r.FetchError)
+		}
+		return "could not reach Caisson"
+	}
+	sentence := caisson.Explain(&caisson.APIError{Code: caisson.ErrorCode(r.Outcome), Message: r.FetchError})
+	return line(sentence)
+}

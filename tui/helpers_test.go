@@ -1,0 +1,243 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+func init() {
+	// Golden files and screen assertions are taken without colour; the
+	// colour test sets a profile of its own and restores this one.
+	lipgloss.SetColorProfile(termenv.Ascii)
+	lipgloss.SetHasDarkBackground(true)
+}
+
+// Compile-time proof that the real components satisfy the console's
+// interfaces: the tests use them, never stand-ins.
+var (
+	_ Store = (*store.Store)(nil)
+	_ API   = (*caisson.Client)(nil)
+)
+
+// testNow is the injected clock: fixed, in a zone with an offset so that
+// "local time with its offset" is visible in the golden files.
+var testNow = time.Date(2026, 11, 26, 9, 30, 0, 0, time.FixedZone("CET", 3600))
+
+func fixedClock() time.Time { return testNow }
+
+// fixture is a real store on a temp file and the real client against the
+// sandbox on loopback.
+type fixture struct {
+	st  *store.Store
+	api *caisson.Client
+	sb  *sandbox.Server
+}
+
+type fixtureOpts struct {
+	checks  int  // sandbox checks
+	track   int  // how many of them are added to the store
+	fetch   bool // fetch the tracked ones before the console starts
+	hostile bool
+	path    string // store file; a temp file when ""
+}
+
+func newFixture(tb testing.TB, o fixtureOpts) *fixture {
+	tb.Helper()
+	sb := sandbox.New(sandbox.Options{Seed: 1, Checks: o.checks, Hostile: o.hostile, Now: fixedClock})
+	base, stop, err := sb.Listen("127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("starting the sandbox: %v", err)
+	}
+	tb.Cleanup(func() { _ = stop() })
+	key, err := caisson.NewAPIKey(sb.Key())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	api, err := caisson.NewClient(base, key, caisson.WithRetries(1), caisson.WithTimeout(5*time.Second))
+	if err != nil {
+		tb.Fatalf("client: %v", err)
+	}
+	path := o.path
+	if path == "" {
+		path = filepath.Join(tb.TempDir(), "review.db")
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, path, store.WithClock(fixedClock))
+	if err != nil {
+		tb.Fatalf("opening the store: %v", err)
+	}
+	tb.Cleanup(func() { _ = st.Close() })
+	f := &fixture{st: st, api: api, sb: sb}
+	if o.track > 0 {
+		ids := sb.CheckIDs(o.track)
+		if _, err := st.AddMany(ctx, ids, "tester", store.SourceTyped); err != nil {
+			tb.Fatalf("adding checks: %v", err)
+		}
+		if o.fetch {
+			err := api.FetchMany(ctx, ids, 8, func(r caisson.Result) {
+				if err := st.RecordFetch(ctx, r.CheckID, r.Check, r.Err, testNow); err != nil {
+					tb.Errorf("recording %s: %v", r.CheckID, err)
+				}
+			})
+			if err != nil {
+				tb.Fatalf("fetching: %v", err)
+			}
+		}
+	}
+	return f
+}
+
+func (f *fixture) config() Config {
+	return Config{Store: f.st, API: f.api, Reviewer: "alice", APILabel: "sandbox", Now: fixedClock}
+}
+
+// newTestModel is a console sized w x h with every start-up read done.
+func newTestModel(tb testing.TB, cfg Config, w, h int) *Model {
+	tb.Helper()
+	m := New(cfg)
+	m.animate = false
+	pump(tb, m, m.Init(), tea.WindowSizeMsg{Width: w, Height: h})
+	return m
+}
+
+// pump feeds messages to the model and runs every command it returns,
+// with the messages those produce, until nothing is left: the model
+// settles as it would in a program, deterministically. A first argument
+// of type tea.Cmd is run before the messages.
+func pump(tb testing.TB, m *Model, items ...any) {
+	tb.Helper()
+	var queue []tea.Msg
+	var runCmd func(c tea.Cmd)
+	runCmd = func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		msg := c()
+		switch msg := msg.(type) {
+		case nil:
+		case tea.BatchMsg:
+			for _, c := range msg {
+				runCmd(c)
+			}
+		case tea.QuitMsg:
+			queue = append(queue, msg)
+		default:
+			if isBlink(msg) {
+				return
+			}
+			queue = append(queue, msg)
+		}
+	}
+	for _, it := range items {
+		switch it := it.(type) {
+		case tea.Cmd:
+			runCmd(it)
+		case func() tea.Msg:
+			runCmd(it)
+		default:
+			queue = append(queue, it)
+		}
+	}
+	for steps := 0; len(queue) > 0; steps++ {
+		if steps > 1_000_000 {
+			tb.Fatal("pump: the model never settled")
+		}
+		msg := queue[0]
+		queue = queue[1:]
+		if _, ok := msg.(tea.QuitMsg); ok {
+			m.quitting = true
+			continue
+		}
+		_, cmd := m.Update(msg)
+		runCmd(cmd)
+	}
+}
+
+// isBlink tells the text inputs' cursor blink, which would tick forever.
+func isBlink(msg tea.Msg) bool {
+	return strings.HasPrefix(strings.TrimPrefix(fmt.Sprintf("%T", msg), "*"), "cursor.")
+}
+
+// keys turns a readable key list into key messages: single runes,
+// or names such as "enter", "esc", "tab", "shift+tab", "ctrl+c", "up".
+func keys(names ...string) []any {
+	var out []any
+	for _, n := range names {
+		out = append(out, keyMsg(n))
+	}
+	return out
+}
+
+func keyMsg(n string) tea.KeyMsg {
+	named := map[string]tea.KeyType{
+		"enter": tea.KeyEnter, "esc": tea.KeyEsc, "tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab,
+		"ctrl+c": tea.KeyCtrlC, "ctrl+s": tea.KeyCtrlS, "up": tea.KeyUp, "down": tea.KeyDown,
+		"pgdown": tea.KeyPgDown, "pgup": tea.KeyPgUp, "backspace": tea.KeyBackspace, "space": tea.KeySpace,
+	}
+	if t, ok := named[n]; ok {
+		return tea.KeyMsg{Type: t}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(n)}
+}
+
+// typeText is one key message per rune, as a person types.
+func typeText(s string) []any {
+	var out []any
+	for _, r := range s {
+		out = append(out, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+	return out
+}
+
+// paste is text arriving in one message, as a bracketed paste does.
+func paste(s string) tea.KeyMsg {
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s), Paste: true}
+}
+
+func record(tb testing.TB, st *store.Store, id string) *store.Record {
+	tb.Helper()
+	rec, err := st.Get(context.Background(), id)
+	if err != nil {
+		tb.Fatalf("reading %s: %v", id, err)
+	}
+	return rec
+}
+
+func selectedID(tb testing.TB, m *Model) string {
+	tb.Helper()
+	row, ok := m.list.selected()
+	if !ok {
+		tb.Fatal("no row selected")
+	}
+	return row.CheckID
+}
+
+func mustContain(tb testing.TB, screen string, wants ...string) {
+	tb.Helper()
+	for _, w := range wants {
+		if !strings.Contains(screen, w) {
+			tb.Errorf("screen lacks %q:\n%s", w, screen)
+		}
+	}
+}
+
+func mustNotContain(tb testing.TB, screen string, unwanted ...string) {
+	tb.Helper()
+	for _, w := range unwanted {
+		if strings.Contains(screen, w) {
+			tb.Errorf("screen has %q but should not:\n%s", w, screen)
+		}
+	}
+}

@@ -1,0 +1,213 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// listModel is a window onto one queue. It holds only the rows around the
+// cursor (a few screens' worth, read with Page) and the queue's total (from
+// Count), so a queue of 100,000 checks costs no more per frame than one of
+// a hundred.
+type listModel struct {
+	rows     []store.Row
+	rowsFrom int // index in the queue of rows[0]
+	total    int // -1 until counted
+	cursor   int
+	top      int // index of the first visible row
+	height   int // visible rows
+	width    int
+
+	// req is the latest page request; answers to any other are stale.
+	req int
+	// pendingFrom/pendingTo is the window that request covers.
+	pendingFrom, pendingTo int
+	// dirty asks for the window and the total to be read again (the
+	// queue's content changed) while the old rows stay on screen.
+	dirty bool
+	// selectID, when set, moves the cursor to that check once it is in a
+	// loaded page (the next check after a decision).
+	selectID string
+	err      error
+}
+
+func newList() listModel { return listModel{total: -1, dirty: true} }
+
+// reset starts a new query: the cursor goes to the top.
+func (l *listModel) reset() {
+	*l = listModel{total: -1, dirty: true, height: l.height, width: l.width}
+}
+
+// selected is the row under the cursor, if loaded.
+func (l *listModel) selected() (store.Row, bool) {
+	i := l.cursor - l.rowsFrom
+	if l.total <= 0 || i < 0 || i >= len(l.rows) {
+		return store.Row{}, false
+	}
+	return l.rows[i], true
+}
+
+func (l *listModel) move(delta int) {
+	l.setCursor(l.cursor + delta)
+}
+
+func (l *listModel) setCursor(i int) {
+	if l.total >= 0 && i > l.total-1 {
+		i = l.total - 1
+	}
+	l.cursor = max(i, 0)
+	l.scrollToCursor()
+}
+
+func (l *listModel) scrollToCursor() {
+	h := max(l.height, 1)
+	if l.cursor < l.top {
+		l.top = l.cursor
+	}
+	if l.cursor >= l.top+h {
+		l.top = l.cursor - h + 1
+	}
+	if l.total >= 0 && l.top > max(l.total-h, 0) {
+		l.top = max(l.total-h, 0)
+	}
+	l.top = max(l.top, 0)
+}
+
+// window is the range of queue indexes the screen shows.
+func (l *listModel) window() (from, to int) {
+	from, to = l.top, l.top+max(l.height, 1)
+	if l.total >= 0 {
+		to = min(to, l.total)
+	}
+	return from, to
+}
+
+// need reports whether a page must be read to draw the screen, and which:
+// a screen above and below the visible one as well, so that moving the
+// cursor a little reads nothing.
+func (l *listModel) need() (offset, limit int, ok bool) {
+	from, to := l.window()
+	loadedTo := l.rowsFrom + len(l.rows)
+	covered := !l.dirty && l.total >= 0 && from >= l.rowsFrom && to <= loadedTo
+	pendingCovers := l.req != 0 && from >= l.pendingFrom && to <= l.pendingTo
+	if covered || pendingCovers {
+		return 0, 0, false
+	}
+	h := max(l.height, 10)
+	offset = max(from-h, 0)
+	return offset, 3 * h, true
+}
+
+// loaded takes a page answer in.
+func (l *listModel) loaded(m pageMsg) {
+	l.req = 0
+	l.pendingFrom, l.pendingTo = 0, 0
+	if m.err != nil {
+		l.err = m.err
+		l.dirty = false
+		if l.total < 0 {
+			l.total = 0
+		}
+		return
+	}
+	l.err = nil
+	l.dirty = false
+	l.rows, l.rowsFrom = m.rows, m.offset
+	if m.withTotal {
+		l.total = m.total
+	}
+	if l.selectID != "" {
+		for i, r := range l.rows {
+			if r.CheckID == l.selectID {
+				l.cursor = l.rowsFrom + i
+				break
+			}
+		}
+		l.selectID = ""
+	}
+	l.setCursor(l.cursor)
+}
+
+// columns are the widths of the row's flexible columns for a list width.
+type columns struct{ customer, name int }
+
+// fixedWidth is everything but the customer and name columns: marker 2,
+// id 9, two badges of 6, reasons 3, status 9, age 4, and the spaces.
+const fixedWidth = 2 + 9 + 1 + 6 + 1 + 6 + 1 + 3 + 1 + 9 + 1 + 4 + 2
+
+func layoutColumns(width int) columns {
+	rest := max(width-fixedWidth, 8)
+	c := rest * 2 / 5
+	return columns{customer: c, name: rest - c}
+}
+
+func (l *listModel) view(c *programContext, height int) string {
+	st := c.styles
+	cols := layoutColumns(l.width)
+	var sb strings.Builder
+	head := "  " + fit("CHECK", 9) + " " + fit("CUSTOMER", cols.customer) + " " + fit("NAME", cols.name) + " " +
+		fit("DOC", 6) + " " + fit("FACE", 6) + " " + fit("RSN", 3) + " " + fit("STATUS", 9) + " " + fit("AGE", 4)
+	sb.WriteString(st.ColHeader.Render(fit(head, l.width)))
+	from, to := l.window()
+	lines := 1
+	switch {
+	case l.err != nil:
+		sb.WriteString("\n" + st.Bad.Render(clip("✗ "+errText(l.err), l.width)))
+		lines++
+	case l.total == 0:
+		sb.WriteString("\n" + st.Muted.Render("  no checks here"))
+		lines++
+	}
+	for i := from; i < to && lines < height; i++ {
+		sb.WriteString("\n")
+		lines++
+		j := i - l.rowsFrom
+		if j < 0 || j >= len(l.rows) {
+			sb.WriteString(st.Muted.Render("  …"))
+			continue
+		}
+		sb.WriteString(l.rowView(c, l.rows[j], cols, i == l.cursor))
+	}
+	return sb.String()
+}
+
+// rowView draws one row. The selected row carries a ▶ (reverse video
+// vanishes under NO_COLOR) and is drawn without inner colours, since an
+// inner style's reset would end the reverse video mid-row.
+func (l *listModel) rowView(c *programContext, r store.Row, cols columns, selected bool) string {
+	st := c.styles
+	plain := selected
+	badge := func(lv caisson.Level) string {
+		if plain {
+			return fit(unstyledBadge(lv), 6)
+		}
+		return fit(st.badge(lv), 6)
+	}
+	status := st.statusWord(r)
+	if plain {
+		status = Styles{}.statusWord(r)
+	}
+	marker := "  "
+	if selected {
+		marker = "▶ "
+	}
+	since := r.CheckedOn
+	if since.IsZero() {
+		since = r.AddedAt
+	}
+	row := marker + fit(caisson.ShortID(line(r.CheckID), 8), 9) + " " +
+		fit(line(r.CustomerID), cols.customer) + " " + fit(rowName(r), cols.name) + " " +
+		badge(r.Document) + " " + badge(r.Face) + " " +
+		fit(fmt.Sprintf("%3d", len(r.ReasonCodes)), 3) + " " + fit(status, 9) + " " +
+		fit(age(since, c.now()), 4)
+	row = fit(row, l.width)
+	if selected {
+		return st.Selected.Render(row)
+	}
+	return row
+}
+
+func unstyledBadge(lv caisson.Level) string { return Styles{}.badge(lv) }

@@ -1,0 +1,568 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/spinner"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// mode is what has the keyboard.
+type mode int
+
+const (
+	modeList    mode = iota
+	modeDetail       // the detail pane full screen
+	modeHelp         // the full help
+	modeFilter       // typing a filter
+	modeConfirm      // confirming a risky approval
+	modeNote         // typing a decision's note
+	modeAdd          // the add dialog
+)
+
+// Model is the root of the console: it owns the layout and routes
+// messages and keys to the components.
+type Model struct {
+	ctx *programContext
+
+	tab       int
+	sort      store.Sort
+	filter    string
+	customer  string
+	counts    store.Counts
+	countsErr error
+
+	list   listModel
+	detail detailModel
+	footer footerModel
+
+	mode     mode
+	prevMode mode // where esc returns to from help
+	filterIn textinput.Model
+	pending  *pendingDecision
+	note     noteDialog
+	add      addDialog
+	batch    *batch
+	masked   bool
+	quitting bool
+
+	// animate is off in benchmarks and model tests, which execute every
+	// returned command: a spinner tick would sleep.
+	animate bool
+}
+
+// New builds the console. It does no I/O: Init returns the commands that
+// read the first page.
+func New(cfg Config) *Model {
+	c := newProgramContext(cfg)
+	return &Model{
+		ctx:     c,
+		list:    newList(),
+		footer:  newFooter(c.styles),
+		animate: true,
+	}
+}
+
+// Init reads the counts and the first page, and starts the refresh of
+// every check when asked to.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{loadCounts(m.ctx.cfg.Store), m.sync()}
+	if m.ctx.cfg.RefreshOnStart {
+		cmds = append(cmds, m.startBatch(store.PageQuery{Queue: store.QueueAll}, "all checks"))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) query() store.PageQuery {
+	q := store.PageQuery{Queue: store.Queues[m.tab], Sort: m.sort, Filter: m.filter}
+	if m.customer != "" {
+		q.Queue, q.Customer = store.QueueAll, m.customer
+	}
+	return q
+}
+
+// Update routes a message, then makes sure what the screen needs is being
+// read (sync), whatever the message changed.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.ctx.width, m.ctx.height = msg.Width, msg.Height
+	case tea.KeyMsg:
+		cmd = m.handleKey(msg)
+	case spinner.TickMsg:
+		cmd = m.footer.tick(msg)
+	case countsMsg:
+		m.counts, m.countsErr = msg.counts, msg.err
+	case pageMsg:
+		if msg.req == m.list.req {
+			m.list.loaded(msg)
+		}
+	case recordMsg:
+		if msg.req == m.detail.req {
+			m.detail.req, m.detail.dirty = 0, false
+			m.detail.rec, m.detail.err = msg.rec, msg.err
+		}
+	case decidedMsg:
+		cmd = m.decided(msg)
+	case refreshedMsg:
+		cmd = m.refreshed(msg)
+	case addedMsg:
+		cmd = m.added(msg)
+	case batchStartedMsg, batchResultMsg, batchDoneMsg:
+		cmd = m.batchProgress(msg)
+	default:
+		// Messages for the text inputs (cursor blink) go to the one open.
+		cmd = m.updateInputs(msg)
+	}
+	return m, tea.Batch(cmd, m.sync())
+}
+
+func (m *Model) updateInputs(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	switch m.mode {
+	case modeFilter:
+		m.filterIn, cmd = m.filterIn.Update(msg)
+	case modeNote:
+		cmd = m.note.update(msg)
+	case modeAdd:
+		cmd = m.add.update(msg)
+	}
+	return cmd
+}
+
+// sync lays the screen out and returns the reads it needs: the page under
+// the visible rows, and the selected check's record.
+func (m *Model) sync() tea.Cmd {
+	m.layout()
+	var cmds []tea.Cmd
+	if offset, limit, ok := m.list.need(); ok {
+		withTotal := m.list.dirty || m.list.total < 0
+		q := m.query()
+		q.Offset, q.Limit = offset, limit
+		m.list.req = m.ctx.nextID()
+		m.list.pendingFrom, m.list.pendingTo = offset, offset+limit
+		cmds = append(cmds, loadPage(m.ctx.cfg.Store, m.list.req, q, withTotal))
+	}
+	row, ok := m.list.selected()
+	switch {
+	case !ok:
+	case row.CheckID != m.detail.checkID:
+		m.detail = detailModel{checkID: row.CheckID, req: m.ctx.nextID()}
+		cmds = append(cmds, loadRecord(m.ctx.cfg.Store, m.detail.req, row.CheckID))
+	case m.detail.dirty && m.detail.req == 0:
+		m.detail.req = m.ctx.nextID()
+		cmds = append(cmds, loadRecord(m.ctx.cfg.Store, m.detail.req, row.CheckID))
+	}
+	return tea.Batch(cmds...)
+}
+
+// invalidate re-reads what a change to the store may have changed: the
+// counts, the page and its total, and the record on screen.
+func (m *Model) invalidate() tea.Cmd {
+	m.list.dirty = true
+	m.list.req = 0
+	m.detail.dirty = true
+	return loadCounts(m.ctx.cfg.Store)
+}
+
+func (m *Model) newQuery() {
+	m.list.reset()
+	m.detail.scroll = 0
+}
+
+func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.ctx.keys
+	if matches(msg, k.ForceQuit) {
+		return m.quit()
+	}
+	switch m.mode {
+	case modeHelp:
+		if matches(msg, k.Back) || matches(msg, k.Help) || matches(msg, k.Quit) {
+			m.mode = m.prevMode
+		}
+		return nil
+	case modeFilter:
+		return m.filterKey(msg)
+	case modeConfirm:
+		return m.confirmKey(msg)
+	case modeNote:
+		return m.noteKey(msg)
+	case modeAdd:
+		return m.addKey(msg)
+	}
+	return m.mainKey(msg)
+}
+
+// quit leaves the program; a running refresh is cancelled first, and the
+// program ends once it has stopped, so no result is left half-recorded.
+func (m *Model) quit() tea.Cmd {
+	if m.batch != nil && m.batch.running {
+		m.batch.cancel()
+		m.batch.cancelled = true
+		m.quitting = true
+		return nil
+	}
+	m.quitting = true
+	return tea.Quit
+}
+
+func (m *Model) mainKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.ctx.keys
+	l := &m.list
+	switch {
+	case matches(msg, k.Quit):
+		return m.quit()
+	case matches(msg, k.Back):
+		return m.back()
+	case matches(msg, k.Help):
+		m.prevMode, m.mode = m.mode, modeHelp
+	case matches(msg, k.Up):
+		if m.mode == modeDetail {
+			m.detail.scroll--
+		} else {
+			l.move(-1)
+		}
+	case matches(msg, k.Down):
+		if m.mode == modeDetail {
+			m.detail.scroll++
+		} else {
+			l.move(1)
+		}
+	case matches(msg, k.PageUp):
+		if m.mode == modeDetail {
+			m.detail.scroll -= m.bodyHeight() - 1
+		} else {
+			l.move(-max(l.height-1, 1))
+		}
+	case matches(msg, k.PageDown):
+		if m.mode == modeDetail {
+			m.detail.scroll += m.bodyHeight() - 1
+		} else {
+			l.move(max(l.height-1, 1))
+		}
+	case matches(msg, k.Top):
+		l.setCursor(0)
+	case matches(msg, k.Bottom):
+		l.setCursor(l.total - 1)
+	case matches(msg, k.ScrollDown):
+		m.detail.scroll += 3
+	case matches(msg, k.ScrollUp):
+		m.detail.scroll -= 3
+	case matches(msg, k.NextTab):
+		m.switchTab((m.tab + 1) % len(store.Queues))
+	case matches(msg, k.PrevTab):
+		m.switchTab((m.tab + len(store.Queues) - 1) % len(store.Queues))
+	case matches(msg, k.Tab):
+		m.switchTab(int(msg.Runes[0] - '1'))
+	case matches(msg, k.Open):
+		if _, ok := l.selected(); ok {
+			m.mode = modeDetail
+		}
+	case matches(msg, k.Customer):
+		if row, ok := l.selected(); ok && row.CustomerID != "" {
+			m.customer = row.CustomerID
+			m.mode = modeList
+			m.newQuery()
+		}
+	case matches(msg, k.Filter):
+		m.mode = modeFilter
+		m.filterIn = newFilterInput(m.filter)
+		return textinput.Blink
+	case matches(msg, k.Sort):
+		m.sort = (m.sort + 1) % 4
+		m.newQuery()
+	case matches(msg, k.Mask):
+		m.masked = !m.masked
+	case matches(msg, k.Refresh):
+		return m.refreshSelected()
+	case matches(msg, k.RefreshAll):
+		if m.batch != nil && m.batch.running {
+			return nil
+		}
+		return m.startBatch(m.query(), "the "+strings.ToLower(tabNames[m.query().Queue][0])+" queue")
+	case matches(msg, k.Approve):
+		return m.beginDecision(store.Approve)
+	case matches(msg, k.Reject):
+		return m.beginDecision(store.Reject)
+	case matches(msg, k.Escalate):
+		return m.beginDecision(store.Escalate)
+	case matches(msg, k.Reopen):
+		return m.beginDecision(store.Reopen)
+	case matches(msg, k.Add):
+		m.mode = modeAdd
+		m.add = newAddDialog()
+		return textinput.Blink
+	}
+	return nil
+}
+
+// back is esc on the main screen: it backs out of one thing at a time.
+func (m *Model) back() tea.Cmd {
+	switch {
+	case m.batch != nil && m.batch.running:
+		m.batch.cancel()
+		m.batch.cancelled = true
+	case m.mode == modeDetail:
+		m.mode = modeList
+	case m.batch != nil:
+		m.batch = nil
+	case m.customer != "":
+		m.customer = ""
+		m.newQuery()
+	case m.filter != "":
+		m.filter = ""
+		m.newQuery()
+	}
+	return nil
+}
+
+func (m *Model) switchTab(i int) {
+	if i < 0 || i >= len(store.Queues) {
+		return
+	}
+	m.tab = i
+	m.customer = ""
+	if m.mode == modeDetail {
+		m.mode = modeList
+	}
+	m.newQuery()
+}
+
+func (m *Model) filterKey(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case matches(msg, filterKeys.Submit):
+		m.mode = modeList
+		return nil
+	case matches(msg, filterKeys.Cancel):
+		m.mode = modeList
+		if m.filter != "" {
+			m.filter = ""
+			m.newQuery()
+		}
+		return nil
+	}
+	var cmd tea.Cmd
+	m.filterIn, cmd = m.filterIn.Update(msg)
+	if v := strings.TrimSpace(m.filterIn.Value()); v != m.filter {
+		m.filter = v
+		m.newQuery()
+	}
+	return cmd
+}
+
+// beginDecision starts a decision on the selected check: a confirmation
+// first when approving is risky, then the note.
+func (m *Model) beginDecision(a store.Action) tea.Cmd {
+	row, ok := m.list.selected()
+	if !ok {
+		return nil
+	}
+	p := &pendingDecision{checkID: row.CheckID, action: a}
+	m.pending = p
+	if a == store.Approve {
+		p.risks = approvalRisks(row, m.detail.rec, m.ctx)
+	}
+	m.prevMode = m.mode
+	if len(p.risks) > 0 {
+		m.mode = modeConfirm
+		return nil
+	}
+	m.mode = modeNote
+	m.note = newNoteDialog(a)
+	return textinput.Blink
+}
+
+func (m *Model) endDialog() {
+	m.pending = nil
+	m.mode = m.prevMode
+	if m.mode != modeDetail {
+		m.mode = modeList
+	}
+}
+
+func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case matches(msg, confirmKeys.Yes):
+		m.mode = modeNote
+		m.note = newNoteDialog(m.pending.action)
+		return textinput.Blink
+	case matches(msg, confirmKeys.No), matches(msg, confirmKeys.Cancel):
+		m.footer.finish(0, false, "not approved: "+caisson.ShortID(line(m.pending.checkID), 10)+" left as it was")
+		m.endDialog()
+	}
+	return nil
+}
+
+func (m *Model) noteKey(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case matches(msg, noteKeys.Cancel):
+		m.footer.finish(0, false, "cancelled: no decision stored")
+		m.endDialog()
+		return nil
+	case matches(msg, noteKeys.Submit):
+		note := strings.TrimSpace(m.note.input.Value())
+		p := m.pending
+		if p.action.NeedsNote() && note == "" {
+			m.note.err = fmt.Sprintf("%s needs a note saying why", strings.ToLower(actionVerb(p.action)))
+			return nil
+		}
+		task := m.ctx.nextID()
+		label := fmt.Sprintf("saving %s of %s", p.action, caisson.ShortID(line(p.checkID), 10))
+		spin := m.footer.start(task, label, m.animate)
+		m.endDialog()
+		return tea.Batch(spin, decide(m.ctx.cfg.Store, task, m.query(), p.checkID, p.action, note, m.ctx.cfg.Reviewer))
+	}
+	return m.note.update(msg)
+}
+
+// decided shows a decision saved only once the store has it, then moves
+// to the next check of the queue.
+func (m *Model) decided(msg decidedMsg) tea.Cmd {
+	short := caisson.ShortID(line(msg.checkID), 10)
+	if msg.err != nil {
+		m.footer.finish(msg.task, false, fmt.Sprintf("%s of %s NOT saved: %s", msg.action, short, errText(msg.err)))
+		return nil
+	}
+	m.footer.finish(msg.task, true, fmt.Sprintf("%s %s: saved", pastTense(msg.action), short))
+	if row, ok := m.list.selected(); ok && row.CheckID == msg.checkID {
+		if msg.nextID != "" {
+			m.list.selectID = msg.nextID
+		}
+		if m.mode == modeDetail && msg.nextID != "" {
+			m.detail.scroll = 0
+		}
+	}
+	return m.invalidate()
+}
+
+func (m *Model) refreshSelected() tea.Cmd {
+	row, ok := m.list.selected()
+	if !ok {
+		return nil
+	}
+	if m.ctx.cfg.API == nil {
+		m.footer.finish(0, false, "cannot refresh: "+errNoAPI.Error())
+		return nil
+	}
+	task := m.ctx.nextID()
+	spin := m.footer.start(task, "refreshing "+caisson.ShortID(line(row.CheckID), 10), m.animate)
+	return tea.Batch(spin, refreshOne(m.ctx.cfg.Store, m.ctx.cfg.API, task, row.CheckID, m.ctx.now))
+}
+
+func (m *Model) refreshed(msg refreshedMsg) tea.Cmd {
+	short := caisson.ShortID(line(msg.checkID), 10)
+	switch {
+	case msg.storeErr != nil:
+		m.footer.finish(msg.task, false, "refresh of "+short+" not recorded: "+errText(msg.storeErr))
+	case msg.fetchErr != nil:
+		m.footer.finish(msg.task, false, short+": "+failureReason(msg.fetchErr))
+	default:
+		m.footer.finish(msg.task, true, "refreshed "+short)
+	}
+	return m.invalidate()
+}
+
+func (m *Model) addKey(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case matches(msg, addKeys.Cancel):
+		if !m.add.running {
+			m.mode = modeList
+		}
+		return nil
+	case matches(msg, addKeys.Submit):
+		valid, lines, problems := m.add.validation()
+		if m.add.running || len(valid) == 0 || len(problems) > 0 {
+			return nil
+		}
+		m.add.running, m.add.outcomes = true, nil
+		m.add.task = m.ctx.nextID()
+		spin := m.footer.start(m.add.task, fmt.Sprintf("adding %d", len(valid)), m.animate)
+		return tea.Batch(spin, addChecks(m.ctx.cfg.Store, m.ctx.cfg.API, m.add.task, valid, lines, m.ctx.cfg.Reviewer, m.ctx.now))
+	}
+	if m.add.running {
+		return nil
+	}
+	return m.add.update(msg)
+}
+
+func (m *Model) added(msg addedMsg) tea.Cmd {
+	failed := 0
+	for _, o := range msg.outcomes {
+		if !o.ok {
+			failed++
+		}
+	}
+	text := fmt.Sprintf("added %d of %d lines", len(msg.added), len(msg.outcomes))
+	if failed > 0 {
+		text += fmt.Sprintf(", %d refused", failed)
+	}
+	m.footer.finish(msg.task, failed == 0, text)
+	if msg.task == m.add.task {
+		m.add.running = false
+		m.add.outcomes = msg.outcomes
+	}
+	return m.invalidate()
+}
+
+// startBatch starts a refresh of every check of q with the progress bar.
+func (m *Model) startBatch(q store.PageQuery, label string) tea.Cmd {
+	if m.ctx.cfg.API == nil {
+		m.footer.finish(0, false, "cannot refresh: "+errNoAPI.Error())
+		return nil
+	}
+	task := m.ctx.nextID()
+	b, cmd := startBatch(m.ctx.cfg.Store, m.ctx.cfg.API, task, label, q, m.ctx.now)
+	m.batch = b
+	spin := m.footer.start(task, "refreshing "+label, m.animate)
+	return tea.Batch(spin, cmd)
+}
+
+// batchEvery is how many results pass between two re-reads of the screen
+// during a batch, so that the list shows progress without re-reading it
+// on every result.
+const batchEvery = 100
+
+func (m *Model) batchProgress(msg tea.Msg) tea.Cmd {
+	b := m.batch
+	if b == nil {
+		return nil
+	}
+	switch msg := msg.(type) {
+	case batchStartedMsg:
+		if msg.task != b.task {
+			return nil
+		}
+		b.total = msg.total
+	case batchResultMsg:
+		if msg.task != b.task {
+			return nil
+		}
+		b.record(msg)
+		if b.done%batchEvery == 0 {
+			return tea.Batch(waitBatch(b.ch), m.invalidate())
+		}
+	case batchDoneMsg:
+		if msg.task != b.task {
+			return nil
+		}
+		b.running = false
+		b.cancelled = b.cancelled || msg.cancelled
+		b.err = msg.err
+		text := fmt.Sprintf("refreshed %d of %d, %d failed", b.done, max(b.total, 0), len(b.failures))
+		if b.cancelled {
+			text = "cancelled: " + text
+		}
+		m.footer.finish(b.task, b.err == nil && len(b.failures) == 0 && !b.cancelled, text)
+		if m.quitting {
+			return tea.Quit
+		}
+		return m.invalidate()
+	}
+	return waitBatch(b.ch)
+}

@@ -1,0 +1,183 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// Fixed parts of the screen, in lines.
+const (
+	headerHeight = 2
+	infoHeight   = 1
+	footerHeight = 2
+	// maxFailuresShown is how many failed checks the refresh panel lists.
+	maxFailuresShown = 3
+)
+
+// layout sizes the list for the current terminal and dialogs, so that the
+// rows it needs can be read before the frame is drawn.
+func (m *Model) layout() {
+	w := m.ctx.width
+	if w == 0 {
+		// Before the first WindowSizeMsg: size for the smallest screen, so
+		// Init's first read already covers it.
+		w = minWidth
+	}
+	bodyH := m.bodyHeight()
+	switch {
+	case m.wide():
+		m.list.width = w - m.detailWidth() - 1
+		m.list.height = bodyH - 1
+	case m.tall():
+		m.list.width = w
+		m.list.height = bodyH/2 - 1
+	default:
+		m.list.width = w
+		m.list.height = bodyH - 1
+	}
+	m.list.height = max(m.list.height, 1)
+	m.list.scrollToCursor()
+}
+
+func (m *Model) wide() bool { return m.ctx.width >= wideWidth }
+func (m *Model) tall() bool { return m.ctx.height >= tallHeight }
+
+func (m *Model) detailWidth() int { return m.ctx.width * 2 / 5 }
+
+// bodyHeight is what is left for the list and the detail pane.
+func (m *Model) bodyHeight() int {
+	h := m.ctx.height
+	if h == 0 {
+		h = minHeight
+	}
+	h -= headerHeight + infoHeight + footerHeight
+	h -= m.batch.panelHeight(maxFailuresShown)
+	if d := m.dialogView(); d != "" {
+		h -= dialogHeight(d)
+	}
+	return max(h, 1)
+}
+
+// dialogView is the open dialog, drawn across the screen above the footer.
+func (m *Model) dialogView() string {
+	w := max(m.ctx.width, minWidth)
+	switch m.mode {
+	case modeConfirm:
+		return confirmView(m.ctx, m.pending, w)
+	case modeNote:
+		return m.note.view(m.ctx, m.pending, w)
+	case modeAdd:
+		return m.add.view(m.ctx, w, max(m.ctx.height, minHeight)/2)
+	}
+	return ""
+}
+
+// View draws the frame: every line clamped to the width, exactly the
+// terminal's height, or a sentence when the terminal is too small.
+func (m *Model) View() string {
+	c := m.ctx
+	if m.quitting {
+		return ""
+	}
+	if c.width < minWidth || c.height < minHeight {
+		if c.width == 0 {
+			return "" // no size yet
+		}
+		msg := fmt.Sprintf("window too small: need at least %dx%d, have %dx%d", minWidth, minHeight, c.width, c.height)
+		return clampView(msg, c.width, c.height)
+	}
+	parts := []string{
+		headerView(c, m.tab, m.counts, m.countsErr),
+		infoView(c, &m.list, m.query(), m.mode == modeFilter, m.filterIn.View()),
+		m.bodyView(),
+	}
+	if m.batch != nil {
+		parts = append(parts, m.batch.view(c, c.width, maxFailuresShown))
+	}
+	if d := m.dialogView(); d != "" {
+		parts = append(parts, d)
+	}
+	parts = append(parts, m.footer.view(c, m.footerKeys()))
+	return clampView(strings.Join(parts, "\n"), c.width, c.height)
+}
+
+func (m *Model) bodyView() string {
+	c := m.ctx
+	h := m.bodyHeight()
+	row, haveRow := m.list.selected()
+	switch {
+	case m.mode == modeHelp:
+		return clampView(m.helpView(), c.width, h)
+	case m.mode == modeDetail || m.prevModeIsDetail():
+		return clampView(m.detail.view(c, row, haveRow, c.width, h, m.masked), c.width, h)
+	case m.wide():
+		list := clampView(m.list.view(c, h), m.list.width, h)
+		sep := strings.TrimSuffix(strings.Repeat(c.styles.Border.Render("│")+"\n", h), "\n")
+		dw := m.detailWidth()
+		detail := clampView(m.detail.view(c, row, haveRow, dw-1, h, m.masked), dw-1, h)
+		return lipgloss.JoinHorizontal(lipgloss.Top, padBlock(list, m.list.width), sep, " ", detail)
+	case m.tall():
+		listH := m.list.height + 1
+		list := clampView(m.list.view(c, listH), c.width, listH)
+		rule := c.styles.Border.Render(strings.Repeat("─", c.width))
+		detail := clampView(m.detail.view(c, row, haveRow, c.width, h-listH-1, m.masked), c.width, h-listH-1)
+		return list + "\n" + rule + "\n" + detail
+	}
+	hint := ""
+	if haveRow {
+		hint = c.styles.Muted.Render("  enter shows the detail of the selected check")
+	}
+	return clampView(m.list.view(c, h-1)+"\n"+hint, c.width, h)
+}
+
+// prevModeIsDetail keeps the detail pane on screen while a dialog opened
+// from it is answered.
+func (m *Model) prevModeIsDetail() bool {
+	return (m.mode == modeConfirm || m.mode == modeNote) && m.prevMode == modeDetail
+}
+
+// padBlock pads every line of a block to the width, so the block beside it
+// starts in the same column on every line.
+func padBlock(s string, w int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = fit(l, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) helpView() string {
+	c := m.ctx
+	h := c.help
+	h.Width = c.width
+	title := c.styles.Title.Render("Keys") + c.styles.Muted.Render(" · esc or ? closes")
+	extra := c.styles.Muted.Render("In the note prompt: enter saves, esc cancels. Approving a low-confidence or expired check asks first: y approves, n/enter/esc does not.\n" +
+		"In the add dialog (A): paste ids or tokens one a line, ctrl+s adds, esc closes.")
+	if c.cfg.ReadOnly {
+		extra = c.styles.Warn.Render("READ-ONLY session: decisions and adding checks are not available.")
+	}
+	return title + "\n\n" + h.FullHelpView(c.keys.FullHelp()) + "\n\n" + lipgloss.NewStyle().Width(c.width).Render(extra)
+}
+
+// footerKeys is the short help for what has the keyboard.
+func (m *Model) footerKeys() help.KeyMap {
+	switch m.mode {
+	case modeFilter:
+		return filterKeys
+	case modeConfirm:
+		return confirmKeys
+	case modeNote:
+		return noteKeys
+	case modeAdd:
+		return addKeys
+	case modeHelp:
+		return closeKeys
+	}
+	if m.batch != nil && m.batch.running {
+		return refreshKeys
+	}
+	return m.ctx.keys
+}
