@@ -66,14 +66,14 @@ func TestExchangeRefusesWhatIsNotAnIssuedToken(t *testing.T) {
 	other := New(Options{Seed: 99})
 	other.NewToken(0)
 	cases := map[string]string{
-		"another sandbox's token":         `{"check_exchange_token":"` + other.NewToken(0) + `"}`,
-		"a check id":                      `{"check_exchange_token":"` + f.s.CheckID(0) + `"}`,
-		"a token issued later, not yet":   `{"check_exchange_token":"` + f.s.ids.encode(tokenPrefix, kindToken, 5) + `"}`,
-		"no token field":                  `{"token":"chk_xchg_x"}`,
-		"not JSON":                        `check_exchange_token=chk_xchg_x`,
-		"the token as a number":           `{"check_exchange_token": 12}`,
-		"empty body":                      ``,
-		"a body over the size cap":        `{"check_exchange_token":"` + strings.Repeat("a", maxExchangeBody) + `"}`,
+		"another sandbox's token":                    `{"check_exchange_token":"` + other.NewToken(0) + `"}`,
+		"a check id":                                 `{"check_exchange_token":"` + f.s.CheckID(0) + `"}`,
+		"a token issued later, not yet":              `{"check_exchange_token":"` + f.s.ids.encode(tokenPrefix, kindToken, 5) + `"}`,
+		"no token field":                             `{"token":"chk_xchg_x"}`,
+		"not JSON":                                   `check_exchange_token=chk_xchg_x`,
+		"the token as a number":                      `{"check_exchange_token": 12}`,
+		"empty body":                                 ``,
+		"a body over the size cap":                   `{"check_exchange_token":"` + strings.Repeat("a", maxExchangeBody) + `"}`,
 		"the reference's sample token, never issued": `{ "check_exchange_token": "chk_xchg_UeRXDryTTpvU24CTre8W2Q" }`,
 	}
 	for name, body := range cases {
