@@ -1,0 +1,132 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+func TestAddReadsAFileOfIDsAndAccountsForEveryLine(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id0, id1, id2, id3 := f.sb.CheckID(0), f.sb.CheckID(1), f.sb.CheckID(2), f.sb.CheckID(3)
+	f.must(0, "add", id3) // already tracked before the file
+	token := f.sb.NewToken(4)
+	file := strings.Join([]string{
+		"# today's checks",          // line 1: comment
+		id0,                         // line 2
+		"",                          // line 3: blank
+		"   " + id1 + "  ",          // line 4: spaces around
+		id0,                         // line 5: duplicate of line 2
+		"not-an-id",                 // line 6: garbage
+		"chk_priv_bad!chars",        // line 7: garbage
+		"   # indented comment",     // line 8
+		id3,                         // line 9: already in the database
+		token,                       // line 10: exchanged
+		"chk_priv_\x1b]0;pwned\x07", // line 11: hostile garbage
+		id2,                         // line 12
+	}, "\n")
+	r := f.runStdin(file, "add", "-")
+	if r.code != 1 {
+		t.Fatalf("want exit 1 (lines refused), got\n%s", r)
+	}
+	wantLines := []string{
+		"line 2: added " + id0,
+		"line 4: added " + id1,
+		"line 5: already there " + id0 + " (repeats line 2)",
+		"line 6: refused: ",
+		"line 7: refused: ",
+		"line 9: already there " + id3,
+		"line 10: added " + f.sb.CheckID(4) + " (exchanged from a token)",
+		"line 11: refused: ",
+		"line 12: added " + id2,
+		"4 added, 2 already there, 3 refused",
+	}
+	mustContain(t, "stdout", r.stdout, wantLines...)
+	for _, skipped := range []string{"line 1:", "line 3:", "line 8:"} {
+		if strings.Contains(r.stdout, skipped) {
+			t.Errorf("blank or comment %s was reported:\n%s", skipped, r.stdout)
+		}
+	}
+	if got := strings.Count(r.stdout, "\n"); got != len(wantLines) {
+		t.Errorf("want one line per input plus a summary (%d), got %d:\n%s", len(wantLines), got, r.stdout)
+	}
+	if strings.ContainsAny(r.stdout, "\x1b\x07") {
+		t.Errorf("a raw control from the input reached the output:\n%q", r.stdout)
+	}
+	mustContain(t, "stderr", r.stderr, "3 of 9 refused")
+
+	st := f.openStore()
+	n, err := st.Count(t.Context(), store.PageQuery{Queue: store.QueueAll})
+	if err != nil || n != 5 {
+		t.Fatalf("want 5 tracked checks, got %d (%v)", n, err)
+	}
+	rec, err := st.Get(t.Context(), f.sb.CheckID(4))
+	if err != nil || rec.Source != store.SourceExchanged || rec.AddedBy != "alice" {
+		t.Fatalf("the exchanged check: got %+v, %v", rec, err)
+	}
+}
+
+func TestAddOfCleanInputSucceeds(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	r := f.runStdin(f.sb.CheckID(0)+"\n\n"+f.sb.CheckID(1)+"\n", "add", "-")
+	if r.code != 0 {
+		t.Fatalf("want exit 0, got\n%s", r)
+	}
+	mustContain(t, "stdout", r.stdout, "2 added, 0 already there, 0 refused")
+	r = f.run("add", f.sb.CheckID(1), f.sb.CheckID(2))
+	if r.code != 0 {
+		t.Fatalf("an id already there is not a failure: got\n%s", r)
+	}
+	mustContain(t, "stdout", r.stdout, "argument 1: already there", "argument 2: added")
+}
+
+func TestAddTokenWithoutKeyIsRefusedWithHowToProvideOne(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	env := withEnv(f.env, envAPIKey, "")
+	r := runCLI(t, env, "", "add", f.sb.CheckID(0), f.sb.NewToken(1))
+	if r.code != 1 {
+		t.Fatalf("want exit 1, got\n%s", r)
+	}
+	mustContain(t, "stdout", r.stdout, "argument 1: added", "argument 2: refused: exchange tokens need the API", "--api-key-file", envAPIKey)
+}
+
+func TestAddUsageErrors(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	for _, args := range [][]string{{"add"}, {"add", "-", "-"}, {"add", "--bogus", "x"}} {
+		if r := f.run(args...); r.code != 2 {
+			t.Errorf("%v: want exit 2, got\n%s", args, r)
+		}
+	}
+}
+
+func TestExchangePrintsAndStoresTheCheckID(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	r := f.must(0, "exchange", f.sb.NewToken(7))
+	if got, want := strings.TrimSpace(r.stdout), f.sb.CheckID(7); got != want {
+		t.Fatalf("stdout: want %s, got %q", want, got)
+	}
+	if rec := f.get(f.sb.CheckID(7)); rec.Source != store.SourceExchanged {
+		t.Fatalf("source: want exchanged, got %s", rec.Source)
+	}
+	r = f.must(2, "exchange", f.sb.CheckID(1))
+	mustContain(t, "stderr", r.stderr, "not an exchange token")
+	r = f.must(1, "exchange", "chk_xchg_"+strings.Repeat("A", 22))
+	mustContain(t, "stderr", r.stderr, "refused the exchange token")
+}
+
+func TestReadIDLinesNumbersLinesAndSkipsBlanksAndComments(t *testing.T) {
+	in, err := readIDLines(strings.NewReader("# header\n\nchk_priv_A\r\n  chk_priv_B  \n\t# tabbed comment\nx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, i := range in {
+		got = append(got, fmt.Sprintf("%s=%s", i.where, i.text))
+	}
+	if want := "line 3=chk_priv_A,line 4=chk_priv_B,line 6=x"; strings.Join(got, ",") != want {
+		t.Fatalf("want %s, got %s", want, strings.Join(got, ","))
+	}
+}

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+func init() {
+	commandHelp["add"] = `
+Each argument is a check id (chk_priv_…) or an exchange token (chk_xchg_…).
+The argument - reads standard input instead, one per line; blank lines and
+lines starting with # are skipped. Tokens are exchanged through the API
+(which needs the key), then the check id is stored.
+
+Every input gets one line of output: added, already there, or refused with
+the reason. The exit status is 1 when anything was refused.
+
+  caisson-review add chk_priv_SMgso2KGzXLxT2I-g7oD2w
+  caisson-review add - < todays-checks.txt`
+	commandHelp["exchange"] = `
+Exchanges the token for its permanent check id (within 2 hours of the
+check's creation), prints the check id on standard output and tracks it.`
+}
+
+// addInput is one id or token as given, with where it came from.
+type addInput struct {
+	where string // "argument 2" or "line 5"
+	text  string
+	src   store.Source
+}
+
+// addOutcome is what happened to one input.
+type addOutcome struct {
+	verdict string // "added", "already there" or "refused"
+	checkID string
+	detail  string
+}
+
+func cmdAdd(ctx context.Context, a *app, args []string) error {
+	fs := a.flagSet("add")
+	pos, err := a.parse(fs, "add", args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageErrorf("add", "expected check ids, exchange tokens, or - to read them from standard input")
+	}
+	inputs, err := a.gatherAddInputs(pos)
+	if err != nil {
+		return err
+	}
+	reviewer, err := a.reviewer()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	outcomes := make([]addOutcome, len(inputs))
+	var toAdd []int  // indexes of new check ids
+	var tokens []int // indexes of exchange tokens
+	firstSeen := map[string]string{}
+	for i, in := range inputs {
+		id, err := caisson.ParseID(in.text)
+		switch {
+		case err != nil:
+			outcomes[i] = addOutcome{verdict: "refused", detail: err.Error()}
+		case firstSeen[id.Value] != "":
+			outcomes[i] = addOutcome{verdict: "already there", checkID: id.Value, detail: "repeats " + firstSeen[id.Value]}
+		case id.Kind == caisson.KindExchangeToken:
+			firstSeen[id.Value] = in.where
+			tokens = append(tokens, i)
+		default:
+			firstSeen[id.Value] = in.where
+			toAdd = append(toAdd, i)
+		}
+	}
+	if err := addCheckIDs(ctx, st, reviewer, inputs, toAdd, outcomes); err != nil {
+		return err
+	}
+	if len(tokens) > 0 {
+		a.exchangeTokens(ctx, st, reviewer, inputs, tokens, outcomes)
+	}
+	return a.reportAdd(inputs, outcomes)
+}
+
+// gatherAddInputs expands "-" into the lines of standard input.
+func (a *app) gatherAddInputs(args []string) ([]addInput, error) {
+	var inputs []addInput
+	readStdin := false
+	for i, arg := range args {
+		if arg != "-" {
+			inputs = append(inputs, addInput{where: fmt.Sprintf("argument %d", i+1), text: arg, src: store.SourceTyped})
+			continue
+		}
+		if readStdin {
+			return nil, usageErrorf("add", "- given twice: standard input can be read only once")
+		}
+		readStdin = true
+		lines, err := readIDLines(a.stdin)
+		if err != nil {
+			return nil, err
+		}
+		inputs = append(inputs, lines...)
+	}
+	return inputs, nil
+}
+
+// maxLine bounds one input line; an id is under 140 bytes, so anything
+// near this is not an id (and is refused as such, not read whole).
+const maxLine = 64 * 1024
+
+func readIDLines(r io.Reader) ([]addInput, error) {
+	var inputs []addInput
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 4096), maxLine)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		inputs = append(inputs, addInput{where: fmt.Sprintf("line %d", n), text: line, src: store.SourceImported})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading standard input after line %d: %w", len(inputs), err)
+	}
+	return inputs, nil
+}
+
+// addCheckIDs stores the new check ids in one transaction per source.
+func addCheckIDs(ctx context.Context, st *store.Store, reviewer string, inputs []addInput, idx []int, outcomes []addOutcome) error {
+	bySource := map[store.Source][]int{}
+	for _, i := range idx {
+		bySource[inputs[i].src] = append(bySource[inputs[i].src], i)
+	}
+	for src, list := range bySource {
+		ids := make([]string, len(list))
+		for k, i := range list {
+			ids[k] = strings.TrimSpace(inputs[i].text)
+		}
+		res, err := st.AddMany(ctx, ids, reviewer, src)
+		if err != nil {
+			return fmt.Errorf("storing check ids: %w", err)
+		}
+		verdict := map[string]addOutcome{}
+		for _, id := range res.Added {
+			verdict[id] = addOutcome{verdict: "added", checkID: id}
+		}
+		for _, id := range res.Existing {
+			verdict[id] = addOutcome{verdict: "already there", checkID: id}
+		}
+		for _, r := range res.Refused {
+			verdict[strings.TrimSpace(r.Input)] = addOutcome{verdict: "refused", detail: r.Err.Error()}
+		}
+		for k, i := range list {
+			o, ok := verdict[ids[k]]
+			if !ok {
+				// The store must account for every id; never let one
+				// vanish silently.
+				o = addOutcome{verdict: "refused", detail: "the store did not report on this id"}
+			}
+			outcomes[i] = o
+		}
+	}
+	return nil
+}
+
+func (a *app) exchangeTokens(ctx context.Context, st *store.Store, reviewer string, inputs []addInput, idx []int, outcomes []addOutcome) {
+	client, err := a.client()
+	if err != nil {
+		for _, i := range idx {
+			outcomes[i] = addOutcome{verdict: "refused", detail: "exchange tokens need the API: " + err.Error()}
+		}
+		return
+	}
+	for _, i := range idx {
+		if ctx.Err() != nil {
+			outcomes[i] = addOutcome{verdict: "refused", detail: "interrupted before this token was exchanged"}
+			continue
+		}
+		id, added, err := st.Exchange(ctx, strings.TrimSpace(inputs[i].text), reviewer, client.ExchangeToken)
+		switch {
+		case err != nil:
+			outcomes[i] = addOutcome{verdict: "refused", detail: "exchange failed: " + caisson.Explain(err)}
+		case added:
+			outcomes[i] = addOutcome{verdict: "added", checkID: id, detail: "exchanged from a token"}
+		default:
+			outcomes[i] = addOutcome{verdict: "already there", checkID: id, detail: "exchanged from a token"}
+		}
+	}
+}
+
+func (a *app) reportAdd(inputs []addInput, outcomes []addOutcome) error {
+	counts := map[string]int{}
+	for i, o := range outcomes {
+		counts[o.verdict]++
+		text := fmt.Sprintf("%s: %s", inputs[i].where, o.verdict)
+		if o.checkID != "" {
+			text += " " + o.checkID
+		}
+		if o.detail != "" {
+			if o.verdict == "refused" {
+				text += ": " + o.detail
+			} else {
+				text += " (" + o.detail + ")"
+			}
+		}
+		fmt.Fprintln(a.stdout, sanitize.Line(text))
+	}
+	fmt.Fprintf(a.stdout, "%d added, %d already there, %d refused\n", counts["added"], counts["already there"], counts["refused"])
+	if n := counts["refused"]; n > 0 {
+		fmt.Fprintf(a.stderr, "%s add: %d of %d refused (listed above)\n", progName, n, len(inputs))
+		return errReported
+	}
+	return nil
+}
+
+func cmdExchange(ctx context.Context, a *app, args []string) error {
+	fs := a.flagSet("exchange")
+	pos, err := a.parse(fs, "exchange", args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErrorf("exchange", "expected exactly one exchange token")
+	}
+	id, err := caisson.ParseID(pos[0])
+	if err != nil {
+		return usageErrorf("exchange", "%s", err.Error())
+	}
+	if id.Kind != caisson.KindExchangeToken {
+		return usageErrorf("exchange", "that is a check id, not an exchange token (chk_xchg_…): use add to track it")
+	}
+	reviewer, err := a.reviewer()
+	if err != nil {
+		return err
+	}
+	client, err := a.client()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	checkID, added, err := st.Exchange(ctx, id.Value, reviewer, client.ExchangeToken)
+	if err != nil {
+		return fmt.Errorf("exchanging the token: %s", caisson.Explain(err))
+	}
+	fmt.Fprintln(a.stdout, sanitize.Line(checkID))
+	if !added {
+		fmt.Fprintf(a.stderr, "%s: %s was already tracked\n", progName, sanitize.Line(checkID))
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+func init() {
+	commandHelp["decide"] = `
+Records a decision in the append-only log, as the console does: reject and
+escalate need --note saying why. Approving a check with a low or unknown
+confidence, an expired document or no fetched result needs --yes, the
+command-line form of the console's confirmation.
+
+  caisson-review decide chk_priv_… reject --note "photo is of a screen"`
+}
+
+func cmdDecide(ctx context.Context, a *app, args []string) error {
+	fs := a.flagSet("decide")
+	note := fs.String("note", "", "why (required for reject and escalate)")
+	yes := fs.Bool("yes", false, "confirm approving a risky check (low confidence, expired document, or no result)")
+	pos, err := a.parse(fs, "decide", args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usageErrorf("decide", "expected a check id and one of approve, reject, escalate, reopen")
+	}
+	id, err := caisson.ParseCheckID(pos[0])
+	if err != nil {
+		return usageErrorf("decide", "%s", err.Error())
+	}
+	action, err := store.ParseAction(pos[1])
+	if err != nil {
+		return usageErrorf("decide", "%s", err.Error())
+	}
+	if action.NeedsNote() && strings.TrimSpace(*note) == "" {
+		return usageErrorf("decide", "%s needs a note saying why: --note TEXT", action)
+	}
+	reviewer, err := a.reviewer()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rec, err := st.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s is not tracked: add it with %s add", id, progName)
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", id, err)
+	}
+	if action == store.Approve && !*yes {
+		if risk := approvalRisk(rec, time.Now()); risk != "" {
+			return fmt.Errorf("%s %s: pass --yes to approve it anyway", id, risk)
+		}
+	}
+	d, err := st.Decide(ctx, id, action, *note, reviewer)
+	if err != nil {
+		return fmt.Errorf("recording the decision: %w", err)
+	}
+	fmt.Fprintln(a.stdout, sanitize.Line(fmt.Sprintf("%s %s: decision #%d by %s at %s",
+		pastTense(d.Action), d.CheckID, d.Seq, d.Reviewer, timeText(d.At))))
+	return nil
+}
+
+// approvalRisk says why approving needs confirmation, or "" when it does
+// not: the console asks in exactly these cases.
+func approvalRisk(rec *store.Record, now time.Time) string {
+	c := rec.Result
+	switch {
+	case c == nil:
+		return "has no fetched result"
+	case c.Confidence.Document <= caisson.Low || c.Confidence.Face <= caisson.Low:
+		return fmt.Sprintf("has %s document and %s face confidence", c.Confidence.Document, c.Confidence.Face)
+	case !c.Info.ExpiresOn.IsZero() && c.Info.ExpiresOn.Before(now):
+		return "has a document that expired on " + c.Info.ExpiresOn.String()
+	}
+	return ""
+}
+
+func pastTense(a store.Action) string {
+	switch a {
+	case store.Approve:
+		return "approved"
+	case store.Reject:
+		return "rejected"
+	case store.Escalate:
+		return "escalated"
+	case store.Reopen:
+		return "reopened"
+	}
+	return string(a)
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+func init() {
+	commandHelp["list"] = `
+Lists tracked checks, riskiest first (lowest confidence, then oldest), as
+the console's queue does. Without --queue it lists needs-review, or every
+queue when --customer is given.`
+}
+
+// rowJSON is one check in list --json: the list columns, never the
+// cached personal data beyond the name.
+type rowJSON struct {
+	CheckID      string `json:"check_id"`
+	CustomerID   string `json:"customer_id"`
+	FirstName    string `json:"first_name"`
+	LastName     string `json:"last_name"`
+	Document     string `json:"document"`
+	Face         string `json:"face"`
+	ReasonCodes  []int  `json:"reason_codes"`
+	ExpiresOn    string `json:"expires_on,omitempty"`
+	CheckedOn    string `json:"checked_on,omitempty"`
+	AddedAt      string `json:"added_at"`
+	Status       string `json:"status"`
+	FetchOutcome string `json:"fetch_outcome"`
+	FetchError   string `json:"fetch_error,omitempty"`
+	FetchedAt    string `json:"fetched_at,omitempty"`
+	Purged       bool   `json:"purged"`
+}
+
+func newRowJSON(r store.Row) rowJSON {
+	codes := r.ReasonCodes
+	if codes == nil {
+		codes = []int{}
+	}
+	return rowJSON{
+		CheckID: r.CheckID, CustomerID: r.CustomerID, FirstName: r.FirstName, LastName: r.LastName,
+		Document: r.Document.String(), Face: r.Face.String(), ReasonCodes: codes,
+		ExpiresOn: r.ExpiresOn.String(), CheckedOn: timeJSON(r.CheckedOn), AddedAt: timeJSON(r.AddedAt),
+		Status: string(r.Status), FetchOutcome: string(r.Outcome), FetchError: r.FetchError,
+		FetchedAt: timeJSON(r.FetchedAt), Purged: r.Purged,
+	}
+}
+
+func cmdList(ctx context.Context, a *app, args []string) error {
+	fs := a.flagSet("list")
+	queueName := fs.String("queue", "", "list queue `Q`: needs-review, pending, escalated, approved, rejected, errors or all (default needs-review; all with --customer)")
+	customer := fs.String("customer", "", "only the checks of customer `ID` (exactly as the API sent it)")
+	asJSON := fs.Bool("json", false, "write JSON instead of a table")
+	pos, err := a.parse(fs, "list", args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("list", "list takes no arguments; did you mean show %s?", sanitize.Line(pos[0]))
+	}
+	queue := store.QueueNeedsReview
+	if *customer != "" {
+		queue = store.QueueAll
+	}
+	if *queueName != "" {
+		if queue, err = store.ParseQueue(*queueName); err != nil {
+			return usageErrorf("list", "%s", err.Error())
+		}
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rows, err := queueRows(ctx, st, store.PageQuery{Queue: queue, Customer: *customer})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := make([]rowJSON, len(rows))
+		for i, r := range rows {
+			out[i] = newRowJSON(r)
+		}
+		return writeJSON(a.stdout, out)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(a.stderr, "no checks in queue %s\n", queue)
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHECK ID\tCUSTOMER\tNAME\tDOCUMENT\tFACE\tREASONS\tSTATUS\tCHECKED")
+	for _, r := range rows {
+		fields := []string{
+			r.CheckID, orDash(r.CustomerID), orDash(strings.TrimSpace(r.FirstName + " " + r.LastName)),
+			r.Document.String(), r.Face.String(), orDash(joinCodes(r.ReasonCodes)), statusText(r), dayText(r.CheckedOn),
+		}
+		// Sanitizing also escapes tabs, which would split a column.
+		for i := range fields {
+			fields[i] = sanitize.Line(fields[i])
+		}
+		fmt.Fprintln(tw, strings.Join(fields, "\t"))
+	}
+	return tw.Flush()
+}
+
+func joinCodes(codes []int) string {
+	s := make([]string, len(codes))
+	for i, c := range codes {
+		s[i] = strconv.Itoa(c)
+	}
+	return strings.Join(s, ",")
+}
+
+// statusText is the review status, plus the fetch problem when there is one.
+func statusText(r store.Row) string {
+	switch r.Outcome {
+	case store.OutcomeOK:
+		return string(r.Status)
+	case store.OutcomeNone:
+		return string(r.Status) + ", never fetched"
+	}
+	return string(r.Status) + ", " + strings.ToLower(string(r.Outcome))
+}
+
+func dayText(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+// outcomeExplained turns a stored fetch outcome back into the sentence the
+// client would give for it.
+func outcomeExplained(r store.Row) string {
+	switch r.Outcome {
+	case store.OutcomeOK, store.OutcomeNone:
+		return ""
+	case store.OutcomeTransport:
+		return r.FetchError
+	}
+	return caisson.Explain(&caisson.APIError{Code: caisson.ErrorCode(r.Outcome), Message: r.FetchError})
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+func init() {
+	commandHelp["refresh"] = `
+Fetches the given checks (or --all, or one --queue) from the API with every
+optional field, and caches the results. On a terminal a progress bar shows
+on standard error; otherwise one summary line. Every check that could not
+be fetched is listed with the reason, and the exit status is then 1.
+Ctrl-C stops starting new requests and keeps what was already fetched.
+
+  caisson-review refresh --all
+  caisson-review refresh --queue pending --concurrency 4`
+}
+
+// pageSize is how many ids are read from the store per query when
+// collecting a queue.
+const pageSize = 1000
+
+func cmdRefresh(ctx context.Context, a *app, args []string) error {
+	fs := a.flagSet("refresh")
+	all := fs.Bool("all", false, "refresh every tracked check")
+	queueName := fs.String("queue", "", "refresh the checks in queue `Q` (needs-review, pending, escalated, approved, rejected, errors, all)")
+	concurrency := fs.Int("concurrency", 8, "at most `N` requests in flight")
+	pos, err := a.parse(fs, "refresh", args)
+	if err != nil {
+		return err
+	}
+	if *concurrency < 1 || *concurrency > 64 {
+		return usageErrorf("refresh", "--concurrency %d: expected 1 to 64", *concurrency)
+	}
+	if *all && *queueName != "" {
+		return usageErrorf("refresh", "--all and --queue both given: expected one of them")
+	}
+	if len(pos) > 0 && (*all || *queueName != "") {
+		return usageErrorf("refresh", "check ids and --all/--queue both given: expected one or the other")
+	}
+	var queue store.Queue
+	switch {
+	case *all:
+		queue = store.QueueAll
+	case *queueName != "":
+		if queue, err = store.ParseQueue(*queueName); err != nil {
+			return usageErrorf("refresh", "%s", err.Error())
+		}
+	case len(pos) == 0:
+		return usageErrorf("refresh", "which checks? give check ids, --all or --queue Q")
+	}
+	ids := make([]string, 0, len(pos))
+	for i, p := range pos {
+		id, err := caisson.ParseCheckID(p)
+		if err != nil {
+			return usageErrorf("refresh", "argument %d: %s", i+1, err.Error())
+		}
+		ids = append(ids, id)
+	}
+
+	client, err := a.client()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	var failures []refreshFailure
+	if queue != "" {
+		if ids, err = queueIDs(ctx, st, store.PageQuery{Queue: queue}); err != nil {
+			return err
+		}
+	} else {
+		ids, failures, err = trackedOnly(ctx, st, ids)
+		if err != nil {
+			return err
+		}
+	}
+	return a.refresh(ctx, st, client, ids, *concurrency, failures)
+}
+
+type refreshFailure struct {
+	checkID string
+	reason  string
+}
+
+// trackedOnly keeps the ids the store knows; the others are failures,
+// since refreshing must not start tracking a check behind the user's back.
+func trackedOnly(ctx context.Context, st *store.Store, ids []string) ([]string, []refreshFailure, error) {
+	var known []string
+	var failures []refreshFailure
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		_, err := st.Get(ctx, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			failures = append(failures, refreshFailure{id, "not tracked: add it first with " + progName + " add"})
+		case err != nil:
+			return nil, nil, fmt.Errorf("looking up %s: %w", id, err)
+		default:
+			known = append(known, id)
+		}
+	}
+	return known, failures, nil
+}
+
+// queueIDs reads every check id in a queue, a page at a time.
+func queueIDs(ctx context.Context, st *store.Store, q store.PageQuery) ([]string, error) {
+	var ids []string
+	rows, err := queueRows(ctx, st, q)
+	for _, r := range rows {
+		ids = append(ids, r.CheckID)
+	}
+	return ids, err
+}
+
+func queueRows(ctx context.Context, st *store.Store, q store.PageQuery) ([]store.Row, error) {
+	var all []store.Row
+	q.Limit = pageSize
+	for q.Offset = 0; ; q.Offset += pageSize {
+		rows, err := st.Page(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("reading queue %s: %w", q.Queue, err)
+		}
+		all = append(all, rows...)
+		if len(rows) < pageSize {
+			return all, nil
+		}
+	}
+}
+
+func (a *app) refresh(ctx context.Context, st *store.Store, client *caisson.Client, ids []string, concurrency int, failures []refreshFailure) error {
+	// Results that arrive while stopping are still stored: the fetch
+	// happened, and losing it would only mean fetching again.
+	storeCtx := context.WithoutCancel(ctx)
+	fetchCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	bar := newProgress(a.stderr, isTerminal(a.stderr), len(ids))
+	var storeErr error
+	reasons := map[string]string{}
+	fetched := 0
+	err := client.FetchMany(fetchCtx, ids, concurrency, func(r caisson.Result) {
+		if storeErr != nil {
+			return
+		}
+		if err := st.RecordFetch(storeCtx, r.CheckID, r.Check, r.Err, time.Now()); err != nil {
+			storeErr = fmt.Errorf("storing the result of %s: %w", r.CheckID, err)
+			cancel()
+			return
+		}
+		fetched++
+		if r.Err != nil {
+			reasons[r.CheckID] = caisson.Explain(r.Err)
+		}
+		bar.step(r.Err != nil)
+	})
+	bar.finish()
+	if storeErr != nil {
+		return storeErr
+	}
+	// Listed in the order given, not the order the answers came in.
+	for _, id := range ids {
+		if why, ok := reasons[id]; ok {
+			failures = append(failures, refreshFailure{id, why})
+		}
+	}
+	for _, f := range failures {
+		fmt.Fprintln(a.stderr, sanitize.Line(fmt.Sprintf("failed %s: %s", f.checkID, f.reason)))
+	}
+	ok := fetched - len(reasons)
+	summary := fmt.Sprintf("refreshed %d of %d checks", ok, len(ids)+len(failures)-len(reasons))
+	if len(failures) > 0 {
+		summary += fmt.Sprintf(", %d failed", len(failures))
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s; stopped before %d were fetched\n", summary, len(ids)-fetched)
+		return fmt.Errorf("refresh stopped: %w", err)
+	}
+	fmt.Fprintln(a.stderr, summary)
+	if len(failures) > 0 {
+		return errReported
+	}
+	return nil
+}

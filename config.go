@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// Environment variables, each the fallback for the flag of the same meaning.
+const (
+	envAPIURL   = "CAISSON_API_URL"
+	envAPIKey   = "CAISSON_API_KEY"
+	envDB       = "CAISSON_REVIEW_DB"
+	envReviewer = "CAISSON_REVIEWER"
+)
+
+// clientOptions are added to every API client; tests shorten the retry
+// backoff with it so injected failures do not take seconds.
+var clientOptions []caisson.Option
+
+// app is one invocation: its streams, its environment and its flags.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	globals        globalFlags
+	readOnly       bool
+}
+
+// optString is a string flag that remembers whether it was given, so a
+// flag beats the environment even when set to the default's value.
+type optString struct {
+	value string
+	set   bool
+}
+
+func (o *optString) String() string     { return o.value }
+func (o *optString) Set(s string) error { o.value, o.set = s, true; return nil }
+
+// globalFlags are accepted before the command and after it.
+type globalFlags struct {
+	apiURL, keyFile, db, reviewer optString
+}
+
+var globalFlagNames = map[string]bool{"api-url": true, "api-key-file": true, "db": true, "reviewer": true}
+
+func isGlobalFlag(name string) bool { return globalFlagNames[name] }
+
+func (g *globalFlags) register(fs *flag.FlagSet) {
+	fs.Var(&g.apiURL, "api-url", "Caisson API base `URL` (env "+envAPIURL+"; default "+caisson.DefaultBaseURL+")")
+	fs.Var(&g.keyFile, "api-key-file", "read the secret API key from the file at `PATH` (env "+envAPIKey+" holds the key itself)")
+	fs.Var(&g.db, "db", "review database `PATH` (env "+envDB+"; default $XDG_DATA_HOME/caisson-review/review.db)")
+	fs.Var(&g.reviewer, "reviewer", "your `NAME` in the decision log (env "+envReviewer+"; default the login user)")
+}
+
+// setting applies the order flag, environment, default.
+func (a *app) setting(f optString, env string) (string, bool) {
+	if f.set {
+		return f.value, true
+	}
+	if v := a.getenv(env); v != "" {
+		return v, true
+	}
+	return "", false
+}
+
+func (a *app) apiURL() string {
+	if v, ok := a.setting(a.globals.apiURL, envAPIURL); ok {
+		return v
+	}
+	return caisson.DefaultBaseURL
+}
+
+func (a *app) dbPath() (string, error) {
+	if v, ok := a.setting(a.globals.db, envDB); ok {
+		return v, nil
+	}
+	p, err := store.DefaultPath()
+	if err != nil {
+		return "", fmt.Errorf("finding the default database path (set --db or %s): %w", envDB, err)
+	}
+	return p, nil
+}
+
+// reviewer is the name decisions are recorded under.
+func (a *app) reviewer() (string, error) {
+	name, ok := a.setting(a.globals.reviewer, envReviewer)
+	if !ok {
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		}
+		if name == "" {
+			name = a.getenv("USER")
+		}
+	}
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", fmt.Errorf("no reviewer name: pass --reviewer NAME or set %s", envReviewer)
+	case !sanitize.Safe(name):
+		return "", fmt.Errorf("reviewer name %s has control or invisible characters: expected plain text", sanitize.Line(fmt.Sprintf("%q", name)))
+	case len(name) > 100:
+		return "", fmt.Errorf("reviewer name is %d bytes: expected at most 100", len(name))
+	}
+	return name, nil
+}
+
+// errNoKey says how to provide a key, without suggesting a flag that
+// would put it in argv.
+var errNoKey = errors.New("no API key: put the key in a file only you can read (chmod 600) and pass --api-key-file PATH, or set " + envAPIKey)
+
+// apiKey reads the key from the file named by --api-key-file, or else
+// from the environment. Nothing here ever repeats the key.
+func (a *app) apiKey() (caisson.APIKey, error) {
+	if a.globals.keyFile.set {
+		return a.readKeyFile(a.globals.keyFile.value)
+	}
+	if v := a.getenv(envAPIKey); v != "" {
+		k, err := caisson.NewAPIKey(v)
+		if err != nil {
+			return caisson.APIKey{}, fmt.Errorf("the API key in %s: %w", envAPIKey, err)
+		}
+		return k, nil
+	}
+	return caisson.APIKey{}, errNoKey
+}
+
+// maxKeyFile bounds what is read: a key is a short line, and a huge file
+// is a mistake (a wrong path), not a key.
+const maxKeyFile = 4096
+
+func (a *app) readKeyFile(path string) (caisson.APIKey, error) {
+	shown := sanitize.Line(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return caisson.APIKey{}, fmt.Errorf("opening the API key file: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return caisson.APIKey{}, fmt.Errorf("reading the API key file %s: %w", shown, err)
+	}
+	if !info.Mode().IsRegular() {
+		return caisson.APIKey{}, fmt.Errorf("the API key file %s is not a regular file", shown)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		fmt.Fprintf(a.stderr, "%s: warning: the API key file %s can be read by group or others (mode %04o): run chmod 600 on it\n",
+			progName, shown, perm)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if err != nil {
+		return caisson.APIKey{}, fmt.Errorf("reading the API key file %s: %w", shown, err)
+	}
+	if len(b) > maxKeyFile {
+		return caisson.APIKey{}, fmt.Errorf("the API key file %s is larger than %d bytes: expected just the key", shown, maxKeyFile)
+	}
+	k, err := caisson.NewAPIKey(string(b))
+	if err != nil {
+		return caisson.APIKey{}, fmt.Errorf("the API key in %s: %w", shown, err)
+	}
+	return k, nil
+}
+
+// client builds the API client from the configuration. The client refuses
+// plain http to anything but loopback; its error says so and reaches the
+// user as it is.
+func (a *app) client() (*caisson.Client, error) {
+	key, err := a.apiKey()
+	if err != nil {
+		return nil, err
+	}
+	c, err := caisson.NewClient(a.apiURL(), key, clientOptions...)
+	if err != nil {
+		return nil, fmt.Errorf("API URL: %w", err)
+	}
+	return c, nil
+}
+
+func (a *app) openStore(ctx context.Context) (*store.Store, error) {
+	path, err := a.dbPath()
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("opening the review database: %w", err)
+	}
+	return st, nil
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+func TestRefreshOfHealthyChecksSucceedsWithOneSummaryLine(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := f.sb.CheckIDs(20)
+	// Indexes 47 and 53 of every hundred answer PENDING_REVIEW and
+	// NOT_VERIFIED in the sandbox; the first 20 are all results.
+	f.runStdin(strings.Join(ids, "\n"), "add", "-")
+	r := f.must(0, "refresh", "--all", "--concurrency", "4")
+	if r.stdout != "" {
+		t.Errorf("refresh writes nothing on stdout, got %q", r.stdout)
+	}
+	if got := strings.TrimSpace(r.stderr); got != "refreshed 20 of 20 checks" {
+		t.Errorf("stderr: want one summary line, got %q", r.stderr)
+	}
+	for _, id := range ids {
+		if rec := f.get(id); rec.Outcome != store.OutcomeOK || rec.Result == nil {
+			t.Fatalf("%s: want a cached result, got outcome %q", id, rec.Outcome)
+		}
+	}
+}
+
+func TestRefreshListsEveryFailureWithItsReasonAndExitsOne(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	healthy := f.sb.CheckIDs(6)
+	pending := f.sb.ErrorCheckID(string(caisson.CodePendingReview))
+	deleted := f.sb.ErrorCheckID(string(caisson.CodeIDCheckDeleted))
+	flaky := healthy[1]
+	// More failures than the client's tries: this fetch fails for good.
+	f.sb.FailNext(flaky, 20, sandbox.Fail503)
+	recovers := healthy[2]
+	f.sb.FailNext(recovers, 1, sandbox.FailInternal) // retried, then fine
+	f.runStdin(strings.Join(append(healthy, pending, deleted), "\n"), "add", "-")
+	untracked := f.sb.CheckID(50)
+
+	r := f.run(append([]string{"refresh", untracked}, append(healthy, pending, deleted)...)...)
+	if r.code != 1 {
+		t.Fatalf("want exit 1, got\n%s", r)
+	}
+	mustContain(t, "stderr", r.stderr,
+		"failed "+untracked+": not tracked",
+		"failed "+flaky+": Caisson's answer could not be read (HTTP 503)",
+		"failed "+pending+": ",
+		"failed "+deleted+": ",
+		"refreshed 5 of 9 checks, 4 failed",
+	)
+	if strings.Contains(r.stderr, recovers) {
+		t.Errorf("a failure the client recovered from was listed:\n%s", r.stderr)
+	}
+	if rec := f.get(pending); rec.Outcome != store.FetchOutcome(caisson.CodePendingReview) {
+		t.Errorf("pending check: want outcome PENDING_REVIEW stored, got %q", rec.Outcome)
+	}
+	if rec := f.get(recovers); rec.Outcome != store.OutcomeOK {
+		t.Errorf("recovered check: want ok, got %q", rec.Outcome)
+	}
+}
+
+func TestRefreshUnderAFailRateReportsExactlyTheChecksThatFailed(t *testing.T) {
+	f := newFixture(t, sandbox.Options{FailRate: 0.5})
+	ids := f.sb.CheckIDs(30)
+	f.runStdin(strings.Join(ids, "\n"), "add", "-")
+	r := f.run("refresh", "--all")
+	st := f.openStore()
+	failed := 0
+	for _, id := range ids {
+		rec, err := st.Get(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed := strings.Contains(r.stderr, "failed "+id+": ")
+		if ok := rec.Outcome == store.OutcomeOK; ok == listed {
+			t.Errorf("%s: outcome %q but listed as failed = %v", id, rec.Outcome, listed)
+		}
+		if listed {
+			failed++
+		}
+	}
+	wantCode := 0
+	if failed > 0 {
+		wantCode = 1
+	}
+	if r.code != wantCode {
+		t.Errorf("%d failed: want exit %d, got\n%s", failed, wantCode, r)
+	}
+}
+
+func TestRefreshOfAQueue(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	pending := f.sb.ErrorCheckID(string(caisson.CodePendingReview))
+	f.must(0, "add", f.sb.CheckID(0), pending)
+	f.must(1, "refresh", "--all")
+	before := len(f.sb.Requests())
+	r := f.must(1, "refresh", "--queue", "pending")
+	mustContain(t, "stderr", r.stderr, "refreshed 0 of 1 checks, 1 failed")
+	if got := len(f.sb.Requests()) - before; got != 1 {
+		t.Errorf("refreshing the pending queue sent %d requests, want 1", got)
+	}
+}
+
+func TestRefreshUsageErrors(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	for name, args := range map[string][]string{
+		"nothing to refresh":     {"refresh"},
+		"both all and queue":     {"refresh", "--all", "--queue", "pending"},
+		"ids and all":            {"refresh", f.sb.CheckID(0), "--all"},
+		"unknown queue":          {"refresh", "--queue", "someday"},
+		"zero concurrency":       {"refresh", "--all", "--concurrency", "0"},
+		"not a number":           {"refresh", "--all", "--concurrency", "many"},
+		"a token is not a check": {"refresh", f.sb.NewToken(0)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if r := f.run(args...); r.code != 2 {
+				t.Fatalf("want exit 2, got\n%s", r)
+			}
+		})
+	}
+}
+
+func TestProgressBarDrawsOnlyOnATerminal(t *testing.T) {
+	var tty, pipe strings.Builder
+	for _, c := range []struct {
+		w   *strings.Builder
+		tty bool
+	}{{&tty, true}, {&pipe, false}} {
+		p := newProgress(c.w, c.tty, 4)
+		for i := range 4 {
+			p.step(i == 2)
+		}
+		p.finish()
+	}
+	if pipe.Len() != 0 {
+		t.Errorf("not a terminal: want nothing drawn, got %q", pipe.String())
+	}
+	mustContain(t, "the bar", tty.String(), "0/4", "4/4  1 failed", "\r\x1b[2K")
+	if !strings.HasSuffix(tty.String(), "\r\x1b[2K") {
+		t.Errorf("the bar is not cleared at the end: %q", tty.String())
+	}
+}
