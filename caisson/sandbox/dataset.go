@@ -25,6 +25,8 @@ import (
 //	p 37      an expired document with both confidences high and no reason:
 //	          only the dates tell
 //	p 38      a reason sent without a description (code 309)
+//	p 39      the body spaced like the reference's sample, trailing commas
+//	          included (see sampleStyle)
 //	p 47, 97  GET answers PENDING_REVIEW
 //	p 53      GET answers NOT_VERIFIED
 //	p%10 == 7 a name from a non-ASCII group
@@ -42,6 +44,7 @@ const (
 	pExpired308      = 36
 	pExpiredSilent   = 37
 	pNoDescription   = 38
+	pSampleStyle     = 39
 	pPending1        = 47
 	pNotVerified     = 53
 	pPending2        = 97

@@ -56,20 +56,28 @@ func (s *Server) serveExchange(w http.ResponseWriter, r *http.Request) {
 		writeError(w, codeInvalidInput, `Invalid request body: expected {"check_exchange_token": "chk_xchg_..."}`)
 		return
 	}
-	checkID, text := s.exchange(strings.TrimSpace(*req.Token))
+	checkID, seq, text := s.exchange(strings.TrimSpace(*req.Token))
 	if text != "" {
 		writeError(w, codeInvalidInput, text)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"check_id": checkID})
+	answer := encode(map[string]string{"check_id": checkID})
+	if seq%2 == 0 {
+		// Even-numbered tokens (the first NewToken included) answer exactly
+		// as the reference's sample prints it: { "check_id": "…", }.
+		answer = sampleStyle(answer)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(answer)
 }
 
 // exchange applies the timing rules on the sandbox's clock; it returns the
-// check id, or the text of an INVALID_INPUT refusal.
-func (s *Server) exchange(token string) (checkID, refusal string) {
+// check id and the token's sequence number, or the text of an INVALID_INPUT
+// refusal.
+func (s *Server) exchange(token string) (checkID string, seq uint64, refusal string) {
 	kind, seq, ok := s.ids.decode(tokenPrefix, token)
 	if !ok || kind != kindToken {
-		return "", "Unknown check_exchange_token: expected a chk_xchg_ token from the idCheckCreated event"
+		return "", 0, "Unknown check_exchange_token: expected a chk_xchg_ token from the idCheckCreated event"
 	}
 	now := s.now()
 	s.mu.Lock()
@@ -77,14 +85,14 @@ func (s *Server) exchange(token string) (checkID, refusal string) {
 	t, ok := s.tokens[seq]
 	switch {
 	case !ok:
-		return "", "Unknown check_exchange_token: expected a chk_xchg_ token from the idCheckCreated event"
+		return "", 0, "Unknown check_exchange_token: expected a chk_xchg_ token from the idCheckCreated event"
 	case !t.exchanged.IsZero() && now.Sub(t.exchanged) > ExchangeGrace:
-		return "", "The check_exchange_token has expired: an exchanged token keeps working for 5 minutes only"
+		return "", 0, "The check_exchange_token has expired: an exchanged token keeps working for 5 minutes only"
 	case t.exchanged.IsZero() && now.Sub(t.created) > ExchangeWindow:
-		return "", "The check_exchange_token has expired: it must be exchanged within 2 hours of the ID Check's creation"
+		return "", 0, "The check_exchange_token has expired: it must be exchanged within 2 hours of the ID Check's creation"
 	}
 	if t.exchanged.IsZero() {
 		t.exchanged = now
 	}
-	return s.ids.encode(checkIDPrefix, kindCheck, uint64(t.check)), ""
+	return s.ids.encode(checkIDPrefix, kindCheck, uint64(t.check)), seq, ""
 }

@@ -31,6 +31,9 @@ func (s *Server) serveCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := renderCheck(id, s.generate(i), fields)
+	if i%100 == pSampleStyle {
+		body = sampleStyle(body)
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	_, _ = w.Write(body)
 }
