@@ -90,7 +90,7 @@ func orderBy(keys []sortKey) string {
 // ftsCap is how many trigram matches a filter may have for the page query
 // to start from them; a filter matching more is frequent enough that
 // walking the sort index finds a page sooner.
-const ftsCap = 2000
+var ftsCap = 2000
 
 // selection is the FROM and WHERE of a page query.
 type selection struct {
@@ -130,7 +130,7 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery) (*selection, error) 
 	if utf8.RuneCountInString(f) < 3 {
 		return sel, nil
 	}
-	phrase := `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
+	phrase := trigramQuery(f)
 	var n int
 	err = s.db.QueryRowContext(ctx,
 		"SELECT count(*) FROM (SELECT rowid FROM checks_search WHERE checks_search MATCH ? LIMIT ?)", phrase, ftsCap+1).Scan(&n)
@@ -255,4 +255,22 @@ func (s *Store) after(ctx context.Context, keys []sortKey, afterID string) (stri
 		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
 	}
 	return "(" + strings.Join(ors, " OR ") + ")", args, nil
+}
+
+// trigramQuery is an FTS5 query for rows containing every trigram of f:
+// a superset of the rows containing f, which instr then narrows. (The
+// index keeps no positions, detail=none, to stay small, so it cannot match
+// the phrase itself.)
+func trigramQuery(f string) string {
+	r := []rune(f)
+	seen := map[string]bool{}
+	var terms []string
+	for i := 0; i+3 <= len(r); i++ {
+		g := string(r[i : i+3])
+		if !seen[g] {
+			seen[g] = true
+			terms = append(terms, `"`+strings.ReplaceAll(g, `"`, `""`)+`"`)
+		}
+	}
+	return strings.Join(terms, " AND ")
 }

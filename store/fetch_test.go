@@ -1,0 +1,205 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+)
+
+func TestRecordFetchCachesTheResponseExactly(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	id := checkID(1)
+	if _, err := s.Add(ctx, id, "tester", SourceTyped); err != nil {
+		t.Fatal(err)
+	}
+	// The reference's own sample, trailing commas and all.
+	raw := []byte(`{ "check_id": "` + id + `", "customer_id": "1234321 - Doe, Jamie", "checked_on": "2019-07-19T15:00:42.274684-04:00", "confidence": { "document": "high", "face": "medium", "reasons": [{"code": 201, "description": "x"},], }, "info": { "last_name": "DOE", "first_name": "JAMIE", "sex": "M", "dob": "1989-06-30T00:00:00Z", "expires_on": "2025-06-24T00:00:00Z", "address": { "street": "6 CROWN DR # 11B", "city": "NEW YORK", "state": "NY", "zip": "10001", }, } }`)
+	chk, err := caisson.DecodeCheck(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := testNow.Add(-time.Minute)
+	if err := s.RecordFetch(ctx, id, chk, nil, at); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := s.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(rec.Result.Raw, raw) {
+		t.Errorf("cached raw differs from what was received:\n%s", rec.Result.Raw)
+	}
+	want := Row{CheckID: id, CustomerID: "1234321 - Doe, Jamie", FirstName: "JAMIE", LastName: "DOE",
+		Document: caisson.High, Face: caisson.Medium, ReasonCodes: []int{201},
+		ExpiresOn: caisson.Date{Year: 2025, Month: 6, Day: 24}, Status: StatusOpen, Outcome: OutcomeOK}
+	got := rec.Row
+	if got.CheckID != want.CheckID || got.CustomerID != want.CustomerID || got.FirstName != want.FirstName ||
+		got.LastName != want.LastName || got.Document != want.Document || got.Face != want.Face ||
+		fmt.Sprint(got.ReasonCodes) != fmt.Sprint(want.ReasonCodes) || got.ExpiresOn != want.ExpiresOn ||
+		got.Status != want.Status || got.Outcome != want.Outcome {
+		t.Errorf("row\n got %+v\nwant %+v", got, want)
+	}
+	if !got.CheckedOn.Equal(chk.CheckedOn) || !got.FetchedAt.Equal(at) {
+		t.Errorf("CheckedOn %v FetchedAt %v, want %v and %v", got.CheckedOn, got.FetchedAt, chk.CheckedOn, at)
+	}
+	if rec.Result.Info.Address == nil || rec.Result.Info.Address.Street != "6 CROWN DR # 11B" {
+		t.Errorf("decoded result lost the address: %+v", rec.Result.Info)
+	}
+	if len(rec.ResultHash) != 64 {
+		t.Errorf("ResultHash %q, want hex SHA-256", rec.ResultHash)
+	}
+}
+
+func TestRecordFetchOutcomes(t *testing.T) {
+	apiErr := func(code caisson.ErrorCode) error {
+		return fmt.Errorf("caisson: get check: %w", &caisson.APIError{Code: code, Message: "said so", Status: 200})
+	}
+	tests := []struct {
+		name         string
+		err          error
+		wantOutcome  FetchOutcome
+		wantCached   bool // the earlier result is still there
+		wantPurged   bool
+		wantErrorSub string
+	}{
+		{"a documented code is the outcome and keeps the earlier result", apiErr(caisson.CodeNotVerified), "NOT_VERIFIED", true, false, "said so"},
+		{"pending review keeps the earlier result", apiErr(caisson.CodePendingReview), "PENDING_REVIEW", true, false, ""},
+		{"a network failure is a transport outcome with its text", errors.New("dial tcp 127.0.0.1:1: connection refused"), OutcomeTransport, true, false, "connection refused"},
+		{"control characters in an error are escaped before storing", errors.New("bad\x1b]0;title\x07body"), OutcomeTransport, true, false, "^["},
+		{"IDCHECK_DELETED purges the personal data", apiErr(caisson.CodeIDCheckDeleted), "IDCHECK_DELETED", false, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newStore(t)
+			ctx := context.Background()
+			id := checkID(1)
+			addFetched(t, s, result{id: id, customer: "cust-1", first: "Ana", last: "Lima", doc: "low", face: "high", dob: "1990-01-02", expires: "2030-01-01"})
+			at := testNow.Add(time.Hour)
+			if err := s.RecordFetch(ctx, id, nil, tt.err, at); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := s.Get(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Outcome != tt.wantOutcome || !rec.FetchedAt.Equal(at) {
+				t.Errorf("outcome %q at %v, want %q at %v", rec.Outcome, rec.FetchedAt, tt.wantOutcome, at)
+			}
+			if !strings.Contains(rec.FetchError, tt.wantErrorSub) || strings.ContainsRune(rec.FetchError, 0x1b) {
+				t.Errorf("FetchError %q, want it to contain %q and no raw escape", rec.FetchError, tt.wantErrorSub)
+			}
+			if (rec.Result != nil) != tt.wantCached {
+				t.Errorf("cached result present = %v, want %v", rec.Result != nil, tt.wantCached)
+			}
+			if tt.wantPurged {
+				if !rec.Purged || !rec.PurgedAt.Equal(at) {
+					t.Errorf("Purged %v at %v, want purged at %v", rec.Purged, rec.PurgedAt, at)
+				}
+				if rec.FirstName != "" || rec.LastName != "" || rec.CustomerID != "" {
+					t.Errorf("personal data left after purge: %+v", rec.Row)
+				}
+				assertNoPersonalData(t, s, id)
+			}
+		})
+	}
+}
+
+// assertNoPersonalData reads the row directly: nothing about the person
+// may be left in any column.
+func assertNoPersonalData(t *testing.T, s *Store, id string) {
+	t.Helper()
+	var raw []byte
+	var cust, first, last, dob, addr, search string
+	err := s.db.QueryRow("SELECT raw, customer_id, first_name, last_name, dob, address, search FROM checks WHERE check_id = ?", id).
+		Scan(&raw, &cust, &first, &last, &dob, &addr, &search)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw != nil || cust+first+last+dob+addr != "" || strings.Trim(search, "\x1f") != strings.ToLower(id) {
+		t.Errorf("personal data left: raw=%q customer=%q names=%q %q dob=%q address=%q search=%q", raw, cust, first, last, dob, addr, search)
+	}
+}
+
+func TestRecordFetchRefusesBadInput(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	addFetched(t, s, result{id: checkID(1), doc: "high", face: "high"})
+	other := makeCheck(t, result{id: checkID(2), doc: "high", face: "high"})
+	noRaw := *makeCheck(t, result{id: checkID(1), doc: "high", face: "high"})
+	noRaw.Raw = nil
+	tests := []struct {
+		name string
+		id   string
+		chk  *caisson.Check
+		err  error
+		want string
+	}{
+		{"an untracked check", checkID(9), makeCheck(t, result{id: checkID(9)}), nil, "not tracked"},
+		{"a response for another check", checkID(1), other, nil, "another check"},
+		{"a result without its raw response", checkID(1), &noRaw, nil, "raw response"},
+		{"neither a result nor an error", checkID(1), nil, nil, "no result and no error"},
+		{"an invalid id", "chk_priv_$", nil, errors.New("x"), "URL-safe"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.RecordFetch(ctx, tt.id, tt.chk, tt.err, testNow)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("RecordFetch: %v, want an error mentioning %q", err, tt.want)
+			}
+		})
+	}
+	rec, _ := s.Get(ctx, checkID(1))
+	if rec.Result == nil || rec.Result.CheckID != checkID(1) {
+		t.Error("a refused RecordFetch changed the cached result")
+	}
+}
+
+func TestPurgeRemovesOldPersonalDataAndKeepsDecisions(t *testing.T) {
+	s, clk := newStore(t)
+	ctx := context.Background()
+	addFetched(t, s, result{id: checkID(1), customer: "old", first: "Old", last: "Person", doc: "low", face: "low"})
+	if _, err := s.Decide(ctx, checkID(1), Reject, "document forged", "rev"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(40 * 24 * time.Hour)
+	addFetched(t, s, result{id: checkID(2), customer: "new", first: "New", last: "Person", doc: "low", face: "low"})
+
+	n, err := s.Purge(ctx, 30*24*time.Hour, clk.Now())
+	if err != nil || n != 1 {
+		t.Fatalf("Purge = %d, %v; want 1 purged", n, err)
+	}
+	assertNoPersonalData(t, s, checkID(1))
+	old, err := s.Get(ctx, checkID(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !old.Purged || old.Result != nil || len(old.Decisions) != 1 || old.Decisions[0].Note != "document forged" {
+		t.Errorf("purged record: %+v", old)
+	}
+	if old.Decisions[0].Stale {
+		t.Error("purging made the decision stale: no new response was received")
+	}
+	recent, _ := s.Get(ctx, checkID(2))
+	if recent.Purged || recent.Result == nil || recent.LastName != "Person" {
+		t.Errorf("a recent result was purged: %+v", recent.Row)
+	}
+	if rows, _ := s.Page(ctx, PageQuery{Queue: QueueAll, Filter: "old"}); len(rows) != 0 {
+		t.Errorf("the filter still finds purged names: %v", ids(rows))
+	}
+	if v, err := s.Verify(ctx); err != nil || !v.OK {
+		t.Errorf("Verify after purge: %+v %v", v, err)
+	}
+	if n, err := s.Purge(ctx, 30*24*time.Hour, clk.Now()); err != nil || n != 0 {
+		t.Errorf("second Purge = %d, %v; want 0", n, err)
+	}
+	if _, err := s.Purge(ctx, -time.Hour, clk.Now()); err == nil {
+		t.Error("a negative purge age was accepted")
+	}
+}

@@ -1,0 +1,180 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"strconv"
+	"syscall"
+	"testing"
+)
+
+func TestOpenCreatesPrivateFolderAndFiles(t *testing.T) {
+	// A permissive umask must not leak into the modes.
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	dir := filepath.Join(t.TempDir(), "data", "caisson-review")
+	path := filepath.Join(dir, "review.db")
+	s := openAt(t, path, &clock{t: testNow})
+	if _, err := s.Add(context.Background(), checkID(1), "tester", SourceTyped); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]os.FileMode{dir: 0o700, path: 0o600, path + "-wal": 0o600, path + "-shm": 0o600}
+	for p, mode := range want {
+		info, err := os.Stat(p)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if got := info.Mode().Perm(); got != mode {
+			t.Errorf("%s has mode %o, want %o", filepath.Base(p), got, mode)
+		}
+	}
+}
+
+func TestOpenRefusesAndKeepsAFileThatIsNotSQLite(t *testing.T) {
+	for name, content := range map[string][]byte{
+		"text file":          []byte("reviewer notes, not a database\n"),
+		"truncated header":   []byte("SQLite form"),
+		"header then damage": append([]byte("SQLite format 3\x00"), bytes.Repeat([]byte{0xff}, 200)...),
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "review.db")
+			if err := os.WriteFile(path, content, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(context.Background(), path)
+			if err == nil {
+				s.Close()
+				t.Fatal("Open succeeded on a file that is not a database")
+			}
+			if !strings.Contains(err.Error(), "left untouched") && !strings.Contains(err.Error(), "not a") {
+				t.Errorf("error does not say what is wrong: %v", err)
+			}
+			got, _ := os.ReadFile(path)
+			if !bytes.Equal(got, content) {
+				t.Errorf("the file was changed by Open")
+			}
+		})
+	}
+}
+
+func TestOpenRefusesADatabaseFromANewerVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "review.db")
+	s := openAt(t, path, &clock{t: testNow})
+	s.Close()
+	newer := SchemaVersion() + 1
+	if _, err := rawDB(t, path).Exec("PRAGMA user_version = " + itoa(newer)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), path)
+	if err == nil || !strings.Contains(err.Error(), "newer caisson-review") {
+		t.Fatalf("Open of a version %d database: got %v, want a refusal naming a newer caisson-review", newer, err)
+	}
+	var v int
+	if err := rawDB(t, path).QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != newer {
+		t.Errorf("user_version is %d (%v) after the refusal, want %d untouched", v, err, newer)
+	}
+}
+
+func TestOpenUpgradesTheVersionBefore(t *testing.T) {
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "review.db")
+	// A fixture at version N-1: the earlier migrations exactly as an older
+	// build applied them, with data in it.
+	db := rawDB(t, path)
+	for _, m := range ms[:len(ms)-1] {
+		if _, err := db.Exec(m.sql); err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+	}
+	if _, err := db.Exec("PRAGMA user_version = " + itoa(len(ms)-1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO checks (check_id, added_at, added_by, source, customer_id, last_name, search)
+		VALUES (?, 1, 'old', 'typed', 'cust-77', 'Okafor', ?)`, checkID(7), searchText(checkID(7), "cust-77", "", "Okafor")); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s := openAt(t, path, &clock{t: testNow})
+	var v int
+	if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != len(ms) {
+		t.Fatalf("user_version %d (%v), want %d", v, err, len(ms))
+	}
+	rows, err := s.Page(context.Background(), PageQuery{Queue: QueueAll, Filter: "OKAFOR"})
+	if err != nil || len(rows) != 1 || rows[0].CheckID != checkID(7) {
+		t.Fatalf("the old row is not found by the filter after the upgrade: %v %v", ids(rows), err)
+	}
+}
+
+func TestOpenReportsAReadOnlyFolderAndWritesNothing(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root ignores file permissions")
+	}
+	dir := filepath.Join(t.TempDir(), "ro")
+	if err := os.Mkdir(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o700)
+	_, err := Open(context.Background(), filepath.Join(dir, "review.db"))
+	if err == nil || !errors.Is(err, os.ErrPermission) {
+		t.Fatalf("Open in a read-only folder: got %v, want a permission error", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files were left in the read-only folder: %v", entries)
+	}
+}
+
+func TestReadOnlyDatabaseRefusesWritesWithNothingHalfWritten(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root ignores file permissions")
+	}
+	path := filepath.Join(t.TempDir(), "review.db")
+	s := openAt(t, path, &clock{t: testNow})
+	ctx := context.Background()
+	if _, err := s.Add(ctx, checkID(1), "tester", SourceTyped); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := os.Chmod(path, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(path, 0o600)
+	ro, err := Open(ctx, path)
+	if err != nil {
+		t.Logf("Open of a read-only database fails up front: %v", err)
+		return
+	}
+	defer ro.Close()
+	res, err := ro.AddMany(ctx, []string{checkID(2), checkID(3)}, "tester", SourceImported)
+	if err == nil {
+		t.Fatalf("AddMany on a read-only database succeeded: %+v", res)
+	}
+	if !strings.Contains(err.Error(), "read-only") {
+		t.Errorf("error does not say the database is read-only: %v", err)
+	}
+	n, err := ro.Count(ctx, PageQuery{Queue: QueueAll})
+	if err != nil || n != 1 {
+		t.Errorf("Count after the failed write = %d, %v; want 1", n, err)
+	}
+}
+
+func TestDefaultPathFollowsXDG(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", "/srv/data")
+	if p, err := DefaultPath(); err != nil || p != "/srv/data/caisson-review/review.db" {
+		t.Errorf("with XDG_DATA_HOME: %q, %v", p, err)
+	}
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("HOME", "/home/rev")
+	if p, err := DefaultPath(); err != nil || p != "/home/rev/.local/share/caisson-review/review.db" {
+		t.Errorf("without XDG_DATA_HOME: %q, %v", p, err)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

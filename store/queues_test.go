@@ -1,0 +1,225 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+)
+
+// queueFixture tracks one check per situation a reviewer meets.
+func queueFixture(t *testing.T) (*Store, *clock) {
+	s, clk := newStore(t)
+	ctx := context.Background()
+	day := func(d int) time.Time { return testNow.AddDate(0, 0, -d) }
+	fetched := []result{
+		{id: checkID(1), customer: "c-1", first: "Ana", last: "Zeller", doc: "low", face: "high", checkedOn: day(3)},
+		{id: checkID(2), customer: "c-2", first: "Bo", last: "Young", doc: "medium", face: "medium", checkedOn: day(5)},
+		{id: checkID(3), customer: "c-1", first: "Ana", last: "Zeller", doc: "high", face: "high", checkedOn: day(1)},                     // passed
+		{id: checkID(4), customer: "c-3", first: "Cy", last: "Xu", doc: "high", face: "high", expires: "2026-03-14", checkedOn: day(2)},   // expired yesterday
+		{id: checkID(5), customer: "c-4", first: "Di", last: "Wong", doc: "high", face: "high", expires: "2026-03-15", checkedOn: day(2)}, // expires today: still valid
+		{id: checkID(6), customer: "c-5", first: "Ed", last: "Vance", doc: "", face: "low", checkedOn: day(9)},                            // unknown document
+		{id: checkID(7), customer: "c-6", first: "Fay", last: "Ulm", doc: "low", face: "low", checkedOn: day(4)},                          // approved
+		{id: checkID(8), customer: "c-7", first: "Gus", last: "Toth", doc: "low", face: "medium", checkedOn: day(4)},                      // escalated
+		{id: checkID(9), customer: "c-8", first: "Hal", last: "Sousa", doc: "medium", face: "low", checkedOn: day(4)},                     // rejected
+		{id: checkID(10), customer: "c-9", first: "Ida", last: "Rossi", doc: "low", face: "high", checkedOn: day(6)},                      // then refresh failed
+	}
+	for _, r := range fetched {
+		addFetched(t, s, r)
+	}
+	for _, d := range []struct {
+		id   string
+		a    Action
+		note string
+	}{{checkID(7), Approve, ""}, {checkID(8), Escalate, "ask compliance"}, {checkID(9), Reject, "forged"}} {
+		if _, err := s.Decide(ctx, d.id, d.a, d.note, "rev"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RecordFetch(ctx, checkID(10), nil, errors.New("connection reset"), testNow); err != nil {
+		t.Fatal(err)
+	}
+	for i, code := range map[int]caisson.ErrorCode{11: caisson.CodePendingReview, 12: caisson.CodeNotVerified, 13: caisson.CodeIDCheckExpired} {
+		if _, err := s.Add(ctx, checkID(i), "rev", SourceTyped); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordFetch(ctx, checkID(i), nil, &caisson.APIError{Code: code}, testNow); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Add(ctx, checkID(14), "rev", SourceTyped); err != nil { // never fetched
+		t.Fatal(err)
+	}
+	return s, clk
+}
+
+func TestQueuesHoldTheRightChecks(t *testing.T) {
+	s, _ := queueFixture(t)
+	ctx := context.Background()
+	want := map[Queue][]string{
+		// SortRisk: lowest confidence first, then oldest checked_on.
+		QueueNeedsReview: {checkID(6), checkID(10), checkID(1), checkID(2), checkID(4)},
+		QueuePending:     {checkID(11)},
+		QueueEscalated:   {checkID(8)},
+		QueueApproved:    {checkID(7)},
+		QueueRejected:    {checkID(9)},
+		QueueErrors:      {checkID(12), checkID(13), checkID(10)},
+	}
+	counts, err := s.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, w := range want {
+		t.Run(string(q), func(t *testing.T) {
+			rows, err := s.Page(ctx, PageQuery{Queue: q, Sort: SortRisk})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(rows); !reflect.DeepEqual(got, w) {
+				t.Errorf("Page\n got %v\nwant %v", got, w)
+			}
+			if counts[q] != len(w) {
+				t.Errorf("Counts[%s] = %d, want %d", q, counts[q], len(w))
+			}
+			if n, err := s.Count(ctx, PageQuery{Queue: q}); err != nil || n != len(w) {
+				t.Errorf("Count = %d, %v; want %d", n, err, len(w))
+			}
+		})
+	}
+	if counts[QueueAll] != 14 {
+		t.Errorf("Counts[all] = %d, want 14", counts[QueueAll])
+	}
+}
+
+func TestDocumentExpiryFollowsTheClock(t *testing.T) {
+	s, clk := queueFixture(t)
+	ctx := context.Background()
+	clk.Set(testNow.AddDate(0, 0, 1)) // the day after checkID(5)'s expiry
+	rows, err := s.Page(ctx, PageQuery{Queue: QueueNeedsReview})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rows {
+		found = found || r.CheckID == checkID(5)
+	}
+	if !found {
+		t.Errorf("a document expired yesterday is not in needs-review: %v", ids(rows))
+	}
+}
+
+func TestPageSortsFiltersAndPages(t *testing.T) {
+	s, _ := queueFixture(t)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		q    PageQuery
+		want []string
+	}{
+		{"by name, last then first, case-insensitive", PageQuery{Queue: QueueNeedsReview, Sort: SortName},
+			[]string{checkID(10), checkID(6), checkID(4), checkID(2), checkID(1)}},
+		{"by customer, check id breaking ties", PageQuery{Queue: QueueAll, Sort: SortCustomer, Customer: "c-1"},
+			[]string{checkID(1), checkID(3)}},
+		{"by added, newest first", PageQuery{Queue: QueueErrors, Sort: SortAdded},
+			[]string{checkID(13), checkID(12), checkID(10)}},
+		{"a filter matches names in any case", PageQuery{Queue: QueueAll, Filter: "zELL"},
+			[]string{checkID(1), checkID(3)}},
+		{"a short filter matches customer ids", PageQuery{Queue: QueueAll, Filter: "-9", Sort: SortCustomer},
+			[]string{checkID(10)}},
+		{"a filter matches check ids", PageQuery{Queue: QueueAll, Filter: "0000012"},
+			[]string{checkID(12)}},
+		{"a filter is a substring, not a fuzzy match", PageQuery{Queue: QueueAll, Filter: "zlr"}, nil},
+		{"a filter never matches across fields", PageQuery{Queue: QueueAll, Filter: "ana zeller"}, nil},
+		{"offset and limit page through", PageQuery{Queue: QueueNeedsReview, Offset: 1, Limit: 2},
+			[]string{checkID(10), checkID(1)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, err := s.Page(ctx, tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(rows); !reflect.DeepEqual(got, tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
+				t.Errorf("got %v\nwant %v", got, tt.want)
+			}
+		})
+	}
+	if _, err := s.Page(ctx, PageQuery{Queue: "later"}); err == nil {
+		t.Error("an unknown queue was accepted")
+	}
+	if _, err := s.Page(ctx, PageQuery{Sort: Sort(9)}); err == nil {
+		t.Error("an unknown sort was accepted")
+	}
+}
+
+func TestFilterGivesTheSameRowsWhicheverPlanItUses(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	names := []string{"Müller", "MÜLLER", "Mullen", "Miller", "Møller", "Smith"}
+	for i, n := range names {
+		addFetched(t, s, result{id: checkID(i + 1), customer: "cust", first: "X", last: n, doc: "low", face: "low"})
+	}
+	for _, filter := range []string{"müll", "ÜLLER", "ll", "mil", "smith", "e"} {
+		old := ftsCap
+		ftsCap = 1000
+		viaIndex, err := s.Page(ctx, PageQuery{Queue: QueueAll, Filter: filter, Sort: SortName})
+		ftsCap = 0 // every filter counts as frequent: walk the sort index
+		viaScan, err2 := s.Page(ctx, PageQuery{Queue: QueueAll, Filter: filter, Sort: SortName})
+		ftsCap = old
+		if err != nil || err2 != nil {
+			t.Fatal(err, err2)
+		}
+		if !reflect.DeepEqual(ids(viaIndex), ids(viaScan)) || len(viaIndex) == 0 {
+			t.Errorf("filter %q: via trigram index %v, via scan %v", filter, ids(viaIndex), ids(viaScan))
+		}
+	}
+}
+
+func TestNextMovesOnInTheQueueOrder(t *testing.T) {
+	s, _ := queueFixture(t)
+	ctx := context.Background()
+	q := PageQuery{Queue: QueueNeedsReview, Sort: SortRisk}
+	var walked []string
+	after := ""
+	for {
+		id, ok, err := s.Next(ctx, q, after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		walked = append(walked, id)
+		after = id
+	}
+	if want := []string{checkID(6), checkID(10), checkID(1), checkID(2), checkID(4)}; !reflect.DeepEqual(walked, want) {
+		t.Errorf("walked %v, want %v", walked, want)
+	}
+	// Deciding takes the check out of the queue; Next still knows where it was.
+	if _, err := s.Decide(ctx, checkID(10), Approve, "", "rev"); err != nil {
+		t.Fatal(err)
+	}
+	if id, ok, err := s.Next(ctx, q, checkID(10)); err != nil || !ok || id != checkID(1) {
+		t.Errorf("Next after a decided check = %s, %v, %v; want %s", id, ok, err, checkID(1))
+	}
+	if id, ok, err := s.Next(ctx, PageQuery{Queue: QueueErrors, Sort: SortAdded}, checkID(13)); err != nil || !ok || id != checkID(12) {
+		t.Errorf("Next in a descending sort = %s, %v, %v; want %s", id, ok, err, checkID(12))
+	}
+	if _, _, err := s.Next(ctx, q, checkID(99)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Next after an untracked check: %v, want ErrNotFound", err)
+	}
+}
+
+func TestByCustomerListsEveryCheckOfACustomer(t *testing.T) {
+	s, _ := queueFixture(t)
+	rows, err := s.ByCustomer(context.Background(), "c-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ids(rows), []string{checkID(1), checkID(3)}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v (oldest checked first)", got, want)
+	}
+}
