@@ -195,7 +195,7 @@ func (c *Client) GetCheck(ctx context.Context, checkID string) (*Check, error) {
 	var chk *Check
 	err = c.retry(ctx, newReq, func(a *answer) error {
 		var decErr error
-		chk, decErr = DecodeCheck(a.body)
+		chk, decErr = decodeCheck(a.body, c.key)
 		return a.classify(decErr, c.key)
 	})
 	if err != nil {
@@ -267,6 +267,10 @@ func (a *answer) classify(decErr error, key APIKey) error {
 	if errors.As(decErr, &ae) {
 		withStatus := *ae
 		withStatus.Status = a.status
+		// Again, in case a decoder was given no key: sanitizing leaves a
+		// key intact, so this still catches an echoing server.
+		withStatus.Code = ErrorCode(key.scrub(string(ae.Code)))
+		withStatus.Message = key.scrub(ae.Message)
 		return &withStatus
 	}
 	if decErr == nil && a.status >= 200 && a.status < 300 {

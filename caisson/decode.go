@@ -62,8 +62,14 @@ var errTruncated = errors.New("the answer is cut short")
 // here). Raw is set to a copy of body exactly as given. Strings are kept as
 // sent: sanitizing is the display's job.
 func DecodeCheck(body []byte) (*Check, error) {
+	return decodeCheck(body, APIKey{})
+}
+
+// decodeCheck is DecodeCheck scrubbing key out of an error's text before
+// it is clipped, so no part of the key survives.
+func decodeCheck(body []byte, key APIKey) (*Check, error) {
 	clean := stripTrailingCommas(body)
-	if apiErr, err := decodeEnvelope(clean, APIKey{}); err != nil || apiErr != nil {
+	if apiErr, err := decodeEnvelope(clean, key); err != nil || apiErr != nil {
 		if err != nil {
 			return nil, err
 		}
