@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// tamper runs SQL on the file through a plain connection with the log's
+// triggers dropped, as someone with write access to the file could.
+const dropTriggers = `DROP TRIGGER decisions_no_update; DROP TRIGGER decisions_no_delete;`
+
+// logWithDecisions makes a store with five decisions on three checks.
+func logWithDecisions(t *testing.T) (*Store, string) {
+	path := filepath.Join(t.TempDir(), "review.db")
+	s := openAt(t, path, &clock{t: testNow})
+	ctx := context.Background()
+	for i := 1; i <= 3; i++ {
+		addFetched(t, s, result{id: checkID(i), doc: "low", face: "high"})
+	}
+	for _, st := range []struct {
+		id   int
+		a    Action
+		note string
+	}{{1, Escalate, "unsure"}, {2, Approve, ""}, {1, Reject, "forged"}, {3, Approve, ""}, {2, Reopen, "wrong check"}} {
+		if _, err := s.Decide(ctx, checkID(st.id), st.a, st.note, "ana"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, path
+}
+
+func TestVerifyFindsTheFirstBrokenLink(t *testing.T) {
+	tests := []struct {
+		name       string
+		tamper     string
+		wantAt     int64
+		wantReason string
+	}{
+		{"an intact log verifies", "", 0, ""},
+		{"a note edited in place", dropTriggers + `UPDATE decisions SET note = 'looks fine' WHERE seq = 3;`, 3, "edited"},
+		{"a reviewer changed", dropTriggers + `UPDATE decisions SET reviewer = 'bob' WHERE seq = 2;`, 2, "edited"},
+		{"an entry deleted", dropTriggers + `DELETE FROM decisions WHERE seq = 2;`, 3, "missing"},
+		{"an entry deleted and the rest renumbered", dropTriggers + `DELETE FROM decisions WHERE seq = 2;
+			UPDATE decisions SET seq = seq - 1 WHERE seq > 2;`, 2, "does not link"},
+		{"two entries swapped", dropTriggers + `UPDATE decisions SET seq = -2 WHERE seq = 2;
+			UPDATE decisions SET seq = 2 WHERE seq = 3; UPDATE decisions SET seq = 3 WHERE seq = -2;`, 2, "does not link"},
+		{"a hash overwritten", dropTriggers + `UPDATE decisions SET hash = 'ff' WHERE seq = 4;`, 4, "edited"},
+		{"a status changed behind the log's back", `UPDATE checks SET status = 'approved' WHERE check_id = '` + checkID(1) + `';`, 3, "latest decision says rejected"},
+		{"the last entry deleted leaves a status the log no longer explains", dropTriggers + `DELETE FROM decisions WHERE seq = 5;`, 2, "latest decision says approved"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, path := logWithDecisions(t)
+			if tt.tamper != "" {
+				if _, err := rawDB(t, path).Exec(tt.tamper); err != nil {
+					t.Fatal(err)
+				}
+			}
+			v, err := s.Verify(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.OK != (tt.wantAt == 0) || v.BrokenAt != tt.wantAt || !strings.Contains(v.Problem, tt.wantReason) {
+				t.Errorf("Verify = %+v, want broken at %d with %q", v, tt.wantAt, tt.wantReason)
+			}
+		})
+	}
+}
+
+func TestVerifyCatchesAnEditMadeWithTheSqlite3CLI(t *testing.T) {
+	cli, err := exec.LookPath("sqlite3")
+	if err != nil {
+		t.Skip("no sqlite3 CLI on this machine")
+	}
+	s, path := logWithDecisions(t)
+	s.Close()
+	// What an admin would type: drop the guard, edit, put the guard back.
+	script := `DROP TRIGGER decisions_no_update;
+UPDATE decisions SET action = 'approve', note = '' WHERE seq = 3;
+UPDATE checks SET status = 'approved' WHERE check_id = '` + checkID(1) + `';
+CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions BEGIN SELECT RAISE(ABORT, 'append-only'); END;`
+	cmd := exec.Command(cli, path)
+	cmd.Stdin = strings.NewReader(script)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("sqlite3: %v\n%s", err, out)
+	}
+	s = openAt(t, path, &clock{t: testNow})
+	v, err := s.Verify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.OK || v.BrokenAt != 3 || !strings.Contains(v.Problem, "edited") {
+		t.Errorf("Verify after a CLI edit = %+v, want broken at 3 (edited)", v)
+	}
+}
