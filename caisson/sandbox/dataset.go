@@ -143,15 +143,25 @@ func outcomeOf(i int) string {
 	return ""
 }
 
+// generate derives check i from the seed; the draws happen in a fixed
+// order, so changing it changes every data set.
 func (s *Server) generate(i int) record {
 	r := newRNG(s.seed, uint64(i))
-	p := i % 100
 	var rec record
 	s.fillPerson(&rec, &r, i)
 	rec.checkedOn = checkedOnFrom.Add(time.Duration(r.intn(int(checkedOnSpan/time.Second))) * time.Second).
 		Add(time.Duration(r.intn(1_000_000)) * time.Microsecond).
 		In(time.FixedZone("", offsets[r.intn(len(offsets))]*60))
-	expired := r.chance(0.05)
+	expired := fillConfidence(&rec, &r, i%100)
+	fillDates(&rec, &r, expired)
+	return rec
+}
+
+// fillConfidence sets the levels and reasons of the check at position p of
+// its hundred (see the table at the top) and reports whether its document
+// is expired.
+func fillConfidence(rec *record, r *rng, p int) (expired bool) {
+	expired = r.chance(0.05)
 	doc, face := 0, 0
 	switch {
 	case p <= 8:
@@ -184,7 +194,7 @@ func (s *Server) generate(i int) record {
 	case p == pNoDescription:
 		doc, rec.reasons = 1, []reason{{309, ""}}
 	default:
-		doc, face = randomLevels(&r)
+		doc, face = randomLevels(r)
 		if expired && r.chance(0.7) {
 			doc = 2
 			rec.reasons = append(rec.reasons, reason{308, descriptions[308]})
@@ -205,8 +215,7 @@ func (s *Server) generate(i int) record {
 	case pMixedCaseOthers:
 		rec.document, rec.face = "Medium", "LOW"
 	}
-	fillDates(&rec, &r, expired)
-	return rec
+	return expired
 }
 
 // randomLevels draws the confidences of an ordinary check: most checks pass.

@@ -267,3 +267,22 @@ func TestCheckIDPanicsOutOfRange(t *testing.T) {
 		}()
 	}
 }
+
+// The data set is part of what the demo and the README's screenshots show:
+// a change to the generator should be deliberate, and this test says so.
+func TestSeedOneIsStableAcrossBuilds(t *testing.T) {
+	s := New(Options{})
+	if got, want := s.CheckID(0), "chk_priv_K0xLMPgcUMuUmWtNEHp4dg"; got != want {
+		t.Errorf("CheckID(0) under seed 1 = %s, was %s: the id scheme changed", got, want)
+	}
+	body := renderCheck(s.CheckID(5), s.generate(5), fieldSet{true, true, true, true})
+	want := `{"check_id":"chk_priv_gvhYppofw5E50lmNh0FMbQ","customer_id":"5117008 - Smith, Jennifer",` +
+		`"checked_on":"2026-11-07T08:02:01.683664-05:00","confidence":{"document":"low","face":"medium",` +
+		`"reasons":[{"code":303,"description":"Some data is missing from the document (e.g. address was expected but could not be detected)"},` +
+		`{"code":299,"description":"An error occurred while processing the selfie image"}]},` +
+		`"info":{"last_name":"SMITH","first_name":"JENNIFER","sex":"F","dob":"1952-06-22T00:00:00Z",` +
+		`"expires_on":"2031-06-14T00:00:00Z","address":{"street":"1440 WASHINGTON BLVD APT 4","city":"AUSTIN","state":"TX","zip":"78701"}}}`
+	if string(body) != want {
+		t.Errorf("check 5 under seed 1 changed: the generator's draws moved\n got %s\nwant %s", body, want)
+	}
+}
