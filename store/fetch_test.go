@@ -202,4 +202,6 @@ func TestPurgeRemovesOldPersonalDataAndKeepsDecisions(t *testing.T) {
 	if _, err := s.Purge(ctx, -time.Hour, clk.Now()); err == nil {
 		t.Error("a negative purge age was accepted")
 	}
+	s.Close()
+	assertFileHasNo(t, s.Path(), `"first_name":"Old"`, "the purged response")
 }

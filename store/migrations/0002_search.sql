@@ -5,6 +5,9 @@
 CREATE VIRTUAL TABLE checks_search USING fts5 (
     search, content = 'checks', content_rowid = 'id', tokenize = 'trigram', detail = 'none'
 );
+-- Remove a row's trigrams from the index when it changes, rather than
+-- leaving them behind a tombstone until a merge: a purged name must go.
+INSERT INTO checks_search (checks_search, rank) VALUES ('secure-delete', 1);
 CREATE TRIGGER checks_search_insert AFTER INSERT ON checks BEGIN
     INSERT INTO checks_search (rowid, search) VALUES (new.id, new.search);
 END;
