@@ -31,8 +31,9 @@ type addOutcome struct {
 	message string
 }
 
-func newAddDialog() addDialog {
+func newAddDialog(blink bool) addDialog {
 	ta := textarea.New()
+	steadyCursor(&ta.Cursor, blink)
 	ta.Placeholder = "paste check ids (chk_priv_…) or exchange tokens (chk_xchg_…), one a line"
 	ta.ShowLineNumbers = true
 	ta.CharLimit = 0

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -59,8 +60,9 @@ type noteDialog struct {
 	err   string
 }
 
-func newNoteDialog(a store.Action) noteDialog {
+func newNoteDialog(a store.Action, blink bool) noteDialog {
 	in := textinput.New()
+	steadyCursor(&in.Cursor, blink)
 	in.Prompt = "note> "
 	in.CharLimit = 1000
 	if a.NeedsNote() {
@@ -119,14 +121,22 @@ func dialogBox(c *programContext, title, body string, width int) string {
 func dialogHeight(s string) int { return strings.Count(s, "\n") + 1 }
 
 // newFilterInput is the "/" prompt.
-func newFilterInput(value string) textinput.Model {
+func newFilterInput(value string, blink bool) textinput.Model {
 	in := textinput.New()
+	steadyCursor(&in.Cursor, blink)
 	in.Prompt = "/"
 	in.Placeholder = "check id, customer id or name"
 	in.CharLimit = 200
 	in.SetValue(value)
 	in.Focus()
 	return in
+}
+
+// steadyCursor stops a text cursor blinking when animation is off.
+func steadyCursor(c *cursor.Model, blink bool) {
+	if !blink {
+		c.SetMode(cursor.CursorStatic)
+	}
 }
 
 // matches is key.Matches for one binding, to keep call sites short.

@@ -3,8 +3,11 @@ package tui
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,13 +68,23 @@ func newFixture(tb testing.TB, o fixtureOpts) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	api, err := caisson.NewClient(base, key, caisson.WithRetries(1), caisson.WithTimeout(5*time.Second))
+	// The test owns the transport so that it can close the client's idle
+	// connections before the sandbox stops; a graceful stop otherwise
+	// waits for connections that were dialled and never used.
+	transport := &http.Transport{}
+	api, err := caisson.NewClient(base, key, caisson.WithRetries(1), caisson.WithTimeout(5*time.Second),
+		caisson.WithHTTPClient(&http.Client{Transport: transport}))
 	if err != nil {
 		tb.Fatalf("client: %v", err)
 	}
+	tb.Cleanup(transport.CloseIdleConnections)
 	path := o.path
 	if path == "" {
 		path = filepath.Join(tb.TempDir(), "review.db")
+		if o.track > 0 && o.fetch {
+			copyFile(tb, templateStore(tb, o, api, sb), path)
+			o.track = 0
+		}
 	}
 	ctx := context.Background()
 	st, err := store.Open(ctx, path, store.WithClock(fixedClock))
@@ -140,6 +153,23 @@ func pump(tb testing.TB, m *Model, items ...any) {
 			queue = append(queue, msg)
 		}
 	}
+	settle := func() {
+		for steps := 0; len(queue) > 0; steps++ {
+			if steps > 1_000_000 {
+				tb.Fatal("pump: the model never settled")
+			}
+			msg := queue[0]
+			queue = queue[1:]
+			if _, ok := msg.(tea.QuitMsg); ok {
+				m.quitting = true
+				continue
+			}
+			_, cmd := m.Update(msg)
+			runCmd(cmd)
+		}
+	}
+	// Each item settles before the next, as a person waits for the screen
+	// before the next key.
 	for _, it := range items {
 		switch it := it.(type) {
 		case tea.Cmd:
@@ -149,19 +179,7 @@ func pump(tb testing.TB, m *Model, items ...any) {
 		default:
 			queue = append(queue, it)
 		}
-	}
-	for steps := 0; len(queue) > 0; steps++ {
-		if steps > 1_000_000 {
-			tb.Fatal("pump: the model never settled")
-		}
-		msg := queue[0]
-		queue = queue[1:]
-		if _, ok := msg.(tea.QuitMsg); ok {
-			m.quitting = true
-			continue
-		}
-		_, cmd := m.Update(msg)
-		runCmd(cmd)
+		settle()
 	}
 }
 
@@ -240,4 +258,72 @@ func mustNotContain(tb testing.TB, screen string, unwanted ...string) {
 			tb.Errorf("screen has %q but should not:\n%s", w, screen)
 		}
 	}
+}
+
+// templates are stores already filled and fetched, one per set of fixture
+// options, built once per test binary and copied for each test: a store
+// records every fetch durably, which is too slow to repeat in every test.
+var (
+	templatesMu sync.Mutex
+	templates   = map[fixtureOpts]string{}
+	templateDir string
+)
+
+func templateStore(tb testing.TB, o fixtureOpts, api *caisson.Client, sb *sandbox.Server) string {
+	tb.Helper()
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	if p, ok := templates[o]; ok {
+		return p
+	}
+	if templateDir == "" {
+		d, err := os.MkdirTemp("", "tui-templates-")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		templateDir = d
+	}
+	path := filepath.Join(templateDir, fmt.Sprintf("t%d.db", len(templates)))
+	ctx := context.Background()
+	st, err := store.Open(ctx, path, store.WithClock(fixedClock))
+	if err != nil {
+		tb.Fatalf("opening the template store: %v", err)
+	}
+	defer st.Close()
+	ids := sb.CheckIDs(o.track)
+	if _, err := st.AddMany(ctx, ids, "tester", store.SourceTyped); err != nil {
+		tb.Fatalf("adding checks: %v", err)
+	}
+	err = api.FetchMany(ctx, ids, 8, func(r caisson.Result) {
+		if err := st.RecordFetch(ctx, r.CheckID, r.Check, r.Err, testNow); err != nil {
+			tb.Errorf("recording %s: %v", r.CheckID, err)
+		}
+	})
+	if err != nil {
+		tb.Fatalf("fetching: %v", err)
+	}
+	if err := st.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	templates[o] = path
+	return path
+}
+
+func copyFile(tb testing.TB, from, to string) {
+	tb.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if templateDir != "" {
+		os.RemoveAll(templateDir)
+	}
+	os.Exit(code)
 }

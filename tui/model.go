@@ -272,8 +272,8 @@ func (m *Model) mainKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case matches(msg, k.Filter):
 		m.mode = modeFilter
-		m.filterIn = newFilterInput(m.filter)
-		return textinput.Blink
+		m.filterIn = newFilterInput(m.filter, m.animate)
+		return m.blink()
 	case matches(msg, k.Sort):
 		m.sort = (m.sort + 1) % 4
 		m.newQuery()
@@ -296,8 +296,8 @@ func (m *Model) mainKey(msg tea.KeyMsg) tea.Cmd {
 		return m.beginDecision(store.Reopen)
 	case matches(msg, k.Add):
 		m.mode = modeAdd
-		m.add = newAddDialog()
-		return textinput.Blink
+		m.add = newAddDialog(m.animate)
+		return m.blink()
 	}
 	return nil
 }
@@ -374,7 +374,16 @@ func (m *Model) beginDecision(a store.Action) tea.Cmd {
 		return nil
 	}
 	m.mode = modeNote
-	m.note = newNoteDialog(a)
+	m.note = newNoteDialog(a, m.animate)
+	return m.blink()
+}
+
+// blink starts the text cursor's blinking; without animation the cursor
+// is steady and nothing ticks.
+func (m *Model) blink() tea.Cmd {
+	if !m.animate {
+		return nil
+	}
 	return textinput.Blink
 }
 
@@ -390,8 +399,8 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case matches(msg, confirmKeys.Yes):
 		m.mode = modeNote
-		m.note = newNoteDialog(m.pending.action)
-		return textinput.Blink
+		m.note = newNoteDialog(m.pending.action, m.animate)
+		return m.blink()
 	case matches(msg, confirmKeys.No), matches(msg, confirmKeys.Cancel):
 		m.footer.finish(0, false, "not approved: "+caisson.ShortID(line(m.pending.checkID), 10)+" left as it was")
 		m.endDialog()

@@ -1,0 +1,229 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// moveTo puts the cursor on the first row of the current queue that
+// satisfies ok, and returns it.
+func moveTo(t *testing.T, m *Model, ok func(store.Row) bool) store.Row {
+	t.Helper()
+	pump(t, m, keys("g")...)
+	for range m.list.total {
+		row, loaded := m.list.selected()
+		if loaded && ok(row) {
+			return row
+		}
+		pump(t, m, keys("j")...)
+	}
+	t.Fatal("no row in the queue satisfies the condition")
+	return store.Row{}
+}
+
+func risky(r store.Row) bool {
+	return r.Document <= caisson.Low || r.Face <= caisson.Low || (!r.ExpiresOn.IsZero() && r.ExpiresOn.Before(testNow))
+}
+
+func TestApprovingASafeCheckStoresItWithTheReviewerThenMovesToTheNext(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	row := moveTo(t, m, func(r store.Row) bool { return !risky(r) })
+	next, _, err := f.st.Next(context.Background(), m.query(), row.CheckID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	pump(t, m, keys("a")...)
+	if m.mode != modeNote {
+		t.Fatalf("a safe approval should go straight to the optional note, mode is %d", m.mode)
+	}
+	pump(t, m, typeText("looks fine")...)
+	pump(t, m, keys("enter")...)
+
+	rec := record(t, f.st, row.CheckID)
+	if rec.Status != store.StatusApproved || len(rec.Decisions) != 1 {
+		t.Fatalf("store: status %s, %d decisions; want approved, 1", rec.Status, len(rec.Decisions))
+	}
+	d := rec.Decisions[0]
+	if d.Reviewer != "alice" || d.Note != "looks fine" || d.Action != store.Approve {
+		t.Errorf("decision = %+v, want approve by alice with the note", d)
+	}
+	mustContain(t, m.View(), "✓ approved "+caisson.ShortID(row.CheckID, 10)+": saved")
+	if got := selectedID(t, m); got != next {
+		t.Errorf("cursor on %s after the decision, want the next check %s", got, next)
+	}
+}
+
+func TestApprovingARiskyCheckAsksFirstAndDefaultsToNo(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	for _, tc := range []struct {
+		name   string
+		answer []string
+	}{
+		{"enter means no", []string{"enter"}},
+		{"n means no", []string{"n"}},
+		{"esc means no", []string{"esc"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newTestModel(t, f.config(), 80, 24)
+			row := moveTo(t, m, func(r store.Row) bool { return r.Face == caisson.Low })
+			pump(t, m, keys("a")...)
+			if m.mode != modeConfirm {
+				t.Fatalf("approving a low face confidence must ask, mode is %d", m.mode)
+			}
+			mustContain(t, m.View(), "Approve "+caisson.ShortID(row.CheckID, 10)+" anyway?", "face confidence is low", "no (default)")
+			pump(t, m, keys(tc.answer...)...)
+			if rec := record(t, f.st, row.CheckID); len(rec.Decisions) != 0 || rec.Status != store.StatusOpen {
+				t.Fatalf("declining stored a decision: %+v", rec.Decisions)
+			}
+			mustContain(t, m.View(), "not approved")
+		})
+	}
+	t.Run("y then enter approves", func(t *testing.T) {
+		m := newTestModel(t, f.config(), 80, 24)
+		row := moveTo(t, m, func(r store.Row) bool { return r.Face == caisson.Low })
+		pump(t, m, keys("a", "y", "enter")...)
+		if rec := record(t, f.st, row.CheckID); rec.Status != store.StatusApproved {
+			t.Fatalf("status %s after confirming, want approved", rec.Status)
+		}
+	})
+}
+
+func TestApprovingAnExpiredDocumentAsksEvenWithHighConfidence(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 10, track: 0})
+	id := f.sb.CheckID(0)
+	if _, err := f.st.Add(context.Background(), id, "tester", store.SourceTyped); err != nil {
+		t.Fatal(err)
+	}
+	chk := &caisson.Check{CheckID: id, CustomerID: "cust-1", CheckedOn: testNow.AddDate(0, 0, -1),
+		Confidence: caisson.Confidence{Document: caisson.High, Face: caisson.High},
+		Info:       caisson.Info{FirstName: "ANA", LastName: "LIMA", ExpiresOn: caisson.Date{Year: 2026, Month: 1, Day: 2}},
+		Raw:        []byte(`{}`)}
+	if err := f.st.RecordFetch(context.Background(), id, chk, nil, testNow); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("7", "a")...)
+	if m.mode != modeConfirm {
+		t.Fatalf("approving an expired document must ask, mode is %d", m.mode)
+	}
+	mustContain(t, m.View(), "the document expired on 2026-01-02")
+}
+
+func TestRejectAndEscalateRequireANote(t *testing.T) {
+	for _, tc := range []struct {
+		key    string
+		action store.Action
+		status store.Status
+		tab    string
+	}{
+		{"x", store.Reject, store.StatusRejected, "5"},
+		{"e", store.Escalate, store.StatusEscalated, "3"},
+	} {
+		t.Run(string(tc.action), func(t *testing.T) {
+			f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+			m := newTestModel(t, f.config(), 80, 24)
+			id := selectedID(t, m)
+			pump(t, m, keys(tc.key, "enter")...)
+			if rec := record(t, f.st, id); len(rec.Decisions) != 0 {
+				t.Fatal("an empty note was accepted")
+			}
+			mustContain(t, m.View(), "needs a note saying why")
+			pump(t, m, typeText("document photo does not match")...)
+			pump(t, m, keys("enter")...)
+			rec := record(t, f.st, id)
+			if rec.Status != tc.status || rec.Decisions[0].Note != "document photo does not match" {
+				t.Fatalf("store: status %s, decisions %+v", rec.Status, rec.Decisions)
+			}
+			pump(t, m, keys(tc.tab)...)
+			mustContain(t, m.View(), caisson.ShortID(id, 8))
+		})
+	}
+}
+
+func TestReopenPutsADecidedCheckBackInItsQueue(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	ctx := context.Background()
+	id := f.sb.CheckID(0)
+	if _, err := f.st.Decide(ctx, id, store.Reject, "bad photo", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("5")...)
+	if got := selectedID(t, m); got != id {
+		t.Fatalf("rejected tab selects %s, want %s", got, id)
+	}
+	pump(t, m, keys("o", "enter")...)
+	rec := record(t, f.st, id)
+	if rec.Status != store.StatusOpen || len(rec.Decisions) != 2 || rec.Decisions[1].Action != store.Reopen {
+		t.Fatalf("after reopen: status %s, decisions %+v", rec.Status, rec.Decisions)
+	}
+	mustContain(t, m.View(), "reopened "+caisson.ShortID(id, 10)+": saved", "0 checks")
+}
+
+func TestCancellingTheNoteStoresNothing(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	id := selectedID(t, m)
+	pump(t, m, keys("x")...)
+	pump(t, m, typeText("half a thought")...)
+	pump(t, m, keys("esc")...)
+	if rec := record(t, f.st, id); len(rec.Decisions) != 0 {
+		t.Fatal("esc in the note prompt stored a decision")
+	}
+	mustContain(t, m.View(), "cancelled: no decision stored")
+}
+
+func TestADecisionTheStoreRefusesIsShownAsNotSaved(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	id := selectedID(t, m)
+	pump(t, m, keys("x")...)
+	pump(t, m, typeText("fraud")...)
+	// The database goes away between opening the prompt and saving.
+	if err := f.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, keys("enter")...)
+	screen := m.View()
+	mustContain(t, screen, "✗ reject of "+caisson.ShortID(id, 10)+" NOT saved")
+	mustNotContain(t, screen, ": saved")
+	if got := selectedID(t, m); got != id {
+		t.Errorf("cursor moved to %s after a failed decision; it must stay on %s", got, id)
+	}
+}
+
+func TestReadOnlyHasNoDecisionKeysAnywhere(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	cfg := f.config()
+	cfg.ReadOnly = true
+	m := newTestModel(t, cfg, 120, 40)
+	id := selectedID(t, m)
+	for _, k := range []string{"a", "x", "e", "o", "A", "+"} {
+		pump(t, m, keys(k)...)
+		if m.mode != modeList {
+			t.Errorf("key %q opened mode %d in read-only", k, m.mode)
+		}
+	}
+	if rec := record(t, f.st, id); len(rec.Decisions) != 0 {
+		t.Fatal("read-only session stored a decision")
+	}
+	footer := m.View()
+	mustContain(t, footer, "READ-ONLY")
+	pump(t, m, keys("?")...)
+	help := m.View()
+	mustNotContain(t, footer+help, "approve", "reject", "escalate", "reopen", "add checks")
+	mustContain(t, help, "filter", "refresh check", "customer's checks")
+	for _, b := range []string{"approve", "reject", "escalate", "reopen"} {
+		for _, kb := range m.ctx.keys.ShortHelp() {
+			if strings.Contains(kb.Help().Desc, b) {
+				t.Errorf("read-only short help lists %q", b)
+			}
+		}
+	}
+}
