@@ -400,6 +400,7 @@ func TestAFailureThatPassesIsRetriedToSuccess(t *testing.T) {
 }
 
 func TestRetryAfterIsHonoured(t *testing.T) {
+	t.Parallel()
 	body := string(readTestdata(t, "reference_check_response.json"))
 	tests := []struct {
 		name       string
