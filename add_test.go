@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -128,5 +130,27 @@ func TestReadIDLinesNumbersLinesAndSkipsBlanksAndComments(t *testing.T) {
 	}
 	if want := "line 3=chk_priv_A,line 4=chk_priv_B,line 6=x"; strings.Join(got, ",") != want {
 		t.Fatalf("want %s, got %s", want, strings.Join(got, ","))
+	}
+}
+
+func TestAnInterruptedExchangeIsFinishedByTheNextCommandThatHasTheAPI(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	st := f.openStore()
+	// The connection drops after Caisson exchanged the token: the store
+	// keeps the token to finish the exchange later.
+	_, _, err := st.Exchange(t.Context(), f.sb.NewToken(9), "alice", func(context.Context, string) (string, error) {
+		return "", errors.New("connection reset by peer")
+	})
+	if err == nil {
+		t.Fatal("the failing exchange should have failed")
+	}
+	r := f.must(0, "exchange", f.sb.NewToken(10))
+	mustContain(t, "stderr", r.stderr, "finished an interrupted exchange: added "+f.sb.CheckID(9))
+	if rec := f.get(f.sb.CheckID(9)); rec.Source != store.SourceExchanged {
+		t.Fatalf("the resumed check: source %s", rec.Source)
+	}
+	r = f.must(0, "exchange", f.sb.NewToken(11))
+	if strings.Contains(r.stderr, "interrupted") {
+		t.Errorf("the exchange was finished twice:\n%s", r.stderr)
 	}
 }

@@ -89,7 +89,9 @@ func cmdAdd(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if len(tokens) > 0 {
-		a.exchangeTokens(ctx, st, reviewer, inputs, tokens, outcomes)
+		if err := a.exchangeTokens(ctx, st, reviewer, inputs, tokens, outcomes); err != nil {
+			return err
+		}
 	}
 	return a.reportAdd(inputs, outcomes)
 }
@@ -175,13 +177,16 @@ func addCheckIDs(ctx context.Context, st *store.Store, reviewer string, inputs [
 	return nil
 }
 
-func (a *app) exchangeTokens(ctx context.Context, st *store.Store, reviewer string, inputs []addInput, idx []int, outcomes []addOutcome) {
+func (a *app) exchangeTokens(ctx context.Context, st *store.Store, reviewer string, inputs []addInput, idx []int, outcomes []addOutcome) error {
 	client, err := a.client()
 	if err != nil {
 		for _, i := range idx {
 			outcomes[i] = addOutcome{verdict: "refused", detail: "exchange tokens need the API: " + err.Error()}
 		}
-		return
+		return nil
+	}
+	if err := a.resumeExchanges(ctx, st, client, reviewer); err != nil {
+		return err
 	}
 	for _, i := range idx {
 		if ctx.Err() != nil {
@@ -198,6 +203,7 @@ func (a *app) exchangeTokens(ctx context.Context, st *store.Store, reviewer stri
 			outcomes[i] = addOutcome{verdict: "already there", checkID: id, detail: "exchanged from a token"}
 		}
 	}
+	return nil
 }
 
 func (a *app) reportAdd(inputs []addInput, outcomes []addOutcome) error {
@@ -254,6 +260,9 @@ func cmdExchange(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if err := a.resumeExchanges(ctx, st, client, reviewer); err != nil {
+		return err
+	}
 	checkID, added, err := st.Exchange(ctx, id.Value, reviewer, client.ExchangeToken)
 	if err != nil {
 		return fmt.Errorf("exchanging the token: %s", caisson.Explain(err))

@@ -59,6 +59,12 @@ func cmdConsole(ctx context.Context, a *app) error {
 		return err
 	}
 	defer st.Close()
+	if client != nil {
+		// Printed before the alternate screen, so still there after it.
+		if err := a.resumeExchanges(ctx, st, client, reviewer); err != nil {
+			return err
+		}
+	}
 	cfg.Store = st
 	return a.runConsole(ctx, cfg)
 }
@@ -103,6 +109,11 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 		return errNeedsTerminal
 	}
 	reviewer, err := a.reviewer()
+	if errors.Is(err, errNoReviewer) {
+		// The demo must work on a machine with nothing set up, even
+		// one without a login name.
+		reviewer, err = "demo", nil
+	}
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,13 @@ func cmdRefresh(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
+	reviewer, err := a.reviewer()
+	if err != nil {
+		return err
+	}
+	if err := a.resumeExchanges(ctx, st, client, reviewer); err != nil {
+		return err
+	}
 
 	var failures []refreshFailure
 	if queue != "" {

@@ -91,6 +91,8 @@ func (a *app) dbPath() (string, error) {
 	return p, nil
 }
 
+var errNoReviewer = errors.New("no reviewer name: pass --reviewer NAME or set " + envReviewer)
+
 // reviewer is the name decisions are recorded under.
 func (a *app) reviewer() (string, error) {
 	name, ok := a.setting(a.globals.reviewer, envReviewer)
@@ -105,7 +107,7 @@ func (a *app) reviewer() (string, error) {
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
-		return "", fmt.Errorf("no reviewer name: pass --reviewer NAME or set %s", envReviewer)
+		return "", errNoReviewer
 	case !sanitize.Safe(name):
 		return "", fmt.Errorf("reviewer name %s has control or invisible characters: expected plain text", sanitize.Line(fmt.Sprintf("%q", name)))
 	case len(name) > 100:

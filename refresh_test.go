@@ -66,7 +66,7 @@ func TestRefreshListsEveryFailureWithItsReasonAndExitsOne(t *testing.T) {
 
 func TestRefreshUnderAFailRateReportsExactlyTheChecksThatFailed(t *testing.T) {
 	f := newFixture(t, sandbox.Options{FailRate: 0.5})
-	ids := f.sb.CheckIDs(30)
+	ids := f.sb.CheckIDs(16)
 	f.runStdin(strings.Join(ids, "\n"), "add", "-")
 	r := f.run("refresh", "--all")
 	st := f.openStore()
