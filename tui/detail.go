@@ -35,18 +35,24 @@ const labelWidth = 10
 // scrolled. row is the list's row, shown while the record loads.
 func (d *detailModel) view(c *programContext, row store.Row, haveRow bool, width, height int, masked bool) string {
 	lines := d.lines(c, row, haveRow, width, masked)
-	maxScroll := max(len(lines)-height, 0)
-	d.scroll = min(max(d.scroll, 0), maxScroll)
-	visible := lines[d.scroll:min(len(lines), d.scroll+height)]
-	if maxScroll > 0 && height > 1 {
-		// Say that there is more, and where: the pane scrolls.
-		more := c.styles.Muted.Render(fmt.Sprintf("── %d-%d of %d lines · J/K scroll ──", d.scroll+1, d.scroll+len(visible), len(lines)))
-		visible = append(visible[:len(visible)-1:len(visible)-1], more)
+	if len(lines) <= height {
+		d.scroll = 0
+		return strings.Join(clipAll(lines, width), "\n")
 	}
-	for i, l := range visible {
-		visible[i] = clip(l, width)
+	// Longer than the pane: the last line says where the pane is and how
+	// to scroll it, and the content scrolls above it.
+	room := max(height-1, 1)
+	d.scroll = min(max(d.scroll, 0), len(lines)-room)
+	visible := append([]string{}, lines[d.scroll:d.scroll+room]...)
+	visible = append(visible, c.styles.Muted.Render(fmt.Sprintf("── lines %d-%d of %d · J/K scroll ──", d.scroll+1, d.scroll+room, len(lines))))
+	return strings.Join(clipAll(visible, width), "\n")
+}
+
+func clipAll(lines []string, width int) []string {
+	for i, l := range lines {
+		lines[i] = clip(l, width)
 	}
-	return strings.Join(visible, "\n")
+	return lines
 }
 
 func (d *detailModel) lines(c *programContext, row store.Row, haveRow bool, width int, masked bool) []string {

@@ -277,7 +277,7 @@ func templateStore(tb testing.TB, o fixtureOpts, api *caisson.Client, sb *sandbo
 		return p
 	}
 	if templateDir == "" {
-		d, err := os.MkdirTemp("", "tui-templates-")
+		d, err := os.MkdirTemp(fastTempRoot(), "tui-templates-")
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -326,4 +326,14 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(templateDir)
 	}
 	os.Exit(code)
+}
+
+// fastTempRoot is where fixtures that are written once and read many times
+// are built: tmpfs when the machine has one, since the store makes every
+// fetch durable with an fsync that costs tens of milliseconds on disk.
+func fastTempRoot() string {
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		return "/dev/shm"
+	}
+	return os.TempDir()
 }

@@ -35,8 +35,9 @@ func (m *Model) layout() {
 		m.list.width = w
 		m.list.height = bodyH/2 - 1
 	default:
+		// Less the column header and the line saying enter opens the detail.
 		m.list.width = w
-		m.list.height = bodyH - 1
+		m.list.height = bodyH - 2
 	}
 	m.list.height = max(m.list.height, 1)
 	m.list.scrollToCursor()

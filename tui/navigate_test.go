@@ -1,0 +1,329 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+func TestHeaderShowsProgramReviewerAPIAndEveryQueueCount(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	counts, err := f.st.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []int{80, 160} {
+		t.Run(fmt.Sprint(w), func(t *testing.T) {
+			m := newTestModel(t, f.config(), w, 30)
+			head := strings.Join(strings.Split(m.View(), "\n")[:2], "\n")
+			mustContain(t, head, "caisson-review", "reviewer alice", "API sandbox")
+			for i, q := range store.Queues {
+				name := tabNames[q][0]
+				if w == 80 {
+					name = tabNames[q][1]
+				}
+				mustContain(t, head, fmt.Sprintf("%d %s %d", i+1, name, counts[q]))
+			}
+			mustContain(t, head, fmt.Sprintf("[1 %s %d]", map[bool]string{true: "Review", false: "Needs review"}[w == 80], counts[store.QueueNeedsReview]))
+		})
+	}
+}
+
+func TestNeedsReviewComesFirstWithTheLowestConfidenceOnTop(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	if m.query().Queue != store.QueueNeedsReview {
+		t.Fatalf("first tab is %s", m.query().Queue)
+	}
+	worst := func(r store.Row) caisson.Level { return min(r.Document, r.Face) }
+	prev := caisson.Unknown
+	for i, r := range m.list.rows {
+		if worst(r) < prev {
+			t.Fatalf("row %d has confidence %s after %s: not lowest first", i, worst(r), prev)
+		}
+		prev = worst(r)
+	}
+	mustContain(t, m.View(), "sort: risk (lowest confidence first)")
+}
+
+func TestTabsSwitchWithTabShiftTabAndNumbers(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	for _, tc := range []struct {
+		key  string
+		want store.Queue
+	}{
+		{"tab", store.QueuePending},
+		{"tab", store.QueueEscalated},
+		{"shift+tab", store.QueuePending},
+		{"7", store.QueueAll},
+		{"tab", store.QueueNeedsReview},
+		{"shift+tab", store.QueueAll},
+		{"6", store.QueueErrors},
+		{"1", store.QueueNeedsReview},
+	} {
+		pump(t, m, keys(tc.key)...)
+		if got := m.query().Queue; got != tc.want {
+			t.Fatalf("after %s: queue %s, want %s", tc.key, got, tc.want)
+		}
+		n, _ := f.st.Count(context.Background(), store.PageQuery{Queue: tc.want})
+		if m.list.total != n {
+			t.Errorf("%s: list total %d, store count %d", tc.want, m.list.total, n)
+		}
+		mustContain(t, m.View(), tabNames[tc.want][0]+" ")
+	}
+}
+
+func TestCursorMovesWithVimKeysArrowsAndPages(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 200, track: 200, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("7")...)
+	page := m.list.height - 1
+	for _, tc := range []struct {
+		key  string
+		want int
+	}{
+		{"j", 1}, {"down", 2}, {"k", 1}, {"up", 0}, {"up", 0},
+		{"pgdown", page}, {"pgdown", 2 * page}, {"pgup", page},
+		{"G", 199}, {"j", 199}, {"g", 0},
+	} {
+		pump(t, m, keys(tc.key)...)
+		if m.list.cursor != tc.want {
+			t.Fatalf("after %s: cursor %d, want %d", tc.key, m.list.cursor, tc.want)
+		}
+		screen := m.View()
+		row, ok := m.list.selected()
+		if !ok {
+			t.Fatalf("after %s: the selected row is not loaded", tc.key)
+		}
+		mustContain(t, screen, "▶ "+caisson.ShortID(row.CheckID, 8))
+		mustContain(t, screen, fmt.Sprintf("%d of 200", tc.want+1))
+	}
+}
+
+func TestTheListHoldsOnlyAWindowOfTheQueue(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 200, track: 200, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("7", "G")...)
+	if m.list.total != 200 {
+		t.Fatalf("total %d", m.list.total)
+	}
+	if n := len(m.list.rows); n > 3*max(m.list.height, 10) {
+		t.Fatalf("the list holds %d rows for %d visible: it must read a window, not the queue", n, m.list.height)
+	}
+	if m.list.rowsFrom == 0 {
+		t.Fatal("at the bottom the window still starts at the top")
+	}
+}
+
+func TestFilterNarrowsAsYouTypeAndEscClearsIt(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("7")...)
+	target := f.sb.CheckID(17)
+	typed := target[:len(target)-3] // a long prefix of one id
+	pump(t, m, keys("/")...)
+	for _, r := range typed {
+		pump(t, m, typeText(string(r))...)
+	}
+	if m.list.total != 1 || selectedID(t, m) != target {
+		t.Fatalf("filter %q: %d rows, selected %v; want exactly %s", typed, m.list.total, m.list.rows, target)
+	}
+	pump(t, m, keys("enter")...)
+	mustContain(t, m.View(), `filter: "`+typed+`"`)
+	pump(t, m, keys("esc")...)
+	if m.filter != "" || m.list.total != 60 {
+		t.Fatalf("esc left filter %q with %d rows", m.filter, m.list.total)
+	}
+
+	// By name, case-insensitively: the store matches substrings.
+	row := m.list.rows[3]
+	pump(t, m, keys("/")...)
+	pump(t, m, typeText(strings.ToLower(row.LastName))...)
+	for _, r := range m.list.rows {
+		if !strings.Contains(strings.ToLower(r.LastName+" "+r.FirstName+" "+r.CustomerID+" "+r.CheckID), strings.ToLower(row.LastName)) {
+			t.Errorf("row %s does not match the filter %q", r.CheckID, row.LastName)
+		}
+	}
+	pump(t, m, keys("esc")...)
+	if m.filter != "" || m.mode != modeList {
+		t.Fatalf("esc while typing left filter %q, mode %d", m.filter, m.mode)
+	}
+}
+
+func TestSortCyclesAndSaysWhichIsInForce(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("7")...)
+	for _, want := range []store.Sort{store.SortAdded, store.SortName, store.SortCustomer, store.SortRisk} {
+		pump(t, m, keys("s")...)
+		if m.sort != want {
+			t.Fatalf("sort %d, want %d", m.sort, want)
+		}
+		mustContain(t, m.View(), "sort: "+sortNames[want])
+		rows, err := f.st.Page(context.Background(), store.PageQuery{Queue: store.QueueAll, Sort: want, Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if selectedID(t, m) != rows[0].CheckID {
+			t.Errorf("sort %s: first row %s, store says %s", sortNames[want], selectedID(t, m), rows[0].CheckID)
+		}
+	}
+}
+
+func TestMaskHidesDateOfBirthAndAddress(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	rec := record(t, f.st, selectedID(t, m))
+	dob := rec.Result.Info.DOB.String()
+	street := rec.Result.Info.Address.Street
+	mustContain(t, m.View(), dob, street)
+	pump(t, m, keys("m")...)
+	screen := m.View()
+	mustNotContain(t, screen, dob, street)
+	mustContain(t, screen, "born      •••", "address   •••")
+	pump(t, m, keys("m")...)
+	mustContain(t, m.View(), dob, street)
+}
+
+func TestHelpShowsEveryKeyAndEscClosesIt(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("?")...)
+	screen := m.View()
+	for _, group := range m.ctx.keys.FullHelp() {
+		for _, b := range group {
+			mustContain(t, screen, b.Help().Key, b.Help().Desc)
+		}
+	}
+	pump(t, m, keys("esc")...)
+	if m.mode != modeList {
+		t.Fatalf("esc left mode %d", m.mode)
+	}
+	// The short help is in the footer all the time.
+	mustContain(t, m.View(), "? help", "a approve", "x reject", "e escalate", "q quit")
+}
+
+func TestCustomerViewShowsAllChecksOfTheSelectedCustomer(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 0})
+	ctx := context.Background()
+	// Three checks of one customer, in different queues, and one other.
+	ids := f.sb.CheckIDs(4)
+	for i, id := range ids {
+		if _, err := f.st.Add(ctx, id, "t", store.SourceTyped); err != nil {
+			t.Fatal(err)
+		}
+		cust := "cust-7"
+		if i == 3 {
+			cust = "cust-8"
+		}
+		chk := &caisson.Check{CheckID: id, CustomerID: cust, CheckedOn: testNow.AddDate(0, 0, -i),
+			Confidence: caisson.Confidence{Document: caisson.Low, Face: caisson.High},
+			Info:       caisson.Info{FirstName: "ANA", LastName: fmt.Sprint("LIMA", i)}, Raw: []byte(`{}`)}
+		if err := f.st.RecordFetch(ctx, id, chk, nil, testNow); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.st.Decide(ctx, ids[1], store.Approve, "", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, f.config(), 120, 40)
+	moveTo(t, m, func(r store.Row) bool { return r.CustomerID == "cust-7" })
+	pump(t, m, keys("c")...)
+	byCustomer, err := f.st.ByCustomer(ctx, "cust-7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.list.total != len(byCustomer) || m.list.total != 3 {
+		t.Fatalf("customer view has %d checks, the store has %d for cust-7", m.list.total, len(byCustomer))
+	}
+	screen := m.View()
+	mustContain(t, screen, "customer: cust-7")
+	for _, r := range byCustomer {
+		mustContain(t, screen, caisson.ShortID(r.CheckID, 8))
+	}
+	mustNotContain(t, screen, caisson.ShortID(ids[3], 8))
+	pump(t, m, keys("esc")...)
+	if m.customer != "" || m.query().Queue != store.QueueNeedsReview {
+		t.Fatalf("esc left the customer view as %q on %s", m.customer, m.query().Queue)
+	}
+}
+
+func TestNarrowTerminalOpensTheDetailFullScreenOnEnter(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	id := selectedID(t, m)
+	mustNotContain(t, m.View(), caisson.DashboardURL(id))
+	pump(t, m, keys("enter")...)
+	mustContain(t, m.View(), "check     "+id)
+	pump(t, m, keys("j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j")...)
+	mustContain(t, m.View(), caisson.DashboardURL(id))
+	pump(t, m, keys("esc")...)
+	if m.mode != modeList {
+		t.Fatalf("esc from the detail left mode %d", m.mode)
+	}
+}
+
+func TestEveryLineFitsTheTerminalAndTooSmallSaysSo(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	for _, sz := range [][2]int{{80, 24}, {100, 30}, {119, 45}, {120, 40}, {160, 48}, {200, 60}} {
+		for _, k := range []string{"", "enter", "?", "x", "A"} {
+			pump(t, m, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+			if k != "" {
+				pump(t, m, keys(k)...)
+			}
+			lines := strings.Split(m.View(), "\n")
+			if len(lines) != sz[1] {
+				t.Errorf("%dx%d after %q: %d lines", sz[0], sz[1], k, len(lines))
+			}
+			for i, l := range lines {
+				if w := lipgloss.Width(l); w > sz[0] {
+					t.Errorf("%dx%d after %q: line %d is %d wide: %q", sz[0], sz[1], k, i, w, l)
+				}
+			}
+			pump(t, m, keys("esc")...)
+		}
+	}
+	for _, sz := range [][2]int{{79, 24}, {80, 23}, {40, 10}} {
+		pump(t, m, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		want := fmt.Sprintf("window too small: need at least 80x24, have %dx%d", sz[0], sz[1])
+		if got := strings.TrimSpace(m.View()); !strings.HasPrefix(want, strings.TrimSuffix(got, "…")) || got == "" {
+			t.Errorf("%dx%d: %q, want %q", sz[0], sz[1], got, want)
+		}
+	}
+}
+
+func TestQuitKeys(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	for _, k := range []string{"q", "ctrl+c"} {
+		m := newTestModel(t, f.config(), 80, 24)
+		_, cmd := m.Update(keyMsg(k))
+		if cmd == nil {
+			t.Fatalf("%s returned no command", k)
+		}
+		if _, ok := cmd().(tea.QuitMsg); !ok {
+			// The batch of sync reads wraps it.
+			found := false
+			if b, ok := cmd().(tea.BatchMsg); ok {
+				for _, c := range b {
+					if c != nil {
+						if _, ok := c().(tea.QuitMsg); ok {
+							found = true
+						}
+					}
+				}
+			}
+			if !found {
+				t.Fatalf("%s does not quit", k)
+			}
+		}
+	}
+}
