@@ -289,7 +289,8 @@ func TestGetCheckAnswers(t *testing.T) {
 		{"an answer for another check is refused", func(w http.ResponseWriter, r *http.Request) {
 			writeBody(w, 200, `{"check_id":"chk_priv_someoneElse"}`)
 		}, 1, func(t *testing.T, err error) {
-			if err == nil || !strings.Contains(err.Error(), "another check") {
+			var re *ResponseError
+			if !errors.As(err, &re) || re.Status != 200 || re.Excerpt != "" || !strings.Contains(err.Error(), "another check") {
 				t.Errorf("error = %v", err)
 			}
 		}},
@@ -659,5 +660,18 @@ func TestExchangeAnswerWithoutACheckID(t *testing.T) {
 	var re *ResponseError
 	if !errors.As(err, &re) {
 		t.Errorf("error = %v", err)
+	}
+}
+
+func TestRateLimitingAnExchangeIsNotATokenRefusal(t *testing.T) {
+	c, n := testServer(t, func(w http.ResponseWriter, r *http.Request) {
+		writeBody(w, 429, `{"error":"RATE_LIMITED","error_description":"slow down"}`)
+	})
+	_, err := c.ExchangeToken(context.Background(), "chk_xchg_abc")
+	if err == nil || n.Load() != 3 || !strings.Contains(err.Error(), "gave up after 3 tries") {
+		t.Fatalf("error = %v after %d tries", err, n.Load())
+	}
+	if strings.Contains(Explain(err), "2 hours") {
+		t.Errorf("explained as a token refusal: %q", Explain(err))
 	}
 }
