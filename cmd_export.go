@@ -159,19 +159,16 @@ func exportJSON(ctx context.Context, w io.Writer, st *store.Store, from time.Tim
 		if err != nil {
 			return err
 		}
-		sep := ",\n"
+		sep := ",\n  "
 		if n == 0 {
-			sep = "\n"
+			sep = "\n  "
 		}
 		n++
-		if _, err := io.WriteString(w, sep); err != nil {
+		b, err := encodeJSON(newDecisionJSON(d, cust), "  ")
+		if err != nil {
 			return err
 		}
-		var b strings.Builder
-		if err := writeJSON(&b, newDecisionJSON(d, cust)); err != nil {
-			return err
-		}
-		_, err = io.WriteString(w, strings.TrimRight(b.String(), "\n"))
+		_, err = io.WriteString(w, sep+strings.TrimRight(string(b), "\n"))
 		return err
 	})
 	if err != nil {

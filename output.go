@@ -17,15 +17,25 @@ import (
 // through raw; those are escaped here too (as \uXXXX, which decodes back
 // to the same string), so JSON on a terminal is as safe as text.
 func writeJSON(w io.Writer, v any) error {
+	b, err := encodeJSON(v, "")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// encodeJSON is v as indented JSON, each line after the first starting
+// with prefix, ending in a newline, escaped as writeJSON says.
+func encodeJSON(v any, prefix string) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
+	enc.SetIndent(prefix, "  ")
 	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("encoding JSON: %w", err)
+		return nil, fmt.Errorf("encoding JSON: %w", err)
 	}
-	_, err := w.Write(escapeInvisible(buf.Bytes()))
-	return err
+	return escapeInvisible(buf.Bytes()), nil
 }
 
 // escapeInvisible rewrites every non-ASCII rune that sanitize would escape

@@ -16,12 +16,23 @@ func isTerminal(w any) bool {
 	return ok && term.IsTerminal(f.Fd())
 }
 
+// terminalWidth is w's width in columns, or 80 when it cannot be told.
+func terminalWidth(w any) int {
+	if f, ok := w.(*os.File); ok {
+		if cols, _, err := term.GetSize(f.Fd()); err == nil && cols > 0 {
+			return cols
+		}
+	}
+	return 80
+}
+
 // progress draws a one-line bar on a terminal, redrawn at most every
 // redrawEvery so a fast batch does not flood a slow SSH link. On anything
 // else it stays silent and the caller prints one summary line.
 type progress struct {
 	w         io.Writer
 	tty       bool
+	barWidth  int
 	total     int
 	done      int
 	failed    int
@@ -31,11 +42,17 @@ type progress struct {
 
 const (
 	redrawEvery = 100 * time.Millisecond
-	barWidth    = 30
+	maxBarWidth = 30
+	// textWidth is what the line holds besides the bar, roughly: a line
+	// that wraps could no longer be redrawn in place.
+	textWidth = 40
 )
 
 func newProgress(w io.Writer, tty bool, total int) *progress {
-	p := &progress{w: w, tty: tty, total: total}
+	p := &progress{w: w, tty: tty, total: total, barWidth: maxBarWidth}
+	if tty {
+		p.barWidth = max(5, min(maxBarWidth, terminalWidth(w)-textWidth))
+	}
 	p.draw()
 	return p
 }
@@ -60,11 +77,11 @@ func (p *progress) draw() {
 }
 
 func (p *progress) line() string {
-	filled := barWidth
+	filled := p.barWidth
 	if p.total > 0 {
-		filled = p.done * barWidth / p.total
+		filled = p.done * p.barWidth / p.total
 	}
-	bar := strings.Repeat("█", filled) + strings.Repeat("░", barWidth-filled)
+	bar := strings.Repeat("█", filled) + strings.Repeat("░", p.barWidth-filled)
 	s := fmt.Sprintf("refreshing %s %d/%d", bar, p.done, p.total)
 	if p.failed > 0 {
 		s += fmt.Sprintf("  %d failed", p.failed)
