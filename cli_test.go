@@ -175,7 +175,7 @@ func TestPlainHTTPIsRefusedUnlessLoopback(t *testing.T) {
 		if r.code != 1 {
 			t.Fatalf("%s: want exit 1, got\n%s", url, r)
 		}
-		mustContain(t, "stderr", r.stderr, "API URL: ", "https")
+		mustContain(t, "stderr", r.stderr, "API address "+url+": plain http is allowed only on this machine", "use https")
 	}
 	// The fixture's own URL is http on 127.0.0.1.
 	f.must(0, "refresh", id)

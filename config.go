@@ -180,11 +180,8 @@ func (a *app) client() (*caisson.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := caisson.NewClient(a.apiURL(), key, clientOptions...)
-	if err != nil {
-		return nil, fmt.Errorf("API URL: %w", err)
-	}
-	return c, nil
+	// The client's error already names the address and what is wrong.
+	return caisson.NewClient(a.apiURL(), key, clientOptions...)
 }
 
 func (a *app) openStore(ctx context.Context) (*store.Store, error) {
