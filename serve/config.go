@@ -1,0 +1,95 @@
+package serve
+
+import (
+	"errors"
+	"io"
+	"os"
+	"time"
+
+	"github.com/caisson-review/caisson-review/store"
+	"github.com/caisson-review/caisson-review/tui"
+)
+
+// Defaults for the settings a Config may leave zero.
+const (
+	DefaultListen        = "127.0.0.1:2222"
+	DefaultIdleTimeout   = 30 * time.Minute
+	DefaultMaxSessions   = 16
+	DefaultShutdownGrace = 10 * time.Second
+	// loginGraceTime bounds how long a connection may take to
+	// authenticate, like sshd's LoginGraceTime: unauthenticated
+	// connections must not pile up.
+	loginGraceTime = 60 * time.Second
+)
+
+// Config is everything the server is started with.
+type Config struct {
+	// Listen is host:port. It must be a loopback address unless
+	// AllowRemote is set.
+	Listen      string
+	AllowRemote bool
+	// HostKeyPath is the server's private ed25519 key, created (0600) on
+	// first start; a key others can read is refused.
+	HostKeyPath string
+	// AuthorizedKeysPath is the OpenSSH authorized_keys file of the
+	// reviewers, re-read when it changes.
+	AuthorizedKeysPath string
+	// IdleTimeout closes a session after this long without a key press.
+	IdleTimeout time.Duration
+	// MaxSessions is the number of consoles open at once; one more is
+	// told so and closed.
+	MaxSessions int
+	// ShutdownGrace bounds how long Run waits, once ctx is done, for
+	// sessions to end and work in flight to finish.
+	ShutdownGrace time.Duration
+
+	// Store is shared by every session; the caller closes it after Run
+	// returns (Run returns only once no session can touch it).
+	Store *store.Store
+	// API is shared by every session; nil runs the consoles from the store
+	// alone. The key it holds never leaves the server.
+	API      tui.API
+	APILabel string
+
+	// Log receives connections, refusals and decisions as text lines
+	// (never the API key, notes or personal data). os.Stderr when nil.
+	Log io.Writer
+	// Now is the consoles' clock; time.Now when nil.
+	Now func() time.Time
+}
+
+func (c Config) withDefaults() Config {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.MaxSessions == 0 {
+		c.MaxSessions = DefaultMaxSessions
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	if c.Log == nil {
+		c.Log = os.Stderr
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Store == nil:
+		return errors.New("serve: no store given")
+	case c.IdleTimeout < 0:
+		return errors.New("idle timeout: expected a positive duration such as 30m")
+	case c.MaxSessions < 0:
+		return errors.New("max sessions: expected a positive number")
+	case c.ShutdownGrace < 0:
+		return errors.New("shutdown grace: expected a positive duration such as 10s")
+	}
+	return checkListen(c.Listen, c.AllowRemote)
+}

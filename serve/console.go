@@ -1,0 +1,108 @@
+package serve
+
+import (
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/ssh"
+
+	"github.com/caisson-review/caisson-review/tui"
+)
+
+// endMsg tells a console the server is ending it (the reason is on the
+// liveSession).
+type endMsg struct{}
+
+// idleCheckMsg asks the console whether its reviewer has gone quiet.
+type idleCheckMsg struct{}
+
+// presenceMsg says another reviewer opened or left a check. Bubble Tea
+// redraws after every message, so the markers follow with no more work.
+type presenceMsg struct{}
+
+// program builds one session's console: its own model and its own
+// renderer, made from the client's terminal (TERM, colours, background),
+// so colours follow each reviewer's terminal and not the server's.
+func (s *Server) program(sess ssh.Session) *tea.Program {
+	ls := s.lookup(sess)
+	if ls == nil || ls.store == nil {
+		return nil // not admitted: cannot happen behind admit
+	}
+	r := makeRenderer(sess)
+	m := &sessionModel{inner: s.newModel(ls, r), ls: ls, idle: s.cfg.IdleTimeout, lastInput: time.Now()}
+	// No signal handler: SIGINT/SIGTERM belong to the server, which ends
+	// every console itself, in order.
+	opts := append(programOptions(sess), tea.WithAltScreen(), tea.WithoutSignalHandler())
+	p := tea.NewProgram(m, opts...)
+	ls.setProgram(p)
+	go forwardPresence(ls, p)
+	return p
+}
+
+func forwardPresence(ls *liveSession, p *tea.Program) {
+	for {
+		select {
+		case <-ls.presence.Changes():
+			p.Send(presenceMsg{})
+		case <-ls.done:
+			return
+		}
+	}
+}
+
+// newConsole is the review console of a session.
+func (s *Server) newConsole(ls *liveSession, r *lipgloss.Renderer) tea.Model {
+	_ = r
+	return tui.New(tui.Config{
+		Store:    ls.store,
+		API:      s.cfg.API,
+		Reviewer: ls.id.Reviewer(),
+		APILabel: s.cfg.APILabel,
+		ReadOnly: ls.id.ReadOnly,
+		Now:      s.cfg.Now,
+	})
+}
+
+// sessionModel wraps a console with what only the server knows about:
+// how long the reviewer has been idle, and when the server is ending the
+// session.
+type sessionModel struct {
+	inner     tea.Model
+	ls        *liveSession
+	idle      time.Duration
+	lastInput time.Time
+}
+
+func (m *sessionModel) Init() tea.Cmd {
+	return tea.Batch(m.inner.Init(), m.idleCheck())
+}
+
+// idleCheck ticks often enough for the timeout to be honoured within a
+// twentieth of it, and never more than every 100ms.
+func (m *sessionModel) idleCheck() tea.Cmd {
+	every := min(max(m.idle/20, 100*time.Millisecond), 5*time.Second)
+	return tea.Tick(every, func(time.Time) tea.Msg { return idleCheckMsg{} })
+}
+
+func (m *sessionModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.ls.setSize(msg.Width, msg.Height)
+	case tea.KeyMsg, tea.MouseMsg:
+		m.lastInput = time.Now()
+	case idleCheckMsg:
+		if time.Since(m.lastInput) >= m.idle {
+			m.ls.end(endIdle)
+			return m, tea.Quit
+		}
+		return m, m.idleCheck()
+	case endMsg:
+		return m, tea.Quit
+	}
+	var cmd tea.Cmd
+	m.inner, cmd = m.inner.Update(msg)
+	return m, cmd
+}
+
+func (m *sessionModel) View() string { return m.inner.View() }

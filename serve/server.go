@@ -1,0 +1,201 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
+	"github.com/charmbracelet/wish/activeterm"
+	"github.com/charmbracelet/wish/recover"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/caisson-review/caisson-review/sanitize"
+)
+
+// Server is the review console served over SSH.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	hostKey  hostKey
+	keys     *authorizedKeys
+	presence *Presence
+	ln       net.Listener
+	ssh      *ssh.Server
+	gate     workGate
+
+	// newModel builds a session's console; tests replace it to exercise
+	// the server around a misbehaving console.
+	newModel func(*liveSession, *lipgloss.Renderer) tea.Model
+
+	mu       sync.Mutex
+	live     map[ssh.Session]*liveSession // authenticated sessions
+	admitted map[*liveSession]struct{}    // those running a console
+	active   int
+	draining bool
+	sessions sync.WaitGroup // admitted sessions not yet ended
+}
+
+// Run serves the console until ctx is done, then shuts down in order (see
+// Serve). The caller closes the store after Run returns.
+func Run(ctx context.Context, cfg Config) error {
+	s, err := New(cfg)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx)
+}
+
+// New checks the configuration, reads (or creates) the host key, reads
+// authorized_keys and starts listening; connections are served by Serve.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		log:      slog.New(slog.NewTextHandler(cfg.Log, nil)),
+		presence: NewPresence(),
+		live:     make(map[ssh.Session]*liveSession),
+		admitted: make(map[*liveSession]struct{}),
+	}
+	s.newModel = s.newConsole
+	var err error
+	if s.keys, err = openAuthorizedKeys(cfg.AuthorizedKeysPath, s.log); err != nil {
+		return nil, err
+	}
+	if s.hostKey, err = loadOrCreateHostKey(cfg.HostKeyPath); err != nil {
+		return nil, err
+	}
+	if s.hostKey.Created {
+		s.log.Info("host key created", "path", cfg.HostKeyPath, "fingerprint", s.hostKey.Fingerprint)
+	}
+	if s.ssh, err = s.newSSHServer(); err != nil {
+		return nil, err
+	}
+	if s.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+	}
+	// "localhost" is resolved by the system; check what it resolved to.
+	if addr, ok := s.ln.Addr().(*net.TCPAddr); ok && !cfg.AllowRemote && !addr.IP.IsLoopback() {
+		s.ln.Close()
+		return nil, fmt.Errorf("listen address %s resolved to %s, which is not loopback: expected a loopback address, or --allow-remote", cfg.Listen, addr)
+	}
+	return s, nil
+}
+
+func (s *Server) newSSHServer() (*ssh.Server, error) {
+	panics := panicLogger{s.log}
+	return wish.NewServer(
+		func(srv *ssh.Server) error { srv.AddHostKey(s.hostKey.Signer); return nil },
+		wish.WithVersion("caisson-review"),
+		// Public keys only: with no password or keyboard-interactive
+		// handler the server never offers those methods.
+		wish.WithPublicKeyAuth(s.publicKeyHandler),
+		// A backstop for connections that open no session; consoles end
+		// themselves after IdleTimeout without a key press.
+		wish.WithIdleTimeout(s.cfg.IdleTimeout+30*time.Second),
+		ssh.WrapConn(s.loginGrace),
+		// Only session channels: no direct-tcpip (port forwarding) or
+		// other channel types; no global requests (tcpip-forward).
+		func(srv *ssh.Server) error {
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": sessionChannel}
+			srv.RequestHandlers = map[string]ssh.RequestHandler{}
+			return nil
+		},
+		// Composed last-to-first: authenticate runs first, the console last.
+		wish.WithMiddleware(recover.MiddlewareWithLogger(panics,
+			consoleMiddleware(s.program),
+			s.admit,
+			activeterm.Middleware(),
+			s.refuseCommands,
+			s.authenticate,
+		)),
+	)
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// HostKeyFingerprint is the SHA256 fingerprint reviewers should see on
+// their first connection.
+func (s *Server) HostKeyFingerprint() string { return s.hostKey.Fingerprint }
+
+// HostPublicKey is the server's public key, for known_hosts.
+func (s *Server) HostPublicKey() gossh.PublicKey { return s.hostKey.Signer.PublicKey() }
+
+// Serve accepts connections until ctx is done. Then it stops accepting,
+// tells every open console the server is shutting down, waits up to
+// ShutdownGrace for them to end and for every store call in flight to
+// finish (a decision is durable when store.Decide returns), closes what is
+// left and returns. It returns an error when the grace period was not
+// enough, or when the listener failed.
+func (s *Server) Serve(ctx context.Context) error {
+	s.log.Info("listening", "addr", s.ln.Addr().String(), "host_key", s.hostKey.Fingerprint,
+		"authorized_keys", s.keys.Len(), "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout.String())
+	errc := make(chan error, 1)
+	go func() { errc <- s.ssh.Serve(s.ln) }()
+	select {
+	case <-ctx.Done():
+		return s.shutdown()
+	case err := <-errc:
+		shutErr := s.shutdown()
+		return errors.Join(fmt.Errorf("ssh server on %s: %w", s.ln.Addr(), err), shutErr)
+	}
+}
+
+func (s *Server) shutdown() error {
+	deadline := time.Now().Add(s.cfg.ShutdownGrace)
+	s.mu.Lock()
+	s.draining = true
+	open := make([]*liveSession, 0, len(s.admitted))
+	for ls := range s.admitted {
+		open = append(open, ls)
+	}
+	s.mu.Unlock()
+	s.log.Info("shutting down", "sessions", len(open), "grace", s.cfg.ShutdownGrace.String())
+
+	// Stop accepting: with a context already done, Shutdown closes the
+	// listener and returns at once instead of waiting for connections.
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = s.ssh.Shutdown(stopped)
+
+	for _, ls := range open {
+		ls.end(endShutdown)
+	}
+	var problems []error
+	if !waitTimeout(&s.sessions, time.Until(deadline)) {
+		s.log.Warn("sessions still open after the grace period: closing their connections")
+		s.ssh.Close()
+		if !waitTimeout(&s.sessions, 5*time.Second) {
+			problems = append(problems, errors.New("some sessions did not end after their connections were closed"))
+		}
+	}
+	if !s.gate.closeAndWait(max(time.Until(deadline), time.Second)) {
+		problems = append(problems, errors.New("store calls were still in flight after the grace period"))
+	}
+	s.ssh.Close()
+	if err := errors.Join(problems...); err != nil {
+		s.log.Error("stopped uncleanly", "error", err)
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+// panicLogger receives what the recover middleware caught: one session's
+// panic is logged and that session ends; the others go on.
+type panicLogger struct{ log *slog.Logger }
+
+func (p panicLogger) Printf(format string, v ...any) {
+	p.log.Error("session panicked", "detail", sanitize.Text(fmt.Sprintf(format, v...)))
+}

@@ -1,0 +1,243 @@
+package serve
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// dial connects to the server as user with the given auth methods,
+// pinning the server's host key as a reviewer's known_hosts would.
+func (f *fixture) dial(user string, auth ...gossh.AuthMethod) (*gossh.Client, error) {
+	cfg := &gossh.ClientConfig{
+		User:            user,
+		Auth:            auth,
+		HostKeyCallback: gossh.FixedHostKey(f.srv.HostPublicKey()),
+		Timeout:         10 * time.Second,
+	}
+	return gossh.Dial("tcp", f.srv.Addr().String(), cfg)
+}
+
+func (f *fixture) dialKey(user, keyName string) *gossh.Client {
+	f.t.Helper()
+	k, ok := f.keys[keyName]
+	if !ok {
+		k = newTestKey(f.t) // a key the server has never seen
+	}
+	c, err := f.dial(user, gossh.PublicKeys(k.Signer))
+	if err != nil {
+		f.t.Fatalf("connecting as %s with key %s: %v", user, keyName, err)
+	}
+	f.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// terminal is one reviewer's SSH session with a pty: what a terminal
+// emulator would do, minus drawing. It answers the background-colour and
+// device-attributes queries as a real terminal does.
+type terminal struct {
+	t     testing.TB
+	sess  *gossh.Session
+	stdin io.WriteCloser
+
+	mu     sync.Mutex
+	out    []byte
+	more   chan struct{} // signalled on every read
+	closed bool
+	exit   error // what Wait returned, once closed
+}
+
+// openTerminal requests a pty of w x h with TERM term and starts a shell
+// (the console).
+func (f *fixture) openTerminal(c *gossh.Client, term string, w, h int) *terminal {
+	f.t.Helper()
+	sess, err := c.NewSession()
+	if err != nil {
+		f.t.Fatalf("opening a session: %v", err)
+	}
+	modes := gossh.TerminalModes{gossh.ECHO: 0}
+	if err := sess.RequestPty(term, h, w, modes); err != nil {
+		f.t.Fatalf("requesting a pty: %v", err)
+	}
+	return startTerminal(f.t, sess)
+}
+
+func startTerminal(t testing.TB, sess *gossh.Session) *terminal {
+	t.Helper()
+	stdin, err := sess.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := sess.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	term := &terminal{t: t, sess: sess, stdin: stdin, more: make(chan struct{}, 1)}
+	// A terminal shows the session's stderr too.
+	sess.Stderr = stderrWriter{term}
+	if err := sess.Shell(); err != nil {
+		t.Fatalf("starting the shell: %v", err)
+	}
+	go term.read(stdout)
+	t.Cleanup(func() { sess.Close() })
+	return term
+}
+
+func (term *terminal) read(r io.Reader) {
+	buf := make([]byte, 32*1024)
+	answered := 0
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			term.mu.Lock()
+			term.out = append(term.out, buf[:n]...)
+			// A real terminal answers these; wish's renderer waits for
+			// the answers before the console starts.
+			q := bytes.Count(term.out, []byte("\x1b]11;?"))
+			term.mu.Unlock()
+			for ; answered < q; answered++ {
+				io.WriteString(term.stdin, "\x1b]11;rgb:0000/0000/0000\x1b\\\x1b[?62;22c")
+			}
+			select {
+			case term.more <- struct{}{}:
+			default:
+			}
+		}
+		if err != nil {
+			exit := term.sess.Wait()
+			term.mu.Lock()
+			term.closed, term.exit = true, exit
+			term.mu.Unlock()
+			select {
+			case term.more <- struct{}{}:
+			default:
+			}
+			return
+		}
+	}
+}
+
+type stderrWriter struct{ term *terminal }
+
+func (w stderrWriter) Write(p []byte) (int, error) {
+	w.term.mu.Lock()
+	w.term.out = append(w.term.out, p...)
+	w.term.mu.Unlock()
+	select {
+	case w.term.more <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+// mark is the position in the output from which the next wait looks.
+func (term *terminal) mark() int {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	return len(term.out)
+}
+
+// send types keys; each string is sent as one write, as a terminal sends
+// one key press.
+func (term *terminal) send(keys ...string) {
+	term.t.Helper()
+	for _, k := range keys {
+		if _, err := io.WriteString(term.stdin, k); err != nil {
+			term.t.Fatalf("typing %q: %v", k, err)
+		}
+	}
+}
+
+// waitFor waits until the output after from contains one of texts and
+// returns which, or -1 after timeout.
+func (term *terminal) waitFor(from int, timeout time.Duration, texts ...string) int {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		term.mu.Lock()
+		out, closed := term.out[min(from, len(term.out)):], term.closed
+		for i, s := range texts {
+			if bytes.Contains(out, []byte(s)) {
+				term.mu.Unlock()
+				return i
+			}
+		}
+		term.mu.Unlock()
+		if closed {
+			return -1
+		}
+		select {
+		case <-term.more:
+		case <-deadline.C:
+			return -1
+		}
+	}
+}
+
+// expect fails the test unless text appears after from within timeout.
+func (term *terminal) expect(from int, timeout time.Duration, text string) {
+	term.t.Helper()
+	if term.waitFor(from, timeout, text) < 0 {
+		term.t.Fatalf("%q did not appear within %s; output since then:\n%s", text, timeout, term.since(from))
+	}
+}
+
+// since is the output after from, with escape sequences made visible.
+func (term *terminal) since(from int) string {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	s := string(term.out[min(from, len(term.out)):])
+	if len(s) > 4000 {
+		s = "…" + s[len(s)-4000:]
+	}
+	return strings.ReplaceAll(fmt.Sprintf("%q", s), `\r\n`, "\\r\\n\n")
+}
+
+// waitClosed waits for the server to end the session and returns its exit
+// error (nil for status 0, *gossh.ExitError otherwise).
+func (term *terminal) waitClosed(timeout time.Duration) error {
+	term.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		term.mu.Lock()
+		closed, exit := term.closed, term.exit
+		term.mu.Unlock()
+		if closed {
+			return exit
+		}
+		if time.Now().After(deadline) {
+			term.t.Fatalf("the session was not closed within %s; output:\n%s", timeout, term.since(0))
+		}
+		select {
+		case <-term.more:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// approveSelected approves the selected check through the console's keys:
+// a, y when the console asks to confirm a risky approval, enter for no
+// note; it waits for the console to say the decision was saved.
+func (term *terminal) approveSelected(timeout time.Duration) {
+	term.t.Helper()
+	m := term.mark()
+	term.send("a")
+	switch term.waitFor(m, timeout, "anyway?", "note>") {
+	case 0:
+		m = term.mark()
+		term.send("y")
+		term.expect(m, timeout, "note>")
+	case 1:
+	default:
+		term.t.Fatalf("pressing a opened no decision dialog; output:\n%s", term.since(m))
+	}
+	m = term.mark()
+	term.send("\r")
+	term.expect(m, timeout, ": saved")
+}
