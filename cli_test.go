@@ -30,6 +30,8 @@ func TestExitStatuses(t *testing.T) {
 		{"show of an untracked check fails", []string{"show", f.sb.CheckID(0)}, 1, "is not tracked"},
 		{"decide without a note for reject is a usage error", []string{"decide", f.sb.CheckID(0), "reject"}, 2, "reject needs a note"},
 		{"decide of an unknown action is a usage error", []string{"decide", f.sb.CheckID(0), "maybe"}, 2, "expected approve, reject, escalate or reopen"},
+		{"help of an unknown command is a usage error", []string{"help", "frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"purge of a bad age is a usage error", []string{"purge", "--older-than", "a while"}, 2, "expected days (30d) or a Go duration"},
 		{"purge without an age is a usage error", []string{"purge"}, 2, "--older-than is required"},
 		{"the console without a terminal fails", nil, 1, "needs a terminal"},
 		{"the demo without a terminal fails", []string{"demo"}, 1, "needs a terminal"},

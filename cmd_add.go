@@ -109,6 +109,9 @@ func (a *app) gatherAddInputs(args []string) ([]addInput, error) {
 			return nil, usageErrorf("add", "- given twice: standard input can be read only once")
 		}
 		readStdin = true
+		if isTerminal(a.stdin) {
+			fmt.Fprintln(a.stderr, "reading ids from the terminal, one a line; end with Ctrl-D")
+		}
 		lines, err := readIDLines(a.stdin)
 		if err != nil {
 			return nil, err
