@@ -127,59 +127,91 @@ func newTestModel(tb testing.TB, cfg Config, w, h int) *Model {
 
 // pump feeds messages to the model and runs every command it returns,
 // with the messages those produce, until nothing is left: the model
-// settles as it would in a program, deterministically. A first argument
-// of type tea.Cmd is run before the messages.
+// settles as it would in a program, deterministically. Each item settles
+// before the next, as a person waits for the screen before the next key;
+// an item may be a message or a tea.Cmd to run.
 func pump(tb testing.TB, m *Model, items ...any) {
 	tb.Helper()
-	var queue []tea.Msg
-	var runCmd func(c tea.Cmd)
-	runCmd = func(c tea.Cmd) {
-		if c == nil {
-			return
-		}
-		msg := c()
-		switch msg := msg.(type) {
-		case nil:
-		case tea.BatchMsg:
-			for _, c := range msg {
-				runCmd(c)
-			}
-		case tea.QuitMsg:
-			queue = append(queue, msg)
-		default:
-			if isBlink(msg) {
-				return
-			}
-			queue = append(queue, msg)
-		}
-	}
-	settle := func() {
-		for steps := 0; len(queue) > 0; steps++ {
-			if steps > 1_000_000 {
-				tb.Fatal("pump: the model never settled")
-			}
-			msg := queue[0]
-			queue = queue[1:]
-			if _, ok := msg.(tea.QuitMsg); ok {
-				m.quitting = true
-				continue
-			}
-			_, cmd := m.Update(msg)
-			runCmd(cmd)
-		}
-	}
-	// Each item settles before the next, as a person waits for the screen
-	// before the next key.
+	d := &driver{tb: tb, m: m}
 	for _, it := range items {
-		switch it := it.(type) {
-		case tea.Cmd:
-			runCmd(it)
-		case func() tea.Msg:
-			runCmd(it)
-		default:
-			queue = append(queue, it)
+		d.send(it)
+		d.settle()
+	}
+}
+
+// driver runs the model's loop by hand, one message at a time, for tests
+// that act in the middle of running work.
+type driver struct {
+	tb    testing.TB
+	m     *Model
+	queue []tea.Msg
+	// quitWhileRunning is set if the program was told to quit while a
+	// batch was still running.
+	quitWhileRunning bool
+	quit             bool
+}
+
+func (d *driver) send(it any) {
+	switch it := it.(type) {
+	case tea.Cmd:
+		d.run(it)
+	case func() tea.Msg:
+		d.run(it)
+	default:
+		d.queue = append(d.queue, it)
+	}
+}
+
+func (d *driver) run(c tea.Cmd) {
+	if c == nil {
+		return
+	}
+	switch msg := c().(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, c := range msg {
+			d.run(c)
 		}
-		settle()
+	default:
+		if !isBlink(msg) {
+			d.queue = append(d.queue, msg)
+		}
+	}
+}
+
+// step handles one message; false when there was none.
+func (d *driver) step() bool {
+	if len(d.queue) == 0 {
+		return false
+	}
+	msg := d.queue[0]
+	d.queue = d.queue[1:]
+	if _, ok := msg.(tea.QuitMsg); ok {
+		d.quit = true
+		d.quitWhileRunning = d.quitWhileRunning || (d.m.batch != nil && d.m.batch.running)
+		d.m.quitting = true
+		return true
+	}
+	_, cmd := d.m.Update(msg)
+	d.run(cmd)
+	return true
+}
+
+func (d *driver) settle() {
+	for steps := 0; d.step(); steps++ {
+		if steps > 1_000_000 {
+			d.tb.Fatal("the model never settled")
+		}
+	}
+}
+
+// until steps until cond holds.
+func (d *driver) until(cond func() bool) {
+	d.tb.Helper()
+	for !cond() {
+		if !d.step() {
+			d.tb.Fatal("the model settled before the condition held")
+		}
 	}
 }
 
@@ -337,3 +369,5 @@ func fastTempRoot() string {
 	}
 	return os.TempDir()
 }
+
+func tea_WindowSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }

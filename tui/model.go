@@ -165,6 +165,11 @@ func (m *Model) sync() tea.Cmd {
 // invalidate re-reads what a change to the store may have changed: the
 // counts, the page and its total, and the record on screen.
 func (m *Model) invalidate() tea.Cmd {
+	// The cursor stays on its check (unless a decision chose the next
+	// one), even if the check moved within the queue.
+	if row, ok := m.list.selected(); ok && m.list.selectID == "" {
+		m.list.selectID = row.CheckID
+	}
 	m.list.dirty = true
 	m.list.req = 0
 	m.detail.dirty = true

@@ -1,0 +1,174 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// trackErrorChecks adds the sandbox's ids that always answer these codes.
+func trackErrorChecks(t *testing.T, f *fixture, codes ...string) []string {
+	t.Helper()
+	var ids []string
+	for _, c := range codes {
+		id := f.sb.ErrorCheckID(c)
+		if _, err := f.st.Add(context.Background(), id, "tester", store.SourceTyped); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func TestRefreshingOneCheckRecordsAndExplainsCaissonsAnswer(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 0})
+	ids := trackErrorChecks(t, f, "PENDING_REVIEW")
+	good := f.sb.CheckID(3)
+	if _, err := f.st.Add(context.Background(), good, "tester", store.SourceTyped); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("7")...)
+	moveTo(t, m, func(r store.Row) bool { return r.CheckID == ids[0] })
+	mustContain(t, m.View(), "never fetched")
+	pump(t, m, keys("r")...)
+	if rec := record(t, f.st, ids[0]); rec.Outcome != store.FetchOutcome(caisson.CodePendingReview) {
+		t.Fatalf("outcome %q after refresh, want PENDING_REVIEW", rec.Outcome)
+	}
+	screen := m.View()
+	mustContain(t, screen, "✗ "+caisson.ShortID(ids[0], 10)+": Caisson's own reviewers still have this check")
+	mustContain(t, screen, "result    ✗ Caisson's own reviewers still have")
+
+	moveTo(t, m, func(r store.Row) bool { return r.CheckID == good })
+	pump(t, m, keys("r")...)
+	rec := record(t, f.st, good)
+	if rec.Outcome != store.OutcomeOK || rec.Result == nil {
+		t.Fatalf("outcome %q, result %v after refresh", rec.Outcome, rec.Result)
+	}
+	mustContain(t, m.View(), "✓ refreshed "+caisson.ShortID(good, 10), line(rec.Result.Info.FullName()))
+}
+
+func TestRefreshingTheQueueCountsAndListsFailuresWithoutStopping(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 30, track: 20})
+	bad := trackErrorChecks(t, f, "IDCHECK_DELETED", "NOT_VERIFIED", "INTERNAL_ERROR")
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("7", "R")...)
+	b := m.batch
+	if b == nil || b.running || b.total != 23 || b.done != 23 {
+		t.Fatalf("batch %+v: want 23 of 23 done", b)
+	}
+	if len(b.failures) != 3 {
+		t.Fatalf("%d failures, want 3: %+v", len(b.failures), b.failures)
+	}
+	screen := m.View()
+	mustContain(t, screen, "refreshed the all queue: 23/23", "✗ 3 failed", "refreshed 23 of 23, 3 failed", "100%")
+	for _, id := range bad {
+		mustContain(t, screen, caisson.ShortID(id, 10)+": ")
+	}
+	mustContain(t, screen, "deleted at Caisson", "has not completed this ID check", "internal error")
+	for _, id := range f.sb.CheckIDs(20) {
+		if rec := record(t, f.st, id); rec.Outcome != store.OutcomeOK {
+			t.Errorf("%s: outcome %q after the batch", id, rec.Outcome)
+		}
+	}
+	pump(t, m, keys("esc")...)
+	if m.batch != nil {
+		t.Fatal("esc did not close the finished batch's panel")
+	}
+}
+
+// slowFixture has checks the sandbox answers slowly, so a batch is still
+// running when the test acts.
+func slowFixture(t *testing.T) *fixture {
+	f := newFixture(t, fixtureOpts{checks: 200, track: 200})
+	f.sb.SetLatency(20*time.Millisecond, 0)
+	return f
+}
+
+func TestEscCancelsARunningRefreshAndTheScreenStaysResponsive(t *testing.T) {
+	f := slowFixture(t)
+	m := newTestModel(t, f.config(), 120, 40)
+	d := &driver{tb: t, m: m}
+	d.send(keyMsg("7"))
+	d.settle()
+	d.send(keyMsg("R"))
+	d.until(func() bool { return m.batch != nil && m.batch.done >= 10 })
+
+	// Keys work while the batch runs.
+	before := m.list.cursor
+	d.send(keyMsg("j"))
+	d.until(func() bool { return m.list.cursor == before+1 })
+	mustContain(t, m.View(), "esc cancels", "refreshing the all queue")
+
+	d.send(keyMsg("esc"))
+	d.settle()
+	b := m.batch
+	if b.running || !b.cancelled {
+		t.Fatalf("batch running=%v cancelled=%v after esc", b.running, b.cancelled)
+	}
+	if b.done >= 200 {
+		t.Fatal("the batch ran to the end despite esc")
+	}
+	mustContain(t, m.View(), "cancelled the all queue", fmt.Sprintf("cancelled: refreshed %d of 200", b.done))
+	// Every result that arrived was recorded, and nothing else.
+	fetched := 0
+	for _, id := range f.sb.CheckIDs(200) {
+		if rec := record(t, f.st, id); rec.Outcome != store.OutcomeNone {
+			fetched++
+		}
+	}
+	if fetched != b.done {
+		t.Errorf("%d checks recorded as fetched, the batch reported %d", fetched, b.done)
+	}
+}
+
+func TestCtrlCCancelsARunningRefreshBeforeQuitting(t *testing.T) {
+	f := slowFixture(t)
+	m := newTestModel(t, f.config(), 80, 24)
+	d := &driver{tb: t, m: m}
+	d.send(keyMsg("7"))
+	d.settle()
+	d.send(keyMsg("R"))
+	d.until(func() bool { return m.batch != nil && m.batch.done >= 5 })
+	d.send(keyMsg("ctrl+c"))
+	d.settle()
+	if !d.quit {
+		t.Fatal("ctrl+c did not quit")
+	}
+	if d.quitWhileRunning {
+		t.Fatal("the program quit while the refresh was still running")
+	}
+	if !m.batch.cancelled || m.batch.done >= m.batch.total {
+		t.Fatalf("batch %d/%d cancelled=%v: ctrl+c must cancel it", m.batch.done, m.batch.total, m.batch.cancelled)
+	}
+}
+
+func TestRefreshOnStartShowsTheProgressBarAndFetchesEverything(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 25, track: 25})
+	cfg := f.config()
+	cfg.RefreshOnStart = true
+	m := New(cfg)
+	m.animate = false
+	d := &driver{tb: t, m: m}
+	d.send(m.Init())
+	d.send(tea_WindowSize(80, 24))
+	d.until(func() bool { return m.batch != nil && m.batch.done > 0 })
+	mustContain(t, m.View(), "refreshing all checks", "esc cancels")
+	d.settle()
+	mustContain(t, m.View(), "refreshed all checks: 25/25", "✓ no failures")
+	counts, err := f.st.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[store.QueueNeedsReview] == 0 || m.list.total != counts[store.QueueNeedsReview] {
+		t.Fatalf("after the start-up refresh the list shows %d, the store has %d to review", m.list.total, counts[store.QueueNeedsReview])
+	}
+	if !strings.Contains(m.View(), fmt.Sprintf("[1 Review %d]", counts[store.QueueNeedsReview])) {
+		t.Errorf("the header's count was not re-read after the refresh:\n%s", m.View())
+	}
+}
