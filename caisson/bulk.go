@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 )
 
 // DefaultConcurrency is FetchMany's number of requests in flight when it is
@@ -30,30 +31,23 @@ func (c *Client) FetchMany(ctx context.Context, ids []string, concurrency int, e
 		concurrency = DefaultConcurrency
 	}
 	workers := min(concurrency, len(ids))
-	jobs := make(chan string)
 	results := make(chan Result, workers)
-	go func() {
-		defer close(jobs)
-		for _, id := range ids {
-			select {
-			case jobs <- id:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	// Workers take the next id from a shared counter rather than from a
+	// feeding goroutine: one handoff fewer per check.
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			for id := range jobs {
-				if ctx.Err() != nil {
-					continue // drain: the feeder stops at the next id
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(ids) {
+					return
 				}
-				chk, err := c.GetCheck(ctx, id)
+				chk, err := c.GetCheck(ctx, ids[i])
 				if err != nil && ctx.Err() != nil && (errors.Is(err, ctx.Err()) || errors.Is(err, context.Cause(ctx))) {
-					continue
+					return
 				}
-				results <- Result{CheckID: id, Check: chk, Err: err}
+				results <- Result{CheckID: ids[i], Check: chk, Err: err}
 			}
 		})
 	}
