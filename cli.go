@@ -170,7 +170,11 @@ func (a *app) flagError(fs *flag.FlagSet, cmd string, err error) error {
 		a.printHelp(fs, cmd)
 		return errHelpShown
 	}
-	return usageErrorf(cmd, "%s", err.Error())
+	msg := err.Error()
+	if strings.HasSuffix(msg, "-api-key") || strings.HasSuffix(msg, "-key") {
+		msg += "; no flag takes the key itself (it would show in ps and shell history): use --api-key-file PATH or set " + envAPIKey
+	}
+	return usageErrorf(cmd, "%s", msg)
 }
 
 func (a *app) printHelp(fs *flag.FlagSet, cmd string) {

@@ -196,3 +196,19 @@ func TestParseTakesFlagsAnywhereAndEverythingAfterDoubleDash(t *testing.T) {
 		t.Fatalf("got b=%v s=%q pos=%q", *b, *s, pos)
 	}
 }
+
+func TestNoFlagTakesTheKeyItself(t *testing.T) {
+	for _, c := range commands {
+		r := runCLI(t, nil, "", c.name, "--help")
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if strings.HasPrefix(line, "  --") && strings.Contains(line, "key") && !strings.HasPrefix(line, "  --api-key-file PATH") {
+				t.Errorf("%s: %q would put a key in argv", c.name, line)
+			}
+		}
+	}
+	r := runCLI(t, nil, "", "refresh", "--all", "--api-key", testKey)
+	if r.code != 2 {
+		t.Fatalf("--api-key: want a usage error, got\n%s", r)
+	}
+	mustContain(t, "stderr", r.stderr, "no flag takes the key itself", "--api-key-file PATH", envAPIKey)
+}
