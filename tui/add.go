@@ -157,7 +157,9 @@ func addOne(ctx context.Context, st Store, api API, id caisson.ID, reviewer stri
 		}
 		checkID, added, err = st.Exchange(ctx, id.Value, reviewer, api.ExchangeToken)
 		if err != nil {
-			return "", false, fmt.Errorf("exchanging the token: %w", err)
+			// Caisson's refusal, in the client's plain words (they
+			// explain the token's timing rules), not the wrapped chain.
+			return "", false, errors.New(caisson.Explain(err))
 		}
 		return checkID, added, nil
 	}
