@@ -47,7 +47,7 @@ func init() {
 		{"decide", "decide ID approve|reject|escalate|reopen [--note TEXT] [--yes]", "Record a decision, with the console's rules.", cmdDecide},
 		{"export", "export [--format csv|json] [--since DATE] [--verify]", "Write the decision log, oldest first, or verify its hash chain.", cmdExport},
 		{"purge", "purge --older-than DURATION", "Drop cached personal data older than DURATION (30d, 12h); decisions are kept.", cmdPurge},
-		{"sandbox", "sandbox [--listen ADDR] [--latency D] [--fail-rate F] [--checks N]", "Run the fake Caisson API on loopback, for trying things out.", cmdSandbox},
+		{"sandbox", "sandbox [--listen ADDR] [--latency D] [--fail-rate F] [--checks N] [--hostile]", "Run the fake Caisson API on loopback, for trying things out.", cmdSandbox},
 		{"version", "version", "Print the version.", cmdVersion},
 		{"help", "help [COMMAND]", "Show help for the program or one command.", cmdHelp},
 	}
