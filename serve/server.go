@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -62,7 +63,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:      cfg,
-		log:      slog.New(slog.NewTextHandler(cfg.Log, nil)),
+		log:      newLogger(cfg.Log),
 		presence: NewPresence(),
 		live:     make(map[ssh.Session]*liveSession),
 		admitted: make(map[*liveSession]struct{}),
@@ -113,7 +114,7 @@ func (s *Server) newSSHServer() (*ssh.Server, error) {
 		},
 		// Composed last-to-first: authenticate runs first, the console last.
 		wish.WithMiddleware(recover.MiddlewareWithLogger(panics,
-			consoleMiddleware(s.program),
+			consoleMiddleware(s.program, s.consoleFailed),
 			s.admit,
 			activeterm.Middleware(),
 			s.refuseCommands,
@@ -191,6 +192,10 @@ func (s *Server) shutdown() error {
 	s.log.Info("stopped")
 	return nil
 }
+
+// newLogger writes text lines (key=value, values quoted when they hold
+// spaces or controls): easy for journald and grep alike.
+func newLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
 
 // panicLogger receives what the recover middleware caught: one session's
 // panic is logged and that session ends; the others go on.

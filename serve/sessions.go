@@ -15,6 +15,7 @@ import (
 const (
 	endShutdown = "shutdown"
 	endIdle     = "idle"
+	endCrash    = "crashed"
 )
 
 // liveSession is one SSH session from authentication to goodbye. The SSH
@@ -154,6 +155,17 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 			s.sessions.Done()
 		}()
 
+		// A panic outside the program (Bubble Tea catches its own) is
+		// logged by the recover middleware; the reviewer is told first and
+		// the session exits non-zero.
+		defer func() {
+			if r := recover(); r != nil {
+				ls.end(endCrash)
+				s.goodbye(ls, ls.store.wait(s.cfg.ShutdownGrace))
+				_ = sess.Exit(1)
+				panic(r)
+			}
+		}()
 		ls.store = newSessionStore(s.cfg.Store, &s.gate, ls.log)
 		ls.presence = s.presence.Join(ls.id.DisplayName())
 		defer ls.presence.Leave() // also when the console panicked
@@ -172,6 +184,16 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 	}
 }
 
+// consoleFailed hears of a console that ended in a panic or an error.
+func (s *Server) consoleFailed(sess ssh.Session, err error) {
+	ls := s.lookup(sess)
+	if ls == nil {
+		return
+	}
+	ls.end(endCrash)
+	ls.log.Error("console failed", "error", err)
+}
+
 func endReasonOrQuit(r string) string {
 	if r == "" {
 		return "quit"
@@ -188,6 +210,8 @@ func (s *Server) goodbye(ls *liveSession, saved bool) {
 		why = "the review server is shutting down."
 	case endIdle:
 		why = fmt.Sprintf("closed after %s without a key press.", s.cfg.IdleTimeout)
+	case endCrash:
+		why = "the console failed and was closed (the server keeps running; reconnect to go on)."
 	}
 	if why == "" && saved {
 		return

@@ -10,6 +10,7 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -20,8 +21,9 @@ import (
 )
 
 // consoleMiddleware runs the program handler makes for each session, sends
-// it the window changes, and quits it when the connection closes.
-func consoleMiddleware(handler func(ssh.Session) *tea.Program) wish.Middleware {
+// it the window changes, and quits it when the connection closes; failed
+// hears how a program that did not end normally ended.
+func consoleMiddleware(handler func(ssh.Session) *tea.Program, failed func(ssh.Session, error)) wish.Middleware {
 	return func(next ssh.Handler) ssh.Handler {
 		return func(sess ssh.Session) {
 			p := handler(sess)
@@ -46,7 +48,11 @@ func consoleMiddleware(handler func(ssh.Session) *tea.Program) wish.Middleware {
 					}
 				}
 			}()
-			_, _ = p.Run() // a panic inside is caught by Bubble Tea and ends only this program
+			// A panic in the console (its Update, View or a command) is
+			// caught by Bubble Tea and ends only this program.
+			if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrProgramPanic) {
+				failed(sess, err)
+			}
 			// Kill restores the session's terminal if the program crashed.
 			p.Kill()
 			cancel()

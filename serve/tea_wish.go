@@ -20,8 +20,9 @@ import (
 // consoleMiddleware runs the program handler makes for each session, sends
 // it the window changes, and quits it when the connection closes.
 // termenv.Ascii as the minimum profile: never force colours on a terminal
-// that did not ask for them.
-func consoleMiddleware(handler func(ssh.Session) *tea.Program) wish.Middleware {
+// that did not ask for them. wish logs a failed program itself, so failed
+// is not called.
+func consoleMiddleware(handler func(ssh.Session) *tea.Program, failed func(ssh.Session, error)) wish.Middleware {
 	return bubbletea.MiddlewareWithProgramHandler(handler, termenv.Ascii)
 }
 

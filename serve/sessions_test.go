@@ -1,0 +1,211 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/caisson-review/caisson-review/store"
+	"github.com/caisson-review/caisson-review/tui"
+)
+
+func TestAReadOnlyKeyGetsNoDecisionKeys(t *testing.T) {
+	f := newFixture(t, fixtureOpts{keys: map[string]string{
+		"alice": "alice@laptop",
+		"sam":   "sam@support " + ReadOnlyTag,
+	}})
+
+	// The same screens for a full key first, so the test shows what the
+	// read-only key is missing.
+	full := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
+	full.expect(0, wait, "a approve")
+	m := full.mark()
+	full.send("?")
+	full.expect(m, wait, "Keys")
+	full.expect(m, wait, "approve")
+
+	ro := f.openTerminal(f.dialKey("sam", "sam"), "xterm", 100, 30)
+	ro.expect(0, wait, "Needs review")
+	if strings.Contains(ro.since(0), "a approve") {
+		t.Errorf("read-only footer offers approve:\n%s", ro.since(0))
+	}
+	m = ro.mark()
+	ro.send("?")
+	ro.expect(m, wait, "READ-ONLY session")
+	if help := ro.since(m); strings.Contains(help, "approve") || strings.Contains(help, "reject") {
+		t.Errorf("read-only help lists decision keys:\n%s", help)
+	}
+	// a, then ? again: once the help is back, the a was handled, and it
+	// opened nothing. The pauses keep each key in a read of its own, as
+	// a typist's are (Bubble Tea reads "a?" in one read as one key).
+	ro.send("\x1b")
+	time.Sleep(150 * time.Millisecond)
+	m = ro.mark()
+	ro.send("a")
+	time.Sleep(150 * time.Millisecond)
+	ro.send("?")
+	ro.expect(m, wait, "READ-ONLY session")
+	if out := ro.since(m); strings.Contains(out, "note>") || strings.Contains(out, "anyway?") {
+		t.Errorf("pressing a in a read-only console opened a decision dialog:\n%s", out)
+	}
+	if n := len(f.decisions()); n != 0 {
+		t.Errorf("decisions after the read-only session = %d, expected none", n)
+	}
+	f.waitLog(wait, `msg="session start"`, "user=sam", "read_only=true")
+}
+
+func TestSessionsBeyondTheMaximumAreTurnedAway(t *testing.T) {
+	f := newFixture(t, fixtureOpts{maxSessions: 2})
+	first := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
+	second := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
+	first.expect(0, wait, "Needs review")
+	second.expect(0, wait, "Needs review")
+
+	third := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
+	third.expect(0, wait, "2 reviewers are already connected, the most this server allows")
+	var exit *gossh.ExitError
+	if err := third.waitClosed(wait); !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+		t.Errorf("the third session ended with %v, expected exit status 1", err)
+	}
+	f.waitLog(wait, `msg="session refused: server full"`, "max_sessions=2")
+
+	first.send("q")
+	if err := first.waitClosed(wait); err != nil {
+		t.Fatalf("quitting: %v", err)
+	}
+	waitUntil(t, wait, "the first session to be counted out", func() bool {
+		f.srv.mu.Lock()
+		defer f.srv.mu.Unlock()
+		return f.srv.active == 1
+	})
+	fourth := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
+	fourth.expect(0, wait, "Needs review")
+}
+
+func TestAnIdleSessionIsClosedAndTypingKeepsItOpen(t *testing.T) {
+	f := newFixture(t, fixtureOpts{idle: 700 * time.Millisecond})
+	term := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
+	term.expect(0, wait, "Needs review")
+	for range 5 {
+		time.Sleep(250 * time.Millisecond)
+		term.send("j")
+	}
+	if term.waitFor(0, 0, "without a key press") >= 0 {
+		t.Fatal("the session was closed while the reviewer was typing")
+	}
+	start := time.Now()
+	if err := term.waitClosed(wait); err != nil {
+		t.Errorf("idle session ended with %v, expected exit status 0", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("closed %s after the last key, expected about 700ms", d)
+	}
+	term.expect(0, 0, "closed after 700ms without a key press")
+	f.waitLog(wait, `msg="session end"`, "reason=idle")
+}
+
+func TestShutdownTellsSessionsAndWaitsForTheDecisionInFlight(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	// Decisions take 300ms here, so shutdown starts while one is being
+	// written.
+	f.srv.newModel = func(ls *liveSession, r *lipgloss.Renderer) tea.Model {
+		ls.store.st = slowDecisions{ls.store.st, 300 * time.Millisecond}
+		return f.srv.newConsole(ls, r)
+	}
+	busy := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
+	idle := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
+	busy.expect(0, wait, "Needs review")
+	idle.expect(0, wait, "Needs review")
+
+	m := busy.mark()
+	busy.send("a")
+	if busy.waitFor(m, wait, "anyway?", "note>") == 0 {
+		busy.send("y")
+	}
+	busy.expect(m, wait, "note>")
+	busy.send("\r")
+	busy.expect(m, wait, "saving approve")
+
+	if err := f.stop(); err != nil {
+		t.Fatalf("Serve returned %v, expected a clean shutdown", err)
+	}
+	// Serve has returned: the decision must be on disk already.
+	if n := len(f.decisions()); n != 1 {
+		t.Fatalf("decisions after shutdown = %d, expected the one in flight", n)
+	}
+	busy.expect(0, wait, "the review server is shutting down. Decisions made in this session: 1, all saved.")
+	idle.expect(0, wait, "the review server is shutting down. Decisions made in this session: 0, all saved.")
+	for _, term := range []*terminal{busy, idle} {
+		if err := term.waitClosed(wait); err != nil {
+			t.Errorf("session ended with %v, expected exit status 0", err)
+		}
+	}
+	if _, err := f.dial("alice", gossh.PublicKeys(f.keys["alice"].Signer)); err == nil {
+		t.Error("a connection was accepted after shutdown")
+	}
+	f.waitLog(wait, `msg="shutting down"`, "sessions=2")
+	f.waitLog(wait, `msg=stopped`)
+}
+
+type slowDecisions struct {
+	tui.Store
+	delay time.Duration
+}
+
+func (s slowDecisions) Decide(ctx context.Context, checkID string, a store.Action, note, reviewer string) (store.Decision, error) {
+	time.Sleep(s.delay)
+	return s.Store.Decide(ctx, checkID, a, note, reviewer)
+}
+
+func TestOneSessionsPanicLeavesTheOthersWorking(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	f.srv.newModel = func(ls *liveSession, r *lipgloss.Renderer) tea.Model {
+		switch ls.id.User {
+		case "crash-on-start":
+			panic("console could not be built")
+		case "crash-on-key":
+			return panicOnKey{}
+		}
+		return f.srv.newConsole(ls, r)
+	}
+	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
+	alice.expect(0, wait, "Needs review")
+
+	early := f.openTerminal(f.dialKey("crash-on-start", "alice"), "xterm", 80, 24)
+	early.expect(0, wait, "the console failed and was closed")
+	if err := early.waitClosed(wait); err == nil {
+		t.Error("a session whose console panicked at start ended with status 0")
+	}
+	f.waitLog(wait, `msg="session panicked"`, "console could not be built")
+
+	late := f.openTerminal(f.dialKey("crash-on-key", "alice"), "xterm", 80, 24)
+	late.expect(0, wait, "press ! to panic")
+	late.send("!")
+	late.expect(0, wait, "the console failed and was closed")
+	late.waitClosed(wait)
+	f.waitLog(wait, `msg="console failed"`, "user=crash-on-key")
+
+	alice.approveSelected(wait)
+	if n := len(f.decisions()); n != 1 {
+		t.Errorf("decisions = %d, expected alice's one", n)
+	}
+	another := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
+	another.expect(0, wait, "Needs review")
+}
+
+type panicOnKey struct{}
+
+func (panicOnKey) Init() tea.Cmd { return nil }
+func (p panicOnKey) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if k, ok := msg.(tea.KeyMsg); ok && k.String() == "!" {
+		panic("a bug in the console")
+	}
+	return p, nil
+}
+func (panicOnKey) View() string { return "press ! to panic" }
