@@ -675,3 +675,31 @@ func TestRateLimitingAnExchangeIsNotATokenRefusal(t *testing.T) {
 		t.Errorf("explained as a token refusal: %q", Explain(err))
 	}
 }
+
+func TestWithHTTPClientLeavesTheCallersClientAlone(t *testing.T) {
+	hc := &http.Client{Timeout: time.Minute}
+	c, err := NewClient(DefaultBaseURL, mustKey(t, testKey), WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hc.CheckRedirect != nil {
+		t.Error("the caller's client was changed")
+	}
+	if c.http == hc || c.http.CheckRedirect == nil || c.http.Timeout != time.Minute {
+		t.Error("the client does not use a redirect-refusing copy of the given one")
+	}
+}
+
+func TestOptionsIgnoreNonsense(t *testing.T) {
+	c, err := NewClient(DefaultBaseURL, mustKey(t, testKey), WithTimeout(-1), WithRetries(0), WithBackoff(-1, -1), WithHTTPClient(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.timeout != defaultTimeout || c.tries != defaultTries || c.backoff.base != defaultBackoffBase || c.backoff.max != defaultBackoffMax || c.http == nil {
+		t.Errorf("defaults not kept: %+v", *c)
+	}
+	c, _ = NewClient(DefaultBaseURL, mustKey(t, testKey), WithBackoff(time.Second, time.Millisecond))
+	if c.backoff.max < c.backoff.base {
+		t.Error("a max below the base is kept")
+	}
+}

@@ -134,7 +134,7 @@ var explanations = map[ErrorCode]string{
 	CodeInvalidInput:   "Caisson refused the request as invalid: check that the id was copied whole and belongs to this API key's account",
 	CodeNotVerified:    "The person has not completed this ID check, so there is no result to review yet",
 	CodePendingReview:  "Caisson's own reviewers still have this check: look again later",
-	CodeInternalError:  "Caisson had an internal error and gave up after retrying: try again in a few minutes",
+	CodeInternalError:  "Caisson had an internal error: try again in a few minutes",
 }
 
 // Explain is one plain sentence for a person about err, sanitized for a
