@@ -216,8 +216,8 @@ func (b *detailBuilder) reasons(rec *store.Record) {
 		if !ri.Known {
 			label = "UNKNOWN CODE"
 		}
-		head := fmt.Sprintf("%s %d %s · %s · %s severity", symbol, ri.Code, label, ri.Group, ri.Severity)
-		b.indented("  ", head, func(s ...string) string { return b.st.severity(ri.Severity, strings.Join(s, "")) })
+		head := fmt.Sprintf("%d %s · %s · %s severity", ri.Code, label, ri.Group, ri.Severity)
+		b.indented("  "+b.st.severity(ri.Severity, symbol)+" ", head, func(s ...string) string { return b.st.severity(ri.Severity, strings.Join(s, "")) })
 		switch {
 		case !ri.Known && ri.APIDescription != "":
 			b.indented("    ", "Caisson says: "+line(ri.APIDescription), nil)

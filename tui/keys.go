@@ -111,3 +111,13 @@ var (
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 	}
 )
+
+// detailHelp is the footer's help while the detail is full screen: the
+// movement keys scroll it.
+type detailHelp struct{ KeyMap }
+
+func (d detailHelp) ShortHelp() []key.Binding {
+	scroll := key.NewBinding(key.WithKeys("j", "k"), key.WithHelp("j/k", "scroll"))
+	back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to list"))
+	return []key.Binding{scroll, back, d.Approve, d.Reject, d.Escalate, d.Refresh, d.Mask, d.Help}
+}

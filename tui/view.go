@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 )
 
@@ -160,7 +161,24 @@ func (m *Model) helpView() string {
 	if c.cfg.ReadOnly {
 		extra = c.styles.Warn.Render("READ-ONLY session: decisions and adding checks are not available.")
 	}
-	return title + "\n\n" + h.FullHelpView(c.keys.FullHelp()) + "\n\n" + lipgloss.NewStyle().Width(c.width).Render(extra)
+	return title + "\n\n" + fullHelp(h, c.keys.FullHelp(), c.width) + "\n\n" + lipgloss.NewStyle().Width(c.width).Render(extra)
+}
+
+// fullHelp lays the help's columns out in as many bands as the width
+// needs: bubbles/help would cut the columns that do not fit, and at 80
+// columns those are the keys a reviewer looks for.
+func fullHelp(h help.Model, groups [][]key.Binding, width int) string {
+	h.Width = 0 // measured here, never cut
+	var bands []string
+	for len(groups) > 0 {
+		n := len(groups)
+		for n > 1 && lipgloss.Width(h.FullHelpView(groups[:n])) > width {
+			n--
+		}
+		bands = append(bands, h.FullHelpView(groups[:n]))
+		groups = groups[n:]
+	}
+	return strings.Join(bands, "\n\n")
 }
 
 // footerKeys is the short help for what has the keyboard.
@@ -179,6 +197,9 @@ func (m *Model) footerKeys() help.KeyMap {
 	}
 	if m.batch != nil && m.batch.running {
 		return refreshKeys
+	}
+	if m.mode == modeDetail {
+		return detailHelp{m.ctx.keys}
 	}
 	return m.ctx.keys
 }
