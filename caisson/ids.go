@@ -3,6 +3,7 @@ package caisson
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // IDKind tells a check id from an exchange token.
@@ -57,7 +58,9 @@ func ParseID(s string) (ID, error) {
 	case s == "":
 		return ID{}, fmt.Errorf("empty id: expected a check id (chk_priv_…) or an exchange token (chk_xchg_…)")
 	default:
-		return ID{}, fmt.Errorf("%s is not a Caisson id: expected a check id (chk_priv_…) or an exchange token (chk_xchg_…)", preview(s))
+		// The input is not repeated: a secret pasted into the wrong place
+		// (an API key) must not travel on in an error message.
+		return ID{}, fmt.Errorf("not a Caisson id (%d characters, no chk_priv_ or chk_xchg_ prefix): expected a check id (chk_priv_…) or an exchange token (chk_xchg_…)", utf8.RuneCountInString(s))
 	}
 	if body == "" {
 		return ID{}, fmt.Errorf("%s has nothing after the prefix: expected URL-safe base64 (A-Z a-z 0-9 - _)", kind)
@@ -114,14 +117,4 @@ func kindPrefix(k IDKind) string {
 
 func isURLBase64(r rune) bool {
 	return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_'
-}
-
-// preview quotes at most the first few characters of untrusted input.
-func preview(s string) string {
-	const n = 12
-	r := []rune(s)
-	if len(r) > n {
-		return fmt.Sprintf("%q…", string(r[:n]))
-	}
-	return fmt.Sprintf("%q", s)
 }

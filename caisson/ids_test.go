@@ -23,15 +23,15 @@ func TestParseID(t *testing.T) {
 		{"a prefix alone", "chk_priv_", 0, "", "nothing after the prefix", ""},
 		{"a token prefix alone", "chk_xchg_", 0, "", "nothing after the prefix", ""},
 		{"another prefix", "chk_pub_abc", 0, "", "expected a check id (chk_priv_…) or an exchange token", ""},
-		{"upper-case prefix", "CHK_PRIV_abc", 0, "", "is not a Caisson id", ""},
+		{"upper-case prefix", "CHK_PRIV_abc", 0, "", "not a Caisson id", ""},
 		{"standard base64 plus", "chk_priv_ab+cd", 0, "", "'+' at position 12", ""},
 		{"standard base64 padding", "chk_priv_abcd==", 0, "", "'=' at position 14", ""},
 		{"a space inside", "chk_priv_ab cd", 0, "", "' ' at position 12", ""},
 		{"an escape sequence inside", "chk_priv_ab\x1b[2J", 0, "", `'\x1b'`, ""},
 		{"a right-to-left override inside", "chk_priv_ab\u202ecd", 0, "", `'\u202e'`, ""},
-		{"a dashboard URL", "https://www.caisson.com/request/chk_priv_abc", 0, "", "is not a Caisson id", "chk_priv_abc"},
+		{"a dashboard URL", "https://www.caisson.com/request/chk_priv_abc", 0, "", "not a Caisson id", "chk_priv_abc"},
 		{"an overlong id", "chk_priv_" + strings.Repeat("a", 129), 0, "", "at most 128", ""},
-		{"a pasted secret is not repeated whole", "sk_live_0123456789abcdefghijklmnopqrstuvwxyz", 0, "", "is not a Caisson id", "0123456789abcdef"},
+		{"a pasted secret is not repeated whole", "sk_live_0123456789abcdefghijklmnopqrstuvwxyz", 0, "", "not a Caisson id", "sk_live"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
