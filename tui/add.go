@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/textarea"
+	"github.com/charmbracelet/x/ansi"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/caisson-review/caisson-review/caisson"
@@ -77,8 +78,12 @@ func (a *addDialog) view(c *programContext, width, height int) string {
 		summary += " · " + st.Bad.Render(fmt.Sprintf("✗ %d invalid (fix or delete them to add)", len(problems)))
 	}
 	body = append(body, summary)
+	// Problems are wrapped, not cut: the end of the message says what
+	// was expected.
 	for _, p := range problems {
-		body = append(body, st.Bad.Render("✗ "+p))
+		for _, l := range strings.Split(ansi.Wrap("✗ "+p, inner, " "), "\n") {
+			body = append(body, st.Bad.Render(l))
+		}
 	}
 	if a.running {
 		body = append(body, st.Muted.Render("adding…"))

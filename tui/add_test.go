@@ -15,7 +15,7 @@ func TestAddValidatesEveryLineBeforeSubmitting(t *testing.T) {
 	pump(t, m, keys("A")...)
 	pump(t, m, paste(f.sb.CheckID(1)+"\nnot-an-id\nchk_priv_bad id!"))
 	screen := m.View()
-	mustContain(t, screen, "1 valid", "2 invalid", "line 2:", "is not a Caisson id", "line 3:")
+	mustContain(t, screen, "1 valid", "2 invalid", "✗ line 2: ", "✗ line 3: ", "expected")
 	pump(t, m, keys("ctrl+s")...)
 	if n, _ := f.st.Count(context.Background(), store.PageQuery{Queue: store.QueueAll}); n != 0 {
 		t.Fatalf("%d checks stored although invalid lines were pending", n)
