@@ -84,8 +84,8 @@ func TestAddManyIsAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := s.AddMany(ctx, []string{checkID(1), checkID(2), fail, checkID(4)}, "importer", SourceImported)
-	if err == nil || !strings.Contains(err.Error(), "line 3") {
-		t.Fatalf("AddMany error %v, want one naming line 3", err)
+	if err == nil || !strings.Contains(err.Error(), "lines 1 to 4") {
+		t.Fatalf("AddMany error %v, want one naming the lines", err)
 	}
 	if n, _ := s.Count(ctx, PageQuery{Queue: QueueAll}); n != 0 {
 		t.Errorf("%d checks left after a failed batch, want 0", n)

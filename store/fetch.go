@@ -75,7 +75,7 @@ func cacheResultTx(ctx context.Context, tx *sql.Tx, id string, chk *caisson.Chec
 		at.UnixNano(), chk.Raw, hex.EncodeToString(sum[:]), at.UnixNano(),
 		chk.CustomerID, info.FirstName, info.LastName, int(chk.Confidence.Document), int(chk.Confidence.Face),
 		reasonCodes(chk.Confidence.Reasons), info.ExpiresOn.String(), checkedOn, info.DOB.String(),
-		addressText(info.Address), searchText(id, chk.CustomerID, info.FirstName, info.LastName), id)
+		addressText(info.Address), searchText(chk.CustomerID, info.FirstName, info.LastName), id)
 	return err
 }
 
@@ -106,7 +106,7 @@ func recordErrorTx(ctx context.Context, tx *sql.Tx, id string, fetchErr error, a
 // and raw_hash lets decisions still tell whether they were made on the
 // last response. Parameters: purged_at, purged_at (kept when already set).
 const purgeSet = `UPDATE checks SET raw = NULL, cached = 0, customer_id = '', first_name = '', last_name = '',
-	dob = '', address = '', expires_on = '', search = lower(check_id) || char(31, 31, 31),
+	dob = '', address = '', expires_on = '', search = '',
 	purged_at = coalesce(purged_at, ?), fetched_at = coalesce(fetched_at, ?)`
 
 // Purge removes the cached personal data of every check whose result was

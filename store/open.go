@@ -104,6 +104,8 @@ func dsn(path string) string {
 	// Deleted tokens and purged personal data must not linger in free
 	// space of the file.
 	q.Add("_pragma", "secure_delete(1)")
+	q.Add("_pragma", "cache_size(-65536)")
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }

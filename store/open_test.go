@@ -97,7 +97,7 @@ func TestOpenUpgradesTheVersionBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(`INSERT INTO checks (check_id, added_at, added_by, source, customer_id, last_name, search)
-		VALUES (?, 1, 'old', 'typed', 'cust-77', 'Okafor', ?)`, checkID(7), searchText(checkID(7), "cust-77", "", "Okafor")); err != nil {
+		VALUES (?, 1, 'old', 'typed', 'cust-77', 'Okafor', ?)`, checkID(7), searchText("cust-77", "", "Okafor")); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -62,13 +62,14 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 		QueueEscalated: es, QueueApproved: ap, QueueRejected: re}, nil
 }
 
-// sortKeys are the ORDER BY terms of each sort, check_id last so that the
-// order is total and paging is stable.
+// sortKeys are the ORDER BY terms of each sort. The last term, c.id, is
+// the order checks were added: it makes the order total, so paging is
+// stable, and it is what the indexes end with (see 0001_init.sql).
 var sortKeys = map[Sort][]sortKey{
-	SortRisk:     {{"c.risk", false}, {"c.checked_on", false}, {"c.check_id", false}},
-	SortAdded:    {{"c.added_at", true}, {"c.check_id", true}},
-	SortName:     {{"c.last_name COLLATE NOCASE", false}, {"c.first_name COLLATE NOCASE", false}, {"c.check_id", false}},
-	SortCustomer: {{"c.customer_id", false}, {"c.check_id", false}},
+	SortRisk:     {{"c.risk", false}, {"c.checked_on", false}, {"c.id", false}},
+	SortAdded:    {{"c.added_at", true}, {"c.id", true}},
+	SortName:     {{"c.last_name COLLATE NOCASE", false}, {"c.first_name COLLATE NOCASE", false}, {"c.id", false}},
+	SortCustomer: {{"c.customer_id", false}, {"c.id", false}},
 }
 
 type sortKey struct {
@@ -109,9 +110,11 @@ func (sel *selection) sql() string {
 }
 
 // selectFor builds the selection of q. A text filter is matched exactly
-// with instr over the lower-cased search column; when the filter is long
-// enough for the trigram index and rare, the index picks the candidate
-// rows so the table is not scanned.
+// with instr over the lower-cased check_id and search columns. When it is
+// long enough for the trigram index and rare there, the candidates are the
+// index's matches plus the check ids containing it (a scan of the narrow
+// check_id index), fetched by rowid, so the wide rows are not scanned. A
+// frequent filter walks the sort order instead: a page fills quickly.
 func (s *Store) selectFor(ctx context.Context, q PageQuery) (*selection, error) {
 	pred, args, err := s.queuePredicate(q.Queue)
 	if err != nil {
@@ -126,24 +129,46 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery) (*selection, error) 
 		return sel, nil
 	}
 	f := strings.ToLower(q.Filter)
-	sel.add("instr(c.search, ?) > 0", f)
+	inID := couldBeInCheckID(f)
+	if inID {
+		sel.add("(instr(c.search, ?) > 0 OR instr(lower(c.check_id), ?) > 0)", f, f)
+	} else {
+		sel.add("instr(c.search, ?) > 0", f)
+	}
 	if utf8.RuneCountInString(f) < 3 {
 		return sel, nil
 	}
-	phrase := trigramQuery(f)
+	match := trigramQuery(f)
 	var n int
 	err = s.db.QueryRowContext(ctx,
-		"SELECT count(*) FROM (SELECT rowid FROM checks_search WHERE checks_search MATCH ? LIMIT ?)", phrase, ftsCap+1).Scan(&n)
+		"SELECT count(*) FROM (SELECT rowid FROM checks_search WHERE checks_search MATCH ? LIMIT ?)", match, ftsCap+1).Scan(&n)
 	if err != nil {
 		return nil, fmt.Errorf("filtering by %q: %w", q.Filter, err)
 	}
-	if n <= ftsCap {
-		// NOT INDEXED keeps the planner from walking a sort index instead:
-		// the few candidates are fetched by rowid and sorted.
-		sel.from = "FROM checks AS c NOT INDEXED"
-		sel.add("c.id IN (SELECT rowid FROM checks_search WHERE checks_search MATCH ?)", phrase)
+	if n > ftsCap {
+		return sel, nil
+	}
+	// NOT INDEXED keeps the planner from walking a sort index instead:
+	// the few candidates are fetched by rowid and sorted.
+	sel.from = "FROM checks AS c NOT INDEXED"
+	if inID {
+		sel.add(`(c.id IN (SELECT rowid FROM checks_search WHERE checks_search MATCH ?)
+			OR c.id IN (SELECT id FROM checks WHERE instr(lower(check_id), ?) > 0))`, match, f)
+	} else {
+		sel.add("c.id IN (SELECT rowid FROM checks_search WHERE checks_search MATCH ?)", match)
 	}
 	return sel, nil
+}
+
+// couldBeInCheckID reports whether a lower-cased filter could be part of a
+// lower-cased check id (URL-safe base64 after chk_priv_).
+func couldBeInCheckID(f string) bool {
+	for _, r := range f {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 const rowColumns = `c.check_id, c.customer_id, c.first_name, c.last_name, c.document, c.face, c.reasons,

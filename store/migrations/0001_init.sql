@@ -32,18 +32,19 @@ CREATE TABLE checks (
     -- Derived from the latest decision, written in the same transaction as
     -- the decision so queues need no join; Verify checks it agrees.
     status      TEXT    NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'approved', 'rejected', 'escalated')),
-    -- Lower-cased check_id, customer_id and names, for the text filter.
+    -- Lower-cased customer_id and names, for the text filter ('' if none).
     search      TEXT    NOT NULL DEFAULT ''
 );
 
-CREATE INDEX checks_risk     ON checks (risk, checked_on, check_id);
-CREATE INDEX checks_status   ON checks (status, risk, checked_on, check_id);
-CREATE INDEX checks_added    ON checks (added_at, check_id);
-CREATE INDEX checks_name     ON checks (last_name COLLATE NOCASE, first_name COLLATE NOCASE, check_id);
-CREATE INDEX checks_customer ON checks (customer_id, check_id);
-CREATE INDEX checks_outcome  ON checks (outcome, risk, checked_on, check_id);
--- Covers every column the queue counts read, so counting scans this index
--- and never the wide rows.
+-- Sort indexes end with the implicit rowid, not check_id: ties go in the
+-- order checks were added, and a new row lands at the end of its group
+-- instead of at a random place, which keeps adding 100,000 ids fast.
+CREATE INDEX checks_risk     ON checks (risk, checked_on);
+CREATE INDEX checks_status   ON checks (status, risk, checked_on);
+CREATE INDEX checks_added    ON checks (added_at);
+CREATE INDEX checks_name     ON checks (last_name COLLATE NOCASE, first_name COLLATE NOCASE);
+CREATE INDEX checks_customer ON checks (customer_id);
+CREATE INDEX checks_outcome  ON checks (outcome, risk, checked_on);
 CREATE INDEX checks_counts   ON checks (status, outcome, cached, document, face, expires_on);
 
 -- The append-only decision log, a hash chain: each hash covers the entry

@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+)
+
+var (
+	benchFirst = []string{"James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Elizabeth",
+		"William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Chen", "Aisha", "Mateo", "Zoë",
+		"Olumide", "Priya", "Søren", "Ana", "Yuki", "Fatima", "Kwame", "Ivan"}
+	benchLast = []string{"Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
+		"Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee",
+		"Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young",
+		"Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker",
+		"Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Okafor", "Müller", "Kowalski", "Nakamura",
+		"Haddad", "O'Brien", "Dubois", "Rossi", "Novak", "Larsen"}
+	benchLevels = []string{"high", "high", "high", "medium", "low", "weird"}
+)
+
+// benchFixture writes n varied, fetched checks into a new store in one
+// transaction through the same code RecordFetch and Decide use: most
+// passed, some risky, some expired, a third decided, some errors.
+func benchFixture(b *testing.B, n int) *Store {
+	b.Helper()
+	s := openAt(b, filepath.Join(b.TempDir(), "review.db"), &clock{t: testNow})
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(1, 2))
+	err := s.write(ctx, "fixture", func(tx *sql.Tx) error {
+		for i := 0; i < n; i++ {
+			id := fmt.Sprintf("chk_priv_%s", randomIDBody(r))
+			if _, err := addTx(ctx, tx, id, "bench", SourceImported, testNow.Add(-time.Duration(n-i)*time.Minute).UnixNano()); err != nil {
+				return err
+			}
+			switch p := r.IntN(100); {
+			case p < 3:
+				if err := recordErrorTx(ctx, tx, id, &caisson.APIError{Code: caisson.CodePendingReview}, testNow); err != nil {
+					return err
+				}
+				continue
+			case p < 6:
+				if err := recordErrorTx(ctx, tx, id, &caisson.APIError{Code: caisson.CodeNotVerified}, testNow); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := cacheResultTx(ctx, tx, id, benchCheck(r, id, i), testNow); err != nil {
+				return err
+			}
+			switch p := r.IntN(100); {
+			case p < 25:
+				_, err := decideTx(ctx, tx, id, Approve, "", "bench", testNow)
+				if err != nil {
+					return err
+				}
+			case p < 30:
+				_, err := decideTx(ctx, tx, id, Reject, "forged", "bench", testNow)
+				if err != nil {
+					return err
+				}
+			case p < 33:
+				_, err := decideTx(ctx, tx, id, Escalate, "ask", "bench", testNow)
+				if err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.db.Exec("ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+func randomIDBody(r *rand.Rand) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	var body [22]byte
+	for i := range body {
+		body[i] = alphabet[r.IntN(len(alphabet))]
+	}
+	return string(body[:])
+}
+
+func benchCheck(r *rand.Rand, id string, i int) *caisson.Check {
+	first, last := benchFirst[r.IntN(len(benchFirst))], benchLast[r.IntN(len(benchLast))]
+	doc, face := benchLevels[r.IntN(len(benchLevels))], benchLevels[r.IntN(len(benchLevels))]
+	expires := testNow.AddDate(0, 0, r.IntN(3*365)-200).Format("2006-01-02")
+	checked := testNow.Add(-time.Duration(r.IntN(365*24)) * time.Hour)
+	customer := fmt.Sprintf("cust-%06d", r.IntN(60000))
+	raw := fmt.Sprintf(`{"check_id":%q,"customer_id":%q,"checked_on":%q,"confidence":{"document":%q,"face":%q,"reasons":[{"code":201,"description":"selfie"}]},"info":{"first_name":%q,"last_name":%q,"dob":"1980-01-02","expires_on":%q}}`,
+		id, customer, checked.Format(time.RFC3339), doc, face, first, last, expires)
+	exp, _ := caisson.ParseDate(expires)
+	dob, _ := caisson.ParseDate("1980-01-02")
+	var reasons []caisson.Reason
+	if doc != "high" || face != "high" {
+		reasons = []caisson.Reason{{Code: 201 + 100*(i%3)}, {Code: 308}}
+	}
+	return &caisson.Check{CheckID: id, CustomerID: customer, CheckedOn: checked,
+		Confidence: caisson.Confidence{Document: caisson.ParseLevel(doc), Face: caisson.ParseLevel(face), Reasons: reasons},
+		Info:       caisson.Info{FirstName: first, LastName: last, DOB: dob, ExpiresOn: exp}, Raw: []byte(raw)}
+}
+
+// BenchmarkAddMany100k: go test ./store -run '^$' -bench AddMany100k -benchtime 3x
+func BenchmarkAddMany100k(b *testing.B) {
+	const n = 100_000
+	r := rand.New(rand.NewPCG(3, 4))
+	input := make([]string, n)
+	for i := range input {
+		input[i] = "chk_priv_" + randomIDBody(r)
+	}
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		s := openAt(b, filepath.Join(b.TempDir(), "review.db"), &clock{t: testNow})
+		b.StartTimer()
+		start := time.Now()
+		res, err := s.AddMany(context.Background(), input, "bench", SourceImported)
+		total += time.Since(start)
+		if err != nil || len(res.Added) != n {
+			b.Fatalf("AddMany: %d added, %v", len(res.Added), err)
+		}
+		b.StopTimer()
+		s.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n*b.N)/total.Seconds(), "ids/s")
+}
+
+// BenchmarkPageFilter100k: go test ./store -run '^$' -bench PageFilter100k -benchtime 200x
+func BenchmarkPageFilter100k(b *testing.B) {
+	s := benchFixture(b, 100_000)
+	ctx := context.Background()
+	// A rare filter: one customer id (a few rows). A frequent one: a name
+	// fragment in thousands of rows. A short one: too short for the trigram
+	// index. A miss: no row at all.
+	cases := []struct {
+		name   string
+		filter string
+		queue  Queue
+	}{
+		{"rare/needs-review", "cust-004217", QueueNeedsReview},
+		{"rare/all", "cust-004217", QueueAll},
+		{"frequent/needs-review", "son", QueueNeedsReview},
+		{"frequent/all", "son", QueueAll},
+		{"medium/needs-review", "okafor", QueueNeedsReview},
+		{"short/needs-review", "zo", QueueNeedsReview},
+		{"miss/needs-review", "nobody-like-this", QueueNeedsReview},
+		{"none/approved", "", QueueApproved},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			q := PageQuery{Queue: c.queue, Sort: SortRisk, Filter: c.filter, Limit: 50}
+			rows, err := s.Page(ctx, q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(len(rows)), "rows")
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := s.Page(ctx, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCounts100k: go test ./store -run '^$' -bench Counts100k -benchtime 100x
+func BenchmarkCounts100k(b *testing.B) {
+	s := benchFixture(b, 100_000)
+	ctx := context.Background()
+	c, err := s.Counts(ctx)
+	if err != nil || c[QueueAll] != 100_000 {
+		b.Fatalf("Counts = %v, %v", c, err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Counts(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecideDurable: go test ./store -run '^$' -bench DecideDurable -benchtime 200x
+func BenchmarkDecideDurable(b *testing.B) {
+	s := benchFixture(b, 1000)
+	ctx := context.Background()
+	var ids []string
+	rows, err := s.Page(ctx, PageQuery{Queue: QueueAll, Limit: 1000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, r := range rows {
+		ids = append(ids, r.CheckID)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Decide(ctx, ids[i%len(ids)], Escalate, "benchmark note", "bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
