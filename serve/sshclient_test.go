@@ -24,6 +24,8 @@ func (f *fixture) dial(user string, auth ...gossh.AuthMethod) (*gossh.Client, er
 	return gossh.Dial("tcp", f.srv.Addr().String(), cfg)
 }
 
+func sshKey(k testKey) gossh.AuthMethod { return gossh.PublicKeys(k.Signer) }
+
 func (f *fixture) dialKey(user, keyName string) *gossh.Client {
 	f.t.Helper()
 	k, ok := f.keys[keyName]
@@ -186,6 +188,13 @@ func (term *terminal) expect(from int, timeout time.Duration, text string) {
 	if term.waitFor(from, timeout, text) < 0 {
 		term.t.Fatalf("%q did not appear within %s; output since then:\n%s", text, timeout, term.since(from))
 	}
+}
+
+// sinceRaw is the output after from, as received.
+func (term *terminal) sinceRaw(from int) []byte {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	return append([]byte(nil), term.out[min(from, len(term.out)):]...)
 }
 
 // since is the output after from, with escape sequences made visible.

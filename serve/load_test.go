@@ -1,0 +1,306 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestLoadTwentyReviewersDecideFiftyChecksEach drives 20 SSH sessions at
+// once, each approving 50 checks through the console's keys, on loopback.
+// Every decision must be in the server log exactly once and the store's
+// hash chain must verify. It reports the time taken and the peak memory of
+// the test process (server, 20 SSH clients and the sandbox together).
+//
+//	go test ./serve -run TestLoad -v
+func TestLoadTwentyReviewersDecideFiftyChecksEach(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test: skipped with -short")
+	}
+	const sessions, each = 20, 50
+	f := newFixture(t, fixtureOpts{checks: sessions * each, maxSessions: sessions})
+
+	peak := sampleMemory(10 * time.Millisecond)
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, sessions)
+	for i := range sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- f.reviewer(fmt.Sprintf("reviewer%02d", i), i*each, each, sessions*each)
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the load test did not finish within 3 minutes")
+	}
+	elapsed := time.Since(start)
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	heapPeak, sysPeak := peak()
+
+	ds := f.decisions()
+	distinct := map[string]bool{}
+	for _, d := range ds {
+		distinct[d.CheckID] = true
+	}
+	if len(ds) != sessions*each || len(distinct) != sessions*each {
+		t.Errorf("decisions stored = %d on %d checks, expected %d on as many", len(ds), len(distinct), sessions*each)
+	}
+	logged := map[int64]int{}
+	seqRE := regexp.MustCompile(`msg=decision .* seq=(\d+) `)
+	for _, l := range strings.Split(f.log.String(), "\n") {
+		if m := seqRE.FindStringSubmatch(l); m != nil {
+			seq, _ := strconv.ParseInt(m[1], 10, 64)
+			logged[seq]++
+		}
+	}
+	for _, d := range ds {
+		if logged[d.Seq] != 1 {
+			t.Errorf("decision %d is in the log %d times, expected once", d.Seq, logged[d.Seq])
+		}
+		delete(logged, d.Seq)
+	}
+	if len(logged) != 0 {
+		t.Errorf("the log has decisions the store does not: %v", logged)
+	}
+	v, err := f.st.Verify(context.Background())
+	if err != nil || !v.OK || v.Entries != int64(sessions*each) {
+		t.Errorf("Verify = %+v, %v; expected OK over %d entries", v, err, sessions*each)
+	}
+	t.Logf("%d sessions x %d decisions = %d (on %d distinct checks) in %s (%.0f decisions/s); peak heap in use %.1f MiB, peak Go runtime memory %.1f MiB, VmHWM %s",
+		sessions, each, len(ds), len(distinct), elapsed.Round(time.Millisecond), float64(len(ds))/elapsed.Seconds(),
+		float64(heapPeak)/(1<<20), float64(sysPeak)/(1<<20), vmHWM())
+}
+
+// reviewer opens a console as user and approves the n checks from row
+// first of the All queue (of total): each reviewer its own rows, as a
+// team splits a backlog. Approving moves the selection to the next check.
+func (f *fixture) reviewer(user string, first, n, total int) error {
+	c, err := f.dial(user, sshKey(f.keys["alice"]))
+	if err != nil {
+		return fmt.Errorf("%s: connecting: %w", user, err)
+	}
+	defer c.Close()
+	term := f.openTerminal(c, "xterm-256color", 100, 30)
+	if term.waitFor(0, wait, "▶") < 0 {
+		return fmt.Errorf("%s: no console", user)
+	}
+	ls, err := f.sessionOf(user)
+	if err != nil {
+		return err
+	}
+	m := term.mark()
+	term.send("7")
+	if term.waitFor(m, wait, fmt.Sprintf("1 of %d", total)) < 0 {
+		return fmt.Errorf("%s: the All queue did not open: %s", user, term.since(m))
+	}
+	if first > 0 {
+		if err := term.moveTo(first+1, total); err != nil {
+			return fmt.Errorf("%s: %w", user, err)
+		}
+	}
+	for i := range n {
+		next := ""
+		if first+i+2 <= total {
+			next = fmt.Sprintf("%d of %d", first+i+2, total)
+		}
+		if err := term.tryApprove(ls, next, wait); err != nil {
+			return fmt.Errorf("%s: decision %d: %w", user, i+1, err)
+		}
+	}
+	term.send("q")
+	term.waitClosed(wait)
+	return nil
+}
+
+// moveTo selects row (from 1) of a list of total: one page down to learn
+// the page's height, pages down, then arrows (escape sequences, unlike
+// letters, stay separate keys when they arrive in one read).
+func (term *terminal) moveTo(row, total int) error {
+	pos := regexp.MustCompile(fmt.Sprintf(`(\d+) of %d`, total))
+	at := func(m int) int {
+		found := pos.FindAllStringSubmatch(string(term.sinceRaw(m)), -1)
+		if len(found) == 0 {
+			return 0
+		}
+		n, _ := strconv.Atoi(found[len(found)-1][1])
+		return n
+	}
+	m := term.mark()
+	term.send("\x1b[6~")
+	waitUntilOK := func(want int) error {
+		deadline := time.Now().Add(wait)
+		for at(m) != want {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("could not move to row %d (at %d): %s", want, at(m), term.since(m))
+			}
+			term.waitFor(term.mark(), 20*time.Millisecond, "\x00never")
+		}
+		return nil
+	}
+	deadline := time.Now().Add(wait)
+	for at(m) <= 1 {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("page down did not move: %s", term.since(m))
+		}
+		term.waitFor(term.mark(), 20*time.Millisecond, "\x00never")
+	}
+	step := at(m) - 1
+	cur := 1 + step
+	if pages := (row - cur) / step; pages > 0 {
+		term.send(strings.Repeat("\x1b[6~", pages))
+		cur += pages * step
+		if err := waitUntilOK(cur); err != nil {
+			return err
+		}
+	}
+	m2 := term.mark()
+	switch {
+	case row > cur:
+		term.send(strings.Repeat("\x1b[B", row-cur))
+	case row < cur:
+		term.send(strings.Repeat("\x1b[A", cur-row))
+	}
+	if err := waitUntilOK(row); err != nil {
+		return err
+	}
+	// The marker is drawn once the selected row has been read: only then
+	// does a act on it.
+	if term.waitFor(m2, wait, "▶") < 0 {
+		return fmt.Errorf("row %d was not shown: %s", row, term.since(m2))
+	}
+	return nil
+}
+
+// sessionOf is the admitted session of user.
+func (f *fixture) sessionOf(user string) (*liveSession, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		f.srv.mu.Lock()
+		for s := range f.srv.admitted {
+			if s.id.User == user && s.store != nil {
+				f.srv.mu.Unlock()
+				return s, nil
+			}
+		}
+		f.srv.mu.Unlock()
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("no session of %s", user)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+// tryApprove approves the selected check as approveSelected does, for
+// goroutines other than the test's: it reports failure instead of stopping
+// the test. The console's own count of saved decisions says when it is
+// done (the footer line may not change when the same text comes twice);
+// then it waits for the list header to show the selection moved on (next,
+// "" for the last row).
+func (term *terminal) tryApprove(ls *liveSession, next string, timeout time.Duration) error {
+	before := ls.store.decided.Load()
+	// a does nothing while the selected row is still being read, and y
+	// is lost when it reaches the console in one read with an earlier key
+	// (Bubble Tea reads "ay" as one key): either is pressed again. An
+	// extra a or y is harmless: the confirmation ignores a, and in the note
+	// prompt either is only text.
+	m := term.mark()
+	switch term.pressUntil("a", timeout, "anyway?", "note>") {
+	case 0:
+		time.Sleep(20 * time.Millisecond)
+		if term.pressUntil("y", timeout, "note>") < 0 {
+			return fmt.Errorf("no note prompt after confirming: %s", term.since(m))
+		}
+	case 1:
+	default:
+		return fmt.Errorf("no decision dialog: %s", term.since(m))
+	}
+	time.Sleep(20 * time.Millisecond)
+	m = term.mark()
+	term.send("\r")
+	deadline := time.Now().Add(timeout)
+	for ls.store.decided.Load() == before {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not saved: %s", term.since(m))
+		}
+		if term.waitFor(m, 10*time.Millisecond, "NOT saved") >= 0 {
+			out := term.since(m)
+			i := strings.Index(out, "NOT saved")
+			return fmt.Errorf("the console says %s", out[max(0, i-40):min(len(out), i+200)])
+		}
+	}
+	if next != "" && term.waitFor(m, timeout, next) < 0 {
+		return fmt.Errorf("the selection did not move on to %s: %s", next, term.since(m))
+	}
+	return nil
+}
+
+// pressUntil presses key, again every second, until one of texts appears
+// (which it returns) or timeout passes (-1).
+func (term *terminal) pressUntil(key string, timeout time.Duration, texts ...string) int {
+	m := term.mark()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		term.send(key)
+		if got := term.waitFor(m, time.Second, texts...); got >= 0 {
+			return got
+		}
+	}
+	return -1
+}
+
+// sampleMemory samples the Go runtime's memory until the returned function
+// is called, which gives the peaks of HeapInuse and Sys.
+func sampleMemory(every time.Duration) func() (heap, sys uint64) {
+	stop := make(chan struct{})
+	var heap, sys uint64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			heap, sys = max(heap, ms.HeapInuse), max(sys, ms.Sys)
+			select {
+			case <-stop:
+				return
+			case <-time.After(every):
+			}
+		}
+	}()
+	return func() (uint64, uint64) {
+		close(stop)
+		wg.Wait()
+		return heap, sys
+	}
+}
+
+// vmHWM is the process's peak resident set size as Linux reports it.
+func vmHWM() string {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
