@@ -206,6 +206,7 @@ func (f *fixture) sessionOf(user string) (*liveSession, error) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
 // tryApprove approves the selected check as approveSelected does, for
 // goroutines other than the test's: it reports failure instead of stopping
 // the test. The console's own count of saved decisions says when it is
