@@ -42,7 +42,10 @@ func queueFixture(t *testing.T) (*Store, *clock) {
 	if err := s.RecordFetch(ctx, checkID(10), nil, errors.New("connection reset"), testNow); err != nil {
 		t.Fatal(err)
 	}
-	for i, code := range map[int]caisson.ErrorCode{11: caisson.CodePendingReview, 12: caisson.CodeNotVerified, 13: caisson.CodeIDCheckExpired} {
+	for i, code := range []caisson.ErrorCode{11: caisson.CodePendingReview, 12: caisson.CodeNotVerified, 13: caisson.CodeIDCheckExpired} {
+		if code == "" {
+			continue
+		}
 		if _, err := s.Add(ctx, checkID(i), "rev", SourceTyped); err != nil {
 			t.Fatal(err)
 		}
@@ -129,8 +132,13 @@ func TestPageSortsFiltersAndPages(t *testing.T) {
 			[]string{checkID(1), checkID(3)}},
 		{"a short filter matches customer ids", PageQuery{Queue: QueueAll, Filter: "-9", Sort: SortCustomer},
 			[]string{checkID(10)}},
-		{"a filter matches check ids", PageQuery{Queue: QueueAll, Filter: "0000012"},
+		{"a filter matches a whole check id", PageQuery{Queue: QueueAll, Filter: " " + checkID(12) + " "},
 			[]string{checkID(12)}},
+		{"a filter matches the start of a check id without its prefix", PageQuery{Queue: QueueAll, Filter: checkID(12)[9:]},
+			[]string{checkID(12)}},
+		{"a filter matches check ids by their start", PageQuery{Queue: QueueAll, Filter: "chk_priv_000000000000000000001", Sort: SortAdded},
+			[]string{checkID(14), checkID(13), checkID(12), checkID(11), checkID(10)}},
+		{"a check id is not matched by its middle", PageQuery{Queue: QueueAll, Filter: "0000012"}, nil},
 		{"a filter is a substring, not a fuzzy match", PageQuery{Queue: QueueAll, Filter: "zlr"}, nil},
 		{"a filter never matches across fields", PageQuery{Queue: QueueAll, Filter: "ana zeller"}, nil},
 		{"offset and limit page through", PageQuery{Queue: QueueNeedsReview, Offset: 1, Limit: 2},

@@ -45,7 +45,7 @@ CREATE INDEX checks_added    ON checks (added_at);
 CREATE INDEX checks_name     ON checks (last_name COLLATE NOCASE, first_name COLLATE NOCASE);
 CREATE INDEX checks_customer ON checks (customer_id);
 CREATE INDEX checks_outcome  ON checks (outcome, risk, checked_on);
-CREATE INDEX checks_counts   ON checks (status, outcome, cached, document, face, expires_on);
+CREATE INDEX checks_counts   ON checks (status, cached, document, face, expires_on);
 
 -- The append-only decision log, a hash chain: each hash covers the entry
 -- and the hash of the one before.
