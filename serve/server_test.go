@@ -28,7 +28,7 @@ func TestAnAuthorizedKeyGetsTheConsoleAndItsDecisionsNameTheReviewer(t *testing.
 		return w == 120 && h == 40
 	})
 
-	term.approveSelected(wait)
+	term.approveSelected(ls, wait)
 
 	ds := f.decisions()
 	if len(ds) != 1 {

@@ -124,11 +124,12 @@ func TestShutdownTellsSessionsAndWaitsForTheDecisionInFlight(t *testing.T) {
 	idle.expect(0, wait, "Needs review")
 
 	m := busy.mark()
-	busy.send("a")
-	if busy.waitFor(m, wait, "anyway?", "note>") == 0 {
-		busy.send("y")
+	if busy.pressUntil("a", wait, "anyway?", "note>") == 0 {
+		time.Sleep(20 * time.Millisecond)
+		busy.pressUntil("y", wait, "note>")
 	}
 	busy.expect(m, wait, "note>")
+	time.Sleep(20 * time.Millisecond)
 	busy.send("\r")
 	busy.expect(m, wait, "saving approve")
 
@@ -191,7 +192,11 @@ func TestOneSessionsPanicLeavesTheOthersWorking(t *testing.T) {
 	late.waitClosed(wait)
 	f.waitLog(wait, `msg="console failed"`, "user=crash-on-key")
 
-	alice.approveSelected(wait)
+	ls, err := f.sessionOf("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.approveSelected(ls, wait)
 	if n := len(f.decisions()); n != 1 {
 		t.Errorf("decisions = %d, expected alice's one", n)
 	}

@@ -230,23 +230,70 @@ func (term *terminal) waitClosed(timeout time.Duration) error {
 	}
 }
 
-// approveSelected approves the selected check through the console's keys:
-// a, y when the console asks to confirm a risky approval, enter for no
-// note; it waits for the console to say the decision was saved.
-func (term *terminal) approveSelected(timeout time.Duration) {
+// approveSelected approves the selected check through the console's keys
+// (see tryApprove), failing the test when it cannot.
+func (term *terminal) approveSelected(ls *liveSession, timeout time.Duration) {
 	term.t.Helper()
+	if err := term.tryApprove(ls, "", timeout); err != nil {
+		term.t.Fatal(err)
+	}
+}
+
+// tryApprove approves the selected check as approveSelected does, for
+// goroutines other than the test's: it reports failure instead of stopping
+// the test. The console's own count of saved decisions says when it is
+// done (the footer line may not change when the same text comes twice);
+// then it waits for the list header to show the selection moved on (next,
+// "" for the last row).
+func (term *terminal) tryApprove(ls *liveSession, next string, timeout time.Duration) error {
+	before := ls.store.decided.Load()
+	// a does nothing while the selected row is still being read, and y
+	// is lost when it reaches the console in one read with an earlier key
+	// (Bubble Tea reads "ay" as one key): either is pressed again. An
+	// extra a or y is harmless: the confirmation ignores a, and in the note
+	// prompt either is only text.
 	m := term.mark()
-	term.send("a")
-	switch term.waitFor(m, timeout, "anyway?", "note>") {
+	switch term.pressUntil("a", timeout, "anyway?", "note>") {
 	case 0:
-		m = term.mark()
-		term.send("y")
-		term.expect(m, timeout, "note>")
+		time.Sleep(20 * time.Millisecond)
+		if term.pressUntil("y", timeout, "note>") < 0 {
+			return fmt.Errorf("no note prompt after confirming: %s", term.since(m))
+		}
 	case 1:
 	default:
-		term.t.Fatalf("pressing a opened no decision dialog; output:\n%s", term.since(m))
+		return fmt.Errorf("no decision dialog: %s", term.since(m))
 	}
+	time.Sleep(20 * time.Millisecond)
 	m = term.mark()
 	term.send("\r")
-	term.expect(m, timeout, ": saved")
+	deadline := time.Now().Add(timeout)
+	for ls.store.decided.Load() == before {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not saved: %s", term.since(m))
+		}
+		if term.waitFor(m, 10*time.Millisecond, "NOT saved") >= 0 {
+			out := term.since(m)
+			i := strings.Index(out, "NOT saved")
+			return fmt.Errorf("the console says %s", out[max(0, i-40):min(len(out), i+200)])
+		}
+	}
+	if next != "" && term.waitFor(m, timeout, next) < 0 {
+		return fmt.Errorf("the selection did not move on to %s: %s", next, term.since(m))
+	}
+	return nil
 }
+
+// pressUntil presses key, again every second, until one of texts appears
+// (which it returns) or timeout passes (-1).
+func (term *terminal) pressUntil(key string, timeout time.Duration, texts ...string) int {
+	m := term.mark()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		term.send(key)
+		if got := term.waitFor(m, time.Second, texts...); got >= 0 {
+			return got
+		}
+	}
+	return -1
+}
+
