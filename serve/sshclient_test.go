@@ -296,4 +296,3 @@ func (term *terminal) pressUntil(key string, timeout time.Duration, texts ...str
 	}
 	return -1
 }
-
