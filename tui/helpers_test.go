@@ -169,8 +169,20 @@ func (d *driver) run(c tea.Cmd) {
 	switch msg := c().(type) {
 	case nil:
 	case tea.BatchMsg:
-		for _, c := range msg {
-			d.run(c)
+		// Bubble Tea runs the commands of a batch concurrently; so does
+		// the driver, keeping their messages in the batch's order.
+		subs := make([]driver, len(msg))
+		var wg sync.WaitGroup
+		for i, c := range msg {
+			if c == nil {
+				continue
+			}
+			subs[i] = driver{tb: d.tb, m: d.m}
+			wg.Go(func() { subs[i].run(c) })
+		}
+		wg.Wait()
+		for _, s := range subs {
+			d.queue = append(d.queue, s.queue...)
 		}
 	default:
 		if !isBlink(msg) {

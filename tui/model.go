@@ -36,6 +36,10 @@ type Model struct {
 	customer  string
 	counts    store.Counts
 	countsErr error
+	// countsFresh is true while the counts are known to match the store
+	// (read since the last change): a queue's total is then taken from
+	// them instead of counting again.
+	countsFresh bool
 
 	list   listModel
 	detail detailModel
@@ -99,6 +103,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.footer.tick(msg)
 	case countsMsg:
 		m.counts, m.countsErr = msg.counts, msg.err
+		m.countsFresh = msg.err == nil
+		if m.totalFromCounts() {
+			m.list.total = m.counts[m.query().Queue]
+			m.list.setCursor(m.list.cursor)
+		}
 	case pageMsg:
 		if msg.req == m.list.req {
 			m.list.loaded(msg)
@@ -141,8 +150,12 @@ func (m *Model) updateInputs(msg tea.Msg) tea.Cmd {
 func (m *Model) sync() tea.Cmd {
 	m.layout()
 	var cmds []tea.Cmd
+	fromCounts := m.totalFromCounts()
+	if fromCounts && m.list.total < 0 {
+		m.list.total = m.counts[m.query().Queue]
+	}
 	if offset, limit, ok := m.list.need(); ok {
-		withTotal := m.list.dirty || m.list.total < 0
+		withTotal := (m.list.dirty || m.list.total < 0) && !fromCounts
 		q := m.query()
 		q.Offset, q.Limit = offset, limit
 		m.list.req = m.ctx.nextID()
@@ -173,7 +186,15 @@ func (m *Model) invalidate() tea.Cmd {
 	m.list.dirty = true
 	m.list.req = 0
 	m.detail.dirty = true
+	m.countsFresh = false
 	return loadCounts(m.ctx.cfg.Store)
+}
+
+// totalFromCounts reports whether the list's total can be read from the
+// queue counts: they are fresh and the list is a whole queue, unfiltered.
+func (m *Model) totalFromCounts() bool {
+	q := m.query()
+	return m.countsFresh && m.counts != nil && q.Filter == "" && q.Customer == ""
 }
 
 func (m *Model) newQuery() {

@@ -1,0 +1,196 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// The speed targets are met here, at 100 and at 100,000 stored checks:
+//
+//	go test ./tui -run '^$' -bench . -benchtime 200x
+//
+// Each iteration is one key: Update, every command it returns run and its
+// messages fed back, then View, as the program would do before the next
+// frame. FirstFrame is New, Init and the first WindowSizeMsg to a View.
+
+var benchSizes = []int{100, 100_000}
+
+// inProcess is a RoundTripper that hands each request to the sandbox's
+// handler directly: the benchmark fixture is built through the real client
+// without a hundred thousand loopback connections.
+type inProcess struct{ h http.Handler }
+
+func (p inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	p.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+var (
+	benchMu     sync.Mutex
+	benchStores = map[int]string{}
+)
+
+// benchStorePath is a store of n fetched sandbox checks, built once per
+// benchmark run in a temp dir and then only read.
+func benchStorePath(b *testing.B, n int) string {
+	b.Helper()
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if p, ok := benchStores[n]; ok {
+		return p
+	}
+	// Building 100,000 durable fetches takes minutes, so the store is kept
+	// between runs, named by the schema version and size so that a schema
+	// change builds a new one; it is written under a temporary name and
+	// renamed only once complete.
+	path := filepath.Join(fastTempRoot(), fmt.Sprintf("caisson-review-tui-bench-v%d-%d.db", store.SchemaVersion(), n))
+	if _, err := os.Stat(path); err == nil {
+		benchStores[n] = path
+		return path
+	}
+	final := path
+	path += fmt.Sprintf(".building-%d", os.Getpid())
+	start := time.Now()
+	sb := sandbox.New(sandbox.Options{Seed: 1, Checks: n, Now: fixedClock})
+	key, err := caisson.NewAPIKey(sb.Key())
+	if err != nil {
+		b.Fatal(err)
+	}
+	api, err := caisson.NewClient("http://127.0.0.1:1", key, caisson.WithHTTPClient(&http.Client{Transport: inProcess{sb}}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, path, store.WithClock(fixedClock))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ids := sb.CheckIDs(n)
+	if _, err := st.AddMany(ctx, ids, "bench", store.SourceImported); err != nil {
+		b.Fatal(err)
+	}
+	err = api.FetchMany(ctx, ids, 4, func(r caisson.Result) {
+		if err := st.RecordFetch(ctx, r.CheckID, r.Check, r.Err, testNow); err != nil {
+			b.Fatalf("recording %s: %v", r.CheckID, err)
+		}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(path, final); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("built a store of %d checks in %s: %s", n, time.Since(start).Round(time.Millisecond), final)
+	benchStores[n] = final
+	return final
+}
+
+func benchConfig(b *testing.B, n int) Config {
+	b.Helper()
+	st, err := store.Open(context.Background(), benchStorePath(b, n), store.WithClock(fixedClock))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return Config{Store: st, Reviewer: "bench", APILabel: "sandbox", Now: fixedClock}
+}
+
+// key runs one key through the model and draws the frame.
+func benchKey(b *testing.B, m *Model, k tea.KeyMsg) {
+	pump(b, m, k)
+	if m.View() == "" {
+		b.Fatal("empty frame")
+	}
+}
+
+func BenchmarkFirstFrame(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			cfg := benchConfig(b, n)
+			b.ResetTimer()
+			for range b.N {
+				m := New(cfg)
+				m.animate = false
+				pump(b, m, m.Init(), tea.WindowSizeMsg{Width: 120, Height: 40})
+				if m.list.total <= 0 || m.View() == "" {
+					b.Fatal("no first frame")
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkCursorMove(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			m := newTestModel(b, benchConfig(b, n), 120, 40)
+			pump(b, m, keyMsg("7"))
+			down, up := keyMsg("j"), keyMsg("k")
+			b.ResetTimer()
+			// Down through the queue, a page read now and then, and back
+			// up at the end.
+			dir := down
+			for range b.N {
+				switch m.list.cursor {
+				case m.list.total - 1:
+					dir = up
+				case 0:
+					dir = down
+				}
+				benchKey(b, m, dir)
+			}
+		})
+	}
+}
+
+func BenchmarkTabSwitch(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			m := newTestModel(b, benchConfig(b, n), 120, 40)
+			tab := keyMsg("tab")
+			b.ResetTimer()
+			for range b.N {
+				benchKey(b, m, tab)
+			}
+		})
+	}
+}
+
+func BenchmarkFilterKeystroke(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			m := newTestModel(b, benchConfig(b, n), 120, 40)
+			pump(b, m, keyMsg("7"), keyMsg("/"))
+			// Typing a name and deleting it again, one key at a time.
+			var ks []tea.KeyMsg
+			for _, r := range "smith" {
+				ks = append(ks, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+			}
+			for range "smith" {
+				ks = append(ks, keyMsg("backspace"))
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				benchKey(b, m, ks[i%len(ks)])
+			}
+		})
+	}
+}
