@@ -14,6 +14,16 @@ import (
 // liveSession).
 type endMsg struct{}
 
+// closeMsg ends the console once the settle time after endMsg has passed.
+type closeMsg struct{}
+
+// settleTime is how long a console ending at the server's request keeps
+// running, without taking keys, before it quits: a decision confirmed just
+// before is still on its way through Bubble Tea's command queue, and it
+// must reach the store (where shutdown waits for it) rather than be
+// dropped with the queue when the program quits.
+const settleTime = 250 * time.Millisecond
+
 // idleCheckMsg asks the console whether its reviewer has gone quiet.
 type idleCheckMsg struct{}
 
@@ -72,6 +82,7 @@ type sessionModel struct {
 	ls        *liveSession
 	idle      time.Duration
 	lastInput time.Time
+	closing   bool
 }
 
 func (m *sessionModel) Init() tea.Cmd {
@@ -90,14 +101,22 @@ func (m *sessionModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.ls.setSize(msg.Width, msg.Height)
 	case tea.KeyMsg, tea.MouseMsg:
+		if m.closing {
+			return m, nil // nothing new starts once the server is ending the session
+		}
 		m.lastInput = time.Now()
 	case idleCheckMsg:
+		if m.closing {
+			return m, nil
+		}
 		if time.Since(m.lastInput) >= m.idle {
 			m.ls.end(endIdle)
-			return m, tea.Quit
+			return m.close()
 		}
 		return m, m.idleCheck()
 	case endMsg:
+		return m.close()
+	case closeMsg:
 		return m, tea.Quit
 	}
 	var cmd tea.Cmd
@@ -105,4 +124,17 @@ func (m *sessionModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m *sessionModel) View() string { return m.inner.View() }
+func (m *sessionModel) close() (tea.Model, tea.Cmd) {
+	if m.closing {
+		return m, nil
+	}
+	m.closing = true
+	return m, tea.Tick(settleTime, func(time.Time) tea.Msg { return closeMsg{} })
+}
+
+func (m *sessionModel) View() string {
+	if m.closing {
+		return "\n  caisson-review: closing this session; finishing what is being saved…\n"
+	}
+	return m.inner.View()
+}

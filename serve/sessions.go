@@ -179,6 +179,10 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		ls.presence.Leave()
 		saved := ls.store.wait(s.cfg.ShutdownGrace)
 		s.goodbye(ls, saved)
+		// Exit now rather than after the middleware returns: shutdown
+		// closes connections as soon as every session is counted out, and
+		// the client should still get its exit status.
+		_ = sess.Exit(0)
 		ls.log.Info("session end", "reason", endReasonOrQuit(ls.reason()),
 			"duration", time.Since(start).Round(time.Millisecond).String(), "decisions", ls.store.decided.Load())
 	}
