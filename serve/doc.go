@@ -1,0 +1,59 @@
+// Package serve serves the review console over SSH (caisson-review serve),
+// so that a compliance team on a bastion shares one database, reviewers
+// need no shell account, and every decision carries a verified identity.
+//
+// It follows Charm's soft-serve: a wish server with a middleware chain
+// (recover, then our authentication re-check, command refusal, activeterm,
+// admission, then the Bubble Tea program), one console per session with
+// its own renderer made from that session's terminal, and one store and
+// one API client shared by all of them. The API key stays in this process.
+//
+// # Who gets in
+//
+// Public keys only, against an OpenSSH authorized_keys file, re-read when
+// its size, modification time, mode or inode changes (no restart to add or
+// remove a reviewer). No passwords, no keyboard-interactive, no shell or
+// exec (a command is refused with a message), no subsystems, no port or
+// agent forwarding, no session without a pty. When the session starts, the
+// key it authenticated with is checked again: its fingerprint must be the
+// one the auth callback accepted, and it must still be in the file.
+//
+// One key per line, with an optional comment; blank lines and # comments
+// are skipped. Key options (from=, command=, restrict, …) are not
+// supported, and a line that has any is ignored with a warning rather than
+// granting more than its options say. The file may not be writable by
+// group or others.
+//
+//	ssh-ed25519 AAAAC3Nza… alice@laptop
+//	ssh-ed25519 AAAAC3Nza… sam@support caisson-review:read-only
+//
+// A key whose comment contains the word caisson-review:read-only (see
+// ReadOnlyTag) gets the read-only console: no decision keys, no adding
+// checks.
+//
+// # Who decided
+//
+// Every decision is stored with the reviewer "<ssh user> (SHA256:<key
+// fingerprint>[, <comment>])", e.g. "alice (SHA256:mJ3…, alice@laptop)".
+// The user name is the client's choice; the fingerprint is the identity.
+//
+// # Where it listens
+//
+// Listen is explicit and loopback by default (127.0.0.1:2222); any other
+// address is refused unless AllowRemote is set (--allow-remote), because
+// the console shows personal data. The host key is an ed25519 key created
+// with mode 0600 on first start; a host key readable by group or others is
+// refused. Its fingerprint is logged at start.
+//
+// # Limits, log and shutdown
+//
+// A session closes after IdleTimeout without a key press; a session beyond
+// MaxSessions is told so and closed; a panic ends only its own session.
+// The log (Config.Log) has one line per connection event and decision:
+// user, key fingerprint, remote address, check id, action, sequence number;
+// never the API key, a note or personal data. When the context given to
+// Serve is done, the server stops accepting, tells every console, waits
+// (up to ShutdownGrace) for the consoles to end and for every store call in
+// flight to finish, and only then returns: a decision is durable once
+// store.Decide has returned, and none is cut short by closing the store.
+package serve
