@@ -27,6 +27,9 @@ const settleTime = 250 * time.Millisecond
 // idleCheckMsg asks the console whether its reviewer has gone quiet.
 type idleCheckMsg struct{}
 
+// storeChangedMsg says another session changed the store.
+type storeChangedMsg struct{}
+
 // presenceMsg says another reviewer opened or left a check. Bubble Tea
 // redraws after every message, so the markers follow with no more work.
 type presenceMsg struct{}
@@ -46,15 +49,36 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	opts := append(programOptions(sess), tea.WithAltScreen(), tea.WithoutSignalHandler())
 	p := tea.NewProgram(m, opts...)
 	ls.setProgram(p)
-	go forwardPresence(ls, p)
+	go forwardNotices(ls, p)
 	return p
 }
 
-func forwardPresence(ls *liveSession, p *tea.Program) {
+// storeNoticeEvery spaces the store-changed notices a console gets: a
+// batch refresh in one session must not make every other console re-read
+// its page for each check.
+const storeNoticeEvery = 250 * time.Millisecond
+
+// forwardNotices passes what other sessions did to this console: claims
+// at once, store changes at most every storeNoticeEvery.
+func forwardNotices(ls *liveSession, p *tea.Program) {
+	var last time.Time
+	var later <-chan time.Time
 	for {
 		select {
 		case <-ls.presence.Changes():
 			p.Send(presenceMsg{})
+		case <-ls.storeChanged:
+			if wait := storeNoticeEvery - time.Since(last); wait > 0 {
+				if later == nil {
+					later = time.After(wait)
+				}
+				continue
+			}
+			last = time.Now()
+			p.Send(storeChangedMsg{})
+		case <-later:
+			later, last = nil, time.Now()
+			p.Send(storeChangedMsg{})
 		case <-ls.done:
 			return
 		}

@@ -29,6 +29,9 @@ type liveSession struct {
 	store    *sessionStore    // set once admitted
 	presence *PresenceSession // set once admitted
 	done     chan struct{}    // closed when the console has ended
+	// storeChanged holds one pending notice that another session changed
+	// the store.
+	storeChanged chan struct{}
 	doneOnce sync.Once
 
 	mu        sync.Mutex
@@ -85,6 +88,8 @@ func (s *Server) track(sess ssh.Session, id identity) *liveSession {
 		sess: sess,
 		log:  s.log.With("user", id.User, "fingerprint", id.Fingerprint, "remote", sess.RemoteAddr().String()),
 		done: make(chan struct{}),
+
+		storeChanged: make(chan struct{}, 1),
 	}
 	s.mu.Lock()
 	s.live[sess] = ls
@@ -102,6 +107,22 @@ func (s *Server) lookup(sess ssh.Session) *liveSession {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.live[sess]
+}
+
+// storeChangedBy tells every other console that ls changed the store, so
+// a decision shows in the others' lists at once.
+func (s *Server) storeChangedBy(ls *liveSession) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for other := range s.admitted {
+		if other == ls {
+			continue
+		}
+		select {
+		case other.storeChanged <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // refuseCommands turns away exec and subsystem requests with a message:
@@ -167,6 +188,7 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 			}
 		}()
 		ls.store = newSessionStore(s.cfg.Store, &s.gate, ls.log)
+		ls.store.changed = func() { s.storeChangedBy(ls) }
 		ls.presence = s.presence.Join(ls.id.DisplayName())
 		defer ls.presence.Leave() // also when the console panicked
 		defer ls.finish()

@@ -22,6 +22,14 @@ type sessionStore struct {
 
 	inFlight inFlight // this session's calls, waited for before its goodbye line
 	decided  atomic.Int64
+	// changed, when set, is called after every write that succeeded.
+	changed func()
+}
+
+func (s *sessionStore) wrote() {
+	if s.changed != nil {
+		s.changed()
+	}
 }
 
 var _ tui.Store = (*sessionStore)(nil)
@@ -59,6 +67,7 @@ func (s *sessionStore) Decide(ctx context.Context, checkID string, a store.Actio
 		return d, err
 	}
 	s.decided.Add(1)
+	s.wrote()
 	// The note is free text that may hold personal data: never logged.
 	s.log.Info("decision", "seq", d.Seq, "check", d.CheckID, "action", string(d.Action))
 	return d, nil
@@ -103,6 +112,7 @@ func (s *sessionStore) Add(ctx context.Context, checkID, by string, src store.So
 	defer s.leave()
 	added, err := s.st.Add(ctx, checkID, by, src)
 	if err == nil && added {
+		s.wrote()
 		s.log.Info("check added", "check", checkID, "source", string(src))
 	}
 	return added, err
@@ -115,6 +125,7 @@ func (s *sessionStore) Exchange(ctx context.Context, token, by string, exchange 
 	defer s.leave()
 	id, added, err := s.st.Exchange(ctx, token, by, exchange)
 	if err == nil && added {
+		s.wrote()
 		s.log.Info("check added", "check", id, "source", string(store.SourceExchanged))
 	}
 	return id, added, err
@@ -125,7 +136,11 @@ func (s *sessionStore) RecordFetch(ctx context.Context, checkID string, chk *cai
 		return err
 	}
 	defer s.leave()
-	return s.st.RecordFetch(ctx, checkID, chk, fetchErr, at)
+	err := s.st.RecordFetch(ctx, checkID, chk, fetchErr, at)
+	if err == nil {
+		s.wrote()
+	}
+	return err
 }
 
 func (s *sessionStore) Next(ctx context.Context, q store.PageQuery, afterID string) (string, bool, error) {
