@@ -32,7 +32,7 @@ type liveSession struct {
 	// storeChanged holds one pending notice that another session changed
 	// the store.
 	storeChanged chan struct{}
-	doneOnce sync.Once
+	doneOnce     sync.Once
 
 	mu        sync.Mutex
 	program   *tea.Program
