@@ -30,7 +30,8 @@ var (
 // passed, some risky, some expired, a third decided, some errors.
 func benchFixture(b *testing.B, n int) *Store {
 	b.Helper()
-	s := openAt(b, filepath.Join(b.TempDir(), "review.db"), &clock{t: testNow})
+	path := filepath.Join(b.TempDir(), "review.db")
+	s := openAt(b, path, &clock{t: testNow})
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(1, 2))
 	err := s.write(ctx, "fixture", func(tx *sql.Tx) error {
@@ -77,6 +78,9 @@ func benchFixture(b *testing.B, n int) *Store {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// Reopened as the console would be, with the index merge Open does.
+	s.Close()
+	s = openAt(b, path, &clock{t: testNow})
 	if _, err := s.db.Exec("ANALYZE"); err != nil {
 		b.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -143,18 +144,17 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery) (*selection, error) 
 	}
 	f := strings.ToLower(q.Filter)
 	lo, hi := idPrefixRange(strings.TrimSpace(q.Filter))
-	sel.add("(instr(c.search, ?) > 0 OR (c.check_id >= ? AND c.check_id < ?))", f, lo, hi)
+	// The id range as a subquery on rowid, so that the condition can be
+	// checked on a covering index without reading the row.
+	sel.add("(instr(c.search, ?) > 0 OR c.id IN (SELECT id FROM checks WHERE check_id >= ? AND check_id < ?))", f, lo, hi)
 	if utf8.RuneCountInString(f) < 3 {
 		return sel, nil
 	}
-	match := trigramQuery(f)
-	var n int
-	err = s.db.QueryRowContext(ctx,
-		"SELECT count(*) FROM (SELECT rowid FROM checks_search WHERE checks_search MATCH ? LIMIT ?)", match, ftsCap+1).Scan(&n)
+	match, frequent, err := s.rareTrigrams(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("filtering by %q: %w", q.Filter, err)
 	}
-	if n > ftsCap {
+	if frequent {
 		return sel, nil
 	}
 	// NOT INDEXED keeps the planner from walking a sort index instead:
@@ -287,20 +287,58 @@ func (s *Store) after(ctx context.Context, keys []sortKey, afterID string) (stri
 	return "(" + strings.Join(ors, " OR ") + ")", args, nil
 }
 
-// trigramQuery is an FTS5 query for rows containing every trigram of f:
-// a superset of the rows containing f, which instr then narrows. (The
-// index keeps no positions, detail=none, to stay small, so it cannot match
-// the phrase itself.)
-func trigramQuery(f string) string {
-	r := []rune(f)
-	seen := map[string]bool{}
-	var terms []string
-	for i := 0; i+3 <= len(r); i++ {
-		g := string(r[i : i+3])
-		if !seen[g] {
-			seen[g] = true
-			terms = append(terms, `"`+strings.ReplaceAll(g, `"`, `""`)+`"`)
-		}
+// probeCap bounds how many postings of one trigram are read to tell a
+// rare trigram from a frequent one; a trigram held by at most rareEnough
+// rows ends the probing.
+var probeCap = 2048
+
+const rareEnough = 64
+
+// rareTrigrams builds an FTS5 query from the rarest trigrams of f (at most
+// three: matching the rows that hold every trigram of f costs as much as
+// reading every trigram's list, and a constant part such as "cust-" is in
+// every row), and reports whether f is frequent: more than ftsCap rows
+// hold those trigrams, so walking the sort order finds a page sooner.
+// The rows found are a superset of those containing f; instr narrows them.
+func (s *Store) rareTrigrams(ctx context.Context, f string) (match string, frequent bool, err error) {
+	type gram struct {
+		term string
+		n    int
 	}
-	return strings.Join(terms, " AND ")
+	var grams []gram
+	seen := map[string]bool{}
+	r := []rune(f)
+	// From the end: what people type after a common start ("cust-",
+	// "chk_") is what tells rows apart.
+	for i := len(r) - 3; i >= 0; i-- {
+		g := string(r[i : i+3])
+		if seen[g] {
+			continue
+		}
+		seen[g] = true
+		term := `"` + strings.ReplaceAll(g, `"`, `""`) + `"`
+		var n int
+		err := s.db.QueryRowContext(ctx,
+			"SELECT count(*) FROM (SELECT rowid FROM checks_search WHERE checks_search MATCH ? LIMIT ?)", term, probeCap).Scan(&n)
+		if err != nil {
+			return "", false, err
+		}
+		if n <= rareEnough {
+			return term, false, nil // this trigram alone bounds the candidates
+		}
+		grams = append(grams, gram{term, n})
+	}
+	sort.SliceStable(grams, func(i, j int) bool { return grams[i].n < grams[j].n })
+	terms := make([]string, 0, 3)
+	for _, g := range grams[:min(3, len(grams))] {
+		terms = append(terms, g.term)
+	}
+	match = strings.Join(terms, " AND ")
+	if grams[0].n < probeCap {
+		return match, false, nil // the rarest trigram bounds the candidates
+	}
+	var n int
+	err = s.db.QueryRowContext(ctx,
+		"SELECT count(*) FROM (SELECT rowid FROM checks_search WHERE checks_search MATCH ? LIMIT ?)", match, ftsCap+1).Scan(&n)
+	return match, n > ftsCap, err
 }

@@ -80,3 +80,5 @@ func explainWriteError(err error) error {
 	}
 	return err
 }
+
+func isReadOnly(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_READONLY }

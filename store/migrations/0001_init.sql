@@ -39,8 +39,11 @@ CREATE TABLE checks (
 -- Sort indexes end with the implicit rowid, not check_id: ties go in the
 -- order checks were added, and a new row lands at the end of its group
 -- instead of at a random place, which keeps adding 100,000 ids fast.
-CREATE INDEX checks_risk     ON checks (risk, checked_on);
-CREATE INDEX checks_status   ON checks (status, risk, checked_on);
+-- The risk sorts also carry what the queue conditions and the text filter
+-- read, so a filtered page is found in the index and only its rows are
+-- read from the table.
+CREATE INDEX checks_risk     ON checks (risk, checked_on, search);
+CREATE INDEX checks_status   ON checks (status, risk, checked_on, cached, document, face, expires_on, search);
 CREATE INDEX checks_added    ON checks (added_at);
 CREATE INDEX checks_name     ON checks (last_name COLLATE NOCASE, first_name COLLATE NOCASE);
 CREATE INDEX checks_customer ON checks (customer_id);
