@@ -102,7 +102,7 @@ func orderBy(keys []sortKey) string {
 // ftsCap is how many trigram matches a filter may have for the page query
 // to start from them; a filter matching more is frequent enough that
 // walking the sort index finds a page sooner.
-var ftsCap = 2000
+var ftsCap = 500
 
 // selection is the FROM and WHERE of a page query.
 type selection struct {
@@ -306,6 +306,7 @@ func (s *Store) rareTrigrams(ctx context.Context, f string) (match string, frequ
 		n    int
 	}
 	var grams []gram
+	rare := 0
 	seen := map[string]bool{}
 	r := []rune(f)
 	// From the end: what people type after a common start ("cust-",
@@ -327,6 +328,11 @@ func (s *Store) rareTrigrams(ctx context.Context, f string) (match string, frequ
 			return term, false, nil // this trigram alone bounds the candidates
 		}
 		grams = append(grams, gram{term, n})
+		if n < probeCap {
+			if rare++; rare == 2 {
+				break // two uncommon trigrams together select few rows
+			}
+		}
 	}
 	sort.SliceStable(grams, func(i, j int) bool { return grams[i].n < grams[j].n })
 	terms := make([]string, 0, 3)
