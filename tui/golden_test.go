@@ -37,13 +37,16 @@ func TestGolden(t *testing.T) {
 			m.animate = false // no spinner frame or cursor blink in a golden file
 			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(tc.w, tc.h))
 			if len(tc.keys) > 0 {
-				// The first page is on screen before the keys.
-				waitFor(t, tm, "Needs review 1 of ")
+				// The first rows are on screen before the keys, as a
+				// person would see them.
+				waitFor(t, tm, "▶ ")
+				waitQuiet(t, tm)
 			}
 			for _, k := range tc.keys {
 				tm.Send(keyMsg(k))
 			}
 			waitFor(t, tm, tc.waitFor)
+			waitQuiet(t, tm)
 			if err := tm.Quit(); err != nil {
 				t.Fatal(err)
 			}
@@ -64,6 +67,27 @@ func waitFor(t *testing.T, tm *teatest.TestModel, texts ...string) {
 		}
 		return false
 	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+}
+
+// waitQuiet waits until the program has written nothing for a while: the
+// reads the last key started have landed and the frame is final.
+func waitQuiet(t *testing.T, tm *teatest.TestModel) {
+	t.Helper()
+	const quiet = 150 * time.Millisecond
+	deadline := time.Now().Add(5 * time.Second)
+	last := time.Now()
+	buf := make([]byte, 4096)
+	for time.Now().Before(deadline) {
+		if n, _ := tm.Output().Read(buf); n > 0 {
+			last = time.Now()
+			continue
+		}
+		if time.Since(last) >= quiet {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the program never went quiet")
 }
 
 var _ tea.Model = (*Model)(nil)

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
@@ -63,6 +64,10 @@ type Model struct {
 // New builds the console. It does no I/O: Init returns the commands that
 // read the first page.
 func New(cfg Config) *Model {
+	// Ask the terminal for its background now, before the program owns
+	// the input: the adaptive colours need the answer, and a query sent
+	// later would race Bubble Tea for the reply.
+	lipgloss.HasDarkBackground()
 	c := newProgramContext(cfg)
 	return &Model{
 		ctx:     c,
