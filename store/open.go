@@ -129,8 +129,11 @@ func prepareFile(path string) error {
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if errors.Is(err, fs.ErrPermission) {
-		// A read-only file can still be read; SQLite reports the rest.
-		f, err = os.Open(path)
+		// An existing read-only file can still be read; writes then fail
+		// with SQLite's read-only error, nothing half-written.
+		if ro, rerr := os.Open(path); rerr == nil {
+			f, err = ro, nil
+		}
 	}
 	if err != nil {
 		return err
