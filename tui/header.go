@@ -9,16 +9,16 @@ import (
 	"github.com/caisson-review/caisson-review/store"
 )
 
-// tabNames are the queue tabs, long and short: the short ones are used
-// when the long ones with their counts do not fit the width.
-var tabNames = map[store.Queue][2]string{
-	store.QueueNeedsReview: {"Needs review", "Review"},
-	store.QueuePending:     {"Pending at Caisson", "Pending"},
-	store.QueueEscalated:   {"Escalated", "Escal."},
-	store.QueueApproved:    {"Approved", "Appr."},
-	store.QueueRejected:    {"Rejected", "Rej."},
-	store.QueueErrors:      {"Errors", "Err."},
-	store.QueueAll:         {"All", "All"},
+// tabNames are the queue tabs, long, short and shortest: the first that
+// fits the width with the counts is used.
+var tabNames = map[store.Queue][3]string{
+	store.QueueNeedsReview: {"Needs review", "Review", "Rev"},
+	store.QueuePending:     {"Pending at Caisson", "Pending", "Pend"},
+	store.QueueEscalated:   {"Escalated", "Escal.", "Esc"},
+	store.QueueApproved:    {"Approved", "Appr.", "Appr"},
+	store.QueueRejected:    {"Rejected", "Rej.", "Rej"},
+	store.QueueErrors:      {"Errors", "Err.", "Err"},
+	store.QueueAll:         {"All", "All", "All"},
 }
 
 var sortNames = map[store.Sort]string{
@@ -50,35 +50,41 @@ func headerView(c *programContext, tab int, counts store.Counts, countsErr error
 	if countsErr != nil {
 		title += " · " + st.Bad.Render("✗ counts: "+errText(countsErr))
 	}
-	for _, short := range []bool{false, true} {
-		tabs := tabsView(c, tab, counts, short)
-		if short || lipgloss.Width(tabs) <= c.width {
-			return clip(title, c.width) + "\n" + clip(tabs, c.width)
+	var tabs string
+	for form := range 3 {
+		if tabs = tabsView(c, tab, counts, form); lipgloss.Width(tabs) <= c.width {
+			break
 		}
 	}
-	return ""
+	return clip(title, c.width) + "\n" + clip(tabs, c.width)
 }
 
-func tabsView(c *programContext, active int, counts store.Counts, short bool) string {
+func tabsView(c *programContext, active int, counts store.Counts, form int) string {
 	st := c.styles
 	parts := make([]string, 0, len(store.Queues))
 	for i, q := range store.Queues {
-		name := tabNames[q][0]
-		if short {
-			name = tabNames[q][1]
-		}
+		name := tabNames[q][form]
 		n := "…"
 		if counts != nil {
 			n = fmt.Sprint(counts[q])
 		}
 		label := fmt.Sprintf("%d %s %s", i+1, name, n)
+		if form == 2 {
+			// Tight: the colon keeps a count from reading as the next
+			// tab's number.
+			label = fmt.Sprintf("%d %s:%s", i+1, name, n)
+		}
 		if i == active {
 			parts = append(parts, st.TabActive.Render("["+label+"]"))
 		} else {
-			parts = append(parts, st.Tab.Render(" "+label+" "))
+			parts = append(parts, st.Tab.Render(label))
 		}
 	}
-	return strings.Join(parts, "")
+	sep := "  "
+	if form == 2 {
+		sep = " "
+	}
+	return strings.Join(parts, sep)
 }
 
 // infoView is the line above the list: where the reviewer is in the queue,

@@ -31,6 +31,10 @@ type listModel struct {
 	// selectID, when set, moves the cursor to that check once it is in a
 	// loaded page (the next check after a decision).
 	selectID string
+	// moved is set once the reviewer moves the cursor in this query: from
+	// then on a re-read keeps the cursor on its check; before, it stays
+	// at the top, on the riskiest check.
+	moved bool
 	err      error
 }
 
@@ -140,7 +144,7 @@ const fixedWidth = 2 + 9 + 1 + 6 + 1 + 6 + 1 + 3 + 1 + 9 + 1 + 4 + 2
 
 func layoutColumns(width int) columns {
 	rest := max(width-fixedWidth, 8)
-	c := rest * 2 / 5
+	c := rest / 2
 	return columns{customer: c, name: rest - c}
 }
 

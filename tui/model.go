@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -185,7 +186,7 @@ func (m *Model) sync() tea.Cmd {
 func (m *Model) invalidate() tea.Cmd {
 	// The cursor stays on its check (unless a decision chose the next
 	// one), even if the check moved within the queue.
-	if row, ok := m.list.selected(); ok && m.list.selectID == "" {
+	if row, ok := m.list.selected(); ok && m.list.selectID == "" && m.list.moved {
 		m.list.selectID = row.CheckID
 	}
 	m.list.dirty = true
@@ -246,6 +247,9 @@ func (m *Model) quit() tea.Cmd {
 func (m *Model) mainKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.ctx.keys
 	l := &m.list
+	if m.mode == modeList && anyMatches(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom) {
+		l.moved = true
+	}
 	switch {
 	case matches(msg, k.Quit):
 		return m.quit()
@@ -606,3 +610,5 @@ func (m *Model) batchProgress(msg tea.Msg) tea.Cmd {
 	}
 	return waitBatch(b.ch)
 }
+
+func anyMatches(msg tea.KeyMsg, bs ...key.Binding) bool { return key.Matches(msg, bs...) }

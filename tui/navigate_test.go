@@ -327,3 +327,15 @@ func TestQuitKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestTabsFitEightyColumnsWithLargeCounts(t *testing.T) {
+	c := newProgramContext(Config{Reviewer: "alice", APILabel: "sandbox"})
+	c.width = 80
+	counts := store.Counts{store.QueueNeedsReview: 56199, store.QueuePending: 2000, store.QueueErrors: 1000, store.QueueAll: 100000}
+	head := headerView(c, 0, counts, nil)
+	tabs := strings.Split(head, "\n")[1]
+	if w := lipgloss.Width(tabs); w > 80 {
+		t.Fatalf("tabs are %d wide: %q", w, tabs)
+	}
+	mustContain(t, tabs, "[1 Rev:56199]", "2 Pend:2000", "6 Err:1000", "7 All:100000")
+}
