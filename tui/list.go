@@ -35,7 +35,7 @@ type listModel struct {
 	// then on a re-read keeps the cursor on its check; before, it stays
 	// at the top, on the riskiest check.
 	moved bool
-	err      error
+	err   error
 }
 
 func newList() listModel { return listModel{total: -1, dirty: true} }
