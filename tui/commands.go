@@ -50,26 +50,34 @@ type pageMsg struct {
 }
 
 // loadPage reads one window of a queue, and its total when withTotal (the
-// query changed, or the queue's content did).
+// query changed, or the queue's content did). The count and the page are
+// read at the same time: on a large store each can take a while, and the
+// screen waits for both.
 func loadPage(st Store, req int, q store.PageQuery, withTotal bool) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
 		msg := pageMsg{req: req, offset: q.Offset, withTotal: withTotal}
+		var countErr error
+		counted := make(chan struct{})
 		if withTotal {
-			n, err := st.Count(ctx, q)
-			if err != nil {
-				msg.err = fmt.Errorf("counting the %s queue: %w", q.Queue, err)
-				return msg
-			}
-			msg.total = n
+			go func() {
+				defer close(counted)
+				msg.total, countErr = st.Count(ctx, q)
+			}()
+		} else {
+			close(counted)
 		}
 		rows, err := st.Page(ctx, q)
-		if err != nil {
+		<-counted
+		switch {
+		case countErr != nil:
+			msg.err = fmt.Errorf("counting the %s queue: %w", q.Queue, countErr)
+		case err != nil:
 			msg.err = fmt.Errorf("reading the %s queue: %w", q.Queue, err)
-			return msg
+		default:
+			msg.rows = rows
 		}
-		msg.rows = rows
 		return msg
 	}
 }

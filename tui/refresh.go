@@ -192,15 +192,18 @@ func (b *batch) view(c *programContext, width, maxFailures int) string {
 	} else {
 		tally += st.Muted.Render(" · esc closes")
 	}
-	b.bar.Width = max(10, width-8)
-	sb.WriteString(b.bar.ViewAs(pct) + fmt.Sprintf(" %3.0f%%", pct*100))
-	sb.WriteString("\n" + clip(tally, width))
 	// The latest failures are the ones still on the reviewer's mind; the
 	// count above says how many there were in all.
 	shown := b.failures
 	if len(shown) > maxFailures {
 		shown = shown[len(shown)-maxFailures:]
+		// The rest are not lost: each failed check is in the Errors (or
+		// Pending) tab with its reason.
+		tally += st.Muted.Render(fmt.Sprintf(" · latest %d below, all in tabs 6 Errors and 2 Pending", maxFailures))
 	}
+	b.bar.Width = max(10, width-8)
+	sb.WriteString(b.bar.ViewAs(pct) + fmt.Sprintf(" %3.0f%%", pct*100))
+	sb.WriteString("\n" + clip(tally, width))
 	for _, f := range shown {
 		sb.WriteString("\n" + clip(st.Bad.Render("✗ ")+caisson.ShortID(line(f.checkID), 10)+": "+f.reason, width))
 	}
