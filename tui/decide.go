@@ -1,0 +1,109 @@
+// The decision flow: confirm a risky approval, take the note, store the
+// decision in a command, and show it saved only once the store has it.
+
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// beginDecision starts a decision on the selected check: a confirmation
+// first when approving is risky, then the note.
+func (m *Model) beginDecision(a store.Action) tea.Cmd {
+	row, ok := m.list.selected()
+	if !ok {
+		return nil
+	}
+	p := &pendingDecision{checkID: row.CheckID, action: a}
+	m.pending = p
+	if a == store.Approve {
+		p.risks = approvalRisks(row, m.detail.rec, m.ctx)
+	}
+	m.prevMode = m.mode
+	if len(p.risks) > 0 {
+		m.mode = modeConfirm
+		return nil
+	}
+	m.mode = modeNote
+	m.note = newNoteDialog(a, m.animate)
+	return m.blink()
+}
+
+// blink starts the text cursor's blinking; without animation the cursor
+// is steady and nothing ticks.
+func (m *Model) blink() tea.Cmd {
+	if !m.animate {
+		return nil
+	}
+	return textinput.Blink
+}
+
+func (m *Model) endDialog() {
+	m.pending = nil
+	m.mode = m.prevMode
+	if m.mode != modeDetail {
+		m.mode = modeList
+	}
+}
+
+func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case matches(msg, confirmKeys.Yes):
+		m.mode = modeNote
+		m.note = newNoteDialog(m.pending.action, m.animate)
+		return m.blink()
+	case matches(msg, confirmKeys.No), matches(msg, confirmKeys.Cancel):
+		m.footer.finish(0, false, "not approved: "+caisson.ShortID(line(m.pending.checkID), 10)+" left as it was")
+		m.endDialog()
+	}
+	return nil
+}
+
+func (m *Model) noteKey(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case matches(msg, noteKeys.Cancel):
+		m.footer.finish(0, false, "cancelled: no decision stored")
+		m.endDialog()
+		return nil
+	case matches(msg, noteKeys.Submit):
+		note := strings.TrimSpace(m.note.input.Value())
+		p := m.pending
+		if p.action.NeedsNote() && note == "" {
+			m.note.err = fmt.Sprintf("%s needs a note saying why", strings.ToLower(actionVerb(p.action)))
+			return nil
+		}
+		task := m.ctx.nextID()
+		label := fmt.Sprintf("saving %s of %s", p.action, caisson.ShortID(line(p.checkID), 10))
+		spin := m.footer.start(task, label, m.animate)
+		m.endDialog()
+		return tea.Batch(spin, decide(m.ctx.cfg.Store, task, m.query(), p.checkID, p.action, note, m.ctx.cfg.Reviewer))
+	}
+	return m.note.update(msg)
+}
+
+// decided shows a decision saved only once the store has it, then moves
+// to the next check of the queue.
+func (m *Model) decided(msg decidedMsg) tea.Cmd {
+	short := caisson.ShortID(line(msg.checkID), 10)
+	if msg.err != nil {
+		m.footer.finish(msg.task, false, fmt.Sprintf("%s of %s NOT saved: %s", msg.action, short, errText(msg.err)))
+		return nil
+	}
+	m.footer.finish(msg.task, true, fmt.Sprintf("%s %s: saved", pastTense(msg.action), short))
+	if row, ok := m.list.selected(); ok && row.CheckID == msg.checkID {
+		if msg.nextID != "" {
+			m.list.selectID = msg.nextID
+		}
+		if m.mode == modeDetail && msg.nextID != "" {
+			m.detail.scroll = 0
+		}
+	}
+	return m.invalidate()
+}

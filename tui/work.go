@@ -1,0 +1,139 @@
+// Work that reaches Caisson: refreshing one check or a whole queue, and
+// adding checks, each started here and finished by its message.
+
+package tui
+
+import (
+	"fmt"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+func (m *Model) refreshSelected() tea.Cmd {
+	row, ok := m.list.selected()
+	if !ok {
+		return nil
+	}
+	if m.ctx.cfg.API == nil {
+		m.footer.finish(0, false, "cannot refresh: "+errNoAPI.Error())
+		return nil
+	}
+	task := m.ctx.nextID()
+	spin := m.footer.start(task, "refreshing "+caisson.ShortID(line(row.CheckID), 10), m.animate)
+	return tea.Batch(spin, refreshOne(m.ctx.cfg.Store, m.ctx.cfg.API, task, row.CheckID, m.ctx.now))
+}
+
+func (m *Model) refreshed(msg refreshedMsg) tea.Cmd {
+	short := caisson.ShortID(line(msg.checkID), 10)
+	switch {
+	case msg.storeErr != nil:
+		m.footer.finish(msg.task, false, "refresh of "+short+" not recorded: "+errText(msg.storeErr))
+	case msg.fetchErr != nil:
+		m.footer.finish(msg.task, false, short+": "+failureReason(msg.fetchErr))
+	default:
+		m.footer.finish(msg.task, true, "refreshed "+short)
+	}
+	return m.invalidate()
+}
+
+func (m *Model) addKey(msg tea.KeyMsg) tea.Cmd {
+	switch {
+	case matches(msg, addKeys.Cancel):
+		if !m.add.running {
+			m.mode = modeList
+		}
+		return nil
+	case matches(msg, addKeys.Submit):
+		valid, lines, problems := m.add.validation()
+		if m.add.running || len(valid) == 0 || len(problems) > 0 {
+			return nil
+		}
+		m.add.running, m.add.outcomes = true, nil
+		m.add.task = m.ctx.nextID()
+		spin := m.footer.start(m.add.task, fmt.Sprintf("adding %d", len(valid)), m.animate)
+		return tea.Batch(spin, addChecks(m.ctx.cfg.Store, m.ctx.cfg.API, m.add.task, valid, lines, m.ctx.cfg.Reviewer, m.ctx.now))
+	}
+	if m.add.running {
+		return nil
+	}
+	return m.add.update(msg)
+}
+
+func (m *Model) added(msg addedMsg) tea.Cmd {
+	failed := 0
+	for _, o := range msg.outcomes {
+		if !o.ok {
+			failed++
+		}
+	}
+	text := fmt.Sprintf("added %d of %d lines", len(msg.added), len(msg.outcomes))
+	if failed > 0 {
+		text += fmt.Sprintf(", %d refused", failed)
+	}
+	m.footer.finish(msg.task, failed == 0, text)
+	if msg.task == m.add.task {
+		m.add.running = false
+		m.add.outcomes = msg.outcomes
+	}
+	return m.invalidate()
+}
+
+// startBatch starts a refresh of every check of q with the progress bar.
+func (m *Model) startBatch(q store.PageQuery, label string) tea.Cmd {
+	if m.ctx.cfg.API == nil {
+		m.footer.finish(0, false, "cannot refresh: "+errNoAPI.Error())
+		return nil
+	}
+	task := m.ctx.nextID()
+	b, cmd := startBatch(m.ctx.cfg.Store, m.ctx.cfg.API, task, label, q, m.ctx.now)
+	m.batch = b
+	spin := m.footer.start(task, "refreshing "+label, m.animate)
+	return tea.Batch(spin, cmd)
+}
+
+// batchEvery is how many results pass between two re-reads of the screen
+// during a batch, so that the list shows progress without re-reading it
+// on every result.
+const batchEvery = 100
+
+func (m *Model) batchProgress(msg tea.Msg) tea.Cmd {
+	b := m.batch
+	if b == nil {
+		return nil
+	}
+	switch msg := msg.(type) {
+	case batchStartedMsg:
+		if msg.task != b.task {
+			return nil
+		}
+		b.total = msg.total
+	case batchResultMsg:
+		if msg.task != b.task {
+			return nil
+		}
+		b.record(msg)
+		if b.done%batchEvery == 0 {
+			return tea.Batch(waitBatch(b.ch), m.invalidate())
+		}
+	case batchDoneMsg:
+		if msg.task != b.task {
+			return nil
+		}
+		b.running = false
+		b.cancelled = b.cancelled || msg.cancelled
+		b.err = msg.err
+		text := fmt.Sprintf("refreshed %d of %d, %d failed", b.done, max(b.total, 0), len(b.failures))
+		if b.cancelled {
+			text = "cancelled: " + text
+		}
+		m.footer.finish(b.task, b.err == nil && len(b.failures) == 0 && !b.cancelled, text)
+		if m.quitting {
+			return tea.Quit
+		}
+		return m.invalidate()
+	}
+	return waitBatch(b.ch)
+}
