@@ -43,9 +43,13 @@ func loadCounts(st Store) tea.Cmd {
 type pageMsg struct {
 	req       int
 	offset    int
+	limit     int
 	rows      []store.Row
 	total     int
 	withTotal bool
+	// uncounted is a page of a list that is not counted (a filter): its
+	// length is all that is known of the total.
+	uncounted bool
 	err       error
 }
 
@@ -57,7 +61,7 @@ func loadPage(st Store, req int, q store.PageQuery, withTotal bool) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
-		msg := pageMsg{req: req, offset: q.Offset, withTotal: withTotal}
+		msg := pageMsg{req: req, offset: q.Offset, limit: q.Limit, withTotal: withTotal}
 		var countErr error
 		counted := make(chan struct{})
 		if withTotal {
@@ -79,6 +83,25 @@ func loadPage(st Store, req int, q store.PageQuery, withTotal bool) tea.Cmd {
 			msg.rows = rows
 		}
 		return msg
+	}
+}
+
+type totalMsg struct {
+	req   int
+	total int
+	err   error
+}
+
+// loadTotal counts a list that was shown uncounted.
+func loadTotal(st Store, req int, q store.PageQuery) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		n, err := st.Count(ctx, q)
+		if err != nil {
+			err = fmt.Errorf("counting the %s queue: %w", q.Queue, err)
+		}
+		return totalMsg{req: req, total: n, err: err}
 	}
 }
 

@@ -94,6 +94,8 @@ func infoView(c *programContext, l *listModel, q store.PageQuery, filtering bool
 	pos := "…"
 	if l.total == 0 {
 		pos = "0 checks"
+	} else if l.total > 0 && l.more {
+		pos = fmt.Sprintf("%d of %d+ (G counts)", l.cursor+1, l.total)
 	} else if l.total > 0 {
 		pos = fmt.Sprintf("%d of %d", l.cursor+1, l.total)
 	}

@@ -35,7 +35,15 @@ type listModel struct {
 	// then on a re-read keeps the cursor on its check; before, it stays
 	// at the top, on the riskiest check.
 	moved bool
-	err   error
+	// more is set when total is only a lower bound: a filtered list is not
+	// counted as it is typed (counting a filter means reading the whole
+	// table), so it knows its rows up to the last page read, and counts
+	// only when the reviewer asks for the bottom.
+	more bool
+	// countReq is the latest count request, toBottom what to do with it.
+	countReq int
+	toBottom bool
+	err      error
 }
 
 func newList() listModel { return listModel{total: -1, dirty: true} }
@@ -59,8 +67,13 @@ func (l *listModel) move(delta int) {
 }
 
 func (l *listModel) setCursor(i int) {
-	if l.total >= 0 && i > l.total-1 {
-		i = l.total - 1
+	last := l.total - 1
+	if l.more {
+		// A screen past the rows known so far: reading it tells more.
+		last += max(l.height, 1)
+	}
+	if l.total >= 0 && i > last {
+		i = last
 	}
 	l.cursor = max(i, 0)
 	l.scrollToCursor()
@@ -74,7 +87,7 @@ func (l *listModel) scrollToCursor() {
 	if l.cursor >= l.top+h {
 		l.top = l.cursor - h + 1
 	}
-	if l.total >= 0 && l.top > max(l.total-h, 0) {
+	if l.total >= 0 && !l.more && l.top > max(l.total-h, 0) {
 		l.top = max(l.total-h, 0)
 	}
 	l.top = max(l.top, 0)
@@ -83,7 +96,7 @@ func (l *listModel) scrollToCursor() {
 // window is the range of queue indexes the screen shows.
 func (l *listModel) window() (from, to int) {
 	from, to = l.top, l.top+max(l.height, 1)
-	if l.total >= 0 {
+	if l.total >= 0 && !l.more {
 		to = min(to, l.total)
 	}
 	return from, to
@@ -120,8 +133,14 @@ func (l *listModel) loaded(m pageMsg) {
 	l.err = nil
 	l.dirty = false
 	l.rows, l.rowsFrom = m.rows, m.offset
-	if m.withTotal {
-		l.total = m.total
+	switch {
+	case m.withTotal:
+		l.total, l.more = m.total, false
+	case m.uncounted && len(m.rows) < m.limit:
+		// The page ended early: the end of the list is known.
+		l.total, l.more = m.offset+len(m.rows), false
+	case m.uncounted:
+		l.total, l.more = max(l.total, m.offset+len(m.rows)), true
 	}
 	if l.selectID != "" {
 		for i, r := range l.rows {
@@ -133,6 +152,26 @@ func (l *listModel) loaded(m pageMsg) {
 		l.selectID = ""
 	}
 	l.setCursor(l.cursor)
+}
+
+// counted takes an exact count in.
+func (l *listModel) counted(m totalMsg) {
+	if m.req != l.countReq {
+		return
+	}
+	l.countReq = 0
+	if m.err != nil {
+		l.err = m.err
+		l.toBottom = false
+		return
+	}
+	l.total, l.more = m.total, false
+	if l.toBottom {
+		l.toBottom = false
+		l.setCursor(l.total - 1)
+	} else {
+		l.setCursor(l.cursor)
+	}
 }
 
 // columns are the widths of the row's flexible columns for a list width.

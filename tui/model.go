@@ -116,6 +116,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.req == m.list.req {
 			m.list.loaded(msg)
 		}
+	case totalMsg:
+		m.list.counted(msg)
 	case recordMsg:
 		if msg.req == m.detail.req {
 			m.detail.req, m.detail.dirty = 0, false
@@ -159,12 +161,22 @@ func (m *Model) sync() tea.Cmd {
 		m.list.total = m.counts[m.query().Queue]
 	}
 	if offset, limit, ok := m.list.need(); ok {
-		withTotal := (m.list.dirty || m.list.total < 0) && !fromCounts
+		uncounted := m.uncounted()
+		withTotal := (m.list.dirty || m.list.total < 0) && !fromCounts && !uncounted
 		q := m.query()
 		q.Offset, q.Limit = offset, limit
 		m.list.req = m.ctx.nextID()
 		m.list.pendingFrom, m.list.pendingTo = offset, offset+limit
-		cmds = append(cmds, loadPage(m.ctx.cfg.Store, m.list.req, q, withTotal))
+		load := loadPage(m.ctx.cfg.Store, m.list.req, q, withTotal)
+		if uncounted {
+			req := m.list.req
+			load = func() tea.Msg {
+				msg := loadPage(m.ctx.cfg.Store, req, q, false)().(pageMsg)
+				msg.uncounted = true
+				return msg
+			}
+		}
+		cmds = append(cmds, load)
 	}
 	row, ok := m.list.selected()
 	switch {
@@ -193,6 +205,11 @@ func (m *Model) invalidate() tea.Cmd {
 	m.countsFresh = false
 	return loadCounts(m.ctx.cfg.Store)
 }
+
+// uncounted reports whether the list is read without counting it: a
+// filter, which the store can only count by reading every check, is
+// counted when the reviewer asks for the bottom, not on every keystroke.
+func (m *Model) uncounted() bool { return m.query().Filter != "" }
 
 // totalFromCounts reports whether the list's total can be read from the
 // queue counts: they are fresh and the list is a whole queue, unfiltered.
@@ -282,6 +299,11 @@ func (m *Model) mainKey(msg tea.KeyMsg) tea.Cmd {
 	case matches(msg, k.Top):
 		l.setCursor(0)
 	case matches(msg, k.Bottom):
+		if l.more {
+			l.toBottom = true
+			l.countReq = m.ctx.nextID()
+			return loadTotal(m.ctx.cfg.Store, l.countReq, m.query())
+		}
 		l.setCursor(l.total - 1)
 	case matches(msg, k.ScrollDown):
 		m.detail.scroll += 3

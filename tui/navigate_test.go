@@ -339,3 +339,35 @@ func TestTabsFitEightyColumnsWithLargeCounts(t *testing.T) {
 	}
 	mustContain(t, tabs, "[1 Rev:56199]", "2 Pend:2000", "6 Err:1000", "7 All:100000")
 }
+
+func TestAFilteredListIsCountedOnlyWhenTheBottomIsAskedFor(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 200, track: 200, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("7", "/")...)
+	pump(t, m, typeText("a")...)
+	want, err := f.st.Count(context.Background(), m.query())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want <= 3*m.list.height {
+		t.Fatalf("the filter matches only %d: the test needs more than a page", want)
+	}
+	if !m.list.more || m.list.total >= want {
+		t.Fatalf("while typing: total %d more=%v; want a lower bound under %d", m.list.total, m.list.more, want)
+	}
+	mustContain(t, m.View(), fmt.Sprintf("1 of %d+", m.list.total))
+	pump(t, m, keys("enter", "pgdown", "pgdown", "pgdown")...)
+	if _, ok := m.list.selected(); !ok {
+		t.Fatal("paging down past the rows read left no row selected")
+	}
+	pump(t, m, keys("G")...)
+	if m.list.more || m.list.total != want || m.list.cursor != want-1 {
+		t.Fatalf("after G: total %d more=%v cursor %d; want %d, counted, on the last", m.list.total, m.list.more, m.list.cursor, want)
+	}
+	mustContain(t, m.View(), fmt.Sprintf("%d of %d", want, want))
+	row, _ := m.list.selected()
+	rows, err := f.st.Page(context.Background(), store.PageQuery{Queue: store.QueueAll, Filter: "a", Offset: want - 1, Limit: 1})
+	if err != nil || len(rows) != 1 || rows[0].CheckID != row.CheckID {
+		t.Fatalf("the last row is %s, the store's last is %v (%v)", row.CheckID, rows, err)
+	}
+}
