@@ -2,11 +2,9 @@ package tui
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -54,17 +52,10 @@ func benchStorePath(b *testing.B, n int) string {
 	if p, ok := benchStores[n]; ok {
 		return p
 	}
-	// Building 100,000 durable fetches takes minutes, so the store is kept
-	// between runs, named by the schema version and size so that a schema
-	// change builds a new one; it is written under a temporary name and
-	// renamed only once complete.
-	path := filepath.Join(fastTempRoot(), fmt.Sprintf("caisson-review-tui-bench-%s-%d.db", schemaDigest(b), n))
-	if _, err := os.Stat(path); err == nil {
-		benchStores[n] = path
-		return path
-	}
-	final := path
-	path += fmt.Sprintf(".building-%d", os.Getpid())
+	// Built once per benchmark run, in the run's own temp dir (on tmpfs
+	// when there is one: the store makes every fetch durable), and removed
+	// when the run ends.
+	path := filepath.Join(runTempDir(b), fmt.Sprintf("bench-%d.db", n))
 	start := time.Now()
 	sb := sandbox.New(sandbox.Options{Seed: 1, Checks: n, Now: fixedClock})
 	key, err := caisson.NewAPIKey(sb.Key())
@@ -96,12 +87,9 @@ func benchStorePath(b *testing.B, n int) string {
 	if err := st.Close(); err != nil {
 		b.Fatal(err)
 	}
-	if err := os.Rename(path, final); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("built a store of %d checks in %s: %s", n, time.Since(start).Round(time.Millisecond), final)
-	benchStores[n] = final
-	return final
+	b.Logf("built a store of %d checks in %s", n, time.Since(start).Round(time.Millisecond))
+	benchStores[n] = path
+	return path
 }
 
 func benchConfig(b *testing.B, n int) Config {
@@ -194,23 +182,4 @@ func BenchmarkFilterKeystroke(b *testing.B) {
 			}
 		})
 	}
-}
-
-// schemaDigest names the store's schema by the content of its migrations,
-// so that a cached benchmark store is rebuilt when they change, even in
-// place before a release.
-func schemaDigest(b *testing.B) string {
-	h := sha256.New()
-	files, err := filepath.Glob(filepath.Join("..", "store", "migrations", "*.sql"))
-	if err != nil || len(files) == 0 {
-		return fmt.Sprintf("v%d", store.SchemaVersion())
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		h.Write(data)
-	}
-	return fmt.Sprintf("%x", h.Sum(nil)[:6])
 }

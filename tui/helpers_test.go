@@ -310,7 +310,6 @@ func mustNotContain(tb testing.TB, screen string, unwanted ...string) {
 var (
 	templatesMu sync.Mutex
 	templates   = map[fixtureOpts]string{}
-	templateDir string
 )
 
 func templateStore(tb testing.TB, o fixtureOpts, api *caisson.Client, sb *sandbox.Server) string {
@@ -320,14 +319,7 @@ func templateStore(tb testing.TB, o fixtureOpts, api *caisson.Client, sb *sandbo
 	if p, ok := templates[o]; ok {
 		return p
 	}
-	if templateDir == "" {
-		d, err := os.MkdirTemp(fastTempRoot(), "tui-templates-")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		templateDir = d
-	}
-	path := filepath.Join(templateDir, fmt.Sprintf("t%d.db", len(templates)))
+	path := filepath.Join(runTempDir(tb), fmt.Sprintf("template-%d.db", len(templates)))
 	ctx := context.Background()
 	st, err := store.Open(ctx, path, store.WithClock(fixedClock))
 	if err != nil {
@@ -364,10 +356,26 @@ func copyFile(tb testing.TB, from, to string) {
 	}
 }
 
+// runDir is a temp dir for the whole test binary's run, for files shared
+// between tests and benchmarks; TestMain removes it.
+var (
+	runDirOnce sync.Once
+	runDir     string
+	runDirErr  error
+)
+
+func runTempDir(tb testing.TB) string {
+	runDirOnce.Do(func() { runDir, runDirErr = os.MkdirTemp(fastTempRoot(), "caisson-review-tui-") })
+	if runDirErr != nil {
+		tb.Fatal(runDirErr)
+	}
+	return runDir
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if templateDir != "" {
-		os.RemoveAll(templateDir)
+	if runDir != "" {
+		os.RemoveAll(runDir)
 	}
 	os.Exit(code)
 }
