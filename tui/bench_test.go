@@ -155,9 +155,20 @@ func BenchmarkTabSwitch(b *testing.B) {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			m := newTestModel(b, benchConfig(b, n), 120, 40)
 			tab := keyMsg("tab")
+			// Per destination queue as well: a slow one shows by name.
+			per := map[store.Queue]time.Duration{}
+			visits := map[store.Queue]int{}
 			b.ResetTimer()
 			for range b.N {
+				start := time.Now()
 				benchKey(b, m, tab)
+				q := m.query().Queue
+				per[q] += time.Since(start)
+				visits[q]++
+			}
+			b.StopTimer()
+			for q, d := range per {
+				b.ReportMetric(float64(d.Microseconds())/float64(visits[q])/1000, "ms/to-"+string(q))
 			}
 		})
 	}
