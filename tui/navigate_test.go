@@ -371,3 +371,33 @@ func TestAFilteredListIsCountedOnlyWhenTheBottomIsAskedFor(t *testing.T) {
 		t.Fatalf("the last row is %s, the store's last is %v (%v)", row.CheckID, rows, err)
 	}
 }
+
+func TestTheDetailPaneScrollsBesideOrBelowTheList(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	for _, tc := range []struct {
+		name string
+		w, h int
+	}{
+		{"beside at 120 columns", 120, 24},
+		{"below when narrow but tall", 100, 44},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newTestModel(t, f.config(), tc.w, tc.h)
+			id := selectedID(t, m)
+			screen := m.View()
+			mustContain(t, screen, "check     "+id, "J/K scroll", "▶ "+caisson.ShortID(id, 8))
+			first := m.detail.scroll
+			pump(t, m, keys("J")...)
+			if m.detail.scroll <= first {
+				t.Fatalf("J did not scroll the detail (%d -> %d)", first, m.detail.scroll)
+			}
+			if got := selectedID(t, m); got != id {
+				t.Fatalf("J moved the list to %s", got)
+			}
+			pump(t, m, keys("K")...)
+			if m.detail.scroll != first {
+				t.Fatalf("K did not scroll back (%d, want %d)", m.detail.scroll, first)
+			}
+		})
+	}
+}
