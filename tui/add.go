@@ -32,8 +32,9 @@ type addOutcome struct {
 	message string
 }
 
-func newAddDialog(blink bool) addDialog {
+func newAddDialog(blink bool, st Styles) addDialog {
 	ta := textarea.New()
+	st.styleArea(&ta)
 	steadyCursor(&ta.Cursor, blink)
 	ta.Placeholder = "paste check ids (chk_priv_…) or exchange tokens (chk_xchg_…), one a line"
 	ta.ShowLineNumbers = true

@@ -12,6 +12,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -57,4 +59,13 @@ type Config struct {
 	// RefreshOnStart refreshes every check at start, with the progress
 	// bar in view (the demo).
 	RefreshOnStart bool
+	// Renderer draws the console: an SSH session's own (colour profile and
+	// background of the reviewer's terminal), or lipgloss's default when
+	// nil.
+	Renderer *lipgloss.Renderer
 }
+
+// StoreChanged tells a running console that something else changed the
+// store (another session, a CLI command): it reads the counts, the page and
+// the check on screen again. Send it with tea.Program.Send.
+type StoreChanged struct{}

@@ -27,7 +27,7 @@ func newProgramContext(cfg Config) *programContext {
 	if now == nil {
 		now = time.Now
 	}
-	st := DefaultStyles()
+	st := DefaultStyles(cfg.Renderer)
 	h := help.New()
 	h.Styles.ShortKey = st.Accent
 	h.Styles.FullKey = st.Accent

@@ -32,7 +32,7 @@ func (m *Model) beginDecision(a store.Action) tea.Cmd {
 		return nil
 	}
 	m.mode = modeNote
-	m.note = newNoteDialog(a, m.animate)
+	m.note = newNoteDialog(a, m.animate, m.ctx.styles)
 	return m.blink()
 }
 
@@ -57,7 +57,7 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case matches(msg, confirmKeys.Yes):
 		m.mode = modeNote
-		m.note = newNoteDialog(m.pending.action, m.animate)
+		m.note = newNoteDialog(m.pending.action, m.animate, m.ctx.styles)
 		return m.blink()
 	case matches(msg, confirmKeys.No), matches(msg, confirmKeys.Cancel):
 		m.footer.finish(0, false, "not approved: "+caisson.ShortID(line(m.pending.checkID), 10)+" left as it was")

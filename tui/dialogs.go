@@ -60,8 +60,9 @@ type noteDialog struct {
 	err   string
 }
 
-func newNoteDialog(a store.Action, blink bool) noteDialog {
+func newNoteDialog(a store.Action, blink bool, st Styles) noteDialog {
 	in := textinput.New()
+	st.styleInput(&in)
 	steadyCursor(&in.Cursor, blink)
 	in.Prompt = "note> "
 	in.CharLimit = 1000
@@ -121,8 +122,9 @@ func dialogBox(c *programContext, title, body string, width int) string {
 func dialogHeight(s string) int { return strings.Count(s, "\n") + 1 }
 
 // newFilterInput is the "/" prompt.
-func newFilterInput(value string, blink bool) textinput.Model {
+func newFilterInput(value string, blink bool, st Styles) textinput.Model {
 	in := textinput.New()
+	st.styleInput(&in)
 	steadyCursor(&in.Cursor, blink)
 	in.Prompt = "/"
 	in.Placeholder = "check id, customer id or name"

@@ -127,3 +127,32 @@ func TestColoursAreEmittedWhenTheTerminalHasThem(t *testing.T) {
 		})
 	}
 }
+
+func TestASessionsOwnRendererDecidesTheColours(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	for _, tc := range []struct {
+		name            string
+		global, session termenv.Profile
+		wantColour      bool
+	}{
+		{"a colour terminal on a server without", termenv.Ascii, termenv.ANSI256, true},
+		{"NO_COLOR terminal on a server with colour", termenv.ANSI256, termenv.Ascii, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lipgloss.SetColorProfile(tc.global)
+			defer lipgloss.SetColorProfile(termenv.Ascii)
+			var out strings.Builder
+			r := lipgloss.NewRenderer(&out)
+			r.SetColorProfile(tc.session) // the session's terminal, as detected
+			r.SetHasDarkBackground(true)
+			cfg := f.config()
+			cfg.Renderer = r
+			m := newTestModel(t, cfg, 120, 40)
+			pump(t, m, keys("R")...) // the progress bar too
+			frame := m.View()
+			if got := strings.ContainsRune(frame, 0x1b); got != tc.wantColour {
+				t.Fatalf("escape sequences in the frame: %v, want %v", got, tc.wantColour)
+			}
+		})
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -63,11 +62,11 @@ type Model struct {
 // New builds the console. It does no I/O: Init returns the commands that
 // read the first page.
 func New(cfg Config) *Model {
+	c := newProgramContext(cfg)
 	// Ask the terminal for its background now, before the program owns
 	// the input: the adaptive colours need the answer, and a query sent
 	// later would race Bubble Tea for the reply.
-	lipgloss.HasDarkBackground()
-	c := newProgramContext(cfg)
+	c.styles.renderer.HasDarkBackground()
 	return &Model{
 		ctx:     c,
 		list:    newList(),
@@ -123,6 +122,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.detail.req, m.detail.dirty = 0, false
 			m.detail.rec, m.detail.err = msg.rec, msg.err
 		}
+	case StoreChanged:
+		cmd = m.invalidate()
 	case decidedMsg:
 		cmd = m.decided(msg)
 	case refreshedMsg:
@@ -327,7 +328,7 @@ func (m *Model) mainKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	case matches(msg, k.Filter):
 		m.mode = modeFilter
-		m.filterIn = newFilterInput(m.filter, m.animate)
+		m.filterIn = newFilterInput(m.filter, m.animate, m.ctx.styles)
 		return m.blink()
 	case matches(msg, k.Sort):
 		m.sort = (m.sort + 1) % 4
@@ -351,7 +352,7 @@ func (m *Model) mainKey(msg tea.KeyMsg) tea.Cmd {
 		return m.beginDecision(store.Reopen)
 	case matches(msg, k.Add):
 		m.mode = modeAdd
-		m.add = newAddDialog(m.animate)
+		m.add = newAddDialog(m.animate, m.ctx.styles)
 		return m.blink()
 	}
 	return nil

@@ -64,7 +64,7 @@ type batchFailure struct {
 }
 
 // startBatch begins refreshing every check matching q.
-func startBatch(st Store, api API, task int, label string, q store.PageQuery, now func() time.Time) (*batch, tea.Cmd) {
+func startBatch(st Store, api API, styles Styles, task int, label string, q store.PageQuery, now func() time.Time) (*batch, tea.Cmd) {
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &batch{
 		task:    task,
@@ -73,7 +73,10 @@ func startBatch(st Store, api API, task int, label string, q store.PageQuery, no
 		ch:      make(chan tea.Msg, 64),
 		total:   -1,
 		running: true,
-		bar: progress.New(progress.WithSolidFill(string(colorGood.Dark)),
+		// The bar's own colour profile would ignore NO_COLOR: it takes the
+		// renderer's, which does not.
+		bar: progress.New(progress.WithSolidFill(styles.adaptive(colorGood)),
+			progress.WithColorProfile(styles.renderer.ColorProfile()),
 			progress.WithFillCharacters('█', '░'), progress.WithoutPercentage()),
 	}
 	go runBatch(ctx, st, api, b.task, q, now, b.ch)

@@ -172,3 +172,22 @@ func TestRefreshOnStartShowsTheProgressBarAndFetchesEverything(t *testing.T) {
 		t.Errorf("the header's count was not re-read after the refresh:\n%s", m.View())
 	}
 }
+
+func TestStoreChangedReadsTheScreenAgain(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	id := selectedID(t, m)
+	before := m.list.total
+	// Another session decides the check on screen.
+	if _, err := f.st.Decide(context.Background(), id, store.Escalate, "over to compliance", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, StoreChanged{})
+	if m.list.total != before-1 || m.counts[store.QueueEscalated] != 1 {
+		t.Fatalf("after StoreChanged: %d in the list (was %d), %d escalated", m.list.total, before, m.counts[store.QueueEscalated])
+	}
+	if selectedID(t, m) == id {
+		t.Fatal("the check another session escalated is still selected in Needs review")
+	}
+	mustContain(t, m.View(), "[1 Needs review "+fmt.Sprint(before-1)+"]", "3 Escalated 1")
+}

@@ -161,7 +161,7 @@ func (m *Model) helpView() string {
 	if c.cfg.ReadOnly {
 		extra = c.styles.Warn.Render("READ-ONLY session: decisions and adding checks are not available.")
 	}
-	return title + "\n\n" + fullHelp(h, c.keys.FullHelp(), c.width) + "\n\n" + lipgloss.NewStyle().Width(c.width).Render(extra)
+	return title + "\n\n" + fullHelp(h, c.keys.FullHelp(), c.width) + "\n\n" + c.styles.plain().Width(c.width).Render(extra)
 }
 
 // fullHelp lays the help's columns out in as many bands as the width

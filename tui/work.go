@@ -88,7 +88,7 @@ func (m *Model) startBatch(q store.PageQuery, label string) tea.Cmd {
 		return nil
 	}
 	task := m.ctx.nextID()
-	b, cmd := startBatch(m.ctx.cfg.Store, m.ctx.cfg.API, task, label, q, m.ctx.now)
+	b, cmd := startBatch(m.ctx.cfg.Store, m.ctx.cfg.API, m.ctx.styles, task, label, q, m.ctx.now)
 	m.batch = b
 	spin := m.footer.start(task, "refreshing "+label, m.animate)
 	return tea.Batch(spin, cmd)
