@@ -27,9 +27,6 @@ const settleTime = 250 * time.Millisecond
 // idleCheckMsg asks the console whether its reviewer has gone quiet.
 type idleCheckMsg struct{}
 
-// storeChangedMsg says another session changed the store.
-type storeChangedMsg struct{}
-
 // presenceMsg says another reviewer opened or left a check. Bubble Tea
 // redraws after every message, so the markers follow with no more work.
 type presenceMsg struct{}
@@ -75,10 +72,10 @@ func forwardNotices(ls *liveSession, p *tea.Program) {
 				continue
 			}
 			last = time.Now()
-			p.Send(storeChangedMsg{})
+			p.Send(tui.StoreChanged{})
 		case <-later:
 			later, last = nil, time.Now()
-			p.Send(storeChangedMsg{})
+			p.Send(tui.StoreChanged{})
 		case <-ls.done:
 			return
 		}
@@ -87,7 +84,6 @@ func forwardNotices(ls *liveSession, p *tea.Program) {
 
 // newConsole is the review console of a session.
 func (s *Server) newConsole(ls *liveSession, r *lipgloss.Renderer) tea.Model {
-	_ = r
 	return tui.New(tui.Config{
 		Store:    ls.store,
 		API:      s.cfg.API,
@@ -95,6 +91,7 @@ func (s *Server) newConsole(ls *liveSession, r *lipgloss.Renderer) tea.Model {
 		APILabel: s.cfg.APILabel,
 		ReadOnly: ls.id.ReadOnly,
 		Now:      s.cfg.Now,
+		Renderer: r,
 	})
 }
 

@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"os"
 	"regexp"
 	"runtime"
@@ -135,7 +136,7 @@ func (f *fixture) reviewer(user string, first, n, total int) error {
 func (term *terminal) moveTo(row, total int) error {
 	pos := regexp.MustCompile(fmt.Sprintf(`(\d+) of %d`, total))
 	at := func(m int) int {
-		found := pos.FindAllStringSubmatch(string(term.sinceRaw(m)), -1)
+		found := pos.FindAllStringSubmatch(ansi.Strip(string(term.sinceRaw(m))), -1)
 		if len(found) == 0 {
 			return 0
 		}

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +76,20 @@ func waitUntil(t testing.TB, timeout time.Duration, what string, ok func() bool)
 			t.Fatalf("waited %s for %s", timeout, what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestEachSessionIsDrawnForItsOwnTerminal(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	colour := f.openTerminal(f.dialKey("alice", "alice"), "xterm-256color", 80, 24)
+	plain := f.openTerminal(f.dialKey("alice", "alice"), "dumb", 80, 24)
+	colour.expect(0, wait, "a approve")
+	plain.expect(0, wait, "a approve")
+	sgr := regexp.MustCompile(`\x1b\[[0-9;]*m`)
+	if n := len(sgr.FindAll(colour.sinceRaw(0), -1)); n == 0 {
+		t.Error("the xterm-256color session got no colour or style sequences")
+	}
+	if found := sgr.FindAll(plain.sinceRaw(0), -1); len(found) != 0 {
+		t.Errorf("the dumb terminal got %d style sequences (first %q), expected plain text", len(found), found[0])
 	}
 }

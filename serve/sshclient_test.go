@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -156,21 +157,21 @@ func (term *terminal) send(keys ...string) {
 	}
 }
 
-// waitFor waits until the output after from contains one of texts and
-// returns which, or -1 after timeout.
+// waitFor waits until the output after from, without its escape
+// sequences (colours split "a approve" into styled pieces), contains one of
+// texts and returns which, or -1 after timeout.
 func (term *terminal) waitFor(from int, timeout time.Duration, texts ...string) int {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		term.mu.Lock()
-		out, closed := term.out[min(from, len(term.out)):], term.closed
+		out, closed := ansi.Strip(string(term.out[min(from, len(term.out)):])), term.closed
+		term.mu.Unlock()
 		for i, s := range texts {
-			if bytes.Contains(out, []byte(s)) {
-				term.mu.Unlock()
+			if strings.Contains(out, s) {
 				return i
 			}
 		}
-		term.mu.Unlock()
 		if closed {
 			return -1
 		}
