@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/caisson-review/caisson-review/caisson"
 )
@@ -171,19 +173,36 @@ func TestFilterGivesTheSameRowsWhicheverPlanItUses(t *testing.T) {
 		addFetched(t, s, result{id: checkID(i + 1), customer: "cust", first: "X", last: n, doc: "low", face: "low"})
 	}
 	for _, filter := range []string{"müll", "ÜLLER", "ll", "mil", "smith", "e"} {
-		oldFTS, oldProbe := ftsCap, probeCap
+		oldFTS := ftsCap
 		ftsCap = 1000
-		viaIndex, err := s.Page(ctx, PageQuery{Queue: QueueAll, Filter: filter, Sort: SortName})
-		ftsCap, probeCap = 0, 1 // every filter counts as frequent: walk the sort index
-		viaScan, err2 := s.Page(ctx, PageQuery{Queue: QueueAll, Filter: filter, Sort: SortName})
-		ftsCap, probeCap = oldFTS, oldProbe
+		q := PageQuery{Queue: QueueAll, Filter: filter, Sort: SortName}
+		viaIndex, err := s.Page(ctx, q)
+		usedTrigrams := usesTrigramIndex(t, s, q)
+		ftsCap = 0 // every filter that matches counts as frequent: walk the sort index
+		viaScan, err2 := s.Page(ctx, q)
+		walked := !usesTrigramIndex(t, s, q)
+		ftsCap = oldFTS
 		if err != nil || err2 != nil {
 			t.Fatal(err, err2)
 		}
 		if !reflect.DeepEqual(ids(viaIndex), ids(viaScan)) || len(viaIndex) == 0 {
 			t.Errorf("filter %q: via trigram index %v, via scan %v", filter, ids(viaIndex), ids(viaScan))
 		}
+		if long := utf8.RuneCountInString(filter) >= 3; long && (!usedTrigrams || !walked) {
+			t.Errorf("filter %q: used the trigram index %v then walked the sort order %v, want both", filter, usedTrigrams, walked)
+		}
 	}
+}
+
+// usesTrigramIndex reports whether the page query of q starts from the
+// trigram index's matches.
+func usesTrigramIndex(t *testing.T, s *Store, q PageQuery) bool {
+	t.Helper()
+	sel, err := s.selectFor(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Contains(sel.from, "NOT INDEXED")
 }
 
 func TestNextMovesOnInTheQueueOrder(t *testing.T) {
