@@ -1,12 +1,16 @@
 package serve
 
 import (
+	"fmt"
+	"runtime/debug"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish/bubbletea"
 
+	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/tui"
 )
 
@@ -39,11 +43,13 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	if ls == nil || ls.store == nil {
 		return nil // not admitted: cannot happen behind admit
 	}
-	r := makeRenderer(sess)
+	// The session's own renderer: its TERM, environment and (asked of the
+	// terminal) background colour.
+	r := bubbletea.MakeRenderer(sess)
 	m := &sessionModel{inner: s.newModel(ls, r), ls: ls, idle: s.cfg.IdleTimeout, lastInput: time.Now()}
 	// No signal handler: SIGINT/SIGTERM belong to the server, which ends
 	// every console itself, in order.
-	opts := append(programOptions(sess), tea.WithAltScreen(), tea.WithoutSignalHandler())
+	opts := append(bubbletea.MakeOptions(sess), tea.WithAltScreen(), tea.WithoutSignalHandler())
 	p := tea.NewProgram(m, opts...)
 	ls.setProgram(p)
 	go forwardNotices(ls, p)
@@ -98,16 +104,62 @@ func (s *Server) newConsole(ls *liveSession, r *lipgloss.Renderer) tea.Model {
 // sessionModel wraps a console with what only the server knows about:
 // how long the reviewer has been idle, and when the server is ending the
 // session.
+//
+// It also contains the console's panics, in Update, View and the commands
+// it returns: the reviewer is told, the panic is logged, and the session
+// ends cleanly while every other session goes on.
 type sessionModel struct {
 	inner     tea.Model
 	ls        *liveSession
 	idle      time.Duration
 	lastInput time.Time
 	closing   bool
+	broken    bool
 }
 
-func (m *sessionModel) Init() tea.Cmd {
-	return tea.Batch(m.inner.Init(), m.idleCheck())
+// panicMsg carries a panic out of a command's goroutine.
+type panicMsg struct {
+	value any
+	stack []byte
+}
+
+func (m *sessionModel) Init() (cmd tea.Cmd) {
+	defer func() {
+		if r := recover(); r != nil {
+			cmd = m.crashed(r, debug.Stack())
+		}
+	}()
+	return tea.Batch(guard(m.inner.Init()), m.idleCheck())
+}
+
+// guard makes a panic in cmd (or in a command of the batch it returns)
+// come back as a panicMsg instead of killing the program.
+func guard(cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return func() (msg tea.Msg) {
+		defer func() {
+			if r := recover(); r != nil {
+				msg = panicMsg{r, debug.Stack()}
+			}
+		}()
+		msg = cmd()
+		if batch, ok := msg.(tea.BatchMsg); ok {
+			for i := range batch {
+				batch[i] = guard(batch[i])
+			}
+		}
+		return msg
+	}
+}
+
+// crashed ends a console whose code panicked.
+func (m *sessionModel) crashed(value any, stack []byte) tea.Cmd {
+	m.ls.log.Error("console panicked", "panic", sanitize.Line(fmt.Sprint(value)), "stack", sanitize.Text(string(stack)))
+	m.ls.end(endCrash)
+	m.broken = true
+	return tea.Quit
 }
 
 // idleCheck ticks often enough for the timeout to be honoured within a
@@ -117,8 +169,18 @@ func (m *sessionModel) idleCheck() tea.Cmd {
 	return tea.Tick(every, func(time.Time) tea.Msg { return idleCheckMsg{} })
 }
 
-func (m *sessionModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m *sessionModel) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
+	if m.broken {
+		return m, tea.Quit
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			cmd = m.crashed(r, debug.Stack())
+		}
+	}()
 	switch msg := msg.(type) {
+	case panicMsg:
+		return m, m.crashed(msg.value, msg.stack)
 	case tea.WindowSizeMsg:
 		m.ls.setSize(msg.Width, msg.Height)
 	case tea.KeyMsg, tea.MouseMsg:
@@ -140,9 +202,8 @@ func (m *sessionModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case closeMsg:
 		return m, tea.Quit
 	}
-	var cmd tea.Cmd
 	m.inner, cmd = m.inner.Update(msg)
-	return m, cmd
+	return m, guard(cmd)
 }
 
 func (m *sessionModel) close() (tea.Model, tea.Cmd) {
@@ -153,7 +214,20 @@ func (m *sessionModel) close() (tea.Model, tea.Cmd) {
 	return m, tea.Tick(settleTime, func(time.Time) tea.Msg { return closeMsg{} })
 }
 
-func (m *sessionModel) View() string {
+func (m *sessionModel) View() (view string) {
+	if m.broken {
+		return ""
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			m.crashed(r, debug.Stack())
+			// View cannot return a command: quit through the program.
+			if p := m.ls.currentProgram(); p != nil {
+				go p.Quit()
+			}
+			view = ""
+		}
+	}()
 	if m.closing {
 		return "\n  caisson-review: closing this session; finishing what is being saved…\n"
 	}

@@ -15,7 +15,9 @@ import (
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
 	"github.com/charmbracelet/wish/activeterm"
+	"github.com/charmbracelet/wish/bubbletea"
 	"github.com/charmbracelet/wish/recover"
+	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/caisson-review/caisson-review/sanitize"
@@ -114,7 +116,9 @@ func (s *Server) newSSHServer() (*ssh.Server, error) {
 		},
 		// Composed last-to-first: authenticate runs first, the console last.
 		wish.WithMiddleware(recover.MiddlewareWithLogger(panics,
-			consoleMiddleware(s.program, s.consoleFailed),
+			// termenv.Ascii as the least profile: never force colours on
+			// a terminal that did not ask for them.
+			bubbletea.MiddlewareWithProgramHandler(s.program, termenv.Ascii),
 			s.admit,
 			activeterm.Middleware(),
 			s.refuseCommands,

@@ -74,6 +74,12 @@ func (ls *liveSession) setProgram(p *tea.Program) {
 	}
 }
 
+func (ls *liveSession) currentProgram() *tea.Program {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.program
+}
+
 func (ls *liveSession) finish() { ls.doneOnce.Do(func() { close(ls.done) }) }
 
 func (ls *liveSession) reason() string {
@@ -208,16 +214,6 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		ls.log.Info("session end", "reason", endReasonOrQuit(ls.reason()),
 			"duration", time.Since(start).Round(time.Millisecond).String(), "decisions", ls.store.decided.Load())
 	}
-}
-
-// consoleFailed hears of a console that ended in a panic or an error.
-func (s *Server) consoleFailed(sess ssh.Session, err error) {
-	ls := s.lookup(sess)
-	if ls == nil {
-		return
-	}
-	ls.end(endCrash)
-	ls.log.Error("console failed", "error", err)
 }
 
 func endReasonOrQuit(r string) string {

@@ -185,12 +185,16 @@ func TestOneSessionsPanicLeavesTheOthersWorking(t *testing.T) {
 	}
 	f.waitLog(wait, `msg="session panicked"`, "console could not be built")
 
-	late := f.openTerminal(f.dialKey("crash-on-key", "alice"), "xterm", 80, 24)
-	late.expect(0, wait, "press ! to panic")
-	late.send("!")
-	late.expect(0, wait, "the console failed and was closed")
-	late.waitClosed(wait)
-	f.waitLog(wait, `msg="console failed"`, "user=crash-on-key")
+	for _, k := range []struct{ key, where string }{{"!", "in Update"}, {"@", "in a command"}} {
+		late := f.openTerminal(f.dialKey("crash-on-key", "alice"), "xterm", 80, 24)
+		late.expect(0, wait, "press ! or @ to panic")
+		late.send(k.key)
+		late.expect(0, wait, "the console failed and was closed")
+		if err := late.waitClosed(wait); err != nil {
+			t.Errorf("panic %s: session ended with %v, expected a clean exit", k.where, err)
+		}
+		f.waitLog(wait, `msg="console panicked"`, "user=crash-on-key", "a bug "+k.where)
+	}
 
 	ls, err := f.sessionOf("alice")
 	if err != nil {
@@ -208,9 +212,15 @@ type panicOnKey struct{}
 
 func (panicOnKey) Init() tea.Cmd { return nil }
 func (p panicOnKey) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if k, ok := msg.(tea.KeyMsg); ok && k.String() == "!" {
-		panic("a bug in the console")
+	if k, ok := msg.(tea.KeyMsg); ok {
+		switch k.String() {
+		case "!":
+			panic("a bug in Update")
+		case "@":
+			// In a batch: the guard must reach the commands inside it.
+			return p, tea.Batch(func() tea.Msg { return nil }, func() tea.Msg { panic("a bug in a command") })
+		}
 	}
 	return p, nil
 }
-func (panicOnKey) View() string { return "press ! to panic" }
+func (panicOnKey) View() string { return "press ! or @ to panic" }
