@@ -182,7 +182,7 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 			s.sessions.Done()
 		}()
 
-		// A panic outside the program (Bubble Tea catches its own) is
+		// A panic outside the console (sessionModel contains its own) is
 		// logged by the recover middleware; the reviewer is told first and
 		// the session exits non-zero.
 		defer func() {
