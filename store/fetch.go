@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -84,10 +86,7 @@ func recordErrorTx(ctx context.Context, tx *sql.Tx, id string, fetchErr error, a
 	if code := caisson.CodeOf(fetchErr); code != "" {
 		outcome = FetchOutcome(code)
 	}
-	msg := sanitize.Line(fetchErr.Error())
-	if len(msg) > maxFetchError {
-		msg = msg[:maxFetchError] + "…"
-	}
+	msg := fetchErrorText(fetchErr)
 	if _, err := tx.ExecContext(ctx, "UPDATE checks SET fetched_at = ?, outcome = ?, fetch_error = ? WHERE check_id = ?",
 		at.UnixNano(), string(outcome), msg, id); err != nil {
 		return err
@@ -99,14 +98,54 @@ func recordErrorTx(ctx context.Context, tx *sql.Tx, id string, fetchErr error, a
 	return nil
 }
 
+// fetchErrorText is what is stored of a failed fetch. An unreadable
+// answer is stored as its status and kind only: its text quotes the start
+// of the body, and the reasons a decoder gives can quote a field, either
+// of which may carry a person's name, which the purge could then not find.
+func fetchErrorText(err error) string {
+	var re *caisson.ResponseError
+	if errors.As(err, &re) {
+		return fmt.Sprintf("unreadable response (HTTP %d): %s", re.Status, responseErrorKind(re.Err))
+	}
+	msg := sanitize.Line(err.Error())
+	if len(msg) > maxFetchError {
+		msg = msg[:maxFetchError] + "…"
+	}
+	return msg
+}
+
+// responseErrorKind names what was wrong with an unreadable answer in
+// words of our own, never the decoder's text.
+func responseErrorKind(err error) string {
+	var syntax *json.SyntaxError
+	var text string
+	if err != nil {
+		text = err.Error()
+	}
+	switch {
+	case err == nil:
+		return "no error code"
+	case strings.Contains(text, "cut short") || errors.Is(err, io.ErrUnexpectedEOF):
+		return "the body is cut short"
+	case strings.Contains(text, "larger than"):
+		return "the body is over the size cap"
+	case errors.As(err, &syntax) || strings.Contains(text, "not valid JSON"):
+		return "the body is not valid JSON"
+	case strings.Contains(text, "another check"):
+		return "the answer is for another check"
+	}
+	return "the body is not an ID check as documented"
+}
+
 // purgeSet clears the personal data of a check. customer_id goes too: it
 // is the integrator's own id and often carries the person's name (the
 // reference's sample is "1234321 - Doe, Jamie"). check_id, the confidence
 // levels, reason codes and raw_hash stay: they are not about the person,
 // and raw_hash lets decisions still tell whether they were made on the
-// last response. Parameters: purged_at, purged_at (kept when already set).
+// last response. fetch_error goes because an error stored before it was
+// kept to status and kind may quote the body. Parameters: purged_at, purged_at (kept when already set).
 const purgeSet = `UPDATE checks SET raw = NULL, cached = 0, customer_id = '', first_name = '', last_name = '',
-	dob = '', address = '', expires_on = '', search = '',
+	dob = '', address = '', expires_on = '', search = '', fetch_error = '',
 	purged_at = coalesce(purged_at, ?), fetched_at = coalesce(fetched_at, ?)`
 
 // Purge removes the cached personal data of every check whose result was

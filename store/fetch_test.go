@@ -3,8 +3,10 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -204,4 +206,76 @@ func TestPurgeRemovesOldPersonalDataAndKeepsDecisions(t *testing.T) {
 	}
 	s.Close()
 	assertFileHasNo(t, s.Path(), `"first_name":"Old"`, "the purged response")
+}
+
+func TestAnUnreadableAnswerIsStoredAsStatusAndKindWithoutTheBody(t *testing.T) {
+	body := `{"check_id":"x","info":{"first_name":"Ana","last_name":"Lima"`
+	tests := []struct {
+		name     string
+		err      error
+		wantText string
+	}{
+		{"a truncated 200 body", &caisson.ResponseError{Status: 200, Excerpt: body, Err: fmt.Errorf("the answer is cut short: %w", io.ErrUnexpectedEOF)},
+			"unreadable response (HTTP 200): the body is cut short"},
+		{"a decoder reason quoting a field", &caisson.ResponseError{Status: 200, Excerpt: body, Err: errors.New(`checked_on "Ana Lima": expected an RFC 3339 timestamp`)},
+			"unreadable response (HTTP 200): the body is not an ID check as documented"},
+		{"an HTML page from a proxy", &caisson.ResponseError{Status: 502, Excerpt: "<html>Ana Lima</html>", Err: &json.SyntaxError{Offset: 1}},
+			"unreadable response (HTTP 502): the body is not valid JSON"},
+		{"a status without an error code", &caisson.ResponseError{Status: 503, Excerpt: "Ana Lima"},
+			"unreadable response (HTTP 503): no error code"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newStore(t)
+			ctx := context.Background()
+			id := checkID(1)
+			if _, err := s.Add(ctx, id, "tester", SourceTyped); err != nil {
+				t.Fatal(err)
+			}
+			wrapped := fmt.Errorf("caisson: get check: %w", tt.err)
+			if err := s.RecordFetch(ctx, id, nil, wrapped, testNow); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := s.Get(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Outcome != OutcomeTransport || rec.FetchError != tt.wantText {
+				t.Errorf("stored %q %q, want transport %q", rec.Outcome, rec.FetchError, tt.wantText)
+			}
+			if strings.Contains(rec.FetchError, "Lima") {
+				t.Errorf("the stored error quotes the body: %q", rec.FetchError)
+			}
+		})
+	}
+}
+
+func TestPurgeClearsTheFetchError(t *testing.T) {
+	s, clk := newStore(t)
+	ctx := context.Background()
+	id := checkID(1)
+	addFetched(t, s, result{id: id, customer: "cust-1", first: "Ana", last: "Lima", doc: "low", face: "low"})
+	// As stored before errors were kept to status and kind: quoting a name.
+	if err := s.RecordFetch(ctx, id, nil, errors.New(`proxy said: no such person "Ana Lima"`), clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(40 * 24 * time.Hour)
+	if n, err := s.Purge(ctx, 30*24*time.Hour, clk.Now()); err != nil || n != 1 {
+		t.Fatalf("Purge = %d, %v; want 1", n, err)
+	}
+	if rec, err := s.Get(ctx, id); err != nil || rec.FetchError != "" {
+		t.Errorf("after Purge FetchError = %q (%v), want it cleared", rec.FetchError, err)
+	}
+
+	deleted := checkID(2)
+	addFetched(t, s, result{id: deleted, customer: "cust-2", first: "Ana", last: "Lima", doc: "low", face: "low"})
+	if err := s.RecordFetch(ctx, deleted, nil, errors.New(`proxy said: no such person "Ana Lima"`), clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordFetch(ctx, deleted, nil, &caisson.APIError{Code: caisson.CodeIDCheckDeleted, Status: 404}, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := s.Get(ctx, deleted); err != nil || rec.FetchError != "" || rec.Outcome != FetchOutcome(caisson.CodeIDCheckDeleted) {
+		t.Errorf("after IDCHECK_DELETED: outcome %q, FetchError %q (%v); want the code and no error text", rec.Outcome, rec.FetchError, err)
+	}
 }
