@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/caisson-review/caisson-review/caisson"
@@ -28,10 +29,6 @@ func (r Refusal) Error() string { return fmt.Sprintf("line %d: %v", r.Line, r.Er
 
 const insertCheck = `INSERT INTO checks (check_id, added_at, added_by, source)
 	VALUES (?, ?, ?, ?) ON CONFLICT (check_id) DO NOTHING`
-
-// addChunk is how many rows one INSERT of AddMany carries: one statement
-// per id costs more in the driver than SQLite spends inserting it.
-const addChunk = 250
 
 // Add starts tracking a check id. added is false, with no error, when it
 // is already tracked. An invalid id is refused before it reaches the table.
@@ -77,25 +74,20 @@ func (s *Store) AddMany(ctx context.Context, ids []string, by string, src Source
 		line[id] = i + 1
 		valid = append(valid, id)
 	}
+	// Insert in key order: each id then lands at the right-hand edge of
+	// the check_id index instead of at a random page, which makes a large
+	// import several times faster (random base64 ids otherwise touch a
+	// different index page for every row). Input order is kept in res.
+	sorted := slices.Clone(valid)
+	slices.Sort(sorted)
 	var added map[string]bool
 	err := s.write(ctx, "adding check ids", func(tx *sql.Tx) error {
-		added = make(map[string]bool, len(valid))
-		now := s.now().UnixNano()
-		var full *sql.Stmt // the statement for a whole chunk, prepared once
-		if len(valid) >= addChunk {
-			var err error
-			if full, err = tx.PrepareContext(ctx, addChunkSQL(addChunk)); err != nil {
-				return err
-			}
-			defer full.Close()
+		var err error
+		added, err = addSortedTx(ctx, tx, sorted, by, src, s.now().UnixNano())
+		if err != nil && len(sorted) > 0 {
+			return fmt.Errorf("adding the %d ids of lines %d to %d: %w", len(sorted), line[valid[0]], line[valid[len(valid)-1]], err)
 		}
-		for start := 0; start < len(valid); start += addChunk {
-			chunk := valid[start:min(start+addChunk, len(valid))]
-			if err := addChunkTx(ctx, tx, full, chunk, by, src, now, added); err != nil {
-				return fmt.Errorf("lines %d to %d: %w", line[chunk[0]], line[chunk[len(chunk)-1]], err)
-			}
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return AddResult{Refused: res.Refused}, err
@@ -111,46 +103,73 @@ func (s *Store) AddMany(ctx context.Context, ids []string, by string, src Source
 	return res, nil
 }
 
-// addChunkSQL is one INSERT of n rows that returns the ids it added.
-func addChunkSQL(n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO checks (check_id, added_at, added_by, source) VALUES ")
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?)")
+// addSortedTx inserts ids, which must be sorted and distinct, in one
+// statement: they go in as one JSON array rather than as a bound
+// parameter each, and without RETURNING, which together were most of the
+// time of adding 100,000 ids. A new row always gets a rowid above every
+// row before it (no id is ever given one), so the ids added are those
+// above the largest rowid before the insert; when every id was new, as
+// in a first import, there is nothing to read back.
+func addSortedTx(ctx context.Context, tx *sql.Tx, ids []string, by string, src Source, now int64) (map[string]bool, error) {
+	added := make(map[string]bool, len(ids))
+	if len(ids) == 0 {
+		return added, nil
 	}
-	b.WriteString(" ON CONFLICT (check_id) DO NOTHING RETURNING check_id")
-	return b.String()
-}
-
-// addChunkTx inserts ids in one statement (full when it has addChunk
-// ids) and marks in added those that were new.
-func addChunkTx(ctx context.Context, tx *sql.Tx, full *sql.Stmt, ids []string, by string, src Source, now int64, added map[string]bool) error {
-	args := make([]any, 0, 4*len(ids))
-	for _, id := range ids {
-		args = append(args, id, now, by, string(src))
+	var before int64
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM checks").Scan(&before); err != nil {
+		return nil, err
 	}
-	var rows *sql.Rows
-	var err error
-	if len(ids) == addChunk && full != nil {
-		rows, err = full.QueryContext(ctx, args...)
-	} else {
-		rows, err = tx.QueryContext(ctx, addChunkSQL(len(ids)), args...)
-	}
+	r, err := tx.ExecContext(ctx, `INSERT INTO checks (check_id, added_at, added_by, source)
+		SELECT value, ?, ?, ? FROM json_each(?) WHERE true ON CONFLICT (check_id) DO NOTHING`,
+		now, by, string(src), idArray(ids))
 	if err != nil {
-		return err
+		return nil, err
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return nil, err
+	}
+	if int(n) == len(ids) {
+		for _, id := range ids {
+			added[id] = true
+		}
+		return added, nil
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT check_id FROM checks WHERE id > ?", before)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return err
+			return nil, err
 		}
 		added[id] = true
 	}
-	return rows.Err()
+	return added, rows.Err()
+}
+
+// idArray writes ids as a JSON array of strings. Check ids are validated
+// URL-safe base64 after their prefix, so no character needs escaping.
+func idArray(ids []string) string {
+	size := 2
+	for _, id := range ids {
+		size += len(id) + 3
+	}
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(id)
+		b.WriteByte('"')
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 func addTx(ctx context.Context, tx *sql.Tx, id, by string, src Source, now int64) (bool, error) {
