@@ -91,12 +91,15 @@ func (d *detailModel) lines(c *programContext, row store.Row, haveRow bool, widt
 	b.fetch(c, rec.Row, now)
 	b.decisions(c, rec.Decisions)
 	b.blank()
-	b.raw("", st.Label.Render("Caisson dashboard (copy):"))
-	// The link is printed whole, broken only at the pane's edge, so that
-	// it can be selected and copied; it is never cut short.
-	for _, part := range strings.Split(ansi.Hardwrap(line(caisson.DashboardURL(rec.CheckID)), width, false), "\n") {
-		b.out = append(b.out, st.Accent.Render(part))
+	url := line(caisson.DashboardURL(rec.CheckID))
+	if ansi.StringWidth(url) > width {
+		// Only the split view is this narrow; it prints the link whole on
+		// its bottom line, where it can be copied in one selection.
+		b.raw("", st.Label.Render("Caisson dashboard: ")+st.Muted.Render("on the bottom line"))
+		return b.out
 	}
+	b.raw("", st.Label.Render("Caisson dashboard (copy):"))
+	b.out = append(b.out, st.Accent.Render(url))
 	return b.out
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
@@ -116,11 +117,19 @@ func (m *Model) bodyView() string {
 	case m.mode == modeDetail || m.prevModeIsDetail():
 		return clampView(m.detail.view(c, row, haveRow, c.width, h, m.masked), c.width, h)
 	case m.wide():
+		// The dashboard link gets the last line across the whole width: in
+		// the pane it would have to wrap, and a wrapped link cannot be
+		// selected and copied in one go.
+		linkLine := ""
+		if haveRow {
+			linkLine = c.styles.Label.Render("Caisson dashboard: ") + c.styles.Accent.Render(line(caisson.DashboardURL(row.CheckID)))
+		}
+		h--
 		list := clampView(m.list.view(c, h), m.list.width, h)
 		sep := strings.TrimSuffix(strings.Repeat(c.styles.Border.Render("│")+"\n", h), "\n")
 		dw := m.detailWidth()
 		detail := clampView(m.detail.view(c, row, haveRow, dw-1, h, m.masked), dw-1, h)
-		return lipgloss.JoinHorizontal(lipgloss.Top, padBlock(list, m.list.width), sep, " ", detail)
+		return lipgloss.JoinHorizontal(lipgloss.Top, padBlock(list, m.list.width), sep, " ", detail) + "\n" + linkLine
 	case m.tall():
 		listH := m.list.height + 1
 		list := clampView(m.list.view(c, listH), c.width, listH)
