@@ -70,35 +70,12 @@ func cmdDecide(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("recording the decision: %w", err)
 	}
 	fmt.Fprintln(a.stdout, sanitize.Line(fmt.Sprintf("%s %s: decision #%d by %s at %s",
-		pastTense(d.Action), d.CheckID, d.Seq, d.Reviewer, timeText(d.At))))
+		d.Action.PastTense(), d.CheckID, d.Seq, d.Reviewer, timeText(d.At))))
 	return nil
 }
 
 // approvalRisk says why approving needs confirmation, or "" when it does
-// not: the console asks in exactly these cases.
+// not: the rule is the console's, store.ApprovalRisks.
 func approvalRisk(rec *store.Record, now time.Time) string {
-	c := rec.Result
-	switch {
-	case c == nil:
-		return "has no fetched result"
-	case c.Confidence.Document <= caisson.Low || c.Confidence.Face <= caisson.Low:
-		return fmt.Sprintf("has %s document and %s face confidence", c.Confidence.Document, c.Confidence.Face)
-	case !c.Info.ExpiresOn.IsZero() && c.Info.ExpiresOn.Before(now):
-		return "has a document that expired on " + c.Info.ExpiresOn.String()
-	}
-	return ""
-}
-
-func pastTense(a store.Action) string {
-	switch a {
-	case store.Approve:
-		return "approved"
-	case store.Reject:
-		return "rejected"
-	case store.Escalate:
-		return "escalated"
-	case store.Reopen:
-		return "reopened"
-	}
-	return string(a)
+	return strings.Join(store.ApprovalRisks(rec.Row, rec.Result, now), "; ")
 }

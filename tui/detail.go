@@ -75,6 +75,9 @@ func (d *detailModel) lines(c *programContext, row store.Row, haveRow bool, widt
 		name = line(chk.Info.FullName())
 	}
 	b.wrap(st.Bold.Render, name)
+	if names, ok := c.claimedBy(rec.CheckID); ok {
+		b.wrap(st.Warn.Render, "● being reviewed by "+names)
+	}
 	b.field("check", line(rec.CheckID), nil)
 	b.field("customer", line(rec.CustomerID), nil)
 	b.raw("status", st.statusWord(rec.Row)+"  doc "+st.levelWord(rec.Document)+"  face "+st.levelWord(rec.Face))
@@ -275,16 +278,4 @@ func (b *detailBuilder) decisions(c *programContext, ds []store.Decision) {
 	}
 }
 
-func pastTense(a store.Action) string {
-	switch a {
-	case store.Approve:
-		return "approved"
-	case store.Reject:
-		return "rejected"
-	case store.Escalate:
-		return "escalated"
-	case store.Reopen:
-		return "reopened"
-	}
-	return line(string(a))
-}
+func pastTense(a store.Action) string { return line(a.PastTense()) }

@@ -23,25 +23,14 @@ type pendingDecision struct {
 	risks []string
 }
 
-// approvalRisks lists what makes approving a check risky enough to ask:
-// a low (or unknown) confidence either way, or a document expired by the
-// clock, whatever reason codes Caisson sent.
+// approvalRisks is store.ApprovalRisks with the open record's result when
+// it is the selected row's (it may still be loading).
 func approvalRisks(r store.Row, rec *store.Record, c *programContext) []string {
-	var risks []string
-	if r.Document <= caisson.Low {
-		risks = append(risks, "document confidence is "+r.Document.String())
+	var result *caisson.Check
+	if rec != nil && rec.CheckID == r.CheckID {
+		result = rec.Result
 	}
-	if r.Face <= caisson.Low {
-		risks = append(risks, "face confidence is "+r.Face.String())
-	}
-	expires := r.ExpiresOn
-	if rec != nil && rec.CheckID == r.CheckID && rec.Result != nil && !rec.Result.Info.ExpiresOn.IsZero() {
-		expires = rec.Result.Info.ExpiresOn
-	}
-	if !expires.IsZero() && expires.Before(c.now()) {
-		risks = append(risks, "the document expired on "+expires.String())
-	}
-	return risks
+	return store.ApprovalRisks(r, result, c.now())
 }
 
 // confirmView asks to confirm a risky approval; the answer defaults to No.

@@ -1,0 +1,46 @@
+package store
+
+import (
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+)
+
+// PastTense is the action as a done thing: "approved", "reopened".
+func (a Action) PastTense() string {
+	switch a {
+	case Approve:
+		return "approved"
+	case Reject:
+		return "rejected"
+	case Escalate:
+		return "escalated"
+	case Reopen:
+		return "reopened"
+	}
+	return string(a)
+}
+
+// ApprovalRisks lists what makes approving a check risky enough that the
+// reviewer must confirm it, in words: a confidence that is low or unknown
+// (never fetched counts as unknown), or a document expired by now's
+// calendar day, whatever reason codes Caisson sent. The console and the CLI
+// both ask in exactly these cases. result may be nil; when it is not, its
+// expiry is the one checked.
+func ApprovalRisks(row Row, result *caisson.Check, now time.Time) []string {
+	var risks []string
+	doc, face, expires := row.Document, row.Face, row.ExpiresOn
+	if result != nil {
+		doc, face, expires = result.Confidence.Document, result.Confidence.Face, result.Info.ExpiresOn
+	}
+	if doc <= caisson.Low {
+		risks = append(risks, "document confidence is "+doc.String())
+	}
+	if face <= caisson.Low {
+		risks = append(risks, "face confidence is "+face.String())
+	}
+	if !expires.IsZero() && expires.Before(now) {
+		risks = append(risks, "the document expired on "+expires.String())
+	}
+	return risks
+}
