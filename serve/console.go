@@ -31,10 +31,6 @@ const settleTime = 250 * time.Millisecond
 // idleCheckMsg asks the console whether its reviewer has gone quiet.
 type idleCheckMsg struct{}
 
-// presenceMsg says another reviewer opened or left a check. Bubble Tea
-// redraws after every message, so the markers follow with no more work.
-type presenceMsg struct{}
-
 // program builds one session's console: its own model and its own
 // renderer, made from the client's terminal (TERM, colours, background),
 // so colours follow each reviewer's terminal and not the server's.
@@ -69,7 +65,7 @@ func forwardNotices(ls *liveSession, p *tea.Program) {
 	for {
 		select {
 		case <-ls.presence.Changes():
-			p.Send(presenceMsg{})
+			p.Send(tui.PresenceChanged{})
 		case <-ls.storeChanged:
 			if wait := storeNoticeEvery - time.Since(last); wait > 0 {
 				if later == nil {
@@ -98,6 +94,12 @@ func (s *Server) newConsole(ls *liveSession, r *lipgloss.Renderer) tea.Model {
 		ReadOnly: ls.id.ReadOnly,
 		Now:      s.cfg.Now,
 		Renderer: r,
+		Presence: ls.presence,
+		// Decisions made by another process on the same database (the
+		// CLI) show within a second: a look (one Counts query) every half
+		// second. This server's own sessions are told at once
+		// (tui.StoreChanged).
+		Watch: 500 * time.Millisecond,
 	})
 }
 

@@ -1,8 +1,11 @@
 package serve
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"github.com/caisson-review/caisson-review/store"
 )
 
 func TestADecisionInOneSessionShowsInTheOthersWithinASecond(t *testing.T) {
@@ -22,4 +25,73 @@ func TestADecisionInOneSessionShowsInTheOthersWithinASecond(t *testing.T) {
 		t.Fatalf("bob's console did not show alice's approval within a second:\n%s", bob.since(m))
 	}
 	t.Logf("shown in the other session %s after the decision was saved", time.Since(saved).Round(time.Millisecond))
+}
+
+func TestReviewersSeeWhoHasACheckOpen(t *testing.T) {
+	f := newFixture(t, fixtureOpts{keys: map[string]string{"alice": "alice@laptop", "bob": "bob@desk"}})
+	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
+	bob := f.openTerminal(f.dialKey("bob", "bob"), "xterm", 80, 24)
+	alice.expect(0, wait, "enter shows the detail")
+	bob.expect(0, wait, "enter shows the detail")
+
+	// Both have the riskiest check selected; alice opens it.
+	m := bob.mark()
+	alice.send("\r")
+	if bob.waitFor(m, time.Second, "● being reviewed by alice (alice@laptop)") < 0 {
+		t.Fatalf("bob was not shown alice's claim within a second:\n%s", bob.since(m))
+	}
+	claims := f.srv.presence.Claims()
+	if len(claims) != 1 {
+		t.Fatalf("claims = %v, expected alice's one", claims)
+	}
+	var checkID string
+	for id, names := range claims {
+		checkID = id
+		if len(names) != 1 || names[0] != "alice (alice@laptop)" {
+			t.Errorf("check %s claimed by %v, expected alice", id, names)
+		}
+	}
+
+	// Bob opens it too: he sees alice there; alice sees bob.
+	m, ma := bob.mark(), alice.mark()
+	bob.send("\r")
+	bob.expect(m, wait, "● being reviewed by alice (alice@laptop)")
+	if alice.waitFor(ma, time.Second, "● being reviewed by bob (bob@desk)") < 0 {
+		t.Fatalf("alice was not shown bob's claim within a second:\n%s", alice.since(ma))
+	}
+
+	// Alice moves on (back to the list): only bob's claim is left.
+	ma = alice.mark()
+	alice.send("\x1b")
+	waitUntil(t, wait, "alice's claim to be released", func() bool {
+		names := f.srv.presence.Claims()[checkID]
+		return len(names) == 1 && names[0] == "bob (bob@desk)"
+	})
+	alice.expect(ma, wait, "● being reviewed by bob (bob@desk)")
+
+	// Bob leaves: no claim remains, and alice's list says so.
+	ma = alice.mark()
+	bob.send("q")
+	bob.waitClosed(wait)
+	waitUntil(t, wait, "bob's claim to go with him", func() bool { return len(f.srv.presence.Claims()) == 0 })
+	if alice.waitFor(ma, time.Second, "enter shows the detail of the selected check") < 0 {
+		t.Fatalf("alice still sees a claim after bob left:\n%s", alice.since(ma))
+	}
+}
+
+func TestADecisionFromAnotherProcessShowsWithinASecond(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
+	alice.expect(0, wait, "Appr. 0")
+	// The CLI deciding on the same database: no session of this server
+	// is involved, so only the console's watch can notice.
+	m := alice.mark()
+	if _, err := f.st.Decide(context.Background(), f.ids[0], store.Approve, "", "carol (cli)"); err != nil {
+		t.Fatal(err)
+	}
+	saved := time.Now()
+	if alice.waitFor(m, time.Second, "Appr. 1") < 0 {
+		t.Fatalf("the console did not show the CLI's approval:\n%s", alice.since(m))
+	}
+	t.Logf("shown %s after the decision was saved (the console looks every half second)", time.Since(saved).Round(time.Millisecond))
 }

@@ -63,6 +63,14 @@ type Config struct {
 	// background of the reviewer's terminal), or lipgloss's default when
 	// nil.
 	Renderer *lipgloss.Renderer
+	// Presence, when set, shares which check this console has open with
+	// the other reviewers' consoles and shows which ones they have open
+	// (caisson-review serve); nil in a console of one.
+	Presence Presence
+	// Watch, when positive, is how often the console looks whether the
+	// store was changed by someone else (another session, a CLI command in
+	// another process) and, if so, reads the screen again.
+	Watch time.Duration
 }
 
 // StoreChanged tells a running console that something else changed the

@@ -237,6 +237,10 @@ func (l *listModel) rowView(c *programContext, r store.Row, cols columns, select
 	if selected {
 		marker = "▶ "
 	}
+	// ● another reviewer has this check open (Presence).
+	if _, claimed := c.claimedBy(r.CheckID); claimed {
+		marker = marker[:len(marker)-1] + "●"
+	}
 	since := r.CheckedOn
 	if since.IsZero() {
 		since = r.AddedAt

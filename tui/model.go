@@ -53,6 +53,8 @@ type Model struct {
 	batch    *batch
 	masked   bool
 	quitting bool
+	// claimed is the check this console told Presence it has open.
+	claimed string
 
 	// animate is off in benchmarks and model tests, which execute every
 	// returned command: a spinner tick would sleep.
@@ -78,7 +80,7 @@ func New(cfg Config) *Model {
 // Init reads the counts and the first page, and starts the refresh of
 // every check when asked to.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{loadCounts(m.ctx.cfg.Store), m.sync()}
+	cmds := []tea.Cmd{loadCounts(m.ctx.cfg.Store), m.sync(), m.watchTick()}
 	if m.ctx.cfg.RefreshOnStart {
 		cmds = append(cmds, m.startBatch(store.PageQuery{Queue: store.QueueAll}, "all checks"))
 	}
@@ -124,6 +126,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case StoreChanged:
 		cmd = m.invalidate()
+	case watchTickMsg:
+		cmd = tea.Batch(watchCounts(m.ctx.cfg.Store), m.watchTick())
+	case watchedMsg:
+		cmd = m.watched(msg)
+	case PresenceChanged:
+		// Nothing to read: the frame this message causes redraws the
+		// markers from the registry.
 	case decidedMsg:
 		cmd = m.decided(msg)
 	case refreshedMsg:
@@ -156,6 +165,7 @@ func (m *Model) updateInputs(msg tea.Msg) tea.Cmd {
 // the visible rows, and the selected check's record.
 func (m *Model) sync() tea.Cmd {
 	m.layout()
+	m.claim()
 	var cmds []tea.Cmd
 	fromCounts := m.totalFromCounts()
 	if fromCounts && m.list.total < 0 {

@@ -140,6 +140,9 @@ func (m *Model) bodyView() string {
 	hint := ""
 	if haveRow {
 		hint = c.styles.Muted.Render("  enter shows the detail of the selected check")
+		if names, ok := c.claimedBy(row.CheckID); ok {
+			hint = "  " + c.styles.Warn.Render("● being reviewed by "+names) + c.styles.Muted.Render(" · enter shows the detail")
+		}
 	}
 	return clampView(m.list.view(c, h-1)+"\n"+hint, c.width, h)
 }

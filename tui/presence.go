@@ -1,0 +1,102 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// Presence is how a console shared with other reviewers (caisson-review
+// serve) says which check it has open, and learns which checks the others
+// have open. A console of one has none.
+type Presence interface {
+	// Claim says this console has checkID open (its detail, or a decision
+	// on it under way); "" says it has none.
+	Claim(checkID string)
+	// ClaimedBy names the other reviewers who have checkID open.
+	ClaimedBy(checkID string) (names string, ok bool)
+}
+
+// PresenceChanged tells a running console that another reviewer opened or
+// left a check; the markers are redrawn with the frame it causes. Send it
+// with tea.Program.Send.
+type PresenceChanged struct{}
+
+// watchTickMsg asks the console to look whether the store changed.
+type watchTickMsg struct{}
+
+// watchedMsg is what the look found: the queue counts.
+type watchedMsg struct {
+	counts store.Counts
+	err    error
+}
+
+// watchTick schedules the next look, when Config.Watch asks for them.
+func (m *Model) watchTick() tea.Cmd {
+	if m.ctx.cfg.Watch <= 0 {
+		return nil
+	}
+	return tea.Tick(m.ctx.cfg.Watch, func(time.Time) tea.Msg { return watchTickMsg{} })
+}
+
+// watchCounts reads the queue counts: one query on a narrow index, cheap
+// enough every second, and it changes with every decision.
+func watchCounts(st Store) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		c, err := st.Counts(ctx)
+		if err != nil {
+			err = fmt.Errorf("counting the queues: %w", err)
+		}
+		return watchedMsg{counts: c, err: err}
+	}
+}
+
+// watched takes the look's answer: when the counts moved, someone else
+// decided or added checks, and what is on screen is read again (as for
+// StoreChanged). A change that leaves every count as it was (a reopen and
+// an approval in the same second) waits for the next one; in a shared
+// server the other sessions are told at once with StoreChanged anyway.
+func (m *Model) watched(msg watchedMsg) tea.Cmd {
+	if msg.err != nil || m.counts == nil || maps.Equal(msg.counts, m.counts) {
+		return nil
+	}
+	return m.invalidate()
+}
+
+// claim keeps this console's claim on the check it has open.
+func (m *Model) claim() {
+	p := m.ctx.cfg.Presence
+	if p == nil {
+		return
+	}
+	want := ""
+	switch {
+	case m.quitting:
+	case m.pending != nil:
+		want = m.pending.checkID
+	case m.mode == modeDetail:
+		if row, ok := m.list.selected(); ok {
+			want = row.CheckID
+		}
+	}
+	if want != m.claimed {
+		p.Claim(want)
+		m.claimed = want
+	}
+}
+
+// claimedBy names the other reviewers who have checkID open.
+func (c *programContext) claimedBy(checkID string) (string, bool) {
+	if c.cfg.Presence == nil || checkID == "" {
+		return "", false
+	}
+	names, ok := c.cfg.Presence.ClaimedBy(checkID)
+	return line(names), ok
+}
