@@ -55,7 +55,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 // storeNoticeEvery spaces the store-changed notices a console gets: a
 // batch refresh in one session must not make every other console re-read
 // its page for each check.
-const storeNoticeEvery = 250 * time.Millisecond
+const storeNoticeEvery = 500 * time.Millisecond
 
 // forwardNotices passes what other sessions did to this console: claims
 // at once, store changes at most every storeNoticeEvery.

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/spinner"
@@ -55,6 +56,9 @@ type Model struct {
 	quitting bool
 	// claimed is the check this console told Presence it has open.
 	claimed string
+	// lastRead is when the screen was last read again after a change;
+	// the watch does not look sooner than Config.Watch after it.
+	lastRead time.Time
 
 	// animate is off in benchmarks and model tests, which execute every
 	// returned command: a spinner tick would sleep.
@@ -127,7 +131,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case StoreChanged:
 		cmd = m.invalidate()
 	case watchTickMsg:
-		cmd = tea.Batch(watchCounts(m.ctx.cfg.Store), m.watchTick())
+		cmd = m.watchTick()
+		if time.Since(m.lastRead) >= m.ctx.cfg.Watch {
+			cmd = tea.Batch(watchCounts(m.ctx.cfg.Store), cmd)
+		}
 	case watchedMsg:
 		cmd = m.watched(msg)
 	case PresenceChanged:
@@ -214,6 +221,7 @@ func (m *Model) invalidate() tea.Cmd {
 	m.list.req = 0
 	m.detail.dirty = true
 	m.countsFresh = false
+	m.lastRead = time.Now()
 	return loadCounts(m.ctx.cfg.Store)
 }
 
@@ -275,6 +283,10 @@ func (m *Model) mainKey(msg tea.KeyMsg) tea.Cmd {
 	l := &m.list
 	if m.mode == modeList && anyMatches(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom) {
 		l.moved = true
+		// The reviewer's move wins over a re-read still holding the
+		// cursor on the check it was on (another session's change arrived
+		// in the middle of a run of key presses).
+		l.selectID = ""
 	}
 	switch {
 	case matches(msg, k.Quit):

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -46,5 +48,21 @@ func TestWithoutAWatchTheConsoleSchedulesNoLooks(t *testing.T) {
 	m := New(f.config())
 	if cmd := m.watchTick(); cmd != nil {
 		t.Fatal("a console without Config.Watch scheduled a look at the store")
+	}
+}
+
+func TestKeysPressedWhileAnotherSessionsChangeIsReadStillMoveTheCursor(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 30, track: 30, fetch: true})
+	m := newTestModel(t, f.config(), 100, 30)
+	pump(t, m, keys("7", "down")...)
+	want := m.list.rows[3].CheckID
+	// The re-read starts with the cursor on row 1; two more presses land
+	// before its page comes back.
+	_, reread := m.Update(StoreChanged{})
+	_, k1 := m.Update(keyMsg("down"))
+	_, k2 := m.Update(keyMsg("down"))
+	pump(t, m, tea.Batch(reread, k1, k2))
+	if got := selectedID(t, m); got != want {
+		t.Errorf("selected %s after two more presses, expected %s: the re-read pulled the cursor back", got, want)
 	}
 }
