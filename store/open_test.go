@@ -86,7 +86,8 @@ func TestOpenUpgradesTheVersionBefore(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "review.db")
 	// A fixture at version N-1: the earlier migrations exactly as an older
-	// build applied them, with data in it.
+	// build applied them, with a check in every queue written as that
+	// build wrote them: added bare, then updated by a fetch or decision.
 	db := rawDB(t, path)
 	for _, m := range ms[:len(ms)-1] {
 		if _, err := db.Exec(m.sql); err != nil {
@@ -96,9 +97,24 @@ func TestOpenUpgradesTheVersionBefore(t *testing.T) {
 	if _, err := db.Exec("PRAGMA user_version = " + itoa(len(ms)-1)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`INSERT INTO checks (check_id, added_at, added_by, source, customer_id, last_name, search)
-		VALUES (?, 1, 'old', 'typed', 'cust-77', 'Okafor', ?)`, checkID(7), searchText("cust-77", "", "Okafor")); err != nil {
-		t.Fatal(err)
+	old := []struct {
+		id     string
+		update string
+	}{
+		{checkID(1), `outcome = 'ok', cached = 1, customer_id = 'cust-77', last_name = 'Okafor', document = 1, face = 3,
+			checked_on = 5, search = '` + searchText("cust-77", "", "Okafor") + `'`},
+		{checkID(2), "outcome = 'NOT_VERIFIED'"},
+		{checkID(3), "outcome = 'PENDING_REVIEW'"},
+		{checkID(4), "outcome = 'ok', cached = 1, document = 3, face = 3, status = 'approved'"},
+		{checkID(5), "outcome = ''"}, // never fetched
+	}
+	for i, o := range old {
+		if _, err := db.Exec("INSERT INTO checks (check_id, added_at, added_by, source) VALUES (?, ?, 'old', 'typed')", o.id, i); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec("UPDATE checks SET "+o.update+" WHERE check_id = ?", o.id); err != nil {
+			t.Fatal(err)
+		}
 	}
 	db.Close()
 
@@ -107,8 +123,29 @@ func TestOpenUpgradesTheVersionBefore(t *testing.T) {
 	if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != len(ms) {
 		t.Fatalf("user_version %d (%v), want %d", v, err, len(ms))
 	}
-	rows, err := s.Page(context.Background(), PageQuery{Queue: QueueAll, Filter: "OKAFOR"})
-	if err != nil || len(rows) != 1 || rows[0].CheckID != checkID(7) {
+	ctx := context.Background()
+	want := map[Queue][]string{
+		QueueNeedsReview: {checkID(1)}, QueueErrors: {checkID(2)}, QueuePending: {checkID(3)}, QueueApproved: {checkID(4)},
+		QueueEscalated: nil, QueueRejected: nil, QueueAll: {checkID(1), checkID(2), checkID(3), checkID(4), checkID(5)},
+	}
+	counts, err := s.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, w := range want {
+		if counts[q] != len(w) {
+			t.Errorf("Counts[%s] = %d after the upgrade, want %d", q, counts[q], len(w))
+		}
+		rows, err := s.Page(ctx, PageQuery{Queue: q, Sort: SortAdded})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(rows); len(got) != len(w) || (len(w) > 0 && (got[0] != w[len(w)-1] || got[len(got)-1] != w[0])) {
+			t.Errorf("%s after the upgrade, newest first: %v, want %v reversed", q, got, w)
+		}
+	}
+	rows, err := s.Page(ctx, PageQuery{Queue: QueueAll, Filter: "OKAFOR"})
+	if err != nil || len(rows) != 1 || rows[0].CheckID != checkID(1) {
 		t.Fatalf("the old row is not found by the filter after the upgrade: %v %v", ids(rows), err)
 	}
 }

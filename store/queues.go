@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"unicode/utf8"
 )
@@ -22,14 +23,18 @@ import (
 //     status: a reviewer triages why Caisson cannot give a result.
 //   - all: every tracked check.
 func (s *Store) queuePredicate(q Queue) (string, []any, error) {
+	// Each condition starts with the WHERE of its queue's partial indexes
+	// (0003_queue_indexes.sql), term for term: SQLite uses a partial index
+	// only for a query that repeats its condition.
 	switch q {
 	case QueueNeedsReview, "":
-		return "c.cached = 1 AND c.status = 'open' AND (c.document < 3 OR c.face < 3 OR (c.expires_on <> '' AND c.expires_on < ?))",
+		// risk is min(document, face): below high means either is.
+		return "c.cached = 1 AND c.status = 'open' AND (c.risk < 3 OR (c.expires_on <> '' AND c.expires_on < ?))",
 			[]any{s.today()}, nil
 	case QueuePending:
 		return "c.outcome = 'PENDING_REVIEW'", nil, nil
 	case QueueEscalated, QueueApproved, QueueRejected:
-		return "c.status = ?", []any{string(queueStatus[q])}, nil
+		return "c.status <> 'open' AND c.status = ?", []any{string(queueStatus[q])}, nil
 	case QueueErrors:
 		return "c.outcome NOT IN ('', 'ok', 'PENDING_REVIEW')", nil, nil
 	case QueueAll:
@@ -44,32 +49,63 @@ var queueStatus = map[Queue]Status{QueueEscalated: StatusEscalated, QueueApprove
 // today is the calendar day on the store's clock, as expires_on is stored.
 func (s *Store) today() string { return s.now().Format("2006-01-02") }
 
-// Counts returns the number of checks in every queue in one query. Each
-// number is a count over index ranges (a scan evaluating every queue's
-// condition on every row took 110 ms at 100,000 checks): needs review is
-// split into its three disjoint reasons, errors into the ranges of
-// outcomes around ok and PENDING_REVIEW. It must agree with
+// walkIndex names the index that pages of queue q sorted by walk:
+// checks_<queue>_<sort>, from 0003_queue_indexes.sql. Escalated, approved
+// and rejected share one set, ranged by status.
+func walkIndex(q Queue, by Sort) string {
+	return "checks_" + indexQueue[q] + "_" + indexSort[by]
+}
+
+var indexQueue = map[Queue]string{"": "open", QueueNeedsReview: "open", QueuePending: "pending",
+	QueueEscalated: "decided", QueueApproved: "decided", QueueRejected: "decided", QueueErrors: "errors", QueueAll: "all"}
+
+var indexSort = map[Sort]string{SortRisk: "risk", SortAdded: "added", SortName: "name", SortCustomer: "customer"}
+
+// countQuery is a scalar subquery counting queue q, with its arguments.
+// Each is a count over its queue's own partial index, never a scan of the
+// table; needs review is split in two index ranges, the risky checks and
+// the passed ones whose document expired. It must agree with
 // queuePredicate; TestQueuesHoldTheRightChecks holds it to that.
+func (s *Store) countQuery(q Queue) (string, []any, error) {
+	switch q {
+	case QueueAll:
+		return "(SELECT count(*) FROM checks)", nil, nil
+	case QueueNeedsReview, "":
+		const open = "(SELECT count(*) FROM checks INDEXED BY checks_open_risk WHERE cached = 1 AND status = 'open' AND "
+		return "(" + open + "risk < 3) + " + open + "risk = 3 AND expires_on > '' AND expires_on < ?))", []any{s.today()}, nil
+	}
+	pred, args, err := s.queuePredicate(q)
+	if err != nil {
+		return "", nil, err
+	}
+	return "(SELECT count(*) FROM checks AS c INDEXED BY " + walkIndex(q, SortRisk) + " WHERE " + pred + ")", args, nil
+}
+
+// Counts returns the number of checks in every queue in one query.
 func (s *Store) Counts(ctx context.Context) (Counts, error) {
-	const open = "FROM checks WHERE status = 'open' AND cached = 1 AND "
-	query := `SELECT
-		(SELECT count(*) FROM checks),
-		(SELECT count(*) ` + open + `document < 3)
-		+ (SELECT count(*) ` + open + `document = 3 AND face < 3)
-		+ (SELECT count(*) ` + open + `document = 3 AND face = 3 AND expires_on > '' AND expires_on < ?),
-		(SELECT count(*) FROM checks WHERE outcome = 'PENDING_REVIEW'),
-		(SELECT count(*) FROM checks WHERE outcome > '' AND outcome < 'PENDING_REVIEW')
-		+ (SELECT count(*) FROM checks WHERE outcome > 'PENDING_REVIEW' AND outcome < 'ok')
-		+ (SELECT count(*) FROM checks WHERE outcome > 'ok'),
-		(SELECT count(*) FROM checks WHERE status = 'escalated'),
-		(SELECT count(*) FROM checks WHERE status = 'approved'),
-		(SELECT count(*) FROM checks WHERE status = 'rejected')`
-	var all, nr, pe, er, es, ap, re int
-	if err := s.db.QueryRowContext(ctx, query, s.today()).Scan(&all, &nr, &pe, &er, &es, &ap, &re); err != nil {
+	terms := make([]string, len(Queues))
+	var args []any
+	for i, q := range Queues {
+		term, qargs, err := s.countQuery(q)
+		if err != nil {
+			return nil, err
+		}
+		terms[i] = term
+		args = append(args, qargs...)
+	}
+	n := make([]int, len(Queues))
+	ptrs := make([]any, len(Queues))
+	for i := range n {
+		ptrs[i] = &n[i]
+	}
+	if err := s.db.QueryRowContext(ctx, "SELECT "+strings.Join(terms, ", "), args...).Scan(ptrs...); err != nil {
 		return nil, fmt.Errorf("counting the queues: %w", err)
 	}
-	return Counts{QueueAll: all, QueueNeedsReview: nr, QueuePending: pe, QueueErrors: er,
-		QueueEscalated: es, QueueApproved: ap, QueueRejected: re}, nil
+	counts := Counts{}
+	for i, q := range Queues {
+		counts[q] = n[i]
+	}
+	return counts, nil
 }
 
 // sortKeys are the ORDER BY terms of each sort. The last term, c.id, is
@@ -98,9 +134,10 @@ func orderBy(keys []sortKey) string {
 	return " ORDER BY " + strings.Join(terms, ", ")
 }
 
-// ftsCap is how many trigram matches a filter may have for the page query
-// to start from them; a filter matching more is frequent enough that
-// walking the sort index finds a page sooner.
+// ftsCap is how many checks a filter may match in the trigram index, or
+// by the start of their check id, for the page query to start from those
+// checks; a filter matching more is frequent enough that walking the
+// sort index finds a page sooner.
 var ftsCap = 500
 
 // selection is the FROM and WHERE of a page query.
@@ -119,46 +156,59 @@ func (sel *selection) sql() string {
 	return sel.from + " WHERE " + strings.Join(sel.where, " AND ")
 }
 
-// selectFor builds the selection of q. The text filter matches customer
-// ids and names anywhere, case-insensitively (instr over the lower-cased
-// search column), and a check id by its beginning: the whole id, or its
-// start with or without chk_priv_, exactly, since ids are case-sensitive
-// base64 that people paste or read off the list's short id. When the
-// filter is long enough for the trigram index and rare there, the
-// candidates are the index's matches plus a range of the check_id index,
-// fetched by rowid, so the table is not scanned. A frequent filter walks
-// the sort order instead: a page fills quickly.
-func (s *Store) selectFor(ctx context.Context, q PageQuery) (*selection, error) {
+// selectFor builds the selection of q in the order by. Unfiltered, it
+// walks the index of q's queue in that order (see walkIndex), named so
+// that SQLite cannot pick a scan; one customer's checks are found by
+// their customer id and sorted.
+//
+// The text filter matches customer ids and names anywhere,
+// case-insensitively (instr over the lower-cased search column), and a
+// check id by its beginning: the whole id, or its start with or without
+// chk_priv_, exactly, since ids are case-sensitive base64 that people
+// paste or read off the list's short id. When the filter is rare, in the
+// trigram index and among the ids, the candidates are those checks,
+// fetched by rowid and sorted, so nothing is walked. A frequent filter
+// walks the sort index instead, which carries the search column: a page
+// fills quickly.
+func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort) (*selection, error) {
 	pred, args, err := s.queuePredicate(q.Queue)
 	if err != nil {
 		return nil, err
 	}
-	sel := &selection{from: "FROM checks AS c"}
+	if _, ok := indexSort[by]; !ok {
+		return nil, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName or SortCustomer", by)
+	}
+	sel := &selection{from: "FROM checks AS c INDEXED BY " + walkIndex(q.Queue, by)}
 	sel.add(pred, args...)
 	if q.Customer != "" {
+		sel.from = "FROM checks AS c INDEXED BY checks_all_customer"
 		sel.add("c.customer_id = ?", q.Customer)
 	}
-	if q.Filter == "" {
+	idf := strings.TrimSpace(q.Filter)
+	if strings.HasPrefix(checkIDPrefix, idf) {
+		// Every tracked id starts with chk_priv_ (Add refuses others), so
+		// a filter that is its start, or only spaces, matches every check.
 		return sel, nil
 	}
 	f := strings.ToLower(q.Filter)
-	lo, hi := idPrefixRange(strings.TrimSpace(q.Filter))
-	// Most filters are names or customer ids that start no check id:
-	// asking first spares every row of the walk the id condition (a third
-	// of a filtered page's time).
-	var startsIDs bool
-	err = s.db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM checks WHERE check_id >= ? AND check_id < ?)", lo, hi).Scan(&startsIDs)
+	lo, hi := idPrefixRange(idf)
+	ids, err := s.countUpTo(ctx, "SELECT 1 FROM checks WHERE check_id >= ? AND check_id < ?", ftsCap+1, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("filtering by %q: %w", q.Filter, err)
 	}
-	if startsIDs {
-		// The id range as a subquery on rowid, so that the condition can
-		// be checked on a covering index without reading the row.
-		sel.add("(instr(c.search, ?) > 0 OR c.id IN (SELECT id FROM checks WHERE check_id >= ? AND check_id < ?))", f, lo, hi)
-	} else {
-		sel.add("instr(c.search, ?) > 0", f)
+	// The id range as a subquery on rowid, so that the condition is
+	// checked on the walked index without reading the row; a range too
+	// large to list is compared on the row instead.
+	var idCond string
+	var idArgs []any
+	switch {
+	case ids > ftsCap:
+		idCond, idArgs = " OR (c.check_id >= ? AND c.check_id < ?)", []any{lo, hi}
+	case ids > 0:
+		idCond, idArgs = " OR c.id IN (SELECT id FROM checks WHERE check_id >= ? AND check_id < ?)", []any{lo, hi}
 	}
-	if utf8.RuneCountInString(f) < 3 {
+	sel.add("(instr(c.search, ?) > 0"+idCond+")", append([]any{f}, idArgs...)...)
+	if utf8.RuneCountInString(f) < 3 || ids > ftsCap {
 		return sel, nil
 	}
 	match, frequent, err := s.rareTrigrams(ctx, f)
@@ -171,7 +221,7 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery) (*selection, error) 
 	// NOT INDEXED keeps the planner from walking a sort index instead:
 	// the few candidates are fetched by rowid and sorted.
 	sel.from = "FROM checks AS c NOT INDEXED"
-	if startsIDs {
+	if ids > 0 {
 		sel.add(`(c.id IN (SELECT rowid FROM checks_search WHERE checks_search MATCH ?)
 		OR c.id IN (SELECT id FROM checks WHERE check_id >= ? AND check_id < ?))`, match, lo, hi)
 	} else {
@@ -180,11 +230,21 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery) (*selection, error) 
 	return sel, nil
 }
 
+// countUpTo counts the rows query returns, stopping at limit.
+func (s *Store) countUpTo(ctx context.Context, query string, limit int, args ...any) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM ("+query+" LIMIT ?)", append(args, limit)...).Scan(&n)
+	return n, err
+}
+
+// checkIDPrefix starts every check id (caisson.ParseCheckID).
+const checkIDPrefix = "chk_priv_"
+
 // idPrefixRange is the range of check ids that start with f, or with
 // chk_priv_ followed by f when f does not itself start like an id.
 func idPrefixRange(f string) (lo, hi string) {
-	if !strings.HasPrefix("chk_priv_", f) && !strings.HasPrefix(f, "chk_priv_") {
-		f = "chk_priv_" + f
+	if !strings.HasPrefix(checkIDPrefix, f) && !strings.HasPrefix(f, checkIDPrefix) {
+		f = checkIDPrefix + f
 	}
 	// Every id starting with f sorts from f up to f followed by the
 	// highest byte; ids are ASCII, so "\xff" ends the range.
@@ -206,7 +266,7 @@ func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, error) {
 	if q.Limit == 0 {
 		q.Limit = 50
 	}
-	sel, err := s.selectFor(ctx, q)
+	sel, err := s.selectFor(ctx, q, q.Sort)
 	if err != nil {
 		return nil, err
 	}
@@ -214,17 +274,46 @@ func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, error) {
 	return s.queryRows(ctx, "reading the "+string(q.Queue)+" queue", query, append(sel.args, q.Limit, q.Offset)...)
 }
 
-// Count returns how many checks match q, ignoring Offset and Limit.
+// Count returns how many checks match q, ignoring Sort, Offset and Limit.
+// A whole queue is counted over its index; a filter that matches many
+// checks costs a walk of the queue (CountUpTo stops early).
 func (s *Store) Count(ctx context.Context, q PageQuery) (int, error) {
-	sel, err := s.selectFor(ctx, q)
+	if q.Filter == "" && q.Customer == "" {
+		term, args, err := s.countQuery(q.Queue)
+		if err != nil {
+			return 0, err
+		}
+		var n int
+		if err := s.db.QueryRowContext(ctx, "SELECT "+term, args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("counting the %s queue: %w", q.Queue, err)
+		}
+		return n, nil
+	}
+	n, _, err := s.CountUpTo(ctx, q, math.MaxInt-1)
+	return n, err
+}
+
+// CountUpTo counts the checks matching q as Count does, but stops at
+// limit: n is exact when more is false, and limit with more true when
+// more checks match. A list can then show "more than 1,000" at the cost
+// of finding 1,001 checks, not of reading the whole queue.
+func (s *Store) CountUpTo(ctx context.Context, q PageQuery, limit int) (n int, more bool, err error) {
+	if limit < 0 {
+		return 0, false, fmt.Errorf("counting up to %d: expected zero or more", limit)
+	}
+	if q.Filter == "" && q.Customer == "" {
+		n, err := s.Count(ctx, q)
+		return min(n, limit), n > limit, err
+	}
+	sel, err := s.selectFor(ctx, q, SortRisk)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	var n int
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*) "+sel.sql(), sel.args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("counting the %s queue: %w", q.Queue, err)
+	n, err = s.countUpTo(ctx, "SELECT 1 "+sel.sql(), limit+1, sel.args...)
+	if err != nil {
+		return 0, false, fmt.Errorf("counting the %s queue: %w", q.Queue, err)
 	}
-	return n, nil
+	return min(n, limit), n > limit, nil
 }
 
 // ByCustomer returns every check of one customer_id, oldest checked first.
@@ -242,7 +331,7 @@ func (s *Store) Next(ctx context.Context, q PageQuery, afterID string) (string, 
 		return "", false, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName or SortCustomer", q.Sort)
 	}
 	q.Filter, q.Offset = strings.TrimSpace(q.Filter), 0
-	sel, err := s.selectFor(ctx, q)
+	sel, err := s.selectFor(ctx, q, q.Sort)
 	if err != nil {
 		return "", false, err
 	}

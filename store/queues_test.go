@@ -198,7 +198,7 @@ func TestFilterGivesTheSameRowsWhicheverPlanItUses(t *testing.T) {
 // trigram index's matches.
 func usesTrigramIndex(t *testing.T, s *Store, q PageQuery) bool {
 	t.Helper()
-	sel, err := s.selectFor(context.Background(), q)
+	sel, err := s.selectFor(context.Background(), q, q.Sort)
 	if err != nil {
 		t.Fatal(err)
 	}
