@@ -71,7 +71,7 @@ func (s *Store) countQuery(q Queue) (string, []any, error) {
 	case QueueAll:
 		return "(SELECT count(*) FROM checks)", nil, nil
 	case QueueNeedsReview, "":
-		const open = "(SELECT count(*) FROM checks INDEXED BY checks_open_risk WHERE cached = 1 AND status = 'open' AND "
+		const open = "(SELECT count(*) FROM checks INDEXED BY checks_open_count WHERE cached = 1 AND status = 'open' AND "
 		return "(" + open + "risk < 3) + " + open + "risk = 3 AND expires_on > '' AND expires_on < ?))", []any{s.today()}, nil
 	}
 	pred, args, err := s.queuePredicate(q)
