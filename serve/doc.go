@@ -45,6 +45,18 @@
 // with mode 0600 on first start; a host key readable by group or others is
 // refused. Its fingerprint is logged at start.
 //
+// # Reviewers see each other
+//
+// A check a reviewer has open (its detail, or a decision on it under way)
+// is claimed in a registry shared by the sessions (Presence): every other
+// console marks it with ● in the list and says "● being reviewed by alice
+// (alice@laptop)". Going back to the list, opening another check, quitting,
+// an idle timeout or a dropped connection releases the claim. A change one
+// session makes to the store is pushed to the others at once (at most one
+// re-read every 500ms each); a change by another process on the same
+// database (the CLI) shows within a second, as each console looks at the
+// queue counts every half second.
+//
 // # Limits, log and shutdown
 //
 // A session closes after IdleTimeout without a key press; a session beyond
