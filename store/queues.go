@@ -28,8 +28,9 @@ func (s *Store) queuePredicate(q Queue) (string, []any, error) {
 	// only for a query that repeats its condition.
 	switch q {
 	case QueueNeedsReview, "":
-		// risk is min(document, face): below high means either is.
-		return "c.cached = 1 AND c.status = 'open' AND (c.risk < 3 OR (c.expires_on <> '' AND c.expires_on < ?))",
+		// Not risk < 3: SQLite reads a generated column from the table,
+		// and this condition is checked on every index entry walked.
+		return "c.cached = 1 AND c.status = 'open' AND (c.document < 3 OR c.face < 3 OR (c.expires_on <> '' AND c.expires_on < ?))",
 			[]any{s.today()}, nil
 	case QueuePending:
 		return "c.outcome = 'PENDING_REVIEW'", nil, nil
@@ -63,8 +64,8 @@ var indexSort = map[Sort]string{SortRisk: "risk", SortAdded: "added", SortName: 
 
 // countQuery is a scalar subquery counting queue q, with its arguments.
 // Each is a count over its queue's own partial index, never a scan of the
-// table; needs review is split in two index ranges, the risky checks and
-// the passed ones whose document expired. It must agree with
+// table; needs review is split in three index ranges: a risky document, a
+// risky face, and passed checks whose document expired. It must agree with
 // queuePredicate; TestQueuesHoldTheRightChecks holds it to that.
 func (s *Store) countQuery(q Queue) (string, []any, error) {
 	switch q {
@@ -72,7 +73,8 @@ func (s *Store) countQuery(q Queue) (string, []any, error) {
 		return "(SELECT count(*) FROM checks)", nil, nil
 	case QueueNeedsReview, "":
 		const open = "(SELECT count(*) FROM checks INDEXED BY checks_open_count WHERE cached = 1 AND status = 'open' AND "
-		return "(" + open + "risk < 3) + " + open + "risk = 3 AND expires_on > '' AND expires_on < ?))", []any{s.today()}, nil
+		return "(" + open + "document < 3) + " + open + "document = 3 AND face < 3) + " +
+			open + "document = 3 AND face = 3 AND expires_on > '' AND expires_on < ?))", []any{s.today()}, nil
 	}
 	pred, args, err := s.queuePredicate(q)
 	if err != nil {

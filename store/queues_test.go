@@ -250,3 +250,62 @@ func TestByCustomerListsEveryCheckOfACustomer(t *testing.T) {
 		t.Errorf("got %v, want %v (oldest checked first)", got, want)
 	}
 }
+
+// queryPlan is SQLite's plan for query, one line per step.
+func queryPlan(t *testing.T, s *Store, query string, args ...any) string {
+	t.Helper()
+	rows, err := s.db.Query("EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("planning %s: %v", query, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "\n")
+}
+
+func TestEveryQueueAndSortWalksItsOwnIndexInPageOrder(t *testing.T) {
+	s, _ := queueFixture(t)
+	ctx := context.Background()
+	old := ftsCap
+	ftsCap = 0 // every filter is frequent: the walk is what is planned
+	defer func() { ftsCap = old }()
+	for _, q := range Queues {
+		for by, keys := range sortKeys {
+			for _, filter := range []string{"", "zell"} {
+				sel, err := s.selectFor(ctx, PageQuery{Queue: q, Filter: filter}, by)
+				if err != nil {
+					t.Fatal(err)
+				}
+				plan := queryPlan(t, s, "SELECT "+rowColumns+" "+sel.sql()+orderBy(keys)+" LIMIT 50 OFFSET 5000", sel.args...)
+				if !strings.Contains(plan, "INDEX "+walkIndex(q, by)) || strings.Contains(plan, "TEMP B-TREE") {
+					t.Errorf("%s by %s, filter %q: want a walk of %s in page order, no sorting; plan:\n%s", q, indexSort[by], filter, walkIndex(q, by), plan)
+				}
+			}
+		}
+	}
+}
+
+func TestCountsReadOnlyIndexes(t *testing.T) {
+	s, _ := queueFixture(t)
+	for _, q := range Queues {
+		term, args, err := s.countQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := queryPlan(t, s, "SELECT "+term, args...)
+		for _, step := range strings.Split(plan, "\n") {
+			readsChecks := strings.HasPrefix(step, "SCAN c") || strings.HasPrefix(step, "SEARCH c")
+			if readsChecks && !strings.Contains(step, "COVERING INDEX") {
+				t.Errorf("counting %s reads the table: %s\nplan:\n%s", q, step, plan)
+			}
+		}
+	}
+}

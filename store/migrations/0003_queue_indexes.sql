@@ -9,8 +9,9 @@
 -- go in the order checks were added, the index order is exactly the
 -- page's ORDER BY (no sort step), and a new row lands at the end of its
 -- group. Each carries what its queue's condition and the text filter read
--- (search), so skipping to an offset and filtering never read the table;
--- only the page's own rows are.
+-- (search) and the columns of its own condition, so skipping to an offset,
+-- filtering and counting never read the table; only the page's own rows
+-- are.
 --
 -- Only the "all" indexes hold every row. The other queues' indexes are
 -- partial, on exactly their queue's condition as queuePredicate writes it:
@@ -33,12 +34,14 @@ CREATE INDEX checks_all_customer ON checks (customer_id, id, search);
 
 -- Needs review: cached and open. Whether the document has expired depends
 -- on today, so that part of the condition is read from expires_on here.
-CREATE INDEX checks_open_risk     ON checks (risk, checked_on, id, expires_on, search) WHERE cached = 1 AND status = 'open';
-CREATE INDEX checks_open_added    ON checks (added_at, id, risk, expires_on, search) WHERE cached = 1 AND status = 'open';
-CREATE INDEX checks_open_name     ON checks (last_name COLLATE NOCASE, first_name COLLATE NOCASE, id, risk, expires_on, search) WHERE cached = 1 AND status = 'open';
-CREATE INDEX checks_open_customer ON checks (customer_id, id, risk, expires_on, search) WHERE cached = 1 AND status = 'open';
--- Counting needs review reads two ranges of this narrow one instead.
-CREATE INDEX checks_open_count    ON checks (risk, expires_on) WHERE cached = 1 AND status = 'open';
+CREATE INDEX checks_open_risk     ON checks (risk, checked_on, id, document, face, expires_on, search, cached, status) WHERE cached = 1 AND status = 'open';
+CREATE INDEX checks_open_added    ON checks (added_at, id, document, face, expires_on, search, cached, status) WHERE cached = 1 AND status = 'open';
+CREATE INDEX checks_open_name     ON checks (last_name COLLATE NOCASE, first_name COLLATE NOCASE, id, document, face, expires_on, search, cached, status) WHERE cached = 1 AND status = 'open';
+CREATE INDEX checks_open_customer ON checks (customer_id, id, document, face, expires_on, search, cached, status) WHERE cached = 1 AND status = 'open';
+-- Counting needs review reads three ranges of this narrow one instead.
+-- The queue's condition reads document and face, not risk: SQLite reads
+-- a generated column such as risk from the table, never from an index.
+CREATE INDEX checks_open_count    ON checks (document, face, expires_on, cached, status) WHERE cached = 1 AND status = 'open';
 
 -- Escalated, approved, rejected: one range of status each.
 CREATE INDEX checks_decided_risk     ON checks (status, risk, checked_on, id, search) WHERE status <> 'open';
@@ -51,7 +54,7 @@ CREATE INDEX checks_pending_added    ON checks (added_at, id, search) WHERE outc
 CREATE INDEX checks_pending_name     ON checks (last_name COLLATE NOCASE, first_name COLLATE NOCASE, id, search) WHERE outcome = 'PENDING_REVIEW';
 CREATE INDEX checks_pending_customer ON checks (customer_id, id, search) WHERE outcome = 'PENDING_REVIEW';
 
-CREATE INDEX checks_errors_risk     ON checks (risk, checked_on, id, search) WHERE outcome NOT IN ('', 'ok', 'PENDING_REVIEW');
-CREATE INDEX checks_errors_added    ON checks (added_at, id, search) WHERE outcome NOT IN ('', 'ok', 'PENDING_REVIEW');
-CREATE INDEX checks_errors_name     ON checks (last_name COLLATE NOCASE, first_name COLLATE NOCASE, id, search) WHERE outcome NOT IN ('', 'ok', 'PENDING_REVIEW');
-CREATE INDEX checks_errors_customer ON checks (customer_id, id, search) WHERE outcome NOT IN ('', 'ok', 'PENDING_REVIEW');
+CREATE INDEX checks_errors_risk     ON checks (risk, checked_on, id, search, outcome) WHERE outcome NOT IN ('', 'ok', 'PENDING_REVIEW');
+CREATE INDEX checks_errors_added    ON checks (added_at, id, search, outcome) WHERE outcome NOT IN ('', 'ok', 'PENDING_REVIEW');
+CREATE INDEX checks_errors_name     ON checks (last_name COLLATE NOCASE, first_name COLLATE NOCASE, id, search, outcome) WHERE outcome NOT IN ('', 'ok', 'PENDING_REVIEW');
+CREATE INDEX checks_errors_customer ON checks (customer_id, id, search, outcome) WHERE outcome NOT IN ('', 'ok', 'PENDING_REVIEW');
