@@ -48,6 +48,7 @@ func init() {
 		{"export", "export [--format csv|json] [--since DATE] [--verify]", "Write the decision log, oldest first, or verify its hash chain.", cmdExport},
 		{"purge", "purge --older-than DURATION", "Drop cached personal data older than DURATION (30d, 12h); decisions are kept.", cmdPurge},
 		{"sandbox", "sandbox [--listen ADDR] [--latency D] [--fail-rate F] [--checks N] [--hostile]", "Run the fake Caisson API on loopback, for trying things out.", cmdSandbox},
+		{"serve", "serve --host-key PATH --authorized-keys PATH [--listen ADDR] [--idle-timeout D] [--max-sessions N]", "Serve the console over SSH to a team of reviewers (public keys only).", cmdServe},
 		{"version", "version", "Print the version.", cmdVersion},
 		{"help", "help [COMMAND]", "Show help for the program or one command.", cmdHelp},
 	}

@@ -48,7 +48,7 @@ func cmdDecide(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.openStore(ctx)
+	st, err := a.openExistingStore(ctx)
 	if err != nil {
 		return err
 	}

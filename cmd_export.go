@@ -83,7 +83,7 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 			return usageErrorf("export", "%s", err.Error())
 		}
 	}
-	st, err := a.openStore(ctx)
+	st, err := a.openExistingStore(ctx)
 	if err != nil {
 		return err
 	}

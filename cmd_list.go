@@ -75,7 +75,7 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 			return usageErrorf("list", "%s", err.Error())
 		}
 	}
-	st, err := a.openStore(ctx)
+	st, err := a.openExistingStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func cmdPurge(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return usageErrorf("purge", "%s", err.Error())
 	}
-	st, err := a.openStore(ctx)
+	st, err := a.openExistingStore(ctx)
 	if err != nil {
 		return err
 	}

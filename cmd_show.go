@@ -76,7 +76,7 @@ func cmdShow(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return usageErrorf("show", "%s", err.Error())
 	}
-	st, err := a.openStore(ctx)
+	st, err := a.openExistingStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"os/user"
 	"strings"
@@ -184,10 +185,29 @@ func (a *app) client() (*caisson.Client, error) {
 	return caisson.NewClient(a.apiURL(), key, clientOptions...)
 }
 
+// openStore opens the review database, creating it on first use.
 func (a *app) openStore(ctx context.Context) (*store.Store, error) {
+	return a.openStoreAt(ctx, false)
+}
+
+// openExistingStore is openStore for commands that only read or change
+// what is already tracked (list, show, decide, export, refresh, purge): a
+// mistyped --db must fail loudly, not export an empty log from a database
+// it has just created.
+func (a *app) openExistingStore(ctx context.Context) (*store.Store, error) {
+	return a.openStoreAt(ctx, true)
+}
+
+func (a *app) openStoreAt(ctx context.Context, mustExist bool) (*store.Store, error) {
 	path, err := a.dbPath()
 	if err != nil {
 		return nil, err
+	}
+	if mustExist {
+		if _, err := os.Stat(path); errors.Is(err, iofs.ErrNotExist) {
+			return nil, fmt.Errorf("no review database at %s: expected one made by %s add (check --db or %s)",
+				sanitize.Line(path), progName, envDB)
+		}
 	}
 	st, err := store.Open(ctx, path)
 	if err != nil {
