@@ -171,13 +171,16 @@ func (m *sessionModel) idleCheck() tea.Cmd {
 	return tea.Tick(every, func(time.Time) tea.Msg { return idleCheckMsg{} })
 }
 
-func (m *sessionModel) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
+func (m *sessionModel) Update(msg tea.Msg) (next tea.Model, cmd tea.Cmd) {
 	if m.broken {
 		return m, tea.Quit
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			cmd = m.crashed(r, debug.Stack())
+			// The model must be returned too: Bubble Tea calls View on
+			// whatever Update returned, and a nil model would turn one
+			// console's recovered panic into a crash of its program.
+			next, cmd = m, m.crashed(r, debug.Stack())
 		}
 	}()
 	switch msg := msg.(type) {

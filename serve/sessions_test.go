@@ -3,6 +3,8 @@ package serve
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -224,3 +226,21 @@ func (p panicOnKey) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return p, nil
 }
 func (panicOnKey) View() string { return "press ! or @ to panic" }
+
+// A recovered panic in Update still hands Bubble Tea a model: it calls View
+// on whatever Update returned, so a nil model would crash the program the
+// recover was there to protect.
+func TestARecoveredPanicInUpdateStillReturnsTheModel(t *testing.T) {
+	ls := &liveSession{log: slog.New(slog.NewTextHandler(io.Discard, nil)), done: make(chan struct{})}
+	m := &sessionModel{inner: panicOnKey{}, ls: ls, idle: time.Hour, lastInput: time.Now()}
+	next, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("!")})
+	if next == nil {
+		t.Fatal("Update returned a nil model after a panic")
+	}
+	if cmd == nil {
+		t.Error("Update returned no command: the console should quit")
+	}
+	if next.View() != "" {
+		t.Errorf("a crashed console should draw nothing, drew %q", next.View())
+	}
+}
