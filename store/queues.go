@@ -37,7 +37,7 @@ func (s *Store) queuePredicate(q Queue) (string, []any, error) {
 	case QueueEscalated, QueueApproved, QueueRejected:
 		return "c.status <> 'open' AND c.status = ?", []any{string(queueStatus[q])}, nil
 	case QueueErrors:
-		return "c.outcome NOT IN ('', 'ok', 'PENDING_REVIEW')", nil, nil
+		return "c.outcome <> '' AND c.outcome <> 'ok' AND c.outcome <> 'PENDING_REVIEW'", nil, nil
 	case QueueAll:
 		return "1", nil, nil
 	}

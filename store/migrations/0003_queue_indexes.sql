@@ -54,7 +54,10 @@ CREATE INDEX checks_pending_added    ON checks (added_at, id, search) WHERE outc
 CREATE INDEX checks_pending_name     ON checks (last_name COLLATE NOCASE, first_name COLLATE NOCASE, id, search) WHERE outcome = 'PENDING_REVIEW';
 CREATE INDEX checks_pending_customer ON checks (customer_id, id, search) WHERE outcome = 'PENDING_REVIEW';
 
-CREATE INDEX checks_errors_risk     ON checks (risk, checked_on, id, search, outcome) WHERE outcome NOT IN ('', 'ok', 'PENDING_REVIEW');
-CREATE INDEX checks_errors_added    ON checks (added_at, id, search, outcome) WHERE outcome NOT IN ('', 'ok', 'PENDING_REVIEW');
-CREATE INDEX checks_errors_name     ON checks (last_name COLLATE NOCASE, first_name COLLATE NOCASE, id, search, outcome) WHERE outcome NOT IN ('', 'ok', 'PENDING_REVIEW');
-CREATE INDEX checks_errors_customer ON checks (customer_id, id, search, outcome) WHERE outcome NOT IN ('', 'ok', 'PENDING_REVIEW');
+-- Errors: three inequalities rather than NOT IN (...), which SQLite
+-- evaluated so slowly on every inserted row that these four indexes alone
+-- took adding 100,000 ids from 96,000 to 58,000 ids/s.
+CREATE INDEX checks_errors_risk     ON checks (risk, checked_on, id, search, outcome) WHERE outcome <> '' AND outcome <> 'ok' AND outcome <> 'PENDING_REVIEW';
+CREATE INDEX checks_errors_added    ON checks (added_at, id, search, outcome) WHERE outcome <> '' AND outcome <> 'ok' AND outcome <> 'PENDING_REVIEW';
+CREATE INDEX checks_errors_name     ON checks (last_name COLLATE NOCASE, first_name COLLATE NOCASE, id, search, outcome) WHERE outcome <> '' AND outcome <> 'ok' AND outcome <> 'PENDING_REVIEW';
+CREATE INDEX checks_errors_customer ON checks (customer_id, id, search, outcome) WHERE outcome <> '' AND outcome <> 'ok' AND outcome <> 'PENDING_REVIEW';
