@@ -17,6 +17,9 @@ Fetches the given checks (or --all, or one --queue) from the API with every
 optional field, and caches the results. On a terminal a progress bar shows
 on standard error; otherwise one summary line. Every check that could not
 be fetched is listed with the reason, and the exit status is then 1.
+Checks still with Caisson (PENDING_REVIEW: its reviewers have it;
+NOT_VERIFIED: the person has not finished) are listed as not ready; they
+are normal outcomes, not failures, and leave the exit status 0.
 Ctrl-C stops starting new requests and keeps what was already fetched.
 
   caisson-review refresh --all
@@ -159,7 +162,8 @@ func (a *app) refresh(ctx context.Context, st *store.Store, client *caisson.Clie
 
 	bar := newProgress(a.stderr, isTerminal(a.stderr), len(ids))
 	var storeErr error
-	reasons := map[string]string{}
+	reasons := map[string]string{} // failures
+	waiting := map[string]string{} // not ready at Caisson yet: normal outcomes
 	fetched := 0
 	err := client.FetchMany(fetchCtx, ids, concurrency, func(r caisson.Result) {
 		if storeErr != nil {
@@ -171,10 +175,13 @@ func (a *app) refresh(ctx context.Context, st *store.Store, client *caisson.Clie
 			return
 		}
 		fetched++
-		if r.Err != nil {
+		switch {
+		case notReady(r.Err):
+			waiting[r.CheckID] = caisson.Explain(r.Err)
+		case r.Err != nil:
 			reasons[r.CheckID] = caisson.Explain(r.Err)
 		}
-		bar.step(r.Err != nil)
+		bar.step(r.Err != nil && !notReady(r.Err))
 	})
 	bar.finish()
 	if storeErr != nil {
@@ -186,11 +193,19 @@ func (a *app) refresh(ctx context.Context, st *store.Store, client *caisson.Clie
 			failures = append(failures, refreshFailure{id, why})
 		}
 	}
+	for _, id := range ids {
+		if why, ok := waiting[id]; ok {
+			fmt.Fprintln(a.stderr, sanitize.Line(fmt.Sprintf("not ready %s: %s", id, why)))
+		}
+	}
 	for _, f := range failures {
 		fmt.Fprintln(a.stderr, sanitize.Line(fmt.Sprintf("failed %s: %s", f.checkID, f.reason)))
 	}
-	ok := fetched - len(reasons)
+	ok := fetched - len(reasons) - len(waiting)
 	summary := fmt.Sprintf("refreshed %d of %d checks", ok, len(ids)+len(failures)-len(reasons))
+	if len(waiting) > 0 {
+		summary += fmt.Sprintf(", %d not ready at Caisson", len(waiting))
+	}
 	if len(failures) > 0 {
 		summary += fmt.Sprintf(", %d failed", len(failures))
 	}
@@ -203,4 +218,13 @@ func (a *app) refresh(ctx context.Context, st *store.Store, client *caisson.Clie
 		return errReported
 	}
 	return nil
+}
+
+// notReady tells the answers that are normal outcomes rather than failures,
+// as Caisson's own integration treats them: the person has not finished the
+// check (NOT_VERIFIED), or Caisson's reviewers still have it
+// (PENDING_REVIEW). A cron job must not alert on them; they are listed, and
+// the checks stay in their queues, to be refreshed again later.
+func notReady(err error) bool {
+	return errors.Is(err, caisson.ErrPendingReview) || errors.Is(err, caisson.ErrNotVerified)
 }
