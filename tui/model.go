@@ -107,7 +107,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.ctx.width, m.ctx.height = msg.Width, msg.Height
 	case tea.KeyMsg:
-		cmd = m.handleKey(msg)
+		cmd = m.handleKeys(msg)
 	case spinner.TickMsg:
 		cmd = m.footer.tick(msg)
 	case countsMsg:
@@ -240,6 +240,38 @@ func (m *Model) totalFromCounts() bool {
 func (m *Model) newQuery() {
 	m.list.reset()
 	m.detail.scroll = 0
+}
+
+// handleKeys splits a run of letters that arrived in one read into one key
+// each. Bubble Tea v1 hands fast typing, or keystrokes a slow SSH link
+// bundled together, to Update as a single KeyMsg with several runes; no
+// binding matches that, so "jjx" would be dropped whole and the reviewer's
+// next decision would land on the check the cursor never left. A text
+// input (filter, note, add) takes the rest of the run as typed text, and a
+// bracketed paste is never read as commands.
+func (m *Model) handleKeys(msg tea.KeyMsg) tea.Cmd {
+	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Paste {
+		return m.handleKey(msg)
+	}
+	var cmds []tea.Cmd
+	for i, r := range msg.Runes {
+		if m.takesText() {
+			rest := msg
+			rest.Runes = msg.Runes[i:]
+			cmds = append(cmds, m.handleKey(rest))
+			break
+		}
+		one := msg
+		one.Runes = []rune{r}
+		cmds = append(cmds, m.handleKey(one))
+	}
+	return tea.Batch(cmds...)
+}
+
+// takesText reports whether keys go to a text input rather than to
+// commands.
+func (m *Model) takesText() bool {
+	return m.mode == modeFilter || m.mode == modeNote || m.mode == modeAdd
 }
 
 func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {

@@ -401,3 +401,31 @@ func TestTheDetailPaneScrollsBesideOrBelowTheList(t *testing.T) {
 		})
 	}
 }
+
+// Keys that arrive in one read (fast typing, or a slow SSH link bundling
+// keystrokes) come as one KeyMsg with several runes: each must act, in
+// order, or the next decision lands on the check the cursor never left.
+func TestKeysThatArriveTogetherEachAct(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("7")...)
+	pump(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjj")})
+	if m.list.cursor != 3 {
+		t.Fatalf(`"jjj" in one message: cursor %d, want 3`, m.list.cursor)
+	}
+	want := selectedID(t, m)
+	// Moving, then rejecting with a note typed in the same burst: the rest
+	// of the run after "x" is the note's text, not more commands.
+	pump(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jkxforged")})
+	pump(t, m, keys("enter")...)
+	rec := record(t, f.st, want)
+	if len(rec.Decisions) != 1 || rec.Decisions[0].Action != store.Reject || rec.Decisions[0].Note != "forged" {
+		t.Fatalf("the burst should reject %s with note %q, got %+v", want, "forged", rec.Decisions)
+	}
+	// A bracketed paste is never read as commands.
+	before := m.list.cursor
+	pump(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjjj"), Paste: true})
+	if m.list.cursor != before {
+		t.Errorf("a paste moved the cursor from %d to %d", before, m.list.cursor)
+	}
+}
