@@ -57,9 +57,21 @@ func (d decisionJSON) csvRecord() []string {
 	rec := []string{strconv.FormatInt(d.Seq, 10), d.CheckID, d.CustomerID, d.Action, d.Note, d.Reviewer,
 		d.Time, d.ResponseHash, d.PrevHash, d.Hash}
 	for i := range rec {
-		rec[i] = sanitize.Line(rec[i])
+		rec[i] = defuseFormula(sanitize.Line(rec[i]))
 	}
 	return rec
+}
+
+// defuseFormula keeps a spreadsheet from running a field as a formula: an
+// auditor opening the export must not execute =HYPERLINK(…) that a
+// customer id from the API or a reviewer's note carried. A leading quote
+// is how spreadsheets themselves mark text (OWASP's advice for CSV
+// injection); JSON stays exact.
+func defuseFormula(field string) string {
+	if field != "" && strings.ContainsRune("=+-@\t\r", rune(field[0])) {
+		return "'" + field
+	}
+	return field
 }
 
 func cmdExport(ctx context.Context, a *app, args []string) error {

