@@ -42,5 +42,10 @@ func ApprovalRisks(row Row, result *caisson.Check, now time.Time) []string {
 	if !expires.IsZero() && expires.Before(now) {
 		risks = append(risks, "the document expired on "+expires.String())
 	}
+	if row.Purged && result == nil {
+		// The purge dropped the expiry with the rest of the personal data:
+		// what can no longer be checked must not pass unasked.
+		risks = append(risks, "its personal data was purged, so the document's expiry cannot be checked")
+	}
 	return risks
 }

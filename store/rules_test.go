@@ -24,6 +24,8 @@ func TestApprovalRisks(t *testing.T) {
 		{"a never-fetched check has unknown confidences", Row{}, nil, []string{"document confidence is unknown", "face confidence is unknown"}},
 		{"a document that expired yesterday is, with no reason code", Row{Document: caisson.High, Face: caisson.High, ExpiresOn: yesterday}, nil,
 			[]string{"the document expired on 2026-11-25"}},
+		{"a purged check is, its expiry being gone", Row{Document: caisson.High, Face: caisson.High, Purged: true}, nil,
+			[]string{"its personal data was purged, so the document's expiry cannot be checked"}},
 		{"the cached result's levels and expiry win over the row's", Row{Document: caisson.High, Face: caisson.High},
 			&caisson.Check{Confidence: caisson.Confidence{Document: caisson.High, Face: caisson.Low}, Info: caisson.Info{ExpiresOn: yesterday}},
 			[]string{"face confidence is low", "the document expired on 2026-11-25"}},
