@@ -124,17 +124,23 @@ func scanDecision(sc interface{ Scan(...any) error }) (Decision, error) {
 // first (in log order), for export. An error from each stops the walk and
 // is returned.
 func (s *Store) Decisions(ctx context.Context, since time.Time, each func(Decision) error) error {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+decisionColumns+" FROM decisions WHERE at >= ? ORDER BY seq",
+	// Each entry is marked Stale as Get marks it: the response it was made
+	// on is no longer the one cached, which an auditor must see.
+	rows, err := s.db.QueryContext(ctx, `SELECT `+decisionColumns+`,
+		(SELECT raw_hash FROM checks c WHERE c.check_id = decisions.check_id)
+		FROM decisions WHERE at >= ? ORDER BY seq`,
 		since.UTC().Format(atLayout))
 	if err != nil {
 		return fmt.Errorf("reading the decision log: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		d, err := scanDecision(rows)
+		var current sql.NullString
+		d, err := scanDecision(scanWithExtra{rows, &current})
 		if err != nil {
 			return fmt.Errorf("reading the decision log: %w", err)
 		}
+		d.Stale = d.ResponseHash != current.String
 		if err := each(d); err != nil {
 			return err
 		}
@@ -143,4 +149,15 @@ func (s *Store) Decisions(ctx context.Context, since time.Time, each func(Decisi
 		return fmt.Errorf("reading the decision log: %w", err)
 	}
 	return nil
+}
+
+// scanWithExtra scans a decision row that carries one more column at its
+// end, so scanDecision serves both the plain log and joined reads.
+type scanWithExtra struct {
+	rows  *sql.Rows
+	extra any
+}
+
+func (s scanWithExtra) Scan(dest ...any) error {
+	return s.rows.Scan(append(dest, s.extra)...)
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -112,6 +113,15 @@ func TestDecisionsChainAndHistory(t *testing.T) {
 		if !d.Stale {
 			t.Errorf("decision %d made on an earlier response is not marked stale", d.Seq)
 		}
+	}
+	// The export (Decisions) says the same as Get: check 1's decisions are
+	// stale, check 2's is not.
+	stale := map[int64]bool{}
+	if err := s.Decisions(ctx, time.Time{}, func(d Decision) error { stale[d.Seq] = d.Stale; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if want := map[int64]bool{1: true, 2: false, 3: true}; !maps.Equal(stale, want) {
+		t.Errorf("Decisions marks stale %v, want %v", stale, want)
 	}
 }
 
