@@ -14,7 +14,10 @@ import (
 // Verify cannot see the latest entries removed from the end of the log
 // unless a check's status then disagrees; export the log to keep a copy.
 func (s *Store) Verify(ctx context.Context) (VerifyResult, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+decisionColumns+" FROM decisions ORDER BY seq")
+	// The time is read twice: as text too, because the hash covers the
+	// canonical form, and an edit to an equal instant written otherwise
+	// (another offset) would pass the hash yet sort wrongly for --since.
+	rows, err := s.db.QueryContext(ctx, "SELECT "+decisionColumns+", at FROM decisions ORDER BY seq")
 	if err != nil {
 		return VerifyResult{}, fmt.Errorf("verifying the decision log: %w", err)
 	}
@@ -23,12 +26,17 @@ func (s *Store) Verify(ctx context.Context) (VerifyResult, error) {
 	latest := map[string]Decision{}
 	prev := Decision{}
 	for rows.Next() {
-		d, err := scanDecision(rows)
+		var atText string
+		d, err := scanDecision(scanWithExtra{rows, &atText})
 		if err != nil {
 			return VerifyResult{}, fmt.Errorf("verifying the decision log: %w", err)
 		}
 		res.Entries++
-		if problem := brokenLink(prev, d); problem != "" && res.Problem == "" {
+		problem := brokenLink(prev, d)
+		if problem == "" && atText != d.At.UTC().Format(atLayout) {
+			problem = "its time is not written as the log writes it (the entry was edited)"
+		}
+		if problem != "" && res.Problem == "" {
 			res.BrokenAt, res.Problem = d.Seq, problem
 		}
 		latest[d.CheckID] = d
