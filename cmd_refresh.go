@@ -19,7 +19,9 @@ on standard error; otherwise one summary line. Every check that could not
 be fetched is listed with the reason, and the exit status is then 1.
 Checks still with Caisson (PENDING_REVIEW: its reviewers have it;
 NOT_VERIFIED: the person has not finished) are listed as not ready; they
-are normal outcomes, not failures, and leave the exit status 0.
+are normal outcomes, not failures, and leave the exit status 0. With --all
+or --queue, checks whose last answer was final (IDCHECK_DELETED,
+IDCHECK_EXPIRED) are skipped and counted; name one to ask again.
 Ctrl-C stops starting new requests and keeps what was already fetched.
 
   caisson-review refresh --all
@@ -87,8 +89,16 @@ func cmdRefresh(ctx context.Context, a *app, args []string) error {
 
 	var failures []refreshFailure
 	if queue != "" {
-		if ids, err = queueIDs(ctx, st, store.PageQuery{Queue: queue}); err != nil {
+		rows, err := queueRows(ctx, st, store.PageQuery{Queue: queue})
+		if err != nil {
 			return err
+		}
+		var gone int
+		ids, gone = withoutGone(rows)
+		if gone > 0 {
+			// Asking again would fail the same way every night and make a
+			// cron job alert for ever; naming the id still refreshes it.
+			fmt.Fprintf(a.stderr, "skipped %d checks whose last answer was final (IDCHECK_DELETED or IDCHECK_EXPIRED); name them to ask again\n", gone)
 		}
 	} else {
 		ids, failures, err = trackedOnly(ctx, st, ids)
@@ -128,14 +138,18 @@ func trackedOnly(ctx context.Context, st *store.Store, ids []string) ([]string, 
 	return known, failures, nil
 }
 
-// queueIDs reads every check id in a queue, a page at a time.
-func queueIDs(ctx context.Context, st *store.Store, q store.PageQuery) ([]string, error) {
-	var ids []string
-	rows, err := queueRows(ctx, st, q)
+// withoutGone is the ids of rows whose last answer from Caisson was not
+// final: a deleted or expired check will answer the same for ever.
+func withoutGone(rows []store.Row) (ids []string, gone int) {
 	for _, r := range rows {
-		ids = append(ids, r.CheckID)
+		switch caisson.ErrorCode(r.Outcome) {
+		case caisson.CodeIDCheckDeleted, caisson.CodeIDCheckExpired:
+			gone++
+		default:
+			ids = append(ids, r.CheckID)
+		}
 	}
-	return ids, err
+	return ids, gone
 }
 
 func queueRows(ctx context.Context, st *store.Store, q store.PageQuery) ([]store.Row, error) {

@@ -152,3 +152,23 @@ func TestProgressBarDrawsOnlyOnATerminal(t *testing.T) {
 		t.Errorf("the bar is not cleared at the end: %q", tty.String())
 	}
 }
+
+func TestRefreshAllSkipsChecksWhoseLastAnswerWasFinal(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	deleted := f.sb.ErrorCheckID(string(caisson.CodeIDCheckDeleted))
+	f.must(0, "add", f.sb.CheckID(0), deleted)
+	r := f.must(1, "refresh", "--all") // the first answer is a failure worth seeing
+	mustContain(t, "stderr", r.stderr, "failed "+deleted)
+
+	before := len(f.sb.Requests())
+	r = f.must(0, "refresh", "--all") // and not every night after
+	mustContain(t, "stderr", r.stderr, "skipped 1 checks whose last answer was final", "refreshed 1 of 1 checks")
+	for _, req := range f.sb.Requests()[before:] {
+		if req.CheckID == deleted {
+			t.Errorf("refresh --all asked again for a check Caisson said was deleted")
+		}
+	}
+	// Named, it is asked again.
+	r = f.must(1, "refresh", deleted)
+	mustContain(t, "stderr", r.stderr, "failed "+deleted)
+}
