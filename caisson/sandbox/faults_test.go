@@ -123,7 +123,10 @@ func TestFailRateOneFailsEveryRequestAndZeroNone(t *testing.T) {
 	f.s.SetSlowBody(time.Millisecond)
 	kinds := map[string]bool{}
 	for range 60 {
-		r, err := f.do(context.Background(), http.MethodGet, pathIDCheck, nil, "Authorization", f.auth(), headerCheckID, f.s.CheckID(0))
+		// A fresh connection each time: Go's transport silently retries a
+		// GET whose reused connection was reset, which would hide resets
+		// behind the next random failure and make this test flaky.
+		r, err := f.do(context.Background(), http.MethodGet, pathIDCheck, nil, "Authorization", f.auth(), headerCheckID, f.s.CheckID(0), "Connection", "close")
 		switch {
 		case err != nil:
 			kinds["transport error"] = true
