@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"context"
-	"fmt"
 	"maps"
 	"time"
 
@@ -47,14 +45,10 @@ func (m *Model) watchTick() tea.Cmd {
 // watchCounts reads the queue counts: one query on a narrow index, cheap
 // enough every second, and it changes with every decision.
 func watchCounts(st Store) tea.Cmd {
+	load := loadCounts(st)
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-		defer cancel()
-		c, err := st.Counts(ctx)
-		if err != nil {
-			err = fmt.Errorf("counting the queues: %w", err)
-		}
-		return watchedMsg{counts: c, err: err}
+		c := load().(countsMsg)
+		return watchedMsg{counts: c.counts, err: c.err}
 	}
 }
 
