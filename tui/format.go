@@ -61,30 +61,28 @@ func clampView(s string, w, h int) string {
 // the store goes through it before it is measured or drawn.
 func line(s string) string { return sanitize.Line(s) }
 
-// badge shows a confidence as a symbol and a word as well as a colour.
-func (st Styles) badge(l caisson.Level) string {
-	switch l {
-	case caisson.High:
-		return st.Good.Render("✓ high")
-	case caisson.Medium:
-		return st.Warn.Render("~ med")
-	case caisson.Low:
-		return st.Bad.Render("✗ low")
-	}
-	return st.Muted.Render("? unk")
-}
+// badge shows a confidence as a symbol and a word as well as a colour,
+// short enough for a list column: "✓ high", "~ med", "✗ low", "? unk".
+func (st Styles) badge(l caisson.Level) string { return st.level(l, false) }
 
 // levelWord is the long form of a badge, for the detail pane.
-func (st Styles) levelWord(l caisson.Level) string {
+func (st Styles) levelWord(l caisson.Level) string { return st.level(l, true) }
+
+func (st Styles) level(l caisson.Level, long bool) string {
+	style, symbol := st.Muted, "?"
 	switch l {
 	case caisson.High:
-		return st.Good.Render("✓ high")
+		style, symbol = st.Good, "✓"
 	case caisson.Medium:
-		return st.Warn.Render("~ medium")
+		style, symbol = st.Warn, "~"
 	case caisson.Low:
-		return st.Bad.Render("✗ low")
+		style, symbol = st.Bad, "✗"
 	}
-	return st.Muted.Render("? unknown")
+	word := l.String()
+	if !long && len(word) > 4 {
+		word = word[:3] // "med", "unk": the column fits "high"
+	}
+	return style.Render(symbol + " " + word)
 }
 
 func (st Styles) severity(s caisson.Severity, text string) string {
