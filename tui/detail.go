@@ -20,7 +20,10 @@ type detailModel struct {
 	req     int
 	// dirty asks for the record to be read again (it was refreshed or
 	// decided) while the old one stays on screen.
-	dirty  bool
+	dirty bool
+	// again is set when the record changed while it was being read: the
+	// answer is shown, then the record is read once more.
+	again  bool
 	scroll int
 }
 

@@ -28,6 +28,11 @@ type listModel struct {
 	// dirty asks for the window and the total to be read again (the
 	// queue's content changed) while the old rows stay on screen.
 	dirty bool
+	// again is set when the queue changed while a page was being read:
+	// that answer is still shown when it comes, then the page is read
+	// once more. Dropping it instead would starve the list on a busy
+	// shared server, where changes can come faster than a page is read.
+	again bool
 	// selectID, when set, moves the cursor to that check once it is in a
 	// loaded page (the next check after a decision).
 	selectID string
@@ -122,16 +127,18 @@ func (l *listModel) need() (offset, limit int, ok bool) {
 func (l *listModel) loaded(m pageMsg) {
 	l.req = 0
 	l.pendingFrom, l.pendingTo = 0, 0
+	again := l.again
+	l.again = false
 	if m.err != nil {
 		l.err = m.err
-		l.dirty = false
+		l.dirty = again
 		if l.total < 0 {
 			l.total = 0
 		}
 		return
 	}
 	l.err = nil
-	l.dirty = false
+	l.dirty = again
 	l.rows, l.rowsFrom = m.rows, m.offset
 	switch {
 	case m.withTotal:
@@ -149,7 +156,10 @@ func (l *listModel) loaded(m pageMsg) {
 				break
 			}
 		}
-		l.selectID = ""
+		// The read that follows may find the check elsewhere.
+		if !again {
+			l.selectID = ""
+		}
 	}
 	l.setCursor(l.cursor)
 }

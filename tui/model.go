@@ -40,6 +40,9 @@ type Model struct {
 	// (read since the last change): a queue's total is then taken from
 	// them instead of counting again.
 	countsFresh bool
+	// countsReading is set while the counts are being read, countsAgain
+	// when the store changed meanwhile and they must be read once more.
+	countsReading, countsAgain bool
 
 	list   listModel
 	detail detailModel
@@ -84,7 +87,7 @@ func New(cfg Config) *Model {
 // Init reads the counts and the first page, and starts the refresh of
 // every check when asked to.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{loadCounts(m.ctx.cfg.Store), m.sync(), m.watchTick()}
+	cmds := []tea.Cmd{m.readCounts(), m.sync(), m.watchTick()}
 	if m.ctx.cfg.RefreshOnStart {
 		cmds = append(cmds, m.startBatch(store.PageQuery{Queue: store.QueueAll}, "all checks"))
 	}
@@ -112,7 +115,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.footer.tick(msg)
 	case countsMsg:
 		m.counts, m.countsErr = msg.counts, msg.err
-		m.countsFresh = msg.err == nil
+		m.countsFresh = msg.err == nil && !m.countsAgain
+		m.countsReading = false
+		if m.countsAgain {
+			cmd = m.readCounts()
+		}
 		if m.totalFromCounts() {
 			m.list.total = m.counts[m.query().Queue]
 			m.list.setCursor(m.list.cursor)
@@ -125,7 +132,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.list.counted(msg)
 	case recordMsg:
 		if msg.req == m.detail.req {
-			m.detail.req, m.detail.dirty = 0, false
+			m.detail.req, m.detail.dirty, m.detail.again = 0, m.detail.again, false
 			m.detail.rec, m.detail.err = msg.rec, msg.err
 		}
 	case StoreChanged:
@@ -217,11 +224,26 @@ func (m *Model) invalidate() tea.Cmd {
 	if row, ok := m.list.selected(); ok && m.list.selectID == "" && m.list.moved {
 		m.list.selectID = row.CheckID
 	}
+	// A read in flight is not dropped but followed by another: changes
+	// that come faster than a read (a busy shared server) must not keep
+	// the screen from ever showing one.
 	m.list.dirty = true
-	m.list.req = 0
+	m.list.again = m.list.req != 0
 	m.detail.dirty = true
+	m.detail.again = m.detail.req != 0
 	m.countsFresh = false
 	m.lastRead = time.Now()
+	return m.readCounts()
+}
+
+// readCounts reads the queue counts, or, when a read is already under
+// way, asks for one more after it: one in flight at a time.
+func (m *Model) readCounts() tea.Cmd {
+	if m.countsReading {
+		m.countsAgain = true
+		return nil
+	}
+	m.countsReading, m.countsAgain = true, false
 	return loadCounts(m.ctx.cfg.Store)
 }
 

@@ -66,3 +66,71 @@ func TestKeysPressedWhileAnotherSessionsChangeIsReadStillMoveTheCursor(t *testin
 		t.Errorf("selected %s after two more presses, expected %s: the re-read pulled the cursor back", got, want)
 	}
 }
+
+// On a busy shared server the store changes while a page is being read,
+// again and again. Each change must not throw the read away: the answer is
+// shown, then the page is read once more. Dropping it left a reviewer's
+// list blank for as long as the others kept deciding.
+func TestChangesFasterThanAReadStillShowTheList(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 300, track: 300})
+	m := newTestModel(t, f.config(), 100, 30)
+	pump(t, m, keys("7")...)
+
+	// Jump to the bottom: the rows there are not read yet.
+	_, pending := m.Update(keyMsg("G"))
+	if _, ok := m.list.selected(); ok {
+		t.Fatal("the bottom row was loaded before it was read; the test needs a read in flight")
+	}
+	for range 5 {
+		// Another session decides while the read is in flight...
+		_, changed := m.Update(StoreChanged{})
+		// ...then the read comes back.
+		d := &driver{tb: t, m: m}
+		d.run(pending)
+		next := []tea.Cmd{changed}
+		for _, msg := range d.queue {
+			_, c := m.Update(msg)
+			next = append(next, c)
+		}
+		pending = tea.Batch(next...)
+		if _, ok := m.list.selected(); !ok {
+			t.Fatal("a read answered while the store kept changing, and the list still does not show the selected row")
+		}
+	}
+	if !m.list.dirty {
+		t.Error("the last change was never read: the list is not marked to be read again")
+	}
+	pump(t, m, pending)
+	if m.list.dirty || m.list.again || m.detail.again || m.countsAgain {
+		t.Error("the console did not settle after the changes stopped")
+	}
+	mustContain(t, m.View(), "▶", "300 of 300")
+}
+
+// Five changes told in a row read the counts once, and once more after
+// that read for the changes it may have missed: one read in flight at a
+// time, however many sessions are deciding.
+func TestChangesInARowReadTheCountsOnceAtATime(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 30, track: 30})
+	m := newTestModel(t, f.config(), 100, 30)
+	var cmds []tea.Cmd
+	for range 5 {
+		_, c := m.Update(StoreChanged{})
+		cmds = append(cmds, c)
+	}
+	d := &driver{tb: t, m: m}
+	d.run(tea.Batch(cmds...))
+	reads := 0
+	for _, msg := range d.queue {
+		if _, ok := msg.(countsMsg); ok {
+			reads++
+		}
+	}
+	if reads != 1 {
+		t.Errorf("5 changes in a row read the counts %d times, expected once", reads)
+	}
+	d.settle()
+	if m.countsReading || m.countsAgain || !m.countsFresh {
+		t.Errorf("after the follow-up read: reading %v, again %v, fresh %v; expected settled, fresh counts", m.countsReading, m.countsAgain, m.countsFresh)
+	}
+}
