@@ -164,14 +164,21 @@ func (term *terminal) moveTo(row, total int) error {
 	}
 	step := at(m) - 1
 	cur := 1 + step
+	// last marks the output since the last move sent: the marker on the
+	// row it lands on is drawn there. (A move that is already on the row
+	// sends nothing, and nothing redraws the marker.)
+	last := m
 	if pages := (row - cur) / step; pages > 0 {
+		last = term.mark()
 		term.send(strings.Repeat("\x1b[6~", pages))
 		cur += pages * step
 		if err := waitUntilOK(cur); err != nil {
 			return err
 		}
 	}
-	m2 := term.mark()
+	if row != cur {
+		last = term.mark()
+	}
 	switch {
 	case row > cur:
 		term.send(strings.Repeat("\x1b[B", row-cur))
@@ -183,8 +190,8 @@ func (term *terminal) moveTo(row, total int) error {
 	}
 	// The marker is drawn once the selected row has been read: only then
 	// does a act on it.
-	if term.waitFor(m2, wait, "▶") < 0 {
-		return fmt.Errorf("row %d was not shown: %s", row, term.since(m2))
+	if term.waitFor(last, wait, "▶") < 0 {
+		return fmt.Errorf("row %d was not shown: %s", row, term.since(last))
 	}
 	return nil
 }
