@@ -27,7 +27,9 @@ type Refusal struct {
 
 func (r Refusal) Error() string { return fmt.Sprintf("line %d: %v", r.Line, r.Err) }
 
-const insertCheck = `INSERT INTO checks (check_id, added_at, added_by, source)
+// A check is added to the narrow tracked table only; its wide row in
+// checks comes with its first fetch or decision (0004_tracked.sql).
+const insertCheck = `INSERT INTO tracked (check_id, added_at, added_by, source)
 	VALUES (?, ?, ?, ?) ON CONFLICT (check_id) DO NOTHING`
 
 // Add starts tracking a check id. added is false, with no error, when it
@@ -56,8 +58,8 @@ func (s *Store) AddMany(ctx context.Context, ids []string, by string, src Source
 		return AddResult{}, err
 	}
 	var res AddResult
-	var valid, order []string // order: every valid line, repeats included
-	line := map[string]int{}
+	order := make([]string, 0, len(ids)) // every valid line, repeats included
+	firstLine, lastLine := 0, 0
 	for i, in := range ids {
 		if strings.TrimSpace(in) == "" {
 			continue
@@ -68,36 +70,54 @@ func (s *Store) AddMany(ctx context.Context, ids []string, by string, src Source
 			continue
 		}
 		order = append(order, id)
-		if _, dup := line[id]; dup {
-			continue
+		if firstLine == 0 {
+			firstLine = i + 1
 		}
-		line[id] = i + 1
-		valid = append(valid, id)
+		lastLine = i + 1
 	}
 	// Insert in key order: each id then lands at the right-hand edge of
 	// the check_id index instead of at a random page, which makes a large
 	// import several times faster (random base64 ids otherwise touch a
-	// different index page for every row). Input order is kept in res.
-	sorted := slices.Clone(valid)
+	// different index page for every row). Sorting also finds repeats
+	// without a map. Input order is kept in res.
+	sorted := slices.Clone(order)
 	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
 	var added map[string]bool
 	err := s.write(ctx, "adding check ids", func(tx *sql.Tx) error {
 		var err error
 		added, err = addSortedTx(ctx, tx, sorted, by, src, s.now().UnixNano())
 		if err != nil && len(sorted) > 0 {
-			return fmt.Errorf("adding the %d ids of lines %d to %d: %w", len(sorted), line[valid[0]], line[valid[len(valid)-1]], err)
+			return fmt.Errorf("adding the %d ids of lines %d to %d: %w", len(sorted), firstLine, lastLine, err)
 		}
 		return err
 	})
 	if err != nil {
 		return AddResult{Refused: res.Refused}, err
 	}
-	for _, id := range order {
-		if added[id] {
-			res.Added = append(res.Added, id)
-			delete(added, id) // a repeat later in the input already exists
-		} else {
-			res.Existing = append(res.Existing, id)
+	switch {
+	case added == nil && len(sorted) == len(order):
+		// Every line a new id, each once: the common import.
+		res.Added = order
+	case added == nil:
+		// Every id new, some on several lines: the first adds it.
+		seen := make(map[string]bool, len(sorted))
+		for _, id := range order {
+			if seen[id] {
+				res.Existing = append(res.Existing, id)
+			} else {
+				seen[id] = true
+				res.Added = append(res.Added, id)
+			}
+		}
+	default:
+		for _, id := range order {
+			if added[id] {
+				res.Added = append(res.Added, id)
+				delete(added, id) // a repeat later in the input already exists
+			} else {
+				res.Existing = append(res.Existing, id)
+			}
 		}
 	}
 	return res, nil
@@ -109,33 +129,27 @@ func (s *Store) AddMany(ctx context.Context, ids []string, by string, src Source
 // time of adding 100,000 ids. A new row always gets a rowid above every
 // row before it (no id is ever given one), so the ids added are those
 // above the largest rowid before the insert; when every id was new, as
-// in a first import, there is nothing to read back.
+// in a first import, there is nothing to read back, and the map is nil.
 func addSortedTx(ctx context.Context, tx *sql.Tx, ids []string, by string, src Source, now int64) (map[string]bool, error) {
-	added := make(map[string]bool, len(ids))
 	if len(ids) == 0 {
-		return added, nil
+		return nil, nil
 	}
 	var before int64
-	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM checks").Scan(&before); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM tracked").Scan(&before); err != nil {
 		return nil, err
 	}
-	r, err := tx.ExecContext(ctx, `INSERT INTO checks (check_id, added_at, added_by, source)
+	r, err := tx.ExecContext(ctx, `INSERT INTO tracked (check_id, added_at, added_by, source)
 		SELECT value, ?, ?, ? FROM json_each(?) WHERE true ON CONFLICT (check_id) DO NOTHING`,
 		now, by, string(src), idArray(ids))
 	if err != nil {
 		return nil, err
 	}
 	n, err := r.RowsAffected()
-	if err != nil {
+	if err != nil || int(n) == len(ids) {
 		return nil, err
 	}
-	if int(n) == len(ids) {
-		for _, id := range ids {
-			added[id] = true
-		}
-		return added, nil
-	}
-	rows, err := tx.QueryContext(ctx, "SELECT check_id FROM checks WHERE id > ?", before)
+	added := make(map[string]bool, n)
+	rows, err := tx.QueryContext(ctx, "SELECT check_id FROM tracked WHERE id > ?", before)
 	if err != nil {
 		return nil, err
 	}
@@ -199,10 +213,20 @@ func searchText(customerID, first, last string) string {
 	return strings.ToLower(customerID + "\x1f" + first + "\x1f" + last)
 }
 
-// exists reports whether the check is tracked.
-func existsTx(ctx context.Context, tx *sql.Tx, id string) error {
+// checkRowTx gives a tracked check its row in checks, created from its
+// tracked row with the same id if it has none yet: a fetch or a decision
+// writes there. ErrNotFound when the check is not tracked.
+func checkRowTx(ctx context.Context, tx *sql.Tx, id string) error {
+	r, err := tx.ExecContext(ctx, `INSERT INTO checks (id, check_id, added_at, added_by, source)
+		SELECT id, check_id, added_at, added_by, source FROM tracked WHERE check_id = ? AND bare = 1`, id)
+	if err != nil {
+		return err
+	}
+	if n, err := r.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
 	var one int
-	err := tx.QueryRowContext(ctx, "SELECT 1 FROM checks WHERE check_id = ?", id).Scan(&one)
+	err = tx.QueryRowContext(ctx, "SELECT 1 FROM tracked WHERE check_id = ?", id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s: %w", id, ErrNotFound)
 	}

@@ -79,7 +79,7 @@ func TestAddManyIsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	// A failure in the middle of the batch, as a full disk would cause.
 	fail := checkID(3)
-	if _, err := rawDB(t, path).Exec(`CREATE TRIGGER fail_mid_batch BEFORE INSERT ON checks
+	if _, err := rawDB(t, path).Exec(`CREATE TRIGGER fail_mid_batch BEFORE INSERT ON tracked
 		WHEN new.check_id = '` + fail + `' BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END`); err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,10 @@ func benchFixture(b *testing.B, n int) *Store {
 			if _, err := addTx(ctx, tx, id, "bench", SourceImported, testNow.Add(-time.Duration(n-i)*time.Minute).UnixNano()); err != nil {
 				return err
 			}
+			// As RecordFetch does before writing a result.
+			if err := checkRowTx(ctx, tx, id); err != nil {
+				return err
+			}
 			switch p := r.IntN(100); {
 			case p < 3:
 				if err := recordErrorTx(ctx, tx, id, &caisson.APIError{Code: caisson.CodePendingReview}, testNow); err != nil {

@@ -53,6 +53,11 @@ func (s *Store) Decide(ctx context.Context, checkID string, a Action, note, revi
 
 func decideTx(ctx context.Context, tx *sql.Tx, id string, a Action, note, reviewer string, now time.Time) (Decision, error) {
 	d := Decision{CheckID: id, Action: a, Note: note, Reviewer: reviewer, At: now.UTC().Truncate(time.Nanosecond)}
+	// The status is kept on the check's row, which a check decided on
+	// before any fetch gets now.
+	if err := checkRowTx(ctx, tx, id); err != nil {
+		return Decision{}, err
+	}
 	err := tx.QueryRowContext(ctx, "SELECT raw_hash FROM checks WHERE check_id = ?", id).Scan(&d.ResponseHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Decision{}, fmt.Errorf("%s: %w", id, ErrNotFound)

@@ -40,7 +40,7 @@ func (s *Store) RecordFetch(ctx context.Context, checkID string, chk *caisson.Ch
 		}
 	}
 	return s.write(ctx, "recording the fetch of "+id, func(tx *sql.Tx) error {
-		if err := existsTx(ctx, tx, id); err != nil {
+		if err := checkRowTx(ctx, tx, id); err != nil {
 			return err
 		}
 		if fetchErr == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -70,7 +71,7 @@ var indexSort = map[Sort]string{SortRisk: "risk", SortAdded: "added", SortName: 
 func (s *Store) countQuery(q Queue) (string, []any, error) {
 	switch q {
 	case QueueAll:
-		return "(SELECT count(*) FROM checks)", nil, nil
+		return "(SELECT count(*) FROM tracked)", nil, nil
 	case QueueNeedsReview, "":
 		const open = "(SELECT count(*) FROM checks INDEXED BY checks_open_count WHERE cached = 1 AND status = 'open' AND "
 		return "(" + open + "document < 3) + " + open + "document = 3 AND face < 3) + " +
@@ -114,15 +115,40 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 // the order checks were added: it makes the order total, so paging is
 // stable, and it is what the indexes end with (see 0001_init.sql).
 var sortKeys = map[Sort][]sortKey{
-	SortRisk:     {{"c.risk", false}, {"c.checked_on", false}, {"c.id", false}},
-	SortAdded:    {{"c.added_at", true}, {"c.id", true}},
-	SortName:     {{"c.last_name COLLATE NOCASE", false}, {"c.first_name COLLATE NOCASE", false}, {"c.id", false}},
-	SortCustomer: {{"c.customer_id", false}, {"c.id", false}},
+	SortRisk:     {{expr: "c.risk"}, {expr: "c.checked_on"}, {expr: "c.id"}},
+	SortAdded:    {{expr: "c.added_at", desc: true}, {expr: "c.id", desc: true}},
+	SortName:     {{expr: "c.last_name COLLATE NOCASE", text: true}, {expr: "c.first_name COLLATE NOCASE", text: true}, {expr: "c.id"}},
+	SortCustomer: {{expr: "c.customer_id", text: true}, {expr: "c.id"}},
 }
 
 type sortKey struct {
 	expr string
 	desc bool
+	// text marks a column of text affinity, which a comparison with a
+	// bare check's -1 would turn into the text '-1' (after).
+	text bool
+}
+
+// bareKeys are the same sort keys for a check that has no row in checks
+// (only added), read from tracked aliased t. Sorted by time added it
+// takes its place among the others; in every other sort it comes first
+// (t.minus is -1, below any confidence, time, name or customer id), in the
+// order added, so that a page of those sorts is the bare checks then the
+// checks rows, each read with a plain index walk (pageSQL).
+var bareKeys = map[Sort][]sortKey{
+	SortRisk:     {{expr: "t.minus"}, {expr: "t.minus"}, {expr: "t.id"}},
+	SortAdded:    {{expr: "t.added_at", desc: true}, {expr: "t.id", desc: true}},
+	SortName:     {{expr: "t.minus_ci"}, {expr: "t.minus_ci"}, {expr: "t.id"}},
+	SortCustomer: {{expr: "t.minus"}, {expr: "t.id"}},
+}
+
+// bareIndex is the index of tracked that gives the bare checks in a
+// sort's order.
+func bareIndex(by Sort) string {
+	if by == SortAdded {
+		return "tracked_bare_added"
+	}
+	return "tracked_bare"
 }
 
 func orderBy(keys []sortKey) string {
@@ -147,6 +173,9 @@ type selection struct {
 	from  string
 	where []string
 	args  []any
+	// bare, for the all queue, selects the checks that have no row in
+	// checks yet, from tracked aliased t; its rows are merged with these.
+	bare *selection
 }
 
 func (sel *selection) add(cond string, args ...any) {
@@ -186,6 +215,15 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort) (*selection
 		sel.from = "FROM checks AS c INDEXED BY checks_all_customer"
 		sel.add("c.customer_id = ?", q.Customer)
 	}
+	// Only the all queue holds checks that were only added, and they have
+	// no customer.
+	if q.Queue == QueueAll && q.Customer == "" {
+		sel.bare = &selection{from: "FROM tracked AS t INDEXED BY " + bareIndex(by)}
+		// minus and minus_ci are -1: saying so lets SQLite see that the
+		// bare ids' index is in the order of their sort keys (in both
+		// collations the sorts use).
+		sel.bare.add("t.bare = 1 AND t.minus = -1 AND t.minus_ci = -1")
+	}
 	idf := strings.TrimSpace(q.Filter)
 	if strings.HasPrefix(checkIDPrefix, idf) {
 		// Every tracked id starts with chk_priv_ (Add refuses others), so
@@ -194,6 +232,13 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort) (*selection
 	}
 	f := strings.ToLower(q.Filter)
 	lo, hi := idPrefixRange(idf)
+	if sel.bare != nil {
+		// A check that was only added has nothing to match but its id:
+		// the few whose id starts so are found by id and sorted, rather
+		// than every bare check walked (100,000 after a large import).
+		sel.bare.from = "FROM tracked AS t INDEXED BY sqlite_autoindex_tracked_1"
+		sel.bare.add("t.check_id >= ? AND t.check_id < ?", lo, hi)
+	}
 	ids, err := s.countUpTo(ctx, "SELECT 1 FROM checks WHERE check_id >= ? AND check_id < ?", ftsCap+1, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("filtering by %q: %w", q.Filter, err)
@@ -258,7 +303,7 @@ const rowColumns = `c.check_id, c.customer_id, c.first_name, c.last_name, c.docu
 
 // Page returns one page of a queue, sorted and filtered. Limit 0 means 50.
 func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, error) {
-	keys, ok := sortKeys[q.Sort]
+	_, ok := sortKeys[q.Sort]
 	if !ok {
 		return nil, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName or SortCustomer", q.Sort)
 	}
@@ -268,13 +313,82 @@ func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, error) {
 	if q.Limit == 0 {
 		q.Limit = 50
 	}
-	sel, err := s.selectFor(ctx, q, q.Sort)
+	if sel, err := s.selectFor(ctx, q, q.Sort); err == nil && sel.bare != nil && q.Sort != SortAdded {
+		return s.bareFirstPage(ctx, q, sel)
+	}
+	query, args, skip, err := s.pageSQL(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	query := "SELECT " + rowColumns + " " + sel.sql() + orderBy(keys) + " LIMIT ? OFFSET ?"
-	return s.queryRows(ctx, "reading the "+string(q.Queue)+" queue", query, append(sel.args, q.Limit, q.Offset)...)
+	return s.queryRows(ctx, "reading the "+string(q.Queue)+" queue", query, skip, args...)
 }
+
+// bareFirstPage reads a page of the all queue in a sort where the bare
+// checks come first (bareKeys): the bare ones from offset, then checks
+// rows, each an index walk that skips to its offset without reading the
+// rows it skips. A merged query would read each skipped row whole.
+func (s *Store) bareFirstPage(ctx context.Context, q PageQuery, sel *selection) ([]Row, error) {
+	what := "reading the " + string(q.Queue) + " queue"
+	// Counting stops at the end of the page: the bare checks then fill it.
+	bare, err := s.countUpTo(ctx, "SELECT 1 "+sel.bare.sql(), q.Offset+q.Limit, sel.bare.args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	var rows []Row
+	if q.Offset < bare {
+		rows, err = s.queryRows(ctx, what, "SELECT "+bareColumns+" "+sel.bare.sql()+" ORDER BY t.id LIMIT ? OFFSET ?", 0,
+			append(slices.Clone(sel.bare.args), q.Limit, q.Offset)...)
+		if err != nil || len(rows) == q.Limit {
+			return rows, err
+		}
+	}
+	more, err := s.queryRows(ctx, what, "SELECT "+rowColumns+" "+sel.sql()+orderBy(sortKeys[q.Sort])+" LIMIT ? OFFSET ?", 0,
+		append(slices.Clone(sel.args), q.Limit-len(rows), max(q.Offset-bare, 0))...)
+	return append(rows, more...), err
+}
+
+// pageSQL is Page's query: its text, its arguments, and how many columns
+// after rowColumns each row has (sort keys, for a merged query).
+func (s *Store) pageSQL(ctx context.Context, q PageQuery) (string, []any, int, error) {
+	keys := sortKeys[q.Sort]
+	sel, err := s.selectFor(ctx, q, q.Sort)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	if sel.bare != nil {
+		query, args := sel.merged(rowColumns, bareColumns, keys, bareKeys[q.Sort])
+		return query + " LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset), len(keys), nil
+	}
+	query := "SELECT " + rowColumns + " " + sel.sql() + orderBy(keys) + " LIMIT ? OFFSET ?"
+	return query, append(sel.args, q.Limit, q.Offset), 0, nil
+}
+
+// merged is the query of a selection with a bare side: cols of the checks
+// rows and bareCols of the bare ones, each followed by its sort keys, the
+// two merged in the keys' order. Each side comes in that order from its
+// own index, so SQLite merges them as it reads, without sorting.
+func (sel *selection) merged(cols, bareCols string, keys, bare []sortKey) (string, []any) {
+	ks, bks, order := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+	for i := range keys {
+		name := fmt.Sprintf("k%d", i)
+		ks[i], bks[i] = keys[i].expr+" AS "+name, bare[i].expr
+		order[i] = name
+		if strings.Contains(keys[i].expr, "COLLATE NOCASE") {
+			order[i] += " COLLATE NOCASE"
+		}
+		if keys[i].desc {
+			order[i] += " DESC"
+		}
+	}
+	query := "SELECT " + cols + ", " + strings.Join(ks, ", ") + " " + sel.sql() +
+		" UNION ALL SELECT " + bareCols + ", " + strings.Join(bks, ", ") + " " + sel.bare.sql() +
+		" ORDER BY " + strings.Join(order, ", ")
+	return query, append(slices.Clone(sel.args), sel.bare.args...)
+}
+
+// bareColumns are rowColumns for a check that has no row in checks: added,
+// never fetched, open.
+const bareColumns = `t.check_id, '', '', '', 0, 0, '', '', 0, t.added_at, 'open', '', '', NULL, 0`
 
 // Count returns how many checks match q, ignoring Sort, Offset and Limit.
 // A whole queue is counted over its index; a filter that matches many
@@ -311,7 +425,12 @@ func (s *Store) CountUpTo(ctx context.Context, q PageQuery, limit int) (n int, m
 	if err != nil {
 		return 0, false, err
 	}
-	n, err = s.countUpTo(ctx, "SELECT 1 "+sel.sql(), limit+1, sel.args...)
+	query, args := "SELECT 1 "+sel.sql(), sel.args
+	if sel.bare != nil {
+		query += " UNION ALL SELECT 1 " + sel.bare.sql()
+		args = append(slices.Clone(args), sel.bare.args...)
+	}
+	n, err = s.countUpTo(ctx, query, limit+1, args...)
 	if err != nil {
 		return 0, false, fmt.Errorf("counting the %s queue: %w", q.Queue, err)
 	}
@@ -321,7 +440,7 @@ func (s *Store) CountUpTo(ctx context.Context, q PageQuery, limit int) (n int, m
 // ByCustomer returns every check of one customer_id, oldest checked first.
 func (s *Store) ByCustomer(ctx context.Context, customerID string) ([]Row, error) {
 	return s.queryRows(ctx, "reading the checks of a customer",
-		"SELECT "+rowColumns+" FROM checks AS c WHERE c.customer_id = ? ORDER BY c.checked_on, c.check_id", customerID)
+		"SELECT "+rowColumns+" FROM checks AS c WHERE c.customer_id = ? ORDER BY c.checked_on, c.check_id", 0, customerID)
 }
 
 // Next returns the check that follows afterID in q's queue and sort, for
@@ -337,15 +456,32 @@ func (s *Store) Next(ctx context.Context, q PageQuery, afterID string) (string, 
 	if err != nil {
 		return "", false, err
 	}
+	bare := bareKeys[q.Sort]
 	if afterID != "" {
-		cond, args, err := s.after(ctx, keys, afterID)
+		vals, err := s.sortValues(ctx, keys, bare, afterID)
 		if err != nil {
 			return "", false, err
 		}
+		cond, args := after(keys, vals)
 		sel.add(cond, args...)
+		if sel.bare != nil {
+			cond, args := after(bare, vals)
+			sel.bare.add(cond, args...)
+		}
+	}
+	query, args := "SELECT c.check_id "+sel.sql()+orderBy(keys), sel.args
+	if sel.bare != nil {
+		query, args = sel.merged("c.check_id", "t.check_id", keys, bare)
 	}
 	var id string
-	err = s.db.QueryRowContext(ctx, "SELECT c.check_id "+sel.sql()+orderBy(keys)+" LIMIT 1", sel.args...).Scan(&id)
+	dest := make([]any, 1, 1+len(keys))
+	dest[0] = &id
+	if sel.bare != nil {
+		for range keys {
+			dest = append(dest, new(any))
+		}
+	}
+	err = s.db.QueryRowContext(ctx, query+" LIMIT 1", args...).Scan(dest...)
 	if err != nil {
 		if isNoRows(err) {
 			return "", false, nil
@@ -355,42 +491,67 @@ func (s *Store) Next(ctx context.Context, q PageQuery, afterID string) (string, 
 	return id, true, nil
 }
 
-// after is the condition "sorts after the check afterID" in keys' order:
-// (k1 > v1) OR (k1 = v1 AND k2 > v2) OR …, with < for descending keys.
-func (s *Store) after(ctx context.Context, keys []sortKey, afterID string) (string, []any, error) {
-	exprs := make([]string, len(keys))
-	for i, k := range keys {
-		exprs[i] = k.expr
+// sortValues are the values of the sort keys of the check afterID: from
+// its row in checks (keys), or from tracked when it was only added (bare).
+func (s *Store) sortValues(ctx context.Context, keys, bare []sortKey, afterID string) ([]any, error) {
+	exprs := func(ks []sortKey) string {
+		e := make([]string, len(ks))
+		for i, k := range ks {
+			e[i] = k.expr
+		}
+		return strings.Join(e, ", ")
 	}
 	vals := make([]any, len(keys))
 	ptrs := make([]any, len(keys))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	err := s.db.QueryRowContext(ctx, "SELECT "+strings.Join(exprs, ", ")+" FROM checks AS c WHERE c.check_id = ?", afterID).Scan(ptrs...)
+	err := s.db.QueryRowContext(ctx, "SELECT "+exprs(keys)+" FROM checks AS c WHERE c.check_id = ?"+
+		" UNION ALL SELECT "+exprs(bare)+" FROM tracked AS t WHERE t.check_id = ? AND t.bare = 1", afterID, afterID).Scan(ptrs...)
 	if err != nil {
 		if isNoRows(err) {
-			return "", nil, fmt.Errorf("next after %s: %w", afterID, ErrNotFound)
+			return nil, fmt.Errorf("next after %s: %w", afterID, ErrNotFound)
 		}
-		return "", nil, fmt.Errorf("finding the next check: %w", err)
+		return nil, fmt.Errorf("finding the next check: %w", err)
+	}
+	return vals, nil
+}
+
+// after is the condition "sorts after vals" in keys' order:
+// (k1 > v1) OR (k1 = v1 AND k2 > v2) OR …, with < for descending keys.
+func after(keys []sortKey, vals []any) (string, []any) {
+	// A bare check's -1 against a text column: text sorts after every
+	// number, so it is known here, not left to SQLite, which would
+	// compare the text with '-1'.
+	marker := func(i int) bool {
+		_, num := vals[i].(int64)
+		return keys[i].text && num
 	}
 	var ors []string
 	var args []any
 	for i, k := range keys {
 		var ands []string
 		for j := 0; j < i; j++ {
+			if marker(j) {
+				ands = append(ands, "0")
+				continue
+			}
 			ands = append(ands, keys[j].expr+" = ?")
 			args = append(args, vals[j])
 		}
-		op := " > ?"
-		if k.desc {
-			op = " < ?"
+		switch op := " > ?"; {
+		case marker(i):
+			ands = append(ands, "1")
+		default:
+			if k.desc {
+				op = " < ?"
+			}
+			ands = append(ands, k.expr+op)
+			args = append(args, vals[i])
 		}
-		ands = append(ands, k.expr+op)
-		args = append(args, vals[i])
 		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
 	}
-	return "(" + strings.Join(ors, " OR ") + ")", args, nil
+	return "(" + strings.Join(ors, " OR ") + ")", args
 }
 
 // rareTrigrams builds an FTS5 query from trigrams of f and reports

@@ -41,15 +41,21 @@ func scanRow(sc interface{ Scan(...any) error }, extra ...any) (Row, error) {
 	return r, nil
 }
 
-func (s *Store) queryRows(ctx context.Context, what, query string, args ...any) ([]Row, error) {
+// queryRows reads rows of rowColumns, each followed by skip columns that
+// are not read (the sort keys of a merged query).
+func (s *Store) queryRows(ctx context.Context, what, query string, skip int, args ...any) ([]Row, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []Row
+	extra := make([]any, skip)
+	for i := range extra {
+		extra[i] = new(any)
+	}
 	for rows.Next() {
-		r, err := scanRow(rows)
+		r, err := scanRow(rows, extra...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
@@ -74,7 +80,8 @@ func (s *Store) Get(ctx context.Context, checkID string) (*Record, error) {
 	var raw []byte
 	var source string
 	var purgedAt sql.NullInt64
-	row := s.db.QueryRowContext(ctx, "SELECT "+rowColumns+", c.raw, c.raw_hash, c.added_by, c.source, c.purged_at FROM checks AS c WHERE c.check_id = ?", id)
+	row := s.db.QueryRowContext(ctx, "SELECT "+rowColumns+", c.raw, c.raw_hash, c.added_by, c.source, c.purged_at FROM checks AS c WHERE c.check_id = ?"+
+		" UNION ALL SELECT "+bareColumns+", NULL, '', t.added_by, t.source, NULL FROM tracked AS t WHERE t.check_id = ? AND t.bare = 1", id, id)
 	rec.Row, err = scanRow(row, &raw, &rec.ResultHash, &rec.AddedBy, &source, &purgedAt)
 	if isNoRows(err) {
 		return nil, fmt.Errorf("%s: %w", id, ErrNotFound)
