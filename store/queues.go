@@ -244,14 +244,14 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort) (*selection
 		return nil, fmt.Errorf("filtering by %q: %w", q.Filter, err)
 	}
 	// The id range as a subquery on rowid, so that the condition is
-	// checked on the walked index without reading the row; a range too
-	// large to list is compared on the row instead.
+	// checked on the walked index without reading the row. Even the
+	// largest range, one character after chk_priv_ (a 64th of the checks),
+	// is cheaper to list once than to compare on every row walked whose
+	// names do not match: that made a one-letter filter 8 ms at 100,000
+	// checks.
 	var idCond string
 	var idArgs []any
-	switch {
-	case ids > ftsCap:
-		idCond, idArgs = " OR (c.check_id >= ? AND c.check_id < ?)", []any{lo, hi}
-	case ids > 0:
+	if ids > 0 {
 		idCond, idArgs = " OR c.id IN (SELECT id FROM checks WHERE check_id >= ? AND check_id < ?)", []any{lo, hi}
 	}
 	sel.add("(instr(c.search, ?) > 0"+idCond+")", append([]any{f}, idArgs...)...)

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -187,9 +188,19 @@ func BenchmarkFilterKeystroke(b *testing.B) {
 			for range "smith" {
 				ks = append(ks, keyMsg("backspace"))
 			}
+			// Per filter reached as well: a slow one shows by name.
+			per := map[string]time.Duration{}
+			visits := map[string]int{}
 			b.ResetTimer()
 			for i := range b.N {
+				start := time.Now()
 				benchKey(b, m, ks[i%len(ks)])
+				per[m.filter] += time.Since(start)
+				visits[m.filter]++
+			}
+			b.StopTimer()
+			for f, d := range per {
+				b.ReportMetric(float64(d.Microseconds())/float64(visits[f])/1000, "ms/at-"+cmp.Or(f, "none"))
 			}
 		})
 	}

@@ -109,8 +109,13 @@ func (l *listModel) window() (from, to int) {
 
 // need reports whether a page must be read to draw the screen, and which:
 // a screen above and below the visible one as well, so that moving the
-// cursor a little reads nothing.
-func (l *listModel) need() (offset, limit int, ok bool) {
+// cursor a little reads nothing. At the top there is no screen above.
+//
+// lean is for a filter being typed: each keystroke reads the top of a new
+// list, which the store finds by walking its sort order until enough
+// checks match, so only the visible rows and a few more are read. Moving
+// down past them reads on as usual.
+func (l *listModel) need(lean bool) (offset, limit int, ok bool) {
 	from, to := l.window()
 	loadedTo := l.rowsFrom + len(l.rows)
 	covered := !l.dirty && l.total >= 0 && from >= l.rowsFrom && to <= loadedTo
@@ -119,9 +124,17 @@ func (l *listModel) need() (offset, limit int, ok bool) {
 		return 0, 0, false
 	}
 	h := max(l.height, 10)
-	offset = max(from-h, 0)
-	return offset, 3 * h, true
+	switch {
+	case from == 0 && lean:
+		return 0, max(l.height, 1) + leanMargin, true
+	case from == 0:
+		return 0, 2 * h, true
+	}
+	return max(from-h, 0), 3 * h, true
 }
+
+// leanMargin is how many rows below the screen a lean read takes.
+const leanMargin = 5
 
 // loaded takes a page answer in.
 func (l *listModel) loaded(m pageMsg) {

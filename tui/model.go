@@ -185,7 +185,7 @@ func (m *Model) sync() tea.Cmd {
 	if fromCounts && m.list.total < 0 {
 		m.list.total = m.counts[m.query().Queue]
 	}
-	if offset, limit, ok := m.list.need(); ok {
+	if offset, limit, ok := m.list.need(m.uncounted() && !m.list.moved); ok {
 		uncounted := m.uncounted()
 		withTotal := (m.list.dirty || m.list.total < 0) && !fromCounts && !uncounted
 		q := m.query()

@@ -429,3 +429,41 @@ func TestKeysThatArriveTogetherEachAct(t *testing.T) {
 		t.Errorf("a paste moved the cursor from %d to %d", before, m.list.cursor)
 	}
 }
+
+// Each keystroke of a filter reads the top of a new list, which the store
+// finds by walking its sort order: only the screen and a few rows more are
+// read then. Moving down past them reads on, and lands on the check the
+// store has there.
+func TestTypingAFilterReadsOnlyTheScreenAndMovingDownReadsOn(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 300, track: 300, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("7", "/")...)
+	_, cmd := m.Update(typeText("a")[0])
+	d := &driver{tb: t, m: m}
+	d.run(cmd)
+	var read *pageMsg
+	for _, msg := range d.queue {
+		if p, ok := msg.(pageMsg); ok {
+			read = &p
+		}
+	}
+	if read == nil {
+		t.Fatal("typing a filter read no page")
+	}
+	if read.offset != 0 || read.limit > m.list.height+leanMargin {
+		t.Errorf("a keystroke read rows %d to %d, expected at most the %d visible and %d more", read.offset, read.offset+read.limit, m.list.height, leanMargin)
+	}
+	d.settle()
+	pump(t, m, keys("enter")...)
+	steps := 2 * m.list.height
+	want, err := f.st.Page(context.Background(), store.PageQuery{Queue: store.QueueAll, Filter: "a", Offset: steps, Limit: 1})
+	if err != nil || len(want) != 1 {
+		t.Fatalf("the fixture has no row %d matching the filter: %v", steps, err)
+	}
+	for range steps {
+		pump(t, m, keys("j")...)
+	}
+	if got := selectedID(t, m); got != want[0].CheckID {
+		t.Errorf("after %d rows down selected %s, expected %s", steps, got, want[0].CheckID)
+	}
+}
