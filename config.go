@@ -209,9 +209,6 @@ func (a *app) openStoreAt(ctx context.Context, mustExist bool) (*store.Store, er
 				sanitize.Line(path), progName, envDB)
 		}
 	}
-	st, err := store.Open(ctx, path)
-	if err != nil {
-		return nil, fmt.Errorf("opening the review database: %w", err)
-	}
-	return st, nil
+	// store.Open's errors already say which database, and why.
+	return store.Open(ctx, path)
 }
