@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -79,22 +80,31 @@ func TestOpenRefusesADatabaseFromANewerVersion(t *testing.T) {
 	}
 }
 
-func TestOpenUpgradesTheVersionBefore(t *testing.T) {
+// Databases of version 3 (every check a row of checks) and of version 4
+// (ids in tracked, a row of checks from the first fetch or decision) are
+// brought up to date with every check in its queues.
+func TestOpenUpgradesEarlierVersions(t *testing.T) {
+	for _, from := range []int{3, 4} {
+		t.Run(fmt.Sprintf("from version %d", from), func(t *testing.T) { testUpgradeFrom(t, from) })
+	}
+}
+
+func testUpgradeFrom(t *testing.T, from int) {
 	ms, err := loadMigrations()
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "review.db")
-	// A fixture at version N-1: the earlier migrations exactly as an older
-	// build applied them, with a check in every queue written as that
-	// build wrote them: added bare, then updated by a fetch or decision.
+	// A fixture at version from: the earlier migrations exactly as an
+	// older build applied them, with a check in every queue written as
+	// that build wrote them: added, then updated by a fetch or decision.
 	db := rawDB(t, path)
-	for _, m := range ms[:len(ms)-1] {
+	for _, m := range ms[:from] {
 		if _, err := db.Exec(m.sql); err != nil {
 			t.Fatalf("%s: %v", m.name, err)
 		}
 	}
-	if _, err := db.Exec("PRAGMA user_version = " + itoa(len(ms)-1)); err != nil {
+	if _, err := db.Exec("PRAGMA user_version = " + itoa(from)); err != nil {
 		t.Fatal(err)
 	}
 	old := []struct {
@@ -109,8 +119,21 @@ func TestOpenUpgradesTheVersionBefore(t *testing.T) {
 		{checkID(5), "outcome = ''"}, // never fetched
 	}
 	for i, o := range old {
-		if _, err := db.Exec("INSERT INTO checks (check_id, added_at, added_by, source) VALUES (?, ?, 'old', 'typed')", o.id, i); err != nil {
+		added := "INSERT INTO checks (check_id, added_at, added_by, source) VALUES (?, ?, 'old', 'typed')"
+		if from >= 4 {
+			added = "INSERT INTO tracked (check_id, added_at, added_by, source) VALUES (?, ?, 'old', 'typed')"
+		}
+		if _, err := db.Exec(added, o.id, i); err != nil {
 			t.Fatal(err)
+		}
+		if from >= 4 && o.update == "outcome = ''" {
+			continue // never fetched: only in tracked
+		}
+		if from >= 4 {
+			if _, err := db.Exec(`INSERT INTO checks (id, check_id, added_at, added_by, source)
+				SELECT id, check_id, added_at, added_by, source FROM tracked WHERE check_id = ?`, o.id); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if _, err := db.Exec("UPDATE checks SET "+o.update+" WHERE check_id = ?", o.id); err != nil {
 			t.Fatal(err)

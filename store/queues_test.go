@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -172,24 +173,36 @@ func TestFilterGivesTheSameRowsWhicheverPlanItUses(t *testing.T) {
 	for i, n := range names {
 		addFetched(t, s, result{id: checkID(i + 1), customer: "cust", first: "X", last: n, doc: "low", face: "low"})
 	}
-	for _, filter := range []string{"müll", "ÜLLER", "ll", "mil", "smith", "e"} {
-		oldFTS := ftsCap
-		ftsCap = 1000
-		q := PageQuery{Queue: QueueAll, Filter: filter, Sort: SortName}
-		viaIndex, err := s.Page(ctx, q)
-		usedTrigrams := usesTrigramIndex(t, s, q)
-		ftsCap = 0 // every filter that matches counts as frequent: walk the sort index
-		viaScan, err2 := s.Page(ctx, q)
-		walked := !usesTrigramIndex(t, s, q)
-		ftsCap = oldFTS
-		if err != nil || err2 != nil {
-			t.Fatal(err, err2)
-		}
-		if !reflect.DeepEqual(ids(viaIndex), ids(viaScan)) || len(viaIndex) == 0 {
-			t.Errorf("filter %q: via trigram index %v, via scan %v", filter, ids(viaIndex), ids(viaScan))
-		}
-		if long := utf8.RuneCountInString(filter) >= 3; long && (!usedTrigrams || !walked) {
-			t.Errorf("filter %q: used the trigram index %v then walked the sort order %v, want both", filter, usedTrigrams, walked)
+	levels := []string{"low", "medium", "high"}
+	for i := range 12 { // more checks in several queues and orders
+		addFetched(t, s, result{id: checkID(20 + i), customer: fmt.Sprintf("cust-%d", i%3), first: "Y", last: names[i%len(names)],
+			doc: levels[i%3], face: levels[(i/3)%3], checkedOn: testNow.Add(-time.Duration(i%4) * time.Hour)})
+	}
+	for _, queue := range []Queue{QueueAll, QueueNeedsReview} {
+		for by := range sortKeys {
+			for _, page := range []struct{ offset, limit int }{{0, 50}, {2, 3}} {
+				for _, filter := range []string{"müll", "ÜLLER", "ll", "mil", "smith", "e", "cust-1"} {
+					oldFTS := ftsCap
+					ftsCap = 1000
+					q := PageQuery{Queue: queue, Filter: filter, Sort: by, Offset: page.offset, Limit: page.limit}
+					viaIndex, err := s.Page(ctx, q)
+					usedTrigrams := usesTrigramIndex(t, s, q)
+					ftsCap = 0 // every filter that matches counts as frequent: walk the sort index
+					viaScan, err2 := s.Page(ctx, q)
+					walked := !usesTrigramIndex(t, s, q)
+					ftsCap = oldFTS
+					if err != nil || err2 != nil {
+						t.Fatal(err, err2)
+					}
+					name := fmt.Sprintf("%s by %s, rows %d+%d, filter %q", queue, indexSort[by], page.offset, page.limit, filter)
+					if !reflect.DeepEqual(ids(viaIndex), ids(viaScan)) || (len(viaIndex) == 0 && queue == QueueAll) {
+						t.Errorf("%s: via trigram index %v, via scan %v", name, ids(viaIndex), ids(viaScan))
+					}
+					if long := utf8.RuneCountInString(filter) >= 3; long && (!usedTrigrams || !walked) {
+						t.Errorf("%s: used the trigram index %v then walked the sort order %v, want both", name, usedTrigrams, walked)
+					}
+				}
+			}
 		}
 	}
 }
