@@ -134,7 +134,7 @@ type sortKey struct {
 // takes its place among the others; in every other sort it comes first
 // (t.minus is -1, below any confidence, time, name or customer id), in the
 // order added, so that a page of those sorts is the bare checks then the
-// checks rows, each read with a plain index walk (pageSQL).
+// checks rows, each read with a plain index walk (bareFirstPage).
 var bareKeys = map[Sort][]sortKey{
 	SortRisk:     {{expr: "t.minus"}, {expr: "t.minus"}, {expr: "t.id"}},
 	SortAdded:    {{expr: "t.added_at", desc: true}, {expr: "t.id", desc: true}},
@@ -313,20 +313,25 @@ func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, error) {
 	if q.Limit == 0 {
 		q.Limit = 50
 	}
-	if sel, err := s.selectFor(ctx, q, q.Sort); err == nil && sel.bare != nil && q.Sort != SortAdded {
-		return s.bareFirstPage(ctx, q, sel)
-	}
-	query, args, skip, err := s.pageSQL(ctx, q)
+	sel, err := s.selectFor(ctx, q, q.Sort)
 	if err != nil {
 		return nil, err
 	}
+	if sel.bareFirst(q.Sort) {
+		return s.bareFirstPage(ctx, q, sel)
+	}
+	query, args, skip := sel.pageSQL(q)
 	return s.queryRows(ctx, "reading the "+string(q.Queue)+" queue", query, skip, args...)
 }
 
+// bareFirst reports whether the selection has bare checks and, in sort
+// by, they come before every checks row (bareKeys).
+func (sel *selection) bareFirst(by Sort) bool { return sel.bare != nil && by != SortAdded }
+
 // bareFirstPage reads a page of the all queue in a sort where the bare
-// checks come first (bareKeys): the bare ones from offset, then checks
-// rows, each an index walk that skips to its offset without reading the
-// rows it skips. A merged query would read each skipped row whole.
+// checks come first: the bare ones from offset, then checks rows, each an
+// index walk that skips to its offset without reading the rows it skips.
+// A merged query would read each skipped row whole.
 func (s *Store) bareFirstPage(ctx context.Context, q PageQuery, sel *selection) ([]Row, error) {
 	what := "reading the " + string(q.Queue) + " queue"
 	// Counting stops at the end of the page: the bare checks then fill it.
@@ -336,31 +341,38 @@ func (s *Store) bareFirstPage(ctx context.Context, q PageQuery, sel *selection) 
 	}
 	var rows []Row
 	if q.Offset < bare {
-		rows, err = s.queryRows(ctx, what, "SELECT "+bareColumns+" "+sel.bare.sql()+" ORDER BY t.id LIMIT ? OFFSET ?", 0,
-			append(slices.Clone(sel.bare.args), q.Limit, q.Offset)...)
+		rows, err = s.queryRows(ctx, what, sel.barePageSQL(), 0, append(slices.Clone(sel.bare.args), q.Limit, q.Offset)...)
 		if err != nil || len(rows) == q.Limit {
 			return rows, err
 		}
 	}
-	more, err := s.queryRows(ctx, what, "SELECT "+rowColumns+" "+sel.sql()+orderBy(sortKeys[q.Sort])+" LIMIT ? OFFSET ?", 0,
+	more, err := s.queryRows(ctx, what, sel.checksPageSQL(sortKeys[q.Sort]), 0,
 		append(slices.Clone(sel.args), q.Limit-len(rows), max(q.Offset-bare, 0))...)
 	return append(rows, more...), err
 }
 
-// pageSQL is Page's query: its text, its arguments, and how many columns
-// after rowColumns each row has (sort keys, for a merged query).
-func (s *Store) pageSQL(ctx context.Context, q PageQuery) (string, []any, int, error) {
+// checksPageSQL reads a page of checks rows in keys' order; its last two
+// arguments are the limit and the offset.
+func (sel *selection) checksPageSQL(keys []sortKey) string {
+	return "SELECT " + rowColumns + " " + sel.sql() + orderBy(keys) + " LIMIT ? OFFSET ?"
+}
+
+// barePageSQL reads a page of bare checks in the order added; its last
+// two arguments are the limit and the offset.
+func (sel *selection) barePageSQL() string {
+	return "SELECT " + bareColumns + " " + sel.bare.sql() + " ORDER BY t.id LIMIT ? OFFSET ?"
+}
+
+// pageSQL is the query of a page in one statement, for every selection
+// but bareFirst's: its text, its arguments, and how many columns after
+// rowColumns each row has (sort keys, for a merged query).
+func (sel *selection) pageSQL(q PageQuery) (string, []any, int) {
 	keys := sortKeys[q.Sort]
-	sel, err := s.selectFor(ctx, q, q.Sort)
-	if err != nil {
-		return "", nil, 0, err
-	}
 	if sel.bare != nil {
 		query, args := sel.merged(rowColumns, bareColumns, keys, bareKeys[q.Sort])
-		return query + " LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset), len(keys), nil
+		return query + " LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset), len(keys)
 	}
-	query := "SELECT " + rowColumns + " " + sel.sql() + orderBy(keys) + " LIMIT ? OFFSET ?"
-	return query, append(sel.args, q.Limit, q.Offset), 0, nil
+	return sel.checksPageSQL(keys), append(slices.Clone(sel.args), q.Limit, q.Offset), 0
 }
 
 // merged is the query of a selection with a bare side: cols of the checks
