@@ -190,12 +190,12 @@ func (a *app) refresh(ctx context.Context, st *store.Store, client *caisson.Clie
 		}
 		fetched++
 		switch {
-		case notReady(r.Err):
+		case caisson.NotReady(r.Err):
 			waiting[r.CheckID] = caisson.Explain(r.Err)
 		case r.Err != nil:
 			reasons[r.CheckID] = caisson.Explain(r.Err)
 		}
-		bar.step(r.Err != nil && !notReady(r.Err))
+		bar.step(r.Err != nil && !caisson.NotReady(r.Err))
 	})
 	bar.finish()
 	if storeErr != nil {
@@ -232,13 +232,4 @@ func (a *app) refresh(ctx context.Context, st *store.Store, client *caisson.Clie
 		return errReported
 	}
 	return nil
-}
-
-// notReady tells the answers that are normal outcomes rather than failures,
-// as Caisson's own integration treats them: the person has not finished the
-// check (NOT_VERIFIED), or Caisson's reviewers still have it
-// (PENDING_REVIEW). A cron job must not alert on them; they are listed, and
-// the checks stay in their queues, to be refreshed again later.
-func notReady(err error) bool {
-	return errors.Is(err, caisson.ErrPendingReview) || errors.Is(err, caisson.ErrNotVerified)
 }

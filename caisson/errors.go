@@ -66,6 +66,15 @@ var (
 	ErrInternal       error = &APIError{Code: CodeInternalError}
 )
 
+// NotReady tells the answers that are normal outcomes rather than
+// failures, as Caisson's own integration treats them: the person has not
+// finished the check (NOT_VERIFIED), or Caisson's reviewers still have it
+// (PENDING_REVIEW). Nobody should be alerted about them; a later refresh
+// gets the result. The CLI and the console count them apart from failures.
+func NotReady(err error) bool {
+	return errors.Is(err, ErrPendingReview) || errors.Is(err, ErrNotVerified)
+}
+
 // ErrKeyRefused is an HTTP 401: Caisson's own code reads it as an invalid
 // private key. It deliberately says nothing about the key itself.
 var ErrKeyRefused = errors.New("the API key was refused (HTTP 401)")

@@ -50,6 +50,9 @@ type batch struct {
 	total    int
 	done     int
 	failures []batchFailure
+	// notReady counts the checks Caisson has no result for yet, for an
+	// ordinary reason (caisson.NotReady): not failures.
+	notReady int
 	running  bool
 	// cancelled is set when the reviewer asked to stop; the batch is
 	// still running until the goroutine reports it has stopped.
@@ -140,9 +143,21 @@ func queueIDs(ctx context.Context, st Store, q store.PageQuery) ([]string, error
 // record takes one result into the batch's tally.
 func (b *batch) record(m batchResultMsg) {
 	b.done++
-	if m.err != nil {
+	switch {
+	case caisson.NotReady(m.err):
+		b.notReady++
+	case m.err != nil:
 		b.failures = append(b.failures, batchFailure{checkID: m.checkID, reason: failureReason(m.err)})
 	}
+}
+
+// summary is what a finished batch counted, in words.
+func (b *batch) summary() string {
+	text := fmt.Sprintf("refreshed %d of %d, %d failed", b.done, max(b.total, 0), len(b.failures))
+	if b.notReady > 0 {
+		text += fmt.Sprintf(", %d not ready at Caisson", b.notReady)
+	}
+	return text
 }
 
 // failureReason is a short sentence for one failed check.
@@ -186,6 +201,9 @@ func (b *batch) view(c *programContext, width, maxFailures int) string {
 		tally += " · " + st.Bad.Render(fmt.Sprintf("✗ %d failed", n))
 	} else if !b.running && b.err == nil {
 		tally += " · " + st.Good.Render("✓ no failures")
+	}
+	if b.notReady > 0 {
+		tally += " · " + st.Muted.Render(fmt.Sprintf("%d not ready at Caisson", b.notReady))
 	}
 	if b.err != nil {
 		tally += " · " + st.Bad.Render("✗ "+errText(b.err))

@@ -125,7 +125,7 @@ func (m *Model) batchProgress(msg tea.Msg) tea.Cmd {
 		b.running = false
 		b.cancelled = b.cancelled || msg.cancelled
 		b.err = msg.err
-		text := fmt.Sprintf("refreshed %d of %d, %d failed", b.done, max(b.total, 0), len(b.failures))
+		text := b.summary()
 		if b.cancelled {
 			text = "cancelled: " + text
 		}
