@@ -129,3 +129,24 @@ func TestExcerpt(t *testing.T) {
 		})
 	}
 }
+
+// Not ready is Caisson's ordinary "no result yet", however the error is
+// wrapped; every other answer, and no error, is not.
+func TestNotReadyIsPendingReviewOrNotVerifiedOnly(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{&APIError{Code: CodePendingReview, Message: "with the reviewers", Status: 200}, true},
+		{fmt.Errorf("fetching chk_priv_x: %w", &APIError{Code: CodeNotVerified}), true},
+		{&APIError{Code: CodeInternalError}, false},
+		{&APIError{Code: CodeIDCheckExpired}, false},
+		{ErrKeyRefused, false},
+		{errors.New("connection reset"), false},
+		{nil, false},
+	} {
+		if got := NotReady(c.err); got != c.want {
+			t.Errorf("NotReady(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+}

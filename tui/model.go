@@ -132,8 +132,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.list.counted(msg)
 	case recordMsg:
 		if msg.req == m.detail.req {
-			m.detail.req, m.detail.dirty, m.detail.again = 0, m.detail.again, false
-			m.detail.rec, m.detail.err = msg.rec, msg.err
+			// A change told while this was read asks for one more read.
+			m.detail.dirty, m.detail.again = m.detail.again, false
+			m.detail.req, m.detail.rec, m.detail.err = 0, msg.rec, msg.err
 		}
 	case StoreChanged:
 		cmd = m.invalidate()
