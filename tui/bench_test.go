@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -57,8 +58,20 @@ func benchStorePath(b *testing.B, n int) string {
 	}
 	// Built once per benchmark run, in the run's own temp dir (on tmpfs
 	// when there is one: the store makes every fetch durable), and removed
-	// when the run ends.
-	path := filepath.Join(runTempDir(b), fmt.Sprintf("bench-%d.db", n))
+	// when the run ends. Building 100,000 checks takes minutes: whoever
+	// measures again and again can keep the stores in a directory named by
+	// CAISSON_BENCH_FIXTURES, and must empty it when the sandbox or the
+	// fetch path changes.
+	dir, keep := os.LookupEnv("CAISSON_BENCH_FIXTURES")
+	if !keep {
+		dir = runTempDir(b)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("bench-%d.db", n))
+	if _, err := os.Stat(path); keep && err == nil {
+		b.Logf("using the kept store %s", path)
+		benchStores[n] = path
+		return path
+	}
 	start := time.Now()
 	sb := sandbox.New(sandbox.Options{Seed: 1, Checks: n, Now: fixedClock})
 	key, err := caisson.NewAPIKey(sb.Key())

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
@@ -49,6 +50,22 @@ type listModel struct {
 	countReq int
 	toBottom bool
 	err      error
+
+	// drawn keeps each visible row as last drawn: a frame redraws the
+	// whole screen, but a row changes only with its data, its selection,
+	// its age or the width, so most frames reuse every row. Emptied when
+	// rows are read.
+	drawn map[drawnKey]string
+}
+
+// drawnKey is everything a drawn row depends on besides the programme's
+// styles, which are fixed once the console starts.
+type drawnKey struct {
+	i        int // index in rows
+	width    int
+	selected bool
+	claimed  bool
+	age      string
 }
 
 func newList() listModel { return listModel{total: -1, dirty: true} }
@@ -153,6 +170,7 @@ func (l *listModel) loaded(m pageMsg) {
 	l.err = nil
 	l.dirty = again
 	l.rows, l.rowsFrom = m.rows, m.offset
+	l.drawn = nil
 	switch {
 	case m.withTotal:
 		l.total, l.more = m.total, false
@@ -235,9 +253,36 @@ func (l *listModel) view(c *programContext, height int) string {
 			sb.WriteString(st.Muted.Render("  …"))
 			continue
 		}
-		sb.WriteString(l.rowView(c, l.rows[j], cols, i == l.cursor))
+		sb.WriteString(l.drawRow(c, j, cols, i == l.cursor))
 	}
 	return sb.String()
+}
+
+// drawRow is rowView through the drawn cache.
+func (l *listModel) drawRow(c *programContext, j int, cols columns, selected bool) string {
+	r := l.rows[j]
+	_, claimed := c.claimedBy(r.CheckID)
+	k := drawnKey{i: j, width: l.width, selected: selected, claimed: claimed, age: age(rowSince(r), c.now())}
+	if s, ok := l.drawn[k]; ok {
+		return s
+	}
+	// A long session moves the cursor and ages rows without reading a
+	// page: start afresh rather than keep every variant.
+	if l.drawn == nil || len(l.drawn) > 4*len(l.rows) {
+		l.drawn = make(map[drawnKey]string, len(l.rows))
+	}
+	s := l.rowView(c, r, cols, selected)
+	l.drawn[k] = s
+	return s
+}
+
+// rowSince is the time a row's age counts from: when Caisson checked it,
+// or when it was added if it has not been fetched.
+func rowSince(r store.Row) time.Time {
+	if r.CheckedOn.IsZero() {
+		return r.AddedAt
+	}
+	return r.CheckedOn
 }
 
 // rowView draws one row. The selected row carries a ▶ (reverse video
@@ -264,15 +309,11 @@ func (l *listModel) rowView(c *programContext, r store.Row, cols columns, select
 	if _, claimed := c.claimedBy(r.CheckID); claimed {
 		marker = marker[:len(marker)-1] + "●"
 	}
-	since := r.CheckedOn
-	if since.IsZero() {
-		since = r.AddedAt
-	}
 	row := marker + fit(caisson.ShortID(line(r.CheckID), 8), 9) + " " +
 		fit(line(r.CustomerID), cols.customer) + " " + fit(rowName(r), cols.name) + " " +
 		badge(r.Document) + " " + badge(r.Face) + " " +
 		fit(fmt.Sprintf("%3d", len(r.ReasonCodes)), 3) + " " + fit(status, 9) + " " +
-		fit(age(since, c.now()), 4)
+		fit(age(rowSince(r), c.now()), 4)
 	row = fit(row, l.width)
 	if selected {
 		return st.Selected.Render(row)

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -466,4 +468,48 @@ func TestTypingAFilterReadsOnlyTheScreenAndMovingDownReadsOn(t *testing.T) {
 	if got := selectedID(t, m); got != want[0].CheckID {
 		t.Errorf("after %d rows down selected %s, expected %s", steps, got, want[0].CheckID)
 	}
+}
+
+// Rows are kept as drawn between frames (listModel.drawn): a row must
+// still be drawn anew when its age, its data or the width changes.
+func TestARowIsDrawnAgainWhenWhatItShowsChanges(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 5, track: 5, fetch: true})
+	now := testNow
+	cfg := f.config()
+	cfg.Now = func() time.Time { return now }
+	m := newTestModel(t, cfg, 160, 40)
+	pump(t, m, keys("7")...)
+	row, ok := m.list.selected()
+	if !ok {
+		t.Fatal("no row selected")
+	}
+	rowLine := func() string {
+		t.Helper()
+		for _, l := range strings.Split(m.View(), "\n") {
+			if strings.Contains(l, caisson.ShortID(row.CheckID, 8)) {
+				return l
+			}
+		}
+		t.Fatalf("the row of %s is not on screen:\n%s", row.CheckID, m.View())
+		return ""
+	}
+	mustContain(t, rowLine(), " "+age(rowSince(row), now)+" ")
+
+	now = now.Add(9 * 24 * time.Hour)
+	pump(t, m, spinner.TickMsg{})
+	mustContain(t, rowLine(), " "+age(rowSince(row), now)+" ")
+
+	if strings.Contains(rowLine(), "approved") {
+		t.Fatalf("the row says approved before any decision: %q", rowLine())
+	}
+	if _, err := f.st.Decide(context.Background(), row.CheckID, store.Approve, "seen", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, StoreChanged{})
+	mustContain(t, rowLine(), "approved")
+
+	// Narrower, with the same rows on screen (nothing is read): laid out
+	// again, not the wider row cut short, so the last columns are there.
+	pump(t, m, tea.WindowSizeMsg{Width: 130, Height: 40})
+	mustContain(t, rowLine(), "approved  "+age(rowSince(row), now))
 }
