@@ -144,8 +144,9 @@ type Decision struct {
 type PageQuery struct {
 	Queue Queue
 	Sort  Sort
-	// Filter is a case-insensitive substring of check_id, customer_id,
-	// first or last name; "" matches everything.
+	// Filter is a case-insensitive substring of customer_id, first or
+	// last name, or the start of a check_id with or without chk_priv_
+	// (from two characters), exactly; "" matches everything.
 	Filter   string
 	Customer string // only this customer_id when not ""
 	Offset   int

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
+
+	"github.com/caisson-review/caisson-review/caisson"
 )
 
 // programContext is what every component shares: the terminal size, the
@@ -20,6 +22,31 @@ type programContext struct {
 	// lastID numbers tasks and requests; ids only ever grow, so an answer
 	// can be matched to the latest request.
 	lastID int
+	// badges are the list's confidence badges, drawn once: [level][plain].
+	// Rendering a style costs more than the rest of a row.
+	badges map[[2]int]string
+}
+
+// badge is a confidence badge fitted to the list's column, plain for the
+// selected row (whose reverse video an inner style would end).
+func (c *programContext) badge(lv caisson.Level, plain bool) string {
+	k := [2]int{int(lv), 0}
+	if plain {
+		k[1] = 1
+	}
+	if b, ok := c.badges[k]; ok {
+		return b
+	}
+	st := c.styles
+	if plain {
+		st = Styles{}
+	}
+	b := fit(st.badge(lv), 6)
+	if c.badges == nil {
+		c.badges = map[[2]int]string{}
+	}
+	c.badges[k] = b
+	return b
 }
 
 func newProgramContext(cfg Config) *programContext {

@@ -21,10 +21,8 @@ func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if lipgloss.Width(s) > w {
-		s = ansi.Truncate(s, w, "…")
-	}
-	if pad := w - lipgloss.Width(s); pad > 0 {
+	s = clip(s, w)
+	if pad := w - cells(s); pad > 0 {
 		s += strings.Repeat(" ", pad)
 	}
 	return s
@@ -35,10 +33,37 @@ func clip(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
+	if printableASCII(s) {
+		if len(s) > w {
+			return s[:w-1] + "…"
+		}
+		return s
+	}
 	if lipgloss.Width(s) > w {
 		return ansi.Truncate(s, w, "…")
 	}
 	return s
+}
+
+// cells is the width of s on screen, as lipgloss.Width measures it.
+func cells(s string) int {
+	if printableASCII(s) {
+		return len(s)
+	}
+	return lipgloss.Width(s)
+}
+
+// printableASCII reports whether s is printable ASCII only, one cell a
+// byte: most of what a frame measures (ids, headings, padding), which then
+// needs no grapheme or escape-sequence parsing, the larger part of drawing
+// a list row.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // clampView makes a frame exactly h lines of at most w cells, so a long

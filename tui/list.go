@@ -291,12 +291,7 @@ func rowSince(r store.Row) time.Time {
 func (l *listModel) rowView(c *programContext, r store.Row, cols columns, selected bool) string {
 	st := c.styles
 	plain := selected
-	badge := func(lv caisson.Level) string {
-		if plain {
-			return fit(unstyledBadge(lv), 6)
-		}
-		return fit(st.badge(lv), 6)
-	}
+	badge := func(lv caisson.Level) string { return c.badge(lv, plain) }
 	status := st.statusWord(r)
 	if plain {
 		status = Styles{}.statusWord(r)
@@ -320,5 +315,3 @@ func (l *listModel) rowView(c *programContext, r store.Row, cols columns, select
 	}
 	return row
 }
-
-func unstyledBadge(lv caisson.Level) string { return Styles{}.badge(lv) }

@@ -47,6 +47,8 @@ type Model struct {
 	list   listModel
 	detail detailModel
 	footer footerModel
+	// headerDrawn is the header as last drawn (header).
+	headerDrawn drawnHeader
 
 	mode     mode
 	prevMode mode // where esc returns to from help

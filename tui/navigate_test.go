@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +81,9 @@ func TestTabsSwitchWithTabShiftTabAndNumbers(t *testing.T) {
 			t.Errorf("%s: list total %d, store count %d", tc.want, m.list.total, n)
 		}
 		mustContain(t, m.View(), tabNames[tc.want][0]+" ")
+		// The header's tabs mark the active one with brackets.
+		tabs := strings.Split(m.View(), "\n")[1]
+		mustContain(t, tabs, fmt.Sprintf("[%d ", slices.Index(store.Queues, tc.want)+1))
 	}
 }
 

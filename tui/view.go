@@ -2,12 +2,15 @@ package tui
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/caisson-review/caisson-review/store"
 )
 
 // Fixed parts of the screen, in lines.
@@ -93,7 +96,7 @@ func (m *Model) View() string {
 		return clampView(msg, c.width, c.height)
 	}
 	parts := []string{
-		headerView(c, m.tab, m.counts, m.countsErr),
+		m.header(),
 		infoView(c, &m.list, m.query(), m.mode == modeFilter, m.filterIn.View()),
 		m.bodyView(),
 	}
@@ -105,6 +108,32 @@ func (m *Model) View() string {
 	}
 	parts = append(parts, m.footer.view(c, m.footerKeys()))
 	return clampView(strings.Join(parts, "\n"), c.width, c.height)
+}
+
+// drawnHeader is the header as last drawn, with what it was drawn from.
+type drawnHeader struct {
+	tab, width int
+	counts     store.Counts
+	err        string
+	out        string
+}
+
+// header is headerView, drawn again only when the tab, the width or the
+// counts change: with six-digit counts the tabs are measured in two forms
+// before one fits, on every frame.
+func (m *Model) header() string {
+	errText := ""
+	if m.countsErr != nil {
+		errText = m.countsErr.Error()
+	}
+	h := &m.headerDrawn
+	if h.out != "" && h.tab == m.tab && h.width == m.ctx.width && h.err == errText &&
+		(h.counts == nil) == (m.counts == nil) && maps.Equal(h.counts, m.counts) {
+		return h.out
+	}
+	*h = drawnHeader{tab: m.tab, width: m.ctx.width, counts: maps.Clone(m.counts), err: errText,
+		out: headerView(m.ctx, m.tab, m.counts, m.countsErr)}
+	return h.out
 }
 
 func (m *Model) bodyView() string {
