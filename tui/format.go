@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
@@ -39,7 +40,7 @@ func clip(s string, w int) string {
 		}
 		return s
 	}
-	if lipgloss.Width(s) > w {
+	if cells(s) > w {
 		return ansi.Truncate(s, w, "…")
 	}
 	return s
@@ -50,8 +51,40 @@ func cells(s string) int {
 	if printableASCII(s) {
 		return len(s)
 	}
-	return lipgloss.Width(s)
+	if len(s) > maxRememberedLen {
+		return lipgloss.Width(s)
+	}
+	widths.Lock()
+	w, ok := widths.m[s]
+	widths.Unlock()
+	if ok {
+		return w
+	}
+	w = lipgloss.Width(s)
+	widths.Lock()
+	if widths.m == nil || len(widths.m) >= maxRemembered {
+		widths.m = make(map[string]int, 256)
+	}
+	widths.m[s] = w
+	widths.Unlock()
+	return w
 }
+
+// widths remembers the width of lines that are not plain ASCII. A frame is
+// measured line by line several times over (clipped, padded, joined beside
+// the detail, clamped) and is mostly the lines of the frame before; a line
+// with colours and symbols is measured grapheme by grapheme, which cost
+// more than drawing it. Shared by every console in the process (serve),
+// hence the lock; emptied when full rather than kept in order.
+var widths struct {
+	sync.Mutex
+	m map[string]int
+}
+
+const (
+	maxRemembered    = 4096
+	maxRememberedLen = 1024 // bytes: a line, not a block of text
+)
 
 // printableASCII reports whether s is printable ASCII only, one cell a
 // byte: most of what a frame measures (ids, headings, padding), which then

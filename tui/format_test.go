@@ -39,3 +39,37 @@ func TestFitAndClipCutPlainTextAsAnsiDoes(t *testing.T) {
 		}
 	}
 }
+
+// joinColumns must lay blocks side by side exactly as lipgloss does, and
+// cells must give lipgloss's width whether it measures or remembers.
+func TestJoinColumnsIsJoinHorizontalAtTheTop(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	st := lipgloss.NewStyle().Foreground(lipgloss.Color("1")).Bold(true)
+	pieces := []string{"", "plain", "名前", "✓ high", st.Render("✗ low"), st.Render("SMITH") + " JAMIE", "…", "<U+202E>"}
+	block := func() string {
+		var lines []string
+		for range 1 + r.IntN(6) {
+			var sb strings.Builder
+			for range r.IntN(4) {
+				sb.WriteString(pieces[r.IntN(len(pieces))])
+			}
+			lines = append(lines, sb.String())
+		}
+		return strings.Join(lines, "\n")
+	}
+	for range 300 {
+		blocks := []string{block(), block(), block()}
+		for range 2 { // measured, then remembered
+			if got, want := joinColumns(blocks...), lipgloss.JoinHorizontal(lipgloss.Top, blocks...); got != want {
+				t.Fatalf("joinColumns(%q) =\n%q\nwant\n%q", blocks, got, want)
+			}
+			for _, b := range blocks {
+				for _, l := range strings.Split(b, "\n") {
+					if cells(l) != lipgloss.Width(l) {
+						t.Fatalf("cells(%q) = %d, lipgloss.Width %d", l, cells(l), lipgloss.Width(l))
+					}
+				}
+			}
+		}
+	}
+}

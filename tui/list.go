@@ -309,7 +309,12 @@ func (l *listModel) rowView(c *programContext, r store.Row, cols columns, select
 		badge(r.Document) + " " + badge(r.Face) + " " +
 		fit(fmt.Sprintf("%3d", len(r.ReasonCodes)), 3) + " " + fit(status, 9) + " " +
 		fit(age(rowSince(r), c.now()), 4)
-	row = fit(row, l.width)
+	// Every column is fitted to its width, so the row is as wide as the
+	// columns add up to: measured again only when they do not fill the
+	// list exactly (narrower than the narrowest layout).
+	if fixedWidth+cols.customer+cols.name != l.width {
+		row = fit(row, l.width)
+	}
 	if selected {
 		return st.Selected.Render(row)
 	}

@@ -158,7 +158,7 @@ func (m *Model) bodyView() string {
 		sep := strings.TrimSuffix(strings.Repeat(c.styles.Border.Render("│")+"\n", h), "\n")
 		dw := m.detailWidth()
 		detail := clampView(m.detail.view(c, row, haveRow, dw-1, h, m.masked), dw-1, h)
-		return lipgloss.JoinHorizontal(lipgloss.Top, padBlock(list, m.list.width), sep, " ", detail) + "\n" + linkLine
+		return joinColumns(padBlock(list, m.list.width), sep, " ", detail) + "\n" + linkLine
 	case m.tall():
 		listH := m.list.height + 1
 		list := clampView(m.list.view(c, listH), c.width, listH)
@@ -184,6 +184,37 @@ func (m *Model) prevModeIsDetail() bool {
 
 // padBlock pads every line of a block to the width, so the block beside it
 // starts in the same column on every line.
+// joinColumns is lipgloss.JoinHorizontal aligned to the top: the blocks
+// side by side, each as tall as the tallest and as wide as its widest
+// line. It measures through cells, which remembers what it measured.
+func joinColumns(blocks ...string) string {
+	cols := make([][]string, len(blocks))
+	widths := make([]int, len(blocks))
+	height := 0
+	for i, b := range blocks {
+		cols[i] = strings.Split(b, "\n")
+		height = max(height, len(cols[i]))
+		for _, l := range cols[i] {
+			widths[i] = max(widths[i], cells(l))
+		}
+	}
+	var sb strings.Builder
+	for row := range height {
+		if row > 0 {
+			sb.WriteByte('\n')
+		}
+		for i, col := range cols {
+			l := ""
+			if row < len(col) {
+				l = col[row]
+			}
+			sb.WriteString(l)
+			sb.WriteString(strings.Repeat(" ", widths[i]-cells(l)))
+		}
+	}
+	return sb.String()
+}
+
 func padBlock(s string, w int) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
