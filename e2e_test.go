@@ -56,6 +56,22 @@ func TestEndToEnd(t *testing.T) {
 		assertNoKey(t, term.text())
 	})
 
+	t.Run("with NO_COLOR the console sends no colour, bold or reverse", func(t *testing.T) {
+		f := newFixture(t, sandbox.Options{})
+		id := reviewableCheck(t, f)
+		f.must(0, "add", id)
+		f.must(0, "refresh", id)
+		term := startInPTY(t, bin, envList(f.env, "NO_COLOR=1"))
+		term.waitFor("a approve")
+		term.send("q")
+		if code := term.wait(); code != 0 {
+			t.Fatalf("want exit 0, got %d:\n%s", code, term.text())
+		}
+		if sgr := regexp.MustCompile(`\x1b\[[0-9;]*[1-9][0-9;]*m`).FindString(term.out.String()); sgr != "" {
+			t.Errorf("the console sent %q (colour, bold or reverse) under NO_COLOR", sgr)
+		}
+	})
+
 	t.Run("the demo needs nothing set up and leaves nothing behind", func(t *testing.T) {
 		tmp := t.TempDir()
 		home := t.TempDir()
