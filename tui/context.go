@@ -1,11 +1,13 @@
 package tui
 
 import (
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 
 	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
 )
 
 // programContext is what every component shares: the terminal size, the
@@ -22,9 +24,29 @@ type programContext struct {
 	// lastID numbers tasks and requests; ids only ever grow, so an answer
 	// can be matched to the latest request.
 	lastID int
-	// badges are the list's confidence badges, drawn once: [level][plain].
-	// Rendering a style costs more than the rest of a row.
-	badges map[[2]int]string
+	// badges are the list's confidence badges, drawn once: [level][plain],
+	// and statuses its status words, by word. Rendering a style costs
+	// more than the rest of a row.
+	badges   map[[2]int]string
+	statuses map[string]string
+}
+
+// status is the list's status word for r, fitted to its column and drawn
+// once per word.
+func (c *programContext) status(r store.Row) string {
+	word, style := c.styles.status(r)
+	if s, ok := c.statuses[word]; ok {
+		return s
+	}
+	s := fit(word, statusWidth)
+	if style != nil {
+		s = style.Render(word) + strings.Repeat(" ", max(statusWidth-cells(word), 0))
+	}
+	if c.statuses == nil {
+		c.statuses = map[string]string{}
+	}
+	c.statuses[word] = s
+	return s
 }
 
 // badge is a confidence badge fitted to the list's column, plain for the

@@ -156,25 +156,34 @@ func (st Styles) severity(s caisson.Severity, text string) string {
 // statusWord is the review status of a row; a failed or pending fetch
 // says so, since that is what the reviewer must know first.
 func (st Styles) statusWord(r store.Row) string {
+	word, style := st.status(r)
+	if style == nil {
+		return word
+	}
+	return style.Render(word)
+}
+
+// status is statusWord's word and the style it is drawn in (nil: plain).
+func (st Styles) status(r store.Row) (string, *lipgloss.Style) {
 	switch {
 	case r.Purged:
-		return st.Muted.Render("deleted")
+		return "deleted", &st.Muted
 	case r.Outcome == store.OutcomeNone:
-		return st.Muted.Render("unfetched")
+		return "unfetched", &st.Muted
 	case r.Outcome == store.FetchOutcome(caisson.CodePendingReview) && r.Status == store.StatusOpen:
-		return st.Muted.Render("pending")
+		return "pending", &st.Muted
 	case r.Outcome != store.OutcomeOK && r.Status == store.StatusOpen:
-		return st.Bad.Render("error")
+		return "error", &st.Bad
 	}
 	switch r.Status {
 	case store.StatusApproved:
-		return st.Good.Render("approved")
+		return "approved", &st.Good
 	case store.StatusRejected:
-		return st.Bad.Render("rejected")
+		return "rejected", &st.Bad
 	case store.StatusEscalated:
-		return st.Special.Render("escalated")
+		return "escalated", &st.Special
 	}
-	return "open"
+	return "open", nil
 }
 
 // age is a short "how long ago": 45s, 12m, 5h, 3d, 8w, 2y.

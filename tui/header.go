@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/lipgloss"
-
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -50,18 +48,19 @@ func headerView(c *programContext, tab int, counts store.Counts, countsErr error
 	if countsErr != nil {
 		title += " · " + st.Bad.Render("✗ counts: "+errText(countsErr))
 	}
-	var tabs string
-	for form := range 3 {
-		if tabs = tabsView(c, tab, counts, form); lipgloss.Width(tabs) <= c.width {
-			break
-		}
+	// The form is chosen by measuring the plain labels, which is what
+	// the styles draw plus their frames: drawing each form to measure it
+	// drew two when the counts have six digits.
+	form := 0
+	for form < 2 && tabsWidth(c, tab, counts, form) > c.width {
+		form++
 	}
-	return clip(title, c.width) + "\n" + clip(tabs, c.width)
+	return clip(title, c.width) + "\n" + clip(tabsView(c, tab, counts, form), c.width)
 }
 
-func tabsView(c *programContext, active int, counts store.Counts, form int) string {
-	st := c.styles
-	parts := make([]string, 0, len(store.Queues))
+// tabLabels are the tabs' texts in a form, the active one in brackets.
+func tabLabels(active int, counts store.Counts, form int) []string {
+	labels := make([]string, len(store.Queues))
 	for i, q := range store.Queues {
 		name := tabNames[q][form]
 		n := "…"
@@ -75,16 +74,46 @@ func tabsView(c *programContext, active int, counts store.Counts, form int) stri
 			label = fmt.Sprintf("%d %s:%s", i+1, name, n)
 		}
 		if i == active {
-			parts = append(parts, st.TabActive.Render("["+label+"]"))
+			label = "[" + label + "]"
+		}
+		labels[i] = label
+	}
+	return labels
+}
+
+func tabSeparator(form int) string {
+	if form == 2 {
+		return " "
+	}
+	return "  "
+}
+
+func tabsView(c *programContext, active int, counts store.Counts, form int) string {
+	st := c.styles
+	labels := tabLabels(active, counts, form)
+	for i, l := range labels {
+		if i == active {
+			labels[i] = st.TabActive.Render(l)
 		} else {
-			parts = append(parts, st.Tab.Render(label))
+			labels[i] = st.Tab.Render(l)
 		}
 	}
-	sep := "  "
-	if form == 2 {
-		sep = " "
+	return strings.Join(labels, tabSeparator(form))
+}
+
+// tabsWidth is lipgloss.Width(tabsView(…)) without drawing it.
+func tabsWidth(c *programContext, active int, counts store.Counts, form int) int {
+	st := c.styles
+	labels := tabLabels(active, counts, form)
+	w := len(tabSeparator(form)) * (len(labels) - 1)
+	for i, l := range labels {
+		frame := st.Tab.GetHorizontalFrameSize()
+		if i == active {
+			frame = st.TabActive.GetHorizontalFrameSize()
+		}
+		w += cells(l) + frame
 	}
-	return strings.Join(parts, sep)
+	return w
 }
 
 // infoView is the line above the list: where the reviewer is in the queue,

@@ -220,7 +220,10 @@ type columns struct{ customer, name int }
 
 // fixedWidth is everything but the customer and name columns: marker 2,
 // id 9, two badges of 6, reasons 3, status 9, age 4, and the spaces.
-const fixedWidth = 2 + 9 + 1 + 6 + 1 + 6 + 1 + 3 + 1 + 9 + 1 + 4 + 2
+const fixedWidth = 2 + 9 + 1 + 6 + 1 + 6 + 1 + 3 + 1 + statusWidth + 1 + 4 + 2
+
+// statusWidth fits the longest status word, "unfetched" or "escalated".
+const statusWidth = 9
 
 func layoutColumns(width int) columns {
 	rest := max(width-fixedWidth, 8)
@@ -292,9 +295,10 @@ func (l *listModel) rowView(c *programContext, r store.Row, cols columns, select
 	st := c.styles
 	plain := selected
 	badge := func(lv caisson.Level) string { return c.badge(lv, plain) }
-	status := st.statusWord(r)
+	status := c.status(r)
 	if plain {
-		status = Styles{}.statusWord(r)
+		word, _ := st.status(r)
+		status = fit(word, statusWidth)
 	}
 	marker := "  "
 	if selected {
@@ -307,7 +311,7 @@ func (l *listModel) rowView(c *programContext, r store.Row, cols columns, select
 	row := marker + fit(caisson.ShortID(line(r.CheckID), 8), 9) + " " +
 		fit(line(r.CustomerID), cols.customer) + " " + fit(rowName(r), cols.name) + " " +
 		badge(r.Document) + " " + badge(r.Face) + " " +
-		fit(fmt.Sprintf("%3d", len(r.ReasonCodes)), 3) + " " + fit(status, 9) + " " +
+		fit(fmt.Sprintf("%3d", len(r.ReasonCodes)), 3) + " " + status + " " +
 		fit(age(rowSince(r), c.now()), 4)
 	// Every column is fitted to its width, so the row is as wide as the
 	// columns add up to: measured again only when they do not fill the

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
@@ -344,6 +346,28 @@ func TestTabsFitEightyColumnsWithLargeCounts(t *testing.T) {
 		t.Fatalf("tabs are %d wide: %q", w, tabs)
 	}
 	mustContain(t, tabs, "[1 Rev:56199]", "2 Pend:2000", "6 Err:1000", "7 All:100000")
+}
+
+// The header picks the tabs' form by measuring them undrawn (tabsWidth):
+// that must be the drawn width, in colour too, whatever the tab and counts.
+func TestTabsAreMeasuredAsDrawn(t *testing.T) {
+	for _, profile := range []termenv.Profile{termenv.Ascii, termenv.TrueColor} {
+		r := lipgloss.NewRenderer(io.Discard)
+		r.SetColorProfile(profile)
+		c := newProgramContext(Config{Renderer: r})
+		// A style with a frame adds to the width as well.
+		c.styles.TabActive = c.styles.TabActive.Padding(0, 1)
+		for _, counts := range []store.Counts{nil, {store.QueueNeedsReview: 7}, {store.QueueNeedsReview: 56199, store.QueueAll: 100000}} {
+			for form := range 3 {
+				for tab := range store.Queues {
+					drawn := tabsView(c, tab, counts, form)
+					if got, want := tabsWidth(c, tab, counts, form), lipgloss.Width(drawn); got != want {
+						t.Fatalf("%v, form %d, tab %d, counts %v: measured %d, drawn %d: %q", profile, form, tab, counts, got, want, drawn)
+					}
+				}
+			}
+		}
+	}
 }
 
 func TestAFilteredListIsCountedOnlyWhenTheBottomIsAskedFor(t *testing.T) {
