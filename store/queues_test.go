@@ -358,3 +358,26 @@ func TestCountsReadOnlyIndexes(t *testing.T) {
 		}
 	}
 }
+
+// Sorted by name, a filter's matches sit together anywhere in the
+// alphabet, so the store fetches and sorts more of them (candidateCap)
+// before it would rather walk the sort order.
+func TestSortedByNameAFilterIsFetchedFromTheTrigramIndexLonger(t *testing.T) {
+	s, _ := newStore(t)
+	for i := range 5 {
+		addFetched(t, s, result{id: checkID(i + 1), customer: "cust", first: "Ada", last: "Okafor", doc: "low", face: "low"})
+	}
+	old := ftsCap
+	ftsCap = 2 // five matches: frequent for the other sorts, not by name
+	defer func() { ftsCap = old }()
+	for by, want := range map[Sort]bool{SortName: true, SortRisk: false, SortAdded: false, SortCustomer: false} {
+		q := PageQuery{Queue: QueueAll, Sort: by, Filter: "okafor"}
+		if got := usesTrigramIndex(t, s, q); got != want {
+			t.Errorf("sort %s: starts from the trigram index %v, want %v", indexSort[by], got, want)
+		}
+		rows, err := s.Page(context.Background(), q)
+		if err != nil || len(rows) != 5 {
+			t.Errorf("sort %s: %d rows, %v; want the 5 checks", indexSort[by], len(rows), err)
+		}
+	}
+}
