@@ -181,6 +181,18 @@ func candidateCap(by Sort) int {
 	return ftsCap
 }
 
+// candidateLimit is how many matches the page q may start from. A page at
+// or past the end of the matches (the bottom of a filtered list) would
+// walk the whole sort index to find them: when the filter matches no more
+// checks than the page reaches, they are fetched. An ftsCap of 0 (tests
+// comparing the two plans) always walks.
+func candidateLimit(q PageQuery, by Sort) int {
+	if ftsCap == 0 {
+		return 0
+	}
+	return max(candidateCap(by), q.Offset+q.Limit)
+}
+
 // selection is the FROM and WHERE of a page query.
 type selection struct {
 	from  string
@@ -279,7 +291,7 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort) (*selection
 	if utf8.RuneCountInString(f) < 3 || ids > ftsCap {
 		return sel, nil
 	}
-	match, frequent, err := s.rareTrigrams(ctx, f, candidateCap(by))
+	match, frequent, err := s.rareTrigrams(ctx, f, candidateLimit(q, by))
 	if err != nil {
 		return nil, fmt.Errorf("filtering by %q: %w", q.Filter, err)
 	}

@@ -381,3 +381,31 @@ func TestSortedByNameAFilterIsFetchedFromTheTrigramIndexLonger(t *testing.T) {
 		}
 	}
 }
+
+// A page as deep as the filter's matches reach (the bottom of a filtered
+// list) starts from the trigram index: walking, it would read the whole
+// sort index to find the last matches.
+func TestTheBottomOfAFilteredListIsFetchedFromTheTrigramIndex(t *testing.T) {
+	s, _ := newStore(t)
+	for i := range 5 {
+		addFetched(t, s, result{id: checkID(i + 1), customer: "cust", first: "Ada", last: "Okafor", doc: "low", face: "low"})
+	}
+	addFetched(t, s, result{id: checkID(9), customer: "cust", first: "Bo", last: "Young", doc: "low", face: "low"})
+	old := ftsCap
+	ftsCap = 2
+	defer func() { ftsCap = old }()
+	for _, tc := range []struct {
+		offset, limit int
+		trigrams      bool
+		rows          int
+	}{{0, 2, false, 2}, {3, 2, true, 2}, {4, 3, true, 1}, {2, 2, false, 2}} {
+		q := PageQuery{Queue: QueueAll, Sort: SortRisk, Filter: "okafor", Offset: tc.offset, Limit: tc.limit}
+		if got := usesTrigramIndex(t, s, q); got != tc.trigrams {
+			t.Errorf("rows %d+%d: starts from the trigram index %v, want %v", tc.offset, tc.limit, got, tc.trigrams)
+		}
+		rows, err := s.Page(context.Background(), q)
+		if err != nil || len(rows) != tc.rows {
+			t.Errorf("rows %d+%d: %d rows, %v; want %d", tc.offset, tc.limit, len(rows), err, tc.rows)
+		}
+	}
+}
