@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -217,7 +218,7 @@ func TestFilterGivesTheSameRowsWhicheverPlanItUses(t *testing.T) {
 // trigram index's matches.
 func usesTrigramIndex(t *testing.T, s *Store, q PageQuery) bool {
 	t.Helper()
-	sel, err := s.selectFor(context.Background(), q, q.Sort)
+	sel, err := s.selectFor(context.Background(), q, q.Sort, candidateLimit(q, q.Sort))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +301,7 @@ func TestEveryQueueAndSortWalksItsOwnIndexInPageOrder(t *testing.T) {
 		for by := range sortKeys {
 			for _, filter := range []string{"", "zell"} {
 				pq := PageQuery{Queue: q, Filter: filter, Sort: by, Limit: 50, Offset: 5000}
-				sel, err := s.selectFor(ctx, pq, by)
+				sel, err := s.selectFor(ctx, pq, by, candidateLimit(pq, by))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -407,5 +408,42 @@ func TestTheBottomOfAFilteredListIsFetchedFromTheTrigramIndex(t *testing.T) {
 		if err != nil || len(rows) != tc.rows {
 			t.Errorf("rows %d+%d: %d rows, %v; want %d", tc.offset, tc.limit, len(rows), err, tc.rows)
 		}
+	}
+}
+
+// Counting all of a filter's matches walks the whole queue: up to a few
+// thousand matches, they are fetched from the trigram index instead. A
+// count that stops early still walks, since it stops after limit+1.
+func TestCountingAFilterStartsFromTheTrigramIndex(t *testing.T) {
+	s, _ := newStore(t)
+	for i := range 5 {
+		addFetched(t, s, result{id: checkID(i + 1), customer: "cust", first: "Ada", last: "Okafor", doc: "low", face: "low"})
+	}
+	addFetched(t, s, result{id: checkID(9), customer: "cust", first: "Bo", last: "Young", doc: "low", face: "low"})
+	old := ftsCap
+	ftsCap = 2
+	defer func() { ftsCap = old }()
+	ctx := context.Background()
+	q := PageQuery{Queue: QueueAll, Filter: "okafor"}
+	for _, tc := range []struct {
+		limit    int
+		trigrams bool
+		n        int
+		more     bool
+	}{{math.MaxInt - 1, true, 5, false}, {10, true, 5, false}, {3, false, 3, true}} {
+		sel, err := s.selectFor(ctx, q, SortRisk, countCandidateLimit(tc.limit))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(sel.from, "NOT INDEXED"); got != tc.trigrams {
+			t.Errorf("counting up to %d: starts from the trigram index %v, want %v", tc.limit, got, tc.trigrams)
+		}
+		n, more, err := s.CountUpTo(ctx, q, tc.limit)
+		if err != nil || n != tc.n || more != tc.more {
+			t.Errorf("CountUpTo(%d) = %d, %v, %v; want %d, %v", tc.limit, n, more, err, tc.n, tc.more)
+		}
+	}
+	if n, err := s.Count(ctx, q); err != nil || n != 5 {
+		t.Errorf("Count = %d, %v; want 5", n, err)
 	}
 }
