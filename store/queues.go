@@ -172,14 +172,18 @@ var ftsCap = 500
 // larger. There a filter's matches sit together (one surname, a run of
 // the name index) anywhere in the alphabet, so the walk may read most of
 // the index before the first (an "okafor" filter took 25 ms at 100,000
-// checks); fetching and sorting 3,000 matches costs about what walking
-// half the index does.
+// checks).
 func candidateCap(by Sort) int {
 	if by == SortName {
-		return 6 * ftsCap
+		return manyCandidates()
 	}
 	return ftsCap
 }
+
+// manyCandidates is the most matches worth fetching and sorting where a
+// walk would read much of the sort index: 3,000 fetched cost about what
+// walking half of a 100,000-check index does.
+func manyCandidates() int { return 6 * ftsCap }
 
 // candidateLimit is how many matches the page q may start from. A page at
 // or past the end of the matches (the bottom of a filtered list) would
@@ -195,13 +199,12 @@ func candidateLimit(q PageQuery, by Sort) int {
 
 // countCandidateLimit is candidateLimit for counting up to limit. A count
 // walks until limit+1 matches or the end of the queue: counting all of a
-// filter's matches reads the whole sort index (30 ms at 100,000 checks),
-// which costs what fetching 3,000 matches does.
+// filter's matches reads the whole sort index (30 ms at 100,000 checks).
 func countCandidateLimit(limit int) int {
 	if ftsCap == 0 {
 		return 0
 	}
-	return max(ftsCap, min(limit+1, 6*ftsCap))
+	return max(ftsCap, min(limit+1, manyCandidates()))
 }
 
 // selection is the FROM and WHERE of a page query.

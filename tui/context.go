@@ -35,18 +35,12 @@ type programContext struct {
 // once per word.
 func (c *programContext) status(r store.Row) string {
 	word, style := c.styles.status(r)
-	if s, ok := c.statuses[word]; ok {
-		return s
-	}
-	s := fit(word, statusWidth)
-	if style != nil {
-		s = style.Render(word) + strings.Repeat(" ", max(statusWidth-cells(word), 0))
-	}
-	if c.statuses == nil {
-		c.statuses = map[string]string{}
-	}
-	c.statuses[word] = s
-	return s
+	return remember(&c.statuses, word, func() string {
+		if style == nil {
+			return fit(word, statusWidth)
+		}
+		return style.Render(word) + strings.Repeat(" ", max(statusWidth-cells(word), 0))
+	})
 }
 
 // badge is a confidence badge fitted to the list's column, plain for the
@@ -56,19 +50,26 @@ func (c *programContext) badge(lv caisson.Level, plain bool) string {
 	if plain {
 		k[1] = 1
 	}
-	if b, ok := c.badges[k]; ok {
-		return b
+	return remember(&c.badges, k, func() string {
+		st := c.styles
+		if plain {
+			st = Styles{}
+		}
+		return fit(st.badge(lv), 6)
+	})
+}
+
+// remember returns (*m)[k], drawing it and keeping it on the first call.
+func remember[K comparable](m *map[K]string, k K, draw func() string) string {
+	if s, ok := (*m)[k]; ok {
+		return s
 	}
-	st := c.styles
-	if plain {
-		st = Styles{}
+	if *m == nil {
+		*m = map[K]string{}
 	}
-	b := fit(st.badge(lv), 6)
-	if c.badges == nil {
-		c.badges = map[[2]int]string{}
-	}
-	c.badges[k] = b
-	return b
+	s := draw()
+	(*m)[k] = s
+	return s
 }
 
 func newProgramContext(cfg Config) *programContext {

@@ -266,17 +266,12 @@ func (l *listModel) drawRow(c *programContext, j int, cols columns, selected boo
 	r := l.rows[j]
 	_, claimed := c.claimedBy(r.CheckID)
 	k := drawnKey{i: j, width: l.width, selected: selected, claimed: claimed, age: age(rowSince(r), c.now())}
-	if s, ok := l.drawn[k]; ok {
-		return s
-	}
 	// A long session moves the cursor and ages rows without reading a
 	// page: start afresh rather than keep every variant.
-	if l.drawn == nil || len(l.drawn) > 4*len(l.rows) {
-		l.drawn = make(map[drawnKey]string, len(l.rows))
+	if _, ok := l.drawn[k]; !ok && len(l.drawn) > 4*len(l.rows) {
+		l.drawn = nil
 	}
-	s := l.rowView(c, r, cols, selected)
-	l.drawn[k] = s
-	return s
+	return remember(&l.drawn, k, func() string { return l.rowView(c, r, cols, selected) })
 }
 
 // rowSince is the time a row's age counts from: when Caisson checked it,

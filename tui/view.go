@@ -182,20 +182,18 @@ func (m *Model) prevModeIsDetail() bool {
 	return (m.mode == modeConfirm || m.mode == modeNote) && m.prevMode == modeDetail
 }
 
-// padBlock pads every line of a block to the width, so the block beside it
-// starts in the same column on every line.
 // joinColumns is lipgloss.JoinHorizontal aligned to the top: the blocks
 // side by side, each as tall as the tallest and as wide as its widest
 // line. It measures through cells, which remembers what it measured.
 func joinColumns(blocks ...string) string {
 	cols := make([][]string, len(blocks))
-	widths := make([]int, len(blocks))
+	wide := make([]int, len(blocks))
 	height := 0
 	for i, b := range blocks {
 		cols[i] = strings.Split(b, "\n")
 		height = max(height, len(cols[i]))
 		for _, l := range cols[i] {
-			widths[i] = max(widths[i], cells(l))
+			wide[i] = max(wide[i], cells(l))
 		}
 	}
 	var sb strings.Builder
@@ -209,12 +207,14 @@ func joinColumns(blocks ...string) string {
 				l = col[row]
 			}
 			sb.WriteString(l)
-			sb.WriteString(strings.Repeat(" ", widths[i]-cells(l)))
+			sb.WriteString(strings.Repeat(" ", wide[i]-cells(l)))
 		}
 	}
 	return sb.String()
 }
 
+// padBlock pads every line of a block to the width, so the block beside it
+// starts in the same column on every line.
 func padBlock(s string, w int) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
