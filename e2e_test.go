@@ -30,11 +30,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	t.Run("a reviewer approves a check in the console", func(t *testing.T) {
-		f := newFixture(t, sandbox.Options{})
-		id := reviewableCheck(t, f)
-		f.must(0, "add", id)
-		f.must(0, "refresh", id)
-
+		f, id := oneReviewableCheck(t)
 		term := startInPTY(t, bin, envList(f.env, "CAISSON_REVIEWER=rita"))
 		term.waitFor("a approve")
 		term.send("a")
@@ -57,10 +53,7 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	t.Run("with NO_COLOR the console sends no colour, bold or reverse", func(t *testing.T) {
-		f := newFixture(t, sandbox.Options{})
-		id := reviewableCheck(t, f)
-		f.must(0, "add", id)
-		f.must(0, "refresh", id)
+		f, _ := oneReviewableCheck(t)
 		term := startInPTY(t, bin, envList(f.env, "NO_COLOR=1"))
 		term.waitFor("a approve")
 		term.send("q")
@@ -89,6 +82,17 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("the demo wrote %v in the home directory", left)
 		}
 	})
+}
+
+// oneReviewableCheck is a store holding one fetched check that can be
+// approved without confirmation (reviewableCheck).
+func oneReviewableCheck(t *testing.T) (*fixture, string) {
+	t.Helper()
+	f := newFixture(t, sandbox.Options{})
+	id := reviewableCheck(t, f)
+	f.must(0, "add", id)
+	f.must(0, "refresh", id)
+	return f, id
 }
 
 // reviewableCheck finds a sandbox check in needs-review whose approval

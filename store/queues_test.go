@@ -364,13 +364,7 @@ func TestCountsReadOnlyIndexes(t *testing.T) {
 // alphabet, so the store fetches and sorts more of them (candidateCap)
 // before it would rather walk the sort order.
 func TestSortedByNameAFilterIsFetchedFromTheTrigramIndexLonger(t *testing.T) {
-	s, _ := newStore(t)
-	for i := range 5 {
-		addFetched(t, s, result{id: checkID(i + 1), customer: "cust", first: "Ada", last: "Okafor", doc: "low", face: "low"})
-	}
-	old := ftsCap
-	ftsCap = 2 // five matches: frequent for the other sorts, not by name
-	defer func() { ftsCap = old }()
+	s := fiveOkafors(t) // five matches: frequent for the other sorts, not by name
 	for by, want := range map[Sort]bool{SortName: true, SortRisk: false, SortAdded: false, SortCustomer: false} {
 		q := PageQuery{Queue: QueueAll, Sort: by, Filter: "okafor"}
 		if got := usesTrigramIndex(t, s, q); got != want {
@@ -387,14 +381,7 @@ func TestSortedByNameAFilterIsFetchedFromTheTrigramIndexLonger(t *testing.T) {
 // list) starts from the trigram index: walking, it would read the whole
 // sort index to find the last matches.
 func TestTheBottomOfAFilteredListIsFetchedFromTheTrigramIndex(t *testing.T) {
-	s, _ := newStore(t)
-	for i := range 5 {
-		addFetched(t, s, result{id: checkID(i + 1), customer: "cust", first: "Ada", last: "Okafor", doc: "low", face: "low"})
-	}
-	addFetched(t, s, result{id: checkID(9), customer: "cust", first: "Bo", last: "Young", doc: "low", face: "low"})
-	old := ftsCap
-	ftsCap = 2
-	defer func() { ftsCap = old }()
+	s := fiveOkafors(t)
 	for _, tc := range []struct {
 		offset, limit int
 		trigrams      bool
@@ -415,14 +402,7 @@ func TestTheBottomOfAFilteredListIsFetchedFromTheTrigramIndex(t *testing.T) {
 // thousand matches, they are fetched from the trigram index instead. A
 // count that stops early still walks, since it stops after limit+1.
 func TestCountingAFilterStartsFromTheTrigramIndex(t *testing.T) {
-	s, _ := newStore(t)
-	for i := range 5 {
-		addFetched(t, s, result{id: checkID(i + 1), customer: "cust", first: "Ada", last: "Okafor", doc: "low", face: "low"})
-	}
-	addFetched(t, s, result{id: checkID(9), customer: "cust", first: "Bo", last: "Young", doc: "low", face: "low"})
-	old := ftsCap
-	ftsCap = 2
-	defer func() { ftsCap = old }()
+	s := fiveOkafors(t)
 	ctx := context.Background()
 	q := PageQuery{Queue: QueueAll, Filter: "okafor"}
 	for _, tc := range []struct {
@@ -446,4 +426,19 @@ func TestCountingAFilterStartsFromTheTrigramIndex(t *testing.T) {
 	if n, err := s.Count(ctx, q); err != nil || n != 5 {
 		t.Errorf("Count = %d, %v; want 5", n, err)
 	}
+}
+
+// fiveOkafors is a store where "okafor" matches five checks of six, with
+// ftsCap 2 for the test: five matches are frequent.
+func fiveOkafors(t *testing.T) *Store {
+	t.Helper()
+	s, _ := newStore(t)
+	for i := range 5 {
+		addFetched(t, s, result{id: checkID(i + 1), customer: "cust", first: "Ada", last: "Okafor", doc: "low", face: "low"})
+	}
+	addFetched(t, s, result{id: checkID(9), customer: "cust", first: "Bo", last: "Young", doc: "low", face: "low"})
+	old := ftsCap
+	ftsCap = 2
+	t.Cleanup(func() { ftsCap = old })
+	return s
 }
