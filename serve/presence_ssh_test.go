@@ -9,11 +9,7 @@ import (
 )
 
 func TestADecisionInOneSessionShowsInTheOthersWithinASecond(t *testing.T) {
-	f := newFixture(t, fixtureOpts{keys: map[string]string{"alice": "alice@laptop", "bob": "bob@desk"}})
-	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
-	bob := f.openTerminal(f.dialKey("bob", "bob"), "xterm", 100, 30)
-	alice.expect(0, wait, "Appr. 0")
-	bob.expect(0, wait, "Appr. 0")
+	f, alice, bob := aliceAndBob(t, 100, 30, "Appr. 0")
 	ls, err := f.sessionOf("alice")
 	if err != nil {
 		t.Fatal(err)
@@ -28,11 +24,7 @@ func TestADecisionInOneSessionShowsInTheOthersWithinASecond(t *testing.T) {
 }
 
 func TestReviewersSeeWhoHasACheckOpen(t *testing.T) {
-	f := newFixture(t, fixtureOpts{keys: map[string]string{"alice": "alice@laptop", "bob": "bob@desk"}})
-	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
-	bob := f.openTerminal(f.dialKey("bob", "bob"), "xterm", 80, 24)
-	alice.expect(0, wait, "enter shows the detail")
-	bob.expect(0, wait, "enter shows the detail")
+	f, alice, bob := aliceAndBob(t, 80, 24, "enter shows the detail")
 
 	// Both have the riskiest check selected; alice opens it.
 	m := bob.mark()
@@ -94,4 +86,16 @@ func TestADecisionFromAnotherProcessShowsWithinASecond(t *testing.T) {
 		t.Fatalf("the console did not show the CLI's approval:\n%s", alice.since(m))
 	}
 	t.Logf("shown %s after the decision was saved (the console looks every half second)", time.Since(saved).Round(time.Millisecond))
+}
+
+// aliceAndBob serves two reviewers, alice@laptop and bob@desk, and opens a
+// w x h console for each, both showing ready.
+func aliceAndBob(t *testing.T, w, h int, ready string) (f *fixture, alice, bob *terminal) {
+	t.Helper()
+	f = newFixture(t, fixtureOpts{keys: map[string]string{"alice": "alice@laptop", "bob": "bob@desk"}})
+	alice = f.openTerminal(f.dialKey("alice", "alice"), "xterm", w, h)
+	bob = f.openTerminal(f.dialKey("bob", "bob"), "xterm", w, h)
+	alice.expect(0, wait, ready)
+	bob.expect(0, wait, ready)
+	return f, alice, bob
 }

@@ -110,10 +110,13 @@ func (d Decision) computeHash() string {
 
 const decisionColumns = "seq, check_id, action, note, reviewer, at, response_hash, prev_hash, hash"
 
-func scanDecision(sc interface{ Scan(...any) error }) (Decision, error) {
+// scanDecision reads decisionColumns, then extra columns a query adds
+// after them into extra, as scanRow does.
+func scanDecision(sc interface{ Scan(...any) error }, extra ...any) (Decision, error) {
 	var d Decision
 	var action, at string
-	if err := sc.Scan(&d.Seq, &d.CheckID, &action, &d.Note, &d.Reviewer, &at, &d.ResponseHash, &d.PrevHash, &d.Hash); err != nil {
+	dest := append([]any{&d.Seq, &d.CheckID, &action, &d.Note, &d.Reviewer, &at, &d.ResponseHash, &d.PrevHash, &d.Hash}, extra...)
+	if err := sc.Scan(dest...); err != nil {
 		return Decision{}, err
 	}
 	d.Action = Action(action)
@@ -141,7 +144,7 @@ func (s *Store) Decisions(ctx context.Context, since time.Time, each func(Decisi
 	defer rows.Close()
 	for rows.Next() {
 		var current sql.NullString
-		d, err := scanDecision(scanWithExtra{rows, &current})
+		d, err := scanDecision(rows, &current)
 		if err != nil {
 			return fmt.Errorf("reading the decision log: %w", err)
 		}
@@ -154,15 +157,4 @@ func (s *Store) Decisions(ctx context.Context, since time.Time, each func(Decisi
 		return fmt.Errorf("reading the decision log: %w", err)
 	}
 	return nil
-}
-
-// scanWithExtra scans a decision row that carries one more column at its
-// end, so scanDecision serves both the plain log and joined reads.
-type scanWithExtra struct {
-	rows  *sql.Rows
-	extra any
-}
-
-func (s scanWithExtra) Scan(dest ...any) error {
-	return s.rows.Scan(append(dest, s.extra)...)
 }

@@ -27,7 +27,7 @@ func (s *Store) Verify(ctx context.Context) (VerifyResult, error) {
 	prev := Decision{}
 	for rows.Next() {
 		var atText string
-		d, err := scanDecision(scanWithExtra{rows, &atText})
+		d, err := scanDecision(rows, &atText)
 		if err != nil {
 			return VerifyResult{}, fmt.Errorf("verifying the decision log: %w", err)
 		}

@@ -271,7 +271,7 @@ func (l *listModel) drawRow(c *programContext, j int, cols columns, selected boo
 	if _, ok := l.drawn[k]; !ok && len(l.drawn) > 4*len(l.rows) {
 		l.drawn = nil
 	}
-	return remember(&l.drawn, k, func() string { return l.rowView(c, r, cols, selected) })
+	return remember(&l.drawn, k, func() string { return l.rowView(c, r, cols, k) })
 }
 
 // rowSince is the time a row's age counts from: when Caisson checked it,
@@ -285,10 +285,11 @@ func rowSince(r store.Row) time.Time {
 
 // rowView draws one row. The selected row carries a ▶ (reverse video
 // vanishes under NO_COLOR) and is drawn without inner colours, since an
-// inner style's reset would end the reverse video mid-row.
-func (l *listModel) rowView(c *programContext, r store.Row, cols columns, selected bool) string {
+// inner style's reset would end the reverse video mid-row. k says how:
+// selected, claimed by another reviewer, its age.
+func (l *listModel) rowView(c *programContext, r store.Row, cols columns, k drawnKey) string {
 	st := c.styles
-	plain := selected
+	plain := k.selected
 	badge := func(lv caisson.Level) string { return c.badge(lv, plain) }
 	status := c.status(r)
 	if plain {
@@ -296,25 +297,25 @@ func (l *listModel) rowView(c *programContext, r store.Row, cols columns, select
 		status = fit(word, statusWidth)
 	}
 	marker := "  "
-	if selected {
+	if k.selected {
 		marker = "▶ "
 	}
 	// ● another reviewer has this check open (Presence).
-	if _, claimed := c.claimedBy(r.CheckID); claimed {
+	if k.claimed {
 		marker = marker[:len(marker)-1] + "●"
 	}
 	row := marker + fit(caisson.ShortID(line(r.CheckID), 8), 9) + " " +
 		fit(line(r.CustomerID), cols.customer) + " " + fit(rowName(r), cols.name) + " " +
 		badge(r.Document) + " " + badge(r.Face) + " " +
 		fit(fmt.Sprintf("%3d", len(r.ReasonCodes)), 3) + " " + status + " " +
-		fit(age(rowSince(r), c.now()), 4)
+		fit(k.age, 4)
 	// Every column is fitted to its width, so the row is as wide as the
 	// columns add up to: measured again only when they do not fill the
 	// list exactly (narrower than the narrowest layout).
 	if fixedWidth+cols.customer+cols.name != l.width {
 		row = fit(row, l.width)
 	}
-	if selected {
+	if k.selected {
 		return st.Selected.Render(row)
 	}
 	return row
