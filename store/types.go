@@ -50,12 +50,14 @@ type Queue string
 
 const (
 	QueueNeedsReview Queue = "needs-review"
-	QueuePending     Queue = "pending"
-	QueueEscalated   Queue = "escalated"
-	QueueApproved    Queue = "approved"
-	QueueRejected    Queue = "rejected"
-	QueueErrors      Queue = "errors"
-	QueueAll         Queue = "all"
+	// QueuePending is "Waiting at Caisson": Caisson has no result for the
+	// check yet (PENDING_REVIEW, NOT_VERIFIED). Also read as "waiting".
+	QueuePending   Queue = "pending"
+	QueueEscalated Queue = "escalated"
+	QueueApproved  Queue = "approved"
+	QueueRejected  Queue = "rejected"
+	QueueErrors    Queue = "errors"
+	QueueAll       Queue = "all"
 )
 
 // Queues lists every queue in tab order.
@@ -177,5 +179,9 @@ func parseQueue(s string) (Queue, error) {
 			return q, nil
 		}
 	}
-	return "", fmt.Errorf("queue %q: expected one of needs-review, pending, escalated, approved, rejected, errors, all", s)
+	// The console calls pending "Waiting at Caisson"; both names work.
+	if s == "waiting" {
+		return QueuePending, nil
+	}
+	return "", fmt.Errorf("queue %q: expected one of needs-review, pending (or waiting), escalated, approved, rejected, errors, all", s)
 }
