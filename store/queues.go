@@ -285,7 +285,13 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 	sel.add(pred, args...)
 	if q.Customer != "" {
 		sel.from = "FROM checks AS c INDEXED BY checks_all_customer"
-		sel.add("c.customer_id = ?", q.Customer)
+		if q.CustomerStart {
+			// A range of the index, as the id filter reads ids; customer
+			// ids are text from the integrator, compared byte for byte.
+			sel.add("c.customer_id >= ? AND c.customer_id < ?", q.Customer, q.Customer+"\xff")
+		} else {
+			sel.add("c.customer_id = ?", q.Customer)
+		}
 	}
 	// Only the all queue holds checks that were only added, and they have
 	// no customer.
@@ -296,15 +302,18 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 		// collations the sorts use).
 		sel.bare.add("t.bare = 1 AND t.minus = -1 AND t.minus_ci = -1")
 	}
-	idf := strings.TrimSpace(q.Filter)
-	if strings.HasPrefix(checkIDPrefix, idf) {
+	// The one rule for ids (caisson.CheckIDStart): chk_priv_ optional and
+	// in any case, the rest exactly as typed.
+	start, all, byID := caisson.CheckIDStart(q.Filter, minIDFilter)
+	if all {
 		// Every tracked id starts with chk_priv_ (Add refuses others), so
 		// a filter that is its start, or only spaces, matches every check.
 		return sel, nil
 	}
 	f := strings.ToLower(q.Filter)
-	lo, hi := idPrefixRange(idf)
-	byID := matchesIDs(idf)
+	// Every id starting so sorts from start up to start followed by the
+	// highest byte; ids are ASCII, so "\xff" ends the range.
+	lo, hi := start, start+"\xff"
 	switch {
 	case sel.bare != nil && !byID:
 		// A check that was only added has nothing to match but its id.
@@ -364,29 +373,12 @@ func (s *Store) countUpTo(ctx context.Context, query string, limit int, args ...
 	return n, err
 }
 
-// checkIDPrefix starts every check id (caisson.ParseCheckID).
-const checkIDPrefix = "chk_priv_"
-
-// matchesIDs reports whether filter f is long enough to be the start of a
-// check id: written out from chk_priv_, or at least two characters of
-// what follows. One character is the start of one id in 64, a random
-// handful that says nothing, mixed into the names the letter matches;
-// matching them also made a one-letter filter read 1,500 ids at 100,000
-// checks.
-func matchesIDs(f string) bool {
-	return strings.HasPrefix(f, checkIDPrefix) || utf8.RuneCountInString(f) >= 2
-}
-
-// idPrefixRange is the range of check ids that start with f, or with
-// chk_priv_ followed by f when f does not itself start like an id.
-func idPrefixRange(f string) (lo, hi string) {
-	if !strings.HasPrefix(checkIDPrefix, f) && !strings.HasPrefix(f, checkIDPrefix) {
-		f = checkIDPrefix + f
-	}
-	// Every id starting with f sorts from f up to f followed by the
-	// highest byte; ids are ASCII, so "\xff" ends the range.
-	return f, f + "\xff"
-}
+// minIDFilter is the fewest characters a filter without chk_priv_ needs
+// to match check ids by their start. One character is the start of one id
+// in 64, a random handful that says nothing, mixed into the names the
+// letter matches; matching them also made a one-letter filter read 1,500
+// ids at 100,000 checks.
+const minIDFilter = 2
 
 const rowColumns = `c.check_id, c.customer_id, c.first_name, c.last_name, c.document, c.face, c.reasons,
 	c.expires_on, c.checked_on, c.added_at, c.status, c.outcome, c.fetch_error, c.fetched_at, c.purged_at IS NOT NULL`

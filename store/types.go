@@ -148,11 +148,15 @@ type PageQuery struct {
 	Sort  Sort
 	// Filter is a case-insensitive substring of customer_id, first or
 	// last name, or the start of a check_id with or without chk_priv_
-	// (from two characters), exactly; "" matches everything.
+	// (from two characters; the prefix in any case, the rest exactly, as
+	// caisson.CheckIDStart reads it); "" matches everything.
 	Filter   string
 	Customer string // only this customer_id when not ""
-	Offset   int
-	Limit    int
+	// CustomerStart matches every customer_id that starts with Customer
+	// (byte for byte) instead of only the one equal to it.
+	CustomerStart bool
+	Offset        int
+	Limit         int
 }
 
 // VerifyResult is what Verify found in the decision log's hash chain.
