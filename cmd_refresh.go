@@ -63,7 +63,7 @@ func cmdRefresh(ctx context.Context, a *app, args []string) error {
 	}
 	ids := make([]string, 0, len(pos))
 	for i, p := range pos {
-		id, err := caisson.ParseCheckID(p)
+		id, err := caisson.ParseCheckRef(p)
 		if err != nil {
 			return usageErrorf("refresh", "argument %d: %s", i+1, err.Error())
 		}

@@ -122,13 +122,20 @@ func ParseCheckID(s string) (string, error) {
 // prefix (ParseID): it is what tells a check id from an exchange token.
 func ParseCheckRef(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	if s != "" && !hasPrefixFold(s, checkIDPrefix) && !hasPrefixFold(s, tokenPrefix) {
-		if err := validBody(s); err != nil {
-			return "", fmt.Errorf("not a check id: expected 22 or more URL-safe base64 characters (A-Z a-z 0-9 - _), with or without chk_priv_ in front; this one %w", err)
-		}
-		return checkIDPrefix + s, nil
+	if s == "" || hasPrefixFold(s, checkIDPrefix) || hasPrefixFold(s, tokenPrefix) {
+		return ParseCheckID(s)
 	}
-	return ParseCheckID(s)
+	const form = "expected a check id: 22 or more URL-safe base64 characters (A-Z a-z 0-9 - _), with or without chk_priv_ in front"
+	for i, r := range s {
+		if !isURLBase64(r) {
+			// Not repeated whole: it may be a secret pasted by mistake.
+			return "", fmt.Errorf("not a check id (%q at position %d): %s", r, i+1, form)
+		}
+	}
+	if len(s) < MinIDBody || len(s) > maxIDBody {
+		return "", fmt.Errorf("not a check id (%d characters): %s, at most %d", len(s), form, maxIDBody)
+	}
+	return checkIDPrefix + s, nil
 }
 
 // CheckIDStart reads a filter as the start of a check id, by the same

@@ -83,9 +83,9 @@ func TestParseCheckRefTakesAnIDWithOrWithoutItsPrefix(t *testing.T) {
 		{"with spaces around", "  SMgso2KGzXLxT2I-g7oD2w \n", id, ""},
 		{"the prefix in capitals", "CHK_PRIV_SMgso2KGzXLxT2I-g7oD2w", id, ""},
 		{"the case of the rest is kept", "smgso2kgzxlxt2i-g7od2w", "chk_priv_smgso2kgzxlxt2i-g7od2w", ""},
-		{"a short start is not an id", "SMgso2KG", "", "only 8 characters"},
+		{"a short start is not an id", "SMgso2KG", "", "not a check id (8 characters): expected a check id: 22 or more"},
 		{"a token is not a check id", "chk_xchg_UeRXDryTTpvU24CTre8W2Q", "", "exchange the token first"},
-		{"garbage says what was expected", "12345 - Miller", "", "22 or more URL-safe base64 characters (A-Z a-z 0-9 - _), with or without chk_priv_"},
+		{"garbage says what was expected", "12345 - Miller", "", "(' ' at position 6): expected a check id: 22 or more URL-safe base64 characters (A-Z a-z 0-9 - _), with or without chk_priv_ in front"},
 		{"empty", "", "", "empty id"},
 	}
 	for _, tt := range tests {
