@@ -216,3 +216,20 @@ func TestTheBannersCommandsRunFromWhereTheProgramWasStarted(t *testing.T) {
 		})
 	}
 }
+
+// A decided check that Caisson then calls not ready stays in its
+// decision's queue; the refresh's summary says so, and its numbers still
+// match the pending queue's.
+func TestRefreshCountsADecidedCheckThatIsNotReadyApart(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	pending, notVerified := f.sb.ErrorCheckID(string(caisson.CodePendingReview)), f.sb.ErrorCheckID(string(caisson.CodeNotVerified))
+	f.must(0, "add", pending, notVerified)
+	f.must(0, "decide", pending, "escalate", "--note", "ask Caisson")
+	r := f.must(0, "refresh", "--all")
+	mustContain(t, "stderr", r.stderr,
+		"not ready "+pending+": Caisson's own reviewers still have this check: look again later (already escalated: it stays in that queue)",
+		"refreshed 0 of 2 checks, 2 not ready at Caisson (1 of them already decided)")
+	if got := f.listIDs("--queue", "pending"); !slices.Equal(got, []string{notVerified}) {
+		t.Errorf("pending: %v, want only the undecided %s", got, notVerified)
+	}
+}
