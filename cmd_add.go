@@ -166,7 +166,12 @@ func addCheckIDs(ctx context.Context, st *store.Store, reviewer string, inputs [
 	for src, list := range bySource {
 		ids := make([]string, len(list))
 		for k, i := range list {
-			ids[k] = strings.TrimSpace(inputs[i].text)
+			// As the store will report it: the prefix in lower case.
+			id, err := caisson.ParseID(inputs[i].text)
+			if err != nil {
+				return fmt.Errorf("%s: %w", inputs[i].where, err) // parsed once already: cannot happen
+			}
+			ids[k] = id.Value
 		}
 		res, err := st.AddMany(ctx, ids, reviewer, src)
 		if err != nil {

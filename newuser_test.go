@@ -233,3 +233,12 @@ func TestRefreshCountsADecidedCheckThatIsNotReadyApart(t *testing.T) {
 		t.Errorf("pending: %v, want only the undecided %s", got, notVerified)
 	}
 }
+
+func TestAddReadsThePrefixInAnyCase(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(3)
+	r := f.must(0, "add", "CHK_PRIV_"+strings.TrimPrefix(id, "chk_priv_"))
+	mustContain(t, "stdout", r.stdout, "argument 1: added "+id, "1 added, 0 already there, 0 refused")
+	r = f.must(0, "add", id)
+	mustContain(t, "stdout", r.stdout, "argument 1: already there "+id)
+}
