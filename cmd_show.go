@@ -150,7 +150,7 @@ func writeShowText(w io.Writer, rec *store.Record, now time.Time) {
 		switch _, waiting := store.Waiting(rec.Row); {
 		case waiting:
 			fetch += ", waiting at Caisson: " + why
-		case caisson.NotReady(&caisson.APIError{Code: caisson.ErrorCode(rec.Outcome)}):
+		case rec.Outcome.NotReady():
 			// Decided, so in its decision's queue, but say what Caisson said.
 			fetch += ", not ready at Caisson: " + why
 		case why != "":

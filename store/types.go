@@ -91,6 +91,13 @@ const (
 	OutcomeTransport FetchOutcome = "transport" // network, HTTP or body error; see FetchError
 )
 
+// NotReady reports whether the outcome is Caisson saying it has no result
+// for now (PENDING_REVIEW, NOT_VERIFIED): a normal outcome, not a failure.
+func (o FetchOutcome) NotReady() bool {
+	c := caisson.ErrorCode(o)
+	return c == caisson.CodePendingReview || c == caisson.CodeNotVerified
+}
+
 // Row is one check as a queue list shows it: only the columns, never the
 // raw response or the personal data beyond the name.
 type Row struct {

@@ -143,6 +143,16 @@ func TestWaitingSaysWhy(t *testing.T) {
 	}
 }
 
+func TestOnlyPendingReviewAndNotVerifiedAreNotReady(t *testing.T) {
+	for _, o := range []FetchOutcome{OutcomeNone, OutcomeOK, OutcomeTransport, FetchOutcome(caisson.CodeInternalError),
+		FetchOutcome(caisson.CodeIDCheckExpired), FetchOutcome(caisson.CodePendingReview), FetchOutcome(caisson.CodeNotVerified)} {
+		want := o == FetchOutcome(caisson.CodePendingReview) || o == FetchOutcome(caisson.CodeNotVerified)
+		if o.NotReady() != want {
+			t.Errorf("%q.NotReady() = %v, want %v", o, o.NotReady(), want)
+		}
+	}
+}
+
 func TestParseQueueTakesWaitingForPending(t *testing.T) {
 	for in, want := range map[string]Queue{"pending": QueuePending, "waiting": QueuePending, "errors": QueueErrors} {
 		if got, err := ParseQueue(in); err != nil || got != want {
