@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"time"
 
 	"modernc.org/sqlite"
@@ -37,8 +38,9 @@ func (s *Store) write(ctx context.Context, what string, fn func(*sql.Tx) error) 
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, explainWriteError(err))
+		return fmt.Errorf("%s: %w", what, explainWriteError(s.path, err))
 	}
+	s.wrote.Store(true)
 	return nil
 }
 
@@ -67,12 +69,13 @@ func isBusy(err error) bool {
 	return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
 }
 
-func explainWriteError(err error) error {
+func explainWriteError(path string, err error) error {
+	if diskFull(path, err) {
+		return fmt.Errorf("the disk is full; nothing was written: %w", err)
+	}
 	switch sqliteCode(err) {
 	case sqlite3.SQLITE_READONLY:
 		return fmt.Errorf("the database is read-only (file or folder permissions?); nothing was written: %w", err)
-	case sqlite3.SQLITE_FULL:
-		return fmt.Errorf("the disk is full; nothing was written: %w", err)
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 		return fmt.Errorf("another caisson-review kept the database locked; nothing was written, try again: %w", err)
 	case sqlite3.SQLITE_IOERR:
@@ -81,4 +84,21 @@ func explainWriteError(err error) error {
 	return err
 }
 
-func isReadOnly(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_READONLY }
+// lowDiskSpace is the free space under which an I/O error is taken for a
+// full disk: SQLite reports ENOSPC as SQLITE_FULL only for the database and
+// journal writes, and as a plain I/O error when growing its shared-memory
+// file or syncing, which would send a reviewer looking for a broken disk.
+const lowDiskSpace = 1 << 20
+
+// diskFull reports whether err is SQLite's "the disk is full", or an I/O
+// error on a file system with next to no space left.
+func diskFull(path string, err error) bool {
+	switch sqliteCode(err) {
+	case sqlite3.SQLITE_FULL:
+		return true
+	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
+		free, ok := freeSpace(filepath.Dir(path))
+		return ok && free < lowDiskSpace
+	}
+	return false
+}
