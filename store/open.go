@@ -45,6 +45,9 @@ type Store struct {
 	// wrote is set by the first write that commits: only then does Close
 	// tidy the search index, so a Store that only read writes nothing.
 	wrote atomic.Bool
+	// frozen is set when the disk was too full to open the database the
+	// usual way: it is read as it stands and every write is refused.
+	frozen bool
 }
 
 // Option configures Open.
@@ -103,11 +106,50 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	for _, o := range opts {
 		o(s)
 	}
-	if err := s.init(ctx); err != nil {
+	err = s.init(ctx)
+	if err != nil && diskFull(path, err) {
 		db.Close()
+		err = s.openFrozen(ctx)
+	}
+	if err != nil {
+		s.db.Close()
 		return nil, fmt.Errorf("opening the review database %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// errFrozen refuses a write to a database opened frozen.
+var errFrozen = errors.New("the disk is full (it was when the database was opened, so it is open for reading only); nothing was written: free some space and try again")
+
+// openFrozen opens the database for reading only, when the disk is too
+// full for SQLite to make its shared-memory index (the -shm file, 32 KiB),
+// which every connection to a WAL database needs. It reads the file as it
+// stands, without locks (immutable=1), which is exact only when no change
+// is waiting in the -wal file: with one there, reading it needs the index,
+// so this refuses and says the disk is full. No other process can write
+// meanwhile either: it would need the same index.
+func (s *Store) openFrozen(ctx context.Context) error {
+	if info, err := os.Stat(s.path + "-wal"); err == nil && info.Size() > 0 {
+		return errors.New("the disk is full, and reading the database needs room for its index of recent changes (the -wal file): free some space and try again")
+	}
+	db, err := sql.Open("sqlite", frozenDSN(s.path))
+	if err != nil {
+		return err
+	}
+	s.db, s.frozen = db, true
+	return s.init(ctx)
+}
+
+// frozenDSN is dsn for openFrozen: read-only, immutable, no journal mode
+// (which would be a write).
+func frozenDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "cache_size(-65536)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Set("mode", "ro")
+	q.Set("immutable", "1")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
 // dsn sets the pragmas in the connection string so that every pooled
@@ -218,6 +260,9 @@ func (s *Store) init(ctx context.Context) error {
 		return explainOpenError(s.path, err)
 	}
 	if err := migrate(ctx, s.db); err != nil {
+		if s.frozen && isReadOnly(err) {
+			return errors.New("the disk is full, and this database must first be upgraded to this version's schema: free some space and try again")
+		}
 		return explainOpenError(s.path, err)
 	}
 	problems, err := guardProblems(ctx, s.db)

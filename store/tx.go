@@ -22,6 +22,9 @@ const maxBusyRetries = 5
 // transaction is retried from the start, so what fn read is never stale.
 // what names the operation in errors.
 func (s *Store) write(ctx context.Context, what string, fn func(*sql.Tx) error) error {
+	if s.frozen {
+		return fmt.Errorf("%s: %w", what, errFrozen)
+	}
 	var err error
 	for try := 0; try <= maxBusyRetries; try++ {
 		if try > 0 {
@@ -102,3 +105,5 @@ func diskFull(path string, err error) bool {
 	}
 	return false
 }
+
+func isReadOnly(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_READONLY }
