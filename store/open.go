@@ -126,8 +126,9 @@ var errFrozen = errors.New("the disk is full (it was when the database was opene
 // which every connection to a WAL database needs. It reads the file as it
 // stands, without locks (immutable=1), which is exact only when no change
 // is waiting in the -wal file: with one there, reading it needs the index,
-// so this refuses and says the disk is full. No other process can write
-// meanwhile either: it would need the same index.
+// so this refuses and says the disk is full. Getting here means no other
+// process had the database open (its index would exist), and while the
+// disk stays full none can write: it would need the same index.
 func (s *Store) openFrozen(ctx context.Context) error {
 	if info, err := os.Stat(s.path + "-wal"); err == nil && info.Size() > 0 {
 		return errors.New("the disk is full, and reading the database needs room for its index of recent changes (the -wal file): free some space and try again")
@@ -261,7 +262,7 @@ func (s *Store) init(ctx context.Context) error {
 	}
 	if err := migrate(ctx, s.db); err != nil {
 		if s.frozen && isReadOnly(err) {
-			return errors.New("the disk is full, and this database must first be upgraded to this version's schema: free some space and try again")
+			return errors.New("the disk is full, and the database must be written before it can be read (it is new, or from an older caisson-review): free some space and try again")
 		}
 		return explainOpenError(s.path, err)
 	}
