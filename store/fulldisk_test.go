@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -144,4 +146,68 @@ func testFullDisk(t *testing.T, heldOpen bool) {
 	if n, err := s.Count(ctx, PageQuery{Queue: QueueAll}); err != nil || n != 3 {
 		t.Errorf("after the refused AddMany %d checks are tracked (%v), want the 3 from before", n, err)
 	}
+}
+
+// On any disk, a Store that only reads leaves the file as it found it:
+// no merge, no chmod, no migration step, byte for byte.
+func TestOpeningAndReadingWritesNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "review.db")
+	c := &clock{t: testNow}
+	s := openAt(t, path, c)
+	// Each fetch is its own transaction, so the search index gets a
+	// segment each: enough for a merge to have work to do.
+	for i := 1; i <= 20; i++ {
+		addFetched(t, s, result{id: checkID(i), doc: "low", face: "high", last: fmt.Sprintf("Okafor%d", i)})
+	}
+	if _, err := s.Decide(context.Background(), checkID(1), Escalate, "unsure", "ana"); err != nil {
+		t.Fatal(err)
+	}
+	head, err := s.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Its owner's choice of mode, which reading must not undo either.
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	before := fileState(t, path)
+
+	ctx := context.Background()
+	s, err = Open(ctx, path, WithClock(c.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Page(ctx, PageQuery{Queue: QueueAll, Filter: "okafor1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, checkID(1)); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Verify(ctx, head); err != nil || !v.OK {
+		t.Fatalf("Verify: %+v %v", v, err)
+	}
+	if _, err := s.Purge(ctx, time.Hour, testNow); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if after := fileState(t, path); after != before {
+		t.Errorf("opening and reading changed the database file: %s before, %s after", before, after)
+	}
+}
+
+// fileState is a file's mode, size and SHA-256, and whether a -wal file
+// with content was left beside it.
+func fileState(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := os.Stat(path)
+	wal := "no -wal"
+	if w, err := os.Stat(path + "-wal"); err == nil && w.Size() > 0 {
+		wal = fmt.Sprintf("-wal of %d bytes", w.Size())
+	}
+	return fmt.Sprintf("mode %04o, %d bytes, sha256 %x, %s", info.Mode().Perm(), len(b), sha256.Sum256(b), wal)
 }

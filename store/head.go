@@ -68,6 +68,9 @@ func (s *Store) Head(ctx context.Context) (Head, error) {
 func missingHeads(heads []Head, hashes map[int64]string, last int64) []string {
 	var out []string
 	for _, h := range heads {
+		if h.IsZero() {
+			continue // an empty log's head: nothing was there to keep
+		}
 		got, ok := hashes[h.Seq]
 		switch {
 		case !ok && h.Seq > last:

@@ -185,6 +185,17 @@ func TestOpenChoosesTheModeOfANewFileAndKeepsAnExistingOne(t *testing.T) {
 				if _, err := s.Add(context.Background(), checkID(1), "ana", SourceTyped); err != nil {
 					t.Fatal(err)
 				}
+				// SQLite gives the files it makes beside the database the
+				// database's mode, which is what the group needs too.
+				for _, suffix := range []string{"-wal", "-shm"} {
+					info, err := os.Stat(path + suffix)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := info.Mode().Perm(); got != tt.want {
+						t.Errorf("review.db%s has mode %04o, want %04o", suffix, got, tt.want)
+					}
+				}
 				s.Close()
 			}
 			info, err := os.Stat(path)

@@ -261,3 +261,14 @@ func TestShippedTriggersAreTheOnesGuarded(t *testing.T) {
 		}
 	}
 }
+
+func TestAnEmptyLogHoldsItsZeroHead(t *testing.T) {
+	s, _ := newStore(t)
+	h, err := s.Head(context.Background())
+	if err != nil || !h.IsZero() {
+		t.Fatalf("Head of an empty log = %v, %v", h, err)
+	}
+	if v, err := s.Verify(context.Background(), h); err != nil || !v.OK {
+		t.Errorf("Verify(zero head) of an empty log = %+v, %v; want OK", v, err)
+	}
+}
