@@ -45,7 +45,7 @@ func init() {
 		{"list", "list [--queue Q] [--customer ID] [--json]", "List tracked checks.", cmdList},
 		{"show", "show ID [--json]", "Show one check in full: result, reasons, decisions.", cmdShow},
 		{"decide", "decide ID approve|reject|escalate|reopen [--note TEXT] [--yes]", "Record a decision, with the console's rules.", cmdDecide},
-		{"export", "export [--format csv|json] [--since DATE] [--verify]", "Write the decision log, oldest first, or verify its hash chain.", cmdExport},
+		{"export", "export [--format csv|json] [--since DATE] | --head | --verify [--head SEQ:HASH]...", "Write the decision log, oldest first, print its head, or verify its hash chain.", cmdExport},
 		{"purge", "purge --older-than DURATION", "Drop cached personal data older than DURATION (30d, 12h); decisions are kept.", cmdPurge},
 		{"sandbox", "sandbox [--listen ADDR] [--latency D] [--fail-rate F] [--checks N] [--hostile]", "Run the fake Caisson API on loopback, for trying things out.", cmdSandbox},
 		{"serve", "serve --host-key PATH --authorized-keys PATH [--listen ADDR] [--idle-timeout D] [--max-sessions N]", "Serve the console over SSH to a team of reviewers (public keys only).", cmdServe},

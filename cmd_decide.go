@@ -75,6 +75,10 @@ func cmdDecide(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintln(a.stdout, sanitize.Line(fmt.Sprintf("%s %s: decision #%d by %s at %s",
 		d.Action.PastTense(), d.CheckID, d.Seq, d.Reviewer, timeText(d.At))))
+	// The witness of the chain's tail, always one line on standard error
+	// (the journal, cron's mail): export --verify --head proves later that
+	// this entry is still in the log.
+	fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, d.Head())
 	return nil
 }
 

@@ -21,11 +21,59 @@ check_id, customer_id, action, note, reviewer, time (UTC), response_hash,
 prev_hash and hash. CSV follows RFC 4180 (CRLF, quoted fields), with every
 field passed through the terminal sanitizer; JSON keeps every string exact.
 
---verify writes nothing but checks the hash chain instead: it says how many
-entries hold, or where the chain breaks (exit status 1).
+After the log, the head of the chain (SEQ:HASH, its newest entry) goes to
+standard error, so the output stays plain CSV or JSON: keep it outside the
+database (a journal, next to the export, a ticket). --head prints only the
+head, to standard output.
 
-  caisson-review export --format csv --since 2026-01-01 > decisions.csv
-  caisson-review export --verify`
+--verify writes nothing but checks the hash chain instead: it says how many
+entries hold, or where the chain breaks, or which append-only trigger is
+missing or changed (exit status 1). With --head SEQ:HASH (repeatable) it
+also fails when the log no longer holds that head: entries cut off its end
+or rewritten up to it.
+
+  caisson-review export --format csv --since 2026-01-01 > decisions.csv 2>> heads.txt
+  caisson-review export --head >> heads.txt
+  caisson-review export --verify --head 42:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`
+}
+
+// headsFlag collects --head SEQ:HASH values; an empty value (a bare
+// --head) asks for the head to be printed.
+type headsFlag struct {
+	heads []store.Head
+	print bool
+}
+
+func (h *headsFlag) String() string { return "" }
+
+func (h *headsFlag) Set(s string) error {
+	if s == "" {
+		h.print = true
+		return nil
+	}
+	head, err := store.ParseHead(s)
+	if err != nil {
+		return err
+	}
+	h.heads = append(h.heads, head)
+	return nil
+}
+
+// bareHead rewrites a --head given without a value (last, or before
+// another flag) as --head=, so that --head alone prints the head while
+// --head SEQ:HASH still takes its value.
+func bareHead(args []string) []string {
+	out := make([]string, len(args))
+	copy(out, args)
+	for i, a := range out {
+		if a == "--" {
+			break
+		}
+		if (a == "--head" || a == "-head") && (i+1 == len(out) || strings.HasPrefix(out[i+1], "-")) {
+			out[i] = "--head="
+		}
+	}
+	return out
 }
 
 // decisionJSON is one decision record, in export --format json and show --json.
@@ -79,12 +127,20 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	format := fs.String("format", "csv", "`csv` or json")
 	since := fs.String("since", "", "only decisions from `DATE` on (YYYY-MM-DD, UTC, or an RFC 3339 time)")
 	verify := fs.Bool("verify", false, "check the log's hash chain instead of exporting")
-	pos, err := a.parse(fs, "export", args)
+	var heads headsFlag
+	fs.Var(&heads, "head", "alone: print the log's head (`SEQ:HASH`); with --verify: fail unless the log still holds this head (repeatable)")
+	pos, err := a.parse(fs, "export", bareHead(args))
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usageErrorf("export", "export takes no arguments")
+	}
+	if len(heads.heads) > 0 && !*verify {
+		return usageErrorf("export", "--head SEQ:HASH is checked by --verify: add --verify, or give --head alone to print the head")
+	}
+	if heads.print && *verify {
+		return usageErrorf("export", "--verify --head needs the head to check: --head SEQ:HASH as export printed it")
 	}
 	if *format != "csv" && *format != "json" {
 		return usageErrorf("export", "--format %q: expected csv or json", sanitize.Line(*format))
@@ -100,14 +156,52 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if *verify {
-		return a.verify(ctx, st)
+	switch {
+	case *verify:
+		return a.verify(ctx, st, heads.heads)
+	case heads.print:
+		return a.printHead(ctx, st)
 	}
 	customers := customerLookup(ctx, st)
 	if *format == "json" {
-		return exportJSON(ctx, a.stdout, st, from, customers)
+		err = exportJSON(ctx, a.stdout, st, from, customers)
+	} else {
+		err = exportCSV(ctx, a.stdout, st, from, customers)
 	}
-	return exportCSV(ctx, a.stdout, st, from, customers)
+	if err != nil {
+		return err
+	}
+	return a.reportHead(ctx, st)
+}
+
+// reportHead ends an export with the head of the chain, on standard
+// error: a trailer in the CSV or JSON itself would break the parsers of
+// those who already read them (an array consumer, a CSV reader), and
+// standard error is where a journal or `2>> heads.txt` keeps it.
+func (a *app) reportHead(ctx context.Context, st *store.Store) error {
+	head, err := st.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if !head.IsZero() {
+		fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, head)
+	}
+	return nil
+}
+
+// printHead is export --head: the head alone on standard output, for a
+// script to keep.
+func (a *app) printHead(ctx context.Context, st *store.Store) error {
+	head, err := st.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if head.IsZero() {
+		fmt.Fprintf(a.stderr, "%s: the decision log is empty: no head yet\n", progName)
+		return nil
+	}
+	fmt.Fprintln(a.stdout, head)
+	return nil
 }
 
 func parseSince(s string) (time.Time, error) {
@@ -190,16 +284,41 @@ func exportJSON(ctx context.Context, w io.Writer, st *store.Store, from time.Tim
 	return err
 }
 
-func (a *app) verify(ctx context.Context, st *store.Store) error {
-	res, err := st.Verify(ctx)
+func (a *app) verify(ctx context.Context, st *store.Store, heads []store.Head) error {
+	res, err := st.Verify(ctx, heads...)
 	if err != nil {
 		return fmt.Errorf("verifying the decision log: %w", err)
 	}
 	if !res.OK {
-		fmt.Fprintln(a.stderr, sanitize.Line(fmt.Sprintf("decision log BROKEN at entry %d of %d: %s",
-			res.BrokenAt, res.Entries, res.Problem)))
+		a.reportBroken(res)
 		return errReported
 	}
-	fmt.Fprintf(a.stdout, "decision log intact: %d entries, hash chain holds\n", res.Entries)
+	fmt.Fprintf(a.stdout, "decision log intact: %d entries, hash chain holds", res.Entries)
+	if len(heads) > 0 {
+		fmt.Fprintf(a.stdout, ", every head given is in it")
+	}
+	if !res.Head.IsZero() {
+		fmt.Fprintf(a.stdout, "; head %s", res.Head)
+	}
+	fmt.Fprintln(a.stdout)
 	return nil
+}
+
+// reportBroken lists every reason the log does not verify, one a line.
+func (a *app) reportBroken(res store.VerifyResult) {
+	var lines []string
+	if res.Problem != "" && res.BrokenAt > 0 {
+		lines = append(lines, fmt.Sprintf("decision log BROKEN at entry %d of %d: %s", res.BrokenAt, res.Entries, res.Problem))
+	} else if res.Problem != "" {
+		lines = append(lines, "decision log BROKEN: "+res.Problem)
+	}
+	for _, m := range res.MissingHeads {
+		lines = append(lines, "decision log MISSING A KEPT HEAD: "+m)
+	}
+	for _, u := range res.Unguarded {
+		lines = append(lines, "decision log UNPROTECTED: "+u)
+	}
+	for _, l := range lines {
+		fmt.Fprintln(a.stderr, sanitize.Line(l))
+	}
 }

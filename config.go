@@ -209,6 +209,8 @@ func (a *app) openStoreAt(ctx context.Context, mustExist bool) (*store.Store, er
 				sanitize.Line(path), progName, envDB)
 		}
 	}
-	// store.Open's errors already say which database, and why.
-	return store.Open(ctx, path)
+	// store.Open's errors already say which database, and why. Its
+	// warnings (a tampered decision log) go to standard error, so a
+	// command's JSON on standard output stays clean.
+	return store.Open(ctx, path, store.WithWarnings(a.stderr))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -177,4 +178,209 @@ func TestExportCSVDefusesSpreadsheetFormulas(t *testing.T) {
 	// JSON is for programs: it keeps the note exact.
 	r = f.must(0, "export", "--format", "json")
 	mustContain(t, "json", r.stdout, `"note": "=HYPERLINK(`)
+}
+
+// headRE is a head as the CLI prints it after "decision log head ".
+var headRE = regexp.MustCompile(`decision log head (\d+:[0-9a-f]{64})\n`)
+
+// loggedHead is the head a command reported on standard error.
+func loggedHead(t *testing.T, r result) string {
+	t.Helper()
+	m := headRE.FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("no decision log head on standard error:\n%s", r)
+	}
+	return m[1]
+}
+
+func TestEveryDecisionLogsItsSeqAndHashOnStderr(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	seedAwkwardCheck(t, f, id)
+	for i, args := range [][]string{{"escalate", "--note", "why"}, {"reopen"}} {
+		r := f.must(0, append([]string{"decide", id}, args...)...)
+		head, err := f.openStore().Head(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := loggedHead(t, r); got != head.String() || head.Seq != int64(i+1) {
+			t.Errorf("decision %d logged head %s, the log's head is %s", i+1, got, head)
+		}
+		mustContain(t, "stdout", r.stdout, fmt.Sprintf("decision #%d", i+1))
+	}
+}
+
+// The head comes after the export on standard error, so standard output
+// is exactly the CSV or JSON it was; --head prints it alone.
+func TestExportEndsWithTheHeadWithoutChangingItsCSVOrJSON(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	seedAwkwardCheck(t, f, id)
+	decideAFew(t, f, id)
+
+	r := f.must(0, "export", "--format", "csv")
+	records, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil || len(records) != 4 {
+		t.Fatalf("CSV with the head: %d records, %v\n%s", len(records), err, r.stdout)
+	}
+	last := records[3]
+	if want := last[0] + ":" + last[9]; loggedHead(t, r) != want {
+		t.Errorf("export logged head %s; its last row is %s", loggedHead(t, r), want)
+	}
+	r = f.must(0, "export", "--format", "json")
+	var got []decisionJSON
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got) != 3 {
+		t.Fatalf("JSON with the head is no longer an array of 3: %v\n%s", err, r.stdout)
+	}
+	if want := fmt.Sprintf("%d:%s", got[2].Seq, got[2].Hash); loggedHead(t, r) != want {
+		t.Errorf("JSON export logged head %s, want %s", loggedHead(t, r), want)
+	}
+	r = f.must(0, "export", "--head")
+	if want := fmt.Sprintf("%d:%s\n", got[2].Seq, got[2].Hash); r.stdout != want || r.stderr != "" {
+		t.Errorf("export --head printed %q (stderr %q), want %q", r.stdout, r.stderr, want)
+	}
+}
+
+// cutTail deletes the newest entry and sets its check's status back, then
+// puts the triggers back exactly as shipped: the tampering no chain can
+// see by itself.
+func cutTail(t *testing.T, f *fixture, id, status string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		"DROP TRIGGER decisions_no_delete",
+		"DELETE FROM decisions WHERE seq = (SELECT max(seq) FROM decisions)",
+		"UPDATE checks SET status = '" + status + "' WHERE check_id = '" + id + "'",
+		"CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions BEGIN\n" +
+			"    SELECT RAISE(ABORT, 'the decision log is append-only: entries cannot be deleted');\nEND",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+func TestExportVerifyWithAKeptHeadSeesTheTailCutOff(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	seedAwkwardCheck(t, f, id)
+	f.must(0, "decide", id, "escalate", "--note", "ask compliance")
+	older := loggedHead(t, f.must(0, "decide", id, "reopen"))
+	kept := loggedHead(t, f.must(0, "decide", id, "reject", "--note", "forged"))
+
+	r := f.must(0, "export", "--verify", "--head", older, "--head="+kept)
+	mustContain(t, "stdout", r.stdout, "decision log intact: 3 entries", "every head given is in it", "head "+kept)
+
+	cutTail(t, f, id, "open")
+	r = f.must(0, "export", "--verify")
+	mustContain(t, "stdout without a head (no chain sees its own tail cut off)", r.stdout, "intact: 2 entries")
+	f.must(0, "export", "--verify", "--head", older)
+	r = f.must(1, "export", "--verify", "--head", kept)
+	mustContain(t, "stderr", r.stderr, "MISSING A KEPT HEAD", "the log ends at entry 2 but head "+kept+" was kept", "entries 3 to 3 are gone")
+}
+
+func TestExportHeadUsageErrors(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	seedAwkwardCheck(t, f, f.sb.CheckID(0))
+	hash := strings.Repeat("0", 64)
+	for name, tt := range map[string]struct {
+		args []string
+		want string
+	}{
+		"a head that is not SEQ:HASH":    {[]string{"export", "--verify", "--head", "42"}, "expected SEQ:HASH"},
+		"a shortened hash":               {[]string{"export", "--verify", "--head", "4:" + hash[:12]}, "64-hex-digit"},
+		"a head to check without verify": {[]string{"export", "--head", "4:" + hash}, "add --verify"},
+		"verify with a bare head":        {[]string{"export", "--verify", "--head"}, "needs the head to check"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := f.run(tt.args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+				t.Fatalf("want exit 2 saying %q, got\n%s", tt.want, r)
+			}
+		})
+	}
+}
+
+// editCachedResponse raises the cached document confidence of id to high
+// with raw SQL, leaving raw_hash as it was.
+func editCachedResponse(t *testing.T, f *fixture, id string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var raw []byte
+	if err := db.QueryRow("SELECT raw FROM checks WHERE check_id = ?", id).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(raw, &body); err != nil {
+		t.Fatal(err)
+	}
+	body["confidence"].(map[string]any)["document"] = "high"
+	edited, _ := json.Marshal(body)
+	if _, err := db.Exec("UPDATE checks SET raw = ?, document = 3 WHERE check_id = ?", edited, id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestShowAndExportMarkADecisionStaleWhenItsCachedResponseIsEdited(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	seedAwkwardCheck(t, f, id)
+	f.must(0, "decide", id, "approve", "--yes")
+	r := f.must(0, "show", id, "--json")
+	if strings.Contains(r.stdout, `"stale": true`) {
+		t.Fatalf("a decision on the cached response is stale before any edit:\n%s", r.stdout)
+	}
+
+	editCachedResponse(t, f, id)
+	r = f.must(0, "show", id, "--json")
+	var shown showJSON
+	if err := json.Unmarshal([]byte(r.stdout), &shown); err != nil {
+		t.Fatal(err)
+	}
+	if shown.Result == nil || shown.Result.Document != "high" || len(shown.Decisions) != 1 || !shown.Decisions[0].Stale {
+		t.Errorf("show --json after the edit: document %v, decisions %+v; want high and the decision stale", shown.Result, shown.Decisions)
+	}
+	mustContain(t, "show", f.must(0, "show", id).stdout, "(the result has changed since)")
+	r = f.must(0, "export", "--format", "json")
+	var exported []decisionJSON
+	if err := json.Unmarshal([]byte(r.stdout), &exported); err != nil || len(exported) != 1 || !exported[0].Stale {
+		t.Errorf("export after the edit: %+v (%v), want the decision stale", exported, err)
+	}
+}
+
+func TestADroppedTriggerFailsVerifyAndWarnsOnEveryOpenOnStderr(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	seedAwkwardCheck(t, f, id)
+	decideAFew(t, f, id)
+	if r := f.must(0, "list", "--queue", "all", "--json"); strings.Contains(r.stderr, "WARNING") {
+		t.Fatalf("a sound database warned:\n%s", r)
+	}
+	db, err := sql.Open("sqlite", f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("DROP TRIGGER decisions_no_delete"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	r := f.must(1, "export", "--verify")
+	mustContain(t, "stderr", r.stderr, "decision log UNPROTECTED: the trigger decisions_no_delete is missing")
+	for _, args := range [][]string{{"list", "--queue", "all", "--json"}, {"show", id, "--json"}, {"export", "--format", "json"}} {
+		r := f.must(0, args...)
+		mustContain(t, fmt.Sprint(args, " stderr"), r.stderr, "WARNING", "decisions_no_delete is missing")
+		var v any
+		if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+			t.Errorf("%v: standard output is no longer JSON with the warning: %v\n%s", args, err, r.stdout)
+		}
+	}
 }

@@ -305,9 +305,13 @@ func (c *Client) send(parent context.Context, newReq func(context.Context) (*htt
 		return nil, c.timedOut(parent, ctx, fmt.Errorf("reading the answer (HTTP %d): %w", resp.StatusCode, err))
 	}
 	if len(body) > maxBodyBytes {
-		return nil, &ResponseError{Status: resp.StatusCode, Excerpt: excerpt(body[:maxExcerpt*4], c.key), Err: errBodyTooLarge}
+		// Scrubbed whole, then cut: a cut through the key would leave a
+		// piece too short to recognise.
+		return nil, &ResponseError{Status: resp.StatusCode, Excerpt: excerpt(c.key.scrubBody(body), c.key), Err: errBodyTooLarge}
 	}
-	return &answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
+	// The one place every answer passes: from here on, nothing decoded,
+	// stored, quoted in an error or shown can carry the key.
+	return &answer{status: resp.StatusCode, header: resp.Header, body: c.key.scrubBody(body)}, nil
 }
 
 // timedOut names the per-request timeout when it is what cut err short.

@@ -71,13 +71,3 @@ func (k APIKey) reveal() string {
 	}
 	return *k.secret
 }
-
-// scrub replaces any occurrence of the key in text that came back from the
-// server: an echoing proxy or a hostile server must not make an error carry
-// the key.
-func (k APIKey) scrub(s string) string {
-	if k.secret == nil || *k.secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, *k.secret, redacted)
-}

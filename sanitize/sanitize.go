@@ -80,6 +80,13 @@ func escape(s string, multiline bool) string {
 	return b.String()
 }
 
+// Escapes reports whether Line shows r escaped rather than as itself: a
+// control, a format or invisible character, a separator other than the
+// space, or an unassigned or private-use code point. The caisson client
+// uses it to see through such characters when it looks for the API key in
+// server text.
+func Escapes(r rune) bool { return needsEscape(r) }
+
 // needsEscape reports whether r must not reach a terminal as it is: controls
 // (C0, DEL, C1), format characters (bidi overrides and isolates, zero-width
 // joiners, BOM, soft hyphen), line and paragraph separators, and private-use

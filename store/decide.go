@@ -58,13 +58,16 @@ func decideTx(ctx context.Context, tx *sql.Tx, id string, a Action, note, review
 	if err := checkRowTx(ctx, tx, id); err != nil {
 		return Decision{}, err
 	}
-	err := tx.QueryRowContext(ctx, "SELECT raw_hash FROM checks WHERE check_id = ?", id).Scan(&d.ResponseHash)
+	var raw []byte
+	var rawHash string
+	err := tx.QueryRowContext(ctx, "SELECT raw, raw_hash FROM checks WHERE check_id = ?", id).Scan(&raw, &rawHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Decision{}, fmt.Errorf("%s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return Decision{}, err
 	}
+	d.ResponseHash = responseHash(raw, rawHash)
 	err = tx.QueryRowContext(ctx, "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").Scan(&d.Seq, &d.PrevHash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return Decision{}, err
@@ -79,6 +82,19 @@ func decideTx(ctx context.Context, tx *sql.Tx, id string, a Action, note, review
 	}
 	_, err = tx.ExecContext(ctx, "UPDATE checks SET status = ? WHERE check_id = ?", string(statusAfter(a)), id)
 	return d, err
+}
+
+// responseHash is the hex SHA-256 of the cached response, computed from
+// its bytes: the raw_hash column could be edited along with them, and a
+// decision must be marked stale when what the reviewer saw has changed,
+// whoever changed it. A purged check has no bytes left; its raw_hash,
+// kept by the purge, is all there is.
+func responseHash(raw []byte, stored string) string {
+	if raw == nil {
+		return stored
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
 }
 
 // statusAfter is the review status a decision leaves its check in.
@@ -134,7 +150,10 @@ func scanDecision(sc interface{ Scan(...any) error }, extra ...any) (Decision, e
 func (s *Store) Decisions(ctx context.Context, since time.Time, each func(Decision) error) error {
 	// Each entry is marked Stale as Get marks it: the response it was made
 	// on is no longer the one cached, which an auditor must see.
+	// The current hash is computed from the cached bytes (responseHash),
+	// once per check.
 	rows, err := s.db.QueryContext(ctx, `SELECT `+decisionColumns+`,
+		(SELECT raw FROM checks c WHERE c.check_id = decisions.check_id),
 		(SELECT raw_hash FROM checks c WHERE c.check_id = decisions.check_id)
 		FROM decisions WHERE at >= ? ORDER BY seq`,
 		since.UTC().Format(atLayout))
@@ -142,13 +161,20 @@ func (s *Store) Decisions(ctx context.Context, since time.Time, each func(Decisi
 		return fmt.Errorf("reading the decision log: %w", err)
 	}
 	defer rows.Close()
+	current := map[string]string{}
 	for rows.Next() {
-		var current sql.NullString
-		d, err := scanDecision(rows, &current)
+		var raw []byte
+		var stored sql.NullString
+		d, err := scanDecision(rows, &raw, &stored)
 		if err != nil {
 			return fmt.Errorf("reading the decision log: %w", err)
 		}
-		d.Stale = d.ResponseHash != current.String
+		h, ok := current[d.CheckID]
+		if !ok {
+			h = responseHash(raw, stored.String)
+			current[d.CheckID] = h
+		}
+		d.Stale = d.ResponseHash != h
 		if err := each(d); err != nil {
 			return err
 		}

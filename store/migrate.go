@@ -61,10 +61,21 @@ func SchemaVersion() int {
 // migrate applies the missing migrations in order, each in its own
 // transaction together with its user_version bump, so a crash leaves the
 // database at one version or the next, never in between.
+//
+// The version is read first outside any transaction: a database that is up
+// to date (the usual case) is then opened without taking the write lock or
+// writing anything.
 func migrate(ctx context.Context, db *sql.DB) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
+	}
+	var v int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("reading the schema version: %w", err)
+	}
+	if v == len(ms) {
+		return nil
 	}
 	for {
 		done, err := migrateOne(ctx, db, ms)

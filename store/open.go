@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -36,6 +37,17 @@ type Store struct {
 	db   *sql.DB
 	path string
 	now  func() time.Time
+	// warn receives the warnings of Open (os.Stderr unless WithWarnings).
+	warn io.Writer
+	// warnings are what Open found wrong with the file but could still
+	// open it with, for a front end to show.
+	warnings []string
+	// wrote is set by the first write that commits: only then does Close
+	// tidy the search index, so a Store that only read writes nothing.
+	wrote atomic.Bool
+	// frozen is set when the disk was too full to open the database the
+	// usual way: it is read as it stands and every write is refused.
+	frozen bool
 }
 
 // Option configures Open.
@@ -46,6 +58,15 @@ type Option func(*Store)
 // timing. time.Now when not given.
 func WithClock(now func() time.Time) Option {
 	return func(s *Store) { s.now = now }
+}
+
+// WithWarnings sends what Open finds wrong with a database it still opens
+// (the decision log's append-only triggers dropped or changed) to w, one
+// line each, instead of os.Stderr. A front end whose standard output is
+// JSON for scripts keeps it clean this way; the warnings are also kept for
+// Warnings.
+func WithWarnings(w io.Writer) Option {
+	return func(s *Store) { s.warn = w }
 }
 
 // DefaultPath is $XDG_DATA_HOME/caisson-review/review.db, or
@@ -61,10 +82,12 @@ func DefaultPath() (string, error) {
 	return filepath.Join(home, ".local", "share", "caisson-review", "review.db"), nil
 }
 
-// Open opens the database at path, creating it (folder 0700, files 0600)
-// when absent, and brings its schema up to date. It refuses a file that is
-// not an SQLite database, and a database written by a newer caisson-review,
-// without changing either.
+// Open opens the database at path, creating it when absent (see
+// prepareFile for the modes), and brings its schema up to date. It refuses
+// a file that is not an SQLite database, and a database written by a newer
+// caisson-review, without changing either. Opening an up-to-date database
+// writes nothing, so reading works on a full disk, and an existing file's
+// mode is never changed.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("opening the review database: empty path: expected a file path")
@@ -79,15 +102,55 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the review database %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, now: time.Now}
+	s := &Store{db: db, path: path, now: time.Now, warn: os.Stderr}
 	for _, o := range opts {
 		o(s)
 	}
-	if err := s.init(ctx); err != nil {
+	err = s.init(ctx)
+	if err != nil && diskFull(path, err) {
 		db.Close()
+		err = s.openFrozen(ctx)
+	}
+	if err != nil {
+		s.db.Close()
 		return nil, fmt.Errorf("opening the review database %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// errFrozen refuses a write to a database opened frozen.
+var errFrozen = errors.New("the disk is full (it was when the database was opened, so it is open for reading only); nothing was written: free some space and try again")
+
+// openFrozen opens the database for reading only, when the disk is too
+// full for SQLite to make its shared-memory index (the -shm file, 32 KiB),
+// which every connection to a WAL database needs. It reads the file as it
+// stands, without locks (immutable=1), which is exact only when no change
+// is waiting in the -wal file: with one there, reading it needs the index,
+// so this refuses and says the disk is full. Getting here means no other
+// process had the database open (its index would exist), and while the
+// disk stays full none can write: it would need the same index.
+func (s *Store) openFrozen(ctx context.Context) error {
+	if info, err := os.Stat(s.path + "-wal"); err == nil && info.Size() > 0 {
+		return errors.New("the disk is full, and reading the database needs room for its index of recent changes (the -wal file): free some space and try again")
+	}
+	db, err := sql.Open("sqlite", frozenDSN(s.path))
+	if err != nil {
+		return err
+	}
+	s.db, s.frozen = db, true
+	return s.init(ctx)
+}
+
+// frozenDSN is dsn for openFrozen: read-only, immutable, no journal mode
+// (which would be a write).
+func frozenDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "cache_size(-65536)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Set("mode", "ro")
+	q.Set("immutable", "1")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
 // dsn sets the pragmas in the connection string so that every pooled
@@ -110,13 +173,19 @@ func dsn(path string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-// prepareFile makes sure path is either a new empty file with mode 0600 in
-// a folder we may create with 0700, or an existing SQLite database. It
-// creates the file itself because SQLite would create it with the umask's
-// mode.
+// prepareFile makes sure path is either an existing SQLite database (or an
+// empty file someone prepared for one), or a new empty file we create in a
+// folder we may create with 0700. It creates the file itself because SQLite
+// would create it with the umask's mode.
+//
+// A new file is 0600, or 0660 in a group-shared folder (newFileMode): that
+// is how several reviewers' own accounts share one database. An existing
+// file keeps its mode, whatever it is: its owner chose it, and resetting
+// it would lock the rest of the group out (or let others in).
 func prepareFile(path string) error {
 	dir := filepath.Dir(path)
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+	dirInfo, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("creating its folder: %w", err)
 		}
@@ -124,17 +193,44 @@ func prepareFile(path string) error {
 		if err := os.Chmod(dir, 0o700); err != nil {
 			return fmt.Errorf("restricting its folder to its owner: %w", err)
 		}
-	} else if err != nil {
+		dirInfo, err = os.Stat(dir)
+	}
+	if err != nil {
 		return fmt.Errorf("checking its folder: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if errors.Is(err, fs.ErrPermission) {
-		// An existing read-only file can still be read; writes then fail
-		// with SQLite's read-only error, nothing half-written.
-		if ro, rerr := os.Open(path); rerr == nil {
-			f, err = ro, nil
+	mode := newFileMode(dirInfo.Mode())
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, mode)
+	if err == nil {
+		defer f.Close()
+		// OpenFile applies the umask; this file is ours, just made.
+		if err := f.Chmod(mode); err != nil {
+			return fmt.Errorf("setting its mode to %04o: %w", mode, err)
 		}
+		return nil
 	}
+	if !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return checkExisting(path)
+}
+
+// newFileMode is the mode of a database file created in a folder of mode
+// dir: 0660 when the folder is group-writable with the setgid bit, the
+// usual way to share a folder with a group (chmod 2770: every file made in
+// it belongs to the folder's group, whoever makes it, so the group can
+// write the database and the -wal and -shm files SQLite makes beside it
+// with the database's mode); 0600 anywhere else.
+func newFileMode(dir fs.FileMode) fs.FileMode {
+	if dir&fs.ModeSetgid != 0 && dir.Perm()&0o020 != 0 {
+		return 0o660
+	}
+	return 0o600
+}
+
+// checkExisting refuses a path that is not a regular file or not an SQLite
+// database, reading only its first bytes.
+func checkExisting(path string) error {
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
@@ -147,9 +243,6 @@ func prepareFile(path string) error {
 		return fmt.Errorf("it is not a regular file (%s)", info.Mode().Type())
 	}
 	if info.Size() == 0 {
-		if err := f.Chmod(0o600); err != nil {
-			return fmt.Errorf("restricting it to its owner: %w", err)
-		}
 		return nil
 	}
 	head := make([]byte, len(sqliteHeader))
@@ -159,37 +252,43 @@ func prepareFile(path string) error {
 	return nil
 }
 
-// init checks the connection, migrates, and restricts the WAL files, which
-// exist only once the database is open in WAL mode.
+// init checks the connection, migrates when the schema is behind, and
+// checks the decision log's guard. None of it writes to an up-to-date
+// database.
 func (s *Store) init(ctx context.Context) error {
 	s.db.SetMaxOpenConns(4)
 	if err := s.db.PingContext(ctx); err != nil {
-		return explainOpenError(err)
+		return explainOpenError(s.path, err)
 	}
 	if err := migrate(ctx, s.db); err != nil {
-		return explainOpenError(err)
-	}
-	// Each write to the trigram index adds a segment that later merges
-	// fold together; doing a bounded share of that work at every start
-	// keeps filter queries from reading many small segments.
-	if err := s.write(ctx, "merging the search index", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO checks_search (checks_search, rank) VALUES ('merge', 2000)")
-		return err
-	}); err != nil && !isReadOnly(err) {
-		return err
-	}
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		err := os.Chmod(s.path+suffix, 0o600)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) {
-			return fmt.Errorf("restricting %s to its owner: %w", filepath.Base(s.path+suffix), err)
+		if s.frozen && isReadOnly(err) {
+			return errors.New("the disk is full, and the database must be written before it can be read (it is new, or from an older caisson-review): free some space and try again")
 		}
+		return explainOpenError(s.path, err)
+	}
+	problems, err := guardProblems(ctx, s.db)
+	if err != nil {
+		return explainOpenError(s.path, err)
+	}
+	for _, p := range problems {
+		s.warnings = append(s.warnings, p)
+		// Loud, on its own line, but not an error: the log can still be
+		// read and exported, which is what an investigation needs.
+		fmt.Fprintf(s.warn, "caisson-review: WARNING: the review database may have been tampered with: %s; run caisson-review export --verify\n", p)
 	}
 	return nil
 }
 
-func explainOpenError(err error) error {
+// Warnings are what Open found wrong with the database but opened it
+// anyway: the decision log's append-only triggers dropped, changed or
+// joined by another. Empty for a sound database.
+func (s *Store) Warnings() []string { return append([]string(nil), s.warnings...) }
+
+func explainOpenError(path string, err error) error {
 	msg := err.Error()
 	switch {
+	case diskFull(path, err):
+		return fmt.Errorf("the disk is full: %w", err)
 	case strings.Contains(msg, "file is not a database") || strings.Contains(msg, "SQLITE_NOTADB"):
 		return fmt.Errorf("the file is not a valid SQLite database (corrupt?); it was left untouched: %w", err)
 	case strings.Contains(msg, "database disk image is malformed") || strings.Contains(msg, "SQLITE_CORRUPT"):
@@ -200,8 +299,18 @@ func explainOpenError(err error) error {
 	return err
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database. A Store that wrote first folds the search
+// index's new segments together, a bounded share of that work: each write
+// to the trigram index adds a segment, and filter queries slow down as
+// they read many small ones. A Store that only read writes nothing.
+func (s *Store) Close() error {
+	if s.wrote.Load() {
+		// Best effort: the index works unmerged, only slower, and a
+		// failure here (the disk just filled up) loses nothing.
+		_, _ = s.db.Exec("INSERT INTO checks_search (checks_search, rank) VALUES ('merge', 2000)")
+	}
+	return s.db.Close()
+}
 
 // Path is the database file's path.
 func (s *Store) Path() string { return s.path }

@@ -90,6 +90,7 @@ func (s *Store) Get(ctx context.Context, checkID string) (*Record, error) {
 		return nil, fmt.Errorf("reading %s: %w", id, err)
 	}
 	rec.Source, rec.PurgedAt = Source(source), fromNanos(purgedAt)
+	rec.ResultHash = responseHash(raw, rec.ResultHash)
 	if raw != nil {
 		chk, err := caisson.DecodeCheck(raw)
 		if err != nil {

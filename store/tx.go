@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"time"
 
 	"modernc.org/sqlite"
@@ -21,6 +22,9 @@ const maxBusyRetries = 5
 // transaction is retried from the start, so what fn read is never stale.
 // what names the operation in errors.
 func (s *Store) write(ctx context.Context, what string, fn func(*sql.Tx) error) error {
+	if s.frozen {
+		return fmt.Errorf("%s: %w", what, errFrozen)
+	}
 	var err error
 	for try := 0; try <= maxBusyRetries; try++ {
 		if try > 0 {
@@ -37,8 +41,9 @@ func (s *Store) write(ctx context.Context, what string, fn func(*sql.Tx) error) 
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", what, explainWriteError(err))
+		return fmt.Errorf("%s: %w", what, explainWriteError(s.path, err))
 	}
+	s.wrote.Store(true)
 	return nil
 }
 
@@ -67,18 +72,38 @@ func isBusy(err error) bool {
 	return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
 }
 
-func explainWriteError(err error) error {
+func explainWriteError(path string, err error) error {
+	if diskFull(path, err) {
+		return fmt.Errorf("the disk is full; nothing was written: %w", err)
+	}
 	switch sqliteCode(err) {
 	case sqlite3.SQLITE_READONLY:
 		return fmt.Errorf("the database is read-only (file or folder permissions?); nothing was written: %w", err)
-	case sqlite3.SQLITE_FULL:
-		return fmt.Errorf("the disk is full; nothing was written: %w", err)
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 		return fmt.Errorf("another caisson-review kept the database locked; nothing was written, try again: %w", err)
 	case sqlite3.SQLITE_IOERR:
 		return fmt.Errorf("the disk failed to write; nothing was written: %w", err)
 	}
 	return err
+}
+
+// lowDiskSpace is the free space under which an I/O error is taken for a
+// full disk: SQLite reports ENOSPC as SQLITE_FULL only for the database and
+// journal writes, and as a plain I/O error when growing its shared-memory
+// file or syncing, which would send a reviewer looking for a broken disk.
+const lowDiskSpace = 1 << 20
+
+// diskFull reports whether err is SQLite's "the disk is full", or an I/O
+// error on a file system with next to no space left.
+func diskFull(path string, err error) bool {
+	switch sqliteCode(err) {
+	case sqlite3.SQLITE_FULL:
+		return true
+	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
+		free, ok := freeSpace(filepath.Dir(path))
+		return ok && free < lowDiskSpace
+	}
+	return false
 }
 
 func isReadOnly(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_READONLY }

@@ -174,6 +174,14 @@ type VerifyResult struct {
 	// hold; Problem says what is wrong with it.
 	BrokenAt int64
 	Problem  string
+	// Head is the newest entry the walk found (zero for an empty log).
+	Head Head
+	// MissingHeads says, for each head given to Verify that the log no
+	// longer holds, what became of it.
+	MissingHeads []string
+	// Unguarded says what is wrong with the triggers that keep the log
+	// append-only: dropped, changed, or joined by one we did not ship.
+	Unguarded []string
 }
 
 func parseAction(s string) (Action, error) {

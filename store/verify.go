@@ -11,9 +11,17 @@ import (
 // before), or moved. It also checks that each check's status is what its
 // latest decision says, since queues trust that column.
 //
-// Verify cannot see the latest entries removed from the end of the log
-// unless a check's status then disagrees; export the log to keep a copy.
-func (s *Store) Verify(ctx context.Context) (VerifyResult, error) {
+// No chain can see its newest entries removed from its end, so Verify
+// also takes heads kept outside the database (Head) and says which of
+// them the log no longer holds. And it checks that the triggers that make
+// the log append-only are there as shipped: without them SQLite no longer
+// refuses an edit.
+func (s *Store) Verify(ctx context.Context, heads ...Head) (VerifyResult, error) {
+	wanted := map[int64]bool{}
+	for _, h := range heads {
+		wanted[h.Seq] = true
+	}
+	found := map[int64]string{}
 	// The time is read twice: as text too, because the hash covers the
 	// canonical form, and an edit to an equal instant written otherwise
 	// (another offset) would pass the hash yet sort wrongly for --since.
@@ -39,6 +47,9 @@ func (s *Store) Verify(ctx context.Context) (VerifyResult, error) {
 		if problem != "" && res.Problem == "" {
 			res.BrokenAt, res.Problem = d.Seq, problem
 		}
+		if wanted[d.Seq] {
+			found[d.Seq] = d.Hash
+		}
 		latest[d.CheckID] = d
 		prev = d
 	}
@@ -52,7 +63,12 @@ func (s *Store) Verify(ctx context.Context) (VerifyResult, error) {
 		}
 		res.BrokenAt, res.Problem = seq, problem
 	}
-	res.OK = res.Problem == ""
+	res.Head = prev.Head()
+	res.MissingHeads = missingHeads(heads, found, prev.Seq)
+	if res.Unguarded, err = guardProblems(ctx, s.db); err != nil {
+		return VerifyResult{}, err
+	}
+	res.OK = res.Problem == "" && len(res.MissingHeads) == 0 && len(res.Unguarded) == 0
 	return res, nil
 }
 

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// appendOnlyTriggers are the triggers that make the decision log
+// append-only, exactly as migration 0001 creates them: SQLite keeps the
+// text of each CREATE statement in sqlite_schema, so a trigger dropped,
+// recreated with a WHEN that never fires, or replaced by a lookalike shows
+// as a difference here. TestShippedTriggersAreTheOnesGuarded holds this
+// list to the migrations.
+var appendOnlyTriggers = map[string]string{
+	"decisions_no_update": "CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions BEGIN\n" +
+		"    SELECT RAISE(ABORT, 'the decision log is append-only: entries cannot be changed');\nEND",
+	"decisions_no_delete": "CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions BEGIN\n" +
+		"    SELECT RAISE(ABORT, 'the decision log is append-only: entries cannot be deleted');\nEND",
+}
+
+// guardProblems compares the triggers on the decision log with
+// appendOnlyTriggers and says, one sentence each, what is missing, changed
+// or added. Any trigger on the log that we did not ship is reported too:
+// one could rewrite entries as they are inserted.
+func guardProblems(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT name, coalesce(sql, '') FROM sqlite_schema
+		WHERE type = 'trigger' AND (lower(tbl_name) = 'decisions' OR name IN ('decisions_no_update', 'decisions_no_delete'))`)
+	if err != nil {
+		return nil, fmt.Errorf("checking the decision log's triggers: %w", err)
+	}
+	defer rows.Close()
+	present := map[string]string{}
+	for rows.Next() {
+		var name, text string
+		if err := rows.Scan(&name, &text); err != nil {
+			return nil, fmt.Errorf("checking the decision log's triggers: %w", err)
+		}
+		present[name] = text
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("checking the decision log's triggers: %w", err)
+	}
+	var problems []string
+	for _, name := range sortedKeys(appendOnlyTriggers) {
+		text, ok := present[name]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("the trigger %s is missing (dropped?): SQLite no longer refuses to %s entries of the decision log",
+				name, guardedVerb(name)))
+		case text != appendOnlyTriggers[name]:
+			problems = append(problems, fmt.Sprintf("the trigger %s is not the one shipped (changed?): it may no longer refuse to %s entries of the decision log",
+				name, guardedVerb(name)))
+		}
+	}
+	for _, name := range sortedKeys(present) {
+		if _, ours := appendOnlyTriggers[name]; !ours {
+			problems = append(problems, fmt.Sprintf("the decision log has a trigger caisson-review did not ship (%s): it could change entries as they are written", name))
+		}
+	}
+	return problems, nil
+}
+
+func guardedVerb(name string) string {
+	if strings.HasSuffix(name, "_delete") {
+		return "delete"
+	}
+	return "change"
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
