@@ -132,7 +132,7 @@ func BenchmarkKeyLatency(b *testing.B) {
 			reportLatency(b, samples)
 			b.ReportMetric(float64(medianBytes(samples)), "B/key")
 			b.ReportMetric(c.peakRSSMiB(), "VmHWM-MiB")
-			c.logStray()
+			c.logNoise()
 			b.ReportMetric(0, "ns/op")
 		})
 	}
@@ -178,7 +178,7 @@ func measureKeys(setup, counted, after []string) func(*testing.B, string, string
 		}
 		b.ReportMetric(float64(medianBytes(samples)), "B/key")
 		reportLatency(b, samples)
-		c.logStray()
+		c.logNoise()
 	}
 }
 
@@ -199,7 +199,7 @@ func measureDecisions(b *testing.B, bin, fixture string, size termSize) {
 	b.ReportMetric(float64(medianBytes(enters)), "B/key")
 	b.ReportMetric(float64(medianBytes(whole)), "B/decision")
 	reportLatency(b, enters)
-	c.logStray()
+	c.logNoise()
 	c.close()
 	if got := countDecisions(b, c.db); got != keyReps {
 		b.Fatalf("%d decisions were made through the keys, the store holds %d", keyReps, got)
@@ -462,7 +462,8 @@ type measuredConsole struct {
 	mu      sync.Mutex
 	queries map[string]int // seen, by kind
 
-	stray int // bytes that arrived between responses
+	stray int // bytes that arrived while no key was measured
+	late  int // responses with a frame after a responseQuiet pause
 }
 
 func startConsole(b *testing.B, bin, fixture string, size termSize) *measuredConsole {
@@ -592,23 +593,35 @@ func (c *measuredConsole) querySummary() string {
 // up to the first firstFrameQuiet pause, timed from the process start.
 func (c *measuredConsole) firstFrame() response {
 	c.b.Helper()
-	r := c.collect(c.start, 2*readLimit, firstFrameQuiet)
+	r := response{latency: -1}
+	c.collect(&r, c.start, 2*readLimit, firstFrameQuiet)
 	if r.bytes == 0 {
 		c.b.Fatalf("the console drew nothing within %s", 2*readLimit)
 	}
 	return r
 }
 
-// press writes one key and returns the program's response to it.
+// press writes one key and returns the program's response to it: what it
+// writes until the next key could be sent. Output that comes after a
+// responseQuiet pause but before the next key (a frame held up on a busy
+// machine) is still this key's, and counted as such.
 func (c *measuredConsole) press(key string) response {
 	c.b.Helper()
-	c.pause()
 	c.drainStray()
+	r := response{latency: -1}
 	at := time.Now()
 	if _, err := c.tty.Write([]byte(key)); err != nil {
 		c.b.Fatalf("typing %q: %v", key, err)
 	}
-	return c.collect(at, responseStart, responseQuiet)
+	c.collect(&r, at, responseStart, responseQuiet)
+	for {
+		c.pause()
+		if len(c.reads) == 0 {
+			return r
+		}
+		c.late++
+		c.collect(&r, at, 0, responseQuiet)
+	}
 }
 
 // settle presses keys whose responses are not measured.
@@ -618,16 +631,17 @@ func (c *measuredConsole) settle(keys ...string) {
 	}
 }
 
-// pause waits 0-20 ms more after a response has ended: keys sent a fixed
-// time after a frame would all land at one phase of a renderer that draws
-// on a ticker (Bubble Tea v1 at 60 Hz), and the times would show that
-// phase, not the spread a typing reviewer sees.
+// pause waits 0-20 ms after a response has ended: keys sent a fixed time
+// after a frame would all land at one phase of a renderer that draws on
+// a ticker (Bubble Tea v1 at 60 Hz), and the times would show that phase,
+// not the spread a typing reviewer sees.
 func (c *measuredConsole) pause() {
 	time.Sleep(time.Duration(rand.Int64N(int64(20 * time.Millisecond))))
 }
 
-// drainStray counts output that arrived after the last response ended
-// (a blinking cursor, a late frame), so it is not charged to the next key.
+// drainStray counts output that arrived while no key was being measured
+// (the end of a first frame that paused longer than firstFrameQuiet), so
+// that it is not charged to the next key.
 func (c *measuredConsole) drainStray() {
 	for {
 		select {
@@ -639,21 +653,25 @@ func (c *measuredConsole) drainStray() {
 	}
 }
 
-func (c *measuredConsole) logStray() {
+// logNoise says what may have blurred the figures.
+func (c *measuredConsole) logNoise() {
+	if c.late > 0 {
+		c.b.Logf("%d responses had a frame more than %s after the one before (counted with their key; the machine was busy?)", c.late, responseQuiet)
+	}
 	if c.stray > 0 {
-		c.b.Logf("%d bytes arrived between responses (not charged to any key)", c.stray)
+		c.b.Logf("%d bytes arrived before a key was sent (not charged to any key)", c.stray)
 	}
 }
 
-// collect reads one response: from the first byte (which must come
-// within startWithin of since) until quiet has passed without output, and
-// never longer than readLimit.
-func (c *measuredConsole) collect(since time.Time, startWithin, quiet time.Duration) response {
+// collect adds one stretch of output to r: from the first byte (which
+// must come within startWithin of since) until quiet has passed without
+// output, and never longer than readLimit. r.latency becomes the arrival
+// of the last byte, from since.
+func (c *measuredConsole) collect(r *response, since time.Time, startWithin, quiet time.Duration) {
 	c.b.Helper()
-	r := response{latency: -1}
 	limit := time.NewTimer(startWithin + readLimit)
 	defer limit.Stop()
-	wait := time.NewTimer(startWithin)
+	wait := time.NewTimer(max(startWithin, quiet))
 	defer wait.Stop()
 	for {
 		select {
@@ -662,16 +680,10 @@ func (c *measuredConsole) collect(since time.Time, startWithin, quiet time.Durat
 			r.latency = ch.at.Sub(since)
 			wait.Reset(quiet)
 		case <-wait.C:
-			return r
+			return
 		case <-limit.C:
 			c.b.Fatalf("the console kept writing for %s without a %s pause", readLimit, quiet)
 		case <-c.done:
-			// Whatever was read before the reader stopped is still queued.
-			for len(c.reads) > 0 {
-				ch := <-c.reads
-				r.bytes += len(ch.data)
-				r.latency = ch.at.Sub(since)
-			}
 			c.b.Fatalf("the console exited (%v) while being measured", c.cmd.ProcessState)
 		}
 	}
