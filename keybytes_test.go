@@ -107,7 +107,9 @@ func BenchmarkKeyBytes(b *testing.B) {
 }
 
 // BenchmarkKeyLatency is the key-to-screen time at 120x40 with 100,000
-// checks: latencyKeys cursor moves (j, down Needs review) and as many
+// checks: latencyKeys cursor moves (j straight down Needs review, as a
+// reviewer goes through it: those on the first screen move the marker,
+// the rest scroll the list as well) and as many
 // filter keystrokes (typing "smith" and deleting it, in All), each timed
 // as described at the top of this file, reported as the median (p50-ms)
 // and 95th percentile (p95-ms) over the keys. It includes the pty's
@@ -161,22 +163,28 @@ type interaction struct {
 
 var interactions = []interaction{
 	{name: "first-frame", measure: measureFirstFrame},
-	// j down Needs review, the reviewer's own queue.
-	{name: "cursor", measure: measureKeys(nil, []string{"j"}, nil)},
+	// j down the first rows of Needs review, the reviewer's own queue,
+	// and g back to the top (not counted): the marker moves, the list
+	// stays (the smallest list, at 80x24, shows 17 rows).
+	{name: "cursor", measure: measureKeys(nil, slices.Repeat([]string{"j"}, 10), nil, "g")},
+	// j further down All, past the first screen (45 j not counted): each
+	// move scrolls the list by a row.
+	{name: "scroll", measure: measureKeys(append([]string{"7"}, slices.Repeat([]string{"j"}, 45)...), []string{"j"}, nil, "")},
 	// tab round the seven queues.
-	{name: "tab", measure: measureKeys(nil, []string{keyTab}, nil)},
+	{name: "tab", measure: measureKeys(nil, []string{keyTab}, nil, "")},
 	// Each keystroke of typing "smith" into the filter of All and
 	// deleting it again; "/" itself is not counted.
-	{name: "filter", measure: measureKeys([]string{"7", "/"}, filterCycle, nil)},
+	{name: "filter", measure: measureKeys([]string{"7", "/"}, filterCycle, nil, "")},
 	// enter opens the full-screen detail (counted), esc goes back and j
 	// picks the next check (neither counted).
-	{name: "detail", narrowOnly: true, measure: measureKeys(nil, []string{keyEnter}, []string{keyEsc, "j"})},
+	{name: "detail", narrowOnly: true, measure: measureKeys(nil, []string{keyEnter}, []string{keyEsc, "j"}, "")},
 	{name: "decide", measure: measureDecisions},
 }
 
-// measureKeys returns a measurement that sends setup once, then keyReps
-// times the counted keys, each followed by the uncounted ones.
-func measureKeys(setup, counted, after []string) func(*testing.B, string, string, termSize) {
+// measureKeys returns a measurement that sends setup once, then the
+// counted keys in turn, keyReps in all, each followed by the uncounted
+// keys after, and the uncounted key again (if any) after each round.
+func measureKeys(setup, counted, after []string, again string) func(*testing.B, string, string, termSize) {
 	return func(b *testing.B, bin, fixture string, size termSize) {
 		c := startConsole(b, bin, fixture, size)
 		c.firstFrame()
@@ -185,6 +193,9 @@ func measureKeys(setup, counted, after []string) func(*testing.B, string, string
 		for i := range keyReps {
 			samples = append(samples, c.press(counted[i%len(counted)]))
 			c.settle(after...)
+			if again != "" && (i+1)%len(counted) == 0 {
+				c.settle(again)
+			}
 		}
 		reportBytes(b, samples)
 		reportLatency(b, samples)
