@@ -242,3 +242,30 @@ func TestAddReadsThePrefixInAnyCase(t *testing.T) {
 	r = f.must(0, "add", id)
 	mustContain(t, "stdout", r.stdout, "argument 1: already there "+id)
 }
+
+// In a queue that holds none of them, a start that other queues' customer
+// ids do have is not reported as matching no customer at all; and an
+// empty --customer (an unset shell variable) is a usage error, not a quiet
+// needs-review list.
+func TestListCustomerByItsStartInAnotherQueueSaysWhereTheyAre(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	f.must(0, "refresh", id)
+	start, _, _ := strings.Cut(f.get(id).CustomerID, " ")
+
+	r := f.must(0, "list", "--customer", start, "--queue", "rejected")
+	mustContain(t, "stderr", r.stderr, "no checks in queue rejected of the customers whose id starts with "+start,
+		"their checks are in other queues")
+	if strings.Contains(r.stderr, "or starts with it") {
+		t.Errorf("says no customer id starts so, yet one does:\n%s", r.stderr)
+	}
+
+	for _, empty := range []string{"", "  "} {
+		r = f.must(2, "list", "--customer", empty)
+		mustContain(t, "stderr", r.stderr, "--customer is empty: expected a customer id", "usage: caisson-review list")
+		if r.stdout != "" {
+			t.Errorf("list --customer %q listed something:\n%s", empty, r.stdout)
+		}
+	}
+}
