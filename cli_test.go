@@ -151,6 +151,10 @@ func TestTheKeyComesFromAFileOrTheEnvironmentAndIsNeverShown(t *testing.T) {
 		{"an empty key file", noKey, []string{"--api-key-file", emptyFile}, 1, []string{"the API key in " + emptyFile}},
 		{"a missing key file", noKey, []string{"--api-key-file", filepath.Join(dir, "nope")}, 1, []string{"opening the API key file"}},
 		{"no key says how to give one", noKey, nil, 1, []string{"no API key", "--api-key-file PATH", envAPIKey}},
+		{"the key given where its file goes is not repeated", noKey, []string{"--api-key-file", testKey}, 1,
+			[]string{"looks like a key itself (not repeated here)", "expected the path of a file holding the key"}},
+		{"a missing key file is named once, sanitized", noKey, []string{"--api-key-file", filepath.Join(dir, "no\x1b]0;pwned\a")}, 1,
+			[]string{"opening the API key file " + filepath.Join(dir, "no^[]0;pwned^G") + ": no such file or directory"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := runCLI(t, c.env, "", append([]string{"refresh", id}, c.args...)...)

@@ -144,8 +144,19 @@ const maxKeyFile = 4096
 func (a *app) readKeyFile(path string) (caisson.APIKey, error) {
 	shown := sanitize.Line(path)
 	f, err := os.Open(path)
+	if errors.Is(err, iofs.ErrNotExist) && looksLikeKey(path) {
+		// Someone gave the key where its file's path goes: repeating the
+		// "path" would print the key.
+		return caisson.APIKey{}, errors.New("no file named by --api-key-file, and the name looks like a key itself (not repeated here): " +
+			"expected the path of a file holding the key; put the key in a file only you can read (chmod 600), or set " + envAPIKey)
+	}
 	if err != nil {
-		return caisson.APIKey{}, fmt.Errorf("opening the API key file: %w", err)
+		// The path error's own text would carry the path unsanitized.
+		var pe *iofs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return caisson.APIKey{}, fmt.Errorf("opening the API key file %s: %w", shown, err)
 	}
 	defer f.Close()
 	info, err := f.Stat()
@@ -171,6 +182,31 @@ func (a *app) readKeyFile(path string) (caisson.APIKey, error) {
 		return caisson.APIKey{}, fmt.Errorf("the API key in %s: %w", shown, err)
 	}
 	return k, nil
+}
+
+// looksLikeKey reports whether a path that names no file is more likely a
+// secret key than a file name: one word of 20 or more URL-safe characters
+// (no folder, no extension) mixing capitals, small letters and digits, as
+// random keys do and file names seldom do.
+func looksLikeKey(path string) bool {
+	if len(path) < 20 {
+		return false
+	}
+	var upper, lower, digit bool
+	for _, r := range path {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= '0' && r <= '9':
+			digit = true
+		case r == '-' || r == '_':
+		default:
+			return false
+		}
+	}
+	return upper && lower && digit
 }
 
 // client builds the API client from the configuration. The client refuses
