@@ -133,6 +133,16 @@ func TestReadIDLinesNumbersLinesAndSkipsBlanksAndComments(t *testing.T) {
 	}
 }
 
+func TestAFileStartingWithAByteOrderMarkReadsItsFirstID(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := f.sb.CheckIDs(2)
+	r := f.runStdin("\ufeff"+ids[0]+"\r\n"+ids[1]+"\r\n", "add", "-")
+	if r.code != 0 {
+		t.Fatalf("want exit 0, got\n%s", r)
+	}
+	mustContain(t, "stdout", r.stdout, "line 1: added "+ids[0], "2 added, 0 already there, 0 refused")
+}
+
 func TestAnInterruptedExchangeIsFinishedByTheNextCommandThatHasTheAPI(t *testing.T) {
 	f := newFixture(t, sandbox.Options{})
 	st := f.openStore()
