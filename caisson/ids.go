@@ -73,6 +73,14 @@ func ParseID(s string) (ID, error) {
 		kind, body = KindExchangeToken, s[len(tokenPrefix):]
 	case s == "":
 		return ID{}, fmt.Errorf("empty id: expected %s", expectedForm)
+	case prefixAt(s) > 0:
+		// Often an invisible character pasted with the id (a byte-order
+		// mark, a zero-width space): "no prefix" would read as nonsense
+		// to someone who sees it.
+		lead := s[:prefixAt(s)]
+		first, _ := utf8.DecodeRuneInString(lead)
+		return ID{}, fmt.Errorf("not a Caisson id: something comes before its prefix (%d characters, the first %q): expected %s",
+			utf8.RuneCountInString(lead), first, expectedForm)
 	default:
 		// The input is not repeated: a secret pasted into the wrong place
 		// (an API key) must not travel on in an error message.
@@ -182,6 +190,17 @@ func ShortID(checkID string, n int) string {
 		i++
 	}
 	return body
+}
+
+// prefixAt is where chk_priv_ or chk_xchg_, in any case, first occurs in
+// s, or -1.
+func prefixAt(s string) int {
+	for i := 0; i+len(checkIDPrefix) <= len(s); i++ {
+		if hasPrefixFold(s[i:], checkIDPrefix) || hasPrefixFold(s[i:], tokenPrefix) {
+			return i
+		}
+	}
+	return -1
 }
 
 func kindPrefix(k IDKind) string {

@@ -38,6 +38,8 @@ func TestParseID(t *testing.T) {
 		{"an escape sequence inside", "chk_priv_ab\x1b[2J", 0, "", `'\x1b'`, ""},
 		{"a right-to-left override inside", "chk_priv_ab\u202ecd", 0, "", `'\u202e'`, ""},
 		{"a dashboard URL", "https://www.caisson.com/request/chk_priv_abc", 0, "", "not a Caisson id", "chk_priv_abc"},
+		{"a byte-order mark before the prefix is named", "\ufeffchk_priv_SMgso2KGzXLxT2I-g7oD2w", 0, "", `something comes before its prefix (1 characters, the first '\ufeff')`, ""},
+		{"a zero-width space before the prefix is named", "\u200bCHK_PRIV_SMgso2KGzXLxT2I-g7oD2w", 0, "", `the first '\u200b'`, ""},
 		{"an overlong id", "chk_priv_" + strings.Repeat("a", 129), 0, "", "at most 128", ""},
 		{"a pasted secret is not repeated whole", "sk_live_0123456789abcdefghijklmnopqrstuvwxyz", 0, "", "not a Caisson id", "sk_live"},
 	}
