@@ -100,7 +100,7 @@ func cmdRefresh(ctx context.Context, a *app, args []string) error {
 		if gone > 0 {
 			// Asking again would fail the same way every night and make a
 			// cron job alert for ever; naming the id still refreshes it.
-			fmt.Fprintf(a.stderr, "skipped %d checks whose last answer was final (IDCHECK_DELETED or IDCHECK_EXPIRED); name them to ask again\n", gone)
+			fmt.Fprintf(a.stderr, "skipped %s whose last answer was final (IDCHECK_DELETED or IDCHECK_EXPIRED); name them to ask again\n", plural(gone, "check"))
 		}
 	} else {
 		ids, failures, err = trackedOnly(ctx, st, ids)
@@ -144,14 +144,20 @@ func trackedOnly(ctx context.Context, st *store.Store, ids []string) ([]string, 
 // final: a deleted or expired check will answer the same for ever.
 func withoutGone(rows []store.Row) (ids []string, gone int) {
 	for _, r := range rows {
-		switch caisson.ErrorCode(r.Outcome) {
-		case caisson.CodeIDCheckDeleted, caisson.CodeIDCheckExpired:
+		if finalOutcome(r.Outcome) {
 			gone++
-		default:
+		} else {
 			ids = append(ids, r.CheckID)
 		}
 	}
 	return ids, gone
+}
+
+// finalOutcome reports whether Caisson's answer will be the same for ever:
+// the check was deleted there, or its result expired.
+func finalOutcome(o store.FetchOutcome) bool {
+	c := caisson.ErrorCode(o)
+	return c == caisson.CodeIDCheckDeleted || c == caisson.CodeIDCheckExpired
 }
 
 // decidedStatus is the status of a decided check, "" for an open one (or

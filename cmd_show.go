@@ -161,9 +161,15 @@ func writeShowText(w io.Writer, rec *store.Record, now time.Time) {
 	if !rec.PurgedAt.IsZero() {
 		s.field("purged", timeText(rec.PurgedAt)+": personal data dropped, decisions kept")
 	}
-	if c := rec.Result; c != nil {
-		writeResultText(s, c, now)
-	} else if rec.PurgedAt.IsZero() {
+	switch {
+	case rec.Result != nil:
+		writeResultText(s, rec.Result, now)
+	case !rec.PurgedAt.IsZero():
+	case finalOutcome(rec.Outcome):
+		// A refresh would get the same answer: do not send the reviewer
+		// to run one.
+		s.field("result", "none cached, and Caisson will not send it: its answer "+string(rec.Outcome)+" is final")
+	default:
 		s.field("result", "none cached: run "+progName+" refresh "+rec.CheckID)
 	}
 	s.field("dashboard", caisson.DashboardURL(rec.CheckID))
