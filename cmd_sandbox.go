@@ -19,8 +19,8 @@ address only. It prints its base URL, the throwaway key it accepts (a
 made-up key that works nowhere else; printing it is safe), the commands
 that point caisson-review at it (go run . when run from a clone), check
 ids that show each queue once refreshed (one needing review first), more
-check ids, exchange tokens, ids answering each documented error, and a
-curl example.`
+check ids, exchange tokens, ids answering each documented error, with
+--hostile the ids whose names carry escape sequences, and a curl example.`
 }
 
 func cmdSandbox(ctx context.Context, a *app, args []string) error {
@@ -88,6 +88,12 @@ func (a *app) printSandboxIntro(sb *sandbox.Server, baseURL string, checks int) 
 	fmt.Fprintln(w, "Check ids that always answer an error:")
 	for _, code := range demoErrorCodes {
 		fmt.Fprintf(w, "  %-16s %s\n", code, sb.ErrorCheckID(string(code)))
+	}
+	if hostile := sb.HostileExamples(); len(hostile) > 0 {
+		fmt.Fprintln(w, "Check ids with escape sequences in a name (--hostile), to see them shown defused:")
+		for _, h := range hostile {
+			fmt.Fprintf(w, "  %s  %s: %s\n", h.ID, h.Where, h.What)
+		}
 	}
 	fmt.Fprintf(w, "\nTry it with curl:\n  curl -s -H 'Authorization: Caisson %s' -H 'X-Caisson-CheckID: %s' '%s/v1/idcheck?fields=sex,dob,address,expires_on'\n\n",
 		sb.Key(), sb.CheckID(0), baseURL)

@@ -269,3 +269,41 @@ func TestListCustomerByItsStartInAnotherQueueSaysWhereTheyAre(t *testing.T) {
 		}
 	}
 }
+
+// With --hostile the banner names checks whose names carry escape
+// sequences, each of which does: otherwise a person trying the sanitizer
+// would have to add all 200 to find them.
+func TestSandboxBannerWithHostileNamesTheChecksThatCarryEscapes(t *testing.T) {
+	const header = "Check ids with escape sequences in a name (--hostile)"
+	plain := newFixture(t, sandbox.Options{})
+	var out bytes.Buffer
+	(&app{stdout: &out}).printSandboxIntro(plain.sb, plain.url, plain.sb.Len())
+	if strings.Contains(out.String(), header) {
+		t.Errorf("without --hostile the banner lists hostile ids:\n%s", out.String())
+	}
+
+	f := newFixture(t, sandbox.Options{Hostile: true})
+	out.Reset()
+	(&app{stdout: &out}).printSandboxIntro(f.sb, f.url, f.sb.Len())
+	mustContain(t, "banner", out.String(), header)
+	lines := regexp.MustCompile(`(?m)^  (chk_priv_\S+)  last name: (.+)$`).FindAllStringSubmatch(out.String(), -1)
+	if len(lines) != 9 {
+		t.Fatalf("want one id for each of the 9 hostile pieces, got %d:\n%s", len(lines), out.String())
+	}
+	var ids []string
+	for _, l := range lines {
+		ids = append(ids, l[1])
+	}
+	f.must(0, append([]string{"add"}, ids...)...)
+	f.must(0, "refresh", "--all")
+	r := f.must(0, "list", "--queue", "all", "--json")
+	var rows []rowJSON
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		if strings.IndexFunc(row.LastName, func(r rune) bool { return r < 0x20 || r == 0x9b || r == 0x202e }) < 0 {
+			t.Errorf("%s, printed as hostile, has a plain last name %q", row.CheckID, row.LastName)
+		}
+	}
+}
