@@ -282,8 +282,8 @@ func TestGetCheckAnswers(t *testing.T) {
 			http.Redirect(w, r, "/elsewhere", http.StatusFound)
 		}, 1, func(t *testing.T, err error) {
 			var re *ResponseError
-			if !errors.As(err, &re) || re.Status != 302 {
-				t.Errorf("error = %v", err)
+			if !errors.As(err, &re) || re.Status != 302 || !strings.Contains(Explain(err), "a redirect (HTTP 302)") {
+				t.Errorf("error = %v (%s)", err, Explain(err))
 			}
 		}},
 		{"an answer for another check is refused", func(w http.ResponseWriter, r *http.Request) {
