@@ -46,6 +46,11 @@ func cmdDecide(ctx context.Context, a *app, args []string) error {
 	if action.NeedsNote() && strings.TrimSpace(*note) == "" {
 		return usageErrorf("decide", "%s needs a note saying why: --note TEXT", action)
 	}
+	if err := store.CheckNote(action, *note); err != nil {
+		// A note the log cannot take is a mistake in the command, as a
+		// missing one is: 2, before anything is opened.
+		return usageErrorf("decide", "--note: %s", err)
+	}
 	reviewer, err := a.reviewer()
 	if err != nil {
 		return err

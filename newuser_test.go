@@ -307,3 +307,24 @@ func TestSandboxBannerWithHostileNamesTheChecksThatCarryEscapes(t *testing.T) {
 		}
 	}
 }
+
+// A note the log cannot take (too long, not text) is a mistake in the
+// command like a missing one: exit 2, and nothing recorded.
+func TestDecideWithANoteTheLogCannotTakeIsAUsageError(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	for _, c := range []struct{ name, note, want string }{
+		{"too long", strings.Repeat("x", store.MaxNote+1), "--note: the note is 4001 bytes: expected at most 4000"},
+		{"not UTF-8", "photo \xff", "--note: the note is not valid UTF-8 (byte 7 starts no character): expected text"},
+	} {
+		r := f.run("decide", id, "reject", "--note", c.note)
+		if r.code != 2 {
+			t.Errorf("%s: want exit 2, got %d\n%s", c.name, r.code, r.stderr)
+		}
+		mustContain(t, c.name, r.stderr, c.want, "usage: caisson-review decide")
+	}
+	if rec := f.get(id); len(rec.Decisions) != 0 {
+		t.Fatalf("a refused note was stored: %+v", rec.Decisions)
+	}
+}

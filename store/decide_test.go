@@ -30,7 +30,8 @@ func TestDecideRules(t *testing.T) {
 		{"an untracked check is refused", checkID(2), Approve, "", "ana", "not tracked", StatusOpen},
 		{"an invalid id is refused", "chk_priv_!", Approve, "", "ana", "URL-safe", StatusOpen},
 		{"a decision needs a reviewer", checkID(1), Approve, "", " ", "reviewer", StatusOpen},
-		{"a huge note is refused", checkID(1), Reject, strings.Repeat("x", maxNote+1), "ana", "at most", StatusOpen},
+		{"a huge note is refused", checkID(1), Reject, strings.Repeat("x", MaxNote+1), "ana", "at most", StatusOpen},
+		{"a note that is not UTF-8 text is refused, naming the byte", checkID(1), Reject, "ok \xff\xfe", "ana", "not valid UTF-8 (byte 4 starts no character)", StatusOpen},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
