@@ -142,6 +142,15 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	if heads.print && *verify {
 		return usageErrorf("export", "--verify --head needs the head to check: --head SEQ:HASH as export printed it")
 	}
+	if *verify || heads.print {
+		// They write no export: silently ignoring --format json would
+		// hand a script text where it expects JSON.
+		for _, name := range []string{"format", "since"} {
+			if flagGiven(fs, name) {
+				return usageErrorf("export", "--%s shapes an export, and --verify or --head writes none: give one or the other", name)
+			}
+		}
+	}
 	if *format != "csv" && *format != "json" {
 		return usageErrorf("export", "--format %q: expected csv or json", sanitize.Line(*format))
 	}

@@ -295,6 +295,8 @@ func TestExportHeadUsageErrors(t *testing.T) {
 		"a shortened hash":               {[]string{"export", "--verify", "--head", "4:" + hash[:12]}, "64-hex-digit"},
 		"a head to check without verify": {[]string{"export", "--head", "4:" + hash}, "add --verify"},
 		"verify with a bare head":        {[]string{"export", "--verify", "--head"}, "needs the head to check"},
+		"verify with a format":           {[]string{"export", "--verify", "--format", "json"}, "--format shapes an export, and --verify or --head writes none"},
+		"a printed head with a since":    {[]string{"export", "--head", "--since", "2026-01-01"}, "--since shapes an export"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := f.run(tt.args...)
