@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
 )
@@ -70,6 +71,18 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		mustContain(t, "program help", r.stdout, "  "+c.name+" ")
 	}
 	mustContain(t, "program help", r.stdout, "CAISSON_API_KEY", "--api-key-file PATH", "--read-only")
+}
+
+// Reviewers read help on 80-column terminals: each command's prose fits
+// (an indented example line may not: a head's hash alone is 64 columns).
+func TestEveryCommandsHelpProseFitsEightyColumns(t *testing.T) {
+	for name, text := range commandHelp {
+		for _, line := range strings.Split(text, "\n") {
+			if !strings.HasPrefix(line, "  ") && utf8.RuneCountInString(line) > 80 {
+				t.Errorf("%s --help: a line of %d columns: %q", name, utf8.RuneCountInString(line), line)
+			}
+		}
+	}
 }
 
 func TestGlobalFlagsWorkBeforeAndAfterTheCommand(t *testing.T) {

@@ -12,10 +12,10 @@ import (
 
 func init() {
 	commandHelp["purge"] = `
-Drops the cached personal data (name, date of birth, address, the raw
-response) of checks fetched longer ago than DURATION. Decisions and their
-hashes are kept, so the log still verifies. DURATION is a number of days
-(30d) or a Go duration (12h, 90m).`
+Drops the cached personal data (customer id, name, date of birth,
+address, the raw response) of checks fetched longer ago than DURATION.
+Decisions and their hashes are kept, so the log still verifies. DURATION
+is a number of days (30d) or a Go duration (12h, 90m).`
 }
 
 func cmdPurge(ctx context.Context, a *app, args []string) error {

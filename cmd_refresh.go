@@ -21,9 +21,10 @@ Checks still with Caisson (PENDING_REVIEW: its reviewers have it;
 NOT_VERIFIED: the person has not finished) are listed as not ready; they
 are normal outcomes, not failures, and leave the exit status 0. They are
 the pending queue (Waiting at Caisson), unless a reviewer has already
-decided one, which then stays in its decision's queue and is counted so. With --all
-or --queue, checks whose last answer was final (IDCHECK_DELETED,
-IDCHECK_EXPIRED) are skipped and counted; name one to ask again.
+decided one, which then stays in its decision's queue and is counted so.
+With --all or --queue, checks whose last answer was final
+(IDCHECK_DELETED, IDCHECK_EXPIRED) are skipped and counted; name one to
+ask again.
 Ctrl-C stops starting new requests and keeps what was already fetched.
 
   caisson-review refresh --all
