@@ -146,6 +146,11 @@ func checkBaseURL(raw string) (string, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("API address %s: expected no query or fragment", u.Redacted())
 	}
+	if p := strings.TrimRight(u.Path, "/"); strings.HasSuffix(p, "/v1") || strings.Contains(p, "/v1/") {
+		// Copied from the reference's endpoint URLs: every request would
+		// go to /v1/v1/… and fail as an invalid check, which it is not.
+		return "", fmt.Errorf("API address %s: expected the address without /v1 or an endpoint (such as %s): the program adds /v1/idcheck itself", u.Redacted(), DefaultBaseURL)
+	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
