@@ -328,3 +328,14 @@ func TestDecideWithANoteTheLogCannotTakeIsAUsageError(t *testing.T) {
 		t.Fatalf("a refused note was stored: %+v", rec.Decisions)
 	}
 }
+
+// The API key pasted where an id goes is refused without being repeated
+// (runCLI fails the test if any output shows the key).
+func TestTheKeyPastedForAnIDIsNotRepeated(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	f.must(0, "add", f.sb.CheckID(0))
+	for _, args := range [][]string{{"show", testKey}, {"decide", testKey, "approve"}, {"refresh", testKey}} {
+		r := f.must(2, args...)
+		mustContain(t, args[0], r.stderr, "looks like a secret API key (sk_…), not a check id")
+	}
+}

@@ -20,6 +20,9 @@ const (
 const (
 	checkIDPrefix = "chk_priv_"
 	tokenPrefix   = "chk_xchg_"
+	// secretKeyPrefix starts Caisson's secret API keys (sk_live_…), never
+	// written as an id.
+	secretKeyPrefix = "sk_"
 	// MinIDBody is the fewest characters accepted after the prefix: the
 	// samples carry 22 (16 random bytes in URL-safe base64), so anything
 	// shorter was cut when copied, and would only fail later at Caisson
@@ -134,6 +137,11 @@ func ParseCheckRef(s string) (string, error) {
 		return ParseCheckID(s)
 	}
 	const form = "expected a check id: 22 or more URL-safe base64 characters (A-Z a-z 0-9 - _), with or without chk_priv_ in front"
+	if hasPrefixFold(s, secretKeyPrefix) {
+		// An API key is URL-safe base64 too, and long enough: taken for an
+		// id, it would be repeated in "… is not tracked".
+		return "", fmt.Errorf("that looks like a secret API key (sk_…), not a check id, so it is not repeated here: %s (a check id that starts with sk_ needs chk_priv_ in front)", form)
+	}
 	for i, r := range s {
 		if !isURLBase64(r) {
 			// Not repeated whole: it may be a secret pasted by mistake.
