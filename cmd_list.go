@@ -69,7 +69,11 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageErrorf("list", "list takes no arguments; did you mean show %s?", sanitize.Line(pos[0]))
+		if id, err := caisson.ParseCheckRef(pos[0]); err == nil {
+			return usageErrorf("list", "list takes no arguments; did you mean show %s?", id)
+		}
+		// Not an id: not repeated, as it may be a secret pasted by mistake.
+		return usageErrorf("list", "list takes no arguments: expected only flags (--queue Q, --customer ID, --json)")
 	}
 	if flagGiven(fs, "customer") && strings.TrimSpace(*customer) == "" {
 		// An empty value would silently list needs-review instead: a

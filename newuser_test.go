@@ -338,4 +338,9 @@ func TestTheKeyPastedForAnIDIsNotRepeated(t *testing.T) {
 		r := f.must(2, args...)
 		mustContain(t, args[0], r.stderr, "looks like a secret API key (sk_…), not a check id")
 	}
+	r := f.must(2, "list", testKey)
+	mustContain(t, "list with an argument", r.stderr, "list takes no arguments: expected only flags")
+	bare := strings.TrimPrefix(f.sb.CheckID(0), "chk_priv_")
+	r = f.must(2, "list", bare)
+	mustContain(t, "list with an id", r.stderr, "did you mean show "+f.sb.CheckID(0)+"?")
 }
