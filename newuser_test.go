@@ -174,6 +174,17 @@ func TestSandboxBannerIDsLandInTheQueuesItNames(t *testing.T) {
 	for _, l := range lines {
 		ids = append(ids, l[2])
 	}
+	// "More check ids" adds new ones, not the examples again.
+	_, more, _ := strings.Cut(banner, "More check ids:\n")
+	more, _, _ = strings.Cut(more, "Exchange tokens")
+	for _, id := range ids {
+		if strings.Contains(more, id) {
+			t.Errorf("More check ids repeats the example %s:\n%s", id, more)
+		}
+	}
+	if n := strings.Count(more, "chk_priv_"); n != 5 {
+		t.Errorf("More check ids lists %d ids, want 5:\n%s", n, more)
+	}
 	mustContain(t, "banner", banner, "from this clone", "  go run . add "+strings.Join(ids, " ")+"\n", "  go run . refresh --all\n")
 	f.must(0, append([]string{"add"}, ids...)...)
 	f.must(1, "refresh", "--all") // one always fails, to fill errors
