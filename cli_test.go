@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,6 +82,20 @@ func TestEveryCommandsHelpProseFitsEightyColumns(t *testing.T) {
 			if !strings.HasPrefix(line, "  ") && utf8.RuneCountInString(line) > 80 {
 				t.Errorf("%s --help: a line of %d columns: %q", name, utf8.RuneCountInString(line), line)
 			}
+		}
+	}
+}
+
+// An empty global flag is a mistake in the command line (an unset shell
+// variable), said as such with exit 2.
+func TestAnEmptyGlobalFlagIsAUsageError(t *testing.T) {
+	for _, name := range []string{"--db", "--api-url", "--api-key-file", "--reviewer"} {
+		for _, args := range [][]string{{name, "", "list"}, {"list", name, " "}} {
+			r := runCLI(t, nil, "", args...)
+			if r.code != 2 {
+				t.Errorf("%q: want exit 2, got\n%s", args, r)
+			}
+			mustContain(t, fmt.Sprint(args), r.stderr, "for flag -"+name[2:]+": it is empty: expected a value")
 		}
 	}
 }

@@ -44,8 +44,16 @@ type optString struct {
 	set   bool
 }
 
-func (o *optString) String() string     { return o.value }
-func (o *optString) Set(s string) error { o.value, o.set = s, true; return nil }
+func (o *optString) String() string { return o.value }
+func (o *optString) Set(s string) error {
+	if strings.TrimSpace(s) == "" {
+		// Usually a shell variable that was not set: better said now than
+		// as "no review database at :" or "open : no such file".
+		return errors.New("it is empty: expected a value (leave the flag out for the environment's or the default)")
+	}
+	o.value, o.set = s, true
+	return nil
+}
 
 // globalFlags are accepted before the command and after it.
 type globalFlags struct {
