@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -230,15 +229,12 @@ func customerLookup(ctx context.Context, st *store.Store) func(string) (string, 
 		if c, ok := cache[checkID]; ok {
 			return c, nil
 		}
-		rec, err := st.Get(ctx, checkID)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			rec = &store.Record{}
-		case err != nil:
-			return "", fmt.Errorf("reading %s: %w", checkID, err)
+		c, err := st.CustomerID(ctx, checkID)
+		if err != nil {
+			return "", err
 		}
-		cache[checkID] = rec.CustomerID
-		return rec.CustomerID, nil
+		cache[checkID] = c
+		return c, nil
 	}
 }
 

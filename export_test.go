@@ -386,3 +386,32 @@ func TestADroppedTriggerFailsVerifyAndWarnsOnEveryOpenOnStderr(t *testing.T) {
 		}
 	}
 }
+
+// A cached response damaged so that it no longer decodes does not stop the
+// export of the decision log: the decision on it is exported, with its
+// customer, and marked stale.
+func TestExportOfTheLogSurvivesACachedResponseThatNoLongerDecodes(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	seedAwkwardCheck(t, f, id)
+	f.must(0, "decide", id, "approve", "--yes")
+	customer := f.get(id).CustomerID
+	db, err := sql.Open("sqlite", f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("UPDATE checks SET raw = ? WHERE check_id = ?", []byte("\x00 not JSON"), id); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	r := f.must(0, "export", "--format", "json")
+	var exported []decisionJSON
+	if err := json.Unmarshal([]byte(r.stdout), &exported); err != nil || len(exported) != 1 {
+		t.Fatalf("export: %v\n%s", err, r)
+	}
+	if exported[0].CustomerID != customer || !exported[0].Stale {
+		t.Errorf("exported %+v: want customer %q and the decision stale", exported[0], customer)
+	}
+	mustContain(t, "CSV export", f.must(0, "export").stdout, id)
+}
