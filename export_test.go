@@ -414,4 +414,10 @@ func TestExportOfTheLogSurvivesACachedResponseThatNoLongerDecodes(t *testing.T) 
 		t.Errorf("exported %+v: want customer %q and the decision stale", exported[0], customer)
 	}
 	mustContain(t, "CSV export", f.must(0, "export").stdout, id)
+
+	// Nor does it stop a reviewer from rejecting or escalating the check;
+	// approving without --yes needs the result read, and says why not.
+	f.must(0, "decide", id, "escalate", "--note", "the cached result is damaged")
+	r = f.must(1, "decide", id, "approve")
+	mustContain(t, "approve", r.stderr, "checking whether "+id+" is risky to approve", "no longer decodes")
 }
