@@ -100,6 +100,31 @@ func TestAnEmptyGlobalFlagIsAUsageError(t *testing.T) {
 	}
 }
 
+// A database others may read or write is used, with a warning, and its
+// mode left alone; one shared with the group only gets none.
+func TestADatabaseOpenToOtherAccountsGetsAWarning(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	f.must(0, "add", f.sb.CheckID(0))
+	for _, c := range []struct {
+		mode os.FileMode
+		warn bool
+	}{{0o600, false}, {0o660, false}, {0o644, true}, {0o666, true}} {
+		if err := os.Chmod(f.db, c.mode); err != nil {
+			t.Fatal(err)
+		}
+		r := f.must(0, "list", "--queue", "all")
+		if got := strings.Contains(r.stderr, "can be used by any account on this machine"); got != c.warn {
+			t.Errorf("mode %04o: warned %v, want %v\n%s", c.mode, got, c.warn, r.stderr)
+		}
+		if c.warn {
+			mustContain(t, "warning", r.stderr, fmt.Sprintf("(mode %04o)", c.mode), "chmod o-rwx")
+		}
+		if info, _ := os.Stat(f.db); info.Mode().Perm() != c.mode {
+			t.Errorf("mode %04o changed to %04o", c.mode, info.Mode().Perm())
+		}
+	}
+}
+
 func TestGlobalFlagsWorkBeforeAndAfterTheCommand(t *testing.T) {
 	f := newFixture(t, sandbox.Options{})
 	other := filepath.Join(t.TempDir(), "other.db")

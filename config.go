@@ -256,5 +256,25 @@ func (a *app) openStoreAt(ctx context.Context, mustExist bool) (*store.Store, er
 	// store.Open's errors already say which database, and why. Its
 	// warnings (a tampered decision log) go to standard error, so a
 	// command's JSON on standard output stays clean.
-	return store.Open(ctx, path, store.WithWarnings(a.stderr))
+	st, err := store.Open(ctx, path, store.WithWarnings(a.stderr))
+	if err != nil {
+		return nil, err
+	}
+	a.warnOpenToOthers(path)
+	return st, nil
+}
+
+// warnOpenToOthers says so when accounts outside the owner and the group
+// may read or write the database: it holds personal data, and whoever can
+// write it can rewrite the decision log. Its mode is left as its owner set
+// it (the group's bits are how reviewers share it), as the key file's is.
+func (a *app) warnOpenToOthers(path string) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return
+	}
+	if perm := info.Mode().Perm(); perm&0o007 != 0 {
+		fmt.Fprintf(a.stderr, "%s: warning: the review database %s can be used by any account on this machine (mode %04o): it holds personal data and the decision log; run chmod o-rwx on it\n",
+			progName, sanitize.Line(path), perm)
+	}
 }
