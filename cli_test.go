@@ -125,6 +125,27 @@ func TestADatabaseOpenToOtherAccountsGetsAWarning(t *testing.T) {
 	}
 }
 
+// --read-only before a command that changes the database is refused, not
+// ignored: decide used to record a decision behind it.
+func TestReadOnlyRefusesTheCommandsThatChangeTheDatabase(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	for _, args := range [][]string{
+		{"decide", id, "escalate", "--note", "x"}, {"add", f.sb.CheckID(1)}, {"refresh", id},
+		{"purge", "--older-than", "1s"}, {"exchange", f.sb.NewToken(0)},
+	} {
+		r := f.must(2, append([]string{"--read-only"}, args...)...)
+		mustContain(t, args[0], r.stderr, "--read-only promises no decision and no change: "+args[0])
+	}
+	if rec := f.get(id); len(rec.Decisions) != 0 || !rec.FetchedAt.IsZero() {
+		t.Errorf("something was written under --read-only: %+v", rec)
+	}
+	for _, args := range [][]string{{"list", "--queue", "all"}, {"show", id}, {"export", "--verify"}} {
+		f.must(0, append([]string{"--read-only"}, args...)...)
+	}
+}
+
 func TestGlobalFlagsWorkBeforeAndAfterTheCommand(t *testing.T) {
 	f := newFixture(t, sandbox.Options{})
 	other := filepath.Join(t.TempDir(), "other.db")
