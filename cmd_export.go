@@ -191,8 +191,13 @@ func (a *app) reportHead(ctx context.Context, st *store.Store) error {
 	if err != nil {
 		return err
 	}
-	if !head.IsZero() {
-		fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, head)
+	if head.IsZero() {
+		return nil
+	}
+	if _, err := fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, head); err != nil {
+		// `2>> heads.txt` on a full disk: the witness was not kept, and
+		// exit status 0 would say it was.
+		return fmt.Errorf("writing the head %s: %w", head, err)
 	}
 	return nil
 }
@@ -208,7 +213,10 @@ func (a *app) printHead(ctx context.Context, st *store.Store) error {
 		fmt.Fprintf(a.stderr, "%s: the decision log is empty: no head yet\n", progName)
 		return nil
 	}
-	fmt.Fprintln(a.stdout, head)
+	if _, err := fmt.Fprintln(a.stdout, head); err != nil {
+		// Named in the error, so it can still be copied from the screen.
+		return fmt.Errorf("writing the head %s: %w", head, err)
+	}
 	return nil
 }
 

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -420,4 +423,39 @@ func TestExportOfTheLogSurvivesACachedResponseThatNoLongerDecodes(t *testing.T) 
 	f.must(0, "decide", id, "escalate", "--note", "the cached result is damaged")
 	r = f.must(1, "decide", id, "approve")
 	mustContain(t, "approve", r.stderr, "checking whether "+id+" is risky to approve", "no longer decodes")
+}
+
+// fullDisk fails every write as a full disk does.
+type fullDisk struct{}
+
+func (fullDisk) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// Output that could not be written is a failure: `export --head >>
+// heads.txt` on a full disk must not exit 0 with the witness lost, and the
+// error names the head so it can still be copied.
+func TestOutputThatCannotBeWrittenIsAFailure(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	f.must(0, "decide", id, "escalate", "--note", "look")
+	head := strings.TrimSpace(f.must(0, "export", "--head").stdout)
+	for _, c := range []struct {
+		args         []string
+		stdout       io.Writer
+		stderr, want string
+	}{
+		{[]string{"export", "--head"}, fullDisk{}, "", "writing the head " + head + ": no space left on device"},
+		{[]string{"show", id}, fullDisk{}, "", "writing " + id + ": no space left on device"},
+	} {
+		var errOut bytes.Buffer
+		code := run(t.Context(), c.args, strings.NewReader(""), c.stdout, &errOut, func(k string) string { return f.env[k] })
+		if code != 1 || !strings.Contains(errOut.String(), c.want) {
+			t.Errorf("%v on a full disk: exit %d, stderr %q; want exit 1 saying %q", c.args, code, errOut.String(), c.want)
+		}
+	}
+	// The head an export ends with, on a standard error that is full.
+	code := run(t.Context(), []string{"export"}, strings.NewReader(""), io.Discard, fullDisk{}, func(k string) string { return f.env[k] })
+	if code != 1 {
+		t.Errorf("export whose head could not be written: exit %d, want 1", code)
+	}
 }
