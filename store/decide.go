@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/caisson-review/caisson-review/caisson"
@@ -30,7 +31,7 @@ const MaxNote = 4000
 func CheckNote(a Action, note string) error {
 	note = strings.TrimSpace(note)
 	switch {
-	case a.NeedsNote() && note == "":
+	case a.NeedsNote() && !hasVisible(note):
 		return fmt.Errorf("%s needs a note saying why", a)
 	case len(note) > MaxNote:
 		return fmt.Errorf("the note is %d bytes: expected at most %d", len(note), MaxNote)
@@ -38,6 +39,14 @@ func CheckNote(a Action, note string) error {
 		return fmt.Errorf("the note is not valid UTF-8 (byte %d starts no character): expected text", invalidAt(note)+1)
 	}
 	return nil
+}
+
+// hasVisible reports whether s shows anything: a note of zero-width
+// spaces or other format characters says no more than an empty one.
+func hasVisible(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsGraphic(r) && !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r)
+	}) >= 0
 }
 
 // invalidAt is the offset of the first byte of s that starts no valid
