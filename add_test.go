@@ -133,6 +133,30 @@ func TestReadIDLinesNumbersLinesAndSkipsBlanksAndComments(t *testing.T) {
 	}
 }
 
+// A line far too long to be an id is refused as one line; the ids before
+// and after it are added (it used to stop the batch with "token too long").
+func TestAnOverlongLineIsRefusedAndTheRestOfTheBatchAdded(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := f.sb.CheckIDs(2)
+	in := ids[0] + "\n# a comment\n" + strings.Repeat("a", 3*maxLine) + "\n" + ids[1] + "\n"
+	r := f.runStdin(in, "add", "-")
+	if r.code != 1 {
+		t.Fatalf("want exit 1 (one line refused), got\n%s", r)
+	}
+	mustContain(t, "stdout", r.stdout, "line 1: added "+ids[0], "line 3: refused: not a Caisson id", "line 4: added "+ids[1],
+		"2 added, 0 already there, 1 refused")
+}
+
+func TestAFileStartingWithAByteOrderMarkReadsItsFirstID(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := f.sb.CheckIDs(2)
+	r := f.runStdin("\ufeff"+ids[0]+"\r\n"+ids[1]+"\r\n", "add", "-")
+	if r.code != 0 {
+		t.Fatalf("want exit 0, got\n%s", r)
+	}
+	mustContain(t, "stdout", r.stdout, "line 1: added "+ids[0], "2 added, 0 already there, 0 refused")
+}
+
 func TestAnInterruptedExchangeIsFinishedByTheNextCommandThatHasTheAPI(t *testing.T) {
 	f := newFixture(t, sandbox.Options{})
 	st := f.openStore()

@@ -105,7 +105,23 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 	if !ok {
 		return usageErrorf("", "unknown command %q", sanitize.Line(rest[0]))
 	}
+	if a.readOnly && writesUnderReadOnly[cmd.name] != "" {
+		return usageErrorf("", "--read-only promises no decision and no change: %s %s; leave --read-only out, or use list, show or export",
+			cmd.name, writesUnderReadOnly[cmd.name])
+	}
 	return cmd.run(ctx, a, rest[1:])
+}
+
+// writesUnderReadOnly are the commands --read-only refuses, and why: it
+// opens the console without decision or add keys, and a support account
+// that keeps it in an alias must not find decide working behind it.
+var writesUnderReadOnly = map[string]string{
+	"add":      "tracks checks",
+	"exchange": "tracks checks",
+	"refresh":  "stores Caisson's answers",
+	"decide":   "records a decision",
+	"purge":    "drops personal data",
+	"serve":    "serves the deciding console (read-only is per key there: caisson-review:read-only in authorized_keys)",
 }
 
 func (a *app) exitStatus(err error) int {

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
 )
@@ -70,6 +72,78 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		mustContain(t, "program help", r.stdout, "  "+c.name+" ")
 	}
 	mustContain(t, "program help", r.stdout, "CAISSON_API_KEY", "--api-key-file PATH", "--read-only")
+}
+
+// Reviewers read help on 80-column terminals: each command's prose fits
+// (an indented example line may not: a head's hash alone is 64 columns).
+func TestEveryCommandsHelpProseFitsEightyColumns(t *testing.T) {
+	for name, text := range commandHelp {
+		for _, line := range strings.Split(text, "\n") {
+			if !strings.HasPrefix(line, "  ") && utf8.RuneCountInString(line) > 80 {
+				t.Errorf("%s --help: a line of %d columns: %q", name, utf8.RuneCountInString(line), line)
+			}
+		}
+	}
+}
+
+// An empty global flag is a mistake in the command line (an unset shell
+// variable), said as such with exit 2.
+func TestAnEmptyGlobalFlagIsAUsageError(t *testing.T) {
+	for _, name := range []string{"--db", "--api-url", "--api-key-file", "--reviewer"} {
+		for _, args := range [][]string{{name, "", "list"}, {"list", name, " "}} {
+			r := runCLI(t, nil, "", args...)
+			if r.code != 2 {
+				t.Errorf("%q: want exit 2, got\n%s", args, r)
+			}
+			mustContain(t, fmt.Sprint(args), r.stderr, "for flag -"+name[2:]+": it is empty: expected a value")
+		}
+	}
+}
+
+// A database others may read or write is used, with a warning, and its
+// mode left alone; one shared with the group only gets none.
+func TestADatabaseOpenToOtherAccountsGetsAWarning(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	f.must(0, "add", f.sb.CheckID(0))
+	for _, c := range []struct {
+		mode os.FileMode
+		warn bool
+	}{{0o600, false}, {0o660, false}, {0o644, true}, {0o666, true}} {
+		if err := os.Chmod(f.db, c.mode); err != nil {
+			t.Fatal(err)
+		}
+		r := f.must(0, "list", "--queue", "all")
+		if got := strings.Contains(r.stderr, "can be used by any account on this machine"); got != c.warn {
+			t.Errorf("mode %04o: warned %v, want %v\n%s", c.mode, got, c.warn, r.stderr)
+		}
+		if c.warn {
+			mustContain(t, "warning", r.stderr, fmt.Sprintf("(mode %04o)", c.mode), "chmod o-rwx")
+		}
+		if info, _ := os.Stat(f.db); info.Mode().Perm() != c.mode {
+			t.Errorf("mode %04o changed to %04o", c.mode, info.Mode().Perm())
+		}
+	}
+}
+
+// --read-only before a command that changes the database is refused, not
+// ignored: decide used to record a decision behind it.
+func TestReadOnlyRefusesTheCommandsThatChangeTheDatabase(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	for _, args := range [][]string{
+		{"decide", id, "escalate", "--note", "x"}, {"add", f.sb.CheckID(1)}, {"refresh", id},
+		{"purge", "--older-than", "1s"}, {"exchange", f.sb.NewToken(0)},
+	} {
+		r := f.must(2, append([]string{"--read-only"}, args...)...)
+		mustContain(t, args[0], r.stderr, "--read-only promises no decision and no change: "+args[0])
+	}
+	if rec := f.get(id); len(rec.Decisions) != 0 || !rec.FetchedAt.IsZero() {
+		t.Errorf("something was written under --read-only: %+v", rec)
+	}
+	for _, args := range [][]string{{"list", "--queue", "all"}, {"show", id}, {"export", "--verify"}} {
+		f.must(0, append([]string{"--read-only"}, args...)...)
+	}
 }
 
 func TestGlobalFlagsWorkBeforeAndAfterTheCommand(t *testing.T) {
@@ -151,6 +225,10 @@ func TestTheKeyComesFromAFileOrTheEnvironmentAndIsNeverShown(t *testing.T) {
 		{"an empty key file", noKey, []string{"--api-key-file", emptyFile}, 1, []string{"the API key in " + emptyFile}},
 		{"a missing key file", noKey, []string{"--api-key-file", filepath.Join(dir, "nope")}, 1, []string{"opening the API key file"}},
 		{"no key says how to give one", noKey, nil, 1, []string{"no API key", "--api-key-file PATH", envAPIKey}},
+		{"the key given where its file goes is not repeated", noKey, []string{"--api-key-file", testKey}, 1,
+			[]string{"looks like a key itself (not repeated here)", "expected the path of a file holding the key"}},
+		{"a missing key file is named once, sanitized", noKey, []string{"--api-key-file", filepath.Join(dir, "no\x1b]0;pwned\a")}, 1,
+			[]string{"opening the API key file " + filepath.Join(dir, "no^[]0;pwned^G") + ": no such file or directory"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := runCLI(t, c.env, "", append([]string{"refresh", id}, c.args...)...)

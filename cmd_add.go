@@ -137,24 +137,45 @@ func (a *app) gatherAddInputs(args []string) ([]addInput, error) {
 }
 
 // maxLine bounds one input line; an id is under 140 bytes, so anything
-// near this is not an id (and is refused as such, not read whole).
+// near this is not an id: it is refused as such (its first maxLine bytes
+// stand for it), and the lines after it are read as usual.
 const maxLine = 64 * 1024
 
 func readIDLines(r io.Reader) ([]addInput, error) {
 	var inputs []addInput
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 4096), maxLine)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+	br := bufio.NewReader(r)
+	for n := 1; ; n++ {
+		text, err := readLine(br, maxLine)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("reading standard input at line %d: %w", n, err)
 		}
-		inputs = append(inputs, addInput{where: fmt.Sprintf("line %d", n), text: line, src: store.SourceImported})
+		if n == 1 {
+			// Windows editors and spreadsheet exports start a UTF-8 file
+			// with a byte-order mark: invisible, and not part of the id.
+			text = strings.TrimPrefix(text, "\ufeff")
+		}
+		if line := strings.TrimSpace(text); line != "" && !strings.HasPrefix(line, "#") {
+			inputs = append(inputs, addInput{where: fmt.Sprintf("line %d", n), text: line, src: store.SourceImported})
+		}
+		if err != nil {
+			return inputs, nil
+		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading standard input after line %d: %w", len(inputs), err)
+}
+
+// readLine reads up to the next newline (or the end), keeping at most
+// limit bytes of it: one absurdly long line must not stop the batch.
+func readLine(br *bufio.Reader, limit int) (string, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if room := limit - len(line); room > 0 {
+			line = append(line, chunk[:min(len(chunk), room)]...)
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return string(line), err
+		}
 	}
-	return inputs, nil
 }
 
 // addCheckIDs stores the new check ids in one transaction per source.

@@ -46,6 +46,11 @@ func cmdDecide(ctx context.Context, a *app, args []string) error {
 	if action.NeedsNote() && strings.TrimSpace(*note) == "" {
 		return usageErrorf("decide", "%s needs a note saying why: --note TEXT", action)
 	}
+	if err := store.CheckNote(action, *note); err != nil {
+		// A note the log cannot take is a mistake in the command, as a
+		// missing one is: 2, before anything is opened.
+		return usageErrorf("decide", "--note: %s", err)
+	}
 	reviewer, err := a.reviewer()
 	if err != nil {
 		return err
@@ -55,14 +60,16 @@ func cmdDecide(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	rec, err := st.Get(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%s is not tracked: add it with %s add", id, progName)
-	}
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", id, err)
-	}
 	if action == store.Approve && !*yes {
+		// Only the approval rule needs the cached result decoded: a
+		// reject or escalate must not fail on a damaged cache.
+		rec, err := st.Get(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%s is not tracked: add it with %s add", id, progName)
+		}
+		if err != nil {
+			return fmt.Errorf("checking whether %s is risky to approve: %w", id, err)
+		}
 		if risk := approvalRisk(rec, time.Now()); risk != "" {
 			// The console asks; the command line cannot, so approving
 			// without the confirmation is a mistake in the command: 2.
@@ -70,6 +77,9 @@ func cmdDecide(ctx context.Context, a *app, args []string) error {
 		}
 	}
 	d, err := st.Decide(ctx, id, action, *note, reviewer)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s is not tracked: add it with %s add", id, progName)
+	}
 	if err != nil {
 		return fmt.Errorf("recording the decision: %w", err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -142,6 +141,15 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	if heads.print && *verify {
 		return usageErrorf("export", "--verify --head needs the head to check: --head SEQ:HASH as export printed it")
 	}
+	if *verify || heads.print {
+		// They write no export: silently ignoring --format json would
+		// hand a script text where it expects JSON.
+		for _, name := range []string{"format", "since"} {
+			if flagGiven(fs, name) {
+				return usageErrorf("export", "--%s shapes an export, and --verify or --head writes none: give one or the other", name)
+			}
+		}
+	}
 	if *format != "csv" && *format != "json" {
 		return usageErrorf("export", "--format %q: expected csv or json", sanitize.Line(*format))
 	}
@@ -183,8 +191,13 @@ func (a *app) reportHead(ctx context.Context, st *store.Store) error {
 	if err != nil {
 		return err
 	}
-	if !head.IsZero() {
-		fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, head)
+	if head.IsZero() {
+		return nil
+	}
+	if _, err := fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, head); err != nil {
+		// `2>> heads.txt` on a full disk: the witness was not kept, and
+		// exit status 0 would say it was.
+		return fmt.Errorf("writing the head %s: %w", head, err)
 	}
 	return nil
 }
@@ -200,7 +213,10 @@ func (a *app) printHead(ctx context.Context, st *store.Store) error {
 		fmt.Fprintf(a.stderr, "%s: the decision log is empty: no head yet\n", progName)
 		return nil
 	}
-	fmt.Fprintln(a.stdout, head)
+	if _, err := fmt.Fprintln(a.stdout, head); err != nil {
+		// Named in the error, so it can still be copied from the screen.
+		return fmt.Errorf("writing the head %s: %w", head, err)
+	}
 	return nil
 }
 
@@ -221,15 +237,12 @@ func customerLookup(ctx context.Context, st *store.Store) func(string) (string, 
 		if c, ok := cache[checkID]; ok {
 			return c, nil
 		}
-		rec, err := st.Get(ctx, checkID)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			rec = &store.Record{}
-		case err != nil:
-			return "", fmt.Errorf("reading %s: %w", checkID, err)
+		c, err := st.CustomerID(ctx, checkID)
+		if err != nil {
+			return "", err
 		}
-		cache[checkID] = rec.CustomerID
-		return rec.CustomerID, nil
+		cache[checkID] = c
+		return c, nil
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -68,7 +69,16 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageErrorf("list", "list takes no arguments; did you mean show %s?", sanitize.Line(pos[0]))
+		if id, err := caisson.ParseCheckRef(pos[0]); err == nil {
+			return usageErrorf("list", "list takes no arguments; did you mean show %s?", id)
+		}
+		// Not an id: not repeated, as it may be a secret pasted by mistake.
+		return usageErrorf("list", "list takes no arguments: expected only flags (--queue Q, --customer ID, --json)")
+	}
+	if flagGiven(fs, "customer") && strings.TrimSpace(*customer) == "" {
+		// An empty value would silently list needs-review instead: a
+		// shell variable that was not set, not a wish to see the queue.
+		return usageErrorf("list", "--customer is empty: expected a customer id or its start (5728349)")
 	}
 	queue := store.QueueNeedsReview
 	if *customer != "" {
@@ -95,7 +105,18 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	if *customer != "" {
-		fmt.Fprintln(a.stderr, customerNote(q, rows))
+		elsewhere := false
+		if len(rows) == 0 && q.CustomerStart && queue != store.QueueAll {
+			// Whether a customer id starts so at all, in another queue,
+			// decides what the note may truthfully say.
+			all := store.PageQuery{Queue: store.QueueAll, Customer: q.Customer, CustomerStart: true}
+			n, _, err := st.CountUpTo(ctx, all, 1)
+			if err != nil {
+				return fmt.Errorf("looking up customer %s: %w", sanitize.Line(*customer), err)
+			}
+			elsewhere = n > 0
+		}
+		fmt.Fprintln(a.stderr, customerNote(q, rows, elsewhere))
 	}
 	if *asJSON {
 		out := make([]rowJSON, len(rows))
@@ -136,8 +157,10 @@ func customerByStart(ctx context.Context, st *store.Store, customer string) (boo
 	return n == 0, nil
 }
 
-// customerNote says how --customer matched, and what it found.
-func customerNote(q store.PageQuery, rows []store.Row) string {
+// customerNote says how --customer matched, and what it found. elsewhere
+// is whether, when nothing in the queue matched by the start, a customer
+// id in another queue starts so.
+func customerNote(q store.PageQuery, rows []store.Row, elsewhere bool) string {
 	name := sanitize.Line(q.Customer)
 	in := ""
 	if q.Queue != store.QueueAll {
@@ -149,6 +172,9 @@ func customerNote(q store.PageQuery, rows []store.Row) string {
 		}
 		return fmt.Sprintf("%s of customer %s%s (the customer id matched exactly)", plural(len(rows), "check"), name, in)
 	}
+	if len(rows) == 0 && elsewhere {
+		return fmt.Sprintf("no checks%s of the customers whose id starts with %s (no customer id is exactly that; their checks are in other queues)", in, name)
+	}
 	if len(rows) == 0 {
 		return fmt.Sprintf("no checks of customer %s%s: no customer id is %s or starts with it", name, in, name)
 	}
@@ -157,6 +183,14 @@ func customerNote(q store.PageQuery, rows []store.Row) string {
 		customers[r.CustomerID] = true
 	}
 	return fmt.Sprintf("no customer id is exactly %s: %s%s of the %s whose id starts with it", name, plural(len(rows), "check"), in, plural(len(customers), "customer"))
+}
+
+// flagGiven reports whether the flag name was on the command line, even
+// with an empty value.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 func plural(n int, what string) string {

@@ -12,10 +12,10 @@ import (
 
 func init() {
 	commandHelp["purge"] = `
-Drops the cached personal data (name, date of birth, address, the raw
-response) of checks fetched longer ago than DURATION. Decisions and their
-hashes are kept, so the log still verifies. DURATION is a number of days
-(30d) or a Go duration (12h, 90m).`
+Drops the cached personal data (customer id, name, date of birth,
+address, the raw response) of checks fetched longer ago than DURATION.
+Decisions and their hashes are kept, so the log still verifies. DURATION
+is a number of days (30d) or a Go duration (12h, 90m).`
 }
 
 func cmdPurge(ctx context.Context, a *app, args []string) error {
@@ -44,9 +44,13 @@ func cmdPurge(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("purging: %w", err)
 	}
-	fmt.Fprintf(a.stdout, "purged the personal data of %d checks older than %s; decisions kept\n", n, sanitize.Line(*older))
+	fmt.Fprintf(a.stdout, "purged the personal data of %s older than %s; decisions kept\n", plural(n, "check"), sanitize.Line(*older))
 	return nil
 }
+
+// maxAgeDays bounds --older-than in days: beyond it nothing was ever
+// cached, and a time.Duration overflows not far above.
+const maxAgeDays = 100 * 365
 
 // parseAge reads "30d" as 30 days, or any Go duration ("12h", "1h30m").
 // Go's own parser has no days, and retention is always said in days.
@@ -55,8 +59,11 @@ func parseAge(s string) (time.Duration, error) {
 	var d time.Duration
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)
-		if err != nil || n > 100*365 {
+		if err != nil {
 			return 0, bad
+		}
+		if n > maxAgeDays {
+			return 0, fmt.Errorf("--older-than %q: expected at most %dd (100 years)", sanitize.Line(s), maxAgeDays)
 		}
 		d = time.Duration(n) * 24 * time.Hour
 	} else {

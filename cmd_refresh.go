@@ -21,9 +21,10 @@ Checks still with Caisson (PENDING_REVIEW: its reviewers have it;
 NOT_VERIFIED: the person has not finished) are listed as not ready; they
 are normal outcomes, not failures, and leave the exit status 0. They are
 the pending queue (Waiting at Caisson), unless a reviewer has already
-decided one, which then stays in its decision's queue and is counted so. With --all
-or --queue, checks whose last answer was final (IDCHECK_DELETED,
-IDCHECK_EXPIRED) are skipped and counted; name one to ask again.
+decided one, which then stays in its decision's queue and is counted so.
+With --all or --queue, checks whose last answer was final
+(IDCHECK_DELETED, IDCHECK_EXPIRED) are skipped and counted; name one to
+ask again.
 Ctrl-C stops starting new requests and keeps what was already fetched.
 
   caisson-review refresh --all
@@ -100,7 +101,7 @@ func cmdRefresh(ctx context.Context, a *app, args []string) error {
 		if gone > 0 {
 			// Asking again would fail the same way every night and make a
 			// cron job alert for ever; naming the id still refreshes it.
-			fmt.Fprintf(a.stderr, "skipped %d checks whose last answer was final (IDCHECK_DELETED or IDCHECK_EXPIRED); name them to ask again\n", gone)
+			fmt.Fprintf(a.stderr, "skipped %s whose last answer was final (IDCHECK_DELETED or IDCHECK_EXPIRED); name them to ask again\n", plural(gone, "check"))
 		}
 	} else {
 		ids, failures, err = trackedOnly(ctx, st, ids)
@@ -144,14 +145,20 @@ func trackedOnly(ctx context.Context, st *store.Store, ids []string) ([]string, 
 // final: a deleted or expired check will answer the same for ever.
 func withoutGone(rows []store.Row) (ids []string, gone int) {
 	for _, r := range rows {
-		switch caisson.ErrorCode(r.Outcome) {
-		case caisson.CodeIDCheckDeleted, caisson.CodeIDCheckExpired:
+		if finalOutcome(r.Outcome) {
 			gone++
-		default:
+		} else {
 			ids = append(ids, r.CheckID)
 		}
 	}
 	return ids, gone
+}
+
+// finalOutcome reports whether Caisson's answer will be the same for ever:
+// the check was deleted there, or its result expired.
+func finalOutcome(o store.FetchOutcome) bool {
+	c := caisson.ErrorCode(o)
+	return c == caisson.CodeIDCheckDeleted || c == caisson.CodeIDCheckExpired
 }
 
 // decidedStatus is the status of a decided check, "" for an open one (or

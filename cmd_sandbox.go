@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,8 +20,8 @@ address only. It prints its base URL, the throwaway key it accepts (a
 made-up key that works nowhere else; printing it is safe), the commands
 that point caisson-review at it (go run . when run from a clone), check
 ids that show each queue once refreshed (one needing review first), more
-check ids, exchange tokens, ids answering each documented error, and a
-curl example.`
+check ids, exchange tokens, ids answering each documented error, with
+--hostile the ids whose names carry escape sequences, and a curl example.`
 }
 
 func cmdSandbox(ctx context.Context, a *app, args []string) error {
@@ -78,7 +79,7 @@ func (a *app) printSandboxIntro(sb *sandbox.Server, baseURL string, checks int) 
 		fmt.Fprintf(w, "  %-13s %s  %s\n", exampleQueue[e.Kind], e.ID, e.What)
 	}
 	fmt.Fprintln(w, "More check ids:")
-	for _, id := range sb.CheckIDs(min(5, checks)) {
+	for _, id := range moreIDs(sb, ids, 5) {
 		fmt.Fprintf(w, "  %s\n", id)
 	}
 	fmt.Fprintln(w, "Exchange tokens (valid for 2 hours; once exchanged, 5 more minutes):")
@@ -89,9 +90,27 @@ func (a *app) printSandboxIntro(sb *sandbox.Server, baseURL string, checks int) 
 	for _, code := range demoErrorCodes {
 		fmt.Fprintf(w, "  %-16s %s\n", code, sb.ErrorCheckID(string(code)))
 	}
+	if hostile := sb.HostileExamples(); len(hostile) > 0 {
+		fmt.Fprintln(w, "Check ids with escape sequences in a name (--hostile), to see them shown defused:")
+		for _, h := range hostile {
+			fmt.Fprintf(w, "  %s  %s: %s\n", h.ID, h.Where, h.What)
+		}
+	}
 	fmt.Fprintf(w, "\nTry it with curl:\n  curl -s -H 'Authorization: Caisson %s' -H 'X-Caisson-CheckID: %s' '%s/v1/idcheck?fields=sex,dob,address,expires_on'\n\n",
 		sb.Key(), sb.CheckID(0), baseURL)
 	fmt.Fprintf(w, "Started %s. Stop with Ctrl-C.\n", time.Now().Format(time.TimeOnly))
+}
+
+// moreIDs is up to n of the sandbox's check ids that the banner has not
+// already printed as examples.
+func moreIDs(sb *sandbox.Server, printed []string, n int) []string {
+	var out []string
+	for _, id := range sb.CheckIDs(n + len(printed)) {
+		if len(out) < n && !slices.Contains(printed, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // exampleQueue is the queue each kind of sandbox example lands in after a

@@ -93,8 +93,28 @@ func cmdShow(ctx context.Context, a *app, args []string) error {
 	if *asJSON {
 		return writeJSON(a.stdout, newShowJSON(rec, now))
 	}
-	writeShowText(a.stdout, rec, now)
+	w := &stickyWriter{w: a.stdout}
+	writeShowText(w, rec, now)
+	if w.err != nil {
+		return fmt.Errorf("writing %s: %w", id, w.err)
+	}
 	return nil
+}
+
+// stickyWriter keeps the first write error, so text written line by line
+// can be checked once at the end: output cut short must not exit 0.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
 }
 
 func newShowJSON(rec *store.Record, now time.Time) showJSON {
@@ -161,9 +181,15 @@ func writeShowText(w io.Writer, rec *store.Record, now time.Time) {
 	if !rec.PurgedAt.IsZero() {
 		s.field("purged", timeText(rec.PurgedAt)+": personal data dropped, decisions kept")
 	}
-	if c := rec.Result; c != nil {
-		writeResultText(s, c, now)
-	} else if rec.PurgedAt.IsZero() {
+	switch {
+	case rec.Result != nil:
+		writeResultText(s, rec.Result, now)
+	case !rec.PurgedAt.IsZero():
+	case finalOutcome(rec.Outcome):
+		// A refresh would get the same answer: do not send the reviewer
+		// to run one.
+		s.field("result", "none cached, and Caisson will not send it: its answer "+string(rec.Outcome)+" is final")
+	default:
 		s.field("result", "none cached: run "+progName+" refresh "+rec.CheckID)
 	}
 	s.field("dashboard", caisson.DashboardURL(rec.CheckID))

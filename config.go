@@ -44,8 +44,16 @@ type optString struct {
 	set   bool
 }
 
-func (o *optString) String() string     { return o.value }
-func (o *optString) Set(s string) error { o.value, o.set = s, true; return nil }
+func (o *optString) String() string { return o.value }
+func (o *optString) Set(s string) error {
+	if strings.TrimSpace(s) == "" {
+		// Usually a shell variable that was not set: better said now than
+		// as "no review database at :" or "open : no such file".
+		return errors.New("it is empty: expected a value (leave the flag out for the environment's or the default)")
+	}
+	o.value, o.set = s, true
+	return nil
+}
 
 // globalFlags are accepted before the command and after it.
 type globalFlags struct {
@@ -144,8 +152,19 @@ const maxKeyFile = 4096
 func (a *app) readKeyFile(path string) (caisson.APIKey, error) {
 	shown := sanitize.Line(path)
 	f, err := os.Open(path)
+	if errors.Is(err, iofs.ErrNotExist) && looksLikeKey(path) {
+		// Someone gave the key where its file's path goes: repeating the
+		// "path" would print the key.
+		return caisson.APIKey{}, errors.New("no file named by --api-key-file, and the name looks like a key itself (not repeated here): " +
+			"expected the path of a file holding the key; put the key in a file only you can read (chmod 600), or set " + envAPIKey)
+	}
 	if err != nil {
-		return caisson.APIKey{}, fmt.Errorf("opening the API key file: %w", err)
+		// The path error's own text would carry the path unsanitized.
+		var pe *iofs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return caisson.APIKey{}, fmt.Errorf("opening the API key file %s: %w", shown, err)
 	}
 	defer f.Close()
 	info, err := f.Stat()
@@ -171,6 +190,31 @@ func (a *app) readKeyFile(path string) (caisson.APIKey, error) {
 		return caisson.APIKey{}, fmt.Errorf("the API key in %s: %w", shown, err)
 	}
 	return k, nil
+}
+
+// looksLikeKey reports whether a path that names no file is more likely a
+// secret key than a file name: one word of 20 or more URL-safe characters
+// (no folder, no extension) mixing capitals, small letters and digits, as
+// random keys do and file names seldom do.
+func looksLikeKey(path string) bool {
+	if len(path) < 20 {
+		return false
+	}
+	var upper, lower, digit bool
+	for _, r := range path {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= '0' && r <= '9':
+			digit = true
+		case r == '-' || r == '_':
+		default:
+			return false
+		}
+	}
+	return upper && lower && digit
 }
 
 // client builds the API client from the configuration. The client refuses
@@ -212,5 +256,25 @@ func (a *app) openStoreAt(ctx context.Context, mustExist bool) (*store.Store, er
 	// store.Open's errors already say which database, and why. Its
 	// warnings (a tampered decision log) go to standard error, so a
 	// command's JSON on standard output stays clean.
-	return store.Open(ctx, path, store.WithWarnings(a.stderr))
+	st, err := store.Open(ctx, path, store.WithWarnings(a.stderr))
+	if err != nil {
+		return nil, err
+	}
+	a.warnOpenToOthers(path)
+	return st, nil
+}
+
+// warnOpenToOthers says so when accounts outside the owner and the group
+// may read or write the database: it holds personal data, and whoever can
+// write it can rewrite the decision log. Its mode is left as its owner set
+// it (the group's bits are how reviewers share it), as the key file's is.
+func (a *app) warnOpenToOthers(path string) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return
+	}
+	if perm := info.Mode().Perm(); perm&0o007 != 0 {
+		fmt.Fprintf(a.stderr, "%s: warning: the review database %s can be used by any account on this machine (mode %04o): it holds personal data and the decision log; run chmod o-rwx on it\n",
+			progName, sanitize.Line(path), perm)
+	}
 }

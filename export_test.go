@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -295,6 +298,8 @@ func TestExportHeadUsageErrors(t *testing.T) {
 		"a shortened hash":               {[]string{"export", "--verify", "--head", "4:" + hash[:12]}, "64-hex-digit"},
 		"a head to check without verify": {[]string{"export", "--head", "4:" + hash}, "add --verify"},
 		"verify with a bare head":        {[]string{"export", "--verify", "--head"}, "needs the head to check"},
+		"verify with a format":           {[]string{"export", "--verify", "--format", "json"}, "--format shapes an export, and --verify or --head writes none"},
+		"a printed head with a since":    {[]string{"export", "--head", "--since", "2026-01-01"}, "--since shapes an export"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := f.run(tt.args...)
@@ -382,5 +387,75 @@ func TestADroppedTriggerFailsVerifyAndWarnsOnEveryOpenOnStderr(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
 			t.Errorf("%v: standard output is no longer JSON with the warning: %v\n%s", args, err, r.stdout)
 		}
+	}
+}
+
+// A cached response damaged so that it no longer decodes does not stop the
+// export of the decision log: the decision on it is exported, with its
+// customer, and marked stale.
+func TestExportOfTheLogSurvivesACachedResponseThatNoLongerDecodes(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	seedAwkwardCheck(t, f, id)
+	f.must(0, "decide", id, "approve", "--yes")
+	customer := f.get(id).CustomerID
+	db, err := sql.Open("sqlite", f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("UPDATE checks SET raw = ? WHERE check_id = ?", []byte("\x00 not JSON"), id); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	r := f.must(0, "export", "--format", "json")
+	var exported []decisionJSON
+	if err := json.Unmarshal([]byte(r.stdout), &exported); err != nil || len(exported) != 1 {
+		t.Fatalf("export: %v\n%s", err, r)
+	}
+	if exported[0].CustomerID != customer || !exported[0].Stale {
+		t.Errorf("exported %+v: want customer %q and the decision stale", exported[0], customer)
+	}
+	mustContain(t, "CSV export", f.must(0, "export").stdout, id)
+
+	// Nor does it stop a reviewer from rejecting or escalating the check;
+	// approving without --yes needs the result read, and says why not.
+	f.must(0, "decide", id, "escalate", "--note", "the cached result is damaged")
+	r = f.must(1, "decide", id, "approve")
+	mustContain(t, "approve", r.stderr, "checking whether "+id+" is risky to approve", "no longer decodes")
+}
+
+// fullDisk fails every write as a full disk does.
+type fullDisk struct{}
+
+func (fullDisk) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// Output that could not be written is a failure: `export --head >>
+// heads.txt` on a full disk must not exit 0 with the witness lost, and the
+// error names the head so it can still be copied.
+func TestOutputThatCannotBeWrittenIsAFailure(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	f.must(0, "decide", id, "escalate", "--note", "look")
+	head := strings.TrimSpace(f.must(0, "export", "--head").stdout)
+	for _, c := range []struct {
+		args         []string
+		stdout       io.Writer
+		stderr, want string
+	}{
+		{[]string{"export", "--head"}, fullDisk{}, "", "writing the head " + head + ": no space left on device"},
+		{[]string{"show", id}, fullDisk{}, "", "writing " + id + ": no space left on device"},
+	} {
+		var errOut bytes.Buffer
+		code := run(t.Context(), c.args, strings.NewReader(""), c.stdout, &errOut, func(k string) string { return f.env[k] })
+		if code != 1 || !strings.Contains(errOut.String(), c.want) {
+			t.Errorf("%v on a full disk: exit %d, stderr %q; want exit 1 saying %q", c.args, code, errOut.String(), c.want)
+		}
+	}
+	// The head an export ends with, on a standard error that is full.
+	code := run(t.Context(), []string{"export"}, strings.NewReader(""), io.Discard, fullDisk{}, func(k string) string { return f.env[k] })
+	if code != 1 {
+		t.Errorf("export whose head could not be written: exit %d, want 1", code)
 	}
 }

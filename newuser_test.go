@@ -174,6 +174,17 @@ func TestSandboxBannerIDsLandInTheQueuesItNames(t *testing.T) {
 	for _, l := range lines {
 		ids = append(ids, l[2])
 	}
+	// "More check ids" adds new ones, not the examples again.
+	_, more, _ := strings.Cut(banner, "More check ids:\n")
+	more, _, _ = strings.Cut(more, "Exchange tokens")
+	for _, id := range ids {
+		if strings.Contains(more, id) {
+			t.Errorf("More check ids repeats the example %s:\n%s", id, more)
+		}
+	}
+	if n := strings.Count(more, "chk_priv_"); n != 5 {
+		t.Errorf("More check ids lists %d ids, want 5:\n%s", n, more)
+	}
 	mustContain(t, "banner", banner, "from this clone", "  go run . add "+strings.Join(ids, " ")+"\n", "  go run . refresh --all\n")
 	f.must(0, append([]string{"add"}, ids...)...)
 	f.must(1, "refresh", "--all") // one always fails, to fill errors
@@ -241,4 +252,106 @@ func TestAddReadsThePrefixInAnyCase(t *testing.T) {
 	mustContain(t, "stdout", r.stdout, "argument 1: added "+id, "1 added, 0 already there, 0 refused")
 	r = f.must(0, "add", id)
 	mustContain(t, "stdout", r.stdout, "argument 1: already there "+id)
+}
+
+// In a queue that holds none of them, a start that other queues' customer
+// ids do have is not reported as matching no customer at all; and an
+// empty --customer (an unset shell variable) is a usage error, not a quiet
+// needs-review list.
+func TestListCustomerByItsStartInAnotherQueueSaysWhereTheyAre(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	f.must(0, "refresh", id)
+	start, _, _ := strings.Cut(f.get(id).CustomerID, " ")
+
+	r := f.must(0, "list", "--customer", start, "--queue", "rejected")
+	mustContain(t, "stderr", r.stderr, "no checks in queue rejected of the customers whose id starts with "+start,
+		"their checks are in other queues")
+	if strings.Contains(r.stderr, "or starts with it") {
+		t.Errorf("says no customer id starts so, yet one does:\n%s", r.stderr)
+	}
+
+	for _, empty := range []string{"", "  "} {
+		r = f.must(2, "list", "--customer", empty)
+		mustContain(t, "stderr", r.stderr, "--customer is empty: expected a customer id", "usage: caisson-review list")
+		if r.stdout != "" {
+			t.Errorf("list --customer %q listed something:\n%s", empty, r.stdout)
+		}
+	}
+}
+
+// With --hostile the banner names checks whose names carry escape
+// sequences, each of which does: otherwise a person trying the sanitizer
+// would have to add all 200 to find them.
+func TestSandboxBannerWithHostileNamesTheChecksThatCarryEscapes(t *testing.T) {
+	const header = "Check ids with escape sequences in a name (--hostile)"
+	plain := newFixture(t, sandbox.Options{})
+	var out bytes.Buffer
+	(&app{stdout: &out}).printSandboxIntro(plain.sb, plain.url, plain.sb.Len())
+	if strings.Contains(out.String(), header) {
+		t.Errorf("without --hostile the banner lists hostile ids:\n%s", out.String())
+	}
+
+	f := newFixture(t, sandbox.Options{Hostile: true})
+	out.Reset()
+	(&app{stdout: &out}).printSandboxIntro(f.sb, f.url, f.sb.Len())
+	mustContain(t, "banner", out.String(), header)
+	lines := regexp.MustCompile(`(?m)^  (chk_priv_\S+)  last name: (.+)$`).FindAllStringSubmatch(out.String(), -1)
+	if len(lines) != 9 {
+		t.Fatalf("want one id for each of the 9 hostile pieces, got %d:\n%s", len(lines), out.String())
+	}
+	var ids []string
+	for _, l := range lines {
+		ids = append(ids, l[1])
+	}
+	f.must(0, append([]string{"add"}, ids...)...)
+	f.must(0, "refresh", "--all")
+	r := f.must(0, "list", "--queue", "all", "--json")
+	var rows []rowJSON
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		if strings.IndexFunc(row.LastName, func(r rune) bool { return r < 0x20 || r == 0x9b || r == 0x202e }) < 0 {
+			t.Errorf("%s, printed as hostile, has a plain last name %q", row.CheckID, row.LastName)
+		}
+	}
+}
+
+// A note the log cannot take (too long, not text) is a mistake in the
+// command like a missing one: exit 2, and nothing recorded.
+func TestDecideWithANoteTheLogCannotTakeIsAUsageError(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	for _, c := range []struct{ name, note, want string }{
+		{"too long", strings.Repeat("x", store.MaxNote+1), "--note: the note is 4001 bytes: expected at most 4000"},
+		{"not UTF-8", "photo \xff", "--note: the note is not valid UTF-8 (byte 7 starts no character): expected text"},
+	} {
+		r := f.run("decide", id, "reject", "--note", c.note)
+		if r.code != 2 {
+			t.Errorf("%s: want exit 2, got %d\n%s", c.name, r.code, r.stderr)
+		}
+		mustContain(t, c.name, r.stderr, c.want, "usage: caisson-review decide")
+	}
+	if rec := f.get(id); len(rec.Decisions) != 0 {
+		t.Fatalf("a refused note was stored: %+v", rec.Decisions)
+	}
+}
+
+// The API key pasted where an id goes is refused without being repeated
+// (runCLI fails the test if any output shows the key).
+func TestTheKeyPastedForAnIDIsNotRepeated(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	f.must(0, "add", f.sb.CheckID(0))
+	for _, args := range [][]string{{"show", testKey}, {"decide", testKey, "approve"}, {"refresh", testKey}} {
+		r := f.must(2, args...)
+		mustContain(t, args[0], r.stderr, "looks like a secret API key (sk_…), not a check id")
+	}
+	r := f.must(2, "list", testKey)
+	mustContain(t, "list with an argument", r.stderr, "list takes no arguments: expected only flags")
+	bare := strings.TrimPrefix(f.sb.CheckID(0), "chk_priv_")
+	r = f.must(2, "list", bare)
+	mustContain(t, "list with an id", r.stderr, "did you mean show "+f.sb.CheckID(0)+"?")
 }

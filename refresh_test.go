@@ -162,7 +162,7 @@ func TestRefreshAllSkipsChecksWhoseLastAnswerWasFinal(t *testing.T) {
 
 	before := len(f.sb.Requests())
 	r = f.must(0, "refresh", "--all") // and not every night after
-	mustContain(t, "stderr", r.stderr, "skipped 1 checks whose last answer was final", "refreshed 1 of 1 checks")
+	mustContain(t, "stderr", r.stderr, "skipped 1 check whose last answer was final", "refreshed 1 of 1 checks")
 	for _, req := range f.sb.Requests()[before:] {
 		if req.CheckID == deleted {
 			t.Errorf("refresh --all asked again for a check Caisson said was deleted")
@@ -171,4 +171,22 @@ func TestRefreshAllSkipsChecksWhoseLastAnswerWasFinal(t *testing.T) {
 	// Named, it is asked again.
 	r = f.must(1, "refresh", deleted)
 	mustContain(t, "stderr", r.stderr, "failed "+deleted)
+}
+
+// A check whose answer was final is not shown with advice to refresh it:
+// the refresh would get the same answer.
+func TestShowDoesNotSendTheReviewerToRefreshACheckWhoseAnswerWasFinal(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	expired := f.sb.ErrorCheckID(string(caisson.CodeIDCheckExpired))
+	pending := f.sb.ErrorCheckID(string(caisson.CodePendingReview))
+	f.must(0, "add", expired, pending)
+	f.must(1, "refresh", "--all")
+
+	r := f.must(0, "show", expired)
+	mustContain(t, "show of an expired check", r.stdout, "none cached, and Caisson will not send it: its answer IDCHECK_EXPIRED is final")
+	if strings.Contains(r.stdout, "refresh") {
+		t.Errorf("show sends the reviewer to refresh a check whose answer was final:\n%s", r.stdout)
+	}
+	r = f.must(0, "show", pending)
+	mustContain(t, "show of a check waiting at Caisson", r.stdout, "none cached: run caisson-review refresh "+pending)
 }

@@ -149,6 +149,9 @@ func TestPurgeDropsPersonalDataAndKeepsDecisions(t *testing.T) {
 	mustContain(t, "stdout", r.stdout, "purged the personal data of 0 checks")
 	r = f.must(0, "purge", "--older-than", "1ns")
 	mustContain(t, "stdout", r.stdout, "purged the personal data of 3 checks")
+	f.must(0, "refresh", ids[0])
+	r = f.must(0, "purge", "--older-than", "1ns")
+	mustContain(t, "stdout", r.stdout, "purged the personal data of 1 check older")
 	rec := f.get(ids[0])
 	if rec.Result != nil || rec.PurgedAt.IsZero() || len(rec.Decisions) != 1 {
 		t.Fatalf("after purge: result %v, purged at %v, %d decisions", rec.Result, rec.PurgedAt, len(rec.Decisions))
@@ -167,5 +170,9 @@ func TestParseAge(t *testing.T) {
 		if _, err := parseAge(bad); err == nil {
 			t.Errorf("%q: want an error", bad)
 		}
+	}
+	// Too many days says so, not that it must be greater than zero.
+	if _, err := parseAge("300000d"); err == nil || !strings.Contains(err.Error(), "expected at most 36500d") {
+		t.Errorf("300000d: %v, want it to say the most days taken", err)
 	}
 }

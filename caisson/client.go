@@ -146,6 +146,11 @@ func checkBaseURL(raw string) (string, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("API address %s: expected no query or fragment", u.Redacted())
 	}
+	if p := strings.TrimRight(u.Path, "/"); strings.HasSuffix(p, "/v1") || strings.Contains(p, "/v1/") {
+		// Copied from the reference's endpoint URLs: every request would
+		// go to /v1/v1/… and fail as an invalid check, which it is not.
+		return "", fmt.Errorf("API address %s: expected the address without /v1 or an endpoint (such as %s): the program adds /v1/idcheck itself", u.Redacted(), DefaultBaseURL)
+	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
@@ -199,7 +204,7 @@ func (c *Client) GetCheck(ctx context.Context, checkID string) (*Check, error) {
 		if decErr == nil && chk.CheckID != id && a.status/100 == 2 {
 			// Another person's data under this id would be worse than
 			// none; no excerpt either, so it reaches no log.
-			return &ResponseError{Status: a.status, Err: errors.New("the answer is for another check than the one asked for")}
+			return &ResponseError{Status: a.status, Err: errOtherCheck}
 		}
 		return a.classify(decErr, c.key)
 	})
@@ -276,6 +281,10 @@ func (a *answer) classify(decErr error, key APIKey) error {
 	}
 	if decErr == nil && a.status >= 200 && a.status < 300 {
 		return nil
+	}
+	if a.status >= 300 && a.status < 400 {
+		// Whatever the body says: the reason is that it points elsewhere.
+		decErr = errRedirect
 	}
 	if decErr == nil {
 		decErr = fmt.Errorf("HTTP %d without an error code", a.status)

@@ -71,6 +71,9 @@ func TestNewClientBaseURL(t *testing.T) {
 		{"another scheme", "ftp://api.caisson.com", "", "expected an https:// URL"},
 		{"credentials in the URL", "https://me:hunter2@api.caisson.com", "", "user name or password"},
 		{"a query", "https://api.caisson.com?x=1", "", "expected no query"},
+		{"the version in the address", "https://api.caisson.com/v1/", "", "expected the address without /v1 or an endpoint"},
+		{"an endpoint's URL", "http://127.0.0.1:8080/v1/idcheck", "", "the program adds /v1/idcheck itself"},
+		{"a proxy path that only contains v1 is kept", "https://proxy.example/v10/caisson", "https://proxy.example/v10/caisson", ""},
 		{"empty", "", "", "expected a URL"},
 	}
 	for _, tt := range tests {
@@ -282,8 +285,8 @@ func TestGetCheckAnswers(t *testing.T) {
 			http.Redirect(w, r, "/elsewhere", http.StatusFound)
 		}, 1, func(t *testing.T, err error) {
 			var re *ResponseError
-			if !errors.As(err, &re) || re.Status != 302 {
-				t.Errorf("error = %v", err)
+			if !errors.As(err, &re) || re.Status != 302 || !strings.Contains(Explain(err), "a redirect (HTTP 302)") {
+				t.Errorf("error = %v (%s)", err, Explain(err))
 			}
 		}},
 		{"an answer for another check is refused", func(w http.ResponseWriter, r *http.Request) {

@@ -105,6 +105,14 @@ func (e *ResponseError) Error() string {
 
 func (e *ResponseError) Unwrap() error { return e.Err }
 
+// errOtherCheck is the Err of a ResponseError whose result names another
+// check than the one asked for.
+var errOtherCheck = errors.New("the answer is for another check than the one asked for")
+
+// errRedirect is the Err of a ResponseError that was a redirect: never
+// followed, so neither the key nor the check id goes to another address.
+var errRedirect = errors.New("a redirect, not followed")
+
 // errBodyTooLarge is the Err of a ResponseError whose body passed the cap.
 var errBodyTooLarge = fmt.Errorf("body larger than %d bytes", maxBodyBytes)
 
@@ -175,6 +183,10 @@ func Explain(err error) string {
 		return "Caisson did not answer in time (" + te.after + "): try again in a moment, and check the network if it persists"
 	case errors.Is(err, errBodyTooLarge):
 		return "Caisson's answer was far larger than any ID check result, so it was not read: something between here and Caisson is misbehaving"
+	case errors.Is(err, errOtherCheck):
+		return "Caisson's answer was for another check than the one asked for, so it was not stored: something between here and Caisson is misbehaving"
+	case errors.As(err, &re) && errors.Is(err, errRedirect):
+		return fmt.Sprintf("Caisson's answer was a redirect (HTTP %d), which is not followed so the key goes nowhere else: check the API address", re.Status)
 	case errors.As(err, &re):
 		return fmt.Sprintf("Caisson's answer could not be read (HTTP %d): a proxy or Caisson itself is having trouble; try again later", re.Status)
 	case errors.Is(err, context.DeadlineExceeded):

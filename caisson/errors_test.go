@@ -76,6 +76,8 @@ func TestExplainGivesOnePlainSentencePerCase(t *testing.T) {
 		{"deadline", fmt.Errorf("stopped: %w", context.DeadlineExceeded), "did not answer in time"},
 		{"per-request timeout", &timeoutError{"15s", context.DeadlineExceeded}, "(15s)"},
 		{"unreadable body", &ResponseError{Status: 502}, "HTTP 502"},
+		{"an answer for another check says so", &ResponseError{Status: 200, Err: errOtherCheck}, "was for another check than the one asked for, so it was not stored"},
+		{"a redirect says so", &ResponseError{Status: 307, Err: errRedirect}, "a redirect (HTTP 307), which is not followed"},
 		{"transport", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, "Could not reach Caisson"},
 		{"anything else, sanitized", errors.New("odd\x1b]0;x\a"), "odd^[]0;x^G"},
 	}

@@ -20,6 +20,9 @@ const (
 const (
 	checkIDPrefix = "chk_priv_"
 	tokenPrefix   = "chk_xchg_"
+	// secretKeyPrefix starts Caisson's secret API keys (sk_live_…), never
+	// written as an id.
+	secretKeyPrefix = "sk_"
 	// MinIDBody is the fewest characters accepted after the prefix: the
 	// samples carry 22 (16 random bytes in URL-safe base64), so anything
 	// shorter was cut when copied, and would only fail later at Caisson
@@ -73,6 +76,14 @@ func ParseID(s string) (ID, error) {
 		kind, body = KindExchangeToken, s[len(tokenPrefix):]
 	case s == "":
 		return ID{}, fmt.Errorf("empty id: expected %s", expectedForm)
+	case prefixAt(s) > 0:
+		// Often an invisible character pasted with the id (a byte-order
+		// mark, a zero-width space): "no prefix" would read as nonsense
+		// to someone who sees it.
+		lead := s[:prefixAt(s)]
+		first, _ := utf8.DecodeRuneInString(lead)
+		return ID{}, fmt.Errorf("not a Caisson id: something comes before its prefix (%d characters, the first %q): expected %s",
+			utf8.RuneCountInString(lead), first, expectedForm)
 	default:
 		// The input is not repeated: a secret pasted into the wrong place
 		// (an API key) must not travel on in an error message.
@@ -126,6 +137,11 @@ func ParseCheckRef(s string) (string, error) {
 		return ParseCheckID(s)
 	}
 	const form = "expected a check id: 22 or more URL-safe base64 characters (A-Z a-z 0-9 - _), with or without chk_priv_ in front"
+	if hasPrefixFold(s, secretKeyPrefix) {
+		// An API key is URL-safe base64 too, and long enough: taken for an
+		// id, it would be repeated in "… is not tracked".
+		return "", fmt.Errorf("that looks like a secret API key (sk_…), not a check id, so it is not repeated here: %s (a check id that starts with sk_ needs chk_priv_ in front)", form)
+	}
 	for i, r := range s {
 		if !isURLBase64(r) {
 			// Not repeated whole: it may be a secret pasted by mistake.
@@ -182,6 +198,17 @@ func ShortID(checkID string, n int) string {
 		i++
 	}
 	return body
+}
+
+// prefixAt is where chk_priv_ or chk_xchg_, in any case, first occurs in
+// s, or -1.
+func prefixAt(s string) int {
+	for i := 0; i+len(checkIDPrefix) <= len(s); i++ {
+		if hasPrefixFold(s[i:], checkIDPrefix) || hasPrefixFold(s[i:], tokenPrefix) {
+			return i
+		}
+	}
+	return -1
 }
 
 func kindPrefix(k IDKind) string {

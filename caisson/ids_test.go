@@ -38,6 +38,8 @@ func TestParseID(t *testing.T) {
 		{"an escape sequence inside", "chk_priv_ab\x1b[2J", 0, "", `'\x1b'`, ""},
 		{"a right-to-left override inside", "chk_priv_ab\u202ecd", 0, "", `'\u202e'`, ""},
 		{"a dashboard URL", "https://www.caisson.com/request/chk_priv_abc", 0, "", "not a Caisson id", "chk_priv_abc"},
+		{"a byte-order mark before the prefix is named", "\ufeffchk_priv_SMgso2KGzXLxT2I-g7oD2w", 0, "", `something comes before its prefix (1 characters, the first '\ufeff')`, ""},
+		{"a zero-width space before the prefix is named", "\u200bCHK_PRIV_SMgso2KGzXLxT2I-g7oD2w", 0, "", `the first '\u200b'`, ""},
 		{"an overlong id", "chk_priv_" + strings.Repeat("a", 129), 0, "", "at most 128", ""},
 		{"a pasted secret is not repeated whole", "sk_live_0123456789abcdefghijklmnopqrstuvwxyz", 0, "", "not a Caisson id", "sk_live"},
 	}
@@ -87,10 +89,15 @@ func TestParseCheckRefTakesAnIDWithOrWithoutItsPrefix(t *testing.T) {
 		{"a token is not a check id", "chk_xchg_UeRXDryTTpvU24CTre8W2Q", "", "exchange the token first"},
 		{"garbage says what was expected", "12345 - Miller", "", "(' ' at position 6): expected a check id: 22 or more URL-safe base64 characters (A-Z a-z 0-9 - _), with or without chk_priv_ in front"},
 		{"empty", "", "", "empty id"},
+		{"a secret key pasted for an id is refused, not repeated", "sk_live_0123456789abcdefghijklmnop", "", "looks like a secret API key (sk_…), not a check id"},
+		{"a check id starting with sk_ is read with its prefix", "chk_priv_sk_go2KGzXLxT2I-g7oD2w", "chk_priv_sk_go2KGzXLxT2I-g7oD2w", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParseCheckRef(tt.in)
+			if err != nil && strings.Contains(err.Error(), "0123456789") {
+				t.Errorf("the error repeats what may be a secret: %v", err)
+			}
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("ParseCheckRef(%q) = %q, %v; want an error containing %q", tt.in, got, err, tt.wantErr)

@@ -22,7 +22,8 @@ const minKeyRun = 12
 // control, invisible or white-space characters, which a terminal hides and
 // the sanitizer shows as ^[[0m or <U+200B>, leaving the key readable
 // around them; already written in the sanitizer's notation (a literal
-// "^[[0m"); or cut short, any minKeyRun of its characters in a row. What
+// "^[[0m"); in capitals or small letters; or cut short, any minKeyRun of
+// its characters in a row. What
 // lies between the key's characters goes with them.
 func (k APIKey) scrub(s string) string {
 	if k.secret == nil || *k.secret == "" {
@@ -188,8 +189,12 @@ func isHexDigit(c byte) bool {
 }
 
 // keySpans are the stretches of text, merged, covered by run or more of the
-// key's characters in a row, as [from, to) pairs.
+// key's characters in a row, as [from, to) pairs. Letters match in either
+// case: a server that writes the key in capitals ("INVALID KEY SK_LIVE_…")
+// leaves it guessable letter by letter, so it is the key all the same.
 func keySpans(text []byte, key string, run int) [][2]int {
+	key = strings.ToLower(key)
+	text = bytes.ToLower(text)
 	grams := make(map[string]bool, len(key)-run+1)
 	for j := 0; j+run <= len(key); j++ {
 		grams[key[j:j+run]] = true

@@ -41,6 +41,8 @@ func TestScrubFindsTheKeyInWhateverFormItArrives(t *testing.T) {
 		{"written in the sanitizer's notation", "msg " + testKey[:10] + "^[[0m" + testKey[10:20] + "<U+200B>" + testKey[20:], []string{"msg "}},
 		{"cut short at the end", "echo: " + testKey[:minKeyRun+2], []string{"echo: "}},
 		{"its second half alone", "tail " + testKey[half:], []string{"tail "}},
+		{"in capitals", "INVALID KEY " + strings.ToUpper(testKey) + " GIVEN", []string{"INVALID KEY ", " GIVEN"}},
+		{"in small letters, cut short", "key=" + strings.ToLower(testKey[2:minKeyRun+4]), []string{"key="}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/caisson-review/caisson-review/caisson"
 )
@@ -18,8 +20,47 @@ import (
 // time order and hashes the same on every machine.
 const atLayout = "2006-01-02T15:04:05.000000000Z"
 
-// maxNote bounds a note so a pasted file cannot bloat the log.
-const maxNote = 4000
+// MaxNote bounds a note so a pasted file cannot bloat the log.
+const MaxNote = 4000
+
+// CheckNote is the rule a decision's note obeys, whoever records it: reject
+// and escalate need one, at most MaxNote bytes once trimmed, and it is
+// text. A note that is not valid UTF-8 could not be exported as it was
+// hashed (JSON would carry U+FFFD for its bytes), so it is refused rather
+// than stored. Front ends call it to refuse early; Decide applies it.
+func CheckNote(a Action, note string) error {
+	note = strings.TrimSpace(note)
+	switch {
+	case a.NeedsNote() && !hasVisible(note):
+		return fmt.Errorf("%s needs a note saying why", a)
+	case len(note) > MaxNote:
+		return fmt.Errorf("the note is %d bytes: expected at most %d", len(note), MaxNote)
+	case !utf8.ValidString(note):
+		return fmt.Errorf("the note is not valid UTF-8 (byte %d starts no character): expected text", invalidAt(note)+1)
+	}
+	return nil
+}
+
+// hasVisible reports whether s shows anything: a note of zero-width
+// spaces or other format characters says no more than an empty one.
+func hasVisible(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsGraphic(r) && !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r)
+	}) >= 0
+}
+
+// invalidAt is the offset of the first byte of s that starts no valid
+// UTF-8 character, or -1.
+func invalidAt(s string) int {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				return i
+			}
+		}
+	}
+	return -1
+}
 
 // Decide appends a decision to the log and sets the check's status, in one
 // transaction that is on disk when Decide returns. Reject and escalate
@@ -34,11 +75,8 @@ func (s *Store) Decide(ctx context.Context, checkID string, a Action, note, revi
 		return Decision{}, err
 	}
 	note = strings.TrimSpace(note)
-	if a.NeedsNote() && note == "" {
-		return Decision{}, fmt.Errorf("%s needs a note saying why: nothing was recorded", a)
-	}
-	if len(note) > maxNote {
-		return Decision{}, fmt.Errorf("the note is %d bytes: expected at most %d", len(note), maxNote)
+	if err := CheckNote(a, note); err != nil {
+		return Decision{}, fmt.Errorf("%w: nothing was recorded", err)
 	}
 	if strings.TrimSpace(reviewer) == "" {
 		return Decision{}, errors.New("a decision needs the reviewer's name: nothing was recorded")

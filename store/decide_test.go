@@ -26,11 +26,13 @@ func TestDecideRules(t *testing.T) {
 		{"reopen sends the check back to its queue", checkID(1), Reopen, "", "ana", "", StatusOpen},
 		{"reject without a note is refused", checkID(1), Reject, "  ", "ana", "needs a note", StatusOpen},
 		{"escalate without a note is refused", checkID(1), Escalate, "", "ana", "needs a note", StatusOpen},
+		{"a note of invisible characters only is no note", checkID(1), Reject, "\u200b\u2060\u00a0", "ana", "needs a note", StatusOpen},
 		{"an unknown action is refused", checkID(1), Action("shrug"), "", "ana", "expected approve", StatusOpen},
 		{"an untracked check is refused", checkID(2), Approve, "", "ana", "not tracked", StatusOpen},
 		{"an invalid id is refused", "chk_priv_!", Approve, "", "ana", "URL-safe", StatusOpen},
 		{"a decision needs a reviewer", checkID(1), Approve, "", " ", "reviewer", StatusOpen},
-		{"a huge note is refused", checkID(1), Reject, strings.Repeat("x", maxNote+1), "ana", "at most", StatusOpen},
+		{"a huge note is refused", checkID(1), Reject, strings.Repeat("x", MaxNote+1), "ana", "at most", StatusOpen},
+		{"a note that is not UTF-8 text is refused, naming the byte", checkID(1), Reject, "ok \xff\xfe", "ana", "not valid UTF-8 (byte 4 starts no character)", StatusOpen},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -240,7 +240,7 @@ func checkExisting(path string) error {
 		return err
 	}
 	if !info.Mode().IsRegular() {
-		return fmt.Errorf("it is not a regular file (%s)", info.Mode().Type())
+		return fmt.Errorf("it is %s, not a file: expected the path of the database file (review.db)", fileKind(info.Mode()))
 	}
 	if info.Size() == 0 {
 		return nil
@@ -250,6 +250,22 @@ func checkExisting(path string) error {
 		return errors.New("the file exists but is not an SQLite database (corrupt, or not ours); it was left untouched: move it away or choose another path")
 	}
 	return nil
+}
+
+// fileKind names what a path that is not a regular file is, in words: the
+// mode's type letters alone ("d---------") read as nonsense.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file (" + m.Type().String() + ")"
 }
 
 // init checks the connection, migrates when the schema is behind, and

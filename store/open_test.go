@@ -62,6 +62,18 @@ func TestOpenRefusesAndKeepsAFileThatIsNotSQLite(t *testing.T) {
 	}
 }
 
+func TestOpenOfAFolderSaysItIsAFolder(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(context.Background(), dir)
+	if err == nil {
+		s.Close()
+		t.Fatal("Open succeeded on a folder")
+	}
+	if !strings.Contains(err.Error(), "it is a folder, not a file: expected the path of the database file") {
+		t.Errorf("error does not say the path is a folder: %v", err)
+	}
+}
+
 func TestOpenRefusesADatabaseFromANewerVersion(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "review.db")
 	s := openAt(t, path, &clock{t: testNow})

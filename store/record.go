@@ -67,6 +67,22 @@ func (s *Store) queryRows(ctx context.Context, what, query string, skip int, arg
 	return out, nil
 }
 
+// CustomerID is the customer id on a check's row ("" when it has none, it
+// was purged, or the check has no row), read without decoding the cached
+// response: exporting the decision log must not depend on every cached
+// response still decoding, least of all when someone has damaged one.
+func (s *Store) CustomerID(ctx context.Context, checkID string) (string, error) {
+	var c string
+	err := s.db.QueryRowContext(ctx, "SELECT customer_id FROM checks WHERE check_id = ?", checkID).Scan(&c)
+	if isNoRows(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the customer of %s: %w", checkID, err)
+	}
+	return c, nil
+}
+
 // Get returns one check in full: its row, the cached result decoded from
 // the raw response, and its decisions oldest first, each marked Stale when
 // the cached response has changed since it was made. ErrNotFound when the

@@ -51,6 +51,8 @@ func TestVerifyFindsTheFirstBrokenLink(t *testing.T) {
 		{"a hash overwritten", dropTriggers + `UPDATE decisions SET hash = 'ff' WHERE seq = 4;`, 4, "edited"},
 		{"a status changed behind the log's back", `UPDATE checks SET status = 'approved' WHERE check_id = '` + checkID(1) + `';`, 3, "latest decision says rejected"},
 		{"the last entry deleted leaves a status the log no longer explains", dropTriggers + `DELETE FROM decisions WHERE seq = 5;`, 2, "latest decision says approved"},
+		{"a decided check deleted, taking it out of every queue", `PRAGMA foreign_keys = OFF; DELETE FROM checks WHERE check_id = '` + checkID(3) + `';
+			DELETE FROM tracked WHERE check_id = '` + checkID(3) + `';`, 4, "check " + checkID(3) + ", decided here, is no longer in the database"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,6 +16,51 @@ var hostilePieces = []string{
 	"\u202eDEVORPPA",         // U+202E right-to-left override: reads "APPROVED"
 }
 
+// hostileWhat says what each of hostilePieces would do to a terminal that
+// obeyed it, in the same order.
+var hostileWhat = []string{
+	"sets the terminal's title",
+	"writes a command to the clipboard",
+	"clears the screen",
+	"moves the cursor up and overwrites a line",
+	"overwrites the start of the line",
+	"hides text behind backspaces",
+	"rings the bell",
+	"turns the text red (the 8-bit CSI)",
+	"reads backwards (a right-to-left override)",
+}
+
+// HostileExample is a check that carries a hostile piece: where it sits
+// (last name or customer id) and what it would do to a terminal.
+type HostileExample struct {
+	ID, Where, What string
+}
+
+// HostileExamples are the checks that carry each hostile piece in a last
+// name, in the order of the pieces, for a person who wants to see them
+// defused; none without Options.Hostile or when the data set is too small.
+func (s *Server) HostileExamples() []HostileExample {
+	if !s.hostile {
+		return nil
+	}
+	var out []HostileExample
+	for i := 0; i < s.n; i++ {
+		piece, inCustomerID, ok := hostileFor(i)
+		if !ok || inCustomerID || outcomeOf(i) != "" {
+			continue
+		}
+		for j, p := range hostilePieces {
+			if p == piece && len(out) < len(hostilePieces) {
+				out = append(out, HostileExample{ID: s.CheckID(i), Where: "last name", What: hostileWhat[j]})
+			}
+		}
+		if len(out) == len(hostilePieces) {
+			break
+		}
+	}
+	return out
+}
+
 // hostileEvery is how often a check carries a hostile piece: the checks
 // whose index ends in 4 (i%10 == 4), when Options.Hostile is set.
 const hostileEvery = 10
