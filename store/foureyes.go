@@ -66,6 +66,12 @@ func noProposalTx(ctx context.Context, tx *sql.Tx, id string) error {
 	if err != nil {
 		return err
 	}
+	if d.Action == Void && d.Reason == VoidResponseChanged {
+		// A refresh brought another response: what the confirmer looked
+		// at is no longer what Caisson says.
+		return fmt.Errorf("%s: %w: proposal #%d was voided at %s (#%d) because a refresh brought a different response; review the check again; nothing was written",
+			id, ErrStaleProposal, d.Ref, d.At.Format(time.RFC3339), d.Seq)
+	}
 	how := map[Action]string{Confirm: "confirmed", Return: "returned", Void: "voided (" + string(d.Reason) + ")"}[d.Action]
 	return fmt.Errorf("%s: %w: proposal #%d was already %s by %s at %s (#%d); nothing was written",
 		id, ErrNoProposal, d.Ref, how, d.Reviewer, d.At.Format(time.RFC3339), d.Seq)
