@@ -42,10 +42,10 @@ func secondReviewTx(ctx context.Context, tx *sql.Tx, w writer, r DecisionRequest
 		return Decision{}, fmt.Errorf("%s: %w: the response has changed since %s proposed it (#%d); refresh and review it again",
 			r.CheckID, ErrStaleProposal, p.Reviewer, p.Seq)
 	}
-	d := Decision{CheckID: r.CheckID, Action: r.Action, Note: r.Note, ResponseHash: st.hash, Ref: p.Seq}
+	d := Decision{CheckID: r.CheckID, Action: r.Action, Note: r.Note, ResponseHash: st.hash, Ref: p.Seq, Proposes: p.Proposes}
 	status := st.row.Status
 	if r.Action == Confirm {
-		d.Proposes, d.Reason, d.Finality = p.Proposes, p.Reason, p.Finality
+		d.Reason, d.Finality = p.Reason, p.Finality
 		status = statusAfter(p.Proposes)
 	}
 	if d, err = w.appendTx(ctx, tx, d, now); err != nil {

@@ -236,7 +236,7 @@ func parseAction(s string) (Action, error) {
 	case Approve, Reject, Escalate, Reopen, Confirm, Return:
 		return a, nil
 	}
-	return "", fmt.Errorf("decision %q: expected approve, reject, escalate, reopen, or confirm or return (a proposal awaiting a second reviewer)", s)
+	return "", fmt.Errorf("decision %q: expected approve, reject, escalate or reopen, or confirm or return (a proposal awaiting a second reviewer)", s)
 }
 
 func parseQueue(s string) (Queue, error) {
