@@ -144,7 +144,7 @@ func TestShowListJSONAndExportAreInTheAccessLog(t *testing.T) {
 	asAccount(t, "alice")
 	f.must(0, "decide", ids[0], "escalate", "--note", "look")
 	f.must(0, "show", ids[0])
-	f.must(0, "list", "--queue", "all")          // names only: not an access
+	f.must(0, "list", "--queue", "all")           // names only: not an access
 	f.must(0, "list", "--queue", "all", "--json") // customer ids and names
 	f.must(0, "export")
 	r := f.must(0, "access", "--format", "json")
