@@ -629,3 +629,17 @@ func TestVerifyCatchesAProposalColumnEditedBehindTheLog(t *testing.T) {
 		t.Errorf("Verify = %+v, %v; want the proposal mismatch named", v, err)
 	}
 }
+
+// A response changed without a refresh (another program writing the file)
+// voids nothing, so the confirmation itself compares what was proposed on.
+func TestAConfirmationOnAResponseChangedBehindTheStoreIsStale(t *testing.T) {
+	path, ana, bob := sharedFile(t, FourEyesRisky)
+	ctx := context.Background()
+	ana.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Approve, Reviewer: "Ana"})
+	if _, err := rawDB(t, path).Exec("UPDATE checks SET raw = CAST('{}' AS BLOB) WHERE check_id = ?", checkID(1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Confirm, Reviewer: "Bob"}); !errors.Is(err, ErrStaleProposal) {
+		t.Errorf("confirming a proposal whose response changed: %v, want ErrStaleProposal", err)
+	}
+}
