@@ -643,3 +643,26 @@ func TestAConfirmationOnAResponseChangedBehindTheStoreIsStale(t *testing.T) {
 		t.Errorf("confirming a proposal whose response changed: %v, want ErrStaleProposal", err)
 	}
 }
+
+func TestAReviewerCountsOnlyTheProposalsTheyMayConfirm(t *testing.T) {
+	_, ana, bob := sharedFile(t, FourEyesApprovals)
+	ctx := context.Background()
+	ana.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Approve, Reviewer: "Ana"})
+	bob.DecideAs(ctx, DecisionRequest{CheckID: checkID(2), Action: Approve, Reviewer: "Bob"})
+	cara := SSHIdentity("SHA256:cara")
+	for _, tt := range []struct {
+		id   Identity
+		want int
+	}{{anaID, 1}, {bobID, 1}, {cara, 2}} {
+		if n, err := ana.CountConfirmable(ctx, tt.id); err != nil || n != tt.want {
+			t.Errorf("CountConfirmable(%s) = %d, %v; want %d", tt.id, n, err, tt.want)
+		}
+	}
+	rec, _ := bob.Get(ctx, checkID(1))
+	if ok, why := rec.Proposal.ConfirmableBy(anaID); ok || !strings.Contains(why, "you proposed this") {
+		t.Errorf("ConfirmableBy(the proposer) = %v, %q", ok, why)
+	}
+	if ok, _ := rec.Proposal.ConfirmableBy(bobID); !ok {
+		t.Error("another reviewer may not confirm")
+	}
+}

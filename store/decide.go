@@ -161,7 +161,10 @@ func (s *Store) Identity() (Identity, error) {
 	if !s.identity.IsZero() {
 		return s.identity, nil
 	}
-	return OSIdentity()
+	// Once per store: the account a process runs as does not change, and
+	// looking it up reads the account database on every decision.
+	s.osOnce.Do(func() { s.osIdentity, s.osErr = OSIdentity() })
+	return s.osIdentity, s.osErr
 }
 
 // checkState is a check as the decision rules read it, in the write's

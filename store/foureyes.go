@@ -153,3 +153,16 @@ func (p Decision) ConfirmableBy(id Identity) (bool, string) {
 	}
 	return true, ""
 }
+
+// CountConfirmable counts the checks in Second review that the reviewer
+// with identity id may confirm: every proposal but their own. Under serve
+// a reviewer's Second review tab counts these.
+func (s *Store) CountConfirmable(ctx context.Context, id Identity) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM checks AS c INDEXED BY checks_second_risk
+		JOIN decisions AS d ON d.seq = c.proposal WHERE c.proposal > 0 AND d.identity <> ?`, id.String()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("counting the proposals %s may confirm: %w", id, err)
+	}
+	return n, nil
+}

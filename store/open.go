@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,6 +52,10 @@ type Store struct {
 	// identity vouches for writes that name none (WithIdentity); zero
 	// means OSIdentity.
 	identity Identity
+	// osIdentity is OSIdentity, read once (Identity).
+	osOnce     sync.Once
+	osIdentity Identity
+	osErr      error
 }
 
 // Option configures Open.
