@@ -88,7 +88,9 @@ func (a *app) policySet(ctx context.Context, mode store.FourEyes, note string) e
 	if err != nil {
 		return err
 	}
-	st, err := a.openExistingStore(ctx)
+	// Setting the policy is often the first thing a team does with a new
+	// database, before anything is tracked: it may create the file.
+	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}

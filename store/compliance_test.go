@@ -666,3 +666,16 @@ func TestAReviewerCountsOnlyTheProposalsTheyMayConfirm(t *testing.T) {
 		t.Error("another reviewer may not confirm")
 	}
 }
+
+func TestAConfirmedRejectionCarriesTheProposedReasonAndFinality(t *testing.T) {
+	_, ana, bob := sharedFile(t, FourEyesAll)
+	ctx := context.Background()
+	ana.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Reject, Reason: ReasonSuspectedFraud, Finality: Final, Note: "edited photo", Reviewer: "Ana"})
+	c, err := bob.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Confirm, Reviewer: "Bob"})
+	if err != nil || c.Proposes != Reject || c.Reason != ReasonSuspectedFraud || c.Finality != Final {
+		t.Fatalf("confirmation = %+v, %v", c, err)
+	}
+	if rec, _ := bob.Get(ctx, checkID(1)); rec.Status != StatusRejected {
+		t.Errorf("status %s, want rejected", rec.Status)
+	}
+}
