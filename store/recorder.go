@@ -58,7 +58,9 @@ func (s *Store) newAccessRecorder(sess AccessSession, after func(time.Duration) 
 
 // Viewed records that the session was shown what of the check, unless it
 // is the detail of a check already recorded in the last 10 minutes. It
-// returns at once.
+// returns at once. A console calls it once the detail has shown a check
+// for a second, and may call it again every second while it stays shown:
+// holding the detail counts once per 10 minutes.
 func (r *AccessRecorder) Viewed(checkID string, what AccessWhat) {
 	now := r.now()
 	r.mu.Lock()
