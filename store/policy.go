@@ -53,14 +53,10 @@ type Policy struct {
 	Set Decision
 }
 
-// Policy reads the current policy.
+// Policy reads the current policy. One statement, so it takes no lock and
+// works on a database opened for reading only.
 func (s *Store) Policy(ctx context.Context) (Policy, error) {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return Policy{}, fmt.Errorf("reading the policy: %w", err)
-	}
-	defer tx.Rollback()
-	p, err := policyTx(ctx, tx)
+	p, err := policyTx(ctx, s.db)
 	if err != nil {
 		return Policy{}, fmt.Errorf("reading the policy: %w", err)
 	}
