@@ -33,10 +33,11 @@ type AccessRecorder struct {
 	lastDetail map[string]time.Time
 	err        error
 
-	wake   chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
-	writes atomic.Int64 // transactions written, for the tests
+	wake     chan struct{}
+	stop     chan struct{}
+	stopOnce sync.Once
+	done     chan struct{}
+	writes   atomic.Int64 // transactions written, for the tests
 }
 
 // NewAccessRecorder starts a recorder for one session. The clock is the
@@ -133,9 +134,10 @@ func (r *AccessRecorder) flush(ctx context.Context) error {
 }
 
 // Close stops the recorder and writes what is pending; it returns the
-// error of that last write.
+// error of that last write. Closing twice is harmless (a session ending
+// and the server shutting down may both close it).
 func (r *AccessRecorder) Close(ctx context.Context) error {
-	close(r.stop)
+	r.stopOnce.Do(func() { close(r.stop) })
 	<-r.done
 	return r.flush(ctx)
 }
