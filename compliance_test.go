@@ -67,6 +67,9 @@ func TestFourEyesThroughTheCommandLine(t *testing.T) {
 
 	r = f.must(0, "decide", id, "approve", "--yes")
 	mustContain(t, "decide approve", r.stdout, "proposed approving "+id, "awaits a second reviewer")
+	r = f.must(0, "show", id)
+	mustContain(t, "show of a proposed check", r.stdout, "alice proposed approving", "awaits a second reviewer",
+		"propose approve by alice [os:uid=1001,login=alice]")
 	r = f.must(0, "list", "--queue", "second-review")
 	mustContain(t, "list second-review", r.stdout, id, "awaiting a second reviewer")
 	r = f.must(1, "decide", id, "confirm")
