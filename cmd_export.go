@@ -88,6 +88,16 @@ type decisionJSON struct {
 	PrevHash     string `json:"prev_hash"`
 	Hash         string `json:"hash"`
 	Stale        bool   `json:"stale,omitempty"`
+	// Added with four-eyes and reasons, after the fields scripts already
+	// read. Entries made before are version 1, with these empty.
+	Identity    string `json:"identity"`
+	Reason      string `json:"reason"`
+	Finality    string `json:"finality"`
+	Proposes    string `json:"proposes"`
+	Ref         int64  `json:"ref"`
+	OldValue    string `json:"old_value"`
+	NewValue    string `json:"new_value"`
+	HashVersion int    `json:"hash_version"`
 }
 
 func newDecisionJSON(d store.Decision, customerID string) decisionJSON {
@@ -95,14 +105,25 @@ func newDecisionJSON(d store.Decision, customerID string) decisionJSON {
 		Seq: d.Seq, CheckID: d.CheckID, CustomerID: customerID, Action: string(d.Action), Note: d.Note,
 		Reviewer: d.Reviewer, Time: d.At.UTC().Format(time.RFC3339Nano), ResponseHash: d.ResponseHash,
 		PrevHash: d.PrevHash, Hash: d.Hash, Stale: d.Stale,
+		Identity: d.Identity, Reason: string(d.Reason), Finality: string(d.Finality), Proposes: string(d.Proposes),
+		Ref: d.Ref, OldValue: d.OldValue, NewValue: d.NewValue, HashVersion: d.HashVersion,
 	}
 }
 
-var csvHeader = []string{"seq", "check_id", "customer_id", "action", "note", "reviewer", "time", "response_hash", "prev_hash", "hash"}
+// csvHeader: the first ten columns are the log as it was before four-eyes
+// and reasons; the rest were added at the end, so that scripts reading
+// columns by position keep working.
+var csvHeader = []string{"seq", "check_id", "customer_id", "action", "note", "reviewer", "time", "response_hash", "prev_hash", "hash",
+	"identity", "reason", "finality", "proposes", "ref", "old_value", "new_value", "hash_version"}
 
 func (d decisionJSON) csvRecord() []string {
+	ref := ""
+	if d.Ref != 0 {
+		ref = strconv.FormatInt(d.Ref, 10)
+	}
 	rec := []string{strconv.FormatInt(d.Seq, 10), d.CheckID, d.CustomerID, d.Action, d.Note, d.Reviewer,
-		d.Time, d.ResponseHash, d.PrevHash, d.Hash}
+		d.Time, d.ResponseHash, d.PrevHash, d.Hash,
+		d.Identity, d.Reason, d.Finality, d.Proposes, ref, d.OldValue, d.NewValue, strconv.Itoa(d.HashVersion)}
 	for i := range rec {
 		rec[i] = defuseFormula(sanitize.Line(rec[i]))
 	}
@@ -170,6 +191,9 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	case heads.print:
 		return a.printHead(ctx, st)
 	}
+	if err := a.recordExportAccess(ctx, st, from); err != nil {
+		return err
+	}
 	customers := customerLookup(ctx, st)
 	if *format == "json" {
 		err = exportJSON(ctx, a.stdout, st, from, customers)
@@ -234,6 +258,9 @@ func parseSince(s string) (time.Time, error) {
 func customerLookup(ctx context.Context, st *store.Store) func(string) (string, error) {
 	cache := map[string]string{}
 	return func(checkID string) (string, error) {
+		if checkID == "" {
+			return "", nil // a policy entry: about no check
+		}
 		if c, ok := cache[checkID]; ok {
 			return c, nil
 		}
@@ -334,4 +361,23 @@ func (a *app) reportBroken(res store.VerifyResult) {
 	for _, l := range lines {
 		fmt.Fprintln(a.stderr, sanitize.Line(l))
 	}
+}
+
+// recordExportAccess logs an export access for every check the export
+// will show a customer id of, before writing it.
+func (a *app) recordExportAccess(ctx context.Context, st *store.Store, from time.Time) error {
+	seen := map[string]bool{}
+	var ids []string
+	err := st.Decisions(ctx, from, func(d store.Decision) error {
+		if d.CheckID != "" && !seen[d.CheckID] {
+			seen[d.CheckID] = true
+			ids = append(ids, d.CheckID)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("exporting decisions: %w", err)
+	}
+	a.recordAccess(ctx, st, store.AccessExport, ids...)
+	return nil
 }

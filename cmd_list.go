@@ -43,6 +43,9 @@ type rowJSON struct {
 	FetchError   string `json:"fetch_error,omitempty"`
 	FetchedAt    string `json:"fetched_at,omitempty"`
 	Purged       bool   `json:"purged"`
+	// Added with four-eyes, after the fields scripts already read: the
+	// seq of the proposal awaiting a second reviewer, 0 when none.
+	Proposal int64 `json:"proposal"`
 }
 
 func newRowJSON(r store.Row) rowJSON {
@@ -55,13 +58,13 @@ func newRowJSON(r store.Row) rowJSON {
 		Document: r.Document.String(), Face: r.Face.String(), ReasonCodes: codes,
 		ExpiresOn: r.ExpiresOn.String(), CheckedOn: timeJSON(r.CheckedOn), AddedAt: timeJSON(r.AddedAt),
 		Status: string(r.Status), FetchOutcome: string(r.Outcome), FetchError: r.FetchError,
-		FetchedAt: timeJSON(r.FetchedAt), Purged: r.Purged,
+		FetchedAt: timeJSON(r.FetchedAt), Purged: r.Purged, Proposal: r.Proposal,
 	}
 }
 
 func cmdList(ctx context.Context, a *app, args []string) error {
 	fs := a.flagSet("list")
-	queueName := fs.String("queue", "", "list queue `Q`: needs-review, pending (or waiting), escalated, approved, rejected, errors or all (default needs-review; all with --customer)")
+	queueName := fs.String("queue", "", "list queue `Q`: needs-review, pending (or waiting), second-review, escalated, approved, rejected, errors or all (default needs-review; all with --customer)")
 	customer := fs.String("customer", "", "only the checks of customer `ID`: exactly, or else every customer id starting with it")
 	asJSON := fs.Bool("json", false, "write JSON instead of a table")
 	pos, err := a.parse(fs, "list", args)
@@ -120,9 +123,13 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 	}
 	if *asJSON {
 		out := make([]rowJSON, len(rows))
+		shown := make([]string, len(rows))
 		for i, r := range rows {
-			out[i] = newRowJSON(r)
+			out[i], shown[i] = newRowJSON(r), r.CheckID
 		}
+		// The JSON carries the customer id and names: an access, unlike
+		// the table, which a reviewer scans as the console's list.
+		a.recordAccess(ctx, st, store.AccessList, shown...)
 		return writeJSON(a.stdout, out)
 	}
 	if len(rows) == 0 {
@@ -211,6 +218,9 @@ func joinCodes(codes []int) string {
 // statusText is the review status, plus the fetch problem when there is
 // one, or why the check is waiting at Caisson.
 func statusText(r store.Row) string {
+	if r.Proposal > 0 {
+		return fmt.Sprintf("proposed (#%d), awaiting a second reviewer", r.Proposal)
+	}
 	if why, ok := store.Waiting(r); ok {
 		return "waiting at Caisson: " + why
 	}

@@ -89,6 +89,7 @@ func cmdShow(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", id, err)
 	}
+	a.recordAccess(ctx, st, store.AccessShow, rec.CheckID)
 	now := time.Now()
 	if *asJSON {
 		return writeJSON(a.stdout, newShowJSON(rec, now))
@@ -162,6 +163,9 @@ func writeShowText(w io.Writer, rec *store.Record, now time.Time) {
 	s.field("check", rec.CheckID)
 	s.field("customer", rec.CustomerID)
 	s.field("status", string(rec.Status))
+	if p := rec.Proposal; p != nil {
+		s.field("proposal", fmt.Sprintf("#%d: %s proposed %s at %s; awaits a second reviewer", p.Seq, p.Reviewer, ingForm(p.Proposes), timeText(p.At)))
+	}
 	s.field("added", fmt.Sprintf("%s by %s (%s)", timeText(rec.AddedAt), rec.AddedBy, rec.Source))
 	fetch := "never"
 	if !rec.FetchedAt.IsZero() {
@@ -199,7 +203,12 @@ func writeShowText(w io.Writer, rec *store.Record, now time.Time) {
 	}
 	fmt.Fprintln(w, "decisions")
 	for _, d := range rec.Decisions {
-		text := fmt.Sprintf("#%d %s %s by %s", d.Seq, timeText(d.At), d.Action, d.Reviewer)
+		head, detail := entryText(d)
+		text := fmt.Sprintf("#%d %s %s by %s", d.Seq, timeText(d.At), head, d.Reviewer)
+		if d.Identity != "" {
+			text += " [" + d.Identity + "]"
+		}
+		text += detail
 		if d.Stale {
 			text += " (the result has changed since)"
 		}
@@ -267,4 +276,26 @@ func nonEmpty(parts ...string) []string {
 		}
 	}
 	return out
+}
+
+// entryText is an entry's action with the proposal it is about (head),
+// and what else makes it specific: the reason and finality, a void's cause
+// (detail, "" or starting with ", ").
+func entryText(d store.Decision) (head, detail string) {
+	head = string(d.Action)
+	switch d.Action {
+	case store.Propose:
+		head += " " + string(d.Proposes)
+	case store.Confirm, store.Return:
+		head += fmt.Sprintf(" %s of #%d", d.Proposes, d.Ref)
+	case store.Void:
+		return fmt.Sprintf("void of #%d", d.Ref), ", cause " + string(d.Reason)
+	}
+	if d.Reason != "" {
+		detail += ", reason " + string(d.Reason)
+	}
+	if d.Finality != "" {
+		detail += ", " + string(d.Finality)
+	}
+	return head, detail
 }

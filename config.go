@@ -24,6 +24,11 @@ const (
 	envReviewer = "CAISSON_REVIEWER"
 )
 
+// testIdentity, when set, replaces the operating-system account as the
+// identity the store vouches for: the tests play two reviewers in one
+// process with it. Nothing but a test sets it; no flag or variable does.
+var testIdentity store.Identity
+
 // clientOptions are added to every API client; tests shorten the retry
 // backoff with it so injected failures do not take seconds.
 var clientOptions []caisson.Option
@@ -256,7 +261,11 @@ func (a *app) openStoreAt(ctx context.Context, mustExist bool) (*store.Store, er
 	// store.Open's errors already say which database, and why. Its
 	// warnings (a tampered decision log) go to standard error, so a
 	// command's JSON on standard output stays clean.
-	st, err := store.Open(ctx, path, store.WithWarnings(a.stderr))
+	opts := []store.Option{store.WithWarnings(a.stderr)}
+	if !testIdentity.IsZero() {
+		opts = append(opts, store.WithIdentity(testIdentity))
+	}
+	st, err := store.Open(ctx, path, opts...)
 	if err != nil {
 		return nil, err
 	}

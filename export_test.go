@@ -63,7 +63,10 @@ func TestExportCSVRoundTripsACustomerIDFullOfCommasAndQuotes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the export is not valid CSV: %v\n%s", err, r.stdout)
 	}
-	if got := strings.Join(records[0], ","); got != "seq,check_id,customer_id,action,note,reviewer,time,response_hash,prev_hash,hash" {
+	// The columns scripts read by position come first, as before; the
+	// four-eyes and reason columns were added after them.
+	if got := strings.Join(records[0], ","); got != "seq,check_id,customer_id,action,note,reviewer,time,response_hash,prev_hash,hash,"+
+		"identity,reason,finality,proposes,ref,old_value,new_value,hash_version" {
 		t.Fatalf("header: %s", got)
 	}
 	if len(records) != 4 {

@@ -76,8 +76,14 @@ func TestOnAFullDiskEveryReadingCommandWorksAndADecisionSaysTheDiskIsFull(t *tes
 		{"export", "--head"},
 		{"purge", "--older-than", "30d"},
 	} {
-		if r := f.run(args...); r.code != 0 {
+		r := f.run(args...)
+		if r.code != 0 {
 			t.Errorf("%v on a full disk:\n%s", args, r)
+		}
+		// What shows personal data says its access went unrecorded.
+		shows := args[0] == "show" || args[len(args)-1] == "--json" && args[0] == "list" || args[0] == "export" && args[1] == "--format"
+		if got := strings.Contains(r.stderr, "this access to personal data was not logged"); got != shows {
+			t.Errorf("%v on a full disk: warns that the access was not logged: %v, want %v\n%s", args, got, shows, r)
 		}
 	}
 	r := f.must(1, "decide", ids[2], "reject", "--note", strings.Repeat("a long note ", 300))

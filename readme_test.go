@@ -40,6 +40,8 @@ func TestTheREADMEsExitStatusesHold(t *testing.T) {
 		{"a missing note,", []string{"decide", risky, "reject"}, 2},
 		{"approving a risky check without `--yes`)", []string{"decide", risky, "approve"}, 2},
 		{"either missing is a usage error, exit 2", []string{"decide", risky, "escalate"}, 2},
+		{"An unknown reason is a usage error, exit 2, listing the valid ones", []string{"decide", risky, "reject", "--reason", "vibes", "--note", "x"}, 2},
+		{"a change is an entry in the decision log (who, when, old, new, why)", []string{"policy", "set", "four-eyes", "risky"}, 2}, // no --note
 		{"exit 1 if any was refused or not exchanged yet", []string{"add", "chk_priv_tooShort"}, 1},
 		{"are listed as not ready, which is not a failure, so a cron job does not alert on them", []string{"refresh", pending}, 0},
 		{"every failure listed with its reason, exit 1 if any", []string{"refresh", deleted}, 1},

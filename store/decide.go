@@ -62,64 +62,250 @@ func invalidAt(s string) int {
 	return -1
 }
 
+// currentHashVersion is the hash version of new entries (computeHash).
+const currentHashVersion = 2
+
+// DecisionRequest is one reviewer's decision as a front end hands it to
+// DecideAs. The rules (notes, reasons, four-eyes) are the store's, checked
+// in the transaction that writes the entry, so every front end obeys them.
+type DecisionRequest struct {
+	CheckID string
+	// Action is approve, reject, escalate, reopen, or, on a check whose
+	// decision awaits a second reviewer, confirm or return.
+	Action Action
+	// Reason is a code from ReasonsFor(Action): reject and escalate only,
+	// other when empty.
+	Reason Reason
+	// Finality is a reject's: Final when empty.
+	Finality Finality
+	Note     string
+	// Reviewer is the display name.
+	Reviewer string
+	// Identity is who vouches for the reviewer: under serve the SSH key
+	// (SSHIdentity); zero means the store's own, the operating-system
+	// account (OSIdentity, or WithIdentity).
+	Identity Identity
+	// Proposal, for confirm and return, is the seq of the proposal the
+	// reviewer was shown: another proposal awaiting by the time of the
+	// write is refused as ErrStaleProposal. 0 takes the one awaiting.
+	Proposal int64
+}
+
+// Errors of the four-eyes rules, for a front end to tell apart.
+var (
+	// ErrSameReviewer: the proposer may not confirm or return their own
+	// proposal.
+	ErrSameReviewer = errors.New("a proposal must be confirmed or returned by a second reviewer")
+	// ErrNoProposal: nothing awaits a second reviewer on the check (never
+	// proposed, or already confirmed, returned or voided).
+	ErrNoProposal = errors.New("no proposal awaits a second reviewer")
+	// ErrStaleProposal: what the confirmer saw is no longer what awaits:
+	// the response changed since the proposal, or another proposal
+	// replaced the one shown.
+	ErrStaleProposal = errors.New("the proposal is stale")
+	// ErrAlreadyProposed: the same decision already awaits a second
+	// reviewer.
+	ErrAlreadyProposed = errors.New("already proposed")
+)
+
 // Decide appends a decision to the log and sets the check's status, in one
 // transaction that is on disk when Decide returns. Reject and escalate
-// need a note saying why. Another process deciding at the same moment
-// waits for the lock; both decisions are logged, in order.
+// need a note saying why (their reason is recorded as other). The reviewer
+// is vouched for by the store's identity (the operating-system account).
+// Under a four-eyes policy an approval may be staged as a proposal: the
+// returned entry's Action is then Propose. Another process deciding at the
+// same moment waits for the lock; both decisions are logged, in order.
 func (s *Store) Decide(ctx context.Context, checkID string, a Action, note, reviewer string) (Decision, error) {
-	id, err := caisson.ParseCheckID(checkID)
+	return s.DecideAs(ctx, DecisionRequest{CheckID: checkID, Action: a, Note: note, Reviewer: reviewer})
+}
+
+// DecideAs records a decision with its reason and the reviewer's vouched
+// identity, under the database's four-eyes policy:
+//   - approve (and reject under FourEyesAll) that the policy says needs a
+//     second reviewer is written as a Propose entry: the check moves to
+//     Second review and its status is unchanged;
+//   - confirm makes the proposal take effect; return sends the check back
+//     to its queue (a note is required). Either needs another identity
+//     than the proposer's (ErrSameReviewer), and confirm needs the
+//     response to be the one proposed on (ErrStaleProposal);
+//   - any other decision on a proposed check voids the proposal first
+//     (a Void entry, cause decided-otherwise).
+//
+// It returns the entry that records the decision (the Propose, Confirm,
+// Return, or the decision itself).
+func (s *Store) DecideAs(ctx context.Context, r DecisionRequest) (Decision, error) {
+	id, err := caisson.ParseCheckID(r.CheckID)
 	if err != nil {
 		return Decision{}, err
 	}
-	if _, err := ParseAction(string(a)); err != nil {
+	r.CheckID = id
+	if err := r.validate(); err != nil {
 		return Decision{}, err
 	}
-	note = strings.TrimSpace(note)
-	if err := CheckNote(a, note); err != nil {
-		return Decision{}, fmt.Errorf("%w: nothing was recorded", err)
-	}
-	if strings.TrimSpace(reviewer) == "" {
-		return Decision{}, errors.New("a decision needs the reviewer's name: nothing was recorded")
+	w, err := s.writer(r.Reviewer, r.Identity)
+	if err != nil {
+		return Decision{}, err
 	}
 	var d Decision
-	err = s.write(ctx, fmt.Sprintf("recording %s on %s", a, id), func(tx *sql.Tx) error {
-		d, err = decideTx(ctx, tx, id, a, note, reviewer, s.now())
+	err = s.write(ctx, fmt.Sprintf("recording %s on %s", r.Action, id), func(tx *sql.Tx) error {
+		d, err = decideTx(ctx, tx, w, r, s.now())
 		return err
 	})
 	return d, err
 }
 
-func decideTx(ctx context.Context, tx *sql.Tx, id string, a Action, note, reviewer string, now time.Time) (Decision, error) {
-	d := Decision{CheckID: id, Action: a, Note: note, Reviewer: reviewer, At: now.UTC().Truncate(time.Nanosecond)}
+func (r *DecisionRequest) validate() error {
+	switch r.Action {
+	case Approve, Reject, Escalate, Reopen, Confirm, Return:
+	default:
+		return fmt.Errorf("decision %q: expected approve, reject, escalate, reopen, confirm or return", r.Action)
+	}
+	r.Note = strings.TrimSpace(r.Note)
+	if err := CheckNote(r.Action, r.Note); err != nil {
+		return fmt.Errorf("%w: nothing was recorded", err)
+	}
+	var err error
+	r.Reason, r.Finality, err = normalizeReason(r.Action, r.Reason, r.Finality, r.Note)
+	return err
+}
+
+// writer is who writes entries: a display name and a vouched identity.
+type writer struct {
+	reviewer string
+	identity Identity
+}
+
+// writer checks the display name and resolves the identity: the one given,
+// or the store's.
+func (s *Store) writer(reviewer string, id Identity) (writer, error) {
+	if strings.TrimSpace(reviewer) == "" {
+		return writer{}, errors.New("a decision needs the reviewer's name: nothing was recorded")
+	}
+	if id.IsZero() {
+		var err error
+		if id, err = s.Identity(); err != nil {
+			return writer{}, err
+		}
+	}
+	if err := id.validate(); err != nil {
+		return writer{}, err
+	}
+	return writer{reviewer: reviewer, identity: id}, nil
+}
+
+// Identity is the identity this store vouches for its writes when a call
+// names none: WithIdentity's, or the operating-system account.
+func (s *Store) Identity() (Identity, error) {
+	if !s.identity.IsZero() {
+		return s.identity, nil
+	}
+	// Once per store: the account a process runs as does not change, and
+	// looking it up reads the account database on every decision.
+	s.osOnce.Do(func() { s.osIdentity, s.osErr = OSIdentity() })
+	return s.osIdentity, s.osErr
+}
+
+// checkState is a check as the decision rules read it, in the write's
+// transaction.
+type checkState struct {
+	row  Row
+	hash string // the current response's hash (responseHash)
+}
+
+func readCheckTx(ctx context.Context, tx *sql.Tx, id string) (checkState, error) {
 	// The status is kept on the check's row, which a check decided on
 	// before any fetch gets now.
 	if err := checkRowTx(ctx, tx, id); err != nil {
-		return Decision{}, err
+		return checkState{}, err
 	}
 	var raw []byte
 	var rawHash string
-	err := tx.QueryRowContext(ctx, "SELECT raw, raw_hash FROM checks WHERE check_id = ?", id).Scan(&raw, &rawHash)
+	row, err := scanRow(tx.QueryRowContext(ctx, "SELECT "+rowColumns+", c.raw, c.raw_hash FROM checks AS c WHERE c.check_id = ?", id), &raw, &rawHash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Decision{}, fmt.Errorf("%s: %w", id, ErrNotFound)
+		return checkState{}, fmt.Errorf("%s: %w", id, ErrNotFound)
 	}
+	if err != nil {
+		return checkState{}, err
+	}
+	return checkState{row: row, hash: responseHash(raw, rawHash)}, nil
+}
+
+func decideTx(ctx context.Context, tx *sql.Tx, w writer, r DecisionRequest, now time.Time) (Decision, error) {
+	st, err := readCheckTx(ctx, tx, r.CheckID)
 	if err != nil {
 		return Decision{}, err
 	}
-	d.ResponseHash = responseHash(raw, rawHash)
-	err = tx.QueryRowContext(ctx, "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").Scan(&d.Seq, &d.PrevHash)
+	if r.Action == Confirm || r.Action == Return {
+		return secondReviewTx(ctx, tx, w, r, st, now)
+	}
+	if st.row.Proposal > 0 {
+		p, err := entryTx(ctx, tx, st.row.Proposal)
+		if err != nil {
+			return Decision{}, err
+		}
+		if p.Proposes == r.Action {
+			return Decision{}, fmt.Errorf("%s: %w: %s proposed %s it at %s (#%d); a second reviewer confirms or returns it",
+				r.CheckID, ErrAlreadyProposed, p.Reviewer, r.Action.PastTense(), p.At.Format(time.RFC3339), p.Seq)
+		}
+		if err := voidTx(ctx, tx, w, r.CheckID, p.Seq, st.hash, VoidDecidedOtherwise, now); err != nil {
+			return Decision{}, err
+		}
+	}
+	policy, err := policyTx(ctx, tx)
+	if err != nil {
+		return Decision{}, err
+	}
+	d := Decision{CheckID: r.CheckID, Action: r.Action, Note: r.Note, Reason: r.Reason, Finality: r.Finality, ResponseHash: st.hash}
+	if needsSecond(policy.FourEyes, r.Action, st.row, nil, now) {
+		d.Action, d.Proposes = Propose, r.Action
+		if d, err = w.appendTx(ctx, tx, d, now); err != nil {
+			return Decision{}, err
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE checks SET proposal = ? WHERE check_id = ?", d.Seq, r.CheckID)
+		return d, err
+	}
+	if d, err = w.appendTx(ctx, tx, d, now); err != nil {
+		return Decision{}, err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE checks SET status = ?, proposal = 0 WHERE check_id = ?", string(statusAfter(r.Action)), r.CheckID)
+	return d, err
+}
+
+// appendTx completes d (its seq, link, writer, time, hash) and appends it
+// to the log.
+func (w writer) appendTx(ctx context.Context, tx *sql.Tx, d Decision, now time.Time) (Decision, error) {
+	d.Reviewer, d.Identity = w.reviewer, w.identity.String()
+	d.At = now.UTC().Truncate(time.Nanosecond)
+	d.HashVersion = currentHashVersion
+	d.Seq, d.PrevHash = 0, ""
+	err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").Scan(&d.Seq, &d.PrevHash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return Decision{}, err
 	}
 	d.Seq++
 	d.Hash = d.computeHash()
-	_, err = tx.ExecContext(ctx, `INSERT INTO decisions (seq, check_id, action, note, reviewer, at, response_hash, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.Seq, d.CheckID, string(d.Action), d.Note, d.Reviewer, d.At.Format(atLayout), d.ResponseHash, d.PrevHash, d.Hash)
+	var checkID any
+	if d.CheckID != "" {
+		checkID = d.CheckID
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO decisions (seq, check_id, action, note, reviewer, at, response_hash, prev_hash, hash,
+		hash_version, identity, reason, finality, proposes, ref, old_value, new_value)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.Seq, checkID, string(d.Action), d.Note, d.Reviewer, d.At.Format(atLayout), d.ResponseHash, d.PrevHash, d.Hash,
+		d.HashVersion, d.Identity, string(d.Reason), string(d.Finality), string(d.Proposes), d.Ref, d.OldValue, d.NewValue)
 	if err != nil {
 		return Decision{}, err
 	}
-	_, err = tx.ExecContext(ctx, "UPDATE checks SET status = ? WHERE check_id = ?", string(statusAfter(a)), id)
-	return d, err
+	return d, nil
+}
+
+// entryTx reads one entry of the log.
+func entryTx(ctx context.Context, tx *sql.Tx, seq int64) (Decision, error) {
+	d, err := scanDecision(tx.QueryRowContext(ctx, "SELECT "+decisionColumns+" FROM decisions WHERE seq = ?", seq))
+	if err != nil {
+		return Decision{}, fmt.Errorf("reading entry %d of the log: %w", seq, err)
+	}
+	return d, nil
 }
 
 // responseHash is the hex SHA-256 of the cached response, computed from
@@ -150,30 +336,41 @@ func statusAfter(a Action) Status {
 
 // computeHash is SHA-256 over a canonical encoding of the entry: each field
 // as its byte length, a colon and its bytes, so no choice of note or name
-// can make two different entries encode alike.
+// can make two different entries encode alike. Version 1 entries (made
+// before version 6 of the schema) cover the fields they had; version 2
+// adds the version itself, so that no version 1 entry can be passed off as
+// a version 2 one, then the identity, the reason, the proposal fields and
+// a policy entry's values.
 func (d Decision) computeHash() string {
 	h := sha256.New()
-	for _, f := range []string{
+	fields := []string{
 		strconv.FormatInt(d.Seq, 10), d.CheckID, string(d.Action), d.Note, d.Reviewer,
 		d.At.UTC().Format(atLayout), d.ResponseHash, d.PrevHash,
-	} {
+	}
+	if d.HashVersion >= 2 {
+		fields = append(fields, "v"+strconv.Itoa(d.HashVersion), d.Identity, string(d.Reason), string(d.Finality),
+			string(d.Proposes), strconv.FormatInt(d.Ref, 10), d.OldValue, d.NewValue)
+	}
+	for _, f := range fields {
 		fmt.Fprintf(h, "%d:%s;", len(f), f)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-const decisionColumns = "seq, check_id, action, note, reviewer, at, response_hash, prev_hash, hash"
+const decisionColumns = "seq, coalesce(check_id, ''), action, note, reviewer, at, response_hash, prev_hash, hash, " +
+	"hash_version, identity, reason, finality, proposes, ref, old_value, new_value"
 
 // scanDecision reads decisionColumns, then extra columns a query adds
 // after them into extra, as scanRow does.
 func scanDecision(sc interface{ Scan(...any) error }, extra ...any) (Decision, error) {
 	var d Decision
-	var action, at string
-	dest := append([]any{&d.Seq, &d.CheckID, &action, &d.Note, &d.Reviewer, &at, &d.ResponseHash, &d.PrevHash, &d.Hash}, extra...)
+	var action, at, reason, finality, proposes string
+	dest := append([]any{&d.Seq, &d.CheckID, &action, &d.Note, &d.Reviewer, &at, &d.ResponseHash, &d.PrevHash, &d.Hash,
+		&d.HashVersion, &d.Identity, &reason, &finality, &proposes, &d.Ref, &d.OldValue, &d.NewValue}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return Decision{}, err
 	}
-	d.Action = Action(action)
+	d.Action, d.Reason, d.Finality, d.Proposes = Action(action), Reason(reason), Finality(finality), Action(proposes)
 	t, err := time.Parse(time.RFC3339Nano, at)
 	if err != nil {
 		return Decision{}, fmt.Errorf("decision %d: unreadable time %q: %w", d.Seq, at, err)
@@ -212,7 +409,7 @@ func (s *Store) Decisions(ctx context.Context, since time.Time, each func(Decisi
 			h = responseHash(raw, stored.String)
 			current[d.CheckID] = h
 		}
-		d.Stale = d.ResponseHash != h
+		d.Stale = d.CheckID != "" && d.ResponseHash != h
 		if err := each(d); err != nil {
 			return err
 		}

@@ -44,7 +44,7 @@ func (s *Store) RecordFetch(ctx context.Context, checkID string, chk *caisson.Ch
 			return err
 		}
 		if fetchErr == nil {
-			return cacheResultTx(ctx, tx, id, chk, at)
+			return s.cacheResultVoidingTx(ctx, tx, id, chk, at)
 		}
 		return recordErrorTx(ctx, tx, id, fetchErr, at)
 	})
@@ -60,6 +60,24 @@ func validResult(id string, chk *caisson.Check) error {
 		return fmt.Errorf("the response is for another check (%s): refused", sanitize.Line(caisson.ShortID(chk.CheckID, 8)))
 	}
 	return nil
+}
+
+// cacheResultVoidingTx caches a result and, when it is not the response
+// a proposal awaiting a second reviewer was made on, voids the proposal in
+// the same transaction: a confirmation racing this refresh then finds no
+// proposal, or finds it stale, and is refused.
+func (s *Store) cacheResultVoidingTx(ctx context.Context, tx *sql.Tx, id string, chk *caisson.Check, at time.Time) error {
+	var proposal int64
+	var proposedOn string
+	err := tx.QueryRowContext(ctx, `SELECT c.proposal, coalesce((SELECT d.response_hash FROM decisions d WHERE d.seq = c.proposal), '')
+		FROM checks c WHERE c.check_id = ?`, id).Scan(&proposal, &proposedOn)
+	if err != nil {
+		return err
+	}
+	if err := cacheResultTx(ctx, tx, id, chk, at); err != nil {
+		return err
+	}
+	return s.voidOnNewResponseTx(ctx, tx, id, proposedOn, responseHash(chk.Raw, ""), proposal, s.now())
 }
 
 func cacheResultTx(ctx context.Context, tx *sql.Tx, id string, chk *caisson.Check, at time.Time) error {

@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// appendOnlyTriggers are the triggers that make the decision log
-// append-only, exactly as migration 0001 creates them: SQLite keeps the
+// appendOnlyTriggers are the triggers that make the decision log and the
+// access log append-only, exactly as migration 0006 creates them: SQLite keeps the
 // text of each CREATE statement in sqlite_schema, so a trigger dropped,
 // recreated with a WHEN that never fires, or replaced by a lookalike shows
 // as a difference here. TestShippedTriggersAreTheOnesGuarded holds this
@@ -19,6 +19,18 @@ var appendOnlyTriggers = map[string]string{
 		"    SELECT RAISE(ABORT, 'the decision log is append-only: entries cannot be changed');\nEND",
 	"decisions_no_delete": "CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions BEGIN\n" +
 		"    SELECT RAISE(ABORT, 'the decision log is append-only: entries cannot be deleted');\nEND",
+	"access_no_update": "CREATE TRIGGER access_no_update BEFORE UPDATE ON access BEGIN\n" +
+		"    SELECT RAISE(ABORT, 'the access log is append-only: records cannot be changed');\nEND",
+	"access_no_delete": "CREATE TRIGGER access_no_delete BEFORE DELETE ON access BEGIN\n" +
+		"    SELECT RAISE(ABORT, 'the access log is append-only: records cannot be deleted');\nEND",
+}
+
+// guardedLog names the log a trigger guards, for the messages.
+func guardedLog(trigger string) string {
+	if strings.HasPrefix(trigger, "access_") {
+		return "access log"
+	}
+	return "decision log"
 }
 
 // guardProblems compares the triggers on the decision log with
@@ -26,19 +38,20 @@ var appendOnlyTriggers = map[string]string{
 // or added. Any trigger on the log that we did not ship is reported too:
 // one could rewrite entries as they are inserted.
 func guardProblems(ctx context.Context, db *sql.DB) ([]string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT name, coalesce(sql, '') FROM sqlite_schema
-		WHERE type = 'trigger' AND (lower(tbl_name) = 'decisions' OR name IN ('decisions_no_update', 'decisions_no_delete'))`)
+	rows, err := db.QueryContext(ctx, `SELECT name, coalesce(sql, ''), lower(tbl_name) FROM sqlite_schema
+		WHERE type = 'trigger' AND (lower(tbl_name) IN ('decisions', 'access')
+			OR name IN ('decisions_no_update', 'decisions_no_delete', 'access_no_update', 'access_no_delete'))`)
 	if err != nil {
 		return nil, fmt.Errorf("checking the decision log's triggers: %w", err)
 	}
 	defer rows.Close()
-	present := map[string]string{}
+	present, table := map[string]string{}, map[string]string{}
 	for rows.Next() {
-		var name, text string
-		if err := rows.Scan(&name, &text); err != nil {
+		var name, text, tbl string
+		if err := rows.Scan(&name, &text, &tbl); err != nil {
 			return nil, fmt.Errorf("checking the decision log's triggers: %w", err)
 		}
-		present[name] = text
+		present[name], table[name] = text, tbl
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("checking the decision log's triggers: %w", err)
@@ -48,16 +61,20 @@ func guardProblems(ctx context.Context, db *sql.DB) ([]string, error) {
 		text, ok := present[name]
 		switch {
 		case !ok:
-			problems = append(problems, fmt.Sprintf("the trigger %s is missing (dropped?): SQLite no longer refuses to %s entries of the decision log",
-				name, guardedVerb(name)))
+			problems = append(problems, fmt.Sprintf("the trigger %s is missing (dropped?): SQLite no longer refuses to %s entries of the %s",
+				name, guardedVerb(name), guardedLog(name)))
 		case text != appendOnlyTriggers[name]:
-			problems = append(problems, fmt.Sprintf("the trigger %s is not the one shipped (changed?): it may no longer refuse to %s entries of the decision log",
-				name, guardedVerb(name)))
+			problems = append(problems, fmt.Sprintf("the trigger %s is not the one shipped (changed?): it may no longer refuse to %s entries of the %s",
+				name, guardedVerb(name), guardedLog(name)))
 		}
 	}
 	for _, name := range sortedKeys(present) {
 		if _, ours := appendOnlyTriggers[name]; !ours {
-			problems = append(problems, fmt.Sprintf("the decision log has a trigger caisson-review did not ship (%s): it could change entries as they are written", name))
+			log := "decision log"
+			if table[name] == "access" {
+				log = "access log"
+			}
+			problems = append(problems, fmt.Sprintf("the %s has a trigger caisson-review did not ship (%s): it could change entries as they are written", log, name))
 		}
 	}
 	return problems, nil

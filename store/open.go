@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,13 @@ type Store struct {
 	// frozen is set when the disk was too full to open the database the
 	// usual way: it is read as it stands and every write is refused.
 	frozen bool
+	// identity vouches for writes that name none (WithIdentity); zero
+	// means OSIdentity.
+	identity Identity
+	// osIdentity is OSIdentity, read once (Identity).
+	osOnce     sync.Once
+	osIdentity Identity
+	osErr      error
 }
 
 // Option configures Open.
@@ -58,6 +66,13 @@ type Option func(*Store)
 // timing. time.Now when not given.
 func WithClock(now func() time.Time) Option {
 	return func(s *Store) { s.now = now }
+}
+
+// WithIdentity sets the identity the store vouches for writes that name
+// none, instead of the operating-system account (OSIdentity): tests, and
+// a front end that authenticated its user otherwise.
+func WithIdentity(id Identity) Option {
+	return func(s *Store) { s.identity = id }
 }
 
 // WithWarnings sends what Open finds wrong with a database it still opens

@@ -46,7 +46,9 @@ func (s *Store) queuePredicate(q Queue) (string, []any, error) {
 		return openCond + " AND (c.document < 3 OR c.face < 3 OR (c.expires_on <> '' AND c.expires_on < ?))",
 			[]any{s.today()}, nil
 	case QueuePending:
-		return "c.status = 'open' AND (c.outcome = 'PENDING_REVIEW' OR c.outcome = 'NOT_VERIFIED')", nil, nil
+		return "c.status = 'open' AND (c.outcome = 'PENDING_REVIEW' OR c.outcome = 'NOT_VERIFIED') AND c.proposal = 0", nil, nil
+	case QueueSecondReview:
+		return "c.proposal > 0", nil, nil
 	case QueueEscalated, QueueApproved, QueueRejected:
 		return "c.status <> 'open' AND c.status = ?", []any{string(queueStatus[q])}, nil
 	case QueueErrors:
@@ -60,13 +62,13 @@ func (s *Store) queuePredicate(q Queue) (string, []any, error) {
 
 // openCond is the WHERE of needs review's indexes: open checks with a
 // cached result that Caisson does not say is not ready.
-const openCond = "c.cached = 1 AND c.status = 'open' AND c.outcome <> 'PENDING_REVIEW' AND c.outcome <> 'NOT_VERIFIED'"
+const openCond = "c.cached = 1 AND c.status = 'open' AND c.outcome <> 'PENDING_REVIEW' AND c.outcome <> 'NOT_VERIFIED' AND c.proposal = 0"
 
 // Waiting reports whether a check is in the pending queue, waiting at
 // Caisson, and why in a few words ("" when it is not): the console and
 // the CLI show the reason beside the check.
 func Waiting(r Row) (why string, ok bool) {
-	if r.Status != StatusOpen {
+	if r.Status != StatusOpen || r.Proposal > 0 {
 		return "", false
 	}
 	switch caisson.ErrorCode(r.Outcome) {
@@ -90,7 +92,7 @@ func walkIndex(q Queue, by Sort) string {
 	return "checks_" + indexQueue[q] + "_" + indexSort[by]
 }
 
-var indexQueue = map[Queue]string{"": "open", QueueNeedsReview: "open", QueuePending: "pending",
+var indexQueue = map[Queue]string{"": "open", QueueNeedsReview: "open", QueuePending: "pending", QueueSecondReview: "second",
 	QueueEscalated: "decided", QueueApproved: "decided", QueueRejected: "decided", QueueErrors: "errors", QueueAll: "all"}
 
 var indexSort = map[Sort]string{SortRisk: "risk", SortAdded: "added", SortName: "name", SortCustomer: "customer"}
@@ -118,9 +120,10 @@ func (s *Store) countQuery(q Queue) (string, []any, error) {
 
 // Counts returns the number of checks in every queue in one query.
 func (s *Store) Counts(ctx context.Context) (Counts, error) {
-	terms := make([]string, len(Queues))
+	queues := append(slices.Clone(Queues), QueueSecondReview)
+	terms := make([]string, len(queues))
 	var args []any
-	for i, q := range Queues {
+	for i, q := range queues {
 		term, qargs, err := s.countQuery(q)
 		if err != nil {
 			return nil, err
@@ -128,8 +131,8 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 		terms[i] = term
 		args = append(args, qargs...)
 	}
-	n := make([]int, len(Queues))
-	ptrs := make([]any, len(Queues))
+	n := make([]int, len(queues))
+	ptrs := make([]any, len(queues))
 	for i := range n {
 		ptrs[i] = &n[i]
 	}
@@ -137,7 +140,7 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 		return nil, fmt.Errorf("counting the queues: %w", err)
 	}
 	counts := Counts{}
-	for i, q := range Queues {
+	for i, q := range queues {
 		counts[q] = n[i]
 	}
 	return counts, nil
@@ -381,7 +384,7 @@ func (s *Store) countUpTo(ctx context.Context, query string, limit int, args ...
 const minIDFilter = 2
 
 const rowColumns = `c.check_id, c.customer_id, c.first_name, c.last_name, c.document, c.face, c.reasons,
-	c.expires_on, c.checked_on, c.added_at, c.status, c.outcome, c.fetch_error, c.fetched_at, c.purged_at IS NOT NULL`
+	c.expires_on, c.checked_on, c.added_at, c.status, c.outcome, c.fetch_error, c.fetched_at, c.purged_at IS NOT NULL, c.proposal`
 
 // Page returns one page of a queue, sorted and filtered. Limit 0 means 50.
 func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, error) {
@@ -482,7 +485,7 @@ func (sel *selection) merged(cols, bareCols string, keys, bare []sortKey) (strin
 
 // bareColumns are rowColumns for a check that has no row in checks: added,
 // never fetched, open.
-const bareColumns = `t.check_id, '', '', '', 0, 0, '', '', 0, t.added_at, 'open', '', '', NULL, 0`
+const bareColumns = `t.check_id, '', '', '', 0, 0, '', '', 0, t.added_at, 'open', '', '', NULL, 0, 0`
 
 // Count returns how many checks match q, ignoring Sort, Offset and Limit.
 // A whole queue is counted over its index; a filter that matches many

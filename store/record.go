@@ -26,7 +26,7 @@ func scanRow(sc interface{ Scan(...any) error }, extra ...any) (Row, error) {
 	var reasons, expires, status, outcome string
 	var checkedOn, addedAt, fetchedAt sql.NullInt64
 	dest := append([]any{&r.CheckID, &r.CustomerID, &r.FirstName, &r.LastName, &doc, &face, &reasons,
-		&expires, &checkedOn, &addedAt, &status, &outcome, &r.FetchError, &fetchedAt, &r.Purged}, extra...)
+		&expires, &checkedOn, &addedAt, &status, &outcome, &r.FetchError, &fetchedAt, &r.Purged, &r.Proposal}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return Row{}, err
 	}
@@ -129,6 +129,11 @@ func (s *Store) Get(ctx context.Context, checkID string) (*Record, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("reading the decisions on %s: %w", id, err)
+	}
+	for i := range rec.Decisions {
+		if rec.Decisions[i].Seq == rec.Row.Proposal {
+			rec.Proposal = &rec.Decisions[i]
+		}
 	}
 	return &rec, nil
 }

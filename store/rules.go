@@ -17,6 +17,16 @@ func (a Action) PastTense() string {
 		return "escalated"
 	case Reopen:
 		return "reopened"
+	case Propose:
+		return "proposed"
+	case Confirm:
+		return "confirmed"
+	case Return:
+		return "returned"
+	case Void:
+		return "voided"
+	case PolicyEntry:
+		return "changed the policy"
 	}
 	return string(a)
 }

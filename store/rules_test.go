@@ -40,7 +40,8 @@ func TestApprovalRisks(t *testing.T) {
 }
 
 func TestPastTense(t *testing.T) {
-	for a, want := range map[Action]string{Approve: "approved", Reject: "rejected", Escalate: "escalated", Reopen: "reopened"} {
+	for a, want := range map[Action]string{Approve: "approved", Reject: "rejected", Escalate: "escalated", Reopen: "reopened",
+		Propose: "proposed", Confirm: "confirmed", Return: "returned", Void: "voided", PolicyEntry: "changed the policy"} {
 		if got := a.PastTense(); got != want {
 			t.Errorf("%s: got %q, want %q", a, got, want)
 		}

@@ -25,15 +25,34 @@ const (
 	Escalate Action = "escalate"
 	// Reopen undoes a final decision: the check goes back to its queue.
 	Reopen Action = "reopen"
+
+	// Confirm makes a proposal take effect: a second reviewer's decision.
+	Confirm Action = "confirm"
+	// Return sends a proposal back: the check returns to its queue.
+	Return Action = "return"
+
+	// The entries below are written by the store, never asked for.
+
+	// Propose stages a decision (Decision.Proposes) that the four-eyes
+	// policy says a second reviewer must confirm.
+	Propose Action = "propose"
+	// Void closes a proposal that no longer awaits a second reviewer;
+	// Decision.Reason says why (VoidResponseChanged, …).
+	Void Action = "void"
+	// PolicyEntry records a change of policy: Decision.Reason names the
+	// setting, OldValue and NewValue its values, Note why.
+	PolicyEntry Action = "policy"
 )
 
-// ParseAction reads an action name; anything else is an error that lists
-// the four.
+// ParseAction reads the name of an action a reviewer asks for (approve,
+// reject, escalate, reopen, confirm, return); anything else is an error
+// that lists them.
 func ParseAction(s string) (Action, error) { return parseAction(s) }
 
 // NeedsNote reports whether the action must carry a note (reject and
-// escalate must say why).
-func (a Action) NeedsNote() bool { return a == Reject || a == Escalate }
+// escalate must say why, and so must a second reviewer returning a
+// proposal).
+func (a Action) NeedsNote() bool { return a == Reject || a == Escalate || a == Return }
 
 // Status is a check's review status, derived from its latest decision.
 type Status string
@@ -58,9 +77,13 @@ const (
 	QueueRejected  Queue = "rejected"
 	QueueErrors    Queue = "errors"
 	QueueAll       Queue = "all"
+	// QueueSecondReview holds the checks whose decision awaits a second
+	// reviewer (four-eyes). A proposed check is in no other decision queue.
+	QueueSecondReview Queue = "second-review"
 )
 
-// Queues lists every queue in tab order.
+// Queues lists the console's tabs in order. QueueSecondReview is not among
+// them yet (the console adds its tab); Counts and ParseQueue know it.
 var Queues = []Queue{QueueNeedsReview, QueuePending, QueueEscalated, QueueApproved, QueueRejected, QueueErrors, QueueAll}
 
 // ParseQueue reads a queue name; anything else is an error that lists them.
@@ -116,6 +139,9 @@ type Row struct {
 	FetchError  string // the error text when Outcome is not ok
 	FetchedAt   time.Time
 	Purged      bool
+	// Proposal is the seq of the proposal awaiting a second reviewer, 0
+	// when none: the check is then in QueueSecondReview.
+	Proposal int64
 }
 
 // Record is one check in full: its row, the cached result (nil when never
@@ -129,6 +155,9 @@ type Record struct {
 	PurgedAt   time.Time // zero unless personal data was purged
 	ResultHash string    // hex SHA-256 of the cached raw response
 	Decisions  []Decision
+	// Proposal is the entry awaiting a second reviewer (one of
+	// Decisions), nil when none.
+	Proposal *Decision
 }
 
 // Decision is one entry of the append-only decision log.
@@ -147,6 +176,24 @@ type Decision struct {
 	// Stale is true when the cached response has changed since the
 	// decision was made (computed on read, not stored).
 	Stale bool
+
+	// HashVersion says which fields Hash covers: 1 for entries made
+	// before reasons and identities (schema version 6), 2 since.
+	HashVersion int
+	// Identity is who vouched for the reviewer (Identity.String): the
+	// operating-system account or the SSH key. "" for version 1 entries.
+	Identity string
+	// Reason is a reject or escalate reason code, a void's cause, or the
+	// setting a policy entry changed; "" for version 1 entries.
+	Reason Reason
+	// Finality is a reject's final or retry.
+	Finality Finality
+	// Proposes is the action a Propose or Confirm entry is about.
+	Proposes Action
+	// Ref is the proposal a Confirm, Return or Void entry closes.
+	Ref int64
+	// OldValue and NewValue are a policy entry's.
+	OldValue, NewValue string
 }
 
 // PageQuery selects a page of a queue.
@@ -186,10 +233,10 @@ type VerifyResult struct {
 
 func parseAction(s string) (Action, error) {
 	switch a := Action(s); a {
-	case Approve, Reject, Escalate, Reopen:
+	case Approve, Reject, Escalate, Reopen, Confirm, Return:
 		return a, nil
 	}
-	return "", fmt.Errorf("decision %q: expected approve, reject, escalate or reopen", s)
+	return "", fmt.Errorf("decision %q: expected approve, reject, escalate or reopen, or confirm or return (a proposal awaiting a second reviewer)", s)
 }
 
 func parseQueue(s string) (Queue, error) {
@@ -202,5 +249,8 @@ func parseQueue(s string) (Queue, error) {
 	if s == "waiting" {
 		return QueuePending, nil
 	}
-	return "", fmt.Errorf("queue %q: expected one of needs-review, pending (or waiting), escalated, approved, rejected, errors, all", s)
+	if Queue(s) == QueueSecondReview {
+		return QueueSecondReview, nil
+	}
+	return "", fmt.Errorf("queue %q: expected one of needs-review, pending (or waiting), second-review, escalated, approved, rejected, errors, all", s)
 }

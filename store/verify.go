@@ -31,7 +31,7 @@ func (s *Store) Verify(ctx context.Context, heads ...Head) (VerifyResult, error)
 	}
 	defer rows.Close()
 	var res VerifyResult
-	latest := map[string]Decision{}
+	latest := map[string]*replayed{}
 	prev := Decision{}
 	for rows.Next() {
 		var atText string
@@ -50,7 +50,14 @@ func (s *Store) Verify(ctx context.Context, heads ...Head) (VerifyResult, error)
 		if wanted[d.Seq] {
 			found[d.Seq] = d.Hash
 		}
-		latest[d.CheckID] = d
+		if d.CheckID != "" {
+			st := latest[d.CheckID]
+			if st == nil {
+				st = &replayed{status: StatusOpen}
+				latest[d.CheckID] = st
+			}
+			st.apply(d)
+		}
 		prev = d
 	}
 	if err := rows.Err(); err != nil {
@@ -84,11 +91,33 @@ func brokenLink(prev, d Decision) string {
 	return ""
 }
 
-// statusMismatch finds a check whose status column disagrees with its
-// latest decision, reporting that decision's seq (0 for a check with a
-// status but no decision).
-func (s *Store) statusMismatch(ctx context.Context, latest map[string]Decision) (int64, string, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT check_id, status FROM checks WHERE status <> 'open' OR check_id IN (SELECT check_id FROM decisions)")
+// replayed is a check's status and awaiting proposal as its log entries
+// leave them, which the checks row must agree with.
+type replayed struct {
+	status   Status
+	proposal int64
+	seq      int64 // the newest entry on the check
+}
+
+func (r *replayed) apply(d Decision) {
+	switch d.Action {
+	case Approve, Reject, Escalate, Reopen:
+		r.status, r.proposal = statusAfter(d.Action), 0
+	case Propose:
+		r.proposal = d.Seq
+	case Confirm:
+		r.status, r.proposal = statusAfter(d.Proposes), 0
+	case Return, Void:
+		r.proposal = 0
+	}
+	r.seq = d.Seq
+}
+
+// statusMismatch finds a check whose status or awaiting proposal disagrees
+// with its log entries, reporting the newest entry's seq (0 for a check
+// with a status but no entry).
+func (s *Store) statusMismatch(ctx context.Context, latest map[string]*replayed) (int64, string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT check_id, status, proposal FROM checks WHERE status <> 'open' OR proposal <> 0 OR check_id IN (SELECT check_id FROM decisions)")
 	if err != nil {
 		return 0, "", fmt.Errorf("verifying check statuses: %w", err)
 	}
@@ -96,17 +125,20 @@ func (s *Store) statusMismatch(ctx context.Context, latest map[string]Decision) 
 	seen := map[string]bool{}
 	for rows.Next() {
 		var id, status string
-		if err := rows.Scan(&id, &status); err != nil {
+		var proposal int64
+		if err := rows.Scan(&id, &status, &proposal); err != nil {
 			return 0, "", fmt.Errorf("verifying check statuses: %w", err)
 		}
 		seen[id] = true
-		d, ok := latest[id]
-		want := StatusOpen
-		if ok {
-			want = statusAfter(d.Action)
+		want := latest[id]
+		if want == nil {
+			want = &replayed{status: StatusOpen}
 		}
-		if Status(status) != want {
-			return d.Seq, fmt.Sprintf("check %s has status %s but its latest decision says %s", id, status, want), nil
+		if Status(status) != want.status {
+			return want.seq, fmt.Sprintf("check %s has status %s but its latest decision says %s", id, status, want.status), nil
+		}
+		if proposal != want.proposal {
+			return want.seq, fmt.Sprintf("check %s awaits proposal #%d for a second reviewer but the log says #%d", id, proposal, want.proposal), nil
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -115,14 +147,15 @@ func (s *Store) statusMismatch(ctx context.Context, latest map[string]Decision) 
 	// The program never deletes a decided check's row (a purge empties
 	// it): one gone takes the check out of every queue, its decisions
 	// left pointing at nothing.
-	var gone Decision
-	for id, d := range latest {
-		if !seen[id] && (gone.Seq == 0 || d.Seq < gone.Seq) {
-			gone = d
+	var goneID string
+	var goneSeq int64
+	for id, r := range latest {
+		if !seen[id] && (goneSeq == 0 || r.seq < goneSeq) {
+			goneID, goneSeq = id, r.seq
 		}
 	}
-	if gone.Seq != 0 {
-		return gone.Seq, fmt.Sprintf("check %s, decided here, is no longer in the database (its row was deleted)", gone.CheckID), nil
+	if goneSeq != 0 {
+		return goneSeq, fmt.Sprintf("check %s, decided here, is no longer in the database (its row was deleted)", goneID), nil
 	}
 	return 0, "", nil
 }

@@ -238,7 +238,7 @@ func TestVerifyAndOpenSayWhenTheAppendOnlyTriggersAreNotAsShipped(t *testing.T) 
 // changed in a migration must be changed here too.
 func TestShippedTriggersAreTheOnesGuarded(t *testing.T) {
 	s, _ := newStore(t)
-	rows, err := s.db.Query("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'decisions'")
+	rows, err := s.db.Query("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('decisions', 'access')")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestShippedTriggersAreTheOnesGuarded(t *testing.T) {
 		got[name] = text.String
 	}
 	if len(got) != len(appendOnlyTriggers) {
-		t.Errorf("a fresh database has triggers %v on decisions, the guard knows %d", got, len(appendOnlyTriggers))
+		t.Errorf("a fresh database has triggers %v on decisions and access, the guard knows %d", got, len(appendOnlyTriggers))
 	}
 	for name, text := range appendOnlyTriggers {
 		if got[name] != text {

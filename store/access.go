@@ -1,0 +1,171 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+)
+
+// AccessWhat is what of a check's personal data a person was shown.
+type AccessWhat string
+
+const (
+	AccessDetail AccessWhat = "detail" // the console's detail pane or full screen
+	AccessShow   AccessWhat = "show"   // caisson-review show
+	AccessList   AccessWhat = "list"   // caisson-review list --json
+	AccessExport AccessWhat = "export" // caisson-review export
+)
+
+// AccessOrigin is where a person was shown it from.
+type AccessOrigin string
+
+const (
+	OriginConsole AccessOrigin = "console" // a local console
+	OriginServe   AccessOrigin = "serve"   // a console over SSH; Address is the client's
+	OriginCLI     AccessOrigin = "cli"     // a command
+)
+
+// Access is one record of the access log: who was shown which check's
+// personal data, what of it, from where, when. It holds no personal data
+// beyond the check id, so it is kept when the data is purged.
+type Access struct {
+	At       time.Time
+	Identity string // Identity.String(): the OS account or the SSH key
+	Reviewer string // the display name
+	CheckID  string
+	What     AccessWhat
+	Origin   AccessOrigin
+	Address  string // the SSH client's address under serve, else ""
+}
+
+// AccessSession is who is looking, and from where: the fields every
+// record of one session shares.
+type AccessSession struct {
+	Reviewer string
+	// Identity is zero for the store's own (the operating-system account).
+	Identity Identity
+	Origin   AccessOrigin
+	Address  string
+}
+
+func (s *Store) sessionAccess(sess AccessSession) (Access, error) {
+	w, err := s.writer(sess.Reviewer, sess.Identity)
+	if err != nil {
+		return Access{}, fmt.Errorf("recording access: %w", err)
+	}
+	switch sess.Origin {
+	case OriginConsole, OriginServe, OriginCLI:
+	default:
+		return Access{}, fmt.Errorf("recording access: origin %q: expected console, serve or cli", sess.Origin)
+	}
+	return Access{Identity: w.identity.String(), Reviewer: w.reviewer, Origin: sess.Origin, Address: sess.Address}, nil
+}
+
+// RecordAccess logs that the session was shown what of each check, now,
+// in one transaction.
+func (s *Store) RecordAccess(ctx context.Context, sess AccessSession, what AccessWhat, checkIDs ...string) error {
+	base, err := s.sessionAccess(sess)
+	if err != nil {
+		return err
+	}
+	recs := make([]Access, 0, len(checkIDs))
+	now := s.now()
+	for _, id := range checkIDs {
+		a := base
+		a.At, a.CheckID, a.What = now, id, what
+		recs = append(recs, a)
+	}
+	return s.writeAccess(ctx, recs)
+}
+
+func (s *Store) writeAccess(ctx context.Context, recs []Access) error {
+	for _, a := range recs {
+		switch a.What {
+		case AccessDetail, AccessShow, AccessList, AccessExport:
+		default:
+			return fmt.Errorf("recording access: %q: expected detail, show, list or export", a.What)
+		}
+		if _, err := caisson.ParseCheckID(a.CheckID); err != nil {
+			return fmt.Errorf("recording access: %w", err)
+		}
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	return s.write(ctx, fmt.Sprintf("recording %d accesses to personal data", len(recs)), func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO access (at, identity, reviewer, check_id, what, origin, address) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, a := range recs {
+			if _, err := stmt.ExecContext(ctx, a.At.UnixNano(), a.Identity, a.Reviewer, a.CheckID, string(a.What), string(a.Origin), a.Address); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// AccessQuery selects records of the access log; empty fields match all.
+type AccessQuery struct {
+	CheckID string
+	// Customer matches the checks that now have this customer id (a
+	// purged check has none left, so its records are found by check id).
+	Customer string
+	// Reviewer matches the display name or the identity (os:uid=…,
+	// ssh:SHA256:…) exactly.
+	Reviewer string
+	Since    time.Time
+}
+
+// Accesses calls each for every record q selects, oldest first.
+func (s *Store) Accesses(ctx context.Context, q AccessQuery, each func(Access) error) error {
+	var where []string
+	var args []any
+	if q.CheckID != "" {
+		id, err := caisson.ParseCheckID(q.CheckID)
+		if err != nil {
+			return err
+		}
+		where, args = append(where, "a.check_id = ?"), append(args, id)
+	}
+	if q.Customer != "" {
+		where, args = append(where, "a.check_id IN (SELECT check_id FROM checks WHERE customer_id = ?)"), append(args, q.Customer)
+	}
+	if q.Reviewer != "" {
+		where, args = append(where, "(a.reviewer = ? OR a.identity = ?)"), append(args, q.Reviewer, q.Reviewer)
+	}
+	if !q.Since.IsZero() {
+		where, args = append(where, "a.at >= ?"), append(args, q.Since.UnixNano())
+	}
+	query := "SELECT a.at, a.identity, a.reviewer, a.check_id, a.what, a.origin, a.address FROM access AS a"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := s.db.QueryContext(ctx, query+" ORDER BY a.at, a.id", args...)
+	if err != nil {
+		return fmt.Errorf("reading the access log: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a Access
+		var at int64
+		var what, origin string
+		if err := rows.Scan(&at, &a.Identity, &a.Reviewer, &a.CheckID, &what, &origin, &a.Address); err != nil {
+			return fmt.Errorf("reading the access log: %w", err)
+		}
+		a.At, a.What, a.Origin = time.Unix(0, at).UTC(), AccessWhat(what), AccessOrigin(origin)
+		if err := each(a); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading the access log: %w", err)
+	}
+	return nil
+}

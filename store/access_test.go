@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func accessLog(t *testing.T, s *Store, q AccessQuery) []Access {
+	t.Helper()
+	var out []Access
+	if err := s.Accesses(context.Background(), q, func(a Access) error { out = append(out, a); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestTheAccessLogIsAppendOnlyKeptByThePurgeAndFreeOfPersonalData(t *testing.T) {
+	path, ana, _ := sharedFile(t, FourEyesOff)
+	ctx := context.Background()
+	if err := ana.RecordAccess(ctx, AccessSession{Reviewer: "Ana", Origin: OriginCLI}, AccessShow, checkID(1)); err != nil {
+		t.Fatal(err)
+	}
+	db := rawDB(t, path)
+	for _, stmt := range []string{"UPDATE access SET reviewer = 'nobody'", "DELETE FROM access"} {
+		if _, err := db.Exec(stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v, want refused as append-only", stmt, err)
+		}
+	}
+	if n, err := ana.Purge(ctx, 0, testNow.Add(time.Hour)); err != nil || n != 2 {
+		t.Fatalf("Purge = %d, %v", n, err)
+	}
+	got := accessLog(t, ana, AccessQuery{})
+	if len(got) != 1 || got[0].CheckID != checkID(1) || got[0].Identity != anaID.String() || got[0].What != AccessShow || got[0].Origin != OriginCLI {
+		t.Errorf("after the purge: %+v", got)
+	}
+	// The columns: nothing about the person but the check id.
+	rows, err := db.Query("SELECT name FROM pragma_table_info('access')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var cols []string
+	for rows.Next() {
+		var c string
+		rows.Scan(&c)
+		cols = append(cols, c)
+	}
+	if strings.Join(cols, ",") != "id,at,identity,reviewer,check_id,what,origin,address" {
+		t.Errorf("access columns %v: a new one must hold no personal data (the purge would not find it)", cols)
+	}
+}
+
+func TestDroppingAnAccessLogTriggerIsReported(t *testing.T) {
+	path, ana, _ := sharedFile(t, FourEyesOff)
+	if _, err := rawDB(t, path).Exec("DROP TRIGGER access_no_delete"); err != nil {
+		t.Fatal(err)
+	}
+	v, err := ana.Verify(context.Background())
+	if err != nil || v.OK || len(v.Unguarded) != 1 || !strings.Contains(v.Unguarded[0], "access log") {
+		t.Errorf("Verify = %+v, %v; want the access log's trigger named", v, err)
+	}
+}
+
+func TestAccessesAreFoundByCheckCustomerReviewerAndTime(t *testing.T) {
+	_, ana, bob := sharedFile(t, FourEyesOff)
+	ctx := context.Background()
+	ana.RecordAccess(ctx, AccessSession{Reviewer: "Ana", Origin: OriginCLI}, AccessList, checkID(1), checkID(2))
+	bob.now = func() time.Time { return testNow.Add(48 * time.Hour) }
+	bob.RecordAccess(ctx, AccessSession{Reviewer: "Bob", Identity: SSHIdentity("SHA256:bob"), Origin: OriginServe, Address: "10.0.0.7:5122"}, AccessDetail, checkID(1))
+	tests := []struct {
+		name string
+		q    AccessQuery
+		want int
+	}{
+		{"everything", AccessQuery{}, 3},
+		{"one check", AccessQuery{CheckID: checkID(1)}, 2},
+		{"one customer", AccessQuery{Customer: "cust-2"}, 1},
+		{"by display name", AccessQuery{Reviewer: "Bob"}, 1},
+		{"by identity", AccessQuery{Reviewer: anaID.String()}, 2},
+		{"since", AccessQuery{Since: testNow.Add(24 * time.Hour)}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := accessLog(t, ana, tt.q); len(got) != tt.want {
+				t.Errorf("%d records, want %d: %+v", len(got), tt.want, got)
+			}
+		})
+	}
+	last := accessLog(t, ana, AccessQuery{Reviewer: "Bob"})[0]
+	if last.Origin != OriginServe || last.Address != "10.0.0.7:5122" || last.Identity != "ssh:SHA256:bob" {
+		t.Errorf("serve record = %+v", last)
+	}
+}
+
+// fakeTimer stands in for time.After: the recorder asks it for the
+// interval after each write, and waits until the test fires it.
+type fakeTimer struct {
+	asked chan struct{}
+	fire  chan time.Time
+}
+
+func newFakeTimer() *fakeTimer {
+	return &fakeTimer{asked: make(chan struct{}, 16), fire: make(chan time.Time)}
+}
+
+func (f *fakeTimer) after(d time.Duration) <-chan time.Time {
+	if d != time.Second {
+		panic("the recorder waits a second between writes")
+	}
+	f.asked <- struct{}{}
+	return f.fire
+}
+
+func (f *fakeTimer) waitWrite(t *testing.T) {
+	t.Helper()
+	select {
+	case <-f.asked:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the recorder did not write")
+	}
+}
+
+func TestTheAccessRecorderWritesAtMostOnceASecond(t *testing.T) {
+	s, c := newStore(t)
+	addFetched(t, s, result{id: checkID(1), doc: "high", face: "high"})
+	addFetched(t, s, result{id: checkID(2), doc: "high", face: "high"})
+	timer := newFakeTimer()
+	r, err := s.newAccessRecorder(AccessSession{Reviewer: "Ana", Identity: anaID, Origin: OriginConsole}, timer.after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Viewed(checkID(1), AccessDetail)
+	timer.waitWrite(t) // the first record goes at once
+	if got := len(accessLog(t, s, AccessQuery{})); got != 1 || r.writes.Load() != 1 {
+		t.Fatalf("%d records in %d writes after the first view", got, r.writes.Load())
+	}
+	// Within the second: held, and Viewed does not wait for them.
+	for i := 0; i < 50; i++ {
+		c.Advance(10 * time.Millisecond)
+		r.Viewed(checkID(2), AccessShow)
+	}
+	if got := len(accessLog(t, s, AccessQuery{})); got != 1 {
+		t.Fatalf("%d records written within the second", got)
+	}
+	timer.fire <- testNow
+	timer.waitWrite(t)
+	if got := len(accessLog(t, s, AccessQuery{})); got != 51 || r.writes.Load() != 2 {
+		t.Errorf("%d records in %d writes; want 51 in 2", got, r.writes.Load())
+	}
+	r.Viewed(checkID(1), AccessShow)
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(accessLog(t, s, AccessQuery{})); got != 52 {
+		t.Errorf("Close left %d records, want the pending one written (52)", got)
+	}
+}
+
+func TestHoldingTheDetailCountsOncePerCheckPerTenMinutesPerSession(t *testing.T) {
+	s, c := newStore(t)
+	addFetched(t, s, result{id: checkID(1), doc: "high", face: "high"})
+	addFetched(t, s, result{id: checkID(2), doc: "high", face: "high"})
+	session := AccessSession{Reviewer: "Ana", Identity: anaID, Origin: OriginConsole}
+	r, err := s.newAccessRecorder(session, func(time.Duration) <-chan time.Time { return nil }) // never again: Close writes
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := s.newAccessRecorder(session, func(time.Duration) <-chan time.Time { return nil })
+	steps := []struct {
+		advance time.Duration
+		rec     *AccessRecorder
+		check   int
+	}{
+		{0, r, 1},
+		{time.Minute, r, 1},                    // held: not again
+		{0, r, 2},                              // another check counts
+		{8*time.Minute + 59*time.Second, r, 1}, // 9:59 after the first: not again
+		{time.Second, r, 1},                    // 10:00: again
+		{0, other, 1},                          // another session counts on its own
+	}
+	for _, st := range steps {
+		c.Advance(st.advance)
+		st.rec.Viewed(checkID(st.check), AccessDetail)
+	}
+	r.Close(context.Background())
+	other.Close(context.Background())
+	got := accessLog(t, s, AccessQuery{CheckID: checkID(1)})
+	if len(got) != 3 || got[1].At.Sub(got[0].At) != 10*time.Minute {
+		t.Errorf("detail records of check 1: %+v; want at 0, 10 min, and the other session's", got)
+	}
+	if n := len(accessLog(t, s, AccessQuery{CheckID: checkID(2)})); n != 1 {
+		t.Errorf("%d records of check 2, want 1", n)
+	}
+}
+
+func TestTheAccessRecorderKeepsRecordsItCouldNotWrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "review.db")
+	s := openAt(t, path, &clock{t: testNow})
+	addFetched(t, s, result{id: checkID(1), doc: "high", face: "high"})
+	r, err := s.newAccessRecorder(AccessSession{Reviewer: "Ana", Identity: anaID, Origin: OriginConsole}, func(time.Duration) <-chan time.Time { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.frozen = true // every write refused, as on a full disk
+	r.Viewed(checkID(1), AccessDetail)
+	if err := r.Close(context.Background()); err == nil {
+		t.Fatal("Close on a refused write reported no error")
+	}
+	s.frozen = false
+	if err := r.flush(context.Background()); err != nil || len(accessLog(t, s, AccessQuery{})) != 1 {
+		t.Errorf("the kept record was not written once writes worked again: %v", err)
+	}
+}

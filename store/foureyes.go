@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// The causes of a Void entry, stored in its reason: why a proposal no
+// longer awaits a second reviewer.
+const (
+	// VoidResponseChanged: a refresh brought a different response than
+	// the one proposed on.
+	VoidResponseChanged Reason = "response-changed"
+	// VoidDecidedOtherwise: a reviewer decided the check otherwise
+	// (rejected, escalated, reopened it) while the proposal awaited.
+	VoidDecidedOtherwise Reason = "decided-otherwise"
+	// VoidPolicyOff: the four-eyes policy was turned off.
+	VoidPolicyOff Reason = "policy-off"
+)
+
+// secondReviewTx confirms or returns the proposal awaiting on a check.
+func secondReviewTx(ctx context.Context, tx *sql.Tx, w writer, r DecisionRequest, st checkState, now time.Time) (Decision, error) {
+	if st.row.Proposal == 0 {
+		return Decision{}, noProposalTx(ctx, tx, r.CheckID)
+	}
+	if r.Proposal != 0 && r.Proposal != st.row.Proposal {
+		return Decision{}, fmt.Errorf("%s: %w: the proposal shown (#%d) was replaced by #%d; look at the check again",
+			r.CheckID, ErrStaleProposal, r.Proposal, st.row.Proposal)
+	}
+	p, err := entryTx(ctx, tx, st.row.Proposal)
+	if err != nil {
+		return Decision{}, err
+	}
+	if p.Identity == w.identity.String() {
+		return Decision{}, fmt.Errorf("%s: %w: you (%s) proposed it (#%d); another reviewer must %s it",
+			r.CheckID, ErrSameReviewer, w.identity, p.Seq, r.Action)
+	}
+	if r.Action == Confirm && p.ResponseHash != st.hash {
+		return Decision{}, fmt.Errorf("%s: %w: the response has changed since %s proposed it (#%d); refresh and review it again",
+			r.CheckID, ErrStaleProposal, p.Reviewer, p.Seq)
+	}
+	d := Decision{CheckID: r.CheckID, Action: r.Action, Note: r.Note, ResponseHash: st.hash, Ref: p.Seq, Proposes: p.Proposes}
+	status := st.row.Status
+	if r.Action == Confirm {
+		d.Reason, d.Finality = p.Reason, p.Finality
+		status = statusAfter(p.Proposes)
+	}
+	if d, err = w.appendTx(ctx, tx, d, now); err != nil {
+		return Decision{}, err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE checks SET status = ?, proposal = 0 WHERE check_id = ?", string(status), r.CheckID)
+	return d, err
+}
+
+// noProposalTx explains ErrNoProposal by what last closed a proposal on
+// the check: a second reviewer racing this one sees who confirmed first.
+func noProposalTx(ctx context.Context, tx *sql.Tx, id string) error {
+	d, err := scanDecision(tx.QueryRowContext(ctx, "SELECT "+decisionColumns+
+		" FROM decisions WHERE check_id = ? AND action IN ('confirm', 'return', 'void') ORDER BY seq DESC LIMIT 1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w: nothing was proposed on it", id, ErrNoProposal)
+	}
+	if err != nil {
+		return err
+	}
+	if d.Action == Void && d.Reason == VoidResponseChanged {
+		// A refresh brought another response: what the confirmer looked
+		// at is no longer what Caisson says.
+		return fmt.Errorf("%s: %w: proposal #%d was voided at %s (#%d) because a refresh brought a different response; review the check again; nothing was written",
+			id, ErrStaleProposal, d.Ref, d.At.Format(time.RFC3339), d.Seq)
+	}
+	how := map[Action]string{Confirm: "confirmed", Return: "returned", Void: "voided (" + string(d.Reason) + ")"}[d.Action]
+	return fmt.Errorf("%s: %w: proposal #%d was already %s by %s at %s (#%d); nothing was written",
+		id, ErrNoProposal, d.Ref, how, d.Reviewer, d.At.Format(time.RFC3339), d.Seq)
+}
+
+// voidTx writes a Void entry for proposal seq on check id, with its cause,
+// and takes the check out of Second review.
+func voidTx(ctx context.Context, tx *sql.Tx, w writer, id string, seq int64, hash string, cause Reason, now time.Time) error {
+	d := Decision{CheckID: id, Action: Void, Reason: cause, ResponseHash: hash, Ref: seq}
+	if _, err := w.appendTx(ctx, tx, d, now); err != nil {
+		return fmt.Errorf("voiding proposal #%d on %s: %w", seq, id, err)
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE checks SET proposal = 0 WHERE check_id = ?", id)
+	return err
+}
+
+// voidAllTx voids every proposal awaiting a second reviewer.
+func voidAllTx(ctx context.Context, tx *sql.Tx, w writer, cause Reason, now time.Time) error {
+	rows, err := tx.QueryContext(ctx, "SELECT check_id, proposal, raw, raw_hash FROM checks INDEXED BY checks_second_risk WHERE proposal > 0 ORDER BY proposal")
+	if err != nil {
+		return err
+	}
+	type open struct {
+		id   string
+		seq  int64
+		hash string
+	}
+	var all []open
+	for rows.Next() {
+		var o open
+		var raw []byte
+		var stored string
+		if err := rows.Scan(&o.id, &o.seq, &raw, &stored); err != nil {
+			rows.Close()
+			return err
+		}
+		o.hash = responseHash(raw, stored)
+		all = append(all, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, o := range all {
+		if err := voidTx(ctx, tx, w, o.id, o.seq, o.hash, cause, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// systemReviewer is the display name of entries the store writes on its
+// own account, such as a void when a refresh changed the response.
+const systemReviewer = "caisson-review (refresh)"
+
+// voidOnNewResponseTx voids the proposal on check id when the response it
+// was made on has just been replaced by another (newHash), in the refresh's
+// transaction.
+func (s *Store) voidOnNewResponseTx(ctx context.Context, tx *sql.Tx, id, oldHash, newHash string, proposal int64, now time.Time) error {
+	if proposal == 0 || oldHash == newHash {
+		return nil
+	}
+	w, err := s.writer(systemReviewer, Identity{})
+	if err != nil {
+		return err
+	}
+	return voidTx(ctx, tx, w, id, proposal, newHash, VoidResponseChanged, now)
+}
+
+// ConfirmableBy says whether the reviewer with identity id may confirm or
+// return the proposal p, and if not, why: the console shows the keys
+// disabled with this reason. The store refuses it too (ErrSameReviewer).
+func (p Decision) ConfirmableBy(id Identity) (bool, string) {
+	if p.Action != Propose {
+		return false, "nothing awaits a second reviewer"
+	}
+	if p.Identity == id.String() {
+		return false, "you proposed this: a second reviewer must confirm or return it"
+	}
+	return true, ""
+}
+
+// CountConfirmable counts the checks in Second review that the reviewer
+// with identity id may confirm: every proposal but their own. Under serve
+// a reviewer's Second review tab counts these.
+func (s *Store) CountConfirmable(ctx context.Context, id Identity) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM checks AS c INDEXED BY checks_second_risk
+		JOIN decisions AS d ON d.seq = c.proposal WHERE c.proposal > 0 AND d.identity <> ?`, id.String()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("counting the proposals %s may confirm: %w", id, err)
+	}
+	return n, nil
+}
