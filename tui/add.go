@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/textarea"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/textarea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/caisson"
@@ -34,8 +34,7 @@ type addOutcome struct {
 
 func newAddDialog(blink bool, st Styles) addDialog {
 	ta := textarea.New()
-	st.styleArea(&ta)
-	steadyCursor(&ta.Cursor, blink)
+	st.styleArea(&ta, blink)
 	ta.Placeholder = "paste check ids (chk_priv_…) or exchange tokens (chk_xchg_…), one a line"
 	ta.ShowLineNumbers = true
 	ta.CharLimit = 0
@@ -108,6 +107,20 @@ type addedMsg struct {
 	outcomes []addOutcome
 	// added are the check ids that are new in the store.
 	added []string
+}
+
+func (m addedMsg) writeTask() int { return m.task }
+
+// writeErr is every line that was not added, for the report of a console
+// that quit before showing them.
+func (m addedMsg) writeErr() error {
+	var errs []error
+	for _, o := range m.outcomes {
+		if !o.ok {
+			errs = append(errs, fmt.Errorf("adding line %d: %s", o.line, o.message))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // addChecks adds each valid line, exchanging tokens first, then fetches

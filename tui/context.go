@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
+	"charm.land/bubbles/v2/help"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
@@ -29,6 +29,8 @@ type programContext struct {
 	// more than the rest of a row.
 	badges   map[[2]int]string
 	statuses map[string]string
+	// writes are the store writes in flight, which quitting waits for.
+	writes *writes
 }
 
 // status is the list's status word for r, fitted to its column and drawn
@@ -77,22 +79,26 @@ func newProgramContext(cfg Config) *programContext {
 	if now == nil {
 		now = time.Now
 	}
-	st := DefaultStyles(cfg.Renderer)
-	h := help.New()
-	h.Styles.ShortKey = st.Accent
-	h.Styles.FullKey = st.Accent
-	h.Styles.ShortDesc = st.Muted
-	h.Styles.FullDesc = st.Muted
-	h.Styles.ShortSeparator = st.Muted
-	h.Styles.FullSeparator = st.Muted
-	h.Styles.Ellipsis = st.Muted
-	return &programContext{
+	c := &programContext{
 		cfg:    cfg,
-		styles: st,
 		keys:   DefaultKeyMap(cfg.ReadOnly),
-		help:   h,
+		help:   help.New(),
 		now:    now,
+		writes: newWrites(),
 	}
+	// Until the terminal says otherwise, a dark background: most terminals
+	// have one, and it is what a terminal that never answers gets.
+	dark := cfg.HasDarkBackground == nil || *cfg.HasDarkBackground
+	c.restyle(dark)
+	return c
+}
+
+// restyle builds the styles for the terminal's background and forgets
+// everything drawn with the old ones.
+func (c *programContext) restyle(dark bool) {
+	c.styles = DefaultStyles(dark)
+	c.help.Styles = c.styles.helpStyles()
+	c.badges, c.statuses = nil, nil
 }
 
 func (c *programContext) nextID() int {

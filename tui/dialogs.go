@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
@@ -51,8 +50,7 @@ type noteDialog struct {
 
 func newNoteDialog(a store.Action, blink bool, st Styles) noteDialog {
 	in := textinput.New()
-	st.styleInput(&in)
-	steadyCursor(&in.Cursor, blink)
+	st.styleInput(&in, blink)
 	in.Prompt = "note> "
 	in.CharLimit = 1000
 	if a.NeedsNote() {
@@ -72,7 +70,7 @@ func (n *noteDialog) update(msg tea.Msg) tea.Cmd {
 
 func (n *noteDialog) view(c *programContext, p *pendingDecision, width int) string {
 	st := c.styles
-	n.input.Width = max(width-12, 10)
+	n.input.SetWidth(max(width-12, 10))
 	need := "optional note"
 	if p.action.NeedsNote() {
 		need = "note required"
@@ -105,7 +103,8 @@ func dialogBox(c *programContext, title, body string, width int) string {
 	for i, l := range lines {
 		lines[i] = clip(l, inner)
 	}
-	return c.styles.Dialog.Width(inner + 2).Render(c.styles.Bold.Render(title) + "\n" + strings.Join(lines, "\n"))
+	// A style's width holds its border and padding (Lip Gloss v2).
+	return c.styles.Dialog.Width(width).Render(c.styles.Bold.Render(title) + "\n" + strings.Join(lines, "\n"))
 }
 
 func dialogHeight(s string) int { return strings.Count(s, "\n") + 1 }
@@ -113,8 +112,7 @@ func dialogHeight(s string) int { return strings.Count(s, "\n") + 1 }
 // newFilterInput is the "/" prompt.
 func newFilterInput(value string, blink bool, st Styles) textinput.Model {
 	in := textinput.New()
-	st.styleInput(&in)
-	steadyCursor(&in.Cursor, blink)
+	st.styleInput(&in, blink)
 	in.Prompt = "/"
 	in.Placeholder = "check id, customer id or name"
 	in.CharLimit = 200
@@ -123,12 +121,5 @@ func newFilterInput(value string, blink bool, st Styles) textinput.Model {
 	return in
 }
 
-// steadyCursor stops a text cursor blinking when animation is off.
-func steadyCursor(c *cursor.Model, blink bool) {
-	if !blink {
-		c.SetMode(cursor.CursorStatic)
-	}
-}
-
 // matches is key.Matches for one binding, to keep call sites short.
-func matches(msg tea.KeyMsg, b key.Binding) bool { return key.Matches(msg, b) }
+func matches(msg tea.KeyPressMsg, b key.Binding) bool { return key.Matches(msg, b) }

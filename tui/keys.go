@@ -1,6 +1,6 @@
 package tui
 
-import "github.com/charmbracelet/bubbles/key"
+import "charm.land/bubbles/v2/key"
 
 // KeyMap is every key of the main screen, in one place, with its help text.
 // In read-only mode the decision keys are not disabled but absent: they

@@ -5,11 +5,12 @@ import (
 	"maps"
 	"strings"
 
-	"github.com/caisson-review/caisson-review/caisson"
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
+	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -81,11 +82,23 @@ func (m *Model) dialogView() string {
 	return ""
 }
 
-// View draws the frame: every line clamped to the width, exactly the
+// windowTitle is the terminal's title while the console runs.
+const windowTitle = "caisson-review"
+
+// View is the frame on the alternate screen, with the window's title. The
+// text cursor stays hidden: the text inputs draw their own.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.frame())
+	v.AltScreen = true
+	v.WindowTitle = windowTitle
+	return v
+}
+
+// frame draws the screen: every line clamped to the width, exactly the
 // terminal's height, or a sentence when the terminal is too small.
-func (m *Model) View() string {
+func (m *Model) frame() string {
 	c := m.ctx
-	if m.quitting {
+	if m.left || !m.styled {
 		return ""
 	}
 	if c.width < minWidth || c.height < minHeight {
@@ -106,7 +119,11 @@ func (m *Model) View() string {
 	if d := m.dialogView(); d != "" {
 		parts = append(parts, d)
 	}
-	parts = append(parts, m.footer.view(c, m.footerKeys()))
+	var saving []string
+	if m.quitting {
+		saving = m.ctx.writes.labels()
+	}
+	parts = append(parts, m.footer.view(c, m.footerKeys(), saving))
 	return clampView(strings.Join(parts, "\n"), c.width, c.height)
 }
 
@@ -226,7 +243,7 @@ func padBlock(s string, w int) string {
 func (m *Model) helpView() string {
 	c := m.ctx
 	h := c.help
-	h.Width = c.width
+	h.SetWidth(c.width)
 	title := c.styles.Title.Render("Keys") + c.styles.Muted.Render(" · esc or ? closes")
 	extra := c.styles.Muted.Render("In the note prompt: enter saves, esc cancels. Approving a low-confidence or expired check asks first: y approves, n/enter/esc does not.\n" +
 		"In the add dialog (A): paste ids or tokens one a line, ctrl+s adds, esc closes.")
@@ -240,7 +257,7 @@ func (m *Model) helpView() string {
 // needs: bubbles/help would cut the columns that do not fit, and at 80
 // columns those are the keys a reviewer looks for.
 func fullHelp(h help.Model, groups [][]key.Binding, width int) string {
-	h.Width = 0 // measured here, never cut
+	h.SetWidth(0) // measured here, never cut
 	var bands []string
 	for len(groups) > 0 {
 		n := len(groups)
