@@ -84,9 +84,14 @@ func apiLabel(baseURL string) string {
 func (a *app) runConsole(ctx context.Context, cfg tui.Config) error {
 	m := tui.New(cfg)
 	profile := tui.ColorProfile(a.stdout, a.environ())
-	opts := append(m.Options(profile), tea.WithContext(ctx),
-		tea.WithInput(a.stdin), tea.WithOutput(a.stdout), tea.WithEnvironment(a.environ()))
-	_, err := tea.NewProgram(m, opts...).Run()
+	opts := append(m.Options(profile), tea.WithInput(a.stdin), tea.WithOutput(a.stdout), tea.WithEnvironment(a.environ()))
+	p := tea.NewProgram(m, opts...)
+	// A cancelled context (SIGTERM, SIGINT) quits as q does, waiting on
+	// screen for the writes in flight: tea.WithContext would end the
+	// program at once, the alternate screen and its message with it.
+	stop := context.AfterFunc(ctx, p.Quit)
+	defer stop()
+	_, err := p.Run()
 	if werr := m.Wait(); werr != nil {
 		return fmt.Errorf("not saved as the console closed: %w", werr)
 	}

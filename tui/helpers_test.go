@@ -55,9 +55,10 @@ func fixedClock() time.Time { return testNow }
 // fixture is a real store on a temp file and the real client against the
 // sandbox on loopback.
 type fixture struct {
-	st  *store.Store
-	api *caisson.Client
-	sb  *sandbox.Server
+	st   *store.Store
+	api  *caisson.Client
+	sb   *sandbox.Server
+	path string // the store's file
 }
 
 type fixtureOpts struct {
@@ -104,7 +105,7 @@ func newFixture(tb testing.TB, o fixtureOpts) *fixture {
 		tb.Fatalf("opening the store: %v", err)
 	}
 	tb.Cleanup(func() { _ = st.Close() })
-	f := &fixture{st: st, api: api, sb: sb}
+	f := &fixture{st: st, api: api, sb: sb, path: path}
 	if o.track > 0 {
 		ids := sb.CheckIDs(o.track)
 		if _, err := st.AddMany(ctx, ids, "tester", store.SourceTyped); err != nil {
