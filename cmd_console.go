@@ -95,10 +95,10 @@ func (a *app) runConsole(ctx context.Context, cfg tui.Config) error {
 	if werr := m.Wait(); werr != nil {
 		return fmt.Errorf("not saved as the console closed: %w", werr)
 	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		return fmt.Errorf("console: %w", err)
 	}
 	return nil
