@@ -51,6 +51,7 @@ type terminal struct {
 
 	mu     sync.Mutex
 	out    []byte
+	screen *screen       // what the terminal shows
 	more   chan struct{} // signalled on every read
 	closed bool
 	exit   error // what Wait returned, once closed
@@ -68,7 +69,34 @@ func (f *fixture) openTerminal(c *gossh.Client, term string, w, h int) *terminal
 	if err := sess.RequestPty(term, h, w, modes); err != nil {
 		f.t.Fatalf("requesting a pty: %v", err)
 	}
-	return startTerminal(f.t, sess)
+	t := startTerminal(f.t, sess)
+	t.mu.Lock()
+	t.screen = newScreen(w, h)
+	t.mu.Unlock()
+	return t
+}
+
+// resize changes the window, as a terminal emulator's window resized.
+func (term *terminal) resize(w, h int) {
+	term.t.Helper()
+	term.mu.Lock()
+	if term.screen != nil {
+		term.screen.resize(w, h)
+	}
+	term.mu.Unlock()
+	if err := term.sess.WindowChange(h, w); err != nil {
+		term.t.Fatalf("changing the window to %dx%d: %v", w, h, err)
+	}
+}
+
+// shown is the screen's text now.
+func (term *terminal) shown() string {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	if term.screen == nil {
+		return ""
+	}
+	return term.screen.String()
 }
 
 func startTerminal(t testing.TB, sess *gossh.Session) *terminal {
@@ -100,6 +128,9 @@ func (term *terminal) read(r io.Reader) {
 		if n > 0 {
 			term.mu.Lock()
 			term.out = append(term.out, buf[:n]...)
+			if term.screen != nil {
+				term.screen.write(buf[:n])
+			}
 			// A real terminal answers these; wish's renderer waits for
 			// the answers before the console starts.
 			q := bytes.Count(term.out, []byte("\x1b]11;?"))
@@ -159,16 +190,22 @@ func (term *terminal) send(keys ...string) {
 
 // waitFor waits until the output after from, without its escape
 // sequences (colours split "a approve" into styled pieces), contains one of
-// texts and returns which, or -1 after timeout.
+// texts, or the screen does once output has come after from (Bubble Tea
+// v2 redraws only the cells that changed, so "Appr. 0" becoming "Appr. 1"
+// sends a "1"), and returns which, or -1 after timeout.
 func (term *terminal) waitFor(from int, timeout time.Duration, texts ...string) int {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		term.mu.Lock()
 		out, closed := ansi.Strip(string(term.out[min(from, len(term.out)):])), term.closed
+		shown := ""
+		if term.screen != nil && len(term.out) > from {
+			shown = term.screen.String()
+		}
 		term.mu.Unlock()
 		for i, s := range texts {
-			if strings.Contains(out, s) {
+			if strings.Contains(out, s) || strings.Contains(shown, s) {
 				return i
 			}
 		}
