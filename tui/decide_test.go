@@ -198,27 +198,30 @@ func TestADecisionTheStoreRefusesIsShownAsNotSaved(t *testing.T) {
 	}
 }
 
-func TestReadOnlyHasNoDecisionKeysAnywhere(t *testing.T) {
+// Read-only is for support staff: no key that writes to the store, not a
+// decision, not adding checks, not refreshing them.
+func TestReadOnlyHasNoKeyThatWritesAnywhere(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 	cfg := f.config()
 	cfg.ReadOnly = true
 	m := newTestModel(t, cfg, 120, 40)
 	id := selectedID(t, m)
-	for _, k := range []string{"a", "x", "e", "o", "A", "+"} {
+	before := record(t, f.st, id).FetchedAt
+	for _, k := range []string{"a", "x", "e", "o", "A", "+", "r", "R"} {
 		pump(t, m, keys(k)...)
-		if m.mode != modeList {
-			t.Errorf("key %q opened mode %d in read-only", k, m.mode)
+		if m.mode != modeList || m.batch != nil || m.footer.last != "" {
+			t.Errorf("key %q did something in read-only: mode %d, batch %v, footer %q", k, m.mode, m.batch != nil, m.footer.last)
 		}
 	}
-	if rec := record(t, f.st, id); len(rec.Decisions) != 0 {
-		t.Fatal("read-only session stored a decision")
+	if rec := record(t, f.st, id); len(rec.Decisions) != 0 || !rec.FetchedAt.Equal(before) {
+		t.Fatal("read-only session wrote to the store")
 	}
 	footer := plain(m)
 	mustContain(t, footer, "READ-ONLY")
 	pump(t, m, keys("?")...)
 	help := plain(m)
-	mustNotContain(t, footer+help, "approve", "reject", "escalate", "reopen", "add checks")
-	mustContain(t, help, "filter", "refresh check", "customer's checks")
+	mustNotContain(t, footer+help, "approve", "reject", "escalate", "reopen", "add checks", "refresh check", "refresh queue")
+	mustContain(t, help, "filter", "customer's checks")
 	for _, b := range []string{"approve", "reject", "escalate", "reopen"} {
 		for _, kb := range m.ctx.keys.ShortHelp() {
 			if strings.Contains(kb.Help().Desc, b) {

@@ -18,8 +18,8 @@ type KeyMap struct {
 	readOnly                                bool
 }
 
-// DefaultKeyMap is the key map; readOnly leaves out every key that changes
-// a decision or the set of tracked checks.
+// DefaultKeyMap is the key map; readOnly leaves out every key that writes
+// to the store: decisions, adding checks, and refreshing them.
 func DefaultKeyMap(readOnly bool) KeyMap {
 	k := KeyMap{
 		Up:         key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
@@ -35,8 +35,6 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		ScrollDown: key.NewBinding(key.WithKeys("J", "ctrl+d"), key.WithHelp("J", "scroll detail down")),
 		ScrollUp:   key.NewBinding(key.WithKeys("K", "ctrl+u"), key.WithHelp("K", "scroll detail up")),
 		Customer:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "customer's checks")),
-		Refresh:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh check")),
-		RefreshAll: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "refresh queue")),
 		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Sort:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Mask:       key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mask personal data")),
@@ -52,6 +50,8 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		k.Escalate = key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "escalate"))
 		k.Reopen = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "reopen"))
 		k.Add = key.NewBinding(key.WithKeys("A", "+"), key.WithHelp("A/+", "add checks"))
+		k.Refresh = key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh check"))
+		k.RefreshAll = key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "refresh queue"))
 	}
 	return k
 }
@@ -59,7 +59,7 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 // ShortHelp is the footer's help line.
 func (k KeyMap) ShortHelp() []key.Binding {
 	if k.readOnly {
-		return []key.Binding{k.Help, k.Open, k.Customer, k.Filter, k.Refresh, k.Quit}
+		return []key.Binding{k.Help, k.Open, k.Customer, k.Filter, k.Sort, k.Quit}
 	}
 	return []key.Binding{k.Help, k.Approve, k.Reject, k.Escalate, k.Open, k.Filter, k.Quit}
 }

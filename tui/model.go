@@ -57,11 +57,16 @@ type Model struct {
 	note     noteDialog
 	add      addDialog
 	batch    *batch
+	// refreshing are the checks being refreshed one by one (r).
+	refreshing map[string]bool
 	masked   bool
 	// quitting is set once the reviewer (or a signal, or the session's
 	// end) asked to quit: the console waits for the writes in flight,
 	// then left is set and the program ends.
 	quitting, left bool
+	// held are the keys that came while the list had nothing on screen
+	// and its first page was being read, in order (holdKey).
+	held []tea.KeyPressMsg
 	// styled is set once the terminal's background is known (or assumed
 	// after backgroundWait): nothing is drawn before, so the first frame
 	// already has the right colours.
@@ -120,7 +125,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.ctx.width, m.ctx.height = msg.Width, msg.Height
 	case tea.KeyPressMsg:
-		cmd = m.handleKey(msg)
+		cmd = m.key(msg)
 	case tea.BackgroundColorMsg:
 		m.background(msg.IsDark())
 	case backgroundTimeoutMsg:
@@ -147,6 +152,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pageMsg:
 		if msg.req == m.list.req {
 			m.list.loaded(msg)
+			cmd = m.replayHeld()
 		}
 	case totalMsg:
 		m.list.counted(msg)
@@ -285,6 +291,47 @@ func (m *Model) totalFromCounts() bool {
 func (m *Model) newQuery() {
 	m.list.reset()
 	m.detail.scroll = 0
+}
+
+// key takes a key press in, or holds it (holdKey).
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if m.holdKey(msg) {
+		m.held = append(m.held, msg)
+		return nil
+	}
+	return m.handleKey(msg)
+}
+
+// holdKey reports whether a key must wait for the list's first page: the
+// reviewer typed ahead of the screen (x and a note, as fast as SSH sends
+// them), and acting on an empty list would drop the x and read the note's
+// letters as commands. Once one key waits, every later one does, so they
+// act in the order typed; text for an open input never waits, and ctrl+c
+// never does.
+func (m *Model) holdKey(msg tea.KeyPressMsg) bool {
+	if matches(msg, m.ctx.keys.ForceQuit) {
+		return false
+	}
+	if len(m.held) > 0 {
+		return true
+	}
+	return !m.takesText() && m.loadingFirstPage()
+}
+
+// loadingFirstPage reports whether the list shows nothing yet because its
+// first page is being read.
+func (m *Model) loadingFirstPage() bool { return len(m.list.rows) == 0 && m.list.req != 0 }
+
+// replayHeld handles the held keys, in order, until one starts another
+// first read (a tab switch): the rest wait for that one.
+func (m *Model) replayHeld() tea.Cmd {
+	var cmds []tea.Cmd
+	for len(m.held) > 0 && (m.takesText() || !m.loadingFirstPage()) {
+		k := m.held[0]
+		m.held = m.held[1:]
+		cmds = append(cmds, m.handleKey(k), m.sync())
+	}
+	return tea.Batch(cmds...)
 }
 
 // takesText reports whether keys go to a text input rather than to

@@ -595,3 +595,45 @@ func TestARowIsDrawnAgainWhenWhatItShowsChanges(t *testing.T) {
 	pump(t, m, tea.WindowSizeMsg{Width: 130, Height: 40})
 	mustContain(t, rowLine(), "approved  "+age(rowSince(row), now))
 }
+
+// Keys typed before the list's first page is on screen (a reviewer who
+// knows the console, over a slow link) act once it is, in order: "x" and a
+// note reject the first check instead of the note's letters being read as
+// commands on an empty list.
+func TestKeysTypedBeforeTheFirstPageActOnceItIsRead(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		typed []any
+		check func(t *testing.T, f *fixture, m *Model, first string)
+	}{
+		{"x and a note reject the first check", append(append(keys("x"), typeText("forged")...), keyMsg("enter")),
+			func(t *testing.T, f *fixture, m *Model, first string) {
+				rec := record(t, f.st, first)
+				if len(rec.Decisions) != 1 || rec.Decisions[0].Action != store.Reject || rec.Decisions[0].Note != "forged" {
+					t.Fatalf("want %s rejected with the note typed ahead, got %+v", first, rec.Decisions)
+				}
+			}},
+		{"? opens the help", keys("?"), func(t *testing.T, _ *fixture, m *Model, _ string) {
+			mustContain(t, plain(m), "esc or ? closes")
+		}},
+		{"j j moves two rows", keys("j", "j"), func(t *testing.T, _ *fixture, m *Model, _ string) {
+			if m.list.cursor != 2 {
+				t.Fatalf("cursor %d, want 2", m.list.cursor)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+			rows, err := f.st.Page(context.Background(), store.PageQuery{Queue: store.QueueNeedsReview, Limit: 1})
+			if err != nil || len(rows) == 0 {
+				t.Fatalf("first row: %v", err)
+			}
+			m := New(f.config())
+			m.animate = false
+			start := m.Init() // the first reads, not answered yet
+			pump(t, m, append([]any{tea.WindowSizeMsg{Width: 120, Height: 40}}, tc.typed...)...)
+			pump(t, m, start)
+			tc.check(t, f, m, rows[0].CheckID)
+		})
+	}
+}

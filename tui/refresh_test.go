@@ -195,3 +195,31 @@ func TestStoreChangedReadsTheScreenAgain(t *testing.T) {
 	}
 	mustContain(t, plain(m), "[1 Needs review "+fmt.Sprint(before-1)+"]", "3 Escalated 1")
 }
+
+// r pressed again while that check's refresh runs (an impatient reviewer,
+// a key repeated by a slow link) starts no second call to Caisson.
+func TestRAgainWhileTheCheckIsRefreshingStartsNoSecondRefresh(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	id := selectedID(t, m)
+	f.sb.ResetRequests()
+	d := &driver{tb: t, m: m}
+	// The second r is handled before the first refresh's answer.
+	d.send(keyMsg("r"))
+	d.send(keyMsg("r"))
+	d.settle()
+	calls := 0
+	for _, r := range f.sb.Requests() {
+		if r.CheckID == id {
+			calls++
+		}
+	}
+	if calls != 1 {
+		t.Fatalf("%d requests for %s, want 1", calls, id)
+	}
+	// Once it has ended, r refreshes again.
+	pump(t, m, keys("r")...)
+	if n := len(f.sb.Requests()); n != 2 {
+		t.Fatalf("%d requests after the second refresh, want 2", n)
+	}
+}

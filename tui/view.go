@@ -248,7 +248,7 @@ func (m *Model) helpView() string {
 	extra := c.styles.Muted.Render("In the note prompt: enter saves, esc cancels. Approving a low-confidence or expired check asks first: y approves, n/enter/esc does not.\n" +
 		"In the add dialog (A): paste ids or tokens one a line, ctrl+s adds, esc closes.")
 	if c.cfg.ReadOnly {
-		extra = c.styles.Warn.Render("READ-ONLY session: decisions and adding checks are not available.")
+		extra = c.styles.Warn.Render("READ-ONLY session: decisions, adding checks and refreshing them are not available.")
 	}
 	return title + "\n\n" + fullHelp(h, c.keys.FullHelp(), c.width) + "\n\n" + c.styles.plain().Width(c.width).Render(extra)
 }

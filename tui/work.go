@@ -21,6 +21,15 @@ func (m *Model) refreshSelected() tea.Cmd {
 		m.footer.finish(0, false, "cannot refresh: "+errNoAPI.Error())
 		return nil
 	}
+	if m.refreshing[row.CheckID] {
+		// One refresh of a check at a time: a second r would only
+		// repeat the API call and the write.
+		return nil
+	}
+	if m.refreshing == nil {
+		m.refreshing = map[string]bool{}
+	}
+	m.refreshing[row.CheckID] = true
 	task := m.ctx.nextID()
 	spin := m.footer.start(task, "refreshing "+caisson.ShortID(line(row.CheckID), 10), m.animate)
 	write := m.ctx.writes.track(task, "the refresh of "+caisson.ShortID(line(row.CheckID), 10),
@@ -29,6 +38,7 @@ func (m *Model) refreshSelected() tea.Cmd {
 }
 
 func (m *Model) refreshed(msg refreshedMsg) tea.Cmd {
+	delete(m.refreshing, msg.checkID)
 	short := caisson.ShortID(line(msg.checkID), 10)
 	switch {
 	case msg.storeErr != nil:
