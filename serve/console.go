@@ -118,16 +118,12 @@ func programOptions(inner tea.Model, m *sessionModel, sess ssh.Session, ls *live
 }
 
 // colorProfile is the colour profile of the client's terminal, from its
-// TERM and environment (COLORTERM, NO_COLOR, CLICOLOR…) as sent over SSH.
-// As in the local console (tui.ColorProfile), NO_COLOR means plain text:
-// no colour and no bold or reverse either, the words and symbols say
-// everything.
+// TERM and environment (COLORTERM, NO_COLOR, CLICOLOR…) as sent over SSH,
+// by the local console's rules (tui.ColorProfile: NO_COLOR is plain text,
+// no bold or reverse either). The session is a terminal, though its
+// output is no file descriptor here: TTY_FORCE says so.
 func colorProfile(env []string) colorprofile.Profile {
-	p := colorprofile.Env(env)
-	if p == colorprofile.ASCII {
-		return colorprofile.NoTTY
-	}
-	return p
+	return tui.ColorProfile(nil, append(env[:len(env):len(env)], "TTY_FORCE=1"))
 }
 
 // waitFor runs wait and returns its error, or nil once d has passed.
@@ -307,7 +303,9 @@ func (m *sessionModel) Update(msg tea.Msg) (next tea.Model, cmd tea.Cmd) {
 	case tea.WindowSizeMsg:
 		return m.resize(msg)
 	case tea.ColorProfileMsg:
-		m.ls.setProfile(msg.Profile.String())
+		m.ls.setTerminal(msg.Profile.String(), "")
+	case tea.EnvMsg:
+		m.ls.setTerminal("", msg.Getenv("TERM"))
 	case tea.KeyPressMsg, tea.KeyReleaseMsg, tea.MouseMsg, tea.PasteMsg:
 		if m.closing {
 			return m, nil // nothing new starts once the server is ending the session

@@ -51,6 +51,7 @@ type liveSession struct {
 	endAt     time.Time // when the server asked the console to end
 	size      [2]int    // the console's last window size, for the log and tests
 	profile   string    // the colour profile the console was given, for tests
+	term      string    // the TERM the console was given, for tests
 	// unsavedErr is a write the console reports as failed after it ended
 	// (the reviewer may not have seen it on screen).
 	unsavedErr error
@@ -80,16 +81,23 @@ func (ls *liveSession) windowSize() (w, h int) {
 	return ls.size[0], ls.size[1]
 }
 
-func (ls *liveSession) setProfile(p string) {
-	ls.mu.Lock()
-	ls.profile = p
-	ls.mu.Unlock()
-}
-
-func (ls *liveSession) colorProfile() string {
+// setTerminal records what the console was told of its terminal (an
+// empty value leaves that one as it was).
+func (ls *liveSession) setTerminal(profile, term string) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
-	return ls.profile
+	if profile != "" {
+		ls.profile = profile
+	}
+	if term != "" {
+		ls.term = term
+	}
+}
+
+func (ls *liveSession) terminal() (profile, term string) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.profile, ls.term
 }
 
 func (ls *liveSession) typed(t time.Time) {

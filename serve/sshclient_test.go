@@ -58,12 +58,18 @@ type terminal struct {
 }
 
 // openTerminal requests a pty of w x h with TERM term and starts a shell
-// (the console).
-func (f *fixture) openTerminal(c *gossh.Client, term string, w, h int) *terminal {
+// (the console). env is sent first, as ssh's SendEnv does.
+func (f *fixture) openTerminal(c *gossh.Client, term string, w, h int, env ...string) *terminal {
 	f.t.Helper()
 	sess, err := c.NewSession()
 	if err != nil {
 		f.t.Fatalf("opening a session: %v", err)
+	}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		if err := sess.Setenv(k, v); err != nil {
+			f.t.Fatalf("sending %s: %v", kv, err)
+		}
 	}
 	modes := gossh.TerminalModes{gossh.ECHO: 0}
 	if err := sess.RequestPty(term, h, w, modes); err != nil {
