@@ -49,6 +49,9 @@ type terminal struct {
 	sess  *gossh.Session
 	stdin io.WriteCloser
 
+	// silent terminals answer no query (a client that never does).
+	silent bool
+
 	mu     sync.Mutex
 	out    []byte
 	screen *screen       // what the terminal shows
@@ -76,10 +79,15 @@ func (f *fixture) openTerminal(c *gossh.Client, term string, w, h int, env ...st
 		f.t.Fatalf("requesting a pty: %v", err)
 	}
 	t := startTerminal(f.t, sess)
-	t.mu.Lock()
-	t.screen = newScreen(w, h)
-	t.mu.Unlock()
+	t.showOn(w, h)
 	return t
+}
+
+// showOn plays the output onto a screen of w x h from now on.
+func (term *terminal) showOn(w, h int) {
+	term.mu.Lock()
+	term.screen = newScreen(w, h)
+	term.mu.Unlock()
 }
 
 // resize changes the window, as a terminal emulator's window resized.
@@ -107,6 +115,11 @@ func (term *terminal) shown() string {
 
 func startTerminal(t testing.TB, sess *gossh.Session) *terminal {
 	t.Helper()
+	return startTerminalWith(t, sess, false)
+}
+
+func startTerminalWith(t testing.TB, sess *gossh.Session, silent bool) *terminal {
+	t.Helper()
 	stdin, err := sess.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +128,7 @@ func startTerminal(t testing.TB, sess *gossh.Session) *terminal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	term := &terminal{t: t, sess: sess, stdin: stdin, more: make(chan struct{}, 1)}
+	term := &terminal{t: t, sess: sess, stdin: stdin, silent: silent, more: make(chan struct{}, 1)}
 	// A terminal shows the session's stderr too.
 	sess.Stderr = stderrWriter{term}
 	if err := sess.Shell(); err != nil {
@@ -141,7 +154,7 @@ func (term *terminal) read(r io.Reader) {
 			// the answers before the console starts.
 			q := bytes.Count(term.out, []byte("\x1b]11;?"))
 			term.mu.Unlock()
-			for ; answered < q; answered++ {
+			for ; answered < q && !term.silent; answered++ {
 				io.WriteString(term.stdin, "\x1b]11;rgb:0000/0000/0000\x1b\\\x1b[?62;22c")
 			}
 			select {
