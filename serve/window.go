@@ -6,13 +6,16 @@ import (
 	"charm.land/ssh"
 )
 
-// The largest window the console lays out to. A frame costs memory in
-// proportion to its cells (the renderer's cell buffer and the drawn text):
-// a 10000x10000 window once made a 121 MB first frame. Beyond this the
-// console draws in the top-left corner and says so on its last line.
+// The largest window the console lays out to. A console costs memory in
+// proportion to its cells (the renderer's cell buffers and the drawn
+// text, about 280 bytes a cell): a 10000x10000 window once made a 121 MB
+// first frame. At 300x100 a console takes about 8 MiB (500x200 would be
+// 24 MiB, as much as twenty 100x30 consoles), and 300 columns show every
+// column the console has. Beyond this the console draws in the top-left
+// corner and says so on its last line.
 const (
-	maxWidth  = 500
-	maxHeight = 200
+	maxWidth  = 300
+	maxHeight = 100
 )
 
 // capSize is the size the console lays out to for a window of w x h, and
