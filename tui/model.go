@@ -47,8 +47,6 @@ type Model struct {
 	list   listModel
 	detail detailModel
 	footer footerModel
-	// headerDrawn is the header as last drawn (header).
-	headerDrawn drawnHeader
 
 	mode     mode
 	prevMode mode // where esc returns to from help
@@ -59,7 +57,7 @@ type Model struct {
 	batch    *batch
 	// refreshing are the checks being refreshed one by one (r).
 	refreshing map[string]bool
-	masked   bool
+	masked     bool
 	// quitting is set once the reviewer (or a signal, or the session's
 	// end) asked to quit: the console waits for the writes in flight,
 	// then left is set and the program ends.

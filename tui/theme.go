@@ -139,8 +139,7 @@ func (m *Model) background(dark bool) {
 	if !m.styled || dark != m.ctx.styles.dark {
 		m.ctx.restyle(dark)
 		m.footer.restyle(m.ctx.styles)
-		m.list.drawn = nil
-		m.headerDrawn = drawnHeader{}
+		m.list.drawn.reset()
 		if m.batch != nil {
 			m.batch.bar.FullColor = m.ctx.styles.color(colorGood)
 		}

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"maps"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -11,7 +10,6 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/caisson-review/caisson-review/caisson"
-	"github.com/caisson-review/caisson-review/store"
 )
 
 // Fixed parts of the screen, in lines.
@@ -127,30 +125,25 @@ func (m *Model) frame() string {
 	return clampView(strings.Join(parts, "\n"), c.width, c.height)
 }
 
-// drawnHeader is the header as last drawn, with what it was drawn from.
-type drawnHeader struct {
+// headerKey is everything the header depends on but the console's
+// configuration and styles: the tab, the width and the counts.
+type headerKey struct {
 	tab, width int
-	counts     store.Counts
+	counts     string // as printed: every queue's count, "map[]" before they are read
 	err        string
-	out        string
 }
 
-// header is headerView, drawn again only when the tab, the width or the
-// counts change: with six-digit counts the tabs are measured in two forms
-// before one fits, on every frame.
+// header is headerView, drawn again only when its key changes: with
+// six-digit counts the tabs are measured in two forms before one fits.
 func (m *Model) header() string {
-	errText := ""
+	k := headerKey{tab: m.tab, width: m.ctx.width, counts: fmt.Sprint(m.counts)}
+	if m.counts == nil {
+		k.counts = "unread"
+	}
 	if m.countsErr != nil {
-		errText = m.countsErr.Error()
+		k.err = m.countsErr.Error()
 	}
-	h := &m.headerDrawn
-	if h.out != "" && h.tab == m.tab && h.width == m.ctx.width && h.err == errText &&
-		(h.counts == nil) == (m.counts == nil) && maps.Equal(h.counts, m.counts) {
-		return h.out
-	}
-	*h = drawnHeader{tab: m.tab, width: m.ctx.width, counts: maps.Clone(m.counts), err: errText,
-		out: headerView(m.ctx, m.tab, m.counts, m.countsErr)}
-	return h.out
+	return m.ctx.header.get(k, func() string { return headerView(m.ctx, m.tab, m.counts, m.countsErr) })
 }
 
 func (m *Model) bodyView() string {
