@@ -14,7 +14,12 @@ import (
 // types ahead over a slow link does.
 func (f *fixture) typeAtConnect(t *testing.T, keys ...string) *terminal {
 	t.Helper()
-	sess, err := f.dialKey("alice", "alice").NewSession()
+	return f.typeAtConnectAs(t, "alice", keys...)
+}
+
+func (f *fixture) typeAtConnectAs(t *testing.T, user string, keys ...string) *terminal {
+	t.Helper()
+	sess, err := f.dialKey(user, "alice").NewSession()
 	if err != nil {
 		t.Fatal(err)
 	}
