@@ -59,7 +59,19 @@ type batch struct {
 	cancelled bool
 	err       error
 	bar       progress.Model
+	// shown is the panel as last drawn, at shownAt for shownWidth: while
+	// the batch runs it is drawn again at most every panelRedraw.
+	shown      string
+	shownAt    time.Time
+	shownWidth int
 }
+
+// panelRedraw is how often a running batch's panel is drawn again. Results
+// come hundreds a second; Bubble Tea sends a frame for each change, up to
+// frameRate a second, and on a slow link every frame of a moving bar
+// costs bytes a reviewer waits behind. Ten a second looks continuous, as
+// the command line's bar does (progress.go).
+const panelRedraw = 100 * time.Millisecond
 
 type batchFailure struct {
 	checkID string
@@ -178,8 +190,18 @@ func (b *batch) panelHeight(maxFailures int) int {
 	return 2 + min(len(b.failures), maxFailures)
 }
 
-// view draws the progress bar, the tally and the latest failures.
+// view is the panel, drawn again at most every panelRedraw while the batch
+// runs, and as soon as it ends.
 func (b *batch) view(c *programContext, width, maxFailures int) string {
+	if b.running && !b.cancelled && width == b.shownWidth && time.Since(b.shownAt) < panelRedraw {
+		return b.shown
+	}
+	b.shown, b.shownAt, b.shownWidth = b.draw(c, width, maxFailures), time.Now(), width
+	return b.shown
+}
+
+// draw draws the progress bar, the tally and the latest failures.
+func (b *batch) draw(c *programContext, width, maxFailures int) string {
 	st := c.styles
 	var sb strings.Builder
 	pct := 0.0

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/progress"
+
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -222,4 +224,23 @@ func TestRAgainWhileTheCheckIsRefreshingStartsNoSecondRefresh(t *testing.T) {
 	if n := len(f.sb.Requests()); n != 2 {
 		t.Fatalf("%d requests after the second refresh, want 2", n)
 	}
+}
+
+// A running refresh's panel is drawn at most every panelRedraw: results
+// come hundreds a second, and every frame of a moving bar costs bytes on
+// a slow link. Its end is drawn at once.
+func TestARunningRefreshPanelIsRedrawnAtMostTenTimesASecond(t *testing.T) {
+	c := newProgramContext(Config{HasDarkBackground: darkBackground()})
+	b := &batch{label: "the all queue", total: 10, running: true, bar: progress.New(progress.WithoutPercentage())}
+	first := b.view(c, 120, maxFailuresShown)
+	mustContain(t, first, "refreshing the all queue: 0/10")
+	b.record(batchResultMsg{checkID: "chk_priv_a"})
+	if got := b.view(c, 120, maxFailuresShown); got != first {
+		t.Fatalf("redrawn within %s of the last frame:\n%s", panelRedraw, got)
+	}
+	b.shownAt = b.shownAt.Add(-panelRedraw)
+	mustContain(t, b.view(c, 120, maxFailuresShown), "refreshing the all queue: 1/10")
+	b.record(batchResultMsg{checkID: "chk_priv_b"})
+	b.running = false
+	mustContain(t, b.view(c, 120, maxFailuresShown), "refreshed the all queue: 2/10")
 }

@@ -142,6 +142,7 @@ func (m *Model) background(dark bool) {
 		m.list.drawn.reset()
 		if m.batch != nil {
 			m.batch.bar.FullColor = m.ctx.styles.color(colorGood)
+			m.batch.shownAt = time.Time{} // drawn again in the new colours
 		}
 	}
 	m.styled = true
