@@ -167,7 +167,7 @@ func (s *Server) ptyHandler(emulate ssh.PtyHandler) ssh.PtyHandler {
 		if !ok {
 			return closer, nil
 		}
-		w := newWindowSizes(pty.Window)
+		w := newWindowSizes(pty.Term, pty.Window)
 		s.mu.Lock()
 		s.windows[sess] = w
 		s.mu.Unlock()

@@ -45,7 +45,7 @@ type (
 // runConsole is the last middleware: the session's console.
 func (s *Server) runConsole(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		if ls := s.lookup(sess); ls != nil && ls.store != nil { // always, behind admit
+		if ls := s.lookup(sess); ls != nil && ls.store != nil && ls.window != nil { // always, behind admit and requirePty
 			s.console(sess, ls)
 		}
 		next(sess)
@@ -58,12 +58,8 @@ func (s *Server) runConsole(next ssh.Handler) ssh.Handler {
 // server's. It returns once the console has ended and its writes have
 // finished (or ShutdownGrace has passed).
 func (s *Server) console(sess ssh.Session, ls *liveSession) {
-	pty, _, _ := sess.Pty()
-	win := pty.Window
-	if ls.window != nil {
-		win = ls.window.get()
-	}
-	env := append(sess.Environ(), "TERM="+pty.Term)
+	win := ls.window.get()
+	env := append(sess.Environ(), "TERM="+ls.window.term)
 	inner := s.newModel(ls)
 	m := &sessionModel{inner: inner, ls: ls, raw: [2]int{win.Width, win.Height}}
 	p := tea.NewProgram(m, programOptions(inner, m, sess, ls, env, win)...)
@@ -72,13 +68,11 @@ func (s *Server) console(sess ssh.Session, ls *liveSession) {
 	stop := make(chan struct{})
 	defer close(stop)
 	go forwardNotices(ls, p)
-	if ls.window != nil {
-		go ls.window.deliver(stop, win, func(w ssh.Window) {
-			cw, ch, _ := capSize(w.Width, w.Height)
-			p.Send(windowMsg{w.Width, w.Height})
-			p.Send(tea.WindowSizeMsg{Width: cw, Height: ch})
-		})
-	}
+	go ls.window.deliver(stop, win, func(w ssh.Window) {
+		cw, ch, _ := capSize(w.Width, w.Height)
+		p.Send(windowMsg{w.Width, w.Height})
+		p.Send(tea.WindowSizeMsg{Width: cw, Height: ch})
+	})
 	// The connection closing (the client gone, the sweep, shutdown) ends
 	// the program whatever it is doing.
 	go func() {

@@ -3,7 +3,7 @@
 // need no shell account, and every decision carries a verified identity.
 //
 // It follows Charm's soft-serve: a wish server with a middleware chain
-// (recover, then our authentication re-check, command refusal, activeterm,
+// (recover, then our authentication re-check, command refusal, the pty check,
 // admission, then the Bubble Tea program), one console per session drawn
 // for that session's terminal (its TERM, environment, window size and the
 // colour profile they give), and one store and one API client shared by

@@ -13,7 +13,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	"charm.land/wish/v2"
-	"charm.land/wish/v2/activeterm"
 	"charm.land/wish/v2/recover"
 	gossh "golang.org/x/crypto/ssh"
 
@@ -123,7 +122,7 @@ func (s *Server) newSSHServer() (*ssh.Server, error) {
 		wish.WithMiddleware(recover.MiddlewareWithLogger(panics,
 			s.runConsole,
 			s.admit,
-			activeterm.Middleware(),
+			s.requirePty,
 			s.refuseCommands,
 			s.authenticate,
 		)),

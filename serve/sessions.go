@@ -226,9 +226,20 @@ func (s *Server) refuseCommands(next ssh.Handler) ssh.Handler {
 			wish.Fatalln(sess, "caisson-review: this server offers only the review console; commands are not accepted. Connect with: ssh -t HOST")
 			return
 		}
-		if _, _, ok := sess.Pty(); !ok {
-			// activeterm, next in the chain, tells the client.
+		next(sess)
+	}
+}
+
+// requirePty turns away a session without a pty, as wish's activeterm
+// does (with its words), but from what the pty request recorded:
+// Session.Pty races with the SSH library's handling of window changes.
+func (s *Server) requirePty(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		ls := s.lookup(sess)
+		if ls.window == nil {
 			ls.log.Info("session refused: no terminal requested")
+			wish.Fatalln(sess, "Requires an active PTY")
+			return
 		}
 		next(sess)
 	}

@@ -34,13 +34,18 @@ func capSize(w, h int) (cw, ch int, capped bool) {
 // latest when it is ready for one: twenty changes in a second are one
 // redraw, not twenty queued.
 type windowSizes struct {
+	// term is the TERM of the pty request. It is kept here, read once
+	// in the SSH library's request goroutine, because Session.Pty reads
+	// fields that goroutine writes on every window change.
+	term string
+
 	mu      sync.Mutex
 	latest  ssh.Window
 	changed chan struct{} // one pending notice that latest changed
 }
 
-func newWindowSizes(first ssh.Window) *windowSizes {
-	return &windowSizes{latest: first, changed: make(chan struct{}, 1)}
+func newWindowSizes(term string, first ssh.Window) *windowSizes {
+	return &windowSizes{term: term, latest: first, changed: make(chan struct{}, 1)}
 }
 
 // drain takes every change until the session's requests end (the SSH

@@ -52,7 +52,13 @@ func TestAHugeWindowIsCappedAndTheConsoleSaysSo(t *testing.T) {
 		term.expect(0, wait, "your window is 10000x10000; the console uses at most 300x100")
 		term.expect(0, wait, "Needs review")
 	}
-	ls := f.sessionWithTerm("xterm-256color", maxWidth, maxHeight)
+	ls, err := f.sessionOf("huge0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, h := ls.windowSize(); w != maxWidth || h != maxHeight {
+		t.Errorf("console size %dx%d, expected %dx%d", w, h, maxWidth, maxHeight)
+	}
 	first := huge[0].mark()
 	if first > 256<<10 {
 		t.Errorf("first frame %d bytes, expected a 500x200 frame's (under 256 KiB)", first)
