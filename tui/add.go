@@ -66,7 +66,7 @@ func (a *addDialog) validation() (valid []caisson.ID, lines []int, problems []st
 	return valid, lines, problems
 }
 
-func (a *addDialog) view(c *programContext, width, height int) string {
+func (a *addDialog) dialog(c *programContext, width, height int) dialog {
 	st := c.styles
 	inner := max(width-4, 10)
 	a.input.SetWidth(inner)
@@ -99,7 +99,7 @@ func (a *addDialog) view(c *programContext, width, height int) string {
 	if room := height - 3; room > 0 && len(body) > room {
 		body = append(body[:1:1], body[len(body)-room+1:]...)
 	}
-	return dialogBox(c, "Add checks · ctrl+s adds · esc closes", strings.Join(body, "\n"), width)
+	return dialog{title: "Add checks · ctrl+s adds · esc closes", body: strings.Join(body, "\n")}
 }
 
 type addedMsg struct {

@@ -230,3 +230,35 @@ func TestReadOnlyHasNoKeyThatWritesAnywhere(t *testing.T) {
 		}
 	}
 }
+
+// The layout takes a dialog's height without drawing its box (drawing it
+// costs more than the rest of the dialog): it must be the drawn height,
+// for every dialog, as its text grows.
+func TestADialogsHeightIsItsDrawnHeight(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	check := func(what string) {
+		t.Helper()
+		d := m.dialog()
+		if d.title == "" {
+			t.Fatalf("%s: no dialog open", what)
+		}
+		if got, want := d.height(), strings.Count(dialogBox(m.ctx, d, m.dialogWidth()), "\n")+1; got != want {
+			t.Fatalf("%s: height %d, drawn %d lines", what, got, want)
+		}
+	}
+	pump(t, m, keys("x")...)
+	check("the note prompt")
+	pump(t, m, keys("enter")...) // a reject needs a note: the error line
+	check("the note prompt with its error")
+	pump(t, m, keys("esc", "A")...)
+	pump(t, m, paste("not-an-id\nchk_priv_bad id!\n"+strings.Repeat("x", 200)))
+	check("the add dialog with problems")
+	pump(t, m, keys("esc")...)
+	row := moveTo(t, m, risky)
+	pump(t, m, keys("a")...)
+	if m.mode != modeConfirm {
+		t.Fatalf("approving %s asked nothing", row.CheckID)
+	}
+	check("the confirmation")
+}

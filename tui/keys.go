@@ -88,7 +88,9 @@ func (d dialogKeys) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortH
 
 var (
 	noteKeys = dialogKeys{
-		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save decision")),
+		// ctrl+j is a line feed: enter as a terminal still in cooked mode
+		// sends it (keys typed ahead while ssh connects).
+		Submit: key.NewBinding(key.WithKeys("enter", "ctrl+j"), key.WithHelp("enter", "save decision")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 	confirmKeys = dialogKeys{
@@ -101,7 +103,7 @@ var (
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 	}
 	filterKeys = dialogKeys{
-		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+		Submit: key.NewBinding(key.WithKeys("enter", "ctrl+j"), key.WithHelp("enter", "keep filter")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 	}
 	refreshKeys = dialogKeys{

@@ -602,6 +602,14 @@ func TestKeysTypedBeforeTheFirstPageActOnceItIsRead(t *testing.T) {
 					t.Fatalf("want %s rejected with the note typed ahead, got %+v", first, rec.Decisions)
 				}
 			}},
+		{"a line feed saves the note as enter does (a terminal still in cooked mode sends one)",
+			append(append(keys("x"), typeText("forged")...), keyMsg("ctrl+j")),
+			func(t *testing.T, f *fixture, m *Model, first string) {
+				rec := record(t, f.st, first)
+				if len(rec.Decisions) != 1 || rec.Decisions[0].Note != "forged" {
+					t.Fatalf("want %s rejected with the note, got %+v", first, rec.Decisions)
+				}
+			}},
 		{"? opens the help", keys("?"), func(t *testing.T, _ *fixture, m *Model, _ string) {
 			mustContain(t, plain(m), "esc or ? closes")
 		}},

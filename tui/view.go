@@ -60,25 +60,25 @@ func (m *Model) bodyHeight() int {
 	}
 	h -= headerHeight + infoHeight + footerHeight
 	h -= m.batch.panelHeight(maxFailuresShown)
-	if d := m.dialogView(); d != "" {
-		h -= dialogHeight(d)
-	}
+	h -= m.dialog().height()
 	return max(h, 1)
 }
 
-// dialogView is the open dialog, drawn across the screen above the footer.
-func (m *Model) dialogView() string {
-	w := max(m.ctx.width, minWidth)
+// dialog is the open dialog, if any.
+func (m *Model) dialog() dialog {
 	switch m.mode {
 	case modeConfirm:
-		return confirmView(m.ctx, m.pending, w)
+		return confirmDialog(m.ctx, m.pending)
 	case modeNote:
-		return m.note.view(m.ctx, m.pending, w)
+		return m.note.dialog(m.ctx, m.pending, m.dialogWidth())
 	case modeAdd:
-		return m.add.view(m.ctx, w, max(m.ctx.height, minHeight)/2)
+		return m.add.dialog(m.ctx, m.dialogWidth(), max(m.ctx.height, minHeight)/2)
 	}
-	return ""
+	return dialog{}
 }
+
+// dialogWidth is a dialog box's outer width: across the screen.
+func (m *Model) dialogWidth() int { return max(m.ctx.width, minWidth) }
 
 // windowTitle is the terminal's title while the console runs.
 const windowTitle = "caisson-review"
@@ -114,8 +114,8 @@ func (m *Model) frame() string {
 	if m.batch != nil {
 		parts = append(parts, m.batch.view(c, c.width, maxFailuresShown))
 	}
-	if d := m.dialogView(); d != "" {
-		parts = append(parts, d)
+	if d := m.dialog(); d.title != "" {
+		parts = append(parts, dialogBox(c, d, m.dialogWidth()))
 	}
 	var saving []string
 	if m.quitting {
