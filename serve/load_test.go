@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,6 +34,7 @@ func TestLoadTwentyReviewersDecideFiftyChecksEach(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: sessions * each, maxSessions: sessions + hostileKinds})
 
 	peak := sampleMemory(10 * time.Millisecond)
+	cpuBefore := cpuTime()
 	start := time.Now()
 	if os.Getenv("CAISSON_LOAD_NO_HOSTILE") == "" {
 		f.hostileClients(t)
@@ -64,6 +66,7 @@ func TestLoadTwentyReviewersDecideFiftyChecksEach(t *testing.T) {
 		}
 	}
 	heapPeak, sysPeak := peak()
+	cpu := cpuTime() - cpuBefore
 
 	ds := f.decisions()
 	distinct := map[string]bool{}
@@ -98,8 +101,8 @@ func TestLoadTwentyReviewersDecideFiftyChecksEach(t *testing.T) {
 	if os.Getenv("CAISSON_LOAD_NO_HOSTILE") != "" {
 		hostile = 0
 	}
-	t.Logf("%d sessions x %d decisions = %d (on %d distinct checks) in %s (%.0f decisions/s), with %d hostile clients; peak heap in use %.1f MiB, peak Go runtime memory %.1f MiB, VmHWM %s; %s",
-		sessions, each, len(ds), len(distinct), elapsed.Round(time.Millisecond), float64(len(ds))/elapsed.Seconds(), hostile,
+	t.Logf("%d sessions x %d decisions = %d (on %d distinct checks) in %s (%.0f decisions/s), with %d hostile clients; CPU %s; peak heap in use %.1f MiB, peak Go runtime memory %.1f MiB, VmHWM %s; %s",
+		sessions, each, len(ds), len(distinct), elapsed.Round(time.Millisecond), float64(len(ds))/elapsed.Seconds(), hostile, cpu.Round(10*time.Millisecond),
 		float64(heapPeak)/(1<<20), float64(sysPeak)/(1<<20), vmHWM(), bytesPerSession(sent))
 }
 
@@ -315,6 +318,16 @@ func sampleMemory(every time.Duration) func() (heap, sys uint64) {
 		wg.Wait()
 		return heap, sys
 	}
+}
+
+// cpuTime is the CPU time the process has used (user and system): on a
+// shared machine it says more about the cost than the wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // vmHWM is the process's peak resident set size as Linux reports it.
