@@ -194,57 +194,69 @@ func (s *Server) sweepOnce(now time.Time, lookAtKeys bool) {
 	var toEnd []*liveSession
 	s.mu.Lock()
 	for p := range s.peers {
-		if !s.authenticatedLocked(p, now) {
-			if now.Sub(p.opened) >= loginGraceTime {
-				toClose = append(toClose, closing{p, "not authenticated in time"})
-			}
-			continue
+		reason, end := s.sweepPeerLocked(p, now, keysOK)
+		if reason != "" {
+			toClose = append(toClose, closing{p, reason})
 		}
-		if ok, looked := keysOK[p]; looked {
-			if ok {
-				p.missing = 0
-			} else {
-				p.missing++
-			}
-		}
-		if p.missing >= 2 {
-			if len(p.consoles) == 0 {
-				toClose = append(toClose, closing{p, "key no longer authorized"})
-				continue
-			}
-			for ls := range p.consoles {
-				if ls.endLocked(endRevoked, now) {
-					toEnd = append(toEnd, ls)
-				}
-			}
-		}
-		s.claimLocked(p, now)
-		switch {
-		case p.held == 0 && len(p.consoles) == 0 && now.Sub(p.overSince) >= overLimitGrace:
-			toClose = append(toClose, closing{p, "server full"})
-			continue
-		case len(p.consoles) == 0 && now.Sub(p.idleSince()) >= s.cfg.IdleTimeout:
-			toClose = append(toClose, closing{p, "idle"})
-			continue
-		}
-		for ls := range p.consoles {
-			if now.Sub(ls.idleSince()) >= s.cfg.IdleTimeout && ls.endLocked(endIdle, now) {
-				toEnd = append(toEnd, ls)
-			}
-			if asked := ls.endAsked(); !asked.IsZero() && now.Sub(asked) >= hardCloseGrace {
-				toClose = append(toClose, closing{p, "console did not end in time"})
-				break
-			}
-		}
+		toEnd = append(toEnd, end...)
 	}
 	s.mu.Unlock()
 	for _, ls := range toEnd {
 		ls.tellEnd()
 	}
 	for _, c := range toClose {
-		s.log.Info("connection closed: "+c.reason, "user", c.p.user, "remote", c.p.remote)
+		attrs := []any{"remote", c.p.remote}
+		if c.p.authed {
+			attrs = append(attrs, "user", c.p.user)
+		}
+		s.log.Info("connection closed: "+c.reason, attrs...)
 		c.p.conn.Close()
 	}
+}
+
+// sweepPeerLocked says why p must be closed now ("" if it need not be)
+// and which of its consoles must be told to end.
+func (s *Server) sweepPeerLocked(p *peer, now time.Time, keysOK map[*peer]bool) (closeReason string, end []*liveSession) {
+	if !s.authenticatedLocked(p, now) {
+		if now.Sub(p.opened) >= loginGraceTime {
+			return "not authenticated in time", nil
+		}
+		return "", nil
+	}
+	switch ok, looked := keysOK[p]; {
+	case looked && ok:
+		p.missing = 0
+	case looked:
+		p.missing++
+	}
+	s.claimLocked(p, now)
+	if len(p.consoles) == 0 {
+		switch {
+		case p.missing >= 2:
+			return "key no longer authorized", nil
+		case p.held == 0 && now.Sub(p.overSince) >= overLimitGrace:
+			return "server full", nil
+		case now.Sub(p.idleSince()) >= s.cfg.IdleTimeout:
+			return "idle", nil
+		}
+		return "", nil
+	}
+	for ls := range p.consoles {
+		reason := ""
+		switch {
+		case p.missing >= 2:
+			reason = endRevoked
+		case now.Sub(ls.idleSince()) >= s.cfg.IdleTimeout:
+			reason = endIdle
+		}
+		if reason != "" && ls.endLocked(reason, now) {
+			end = append(end, ls)
+		}
+		if asked := ls.endAsked(); !asked.IsZero() && now.Sub(asked) >= hardCloseGrace {
+			closeReason = "console did not end in time"
+		}
+	}
+	return closeReason, end
 }
 
 // lookAtKeys checks every authenticated connection's key against
