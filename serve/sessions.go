@@ -214,10 +214,9 @@ func (s *Server) storeChangedBy(ls *liveSession) {
 	}
 }
 
-// refuseCommands turns away exec requests with a message (subsystems
-// never get this far: see refuseSubsystems):
-// the server offers the console and nothing else, so a reviewer's key is
-// no shell on the bastion.
+// refuseCommands turns away exec requests with a message: the server
+// offers the console and nothing else, so a reviewer's key is no shell on
+// the bastion. (Subsystems never get this far: see refuseSubsystems.)
 func (s *Server) refuseCommands(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		ls := s.lookup(sess)
