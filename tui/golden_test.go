@@ -118,6 +118,22 @@ func (w *watched) waitFor(t *testing.T, texts ...string) {
 	}
 }
 
+// selected waits for a frame with a selected row (its page read) and
+// returns the row's short id.
+func (w *watched) selected(t *testing.T) string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if id, ok := selectedIn(w.frame()); ok {
+			return id
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no row selected after 5s:\n%s", w.frame())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // waitQuiet waits until the program has written nothing for a while: the
 // reads the last key started have landed and the frame is final.
 func waitQuiet(t *testing.T, tm *teatest.TestModel) {

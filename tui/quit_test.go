@@ -71,9 +71,23 @@ func TestQuittingWaitsForTheDecisionBeingSaved(t *testing.T) {
 			w.waitFor(t, "▶ ")
 			tm.Send(keyMsg("7"))
 			w.waitFor(t, "All 1 of 20")
-			for selectedShortID(t, w.frame()) != caisson.ShortID(id, 8) {
-				tm.Send(keyMsg("j"))
-				time.Sleep(5 * time.Millisecond)
+			// Down to the check, one row per frame.
+			for deadline := time.Now().Add(5 * time.Second); ; {
+				sel, ok := selectedIn(w.frame())
+				if sel == caisson.ShortID(id, 8) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("never reached %s:\n%s", id, w.frame())
+				}
+				if ok {
+					tm.Send(keyMsg("j"))
+					// One row per frame: wait for this one to move.
+					for strings.Contains(w.frame(), "▶ "+sel) && time.Now().Before(deadline) {
+						time.Sleep(2 * time.Millisecond)
+					}
+				}
+				time.Sleep(2 * time.Millisecond)
 			}
 			release := lockStore(t, f.path)
 			tm.Send(keyMsg("x"))
