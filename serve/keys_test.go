@@ -52,6 +52,15 @@ func TestKeysTypedAheadAreKeptInOrder(t *testing.T) {
 			t.Fatalf("decisions = %+v, expected one escalate with the note %q", ds, "note 0.01")
 		}
 	})
+	t.Run("typed while ssh authenticates, in a cooked tty, enter arrives as a line feed and still saves", func(t *testing.T) {
+		f := newFixture(t, fixtureOpts{})
+		f.typeAtConnect(t, "1", "e", "note 0.03", "\n")
+		var ds []store.Decision
+		waitUntil(t, wait, "a decision", func() bool { ds = f.decisions(); return len(ds) > 0 })
+		if ds[0].Action != store.Escalate || ds[0].Note != "note 0.03" {
+			t.Fatalf("decisions = %+v, expected an escalate with the note %q", ds, "note 0.03")
+		}
+	})
 	t.Run("the keys after x go to its note, in one read", func(t *testing.T) {
 		f := newFixture(t, fixtureOpts{})
 		term := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)

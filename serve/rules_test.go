@@ -173,6 +173,20 @@ func TestAuthorizedKeysInAWritableDirectoryIsRefused(t *testing.T) {
 			t.Fatalf("open with a sticky directory = %v, expected it accepted", err)
 		}
 	})
+	t.Run("a file owned by another user", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("giving a file to another user needs root")
+		}
+		path := t.TempDir() + "/authorized_keys"
+		writeFile(t, path, authorizedLine(newTestKey(t), "alice")+"\n", 0o644)
+		if err := os.Chown(path, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		_, err := openAuthorizedKeys(path, discardLog())
+		if err == nil || !strings.Contains(err.Error(), "is owned by uid 65534: expected root or this server's user") {
+			t.Fatalf("open = %v, expected a file owned by another user refused", err)
+		}
+	})
 	t.Run("while running", func(t *testing.T) {
 		f := newFixture(t, fixtureOpts{})
 		dir := f.authKey[:strings.LastIndex(f.authKey, "/")]
