@@ -189,10 +189,25 @@ func emulatedPty() ssh.PtyHandler {
 	return srv.PtyHandler
 }
 
+// maxChannels bounds the sessions open at once on one connection, as
+// sshd's MaxSessions does (10 there too): each holds goroutines and
+// buffers whether or not it ever starts a console.
+const maxChannels = 10
+
 // sessionChannel is the SSH layer's session handler with agent forwarding
-// refused: the SSH library would otherwise accept the request (and forward
-// nothing), telling the client something false.
-func sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, ctx ssh.Context) {
+// refused (the SSH library would otherwise accept the request, and forward
+// nothing, telling the client something false) and at most maxChannels
+// sessions a connection.
+func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, ctx ssh.Context) {
+	if p := peerOf(ctx); p != nil {
+		if p.channels.Add(1) > maxChannels {
+			p.channels.Add(-1)
+			s.log.Warn("session refused: too many on one connection", "user", sshUser(conn.User()), "remote", conn.RemoteAddr().String(), "max", maxChannels)
+			ch.Reject(gossh.ResourceShortage, fmt.Sprintf("at most %d sessions on one connection", maxChannels))
+			return
+		}
+		defer p.channels.Add(-1)
+	}
 	ssh.DefaultSessionHandler(srv, conn, noAgentChannel{ch}, ctx)
 }
 

@@ -44,6 +44,7 @@ type peer struct {
 	// for (unix nanoseconds): authenticated, opened or ended a console,
 	// or a reviewer typed into one of its consoles.
 	lastActive atomic.Int64
+	channels   atomic.Int32 // session channels open (see maxChannels)
 
 	// Guarded by Server.mu.
 	authed    bool

@@ -251,3 +251,31 @@ func (f *fixture) slotsUsed() int {
 	defer f.srv.mu.Unlock()
 	return f.srv.used
 }
+
+// One connection may open at most maxChannels sessions at once, as sshd's
+// MaxSessions allows: each holds memory whether or not it starts a
+// console.
+func TestOneConnectionOpensAtMostTenSessions(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	c := f.dialKey("alice", "alice")
+	var open []*gossh.Session
+	for range maxChannels {
+		sess, err := c.NewSession()
+		if err != nil {
+			t.Fatalf("session %d: %v", len(open)+1, err)
+		}
+		open = append(open, sess)
+	}
+	if _, err := c.NewSession(); err == nil || !strings.Contains(err.Error(), "at most 10 sessions on one connection") {
+		t.Fatalf("session %d: %v, expected a refusal", maxChannels+1, err)
+	}
+	f.waitLog(wait, `msg="session refused: too many on one connection"`, "user=alice")
+	open[0].Close()
+	waitUntil(t, wait, "a session to be opened again after one closed", func() bool {
+		sess, err := c.NewSession()
+		if err == nil {
+			sess.Close()
+		}
+		return err == nil
+	})
+}
