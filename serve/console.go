@@ -91,6 +91,9 @@ func (s *Server) console(sess ssh.Session, ls *liveSession) {
 	}
 }
 
+// programOptions are the console's own options (frame rate, its quit
+// filter), then the session's: the last filter given is the one Bubble
+// Tea runs, and m.filter calls the console's.
 func programOptions(inner tea.Model, m *sessionModel, sess ssh.Session, ls *liveSession, env []string, win ssh.Window) []tea.ProgramOption {
 	profile := colorProfile(env)
 	var opts []tea.ProgramOption
