@@ -23,7 +23,10 @@ import (
 
 // plain is the frame as a terminal shows it without colour or any other
 // attribute (NO_COLOR): golden files and screen assertions are taken so.
-func plain(m *Model) string { return ansi.Strip(m.View().Content) }
+// It is the model's state drawn now: a program draws after every message,
+// and so never keeps a frame older than the reads in flight (steadyFrame),
+// but a model test draws only when it looks.
+func plain(m *Model) string { return ansi.Strip(m.frame()) }
 
 // rendered is the frame as it reaches a terminal of the profile: Bubble Tea
 // converts the styles as it writes, as colorprofile's writer does here.
@@ -31,7 +34,7 @@ func rendered(tb testing.TB, m *Model, p colorprofile.Profile) string {
 	tb.Helper()
 	var out strings.Builder
 	w := &colorprofile.Writer{Forward: &out, Profile: p}
-	if _, err := w.WriteString(m.View().Content); err != nil {
+	if _, err := w.WriteString(m.frame()); err != nil {
 		tb.Fatal(err)
 	}
 	return out.String()

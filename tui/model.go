@@ -62,9 +62,11 @@ type Model struct {
 	// end) asked to quit: the console waits for the writes in flight,
 	// then left is set and the program ends.
 	quitting, left bool
-	// held are the keys that came while the list had nothing on screen
+	// held is the frame as last drawn, kept while reads are answered.
+	held heldFrame
+	// heldKeys are the keys that came while the list had nothing on screen
 	// and its first page was being read, in order (holdKey).
-	held []tea.KeyPressMsg
+	heldKeys []tea.KeyPressMsg
 	// styled is set once the terminal's background is known (or assumed
 	// after backgroundWait): nothing is drawn before, so the first frame
 	// already has the right colours.
@@ -134,6 +136,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.quit()
 	case drainedMsg:
 		cmd = m.leave()
+	case readWaitMsg:
+		m.held.ticking = false
 	case spinner.TickMsg:
 		cmd = m.footer.tick(msg)
 	case countsMsg:
@@ -185,7 +189,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// one open.
 		cmd = m.updateInputs(msg)
 	}
-	return m, tea.Batch(cmd, m.sync())
+	sync := m.sync()
+	return m, tea.Batch(cmd, sync, m.holdTick())
 }
 
 func (m *Model) updateInputs(msg tea.Msg) tea.Cmd {
@@ -294,7 +299,7 @@ func (m *Model) newQuery() {
 // key takes a key press in, or holds it (holdKey).
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if m.holdKey(msg) {
-		m.held = append(m.held, msg)
+		m.heldKeys = append(m.heldKeys, msg)
 		return nil
 	}
 	return m.handleKey(msg)
@@ -310,7 +315,7 @@ func (m *Model) holdKey(msg tea.KeyPressMsg) bool {
 	if matches(msg, m.ctx.keys.ForceQuit) {
 		return false
 	}
-	if len(m.held) > 0 {
+	if len(m.heldKeys) > 0 {
 		return true
 	}
 	return !m.takesText() && m.loadingFirstPage()
@@ -324,9 +329,9 @@ func (m *Model) loadingFirstPage() bool { return len(m.list.rows) == 0 && m.list
 // first read (a tab switch): the rest wait for that one.
 func (m *Model) replayHeld() tea.Cmd {
 	var cmds []tea.Cmd
-	for len(m.held) > 0 && (m.takesText() || !m.loadingFirstPage()) {
-		k := m.held[0]
-		m.held = m.held[1:]
+	for len(m.heldKeys) > 0 && (m.takesText() || !m.loadingFirstPage()) {
+		k := m.heldKeys[0]
+		m.heldKeys = m.heldKeys[1:]
 		cmds = append(cmds, m.handleKey(k), m.sync())
 	}
 	return tea.Batch(cmds...)

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -86,10 +87,63 @@ const windowTitle = "caisson-review"
 // View is the frame on the alternate screen, with the window's title. The
 // text cursor stays hidden: the text inputs draw their own.
 func (m *Model) View() tea.View {
-	v := tea.NewView(m.frame())
+	v := tea.NewView(m.steadyFrame())
 	v.AltScreen = true
 	v.WindowTitle = windowTitle
 	return v
+}
+
+// readWait is how long the screen keeps its last frame while the reads a
+// change started (a page, the selected check, a count) are answered. A key
+// would otherwise be drawn twice, first without what it reads (blank rows,
+// a detail pane from the row alone), then with it, and each frame costs
+// bytes on a slow link; the reads take a few milliseconds. A read slower
+// than this shows what it has, as before.
+const readWait = 50 * time.Millisecond
+
+// heldFrame is the frame as last drawn, and since when the screen has been
+// waiting for reads.
+type heldFrame struct {
+	out     string
+	w, h    int
+	since   time.Time
+	ticking bool // a readWaitMsg is on its way
+}
+
+// readWaitMsg ends a wait for reads: the frame is drawn with what there is.
+type readWaitMsg struct{}
+
+// reading reports whether a read the screen shows is in flight.
+func (m *Model) reading() bool { return m.list.req != 0 || m.detail.req != 0 || m.list.countReq != 0 }
+
+// steadyFrame is frame, or the last frame while reads are answered, up to
+// readWait.
+func (m *Model) steadyFrame() string {
+	h := &m.held
+	if m.reading() && !m.left {
+		if h.since.IsZero() {
+			h.since = time.Now()
+		}
+		sameSize := h.w == m.ctx.width && h.h == m.ctx.height
+		if time.Since(h.since) < readWait && (h.out == "" || sameSize) {
+			return h.out
+		}
+	} else {
+		h.since = time.Time{}
+	}
+	h.out, h.w, h.h = m.frame(), m.ctx.width, m.ctx.height
+	return h.out
+}
+
+// holdTick makes sure a frame kept for reads is drawn after readWait even
+// if nothing else happens meanwhile (not in model tests and benchmarks,
+// which run every command to its end: they draw once everything is read).
+func (m *Model) holdTick() tea.Cmd {
+	if !m.animate || !m.reading() || m.held.ticking {
+		return nil
+	}
+	m.held.ticking = true
+	return tea.Tick(readWait, func(time.Time) tea.Msg { return readWaitMsg{} })
 }
 
 // frame draws the screen: every line clamped to the width, exactly the
