@@ -139,6 +139,7 @@ func newTestModel(tb testing.TB, cfg Config, w, h int) *Model {
 	m := New(cfg)
 	m.animate = false
 	pump(tb, m, m.Init(), tea.WindowSizeMsg{Width: w, Height: h})
+	m.View() // as a program draws after every message
 	return m
 }
 
