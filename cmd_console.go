@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
@@ -76,16 +76,29 @@ func apiLabel(baseURL string) string {
 	return baseURL
 }
 
-// runConsole runs the Bubble Tea program: alternate screen, no mouse (mouse
+// runConsole runs the Bubble Tea program (alternate screen, no mouse: mouse
 // mode takes away the terminal's own text selection, and reviewers copy
-// ids).
+// ids) and returns once every write the console started has ended, so the
+// store is never closed under a decision. A write that failed as the
+// console was quitting is reported here, after the alternate screen.
 func (a *app) runConsole(ctx context.Context, cfg tui.Config) error {
-	p := tea.NewProgram(tui.New(cfg), tea.WithAltScreen(), tea.WithContext(ctx),
-		tea.WithInput(a.stdin), tea.WithOutput(a.stdout))
-	if _, err := p.Run(); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
+	m := tui.New(cfg)
+	profile := tui.ColorProfile(a.stdout, a.environ())
+	opts := append(m.Options(profile), tea.WithInput(a.stdin), tea.WithOutput(a.stdout), tea.WithEnvironment(a.environ()))
+	p := tea.NewProgram(m, opts...)
+	// A cancelled context (SIGTERM, SIGINT) quits as q does, waiting on
+	// screen for the writes in flight: tea.WithContext would end the
+	// program at once, the alternate screen and its message with it.
+	stop := context.AfterFunc(ctx, p.Quit)
+	defer stop()
+	_, err := p.Run()
+	if werr := m.Wait(); werr != nil {
+		return fmt.Errorf("not saved as the console closed: %w", werr)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"errors"
 	"io"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -50,6 +52,29 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("decision: got %+v, status %s", d, rec.Status)
 		}
 		assertNoKey(t, term.text())
+	})
+
+	t.Run("SIGTERM while a decision is being saved waits for it, saying so", func(t *testing.T) {
+		f, id := oneReviewableCheck(t)
+		term := startInPTY(t, bin, envList(f.env, "CAISSON_REVIEWER=rita"))
+		term.waitFor("a approve")
+		release := holdWriteLock(t, f.db)
+		term.send("a")
+		term.waitFor("note>")
+		term.send("late\r")
+		term.waitFor("saving approve")
+		if err := term.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		term.waitFor("before quitting")
+		release()
+		if code := term.wait(); code != 1 {
+			t.Fatalf("want exit 1 (interrupted), got %d:\n%s", code, term.text())
+		}
+		rec := f.get(id)
+		if len(rec.Decisions) != 1 || rec.Decisions[0].Note != "late" {
+			t.Fatalf("want the approval made before SIGTERM stored, got %+v", rec.Decisions)
+		}
 	})
 
 	t.Run("with NO_COLOR the console sends no colour, bold or reverse", func(t *testing.T) {
@@ -151,9 +176,10 @@ func startInPTY(t *testing.T, bin string, env []string, args ...string) *ptyTerm
 	return p
 }
 
-// answerColourQuery answers the terminal queries the console sends at
-// start (background colour, then cursor position as a fence) the way a
-// real terminal does; unanswered, the program waits 5 seconds for them.
+// answerColourQuery answers the background-colour query the console sends
+// at start (OSC 11, from tea.RequestBackgroundColor) the way a real
+// terminal does; unanswered, the console draws for a dark background after
+// 200 ms.
 func (p *ptyTerm) answerColourQuery() {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -163,9 +189,33 @@ func (p *ptyTerm) answerColourQuery() {
 		case <-time.After(5 * time.Millisecond):
 		}
 		if strings.Contains(p.out.String(), "\x1b]11;?") {
-			p.tty.Write([]byte("\x1b]11;rgb:0000/0000/0000\x1b\\\x1b[1;1R"))
+			p.tty.Write([]byte("\x1b]11;rgb:0000/0000/0000\x1b\\"))
 			return
 		}
+	}
+}
+
+// holdWriteLock takes the database's write lock from another connection,
+// as a CLI command writing at that moment would; release lets go of it.
+func holdWriteLock(t *testing.T, path string) (release func()) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		if _, err := conn.ExecContext(t.Context(), "ROLLBACK"); err != nil {
+			t.Fatal(err)
+		}
+		conn.Close()
 	}
 }
 

@@ -95,3 +95,23 @@ func (p *progress) finish() {
 		fmt.Fprint(p.w, "\r\x1b[2K")
 	}
 }
+
+// terminalVars are the environment variables that say what the terminal
+// can do: its colour profile (NO_COLOR among them) and the queries Bubble
+// Tea may send it.
+var terminalVars = []string{
+	"TERM", "COLORTERM", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM_PROGRAM", "TERM_PROGRAM_VERSION",
+	"TMUX", "SSH_TTY", "SSH_CONNECTION", "WT_SESSION", "TERMINFO", "LANG", "LC_ALL", "LC_CTYPE",
+}
+
+// environ is the terminal's part of the program's environment, as
+// KEY=value pairs, read through getenv like every other setting.
+func (a *app) environ() []string {
+	var env []string
+	for _, k := range terminalVars {
+		if v := a.getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}

@@ -6,21 +6,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v tmux >/dev/null || { echo "screenshot.sh needs tmux" >&2; exit 1; }
 
+session=${SCREENSHOT_SESSION:-caisson-shot}
 bin=$(mktemp -d)/caisson-review
 go build -o "$bin" .
-trap 'tmux kill-session -t caisson-shot 2>/dev/null || true; rm -rf "$(dirname "$bin")"' EXIT
+trap 'tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$(dirname "$bin")"' EXIT
 
 shoot() { # cols rows keys... ; writes docs/console-COLSxROWS.svg
   local cols=$1 rows=$2; shift 2
-  tmux kill-session -t caisson-shot 2>/dev/null || true
-  tmux new-session -d -s caisson-shot -x "$cols" -y "$rows" \
+  tmux kill-session -t "$session" 2>/dev/null || true
+  tmux new-session -d -s "$session" -x "$cols" -y "$rows" \
     "env TERM=xterm-256color COLORTERM= CAISSON_REVIEWER=alice $bin demo"
   sleep 6 # the demo adds and refreshes its checks with the progress bar in view
-  for k in "$@"; do tmux send-keys -t caisson-shot "$k"; sleep 0.5; done
+  for k in "$@"; do tmux send-keys -t "$session" "$k"; sleep 0.5; done
   sleep 1
-  tmux capture-pane -t caisson-shot -p -e | go run ./docs/ansi2svg -title "caisson-review demo, ${cols}x${rows}" \
+  tmux capture-pane -t "$session" -p -e | go run ./docs/ansi2svg -title "caisson-review demo, ${cols}x${rows}" \
     > "docs/console-${cols}x${rows}.svg"
-  tmux send-keys -t caisson-shot q
+  tmux send-keys -t "$session" q
   echo "wrote docs/console-${cols}x${rows}.svg"
 }
 

@@ -1,12 +1,11 @@
 package serve
 
 import (
+	"errors"
 	"fmt"
-	"net"
-	"time"
 
-	"github.com/charmbracelet/ssh"
-	"github.com/charmbracelet/wish"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/caisson-review/caisson-review/sanitize"
@@ -15,8 +14,6 @@ import (
 // fingerprintExt carries the fingerprint of the key the auth callback
 // accepted, so the session can check it is the key actually used.
 const fingerprintExt = "caisson-review-fingerprint"
-
-type authenticatedKey struct{}
 
 // identity is who a session is: the verified key and what authorized_keys
 // grants it. The SSH user name is the client's choice; the fingerprint is
@@ -78,7 +75,6 @@ func (s *Server) publicKeyHandler(ctx ssh.Context, key ssh.PublicKey) bool {
 		perms.Extensions = map[string]string{}
 	}
 	perms.Extensions[fingerprintExt] = grant.Fingerprint
-	ctx.SetValue(authenticatedKey{}, true)
 	return true
 }
 
@@ -117,46 +113,134 @@ func (s *Server) authenticate(next ssh.Handler) ssh.Handler {
 	}
 }
 
-// loginGrace closes a connection that has not authenticated within
-// loginGraceTime. The SSH server's idle timeout is refreshed by every byte,
-// so on its own it would let a slow client hold a connection forever.
-func (s *Server) loginGrace(ctx ssh.Context, conn net.Conn) net.Conn {
-	go func() {
-		t := time.NewTimer(loginGraceTime)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-			if ctx.Value(authenticatedKey{}) != true {
-				s.log.Info("connection closed: not authenticated in time", "remote", conn.RemoteAddr().String())
-				conn.Close()
-			}
+// Why a write is refused although the session was let in: the key has
+// changed in authorized_keys since.
+var (
+	errKeyRevoked  = errors.New("this key is no longer in the server's authorized_keys: nothing was saved")
+	errKeyReadOnly = errors.New("this key is read-only in the server's authorized_keys: nothing was saved")
+)
+
+// stillAuthorized checks key against authorized_keys as it is now. Every
+// write a console makes goes through it, so a key removed (or made
+// read-only) while its console is open changes nothing more, even before
+// the sweep closes that console.
+func (s *Server) stillAuthorized(key ssh.PublicKey) func() error {
+	return func() error {
+		grant, ok, err := s.keys.Lookup(key)
+		switch {
+		case err != nil || !ok:
+			return errKeyRevoked
+		case grant.ReadOnly:
+			return errKeyReadOnly
 		}
-	}()
-	return conn
+		return nil
+	}
 }
 
+// refuseSubsystems is the SSH layer's session request callback: shell and
+// exec go on to the middleware (which refuses exec with a message), and a
+// subsystem (sftp, …) is refused here, where it can still be logged: with
+// no subsystem handler the SSH library would refuse it without a word.
+func (s *Server) refuseSubsystems(sess ssh.Session, requestType string) bool {
+	if requestType != "subsystem" {
+		return true
+	}
+	fp := ""
+	if pk := sess.PublicKey(); pk != nil {
+		fp = gossh.FingerprintSHA256(pk)
+	}
+	s.log.Info("session refused: subsystem requested", "subsystem", sanitize.Line(truncate(sess.Subsystem(), 32)),
+		"user", sshUser(sess.User()), "fingerprint", fp, "remote", sess.RemoteAddr().String())
+	return false
+}
+
+// ptyHandler fakes the pty, as the SSH library does by default, and starts
+// draining the session's window changes at once (see windowSizes): from
+// the pty request on, before any console exists to read them.
+func (s *Server) ptyHandler(emulate ssh.PtyHandler) ssh.PtyHandler {
+	return func(ctx ssh.Context, sess ssh.Session, pty ssh.Pty) (func() error, error) {
+		closer, err := emulate(ctx, sess, pty)
+		if err != nil {
+			return closer, err
+		}
+		_, winch, ok := sess.Pty()
+		if !ok {
+			return closer, nil
+		}
+		w := newWindowSizes(pty.Term, pty.Window)
+		s.mu.Lock()
+		s.windows[sess] = w
+		s.mu.Unlock()
+		go func() {
+			w.drain(winch)
+			s.mu.Lock()
+			delete(s.windows, sess)
+			s.mu.Unlock()
+		}()
+		return closer, nil
+	}
+}
+
+// emulatedPty is the SSH library's own pty handler, which it keeps
+// unexported behind an option.
+func emulatedPty() ssh.PtyHandler {
+	var srv ssh.Server
+	_ = ssh.EmulatePty()(&srv)
+	return srv.PtyHandler
+}
+
+// maxChannels bounds the sessions open at once on one connection, as
+// sshd's MaxSessions does (10 there too): each holds goroutines and
+// buffers whether or not it ever starts a console.
+const maxChannels = 10
+
 // sessionChannel is the SSH layer's session handler with agent forwarding
-// refused: the SSH library would otherwise accept the request (and forward
-// nothing), telling the client something false.
-func sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, ctx ssh.Context) {
+// refused (the SSH library would otherwise accept the request, and forward
+// nothing, telling the client something false) and at most maxChannels
+// sessions a connection.
+func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, ctx ssh.Context) {
+	if p := peerOf(ctx); p != nil {
+		if p.channels.Add(1) > maxChannels {
+			p.channels.Add(-1)
+			s.log.Warn("session refused: too many on one connection", "user", sshUser(conn.User()), "remote", conn.RemoteAddr().String(), "max", maxChannels)
+			ch.Reject(gossh.ResourceShortage, fmt.Sprintf("at most %d sessions on one connection", maxChannels))
+			return
+		}
+		defer p.channels.Add(-1)
+	}
 	ssh.DefaultSessionHandler(srv, conn, noAgentChannel{ch}, ctx)
 }
 
+// maxEnv bounds the environment variables a session may send (each one
+// is kept for the session's life); OpenSSH clients send a handful.
+const maxEnv = 64
+
 type noAgentChannel struct{ gossh.NewChannel }
 
+// Accept passes the channel's requests on to the SSH library's session
+// handler, less the refused ones. What it passes on is handled without
+// waiting (window changes are drained at once, see windowSizes), so the
+// buffer only evens out bursts: a request that waited here would hold up
+// the connection's whole packet loop, every channel's data with it.
 func (c noAgentChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
 	ch, reqs, err := c.NewChannel.Accept()
 	if err != nil {
 		return ch, reqs, err
 	}
-	out := make(chan *gossh.Request)
+	out := make(chan *gossh.Request, 16)
 	go func() {
 		defer close(out)
+		env := 0
 		for r := range reqs {
-			if r.Type == "auth-agent-req@openssh.com" || r.Type == "x11-req" {
+			switch r.Type {
+			case "auth-agent-req@openssh.com", "x11-req":
 				r.Reply(false, nil)
 				continue
+			case "env":
+				if env++; env > maxEnv {
+					r.Reply(false, nil)
+					continue
+				}
 			}
 			out <- r
 		}

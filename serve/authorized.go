@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	gossh "golang.org/x/crypto/ssh"
 
@@ -35,6 +36,7 @@ type authorizedKeys struct {
 	log  *slog.Logger
 
 	mu     sync.Mutex
+	dirsAt time.Time // when checkStrictModes last passed
 	stamp  os.FileInfo
 	grants map[string]keyGrant // by the key's wire encoding
 	err    error               // why the last read failed, nil when it did not
@@ -76,7 +78,18 @@ func (a *authorizedKeys) Len() int {
 	return len(a.grants)
 }
 
+// strictModesEvery spaces the walk up the directories: Lookup runs for
+// every login, every write and every open connection each second.
+const strictModesEvery = time.Second
+
 func (a *authorizedKeys) refreshLocked() error {
+	if now := time.Now(); now.Sub(a.dirsAt) >= strictModesEvery || a.err != nil {
+		if err := checkStrictModes(a.path); err != nil {
+			a.dirsAt = time.Time{}
+			return a.failLocked(err)
+		}
+		a.dirsAt = now
+	}
 	info, err := os.Stat(a.path)
 	if err != nil {
 		return a.failLocked(fmt.Errorf("authorized keys %s: %w", a.path, err))

@@ -34,10 +34,12 @@ type Config struct {
 	// AuthorizedKeysPath is the OpenSSH authorized_keys file of the
 	// reviewers, re-read when it changes.
 	AuthorizedKeysPath string
-	// IdleTimeout closes a session after this long without a key press.
+	// IdleTimeout closes a console after this long without a key press,
+	// and a connection without a console after as long.
 	IdleTimeout time.Duration
-	// MaxSessions is the number of consoles open at once; one more is
-	// told so and closed.
+	// MaxSessions is the number of authenticated connections open at
+	// once, each with a console or none (ssh -N); a second console on one
+	// connection counts again. One more console is told so and closed.
 	MaxSessions int
 	// ShutdownGrace bounds how long Run waits, once ctx is done, for
 	// sessions to end and work in flight to finish.

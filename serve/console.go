@@ -1,14 +1,17 @@
 package serve
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
+	"strings"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/ssh"
-	"github.com/charmbracelet/wish/bubbletea"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/tui"
@@ -18,38 +21,135 @@ import (
 // liveSession).
 type endMsg struct{}
 
-// closeMsg ends the console once the settle time after endMsg has passed.
-type closeMsg struct{}
+// windowMsg carries the client's own window size; the tea.WindowSizeMsg
+// that follows it carries the size the console lays out to (capped).
+type windowMsg struct{ w, h int }
 
-// settleTime is how long a console ending at the server's request keeps
-// running, without taking keys, before it quits: a decision confirmed just
-// before is still on its way through Bubble Tea's command queue, and it
-// must reach the store (where shutdown waits for it) rather than be
-// dropped with the queue when the program quits.
-const settleTime = 250 * time.Millisecond
-
-// idleCheckMsg asks the console whether its reviewer has gone quiet.
-type idleCheckMsg struct{}
-
-// program builds one session's console: its own model and its own
-// renderer, made from the client's terminal (TERM, colours, background),
-// so colours follow each reviewer's terminal and not the server's.
-func (s *Server) program(sess ssh.Session) *tea.Program {
-	ls := s.lookup(sess)
-	if ls == nil || ls.store == nil {
-		return nil // not admitted: cannot happen behind admit
+// What the review console offers beyond tea.Model (a stand-in console in
+// a test may not).
+type (
+	// optioned consoles choose their program options (frame rate, …).
+	optioned interface {
+		Options(colorprofile.Profile) []tea.ProgramOption
 	}
-	// The session's own renderer: its TERM, environment and (asked of the
-	// terminal) background colour.
-	r := bubbletea.MakeRenderer(sess)
-	m := &sessionModel{inner: s.newModel(ls, r), ls: ls, idle: s.cfg.IdleTimeout, lastInput: time.Now()}
-	// No signal handler: SIGINT/SIGTERM belong to the server, which ends
-	// every console itself, in order.
-	opts := append(bubbletea.MakeOptions(sess), tea.WithAltScreen(), tea.WithoutSignalHandler())
-	p := tea.NewProgram(m, opts...)
+	// quitFilterer consoles turn a quit from outside into their own quit,
+	// which waits for the writes in flight.
+	quitFilterer interface {
+		QuitFilter(tea.Model, tea.Msg) tea.Msg
+	}
+	// waiter consoles can be waited on for their writes once the program
+	// has ended, and report the failures the reviewer has not seen.
+	waiter interface{ Wait() error }
+)
+
+// runConsole is the last middleware: the session's console.
+func (s *Server) runConsole(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		if ls := s.lookup(sess); ls != nil && ls.store != nil && ls.window != nil { // always, behind admit and requirePty
+			s.console(sess, ls)
+		}
+		next(sess)
+	}
+}
+
+// console runs one session's console: its own model and program, made
+// from the client's terminal (TERM, environment, window size and colour
+// profile), so colours follow each reviewer's terminal and not the
+// server's. It returns once the console has ended and its writes have
+// finished (or ShutdownGrace has passed).
+func (s *Server) console(sess ssh.Session, ls *liveSession) {
+	win := ls.window.get()
+	env := append(sess.Environ(), "TERM="+ls.window.term)
+	inner := s.newModel(ls)
+	m := &sessionModel{inner: inner, ls: ls, raw: [2]int{win.Width, win.Height}}
+	p := tea.NewProgram(m, programOptions(inner, m, sess, ls, env, win)...)
 	ls.setProgram(p)
+
+	stop := make(chan struct{})
+	defer close(stop)
 	go forwardNotices(ls, p)
-	return p
+	go ls.window.deliver(stop, win, func(w ssh.Window) {
+		cw, ch, _ := capSize(w.Width, w.Height)
+		p.Send(windowMsg{w.Width, w.Height})
+		p.Send(tea.WindowSizeMsg{Width: cw, Height: ch})
+	})
+	// The connection closing (the client gone, the sweep, shutdown) ends
+	// the program whatever it is doing.
+	go func() {
+		select {
+		case <-sess.Context().Done():
+			p.Kill()
+		case <-stop:
+		}
+	}()
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		ls.log.Warn("console ended with an error", "error", sanitize.Line(err.Error()))
+	}
+	p.Kill()
+	if w, ok := inner.(waiter); ok {
+		ls.setUnsaved(waitFor(w.Wait, s.cfg.ShutdownGrace))
+	}
+}
+
+// programOptions are the console's own options (frame rate, its quit
+// filter), then the session's: the last filter given is the one Bubble
+// Tea runs, and m.filter calls the console's.
+func programOptions(inner tea.Model, m *sessionModel, sess ssh.Session, ls *liveSession, env []string, win ssh.Window) []tea.ProgramOption {
+	profile := colorProfile(env)
+	var opts []tea.ProgramOption
+	if o, ok := inner.(optioned); ok {
+		opts = o.Options(profile)
+	}
+	w, h, _ := capSize(win.Width, win.Height)
+	return append(opts,
+		tea.WithColorProfile(profile),
+		tea.WithInput(typingReader{sess, ls}),
+		tea.WithOutput(sess),
+		tea.WithEnvironment(env),
+		tea.WithWindowSize(w, h),
+		// SIGINT and SIGTERM belong to the server, which ends every
+		// console itself, in order.
+		tea.WithoutSignalHandler(),
+		tea.WithFilter(m.filter),
+	)
+}
+
+// colorProfile is the colour profile of the client's terminal, from its
+// TERM and environment (COLORTERM, NO_COLOR, CLICOLOR…) as sent over SSH,
+// by the local console's rules (tui.ColorProfile: NO_COLOR is plain text,
+// no bold or reverse either). The session is a terminal, though its
+// output is no file descriptor here: TTY_FORCE says so.
+func colorProfile(env []string) colorprofile.Profile {
+	return tui.ColorProfile(nil, append(env[:len(env):len(env)], "TTY_FORCE=1"))
+}
+
+// waitFor runs wait and returns its error, or nil once d has passed.
+func waitFor(wait func() error, d time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- wait() }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return nil
+	}
+}
+
+// typingReader is the console's input: every read counts as the
+// reviewer's activity for the idle timeout.
+type typingReader struct {
+	r  io.Reader
+	ls *liveSession
+}
+
+func (t typingReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		t.ls.typed(time.Now())
+	}
+	return n, err
 }
 
 // storeNoticeEvery spaces the store-changed notices a console gets: a
@@ -85,15 +185,18 @@ func forwardNotices(ls *liveSession, p *tea.Program) {
 }
 
 // newConsole is the review console of a session.
-func (s *Server) newConsole(ls *liveSession, r *lipgloss.Renderer) tea.Model {
+func (s *Server) newConsole(ls *liveSession) tea.Model {
+	var api tui.API
+	if s.cfg.API != nil {
+		api = newSessionAPI(s.cfg.API, ls.id.ReadOnly, ls.log)
+	}
 	return tui.New(tui.Config{
 		Store:    ls.store,
-		API:      s.cfg.API,
+		API:      api,
 		Reviewer: ls.id.Reviewer(),
 		APILabel: s.cfg.APILabel,
 		ReadOnly: ls.id.ReadOnly,
 		Now:      s.cfg.Now,
-		Renderer: r,
 		Presence: ls.presence,
 		// Decisions made by another process on the same database (the
 		// CLI) show within a second: a look (one Counts query) every half
@@ -103,20 +206,18 @@ func (s *Server) newConsole(ls *liveSession, r *lipgloss.Renderer) tea.Model {
 	})
 }
 
-// sessionModel wraps a console with what only the server knows about:
-// how long the reviewer has been idle, and when the server is ending the
-// session.
+// sessionModel wraps a console with what only the server knows about: the
+// client's real window size, and when the server is ending the session.
 //
 // It also contains the console's panics, in Update, View and the commands
 // it returns: the reviewer is told, the panic is logged, and the session
 // ends cleanly while every other session goes on.
 type sessionModel struct {
-	inner     tea.Model
-	ls        *liveSession
-	idle      time.Duration
-	lastInput time.Time
-	closing   bool
-	broken    bool
+	inner   tea.Model
+	ls      *liveSession
+	raw     [2]int // the client's window
+	closing bool
+	broken  bool
 }
 
 // panicMsg carries a panic out of a command's goroutine.
@@ -131,7 +232,7 @@ func (m *sessionModel) Init() (cmd tea.Cmd) {
 			cmd = m.crashed(r, debug.Stack())
 		}
 	}()
-	return tea.Batch(guard(m.inner.Init()), m.idleCheck())
+	return guard(m.inner.Init())
 }
 
 // guard makes a panic in cmd (or in a command of the batch it returns)
@@ -164,11 +265,18 @@ func (m *sessionModel) crashed(value any, stack []byte) tea.Cmd {
 	return tea.Quit
 }
 
-// idleCheck ticks often enough for the timeout to be honoured within a
-// twentieth of it, and never more than every 100ms.
-func (m *sessionModel) idleCheck() tea.Cmd {
-	every := min(max(m.idle/20, 100*time.Millisecond), 5*time.Second)
-	return tea.Tick(every, func(time.Time) tea.Msg { return idleCheckMsg{} })
+// filter runs in the program's event loop before Update. Ctrl-Z must not
+// suspend the server's process; a quit from outside becomes the
+// console's own quit, which waits for its writes (unless the console is
+// broken: then it just ends).
+func (m *sessionModel) filter(_ tea.Model, msg tea.Msg) tea.Msg {
+	if _, ok := msg.(tea.SuspendMsg); ok {
+		return tea.ResumeMsg{}
+	}
+	if f, ok := m.inner.(quitFilterer); ok && !m.broken {
+		return f.QuitFilter(m.inner, msg)
+	}
+	return msg
 }
 
 func (m *sessionModel) Update(msg tea.Msg) (next tea.Model, cmd tea.Cmd) {
@@ -186,42 +294,51 @@ func (m *sessionModel) Update(msg tea.Msg) (next tea.Model, cmd tea.Cmd) {
 	switch msg := msg.(type) {
 	case panicMsg:
 		return m, m.crashed(msg.value, msg.stack)
+	case windowMsg:
+		m.raw = [2]int{msg.w, msg.h}
+		return m, nil
 	case tea.WindowSizeMsg:
-		m.ls.setSize(msg.Width, msg.Height)
-	case tea.KeyMsg, tea.MouseMsg:
+		return m.resize(msg)
+	case tea.ColorProfileMsg:
+		m.ls.setTerminal(msg.Profile.String(), "")
+	case tea.EnvMsg:
+		m.ls.setTerminal("", msg.Getenv("TERM"))
+	case tea.KeyPressMsg, tea.KeyReleaseMsg, tea.MouseMsg, tea.PasteMsg:
 		if m.closing {
 			return m, nil // nothing new starts once the server is ending the session
 		}
-		m.lastInput = time.Now()
-	case idleCheckMsg:
+	case endMsg:
 		if m.closing {
 			return m, nil
 		}
-		if time.Since(m.lastInput) >= m.idle {
-			m.ls.end(endIdle)
-			return m.close()
-		}
-		return m, m.idleCheck()
-	case endMsg:
-		return m.close()
-	case closeMsg:
+		m.closing = true
 		return m, tea.Quit
 	}
 	m.inner, cmd = m.inner.Update(msg)
 	return m, guard(cmd)
 }
 
-func (m *sessionModel) close() (tea.Model, tea.Cmd) {
-	if m.closing {
-		return m, nil
+// resize passes the program's size on to the console, one row short when
+// the window is capped (the last row says so). A size that is not the
+// latest window's (Bubble Tea sends the starting size from a goroutine of
+// its own, which may arrive after a change) is replaced by the latest.
+func (m *sessionModel) resize(msg tea.WindowSizeMsg) (tea.Model, tea.Cmd) {
+	w, h, capped := capSize(m.raw[0], m.raw[1])
+	if msg.Width != w || msg.Height != h {
+		return m, func() tea.Msg { return tea.WindowSizeMsg{Width: w, Height: h} }
 	}
-	m.closing = true
-	return m, tea.Tick(settleTime, func(time.Time) tea.Msg { return closeMsg{} })
+	m.ls.setSize(w, h)
+	if capped {
+		msg.Height = max(h-1, 0)
+	}
+	var cmd tea.Cmd
+	m.inner, cmd = m.inner.Update(msg)
+	return m, guard(cmd)
 }
 
-func (m *sessionModel) View() (view string) {
+func (m *sessionModel) View() (view tea.View) {
 	if m.broken {
-		return ""
+		return tea.View{}
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -230,11 +347,52 @@ func (m *sessionModel) View() (view string) {
 			if p := m.ls.currentProgram(); p != nil {
 				go p.Quit()
 			}
-			view = ""
+			view = tea.View{}
 		}
 	}()
+	view = m.inner.View()
+	w, h, capped := capSize(m.raw[0], m.raw[1])
 	if m.closing {
-		return "\n  caisson-review: closing this session; finishing what is being saved…\n"
+		view.Content = replaceFirstLine(view.Content, ansi.Truncate(m.closingLine(), w, "…"))
 	}
-	return m.inner.View()
+	if capped && h > 0 {
+		note := fmt.Sprintf("caisson-review: your window is %dx%d; the console uses at most %dx%d", m.raw[0], m.raw[1], maxWidth, maxHeight)
+		view.Content = fitLines(view.Content, h-1) + "\n" + ansi.Truncate(note, w, "…")
+	}
+	return view
+}
+
+// closingLine replaces the console's first line while the server is
+// ending the session.
+func (m *sessionModel) closingLine() string {
+	switch m.ls.reason() {
+	case endShutdown:
+		return "caisson-review: the review server is shutting down; finishing what is being saved…"
+	case endIdle:
+		return "caisson-review: closing: no key pressed for too long; finishing what is being saved…"
+	case endRevoked:
+		return "caisson-review: this key was removed from authorized_keys; closing, nothing more is saved"
+	}
+	return "caisson-review: closing this session; finishing what is being saved…"
+}
+
+func replaceFirstLine(s, line string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return line + s[i:]
+	}
+	return line
+}
+
+// fitLines cuts s to at most n lines, so a line added below stays on
+// screen.
+func fitLines(s string, n int) string {
+	i := 0
+	for range n {
+		j := strings.IndexByte(s[i:], '\n')
+		if j < 0 {
+			return s
+		}
+		i += j + 1
+	}
+	return strings.TrimSuffix(s[:i], "\n")
 }

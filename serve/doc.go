@@ -3,20 +3,26 @@
 // need no shell account, and every decision carries a verified identity.
 //
 // It follows Charm's soft-serve: a wish server with a middleware chain
-// (recover, then our authentication re-check, command refusal, activeterm,
-// admission, then the Bubble Tea program), one console per session with
-// its own renderer made from that session's terminal, and one store and
-// one API client shared by all of them. The API key stays in this process.
+// (recover, then our authentication re-check, command refusal, the pty check,
+// admission, then the Bubble Tea program), one console per session drawn
+// for that session's terminal (its TERM, environment, window size and the
+// colour profile they give), and one store and one API client shared by
+// all of them. The API key stays in this process.
 //
 // # Who gets in
 //
 // Public keys only, against an OpenSSH authorized_keys file, re-read when
 // its size, modification time, mode or inode changes (no restart to add or
 // remove a reviewer). No passwords, no keyboard-interactive, no shell or
-// exec (a command is refused with a message), no subsystems, no port or
-// agent forwarding, no session without a pty. When the session starts, the
-// key it authenticated with is checked again: its fingerprint must be the
-// one the auth callback accepted, and it must still be in the file.
+// exec (a command is refused with a message), no subsystems (refused and
+// logged), no port or agent forwarding, no session without a pty. When the
+// session starts, the key it authenticated with is checked again: its
+// fingerprint must be the one the auth callback accepted, and it must
+// still be in the file. It is checked again before every write the
+// console makes, and every second while the connection is open: a key
+// removed from the file (missing on two looks in a row) has its consoles
+// told and closed. The file and every directory above it must be safe from
+// other users, as sshd's StrictModes requires.
 //
 // One key per line, with an optional comment; blank lines and # comments
 // are skipped. Key options (from=, command=, restrict, …) are not
@@ -29,7 +35,8 @@
 //
 // A key whose comment contains the word caisson-review:read-only (see
 // ReadOnlyTag) gets the read-only console: no decision keys, no adding
-// checks.
+// checks, no refreshing (a refresh writes Caisson's answer to the store);
+// its API calls are refused by the server too.
 //
 // # Who decided
 //
@@ -59,11 +66,17 @@
 //
 // # Limits, log and shutdown
 //
-// A session closes after IdleTimeout without a key press; a session beyond
-// MaxSessions is told so and closed; a panic ends only its own session.
-// The log (Config.Log) has one line per connection event and decision:
-// user, key fingerprint, remote address, check id, action, sequence number;
-// never the API key, a note or personal data. When the context given to
+// Nothing a client sends may hold up the handling of anything else, and
+// every connection ends whatever its state (conns.go): window changes are
+// drained as they come and only the latest is drawn, capped at 300x100;
+// every authenticated connection holds one of MaxSessions, console or not;
+// a console idle for IdleTimeout is asked to end, and its connection is
+// closed under it if it has not 5 seconds later; a connection without a
+// console is closed after IdleTimeout. A panic ends only its own session.
+// The log (Config.Log) has one line per connection event, refresh and
+// decision: user, key fingerprint, remote address, check id, action,
+// sequence number and chain hash; never the API key, a note or personal
+// data. When the context given to
 // Serve is done, the server stops accepting, tells every console, waits
 // (up to ShutdownGrace) for the consoles to end and for every store call in
 // flight to finish, and only then returns: a decision is durable once

@@ -3,40 +3,52 @@ package serve
 import (
 	"context"
 	"fmt"
-	"github.com/charmbracelet/x/ansi"
 	"os"
 	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // TestLoadTwentyReviewersDecideFiftyChecksEach drives 20 SSH sessions at
-// once, each approving 50 checks through the console's keys, on loopback.
+// once, each approving 50 checks through the console's keys, on loopback,
+// with one hostile client of each kind alongside (see hostileClients).
 // Every decision must be in the server log exactly once and the store's
-// hash chain must verify. It reports the time taken and the peak memory of
-// the test process (server, 20 SSH clients and the sandbox together).
+// hash chain must verify. It reports the time taken, the bytes the server
+// sent each reviewer and the peak memory of the test process (server, the
+// SSH clients and the sandbox together).
 //
 //	go test ./serve -run TestLoad -v
+//	CAISSON_LOAD_NO_HOSTILE=1 go test ./serve -run TestLoad -v  # the reviewers alone, to compare
 func TestLoadTwentyReviewersDecideFiftyChecksEach(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test: skipped with -short")
 	}
 	const sessions, each = 20, 50
-	f := newFixture(t, fixtureOpts{checks: sessions * each, maxSessions: sessions})
+	f := newFixture(t, fixtureOpts{checks: sessions * each, maxSessions: sessions + hostileKinds})
 
 	peak := sampleMemory(10 * time.Millisecond)
+	cpuBefore := cpuTime()
 	start := time.Now()
+	if os.Getenv("CAISSON_LOAD_NO_HOSTILE") == "" {
+		f.hostileClients(t)
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, sessions)
+	sent := make([]int, sessions)
 	for i := range sessions {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- f.reviewer(fmt.Sprintf("reviewer%02d", i), i*each, each, sessions*each)
+			var err error
+			sent[i], err = f.reviewer(fmt.Sprintf("reviewer%02d", i), i*each, each, sessions*each)
+			errs <- err
 		}()
 	}
 	done := make(chan struct{})
@@ -54,6 +66,7 @@ func TestLoadTwentyReviewersDecideFiftyChecksEach(t *testing.T) {
 		}
 	}
 	heapPeak, sysPeak := peak()
+	cpu := cpuTime() - cpuBefore
 
 	ds := f.decisions()
 	distinct := map[string]bool{}
@@ -84,21 +97,66 @@ func TestLoadTwentyReviewersDecideFiftyChecksEach(t *testing.T) {
 	if err != nil || !v.OK || v.Entries != int64(sessions*each) {
 		t.Errorf("Verify = %+v, %v; expected OK over %d entries", v, err, sessions*each)
 	}
-	t.Logf("%d sessions x %d decisions = %d (on %d distinct checks) in %s (%.0f decisions/s); peak heap in use %.1f MiB, peak Go runtime memory %.1f MiB, VmHWM %s",
-		sessions, each, len(ds), len(distinct), elapsed.Round(time.Millisecond), float64(len(ds))/elapsed.Seconds(),
-		float64(heapPeak)/(1<<20), float64(sysPeak)/(1<<20), vmHWM())
+	hostile := hostileKinds
+	if os.Getenv("CAISSON_LOAD_NO_HOSTILE") != "" {
+		hostile = 0
+	}
+	t.Logf("%d sessions x %d decisions = %d (on %d distinct checks) in %s (%.0f decisions/s), with %d hostile clients; CPU %s; peak heap in use %.1f MiB, peak Go runtime memory %.1f MiB, VmHWM %s; %s",
+		sessions, each, len(ds), len(distinct), elapsed.Round(time.Millisecond), float64(len(ds))/elapsed.Seconds(), hostile, cpu.Round(10*time.Millisecond),
+		float64(heapPeak)/(1<<20), float64(sysPeak)/(1<<20), vmHWM(), bytesPerSession(sent))
+}
+
+// hostileKinds is the number of hostile clients the load test runs
+// beside the reviewers, one of each kind.
+const hostileKinds = 4
+
+// hostileClients connects one client of each kind issue 11 found harmful,
+// to run for the whole load test: one that never answers a terminal query
+// and sends twenty window changes in its first second; one with a
+// 10000x10000 window; one that types before the console has drawn; and
+// one with no session at all (ssh -N). They hold their slots and decide
+// nothing.
+func (f *fixture) hostileClients(t *testing.T) {
+	t.Helper()
+	flood, err := f.dialKey("hostile-flood", "alice").NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := flood.RequestPty("xterm-256color", 30, 100, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	startTerminalWith(t, flood, true)
+	go floodWindow(flood, 20, 50*time.Millisecond, 100, 30)
+
+	huge, err := f.dialKey("hostile-huge", "alice").NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := huge.RequestPty("xterm-256color", 10000, 10000, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	startTerminal(t, huge)
+
+	f.typeAtConnectAs(t, "hostile-ahead", "?", "j", "j", "\x1b")
+	f.dialKey("hostile-quiet", "alice") // ssh -N
 }
 
 // reviewer opens a console as user and approves the n checks from row
 // first of the All queue (of total): each reviewer its own rows, as a
 // team splits a backlog. Approving moves the selection to the next check.
-func (f *fixture) reviewer(user string, first, n, total int) error {
+func (f *fixture) reviewer(user string, first, n, total int) (sent int, err error) {
 	c, err := f.dial(user, sshKey(f.keys["alice"]))
 	if err != nil {
-		return fmt.Errorf("%s: connecting: %w", user, err)
+		return 0, fmt.Errorf("%s: connecting: %w", user, err)
 	}
 	defer c.Close()
 	term := f.openTerminal(c, "xterm-256color", 100, 30)
+	defer func() { sent = term.mark() }()
+	return sent, f.review(term, user, first, n, total)
+}
+
+// review is reviewer's work once its console is open.
+func (f *fixture) review(term *terminal, user string, first, n, total int) error {
 	if term.waitFor(0, wait, "▶") < 0 {
 		return fmt.Errorf("%s: no console", user)
 	}
@@ -135,12 +193,17 @@ func (f *fixture) reviewer(user string, first, n, total int) error {
 // letters, stay separate keys when they arrive in one read).
 func (term *terminal) moveTo(row, total int) error {
 	pos := regexp.MustCompile(fmt.Sprintf(`(\d+) of %d`, total))
+	// The position is read off the screen once output has come since m:
+	// Bubble Tea v2 redraws only the digits that changed.
 	at := func(m int) int {
-		found := pos.FindAllStringSubmatch(ansi.Strip(string(term.sinceRaw(m))), -1)
-		if len(found) == 0 {
+		if term.mark() <= m {
 			return 0
 		}
-		n, _ := strconv.Atoi(found[len(found)-1][1])
+		found := pos.FindStringSubmatch(term.shown())
+		if found == nil {
+			return 0
+		}
+		n, _ := strconv.Atoi(found[1])
 		return n
 	}
 	m := term.mark()
@@ -196,6 +259,21 @@ func (term *terminal) moveTo(row, total int) error {
 	return nil
 }
 
+// bytesPerSession summarises what the server sent each reviewer's
+// terminal, first frame to goodbye.
+func bytesPerSession(sent []int) string {
+	if len(sent) == 0 {
+		return "no sessions"
+	}
+	total, lo, hi := 0, sent[0], sent[0]
+	for _, n := range sent {
+		total += n
+		lo, hi = min(lo, n), max(hi, n)
+	}
+	return fmt.Sprintf("bytes sent per session: mean %.1f KiB (min %.1f, max %.1f)",
+		float64(total)/float64(len(sent))/1024, float64(lo)/1024, float64(hi)/1024)
+}
+
 // sessionOf is the admitted session of user.
 func (f *fixture) sessionOf(user string) (*liveSession, error) {
 	deadline := time.Now().Add(wait)
@@ -240,6 +318,16 @@ func sampleMemory(every time.Duration) func() (heap, sys uint64) {
 		wg.Wait()
 		return heap, sys
 	}
+}
+
+// cpuTime is the CPU time the process has used (user and system): on a
+// shared machine it says more about the cost than the wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // vmHWM is the process's peak resident set size as Linux reports it.

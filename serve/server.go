@@ -10,14 +10,10 @@ import (
 	"sync"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/ssh"
-	"github.com/charmbracelet/wish"
-	"github.com/charmbracelet/wish/activeterm"
-	"github.com/charmbracelet/wish/bubbletea"
-	"github.com/charmbracelet/wish/recover"
-	"github.com/muesli/termenv"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	"charm.land/wish/v2/recover"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/caisson-review/caisson-review/sanitize"
@@ -36,12 +32,14 @@ type Server struct {
 
 	// newModel builds a session's console; tests replace it to exercise
 	// the server around a misbehaving console.
-	newModel func(*liveSession, *lipgloss.Renderer) tea.Model
+	newModel func(*liveSession) tea.Model
 
 	mu       sync.Mutex
+	peers    map[*peer]struct{}           // open connections
+	used     int                          // slots held (see conns.go)
+	windows  map[ssh.Session]*windowSizes // sessions with a pty, from the pty request on
 	live     map[ssh.Session]*liveSession // authenticated sessions
 	admitted map[*liveSession]struct{}    // those running a console
-	active   int
 	draining bool
 	sessions sync.WaitGroup // admitted sessions not yet ended
 }
@@ -67,6 +65,8 @@ func New(cfg Config) (*Server, error) {
 		cfg:      cfg,
 		log:      newLogger(cfg.Log),
 		presence: NewPresence(),
+		peers:    make(map[*peer]struct{}),
+		windows:  make(map[ssh.Session]*windowSizes),
 		live:     make(map[ssh.Session]*liveSession),
 		admitted: make(map[*liveSession]struct{}),
 	}
@@ -97,30 +97,32 @@ func New(cfg Config) (*Server, error) {
 
 func (s *Server) newSSHServer() (*ssh.Server, error) {
 	panics := panicLogger{s.log}
+	emulate := emulatedPty()
 	return wish.NewServer(
 		func(srv *ssh.Server) error { srv.AddHostKey(s.hostKey.Signer); return nil },
 		wish.WithVersion("caisson-review"),
 		// Public keys only: with no password or keyboard-interactive
 		// handler the server never offers those methods.
 		wish.WithPublicKeyAuth(s.publicKeyHandler),
-		// A backstop for connections that open no session; consoles end
-		// themselves after IdleTimeout without a key press.
+		// A backstop for a connection whose packets stop altogether;
+		// the sweep (conns.go) reaps idle and stuck ones whatever their
+		// state.
 		wish.WithIdleTimeout(s.cfg.IdleTimeout+30*time.Second),
-		ssh.WrapConn(s.loginGrace),
-		// Only session channels: no direct-tcpip (port forwarding) or
-		// other channel types; no global requests (tcpip-forward).
+		ssh.WrapConn(s.accept),
 		func(srv *ssh.Server) error {
-			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": sessionChannel}
+			// Only session channels: no direct-tcpip (port forwarding) or
+			// other channel types; no global requests (tcpip-forward).
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.sessionChannel}
 			srv.RequestHandlers = map[string]ssh.RequestHandler{}
+			srv.SessionRequestCallback = s.refuseSubsystems
+			srv.PtyHandler = s.ptyHandler(emulate)
 			return nil
 		},
 		// Composed last-to-first: authenticate runs first, the console last.
 		wish.WithMiddleware(recover.MiddlewareWithLogger(panics,
-			// termenv.Ascii as the least profile: never force colours on
-			// a terminal that did not ask for them.
-			bubbletea.MiddlewareWithProgramHandler(s.program, termenv.Ascii),
+			s.runConsole,
 			s.admit,
-			activeterm.Middleware(),
+			s.requirePty,
 			s.refuseCommands,
 			s.authenticate,
 		)),
@@ -148,6 +150,9 @@ func (s *Server) Serve(ctx context.Context) error {
 		"authorized_keys", s.keys.Len(), "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout.String())
 	errc := make(chan error, 1)
 	go func() { errc <- s.ssh.Serve(s.ln) }()
+	sweeping := make(chan struct{})
+	defer close(sweeping)
+	go s.sweep(sweeping)
 	select {
 	case <-ctx.Done():
 		return s.shutdown()
@@ -174,6 +179,7 @@ func (s *Server) shutdown() error {
 	cancel()
 	_ = s.ssh.Shutdown(stopped)
 
+	s.closeIdleConnections()
 	for _, ls := range open {
 		ls.end(endShutdown)
 	}

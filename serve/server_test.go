@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,9 +22,7 @@ func TestAnAuthorizedKeyGetsTheConsoleAndItsDecisionsNameTheReviewer(t *testing.
 	if w, h := ls.windowSize(); w != 80 || h != 24 {
 		t.Errorf("console size = %dx%d, expected the pty's 80x24", w, h)
 	}
-	if err := term.sess.WindowChange(40, 120); err != nil {
-		t.Fatal(err)
-	}
+	term.resize(120, 40)
 	waitUntil(t, wait, "the console to get the new size 120x40", func() bool {
 		w, h := ls.windowSize()
 		return w == 120 && h == 40
@@ -79,17 +78,72 @@ func waitUntil(t testing.TB, timeout time.Duration, what string, ok func() bool)
 	}
 }
 
+// Each console is drawn for its own client's terminal: its window size,
+// its TERM and the colour profile its TERM and environment give, as a
+// reviewer's ssh sends them (NO_COLOR through SendEnv). The palette is the
+// 16 ANSI colours, so a 256-colour terminal gets the same sequences as a
+// 16-colour one; NO_COLOR and TERM=dumb get no style sequence at all, only
+// the words and symbols.
 func TestEachSessionIsDrawnForItsOwnTerminal(t *testing.T) {
 	f := newFixture(t, fixtureOpts{})
-	colour := f.openTerminal(f.dialKey("alice", "alice"), "xterm-256color", 80, 24)
-	plain := f.openTerminal(f.dialKey("alice", "alice"), "dumb", 80, 24)
-	colour.expect(0, wait, "a approve")
-	plain.expect(0, wait, "a approve")
-	sgr := regexp.MustCompile(`\x1b\[[0-9;]*m`)
-	if n := len(sgr.FindAll(colour.sinceRaw(0), -1)); n == 0 {
-		t.Error("the xterm-256color session got no colour or style sequences")
+	colour := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-7]|9[0-7]|4[0-7]|10[0-7])(;[0-9;]*)?m`)
+	beyond16 := regexp.MustCompile(`\x1b\[[0-9;]*[34]8;[25];`)
+	anySGR := regexp.MustCompile(`\x1b\[[0-9;]*m`)
+	for _, tc := range []struct {
+		name, term string
+		env        []string
+		w, h       int
+		profile    string
+		coloured   bool
+	}{
+		{"a 256-colour terminal gets the 16-colour palette", "xterm-256color", nil, 120, 40, "ANSI256", true},
+		{"a 16-colour terminal gets the 16-colour palette", "xterm", nil, 80, 24, "ANSI", true},
+		{"NO_COLOR sent with SendEnv gets plain text", "xterm-256color", []string{"NO_COLOR=1"}, 100, 30, "NoTTY", false},
+		{"a dumb terminal gets plain text", "dumb", nil, 80, 24, "NoTTY", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			term := f.openTerminal(f.dialKey("alice", "alice"), tc.term, tc.w, tc.h, tc.env...)
+			term.expect(0, wait, "Needs review")
+			ls := f.sessionWithTerm(tc.term, tc.w, tc.h)
+			profile, gotTerm := ls.terminal()
+			if profile != tc.profile || gotTerm != tc.term {
+				t.Errorf("console got profile %s and TERM %q, expected %s and %q", profile, gotTerm, tc.profile, tc.term)
+			}
+			term.expect(0, wait, "▶")
+			out := term.sinceRaw(0)
+			switch {
+			case tc.coloured && !colour.Match(out):
+				t.Error("no colour sequence in the output")
+			case tc.coloured && beyond16.Match(out):
+				t.Errorf("a colour beyond the 16 ANSI ones: %q", beyond16.Find(out))
+			case !tc.coloured && anySGR.Match(out):
+				t.Errorf("a style sequence in plain text: %q", anySGR.Find(out))
+			}
+			if !strings.Contains(term.shown(), "✗ low") && !strings.Contains(term.shown(), "✓ high") {
+				t.Errorf("no confidence badge with its word and symbol on screen:\n%s", term.shown())
+			}
+			term.send("q")
+			term.waitClosed(wait)
+		})
 	}
-	if found := sgr.FindAll(plain.sinceRaw(0), -1); len(found) != 0 {
-		t.Errorf("the dumb terminal got %d style sequences (first %q), expected plain text", len(found), found[0])
-	}
+}
+
+// sessionWithTerm is the admitted session whose console got TERM term and
+// a window of w x h.
+func (f *fixture) sessionWithTerm(term string, w, h int) *liveSession {
+	f.t.Helper()
+	var found *liveSession
+	waitUntil(f.t, wait, fmt.Sprintf("a %dx%d %s console", w, h, term), func() bool {
+		f.srv.mu.Lock()
+		defer f.srv.mu.Unlock()
+		for ls := range f.srv.admitted {
+			_, got := ls.terminal()
+			if gw, gh := ls.windowSize(); got == term && gw == w && gh == h {
+				found = ls
+				return true
+			}
+		}
+		return false
+	})
+	return found
 }

@@ -3,12 +3,16 @@ package serve
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/ssh"
-	"github.com/charmbracelet/wish"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+
+	"github.com/caisson-review/caisson-review/sanitize"
 )
 
 // Why a console ended, when the server ended it.
@@ -16,15 +20,18 @@ const (
 	endShutdown = "shutdown"
 	endIdle     = "idle"
 	endCrash    = "crashed"
+	endRevoked  = "key revoked"
 )
 
 // liveSession is one SSH session from authentication to goodbye. The SSH
 // context belongs to the connection, which may carry several sessions, so
 // per-session state lives here, found by the session value.
 type liveSession struct {
-	id   identity
-	sess ssh.Session
-	log  *slog.Logger
+	id     identity
+	sess   ssh.Session
+	peer   *peer
+	log    *slog.Logger
+	window *windowSizes // nil when the session has no pty
 
 	store    *sessionStore    // set once admitted
 	presence *PresenceSession // set once admitted
@@ -33,11 +40,33 @@ type liveSession struct {
 	// the store.
 	storeChanged chan struct{}
 	doneOnce     sync.Once
+	// lastInput is when the reviewer last typed (unix nanoseconds): the
+	// console's input, counted as it is read, so a console that is busy
+	// or stuck still times out.
+	lastInput atomic.Int64
 
 	mu        sync.Mutex
 	program   *tea.Program
 	endReason string
-	size      [2]int // the console's last window size, for the log and tests
+	endAt     time.Time // when the server asked the console to end
+	size      [2]int    // the console's last window size, for the log and tests
+	profile   string    // the colour profile the console was given, for tests
+	term      string    // the TERM the console was given, for tests
+	// unsavedErr is a write the console reports as failed after it ended
+	// (the reviewer may not have seen it on screen).
+	unsavedErr error
+}
+
+func (ls *liveSession) setUnsaved(err error) {
+	ls.mu.Lock()
+	ls.unsavedErr = err
+	ls.mu.Unlock()
+}
+
+func (ls *liveSession) unsaved() error {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.unsavedErr
 }
 
 func (ls *liveSession) setSize(w, h int) {
@@ -52,17 +81,68 @@ func (ls *liveSession) windowSize() (w, h int) {
 	return ls.size[0], ls.size[1]
 }
 
+// setTerminal records what the console was told of its terminal (an
+// empty value leaves that one as it was).
+func (ls *liveSession) setTerminal(profile, term string) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if profile != "" {
+		ls.profile = profile
+	}
+	if term != "" {
+		ls.term = term
+	}
+}
+
+func (ls *liveSession) terminal() (profile, term string) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.profile, ls.term
+}
+
+func (ls *liveSession) typed(t time.Time) {
+	ls.lastInput.Store(t.UnixNano())
+	if ls.peer != nil {
+		ls.peer.touch(t)
+	}
+}
+
+func (ls *liveSession) idleSince() time.Time { return time.Unix(0, ls.lastInput.Load()) }
+
 // end asks the console to close for reason; the first reason given wins.
 func (ls *liveSession) end(reason string) {
+	if ls.endLocked(reason, time.Now()) {
+		ls.tellEnd()
+	}
+}
+
+// endLocked records reason as why the console ends, unless one already
+// is, and reports whether it was recorded. (Locked: it may be called with
+// the server's lock held; tellEnd, which may wait, may not.)
+func (ls *liveSession) endLocked(reason string, now time.Time) bool {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	if ls.endReason != "" {
-		return
+		return false
 	}
-	ls.endReason = reason
-	if ls.program != nil {
-		go ls.program.Send(endMsg{})
+	ls.endReason, ls.endAt = reason, now
+	return true
+}
+
+// tellEnd tells a running console to end. The program may be busy or
+// stuck: the message waits on a goroutine of its own.
+func (ls *liveSession) tellEnd() {
+	if p := ls.currentProgram(); p != nil {
+		go p.Send(endMsg{})
 	}
+}
+
+// endAsked is when the server asked the console to end (zero if it has
+// not).
+func (ls *liveSession) endAsked() time.Time {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.endAt
 }
 
 func (ls *liveSession) setProgram(p *tea.Program) {
@@ -92,13 +172,16 @@ func (s *Server) track(sess ssh.Session, id identity) *liveSession {
 	ls := &liveSession{
 		id:   id,
 		sess: sess,
+		peer: peerOf(sess.Context()),
 		log:  s.log.With("user", id.User, "fingerprint", id.Fingerprint, "remote", sess.RemoteAddr().String()),
 		done: make(chan struct{}),
 
 		storeChanged: make(chan struct{}, 1),
 	}
+	ls.typed(time.Now())
 	s.mu.Lock()
 	s.live[sess] = ls
+	ls.window = s.windows[sess]
 	s.mu.Unlock()
 	return ls
 }
@@ -131,20 +214,31 @@ func (s *Server) storeChangedBy(ls *liveSession) {
 	}
 }
 
-// refuseCommands turns away exec and subsystem requests with a message:
-// the server offers the console and nothing else, so a reviewer's key is
-// no shell on the bastion.
+// refuseCommands turns away exec requests with a message: the server
+// offers the console and nothing else, so a reviewer's key is no shell on
+// the bastion. (Subsystems never get this far: see refuseSubsystems.)
 func (s *Server) refuseCommands(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		ls := s.lookup(sess)
-		if sess.RawCommand() != "" || sess.Subsystem() != "" {
+		if sess.RawCommand() != "" {
 			ls.log.Info("session refused: command requested")
 			wish.Fatalln(sess, "caisson-review: this server offers only the review console; commands are not accepted. Connect with: ssh -t HOST")
 			return
 		}
-		if _, _, ok := sess.Pty(); !ok {
-			// activeterm, next in the chain, tells the client.
+		next(sess)
+	}
+}
+
+// requirePty turns away a session without a pty, as wish's activeterm
+// does (with its words), but from what the pty request recorded:
+// Session.Pty races with the SSH library's handling of window changes.
+func (s *Server) requirePty(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		ls := s.lookup(sess)
+		if ls.window == nil {
 			ls.log.Info("session refused: no terminal requested")
+			wish.Fatalln(sess, "Requires an active PTY")
+			return
 		}
 		next(sess)
 	}
@@ -157,27 +251,15 @@ func (s *Server) refuseCommands(next ssh.Handler) ssh.Handler {
 func (s *Server) admit(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		ls := s.lookup(sess)
-		s.mu.Lock()
-		switch {
-		case s.draining:
-			s.mu.Unlock()
-			ls.log.Info("session refused: shutting down")
-			wish.Fatalln(sess, "caisson-review: the server is shutting down; try again in a moment.")
-			return
-		case s.active >= s.cfg.MaxSessions:
-			s.mu.Unlock()
-			ls.log.Warn("session refused: server full", "max_sessions", s.cfg.MaxSessions)
-			wish.Fatalln(sess, fmt.Sprintf("caisson-review: %d reviewers are already connected, the most this server allows; try again later.", s.cfg.MaxSessions))
+		if !s.enter(sess, ls) {
 			return
 		}
-		s.active++
-		s.sessions.Add(1)
-		s.admitted[ls] = struct{}{}
-		s.mu.Unlock()
 		defer func() {
 			s.mu.Lock()
-			s.active--
 			delete(s.admitted, ls)
+			if ls.peer != nil {
+				s.closeConsoleLocked(ls.peer, ls, time.Now())
+			}
 			s.mu.Unlock()
 			s.sessions.Done()
 		}()
@@ -188,13 +270,14 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		defer func() {
 			if r := recover(); r != nil {
 				ls.end(endCrash)
-				s.goodbye(ls, ls.store.wait(s.cfg.ShutdownGrace))
+				s.goodbye(ls, ls.store.wait(s.cfg.ShutdownGrace), nil)
 				_ = sess.Exit(1)
 				panic(r)
 			}
 		}()
 		ls.store = newSessionStore(s.cfg.Store, &s.gate, ls.log)
 		ls.store.changed = func() { s.storeChangedBy(ls) }
+		ls.store.allowed = s.stillAuthorized(sess.PublicKey())
 		ls.presence = s.presence.Join(ls.id.DisplayName())
 		defer ls.presence.Leave() // also when the console panicked
 		defer ls.finish()
@@ -206,14 +289,42 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		ls.finish()
 		ls.presence.Leave()
 		saved := ls.store.wait(s.cfg.ShutdownGrace)
-		s.goodbye(ls, saved)
+		s.goodbye(ls, saved, ls.unsaved())
 		// Exit now rather than after the middleware returns: shutdown
 		// closes connections as soon as every session is counted out, and
 		// the client should still get its exit status.
-		_ = sess.Exit(0)
+		status := 0
+		if ls.reason() == endRevoked {
+			status = 1
+		}
+		_ = sess.Exit(status)
 		ls.log.Info("session end", "reason", endReasonOrQuit(ls.reason()),
 			"duration", time.Since(start).Round(time.Millisecond).String(), "decisions", ls.store.decided.Load())
 	}
+}
+
+// enter counts a console in, or tells the client why not and returns
+// false.
+func (s *Server) enter(sess ssh.Session, ls *liveSession) bool {
+	s.mu.Lock()
+	switch {
+	case s.draining:
+		s.mu.Unlock()
+		ls.log.Info("session refused: shutting down")
+		wish.Fatalln(sess, "caisson-review: the server is shutting down; try again in a moment.")
+		return false
+	case ls.peer == nil || !s.openConsoleLocked(ls.peer, ls, time.Now()):
+		s.mu.Unlock()
+		ls.log.Warn("session refused: server full", "max_sessions", s.cfg.MaxSessions)
+		wish.Fatalln(sess, fmt.Sprintf("caisson-review: %d reviewers are already connected, the most this server allows; try again later.", s.cfg.MaxSessions))
+		// A connection without a slot is closed by the sweep after
+		// overLimitGrace: closing it now could cut this message short.
+		return false
+	}
+	s.sessions.Add(1)
+	s.admitted[ls] = struct{}{}
+	s.mu.Unlock()
+	return true
 }
 
 func endReasonOrQuit(r string) string {
@@ -224,8 +335,9 @@ func endReasonOrQuit(r string) string {
 }
 
 // goodbye is printed after the console has left the alternate screen, so
-// it stays in the reviewer's terminal.
-func (s *Server) goodbye(ls *liveSession, saved bool) {
+// it stays in the reviewer's terminal. unsaved is a write the console
+// reports as failed that the reviewer may not have seen.
+func (s *Server) goodbye(ls *liveSession, saved bool, unsaved error) {
 	var why string
 	switch ls.reason() {
 	case endShutdown:
@@ -234,15 +346,20 @@ func (s *Server) goodbye(ls *liveSession, saved bool) {
 		why = fmt.Sprintf("closed after %s without a key press.", s.cfg.IdleTimeout)
 	case endCrash:
 		why = "the console failed and was closed (the server keeps running; reconnect to go on)."
+	case endRevoked:
+		why = "this key is no longer in the server's authorized_keys, so the session was closed."
 	}
-	if why == "" && saved {
+	if why == "" && saved && unsaved == nil {
 		return
 	}
 	msg := "caisson-review: " + why
-	if saved {
+	switch {
+	case unsaved != nil:
+		msg += " NOT saved: " + sanitize.Line(unsaved.Error()) + "."
+	case saved:
 		msg += fmt.Sprintf(" Decisions made in this session: %d, all saved.", ls.store.decided.Load())
-	} else {
+	default:
 		msg += " A change was still being saved when the session ended: check the last check you decided when you reconnect."
 	}
-	wish.Println(ls.sess, msg+"\n")
+	wish.Println(ls.sess, strings.TrimSpace(msg)+"\n")
 }

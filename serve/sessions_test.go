@@ -9,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	tea "charm.land/bubbletea/v2"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/caisson-review/caisson-review/store"
@@ -64,7 +63,8 @@ func TestAReadOnlyKeyGetsNoDecisionKeys(t *testing.T) {
 
 func TestSessionsBeyondTheMaximumAreTurnedAway(t *testing.T) {
 	f := newFixture(t, fixtureOpts{maxSessions: 2})
-	first := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
+	firstConn := f.dialKey("alice", "alice")
+	first := f.openTerminal(firstConn, "xterm", 80, 24)
 	second := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
 	first.expect(0, wait, "Needs review")
 	second.expect(0, wait, "Needs review")
@@ -77,14 +77,17 @@ func TestSessionsBeyondTheMaximumAreTurnedAway(t *testing.T) {
 	}
 	f.waitLog(wait, `msg="session refused: server full"`, "max_sessions=2")
 
+	// Quitting ends the console; the connection holds its slot until the
+	// client closes it, as ssh does when its session ends.
 	first.send("q")
 	if err := first.waitClosed(wait); err != nil {
 		t.Fatalf("quitting: %v", err)
 	}
-	waitUntil(t, wait, "the first session to be counted out", func() bool {
+	firstConn.Close()
+	waitUntil(t, wait, "the first connection to be counted out", func() bool {
 		f.srv.mu.Lock()
 		defer f.srv.mu.Unlock()
-		return f.srv.active == 1
+		return f.srv.used == 1
 	})
 	fourth := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
 	fourth.expect(0, wait, "Needs review")
@@ -116,9 +119,9 @@ func TestShutdownTellsSessionsAndWaitsForTheDecisionInFlight(t *testing.T) {
 	f := newFixture(t, fixtureOpts{})
 	// Decisions take 300ms here, so shutdown starts while one is being
 	// written.
-	f.srv.newModel = func(ls *liveSession, r *lipgloss.Renderer) tea.Model {
+	f.srv.newModel = func(ls *liveSession) tea.Model {
 		ls.store.st = slowDecisions{ls.store.st, 300 * time.Millisecond}
-		return f.srv.newConsole(ls, r)
+		return f.srv.newConsole(ls)
 	}
 	busy := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
 	idle := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
@@ -168,14 +171,14 @@ func (s slowDecisions) Decide(ctx context.Context, checkID string, a store.Actio
 
 func TestOneSessionsPanicLeavesTheOthersWorking(t *testing.T) {
 	f := newFixture(t, fixtureOpts{})
-	f.srv.newModel = func(ls *liveSession, r *lipgloss.Renderer) tea.Model {
+	f.srv.newModel = func(ls *liveSession) tea.Model {
 		switch ls.id.User {
 		case "crash-on-start":
 			panic("console could not be built")
 		case "crash-on-key":
 			return panicOnKey{}
 		}
-		return f.srv.newConsole(ls, r)
+		return f.srv.newConsole(ls)
 	}
 	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
 	alice.expect(0, wait, "Needs review")
@@ -214,7 +217,7 @@ type panicOnKey struct{}
 
 func (panicOnKey) Init() tea.Cmd { return nil }
 func (p panicOnKey) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if k, ok := msg.(tea.KeyMsg); ok {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch k.String() {
 		case "!":
 			panic("a bug in Update")
@@ -225,22 +228,22 @@ func (p panicOnKey) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 	return p, nil
 }
-func (panicOnKey) View() string { return "press ! or @ to panic" }
+func (panicOnKey) View() tea.View { return tea.NewView("press ! or @ to panic") }
 
 // A recovered panic in Update still hands Bubble Tea a model: it calls View
 // on whatever Update returned, so a nil model would crash the program the
 // recover was there to protect.
 func TestARecoveredPanicInUpdateStillReturnsTheModel(t *testing.T) {
 	ls := &liveSession{log: slog.New(slog.NewTextHandler(io.Discard, nil)), done: make(chan struct{})}
-	m := &sessionModel{inner: panicOnKey{}, ls: ls, idle: time.Hour, lastInput: time.Now()}
-	next, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("!")})
+	m := &sessionModel{inner: panicOnKey{}, ls: ls, raw: [2]int{80, 24}}
+	next, cmd := m.Update(tea.KeyPressMsg{Code: '!', Text: "!"})
 	if next == nil {
 		t.Fatal("Update returned a nil model after a panic")
 	}
 	if cmd == nil {
 		t.Error("Update returned no command: the console should quit")
 	}
-	if next.View() != "" {
-		t.Errorf("a crashed console should draw nothing, drew %q", next.View())
+	if v := next.View(); v.Content != "" {
+		t.Errorf("a crashed console should draw nothing, drew %q", v.Content)
 	}
 }

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,9 @@ type sessionStore struct {
 	decided  atomic.Int64
 	// changed, when set, is called after every write that succeeded.
 	changed func()
+	// allowed, when set, is asked before every write: whether the
+	// session's key may still write (see Server.stillAuthorized).
+	allowed func() error
 }
 
 func (s *sessionStore) wrote() {
@@ -46,6 +50,25 @@ func (s *sessionStore) enter() error {
 	return nil
 }
 
+// enterWrite is enter for a call that writes: the key must still be
+// allowed to. A refusal is logged with what was refused.
+func (s *sessionStore) enterWrite(what string, attrs ...any) error {
+	if s.allowed != nil {
+		if err := s.allowed(); err != nil {
+			s.log.Warn(what+" refused: "+refusalReason(err), attrs...)
+			return err
+		}
+	}
+	return s.enter()
+}
+
+func refusalReason(err error) string {
+	if errors.Is(err, errKeyReadOnly) {
+		return "key is read-only"
+	}
+	return "key no longer authorized"
+}
+
 func (s *sessionStore) leave() {
 	s.inFlight.done()
 	s.gate.leave()
@@ -58,7 +81,7 @@ func (s *sessionStore) wait(d time.Duration) bool { return s.inFlight.wait(d) }
 // passed down: a reviewer who quits or drops the connection right after
 // confirming must not cancel a decision the store is already writing.
 func (s *sessionStore) Decide(ctx context.Context, checkID string, a store.Action, note, reviewer string) (store.Decision, error) {
-	if err := s.enter(); err != nil {
+	if err := s.enterWrite("decision", "check", checkID, "action", string(a)); err != nil {
 		return store.Decision{}, err
 	}
 	defer s.leave()
@@ -69,7 +92,10 @@ func (s *sessionStore) Decide(ctx context.Context, checkID string, a store.Actio
 	s.decided.Add(1)
 	s.wrote()
 	// The note is free text that may hold personal data: never logged.
-	s.log.Info("decision", "seq", d.Seq, "check", d.CheckID, "action", string(d.Action))
+	// The sequence number and chain hash make each line a witness of the
+	// log's head: export --verify --head SEQ:HASH proves no entry up to
+	// it was cut off since.
+	s.log.Info("decision", "seq", d.Seq, "check", d.CheckID, "action", string(d.Action), "hash", d.Hash)
 	return d, nil
 }
 
@@ -106,7 +132,7 @@ func (s *sessionStore) Get(ctx context.Context, checkID string) (*store.Record, 
 }
 
 func (s *sessionStore) Add(ctx context.Context, checkID, by string, src store.Source) (bool, error) {
-	if err := s.enter(); err != nil {
+	if err := s.enterWrite("add", "check", checkID); err != nil {
 		return false, err
 	}
 	defer s.leave()
@@ -119,7 +145,7 @@ func (s *sessionStore) Add(ctx context.Context, checkID, by string, src store.So
 }
 
 func (s *sessionStore) Exchange(ctx context.Context, token, by string, exchange func(context.Context, string) (string, error)) (string, bool, error) {
-	if err := s.enter(); err != nil {
+	if err := s.enterWrite("add"); err != nil {
 		return "", false, err
 	}
 	defer s.leave()
@@ -132,7 +158,7 @@ func (s *sessionStore) Exchange(ctx context.Context, token, by string, exchange 
 }
 
 func (s *sessionStore) RecordFetch(ctx context.Context, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error {
-	if err := s.enter(); err != nil {
+	if err := s.enterWrite("refresh", "check", checkID); err != nil {
 		return err
 	}
 	defer s.leave()

@@ -49,29 +49,76 @@ type terminal struct {
 	sess  *gossh.Session
 	stdin io.WriteCloser
 
+	// silent terminals answer no query (a client that never does).
+	silent bool
+
 	mu     sync.Mutex
 	out    []byte
+	screen *screen       // what the terminal shows
 	more   chan struct{} // signalled on every read
 	closed bool
 	exit   error // what Wait returned, once closed
 }
 
 // openTerminal requests a pty of w x h with TERM term and starts a shell
-// (the console).
-func (f *fixture) openTerminal(c *gossh.Client, term string, w, h int) *terminal {
+// (the console). env is sent first, as ssh's SendEnv does.
+func (f *fixture) openTerminal(c *gossh.Client, term string, w, h int, env ...string) *terminal {
 	f.t.Helper()
 	sess, err := c.NewSession()
 	if err != nil {
 		f.t.Fatalf("opening a session: %v", err)
 	}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		if err := sess.Setenv(k, v); err != nil {
+			f.t.Fatalf("sending %s: %v", kv, err)
+		}
+	}
 	modes := gossh.TerminalModes{gossh.ECHO: 0}
 	if err := sess.RequestPty(term, h, w, modes); err != nil {
 		f.t.Fatalf("requesting a pty: %v", err)
 	}
-	return startTerminal(f.t, sess)
+	t := startTerminal(f.t, sess)
+	t.showOn(w, h)
+	return t
+}
+
+// showOn plays the output onto a screen of w x h from now on.
+func (term *terminal) showOn(w, h int) {
+	term.mu.Lock()
+	term.screen = newScreen(w, h)
+	term.mu.Unlock()
+}
+
+// resize changes the window, as a terminal emulator's window resized.
+func (term *terminal) resize(w, h int) {
+	term.t.Helper()
+	term.mu.Lock()
+	if term.screen != nil {
+		term.screen.resize(w, h)
+	}
+	term.mu.Unlock()
+	if err := term.sess.WindowChange(h, w); err != nil {
+		term.t.Fatalf("changing the window to %dx%d: %v", w, h, err)
+	}
+}
+
+// shown is the screen's text now.
+func (term *terminal) shown() string {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	if term.screen == nil {
+		return ""
+	}
+	return term.screen.String()
 }
 
 func startTerminal(t testing.TB, sess *gossh.Session) *terminal {
+	t.Helper()
+	return startTerminalWith(t, sess, false)
+}
+
+func startTerminalWith(t testing.TB, sess *gossh.Session, silent bool) *terminal {
 	t.Helper()
 	stdin, err := sess.StdinPipe()
 	if err != nil {
@@ -81,7 +128,7 @@ func startTerminal(t testing.TB, sess *gossh.Session) *terminal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	term := &terminal{t: t, sess: sess, stdin: stdin, more: make(chan struct{}, 1)}
+	term := &terminal{t: t, sess: sess, stdin: stdin, silent: silent, more: make(chan struct{}, 1)}
 	// A terminal shows the session's stderr too.
 	sess.Stderr = stderrWriter{term}
 	if err := sess.Shell(); err != nil {
@@ -100,11 +147,14 @@ func (term *terminal) read(r io.Reader) {
 		if n > 0 {
 			term.mu.Lock()
 			term.out = append(term.out, buf[:n]...)
+			if term.screen != nil {
+				term.screen.write(buf[:n])
+			}
 			// A real terminal answers these; wish's renderer waits for
 			// the answers before the console starts.
 			q := bytes.Count(term.out, []byte("\x1b]11;?"))
 			term.mu.Unlock()
-			for ; answered < q; answered++ {
+			for ; answered < q && !term.silent; answered++ {
 				io.WriteString(term.stdin, "\x1b]11;rgb:0000/0000/0000\x1b\\\x1b[?62;22c")
 			}
 			select {
@@ -159,16 +209,22 @@ func (term *terminal) send(keys ...string) {
 
 // waitFor waits until the output after from, without its escape
 // sequences (colours split "a approve" into styled pieces), contains one of
-// texts and returns which, or -1 after timeout.
+// texts, or the screen does once output has come after from (Bubble Tea
+// v2 redraws only the cells that changed, so "Appr. 0" becoming "Appr. 1"
+// sends a "1"), and returns which, or -1 after timeout.
 func (term *terminal) waitFor(from int, timeout time.Duration, texts ...string) int {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		term.mu.Lock()
 		out, closed := ansi.Strip(string(term.out[min(from, len(term.out)):])), term.closed
+		shown := ""
+		if term.screen != nil && len(term.out) > from {
+			shown = term.screen.String()
+		}
 		term.mu.Unlock()
 		for i, s := range texts {
-			if strings.Contains(out, s) {
+			if strings.Contains(out, s) || strings.Contains(shown, s) {
 				return i
 			}
 		}

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/textarea"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/textarea"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/caisson"
@@ -34,8 +34,7 @@ type addOutcome struct {
 
 func newAddDialog(blink bool, st Styles) addDialog {
 	ta := textarea.New()
-	st.styleArea(&ta)
-	steadyCursor(&ta.Cursor, blink)
+	st.styleArea(&ta, blink)
 	ta.Placeholder = "paste check ids (chk_priv_…) or exchange tokens (chk_xchg_…), one a line"
 	ta.ShowLineNumbers = true
 	ta.CharLimit = 0
@@ -67,7 +66,7 @@ func (a *addDialog) validation() (valid []caisson.ID, lines []int, problems []st
 	return valid, lines, problems
 }
 
-func (a *addDialog) view(c *programContext, width, height int) string {
+func (a *addDialog) dialog(c *programContext, width, height int) dialog {
 	st := c.styles
 	inner := max(width-4, 10)
 	a.input.SetWidth(inner)
@@ -100,7 +99,7 @@ func (a *addDialog) view(c *programContext, width, height int) string {
 	if room := height - 3; room > 0 && len(body) > room {
 		body = append(body[:1:1], body[len(body)-room+1:]...)
 	}
-	return dialogBox(c, "Add checks · ctrl+s adds · esc closes", strings.Join(body, "\n"), width)
+	return dialog{title: "Add checks · ctrl+s adds · esc closes", body: strings.Join(body, "\n")}
 }
 
 type addedMsg struct {
@@ -108,6 +107,20 @@ type addedMsg struct {
 	outcomes []addOutcome
 	// added are the check ids that are new in the store.
 	added []string
+}
+
+func (m addedMsg) writeTask() int { return m.task }
+
+// writeErr is every line that was not added, for the report of a console
+// that quit before showing them.
+func (m addedMsg) writeErr() error {
+	var errs []error
+	for _, o := range m.outcomes {
+		if !o.ok {
+			errs = append(errs, fmt.Errorf("adding line %d: %s", o.line, o.message))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // addChecks adds each valid line, exchanging tokens first, then fetches

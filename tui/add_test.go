@@ -14,7 +14,7 @@ func TestAddValidatesEveryLineBeforeSubmitting(t *testing.T) {
 	m := newTestModel(t, f.config(), 80, 24)
 	pump(t, m, keys("A")...)
 	pump(t, m, paste(f.sb.CheckID(1)+"\nnot-an-id\nchk_priv_bad id!"))
-	screen := m.View()
+	screen := plain(m)
 	mustContain(t, screen, "1 valid", "2 invalid", "✗ line 2: ", "✗ line 3: ", "expected")
 	pump(t, m, keys("ctrl+s")...)
 	if n, _ := f.st.Count(context.Background(), store.PageQuery{Queue: store.QueueAll}); n != 0 {
@@ -39,10 +39,10 @@ func TestAddExchangesTokensAddsIdsAndShowsEachLinesOutcome(t *testing.T) {
 	m := newTestModel(t, f.config(), 120, 40)
 	pump(t, m, keys("+")...)
 	pump(t, m, paste(strings.Join([]string{fresh, "", token, existing, unknownToken}, "\n")))
-	mustContain(t, m.View(), "4 valid")
+	mustContain(t, plain(m), "4 valid")
 	pump(t, m, keys("ctrl+s")...)
 
-	screen := m.View()
+	screen := plain(m)
 	mustContain(t, screen,
 		"✓ line 1: added "+fresh+"; fetched",
 		"✓ line 3: token → added "+f.sb.CheckID(6)+"; fetched",
@@ -65,5 +65,5 @@ func TestAddExchangesTokensAddsIdsAndShowsEachLinesOutcome(t *testing.T) {
 	if m.list.total != 3 {
 		t.Fatalf("the list shows %d checks after adding, want 3", m.list.total)
 	}
-	mustContain(t, m.View(), caisson.ShortID(fresh, 8))
+	mustContain(t, plain(m), caisson.ShortID(fresh, 8))
 }

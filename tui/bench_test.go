@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
@@ -117,7 +117,7 @@ func benchConfig(b *testing.B, n int) Config {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	return Config{Store: st, Reviewer: "bench", APILabel: "sandbox", Now: fixedClock}
+	return Config{Store: st, Reviewer: "bench", APILabel: "sandbox", Now: fixedClock, HasDarkBackground: darkBackground()}
 }
 
 // benchKey runs one key through the model as the program would, until
@@ -126,7 +126,7 @@ func benchConfig(b *testing.B, n int) Config {
 // benchmark's ns/op is that whole time. It returns the part spent in
 // Update and View alone, the event loop's own work, which is what keeps
 // the console responsive: the program runs the commands off the loop.
-func benchKey(b *testing.B, m *Model, k tea.KeyMsg) time.Duration {
+func benchKey(b *testing.B, m *Model, k tea.KeyPressMsg) time.Duration {
 	var loop time.Duration
 	d := &driver{tb: b, m: m}
 	d.queue = append(d.queue, k)
@@ -135,7 +135,7 @@ func benchKey(b *testing.B, m *Model, k tea.KeyMsg) time.Duration {
 		d.queue = d.queue[1:]
 		start := time.Now()
 		_, cmd := m.Update(msg)
-		if m.View() == "" {
+		if m.View().Content == "" {
 			b.Fatal("empty frame")
 		}
 		loop += time.Since(start)
@@ -158,7 +158,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 				m := New(cfg)
 				m.animate = false
 				pump(b, m, m.Init(), tea.WindowSizeMsg{Width: 120, Height: 40})
-				if m.list.total <= 0 || m.View() == "" {
+				if m.list.total <= 0 || m.View().Content == "" {
 					b.Fatal("no first frame")
 				}
 			}
@@ -223,9 +223,9 @@ func BenchmarkFilterKeystroke(b *testing.B) {
 			m := newTestModel(b, benchConfig(b, n), 120, 40)
 			pump(b, m, keyMsg("7"), keyMsg("/"))
 			// Typing a name and deleting it again, one key at a time.
-			var ks []tea.KeyMsg
+			var ks []tea.KeyPressMsg
 			for _, r := range "smith" {
-				ks = append(ks, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+				ks = append(ks, keyMsg(string(r)))
 			}
 			for range "smith" {
 				ks = append(ks, keyMsg("backspace"))

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -134,6 +134,9 @@ type decidedMsg struct {
 	err    error
 }
 
+func (m decidedMsg) writeTask() int  { return m.task }
+func (m decidedMsg) writeErr() error { return m.err }
+
 func decide(st Store, task int, q store.PageQuery, checkID string, a store.Action, note, reviewer string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -163,6 +166,9 @@ type refreshedMsg struct {
 	fetchErr error
 	storeErr error
 }
+
+func (m refreshedMsg) writeTask() int  { return m.task }
+func (m refreshedMsg) writeErr() error { return m.storeErr }
 
 // refreshOne fetches one check and records the outcome, result or error.
 func refreshOne(st Store, api API, task int, checkID string, now func() time.Time) tea.Cmd {

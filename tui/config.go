@@ -12,8 +12,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
-
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -59,10 +57,13 @@ type Config struct {
 	// RefreshOnStart refreshes every check at start, with the progress
 	// bar in view (the demo).
 	RefreshOnStart bool
-	// Renderer draws the console: an SSH session's own (colour profile and
-	// background of the reviewer's terminal), or lipgloss's default when
-	// nil.
-	Renderer *lipgloss.Renderer
+	// HasDarkBackground is the terminal's background when the caller
+	// already knows it. When nil the console asks the terminal
+	// (tea.RequestBackgroundColor) and draws nothing until it answers, or
+	// for a dark background when it has not answered within
+	// backgroundWait. Which colours reach the terminal (none with
+	// NO_COLOR, 16, 256) is the program's colour profile: see Options.
+	HasDarkBackground *bool
 	// Presence, when set, shares which check this console has open with
 	// the other reviewers' consoles and shows which ones they have open
 	// (caisson-review serve); nil in a console of one.

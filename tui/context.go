@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
+	"charm.land/bubbles/v2/help"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
@@ -24,18 +24,25 @@ type programContext struct {
 	// lastID numbers tasks and requests; ids only ever grow, so an answer
 	// can be matched to the latest request.
 	lastID int
-	// badges are the list's confidence badges, drawn once: [level][plain],
-	// and statuses its status words, by word. Rendering a style costs
-	// more than the rest of a row.
-	badges   map[[2]int]string
-	statuses map[string]string
+	// header is the header as drawn; words the list's badges and status
+	// words as drawn, by their text and whether plain (memo.go).
+	header *memo[headerKey, string]
+	words  *memo[wordKey, string]
+	// writes are the store writes in flight, which quitting waits for.
+	writes *writes
 }
 
-// status is the list's status word for r, fitted to its column and drawn
-// once per word.
+// wordKey is a drawn badge (its level, plain or not) or status word.
+type wordKey struct {
+	word         string
+	level        caisson.Level
+	badge, plain bool
+}
+
+// status is the list's status word for r, fitted to its column.
 func (c *programContext) status(r store.Row) string {
 	word, style := c.styles.status(r)
-	return remember(&c.statuses, word, func() string {
+	return c.words.get(wordKey{word: word}, func() string {
 		if style == nil {
 			return fit(word, statusWidth)
 		}
@@ -46,11 +53,7 @@ func (c *programContext) status(r store.Row) string {
 // badge is a confidence badge fitted to the list's column, plain for the
 // selected row (whose reverse video an inner style would end).
 func (c *programContext) badge(lv caisson.Level, plain bool) string {
-	k := [2]int{int(lv), 0}
-	if plain {
-		k[1] = 1
-	}
-	return remember(&c.badges, k, func() string {
+	return c.words.get(wordKey{level: lv, badge: true, plain: plain}, func() string {
 		st := c.styles
 		if plain {
 			st = Styles{}
@@ -59,40 +62,34 @@ func (c *programContext) badge(lv caisson.Level, plain bool) string {
 	})
 }
 
-// remember returns (*m)[k], drawing it and keeping it on the first call.
-func remember[K comparable](m *map[K]string, k K, draw func() string) string {
-	if s, ok := (*m)[k]; ok {
-		return s
-	}
-	if *m == nil {
-		*m = map[K]string{}
-	}
-	s := draw()
-	(*m)[k] = s
-	return s
-}
-
 func newProgramContext(cfg Config) *programContext {
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
 	}
-	st := DefaultStyles(cfg.Renderer)
-	h := help.New()
-	h.Styles.ShortKey = st.Accent
-	h.Styles.FullKey = st.Accent
-	h.Styles.ShortDesc = st.Muted
-	h.Styles.FullDesc = st.Muted
-	h.Styles.ShortSeparator = st.Muted
-	h.Styles.FullSeparator = st.Muted
-	h.Styles.Ellipsis = st.Muted
-	return &programContext{
+	c := &programContext{
 		cfg:    cfg,
-		styles: st,
 		keys:   DefaultKeyMap(cfg.ReadOnly),
-		help:   h,
+		help:   help.New(),
 		now:    now,
+		writes: newWrites(),
+		header: newMemo[headerKey, string](16),
+		words:  newMemo[wordKey, string](64),
 	}
+	// Until the terminal says otherwise, a dark background: most terminals
+	// have one, and it is what a terminal that never answers gets.
+	dark := cfg.HasDarkBackground == nil || *cfg.HasDarkBackground
+	c.restyle(dark)
+	return c
+}
+
+// restyle builds the styles for the terminal's background and forgets
+// everything drawn with the old ones.
+func (c *programContext) restyle(dark bool) {
+	c.styles = DefaultStyles(dark)
+	c.help.Styles = c.styles.helpStyles()
+	c.header.reset()
+	c.words.reset()
 }
 
 func (c *programContext) nextID() int {

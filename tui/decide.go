@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/textinput"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
@@ -53,7 +53,7 @@ func (m *Model) endDialog() {
 	}
 }
 
-func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case matches(msg, confirmKeys.Yes):
 		m.mode = modeNote
@@ -66,7 +66,7 @@ func (m *Model) confirmKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) noteKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) noteKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case matches(msg, noteKeys.Cancel):
 		m.footer.finish(0, false, "cancelled: no decision stored")
@@ -83,7 +83,9 @@ func (m *Model) noteKey(msg tea.KeyMsg) tea.Cmd {
 		label := fmt.Sprintf("saving %s of %s", p.action, caisson.ShortID(line(p.checkID), 10))
 		spin := m.footer.start(task, label, m.animate)
 		m.endDialog()
-		return tea.Batch(spin, decide(m.ctx.cfg.Store, task, m.query(), p.checkID, p.action, note, m.ctx.cfg.Reviewer))
+		write := m.ctx.writes.track(task, fmt.Sprintf("%s of %s", p.action, caisson.ShortID(line(p.checkID), 10)),
+			decide(m.ctx.cfg.Store, task, m.query(), p.checkID, p.action, note, m.ctx.cfg.Reviewer))
+		return tea.Batch(spin, write)
 	}
 	return m.note.update(msg)
 }

@@ -53,7 +53,7 @@ func TestApprovingASafeCheckStoresItWithTheReviewerThenMovesToTheNext(t *testing
 	if d.Reviewer != "alice" || d.Note != "looks fine" || d.Action != store.Approve {
 		t.Errorf("decision = %+v, want approve by alice with the note", d)
 	}
-	mustContain(t, m.View(), "✓ approved "+caisson.ShortID(row.CheckID, 10)+": saved")
+	mustContain(t, plain(m), "✓ approved "+caisson.ShortID(row.CheckID, 10)+": saved")
 	if got := selectedID(t, m); got != next {
 		t.Errorf("cursor on %s after the decision, want the next check %s", got, next)
 	}
@@ -76,12 +76,12 @@ func TestApprovingARiskyCheckAsksFirstAndDefaultsToNo(t *testing.T) {
 			if m.mode != modeConfirm {
 				t.Fatalf("approving a low face confidence must ask, mode is %d", m.mode)
 			}
-			mustContain(t, m.View(), "Approve "+caisson.ShortID(row.CheckID, 10)+" anyway?", "face confidence is low", "no (default)")
+			mustContain(t, plain(m), "Approve "+caisson.ShortID(row.CheckID, 10)+" anyway?", "face confidence is low", "no (default)")
 			pump(t, m, keys(tc.answer...)...)
 			if rec := record(t, f.st, row.CheckID); len(rec.Decisions) != 0 || rec.Status != store.StatusOpen {
 				t.Fatalf("declining stored a decision: %+v", rec.Decisions)
 			}
-			mustContain(t, m.View(), "not approved")
+			mustContain(t, plain(m), "not approved")
 		})
 	}
 	t.Run("y then enter approves", func(t *testing.T) {
@@ -112,7 +112,7 @@ func TestApprovingAnExpiredDocumentAsksEvenWithHighConfidence(t *testing.T) {
 	if m.mode != modeConfirm {
 		t.Fatalf("approving an expired document must ask, mode is %d", m.mode)
 	}
-	mustContain(t, m.View(), "the document expired on 2026-01-02")
+	mustContain(t, plain(m), "the document expired on 2026-01-02")
 }
 
 func TestRejectAndEscalateRequireANote(t *testing.T) {
@@ -133,7 +133,7 @@ func TestRejectAndEscalateRequireANote(t *testing.T) {
 			if rec := record(t, f.st, id); len(rec.Decisions) != 0 {
 				t.Fatal("an empty note was accepted")
 			}
-			mustContain(t, m.View(), "needs a note saying why")
+			mustContain(t, plain(m), "needs a note saying why")
 			pump(t, m, typeText("document photo does not match")...)
 			pump(t, m, keys("enter")...)
 			rec := record(t, f.st, id)
@@ -141,7 +141,7 @@ func TestRejectAndEscalateRequireANote(t *testing.T) {
 				t.Fatalf("store: status %s, decisions %+v", rec.Status, rec.Decisions)
 			}
 			pump(t, m, keys(tc.tab)...)
-			mustContain(t, m.View(), caisson.ShortID(id, 8))
+			mustContain(t, plain(m), caisson.ShortID(id, 8))
 		})
 	}
 }
@@ -163,7 +163,7 @@ func TestReopenPutsADecidedCheckBackInItsQueue(t *testing.T) {
 	if rec.Status != store.StatusOpen || len(rec.Decisions) != 2 || rec.Decisions[1].Action != store.Reopen {
 		t.Fatalf("after reopen: status %s, decisions %+v", rec.Status, rec.Decisions)
 	}
-	mustContain(t, m.View(), "reopened "+caisson.ShortID(id, 10)+": saved", "0 checks")
+	mustContain(t, plain(m), "reopened "+caisson.ShortID(id, 10)+": saved", "0 checks")
 }
 
 func TestCancellingTheNoteStoresNothing(t *testing.T) {
@@ -176,7 +176,7 @@ func TestCancellingTheNoteStoresNothing(t *testing.T) {
 	if rec := record(t, f.st, id); len(rec.Decisions) != 0 {
 		t.Fatal("esc in the note prompt stored a decision")
 	}
-	mustContain(t, m.View(), "cancelled: no decision stored")
+	mustContain(t, plain(m), "cancelled: no decision stored")
 }
 
 func TestADecisionTheStoreRefusesIsShownAsNotSaved(t *testing.T) {
@@ -190,7 +190,7 @@ func TestADecisionTheStoreRefusesIsShownAsNotSaved(t *testing.T) {
 		t.Fatal(err)
 	}
 	pump(t, m, keys("enter")...)
-	screen := m.View()
+	screen := plain(m)
 	mustContain(t, screen, "✗ reject of "+caisson.ShortID(id, 10)+" NOT saved")
 	mustNotContain(t, screen, ": saved")
 	if got := selectedID(t, m); got != id {
@@ -198,27 +198,30 @@ func TestADecisionTheStoreRefusesIsShownAsNotSaved(t *testing.T) {
 	}
 }
 
-func TestReadOnlyHasNoDecisionKeysAnywhere(t *testing.T) {
+// Read-only is for support staff: no key that writes to the store, not a
+// decision, not adding checks, not refreshing them.
+func TestReadOnlyHasNoKeyThatWritesAnywhere(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 	cfg := f.config()
 	cfg.ReadOnly = true
 	m := newTestModel(t, cfg, 120, 40)
 	id := selectedID(t, m)
-	for _, k := range []string{"a", "x", "e", "o", "A", "+"} {
+	before := record(t, f.st, id).FetchedAt
+	for _, k := range []string{"a", "x", "e", "o", "A", "+", "r", "R"} {
 		pump(t, m, keys(k)...)
-		if m.mode != modeList {
-			t.Errorf("key %q opened mode %d in read-only", k, m.mode)
+		if m.mode != modeList || m.batch != nil || m.footer.last != "" {
+			t.Errorf("key %q did something in read-only: mode %d, batch %v, footer %q", k, m.mode, m.batch != nil, m.footer.last)
 		}
 	}
-	if rec := record(t, f.st, id); len(rec.Decisions) != 0 {
-		t.Fatal("read-only session stored a decision")
+	if rec := record(t, f.st, id); len(rec.Decisions) != 0 || !rec.FetchedAt.Equal(before) {
+		t.Fatal("read-only session wrote to the store")
 	}
-	footer := m.View()
+	footer := plain(m)
 	mustContain(t, footer, "READ-ONLY")
 	pump(t, m, keys("?")...)
-	help := m.View()
-	mustNotContain(t, footer+help, "approve", "reject", "escalate", "reopen", "add checks")
-	mustContain(t, help, "filter", "refresh check", "customer's checks")
+	help := plain(m)
+	mustNotContain(t, footer+help, "approve", "reject", "escalate", "reopen", "add checks", "refresh check", "refresh queue")
+	mustContain(t, help, "filter", "customer's checks")
 	for _, b := range []string{"approve", "reject", "escalate", "reopen"} {
 		for _, kb := range m.ctx.keys.ShortHelp() {
 			if strings.Contains(kb.Help().Desc, b) {
@@ -226,4 +229,36 @@ func TestReadOnlyHasNoDecisionKeysAnywhere(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The layout takes a dialog's height without drawing its box (drawing it
+// costs more than the rest of the dialog): it must be the drawn height,
+// for every dialog, as its text grows.
+func TestADialogsHeightIsItsDrawnHeight(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	check := func(what string) {
+		t.Helper()
+		d := m.dialog()
+		if d.title == "" {
+			t.Fatalf("%s: no dialog open", what)
+		}
+		if got, want := d.height(), strings.Count(dialogBox(m.ctx, d, m.dialogWidth()), "\n")+1; got != want {
+			t.Fatalf("%s: height %d, drawn %d lines", what, got, want)
+		}
+	}
+	pump(t, m, keys("x")...)
+	check("the note prompt")
+	pump(t, m, keys("enter")...) // a reject needs a note: the error line
+	check("the note prompt with its error")
+	pump(t, m, keys("esc", "A")...)
+	pump(t, m, paste("not-an-id\nchk_priv_bad id!\n"+strings.Repeat("x", 200)))
+	check("the add dialog with problems")
+	pump(t, m, keys("esc")...)
+	row := moveTo(t, m, risky)
+	pump(t, m, keys("a")...)
+	if m.mode != modeConfirm {
+		t.Fatalf("approving %s asked nothing", row.CheckID)
+	}
+	check("the confirmation")
 }

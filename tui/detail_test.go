@@ -54,7 +54,7 @@ func TestDetailShowsEverythingAReviewerNeeds(t *testing.T) {
 	}
 	m := newTestModel(t, f.config(), 160, 60)
 	pump(t, m, keys("7")...)
-	screen := m.View()
+	screen := plain(m)
 	mustContain(t, screen,
 		"JAMIE DOE",
 		"check     "+id,
@@ -109,7 +109,7 @@ func TestDetailExplainsAFailedFetchInWords(t *testing.T) {
 	}
 	for id, sentence := range want {
 		moveTo(t, m, func(r store.Row) bool { return r.CheckID == id })
-		mustContain(t, m.View(), "result    ✗ "+sentence)
+		mustContain(t, plain(m), "result    ✗ "+sentence)
 	}
 }
 
@@ -125,13 +125,13 @@ func TestTheDashboardLinkIsNeverCutShort(t *testing.T) {
 		}
 		// The link stands whole on one line, so that one selection copies it.
 		found := false
-		for _, l := range strings.Split(m.View(), "\n") {
+		for _, l := range strings.Split(plain(m), "\n") {
 			if strings.Contains(l, url) {
 				found = true
 			}
 		}
 		if !found {
-			t.Errorf("%dx%d: no line holds the whole link %s:\n%s", size.w, size.h, url, m.View())
+			t.Errorf("%dx%d: no line holds the whole link %s:\n%s", size.w, size.h, url, plain(m))
 		}
 	}
 }

@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/cursor"
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
@@ -33,13 +32,14 @@ func approvalRisks(r store.Row, rec *store.Record, c *programContext) []string {
 	return store.ApprovalRisks(r, result, c.now())
 }
 
-// confirmView asks to confirm a risky approval; the answer defaults to No.
-func confirmView(c *programContext, p *pendingDecision, width int) string {
+// confirmDialog asks to confirm a risky approval; the answer defaults to
+// No.
+func confirmDialog(c *programContext, p *pendingDecision) dialog {
 	st := c.styles
 	body := st.Warn.Render("⚠ Approve "+caisson.ShortID(line(p.checkID), 10)+" anyway?") + "\n" +
 		"  " + strings.Join(p.risks, "; ") + "\n" +
 		st.Bold.Render("y") + " approve · " + st.Bold.Render("n/enter/esc") + " no (default)"
-	return dialogBox(c, "Confirm approval", body, width)
+	return dialog{title: "Confirm approval", body: body}
 }
 
 // noteDialog asks for the decision's note: required for reject and
@@ -51,8 +51,7 @@ type noteDialog struct {
 
 func newNoteDialog(a store.Action, blink bool, st Styles) noteDialog {
 	in := textinput.New()
-	st.styleInput(&in)
-	steadyCursor(&in.Cursor, blink)
+	st.styleInput(&in, blink)
 	in.Prompt = "note> "
 	in.CharLimit = 1000
 	if a.NeedsNote() {
@@ -70,9 +69,9 @@ func (n *noteDialog) update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-func (n *noteDialog) view(c *programContext, p *pendingDecision, width int) string {
+func (n *noteDialog) dialog(c *programContext, p *pendingDecision, width int) dialog {
 	st := c.styles
-	n.input.Width = max(width-12, 10)
+	n.input.SetWidth(max(width-12, 10))
 	need := "optional note"
 	if p.action.NeedsNote() {
 		need = "note required"
@@ -81,7 +80,7 @@ func (n *noteDialog) view(c *programContext, p *pendingDecision, width int) stri
 	if n.err != "" {
 		body += "\n" + st.Bad.Render("✗ "+n.err)
 	}
-	return dialogBox(c, "Decision", body, width)
+	return dialog{title: "Decision", body: body}
 }
 
 func actionVerb(a store.Action) string {
@@ -98,23 +97,36 @@ func actionVerb(a store.Action) string {
 	return line(string(a))
 }
 
+// dialog is an open dialog's title and text, drawn in a box (dialogBox)
+// across the screen above the footer.
+type dialog struct{ title, body string }
+
+// height is the box's height, known without drawing it: the layout needs
+// it on every message, and drawing the box costs more than the rest of
+// the dialog.
+func (d dialog) height() int {
+	if d.title == "" {
+		return 0
+	}
+	return strings.Count(d.body, "\n") + 1 + 3 // the title and the border
+}
+
 // dialogBox draws a bordered box of the given outer width.
-func dialogBox(c *programContext, title, body string, width int) string {
+func dialogBox(c *programContext, d dialog, width int) string {
+	title, body := d.title, d.body
 	inner := max(width-4, 10)
 	lines := strings.Split(body, "\n")
 	for i, l := range lines {
 		lines[i] = clip(l, inner)
 	}
-	return c.styles.Dialog.Width(inner + 2).Render(c.styles.Bold.Render(title) + "\n" + strings.Join(lines, "\n"))
+	// A style's width holds its border and padding (Lip Gloss v2).
+	return c.styles.Dialog.Width(width).Render(c.styles.Bold.Render(title) + "\n" + strings.Join(lines, "\n"))
 }
-
-func dialogHeight(s string) int { return strings.Count(s, "\n") + 1 }
 
 // newFilterInput is the "/" prompt.
 func newFilterInput(value string, blink bool, st Styles) textinput.Model {
 	in := textinput.New()
-	st.styleInput(&in)
-	steadyCursor(&in.Cursor, blink)
+	st.styleInput(&in, blink)
 	in.Prompt = "/"
 	in.Placeholder = "check id, customer id or name"
 	in.CharLimit = 200
@@ -123,12 +135,5 @@ func newFilterInput(value string, blink bool, st Styles) textinput.Model {
 	return in
 }
 
-// steadyCursor stops a text cursor blinking when animation is off.
-func steadyCursor(c *cursor.Model, blink bool) {
-	if !blink {
-		c.SetMode(cursor.CursorStatic)
-	}
-}
-
 // matches is key.Matches for one binding, to keep call sites short.
-func matches(msg tea.KeyMsg, b key.Binding) bool { return key.Matches(msg, b) }
+func matches(msg tea.KeyPressMsg, b key.Binding) bool { return key.Matches(msg, b) }

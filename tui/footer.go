@@ -4,9 +4,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/spinner"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
 )
 
 // footerModel shows the state of running work (a spinner and what is
@@ -26,6 +26,9 @@ func newFooter(st Styles) footerModel {
 		running: map[int]string{},
 	}
 }
+
+// restyle draws the spinner in new styles.
+func (f *footerModel) restyle(st Styles) { f.spinner.Style = st.Accent }
 
 // start records a task as running and returns the spinner's first tick
 // when nothing was running before (and animation is on).
@@ -55,10 +58,14 @@ func (f *footerModel) tick(msg spinner.TickMsg) tea.Cmd {
 	return cmd
 }
 
-func (f *footerModel) view(c *programContext, keys help.KeyMap) string {
+// view draws the footer; saving are the writes a quitting console waits
+// for.
+func (f *footerModel) view(c *programContext, keys help.KeyMap, saving []string) string {
 	st := c.styles
 	var status string
 	switch {
+	case len(saving) > 0:
+		status = f.spinner.View() + " saving " + strings.Join(saving, " · ") + " before quitting…"
 	case f.busy():
 		ids := make([]int, 0, len(f.running))
 		for id := range f.running {
@@ -78,6 +85,6 @@ func (f *footerModel) view(c *programContext, keys help.KeyMap) string {
 		status = st.Bad.Render("✗ " + f.last)
 	}
 	h := c.help
-	h.Width = c.width
+	h.SetWidth(c.width)
 	return clip(status, c.width) + "\n" + clip(h.ShortHelpView(keys.ShortHelp()), c.width)
 }

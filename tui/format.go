@@ -3,10 +3,9 @@ package tui
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/caisson"
@@ -54,37 +53,15 @@ func cells(s string) int {
 	if len(s) > maxRememberedLen {
 		return lipgloss.Width(s)
 	}
-	widths.Lock()
-	w, ok := widths.m[s]
-	widths.Unlock()
-	if ok {
-		return w
-	}
-	w = lipgloss.Width(s)
-	widths.Lock()
-	if widths.m == nil || len(widths.m) >= maxRemembered {
-		widths.m = make(map[string]int, 256)
-	}
-	widths.m[s] = w
-	widths.Unlock()
-	return w
+	return widths.get(s, func() int { return lipgloss.Width(s) })
 }
 
-// widths remembers the width of lines that are not plain ASCII. A frame is
-// measured line by line several times over (clipped, padded, joined beside
-// the detail, clamped) and is mostly the lines of the frame before; a line
-// with colours and symbols is measured grapheme by grapheme, which cost
-// more than drawing it. Shared by every console in the process (serve),
-// hence the lock; emptied when full rather than kept in order.
-var widths struct {
-	sync.Mutex
-	m map[string]int
-}
+// widths remembers the width of lines that are not plain ASCII (memo.go).
+var widths = newMemo[string, int](4096)
 
-const (
-	maxRemembered    = 4096
-	maxRememberedLen = 1024 // bytes: a line, not a block of text
-)
+// maxRememberedLen is the longest string widths keeps, in bytes: a line,
+// not a block of text.
+const maxRememberedLen = 1024
 
 // printableASCII reports whether s is printable ASCII only, one cell a
 // byte: most of what a frame measures (ids, headings, padding), which then

@@ -10,22 +10,37 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
 	"github.com/caisson-review/caisson-review/store"
 )
 
-func init() {
-	// Golden files and screen assertions are taken without colour; the
-	// colour test sets a profile of its own and restores this one.
-	lipgloss.SetColorProfile(termenv.Ascii)
-	lipgloss.SetHasDarkBackground(true)
+// plain is the frame as a terminal shows it without colour or any other
+// attribute (NO_COLOR): golden files and screen assertions are taken so.
+// It is the model's state drawn now: a program draws after every message,
+// and so never keeps a frame older than the reads in flight (steadyFrame),
+// but a model test draws only when it looks.
+func plain(m *Model) string { return ansi.Strip(m.frame()) }
+
+// rendered is the frame as it reaches a terminal of the profile: Bubble Tea
+// converts the styles as it writes, as colorprofile's writer does here.
+func rendered(tb testing.TB, m *Model, p colorprofile.Profile) string {
+	tb.Helper()
+	var out strings.Builder
+	w := &colorprofile.Writer{Forward: &out, Profile: p}
+	if _, err := w.WriteString(m.frame()); err != nil {
+		tb.Fatal(err)
+	}
+	return out.String()
 }
+
+func darkBackground() *bool { dark := true; return &dark }
 
 // Compile-time proof that the real components satisfy the console's
 // interfaces: the tests use them, never stand-ins.
@@ -43,9 +58,10 @@ func fixedClock() time.Time { return testNow }
 // fixture is a real store on a temp file and the real client against the
 // sandbox on loopback.
 type fixture struct {
-	st  *store.Store
-	api *caisson.Client
-	sb  *sandbox.Server
+	st   *store.Store
+	api  *caisson.Client
+	sb   *sandbox.Server
+	path string // the store's file
 }
 
 type fixtureOpts struct {
@@ -92,7 +108,7 @@ func newFixture(tb testing.TB, o fixtureOpts) *fixture {
 		tb.Fatalf("opening the store: %v", err)
 	}
 	tb.Cleanup(func() { _ = st.Close() })
-	f := &fixture{st: st, api: api, sb: sb}
+	f := &fixture{st: st, api: api, sb: sb, path: path}
 	if o.track > 0 {
 		ids := sb.CheckIDs(o.track)
 		if _, err := st.AddMany(ctx, ids, "tester", store.SourceTyped); err != nil {
@@ -113,7 +129,8 @@ func newFixture(tb testing.TB, o fixtureOpts) *fixture {
 }
 
 func (f *fixture) config() Config {
-	return Config{Store: f.st, API: f.api, Reviewer: "alice", APILabel: "sandbox", Now: fixedClock}
+	return Config{Store: f.st, API: f.api, Reviewer: "alice", APILabel: "sandbox", Now: fixedClock,
+		HasDarkBackground: darkBackground()}
 }
 
 // newTestModel is a console sized w x h with every start-up read done.
@@ -122,6 +139,7 @@ func newTestModel(tb testing.TB, cfg Config, w, h int) *Model {
 	m := New(cfg)
 	m.animate = false
 	pump(tb, m, m.Init(), tea.WindowSizeMsg{Width: w, Height: h})
+	m.View() // as a program draws after every message
 	return m
 }
 
@@ -145,9 +163,9 @@ type driver struct {
 	tb    testing.TB
 	m     *Model
 	queue []tea.Msg
-	// quitWhileRunning is set if the program was told to quit while a
-	// batch was still running.
-	quitWhileRunning bool
+	// quitWhileWriting is set if the program was told to quit while a
+	// write (a decision, the batch's results) was still running.
+	quitWhileWriting bool
 	quit             bool
 }
 
@@ -200,8 +218,7 @@ func (d *driver) step() bool {
 	d.queue = d.queue[1:]
 	if _, ok := msg.(tea.QuitMsg); ok {
 		d.quit = true
-		d.quitWhileRunning = d.quitWhileRunning || (d.m.batch != nil && d.m.batch.running)
-		d.m.quitting = true
+		d.quitWhileWriting = d.quitWhileWriting || len(d.m.ctx.writes.labels()) > 0
 		return true
 	}
 	_, cmd := d.m.Update(msg)
@@ -242,31 +259,37 @@ func keys(names ...string) []any {
 	return out
 }
 
-func keyMsg(n string) tea.KeyMsg {
-	named := map[string]tea.KeyType{
-		"enter": tea.KeyEnter, "esc": tea.KeyEsc, "tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab,
-		"ctrl+c": tea.KeyCtrlC, "ctrl+s": tea.KeyCtrlS, "up": tea.KeyUp, "down": tea.KeyDown,
-		"pgdown": tea.KeyPgDown, "pgup": tea.KeyPgUp, "backspace": tea.KeyBackspace, "space": tea.KeySpace,
+func keyMsg(n string) tea.KeyPressMsg {
+	named := map[string]tea.Key{
+		"enter": {Code: tea.KeyEnter}, "esc": {Code: tea.KeyEscape}, "tab": {Code: tea.KeyTab},
+		"shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift}, "ctrl+c": {Code: 'c', Mod: tea.ModCtrl},
+		"ctrl+s": {Code: 's', Mod: tea.ModCtrl}, "ctrl+j": {Code: 'j', Mod: tea.ModCtrl}, "up": {Code: tea.KeyUp}, "down": {Code: tea.KeyDown},
+		"pgdown": {Code: tea.KeyPgDown}, "pgup": {Code: tea.KeyPgUp}, "backspace": {Code: tea.KeyBackspace},
+		"space": {Code: tea.KeySpace, Text: " "},
 	}
-	if t, ok := named[n]; ok {
-		return tea.KeyMsg{Type: t}
+	if k, ok := named[n]; ok {
+		return tea.KeyPressMsg(k)
 	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(n)}
+	r := []rune(n)[0]
+	k := tea.Key{Code: r, Text: n}
+	if unicode.IsUpper(r) {
+		// As the terminal's decoder reports a capital: the letter, shifted.
+		k.Code, k.ShiftedCode, k.Mod = unicode.ToLower(r), r, tea.ModShift
+	}
+	return tea.KeyPressMsg(k)
 }
 
 // typeText is one key message per rune, as a person types.
 func typeText(s string) []any {
 	var out []any
 	for _, r := range s {
-		out = append(out, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		out = append(out, keyMsg(string(r)))
 	}
 	return out
 }
 
 // paste is text arriving in one message, as a bracketed paste does.
-func paste(s string) tea.KeyMsg {
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s), Paste: true}
-}
+func paste(s string) tea.PasteMsg { return tea.PasteMsg{Content: s} }
 
 func record(tb testing.TB, st *store.Store, id string) *store.Record {
 	tb.Helper()

@@ -6,11 +6,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -52,18 +54,16 @@ func TestHostileDataNeverReachesTheTerminalRaw(t *testing.T) {
 	cfg.Reviewer = "eve" + hostile
 	cfg.APILabel = "api" + hostile
 
-	for _, profile := range []termenv.Profile{termenv.Ascii, termenv.ANSI256} {
-		t.Run(profile.Name(), func(t *testing.T) {
-			lipgloss.SetColorProfile(profile)
-			defer lipgloss.SetColorProfile(termenv.Ascii)
+	for _, profile := range []colorprofile.Profile{colorprofile.NoTTY, colorprofile.ANSI256} {
+		t.Run(profile.String(), func(t *testing.T) {
 			m := newTestModel(t, cfg, 160, 48)
 			frames := 0
 			check := func(what string) {
 				t.Helper()
-				frame := m.View()
+				frame := rendered(t, m, profile)
 				frames++
-				if profile == termenv.Ascii && strings.ContainsRune(frame, 0x1b) {
-					t.Fatalf("%s: ESC in an ASCII frame:\n%q", what, frame)
+				if profile == colorprofile.NoTTY && strings.ContainsRune(frame, 0x1b) {
+					t.Fatalf("%s: ESC in a frame without colour:\n%q", what, frame)
 				}
 				if r, bad := rawDanger(sgr.ReplaceAllString(frame, "")); bad {
 					t.Fatalf("%s: raw %U in the frame:\n%q", what, r, frame)
@@ -73,7 +73,7 @@ func TestHostileDataNeverReachesTheTerminalRaw(t *testing.T) {
 			seenEscaped := false
 			for i := 0; i < 200; i++ {
 				check("row " + m.list.rows[0].CheckID)
-				if s := m.View(); strings.Contains(s, "^[") && strings.Contains(s, "<U+202E>") {
+				if s := plain(m); strings.Contains(s, "^[") && strings.Contains(s, "<U+202E>") {
 					seenEscaped = true
 				}
 				pump(t, m, keys("j")...)
@@ -83,7 +83,7 @@ func TestHostileDataNeverReachesTheTerminalRaw(t *testing.T) {
 			}
 			moveTo(t, m, func(r store.Row) bool { return r.CheckID == id })
 			check("decision with a hostile note")
-			mustContain(t, m.View(), "mallory^[]52;c;", "<U+202E>DEVORPPA")
+			mustContain(t, plain(m), "mallory^[]52;c;", "<U+202E>DEVORPPA")
 			moveTo(t, m, func(r store.Row) bool { return r.CheckID == errID })
 			check("hostile fetch error")
 			for _, k := range []string{"enter", "esc", "?", "esc", "x", "esc", "/", "esc", "c", "esc", "6", "2"} {
@@ -105,19 +105,17 @@ func TestHostileDataNeverReachesTheTerminalRaw(t *testing.T) {
 func TestColoursAreEmittedWhenTheTerminalHasThem(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 	for _, tc := range []struct {
-		profile termenv.Profile
+		profile colorprofile.Profile
 		want    bool
 	}{
-		{termenv.Ascii, false},
-		{termenv.ANSI, true},
-		{termenv.ANSI256, true},
-		{termenv.TrueColor, true},
+		{colorprofile.NoTTY, false},
+		{colorprofile.ANSI, true},
+		{colorprofile.ANSI256, true},
+		{colorprofile.TrueColor, true},
 	} {
-		t.Run(tc.profile.Name(), func(t *testing.T) {
-			lipgloss.SetColorProfile(tc.profile)
-			defer lipgloss.SetColorProfile(termenv.Ascii)
+		t.Run(tc.profile.String(), func(t *testing.T) {
 			m := newTestModel(t, f.config(), 120, 40)
-			frame := m.View()
+			frame := rendered(t, m, tc.profile)
 			colours := regexp.MustCompile("\x1b\\[[0-9;]*3[0-9](;[0-9]+)*m|\x1b\\[[0-9;]*9[0-7]m").FindAllString(frame, -1)
 			if got := len(colours) > 0; got != tc.want {
 				t.Fatalf("colour sequences found: %v (%d), want %v", got, len(colours), tc.want)
@@ -128,31 +126,42 @@ func TestColoursAreEmittedWhenTheTerminalHasThem(t *testing.T) {
 	}
 }
 
-func TestASessionsOwnRendererDecidesTheColours(t *testing.T) {
+// The colour profile is the program's: serve runs one program per SSH
+// session with the profile of that reviewer's terminal, whatever the
+// server's own. NO_COLOR takes bold and reverse video away as well.
+func TestTheProgramsColourProfileDecidesTheColours(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 	for _, tc := range []struct {
-		name            string
-		global, session termenv.Profile
-		wantColour      bool
+		name    string
+		profile colorprofile.Profile
+		want    *regexp.Regexp // a sequence that must be in the output
+		never   *regexp.Regexp // one that must not
 	}{
-		{"a colour terminal on a server without", termenv.Ascii, termenv.ANSI256, true},
-		{"NO_COLOR terminal on a server with colour", termenv.ANSI256, termenv.Ascii, false},
+		{"a 256-colour terminal", ColorProfile(nil, []string{"TTY_FORCE=1", "TERM=xterm-256color"}),
+			regexp.MustCompile("\x1b\\[[0-9;]*9[0-7]m"), nil},
+		{"a 16-colour terminal", ColorProfile(nil, []string{"TTY_FORCE=1", "TERM=xterm"}),
+			regexp.MustCompile("\x1b\\[[0-9;]*9[0-7]m"), regexp.MustCompile("\x1b\\[[0-9;]*38;5;")},
+		{"a terminal with NO_COLOR", ColorProfile(nil, []string{"TTY_FORCE=1", "TERM=xterm-256color", "NO_COLOR=1"}),
+			nil, regexp.MustCompile("\x1b\\[[0-9;]*[1-9][0-9;]*m")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			lipgloss.SetColorProfile(tc.global)
-			defer lipgloss.SetColorProfile(termenv.Ascii)
-			var out strings.Builder
-			r := lipgloss.NewRenderer(&out)
-			r.SetColorProfile(tc.session) // the session's terminal, as detected
-			r.SetHasDarkBackground(true)
-			cfg := f.config()
-			cfg.Renderer = r
-			m := newTestModel(t, cfg, 120, 40)
-			pump(t, m, keys("R")...) // the progress bar too
-			frame := m.View()
-			if got := strings.ContainsRune(frame, 0x1b); got != tc.wantColour {
-				t.Fatalf("escape sequences in the frame: %v, want %v", got, tc.wantColour)
+			m := New(f.config())
+			m.animate = false
+			tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40),
+				teatest.WithProgramOptions(m.Options(tc.profile)...))
+			var out []byte
+			teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+				out = append(out, b...)
+				return strings.Contains(ansi.Strip(string(out)), "✓ high")
+			}, teatest.WithDuration(5*time.Second))
+			if tc.want != nil && !tc.want.Match(out) {
+				t.Errorf("no %v in the output:\n%q", tc.want, out)
 			}
+			if tc.never != nil && tc.never.Match(out) {
+				t.Errorf("%q in the output", tc.never.Find(out))
+			}
+			tm.Quit()
+			tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 		})
 	}
 }

@@ -1,6 +1,6 @@
 package tui
 
-import "github.com/charmbracelet/bubbles/key"
+import "charm.land/bubbles/v2/key"
 
 // KeyMap is every key of the main screen, in one place, with its help text.
 // In read-only mode the decision keys are not disabled but absent: they
@@ -18,8 +18,8 @@ type KeyMap struct {
 	readOnly                                bool
 }
 
-// DefaultKeyMap is the key map; readOnly leaves out every key that changes
-// a decision or the set of tracked checks.
+// DefaultKeyMap is the key map; readOnly leaves out every key that writes
+// to the store: decisions, adding checks, and refreshing them.
 func DefaultKeyMap(readOnly bool) KeyMap {
 	k := KeyMap{
 		Up:         key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
@@ -35,8 +35,6 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		ScrollDown: key.NewBinding(key.WithKeys("J", "ctrl+d"), key.WithHelp("J", "scroll detail down")),
 		ScrollUp:   key.NewBinding(key.WithKeys("K", "ctrl+u"), key.WithHelp("K", "scroll detail up")),
 		Customer:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "customer's checks")),
-		Refresh:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh check")),
-		RefreshAll: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "refresh queue")),
 		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Sort:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Mask:       key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mask personal data")),
@@ -52,6 +50,8 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		k.Escalate = key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "escalate"))
 		k.Reopen = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "reopen"))
 		k.Add = key.NewBinding(key.WithKeys("A", "+"), key.WithHelp("A/+", "add checks"))
+		k.Refresh = key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh check"))
+		k.RefreshAll = key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "refresh queue"))
 	}
 	return k
 }
@@ -59,7 +59,7 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 // ShortHelp is the footer's help line.
 func (k KeyMap) ShortHelp() []key.Binding {
 	if k.readOnly {
-		return []key.Binding{k.Help, k.Open, k.Customer, k.Filter, k.Refresh, k.Quit}
+		return []key.Binding{k.Help, k.Open, k.Customer, k.Filter, k.Sort, k.Quit}
 	}
 	return []key.Binding{k.Help, k.Approve, k.Reject, k.Escalate, k.Open, k.Filter, k.Quit}
 }
@@ -88,7 +88,9 @@ func (d dialogKeys) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortH
 
 var (
 	noteKeys = dialogKeys{
-		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save decision")),
+		// ctrl+j is a line feed: enter as a terminal still in cooked mode
+		// sends it (keys typed ahead while ssh connects).
+		Submit: key.NewBinding(key.WithKeys("enter", "ctrl+j"), key.WithHelp("enter", "save decision")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 	confirmKeys = dialogKeys{
@@ -101,7 +103,7 @@ var (
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 	}
 	filterKeys = dialogKeys{
-		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+		Submit: key.NewBinding(key.WithKeys("enter", "ctrl+j"), key.WithHelp("enter", "keep filter")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 	}
 	refreshKeys = dialogKeys{

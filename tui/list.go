@@ -51,28 +51,40 @@ type listModel struct {
 	toBottom bool
 	err      error
 
-	// drawn keeps each visible row as last drawn: a frame redraws the
-	// whole screen, but a row changes only with its data, its selection,
-	// its age or the width, so most frames reuse every row. Emptied when
-	// rows are read.
-	drawn map[drawnKey]string
+	// drawn are the visible rows as drawn (memo.go), emptied when rows
+	// are read.
+	drawn *memo[rowKey, string]
 }
 
-// drawnKey is everything a drawn row depends on besides the programme's
-// styles, which are fixed once the console starts.
-type drawnKey struct {
-	i        int // index in rows
-	width    int
+// rowKey is everything a drawn row depends on: which loaded row, the
+// list's width, and its look. The styles are the console's, which empty
+// every memo when they change.
+type rowKey struct {
+	i     int // index in rows
+	width int
+	look  rowLook
+}
+
+// rowLook is how a row is drawn besides its data: selected, claimed by
+// another reviewer, its age.
+type rowLook struct {
 	selected bool
 	claimed  bool
 	age      string
 }
 
-func newList() listModel { return listModel{total: -1, dirty: true} }
+// maxDrawnRows bounds the drawn rows: a long session moves the cursor and
+// ages rows without reading a page, and each is a new key.
+const maxDrawnRows = 512
+
+func newList() listModel {
+	return listModel{total: -1, dirty: true, drawn: newMemo[rowKey, string](maxDrawnRows)}
+}
 
 // reset starts a new query: the cursor goes to the top.
 func (l *listModel) reset() {
-	*l = listModel{total: -1, dirty: true, height: l.height, width: l.width}
+	*l = listModel{total: -1, dirty: true, height: l.height, width: l.width, drawn: l.drawn}
+	l.drawn.reset()
 }
 
 // selected is the row under the cursor, if loaded.
@@ -170,7 +182,7 @@ func (l *listModel) loaded(m pageMsg) {
 	l.err = nil
 	l.dirty = again
 	l.rows, l.rowsFrom = m.rows, m.offset
-	l.drawn = nil
+	l.drawn.reset()
 	switch {
 	case m.withTotal:
 		l.total, l.more = m.total, false
@@ -261,17 +273,13 @@ func (l *listModel) view(c *programContext, height int) string {
 	return sb.String()
 }
 
-// drawRow is rowView through the drawn cache.
+// drawRow draws the j-th loaded row, or takes it as drawn for the same
+// key.
 func (l *listModel) drawRow(c *programContext, j int, cols columns, selected bool) string {
 	r := l.rows[j]
 	_, claimed := c.claimedBy(r.CheckID)
-	k := drawnKey{i: j, width: l.width, selected: selected, claimed: claimed, age: age(rowSince(r), c.now())}
-	// A long session moves the cursor and ages rows without reading a
-	// page: start afresh rather than keep every variant.
-	if _, ok := l.drawn[k]; !ok && len(l.drawn) > 4*len(l.rows) {
-		l.drawn = nil
-	}
-	return remember(&l.drawn, k, func() string { return l.rowView(c, r, cols, k) })
+	k := rowKey{i: j, width: l.width, look: rowLook{selected: selected, claimed: claimed, age: age(rowSince(r), c.now())}}
+	return l.drawn.get(k, func() string { return l.rowView(c, r, cols, k.look) })
 }
 
 // rowSince is the time a row's age counts from: when Caisson checked it,
@@ -285,9 +293,8 @@ func rowSince(r store.Row) time.Time {
 
 // rowView draws one row. The selected row carries a ▶ (reverse video
 // vanishes under NO_COLOR) and is drawn without inner colours, since an
-// inner style's reset would end the reverse video mid-row. k says how:
-// selected, claimed by another reviewer, its age.
-func (l *listModel) rowView(c *programContext, r store.Row, cols columns, k drawnKey) string {
+// inner style's reset would end the reverse video mid-row.
+func (l *listModel) rowView(c *programContext, r store.Row, cols columns, k rowLook) string {
 	st := c.styles
 	plain := k.selected
 	badge := func(lv caisson.Level) string { return c.badge(lv, plain) }

@@ -4,10 +4,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/spinner"
-	"github.com/charmbracelet/bubbles/textinput"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -47,8 +47,6 @@ type Model struct {
 	list   listModel
 	detail detailModel
 	footer footerModel
-	// headerDrawn is the header as last drawn (header).
-	headerDrawn drawnHeader
 
 	mode     mode
 	prevMode mode // where esc returns to from help
@@ -57,8 +55,22 @@ type Model struct {
 	note     noteDialog
 	add      addDialog
 	batch    *batch
-	masked   bool
-	quitting bool
+	// refreshing are the checks being refreshed one by one (r).
+	refreshing map[string]bool
+	masked     bool
+	// quitting is set once the reviewer (or a signal, or the session's
+	// end) asked to quit: the console waits for the writes in flight,
+	// then left is set and the program ends.
+	quitting, left bool
+	// held is the frame as last drawn, kept while reads are answered.
+	held heldFrame
+	// heldKeys are the keys that came while the list had nothing on screen
+	// and its first page was being read, in order (holdKey).
+	heldKeys []tea.KeyPressMsg
+	// styled is set once the terminal's background is known (or assumed
+	// after backgroundWait): nothing is drawn before, so the first frame
+	// already has the right colours.
+	styled bool
 	// claimed is the check this console told Presence it has open.
 	claimed string
 	// lastRead is when the screen was last read again after a change;
@@ -74,22 +86,19 @@ type Model struct {
 // read the first page.
 func New(cfg Config) *Model {
 	c := newProgramContext(cfg)
-	// Ask the terminal for its background now, before the program owns
-	// the input: the adaptive colours need the answer, and a query sent
-	// later would race Bubble Tea for the reply.
-	c.styles.renderer.HasDarkBackground()
 	return &Model{
 		ctx:     c,
 		list:    newList(),
 		footer:  newFooter(c.styles),
 		animate: true,
+		styled:  cfg.HasDarkBackground != nil,
 	}
 }
 
 // Init reads the counts and the first page, and starts the refresh of
 // every check when asked to.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.readCounts(), m.sync(), m.watchTick()}
+	cmds := []tea.Cmd{m.readCounts(), m.sync(), m.watchTick(), m.askBackground()}
 	if m.ctx.cfg.RefreshOnStart {
 		cmds = append(cmds, m.startBatch(store.PageQuery{Queue: store.QueueAll}, "all checks"))
 	}
@@ -108,11 +117,27 @@ func (m *Model) query() store.PageQuery {
 // read (sync), whatever the message changed.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
+	if r, ok := msg.(writeResult); ok && !m.quitting {
+		// Its outcome is about to be on screen, in the footer.
+		m.ctx.writes.seen(r.writeTask())
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.ctx.width, m.ctx.height = msg.Width, msg.Height
-	case tea.KeyMsg:
-		cmd = m.handleKeys(msg)
+	case tea.KeyPressMsg:
+		cmd = m.key(msg)
+	case tea.BackgroundColorMsg:
+		m.background(msg.IsDark())
+	case backgroundTimeoutMsg:
+		if !m.styled {
+			m.background(true)
+		}
+	case quitRequestMsg:
+		cmd = m.quit()
+	case drainedMsg:
+		cmd = m.leave()
+	case readWaitMsg:
+		m.held.ticking = false
 	case spinner.TickMsg:
 		cmd = m.footer.tick(msg)
 	case countsMsg:
@@ -129,6 +154,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pageMsg:
 		if msg.req == m.list.req {
 			m.list.loaded(msg)
+			cmd = m.replayHeld()
 		}
 	case totalMsg:
 		m.list.counted(msg)
@@ -159,10 +185,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case batchStartedMsg, batchResultMsg, batchDoneMsg:
 		cmd = m.batchProgress(msg)
 	default:
-		// Messages for the text inputs (cursor blink) go to the one open.
+		// Messages for the text inputs (cursor blink, a paste) go to the
+		// one open.
 		cmd = m.updateInputs(msg)
 	}
-	return m, tea.Batch(cmd, m.sync())
+	sync := m.sync()
+	return m, tea.Batch(cmd, sync, m.holdTick())
 }
 
 func (m *Model) updateInputs(msg tea.Msg) tea.Cmd {
@@ -170,6 +198,7 @@ func (m *Model) updateInputs(msg tea.Msg) tea.Cmd {
 	switch m.mode {
 	case modeFilter:
 		m.filterIn, cmd = m.filterIn.Update(msg)
+		m.filterChanged()
 	case modeNote:
 		cmd = m.note.update(msg)
 	case modeAdd:
@@ -267,28 +296,43 @@ func (m *Model) newQuery() {
 	m.detail.scroll = 0
 }
 
-// handleKeys splits a run of letters that arrived in one read into one key
-// each. Bubble Tea v1 hands fast typing, or keystrokes a slow SSH link
-// bundled together, to Update as a single KeyMsg with several runes; no
-// binding matches that, so "jjx" would be dropped whole and the reviewer's
-// next decision would land on the check the cursor never left. A text
-// input (filter, note, add) takes the rest of the run as typed text, and a
-// bracketed paste is never read as commands.
-func (m *Model) handleKeys(msg tea.KeyMsg) tea.Cmd {
-	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Paste {
-		return m.handleKey(msg)
+// key takes a key press in, or holds it (holdKey).
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if m.holdKey(msg) {
+		m.heldKeys = append(m.heldKeys, msg)
+		return nil
 	}
+	return m.handleKey(msg)
+}
+
+// holdKey reports whether a key must wait for the list's first page: the
+// reviewer typed ahead of the screen (x and a note, as fast as SSH sends
+// them), and acting on an empty list would drop the x and read the note's
+// letters as commands. Once one key waits, every later one does, so they
+// act in the order typed; text for an open input never waits, and ctrl+c
+// never does.
+func (m *Model) holdKey(msg tea.KeyPressMsg) bool {
+	if matches(msg, m.ctx.keys.ForceQuit) {
+		return false
+	}
+	if len(m.heldKeys) > 0 {
+		return true
+	}
+	return !m.takesText() && m.loadingFirstPage()
+}
+
+// loadingFirstPage reports whether the list shows nothing yet because its
+// first page is being read.
+func (m *Model) loadingFirstPage() bool { return len(m.list.rows) == 0 && m.list.req != 0 }
+
+// replayHeld handles the held keys, in order, until one starts another
+// first read (a tab switch): the rest wait for that one.
+func (m *Model) replayHeld() tea.Cmd {
 	var cmds []tea.Cmd
-	for i, r := range msg.Runes {
-		if m.takesText() {
-			rest := msg
-			rest.Runes = msg.Runes[i:]
-			cmds = append(cmds, m.handleKey(rest))
-			break
-		}
-		one := msg
-		one.Runes = []rune{r}
-		cmds = append(cmds, m.handleKey(one))
+	for len(m.heldKeys) > 0 && (m.takesText() || !m.loadingFirstPage()) {
+		k := m.heldKeys[0]
+		m.heldKeys = m.heldKeys[1:]
+		cmds = append(cmds, m.handleKey(k), m.sync())
 	}
 	return tea.Batch(cmds...)
 }
@@ -299,8 +343,12 @@ func (m *Model) takesText() bool {
 	return m.mode == modeFilter || m.mode == modeNote || m.mode == modeAdd
 }
 
-func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.ctx.keys
+	if m.quitting {
+		// Waiting for the writes in flight: nothing new starts.
+		return nil
+	}
 	if matches(msg, k.ForceQuit) {
 		return m.quit()
 	}
@@ -322,20 +370,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return m.mainKey(msg)
 }
 
-// quit leaves the program; a running refresh is cancelled first, and the
-// program ends once it has stopped, so no result is left half-recorded.
-func (m *Model) quit() tea.Cmd {
-	if m.batch != nil && m.batch.running {
-		m.batch.cancel()
-		m.batch.cancelled = true
-		m.quitting = true
-		return nil
-	}
-	m.quitting = true
-	return tea.Quit
-}
-
-func (m *Model) mainKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) mainKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.ctx.keys
 	l := &m.list
 	if m.mode == modeList && anyMatches(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom) {
@@ -394,7 +429,7 @@ func (m *Model) mainKey(msg tea.KeyMsg) tea.Cmd {
 	case matches(msg, k.PrevTab):
 		m.switchTab((m.tab + len(store.Queues) - 1) % len(store.Queues))
 	case matches(msg, k.Tab):
-		m.switchTab(int(msg.Runes[0] - '1'))
+		m.switchTab(int(msg.Code - '1'))
 	case matches(msg, k.Open):
 		if _, ok := l.selected(); ok {
 			m.mode = modeDetail
@@ -469,7 +504,7 @@ func (m *Model) switchTab(i int) {
 	m.newQuery()
 }
 
-func (m *Model) filterKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case matches(msg, filterKeys.Submit):
 		m.mode = modeList
@@ -484,11 +519,16 @@ func (m *Model) filterKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	m.filterIn, cmd = m.filterIn.Update(msg)
+	m.filterChanged()
+	return cmd
+}
+
+// filterChanged starts a new query when the filter's text changed.
+func (m *Model) filterChanged() {
 	if v := strings.TrimSpace(m.filterIn.Value()); v != m.filter {
 		m.filter = v
 		m.newQuery()
 	}
-	return cmd
 }
 
-func anyMatches(msg tea.KeyMsg, bs ...key.Binding) bool { return key.Matches(msg, bs...) }
+func anyMatches(msg tea.KeyPressMsg, bs ...key.Binding) bool { return key.Matches(msg, bs...) }

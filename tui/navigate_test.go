@@ -9,10 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/bubbles/spinner"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
@@ -27,7 +28,7 @@ func TestHeaderShowsProgramReviewerAPIAndEveryQueueCount(t *testing.T) {
 	for _, w := range []int{80, 160} {
 		t.Run(fmt.Sprint(w), func(t *testing.T) {
 			m := newTestModel(t, f.config(), w, 30)
-			head := strings.Join(strings.Split(m.View(), "\n")[:2], "\n")
+			head := strings.Join(strings.Split(plain(m), "\n")[:2], "\n")
 			mustContain(t, head, "caisson-review", "reviewer alice", "API sandbox")
 			for i, q := range store.Queues {
 				name := tabNames[q][0]
@@ -55,7 +56,7 @@ func TestNeedsReviewComesFirstWithTheLowestConfidenceOnTop(t *testing.T) {
 		}
 		prev = worst(r)
 	}
-	mustContain(t, m.View(), "sort: risk (lowest confidence first)")
+	mustContain(t, plain(m), "sort: risk (lowest confidence first)")
 }
 
 func TestTabsSwitchWithTabShiftTabAndNumbers(t *testing.T) {
@@ -82,9 +83,9 @@ func TestTabsSwitchWithTabShiftTabAndNumbers(t *testing.T) {
 		if m.list.total != n {
 			t.Errorf("%s: list total %d, store count %d", tc.want, m.list.total, n)
 		}
-		mustContain(t, m.View(), tabNames[tc.want][0]+" ")
+		mustContain(t, plain(m), tabNames[tc.want][0]+" ")
 		// The header's tabs mark the active one with brackets.
-		tabs := strings.Split(m.View(), "\n")[1]
+		tabs := strings.Split(plain(m), "\n")[1]
 		mustContain(t, tabs, fmt.Sprintf("[%d ", slices.Index(store.Queues, tc.want)+1))
 	}
 }
@@ -106,7 +107,7 @@ func TestCursorMovesWithVimKeysArrowsAndPages(t *testing.T) {
 		if m.list.cursor != tc.want {
 			t.Fatalf("after %s: cursor %d, want %d", tc.key, m.list.cursor, tc.want)
 		}
-		screen := m.View()
+		screen := plain(m)
 		row, ok := m.list.selected()
 		if !ok {
 			t.Fatalf("after %s: the selected row is not loaded", tc.key)
@@ -145,7 +146,7 @@ func TestFilterNarrowsAsYouTypeAndEscClearsIt(t *testing.T) {
 		t.Fatalf("filter %q: %d rows, selected %v; want exactly %s", typed, m.list.total, m.list.rows, target)
 	}
 	pump(t, m, keys("enter")...)
-	mustContain(t, m.View(), `filter: "`+typed+`"`)
+	mustContain(t, plain(m), `filter: "`+typed+`"`)
 	pump(t, m, keys("esc")...)
 	if m.filter != "" || m.list.total != 60 {
 		t.Fatalf("esc left filter %q with %d rows", m.filter, m.list.total)
@@ -175,7 +176,7 @@ func TestSortCyclesAndSaysWhichIsInForce(t *testing.T) {
 		if m.sort != want {
 			t.Fatalf("sort %d, want %d", m.sort, want)
 		}
-		mustContain(t, m.View(), "sort: "+sortNames[want])
+		mustContain(t, plain(m), "sort: "+sortNames[want])
 		rows, err := f.st.Page(context.Background(), store.PageQuery{Queue: store.QueueAll, Sort: want, Limit: 3})
 		if err != nil {
 			t.Fatal(err)
@@ -192,20 +193,20 @@ func TestMaskHidesDateOfBirthAndAddress(t *testing.T) {
 	rec := record(t, f.st, selectedID(t, m))
 	dob := rec.Result.Info.DOB.String()
 	street := rec.Result.Info.Address.Street
-	mustContain(t, m.View(), dob, street)
+	mustContain(t, plain(m), dob, street)
 	pump(t, m, keys("m")...)
-	screen := m.View()
+	screen := plain(m)
 	mustNotContain(t, screen, dob, street)
 	mustContain(t, screen, "born      •••", "address   •••")
 	pump(t, m, keys("m")...)
-	mustContain(t, m.View(), dob, street)
+	mustContain(t, plain(m), dob, street)
 }
 
 func TestHelpShowsEveryKeyAndEscClosesIt(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 	m := newTestModel(t, f.config(), 120, 40)
 	pump(t, m, keys("?")...)
-	screen := m.View()
+	screen := plain(m)
 	for _, group := range m.ctx.keys.FullHelp() {
 		for _, b := range group {
 			mustContain(t, screen, b.Help().Key, b.Help().Desc)
@@ -216,7 +217,7 @@ func TestHelpShowsEveryKeyAndEscClosesIt(t *testing.T) {
 		t.Fatalf("esc left mode %d", m.mode)
 	}
 	// The short help is in the footer all the time.
-	mustContain(t, m.View(), "? help", "a approve", "x reject", "e escalate", "q quit")
+	mustContain(t, plain(m), "? help", "a approve", "x reject", "e escalate", "q quit")
 }
 
 func TestCustomerViewShowsAllChecksOfTheSelectedCustomer(t *testing.T) {
@@ -252,7 +253,7 @@ func TestCustomerViewShowsAllChecksOfTheSelectedCustomer(t *testing.T) {
 	if m.list.total != len(byCustomer) || m.list.total != 3 {
 		t.Fatalf("customer view has %d checks, the store has %d for cust-7", m.list.total, len(byCustomer))
 	}
-	screen := m.View()
+	screen := plain(m)
 	mustContain(t, screen, "customer: cust-7")
 	for _, r := range byCustomer {
 		mustContain(t, screen, caisson.ShortID(r.CheckID, 8))
@@ -268,11 +269,11 @@ func TestNarrowTerminalOpensTheDetailFullScreenOnEnter(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 	m := newTestModel(t, f.config(), 80, 24)
 	id := selectedID(t, m)
-	mustNotContain(t, m.View(), caisson.DashboardURL(id))
+	mustNotContain(t, plain(m), caisson.DashboardURL(id))
 	pump(t, m, keys("enter")...)
-	mustContain(t, m.View(), "check     "+id)
+	mustContain(t, plain(m), "check     "+id)
 	pump(t, m, keys("j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j")...)
-	mustContain(t, m.View(), caisson.DashboardURL(id))
+	mustContain(t, plain(m), caisson.DashboardURL(id))
 	pump(t, m, keys("esc")...)
 	if m.mode != modeList {
 		t.Fatalf("esc from the detail left mode %d", m.mode)
@@ -288,7 +289,7 @@ func TestEveryLineFitsTheTerminalAndTooSmallSaysSo(t *testing.T) {
 			if k != "" {
 				pump(t, m, keys(k)...)
 			}
-			lines := strings.Split(m.View(), "\n")
+			lines := strings.Split(plain(m), "\n")
 			if len(lines) != sz[1] {
 				t.Errorf("%dx%d after %q: %d lines", sz[0], sz[1], k, len(lines))
 			}
@@ -303,7 +304,7 @@ func TestEveryLineFitsTheTerminalAndTooSmallSaysSo(t *testing.T) {
 	for _, sz := range [][2]int{{79, 24}, {80, 23}, {40, 10}} {
 		pump(t, m, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 		want := fmt.Sprintf("window too small: need at least 80x24, have %dx%d", sz[0], sz[1])
-		if got := strings.TrimSpace(m.View()); !strings.HasPrefix(want, strings.TrimSuffix(got, "…")) || got == "" {
+		if got := strings.TrimSpace(plain(m)); !strings.HasPrefix(want, strings.TrimSuffix(got, "…")) || got == "" {
 			t.Errorf("%dx%d: %q, want %q", sz[0], sz[1], got, want)
 		}
 	}
@@ -341,7 +342,7 @@ func TestTabsFitEightyColumnsWithLargeCounts(t *testing.T) {
 	c.width = 80
 	counts := store.Counts{store.QueueNeedsReview: 56199, store.QueuePending: 2000, store.QueueErrors: 1000, store.QueueAll: 100000}
 	head := headerView(c, 0, counts, nil)
-	tabs := strings.Split(head, "\n")[1]
+	tabs := ansi.Strip(strings.Split(head, "\n")[1])
 	if w := lipgloss.Width(tabs); w > 80 {
 		t.Fatalf("tabs are %d wide: %q", w, tabs)
 	}
@@ -351,10 +352,8 @@ func TestTabsFitEightyColumnsWithLargeCounts(t *testing.T) {
 // The header picks the tabs' form by measuring them undrawn (tabsWidth):
 // that must be the drawn width, in colour too, whatever the tab and counts.
 func TestTabsAreMeasuredAsDrawn(t *testing.T) {
-	for _, profile := range []termenv.Profile{termenv.Ascii, termenv.TrueColor} {
-		r := lipgloss.NewRenderer(io.Discard)
-		r.SetColorProfile(profile)
-		c := newProgramContext(Config{Renderer: r})
+	for _, dark := range []bool{true, false} {
+		c := newProgramContext(Config{HasDarkBackground: &dark})
 		// A style with a frame adds to the width as well.
 		c.styles.TabActive = c.styles.TabActive.Padding(0, 1)
 		for _, counts := range []store.Counts{nil, {store.QueueNeedsReview: 7}, {store.QueueNeedsReview: 56199, store.QueueAll: 100000}} {
@@ -362,7 +361,7 @@ func TestTabsAreMeasuredAsDrawn(t *testing.T) {
 				for tab := range store.Queues {
 					drawn := tabsView(c, tab, counts, form)
 					if got, want := tabsWidth(c, tab, counts, form), lipgloss.Width(drawn); got != want {
-						t.Fatalf("%v, form %d, tab %d, counts %v: measured %d, drawn %d: %q", profile, form, tab, counts, got, want, drawn)
+						t.Fatalf("dark %v, form %d, tab %d, counts %v: measured %d, drawn %d: %q", dark, form, tab, counts, got, want, drawn)
 					}
 				}
 			}
@@ -385,7 +384,7 @@ func TestAFilteredListIsCountedOnlyWhenTheBottomIsAskedFor(t *testing.T) {
 	if !m.list.more || m.list.total >= want {
 		t.Fatalf("while typing: total %d more=%v; want a lower bound under %d", m.list.total, m.list.more, want)
 	}
-	mustContain(t, m.View(), fmt.Sprintf("1 of %d+", m.list.total))
+	mustContain(t, plain(m), fmt.Sprintf("1 of %d+", m.list.total))
 	pump(t, m, keys("enter", "pgdown", "pgdown", "pgdown")...)
 	if _, ok := m.list.selected(); !ok {
 		t.Fatal("paging down past the rows read left no row selected")
@@ -394,7 +393,7 @@ func TestAFilteredListIsCountedOnlyWhenTheBottomIsAskedFor(t *testing.T) {
 	if m.list.more || m.list.total != want || m.list.cursor != want-1 {
 		t.Fatalf("after G: total %d more=%v cursor %d; want %d, counted, on the last", m.list.total, m.list.more, m.list.cursor, want)
 	}
-	mustContain(t, m.View(), fmt.Sprintf("%d of %d", want, want))
+	mustContain(t, plain(m), fmt.Sprintf("%d of %d", want, want))
 	row, _ := m.list.selected()
 	rows, err := f.st.Page(context.Background(), store.PageQuery{Queue: store.QueueAll, Filter: "a", Offset: want - 1, Limit: 1})
 	if err != nil || len(rows) != 1 || rows[0].CheckID != row.CheckID {
@@ -414,7 +413,7 @@ func TestTheDetailPaneScrollsBesideOrBelowTheList(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newTestModel(t, f.config(), tc.w, tc.h)
 			id := selectedID(t, m)
-			screen := m.View()
+			screen := plain(m)
 			mustContain(t, screen, "check     "+id, "J/K scroll", "▶ "+caisson.ShortID(id, 8))
 			first := m.detail.scroll
 			pump(t, m, keys("J")...)
@@ -433,31 +432,73 @@ func TestTheDetailPaneScrollsBesideOrBelowTheList(t *testing.T) {
 }
 
 // Keys that arrive in one read (fast typing, or a slow SSH link bundling
-// keystrokes) come as one KeyMsg with several runes: each must act, in
-// order, or the next decision lands on the check the cursor never left.
+// keystrokes) must each act, in order, or the next decision lands on the
+// check the cursor never left; a bracketed paste is never read as
+// commands. The bytes go through Bubble Tea's own input decoder.
 func TestKeysThatArriveTogetherEachAct(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
-	m := newTestModel(t, f.config(), 80, 24)
-	pump(t, m, keys("7")...)
-	pump(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjj")})
-	if m.list.cursor != 3 {
-		t.Fatalf(`"jjj" in one message: cursor %d, want 3`, m.list.cursor)
+	m := New(f.config())
+	m.animate = false
+	in, typing := io.Pipe()
+	seen := &watched{Model: m}
+	opts := append(m.Options(colorprofile.NoTTY), tea.WithInput(in), tea.WithOutput(io.Discard),
+		tea.WithWindowSize(80, 24), tea.WithoutSignals())
+	p := tea.NewProgram(seen, opts...)
+	ended := make(chan error, 1)
+	go func() { _, err := p.Run(); ended <- err }()
+	t.Cleanup(func() { p.Kill(); typing.Close() })
+	send := func(b string) {
+		t.Helper()
+		if _, err := typing.Write([]byte(b)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	want := selectedID(t, m)
+	seen.waitFor(t, "▶ ")
+	send("7")
+	seen.waitFor(t, "All 1 of 20")
+	send("jjj")
+	seen.waitFor(t, "All 4 of 20")
+	want := seen.selected(t)
 	// Moving, then rejecting with a note typed in the same burst: the rest
 	// of the run after "x" is the note's text, not more commands.
-	pump(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jkxforged")})
-	pump(t, m, keys("enter")...)
-	rec := record(t, f.st, want)
-	if len(rec.Decisions) != 1 || rec.Decisions[0].Action != store.Reject || rec.Decisions[0].Note != "forged" {
-		t.Fatalf("the burst should reject %s with note %q, got %+v", want, "forged", rec.Decisions)
+	send("jkxforged\r")
+	seen.waitFor(t, "saved")
+	// A paste of "jjjj" is text, not four moves: the next j moves one.
+	send("g")
+	seen.waitFor(t, "All 1 of 20")
+	send("\x1b[200~jjjj\x1b[201~j")
+	seen.waitFor(t, "All 2 of 20")
+	send("q")
+	select {
+	case err := <-ended:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("q did not quit")
 	}
-	// A bracketed paste is never read as commands.
-	before := m.list.cursor
-	pump(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjjj"), Paste: true})
-	if m.list.cursor != before {
-		t.Errorf("a paste moved the cursor from %d to %d", before, m.list.cursor)
+	var rejected []string
+	for _, id := range f.sb.CheckIDs(20) {
+		for _, d := range record(t, f.st, id).Decisions {
+			if d.Action != store.Reject || d.Note != "forged" {
+				t.Fatalf("%s: unexpected decision %+v", id, d)
+			}
+			rejected = append(rejected, caisson.ShortID(id, 8))
+		}
 	}
+	if len(rejected) != 1 || rejected[0] != want {
+		t.Fatalf("the burst should reject %s with note %q, rejected %v", want, "forged", rejected)
+	}
+}
+
+// selectedIn is the short id on the row marked ▶ in a frame, if any.
+func selectedIn(frame string) (string, bool) {
+	for _, l := range strings.Split(frame, "\n") {
+		if rest, ok := strings.CutPrefix(l, "▶ "); ok {
+			return strings.Fields(rest)[0], true
+		}
+	}
+	return "", false
 }
 
 // Each keystroke of a filter reads the top of a new list, which the store
@@ -513,12 +554,12 @@ func TestARowIsDrawnAgainWhenWhatItShowsChanges(t *testing.T) {
 	}
 	rowLine := func() string {
 		t.Helper()
-		for _, l := range strings.Split(m.View(), "\n") {
+		for _, l := range strings.Split(plain(m), "\n") {
 			if strings.Contains(l, caisson.ShortID(row.CheckID, 8)) {
 				return l
 			}
 		}
-		t.Fatalf("the row of %s is not on screen:\n%s", row.CheckID, m.View())
+		t.Fatalf("the row of %s is not on screen:\n%s", row.CheckID, plain(m))
 		return ""
 	}
 	mustContain(t, rowLine(), " "+age(rowSince(row), now)+" ")
@@ -540,4 +581,54 @@ func TestARowIsDrawnAgainWhenWhatItShowsChanges(t *testing.T) {
 	// again, not the wider row cut short, so the last columns are there.
 	pump(t, m, tea.WindowSizeMsg{Width: 130, Height: 40})
 	mustContain(t, rowLine(), "approved  "+age(rowSince(row), now))
+}
+
+// Keys typed before the list's first page is on screen (a reviewer who
+// knows the console, over a slow link) act once it is, in order: "x" and a
+// note reject the first check instead of the note's letters being read as
+// commands on an empty list.
+func TestKeysTypedBeforeTheFirstPageActOnceItIsRead(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		typed []any
+		check func(t *testing.T, f *fixture, m *Model, first string)
+	}{
+		{"x and a note reject the first check", append(append(keys("x"), typeText("forged")...), keyMsg("enter")),
+			func(t *testing.T, f *fixture, m *Model, first string) {
+				rec := record(t, f.st, first)
+				if len(rec.Decisions) != 1 || rec.Decisions[0].Action != store.Reject || rec.Decisions[0].Note != "forged" {
+					t.Fatalf("want %s rejected with the note typed ahead, got %+v", first, rec.Decisions)
+				}
+			}},
+		{"a line feed saves the note as enter does (a terminal still in cooked mode sends one)",
+			append(append(keys("x"), typeText("forged")...), keyMsg("ctrl+j")),
+			func(t *testing.T, f *fixture, m *Model, first string) {
+				rec := record(t, f.st, first)
+				if len(rec.Decisions) != 1 || rec.Decisions[0].Note != "forged" {
+					t.Fatalf("want %s rejected with the note, got %+v", first, rec.Decisions)
+				}
+			}},
+		{"? opens the help", keys("?"), func(t *testing.T, _ *fixture, m *Model, _ string) {
+			mustContain(t, plain(m), "esc or ? closes")
+		}},
+		{"j j moves two rows", keys("j", "j"), func(t *testing.T, _ *fixture, m *Model, _ string) {
+			if m.list.cursor != 2 {
+				t.Fatalf("cursor %d, want 2", m.list.cursor)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+			rows, err := f.st.Page(context.Background(), store.PageQuery{Queue: store.QueueNeedsReview, Limit: 1})
+			if err != nil || len(rows) == 0 {
+				t.Fatalf("first row: %v", err)
+			}
+			m := New(f.config())
+			m.animate = false
+			start := m.Init() // the first reads, not answered yet
+			pump(t, m, append([]any{tea.WindowSizeMsg{Width: 120, Height: 40}}, tc.typed...)...)
+			pump(t, m, start)
+			tc.check(t, f, m, rows[0].CheckID)
+		})
+	}
 }

@@ -4,7 +4,7 @@ import (
 	"maps"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/caisson-review/caisson-review/store"
 )

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/progress"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/progress"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
@@ -59,7 +59,19 @@ type batch struct {
 	cancelled bool
 	err       error
 	bar       progress.Model
+	// shown is the panel as last drawn, at shownAt for shownWidth: while
+	// the batch runs it is drawn again at most every panelRedraw.
+	shown      string
+	shownAt    time.Time
+	shownWidth int
 }
+
+// panelRedraw is how often a running batch's panel is drawn again. Results
+// come hundreds a second; Bubble Tea sends a frame for each change, up to
+// frameRate a second, and on a slow link every frame of a moving bar
+// costs bytes a reviewer waits behind. Ten a second looks continuous, as
+// the command line's bar does (progress.go).
+const panelRedraw = 100 * time.Millisecond
 
 type batchFailure struct {
 	checkID string
@@ -67,7 +79,9 @@ type batchFailure struct {
 }
 
 // startBatch begins refreshing every check matching q.
-func startBatch(st Store, api API, styles Styles, task int, label string, q store.PageQuery, now func() time.Time) (*batch, tea.Cmd) {
+// done is called with the first result that could not be recorded, once
+// the batch has stopped.
+func startBatch(st Store, api API, styles Styles, task int, label string, q store.PageQuery, now func() time.Time, done func(error)) (*batch, tea.Cmd) {
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &batch{
 		task:    task,
@@ -76,13 +90,10 @@ func startBatch(st Store, api API, styles Styles, task int, label string, q stor
 		ch:      make(chan tea.Msg, 64),
 		total:   -1,
 		running: true,
-		// The bar's own colour profile would ignore NO_COLOR: it takes the
-		// renderer's, which does not.
-		bar: progress.New(progress.WithSolidFill(styles.adaptive(colorGood)),
-			progress.WithColorProfile(styles.renderer.ColorProfile()),
+		bar: progress.New(progress.WithColors(styles.color(colorGood)),
 			progress.WithFillCharacters('█', '░'), progress.WithoutPercentage()),
 	}
-	go runBatch(ctx, st, api, b.task, q, now, b.ch)
+	go func() { done(runBatch(ctx, st, api, b.task, q, now, b.ch)) }()
 	return b, waitBatch(b.ch)
 }
 
@@ -96,12 +107,14 @@ func waitBatch(ch chan tea.Msg) tea.Cmd {
 	}
 }
 
-func runBatch(ctx context.Context, st Store, api API, task int, q store.PageQuery, now func() time.Time, ch chan<- tea.Msg) {
+// runBatch fetches and records every check of q; it returns the first
+// result it could not record.
+func runBatch(ctx context.Context, st Store, api API, task int, q store.PageQuery, now func() time.Time, ch chan<- tea.Msg) (notRecorded error) {
 	defer close(ch)
 	ids, err := queueIDs(ctx, st, q)
 	if err != nil {
 		ch <- batchDoneMsg{task: task, cancelled: ctx.Err() != nil, err: err}
-		return
+		return nil
 	}
 	ch <- batchStartedMsg{task: task, total: len(ids)}
 	err = api.FetchMany(ctx, ids, batchConcurrency, func(r caisson.Result) {
@@ -112,6 +125,9 @@ func runBatch(ctx context.Context, st Store, api API, task int, q store.PageQuer
 		failure := r.Err
 		if err := st.RecordFetch(rctx, r.CheckID, r.Check, r.Err, now()); err != nil {
 			failure = fmt.Errorf("not recorded: %w", err)
+			if notRecorded == nil {
+				notRecorded = fmt.Errorf("recording the refresh of %s: %w", r.CheckID, err)
+			}
 		}
 		ch <- batchResultMsg{task: task, checkID: r.CheckID, err: failure}
 	})
@@ -120,6 +136,7 @@ func runBatch(ctx context.Context, st Store, api API, task int, q store.PageQuer
 		err = nil
 	}
 	ch <- batchDoneMsg{task: task, cancelled: cancelled, err: err}
+	return notRecorded
 }
 
 // queueIDs reads the ids of every check matching q, a page at a time.
@@ -173,8 +190,18 @@ func (b *batch) panelHeight(maxFailures int) int {
 	return 2 + min(len(b.failures), maxFailures)
 }
 
-// view draws the progress bar, the tally and the latest failures.
+// view is the panel, drawn again at most every panelRedraw while the batch
+// runs, and as soon as it ends.
 func (b *batch) view(c *programContext, width, maxFailures int) string {
+	if b.running && !b.cancelled && width == b.shownWidth && time.Since(b.shownAt) < panelRedraw {
+		return b.shown
+	}
+	b.shown, b.shownAt, b.shownWidth = b.draw(c, width, maxFailures), time.Now(), width
+	return b.shown
+}
+
+// draw draws the progress bar, the tally and the latest failures.
+func (b *batch) draw(c *programContext, width, maxFailures int) string {
 	st := c.styles
 	var sb strings.Builder
 	pct := 0.0
@@ -222,7 +249,7 @@ func (b *batch) view(c *programContext, width, maxFailures int) string {
 		// Pending) tab with its reason.
 		tally += st.Muted.Render(fmt.Sprintf(" · latest %d below, all in tabs 6 Errors and 2 Pending", maxFailures))
 	}
-	b.bar.Width = max(10, width-8)
+	b.bar.SetWidth(max(10, width-8))
 	sb.WriteString(b.bar.ViewAs(pct) + fmt.Sprintf(" %3.0f%%", pct*100))
 	sb.WriteString("\n" + clip(tally, width))
 	for _, f := range shown {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/progress"
+
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -35,12 +37,12 @@ func TestRefreshingOneCheckRecordsAndExplainsCaissonsAnswer(t *testing.T) {
 	m := newTestModel(t, f.config(), 120, 40)
 	pump(t, m, keys("7")...)
 	moveTo(t, m, func(r store.Row) bool { return r.CheckID == ids[0] })
-	mustContain(t, m.View(), "never fetched")
+	mustContain(t, plain(m), "never fetched")
 	pump(t, m, keys("r")...)
 	if rec := record(t, f.st, ids[0]); rec.Outcome != store.FetchOutcome(caisson.CodePendingReview) {
 		t.Fatalf("outcome %q after refresh, want PENDING_REVIEW", rec.Outcome)
 	}
-	screen := m.View()
+	screen := plain(m)
 	mustContain(t, screen, "✗ "+caisson.ShortID(ids[0], 10)+": Caisson's own reviewers still have this check")
 	mustContain(t, screen, "result    ✗ Caisson's own reviewers still have")
 
@@ -50,7 +52,7 @@ func TestRefreshingOneCheckRecordsAndExplainsCaissonsAnswer(t *testing.T) {
 	if rec.Outcome != store.OutcomeOK || rec.Result == nil {
 		t.Fatalf("outcome %q, result %v after refresh", rec.Outcome, rec.Result)
 	}
-	mustContain(t, m.View(), "✓ refreshed "+caisson.ShortID(good, 10), line(rec.Result.Info.FullName()))
+	mustContain(t, plain(m), "✓ refreshed "+caisson.ShortID(good, 10), line(rec.Result.Info.FullName()))
 }
 
 func TestRefreshingTheQueueCountsAndListsFailuresWithoutStoppingAndNotReadyApart(t *testing.T) {
@@ -67,7 +69,7 @@ func TestRefreshingTheQueueCountsAndListsFailuresWithoutStoppingAndNotReadyApart
 	if len(b.failures) != 2 || b.notReady != 1 {
 		t.Fatalf("%d failures and %d not ready, want 2 and 1: %+v", len(b.failures), b.notReady, b.failures)
 	}
-	screen := m.View()
+	screen := plain(m)
 	mustContain(t, screen, "refreshed the all queue: 23/23", "✗ 2 failed", "1 not ready at Caisson",
 		"refreshed 23 of 23, 2 failed, 1 not ready at Caisson", "100%")
 	for _, id := range []string{bad[0], bad[2]} {
@@ -107,7 +109,7 @@ func TestEscCancelsARunningRefreshAndTheScreenStaysResponsive(t *testing.T) {
 	before := m.list.cursor
 	d.send(keyMsg("j"))
 	d.until(func() bool { return m.list.cursor == before+1 })
-	mustContain(t, m.View(), "esc cancels", "refreshing the all queue")
+	mustContain(t, plain(m), "esc cancels", "refreshing the all queue")
 
 	d.send(keyMsg("esc"))
 	d.settle()
@@ -118,7 +120,7 @@ func TestEscCancelsARunningRefreshAndTheScreenStaysResponsive(t *testing.T) {
 	if b.done >= 200 {
 		t.Fatal("the batch ran to the end despite esc")
 	}
-	mustContain(t, m.View(), "cancelled the all queue", fmt.Sprintf("cancelled: refreshed %d of 200", b.done))
+	mustContain(t, plain(m), "cancelled the all queue", fmt.Sprintf("cancelled: refreshed %d of 200", b.done))
 	// Every result that arrived was recorded, and nothing else.
 	fetched := 0
 	for _, id := range f.sb.CheckIDs(200) {
@@ -144,8 +146,8 @@ func TestCtrlCCancelsARunningRefreshBeforeQuitting(t *testing.T) {
 	if !d.quit {
 		t.Fatal("ctrl+c did not quit")
 	}
-	if d.quitWhileRunning {
-		t.Fatal("the program quit while the refresh was still running")
+	if d.quitWhileWriting {
+		t.Fatal("the program quit while the refresh was still recording results")
 	}
 	if !m.batch.cancelled || m.batch.done >= m.batch.total {
 		t.Fatalf("batch %d/%d cancelled=%v: ctrl+c must cancel it", m.batch.done, m.batch.total, m.batch.cancelled)
@@ -162,9 +164,9 @@ func TestRefreshOnStartShowsTheProgressBarAndFetchesEverything(t *testing.T) {
 	d.send(m.Init())
 	d.send(tea_WindowSize(80, 24))
 	d.until(func() bool { return m.batch != nil && m.batch.done > 0 })
-	mustContain(t, m.View(), "refreshing all checks", "esc cancels")
+	mustContain(t, plain(m), "refreshing all checks", "esc cancels")
 	d.settle()
-	mustContain(t, m.View(), "refreshed all checks: 25/25", "✓ no failures")
+	mustContain(t, plain(m), "refreshed all checks: 25/25", "✓ no failures")
 	counts, err := f.st.Counts(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -172,8 +174,8 @@ func TestRefreshOnStartShowsTheProgressBarAndFetchesEverything(t *testing.T) {
 	if counts[store.QueueNeedsReview] == 0 || m.list.total != counts[store.QueueNeedsReview] {
 		t.Fatalf("after the start-up refresh the list shows %d, the store has %d to review", m.list.total, counts[store.QueueNeedsReview])
 	}
-	if !strings.Contains(m.View(), fmt.Sprintf("[1 Review %d]", counts[store.QueueNeedsReview])) {
-		t.Errorf("the header's count was not re-read after the refresh:\n%s", m.View())
+	if !strings.Contains(plain(m), fmt.Sprintf("[1 Review %d]", counts[store.QueueNeedsReview])) {
+		t.Errorf("the header's count was not re-read after the refresh:\n%s", plain(m))
 	}
 }
 
@@ -193,5 +195,52 @@ func TestStoreChangedReadsTheScreenAgain(t *testing.T) {
 	if selectedID(t, m) == id {
 		t.Fatal("the check another session escalated is still selected in Needs review")
 	}
-	mustContain(t, m.View(), "[1 Needs review "+fmt.Sprint(before-1)+"]", "3 Escalated 1")
+	mustContain(t, plain(m), "[1 Needs review "+fmt.Sprint(before-1)+"]", "3 Escalated 1")
+}
+
+// r pressed again while that check's refresh runs (an impatient reviewer,
+// a key repeated by a slow link) starts no second call to Caisson.
+func TestRAgainWhileTheCheckIsRefreshingStartsNoSecondRefresh(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	id := selectedID(t, m)
+	f.sb.ResetRequests()
+	d := &driver{tb: t, m: m}
+	// The second r is handled before the first refresh's answer.
+	d.send(keyMsg("r"))
+	d.send(keyMsg("r"))
+	d.settle()
+	calls := 0
+	for _, r := range f.sb.Requests() {
+		if r.CheckID == id {
+			calls++
+		}
+	}
+	if calls != 1 {
+		t.Fatalf("%d requests for %s, want 1", calls, id)
+	}
+	// Once it has ended, r refreshes again.
+	pump(t, m, keys("r")...)
+	if n := len(f.sb.Requests()); n != 2 {
+		t.Fatalf("%d requests after the second refresh, want 2", n)
+	}
+}
+
+// A running refresh's panel is drawn at most every panelRedraw: results
+// come hundreds a second, and every frame of a moving bar costs bytes on
+// a slow link. Its end is drawn at once.
+func TestARunningRefreshPanelIsRedrawnAtMostTenTimesASecond(t *testing.T) {
+	c := newProgramContext(Config{HasDarkBackground: darkBackground()})
+	b := &batch{label: "the all queue", total: 10, running: true, bar: progress.New(progress.WithoutPercentage())}
+	first := b.view(c, 120, maxFailuresShown)
+	mustContain(t, first, "refreshing the all queue: 0/10")
+	b.record(batchResultMsg{checkID: "chk_priv_a"})
+	if got := b.view(c, 120, maxFailuresShown); got != first {
+		t.Fatalf("redrawn within %s of the last frame:\n%s", panelRedraw, got)
+	}
+	b.shownAt = b.shownAt.Add(-panelRedraw)
+	mustContain(t, b.view(c, 120, maxFailuresShown), "refreshing the all queue: 1/10")
+	b.record(batchResultMsg{checkID: "chk_priv_b"})
+	b.running = false
+	mustContain(t, b.view(c, 120, maxFailuresShown), "refreshed the all queue: 2/10")
 }

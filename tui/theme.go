@@ -1,28 +1,37 @@
 package tui
 
 import (
-	"github.com/charmbracelet/bubbles/textarea"
-	"github.com/charmbracelet/bubbles/textinput"
-	"github.com/charmbracelet/lipgloss"
+	"image/color"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 )
 
+// palette is one colour of the console for a light and a dark background.
 // The palette uses the 16 ANSI colours only, so it works on every terminal
-// and follows the reviewer's own colour scheme; Light is for light
-// backgrounds, Dark for dark ones. Colour always repeats what a word or a
-// symbol already says: with NO_COLOR nothing is lost.
+// and follows the reviewer's own colour scheme. Colour always repeats what
+// a word or a symbol already says: with NO_COLOR nothing is lost.
+type palette struct{ light, dark color.Color }
+
 var (
-	colorGood    = lipgloss.AdaptiveColor{Light: "2", Dark: "10"} // green
-	colorWarn    = lipgloss.AdaptiveColor{Light: "3", Dark: "11"} // amber
-	colorBad     = lipgloss.AdaptiveColor{Light: "1", Dark: "9"}  // red
-	colorMuted   = lipgloss.AdaptiveColor{Light: "8", Dark: "7"}  // grey
-	colorAccent  = lipgloss.AdaptiveColor{Light: "4", Dark: "12"} // blue
-	colorSpecial = lipgloss.AdaptiveColor{Light: "5", Dark: "13"} // magenta
+	colorGood    = palette{lipgloss.Green, lipgloss.BrightGreen}     // 2, 10
+	colorWarn    = palette{lipgloss.Yellow, lipgloss.BrightYellow}   // 3, 11: amber
+	colorBad     = palette{lipgloss.Red, lipgloss.BrightRed}         // 1, 9
+	colorMuted   = palette{lipgloss.BrightBlack, lipgloss.White}     // 8, 7: grey
+	colorAccent  = palette{lipgloss.Blue, lipgloss.BrightBlue}       // 4, 12
+	colorSpecial = palette{lipgloss.Magenta, lipgloss.BrightMagenta} // 5, 13
 )
 
 // Styles is every style the console draws with, built once for one
-// renderer (one terminal).
+// terminal's background. Which colours the terminal gets (none under
+// NO_COLOR, 16, 256) is the program's colour profile, applied by Bubble
+// Tea as it writes the frame.
 type Styles struct {
-	renderer *lipgloss.Renderer
+	dark bool
 
 	Title     lipgloss.Style
 	Muted     lipgloss.Style
@@ -41,68 +50,100 @@ type Styles struct {
 	Dialog    lipgloss.Style
 }
 
-// DefaultStyles builds the styles from the palette for a renderer: an SSH
-// session's, so that colours follow the reviewer's terminal, or lipgloss's
-// default (the process's terminal) when nil.
-func DefaultStyles(r *lipgloss.Renderer) Styles {
-	if r == nil {
-		r = lipgloss.DefaultRenderer()
-	}
-	s := r.NewStyle
+// DefaultStyles builds the styles from the palette for a dark or a light
+// background.
+func DefaultStyles(hasDarkBackground bool) Styles {
+	pick := lipgloss.LightDark(hasDarkBackground)
+	c := func(p palette) color.Color { return pick(p.light, p.dark) }
+	s := lipgloss.NewStyle
 	return Styles{
-		renderer:  r,
-		Title:     s().Bold(true).Foreground(colorAccent),
-		Muted:     s().Foreground(colorMuted),
+		dark:      hasDarkBackground,
+		Title:     s().Bold(true).Foreground(c(colorAccent)),
+		Muted:     s().Foreground(c(colorMuted)),
 		Bold:      s().Bold(true),
-		Good:      s().Foreground(colorGood),
-		Warn:      s().Foreground(colorWarn),
-		Bad:       s().Foreground(colorBad),
-		Accent:    s().Foreground(colorAccent),
-		Special:   s().Foreground(colorSpecial),
-		TabActive: s().Bold(true).Underline(true).Foreground(colorAccent),
-		Tab:       s().Foreground(colorMuted),
+		Good:      s().Foreground(c(colorGood)),
+		Warn:      s().Foreground(c(colorWarn)),
+		Bad:       s().Foreground(c(colorBad)),
+		Accent:    s().Foreground(c(colorAccent)),
+		Special:   s().Foreground(c(colorSpecial)),
+		TabActive: s().Bold(true).Underline(true).Foreground(c(colorAccent)),
+		Tab:       s().Foreground(c(colorMuted)),
 		Selected:  s().Reverse(true),
-		ColHeader: s().Bold(true).Foreground(colorMuted),
-		Label:     s().Foreground(colorMuted),
-		Border:    s().Foreground(colorMuted),
-		Dialog:    s().Border(lipgloss.RoundedBorder()).BorderForeground(colorAccent).Padding(0, 1),
+		ColHeader: s().Bold(true).Foreground(c(colorMuted)),
+		Label:     s().Foreground(c(colorMuted)),
+		Border:    s().Foreground(c(colorMuted)),
+		Dialog:    s().Border(lipgloss.RoundedBorder()).BorderForeground(c(colorAccent)).Padding(0, 1),
 	}
 }
 
-// plain is an unstyled style of the same renderer.
-func (st Styles) plain() lipgloss.Style {
-	if st.renderer == nil {
-		return lipgloss.NewStyle()
+// plain is an unstyled style.
+func (st Styles) plain() lipgloss.Style { return lipgloss.NewStyle() }
+
+// color picks a palette colour for the background, for components that
+// take a colour (the progress bar).
+func (st Styles) color(p palette) color.Color { return lipgloss.LightDark(st.dark)(p.light, p.dark) }
+
+// helpStyles draws bubbles/help with the palette.
+func (st Styles) helpStyles() help.Styles {
+	return help.Styles{
+		ShortKey: st.Accent, FullKey: st.Accent,
+		ShortDesc: st.Muted, FullDesc: st.Muted,
+		ShortSeparator: st.Muted, FullSeparator: st.Muted, Ellipsis: st.Muted,
 	}
-	return st.renderer.NewStyle()
 }
 
-// adaptive picks an adaptive colour's value for the renderer's background,
-// for components that take a colour string (the progress bar).
-func (st Styles) adaptive(c lipgloss.AdaptiveColor) string {
-	if st.renderer != nil && !st.renderer.HasDarkBackground() {
-		return c.Light
-	}
-	return c.Dark
-}
-
-// styleInput draws a text input with these styles (its own defaults would
-// use lipgloss's default renderer, not this terminal's).
-func (st Styles) styleInput(in *textinput.Model) {
-	in.PromptStyle = st.Accent
-	in.TextStyle = st.plain()
-	in.PlaceholderStyle = st.Muted
-	in.Cursor.Style = st.plain().Reverse(true)
-	in.Cursor.TextStyle = st.plain()
+// styleInput draws a text input with these styles rather than its own
+// defaults; blink is whether its cursor blinks (not in tests and
+// benchmarks, where a tick would never end).
+func (st Styles) styleInput(in *textinput.Model, blink bool) {
+	state := textinput.StyleState{Prompt: st.Accent, Text: st.plain(), Placeholder: st.Muted, Suggestion: st.Muted}
+	s := textinput.Styles{Focused: state, Blurred: state}
+	s.Cursor.Blink = blink
+	in.SetStyles(s)
 }
 
 // styleArea is styleInput for the add dialog's text area.
-func (st Styles) styleArea(ta *textarea.Model) {
-	s := textarea.Style{
+func (st Styles) styleArea(ta *textarea.Model, blink bool) {
+	state := textarea.StyleState{
 		Base: st.plain(), CursorLine: st.plain(), CursorLineNumber: st.Accent, EndOfBuffer: st.Muted,
 		LineNumber: st.Muted, Placeholder: st.Muted, Prompt: st.Accent, Text: st.plain(),
 	}
-	ta.FocusedStyle, ta.BlurredStyle = s, s
-	ta.Cursor.Style = st.plain().Reverse(true)
-	ta.Cursor.TextStyle = st.plain()
+	s := textarea.Styles{Focused: state, Blurred: state}
+	s.Cursor.Blink = blink
+	ta.SetStyles(s)
+}
+
+// backgroundWait is how long the console waits for the terminal to say
+// what its background is before drawing for a dark one: a terminal that
+// never answers (some multiplexers, a serial console) must still get a
+// screen, and sooner than a person notices the wait.
+const backgroundWait = 200 * time.Millisecond
+
+// backgroundTimeoutMsg is the end of backgroundWait.
+type backgroundTimeoutMsg struct{}
+
+// askBackground asks the terminal for its background colour, unless the
+// caller said what it is; the answer is a tea.BackgroundColorMsg.
+func (m *Model) askBackground() tea.Cmd {
+	if m.styled {
+		return nil
+	}
+	return tea.Batch(tea.RequestBackgroundColor,
+		tea.Tick(backgroundWait, func(time.Time) tea.Msg { return backgroundTimeoutMsg{} }))
+}
+
+// background takes the terminal's background in: the styles are built for
+// it and drawing starts. An answer after the wait still counts: the screen
+// is then drawn again in the right colours.
+func (m *Model) background(dark bool) {
+	if !m.styled || dark != m.ctx.styles.dark {
+		m.ctx.restyle(dark)
+		m.footer.restyle(m.ctx.styles)
+		m.list.drawn.reset()
+		if m.batch != nil {
+			m.batch.bar.FullColor = m.ctx.styles.color(colorGood)
+			m.batch.shownAt = time.Time{} // drawn again in the new colours
+		}
+	}
+	m.styled = true
 }

@@ -2,15 +2,15 @@ package tui
 
 import (
 	"fmt"
-	"maps"
 	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/caisson-review/caisson-review/caisson"
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/lipgloss"
-
-	"github.com/caisson-review/caisson-review/store"
 )
 
 // Fixed parts of the screen, in lines.
@@ -61,31 +61,96 @@ func (m *Model) bodyHeight() int {
 	}
 	h -= headerHeight + infoHeight + footerHeight
 	h -= m.batch.panelHeight(maxFailuresShown)
-	if d := m.dialogView(); d != "" {
-		h -= dialogHeight(d)
-	}
+	h -= m.dialog().height()
 	return max(h, 1)
 }
 
-// dialogView is the open dialog, drawn across the screen above the footer.
-func (m *Model) dialogView() string {
-	w := max(m.ctx.width, minWidth)
+// dialog is the open dialog, if any.
+func (m *Model) dialog() dialog {
 	switch m.mode {
 	case modeConfirm:
-		return confirmView(m.ctx, m.pending, w)
+		return confirmDialog(m.ctx, m.pending)
 	case modeNote:
-		return m.note.view(m.ctx, m.pending, w)
+		return m.note.dialog(m.ctx, m.pending, m.dialogWidth())
 	case modeAdd:
-		return m.add.view(m.ctx, w, max(m.ctx.height, minHeight)/2)
+		return m.add.dialog(m.ctx, m.dialogWidth(), max(m.ctx.height, minHeight)/2)
 	}
-	return ""
+	return dialog{}
 }
 
-// View draws the frame: every line clamped to the width, exactly the
+// dialogWidth is a dialog box's outer width: across the screen.
+func (m *Model) dialogWidth() int { return max(m.ctx.width, minWidth) }
+
+// windowTitle is the terminal's title while the console runs.
+const windowTitle = "caisson-review"
+
+// View is the frame on the alternate screen, with the window's title. The
+// text cursor stays hidden: the text inputs draw their own.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.steadyFrame())
+	v.AltScreen = true
+	v.WindowTitle = windowTitle
+	return v
+}
+
+// readWait is how long the screen keeps its last frame while the reads a
+// change started (a page, the selected check, a count) are answered. A key
+// would otherwise be drawn twice, first without what it reads (blank rows,
+// a detail pane from the row alone), then with it, and each frame costs
+// bytes on a slow link; the reads take a few milliseconds. A read slower
+// than this shows what it has, as before.
+const readWait = 50 * time.Millisecond
+
+// heldFrame is the frame as last drawn, and since when the screen has been
+// waiting for reads.
+type heldFrame struct {
+	out     string
+	w, h    int
+	since   time.Time
+	ticking bool // a readWaitMsg is on its way
+}
+
+// readWaitMsg ends a wait for reads: the frame is drawn with what there is.
+type readWaitMsg struct{}
+
+// reading reports whether a read the screen shows is in flight.
+func (m *Model) reading() bool { return m.list.req != 0 || m.detail.req != 0 || m.list.countReq != 0 }
+
+// steadyFrame is frame, or the last frame while reads are answered, up to
+// readWait.
+func (m *Model) steadyFrame() string {
+	h := &m.held
+	if m.reading() && !m.left {
+		if h.since.IsZero() {
+			h.since = time.Now()
+		}
+		sameSize := h.w == m.ctx.width && h.h == m.ctx.height
+		if time.Since(h.since) < readWait && (h.out == "" || sameSize) {
+			return h.out
+		}
+	} else {
+		h.since = time.Time{}
+	}
+	h.out, h.w, h.h = m.frame(), m.ctx.width, m.ctx.height
+	return h.out
+}
+
+// holdTick makes sure a frame kept for reads is drawn after readWait even
+// if nothing else happens meanwhile (not in model tests and benchmarks,
+// which run every command to its end: they draw once everything is read).
+func (m *Model) holdTick() tea.Cmd {
+	if !m.animate || !m.reading() || m.held.ticking {
+		return nil
+	}
+	m.held.ticking = true
+	return tea.Tick(readWait, func(time.Time) tea.Msg { return readWaitMsg{} })
+}
+
+// frame draws the screen: every line clamped to the width, exactly the
 // terminal's height, or a sentence when the terminal is too small.
-func (m *Model) View() string {
+func (m *Model) frame() string {
 	c := m.ctx
-	if m.quitting {
+	if m.left || !m.styled {
 		return ""
 	}
 	if c.width < minWidth || c.height < minHeight {
@@ -103,37 +168,36 @@ func (m *Model) View() string {
 	if m.batch != nil {
 		parts = append(parts, m.batch.view(c, c.width, maxFailuresShown))
 	}
-	if d := m.dialogView(); d != "" {
-		parts = append(parts, d)
+	if d := m.dialog(); d.title != "" {
+		parts = append(parts, dialogBox(c, d, m.dialogWidth()))
 	}
-	parts = append(parts, m.footer.view(c, m.footerKeys()))
+	var saving []string
+	if m.quitting {
+		saving = m.ctx.writes.labels()
+	}
+	parts = append(parts, m.footer.view(c, m.footerKeys(), saving))
 	return clampView(strings.Join(parts, "\n"), c.width, c.height)
 }
 
-// drawnHeader is the header as last drawn, with what it was drawn from.
-type drawnHeader struct {
+// headerKey is everything the header depends on but the console's
+// configuration and styles: the tab, the width and the counts.
+type headerKey struct {
 	tab, width int
-	counts     store.Counts
+	counts     string // as printed: every queue's count, "map[]" before they are read
 	err        string
-	out        string
 }
 
-// header is headerView, drawn again only when the tab, the width or the
-// counts change: with six-digit counts the tabs are measured in two forms
-// before one fits, on every frame.
+// header is headerView, drawn again only when its key changes: with
+// six-digit counts the tabs are measured in two forms before one fits.
 func (m *Model) header() string {
-	errText := ""
+	k := headerKey{tab: m.tab, width: m.ctx.width, counts: fmt.Sprint(m.counts)}
+	if m.counts == nil {
+		k.counts = "unread"
+	}
 	if m.countsErr != nil {
-		errText = m.countsErr.Error()
+		k.err = m.countsErr.Error()
 	}
-	h := &m.headerDrawn
-	if h.out != "" && h.tab == m.tab && h.width == m.ctx.width && h.err == errText &&
-		(h.counts == nil) == (m.counts == nil) && maps.Equal(h.counts, m.counts) {
-		return h.out
-	}
-	*h = drawnHeader{tab: m.tab, width: m.ctx.width, counts: maps.Clone(m.counts), err: errText,
-		out: headerView(m.ctx, m.tab, m.counts, m.countsErr)}
-	return h.out
+	return m.ctx.header.get(k, func() string { return headerView(m.ctx, m.tab, m.counts, m.countsErr) })
 }
 
 func (m *Model) bodyView() string {
@@ -226,12 +290,12 @@ func padBlock(s string, w int) string {
 func (m *Model) helpView() string {
 	c := m.ctx
 	h := c.help
-	h.Width = c.width
+	h.SetWidth(c.width)
 	title := c.styles.Title.Render("Keys") + c.styles.Muted.Render(" · esc or ? closes")
 	extra := c.styles.Muted.Render("In the note prompt: enter saves, esc cancels. Approving a low-confidence or expired check asks first: y approves, n/enter/esc does not.\n" +
 		"In the add dialog (A): paste ids or tokens one a line, ctrl+s adds, esc closes.")
 	if c.cfg.ReadOnly {
-		extra = c.styles.Warn.Render("READ-ONLY session: decisions and adding checks are not available.")
+		extra = c.styles.Warn.Render("READ-ONLY session: decisions, adding checks and refreshing them are not available.")
 	}
 	return title + "\n\n" + fullHelp(h, c.keys.FullHelp(), c.width) + "\n\n" + c.styles.plain().Width(c.width).Render(extra)
 }
@@ -240,7 +304,7 @@ func (m *Model) helpView() string {
 // needs: bubbles/help would cut the columns that do not fit, and at 80
 // columns those are the keys a reviewer looks for.
 func fullHelp(h help.Model, groups [][]key.Binding, width int) string {
-	h.Width = 0 // measured here, never cut
+	h.SetWidth(0) // measured here, never cut
 	var bands []string
 	for len(groups) > 0 {
 		n := len(groups)

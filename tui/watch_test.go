@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -14,7 +14,7 @@ func TestTheWatchRereadsTheScreenOnlyWhenTheStoreChanged(t *testing.T) {
 	m := newTestModel(t, f.config(), 100, 30)
 	pump(t, m, keys("j", "j")...)
 	first := selectedID(t, m)
-	mustContain(t, m.View(), "Appr. 0")
+	mustContain(t, plain(m), "Appr. 0")
 
 	// Nothing changed: the look reads the counts and nothing else.
 	_, cmd := m.Update(watchTickMsg{})
@@ -32,7 +32,7 @@ func TestTheWatchRereadsTheScreenOnlyWhenTheStoreChanged(t *testing.T) {
 	}
 	_, cmd = m.Update(watchTickMsg{})
 	pump(t, m, cmd)
-	mustContain(t, m.View(), "Appr. 1")
+	mustContain(t, plain(m), "Appr. 1")
 	if got := selectedID(t, m); got != first {
 		t.Errorf("selection moved from %s to %s after someone else's decision", first, got)
 	}
@@ -104,7 +104,7 @@ func TestChangesFasterThanAReadStillShowTheList(t *testing.T) {
 	if m.list.dirty || m.list.again || m.detail.again || m.countsAgain {
 		t.Error("the console did not settle after the changes stopped")
 	}
-	mustContain(t, m.View(), "▶", "300 of 300")
+	mustContain(t, plain(m), "▶", "300 of 300")
 }
 
 // Five changes told in a row read the counts once, and once more after

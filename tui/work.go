@@ -6,7 +6,7 @@ package tui
 import (
 	"fmt"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
@@ -21,12 +21,24 @@ func (m *Model) refreshSelected() tea.Cmd {
 		m.footer.finish(0, false, "cannot refresh: "+errNoAPI.Error())
 		return nil
 	}
+	if m.refreshing[row.CheckID] {
+		// One refresh of a check at a time: a second r would only
+		// repeat the API call and the write.
+		return nil
+	}
+	if m.refreshing == nil {
+		m.refreshing = map[string]bool{}
+	}
+	m.refreshing[row.CheckID] = true
 	task := m.ctx.nextID()
 	spin := m.footer.start(task, "refreshing "+caisson.ShortID(line(row.CheckID), 10), m.animate)
-	return tea.Batch(spin, refreshOne(m.ctx.cfg.Store, m.ctx.cfg.API, task, row.CheckID, m.ctx.now))
+	write := m.ctx.writes.track(task, "the refresh of "+caisson.ShortID(line(row.CheckID), 10),
+		refreshOne(m.ctx.cfg.Store, m.ctx.cfg.API, task, row.CheckID, m.ctx.now))
+	return tea.Batch(spin, write)
 }
 
 func (m *Model) refreshed(msg refreshedMsg) tea.Cmd {
+	delete(m.refreshing, msg.checkID)
 	short := caisson.ShortID(line(msg.checkID), 10)
 	switch {
 	case msg.storeErr != nil:
@@ -39,7 +51,7 @@ func (m *Model) refreshed(msg refreshedMsg) tea.Cmd {
 	return m.invalidate()
 }
 
-func (m *Model) addKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) addKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case matches(msg, addKeys.Cancel):
 		if !m.add.running {
@@ -54,7 +66,9 @@ func (m *Model) addKey(msg tea.KeyMsg) tea.Cmd {
 		m.add.running, m.add.outcomes = true, nil
 		m.add.task = m.ctx.nextID()
 		spin := m.footer.start(m.add.task, fmt.Sprintf("adding %d", len(valid)), m.animate)
-		return tea.Batch(spin, addChecks(m.ctx.cfg.Store, m.ctx.cfg.API, m.add.task, valid, lines, m.ctx.cfg.Reviewer, m.ctx.now))
+		write := m.ctx.writes.track(m.add.task, fmt.Sprintf("the %d checks being added", len(valid)),
+			addChecks(m.ctx.cfg.Store, m.ctx.cfg.API, m.add.task, valid, lines, m.ctx.cfg.Reviewer, m.ctx.now))
+		return tea.Batch(spin, write)
 	}
 	if m.add.running {
 		return nil
@@ -88,7 +102,8 @@ func (m *Model) startBatch(q store.PageQuery, label string) tea.Cmd {
 		return nil
 	}
 	task := m.ctx.nextID()
-	b, cmd := startBatch(m.ctx.cfg.Store, m.ctx.cfg.API, m.ctx.styles, task, label, q, m.ctx.now)
+	done := m.ctx.writes.start(task, "the results of the refresh of "+label)
+	b, cmd := startBatch(m.ctx.cfg.Store, m.ctx.cfg.API, m.ctx.styles, task, label, q, m.ctx.now, done)
 	m.batch = b
 	spin := m.footer.start(task, "refreshing "+label, m.animate)
 	return tea.Batch(spin, cmd)
@@ -130,9 +145,6 @@ func (m *Model) batchProgress(msg tea.Msg) tea.Cmd {
 			text = "cancelled: " + text
 		}
 		m.footer.finish(b.task, b.err == nil && len(b.failures) == 0 && !b.cancelled, text)
-		if m.quitting {
-			return tea.Quit
-		}
 		return m.invalidate()
 	}
 	return waitBatch(b.ch)

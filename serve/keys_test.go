@@ -1,0 +1,77 @@
+package serve
+
+import (
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// typeAtConnect opens a console and types keys the moment the shell is
+// started, before the console has drawn anything: what a reviewer who
+// types ahead over a slow link does.
+func (f *fixture) typeAtConnect(t *testing.T, keys ...string) *terminal {
+	t.Helper()
+	return f.typeAtConnectAs(t, "alice", keys...)
+}
+
+func (f *fixture) typeAtConnectAs(t *testing.T, user string, keys ...string) *terminal {
+	t.Helper()
+	sess, err := f.dialKey(user, "alice").NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm", 30, 100, gossh.TerminalModes{gossh.ECHO: 0}); err != nil {
+		t.Fatal(err)
+	}
+	term := startTerminal(t, sess)
+	term.showOn(100, 30)
+	term.send(keys...)
+	return term
+}
+
+// Keys typed before the console is ready are kept and acted on in order,
+// and the keys after one that opens a dialog go to that dialog.
+func TestKeysTypedAheadAreKeptInOrder(t *testing.T) {
+	t.Run("? typed at connect opens the help", func(t *testing.T) {
+		f := newFixture(t, fixtureOpts{})
+		term := f.typeAtConnect(t, "?")
+		term.expect(0, wait, "Keys")
+	})
+	t.Run("1e and a note typed at connect escalate with that note", func(t *testing.T) {
+		f := newFixture(t, fixtureOpts{})
+		term := f.typeAtConnect(t, "1", "e", "note 0.01", "\r")
+		term.expect(0, wait, "Needs review")
+		var ds []store.Decision
+		waitUntil(t, wait, "a decision", func() bool { ds = f.decisions(); return len(ds) > 0 })
+		time.Sleep(300 * time.Millisecond) // nothing else follows
+		ds = f.decisions()
+		if len(ds) != 1 || ds[0].Action != store.Escalate || ds[0].Note != "note 0.01" {
+			t.Fatalf("decisions = %+v, expected one escalate with the note %q", ds, "note 0.01")
+		}
+	})
+	t.Run("typed while ssh authenticates, in a cooked tty, enter arrives as a line feed and still saves", func(t *testing.T) {
+		f := newFixture(t, fixtureOpts{})
+		f.typeAtConnect(t, "1", "e", "note 0.03", "\n")
+		var ds []store.Decision
+		waitUntil(t, wait, "a decision", func() bool { ds = f.decisions(); return len(ds) > 0 })
+		if ds[0].Action != store.Escalate || ds[0].Note != "note 0.03" {
+			t.Fatalf("decisions = %+v, expected an escalate with the note %q", ds, "note 0.03")
+		}
+	})
+	t.Run("the keys after x go to its note, in one read", func(t *testing.T) {
+		f := newFixture(t, fixtureOpts{})
+		term := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
+		term.expect(0, wait, "▶")
+		term.send("xnote 0.02\r")
+		var ds []store.Decision
+		waitUntil(t, wait, "a decision", func() bool { ds = f.decisions(); return len(ds) > 0 })
+		time.Sleep(300 * time.Millisecond)
+		ds = f.decisions()
+		if len(ds) != 1 || ds[0].Action != store.Reject || ds[0].Note != "note 0.02" {
+			t.Fatalf("decisions = %+v, expected one reject with the note %q", ds, "note 0.02")
+		}
+	})
+}

@@ -1,0 +1,109 @@
+package tui
+
+import (
+	"image/color"
+	"regexp"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+)
+
+// A key that reads (a cursor move reads the next check's record) is drawn
+// once, with what it read, rather than first without it and then again:
+// each frame costs bytes on a slow link. A read slower than readWait shows
+// what there is.
+func TestTheScreenKeepsItsFrameWhileAKeysReadsAreAnswered(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	before := m.View().Content
+	d := &driver{tb: t, m: m}
+	d.send(keyMsg("j"))
+	d.step() // the key, not yet its read's answer
+	if !m.reading() {
+		t.Fatal("j started no read")
+	}
+	if got := m.View().Content; got != before {
+		t.Fatal("the frame changed before the key's read was answered")
+	}
+	d.settle()
+	after := m.View().Content
+	if after == before {
+		t.Fatal("the frame did not change once the read was answered")
+	}
+	// A slow read: after readWait the frame shows what there is.
+	d.send(keyMsg("j"))
+	d.step()
+	m.held.since = time.Now().Add(-readWait)
+	if got := m.View().Content; got == after {
+		t.Fatal("a read slower than readWait kept the old frame")
+	}
+}
+
+// The palette follows the terminal's background, asked at start: nothing
+// is drawn before the answer, so the first frame is in the right colours;
+// a terminal that never answers gets the dark palette after
+// backgroundWait; a late answer still counts.
+func TestTheFirstFrameWaitsForTheTerminalsBackground(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	light := regexp.MustCompile(`\x1b\[[0-9;]*;34m|\x1b\[34m`) // blue: the accent on a light background
+	dark := regexp.MustCompile(`\x1b\[[0-9;]*;94m|\x1b\[94m`)  // bright blue: on a dark one
+	white := tea.BackgroundColorMsg{Color: color.White}
+	black := tea.BackgroundColorMsg{Color: color.Black}
+	for _, tc := range []struct {
+		name   string
+		answer []any
+		want   *regexp.Regexp
+	}{
+		{"a light terminal", []any{white}, light},
+		{"a dark terminal", []any{black}, dark},
+		{"no answer within backgroundWait", []any{backgroundTimeoutMsg{}}, dark},
+		{"an answer after the wait", []any{backgroundTimeoutMsg{}, white}, light},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := f.config()
+			cfg.HasDarkBackground = nil
+			m := New(cfg)
+			m.animate = false
+			if m.askBackground() == nil {
+				t.Fatal("the console does not ask the terminal for its background")
+			}
+			// Everything Init reads, but not the wait for the answer.
+			pump(t, m, m.readCounts(), tea.WindowSizeMsg{Width: 120, Height: 40})
+			if got := m.View().Content; got != "" {
+				t.Fatalf("drawn before the terminal's background was known:\n%s", got)
+			}
+			pump(t, m, tc.answer...)
+			frame := m.View().Content
+			other := light
+			if tc.want == light {
+				other = dark
+			}
+			if !tc.want.MatchString(frame) || other.MatchString(frame) {
+				t.Fatalf("want %v and not %v in the frame:\n%q", tc.want, other, frame)
+			}
+			mustContain(t, ansi.Strip(frame), "▶ ")
+		})
+	}
+}
+
+// In a real program, a terminal that never answers the query gets a
+// screen within backgroundWait and the first page's read, not after
+// Bubble Tea's own 5-second wait or never.
+func TestATerminalThatNeverAnswersGetsAScreenAtOnce(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	cfg := f.config()
+	cfg.HasDarkBackground = nil
+	m := New(cfg)
+	m.animate = false
+	start := time.Now()
+	tm, w := startProgram(t, m, 120, 40) // its input never answers
+	w.waitFor(t, "▶ ")
+	if took := time.Since(start); took > backgroundWait+time.Second {
+		t.Fatalf("the first frame took %s", took)
+	}
+	tm.Quit()
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
