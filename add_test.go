@@ -145,12 +145,63 @@ func TestAnInterruptedExchangeIsFinishedByTheNextCommandThatHasTheAPI(t *testing
 		t.Fatal("the failing exchange should have failed")
 	}
 	r := f.must(0, "exchange", f.sb.NewToken(10))
-	mustContain(t, "stderr", r.stderr, "finished an interrupted exchange: added "+f.sb.CheckID(9))
+	mustContain(t, "stderr", r.stderr, "finished the exchange of a token kept since ", ": added "+f.sb.CheckID(9))
 	if rec := f.get(f.sb.CheckID(9)); rec.Source != store.SourceExchanged {
 		t.Fatalf("the resumed check: source %s", rec.Source)
 	}
 	r = f.must(0, "exchange", f.sb.NewToken(11))
-	if strings.Contains(r.stderr, "interrupted") {
+	if strings.Contains(r.stderr, "finished") {
 		t.Errorf("the exchange was finished twice:\n%s", r.stderr)
+	}
+}
+
+// A token whose exchange failed for a reason that may pass is kept, and
+// the words say so and how it ends; one refused for good is forgotten,
+// and nothing later brings it back.
+func TestATokenIsKeptOnlyWhileItsExchangeMayStillWorkAndTheWordsSaySo(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	wrongKey := withEnv(f.env, envAPIKey, "sk_test_NotTheSandboxKey_0000")
+	token := f.sb.NewToken(6)
+	never := "chk_xchg_" + strings.Repeat("Q", 22) // never issued: Caisson answers INVALID_INPUT
+
+	r := f.run("add", never)
+	if r.code != 1 {
+		t.Fatalf("a token refused for good: want exit 1, got\n%s", r)
+	}
+	mustContain(t, "stdout", r.stdout, "argument 1: refused: Caisson refused the exchange token", "The token was not kept",
+		"0 added, 0 already there, 1 refused")
+
+	r = runCLI(t, wrongKey, "", "add", token)
+	if r.code != 1 {
+		t.Fatalf("want exit 1 (nothing added), got\n%s", r)
+	}
+	mustContain(t, "stdout", r.stdout,
+		"argument 1: not exchanged yet: Caisson refused the API key",
+		"The token is kept: the next add, exchange or refresh that reaches Caisson tries it again and tracks its check id; after ",
+		"0 added, 0 already there, 1 not exchanged yet (kept to retry), 0 refused")
+	if strings.Contains(r.stdout, "refused:") {
+		t.Errorf("a kept token was called refused:\n%s", r.stdout)
+	}
+	mustContain(t, "stderr", r.stderr, "1 of 1 not exchanged yet")
+
+	r = runCLI(t, wrongKey, "", "exchange", token)
+	if r.code != 1 {
+		t.Fatalf("exchange with the wrong key: want exit 1, got\n%s", r)
+	}
+	mustContain(t, "stderr", r.stderr, "the token is not exchanged yet: Caisson refused the API key", "The token is kept")
+
+	// With the right key, the next refresh finishes the kept token, and
+	// only that one: the refused one was forgotten.
+	r = f.must(0, "refresh", "--all")
+	mustContain(t, "stderr", r.stderr, "finished the exchange of a token kept since ", ": added "+f.sb.CheckID(6))
+	if n := strings.Count(r.stderr, "token"); n != 1 {
+		t.Errorf("want one line about exchanges (the kept token), got %d:\n%s", n, r.stderr)
+	}
+	if rec := f.get(f.sb.CheckID(6)); rec.Source != store.SourceExchanged {
+		t.Errorf("the kept token's check: source %s", rec.Source)
+	}
+	r = f.must(0, "refresh", "--all")
+	if strings.Contains(r.stderr, "exchange") {
+		t.Errorf("a token came back after it was finished or forgotten:\n%s", r.stderr)
 	}
 }

@@ -28,7 +28,7 @@ func TestExitStatuses(t *testing.T) {
 		{"an unknown global flag is a usage error", []string{"--colour", "list"}, 2, "flag provided but not defined"},
 		{"a bad queue is a usage error", []string{"list", "--queue", "later"}, 2, "expected one of needs-review"},
 		{"show without an id is a usage error", []string{"show"}, 2, "usage: caisson-review show ID"},
-		{"show of garbage is a usage error", []string{"show", "12345"}, 2, "not a Caisson id"},
+		{"show of garbage is a usage error", []string{"show", "12345"}, 2, "not a check id (5 characters): expected a check id: 22 or more"},
 		{"show of an untracked check fails", []string{"show", f.sb.CheckID(0)}, 1, "is not tracked"},
 		{"decide without a note for reject is a usage error", []string{"decide", f.sb.CheckID(0), "reject"}, 2, "reject needs a note"},
 		{"decide of an unknown action is a usage error", []string{"decide", f.sb.CheckID(0), "maybe"}, 2, "expected approve, reject, escalate or reopen"},

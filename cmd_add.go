@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -19,14 +20,20 @@ The argument - reads standard input instead, one per line; blank lines and
 lines starting with # are skipped. Tokens are exchanged through the API
 (which needs the key), then the check id is stored.
 
-Every input gets one line of output: added, already there, or refused with
-the reason. The exit status is 1 when anything was refused.
+Every input gets one line of output: added, already there, not exchanged
+yet, or refused, with the reason. A token whose exchange failed for a
+reason that may pass (the API key refused, the network, a server error) is
+kept, and the next add, exchange or refresh that reaches Caisson finishes
+it; one Caisson refused for good (invalid, or too old) is forgotten. The
+exit status is 1 when anything was refused or not exchanged yet.
 
   caisson-review add chk_priv_SMgso2KGzXLxT2I-g7oD2w
   caisson-review add - < todays-checks.txt`
 	commandHelp["exchange"] = `
 Exchanges the token for its permanent check id (within 2 hours of the
-check's creation), prints the check id on standard output and tracks it.`
+check's creation), prints the check id on standard output and tracks it.
+When the exchange fails for a reason that may pass, the token is kept and
+the next add, exchange or refresh that reaches Caisson finishes it.`
 }
 
 // addInput is one id or token as given, with where it came from.
@@ -36,9 +43,17 @@ type addInput struct {
 	src   store.Source
 }
 
+// The verdicts of add, one per input.
+const (
+	verdictAdded   = "added"
+	verdictThere   = "already there"
+	verdictKept    = "not exchanged yet"
+	verdictRefused = "refused"
+)
+
 // addOutcome is what happened to one input.
 type addOutcome struct {
-	verdict string // "added", "already there" or "refused"
+	verdict string // one of the verdicts above
 	checkID string
 	detail  string
 }
@@ -151,7 +166,12 @@ func addCheckIDs(ctx context.Context, st *store.Store, reviewer string, inputs [
 	for src, list := range bySource {
 		ids := make([]string, len(list))
 		for k, i := range list {
-			ids[k] = strings.TrimSpace(inputs[i].text)
+			// As the store will report it: the prefix in lower case.
+			id, err := caisson.ParseID(inputs[i].text)
+			if err != nil {
+				return fmt.Errorf("%s: %w", inputs[i].where, err) // parsed once already: cannot happen
+			}
+			ids[k] = id.Value
 		}
 		res, err := st.AddMany(ctx, ids, reviewer, src)
 		if err != nil {
@@ -197,9 +217,12 @@ func (a *app) exchangeTokens(ctx context.Context, st *store.Store, reviewer stri
 			continue
 		}
 		id, added, err := st.Exchange(ctx, strings.TrimSpace(inputs[i].text), reviewer, client.ExchangeToken)
+		var kept *store.ExchangeKeptError
 		switch {
+		case errors.As(err, &kept):
+			outcomes[i] = addOutcome{verdict: verdictKept, detail: keptText(kept)}
 		case err != nil:
-			outcomes[i] = addOutcome{verdict: "refused", detail: "exchange failed: " + caisson.Explain(err)}
+			outcomes[i] = addOutcome{verdict: "refused", detail: refusedText(err)}
 		case added:
 			outcomes[i] = addOutcome{verdict: "added", checkID: id, detail: "exchanged from a token"}
 		default:
@@ -207,6 +230,22 @@ func (a *app) exchangeTokens(ctx context.Context, st *store.Store, reviewer stri
 		}
 	}
 	return nil
+}
+
+// keptText says why a token is not exchanged yet and how that will end:
+// the words must match what the store does with it.
+func keptText(kept *store.ExchangeKeptError) string {
+	return fmt.Sprintf("%s. The token is kept: the next add, exchange or refresh that reaches Caisson tries it again "+
+		"and tracks its check id; after %s it can no longer work and is dropped", caisson.Explain(kept.Err), timeText(kept.Until))
+}
+
+// refusedText is a token Caisson refused for good, which the store has
+// already forgotten.
+func refusedText(err error) string {
+	if caisson.CodeOf(err) != "" {
+		return caisson.Explain(err) + ". The token was not kept"
+	}
+	return "exchange failed: " + caisson.Explain(err)
 }
 
 func (a *app) reportAdd(inputs []addInput, outcomes []addOutcome) error {
@@ -218,7 +257,7 @@ func (a *app) reportAdd(inputs []addInput, outcomes []addOutcome) error {
 			text += " " + o.checkID
 		}
 		if o.detail != "" {
-			if o.verdict == "refused" {
+			if o.verdict == verdictRefused || o.verdict == verdictKept {
 				text += ": " + o.detail
 			} else {
 				text += " (" + o.detail + ")"
@@ -226,9 +265,20 @@ func (a *app) reportAdd(inputs []addInput, outcomes []addOutcome) error {
 		}
 		fmt.Fprintln(a.stdout, sanitize.Line(text))
 	}
-	fmt.Fprintf(a.stdout, "%d added, %d already there, %d refused\n", counts["added"], counts["already there"], counts["refused"])
-	if n := counts["refused"]; n > 0 {
-		fmt.Fprintf(a.stderr, "%s add: %d of %d refused (listed above)\n", progName, n, len(inputs))
+	summary := fmt.Sprintf("%d added, %d already there", counts[verdictAdded], counts[verdictThere])
+	if n := counts[verdictKept]; n > 0 {
+		summary += fmt.Sprintf(", %d not exchanged yet (kept to retry)", n)
+	}
+	fmt.Fprintf(a.stdout, "%s, %d refused\n", summary, counts[verdictRefused])
+	var problems []string
+	if n := counts[verdictRefused]; n > 0 {
+		problems = append(problems, fmt.Sprintf("%d of %d refused", n, len(inputs)))
+	}
+	if n := counts[verdictKept]; n > 0 {
+		problems = append(problems, fmt.Sprintf("%d of %d not exchanged yet", n, len(inputs)))
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(a.stderr, "%s add: %s (listed above)\n", progName, strings.Join(problems, ", "))
 		return errReported
 	}
 	return nil
@@ -267,8 +317,12 @@ func cmdExchange(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	checkID, added, err := st.Exchange(ctx, id.Value, reviewer, client.ExchangeToken)
-	if err != nil {
-		return fmt.Errorf("exchanging the token: %s", caisson.Explain(err))
+	var kept *store.ExchangeKeptError
+	switch {
+	case errors.As(err, &kept):
+		return fmt.Errorf("the token is not exchanged yet: %s", keptText(kept))
+	case err != nil:
+		return fmt.Errorf("the token is not exchanged: %s", refusedText(err))
 	}
 	fmt.Fprintln(a.stdout, sanitize.Line(checkID))
 	if !added {

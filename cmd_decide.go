@@ -17,7 +17,9 @@ func init() {
 Records a decision in the append-only log, as the console does: reject and
 escalate need --note saying why. Approving a check with a low or unknown
 confidence, an expired document or no fetched result needs --yes, the
-command-line form of the console's confirmation.
+command-line form of the console's confirmation; without it the exit
+status is 2, as for a missing note. The id may be given with or without
+its chk_priv_ prefix.
 
   caisson-review decide chk_priv_… reject --note "photo is of a screen"`
 }
@@ -33,7 +35,7 @@ func cmdDecide(ctx context.Context, a *app, args []string) error {
 	if len(pos) != 2 {
 		return usageErrorf("decide", "expected a check id and one of approve, reject, escalate, reopen")
 	}
-	id, err := caisson.ParseCheckID(pos[0])
+	id, err := caisson.ParseCheckRef(pos[0])
 	if err != nil {
 		return usageErrorf("decide", "%s", err.Error())
 	}
@@ -62,7 +64,9 @@ func cmdDecide(ctx context.Context, a *app, args []string) error {
 	}
 	if action == store.Approve && !*yes {
 		if risk := approvalRisk(rec, time.Now()); risk != "" {
-			return fmt.Errorf("%s %s: pass --yes to approve it anyway", id, risk)
+			// The console asks; the command line cannot, so approving
+			// without the confirmation is a mistake in the command: 2.
+			return usageErrorf("decide", "%s %s: pass --yes to approve it anyway", id, risk)
 		}
 	}
 	d, err := st.Decide(ctx, id, action, *note, reviewer)

@@ -17,7 +17,11 @@ func init() {
 	commandHelp["list"] = `
 Lists tracked checks, riskiest first (lowest confidence, then oldest), as
 the console's queue does. Without --queue it lists needs-review, or every
-queue when --customer is given.`
+queue when --customer is given. --customer matches a customer id exactly
+or, when no check has exactly that customer id, every customer id that
+starts with it (byte for byte: 5728349 finds "5728349 - Miller, Ashley");
+a line on standard error says which. Queue pending is also called
+waiting: checks Caisson has no result for yet, with the reason.`
 }
 
 // rowJSON is one check in list --json: the list columns, never the
@@ -56,8 +60,8 @@ func newRowJSON(r store.Row) rowJSON {
 
 func cmdList(ctx context.Context, a *app, args []string) error {
 	fs := a.flagSet("list")
-	queueName := fs.String("queue", "", "list queue `Q`: needs-review, pending, escalated, approved, rejected, errors or all (default needs-review; all with --customer)")
-	customer := fs.String("customer", "", "only the checks of customer `ID` (exactly as the API sent it)")
+	queueName := fs.String("queue", "", "list queue `Q`: needs-review, pending (or waiting), escalated, approved, rejected, errors or all (default needs-review; all with --customer)")
+	customer := fs.String("customer", "", "only the checks of customer `ID`: exactly, or else every customer id starting with it")
 	asJSON := fs.Bool("json", false, "write JSON instead of a table")
 	pos, err := a.parse(fs, "list", args)
 	if err != nil {
@@ -80,9 +84,18 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	rows, err := queueRows(ctx, st, store.PageQuery{Queue: queue, Customer: *customer})
+	q := store.PageQuery{Queue: queue, Customer: *customer}
+	if *customer != "" {
+		if q.CustomerStart, err = customerByStart(ctx, st, *customer); err != nil {
+			return err
+		}
+	}
+	rows, err := queueRows(ctx, st, q)
 	if err != nil {
 		return err
+	}
+	if *customer != "" {
+		fmt.Fprintln(a.stderr, customerNote(q, rows))
 	}
 	if *asJSON {
 		out := make([]rowJSON, len(rows))
@@ -92,7 +105,9 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 		return writeJSON(a.stdout, out)
 	}
 	if len(rows) == 0 {
-		fmt.Fprintf(a.stderr, "no checks in queue %s\n", queue)
+		if *customer == "" {
+			fmt.Fprintf(a.stderr, "no checks in queue %s\n", queue)
+		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
@@ -111,6 +126,46 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 	return tw.Flush()
 }
 
+// customerByStart reports whether --customer ID is to match customer ids
+// by their start: when no check at all has exactly that customer id.
+func customerByStart(ctx context.Context, st *store.Store, customer string) (bool, error) {
+	n, _, err := st.CountUpTo(ctx, store.PageQuery{Queue: store.QueueAll, Customer: customer}, 1)
+	if err != nil {
+		return false, fmt.Errorf("looking up customer %s: %w", sanitize.Line(customer), err)
+	}
+	return n == 0, nil
+}
+
+// customerNote says how --customer matched, and what it found.
+func customerNote(q store.PageQuery, rows []store.Row) string {
+	name := sanitize.Line(q.Customer)
+	in := ""
+	if q.Queue != store.QueueAll {
+		in = " in queue " + string(q.Queue)
+	}
+	if !q.CustomerStart {
+		if len(rows) == 0 {
+			return fmt.Sprintf("no checks of customer %s%s (the customer id matched exactly; its checks are in other queues)", name, in)
+		}
+		return fmt.Sprintf("%s of customer %s%s (the customer id matched exactly)", plural(len(rows), "check"), name, in)
+	}
+	if len(rows) == 0 {
+		return fmt.Sprintf("no checks of customer %s%s: no customer id is %s or starts with it", name, in, name)
+	}
+	customers := map[string]bool{}
+	for _, r := range rows {
+		customers[r.CustomerID] = true
+	}
+	return fmt.Sprintf("no customer id is exactly %s: %s%s of the %s whose id starts with it", name, plural(len(rows), "check"), in, plural(len(customers), "customer"))
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
 func joinCodes(codes []int) string {
 	s := make([]string, len(codes))
 	for i, c := range codes {
@@ -119,8 +174,12 @@ func joinCodes(codes []int) string {
 	return strings.Join(s, ",")
 }
 
-// statusText is the review status, plus the fetch problem when there is one.
+// statusText is the review status, plus the fetch problem when there is
+// one, or why the check is waiting at Caisson.
 func statusText(r store.Row) string {
+	if why, ok := store.Waiting(r); ok {
+		return "waiting at Caisson: " + why
+	}
 	switch r.Outcome {
 	case store.OutcomeOK:
 		return string(r.Status)

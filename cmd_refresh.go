@@ -19,7 +19,9 @@ on standard error; otherwise one summary line. Every check that could not
 be fetched is listed with the reason, and the exit status is then 1.
 Checks still with Caisson (PENDING_REVIEW: its reviewers have it;
 NOT_VERIFIED: the person has not finished) are listed as not ready; they
-are normal outcomes, not failures, and leave the exit status 0. With --all
+are normal outcomes, not failures, and leave the exit status 0. They are
+the pending queue (Waiting at Caisson), unless a reviewer has already
+decided one, which then stays in its decision's queue and is counted so. With --all
 or --queue, checks whose last answer was final (IDCHECK_DELETED,
 IDCHECK_EXPIRED) are skipped and counted; name one to ask again.
 Ctrl-C stops starting new requests and keeps what was already fetched.
@@ -63,7 +65,7 @@ func cmdRefresh(ctx context.Context, a *app, args []string) error {
 	}
 	ids := make([]string, 0, len(pos))
 	for i, p := range pos {
-		id, err := caisson.ParseCheckID(p)
+		id, err := caisson.ParseCheckRef(p)
 		if err != nil {
 			return usageErrorf("refresh", "argument %d: %s", i+1, err.Error())
 		}
@@ -152,6 +154,16 @@ func withoutGone(rows []store.Row) (ids []string, gone int) {
 	return ids, gone
 }
 
+// decidedStatus is the status of a decided check, "" for an open one (or
+// one that cannot be read: the line then just says not ready).
+func decidedStatus(ctx context.Context, st *store.Store, id string) string {
+	rec, err := st.Get(ctx, id)
+	if err != nil || rec.Status == store.StatusOpen {
+		return ""
+	}
+	return string(rec.Status)
+}
+
 func queueRows(ctx context.Context, st *store.Store, q store.PageQuery) ([]store.Row, error) {
 	var all []store.Row
 	q.Limit = pageSize
@@ -207,10 +219,20 @@ func (a *app) refresh(ctx context.Context, st *store.Store, client *caisson.Clie
 			failures = append(failures, refreshFailure{id, why})
 		}
 	}
+	decided := 0
 	for _, id := range ids {
-		if why, ok := waiting[id]; ok {
-			fmt.Fprintln(a.stderr, sanitize.Line(fmt.Sprintf("not ready %s: %s", id, why)))
+		why, ok := waiting[id]
+		if !ok {
+			continue
 		}
+		// A decision wins over Caisson's answer (queuePredicate): such a
+		// check stays in its decision's queue, and the summary says so,
+		// so that its numbers still match the pending queue's.
+		if status := decidedStatus(storeCtx, st, id); status != "" {
+			decided++
+			why += " (already " + status + ": it stays in that queue)"
+		}
+		fmt.Fprintln(a.stderr, sanitize.Line(fmt.Sprintf("not ready %s: %s", id, why)))
 	}
 	for _, f := range failures {
 		fmt.Fprintln(a.stderr, sanitize.Line(fmt.Sprintf("failed %s: %s", f.checkID, f.reason)))
@@ -219,6 +241,9 @@ func (a *app) refresh(ctx context.Context, st *store.Store, client *caisson.Clie
 	summary := fmt.Sprintf("refreshed %d of %d checks", ok, len(ids)+len(failures)-len(reasons))
 	if len(waiting) > 0 {
 		summary += fmt.Sprintf(", %d not ready at Caisson", len(waiting))
+		if decided > 0 {
+			summary += fmt.Sprintf(" (%d of them already decided)", decided)
+		}
 	}
 	if len(failures) > 0 {
 		summary += fmt.Sprintf(", %d failed", len(failures))

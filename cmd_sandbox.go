@@ -3,19 +3,24 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/store"
 )
 
 func init() {
 	commandHelp["sandbox"] = `
 Runs the built-in fake of the Caisson API until interrupted, on a loopback
 address only. It prints its base URL, the throwaway key it accepts (a
-made-up key that works nowhere else; printing it is safe), some check ids,
-exchange tokens and ids answering each documented error, and a curl
-example. Point caisson-review at it with CAISSON_API_URL and
-CAISSON_API_KEY.`
+made-up key that works nowhere else; printing it is safe), the commands
+that point caisson-review at it (go run . when run from a clone), check
+ids that show each queue once refreshed (one needing review first), more
+check ids, exchange tokens, ids answering each documented error, and a
+curl example.`
 }
 
 func cmdSandbox(ctx context.Context, a *app, args []string) error {
@@ -53,15 +58,26 @@ func cmdSandbox(ctx context.Context, a *app, args []string) error {
 
 func (a *app) printSandboxIntro(sb *sandbox.Server, baseURL string, checks int) {
 	w := a.stdout
+	run := selfCommand()
+	examples := sb.Examples()
 	fmt.Fprintf(w, "Caisson sandbox: a fake of the Caisson API with %d made-up checks, for trying caisson-review.\n\n", checks)
 	fmt.Fprintf(w, "  base URL  %s\n", baseURL)
 	// The one place a key is printed: it is the sandbox's own throwaway
 	// key, not a secret, and accepted nowhere but here.
 	fmt.Fprintf(w, "  API key   %s\n", sb.Key())
 	fmt.Fprintf(w, "            (a throwaway key this sandbox made up; printing it is safe, it works nowhere else)\n\n")
-	fmt.Fprintf(w, "Use it:\n  export %s=%s\n  export %s=%s\n  %s add %s\n  %s refresh --all\n  %s\n\n",
-		envAPIURL, baseURL, envAPIKey, sb.Key(), progName, sb.CheckID(0), progName, progName)
-	fmt.Fprintln(w, "Check ids:")
+	fmt.Fprintf(w, "Use it, in another terminal%s:\n  export %s=%s\n  export %s=%s\n",
+		runWhere(run), envAPIURL, baseURL, envAPIKey, sb.Key())
+	ids := make([]string, len(examples))
+	for i, e := range examples {
+		ids[i] = e.ID
+	}
+	fmt.Fprintf(w, "  %s add %s\n  %s refresh --all\n  %s\n\n", run, strings.Join(ids, " "), run, run)
+	fmt.Fprintln(w, "Check ids that show each queue once refreshed (list --queue NAME, or the console's tabs):")
+	for _, e := range examples {
+		fmt.Fprintf(w, "  %-13s %s  %s\n", exampleQueue[e.Kind], e.ID, e.What)
+	}
+	fmt.Fprintln(w, "More check ids:")
 	for _, id := range sb.CheckIDs(min(5, checks)) {
 		fmt.Fprintf(w, "  %s\n", id)
 	}
@@ -76,4 +92,53 @@ func (a *app) printSandboxIntro(sb *sandbox.Server, baseURL string, checks int) 
 	fmt.Fprintf(w, "\nTry it with curl:\n  curl -s -H 'Authorization: Caisson %s' -H 'X-Caisson-CheckID: %s' '%s/v1/idcheck?fields=sex,dob,address,expires_on'\n\n",
 		sb.Key(), sb.CheckID(0), baseURL)
 	fmt.Fprintf(w, "Started %s. Stop with Ctrl-C.\n", time.Now().Format(time.TimeOnly))
+}
+
+// exampleQueue is the queue each kind of sandbox example lands in after a
+// refresh, as list --queue names it; a passed check is in no queue to
+// work through, only in all.
+var exampleQueue = map[sandbox.ExampleKind]string{
+	sandbox.ExampleRisky:         string(store.QueueNeedsReview),
+	sandbox.ExampleExpired:       string(store.QueueNeedsReview),
+	sandbox.ExamplePendingReview: string(store.QueuePending),
+	sandbox.ExampleNotVerified:   string(store.QueuePending),
+	sandbox.ExampleFailure:       string(store.QueueErrors),
+	sandbox.ExamplePassed:        string(store.QueueAll),
+}
+
+// selfCommand is how the person can run this program again, for the
+// commands the banner prints.
+var selfCommand = func() string {
+	exe, _ := os.Executable()
+	return runCommand(exe, os.Args[0])
+}
+
+// runCommand is "go run ." for a program go run built (its executable
+// sits in the build cache, gone once it exits), otherwise the name it was
+// started by: caisson-review when found on the PATH, the path as typed
+// when not.
+func runCommand(exe, arg0 string) string {
+	if builtByGoRun(exe) {
+		return "go run ."
+	}
+	if arg0 == "" || filepath.Base(arg0) == arg0 {
+		return progName
+	}
+	return arg0
+}
+
+// builtByGoRun recognises go run's executable: $GOTMPDIR or the temp
+// folder, then go-buildNNN/b001/exe/NAME.
+func builtByGoRun(exe string) bool {
+	dir := filepath.Dir(exe)
+	return filepath.Base(dir) == "exe" && strings.HasPrefix(filepath.Base(filepath.Dir(filepath.Dir(dir))), "go-build")
+}
+
+// runWhere says where the printed commands work: go run . only in the
+// clone.
+func runWhere(run string) string {
+	if run == "go run ." {
+		return ", from this clone (or build it first: go build -o caisson-review .)"
+	}
+	return ""
 }

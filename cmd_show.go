@@ -16,7 +16,8 @@ import (
 func init() {
 	commandHelp["show"] = `
 Shows one check: the cached result with every reason decoded, the last
-fetch, the Caisson dashboard link, and the decision history.`
+fetch, the Caisson dashboard link, and the decision history. The id may be
+given with or without its chk_priv_ prefix, as the list shows it.`
 }
 
 type showJSON struct {
@@ -72,7 +73,7 @@ func cmdShow(ctx context.Context, a *app, args []string) error {
 	if len(pos) != 1 {
 		return usageErrorf("show", "expected exactly one check id")
 	}
-	id, err := caisson.ParseCheckID(pos[0])
+	id, err := caisson.ParseCheckRef(pos[0])
 	if err != nil {
 		return usageErrorf("show", "%s", err.Error())
 	}
@@ -145,7 +146,14 @@ func writeShowText(w io.Writer, rec *store.Record, now time.Time) {
 	fetch := "never"
 	if !rec.FetchedAt.IsZero() {
 		fetch = timeText(rec.FetchedAt)
-		if why := outcomeExplained(rec.Row); why != "" {
+		why := outcomeExplained(rec.Row)
+		switch _, waiting := store.Waiting(rec.Row); {
+		case waiting:
+			fetch += ", waiting at Caisson: " + why
+		case rec.Outcome.NotReady():
+			// Decided, so in its decision's queue, but say what Caisson said.
+			fetch += ", not ready at Caisson: " + why
+		case why != "":
 			fetch += ", failed: " + why
 		}
 	}

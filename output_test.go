@@ -131,7 +131,7 @@ func TestSandboxCommandServesTheFakeAPIUntilInterrupted(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	text := out.String()
-	mustContain(t, "intro", text, "throwaway key", "Check ids:", "Exchange tokens", "PENDING_REVIEW", "curl -s")
+	mustContain(t, "intro", text, "throwaway key", "Check ids that show each queue", "needs-review  chk_priv_", "Exchange tokens", "PENDING_REVIEW", "curl -s")
 	base := regexp.MustCompile(`base URL  (http://127\.0\.0\.1:\d+)`).FindStringSubmatch(text)
 	key := regexp.MustCompile(`API key   (\S+)`).FindStringSubmatch(text)
 	curl := regexp.MustCompile(`X-Caisson-CheckID: (chk_priv_\S+)'`).FindStringSubmatch(text)

@@ -107,9 +107,9 @@ func TestRefreshOfAQueue(t *testing.T) {
 	mustContain(t, "stderr", r.stderr, "not ready "+pending, "not ready "+notVerified, "refreshed 1 of 3 checks, 2 not ready at Caisson")
 	before := len(f.sb.Requests())
 	r = f.must(0, "refresh", "--queue", "pending")
-	mustContain(t, "stderr", r.stderr, "refreshed 0 of 1 checks, 1 not ready at Caisson")
-	if got := len(f.sb.Requests()) - before; got != 1 {
-		t.Errorf("refreshing the pending queue sent %d requests, want 1", got)
+	mustContain(t, "stderr", r.stderr, "refreshed 0 of 2 checks, 2 not ready at Caisson")
+	if got := len(f.sb.Requests()) - before; got != 2 {
+		t.Errorf("refreshing the pending queue sent %d requests, want 2 (PENDING_REVIEW and NOT_VERIFIED)", got)
 	}
 }
 

@@ -96,7 +96,10 @@ func TestShowGivesTheWholeResultWithReasonsDecodedAndHistory(t *testing.T) {
 	f.must(0, "add", pending)
 	f.must(0, "refresh", pending) // pending is not a failure
 	r = f.must(0, "show", pending)
-	mustContain(t, "show of a pending check", r.stdout, "failed: "+caisson.Explain(caisson.ErrPendingReview))
+	mustContain(t, "show of a pending check", r.stdout, "waiting at Caisson: "+caisson.Explain(caisson.ErrPendingReview))
+	if strings.Contains(r.stdout, "failed") {
+		t.Errorf("a check waiting at Caisson is shown as failed:\n%s", r.stdout)
+	}
 }
 
 func TestDecideFollowsTheConsolesRules(t *testing.T) {
@@ -119,7 +122,7 @@ func TestDecideFollowsTheConsolesRules(t *testing.T) {
 	if risky == "" || safe == "" {
 		t.Fatalf("the data set should have a risky and a safe check: %q %q", risky, safe)
 	}
-	r := f.must(1, "decide", risky, "approve")
+	r := f.must(2, "decide", risky, "approve") // a usage error, like a missing note
 	mustContain(t, "stderr", r.stderr, "pass --yes to approve it anyway")
 	if rec := f.get(risky); len(rec.Decisions) != 0 {
 		t.Fatalf("a refused approval was stored: %+v", rec.Decisions)

@@ -14,7 +14,7 @@ import (
 func bulkIDs(n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
-		ids[i] = fmt.Sprintf("chk_priv_bulk%04d", i)
+		ids[i] = fmt.Sprintf("chk_priv_bulk%018d", i)
 	}
 	return ids
 }
@@ -34,7 +34,7 @@ func TestFetchManyBoundsConcurrencyAndReportsEveryID(t *testing.T) {
 				}
 				time.Sleep(5 * time.Millisecond)
 				id := r.Header.Get("X-Caisson-CheckID")
-				if id == "chk_priv_bulk0007" {
+				if id == "chk_priv_bulk000000000000000007" {
 					writeBody(w, 200, `{"error":"PENDING_REVIEW"}`)
 					return
 				}
@@ -50,7 +50,7 @@ func TestFetchManyBoundsConcurrencyAndReportsEveryID(t *testing.T) {
 				defer inCallback.Store(false)
 				seen[r.CheckID]++
 				switch {
-				case r.CheckID == "chk_priv_bulk0007":
+				case r.CheckID == "chk_priv_bulk000000000000000007":
 					if !errors.Is(r.Err, ErrPendingReview) || r.Check != nil {
 						t.Errorf("the pending check: %+v", r)
 					}

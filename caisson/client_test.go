@@ -656,7 +656,7 @@ func TestExchangeTokenRefusesWhatIsNotAToken(t *testing.T) {
 
 func TestExchangeAnswerWithoutACheckID(t *testing.T) {
 	c, _ := testServer(t, func(w http.ResponseWriter, r *http.Request) { writeBody(w, 200, `{"check_id":"nope"}`) })
-	_, err := c.ExchangeToken(context.Background(), "chk_xchg_abc")
+	_, err := c.ExchangeToken(context.Background(), "chk_xchg_UeRXDryTTpvU24CTre8W2Q")
 	var re *ResponseError
 	if !errors.As(err, &re) {
 		t.Errorf("error = %v", err)
@@ -667,7 +667,7 @@ func TestRateLimitingAnExchangeIsNotATokenRefusal(t *testing.T) {
 	c, n := testServer(t, func(w http.ResponseWriter, r *http.Request) {
 		writeBody(w, 429, `{"error":"RATE_LIMITED","error_description":"slow down"}`)
 	})
-	_, err := c.ExchangeToken(context.Background(), "chk_xchg_abc")
+	_, err := c.ExchangeToken(context.Background(), "chk_xchg_UeRXDryTTpvU24CTre8W2Q")
 	if err == nil || n.Load() != 3 || !strings.Contains(err.Error(), "gave up after 3 tries") {
 		t.Fatalf("error = %v after %d tries", err, n.Load())
 	}

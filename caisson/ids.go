@@ -20,10 +20,18 @@ const (
 const (
 	checkIDPrefix = "chk_priv_"
 	tokenPrefix   = "chk_xchg_"
-	// maxIDBody bounds what is accepted after the prefix; the samples have
-	// 22 characters, and nothing longer than this is a plausible id.
+	// MinIDBody is the fewest characters accepted after the prefix: the
+	// samples carry 22 (16 random bytes in URL-safe base64), so anything
+	// shorter was cut when copied, and would only fail later at Caisson
+	// with a message about something else.
+	MinIDBody = 22
+	// maxIDBody bounds what is accepted after the prefix; nothing longer
+	// than this is a plausible id.
 	maxIDBody = 128
 )
+
+// expectedForm is what every refusal says was expected.
+const expectedForm = "chk_priv_ (a check id) or chk_xchg_ (an exchange token) followed by 22 or more URL-safe base64 characters (A-Z a-z 0-9 - _)"
 
 func (k IDKind) String() string {
 	switch k {
@@ -41,40 +49,59 @@ type ID struct {
 	Value string
 }
 
-// ParseID trims surrounding spaces and accepts a check id (chk_priv_…) or
-// an exchange token (chk_xchg_…), each followed by URL-safe base64
-// (A-Z a-z 0-9 - _). Anything else is refused with an error that says what
-// was expected. The error never repeats the input whole: a pasted secret
-// must not end up in a log.
+// The one rule for reading an id, whatever reads it (add, show, decide,
+// refresh, the console's add dialog, the filter, the API's answers):
+//   - surrounding spaces are trimmed;
+//   - the prefix, chk_priv_ or chk_xchg_, is a fixed word and may be
+//     written in any case (it is stored in lower case);
+//   - what follows is URL-safe base64, 22 characters or more, and is
+//     taken exactly: base64 tells 'a' from 'A', so two ids differing only
+//     in case are two different checks.
+
+// ParseID accepts a check id (chk_priv_…) or an exchange token
+// (chk_xchg_…) by the rule above; anything else is refused with an error
+// that says what was expected. The error never repeats the input whole: a
+// pasted secret must not end up in a log.
 func ParseID(s string) (ID, error) {
 	s = strings.TrimSpace(s)
 	var kind IDKind
 	var body string
 	switch {
-	case strings.HasPrefix(s, checkIDPrefix):
+	case hasPrefixFold(s, checkIDPrefix):
 		kind, body = KindCheckID, s[len(checkIDPrefix):]
-	case strings.HasPrefix(s, tokenPrefix):
+	case hasPrefixFold(s, tokenPrefix):
 		kind, body = KindExchangeToken, s[len(tokenPrefix):]
 	case s == "":
-		return ID{}, fmt.Errorf("empty id: expected a check id (chk_priv_…) or an exchange token (chk_xchg_…)")
+		return ID{}, fmt.Errorf("empty id: expected %s", expectedForm)
 	default:
 		// The input is not repeated: a secret pasted into the wrong place
 		// (an API key) must not travel on in an error message.
-		return ID{}, fmt.Errorf("not a Caisson id (%d characters, no chk_priv_ or chk_xchg_ prefix): expected a check id (chk_priv_…) or an exchange token (chk_xchg_…)", utf8.RuneCountInString(s))
+		return ID{}, fmt.Errorf("not a Caisson id (%d characters, no chk_priv_ or chk_xchg_ prefix): expected %s", utf8.RuneCountInString(s), expectedForm)
 	}
+	if err := validBody(body); err != nil {
+		return ID{}, fmt.Errorf("%s %w", kind, err)
+	}
+	return ID{Kind: kind, Value: kindPrefix(kind) + body}, nil
+}
+
+// validBody checks what follows the prefix.
+func validBody(body string) error {
 	if body == "" {
-		return ID{}, fmt.Errorf("%s has nothing after the prefix: expected URL-safe base64 (A-Z a-z 0-9 - _)", kind)
+		return fmt.Errorf("has nothing after the prefix: expected %s", expectedForm)
 	}
 	if len(body) > maxIDBody {
-		return ID{}, fmt.Errorf("%s is %d characters after the prefix: expected at most %d", kind, len(body), maxIDBody)
+		return fmt.Errorf("is %d characters after the prefix: expected at most %d", len(body), maxIDBody)
 	}
 	for i, r := range body {
 		if !isURLBase64(r) {
-			return ID{}, fmt.Errorf("%s has %q at position %d: expected only URL-safe base64 (A-Z a-z 0-9 - _) after the prefix",
-				kind, r, len(kindPrefix(kind))+i+1)
+			return fmt.Errorf("has %q at position %d: expected only URL-safe base64 (A-Z a-z 0-9 - _) after the prefix",
+				r, len(checkIDPrefix)+i+1)
 		}
 	}
-	return ID{Kind: kind, Value: s}, nil
+	if len(body) < MinIDBody {
+		return fmt.Errorf("has only %d characters after the prefix, so it was probably cut when copied: expected %s", len(body), expectedForm)
+	}
+	return nil
 }
 
 // ParseCheckID is ParseID for places that take only a check id.
@@ -87,6 +114,55 @@ func ParseCheckID(s string) (string, error) {
 		return "", fmt.Errorf("that is an exchange token: expected a check id (chk_priv_…); exchange the token first")
 	}
 	return id.Value, nil
+}
+
+// ParseCheckRef reads a check id as a person names a check that is
+// already tracked (show, decide, refresh): the id with or without its
+// chk_priv_ prefix, since a list shows ids without it. Adding needs the
+// prefix (ParseID): it is what tells a check id from an exchange token.
+func ParseCheckRef(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || hasPrefixFold(s, checkIDPrefix) || hasPrefixFold(s, tokenPrefix) {
+		return ParseCheckID(s)
+	}
+	const form = "expected a check id: 22 or more URL-safe base64 characters (A-Z a-z 0-9 - _), with or without chk_priv_ in front"
+	for i, r := range s {
+		if !isURLBase64(r) {
+			// Not repeated whole: it may be a secret pasted by mistake.
+			return "", fmt.Errorf("not a check id (%q at position %d): %s", r, i+1, form)
+		}
+	}
+	if len(s) < MinIDBody || len(s) > maxIDBody {
+		return "", fmt.Errorf("not a check id (%d characters): %s, at most %d", len(s), form, maxIDBody)
+	}
+	return checkIDPrefix + s, nil
+}
+
+// CheckIDStart reads a filter as the start of a check id, by the same
+// rule: chk_priv_ optional and in any case, the rest exactly. all is true
+// when f is the start of the prefix itself (every check id starts so). ok
+// is false when f cannot start a check id (a character outside URL-safe
+// base64) or, without the prefix, is shorter than minBare characters: one
+// character is the start of one id in 64, a random handful that says
+// nothing.
+func CheckIDStart(f string, minBare int) (start string, all, ok bool) {
+	f = strings.TrimSpace(f)
+	if hasPrefixFold(checkIDPrefix, f) {
+		return checkIDPrefix, true, true
+	}
+	body, prefixed := f, hasPrefixFold(f, checkIDPrefix)
+	if prefixed {
+		body = f[len(checkIDPrefix):]
+	}
+	for _, r := range body {
+		if !isURLBase64(r) {
+			return "", false, false
+		}
+	}
+	if !prefixed && len(body) < minBare {
+		return "", false, false
+	}
+	return checkIDPrefix + body, false, true
 }
 
 // ShortID is a check id shortened for a list column: the prefix dropped and
@@ -113,6 +189,27 @@ func kindPrefix(k IDKind) string {
 		return tokenPrefix
 	}
 	return checkIDPrefix
+}
+
+// hasPrefixFold is strings.HasPrefix ignoring ASCII case only: Unicode
+// folding would let look-alikes (the Kelvin sign for k) pass as the prefix.
+func hasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := range len(prefix) {
+		if lowerASCII(s[i]) != lowerASCII(prefix[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(b byte) byte {
+	if b >= 'A' && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
 }
 
 func isURLBase64(r rune) bool {

@@ -17,13 +17,21 @@ func TestParseID(t *testing.T) {
 		{"the reference's check id", "chk_priv_SMgso2KGzXLxT2I-g7oD2w", KindCheckID, "chk_priv_SMgso2KGzXLxT2I-g7oD2w", "", ""},
 		{"the reference's exchange token", "chk_xchg_UeRXDryTTpvU24CTre8W2Q", KindExchangeToken, "chk_xchg_UeRXDryTTpvU24CTre8W2Q", "", ""},
 		{"surrounding spaces and a newline are trimmed", "  chk_priv_ceSB3MdzNm8M5FdEM4wSXw\n", KindCheckID, "chk_priv_ceSB3MdzNm8M5FdEM4wSXw", "", ""},
-		{"dash and underscore are URL-safe base64", "chk_priv_-_-_", KindCheckID, "chk_priv_-_-_", "", ""},
+		{"dash and underscore are URL-safe base64", "chk_priv_-_-_-_-_-_-_-_-_-_-_-_", KindCheckID, "chk_priv_-_-_-_-_-_-_-_-_-_-_-_", "", ""},
+		{"more than 22 characters are accepted", "chk_priv_" + strings.Repeat("a", 40), KindCheckID, "chk_priv_" + strings.Repeat("a", 40), "", ""},
+		{"the prefix in capitals is read as the prefix", "CHK_PRIV_SMgso2KGzXLxT2I-g7oD2w", KindCheckID, "chk_priv_SMgso2KGzXLxT2I-g7oD2w", "", ""},
+		{"a token prefix in mixed case too", "Chk_Xchg_UeRXDryTTpvU24CTre8W2Q", KindExchangeToken, "chk_xchg_UeRXDryTTpvU24CTre8W2Q", "", ""},
+		{"the case after the prefix is kept", "chk_priv_smgso2kgzxlxt2i-g7od2w", KindCheckID, "chk_priv_smgso2kgzxlxt2i-g7od2w", "", ""},
+		{"one character is too short", "chk_priv_a", 0, "", "only 1 characters after the prefix", ""},
+		{"a token of three characters is too short", "chk_xchg_abc", 0, "", "exchange token has only 3 characters", ""},
+		{"21 characters are too short", "chk_priv_SMgso2KGzXLxT2I-g7oD2", 0, "", "22 or more URL-safe base64", ""},
 		{"empty", "", 0, "", "empty id", ""},
 		{"only spaces", "   \t", 0, "", "empty id", ""},
 		{"a prefix alone", "chk_priv_", 0, "", "nothing after the prefix", ""},
 		{"a token prefix alone", "chk_xchg_", 0, "", "nothing after the prefix", ""},
-		{"another prefix", "chk_pub_abc", 0, "", "expected a check id (chk_priv_…) or an exchange token", ""},
-		{"upper-case prefix", "CHK_PRIV_abc", 0, "", "not a Caisson id", ""},
+		{"another prefix", "chk_pub_abc", 0, "", "expected chk_priv_ (a check id) or chk_xchg_ (an exchange token)", ""},
+		{"an id without its prefix is not added", "SMgso2KGzXLxT2I-g7oD2w", 0, "", "no chk_priv_ or chk_xchg_ prefix", ""},
+		{"a look-alike of k is not the prefix", "ch\u212a_priv_SMgso2KGzXLxT2I-g7oD2w", 0, "", "not a Caisson id", ""},
 		{"standard base64 plus", "chk_priv_ab+cd", 0, "", "'+' at position 12", ""},
 		{"standard base64 padding", "chk_priv_abcd==", 0, "", "'=' at position 14", ""},
 		{"a space inside", "chk_priv_ab cd", 0, "", "' ' at position 12", ""},
@@ -62,6 +70,64 @@ func TestParseCheckIDRefusesAToken(t *testing.T) {
 	got, err := ParseCheckID(" chk_priv_SMgso2KGzXLxT2I-g7oD2w ")
 	if err != nil || got != "chk_priv_SMgso2KGzXLxT2I-g7oD2w" {
 		t.Errorf("got %q, %v", got, err)
+	}
+}
+
+func TestParseCheckRefTakesAnIDWithOrWithoutItsPrefix(t *testing.T) {
+	const id = "chk_priv_SMgso2KGzXLxT2I-g7oD2w"
+	tests := []struct {
+		name, in, want, wantErr string
+	}{
+		{"the whole id", id, id, ""},
+		{"without its prefix", "SMgso2KGzXLxT2I-g7oD2w", id, ""},
+		{"with spaces around", "  SMgso2KGzXLxT2I-g7oD2w \n", id, ""},
+		{"the prefix in capitals", "CHK_PRIV_SMgso2KGzXLxT2I-g7oD2w", id, ""},
+		{"the case of the rest is kept", "smgso2kgzxlxt2i-g7od2w", "chk_priv_smgso2kgzxlxt2i-g7od2w", ""},
+		{"a short start is not an id", "SMgso2KG", "", "not a check id (8 characters): expected a check id: 22 or more"},
+		{"a token is not a check id", "chk_xchg_UeRXDryTTpvU24CTre8W2Q", "", "exchange the token first"},
+		{"garbage says what was expected", "12345 - Miller", "", "(' ' at position 6): expected a check id: 22 or more URL-safe base64 characters (A-Z a-z 0-9 - _), with or without chk_priv_ in front"},
+		{"empty", "", "", "empty id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseCheckRef(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("ParseCheckRef(%q) = %q, %v; want an error containing %q", tt.in, got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("ParseCheckRef(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckIDStartReadsAFilterByTheSameRule(t *testing.T) {
+	tests := []struct {
+		name, in  string
+		start     string
+		all, isID bool
+	}{
+		{"nothing matches every id", "", "chk_priv_", true, true},
+		{"the start of the prefix matches every id", "chk_p", "chk_priv_", true, true},
+		{"in any case", "CHK_PR", "chk_priv_", true, true},
+		{"the prefix and more", "chk_priv_j4K", "chk_priv_j4K", false, true},
+		{"the prefix in capitals and more, the rest kept as typed", "CHK_PRIV_j4K", "chk_priv_j4K", false, true},
+		{"two characters without the prefix", "j4", "chk_priv_j4", false, true},
+		{"one character without the prefix is too little", "j", "", false, false},
+		{"one character after the prefix is enough", "chk_priv_j", "chk_priv_j", false, true},
+		{"a name with a space cannot start an id", "ana z", "", false, false},
+		{"a customer id with a space cannot either", "5728349 - Miller", "", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start, all, ok := CheckIDStart(tt.in, 2)
+			if start != tt.start || all != tt.all || ok != tt.isID {
+				t.Errorf("CheckIDStart(%q) = %q, %v, %v; want %q, %v, %v", tt.in, start, all, ok, tt.start, tt.all, tt.isID)
+			}
+		})
 	}
 }
 

@@ -444,7 +444,7 @@ func TestExchangeTokensFollowTheReferenceTiming(t *testing.T) {
 	if _, err := c.ExchangeToken(ctx, late); !errors.Is(err, caisson.ErrInvalidInput) || !strings.Contains(caisson.Explain(err), "2 hours") {
 		t.Errorf("a token exchanged too late: %v", err)
 	}
-	if _, err := c.ExchangeToken(ctx, "chk_xchg_neverIssued"); !errors.Is(err, caisson.ErrInvalidInput) {
+	if _, err := c.ExchangeToken(ctx, "chk_xchg_neverIssuedByThisSandbox"); !errors.Is(err, caisson.ErrInvalidInput) {
 		t.Errorf("an unknown token: %v", err)
 	}
 	for _, r := range sb.Requests() {

@@ -25,16 +25,34 @@ type ExchangeOutcome struct {
 	// and was deleted without trying.
 	Expired bool
 	// Err is the exchange's failure; Dropped says whether the token was
-	// deleted (a definite refusal) or kept to retry on the next start.
-	Err     error
-	Dropped bool
+	// deleted (a definite refusal) or kept to retry on the next start,
+	// until KeptUntil at the latest.
+	Err       error
+	Dropped   bool
+	KeptUntil time.Time
 }
+
+// ExchangeKeptError is an exchange that failed for a reason that may pass
+// (the API key refused, the network, a server error, an answer cut
+// short): the token is kept, and the next ResumeExchanges tries it again,
+// until Until, past which no exchange can succeed and it is dropped.
+type ExchangeKeptError struct {
+	Until time.Time
+	Err   error
+}
+
+func (e *ExchangeKeptError) Error() string {
+	return fmt.Sprintf("not exchanged yet, the token is kept to retry: %v", e.Err)
+}
+
+func (e *ExchangeKeptError) Unwrap() error { return e.Err }
 
 // Exchange exchanges an exchange token and tracks the check id it gives.
 // The token is recorded before the exchange and deleted in the same
 // transaction that stores the check id, so a crash in between leaves it to
-// ResumeExchanges. A definite refusal from Caisson deletes it too; a
-// network or server error keeps it for a retry.
+// ResumeExchanges. A definite refusal from Caisson (the token is invalid or
+// too old) deletes it too, and the error is Caisson's; any other failure
+// keeps it for ResumeExchanges, and the error is an *ExchangeKeptError.
 func (s *Store) Exchange(ctx context.Context, token, by string, exchange func(context.Context, string) (string, error)) (string, bool, error) {
 	id, err := caisson.ParseID(token)
 	if err != nil {
@@ -43,15 +61,23 @@ func (s *Store) Exchange(ctx context.Context, token, by string, exchange func(co
 	if id.Kind != caisson.KindExchangeToken {
 		return "", false, fmt.Errorf("that is a check id: expected an exchange token (chk_xchg_…); add check ids directly")
 	}
+	var recorded int64
 	err = s.write(ctx, "recording an exchange token", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO exchanges (token, recorded_at, added_by) VALUES (?, ?, ?) ON CONFLICT (token) DO NOTHING",
 			id.Value, s.now().UnixNano(), by)
-		return err
+		if err != nil {
+			return err
+		}
+		// Kept from an earlier try, the token keeps its first time.
+		return tx.QueryRowContext(ctx, "SELECT recorded_at FROM exchanges WHERE token = ?", id.Value).Scan(&recorded)
 	})
 	if err != nil {
 		return "", false, err
 	}
-	o := s.completeExchange(ctx, id.Value, by, exchange)
+	o := s.completeExchange(ctx, id.Value, by, time.Unix(0, recorded).UTC(), exchange)
+	if o.Err != nil && !o.Dropped {
+		return "", false, &ExchangeKeptError{Until: o.KeptUntil, Err: o.Err}
+	}
 	return o.CheckID, o.Added, o.Err
 }
 
@@ -91,15 +117,14 @@ func (s *Store) ResumeExchanges(ctx context.Context, by string, exchange func(co
 			out = append(out, ExchangeOutcome{RecordedAt: p.at, Expired: true, Dropped: true})
 			continue
 		}
-		o := s.completeExchange(ctx, p.token, by, exchange)
-		o.RecordedAt = p.at
+		o := s.completeExchange(ctx, p.token, by, p.at, exchange)
 		out = append(out, o)
 	}
 	return out, nil
 }
 
-func (s *Store) completeExchange(ctx context.Context, token, by string, exchange func(context.Context, string) (string, error)) ExchangeOutcome {
-	var o ExchangeOutcome
+func (s *Store) completeExchange(ctx context.Context, token, by string, recorded time.Time, exchange func(context.Context, string) (string, error)) ExchangeOutcome {
+	o := ExchangeOutcome{RecordedAt: recorded, KeptUntil: recorded.Add(tokenLifetime)}
 	checkID, err := exchange(ctx, token)
 	if err != nil {
 		o.Err = fmt.Errorf("exchanging the token: %w", err)
@@ -108,7 +133,7 @@ func (s *Store) completeExchange(ctx context.Context, token, by string, exchange
 				o.Err = fmt.Errorf("%w; and then %w", o.Err, derr)
 				return o
 			}
-			o.Dropped = true
+			o.Dropped, o.KeptUntil = true, time.Time{}
 		}
 		return o
 	}
@@ -127,7 +152,7 @@ func (s *Store) completeExchange(ctx context.Context, token, by string, exchange
 		return err
 	})
 	if o.Err == nil {
-		o.CheckID, o.Dropped = id, true
+		o.CheckID, o.Dropped, o.KeptUntil = id, true, time.Time{}
 	}
 	return o
 }

@@ -148,7 +148,7 @@ func testUpgradeFrom(t *testing.T, from int) {
 	}
 	ctx := context.Background()
 	want := map[Queue][]string{
-		QueueNeedsReview: {checkID(1)}, QueueErrors: {checkID(2)}, QueuePending: {checkID(3)}, QueueApproved: {checkID(4)},
+		QueueNeedsReview: {checkID(1)}, QueueErrors: nil, QueuePending: {checkID(2), checkID(3)}, QueueApproved: {checkID(4)},
 		QueueEscalated: nil, QueueRejected: nil, QueueAll: {checkID(1), checkID(2), checkID(3), checkID(4), checkID(5)},
 	}
 	counts, err := s.Counts(ctx)

@@ -7,43 +7,75 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/caisson-review/caisson-review/caisson"
 )
 
 // queuePredicate is the SQL condition for a queue over checks aliased c,
-// with the arguments it needs. The definitions:
+// with the arguments it needs. The decision queues (needs review,
+// pending, escalated, approved, rejected) never share a check; errors and
+// all are views across them. The definitions:
 //   - needs review: a result is cached, the check has no decision that
-//     takes it out of triage (status open), and either confidence is below
-//     high or the document expired before today. A later failed refresh
-//     does not hide a risky check: it stays here (and shows in errors).
-//   - pending: Caisson's own reviewers still have it (last outcome
-//     PENDING_REVIEW).
+//     takes it out of triage (status open), Caisson's last answer does
+//     not say it has no result for now (that is pending), and either
+//     confidence is below high or the document expired before today. A
+//     later failed refresh does not hide a risky check: it stays here
+//     (and shows in errors).
+//   - pending, "waiting at Caisson": open, and Caisson's last answer was
+//     PENDING_REVIEW (its own reviewers have it) or NOT_VERIFIED (the
+//     person has not finished): normal outcomes, not failures, that a
+//     later refresh turns into a result.
 //   - escalated, approved, rejected: the status its latest decision set.
-//   - errors: the last fetch failed: any outcome but never-fetched, ok and
-//     PENDING_REVIEW, so NOT_VERIFIED, IDCHECK_EXPIRED, IDCHECK_DELETED,
-//     INVALID_INPUT, INTERNAL_ERROR and transport errors, whatever the
-//     status: a reviewer triages why Caisson cannot give a result.
+//     A reviewer's decision wins over Caisson's answer: once decided, a
+//     check is in its decision's queue only, whatever a later refresh
+//     says (reopening puts it back).
+//   - errors: the last fetch failed: any outcome but never-fetched, ok,
+//     PENDING_REVIEW and NOT_VERIFIED, so IDCHECK_EXPIRED,
+//     IDCHECK_DELETED, INVALID_INPUT, INTERNAL_ERROR and transport
+//     errors, whatever the status: a reviewer triages why Caisson cannot
+//     give a result.
 //   - all: every tracked check.
 func (s *Store) queuePredicate(q Queue) (string, []any, error) {
 	// Each condition starts with the WHERE of its queue's partial indexes
-	// (0003_queue_indexes.sql), term for term: SQLite uses a partial index
+	// (0005_waiting_queue.sql), term for term: SQLite uses a partial index
 	// only for a query that repeats its condition.
 	switch q {
 	case QueueNeedsReview, "":
 		// Not risk < 3: SQLite reads a generated column from the table,
 		// and this condition is checked on every index entry walked.
-		return "c.cached = 1 AND c.status = 'open' AND (c.document < 3 OR c.face < 3 OR (c.expires_on <> '' AND c.expires_on < ?))",
+		return openCond + " AND (c.document < 3 OR c.face < 3 OR (c.expires_on <> '' AND c.expires_on < ?))",
 			[]any{s.today()}, nil
 	case QueuePending:
-		return "c.outcome = 'PENDING_REVIEW'", nil, nil
+		return "c.status = 'open' AND (c.outcome = 'PENDING_REVIEW' OR c.outcome = 'NOT_VERIFIED')", nil, nil
 	case QueueEscalated, QueueApproved, QueueRejected:
 		return "c.status <> 'open' AND c.status = ?", []any{string(queueStatus[q])}, nil
 	case QueueErrors:
-		return "c.outcome <> '' AND c.outcome <> 'ok' AND c.outcome <> 'PENDING_REVIEW'", nil, nil
+		return "c.outcome <> '' AND c.outcome <> 'ok' AND c.outcome <> 'PENDING_REVIEW' AND c.outcome <> 'NOT_VERIFIED'", nil, nil
 	case QueueAll:
 		return "1", nil, nil
 	}
 	_, err := ParseQueue(string(q))
 	return "", nil, err
+}
+
+// openCond is the WHERE of needs review's indexes: open checks with a
+// cached result that Caisson does not say is not ready.
+const openCond = "c.cached = 1 AND c.status = 'open' AND c.outcome <> 'PENDING_REVIEW' AND c.outcome <> 'NOT_VERIFIED'"
+
+// Waiting reports whether a check is in the pending queue, waiting at
+// Caisson, and why in a few words ("" when it is not): the console and
+// the CLI show the reason beside the check.
+func Waiting(r Row) (why string, ok bool) {
+	if r.Status != StatusOpen {
+		return "", false
+	}
+	switch caisson.ErrorCode(r.Outcome) {
+	case caisson.CodePendingReview:
+		return "Caisson's reviewers have it (PENDING_REVIEW)", true
+	case caisson.CodeNotVerified:
+		return "the person has not finished the check (NOT_VERIFIED)", true
+	}
+	return "", false
 }
 
 var queueStatus = map[Queue]Status{QueueEscalated: StatusEscalated, QueueApproved: StatusApproved, QueueRejected: StatusRejected}
@@ -73,9 +105,9 @@ func (s *Store) countQuery(q Queue) (string, []any, error) {
 	case QueueAll:
 		return "(SELECT count(*) FROM tracked)", nil, nil
 	case QueueNeedsReview, "":
-		const open = "(SELECT count(*) FROM checks INDEXED BY checks_open_count WHERE cached = 1 AND status = 'open' AND "
-		return "(" + open + "document < 3) + " + open + "document = 3 AND face < 3) + " +
-			open + "document = 3 AND face = 3 AND expires_on > '' AND expires_on < ?))", []any{s.today()}, nil
+		open := "(SELECT count(*) FROM checks AS c INDEXED BY checks_open_count WHERE " + openCond + " AND "
+		return "(" + open + "c.document < 3) + " + open + "c.document = 3 AND c.face < 3) + " +
+			open + "c.document = 3 AND c.face = 3 AND c.expires_on > '' AND c.expires_on < ?))", []any{s.today()}, nil
 	}
 	pred, args, err := s.queuePredicate(q)
 	if err != nil {
@@ -253,7 +285,13 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 	sel.add(pred, args...)
 	if q.Customer != "" {
 		sel.from = "FROM checks AS c INDEXED BY checks_all_customer"
-		sel.add("c.customer_id = ?", q.Customer)
+		if q.CustomerStart {
+			// A range of the index, as the id filter reads ids; customer
+			// ids are text from the integrator, compared byte for byte.
+			sel.add("c.customer_id >= ? AND c.customer_id < ?", q.Customer, q.Customer+"\xff")
+		} else {
+			sel.add("c.customer_id = ?", q.Customer)
+		}
 	}
 	// Only the all queue holds checks that were only added, and they have
 	// no customer.
@@ -264,15 +302,18 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 		// collations the sorts use).
 		sel.bare.add("t.bare = 1 AND t.minus = -1 AND t.minus_ci = -1")
 	}
-	idf := strings.TrimSpace(q.Filter)
-	if strings.HasPrefix(checkIDPrefix, idf) {
+	// The one rule for ids (caisson.CheckIDStart): chk_priv_ optional and
+	// in any case, the rest exactly as typed.
+	start, all, byID := caisson.CheckIDStart(q.Filter, minIDFilter)
+	if all {
 		// Every tracked id starts with chk_priv_ (Add refuses others), so
 		// a filter that is its start, or only spaces, matches every check.
 		return sel, nil
 	}
 	f := strings.ToLower(q.Filter)
-	lo, hi := idPrefixRange(idf)
-	byID := matchesIDs(idf)
+	// Every id starting so sorts from start up to start followed by the
+	// highest byte; ids are ASCII, so "\xff" ends the range.
+	lo, hi := start, start+"\xff"
 	switch {
 	case sel.bare != nil && !byID:
 		// A check that was only added has nothing to match but its id.
@@ -332,29 +373,12 @@ func (s *Store) countUpTo(ctx context.Context, query string, limit int, args ...
 	return n, err
 }
 
-// checkIDPrefix starts every check id (caisson.ParseCheckID).
-const checkIDPrefix = "chk_priv_"
-
-// matchesIDs reports whether filter f is long enough to be the start of a
-// check id: written out from chk_priv_, or at least two characters of
-// what follows. One character is the start of one id in 64, a random
-// handful that says nothing, mixed into the names the letter matches;
-// matching them also made a one-letter filter read 1,500 ids at 100,000
-// checks.
-func matchesIDs(f string) bool {
-	return strings.HasPrefix(f, checkIDPrefix) || utf8.RuneCountInString(f) >= 2
-}
-
-// idPrefixRange is the range of check ids that start with f, or with
-// chk_priv_ followed by f when f does not itself start like an id.
-func idPrefixRange(f string) (lo, hi string) {
-	if !strings.HasPrefix(checkIDPrefix, f) && !strings.HasPrefix(f, checkIDPrefix) {
-		f = checkIDPrefix + f
-	}
-	// Every id starting with f sorts from f up to f followed by the
-	// highest byte; ids are ASCII, so "\xff" ends the range.
-	return f, f + "\xff"
-}
+// minIDFilter is the fewest characters a filter without chk_priv_ needs
+// to match check ids by their start. One character is the start of one id
+// in 64, a random handful that says nothing, mixed into the names the
+// letter matches; matching them also made a one-letter filter read 1,500
+// ids at 100,000 checks.
+const minIDFilter = 2
 
 const rowColumns = `c.check_id, c.customer_id, c.first_name, c.last_name, c.document, c.face, c.reasons,
 	c.expires_on, c.checked_on, c.added_at, c.status, c.outcome, c.fetch_error, c.fetched_at, c.purged_at IS NOT NULL`

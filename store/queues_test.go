@@ -70,11 +70,11 @@ func TestQueuesHoldTheRightChecks(t *testing.T) {
 	want := map[Queue][]string{
 		// SortRisk: lowest confidence first, then oldest checked_on.
 		QueueNeedsReview: {checkID(6), checkID(10), checkID(1), checkID(2), checkID(4)},
-		QueuePending:     {checkID(11)},
+		QueuePending:     {checkID(11), checkID(12)}, // PENDING_REVIEW, NOT_VERIFIED
 		QueueEscalated:   {checkID(8)},
 		QueueApproved:    {checkID(7)},
 		QueueRejected:    {checkID(9)},
-		QueueErrors:      {checkID(12), checkID(13), checkID(10)},
+		QueueErrors:      {checkID(13), checkID(10)},
 	}
 	counts, err := s.Counts(ctx)
 	if err != nil {
@@ -132,7 +132,7 @@ func TestPageSortsFiltersAndPages(t *testing.T) {
 		{"by customer, check id breaking ties", PageQuery{Queue: QueueAll, Sort: SortCustomer, Customer: "c-1"},
 			[]string{checkID(1), checkID(3)}},
 		{"by added, newest first", PageQuery{Queue: QueueErrors, Sort: SortAdded},
-			[]string{checkID(13), checkID(12), checkID(10)}},
+			[]string{checkID(13), checkID(10)}},
 		{"a filter matches names in any case", PageQuery{Queue: QueueAll, Filter: "zELL"},
 			[]string{checkID(1), checkID(3)}},
 		{"a short filter matches customer ids", PageQuery{Queue: QueueAll, Filter: "-9", Sort: SortCustomer},
@@ -252,8 +252,8 @@ func TestNextMovesOnInTheQueueOrder(t *testing.T) {
 	if id, ok, err := s.Next(ctx, q, checkID(10)); err != nil || !ok || id != checkID(1) {
 		t.Errorf("Next after a decided check = %s, %v, %v; want %s", id, ok, err, checkID(1))
 	}
-	if id, ok, err := s.Next(ctx, PageQuery{Queue: QueueErrors, Sort: SortAdded}, checkID(13)); err != nil || !ok || id != checkID(12) {
-		t.Errorf("Next in a descending sort = %s, %v, %v; want %s", id, ok, err, checkID(12))
+	if id, ok, err := s.Next(ctx, PageQuery{Queue: QueueErrors, Sort: SortAdded}, checkID(13)); err != nil || !ok || id != checkID(10) {
+		t.Errorf("Next in a descending sort = %s, %v, %v; want %s", id, ok, err, checkID(10))
 	}
 	if _, _, err := s.Next(ctx, q, checkID(99)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Next after an untracked check: %v, want ErrNotFound", err)

@@ -50,12 +50,14 @@ type Queue string
 
 const (
 	QueueNeedsReview Queue = "needs-review"
-	QueuePending     Queue = "pending"
-	QueueEscalated   Queue = "escalated"
-	QueueApproved    Queue = "approved"
-	QueueRejected    Queue = "rejected"
-	QueueErrors      Queue = "errors"
-	QueueAll         Queue = "all"
+	// QueuePending is "Waiting at Caisson": Caisson has no result for the
+	// check yet (PENDING_REVIEW, NOT_VERIFIED). Also read as "waiting".
+	QueuePending   Queue = "pending"
+	QueueEscalated Queue = "escalated"
+	QueueApproved  Queue = "approved"
+	QueueRejected  Queue = "rejected"
+	QueueErrors    Queue = "errors"
+	QueueAll       Queue = "all"
 )
 
 // Queues lists every queue in tab order.
@@ -88,6 +90,13 @@ const (
 	OutcomeOK        FetchOutcome = "ok"        // a result is cached
 	OutcomeTransport FetchOutcome = "transport" // network, HTTP or body error; see FetchError
 )
+
+// NotReady reports whether the outcome is Caisson saying it has no result
+// for now (PENDING_REVIEW, NOT_VERIFIED): a normal outcome, not a failure.
+func (o FetchOutcome) NotReady() bool {
+	c := caisson.ErrorCode(o)
+	return c == caisson.CodePendingReview || c == caisson.CodeNotVerified
+}
 
 // Row is one check as a queue list shows it: only the columns, never the
 // raw response or the personal data beyond the name.
@@ -146,11 +155,15 @@ type PageQuery struct {
 	Sort  Sort
 	// Filter is a case-insensitive substring of customer_id, first or
 	// last name, or the start of a check_id with or without chk_priv_
-	// (from two characters), exactly; "" matches everything.
+	// (from two characters; the prefix in any case, the rest exactly, as
+	// caisson.CheckIDStart reads it); "" matches everything.
 	Filter   string
 	Customer string // only this customer_id when not ""
-	Offset   int
-	Limit    int
+	// CustomerStart matches every customer_id that starts with Customer
+	// (byte for byte) instead of only the one equal to it.
+	CustomerStart bool
+	Offset        int
+	Limit         int
 }
 
 // VerifyResult is what Verify found in the decision log's hash chain.
@@ -177,5 +190,9 @@ func parseQueue(s string) (Queue, error) {
 			return q, nil
 		}
 	}
-	return "", fmt.Errorf("queue %q: expected one of needs-review, pending, escalated, approved, rejected, errors, all", s)
+	// The console calls pending "Waiting at Caisson"; both names work.
+	if s == "waiting" {
+		return QueuePending, nil
+	}
+	return "", fmt.Errorf("queue %q: expected one of needs-review, pending (or waiting), escalated, approved, rejected, errors, all", s)
 }

@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"reflect"
+	"testing"
+)
+
+// Ids are base64url, where a and A are different bits: the filter reads
+// chk_priv_ in any case and the rest of an id exactly, by the same rule
+// as every other place that reads an id (caisson.CheckIDStart).
+func TestFilterReadsAnIDsPrefixInAnyCaseAndTheRestExactly(t *testing.T) {
+	s, _ := newStore(t)
+	j4KA := "chk_priv_j4KAbcdefghijklmnopqrs"
+	j4ka := "chk_priv_j4kabcdefghijklmnopqrs" // another check: differs only in case
+	addFetched(t, s, result{id: j4KA, customer: "5728349 - Miller, Ashley", first: "Ashley", last: "Miller", doc: "low", face: "high"})
+	addFetched(t, s, result{id: j4ka, customer: "5728350 - Jones, Kim", first: "Kim", last: "Jones", doc: "low", face: "high"})
+	tests := []struct {
+		name, filter string
+		want         []string
+	}{
+		{"the start of an id without its prefix", "j4K", []string{j4KA}},
+		{"with its prefix", "chk_priv_j4K", []string{j4KA}},
+		{"with its prefix in capitals", "CHK_PRIV_j4K", []string{j4KA}},
+		{"with its prefix in mixed case", "Chk_Priv_j4ka", []string{j4ka}},
+		{"the case of the rest tells two checks apart", "j4ka", []string{j4ka}},
+		{"an id's start in other capitals is another id", "J4KA", nil},
+		{"a whole id without its prefix", j4KA[9:], []string{j4KA}},
+		{"names in any case", "MILLER", []string{j4KA}},
+		{"customer ids in any case, anywhere", "miller, ash", []string{j4KA}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, err := s.Page(context.Background(), PageQuery{Queue: QueueAll, Filter: tt.filter})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(rows); !reflect.DeepEqual(got, tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
+				t.Errorf("filter %q: got %v, want %v", tt.filter, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCustomerMatchesExactlyOrByItsStart(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	addFetched(t, s, result{id: checkID(1), customer: "5728349 - Miller, Ashley", first: "Ashley", last: "Miller", doc: "low", face: "high"})
+	addFetched(t, s, result{id: checkID(2), customer: "5728349", first: "Ashley", last: "Miller", doc: "high", face: "high"})
+	addFetched(t, s, result{id: checkID(3), customer: "57283", first: "Bo", last: "Young", doc: "low", face: "low"})
+	tests := []struct {
+		name string
+		q    PageQuery
+		want []string
+	}{
+		{"exactly", PageQuery{Queue: QueueAll, Customer: "5728349"}, []string{checkID(2)}},
+		{"by its start", PageQuery{Queue: QueueAll, Customer: "5728349", CustomerStart: true}, []string{checkID(1), checkID(2)}},
+		{"by its start, in a queue", PageQuery{Queue: QueueNeedsReview, Customer: "5728349", CustomerStart: true}, []string{checkID(1)}},
+		{"the start is compared byte for byte", PageQuery{Queue: QueueAll, Customer: "5728349 - miller", CustomerStart: true}, nil},
+		{"nothing starts so", PageQuery{Queue: QueueAll, Customer: "99", CustomerStart: true}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, err := s.Page(ctx, tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(rows); !reflect.DeepEqual(got, tt.want) && !(len(got) == 0 && len(tt.want) == 0) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+			if n, err := s.Count(ctx, tt.q); err != nil || n != len(tt.want) {
+				t.Errorf("Count = %d, %v; want %d", n, err, len(tt.want))
+			}
+		})
+	}
+}
