@@ -250,11 +250,21 @@ func (b *detailBuilder) fetch(c *programContext, r store.Row, now time.Time) {
 		when = c.local(r.FetchedAt).Format(timeLayout) + " (" + age(r.FetchedAt, now) + " ago)"
 	}
 	b.field("fetched", when, nil)
-	switch r.Outcome {
-	case store.OutcomeOK:
+	switch {
+	case r.Outcome == store.OutcomeOK:
 		b.raw("result", b.st.Good.Render("✓ result received"))
-	case store.OutcomeNone:
+	case r.Outcome == store.OutcomeNone:
 		b.field("result", explainOutcome(r), b.st.Muted.Render)
+	case r.Outcome.NotReady():
+		// Not a failure: Caisson has no result yet, and says why.
+		why, ok := store.Waiting(r)
+		if !ok {
+			why = "not ready at Caisson, but already " + string(r.Status) + ": it stays in that queue"
+		} else {
+			why = "waiting at Caisson: " + why
+		}
+		b.field("result", why, b.st.Warn.Render)
+		b.indented(strings.Repeat(" ", labelWidth), explainOutcome(r), b.st.Muted.Render)
 	default:
 		b.indented(b.st.Label.Render(fit("result", labelWidth))+b.st.Bad.Render("✗ "), explainOutcome(r), b.st.Bad.Render)
 	}

@@ -11,7 +11,7 @@ import (
 // fits the width with the counts is used.
 var tabNames = map[store.Queue][3]string{
 	store.QueueNeedsReview: {"Needs review", "Review", "Rev"},
-	store.QueuePending:     {"Pending at Caisson", "Pending", "Pend"},
+	store.QueuePending:     {"Waiting at Caisson", "Waiting", "Wait"},
 	store.QueueEscalated:   {"Escalated", "Escal.", "Esc"},
 	store.QueueApproved:    {"Approved", "Appr.", "Appr"},
 	store.QueueRejected:    {"Rejected", "Rej.", "Rej"},

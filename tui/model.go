@@ -59,7 +59,7 @@ type Model struct {
 	batch    *batch
 	// refreshing are the checks being refreshed one by one (r).
 	refreshing map[string]bool
-	masked   bool
+	masked     bool
 	// quitting is set once the reviewer (or a signal, or the session's
 	// end) asked to quit: the console waits for the writes in flight,
 	// then left is set and the program ends.

@@ -346,7 +346,7 @@ func TestTabsFitEightyColumnsWithLargeCounts(t *testing.T) {
 	if w := lipgloss.Width(tabs); w > 80 {
 		t.Fatalf("tabs are %d wide: %q", w, tabs)
 	}
-	mustContain(t, tabs, "[1 Rev:56199]", "2 Pend:2000", "6 Err:1000", "7 All:100000")
+	mustContain(t, tabs, "[1 Rev:56199]", "2 Wait:2000", "6 Err:1000", "7 All:100000")
 }
 
 // The header picks the tabs' form by measuring them undrawn (tabsWidth):

@@ -41,8 +41,10 @@ func TestRefreshingOneCheckRecordsAndExplainsCaissonsAnswer(t *testing.T) {
 		t.Fatalf("outcome %q after refresh, want PENDING_REVIEW", rec.Outcome)
 	}
 	screen := plain(m)
-	mustContain(t, screen, "✗ "+caisson.ShortID(ids[0], 10)+": Caisson's own reviewers still have this check")
-	mustContain(t, screen, "result    ✗ Caisson's own reviewers still have")
+	// Not ready is no failure: no ✗, and the check waits in tab 2.
+	mustContain(t, screen, "✓ refreshed "+caisson.ShortID(ids[0], 10)+": not ready at Caisson: Caisson's own reviewers still have this check")
+	mustContain(t, screen, "result    waiting at Caisson: Caisson's", "Waiting at Caisson 1")
+	mustNotContain(t, screen, "✗ "+caisson.ShortID(ids[0], 10))
 
 	moveTo(t, m, func(r store.Row) bool { return r.CheckID == good })
 	pump(t, m, keys("r")...)

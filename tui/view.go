@@ -186,6 +186,9 @@ func (m *Model) bodyView() string {
 	hint := ""
 	if haveRow {
 		hint = c.styles.Muted.Render("  enter shows the detail of the selected check")
+		if why, ok := store.Waiting(row); ok {
+			hint = c.styles.Muted.Render("  waiting at Caisson: " + why + " · enter shows the detail")
+		}
 		if names, ok := c.claimedBy(row.CheckID); ok {
 			hint = "  " + c.styles.Warn.Render("● being reviewed by "+names) + c.styles.Muted.Render(" · enter shows the detail")
 		}

@@ -43,6 +43,10 @@ func (m *Model) refreshed(msg refreshedMsg) tea.Cmd {
 	switch {
 	case msg.storeErr != nil:
 		m.footer.finish(msg.task, false, "refresh of "+short+" not recorded: "+errText(msg.storeErr))
+	case caisson.NotReady(msg.fetchErr):
+		// Not a failure: the check waits at Caisson, as the refresh of a
+		// queue counts it.
+		m.footer.finish(msg.task, true, "refreshed "+short+": not ready at Caisson: "+failureReason(msg.fetchErr))
 	case msg.fetchErr != nil:
 		m.footer.finish(msg.task, false, short+": "+failureReason(msg.fetchErr))
 	default:
