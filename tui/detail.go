@@ -25,6 +25,12 @@ type detailModel struct {
 	// answer is shown, then the record is read once more.
 	again  bool
 	scroll int
+	// seen is the latest decision (its Seq) known when the check was first
+	// read or decided here: a later one was made elsewhere.
+	seen int64
+	// notice says what happened to the check while it was open ("escalated
+	// by bob 3s ago"), shown under its name.
+	notice string
 }
 
 // timeLayout shows a timestamp with its offset, so a reviewer comparing
@@ -78,6 +84,9 @@ func (d *detailModel) lines(c *programContext, row store.Row, haveRow bool, widt
 		name = line(chk.Info.FullName())
 	}
 	b.wrap(st.Bold.Render, name)
+	if d.notice != "" {
+		b.wrap(st.Warn.Render, "● "+d.notice)
+	}
 	if names, ok := c.claimedBy(rec.CheckID); ok {
 		b.wrap(st.Warn.Render, "● being reviewed by "+names)
 	}

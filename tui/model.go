@@ -59,7 +59,14 @@ type Model struct {
 	batch    *batch
 	// refreshing are the checks being refreshed one by one (r).
 	refreshing map[string]bool
-	masked     bool
+	// pinned is the check the reviewer stays on after a change made
+	// elsewhere took it out of the list (stay.go); deciding are the checks
+	// whose decision from this console is being saved, and decidedHere the
+	// last one saved, whose leaving the list is this console's doing.
+	pinned      *pinnedCheck
+	deciding    map[string]bool
+	decidedHere string
+	masked      bool
 	// quitting is set once the reviewer (or a signal, or the session's
 	// end) asked to quit: the console waits for the writes in flight,
 	// then left is set and the program ends.
@@ -151,7 +158,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case pageMsg:
 		if msg.req == m.list.req {
+			open, had := m.list.selected()
 			m.list.loaded(msg)
+			m.followOpen(open, had)
 			cmd = m.replayHeld()
 		}
 	case totalMsg:
@@ -160,7 +169,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.req == m.detail.req {
 			// A change told while this was read asks for one more read.
 			m.detail.dirty, m.detail.again = m.detail.again, false
+			if m.detail.rec == nil && msg.rec != nil {
+				// What is already decided when the check is first shown
+				// is no news; a later decision made elsewhere is.
+				m.detail.seen = lastSeq(msg.rec)
+			}
 			m.detail.req, m.detail.rec, m.detail.err = 0, msg.rec, msg.err
+			m.recordPinned(msg)
 		}
 	case StoreChanged:
 		cmd = m.invalidate()
@@ -232,7 +247,8 @@ func (m *Model) sync() tea.Cmd {
 		}
 		cmds = append(cmds, load)
 	}
-	row, ok := m.list.selected()
+	m.list.away = m.pinned != nil
+	row, ok := m.current()
 	switch {
 	case !ok:
 	case row.CheckID != m.detail.checkID:
@@ -250,7 +266,11 @@ func (m *Model) sync() tea.Cmd {
 func (m *Model) invalidate() tea.Cmd {
 	// The cursor stays on its check (unless a decision chose the next
 	// one), even if the check moved within the queue.
-	if row, ok := m.list.selected(); ok && m.list.selectID == "" && m.list.moved {
+	// So does the detail open full screen, and the check the reviewer
+	// stays on (stay.go) is taken back should it return to the list.
+	if m.pinned != nil {
+		m.list.selectID = m.pinned.row.CheckID
+	} else if row, ok := m.list.selected(); ok && m.list.selectID == "" && (m.list.moved || m.mode == modeDetail) {
 		m.list.selectID = row.CheckID
 	}
 	// A read in flight is not dropped but followed by another: changes
@@ -289,6 +309,7 @@ func (m *Model) totalFromCounts() bool {
 }
 
 func (m *Model) newQuery() {
+	m.pinned, m.decidedHere = nil, ""
 	m.list.reset()
 	m.detail.scroll = 0
 }
@@ -376,6 +397,14 @@ func (m *Model) mainKey(msg tea.KeyPressMsg) tea.Cmd {
 		// cursor on the check it was on (another session's change arrived
 		// in the middle of a run of key presses).
 		l.selectID = ""
+		if m.pinned != nil {
+			// Moving on from the check that left: the cursor is on the one
+			// that took its place, which is where j goes.
+			m.unpin()
+			if matches(msg, k.Down) {
+				return nil
+			}
+		}
 	}
 	switch {
 	case matches(msg, k.Quit):
@@ -428,11 +457,11 @@ func (m *Model) mainKey(msg tea.KeyPressMsg) tea.Cmd {
 	case matches(msg, k.Tab):
 		m.switchTab(int(msg.Code - '1'))
 	case matches(msg, k.Open):
-		if _, ok := l.selected(); ok {
+		if _, ok := m.current(); ok {
 			m.mode = modeDetail
 		}
 	case matches(msg, k.Customer):
-		if row, ok := l.selected(); ok && row.CustomerID != "" {
+		if row, ok := m.current(); ok && row.CustomerID != "" {
 			m.customer = row.CustomerID
 			m.mode = modeList
 			m.newQuery()
@@ -477,6 +506,8 @@ func (m *Model) back() tea.Cmd {
 		m.batch.cancelled = true
 	case m.mode == modeDetail:
 		m.mode = modeList
+	case m.pinned != nil:
+		m.unpin()
 	case m.batch != nil:
 		m.batch = nil
 	case m.customer != "":

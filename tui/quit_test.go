@@ -71,6 +71,9 @@ func TestQuittingWaitsForTheDecisionBeingSaved(t *testing.T) {
 			w.waitFor(t, "▶ ")
 			tm.Send(keyMsg("7"))
 			w.waitFor(t, "All 1 of 20")
+			// The count comes from the header's counts, maybe before the
+			// rows: wait for them too.
+			w.waitFor(t, "▶ ")
 			for selectedShortID(t, w.frame()) != caisson.ShortID(id, 8) {
 				tm.Send(keyMsg("j"))
 				time.Sleep(5 * time.Millisecond)

@@ -156,7 +156,8 @@ func (m *Model) header() string {
 func (m *Model) bodyView() string {
 	c := m.ctx
 	h := m.bodyHeight()
-	row, haveRow := m.list.selected()
+	row, haveRow := m.current()
+	m.detail.notice = m.changedText()
 	switch {
 	case m.mode == modeHelp:
 		return clampView(m.helpView(), c.width, h)
@@ -191,6 +192,10 @@ func (m *Model) bodyView() string {
 		}
 		if names, ok := c.claimedBy(row.CheckID); ok {
 			hint = "  " + c.styles.Warn.Render("● being reviewed by "+names) + c.styles.Muted.Render(" · enter shows the detail")
+		}
+		if m.detail.notice != "" {
+			hint = "  " + c.styles.Warn.Render("● "+caisson.ShortID(line(row.CheckID), 10)+" "+m.detail.notice) +
+				c.styles.Muted.Render(" · enter shows it")
 		}
 	}
 	return clampView(m.list.view(c, h-1)+"\n"+hint, c.width, h)
@@ -289,6 +294,10 @@ func (m *Model) footerKeys() help.KeyMap {
 	}
 	if m.batch != nil && m.batch.running {
 		return refreshKeys
+	}
+	if p := m.pinned; p != nil && p.sure {
+		reopen := !m.ctx.cfg.ReadOnly && p.row.Status != store.StatusOpen
+		return pinnedHelp{KeyMap: m.ctx.keys, detail: m.mode == modeDetail, reopen: reopen}
 	}
 	if m.mode == modeDetail {
 		return detailHelp{m.ctx.keys}

@@ -13,7 +13,7 @@ import (
 )
 
 func (m *Model) refreshSelected() tea.Cmd {
-	row, ok := m.list.selected()
+	row, ok := m.current()
 	if !ok {
 		return nil
 	}
