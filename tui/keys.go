@@ -100,7 +100,11 @@ var (
 		Submit: key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "add")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 	}
-	filterKeys = dialogKeys{
+	// addScrollUp and addScrollDown scroll the add dialog's results; the
+	// dialog says so when they are longer than it.
+	addScrollUp   = key.NewBinding(key.WithKeys("pgup"))
+	addScrollDown = key.NewBinding(key.WithKeys("pgdown"))
+	filterKeys    = dialogKeys{
 		Submit: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 	}

@@ -77,7 +77,9 @@ func (m *Model) dialogView() string {
 	case modeNote:
 		return m.note.view(m.ctx, m.pending, w)
 	case modeAdd:
-		return m.add.view(m.ctx, w, max(m.ctx.height, minHeight)/2)
+		// Two thirds of the screen: the results are what the reviewer
+		// reads while it is open, the list behind it waits.
+		return m.add.view(m.ctx, w, max(m.ctx.height, minHeight)*2/3)
 	}
 	return ""
 }
