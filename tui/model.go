@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -66,6 +67,11 @@ type Model struct {
 	pinned      *pinnedCheck
 	deciding    map[string]bool
 	decidedHere string
+	// customerTab is the tab the customer view (c) was opened from, which
+	// esc returns to; places are where the cursor was on each tab, for
+	// coming back to it.
+	customerTab int
+	places      map[placeKey]place
 	masked      bool
 	// quitting is set once the reviewer (or a signal, or the session's
 	// end) asked to quit: the console waits for the writes in flight,
@@ -462,6 +468,10 @@ func (m *Model) mainKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case matches(msg, k.Customer):
 		if row, ok := m.current(); ok && row.CustomerID != "" {
+			if m.customer == "" {
+				// The view is every queue: the tab bar says All.
+				m.customerTab, m.tab = m.tab, slices.Index(store.Queues, store.QueueAll)
+			}
 			m.customer = row.CustomerID
 			m.mode = modeList
 			m.newQuery()
@@ -511,7 +521,7 @@ func (m *Model) back() tea.Cmd {
 	case m.batch != nil:
 		m.batch = nil
 	case m.customer != "":
-		m.customer = ""
+		m.customer, m.tab = "", m.customerTab
 		m.newQuery()
 	case m.filter != "":
 		m.filter = ""
@@ -524,12 +534,54 @@ func (m *Model) switchTab(i int) {
 	if i < 0 || i >= len(store.Queues) {
 		return
 	}
+	m.savePlace()
 	m.tab = i
 	m.customer = ""
 	if m.mode == modeDetail {
 		m.mode = modeList
 	}
 	m.newQuery()
+	m.restorePlace()
+}
+
+// placeKey is a list a place is kept for: a tab, in a sort, with a filter.
+type placeKey struct {
+	tab    int
+	sort   store.Sort
+	filter string
+}
+
+// place is where the cursor was in a list: its row, the row on top, and
+// the check under it, which the cursor follows if it moved in the queue.
+type place struct {
+	cursor, top int
+	checkID     string
+}
+
+// savePlace remembers where the cursor is on this tab, once the reviewer
+// has moved it.
+func (m *Model) savePlace() {
+	if m.customer != "" || !m.list.moved {
+		return
+	}
+	p := place{cursor: m.list.cursor, top: m.list.top}
+	if row, ok := m.list.selected(); ok {
+		p.checkID = row.CheckID
+	}
+	if m.places == nil {
+		m.places = map[placeKey]place{}
+	}
+	m.places[placeKey{m.tab, m.sort, m.filter}] = p
+}
+
+// restorePlace puts the cursor back where it was on this tab.
+func (m *Model) restorePlace() {
+	p, ok := m.places[placeKey{m.tab, m.sort, m.filter}]
+	if !ok {
+		return
+	}
+	l := &m.list
+	l.cursor, l.top, l.selectID, l.moved = p.cursor, p.top, p.checkID, true
 }
 
 func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {

@@ -637,3 +637,47 @@ func TestKeysTypedBeforeTheFirstPageActOnceItIsRead(t *testing.T) {
 		})
 	}
 }
+
+// c shows every queue of one customer: the tab bar says All, and esc
+// goes back to the tab it came from.
+func TestTheCustomerViewHighlightsAllInTheTabBar(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	for _, size := range []struct{ w, h int }{{120, 40}, {80, 24}} {
+		m := newTestModel(t, f.config(), size.w, size.h)
+		pump(t, m, keys("c")...)
+		tabs := strings.Split(plain(m), "\n")[1]
+		mustContain(t, tabs, "[7 All")
+		mustNotContain(t, tabs, "[1 ")
+		pump(t, m, keys("esc")...)
+		tabs = strings.Split(plain(m), "\n")[1]
+		mustContain(t, tabs, "[1 ")
+		mustNotContain(t, tabs, "[7 All")
+		// From the customer view, tab goes on from All, where it is.
+		pump(t, m, keys("c", "tab")...)
+		if m.query().Queue != store.QueueNeedsReview || m.customer != "" {
+			t.Errorf("%dx%d: tab from the customer view went to %s (customer %q), want needs-review", size.w, size.h, m.query().Queue, m.customer)
+		}
+	}
+}
+
+// Switching tabs and back puts the cursor back on the check it was on in
+// each tab, not on row 1.
+func TestSwitchingTabsAndBackPutsTheCursorWhereItWas(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("j", "j", "j")...)
+	review := selectedID(t, m)
+	pump(t, m, keys("7", "G", "k")...)
+	all := selectedID(t, m)
+	allRow := m.list.cursor
+	pump(t, m, keys("1")...)
+	if got := selectedID(t, m); got != review || m.list.cursor != 3 {
+		t.Fatalf("back on Needs review the cursor is on row %d (%s), want row 4 (%s)", m.list.cursor+1, got, review)
+	}
+	mustContain(t, plain(m), "Needs review 4 of ")
+	pump(t, m, keys("tab", "shift+tab", "7")...)
+	if got := selectedID(t, m); got != all || m.list.cursor != allRow {
+		t.Fatalf("back on All the cursor is on row %d (%s), want row %d (%s)", m.list.cursor+1, got, allRow+1, all)
+	}
+	mustContain(t, plain(m), fmt.Sprintf("All %d of 60", allRow+1))
+}
