@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
@@ -35,8 +36,10 @@ func approvalRisks(r store.Row, rec *store.Record, c *programContext) []string {
 // confirmView asks to confirm a risky approval; the answer defaults to No.
 func confirmView(c *programContext, p *pendingDecision, width int) string {
 	st := c.styles
+	// The reasons are the point of the question: wrapped, never cut.
+	why := ansi.Wrap(strings.Join(p.risks, "; "), max(width-6, 10), " ")
 	body := st.Warn.Render("⚠ Approve "+caisson.ShortID(line(p.checkID), 10)+" anyway?") + "\n" +
-		"  " + strings.Join(p.risks, "; ") + "\n" +
+		"  " + strings.ReplaceAll(why, "\n", "\n  ") + "\n" +
 		st.Bold.Render("y") + " approve · " + st.Bold.Render("n/enter/esc") + " no (default)"
 	return dialogBox(c, "Confirm approval", body, width)
 }
@@ -96,12 +99,17 @@ func actionVerb(a store.Action) string {
 	return line(string(a))
 }
 
-// dialogBox draws a bordered box of the given outer width.
+// dialogBox draws a bordered box of the given outer width. A line longer
+// than the box is wrapped, not cut: what a dialog says is what the reviewer
+// answers to.
 func dialogBox(c *programContext, title, body string, width int) string {
 	inner := max(width-4, 10)
-	lines := strings.Split(body, "\n")
-	for i, l := range lines {
-		lines[i] = clip(l, inner)
+	var lines []string
+	for _, l := range strings.Split(body, "\n") {
+		if cells(l) > inner {
+			l = ansi.Wrap(l, inner, " ")
+		}
+		lines = append(lines, l)
 	}
 	// A style's width holds its border and padding (Lip Gloss v2).
 	return c.styles.Dialog.Width(width).Render(c.styles.Bold.Render(title) + "\n" + strings.Join(lines, "\n"))

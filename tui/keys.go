@@ -122,6 +122,6 @@ type detailHelp struct{ KeyMap }
 
 func (d detailHelp) ShortHelp() []key.Binding {
 	scroll := key.NewBinding(key.WithKeys("j", "k"), key.WithHelp("j/k", "scroll"))
-	back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to list"))
-	return []key.Binding{scroll, back, d.Approve, d.Reject, d.Escalate, d.Refresh, d.Mask, d.Help}
+	back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back"))
+	return []key.Binding{scroll, back, d.Approve, d.Reject, d.Escalate, d.Refresh, d.Mask, d.Help, d.Quit}
 }

@@ -681,3 +681,37 @@ func TestSwitchingTabsAndBackPutsTheCursorWhereItWas(t *testing.T) {
 	}
 	mustContain(t, plain(m), fmt.Sprintf("All %d of 60", allRow+1))
 }
+
+// The header and the footer give up their least important parts first:
+// the mode (READ-ONLY) and how to get help and quit are never dropped.
+func TestHeaderAndFooterKeepTheModeHelpAndQuitAtEveryWidth(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	for _, tc := range []struct {
+		name     string
+		readOnly bool
+		keys     []string
+	}{
+		{"the list", false, nil},
+		{"the detail", false, []string{"enter"}},
+		{"the list, read-only", true, nil},
+		{"the detail, read-only", true, []string{"enter"}},
+	} {
+		for _, w := range []int{80, 100, 120} {
+			cfg := f.config()
+			cfg.ReadOnly, cfg.Reviewer = tc.readOnly, sshReviewer
+			m := newTestModel(t, cfg, w, 24)
+			pump(t, m, keys(tc.keys...)...)
+			lines := strings.Split(plain(m), "\n")
+			for _, l := range lines {
+				if lipgloss.Width(l) > w {
+					t.Errorf("%s at %d columns: a line is %d wide: %q", tc.name, w, lipgloss.Width(l), l)
+				}
+			}
+			if tc.readOnly {
+				mustContain(t, lines[0], "· READ-ONLY")
+			}
+			mustContain(t, lines[len(lines)-1], "? help", "q quit")
+			mustNotContain(t, lines[len(lines)-1], "…")
+		}
+	}
+}

@@ -197,7 +197,7 @@ func (p pinnedHelp) ShortHelp() []key.Binding {
 	var ks []key.Binding
 	if p.detail {
 		ks = append(ks, key.NewBinding(key.WithKeys("j", "k"), key.WithHelp("j/k", "scroll")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to list")))
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")))
 	} else {
 		ks = append(ks, key.NewBinding(key.WithKeys("j", "k"), key.WithHelp("j/k", "next check")), p.Open)
 	}
