@@ -190,7 +190,7 @@ func (m *Model) bodyView() string {
 	if haveRow {
 		hint = c.styles.Muted.Render("  enter shows the detail of the selected check")
 		if why, ok := store.Waiting(row); ok {
-			hint = c.styles.Muted.Render("  waiting at Caisson: " + why + " · enter shows the detail")
+			hint = c.styles.Muted.Render("  waiting at Caisson: " + why)
 		}
 		if names, ok := c.claimedBy(row.CheckID); ok {
 			hint = "  " + c.styles.Warn.Render("● being reviewed by "+names) + c.styles.Muted.Render(" · enter shows the detail")
