@@ -109,6 +109,11 @@ func (m *Model) decided(msg decidedMsg) tea.Cmd {
 	}
 	m.footer.finish(msg.task, true, fmt.Sprintf("%s %s: saved", pastTense(msg.action), short))
 	m.decidedHere = msg.checkID
+	if p := m.pinned; p != nil && p.row.CheckID == msg.checkID && msg.action != store.Reopen {
+		// Decided here after all: move on, as after any decision. A
+		// reopened check stays until the list has it again.
+		m.unpin()
+	}
 	if m.detail.checkID == msg.checkID {
 		m.detail.seen = max(m.detail.seen, msg.decision.Seq)
 	}

@@ -21,6 +21,18 @@ type pendingDecision struct {
 	// risks are why approving needs a confirmation (low confidence,
 	// expired document); empty when it does not.
 	risks []string
+	// meanwhile is a decision made elsewhere on the check while the
+	// dialog is open ("escalated by bob 3s ago"), "" when none.
+	meanwhile string
+}
+
+// meanwhileLine warns that the check was decided elsewhere while the
+// dialog was open: the decision being made here is stored after it.
+func meanwhileLine(st Styles, p *pendingDecision) string {
+	if p.meanwhile == "" {
+		return ""
+	}
+	return "\n" + st.Warn.Render("⚠ "+p.meanwhile+" while this was open: yours is stored after it")
 }
 
 // approvalRisks is store.ApprovalRisks with the open record's result when
@@ -39,7 +51,7 @@ func confirmView(c *programContext, p *pendingDecision, width int) string {
 	// The reasons are the point of the question: wrapped, never cut.
 	why := ansi.Wrap(strings.Join(p.risks, "; "), max(width-6, 10), " ")
 	body := st.Warn.Render("⚠ Approve "+caisson.ShortID(line(p.checkID), 10)+" anyway?") + "\n" +
-		"  " + strings.ReplaceAll(why, "\n", "\n  ") + "\n" +
+		"  " + strings.ReplaceAll(why, "\n", "\n  ") + meanwhileLine(st, p) + "\n" +
 		st.Bold.Render("y") + " approve · " + st.Bold.Render("n/enter/esc") + " no (default)"
 	return dialogBox(c, "Confirm approval", body, width)
 }
@@ -78,7 +90,8 @@ func (n *noteDialog) view(c *programContext, p *pendingDecision, width int) stri
 	if p.action.NeedsNote() {
 		need = "note required"
 	}
-	body := fmt.Sprintf("%s %s (%s)\n%s", actionVerb(p.action), caisson.ShortID(line(p.checkID), 10), need, n.input.View())
+	body := fmt.Sprintf("%s %s (%s)%s\n%s", actionVerb(p.action), caisson.ShortID(line(p.checkID), 10), need,
+		meanwhileLine(st, p), n.input.View())
 	if n.err != "" {
 		body += "\n" + st.Bad.Render("✗ "+n.err)
 	}

@@ -2,6 +2,8 @@ package tui
 
 import (
 	"context"
+
+	"github.com/caisson-review/caisson-review/caisson"
 	"strings"
 	"testing"
 	"time"
@@ -124,4 +126,30 @@ func lastLine(s string) string { return lastLines(s, 1) }
 func lastLines(s string, n int) string {
 	lines := strings.Split(s, "\n")
 	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
+}
+
+// A decision dialog open on a check someone else decides meanwhile says
+// so; the reviewer's decision, if saved, is stored after theirs.
+func TestADecisionDialogSaysWhenTheCheckIsDecidedElsewhereMeanwhile(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	id := selectedID(t, m)
+	pump(t, m, keys("x")...)
+	if _, err := f.st.Decide(context.Background(), id, store.Escalate, "over to compliance", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, StoreChanged{})
+	mustContain(t, plain(m), "note>", "⚠ escalated by bob 0s ago while this was open: yours is stored after it")
+	pump(t, m, typeText("forged passport")...)
+	pump(t, m, keys("enter")...)
+	rec := record(t, f.st, id)
+	if len(rec.Decisions) != 2 || rec.Decisions[1].Action != store.Reject || rec.Decisions[1].Reviewer != "alice" {
+		t.Fatalf("decisions %+v, want bob's escalation then alice's rejection", rec.Decisions)
+	}
+	// Decided here, it is let go as after any decision: the cursor is on
+	// the next check.
+	if m.pinned != nil || selectedID(t, m) == id {
+		t.Fatalf("after deciding the check the console is still on it (pinned %v)", m.pinned != nil)
+	}
+	mustContain(t, plain(m), "✓ rejected "+caisson.ShortID(id, 10)+": saved", "▶ ")
 }

@@ -71,6 +71,12 @@ func (m *Model) bodyHeight() int {
 // dialogView is the open dialog, drawn across the screen above the footer.
 func (m *Model) dialogView() string {
 	w := max(m.ctx.width, minWidth)
+	if p := m.pending; p != nil {
+		p.meanwhile = ""
+		if d, ok := m.news(); ok && m.detail.checkID == p.checkID {
+			p.meanwhile = fmt.Sprintf("%s by %s %s ago", pastTense(d.Action), line(d.Reviewer), age(d.At, m.ctx.now()))
+		}
+	}
 	switch m.mode {
 	case modeConfirm:
 		return confirmView(m.ctx, m.pending, w)
