@@ -2,12 +2,11 @@ package tui
 
 import (
 	"context"
-
-	"github.com/caisson-review/caisson-review/caisson"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
 )
 
