@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"charm.land/bubbles/v2/key"
+
 	"github.com/caisson-review/caisson-review/store"
 )
 
