@@ -463,6 +463,9 @@ func TestKeysThatArriveTogetherEachAct(t *testing.T) {
 	// of the run after "x" is the note's text, not more commands.
 	send("jkxforged\r")
 	seen.waitFor(t, "saved")
+	// The decision moves the cursor to the next check once the list is
+	// read again: wait for it, or the j below may land before or after.
+	seen.waitFor(t, "All 5 of 20")
 	// A paste of "jjjj" is text, not four moves: the next j moves one.
 	before := cursorLine(t, seen.frame())
 	send("\x1b[200~jjjj\x1b[201~j")

@@ -202,8 +202,8 @@ func (m *Model) bodyView() string {
 			hint = "  " + c.styles.Warn.Render("● being reviewed by "+names) + c.styles.Muted.Render(" · enter shows the detail")
 		}
 		if m.detail.notice != "" {
-			hint = "  " + c.styles.Warn.Render("● "+caisson.ShortID(line(row.CheckID), 10)+" "+m.detail.notice) +
-				c.styles.Muted.Render(" · enter shows it")
+			// The footer offers enter and j/k: the notice is the line.
+			hint = "  " + c.styles.Warn.Render("● "+caisson.ShortID(line(row.CheckID), 10)+" "+m.detail.notice)
 		}
 	}
 	return clampView(m.list.view(c, h-1)+"\n"+hint, c.width, h)
