@@ -23,12 +23,18 @@ type addDialog struct {
 	running  bool
 	task     int
 	outcomes []addOutcome
+	// scroll is the first line of the results shown, when they are longer
+	// than the dialog (pgup/pgdown).
+	scroll int
 }
 
 // addOutcome is what became of one pasted line.
 type addOutcome struct {
-	line    int
-	ok      bool
+	line int
+	ok   bool
+	// kept: a token not exchanged yet, for a reason that may pass
+	// (*store.ExchangeKeptError); kept to retry, not refused.
+	kept    bool
 	message string
 }
 
@@ -52,7 +58,8 @@ func (a *addDialog) update(msg tea.Msg) tea.Cmd {
 // validation is the inline check of every non-empty line, before submit.
 func (a *addDialog) validation() (valid []caisson.ID, lines []int, problems []string) {
 	for i, raw := range strings.Split(a.input.Value(), "\n") {
-		if strings.TrimSpace(raw) == "" {
+		// Blank lines and # comments are skipped, as add - skips them.
+		if t := strings.TrimSpace(raw); t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
 		id, err := caisson.ParseID(raw)
@@ -88,18 +95,44 @@ func (a *addDialog) dialog(c *programContext, width, height int) dialog {
 	if a.running {
 		body = append(body, st.Muted.Render("adding…"))
 	}
+	// Each result is wrapped, never cut: its end says what happens next.
+	var results []string
 	for _, o := range a.outcomes {
-		mark := st.Good.Render("✓ ")
-		if !o.ok {
-			mark = st.Bad.Render("✗ ")
+		mark, style := "✓ ", st.Good
+		switch {
+		case o.kept:
+			mark, style = "… ", st.Warn
+		case !o.ok:
+			mark, style = "✗ ", st.Bad
 		}
-		body = append(body, mark+fmt.Sprintf("line %d: ", o.line)+o.message)
+		for i, l := range strings.Split(ansi.Wrap(fmt.Sprintf("line %d: %s", o.line, o.message), inner-2, " "), "\n") {
+			if i == 0 {
+				l = style.Render(mark) + l
+			} else {
+				l = "  " + l
+			}
+			results = append(results, l)
+		}
 	}
-	// Keep the newest outcomes when there are more than fit.
-	if room := height - 3; room > 0 && len(body) > room {
-		body = append(body[:1:1], body[len(body)-room+1:]...)
+	// The text area is several lines; the box's border and title take 3.
+	room := height - 3 - strings.Count(strings.Join(body, "\n"), "\n") - 1
+	body = append(body, a.window(c, results, room)...)
+	return newDialog("Add checks · ctrl+s adds · esc closes", strings.Join(body, "\n"), width)
+}
+
+// window is the results that fit in room lines, from the scroll position,
+// with a line saying how to see the rest when they do not all fit.
+func (a *addDialog) window(c *programContext, results []string, room int) []string {
+	room = max(room, 2)
+	if len(results) <= room {
+		a.scroll = 0
+		return results
 	}
-	return dialog{title: "Add checks · ctrl+s adds · esc closes", body: strings.Join(body, "\n")}
+	shown := room - 1
+	a.scroll = min(max(a.scroll, 0), len(results)-shown)
+	out := append([]string{}, results[a.scroll:a.scroll+shown]...)
+	return append(out, c.styles.Muted.Render(fmt.Sprintf("── results %d-%d of %d lines · pgup/pgdn scroll ──",
+		a.scroll+1, a.scroll+shown, len(results))))
 }
 
 type addedMsg struct {
@@ -116,7 +149,7 @@ func (m addedMsg) writeTask() int { return m.task }
 func (m addedMsg) writeErr() error {
 	var errs []error
 	for _, o := range m.outcomes {
-		if !o.ok {
+		if !o.ok || o.kept {
 			errs = append(errs, fmt.Errorf("adding line %d: %s", o.line, o.message))
 		}
 	}
@@ -134,7 +167,14 @@ func addChecks(st Store, api API, task int, ids []caisson.ID, lines []int, revie
 		for i, id := range ids {
 			out := addOutcome{line: lines[i]}
 			checkID, added, err := addOne(ctx, st, api, id, reviewer)
+			var kept *store.ExchangeKeptError
 			switch {
+			case errors.As(err, &kept):
+				// Not a refusal: the store keeps the token to retry.
+				out.kept = true
+				out.message = fmt.Sprintf("not exchanged yet, kept until %s: %s. Adding the token again, or the next add, exchange or "+
+					"refresh from the command line, tries it again; after that time it can no longer work and is dropped",
+					local(kept.Until, now).Format(timeLayout), line(caisson.Explain(kept.Err)))
 			case err != nil:
 				out.message = "refused: " + errText(err)
 			case added:
@@ -175,6 +215,10 @@ func addOne(ctx context.Context, st Store, api API, id caisson.ID, reviewer stri
 			return "", false, errors.New("cannot exchange a token: " + errNoAPI.Error())
 		}
 		checkID, added, err = st.Exchange(ctx, id.Value, reviewer, api.ExchangeToken)
+		var kept *store.ExchangeKeptError
+		if errors.As(err, &kept) {
+			return "", false, kept
+		}
 		if err != nil {
 			// Caisson's refusal, in the client's plain words (they
 			// explain the token's timing rules), not the wrapped chain.
@@ -188,3 +232,6 @@ func addOne(ctx context.Context, st Store, api API, id caisson.ID, reviewer stri
 	}
 	return id.Value, added, nil
 }
+
+// local is t in the zone of the clock now, as the console shows times.
+func local(t time.Time, now func() time.Time) time.Time { return t.In(now().Location()) }

@@ -67,3 +67,104 @@ func TestAddExchangesTokensAddsIdsAndShowsEachLinesOutcome(t *testing.T) {
 	}
 	mustContain(t, plain(m), caisson.ShortID(fresh, 8))
 }
+
+// unboxed is a screen's text with the dialog's borders taken off and the
+// lines joined, so that a wrapped sentence reads whole.
+func unboxed(screen string) string {
+	var words []string
+	for _, l := range strings.Split(screen, "\n") {
+		l = strings.Trim(strings.TrimSpace(l), "│")
+		if l = strings.TrimSpace(l); l != "" {
+			words = append(words, l)
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+func TestAddSkipsCommentLinesAsAddDashDoes(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("A")...)
+	pump(t, m, paste("# today's checks, from the branch\n"+f.sb.CheckID(1)+"\n   # one more comment\n\n"))
+	screen := plain(m)
+	mustContain(t, screen, "1 valid")
+	mustNotContain(t, screen, "invalid", "✗ line")
+	pump(t, m, keys("ctrl+s")...)
+	mustContain(t, plain(m), "✓ line 2: added "+f.sb.CheckID(1), "added 1 of 1 lines")
+}
+
+// An id cut short when copied is refused as you type, with the form that
+// was expected, whole (wrapped, not cut), and nothing is added.
+func TestAddRefusesAShortIDWithTheExpectedForm(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20})
+	for _, tc := range []struct{ line, says string }{
+		{"chk_xchg_abc", "✗ line 1: exchange token has only 3 characters after the prefix, so it was probably cut when copied: " +
+			"expected chk_priv_ (a check id) or chk_xchg_ (an exchange token) followed by 22 or more URL-safe base64 characters (A-Z a-z 0-9 - _)"},
+		{"chk_priv_a", "✗ line 1: check id has only 1 characters after the prefix"},
+	} {
+		m := newTestModel(t, f.config(), 80, 24)
+		pump(t, m, keys("A")...)
+		pump(t, m, paste(tc.line))
+		screen := plain(m)
+		mustContain(t, screen, "0 valid", "✗ 1 invalid")
+		mustContain(t, unboxed(screen), tc.says)
+		pump(t, m, keys("ctrl+s")...)
+		if n, _ := f.st.Count(context.Background(), store.PageQuery{Queue: store.QueueAll}); n != 0 {
+			t.Fatalf("%s: %d checks stored", tc.line, n)
+		}
+	}
+}
+
+// A token whose exchange failed for a reason that may pass (here the API
+// key refused) is not refused: it is kept, the dialog says until when and
+// how it will finish, whole, and a later try finishes it.
+func TestAddShowsAKeptTokenAsNotExchangedYetAndUntilWhen(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20})
+	wrong, err := caisson.NewAPIKey("not-the-sandbox-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused, err := caisson.NewClient(f.base, wrong, caisson.WithRetries(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := f.config()
+	cfg.API = refused
+	m := newTestModel(t, cfg, 80, 24)
+	token := f.sb.NewToken(4)
+	pump(t, m, keys("A")...)
+	pump(t, m, paste(token))
+	pump(t, m, keys("ctrl+s")...)
+	screen := plain(m)
+	if strings.Contains(screen, "pgup/pgdn scroll") {
+		t.Errorf("one result does not fit an add dialog at 80x24:\n%s", screen)
+	}
+	mustContain(t, unboxed(screen), "… line 1: token → not exchanged yet, kept until 2026-11-26 11:35:00 +01:00: ",
+		"Adding the token again, or the next add, exchange or refresh from the command line, tries it again; "+
+			"after that time it can no longer work and is dropped")
+	mustContain(t, lastLines(screen, 2), "added 0 of 1 lines, 1 not exchanged yet (kept to retry)")
+	mustNotContain(t, screen, "→ refused")
+
+	// What the words promise: the token was kept, and a try with the
+	// right key finishes it.
+	out, err := f.st.ResumeExchanges(context.Background(), "tester", f.api.ExchangeToken)
+	if err != nil || len(out) != 1 || out[0].CheckID != f.sb.CheckID(4) {
+		t.Fatalf("resuming: %+v, %v; want the kept token exchanged for %s", out, err, f.sb.CheckID(4))
+	}
+}
+
+// Results longer than the dialog scroll with pgup/pgdn, and say so.
+func TestAddResultsLongerThanTheDialogScroll(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 40})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("A")...)
+	pump(t, m, paste(strings.Join(f.sb.CheckIDs(12), "\n")))
+	pump(t, m, keys("ctrl+s")...)
+	mustContain(t, plain(m), "pgup/pgdn scroll", "✓ line 1: added")
+	mustNotContain(t, plain(m), "✓ line 12: added")
+	for range 4 {
+		pump(t, m, keys("pgdown")...)
+	}
+	mustContain(t, plain(m), "✓ line 12: added")
+	mustNotContain(t, plain(m), "✓ line 1: added")
+}

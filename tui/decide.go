@@ -17,8 +17,12 @@ import (
 // beginDecision starts a decision on the selected check: a confirmation
 // first when approving is risky, then the note.
 func (m *Model) beginDecision(a store.Action) tea.Cmd {
-	row, ok := m.list.selected()
+	row, ok := m.current()
 	if !ok {
+		m.footer.finish(0, false, fmt.Sprintf("nothing to %s: no check selected", a))
+		return nil
+	}
+	if m.refuseOnPinned(a) {
 		return nil
 	}
 	p := &pendingDecision{checkID: row.CheckID, action: a}
@@ -83,6 +87,10 @@ func (m *Model) noteKey(msg tea.KeyPressMsg) tea.Cmd {
 		label := fmt.Sprintf("saving %s of %s", p.action, caisson.ShortID(line(p.checkID), 10))
 		spin := m.footer.start(task, label, m.animate)
 		m.endDialog()
+		if m.deciding == nil {
+			m.deciding = map[string]bool{}
+		}
+		m.deciding[p.checkID] = true
 		write := m.ctx.writes.track(task, fmt.Sprintf("%s of %s", p.action, caisson.ShortID(line(p.checkID), 10)),
 			decide(m.ctx.cfg.Store, task, m.query(), p.checkID, p.action, note, m.ctx.cfg.Reviewer))
 		return tea.Batch(spin, write)
@@ -94,11 +102,21 @@ func (m *Model) noteKey(msg tea.KeyPressMsg) tea.Cmd {
 // to the next check of the queue.
 func (m *Model) decided(msg decidedMsg) tea.Cmd {
 	short := caisson.ShortID(line(msg.checkID), 10)
+	delete(m.deciding, msg.checkID)
 	if msg.err != nil {
 		m.footer.finish(msg.task, false, fmt.Sprintf("%s of %s NOT saved: %s", msg.action, short, errText(msg.err)))
 		return nil
 	}
 	m.footer.finish(msg.task, true, fmt.Sprintf("%s %s: saved", pastTense(msg.action), short))
+	m.decidedHere = msg.checkID
+	if p := m.pinned; p != nil && p.row.CheckID == msg.checkID && msg.action != store.Reopen {
+		// Decided here after all: move on, as after any decision. A
+		// reopened check stays until the list has it again.
+		m.unpin()
+	}
+	if m.detail.checkID == msg.checkID {
+		m.detail.seen = max(m.detail.seen, msg.decision.Seq)
+	}
 	if row, ok := m.list.selected(); ok && row.CheckID == msg.checkID {
 		if msg.nextID != "" {
 			m.list.selectID = msg.nextID

@@ -25,6 +25,12 @@ type detailModel struct {
 	// answer is shown, then the record is read once more.
 	again  bool
 	scroll int
+	// seen is the latest decision (its Seq) known when the check was first
+	// read or decided here: a later one was made elsewhere.
+	seen int64
+	// notice says what happened to the check while it was open ("escalated
+	// by bob 3s ago"), shown under its name.
+	notice string
 }
 
 // timeLayout shows a timestamp with its offset, so a reviewer comparing
@@ -78,6 +84,9 @@ func (d *detailModel) lines(c *programContext, row store.Row, haveRow bool, widt
 		name = line(chk.Info.FullName())
 	}
 	b.wrap(st.Bold.Render, name)
+	if d.notice != "" {
+		b.wrap(st.Warn.Render, "● "+d.notice)
+	}
 	if names, ok := c.claimedBy(rec.CheckID); ok {
 		b.wrap(st.Warn.Render, "● being reviewed by "+names)
 	}
@@ -250,11 +259,21 @@ func (b *detailBuilder) fetch(c *programContext, r store.Row, now time.Time) {
 		when = c.local(r.FetchedAt).Format(timeLayout) + " (" + age(r.FetchedAt, now) + " ago)"
 	}
 	b.field("fetched", when, nil)
-	switch r.Outcome {
-	case store.OutcomeOK:
+	switch {
+	case r.Outcome == store.OutcomeOK:
 		b.raw("result", b.st.Good.Render("✓ result received"))
-	case store.OutcomeNone:
+	case r.Outcome == store.OutcomeNone:
 		b.field("result", explainOutcome(r), b.st.Muted.Render)
+	case r.Outcome.NotReady():
+		// Not a failure: Caisson has no result yet, and says why.
+		why, ok := store.Waiting(r)
+		if !ok {
+			why = "not ready at Caisson, but already " + string(r.Status) + ": it stays in that queue"
+		} else {
+			why = "waiting at Caisson: " + why
+		}
+		b.field("result", why, b.st.Warn.Render)
+		b.indented(strings.Repeat(" ", labelWidth), explainOutcome(r), b.st.Muted.Render)
 	default:
 		b.indented(b.st.Label.Render(fit("result", labelWidth))+b.st.Bad.Render("✗ "), explainOutcome(r), b.st.Bad.Render)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -81,35 +82,53 @@ func TestDetailShowsEverythingAReviewerNeeds(t *testing.T) {
 	)
 }
 
-func TestDetailExplainsAFailedFetchInWords(t *testing.T) {
-	f := newFixture(t, fixtureOpts{checks: 10})
+// A check Caisson has no result for yet waits in tab 2 with its reason,
+// in words and without a failure's ✗; only a failed fetch is in tab 6 with
+// a ✗ and what went wrong.
+func TestDetailSaysWhyACheckWaitsOrWhyItsFetchFailed(t *testing.T) {
 	ctx := context.Background()
-	ids := f.sb.CheckIDs(3)
-	for _, id := range ids {
-		if _, err := f.st.Add(ctx, id, "bob", store.SourceTyped); err != nil {
-			t.Fatal(err)
-		}
-	}
-	errs := map[string]error{
-		ids[0]: &caisson.APIError{Code: caisson.CodeNotVerified, Message: "not verified"},
-		ids[1]: errors.New("dial tcp 127.0.0.1:1: connection refused"),
-		ids[2]: &caisson.APIError{Code: caisson.CodeIDCheckExpired},
-	}
-	for id, err := range errs {
-		if err := f.st.RecordFetch(ctx, id, nil, err, testNow); err != nil {
-			t.Fatal(err)
-		}
-	}
-	m := newTestModel(t, f.config(), 200, 50)
-	pump(t, m, keys("6")...)
-	want := map[string]string{
-		ids[0]: "The person has not completed this ID check",
-		ids[1]: "could not reach Caisson: ",
-		ids[2]: "Caisson no longer keeps this check's result",
-	}
-	for id, sentence := range want {
-		moveTo(t, m, func(r store.Row) bool { return r.CheckID == id })
-		mustContain(t, plain(m), "result    ✗ "+sentence)
+	for _, tc := range []struct {
+		name      string
+		err       error
+		tab       string
+		status    string
+		result    string
+		unwanted  string
+		narrowing string // the hint under the list at 80 columns
+	}{
+		{"the person has not finished: waiting, not failed", &caisson.APIError{Code: caisson.CodeNotVerified, Message: "not verified"},
+			"2", "status    waiting", "result    waiting at Caisson: the person has not finished the check", "✗ The person",
+			"waiting at Caisson: the person has not finished the check (NOT_VERIFIED)"},
+		{"Caisson's reviewers have it: waiting, not failed", &caisson.APIError{Code: caisson.CodePendingReview},
+			"2", "status    waiting", "result    waiting at Caisson: Caisson's reviewers have it (PENDING_REVIEW)", "✗ Caisson",
+			"waiting at Caisson: Caisson's reviewers have it (PENDING_REVIEW)"},
+		{"an unreachable Caisson is a failure", errors.New("dial tcp 127.0.0.1:1: connection refused"),
+			"6", "status    error", "result    ✗ could not reach Caisson: ", "waiting", "enter shows the detail of the selected check"},
+		{"an expired check is a failure", &caisson.APIError{Code: caisson.CodeIDCheckExpired},
+			"6", "status    error", "result    ✗ Caisson no longer keeps this check's result", "waiting", "enter shows the detail of the selected check"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, fixtureOpts{checks: 10, path: filepath.Join(t.TempDir(), "review.db")})
+			id := f.sb.CheckID(0)
+			if _, err := f.st.Add(ctx, id, "bob", store.SourceTyped); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.st.RecordFetch(ctx, id, nil, tc.err, testNow); err != nil {
+				t.Fatal(err)
+			}
+			m := newTestModel(t, f.config(), 200, 50)
+			pump(t, m, keys(tc.tab)...)
+			if got := selectedID(t, m); got != id {
+				t.Fatalf("tab %s selects %s, want %s", tc.tab, got, id)
+			}
+			screen := plain(m)
+			mustContain(t, screen, tc.status, tc.result)
+			mustNotContain(t, screen, tc.unwanted)
+
+			narrow := newTestModel(t, f.config(), 80, 24)
+			pump(t, narrow, keys(tc.tab)...)
+			mustContain(t, plain(narrow), tc.narrowing)
+		})
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
@@ -20,6 +21,18 @@ type pendingDecision struct {
 	// risks are why approving needs a confirmation (low confidence,
 	// expired document); empty when it does not.
 	risks []string
+	// meanwhile is a decision made elsewhere on the check while the
+	// dialog is open ("escalated by bob 3s ago"), "" when none.
+	meanwhile string
+}
+
+// meanwhileLine warns that the check was decided elsewhere while the
+// dialog was open: the decision being made here is stored after it.
+func meanwhileLine(st Styles, p *pendingDecision) string {
+	if p.meanwhile == "" {
+		return ""
+	}
+	return "\n" + st.Warn.Render("⚠ "+p.meanwhile+" while this was open: yours is stored after it")
 }
 
 // approvalRisks is store.ApprovalRisks with the open record's result when
@@ -34,12 +47,14 @@ func approvalRisks(r store.Row, rec *store.Record, c *programContext) []string {
 
 // confirmDialog asks to confirm a risky approval; the answer defaults to
 // No.
-func confirmDialog(c *programContext, p *pendingDecision) dialog {
+func confirmDialog(c *programContext, p *pendingDecision, width int) dialog {
 	st := c.styles
+	// The reasons are the point of the question: wrapped, never cut.
+	why := ansi.Wrap(strings.Join(p.risks, "; "), max(width-6, 10), " ")
 	body := st.Warn.Render("⚠ Approve "+caisson.ShortID(line(p.checkID), 10)+" anyway?") + "\n" +
-		"  " + strings.Join(p.risks, "; ") + "\n" +
+		"  " + strings.ReplaceAll(why, "\n", "\n  ") + meanwhileLine(st, p) + "\n" +
 		st.Bold.Render("y") + " approve · " + st.Bold.Render("n/enter/esc") + " no (default)"
-	return dialog{title: "Confirm approval", body: body}
+	return newDialog("Confirm approval", body, width)
 }
 
 // noteDialog asks for the decision's note: required for reject and
@@ -76,11 +91,12 @@ func (n *noteDialog) dialog(c *programContext, p *pendingDecision, width int) di
 	if p.action.NeedsNote() {
 		need = "note required"
 	}
-	body := fmt.Sprintf("%s %s (%s)\n%s", actionVerb(p.action), caisson.ShortID(line(p.checkID), 10), need, n.input.View())
+	body := fmt.Sprintf("%s %s (%s)%s\n%s", actionVerb(p.action), caisson.ShortID(line(p.checkID), 10), need,
+		meanwhileLine(st, p), n.input.View())
 	if n.err != "" {
 		body += "\n" + st.Bad.Render("✗ "+n.err)
 	}
-	return dialog{title: "Decision", body: body}
+	return newDialog("Decision", body, width)
 }
 
 func actionVerb(a store.Action) string {
@@ -98,8 +114,28 @@ func actionVerb(a store.Action) string {
 }
 
 // dialog is an open dialog's title and text, drawn in a box (dialogBox)
-// across the screen above the footer.
+// across the screen above the footer. Its text is already fitted to the
+// box (newDialog), so that its height is known without drawing it.
 type dialog struct{ title, body string }
+
+// newDialog is a dialog whose lines longer than a box of the given outer
+// width are wrapped, not cut: what a dialog says is what the reviewer
+// answers to. Wrapping here, not when the box is drawn, keeps height
+// exact.
+func newDialog(title, body string, width int) dialog {
+	inner := max(width-4, 10)
+	lines := strings.Split(body, "\n")
+	wrapped := false
+	for i, l := range lines {
+		if cells(l) > inner {
+			lines[i], wrapped = ansi.Wrap(l, inner, " "), true
+		}
+	}
+	if wrapped {
+		body = strings.Join(lines, "\n")
+	}
+	return dialog{title: title, body: body}
+}
 
 // height is the box's height, known without drawing it: the layout needs
 // it on every message, and drawing the box costs more than the rest of
@@ -111,16 +147,12 @@ func (d dialog) height() int {
 	return strings.Count(d.body, "\n") + 1 + 3 // the title and the border
 }
 
-// dialogBox draws a bordered box of the given outer width.
+// dialogBox draws a bordered box of the given outer width, the width the
+// dialog was made for (newDialog).
 func dialogBox(c *programContext, d dialog, width int) string {
 	title, body := d.title, d.body
-	inner := max(width-4, 10)
-	lines := strings.Split(body, "\n")
-	for i, l := range lines {
-		lines[i] = clip(l, inner)
-	}
 	// A style's width holds its border and padding (Lip Gloss v2).
-	return c.styles.Dialog.Width(width).Render(c.styles.Bold.Render(title) + "\n" + strings.Join(lines, "\n"))
+	return c.styles.Dialog.Width(width).Render(c.styles.Bold.Render(title) + "\n" + body)
 }
 
 // newFilterInput is the "/" prompt.

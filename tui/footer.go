@@ -1,12 +1,15 @@
 package tui
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 )
 
 // footerModel shows the state of running work (a spinner and what is
@@ -84,7 +87,32 @@ func (f *footerModel) view(c *programContext, keys help.KeyMap, saving []string)
 	default:
 		status = st.Bad.Render("✗ " + f.last)
 	}
-	h := c.help
-	h.SetWidth(c.width)
-	return clip(status, c.width) + "\n" + clip(h.ShortHelpView(keys.ShortHelp()), c.width)
+	return clip(status, c.width) + "\n" + clip(shortHelp(c.help, keys.ShortHelp(), c.width), c.width)
+}
+
+// shortHelp is the footer's keys, as many as fit the width: the last ones
+// go first, except how to get help and how to quit, which stay.
+func shortHelp(h help.Model, bs []key.Binding, width int) string {
+	h.SetWidth(0) // measured here, never cut with "…"
+	bs = slices.Clone(bs)
+	for {
+		view := h.ShortHelpView(bs)
+		i := len(bs) - 1
+		for i >= 0 && (!bs[i].Enabled() || kept(bs[i])) {
+			if !bs[i].Enabled() {
+				bs = slices.Delete(bs, i, i+1)
+			}
+			i--
+		}
+		if lipgloss.Width(view) <= width || i < 0 {
+			return view
+		}
+		bs = slices.Delete(bs, i, i+1)
+	}
+}
+
+// kept reports whether a footer key is never dropped: ? and q.
+func kept(b key.Binding) bool {
+	k := b.Help().Key
+	return k == "?" || k == "q"
 }

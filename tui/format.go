@@ -130,8 +130,8 @@ func (st Styles) severity(s caisson.Severity, text string) string {
 	return st.Muted.Render(text)
 }
 
-// statusWord is the review status of a row; a failed or pending fetch
-// says so, since that is what the reviewer must know first.
+// statusWord is the review status of a row; a failed fetch, or one
+// waiting at Caisson, says so, since that is what the reviewer must know first.
 func (st Styles) statusWord(r store.Row) string {
 	word, style := st.status(r)
 	if style == nil {
@@ -147,8 +147,9 @@ func (st Styles) status(r store.Row) (string, *lipgloss.Style) {
 		return "deleted", &st.Muted
 	case r.Outcome == store.OutcomeNone:
 		return "unfetched", &st.Muted
-	case r.Outcome == store.FetchOutcome(caisson.CodePendingReview) && r.Status == store.StatusOpen:
-		return "pending", &st.Muted
+	case waiting(r):
+		// Caisson has no result for now: a normal outcome, not a failure.
+		return "waiting", &st.Muted
 	case r.Outcome != store.OutcomeOK && r.Status == store.StatusOpen:
 		return "error", &st.Bad
 	}
@@ -225,4 +226,10 @@ func explainOutcome(r store.Row) string {
 	}
 	sentence := caisson.Explain(&caisson.APIError{Code: caisson.ErrorCode(r.Outcome), Message: r.FetchError})
 	return line(sentence)
+}
+
+// waiting reports whether a check is waiting at Caisson (store.Waiting).
+func waiting(r store.Row) bool {
+	_, ok := store.Waiting(r)
+	return ok
 }

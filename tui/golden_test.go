@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -23,19 +24,27 @@ func TestGolden(t *testing.T) {
 		keys     []string
 		waitFor  string
 		readOnly bool
+		reviewer string // alice when ""
 	}{
-		{"list_80x24", 80, 24, nil, "enter shows the detail", false},
-		{"detail_80x24", 80, 24, []string{"enter"}, "J/K scroll", false},
-		{"confirm_80x24", 80, 24, []string{"a"}, "anyway?", false},
-		{"help_80x24", 80, 24, []string{"?"}, "esc or ? closes", false},
-		{"split_120x40", 120, 40, nil, "Caisson dashboard", false},
-		{"all_tab_120x40", 120, 40, []string{"7", "j", "j"}, "3 of 60", false},
-		{"read_only_120x40", 120, 40, []string{"?"}, "READ-ONLY session", true},
-		{"too_small_60x20", 60, 20, nil, "window too small", false},
+		{"list_80x24", 80, 24, nil, "enter shows the detail", false, ""},
+		{"detail_80x24", 80, 24, []string{"enter"}, "J/K scroll", false, ""},
+		{"confirm_80x24", 80, 24, []string{"a"}, "anyway?", false, ""},
+		{"help_80x24", 80, 24, []string{"?"}, "esc or ? closes", false, ""},
+		{"split_120x40", 120, 40, nil, "Caisson dashboard", false, ""},
+		{"all_tab_120x40", 120, 40, []string{"7", "j", "j"}, "3 of 60", false, ""},
+		{"read_only_120x40", 120, 40, []string{"?"}, "READ-ONLY session", true, ""},
+		{"too_small_60x20", 60, 20, nil, "window too small", false, ""},
+		// Over SSH the reviewer is named with the key's fingerprint: the
+		// header cuts the name, never READ-ONLY.
+		{"read_only_header_80x24", 80, 24, nil, "enter shows the detail", true, sshReviewer},
+		{"read_only_header_120x40", 120, 40, nil, "Caisson dashboard", true, sshReviewer},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := f.config()
 			cfg.ReadOnly = tc.readOnly
+			if tc.reviewer != "" {
+				cfg.Reviewer = tc.reviewer
+			}
 			m := New(cfg)
 			m.animate = false // no spinner frame or cursor blink in a golden file
 			tm, w := startProgram(t, m, tc.w, tc.h)
@@ -55,6 +64,52 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+			teatest.RequireEqualOutput(t, []byte(frame))
+		})
+	}
+}
+
+// sshReviewer is how serve names a reviewer: the user, the key's
+// fingerprint and its comment.
+const sshReviewer = "sam (SHA256:Jc0m8W2mYbR6kq3yPzG3lq6x9L1HqZq3K8tR2sVd4eE, sam@support-laptop)"
+
+// A confirmation's reasons are the question: the dialog wraps them, at
+// every width, never cuts them. Here a check whose personal data was
+// purged, so that every reason applies.
+func TestGoldenDialogsWrapTheirText(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 10, track: 10, fetch: true})
+	if _, err := f.st.Purge(context.Background(), 0, testNow.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		w, h int
+	}{
+		{"confirm_80x24", 80, 24},
+		{"confirm_120x40", 120, 40},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := New(f.config())
+			m.animate = false
+			tm, w := startProgram(t, m, tc.w, tc.h)
+			// Purged checks have no result: none needs review.
+			w.waitFor(t, "no checks here")
+			waitQuiet(t, tm)
+			tm.Send(keyMsg("7"))
+			w.waitFor(t, "▶ ")
+			waitQuiet(t, tm)
+			// The fourth has both confidences low: every reason at once.
+			for _, k := range []string{"j", "j", "j", "a"} {
+				tm.Send(keyMsg(k))
+			}
+			w.waitFor(t, "anyway?")
+			waitQuiet(t, tm)
+			frame := w.frame()
+			if err := tm.Quit(); err != nil {
+				t.Fatal(err)
+			}
+			tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+			mustContain(t, unboxed(frame), "document confidence is low; face confidence is low; its personal data was purged, so the document's expiry cannot be checked")
 			teatest.RequireEqualOutput(t, []byte(frame))
 		})
 	}

@@ -11,7 +11,7 @@ import (
 // fits the width with the counts is used.
 var tabNames = map[store.Queue][3]string{
 	store.QueueNeedsReview: {"Needs review", "Review", "Rev"},
-	store.QueuePending:     {"Pending at Caisson", "Pending", "Pend"},
+	store.QueuePending:     {"Waiting at Caisson", "Waiting", "Wait"},
 	store.QueueEscalated:   {"Escalated", "Escal.", "Esc"},
 	store.QueueApproved:    {"Approved", "Appr.", "Appr"},
 	store.QueueRejected:    {"Rejected", "Rej.", "Rej"},
@@ -43,10 +43,26 @@ func headerView(c *programContext, tab int, counts store.Counts, countsErr error
 	if api == "" {
 		api = "none"
 	}
-	title := st.Title.Render("caisson-review") + st.Muted.Render(" · reviewer ") + reviewer +
-		st.Muted.Render(" · API ") + api + mode
+	failed := ""
 	if countsErr != nil {
-		title += " · " + st.Bad.Render("✗ counts: "+errText(countsErr))
+		failed = " · " + st.Bad.Render("✗ counts: "+errText(countsErr))
+	}
+	draw := func(reviewer, api string) string {
+		t := st.Title.Render("caisson-review") + st.Muted.Render(" · reviewer ") + reviewer
+		if api != "" {
+			t += st.Muted.Render(" · API ") + api
+		}
+		return t + mode + failed
+	}
+	// Too wide (a reviewer named by a key's fingerprint over SSH), the
+	// title gives up the API first, then the end of the reviewer's name:
+	// never the mode, which says what this console may do.
+	title := draw(reviewer, api)
+	if cells(title) > c.width {
+		title = draw(reviewer, "")
+	}
+	if over := cells(title) - c.width; over > 0 {
+		title = draw(clip(reviewer, max(cells(reviewer)-over, 8)), "")
 	}
 	// The form is chosen by measuring the plain labels, which is what
 	// the styles draw plus their frames: drawing each form to measure it

@@ -62,6 +62,7 @@ type fixture struct {
 	api  *caisson.Client
 	sb   *sandbox.Server
 	path string // the store's file
+	base string // the sandbox's URL
 }
 
 type fixtureOpts struct {
@@ -108,7 +109,7 @@ func newFixture(tb testing.TB, o fixtureOpts) *fixture {
 		tb.Fatalf("opening the store: %v", err)
 	}
 	tb.Cleanup(func() { _ = st.Close() })
-	f := &fixture{st: st, api: api, sb: sb, path: path}
+	f := &fixture{st: st, api: api, sb: sb, path: path, base: base}
 	if o.track > 0 {
 		ids := sb.CheckIDs(o.track)
 		if _, err := st.AddMany(ctx, ids, "tester", store.SourceTyped); err != nil {

@@ -102,7 +102,11 @@ var (
 		Submit: key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "add")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 	}
-	filterKeys = dialogKeys{
+	// addScrollUp and addScrollDown scroll the add dialog's results; the
+	// dialog says so when they are longer than it.
+	addScrollUp   = key.NewBinding(key.WithKeys("pgup"))
+	addScrollDown = key.NewBinding(key.WithKeys("pgdown"))
+	filterKeys    = dialogKeys{
 		Submit: key.NewBinding(key.WithKeys("enter", "ctrl+j"), key.WithHelp("enter", "keep filter")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 	}
@@ -120,6 +124,6 @@ type detailHelp struct{ KeyMap }
 
 func (d detailHelp) ShortHelp() []key.Binding {
 	scroll := key.NewBinding(key.WithKeys("j", "k"), key.WithHelp("j/k", "scroll"))
-	back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to list"))
-	return []key.Binding{scroll, back, d.Approve, d.Reject, d.Escalate, d.Refresh, d.Mask, d.Help}
+	back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back"))
+	return []key.Binding{scroll, back, d.Approve, d.Reject, d.Escalate, d.Refresh, d.Mask, d.Help, d.Quit}
 }

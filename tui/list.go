@@ -46,6 +46,9 @@ type listModel struct {
 	// table), so it knows its rows up to the last page read, and counts
 	// only when the reviewer asks for the bottom.
 	more bool
+	// away is set while the reviewer is on a check that left the list
+	// (Model.pinned): no row is marked as selected.
+	away bool
 	// countReq is the latest count request, toBottom what to do with it.
 	countReq int
 	toBottom bool
@@ -268,7 +271,7 @@ func (l *listModel) view(c *programContext, height int) string {
 			sb.WriteString(st.Muted.Render("  …"))
 			continue
 		}
-		sb.WriteString(l.drawRow(c, j, cols, i == l.cursor))
+		sb.WriteString(l.drawRow(c, j, cols, i == l.cursor && !l.away))
 	}
 	return sb.String()
 }

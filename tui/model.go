@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -57,7 +58,19 @@ type Model struct {
 	batch    *batch
 	// refreshing are the checks being refreshed one by one (r).
 	refreshing map[string]bool
-	masked     bool
+	// pinned is the check the reviewer stays on after a change made
+	// elsewhere took it out of the list (stay.go); deciding are the checks
+	// whose decision from this console is being saved, and decidedHere the
+	// last one saved, whose leaving the list is this console's doing.
+	pinned      *pinnedCheck
+	deciding    map[string]bool
+	decidedHere string
+	// customerTab is the tab the customer view (c) was opened from, which
+	// esc returns to; places are where the cursor was on each tab, for
+	// coming back to it.
+	customerTab int
+	places      map[placeKey]place
+	masked      bool
 	// quitting is set once the reviewer (or a signal, or the session's
 	// end) asked to quit: the console waits for the writes in flight,
 	// then left is set and the program ends.
@@ -153,7 +166,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case pageMsg:
 		if msg.req == m.list.req {
+			open, had := m.list.selected()
 			m.list.loaded(msg)
+			m.followOpen(open, had)
 			cmd = m.replayHeld()
 		}
 	case totalMsg:
@@ -162,7 +177,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.req == m.detail.req {
 			// A change told while this was read asks for one more read.
 			m.detail.dirty, m.detail.again = m.detail.again, false
+			if m.detail.rec == nil && msg.rec != nil {
+				// What is already decided when the check is first shown
+				// is no news; a later decision made elsewhere is.
+				m.detail.seen = lastSeq(msg.rec)
+			}
 			m.detail.req, m.detail.rec, m.detail.err = 0, msg.rec, msg.err
+			m.recordPinned(msg)
 		}
 	case StoreChanged:
 		cmd = m.invalidate()
@@ -235,7 +256,8 @@ func (m *Model) sync() tea.Cmd {
 		}
 		cmds = append(cmds, load)
 	}
-	row, ok := m.list.selected()
+	m.list.away = m.pinned != nil
+	row, ok := m.current()
 	switch {
 	case !ok:
 	case row.CheckID != m.detail.checkID:
@@ -253,7 +275,11 @@ func (m *Model) sync() tea.Cmd {
 func (m *Model) invalidate() tea.Cmd {
 	// The cursor stays on its check (unless a decision chose the next
 	// one), even if the check moved within the queue.
-	if row, ok := m.list.selected(); ok && m.list.selectID == "" && m.list.moved {
+	// So does the detail open full screen, and the check the reviewer
+	// stays on (stay.go) is taken back should it return to the list.
+	if m.pinned != nil {
+		m.list.selectID = m.pinned.row.CheckID
+	} else if row, ok := m.list.selected(); ok && m.list.selectID == "" && (m.list.moved || m.mode == modeDetail) {
 		m.list.selectID = row.CheckID
 	}
 	// A read in flight is not dropped but followed by another: changes
@@ -292,6 +318,7 @@ func (m *Model) totalFromCounts() bool {
 }
 
 func (m *Model) newQuery() {
+	m.pinned, m.decidedHere = nil, ""
 	m.list.reset()
 	m.detail.scroll = 0
 }
@@ -379,6 +406,14 @@ func (m *Model) mainKey(msg tea.KeyPressMsg) tea.Cmd {
 		// cursor on the check it was on (another session's change arrived
 		// in the middle of a run of key presses).
 		l.selectID = ""
+		if m.pinned != nil {
+			// Moving on from the check that left: the cursor is on the one
+			// that took its place, which is where j goes.
+			m.unpin()
+			if matches(msg, k.Down) {
+				return nil
+			}
+		}
 	}
 	switch {
 	case matches(msg, k.Quit):
@@ -431,11 +466,15 @@ func (m *Model) mainKey(msg tea.KeyPressMsg) tea.Cmd {
 	case matches(msg, k.Tab):
 		m.switchTab(int(msg.Code - '1'))
 	case matches(msg, k.Open):
-		if _, ok := l.selected(); ok {
+		if _, ok := m.current(); ok {
 			m.mode = modeDetail
 		}
 	case matches(msg, k.Customer):
-		if row, ok := l.selected(); ok && row.CustomerID != "" {
+		if row, ok := m.current(); ok && row.CustomerID != "" {
+			if m.customer == "" {
+				// The view is every queue: the tab bar says All.
+				m.customerTab, m.tab = m.tab, slices.Index(store.Queues, store.QueueAll)
+			}
 			m.customer = row.CustomerID
 			m.mode = modeList
 			m.newQuery()
@@ -480,10 +519,12 @@ func (m *Model) back() tea.Cmd {
 		m.batch.cancelled = true
 	case m.mode == modeDetail:
 		m.mode = modeList
+	case m.pinned != nil:
+		m.unpin()
 	case m.batch != nil:
 		m.batch = nil
 	case m.customer != "":
-		m.customer = ""
+		m.customer, m.tab = "", m.customerTab
 		m.newQuery()
 	case m.filter != "":
 		m.filter = ""
@@ -496,12 +537,54 @@ func (m *Model) switchTab(i int) {
 	if i < 0 || i >= len(store.Queues) {
 		return
 	}
+	m.savePlace()
 	m.tab = i
 	m.customer = ""
 	if m.mode == modeDetail {
 		m.mode = modeList
 	}
 	m.newQuery()
+	m.restorePlace()
+}
+
+// placeKey is a list a place is kept for: a tab, in a sort, with a filter.
+type placeKey struct {
+	tab    int
+	sort   store.Sort
+	filter string
+}
+
+// place is where the cursor was in a list: its row, the row on top, and
+// the check under it, which the cursor follows if it moved in the queue.
+type place struct {
+	cursor, top int
+	checkID     string
+}
+
+// savePlace remembers where the cursor is on this tab, once the reviewer
+// has moved it.
+func (m *Model) savePlace() {
+	if m.customer != "" || !m.list.moved {
+		return
+	}
+	p := place{cursor: m.list.cursor, top: m.list.top}
+	if row, ok := m.list.selected(); ok {
+		p.checkID = row.CheckID
+	}
+	if m.places == nil {
+		m.places = map[placeKey]place{}
+	}
+	m.places[placeKey{m.tab, m.sort, m.filter}] = p
+}
+
+// restorePlace puts the cursor back where it was on this tab.
+func (m *Model) restorePlace() {
+	p, ok := m.places[placeKey{m.tab, m.sort, m.filter}]
+	if !ok {
+		return
+	}
+	l := &m.list
+	l.cursor, l.top, l.selectID, l.moved = p.cursor, p.top, p.checkID, true
 }
 
 func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {

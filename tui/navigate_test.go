@@ -346,7 +346,7 @@ func TestTabsFitEightyColumnsWithLargeCounts(t *testing.T) {
 	if w := lipgloss.Width(tabs); w > 80 {
 		t.Fatalf("tabs are %d wide: %q", w, tabs)
 	}
-	mustContain(t, tabs, "[1 Rev:56199]", "2 Pend:2000", "6 Err:1000", "7 All:100000")
+	mustContain(t, tabs, "[1 Rev:56199]", "2 Wait:2000", "6 Err:1000", "7 All:100000")
 }
 
 // The header picks the tabs' form by measuring them undrawn (tabsWidth):
@@ -463,6 +463,9 @@ func TestKeysThatArriveTogetherEachAct(t *testing.T) {
 	// of the run after "x" is the note's text, not more commands.
 	send("jkxforged\r")
 	seen.waitFor(t, "saved")
+	// The decision moves the cursor to the next check once the list is
+	// read again: wait for it, or the j below may land before or after.
+	seen.waitFor(t, "All 5 of 20")
 	// A paste of "jjjj" is text, not four moves: the next j moves one.
 	send("g")
 	seen.waitFor(t, "All 1 of 20")
@@ -630,5 +633,83 @@ func TestKeysTypedBeforeTheFirstPageActOnceItIsRead(t *testing.T) {
 			pump(t, m, start)
 			tc.check(t, f, m, rows[0].CheckID)
 		})
+	}
+}
+
+// c shows every queue of one customer: the tab bar says All, and esc
+// goes back to the tab it came from.
+func TestTheCustomerViewHighlightsAllInTheTabBar(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	for _, size := range []struct{ w, h int }{{120, 40}, {80, 24}} {
+		m := newTestModel(t, f.config(), size.w, size.h)
+		pump(t, m, keys("c")...)
+		tabs := strings.Split(plain(m), "\n")[1]
+		mustContain(t, tabs, "[7 All")
+		mustNotContain(t, tabs, "[1 ")
+		pump(t, m, keys("esc")...)
+		tabs = strings.Split(plain(m), "\n")[1]
+		mustContain(t, tabs, "[1 ")
+		mustNotContain(t, tabs, "[7 All")
+		// From the customer view, tab goes on from All, where it is.
+		pump(t, m, keys("c", "tab")...)
+		if m.query().Queue != store.QueueNeedsReview || m.customer != "" {
+			t.Errorf("%dx%d: tab from the customer view went to %s (customer %q), want needs-review", size.w, size.h, m.query().Queue, m.customer)
+		}
+	}
+}
+
+// Switching tabs and back puts the cursor back on the check it was on in
+// each tab, not on row 1.
+func TestSwitchingTabsAndBackPutsTheCursorWhereItWas(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("j", "j", "j")...)
+	review := selectedID(t, m)
+	pump(t, m, keys("7", "G", "k")...)
+	all := selectedID(t, m)
+	allRow := m.list.cursor
+	pump(t, m, keys("1")...)
+	if got := selectedID(t, m); got != review || m.list.cursor != 3 {
+		t.Fatalf("back on Needs review the cursor is on row %d (%s), want row 4 (%s)", m.list.cursor+1, got, review)
+	}
+	mustContain(t, plain(m), "Needs review 4 of ")
+	pump(t, m, keys("tab", "shift+tab", "7")...)
+	if got := selectedID(t, m); got != all || m.list.cursor != allRow {
+		t.Fatalf("back on All the cursor is on row %d (%s), want row %d (%s)", m.list.cursor+1, got, allRow+1, all)
+	}
+	mustContain(t, plain(m), fmt.Sprintf("All %d of 60", allRow+1))
+}
+
+// The header and the footer give up their least important parts first:
+// the mode (READ-ONLY) and how to get help and quit are never dropped.
+func TestHeaderAndFooterKeepTheModeHelpAndQuitAtEveryWidth(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	for _, tc := range []struct {
+		name     string
+		readOnly bool
+		keys     []string
+	}{
+		{"the list", false, nil},
+		{"the detail", false, []string{"enter"}},
+		{"the list, read-only", true, nil},
+		{"the detail, read-only", true, []string{"enter"}},
+	} {
+		for _, w := range []int{80, 100, 120} {
+			cfg := f.config()
+			cfg.ReadOnly, cfg.Reviewer = tc.readOnly, sshReviewer
+			m := newTestModel(t, cfg, w, 24)
+			pump(t, m, keys(tc.keys...)...)
+			lines := strings.Split(plain(m), "\n")
+			for _, l := range lines {
+				if lipgloss.Width(l) > w {
+					t.Errorf("%s at %d columns: a line is %d wide: %q", tc.name, w, lipgloss.Width(l), l)
+				}
+			}
+			if tc.readOnly {
+				mustContain(t, lines[0], "· READ-ONLY")
+			}
+			mustContain(t, lines[len(lines)-1], "? help", "q quit")
+			mustNotContain(t, lines[len(lines)-1], "…")
+		}
 	}
 }

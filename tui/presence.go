@@ -76,7 +76,7 @@ func (m *Model) claim() {
 	case m.pending != nil:
 		want = m.pending.checkID
 	case m.mode == modeDetail:
-		if row, ok := m.list.selected(); ok {
+		if row, ok := m.current(); ok {
 			want = row.CheckID
 		}
 	}

@@ -33,6 +33,10 @@ type batchResultMsg struct {
 	task    int
 	checkID string
 	err     error // fetch or record failure; nil when recorded fine
+	// decided is set when Caisson has no result for the check yet but a
+	// reviewer has decided it: the decision wins, and the check stays in
+	// its decision's queue instead of waiting.
+	decided bool
 }
 
 type batchDoneMsg struct {
@@ -50,10 +54,13 @@ type batch struct {
 	total    int
 	done     int
 	failures []batchFailure
-	// notReady counts the checks Caisson has no result for yet, for an
-	// ordinary reason (caisson.NotReady): not failures.
-	notReady int
-	running  bool
+	// waiting counts the checks Caisson has no result for yet, for an
+	// ordinary reason (caisson.NotReady): not failures, but the Waiting
+	// at Caisson queue. decided counts those a reviewer had already
+	// decided, which stay in their decision's queue (as the CLI counts
+	// them), so that each number matches a tab.
+	waiting, decided int
+	running          bool
 	// cancelled is set when the reviewer asked to stop; the batch is
 	// still running until the goroutine reports it has stopped.
 	cancelled bool
@@ -122,14 +129,16 @@ func runBatch(ctx context.Context, st Store, api API, task int, q store.PageQuer
 		// arrived is kept.
 		rctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
-		failure := r.Err
+		msg := batchResultMsg{task: task, checkID: r.CheckID, err: r.Err}
 		if err := st.RecordFetch(rctx, r.CheckID, r.Check, r.Err, now()); err != nil {
-			failure = fmt.Errorf("not recorded: %w", err)
+			msg.err = fmt.Errorf("not recorded: %w", err)
 			if notRecorded == nil {
 				notRecorded = fmt.Errorf("recording the refresh of %s: %w", r.CheckID, err)
 			}
+		} else if caisson.NotReady(r.Err) {
+			msg.decided = decided(rctx, st, r.CheckID)
 		}
-		ch <- batchResultMsg{task: task, checkID: r.CheckID, err: failure}
+		ch <- msg
 	})
 	cancelled := errors.Is(err, context.Canceled)
 	if cancelled {
@@ -137,6 +146,13 @@ func runBatch(ctx context.Context, st Store, api API, task int, q store.PageQuer
 	}
 	ch <- batchDoneMsg{task: task, cancelled: cancelled, err: err}
 	return notRecorded
+}
+
+// decided reports whether a check has a decision (a status other than
+// open); a check that cannot be read counts as waiting, as the CLI does.
+func decided(ctx context.Context, st Store, checkID string) bool {
+	rec, err := st.Get(ctx, checkID)
+	return err == nil && rec.Status != store.StatusOpen
 }
 
 // queueIDs reads the ids of every check matching q, a page at a time.
@@ -161,8 +177,10 @@ func queueIDs(ctx context.Context, st Store, q store.PageQuery) ([]string, error
 func (b *batch) record(m batchResultMsg) {
 	b.done++
 	switch {
+	case caisson.NotReady(m.err) && m.decided:
+		b.decided++
 	case caisson.NotReady(m.err):
-		b.notReady++
+		b.waiting++
 	case m.err != nil:
 		b.failures = append(b.failures, batchFailure{checkID: m.checkID, reason: failureReason(m.err)})
 	}
@@ -171,8 +189,18 @@ func (b *batch) record(m batchResultMsg) {
 // summary is what a finished batch counted, in words.
 func (b *batch) summary() string {
 	text := fmt.Sprintf("refreshed %d of %d, %d failed", b.done, max(b.total, 0), len(b.failures))
-	if b.notReady > 0 {
-		text += fmt.Sprintf(", %d not ready at Caisson", b.notReady)
+	return text + b.notReadyText()
+}
+
+// notReadyText counts the checks Caisson has no result for yet as their
+// queues do: waiting, or already decided.
+func (b *batch) notReadyText() string {
+	text := ""
+	if b.waiting > 0 {
+		text += fmt.Sprintf(", %d waiting at Caisson", b.waiting)
+	}
+	if b.decided > 0 {
+		text += fmt.Sprintf(", %d not ready at Caisson but already decided", b.decided)
 	}
 	return text
 }
@@ -229,8 +257,8 @@ func (b *batch) draw(c *programContext, width, maxFailures int) string {
 	} else if !b.running && b.err == nil {
 		tally += " · " + st.Good.Render("✓ no failures")
 	}
-	if b.notReady > 0 {
-		tally += " · " + st.Muted.Render(fmt.Sprintf("%d not ready at Caisson", b.notReady))
+	if t := b.notReadyText(); t != "" {
+		tally += " · " + st.Muted.Render(strings.ReplaceAll(strings.TrimPrefix(t, ", "), ", ", " · "))
 	}
 	if b.err != nil {
 		tally += " · " + st.Bad.Render("✗ "+errText(b.err))
@@ -245,9 +273,9 @@ func (b *batch) draw(c *programContext, width, maxFailures int) string {
 	shown := b.failures
 	if len(shown) > maxFailures {
 		shown = shown[len(shown)-maxFailures:]
-		// The rest are not lost: each failed check is in the Errors (or
-		// Pending) tab with its reason.
-		tally += st.Muted.Render(fmt.Sprintf(" · latest %d below, all in tabs 6 Errors and 2 Pending", maxFailures))
+		// The rest are not lost: each failed check is in the Errors tab
+		// with its reason.
+		tally += st.Muted.Render(fmt.Sprintf(" · latest %d below, all in tab 6 Errors", maxFailures))
 	}
 	b.bar.SetWidth(max(10, width-8))
 	sb.WriteString(b.bar.ViewAs(pct) + fmt.Sprintf(" %3.0f%%", pct*100))

@@ -43,8 +43,10 @@ func TestRefreshingOneCheckRecordsAndExplainsCaissonsAnswer(t *testing.T) {
 		t.Fatalf("outcome %q after refresh, want PENDING_REVIEW", rec.Outcome)
 	}
 	screen := plain(m)
-	mustContain(t, screen, "✗ "+caisson.ShortID(ids[0], 10)+": Caisson's own reviewers still have this check")
-	mustContain(t, screen, "result    ✗ Caisson's own reviewers still have")
+	// Not ready is no failure: no ✗, and the check waits in tab 2.
+	mustContain(t, screen, "✓ refreshed "+caisson.ShortID(ids[0], 10)+": not ready at Caisson: Caisson's own reviewers still have this check")
+	mustContain(t, screen, "result    waiting at Caisson: Caisson's", "Waiting at Caisson 1")
+	mustNotContain(t, screen, "✗ "+caisson.ShortID(ids[0], 10))
 
 	moveTo(t, m, func(r store.Row) bool { return r.CheckID == good })
 	pump(t, m, keys("r")...)
@@ -55,27 +57,44 @@ func TestRefreshingOneCheckRecordsAndExplainsCaissonsAnswer(t *testing.T) {
 	mustContain(t, plain(m), "✓ refreshed "+caisson.ShortID(good, 10), line(rec.Result.Info.FullName()))
 }
 
-func TestRefreshingTheQueueCountsAndListsFailuresWithoutStoppingAndNotReadyApart(t *testing.T) {
+// The refresh's tally counts as the queues do (and as the CLI's refresh
+// does): a failure is a check in Errors; a check Caisson has no result for
+// yet waits in Waiting at Caisson, unless a reviewer already decided it,
+// which then stays in its decision's queue and is counted apart.
+func TestRefreshingTheQueueCountsAsTheQueuesDoAndListsFailuresWithoutStopping(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 30, track: 20})
-	bad := trackErrorChecks(t, f, "IDCHECK_DELETED", "NOT_VERIFIED", "INTERNAL_ERROR")
+	bad := trackErrorChecks(t, f, "IDCHECK_DELETED", "NOT_VERIFIED", "INTERNAL_ERROR", "PENDING_REVIEW")
+	// Escalated before Caisson says it has no result: the decision wins.
+	if _, err := f.st.Decide(context.Background(), bad[3], store.Escalate, "asked the branch", "bob"); err != nil {
+		t.Fatal(err)
+	}
 	m := newTestModel(t, f.config(), 120, 40)
 	pump(t, m, keys("7", "R")...)
 	b := m.batch
-	if b == nil || b.running || b.total != 23 || b.done != 23 {
-		t.Fatalf("batch %+v: want 23 of 23 done", b)
+	if b == nil || b.running || b.total != 24 || b.done != 24 {
+		t.Fatalf("batch %+v: want 24 of 24 done", b)
 	}
-	// NOT_VERIFIED is no failure: the person has not finished the check
-	// yet. It is counted apart, as the CLI does.
-	if len(b.failures) != 2 || b.notReady != 1 {
-		t.Fatalf("%d failures and %d not ready, want 2 and 1: %+v", len(b.failures), b.notReady, b.failures)
+	counts, err := f.st.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.failures) != 2 || b.waiting != 1 || b.decided != 1 {
+		t.Fatalf("%d failures, %d waiting, %d decided; want 2, 1, 1: %+v", len(b.failures), b.waiting, b.decided, b.failures)
+	}
+	if len(b.failures) != counts[store.QueueErrors] || b.waiting != counts[store.QueuePending] {
+		t.Fatalf("the tally (%d failed, %d waiting) disagrees with the queues (%d errors, %d waiting)",
+			len(b.failures), b.waiting, counts[store.QueueErrors], counts[store.QueuePending])
 	}
 	screen := plain(m)
-	mustContain(t, screen, "refreshed the all queue: 23/23", "✗ 2 failed", "1 not ready at Caisson",
-		"refreshed 23 of 23, 2 failed, 1 not ready at Caisson", "100%")
+	mustContain(t, screen, "refreshed the all queue: 24/24", "✗ 2 failed", "1 waiting at Caisson · 1 not ready at Caisson but already decided",
+		"refreshed 24 of 24, 2 failed, 1 waiting at Caisson, 1 not ready at Caisson but already decided", "100%",
+		"2 Waiting at Caisson 1", "3 Escalated 1", "6 Errors 2")
 	for _, id := range []string{bad[0], bad[2]} {
 		mustContain(t, screen, caisson.ShortID(id, 10)+": ")
 	}
-	mustNotContain(t, screen, caisson.ShortID(bad[1], 10)+": ")
+	for _, id := range []string{bad[1], bad[3]} {
+		mustNotContain(t, screen, caisson.ShortID(id, 10)+": ")
+	}
 	mustContain(t, screen, "deleted at Caisson", "internal error")
 	for _, id := range f.sb.CheckIDs(20) {
 		if rec := record(t, f.st, id); rec.Outcome != store.OutcomeOK {
@@ -192,8 +211,12 @@ func TestStoreChangedReadsTheScreenAgain(t *testing.T) {
 	if m.list.total != before-1 || m.counts[store.QueueEscalated] != 1 {
 		t.Fatalf("after StoreChanged: %d in the list (was %d), %d escalated", m.list.total, before, m.counts[store.QueueEscalated])
 	}
-	if selectedID(t, m) == id {
-		t.Fatal("the check another session escalated is still selected in Needs review")
+	if m.list.has(id) {
+		t.Fatal("the check another session escalated is still listed in Needs review")
+	}
+	// The reviewer stays on it, told why (stay_test.go).
+	if row, ok := m.current(); !ok || row.CheckID != id {
+		t.Fatalf("the console left the check another session escalated (on %s)", row.CheckID)
 	}
 	mustContain(t, plain(m), "[1 Needs review "+fmt.Sprint(before-1)+"]", "3 Escalated 1")
 }

@@ -11,6 +11,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
 )
 
 // Fixed parts of the screen, in lines.
@@ -65,15 +66,24 @@ func (m *Model) bodyHeight() int {
 	return max(h, 1)
 }
 
-// dialog is the open dialog, if any.
+// dialog is the open dialog, if any, its text fitted to the screen's
+// width.
 func (m *Model) dialog() dialog {
+	if p := m.pending; p != nil {
+		p.meanwhile = ""
+		if d, ok := m.news(); ok && m.detail.checkID == p.checkID {
+			p.meanwhile = fmt.Sprintf("%s by %s %s ago", pastTense(d.Action), line(d.Reviewer), age(d.At, m.ctx.now()))
+		}
+	}
 	switch m.mode {
 	case modeConfirm:
-		return confirmDialog(m.ctx, m.pending)
+		return confirmDialog(m.ctx, m.pending, m.dialogWidth())
 	case modeNote:
 		return m.note.dialog(m.ctx, m.pending, m.dialogWidth())
 	case modeAdd:
-		return m.add.dialog(m.ctx, m.dialogWidth(), max(m.ctx.height, minHeight)/2)
+		// Two thirds of the screen: the results are what the reviewer
+		// reads while it is open, the list behind it waits.
+		return m.add.dialog(m.ctx, m.dialogWidth(), max(m.ctx.height, minHeight)*2/3)
 	}
 	return dialog{}
 }
@@ -203,7 +213,8 @@ func (m *Model) header() string {
 func (m *Model) bodyView() string {
 	c := m.ctx
 	h := m.bodyHeight()
-	row, haveRow := m.list.selected()
+	row, haveRow := m.current()
+	m.detail.notice = m.changedText()
 	switch {
 	case m.mode == modeHelp:
 		return clampView(m.helpView(), c.width, h)
@@ -233,8 +244,15 @@ func (m *Model) bodyView() string {
 	hint := ""
 	if haveRow {
 		hint = c.styles.Muted.Render("  enter shows the detail of the selected check")
+		if why, ok := store.Waiting(row); ok {
+			hint = c.styles.Muted.Render("  waiting at Caisson: " + why)
+		}
 		if names, ok := c.claimedBy(row.CheckID); ok {
 			hint = "  " + c.styles.Warn.Render("● being reviewed by "+names) + c.styles.Muted.Render(" · enter shows the detail")
+		}
+		if m.detail.notice != "" {
+			// The footer offers enter and j/k: the notice is the line.
+			hint = "  " + c.styles.Warn.Render("● "+caisson.ShortID(line(row.CheckID), 10)+" "+m.detail.notice)
 		}
 	}
 	return clampView(m.list.view(c, h-1)+"\n"+hint, c.width, h)
@@ -333,6 +351,10 @@ func (m *Model) footerKeys() help.KeyMap {
 	}
 	if m.batch != nil && m.batch.running {
 		return refreshKeys
+	}
+	if p := m.pinned; p != nil && p.sure {
+		reopen := !m.ctx.cfg.ReadOnly && p.row.Status != store.StatusOpen
+		return pinnedHelp{KeyMap: m.ctx.keys, detail: m.mode == modeDetail, reopen: reopen}
 	}
 	if m.mode == modeDetail {
 		return detailHelp{m.ctx.keys}

@@ -13,7 +13,7 @@ import (
 )
 
 func (m *Model) refreshSelected() tea.Cmd {
-	row, ok := m.list.selected()
+	row, ok := m.current()
 	if !ok {
 		return nil
 	}
@@ -43,6 +43,10 @@ func (m *Model) refreshed(msg refreshedMsg) tea.Cmd {
 	switch {
 	case msg.storeErr != nil:
 		m.footer.finish(msg.task, false, "refresh of "+short+" not recorded: "+errText(msg.storeErr))
+	case caisson.NotReady(msg.fetchErr):
+		// Not a failure: the check waits at Caisson, as the refresh of a
+		// queue counts it.
+		m.footer.finish(msg.task, true, "refreshed "+short+": not ready at Caisson: "+failureReason(msg.fetchErr))
 	case msg.fetchErr != nil:
 		m.footer.finish(msg.task, false, short+": "+failureReason(msg.fetchErr))
 	default:
@@ -57,6 +61,12 @@ func (m *Model) addKey(msg tea.KeyPressMsg) tea.Cmd {
 		if !m.add.running {
 			m.mode = modeList
 		}
+		return nil
+	case matches(msg, addScrollUp) && len(m.add.outcomes) > 0:
+		m.add.scroll -= 3
+		return nil
+	case matches(msg, addScrollDown) && len(m.add.outcomes) > 0:
+		m.add.scroll += 3
 		return nil
 	case matches(msg, addKeys.Submit):
 		valid, lines, problems := m.add.validation()
@@ -77,20 +87,27 @@ func (m *Model) addKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *Model) added(msg addedMsg) tea.Cmd {
-	failed := 0
+	failed, kept := 0, 0
 	for _, o := range msg.outcomes {
-		if !o.ok {
+		switch {
+		case o.kept:
+			kept++
+		case !o.ok:
 			failed++
 		}
 	}
 	text := fmt.Sprintf("added %d of %d lines", len(msg.added), len(msg.outcomes))
+	if kept > 0 {
+		text += fmt.Sprintf(", %d not exchanged yet (kept to retry)", kept)
+	}
 	if failed > 0 {
 		text += fmt.Sprintf(", %d refused", failed)
 	}
-	m.footer.finish(msg.task, failed == 0, text)
+	m.footer.finish(msg.task, failed == 0 && kept == 0, text)
 	if msg.task == m.add.task {
 		m.add.running = false
 		m.add.outcomes = msg.outcomes
+		m.add.scroll = 0
 	}
 	return m.invalidate()
 }

@@ -1,0 +1,209 @@
+// Staying on a check that changes under the reviewer: another session or
+// the CLI decides the check on screen, which then leaves the queue. The
+// reviewer keeps it (its detail, full screen or beside the list), is told
+// who decided what and when, and the keys that no longer apply say why.
+
+package tui
+
+import (
+	"fmt"
+	"slices"
+
+	"charm.land/bubbles/v2/key"
+
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// pinnedCheck is the check the reviewer was on when a change made
+// elsewhere took it out of the list: it stays on screen until the reviewer
+// moves on (j/k), changes the list, or backs out (esc).
+type pinnedCheck struct {
+	row store.Row
+	// from is the queue it left.
+	from store.Queue
+	// sure is set once its record shows a decision made elsewhere: until
+	// then it may only have moved down the queue, out of the rows read
+	// (a refresh brought riskier checks above it), and it is let go if
+	// the record shows no such decision.
+	sure bool
+}
+
+// current is the check the reviewer is on: the pinned one, or the row
+// under the cursor.
+func (m *Model) current() (store.Row, bool) {
+	if m.pinned != nil {
+		return m.pinned.row, true
+	}
+	return m.list.selected()
+}
+
+// followOpen pins the check that was under the cursor (open, had) when a
+// page that no longer lists it has just been taken in: it left the queue
+// by a change made elsewhere. A decision made here moves on to the next
+// check instead, as it always has.
+func (m *Model) followOpen(open store.Row, had bool) {
+	if m.pinned != nil {
+		if row, ok := m.list.selected(); ok && row.CheckID == m.pinned.row.CheckID {
+			// It came back (reopened): the list has it again.
+			m.pinned = nil
+		}
+		return
+	}
+	if !had || m.deciding[open.CheckID] || m.list.has(open.CheckID) {
+		return
+	}
+	if open.CheckID == m.decidedHere {
+		m.decidedHere = ""
+		return
+	}
+	m.pinned = &pinnedCheck{row: open, from: m.query().Queue}
+	if m.detail.checkID == open.CheckID {
+		// Read again, whatever was read before the page came: the
+		// record says who decided.
+		m.detail.dirty = true
+	}
+}
+
+// recordPinned takes the pinned check's record in: it is kept if someone
+// else decided it, and let go otherwise.
+func (m *Model) recordPinned(msg recordMsg) {
+	p := m.pinned
+	if p == nil || p.sure {
+		if p != nil && msg.rec != nil && msg.rec.CheckID == p.row.CheckID {
+			p.row = msg.rec.Row
+		}
+		return
+	}
+	if msg.rec == nil || msg.rec.CheckID != p.row.CheckID {
+		m.unpin()
+		return
+	}
+	p.row = msg.rec.Row
+	if _, ok := m.news(); ok {
+		p.sure = true
+	} else {
+		m.unpin()
+	}
+}
+
+// unpin lets the pinned check go: the cursor is then on the check that
+// took its place in the list.
+func (m *Model) unpin() { m.pinned = nil }
+
+// has reports whether the loaded rows hold the check.
+func (l *listModel) has(checkID string) bool {
+	return slices.ContainsFunc(l.rows, func(r store.Row) bool { return r.CheckID == checkID })
+}
+
+// news is the latest decision on the open check made elsewhere since it
+// was first read here (by another session or the CLI); ok is false when
+// there is none, or while this console's own decision on it is saved.
+func (m *Model) news() (store.Decision, bool) {
+	d := &m.detail
+	if d.rec == nil || d.rec.CheckID != d.checkID || m.deciding[d.checkID] || len(d.rec.Decisions) == 0 {
+		return store.Decision{}, false
+	}
+	last := d.rec.Decisions[len(d.rec.Decisions)-1]
+	return last, last.Seq > d.seen
+}
+
+// lastSeq is the position in the log of a record's latest decision.
+func lastSeq(rec *store.Record) int64 {
+	if rec == nil || len(rec.Decisions) == 0 {
+		return 0
+	}
+	return rec.Decisions[len(rec.Decisions)-1].Seq
+}
+
+// changedText says what happened to the open check while it was open:
+// "escalated by bob 3s ago", and, when it is pinned, that it left the
+// queue. "" when nothing did.
+func (m *Model) changedText() string {
+	text := ""
+	if d, ok := m.news(); ok {
+		text = fmt.Sprintf("%s by %s %s ago", pastTense(d.Action), line(d.Reviewer), age(d.At, m.ctx.now()))
+	}
+	if m.pinned == nil || !m.pinned.sure {
+		return text
+	}
+	left := "no longer in " + tabNames[m.pinned.from][0]
+	if text == "" {
+		return left
+	}
+	return text + ": " + left
+}
+
+// refuseOnPinned says why a decision key does nothing on the pinned
+// check, and reports whether it refused: approving, rejecting or
+// escalating it here would act on a queue it has left; reopening applies
+// to a decided check.
+func (m *Model) refuseOnPinned(a store.Action) bool {
+	p := m.pinned
+	if p == nil || !p.sure {
+		return false
+	}
+	// Short enough for 80 columns: the check is on screen, and the
+	// notice under its name says the rest.
+	why := "it left " + tabNames[p.from][0]
+	if d, ok := m.news(); ok {
+		why = fmt.Sprintf("%s by %s %s ago", pastTense(d.Action), line(d.Reviewer), age(d.At, m.ctx.now()))
+	}
+	switch {
+	case a == store.Reopen && p.row.Status != store.StatusOpen:
+		return false
+	case a == store.Reopen:
+		m.footer.finish(0, false, fmt.Sprintf("nothing to reopen: %s, not decided", why))
+	default:
+		where := "j/k moves on"
+		if tab := decisionTab(p.row.Status); tab != "" {
+			where = "now in " + tab + " (o reopens)"
+		}
+		m.footer.finish(0, false, fmt.Sprintf("not %s: %s, %s", pastTense(a), why, where))
+	}
+	return true
+}
+
+// decisionTab names the tab of a decided check ("3 Escalated"), "" for an
+// open one.
+func decisionTab(s store.Status) string {
+	for i, q := range store.Queues {
+		if queueStatus(q) == s && s != store.StatusOpen {
+			return fmt.Sprintf("%d %s", i+1, tabNames[q][0])
+		}
+	}
+	return ""
+}
+
+// queueStatus is the status a decision queue holds, "" for the others.
+func queueStatus(q store.Queue) store.Status {
+	switch q {
+	case store.QueueEscalated:
+		return store.StatusEscalated
+	case store.QueueApproved:
+		return store.StatusApproved
+	case store.QueueRejected:
+		return store.StatusRejected
+	}
+	return ""
+}
+
+// pinnedHelp is the footer's help while the pinned check is on screen:
+// only the keys that apply to it.
+type pinnedHelp struct {
+	KeyMap
+	detail, reopen bool
+}
+
+func (p pinnedHelp) ShortHelp() []key.Binding {
+	var ks []key.Binding
+	if p.detail {
+		ks = append(ks, key.NewBinding(key.WithKeys("j", "k"), key.WithHelp("j/k", "scroll")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")))
+	} else {
+		ks = append(ks, key.NewBinding(key.WithKeys("j", "k"), key.WithHelp("j/k", "next check")), p.Open)
+	}
+	if p.reopen {
+		ks = append(ks, p.Reopen)
+	}
+	return append(ks, p.Help, p.Quit)
+}

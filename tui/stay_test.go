@@ -1,0 +1,154 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// A check decided elsewhere (another session, told with StoreChanged, or
+// the CLI in another process, seen by the watch) while a reviewer has it
+// open: the reviewer stays on it, is told who decided what and when, and
+// the keys that no longer apply say why; j moves on.
+func TestACheckDecidedElsewhereWhileOpenStaysOnScreenAndSaysWhoDecided(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	for _, tc := range []struct {
+		name   string
+		w, h   int
+		open   []string // keys that open the check
+		notice func() any
+	}{
+		{"full screen at 80x24, told by another session", 80, 24, []string{"enter"}, func() any { return StoreChanged{} }},
+		{"beside the list at 120x40, told by another session", 120, 40, nil, func() any { return StoreChanged{} }},
+		{"selected in the list at 80x24, seen by the watch", 80, 24, nil, func() any { return watchTickMsg{} }},
+		{"full screen at 80x24, seen by the watch", 80, 24, []string{"enter"}, func() any { return watchTickMsg{} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := f.config()
+			// The console's clock is 3 seconds past the decision's.
+			cfg.Now = func() time.Time { return testNow.Add(3 * time.Second) }
+			m := newTestModel(t, cfg, tc.w, tc.h)
+			pump(t, m, keys("j")...)
+			id := selectedID(t, m)
+			next := m.list.rows[2].CheckID
+			pump(t, m, keys(tc.open...)...)
+			mode := m.mode
+			t.Cleanup(func() {
+				// Reopened for the next case, which starts on the same
+				// check.
+				if _, err := f.st.Decide(context.Background(), id, store.Reopen, "", "tester"); err != nil {
+					t.Fatal(err)
+				}
+			})
+			decisions := len(record(t, f.st, id).Decisions)
+			if _, err := f.st.Decide(context.Background(), id, store.Escalate, "over to compliance", "bob"); err != nil {
+				t.Fatal(err)
+			}
+			pump(t, m, tc.notice())
+
+			if row, ok := m.current(); !ok || row.CheckID != id || m.mode != mode {
+				t.Fatalf("the console left the check (on %s, mode %d, was %d)", row.CheckID, m.mode, mode)
+			}
+			screen := plain(m)
+			mustContain(t, screen, "● ", "escalated by bob 3s ago: no longer in")
+			footer := lastLine(screen)
+			mustContain(t, footer, "o reopen", "q quit")
+			mustNotContain(t, footer, "a approve", "x reject", "e escalate")
+			mustNotContain(t, screen, "no check selected")
+			if strings.Contains(screen, "▶") {
+				t.Errorf("a row is marked selected while the reviewer is on the check that left:\n%s", screen)
+			}
+
+			for _, k := range []struct{ key, verb string }{{"a", "approved"}, {"x", "rejected"}, {"e", "escalated"}} {
+				pump(t, m, keys(k.key)...)
+				mustContain(t, lastLines(plain(m), 2), "✗ not "+k.verb+": escalated by bob 3s ago, now in 3 Escalated (o reopens)")
+				if m.mode != mode {
+					t.Fatalf("%s opened a dialog on the check that left", k.key)
+				}
+			}
+			if n := len(record(t, f.st, id).Decisions); n != decisions+1 {
+				t.Fatalf("%d decisions stored, want %d: bob's alone", n, decisions+1)
+			}
+
+			if mode == modeDetail {
+				pump(t, m, keys("esc")...)
+				mustContain(t, plain(m), "escalated by bob 3s ago")
+			}
+			pump(t, m, keys("j")...)
+			if got := selectedID(t, m); got != next {
+				t.Errorf("j after the check that left selects %s, want the one after it, %s", got, next)
+			}
+			if m.pinned != nil {
+				t.Error("j did not move on from the check that left")
+			}
+			mustNotContain(t, plain(m), "no longer in")
+		})
+	}
+}
+
+// Reopening applies to the check that left: o asks for the note as ever,
+// and the check is back in the list.
+func TestTheCheckThatLeftCanBeReopened(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	id := selectedID(t, m)
+	if _, err := f.st.Decide(context.Background(), id, store.Approve, "", "bob (cli)"); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, StoreChanged{})
+	mustContain(t, plain(m), "● approved by bob (cli) 0s ago: no longer in")
+	pump(t, m, keys("o", "enter")...)
+	if rec := record(t, f.st, id); rec.Status != store.StatusOpen {
+		t.Fatalf("status %s after o, want open", rec.Status)
+	}
+	if got := selectedID(t, m); got != id || m.pinned != nil {
+		t.Fatalf("after reopening the cursor is on %s (pinned %v), want the reopened %s", got, m.pinned != nil, id)
+	}
+	mustNotContain(t, plain(m), "no longer in")
+}
+
+// A decision key with no check selected says so instead of nothing.
+func TestADecisionKeyWithNoCheckSaysSo(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 5})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("a")...)
+	mustContain(t, plain(m), "✗ nothing to approve: no check selected")
+}
+
+func lastLine(s string) string { return lastLines(s, 1) }
+
+// lastLines is the footer: the last n lines of a screen.
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
+}
+
+// A decision dialog open on a check someone else decides meanwhile says
+// so; the reviewer's decision, if saved, is stored after theirs.
+func TestADecisionDialogSaysWhenTheCheckIsDecidedElsewhereMeanwhile(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	id := selectedID(t, m)
+	pump(t, m, keys("x")...)
+	if _, err := f.st.Decide(context.Background(), id, store.Escalate, "over to compliance", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, StoreChanged{})
+	mustContain(t, plain(m), "note>", "⚠ escalated by bob 0s ago while this was open: yours is stored after it")
+	pump(t, m, typeText("forged passport")...)
+	pump(t, m, keys("enter")...)
+	rec := record(t, f.st, id)
+	if len(rec.Decisions) != 2 || rec.Decisions[1].Action != store.Reject || rec.Decisions[1].Reviewer != "alice" {
+		t.Fatalf("decisions %+v, want bob's escalation then alice's rejection", rec.Decisions)
+	}
+	// Decided here, it is let go as after any decision: the cursor is on
+	// the next check.
+	if m.pinned != nil || selectedID(t, m) == id {
+		t.Fatalf("after deciding the check the console is still on it (pinned %v)", m.pinned != nil)
+	}
+	mustContain(t, plain(m), "✓ rejected "+caisson.ShortID(id, 10)+": saved", "▶ ")
+}
