@@ -107,7 +107,7 @@ func (m *Model) decided(msg decidedMsg) tea.Cmd {
 		m.footer.finish(msg.task, false, fmt.Sprintf("%s of %s NOT saved: %s", msg.action, short, errText(msg.err)))
 		return nil
 	}
-	m.footer.finish(msg.task, true, fmt.Sprintf("%s %s: saved", pastTense(msg.action), short))
+	m.footer.finish(msg.task, true, savedText(msg, short))
 	m.decidedHere = msg.checkID
 	if p := m.pinned; p != nil && p.row.CheckID == msg.checkID && msg.action != store.Reopen {
 		// Decided here after all: move on, as after any decision. A
@@ -126,4 +126,14 @@ func (m *Model) decided(msg decidedMsg) tea.Cmd {
 		}
 	}
 	return m.invalidate()
+}
+
+// savedText says what the store saved, from the entry it returned: under a
+// four-eyes policy an approval (or a rejection) is only proposed, and the
+// console must not say it was made.
+func savedText(msg decidedMsg, short string) string {
+	if d := msg.decision; d.Action == store.Propose {
+		return fmt.Sprintf("proposed to %s %s: saved, awaits a second reviewer", line(string(d.Proposes)), short)
+	}
+	return fmt.Sprintf("%s %s: saved", pastTense(msg.action), short)
 }

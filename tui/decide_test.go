@@ -262,3 +262,29 @@ func TestADialogsHeightIsItsDrawnHeight(t *testing.T) {
 	}
 	check("the confirmation")
 }
+
+// Under a four-eyes policy the store writes an approval as a proposal: the
+// console says what was saved, a proposal awaiting a second reviewer, never
+// that the check was approved.
+func TestApprovingUnderFourEyesSaysProposedNotApproved(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	if _, err := f.st.SetFourEyes(context.Background(), store.PolicyChange{FourEyes: store.FourEyesApprovals,
+		Note: "two reviewers for every approval", Reviewer: "ana"}); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, f.config(), 120, 40)
+	id := selectedID(t, m)
+	pump(t, m, keys("a")...)
+	if m.mode == modeConfirm {
+		pump(t, m, keys("y")...)
+	}
+	pump(t, m, keys("enter")...)
+
+	rec := record(t, f.st, id)
+	if n := len(rec.Decisions); n == 0 || rec.Decisions[n-1].Action != store.Propose || rec.Status != store.StatusOpen {
+		t.Fatalf("store: status %s, decisions %+v; want a proposal, the check still open", rec.Status, rec.Decisions)
+	}
+	footer := lastLines(plain(m), 2)
+	mustContain(t, footer, "✓ proposed to approve "+caisson.ShortID(id, 10)+": saved, awaits a second reviewer")
+	mustNotContain(t, footer, "approved")
+}
