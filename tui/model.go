@@ -167,8 +167,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pageMsg:
 		if msg.req == m.list.req {
 			open, had := m.list.selected()
+			old := m.list.rows
 			m.list.loaded(msg)
-			m.followOpen(open, had)
+			m.followOpen(open, had, old)
 			cmd = m.replayHeld()
 		}
 	case totalMsg:
@@ -407,9 +408,9 @@ func (m *Model) mainKey(msg tea.KeyPressMsg) tea.Cmd {
 		// in the middle of a run of key presses).
 		l.selectID = ""
 		if m.pinned != nil {
-			// Moving on from the check that left: the cursor is on the one
-			// that took its place, which is where j goes.
-			m.unpin()
+			// Moving on from the check that left: the cursor is put on
+			// the one that took its place, which is where j goes.
+			m.moveOn()
 			if matches(msg, k.Down) {
 				return nil
 			}
@@ -520,7 +521,7 @@ func (m *Model) back() tea.Cmd {
 	case m.mode == modeDetail:
 		m.mode = modeList
 	case m.pinned != nil:
-		m.unpin()
+		m.moveOn()
 	case m.batch != nil:
 		m.batch = nil
 	case m.customer != "":

@@ -26,6 +26,11 @@ type pinnedCheck struct {
 	// (a refresh brought riskier checks above it), and it is let go if
 	// the record shows no such decision.
 	sure bool
+	// after and before are the checks that followed and preceded it in
+	// the rows read when it left, nearest first: its place in the queue,
+	// which moving on starts from even when other reviewers decide the
+	// checks around it too (a busy queue).
+	after, before []string
 }
 
 // current is the check the reviewer is on: the pinned one, or the row
@@ -40,8 +45,9 @@ func (m *Model) current() (store.Row, bool) {
 // followOpen pins the check that was under the cursor (open, had) when a
 // page that no longer lists it has just been taken in: it left the queue
 // by a change made elsewhere. A decision made here moves on to the next
-// check instead, as it always has.
-func (m *Model) followOpen(open store.Row, had bool) {
+// check instead, as it always has. old are the rows read before that page,
+// which hold the check's neighbours.
+func (m *Model) followOpen(open store.Row, had bool, old []store.Row) {
 	if m.pinned != nil {
 		if row, ok := m.list.selected(); ok && row.CheckID == m.pinned.row.CheckID {
 			// It came back (reopened): the list has it again.
@@ -57,6 +63,7 @@ func (m *Model) followOpen(open store.Row, had bool) {
 		return
 	}
 	m.pinned = &pinnedCheck{row: open, from: m.query().Queue}
+	m.pinned.after, m.pinned.before = neighbours(old, open.CheckID)
 	if m.detail.checkID == open.CheckID {
 		// Read again, whatever was read before the page came: the
 		// record says who decided.
@@ -89,6 +96,58 @@ func (m *Model) recordPinned(msg recordMsg) {
 // unpin lets the pinned check go: the cursor is then on the check that
 // took its place in the list.
 func (m *Model) unpin() { m.pinned = nil }
+
+// moveOn lets the pinned check go at the reviewer's request (j/k, a page,
+// esc): the cursor is put on its place in the queue, the nearest check
+// that followed it and is still listed, so that j goes there and k to the
+// one before it. Counting rows instead would skip checks whenever others
+// decided checks above it meanwhile.
+func (m *Model) moveOn() {
+	p := m.pinned
+	m.unpin()
+	if p == nil {
+		return
+	}
+	l := &m.list
+	for _, id := range p.after {
+		if i, ok := l.index(id); ok {
+			l.setCursor(i)
+			return
+		}
+	}
+	for _, id := range p.before {
+		if i, ok := l.index(id); ok {
+			l.setCursor(i + 1)
+			return
+		}
+	}
+}
+
+// maxNeighbours is how many checks on each side of a pinned check are kept
+// to find its place again: a screen's worth of others' decisions.
+const maxNeighbours = 64
+
+// neighbours are the ids that follow and precede checkID in rows, nearest
+// first.
+func neighbours(rows []store.Row, checkID string) (after, before []string) {
+	at := slices.IndexFunc(rows, func(r store.Row) bool { return r.CheckID == checkID })
+	if at < 0 {
+		return nil, nil
+	}
+	for _, r := range rows[at+1 : min(len(rows), at+1+maxNeighbours)] {
+		after = append(after, r.CheckID)
+	}
+	for i := at - 1; i >= max(0, at-maxNeighbours); i-- {
+		before = append(before, rows[i].CheckID)
+	}
+	return after, before
+}
+
+// index is the position in the queue of a loaded check.
+func (l *listModel) index(checkID string) (int, bool) {
+	i := slices.IndexFunc(l.rows, func(r store.Row) bool { return r.CheckID == checkID })
+	return l.rowsFrom + i, i >= 0
+}
 
 // has reports whether the loaded rows hold the check.
 func (l *listModel) has(checkID string) bool {

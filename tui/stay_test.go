@@ -152,3 +152,62 @@ func TestADecisionDialogSaysWhenTheCheckIsDecidedElsewhereMeanwhile(t *testing.T
 	}
 	mustContain(t, plain(m), "✓ rejected "+caisson.ShortID(id, 10)+": saved", "▶ ")
 }
+
+// In a busy queue other reviewers decide the checks around the one a
+// reviewer stays on, not only that one. Moving on goes from where the
+// check was in the queue: j to the check that followed it, k to the one
+// before it, pgdn a page on from its place, esc to the one that took its
+// place; the selected row is marked again.
+func TestMovingOnFromTheCheckThatLeftABusyQueueGoesFromWhereItWas(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 40, track: 40, fetch: true})
+	for _, tc := range []struct {
+		key  string
+		want func(old []store.Row, m *Model) string // the check selected after key
+	}{
+		{"j", func(old []store.Row, _ *Model) string { return old[4].CheckID }},
+		{"k", func(old []store.Row, _ *Model) string { return old[1].CheckID }},
+		{"esc", func(old []store.Row, _ *Model) string { return old[4].CheckID }},
+		{"pgdown", func(old []store.Row, m *Model) string {
+			// The page is counted from the place the check left: row 3
+			// of the queue now holds the one that followed it.
+			return old[4+max(m.list.height-1, 1)].CheckID
+		}},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			m := newTestModel(t, f.config(), 80, 24)
+			pump(t, m, keys("j", "j", "j")...)
+			old := append([]store.Row(nil), m.list.rows...)
+			stayed := old[3].CheckID
+			if selectedID(t, m) != stayed {
+				t.Fatalf("setup: row 4 is not selected")
+			}
+			// Bob decides the check above, then the one the reviewer is on.
+			var undo []string
+			for _, id := range []string{old[2].CheckID, stayed} {
+				if _, err := f.st.Decide(context.Background(), id, store.Escalate, "over to compliance", "bob"); err != nil {
+					t.Fatal(err)
+				}
+				undo = append(undo, id)
+			}
+			t.Cleanup(func() {
+				for _, id := range undo {
+					if _, err := f.st.Decide(context.Background(), id, store.Reopen, "", "tester"); err != nil {
+						t.Fatal(err)
+					}
+				}
+			})
+			pump(t, m, StoreChanged{})
+			if row, ok := m.current(); !ok || row.CheckID != stayed || m.pinned == nil {
+				t.Fatalf("setup: the console did not stay on the check bob escalated")
+			}
+			pump(t, m, keys(tc.key)...)
+			if m.pinned != nil {
+				t.Fatalf("%s did not move on from the check that left", tc.key)
+			}
+			if got, want := selectedID(t, m), tc.want(old, m); got != want {
+				t.Errorf("%s from the check that left selects %s, want %s", tc.key, got, want)
+			}
+			mustContain(t, plain(m), "▶ ")
+		})
+	}
+}
