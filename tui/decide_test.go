@@ -261,6 +261,16 @@ func TestADialogsHeightIsItsDrawnHeight(t *testing.T) {
 		t.Fatalf("approving %s asked nothing", row.CheckID)
 	}
 	check("the confirmation")
+	// A line wider than the box is wrapped when the dialog is made, so
+	// that the height counts it: here a decision made meanwhile by a
+	// reviewer named by an SSH key.
+	pump(t, m, keys("esc", "x")...)
+	if _, err := f.st.Decide(context.Background(), m.pending.checkID, store.Escalate, "over to compliance", sshReviewer); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, StoreChanged{})
+	mustContain(t, unboxed(plain(m)), "⚠ escalated by "+sshReviewer)
+	check("the note prompt with a decision made meanwhile, wider than the box")
 }
 
 // Under a four-eyes policy the store writes an approval as a proposal: the
