@@ -233,14 +233,19 @@ func TestAConnectionWithoutAConsoleCountsAndTimesOut(t *testing.T) {
 	quiet := f.dialKey("quiet", "alice")
 	waitUntil(t, wait, "the quiet connection to hold a slot", func() bool { return f.slotsUsed() == 1 })
 
-	full := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
+	refused := f.dialKey("alice", "alice")
+	full := f.openTerminal(refused, "xterm", 80, 24)
 	full.expect(0, wait, "1 reviewers are already connected, the most this server allows")
+	// Gone, as a client told so goes: while its connection stays open it
+	// waits for a slot too, and the sweep may give it the quiet one's.
+	refused.Close()
 
 	within(t, 4*time.Second, "the quiet connection to be closed", func() error {
 		quiet.Wait()
 		return nil
 	})
 	f.waitLog(wait, `msg="connection closed: idle"`, "user=quiet")
+	waitUntil(t, wait, "the slot to be free", func() bool { return f.slotsUsed() == 0 })
 	next := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
 	next.expect(0, wait, "Needs review")
 }
