@@ -41,6 +41,9 @@ type fixtureOpts struct {
 	grace       time.Duration
 	// keys are the authorized_keys lines: name -> comment ("" for none).
 	keys map[string]string
+	// fourEyes, when set, is the database's policy before the server
+	// starts (a new database's is off).
+	fourEyes store.FourEyes
 }
 
 func newFixture(t testing.TB, o fixtureOpts) *fixture {
@@ -85,6 +88,13 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 	})
 	if err != nil {
 		t.Fatalf("fetching: %v", err)
+	}
+
+	if o.fourEyes != "" && o.fourEyes != store.FourEyesOff {
+		c := store.PolicyChange{FourEyes: o.fourEyes, Note: "a team reviews here", Reviewer: "tester"}
+		if _, err := st.SetFourEyes(ctx, c); err != nil {
+			t.Fatalf("setting four-eyes: %v", err)
+		}
 	}
 
 	f := &fixture{t: t, st: st, sb: sb, ids: ids, log: &syncBuffer{}, keys: map[string]testKey{}}

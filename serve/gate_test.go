@@ -63,7 +63,7 @@ func TestADecisionRefusedAtShutdownStoresNothing(t *testing.T) {
 	}
 	log := &syncBuffer{}
 	var g workGate
-	ss := newSessionStore(st, &g, newLogger(log))
+	ss := newSessionStore(st, &g, newLogger(log), store.Identity{})
 	if _, err := ss.Decide(ctx, id, store.Approve, "", "alice (SHA256:x)"); err != nil {
 		t.Fatalf("deciding before shutdown: %v", err)
 	}

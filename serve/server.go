@@ -17,6 +17,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
 )
 
 // Server is the review console served over SSH.
@@ -148,6 +149,7 @@ func (s *Server) HostPublicKey() gossh.PublicKey { return s.hostKey.Signer.Publi
 func (s *Server) Serve(ctx context.Context) error {
 	s.log.Info("listening", "addr", s.ln.Addr().String(), "host_key", s.hostKey.Fingerprint,
 		"authorized_keys", s.keys.Len(), "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout.String())
+	s.warnFourEyesOff(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- s.ssh.Serve(s.ln) }()
 	sweeping := make(chan struct{})
@@ -159,6 +161,21 @@ func (s *Server) Serve(ctx context.Context) error {
 	case err := <-errc:
 		shutErr := s.shutdown()
 		return errors.Join(fmt.Errorf("ssh server on %s: %w", s.ln.Addr(), err), shutErr)
+	}
+}
+
+// warnFourEyesOff warns, at start, that one reviewer's decision takes
+// effect alone: the default of a new database, which suits one reviewer
+// but not the team a server is for. Only the CLI changes the policy.
+func (s *Server) warnFourEyesOff(ctx context.Context) {
+	p, err := s.cfg.Store.Policy(ctx)
+	if err != nil {
+		s.log.Warn("cannot read the four-eyes policy", "error", sanitize.Line(err.Error()))
+		return
+	}
+	if p.FourEyes == store.FourEyesOff {
+		s.log.Warn("four-eyes policy is off: one reviewer's approval takes effect without a second reviewer; "+
+			"for a team, run: caisson-review policy set four-eyes risky --note \"why\"", "four_eyes", string(p.FourEyes))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"charm.land/wish/v2"
 
 	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
 )
 
 // Why a console ended, when the server ended it.
@@ -275,9 +276,13 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 				panic(r)
 			}
 		}()
-		ls.store = newSessionStore(s.cfg.Store, &s.gate, ls.log)
+		ls.store = newSessionStore(s.cfg.Store, &s.gate, ls.log, store.SSHIdentity(ls.id.Fingerprint))
 		ls.store.changed = func() { s.storeChangedBy(ls) }
 		ls.store.allowed = s.stillAuthorized(sess.PublicKey())
+		if !s.startAccessLog(sess, ls) {
+			return
+		}
+		defer s.endAccessLog(ls) // also when the console panicked; once
 		ls.presence = s.presence.Join(ls.id.DisplayName())
 		defer ls.presence.Leave() // also when the console panicked
 		defer ls.finish()
@@ -289,6 +294,7 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		ls.finish()
 		ls.presence.Leave()
 		saved := ls.store.wait(s.cfg.ShutdownGrace)
+		s.endAccessLog(ls)
 		s.goodbye(ls, saved, ls.unsaved())
 		// Exit now rather than after the middleware returns: shutdown
 		// closes connections as soon as every session is counted out, and
@@ -300,6 +306,33 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		_ = sess.Exit(status)
 		ls.log.Info("session end", "reason", endReasonOrQuit(ls.reason()),
 			"duration", time.Since(start).Round(time.Millisecond).String(), "decisions", ls.store.decided.Load())
+	}
+}
+
+// startAccessLog gives the session its access recorder: what personal
+// data it is shown is logged as its key, from serve, with the client's
+// address. A session whose views could not be logged is not let in.
+func (s *Server) startAccessLog(sess ssh.Session, ls *liveSession) bool {
+	rec, err := s.cfg.Store.NewAccessRecorder(store.AccessSession{
+		Reviewer: ls.id.Reviewer(),
+		Identity: ls.store.identity,
+		Origin:   store.OriginServe,
+		Address:  sess.RemoteAddr().String(),
+	})
+	if err != nil {
+		ls.log.Error("session refused: cannot log its access to personal data", "error", sanitize.Line(err.Error()))
+		wish.Fatalln(sess, "caisson-review: this session's access to personal data could not be logged, so it is refused; tell the server's operator.")
+		return false
+	}
+	ls.store.access = rec
+	return true
+}
+
+// endAccessLog writes the session's pending access records; closing twice
+// is harmless.
+func (s *Server) endAccessLog(ls *liveSession) {
+	if err := ls.store.closeAccess(s.cfg.ShutdownGrace); err != nil {
+		ls.log.Error("access records not written", "error", sanitize.Line(err.Error()))
 	}
 }
 

@@ -13,7 +13,6 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/caisson-review/caisson-review/store"
-	"github.com/caisson-review/caisson-review/tui"
 )
 
 func TestAReadOnlyKeyGetsNoDecisionKeys(t *testing.T) {
@@ -160,13 +159,13 @@ func TestShutdownTellsSessionsAndWaitsForTheDecisionInFlight(t *testing.T) {
 }
 
 type slowDecisions struct {
-	tui.Store
+	decider
 	delay time.Duration
 }
 
-func (s slowDecisions) Decide(ctx context.Context, checkID string, a store.Action, note, reviewer string) (store.Decision, error) {
+func (s slowDecisions) DecideAs(ctx context.Context, r store.DecisionRequest) (store.Decision, error) {
 	time.Sleep(s.delay)
-	return s.Store.Decide(ctx, checkID, a, note, reviewer)
+	return s.decider.DecideAs(ctx, r)
 }
 
 func TestOneSessionsPanicLeavesTheOthersWorking(t *testing.T) {

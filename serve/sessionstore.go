@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -15,11 +16,18 @@ import (
 // sessionStore is the store as one session's console sees it: the shared
 // store, behind the server's work gate (so shutdown waits for every call
 // in flight and refuses new ones), with each decision written to the log
-// once it is durable.
+// once it is durable, and made as the session's SSH key.
 type sessionStore struct {
-	st   tui.Store
+	st   decider
 	gate *workGate
 	log  *slog.Logger // carries the session's user and fingerprint
+	// identity is the key that authenticated the session: what four-eyes
+	// compares, whatever name the console passes. Zero only in tests of
+	// the gate, where the store's own (the OS account) stands in.
+	identity store.Identity
+	// access records what personal data the session was shown; nil until
+	// the server sets it (see Viewed).
+	access *store.AccessRecorder
 
 	inFlight inFlight // this session's calls, waited for before its goodbye line
 	decided  atomic.Int64
@@ -38,8 +46,19 @@ func (s *sessionStore) wrote() {
 
 var _ tui.Store = (*sessionStore)(nil)
 
-func newSessionStore(st tui.Store, gate *workGate, log *slog.Logger) *sessionStore {
-	return &sessionStore{st: st, gate: gate, log: log}
+// decider is what a session needs of the store: what the console reads
+// and writes, decisions made as a given identity, and the four-eyes count
+// by identity. *store.Store is one; tests slow it down.
+type decider interface {
+	tui.Store
+	DecideAs(ctx context.Context, r store.DecisionRequest) (store.Decision, error)
+	CountConfirmable(ctx context.Context, id store.Identity) (int, error)
+}
+
+var _ decider = (*store.Store)(nil)
+
+func newSessionStore(st decider, gate *workGate, log *slog.Logger, id store.Identity) *sessionStore {
+	return &sessionStore{st: st, gate: gate, log: log, identity: id}
 }
 
 func (s *sessionStore) enter() error {
@@ -77,16 +96,29 @@ func (s *sessionStore) leave() {
 // wait waits up to d for this session's store calls in flight.
 func (s *sessionStore) wait(d time.Duration) bool { return s.inFlight.wait(d) }
 
-// Decide records the decision and logs it. The session's context is not
-// passed down: a reviewer who quits or drops the connection right after
-// confirming must not cancel a decision the store is already writing.
+// Decide records the decision as the session's key and logs it (see
+// DecideAs).
 func (s *sessionStore) Decide(ctx context.Context, checkID string, a store.Action, note, reviewer string) (store.Decision, error) {
-	if err := s.enterWrite("decision", "check", checkID, "action", string(a)); err != nil {
+	return s.DecideAs(ctx, store.DecisionRequest{CheckID: checkID, Action: a, Note: note, Reviewer: reviewer})
+}
+
+// DecideAs records the decision and logs it. The identity is always the
+// session's key, whatever the request names: under serve the key is what
+// vouches for the reviewer, and four-eyes must compare keys, not the
+// account the server runs as. The session's context is not passed down: a
+// reviewer who quits or drops the connection right after confirming must
+// not cancel a decision the store is already writing.
+func (s *sessionStore) DecideAs(ctx context.Context, r store.DecisionRequest) (store.Decision, error) {
+	if err := s.enterWrite("decision", "check", r.CheckID, "action", string(r.Action)); err != nil {
 		return store.Decision{}, err
 	}
 	defer s.leave()
-	d, err := s.st.Decide(context.WithoutCancel(ctx), checkID, a, note, reviewer)
+	r.Identity = s.identity
+	d, err := s.st.DecideAs(context.WithoutCancel(ctx), r)
 	if err != nil {
+		if errors.Is(err, store.ErrSameReviewer) {
+			s.log.Warn("decision refused: the proposer's own key", "check", r.CheckID, "action", string(r.Action))
+		}
 		return d, err
 	}
 	s.decided.Add(1)
@@ -97,6 +129,48 @@ func (s *sessionStore) Decide(ctx context.Context, checkID string, a store.Actio
 	// it was cut off since.
 	s.log.Info("decision", "seq", d.Seq, "check", d.CheckID, "action", string(d.Action), "hash", d.Hash)
 	return d, nil
+}
+
+// Identity is the identity the session's decisions are made as: its SSH
+// key. The console compares it with a proposal's (Decision.ConfirmableBy)
+// to show confirm and return disabled on the reviewer's own proposals.
+func (s *sessionStore) Identity() store.Identity { return s.identity }
+
+// CountConfirmable counts the proposals this session's key may confirm:
+// under serve, the Second review tab counts these, not the proposals the
+// reviewer made.
+func (s *sessionStore) CountConfirmable(ctx context.Context) (int, error) {
+	if err := s.enter(); err != nil {
+		return 0, err
+	}
+	defer s.leave()
+	return s.st.CountConfirmable(ctx, s.identity)
+}
+
+// Viewed records that the session was shown what of a check's personal
+// data: the console calls it once its detail has shown a check for a
+// second (and may again while it stays shown; the recorder keeps one per
+// check per 10 minutes). It never waits for the database: records are
+// written by the recorder at most once a second, and the rest when the
+// session ends.
+func (s *sessionStore) Viewed(checkID string, what store.AccessWhat) {
+	if s.access != nil {
+		s.access.Viewed(checkID, what)
+	}
+}
+
+// closeAccess writes the access records still pending, once the console
+// has ended.
+func (s *sessionStore) closeAccess(d time.Duration) error {
+	if s.access == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	if err := s.access.Close(ctx); err != nil {
+		return fmt.Errorf("writing the session's access records: %w", err)
+	}
+	return nil
 }
 
 func (s *sessionStore) Counts(ctx context.Context) (store.Counts, error) {

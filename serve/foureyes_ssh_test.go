@@ -1,0 +1,180 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// Under serve, four-eyes compares SSH keys, not the account the server
+// runs as: alice's approval through her console is a proposal made as her
+// key; her own session cannot confirm it, under any name; bob's key can.
+func TestUnderServeFourEyesComparesTheSessionsSSHKeys(t *testing.T) {
+	f := newFixture(t, fixtureOpts{fourEyes: store.FourEyesApprovals,
+		keys: map[string]string{"alice": "alice@laptop", "bob": "bob@desk"}})
+	ctx := context.Background()
+	aliceKey, bobKey := "ssh:"+f.keys["alice"].Fingerprint(), "ssh:"+f.keys["bob"].Fingerprint()
+	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
+	bob := f.openTerminal(f.dialKey("bob", "bob"), "xterm", 100, 30)
+	alice.expect(0, wait, "▶")
+	bob.expect(0, wait, "Needs review")
+	aliceLs, err := f.sessionOf("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobLs, err := f.sessionOf("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	alice.approveSelected(aliceLs, wait)
+	var proposal store.Decision
+	for _, d := range f.decisions() {
+		if d.Action == store.Propose {
+			proposal = d
+		}
+	}
+	if proposal.Seq == 0 || proposal.Identity != aliceKey || !strings.HasPrefix(proposal.Reviewer, "alice (") {
+		t.Fatalf("after alice's approval the log has %+v, expected a proposal by alice as %s", f.decisions(), aliceKey)
+	}
+	id := proposal.CheckID
+
+	t.Run("alice's own session cannot confirm her proposal, under any name", func(t *testing.T) {
+		for _, name := range []string{aliceLs.id.Reviewer(), "bob (SHA256:not-really)"} {
+			_, err := aliceLs.store.DecideAs(ctx, store.DecisionRequest{CheckID: id, Action: store.Confirm, Reviewer: name})
+			if !errors.Is(err, store.ErrSameReviewer) {
+				t.Errorf("alice confirming as %q = %v, expected ErrSameReviewer", name, err)
+			}
+			_, err = aliceLs.store.Decide(ctx, id, store.Confirm, "", name)
+			if !errors.Is(err, store.ErrSameReviewer) {
+				t.Errorf("alice confirming through Decide as %q = %v, expected ErrSameReviewer", name, err)
+			}
+		}
+		// Naming bob's key in the request does not make the session bob.
+		_, err := aliceLs.store.DecideAs(ctx, store.DecisionRequest{CheckID: id, Action: store.Confirm,
+			Reviewer: aliceLs.id.Reviewer(), Identity: store.SSHIdentity(f.keys["bob"].Fingerprint())})
+		if !errors.Is(err, store.ErrSameReviewer) {
+			t.Errorf("alice confirming with bob's identity in the request = %v, expected ErrSameReviewer", err)
+		}
+		f.waitLog(wait, `msg="decision refused: the proposer's own key"`, "user=alice", "check="+id, "action=confirm")
+	})
+
+	t.Run("each key counts only the proposals it may confirm", func(t *testing.T) {
+		if n, err := aliceLs.store.CountConfirmable(ctx); err != nil || n != 0 {
+			t.Errorf("alice may confirm %d (%v), expected 0: the only proposal is hers", n, err)
+		}
+		if n, err := bobLs.store.CountConfirmable(ctx); err != nil || n != 1 {
+			t.Errorf("bob may confirm %d (%v), expected 1", n, err)
+		}
+	})
+
+	t.Run("bob's key confirms it", func(t *testing.T) {
+		d, err := bobLs.store.DecideAs(ctx, store.DecisionRequest{CheckID: id, Action: store.Confirm,
+			Reviewer: bobLs.id.Reviewer(), Proposal: proposal.Seq})
+		if err != nil {
+			t.Fatalf("bob confirming: %v", err)
+		}
+		if d.Action != store.Confirm || d.Identity != bobKey || d.Ref != proposal.Seq {
+			t.Errorf("bob's confirmation = %+v, expected a confirm of #%d as %s", d, proposal.Seq, bobKey)
+		}
+		rec, err := f.st.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Row.Status != store.StatusApproved {
+			t.Errorf("after bob's confirmation %s is %s, expected approved", id, rec.Row.Status)
+		}
+	})
+
+	// Only the proposal and the confirmation were written: every refusal
+	// wrote nothing.
+	var actions []string
+	for _, d := range f.decisions() {
+		actions = append(actions, string(d.Action)+" by "+d.Identity)
+	}
+	if want := []string{"policy by " + f.decisions()[0].Identity, "propose by " + aliceKey, "confirm by " + bobKey}; strings.Join(actions, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the log holds\n%s\nexpected\n%s", strings.Join(actions, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A server started on a database whose policy is off says so in its log,
+// once, with the mode to set; one started under a policy does not.
+func TestServeWarnsAtStartWhileFourEyesIsOff(t *testing.T) {
+	const warning = `msg="four-eyes policy is off: one reviewer's approval takes effect without a second reviewer; for a team, run: caisson-review policy set four-eyes risky`
+	for _, tc := range []struct {
+		name  string
+		mode  store.FourEyes
+		warns bool
+	}{
+		{"a new database, off", "", true},
+		{"risky", store.FourEyesRisky, false},
+		{"approvals", store.FourEyesApprovals, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, fixtureOpts{checks: 1, fourEyes: tc.mode})
+			// The server serves its first connection only after the
+			// checks it makes at start.
+			if err := f.dialKey("alice", "alice").Close(); err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Count(f.log.String(), warning)
+			if tc.warns && got != 1 {
+				t.Errorf("%d warnings that four-eyes is off, expected 1; log:\n%s", got, f.log.String())
+			}
+			if !tc.warns && strings.Contains(f.log.String(), "four-eyes policy is off") {
+				t.Errorf("a warning that four-eyes is off under %s; log:\n%s", tc.mode, f.log.String())
+			}
+		})
+	}
+}
+
+// What a session is shown of personal data is logged as its key, from
+// serve, with the client's address; what is pending when the session ends
+// is written then, before the session counts as ended.
+func TestASessionsAccessRecordsCarryItsKeyAndAddressAndAreWrittenWhenItEnds(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 3})
+	c := f.dialKey("alice", "alice")
+	term := f.openTerminal(c, "xterm", 100, 30)
+	term.expect(0, wait, "▶")
+	ls, err := f.sessionOf("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first is written at once; the others wait out the recorder's
+	// second, and the session ends within it.
+	for _, id := range f.ids {
+		ls.store.Viewed(id, store.AccessDetail)
+	}
+	c.Close()
+	f.waitLog(wait, `msg="session end"`, "user=alice")
+
+	var got []store.Access
+	err = f.st.Accesses(context.Background(), store.AccessQuery{}, func(a store.Access) error {
+		got = append(got, a)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(f.ids) {
+		t.Fatalf("%d access records once the session ended, expected %d: %+v", len(got), len(f.ids), got)
+	}
+	client := c.LocalAddr().(*net.TCPAddr)
+	for i, a := range got {
+		if a.CheckID != f.ids[i] || a.What != store.AccessDetail || a.Origin != store.OriginServe ||
+			a.Identity != "ssh:"+f.keys["alice"].Fingerprint() || a.Reviewer != ls.id.Reviewer() {
+			t.Errorf("record %d = %+v, expected %s's detail seen by alice's key from serve", i, a, f.ids[i])
+		}
+		if a.Address != client.String() {
+			t.Errorf("record %d comes from %q, expected the client's address %s", i, a.Address, client)
+		}
+	}
+	if d := time.Since(got[0].At); d > time.Minute {
+		t.Errorf("the first record is %s old", d)
+	}
+}
