@@ -490,7 +490,9 @@ func (m *Model) mainKey(msg tea.KeyPressMsg) tea.Cmd {
 	case matches(msg, k.Customer):
 		if row, ok := m.current(); ok && row.CustomerID != "" {
 			if m.customer == "" {
-				// The view is every queue: the tab bar says All.
+				// The view is every queue: the tab bar says All. esc
+				// comes back to this tab where the cursor is now.
+				m.savePlace()
 				m.customerTab, m.tab = m.tab, slices.Index(store.Queues, store.QueueAll)
 			}
 			m.customer = row.CustomerID
@@ -544,6 +546,7 @@ func (m *Model) back() tea.Cmd {
 	case m.customer != "":
 		m.customer, m.tab = "", m.customerTab
 		m.newQuery()
+		m.restorePlace()
 	case m.filter != "":
 		m.filter = ""
 		m.newQuery()
