@@ -298,3 +298,15 @@ func TestApprovingUnderFourEyesSaysProposedNotApproved(t *testing.T) {
 	mustContain(t, footer, "✓ proposed to approve "+caisson.ShortID(id, 10)+": saved, awaits a second reviewer")
 	mustNotContain(t, footer, "approved")
 }
+
+// "reject needs a note saying why", shown after enter on an empty note,
+// goes once the reviewer types one: it is about the empty note.
+func TestTheMissingNoteMessageGoesOnceANoteIsTyped(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 5, track: 5, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("x", "enter")...)
+	mustContain(t, plain(m), "reject needs a note saying why")
+	pump(t, m, keys("f", "a")...)
+	mustNotContain(t, plain(m), "needs a note")
+	mustContain(t, plain(m), "note> fa")
+}

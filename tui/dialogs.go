@@ -79,8 +79,13 @@ func newNoteDialog(a store.Action, blink bool, st Styles) noteDialog {
 }
 
 func (n *noteDialog) update(msg tea.Msg) tea.Cmd {
+	before := n.input.Value()
 	var cmd tea.Cmd
 	n.input, cmd = n.input.Update(msg)
+	if n.input.Value() != before {
+		// "needs a note" was about the empty note, not the one being typed.
+		n.err = ""
+	}
 	return cmd
 }
 

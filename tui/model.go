@@ -137,6 +137,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.ctx.width, m.ctx.height = msg.Width, msg.Height
+		cmd = m.replayHeld()
 	case tea.KeyPressMsg:
 		cmd = m.key(msg)
 	case tea.BackgroundColorMsg:
@@ -338,7 +339,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 // them), and acting on an empty list would drop the x and read the note's
 // letters as commands. Once one key waits, every later one does, so they
 // act in the order typed; text for an open input never waits, and ctrl+c
-// never does.
+// never does. Until the console knows its window's size (an SSH client
+// without a terminal sends 0x0) nothing is on screen, and every key waits.
 func (m *Model) holdKey(msg tea.KeyPressMsg) bool {
 	if matches(msg, m.ctx.keys.ForceQuit) {
 		return false
@@ -346,7 +348,7 @@ func (m *Model) holdKey(msg tea.KeyPressMsg) bool {
 	if len(m.heldKeys) > 0 {
 		return true
 	}
-	return !m.takesText() && m.loadingFirstPage()
+	return m.ctx.width == 0 || !m.takesText() && m.loadingFirstPage()
 }
 
 // loadingFirstPage reports whether the list shows nothing yet because its
@@ -357,7 +359,7 @@ func (m *Model) loadingFirstPage() bool { return len(m.list.rows) == 0 && m.list
 // first read (a tab switch): the rest wait for that one.
 func (m *Model) replayHeld() tea.Cmd {
 	var cmds []tea.Cmd
-	for len(m.heldKeys) > 0 && (m.takesText() || !m.loadingFirstPage()) {
+	for len(m.heldKeys) > 0 && m.ctx.width > 0 && (m.takesText() || !m.loadingFirstPage()) {
 		k := m.heldKeys[0]
 		m.heldKeys = m.heldKeys[1:]
 		cmds = append(cmds, m.handleKey(k), m.sync())
@@ -380,6 +382,15 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if matches(msg, k.ForceQuit) {
 		return m.quit()
 	}
+	if m.tooSmall() {
+		// The screen shows one sentence, not the list or a dialog: a key
+		// would act on what the reviewer cannot see (a, y, enter approving
+		// a risky check unseen). Only quitting works until it is larger.
+		if !m.takesText() && matches(msg, k.Quit) {
+			return m.quit()
+		}
+		return nil
+	}
 	switch m.mode {
 	case modeHelp:
 		if matches(msg, k.Back) || matches(msg, k.Help) || matches(msg, k.Quit) {
@@ -396,6 +407,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.addKey(msg)
 	}
 	return m.mainKey(msg)
+}
+
+// tooSmall reports whether the window is below the smallest the console
+// draws in, when the screen says so instead of drawing.
+func (m *Model) tooSmall() bool {
+	return m.ctx.width < minWidth || m.ctx.height < minHeight
 }
 
 func (m *Model) mainKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -473,7 +490,9 @@ func (m *Model) mainKey(msg tea.KeyPressMsg) tea.Cmd {
 	case matches(msg, k.Customer):
 		if row, ok := m.current(); ok && row.CustomerID != "" {
 			if m.customer == "" {
-				// The view is every queue: the tab bar says All.
+				// The view is every queue: the tab bar says All. esc
+				// comes back to this tab where the cursor is now.
+				m.savePlace()
 				m.customerTab, m.tab = m.tab, slices.Index(store.Queues, store.QueueAll)
 			}
 			m.customer = row.CustomerID
@@ -527,6 +546,7 @@ func (m *Model) back() tea.Cmd {
 	case m.customer != "":
 		m.customer, m.tab = "", m.customerTab
 		m.newQuery()
+		m.restorePlace()
 	case m.filter != "":
 		m.filter = ""
 		m.newQuery()

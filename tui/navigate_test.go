@@ -713,3 +713,19 @@ func TestHeaderAndFooterKeepTheModeHelpAndQuitAtEveryWidth(t *testing.T) {
 		}
 	}
 }
+
+// esc from the customer view (c) goes back to the tab it was opened from
+// with the cursor on the check it was on, not on row 1.
+func TestLeavingTheCustomerViewPutsTheCursorWhereItWas(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("j", "j", "j")...)
+	was := selectedID(t, m)
+	pump(t, m, keys("c")...)
+	mustContain(t, plain(m), "customer: ")
+	pump(t, m, keys("esc")...)
+	if got := selectedID(t, m); got != was || m.list.cursor != 3 {
+		t.Fatalf("after c and esc the cursor is on row %d (%s), want row 4 (%s)", m.list.cursor+1, got, was)
+	}
+	mustContain(t, plain(m), "Needs review 4 of ")
+}

@@ -8,6 +8,7 @@ package tui
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 
@@ -205,7 +206,7 @@ func (m *Model) refuseOnPinned(a store.Action) bool {
 	// notice under its name says the rest.
 	why := "it left " + tabNames[p.from][0]
 	if d, ok := m.news(); ok {
-		why = fmt.Sprintf("%s by %s %s ago", pastTense(d.Action), line(d.Reviewer), age(d.At, m.ctx.now()))
+		why = fmt.Sprintf("%s by %s %s ago", pastTense(d.Action), line(shortReviewer(d.Reviewer)), age(d.At, m.ctx.now()))
 	}
 	switch {
 	case a == store.Reopen && p.row.Status != store.StatusOpen:
@@ -220,6 +221,17 @@ func (m *Model) refuseOnPinned(a store.Action) bool {
 		m.footer.finish(0, false, fmt.Sprintf("not %s: %s, %s", pastTense(a), why, where))
 	}
 	return true
+}
+
+// shortReviewer is the name alone of a reviewer stored by serve as
+// "bob (SHA256:…, bob@laptop)": a key's fingerprint is 50 characters,
+// which would push where the check is now off an 80-column footer. The
+// notice under the check's name keeps the whole identity.
+func shortReviewer(r string) string {
+	if i := strings.Index(r, " (SHA256:"); i > 0 {
+		return r[:i]
+	}
+	return r
 }
 
 // decisionTab names the tab of a decided check ("3 Escalated"), "" for an

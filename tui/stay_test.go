@@ -211,3 +211,26 @@ func TestMovingOnFromTheCheckThatLeftABusyQueueGoesFromWhereItWas(t *testing.T) 
 		})
 	}
 }
+
+// Under serve a decision is stored as "bob (SHA256:<43 characters>,
+// bob@laptop)": the refusal at 80 columns still says where the check is
+// now, naming the reviewer by name (the notice under the check's name
+// keeps the whole identity).
+func TestARefusedKeySaysWhereTheCheckIsNowAt80ColumnsWhenAnSSHKeyDecided(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	cfg := f.config()
+	cfg.Now = func() time.Time { return testNow.Add(3 * time.Second) }
+	m := newTestModel(t, cfg, 80, 24)
+	id := selectedID(t, m)
+	pump(t, m, keys("enter")...)
+	const bob = "bob (SHA256:C3chUDJu+yWeNKGw5hxvXaVDGj2hZ0lkMuGfbhcx8P0, bob@laptop)"
+	if _, err := f.st.Decide(context.Background(), id, store.Escalate, "over to compliance", bob); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, StoreChanged{})
+	mustContain(t, plain(m), "SHA256:C3chUDJu")
+	for _, k := range []struct{ key, verb string }{{"a", "approved"}, {"x", "rejected"}, {"e", "escalated"}} {
+		pump(t, m, keys(k.key)...)
+		mustContain(t, lastLines(plain(m), 2), "✗ not "+k.verb+": escalated by bob 3s ago, now in 3 Escalated (o reopens)")
+	}
+}
