@@ -3,6 +3,7 @@ package tui
 import (
 	"image/color"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,4 +107,27 @@ func TestATerminalThatNeverAnswersGetsAScreenAtOnce(t *testing.T) {
 	}
 	tm.Quit()
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// Bubble Tea v2 writes the cells that changed, and a colour change costs
+// bytes each time a line is written: the split view changes colour only
+// where what it shows does. The space after the rule takes the rule's
+// colour (the pane's labels have it too), and a reason's symbol, the
+// space after it and its head are one run.
+func TestTheSplitViewChangesColourOnlyWhereTheTextDoes(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keyMsg("j"))
+	frame := m.View().Content
+	if !strings.Contains(frame, "Reasons (") {
+		t.Fatal("the selected check shows no reasons: the fixture changed")
+	}
+	for _, bad := range []struct{ name, pattern string }{
+		{"a reset between the rule and the space after it", `│\x1b\[m `},
+		{"a reset between a reason's symbol and its head", `[✗!·]\x1b\[m \x1b\[`},
+	} {
+		if loc := regexp.MustCompile(bad.pattern).FindStringIndex(frame); loc != nil {
+			t.Errorf("%s: %q", bad.name, frame[max(loc[0]-40, 0):min(loc[1]+40, len(frame))])
+		}
+	}
 }
