@@ -51,17 +51,24 @@ type pageMsg struct {
 	// length is all that is known of the total.
 	uncounted bool
 	err       error
+	// gen and ahead are the read-ahead generation the page was read in
+	// and the record of the check the cursor lands on (readahead.go).
+	gen   int
+	ahead map[string]*store.Record
 }
 
 // loadPage reads one window of a queue, and its total when withTotal (the
 // query changed, or the queue's content did). The count and the page are
 // read at the same time: on a large store each can take a while, and the
-// screen waits for both.
-func loadPage(st Store, req int, q store.PageQuery, withTotal bool) tea.Cmd {
+// screen waits for both. The record of the check at index want (the
+// cursor's), when the page holds it, is read next in the same command:
+// the screen waits for it too, and a second command would add a round
+// trip through the event loop.
+func loadPage(st Store, req int, q store.PageQuery, withTotal bool, gen, want int) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
-		msg := pageMsg{req: req, offset: q.Offset, limit: q.Limit, withTotal: withTotal}
+		msg := pageMsg{req: req, offset: q.Offset, limit: q.Limit, withTotal: withTotal, gen: gen}
 		var countErr error
 		counted := make(chan struct{})
 		if withTotal {
@@ -81,6 +88,11 @@ func loadPage(st Store, req int, q store.PageQuery, withTotal bool) tea.Cmd {
 			msg.err = fmt.Errorf("reading the %s queue: %w", q.Queue, err)
 		default:
 			msg.rows = rows
+		}
+		if i := want - q.Offset; msg.err == nil && i >= 0 && i < len(msg.rows) {
+			if rec, err := st.Get(ctx, msg.rows[i].CheckID); err == nil {
+				msg.ahead = map[string]*store.Record{rec.CheckID: rec}
+			}
 		}
 		return msg
 	}

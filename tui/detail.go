@@ -235,7 +235,9 @@ func (b *detailBuilder) reasons(rec *store.Record) {
 			label = "UNKNOWN CODE"
 		}
 		head := fmt.Sprintf("%d %s · %s · %s severity", ri.Code, label, ri.Group, ri.Severity)
-		b.indented("  "+b.st.severity(ri.Severity, symbol)+" ", head, func(s ...string) string { return b.st.severity(ri.Severity, strings.Join(s, "")) })
+		// The symbol and the space after it in the head's colour: one
+		// colour change for the line, not three.
+		b.indented("  "+b.st.severity(ri.Severity, symbol+" "), head, func(s ...string) string { return b.st.severity(ri.Severity, strings.Join(s, "")) })
 		switch {
 		case !ri.Known && ri.APIDescription != "":
 			b.indented("    ", "Caisson says: "+line(ri.APIDescription), nil)

@@ -47,6 +47,7 @@ type Model struct {
 
 	list   listModel
 	detail detailModel
+	near   readAhead
 	footer footerModel
 
 	mode     mode
@@ -167,6 +168,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case pageMsg:
 		if msg.req == m.list.req {
+			m.near.keep(msg.gen, msg.ahead)
 			open, had := m.list.selected()
 			old := m.list.rows
 			m.list.loaded(msg)
@@ -175,6 +177,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case totalMsg:
 		m.list.counted(msg)
+	case readAheadMsg:
+		if msg.gen == m.near.gen {
+			m.near.reading = false
+			m.near.keep(msg.gen, msg.recs)
+		}
 	case recordMsg:
 		if msg.req == m.detail.req {
 			// A change told while this was read asks for one more read.
@@ -247,11 +254,17 @@ func (m *Model) sync() tea.Cmd {
 		q.Offset, q.Limit = offset, limit
 		m.list.req = m.ctx.nextID()
 		m.list.pendingFrom, m.list.pendingTo = offset, offset+limit
-		load := loadPage(m.ctx.cfg.Store, m.list.req, q, withTotal)
+		// The check the cursor will be on is read with the page, when it
+		// is known (a decision's next check is found in the page first).
+		want := -1
+		if m.list.selectID == "" {
+			want = m.list.cursor
+		}
+		load := loadPage(m.ctx.cfg.Store, m.list.req, q, withTotal, m.near.gen, want)
 		if uncounted {
-			req := m.list.req
+			req, gen := m.list.req, m.near.gen
 			load = func() tea.Msg {
-				msg := loadPage(m.ctx.cfg.Store, req, q, false)().(pageMsg)
+				msg := loadPage(m.ctx.cfg.Store, req, q, false, gen, want)().(pageMsg)
 				msg.uncounted = true
 				return msg
 			}
@@ -263,11 +276,18 @@ func (m *Model) sync() tea.Cmd {
 	switch {
 	case !ok:
 	case row.CheckID != m.detail.checkID:
+		if rec, _ := m.near.take(row.CheckID); rec != nil {
+			m.detail = detailModel{checkID: row.CheckID, rec: rec}
+			break
+		}
 		m.detail = detailModel{checkID: row.CheckID, req: m.ctx.nextID()}
 		cmds = append(cmds, loadRecord(m.ctx.cfg.Store, m.detail.req, row.CheckID))
 	case m.detail.dirty && m.detail.req == 0:
 		m.detail.req = m.ctx.nextID()
 		cmds = append(cmds, loadRecord(m.ctx.cfg.Store, m.detail.req, row.CheckID))
+	}
+	if ok {
+		cmds = append(cmds, m.aheadOfCursor())
 	}
 	return tea.Batch(cmds...)
 }
@@ -291,6 +311,7 @@ func (m *Model) invalidate() tea.Cmd {
 	m.list.again = m.list.req != 0
 	m.detail.dirty = true
 	m.detail.again = m.detail.req != 0
+	m.near.reset()
 	m.countsFresh = false
 	m.lastRead = time.Now()
 	return m.readCounts()

@@ -230,10 +230,14 @@ func (m *Model) bodyView() string {
 		}
 		h--
 		list := clampView(m.list.view(c, h), m.list.width, h)
-		sep := strings.TrimSuffix(strings.Repeat(c.styles.Border.Render("│")+"\n", h), "\n")
+		// The space after the rule is drawn in the rule's colour: it looks
+		// the same, and most lines of the pane start with a label in that
+		// colour, so a line written across the rule (the rows the cursor
+		// leaves and lands on) needs no colour change between them.
+		sep := strings.TrimSuffix(strings.Repeat(c.styles.Border.Render("│ ")+"\n", h), "\n")
 		dw := m.detailWidth()
 		detail := clampView(m.detail.view(c, row, haveRow, dw-1, h, m.masked), dw-1, h)
-		return joinColumns(padBlock(list, m.list.width), sep, " ", detail) + "\n" + linkLine
+		return joinColumns(padBlock(list, m.list.width), sep, detail) + "\n" + linkLine
 	case m.tall():
 		listH := m.list.height + 1
 		list := clampView(m.list.view(c, listH), c.width, listH)

@@ -3,6 +3,7 @@ package tui
 import (
 	"image/color"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,10 +21,11 @@ func TestTheScreenKeepsItsFrameWhileAKeysReadsAreAnswered(t *testing.T) {
 	m := newTestModel(t, f.config(), 120, 40)
 	before := m.View().Content
 	d := &driver{tb: t, m: m}
-	d.send(keyMsg("j"))
+	// G: the bottom check, which nothing has read ahead.
+	d.send(keyMsg("G"))
 	d.step() // the key, not yet its read's answer
 	if !m.reading() {
-		t.Fatal("j started no read")
+		t.Fatal("G started no read")
 	}
 	if got := m.View().Content; got != before {
 		t.Fatal("the frame changed before the key's read was answered")
@@ -34,7 +36,7 @@ func TestTheScreenKeepsItsFrameWhileAKeysReadsAreAnswered(t *testing.T) {
 		t.Fatal("the frame did not change once the read was answered")
 	}
 	// A slow read: after readWait the frame shows what there is.
-	d.send(keyMsg("j"))
+	d.send(keyMsg("g"))
 	d.step()
 	m.held.since = time.Now().Add(-readWait)
 	if got := m.View().Content; got == after {
@@ -106,4 +108,64 @@ func TestATerminalThatNeverAnswersGetsAScreenAtOnce(t *testing.T) {
 	}
 	tm.Quit()
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+// Bubble Tea v2 writes the cells that changed, and a colour change costs
+// bytes each time a line is written: the split view changes colour only
+// where what it shows does. The space after the rule takes the rule's
+// colour (the pane's labels have it too), and a reason's symbol, the
+// space after it and its head are one run.
+func TestTheSplitViewChangesColourOnlyWhereTheTextDoes(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keyMsg("j"))
+	frame := m.View().Content
+	if !strings.Contains(frame, "Reasons (") {
+		t.Fatal("the selected check shows no reasons: the fixture changed")
+	}
+	for _, bad := range []struct{ name, pattern string }{
+		{"a reset between the rule and the space after it", `│\x1b\[m `},
+		{"a reset between a reason's symbol and its head", `[✗!·]\x1b\[m \x1b\[`},
+	} {
+		if loc := regexp.MustCompile(bad.pattern).FindStringIndex(frame); loc != nil {
+			t.Errorf("%s: %q", bad.name, frame[max(loc[0]-40, 0):min(loc[1]+40, len(frame))])
+		}
+	}
+}
+
+// The checks beside the selected one are read ahead once it is on screen,
+// so a cursor move draws its check at once, whole, with no read to wait
+// for; a change to the store drops what was read ahead, and the next move
+// reads its check again.
+func TestACursorMoveDrawsACheckReadAheadAtOnce(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	d := &driver{tb: t, m: m}
+	d.send(keyMsg("j"))
+	d.step()
+	if m.reading() {
+		t.Fatal("j waits for a read: the next check was not read ahead")
+	}
+	row, _ := m.list.selected()
+	if m.detail.checkID != row.CheckID || m.detail.rec == nil || m.detail.rec.Result == nil {
+		t.Fatalf("after j the pane holds %q (record %v), want the whole record of %q", m.detail.checkID, m.detail.rec != nil, row.CheckID)
+	}
+	d.settle()
+
+	d.send(StoreChanged{})
+	d.settle()
+	if len(m.near.recs) == 0 {
+		t.Fatal("nothing was read ahead again after the change")
+	}
+	gen := m.near.gen
+	d.send(StoreChanged{})
+	d.step()
+	if m.near.gen == gen || len(m.near.recs) != 0 {
+		t.Fatal("a change to the store kept the records read ahead before it")
+	}
+	d.send(keyMsg("j"))
+	d.step()
+	if !m.reading() {
+		t.Fatal("after a change, j drew a record read before it")
+	}
 }
