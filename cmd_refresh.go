@@ -26,6 +26,9 @@ With --all or --queue, checks whose last answer was final
 (IDCHECK_DELETED, IDCHECK_EXPIRED) are skipped and counted; name one to
 ask again.
 Ctrl-C stops starting new requests and keeps what was already fetched.
+If Caisson refuses the API key, the refresh stops there: nothing more is
+fetched, no check is marked failed for it (each keeps its last answer),
+one line says so, and the exit status is 1.
 
   caisson-review refresh --all
   caisson-review refresh --queue pending --concurrency 4`
@@ -254,6 +257,13 @@ func (a *app) refresh(ctx context.Context, st *store.Store, client *caisson.Clie
 	}
 	if len(failures) > 0 {
 		summary += fmt.Sprintf(", %d failed", len(failures))
+	}
+	var refused *caisson.BatchKeyRefusedError
+	if errors.As(err, &refused) {
+		// Once, not once per check: the key is wrong, not the checks, and
+		// none of them was stored as failed (store.RecordFetch).
+		fmt.Fprintln(a.stderr, refused.Error())
+		return errReported
 	}
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s; stopped before %d were fetched\n", summary, len(ids)-fetched)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -189,4 +191,61 @@ func TestShowDoesNotSendTheReviewerToRefreshACheckWhoseAnswerWasFinal(t *testing
 	}
 	r = f.must(0, "show", pending)
 	mustContain(t, "show of a check waiting at Caisson", r.stdout, "none cached: run caisson-review refresh "+pending)
+}
+
+// A rotated key in a nightly cron job: Caisson refuses the key, which says
+// nothing about any check, so the refresh stops at once, every check keeps
+// its last answer and its queue, and one line says why.
+func TestRefreshWithARefusedKeyStopsAtOnceAndLeavesEveryCheckAsItWas(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := append(f.sb.CheckIDs(20),
+		f.sb.ErrorCheckID(string(caisson.CodePendingReview)),
+		f.sb.ErrorCheckID(string(caisson.CodeNotVerified)))
+	failing := ids[3]
+	f.sb.FailNext(failing, 20, sandbox.Fail503) // one check in Errors before
+	f.runStdin(strings.Join(ids, "\n"), "add", "-")
+	f.must(1, "refresh", "--all")
+
+	before := map[string]*store.Record{}
+	for _, id := range ids {
+		before[id] = f.get(id)
+	}
+	countsBefore := f.counts()
+	f.sb.ResetRequests()
+
+	const wrongKey = "sk_test_RotatedAway_0000000000"
+	r := runCLI(t, withEnv(f.env, envAPIKey, wrongKey), "", "refresh", "--all", "--concurrency", "4")
+	if r.code != 1 {
+		t.Fatalf("want exit 1, got\n%s", r)
+	}
+	want := fmt.Sprintf("Caisson refused the API key: nothing more was fetched; 0 checks stored before it, %d not fetched", len(ids))
+	if got := strings.TrimSpace(r.stderr); got != want {
+		t.Errorf("stderr: want the one line\n%s\ngot\n%s", want, r.stderr)
+	}
+	assertNoKey(t, r.stdout, r.stderr)
+	if strings.Contains(r.stdout+r.stderr, wrongKey) {
+		t.Errorf("the refused key was printed:\n%s", r)
+	}
+	if n := len(f.sb.Requests()); n > 4 {
+		t.Errorf("the sandbox saw %d requests, want at most the 4 in flight when the key was refused", n)
+	}
+	for _, id := range ids {
+		was, now := before[id], f.get(id)
+		if now.Outcome != was.Outcome || now.FetchError != was.FetchError || !now.FetchedAt.Equal(was.FetchedAt) ||
+			now.ResultHash != was.ResultHash || (now.Result == nil) != (was.Result == nil) {
+			t.Errorf("%s changed under a refused key:\nwas %+v\nnow %+v", id, was.Row, now.Row)
+		}
+	}
+	if got := f.counts(); fmt.Sprint(got) != fmt.Sprint(countsBefore) {
+		t.Errorf("queues changed under a refused key:\nwas %v\nnow %v", countsBefore, got)
+	}
+}
+
+func (f *fixture) counts() store.Counts {
+	f.t.Helper()
+	c, err := f.openStore().Counts(context.Background())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c
 }

@@ -143,3 +143,44 @@ func TestFetchManyStopsOnCancellation(t *testing.T) {
 		t.Errorf("took %v", time.Since(start))
 	}
 }
+
+func TestFetchManyStopsAtTheFirstRefusedKeyAndReportsNoRefusal(t *testing.T) {
+	tests := []struct {
+		name        string
+		okFirst     int32 // requests answered before the key is refused
+		concurrency int
+	}{
+		{"refused from the start: at most one request per worker", 0, 4},
+		{"refused midway: what came before is reported", 6, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var served atomic.Int32
+			c, requests := testServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if served.Add(1) > tt.okFirst {
+					writeBody(w, http.StatusUnauthorized, `{"message":"invalid key"}`)
+					return
+				}
+				writeBody(w, 200, `{"check_id":"`+r.Header.Get("X-Caisson-CheckID")+`"}`)
+			})
+			ids := bulkIDs(100)
+			reported := 0
+			err := c.FetchMany(context.Background(), ids, tt.concurrency, func(r Result) {
+				reported++
+				if r.Err != nil {
+					t.Errorf("%s reported with %v: a refused key is no fact about a check", r.CheckID, r.Err)
+				}
+			})
+			var refused *BatchKeyRefusedError
+			if !errors.As(err, &refused) || !errors.Is(err, ErrKeyRefused) {
+				t.Fatalf("err = %v, want a *BatchKeyRefusedError wrapping ErrKeyRefused", err)
+			}
+			if reported != int(tt.okFirst) || refused.Reported != reported || refused.NotFetched != len(ids)-reported {
+				t.Errorf("reported %d, error says %+v; want %d reported and the rest not fetched", reported, refused, tt.okFirst)
+			}
+			if n := requests.Load(); n > tt.okFirst+int32(tt.concurrency) {
+				t.Errorf("%d requests, want at most %d: no new request after the refusal", n, tt.okFirst+int32(tt.concurrency))
+			}
+		})
+	}
+}

@@ -28,11 +28,19 @@ const maxFetchError = 500
 //   - another API error code: the outcome is the code and the previous
 //     result stays cached;
 //   - anything else (network, HTTP, unreadable body): outcome "transport"
-//     with the error's text, the previous result kept.
+//     with the error's text, the previous result kept;
+//   - except a refused API key (caisson.ErrKeyRefused): nothing is
+//     written. It is a fact about the key, not the check; stored, it
+//     would put every check of a nightly refresh with a rotated key in
+//     Errors and hide what each last said. Every front end records
+//     through here, so none can store one.
 func (s *Store) RecordFetch(ctx context.Context, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error {
 	id, err := caisson.ParseCheckID(checkID)
 	if err != nil {
 		return err
+	}
+	if errors.Is(fetchErr, caisson.ErrKeyRefused) {
+		return nil
 	}
 	if fetchErr == nil {
 		if err := validResult(id, chk); err != nil {

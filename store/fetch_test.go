@@ -279,3 +279,43 @@ func TestPurgeClearsTheFetchError(t *testing.T) {
 		t.Errorf("after IDCHECK_DELETED: outcome %q, FetchError %q (%v); want the code and no error text", rec.Outcome, rec.FetchError, err)
 	}
 }
+
+func TestRecordFetchOfARefusedKeyLeavesTheCheckExactlyAsItWas(t *testing.T) {
+	tests := []struct {
+		name   string
+		before error // the outcome stored before the refusal; nil: a result
+		err    error
+	}{
+		{"a cached result stays ok", nil, caisson.ErrKeyRefused},
+		{"a wrapped refusal is a refusal too", nil, fmt.Errorf("caisson: get check: %w", caisson.ErrKeyRefused)},
+		{"an earlier failure stays that failure", errors.New("dial tcp: connection refused"), caisson.ErrKeyRefused},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newStore(t)
+			ctx := context.Background()
+			id := checkID(1)
+			addFetched(t, s, result{id: id, customer: "cust-1", first: "Ana", last: "Lima", doc: "low", face: "high"})
+			if tt.before != nil {
+				if err := s.RecordFetch(ctx, id, nil, tt.before, testNow.Add(time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			was, err := s.Get(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RecordFetch(ctx, id, nil, tt.err, testNow.Add(time.Hour)); err != nil {
+				t.Fatalf("RecordFetch of a refused key: %v, want nil (nothing to store)", err)
+			}
+			now, err := s.Get(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if now.Outcome != was.Outcome || now.FetchError != was.FetchError || !now.FetchedAt.Equal(was.FetchedAt) ||
+				now.ResultHash != was.ResultHash || !bytes.Equal(now.Result.Raw, was.Result.Raw) {
+				t.Errorf("a refused key changed the check:\nwas %+v\nnow %+v", was.Row, now.Row)
+			}
+		})
+	}
+}

@@ -2,7 +2,9 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -266,4 +268,66 @@ func TestARunningRefreshPanelIsRedrawnAtMostTenTimesASecond(t *testing.T) {
 	b.record(batchResultMsg{checkID: "chk_priv_b"})
 	b.running = false
 	mustContain(t, b.view(c, 120, maxFailuresShown), "refreshed the all queue: 2/10")
+}
+
+// A refused key is no fact about any check: the console's refreshes, of
+// the queue (R) and of one check (r), stop at it, store nothing, and leave
+// every check and every queue as it was.
+func TestARefusedKeyStopsTheConsolesRefreshesAndLeavesEveryCheckAsItWas(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 30, track: 20, fetch: true})
+	trackErrorChecks(t, f, "INTERNAL_ERROR") // never fetched
+	ids := f.sb.CheckIDs(20)
+	before := map[string]*store.Record{}
+	for _, id := range ids {
+		before[id] = record(t, f.st, id)
+	}
+	countsBefore, err := f.st.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongKey, err := caisson.NewAPIKey("sk_test_RotatedAway_0000000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	transport := &http.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
+	refused, err := caisson.NewClient(f.base, wrongKey, caisson.WithRetries(1),
+		caisson.WithHTTPClient(&http.Client{Transport: transport}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := f.config()
+	cfg.API = refused
+	m := newTestModel(t, cfg, 120, 40)
+	f.sb.ResetRequests()
+
+	pump(t, m, keys("7", "R")...)
+	b := m.batch
+	if b == nil || b.running || !errors.Is(b.err, caisson.ErrKeyRefused) || len(b.failures) != 0 || b.done != 0 {
+		t.Fatalf("batch %+v: want it stopped by the refused key, nothing recorded, no failure", b)
+	}
+	if n := len(f.sb.Requests()); n > batchConcurrency {
+		t.Errorf("the sandbox saw %d requests, want at most the %d in flight when the key was refused", n, batchConcurrency)
+	}
+	mustContain(t, plain(m), "✗ Caisson refused the API key: nothing more was fetched; 0 checks stored before it, 21 not fetched")
+
+	pump(t, m, keys("esc")...)
+	moveTo(t, m, func(r store.Row) bool { return r.CheckID == ids[0] })
+	pump(t, m, keys("r")...)
+	mustContain(t, plain(m), "✗ "+caisson.ShortID(ids[0], 10)+": Caisson refused the API key")
+
+	for _, id := range ids {
+		was, now := before[id], record(t, f.st, id)
+		if now.Outcome != was.Outcome || now.FetchError != was.FetchError || !now.FetchedAt.Equal(was.FetchedAt) ||
+			now.ResultHash != was.ResultHash || (now.Result == nil) != (was.Result == nil) {
+			t.Errorf("%s changed under a refused key:\nwas %+v\nnow %+v", id, was.Row, now.Row)
+		}
+	}
+	counts, err := f.st.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(counts) != fmt.Sprint(countsBefore) {
+		t.Errorf("queues changed under a refused key:\nwas %v\nnow %v", countsBefore, counts)
+	}
 }

@@ -4,6 +4,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 
 	tea "charm.land/bubbletea/v2"
@@ -158,7 +159,12 @@ func (m *Model) batchProgress(msg tea.Msg) tea.Cmd {
 		b.cancelled = b.cancelled || msg.cancelled
 		b.err = msg.err
 		text := b.summary()
-		if b.cancelled {
+		switch {
+		case errors.Is(b.err, caisson.ErrKeyRefused):
+			// The batch stopped at the key, and no check was marked failed
+			// for it: the tally would read as if the checks were fine.
+			text = errText(b.err)
+		case b.cancelled:
 			text = "cancelled: " + text
 		}
 		m.footer.finish(b.task, b.err == nil && len(b.failures) == 0 && !b.cancelled, text)
