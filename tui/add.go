@@ -192,9 +192,16 @@ func addChecks(st Store, api API, task int, ids []caisson.ID, lines []int, revie
 		if api == nil {
 			return msg
 		}
+		keyRefused := false
 		for n, checkID := range msg.added {
-			chk, err := api.GetCheck(ctx, checkID)
 			o := &msg.outcomes[fresh[n]]
+			if keyRefused {
+				// Every other fetch would be refused too: no more requests.
+				o.message += "; not fetched: Caisson refused the API key"
+				continue
+			}
+			chk, err := api.GetCheck(ctx, checkID)
+			keyRefused = errors.Is(err, caisson.ErrKeyRefused)
 			if rerr := st.RecordFetch(ctx, checkID, chk, err, now()); rerr != nil {
 				o.message += "; fetch not recorded: " + errText(rerr)
 				continue

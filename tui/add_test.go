@@ -168,3 +168,30 @@ func TestAddResultsLongerThanTheDialogScroll(t *testing.T) {
 	mustContain(t, plain(m), "✓ line 12: added")
 	mustNotContain(t, plain(m), "✓ line 1: added")
 }
+
+// Adding with a refused key still adds (it is the store's), but fetches
+// stop at the first refusal and none is stored as a failed fetch.
+func TestAddWithARefusedKeyAddsEveryCheckAndStopsFetchingAtTheFirstRefusal(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 0})
+	cfg := f.config()
+	cfg.API = refusedKeyClient(t, f)
+	m := newTestModel(t, cfg, 120, 40)
+	ids := f.sb.CheckIDs(3)
+	f.sb.ResetRequests()
+	pump(t, m, keys("A")...)
+	pump(t, m, paste(strings.Join(ids, "\n")))
+	pump(t, m, keys("ctrl+s")...)
+
+	mustContain(t, plain(m),
+		"✓ line 1: added "+ids[0]+"; fetched: Caisson refused the API key",
+		"✓ line 2: added "+ids[1]+"; not fetched: Caisson refused the API key",
+		"✓ line 3: added "+ids[2]+"; not fetched: Caisson refused the API key")
+	if n := len(f.sb.Requests()); n != 1 {
+		t.Errorf("the sandbox saw %d requests, want 1: none after the key was refused", n)
+	}
+	for _, id := range ids {
+		if rec := record(t, f.st, id); rec.Outcome != store.OutcomeNone {
+			t.Errorf("%s: outcome %q, want never fetched", id, rec.Outcome)
+		}
+	}
+}

@@ -285,19 +285,8 @@ func TestARefusedKeyStopsTheConsolesRefreshesAndLeavesEveryCheckAsItWas(t *testi
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrongKey, err := caisson.NewAPIKey("sk_test_RotatedAway_0000000000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	transport := &http.Transport{}
-	t.Cleanup(transport.CloseIdleConnections)
-	refused, err := caisson.NewClient(f.base, wrongKey, caisson.WithRetries(1),
-		caisson.WithHTTPClient(&http.Client{Transport: transport}))
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := f.config()
-	cfg.API = refused
+	cfg.API = refusedKeyClient(t, f)
 	m := newTestModel(t, cfg, 120, 40)
 	f.sb.ResetRequests()
 
@@ -330,4 +319,22 @@ func TestARefusedKeyStopsTheConsolesRefreshesAndLeavesEveryCheckAsItWas(t *testi
 	if fmt.Sprint(counts) != fmt.Sprint(countsBefore) {
 		t.Errorf("queues changed under a refused key:\nwas %v\nnow %v", countsBefore, counts)
 	}
+}
+
+// refusedKeyClient is the real client against the fixture's sandbox with a
+// key the sandbox refuses, as after a rotation.
+func refusedKeyClient(t *testing.T, f *fixture) *caisson.Client {
+	t.Helper()
+	wrongKey, err := caisson.NewAPIKey("sk_test_RotatedAway_0000000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	transport := &http.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
+	c, err := caisson.NewClient(f.base, wrongKey, caisson.WithRetries(1),
+		caisson.WithHTTPClient(&http.Client{Transport: transport}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
