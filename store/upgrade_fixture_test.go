@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// Databases made by the released builds themselves, not rebuilt from their
+// migrations: testdata/version4-c171654.db by commit c171654 (schema 4,
+// before the waiting queue) and testdata/version5-22ddc45.db by 22ddc45
+// (schema 5, before four-eyes). Each holds the ids the sandbox's banner
+// printed (a 24-check sandbox), added, refreshed and five decisions made through that build's own command line
+// (approve, reject, escalate, reopen, approve). Opened by this build, each
+// is migrated in place: its log verifies, every queue holds exactly what
+// its definition selects, and a new decision chains onto the old ones.
+func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		version int
+		tracked int // the ids its banner printed, added by the old build
+	}{
+		{"version4-c171654.db", 4, 11},
+		{"version5-22ddc45.db", 5, 13},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			path := copyFixture(t, tc.file)
+			var v int
+			raw := rawDB(t, path)
+			if err := raw.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != tc.version {
+				t.Fatalf("the fixture is at version %d (%v), expected %d", v, err, tc.version)
+			}
+			raw.Close()
+
+			ctx := context.Background()
+			s := openIdentified(t, path, &clock{t: time.Now()}, anaID)
+			before, err := s.Verify(ctx)
+			if err != nil || !before.OK || before.Entries != 5 {
+				t.Fatalf("Verify after the upgrade = %+v, %v: expected the 5 old entries intact", before, err)
+			}
+			if w := s.Warnings(); len(w) != 0 {
+				t.Errorf("opening the upgraded database warned: %q", w)
+			}
+			counts, err := s.Counts(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range Queues {
+				if want := countByDefinition(t, s, q); counts[q] != want {
+					t.Errorf("queue %s: Counts says %d, its definition selects %d", q, counts[q], want)
+				}
+			}
+			if counts[QueueAll] != tc.tracked {
+				t.Errorf("all = %d, expected the %d checks the old build tracked", counts[QueueAll], tc.tracked)
+			}
+
+			oldHead, err := s.Head(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := s.Page(ctx, PageQuery{Queue: QueueNeedsReview, Limit: 1})
+			if err != nil || len(rows) == 0 {
+				t.Fatalf("no check needs review after the upgrade (%v)", err)
+			}
+			if _, err := s.Decide(ctx, rows[0].CheckID, Reject, "decided after the upgrade", "ana"); err != nil {
+				t.Fatalf("a decision on the upgraded database: %v", err)
+			}
+			after, err := s.Verify(ctx, oldHead)
+			if err != nil || !after.OK || after.Entries != 6 {
+				t.Fatalf("Verify with the head kept before the new decision = %+v, %v: expected 6 entries, the old head held", after, err)
+			}
+		})
+	}
+}
+
+func copyFixture(t *testing.T, name string) string {
+	t.Helper()
+	src, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	path := filepath.Join(t.TempDir(), "review.db")
+	dst, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// countByDefinition counts a queue straight from its predicate, without
+// the partial indexes Counts reads.
+func countByDefinition(t *testing.T, s *Store, q Queue) int {
+	t.Helper()
+	table := "checks c"
+	where, args, err := s.queuePredicate(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q == QueueAll {
+		table, where, args = "tracked", "1", nil
+	}
+	var n int
+	if err := s.db.QueryRow("SELECT count(*) FROM "+table+" WHERE "+where, args...).Scan(&n); err != nil {
+		t.Fatalf("counting %s by its definition: %v", q, err)
+	}
+	return n
+}
