@@ -1,5 +1,6 @@
 // Command caisson-review is a terminal review console for Caisson ID Checks,
-// with scriptable commands for loading, refreshing and exporting checks.
+// with scriptable commands for loading, refreshing and exporting checks. The
+// program lives in package cli; this only hands it the process.
 package main
 
 import (
@@ -7,13 +8,15 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/caisson-review/caisson-review/cli"
 )
 
 func main() {
 	// Ctrl-C cancels a running batch (refresh, add) cleanly; the console
 	// handles its own keys in raw mode.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	code := cli.Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
 }

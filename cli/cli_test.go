@@ -1,0 +1,298 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/caisson-review/caisson-review/caisson/sandbox"
+)
+
+func TestExitStatuses(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	f.must(0, "add", f.sb.CheckID(5)) // the database exists, check 0 is not in it
+	missing := filepath.Join(t.TempDir(), "typo.db")
+	for _, c := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"version succeeds", []string{"version"}, 0, ""},
+		{"help succeeds", []string{"--help"}, 0, ""},
+		{"help of a command succeeds", []string{"help", "refresh"}, 0, ""},
+		{"an empty list succeeds", []string{"list"}, 0, "no checks in queue needs-review"},
+		{"an unknown command is a usage error", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"an unknown flag is a usage error", []string{"list", "--colour"}, 2, "flag provided but not defined: -colour"},
+		{"an unknown global flag is a usage error", []string{"--colour", "list"}, 2, "flag provided but not defined"},
+		{"a bad queue is a usage error", []string{"list", "--queue", "later"}, 2, "expected one of needs-review"},
+		{"show without an id is a usage error", []string{"show"}, 2, "usage: caisson-review show ID"},
+		{"show of garbage is a usage error", []string{"show", "12345"}, 2, "not a check id (5 characters): expected a check id: 22 or more"},
+		{"show of an untracked check fails", []string{"show", f.sb.CheckID(0)}, 1, "is not tracked"},
+		{"decide without a note for reject is a usage error", []string{"decide", f.sb.CheckID(0), "reject"}, 2, "reject needs a note"},
+		{"decide of an unknown action is a usage error", []string{"decide", f.sb.CheckID(0), "maybe"}, 2, "expected approve, reject, escalate or reopen"},
+		{"help of an unknown command is a usage error", []string{"help", "frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"purge of a bad age is a usage error", []string{"purge", "--older-than", "a while"}, 2, "expected days (30d) or a Go duration"},
+		{"purge without an age is a usage error", []string{"purge"}, 2, "--older-than is required"},
+		{"a command that reads refuses a missing database", []string{"export", "--db", missing}, 1, "no review database at " + missing},
+		{"listing a missing database fails too", []string{"list", "--db", missing}, 1, "no review database"},
+		{"the console without a terminal fails", nil, 1, "needs a terminal"},
+		{"the demo without a terminal fails", []string{"demo"}, 1, "needs a terminal"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := f.run(c.args...)
+			if r.code != c.code {
+				t.Fatalf("want exit %d, got\n%s", c.code, r)
+			}
+			mustContain(t, "stderr", r.stderr, c.stderr)
+			if c.code == 2 && !strings.Contains(r.stderr, "--help") {
+				t.Errorf("a usage error should point to --help:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for _, c := range commands {
+		t.Run(c.name, func(t *testing.T) {
+			for _, args := range [][]string{{c.name, "--help"}, {c.name, "-h"}, {"help", c.name}} {
+				r := runCLI(t, nil, "", args...)
+				if r.code != 0 || r.stderr != "" {
+					t.Fatalf("%v: want exit 0 and nothing on stderr, got\n%s", args, r)
+				}
+				mustContain(t, "help", r.stdout, "usage: caisson-review "+c.usage)
+			}
+		})
+	}
+	r := runCLI(t, nil, "", "--help")
+	for _, c := range commands {
+		mustContain(t, "program help", r.stdout, "  "+c.name+" ")
+	}
+	mustContain(t, "program help", r.stdout, "CAISSON_API_KEY", "--api-key-file PATH", "--read-only")
+}
+
+// Reviewers read help on 80-column terminals: each command's prose fits
+// (an indented example line may not: a head's hash alone is 64 columns).
+func TestEveryCommandsHelpProseFitsEightyColumns(t *testing.T) {
+	for name, text := range commandHelp {
+		for _, line := range strings.Split(text, "\n") {
+			if !strings.HasPrefix(line, "  ") && utf8.RuneCountInString(line) > 80 {
+				t.Errorf("%s --help: a line of %d columns: %q", name, utf8.RuneCountInString(line), line)
+			}
+		}
+	}
+}
+
+// An empty global flag is a mistake in the command line (an unset shell
+// variable), said as such with exit 2.
+func TestAnEmptyGlobalFlagIsAUsageError(t *testing.T) {
+	for _, name := range []string{"--db", "--api-url", "--api-key-file", "--reviewer"} {
+		for _, args := range [][]string{{name, "", "list"}, {"list", name, " "}} {
+			r := runCLI(t, nil, "", args...)
+			if r.code != 2 {
+				t.Errorf("%q: want exit 2, got\n%s", args, r)
+			}
+			mustContain(t, fmt.Sprint(args), r.stderr, "for flag -"+name[2:]+": it is empty: expected a value")
+		}
+	}
+}
+
+// A database others may read or write is used, with a warning, and its
+// mode left alone; one shared with the group only gets none.
+func TestADatabaseOpenToOtherAccountsGetsAWarning(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	f.must(0, "add", f.sb.CheckID(0))
+	for _, c := range []struct {
+		mode os.FileMode
+		warn bool
+	}{{0o600, false}, {0o660, false}, {0o644, true}, {0o666, true}} {
+		if err := os.Chmod(f.db, c.mode); err != nil {
+			t.Fatal(err)
+		}
+		r := f.must(0, "list", "--queue", "all")
+		if got := strings.Contains(r.stderr, "can be used by any account on this machine"); got != c.warn {
+			t.Errorf("mode %04o: warned %v, want %v\n%s", c.mode, got, c.warn, r.stderr)
+		}
+		if c.warn {
+			mustContain(t, "warning", r.stderr, fmt.Sprintf("(mode %04o)", c.mode), "chmod o-rwx")
+		}
+		if info, _ := os.Stat(f.db); info.Mode().Perm() != c.mode {
+			t.Errorf("mode %04o changed to %04o", c.mode, info.Mode().Perm())
+		}
+	}
+}
+
+// --read-only before a command that changes the database is refused, not
+// ignored: decide used to record a decision behind it.
+func TestReadOnlyRefusesTheCommandsThatChangeTheDatabase(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	for _, args := range [][]string{
+		{"decide", id, "escalate", "--note", "x"}, {"add", f.sb.CheckID(1)}, {"refresh", id},
+		{"purge", "--older-than", "1s"}, {"exchange", f.sb.NewToken(0)},
+	} {
+		r := f.must(2, append([]string{"--read-only"}, args...)...)
+		mustContain(t, args[0], r.stderr, "--read-only promises no decision and no change: "+args[0])
+	}
+	if rec := f.get(id); len(rec.Decisions) != 0 || !rec.FetchedAt.IsZero() {
+		t.Errorf("something was written under --read-only: %+v", rec)
+	}
+	for _, args := range [][]string{{"list", "--queue", "all"}, {"show", id}, {"export", "--verify"}} {
+		f.must(0, append([]string{"--read-only"}, args...)...)
+	}
+}
+
+func TestGlobalFlagsWorkBeforeAndAfterTheCommand(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	other := filepath.Join(t.TempDir(), "other.db")
+	id := f.sb.CheckID(0)
+	f.must(0, "--db", other, "add", id)
+	f.must(0, "add", f.sb.CheckID(1), "--db", other)
+	r := f.must(0, "list", "--queue", "all", "--db", other, "--json")
+	mustContain(t, "list of the other database", r.stdout, id, f.sb.CheckID(1))
+	// The environment's database was never made: the flag beat it.
+	r = f.must(1, "list", "--queue", "all", "--json")
+	mustContain(t, "stderr", r.stderr, "no review database")
+	// A flag after the command beats one before it.
+	r = f.must(0, "--reviewer", "carol", "decide", id, "escalate", "--note", "n", "--reviewer", "dave", "--db", other)
+	mustContain(t, "stdout", r.stdout, "by dave")
+}
+
+func TestAFlagBeatsTheEnvironmentWhichBeatsTheDefault(t *testing.T) {
+	a := &app{getenv: func(k string) string {
+		return map[string]string{envAPIURL: "https://env.example", envReviewer: "erin"}[k]
+	}}
+	if got := a.apiURL(); got != "https://env.example" {
+		t.Errorf("api url from env: got %s", got)
+	}
+	a.globals.apiURL.Set("https://flag.example")
+	if got := a.apiURL(); got != "https://flag.example" {
+		t.Errorf("api url from flag: got %s", got)
+	}
+	if got, _ := a.reviewer(); got != "erin" {
+		t.Errorf("reviewer from env: got %s", got)
+	}
+	a = &app{getenv: func(string) string { return "" }}
+	if got := a.apiURL(); got != "https://api.caisson.com" {
+		t.Errorf("default api url: got %s", got)
+	}
+	if got, err := a.reviewer(); err != nil || got == "" {
+		t.Errorf("default reviewer: want the login user, got %q, %v", got, err)
+	}
+	a = &app{getenv: func(k string) string { return map[string]string{envReviewer: "eve\x1b[2J"}[k] }}
+	if _, err := a.reviewer(); err == nil {
+		t.Errorf("a reviewer name with an escape sequence was accepted")
+	}
+}
+
+func TestTheKeyComesFromAFileOrTheEnvironmentAndIsNeverShown(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	if err := os.WriteFile(keyFile, []byte(testKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	openFile := filepath.Join(dir, "open-key")
+	if err := os.WriteFile(openFile, []byte(testKey), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(openFile, 0o640) // whatever the umask did
+	wrongFile := filepath.Join(dir, "wrong-key")
+	os.WriteFile(wrongFile, []byte("sk_live_wrong"), 0o600)
+	emptyFile := filepath.Join(dir, "empty-key")
+	os.WriteFile(emptyFile, []byte("\n"), 0o600)
+	noKey := withEnv(f.env, envAPIKey, "")
+
+	for _, c := range []struct {
+		name   string
+		env    map[string]string
+		args   []string
+		code   int
+		stderr []string
+	}{
+		{"by environment", f.env, nil, 0, nil},
+		{"by file", noKey, []string{"--api-key-file", keyFile}, 0, nil},
+		{"the file beats the environment", withEnv(f.env, envAPIKey, "sk_wrong"), []string{"--api-key-file", keyFile}, 0, nil},
+		{"a group-readable file works with a warning", noKey, []string{"--api-key-file", openFile}, 0,
+			[]string{"warning: the API key file " + openFile + " can be read by group or others (mode 0640)"}},
+		{"a wrong key is refused by the API", noKey, []string{"--api-key-file", wrongFile}, 1, []string{"Caisson refused the API key"}},
+		{"an empty key file", noKey, []string{"--api-key-file", emptyFile}, 1, []string{"the API key in " + emptyFile}},
+		{"a missing key file", noKey, []string{"--api-key-file", filepath.Join(dir, "nope")}, 1, []string{"opening the API key file"}},
+		{"no key says how to give one", noKey, nil, 1, []string{"no API key", "--api-key-file PATH", envAPIKey}},
+		{"the key given where its file goes is not repeated", noKey, []string{"--api-key-file", testKey}, 1,
+			[]string{"looks like a key itself (not repeated here)", "expected the path of a file holding the key"}},
+		{"a missing key file is named once, sanitized", noKey, []string{"--api-key-file", filepath.Join(dir, "no\x1b]0;pwned\a")}, 1,
+			[]string{"opening the API key file " + filepath.Join(dir, "no^[]0;pwned^G") + ": no such file or directory"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := runCLI(t, c.env, "", append([]string{"refresh", id}, c.args...)...)
+			if r.code != c.code {
+				t.Fatalf("want exit %d, got\n%s", c.code, r)
+			}
+			mustContain(t, "stderr", r.stderr, c.stderr...)
+			if c.code == 0 && strings.Contains(r.stderr, "warning") != (len(c.stderr) > 0) {
+				t.Errorf("unexpected warning:\n%s", r.stderr)
+			}
+		})
+	}
+	for _, req := range f.sb.Requests() {
+		if strings.Contains(req.Path+req.RawQuery, testKey) {
+			t.Errorf("the key went into a URL: %s?%s", req.Path, req.RawQuery)
+		}
+	}
+}
+
+func TestPlainHTTPIsRefusedUnlessLoopback(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	for _, url := range []string{"http://api.caisson.com", "http://10.0.0.8:8080"} {
+		r := runCLI(t, withEnv(f.env, envAPIURL, url), "", "refresh", id)
+		if r.code != 1 {
+			t.Fatalf("%s: want exit 1, got\n%s", url, r)
+		}
+		mustContain(t, "stderr", r.stderr, "API address "+url+": plain http is allowed only on this machine", "use https")
+	}
+	// The fixture's own URL is http on 127.0.0.1.
+	f.must(0, "refresh", id)
+}
+
+func TestParseTakesFlagsAnywhereAndEverythingAfterDoubleDash(t *testing.T) {
+	a := &app{getenv: func(string) string { return "" }}
+	fs := a.flagSet("x")
+	b := fs.Bool("b", false, "")
+	s := fs.String("s", "", "")
+	pos, err := a.parse(fs, "x", []string{"one", "-b", "two", "--s", "v", "--", "--b", "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !*b || *s != "v" || strings.Join(pos, " ") != "one two --b -" {
+		t.Fatalf("got b=%v s=%q pos=%q", *b, *s, pos)
+	}
+}
+
+func TestNoFlagTakesTheKeyItself(t *testing.T) {
+	for _, c := range commands {
+		r := runCLI(t, nil, "", c.name, "--help")
+		for _, line := range strings.Split(r.stdout, "\n") {
+			// serve's SSH host key and authorized keys are files of public
+			// or server keys, not the API key.
+			notTheAPIKey := strings.HasPrefix(line, "  --api-key-file PATH") ||
+				strings.HasPrefix(line, "  --host-key PATH") || strings.HasPrefix(line, "  --authorized-keys PATH")
+			if strings.HasPrefix(line, "  --") && strings.Contains(line, "key") && !notTheAPIKey {
+				t.Errorf("%s: %q would put a key in argv", c.name, line)
+			}
+		}
+	}
+	r := runCLI(t, nil, "", "refresh", "--all", "--api-key", testKey)
+	if r.code != 2 {
+		t.Fatalf("--api-key: want a usage error, got\n%s", r)
+	}
+	mustContain(t, "stderr", r.stderr, "no flag takes the key itself", "--api-key-file PATH", envAPIKey)
+}

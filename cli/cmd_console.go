@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/store"
+	"github.com/caisson-review/caisson-review/tui"
+)
+
+func init() {
+	commandHelp["demo"] = `
+Starts the built-in sandbox (a fake of the Caisson API, on a random loopback
+port with a random key), opens a throwaway database in a temporary
+directory, adds the sandbox's checks (some of which answer each documented
+error, and some with hostile names full of escape sequences), and opens the
+console refreshing them all. Nothing is kept: the directory is removed on
+exit. Needs nothing set up, not even an API key.`
+}
+
+// errNeedsTerminal: the console cannot draw on a pipe or a file.
+var errNeedsTerminal = errors.New("the console needs a terminal on standard input and output; for scripts, see " + progName + " --help")
+
+// cmdConsole opens the console on the configured database and API. With no
+// key it still opens, reading and deciding from the store alone.
+func cmdConsole(ctx context.Context, a *app) error {
+	if !isTerminal(a.stdin) || !isTerminal(a.stdout) {
+		return errNeedsTerminal
+	}
+	reviewer, err := a.reviewer()
+	if err != nil {
+		return err
+	}
+	cfg := tui.Config{Reviewer: reviewer, ReadOnly: a.readOnly, Now: time.Now, APILabel: "offline: no API key"}
+	client, err := a.client()
+	switch {
+	case errors.Is(err, errNoKey):
+		// Support staff may read and decide without a key; the console
+		// says so when asked to refresh.
+	case err != nil:
+		return err
+	default:
+		// Only a non-nil client goes in the interface: a nil *Client
+		// would look like an API to the console.
+		cfg.API = client
+		cfg.APILabel = apiLabel(client.BaseURL())
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if client != nil {
+		// Printed before the alternate screen, so still there after it.
+		if err := a.resumeExchanges(ctx, st, client, reviewer); err != nil {
+			return err
+		}
+	}
+	cfg.Store = st
+	return a.runConsole(ctx, cfg)
+}
+
+func apiLabel(baseURL string) string {
+	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return baseURL
+}
+
+// runConsole runs the Bubble Tea program (alternate screen, no mouse: mouse
+// mode takes away the terminal's own text selection, and reviewers copy
+// ids) and returns once every write the console started has ended, so the
+// store is never closed under a decision. A write that failed as the
+// console was quitting is reported here, after the alternate screen.
+func (a *app) runConsole(ctx context.Context, cfg tui.Config) error {
+	m := tui.New(cfg)
+	profile := tui.ColorProfile(a.stdout, a.environ())
+	opts := append(m.Options(profile), tea.WithInput(a.stdin), tea.WithOutput(a.stdout), tea.WithEnvironment(a.environ()))
+	p := tea.NewProgram(m, opts...)
+	// A cancelled context (SIGTERM, SIGINT) quits as q does, waiting on
+	// screen for the writes in flight: tea.WithContext would end the
+	// program at once, the alternate screen and its message with it.
+	stop := context.AfterFunc(ctx, p.Quit)
+	defer stop()
+	_, err := p.Run()
+	if werr := m.Wait(); werr != nil {
+		return fmt.Errorf("not saved as the console closed: %w", werr)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
+	return nil
+}
+
+func cmdDemo(ctx context.Context, a *app, args []string) error {
+	fs := a.flagSet("demo")
+	checks := fs.Int("checks", sandbox.DefaultChecks, "number of sandbox checks to add (up to 1000000)")
+	fs.BoolVar(&a.readOnly, "read-only", a.readOnly, "open the console without any decision keys (for support staff)")
+	pos, err := a.parse(fs, "demo", args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("demo", "demo takes no arguments")
+	}
+	if *checks < 1 || *checks > sandbox.MaxChecks {
+		return usageErrorf("demo", "--checks %d: expected 1 to %d", *checks, sandbox.MaxChecks)
+	}
+	if !isTerminal(a.stdin) || !isTerminal(a.stdout) {
+		return errNeedsTerminal
+	}
+	reviewer, err := a.reviewer()
+	if errors.Is(err, errNoReviewer) {
+		// The demo must work on a machine with nothing set up, even
+		// one without a login name.
+		reviewer, err = "demo", nil
+	}
+	if err != nil {
+		return err
+	}
+	d, err := startDemo(ctx, *checks, reviewer)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	return a.runConsole(ctx, tui.Config{
+		Store: d.store, API: d.client, Reviewer: reviewer, APILabel: "sandbox",
+		ReadOnly: a.readOnly, Now: time.Now, RefreshOnStart: true,
+	})
+}
+
+// demo is the sandbox, a throwaway database and a client between them.
+type demo struct {
+	sandbox *sandbox.Server
+	store   *store.Store
+	client  *caisson.Client
+	dir     string
+	stop    func() error
+}
+
+// demoLatency makes the start-up refresh take a moment, so the progress
+// bar is seen doing its work.
+const (
+	demoLatency = 10 * time.Millisecond
+	demoJitter  = 40 * time.Millisecond
+)
+
+// demoErrorCodes are the documented GET errors; the demo adds one check
+// answering each, so every error state is on screen.
+var demoErrorCodes = []caisson.ErrorCode{
+	caisson.CodeIDCheckExpired, caisson.CodeIDCheckDeleted, caisson.CodeInvalidInput,
+	caisson.CodeNotVerified, caisson.CodePendingReview, caisson.CodeInternalError,
+}
+
+func startDemo(ctx context.Context, checks int, reviewer string) (_ *demo, err error) {
+	d := &demo{sandbox: sandbox.New(sandbox.Options{Checks: checks, Hostile: true, Latency: demoLatency, Jitter: demoJitter})}
+	defer func() {
+		if err != nil {
+			d.close()
+		}
+	}()
+	baseURL, stop, err := d.sandbox.Listen("127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("starting the sandbox: %w", err)
+	}
+	d.stop = stop
+	if d.dir, err = os.MkdirTemp("", "caisson-review-demo-"); err != nil {
+		return nil, fmt.Errorf("making the demo's temporary directory: %w", err)
+	}
+	if d.store, err = store.Open(ctx, filepath.Join(d.dir, "review.db")); err != nil {
+		return nil, fmt.Errorf("opening the demo database: %w", err)
+	}
+	key, err := caisson.NewAPIKey(d.sandbox.Key())
+	if err != nil {
+		return nil, fmt.Errorf("the sandbox key: %w", err)
+	}
+	if d.client, err = caisson.NewClient(baseURL, key, clientOptions...); err != nil {
+		return nil, fmt.Errorf("the sandbox client: %w", err)
+	}
+	ids := d.sandbox.CheckIDs(checks)
+	for _, code := range demoErrorCodes {
+		ids = append(ids, d.sandbox.ErrorCheckID(string(code)))
+	}
+	if _, err := d.store.AddMany(ctx, ids, reviewer, store.SourceImported); err != nil {
+		return nil, fmt.Errorf("adding the sandbox's checks: %w", err)
+	}
+	return d, nil
+}
+
+// close stops the sandbox and removes the database with its directory.
+func (d *demo) close() {
+	if d.store != nil {
+		d.store.Close()
+	}
+	if d.stop != nil {
+		d.stop()
+	}
+	if d.dir != "" {
+		os.RemoveAll(d.dir)
+	}
+}

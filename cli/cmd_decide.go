@@ -1,0 +1,214 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+func init() {
+	commandHelp["decide"] = `
+Records a decision in the append-only log, as the console does: reject and
+escalate need --note saying why, and take a reason from a fixed list
+(--reason; other when not given, which needs the note). A reject is --final
+(the person may not retry; the default) or --retry (ask them to verify
+again). Approving a check with a low or unknown confidence, an expired
+document or no fetched result needs --yes, the command-line form of the
+console's confirmation; without it the exit status is 2, as for a missing
+note or an unknown reason. The id may be given with or without its
+chk_priv_ prefix.
+
+Under a four-eyes policy (caisson-review policy show) an approval, or also a
+rejection, is proposed instead: it awaits a second reviewer, logged in as
+another operating-system account, who runs confirm (the decision takes
+effect) or return --note (the check goes back to needs review). The
+proposer cannot confirm their own proposal.
+
+Reject reasons:
+` + reasonNames(store.RejectReasons) + `
+Escalate reasons:
+` + reasonNames(store.EscalateReasons) + `
+
+  caisson-review decide chk_priv_… reject --reason face-mismatch --final --note "photo is of a screen"
+  caisson-review decide chk_priv_… confirm
+  caisson-review decide chk_priv_… return --note "the selfie is someone else"`
+}
+
+// reasonNames lists reasons indented, wrapped to fit 80 columns as the
+// rest of the help does.
+func reasonNames(rs []store.Reason) string {
+	var b strings.Builder
+	line := "  "
+	for i, r := range rs {
+		word := string(r)
+		if i < len(rs)-1 {
+			word += ","
+		}
+		if len(line) > 2 && len(line)+1+len(word) > 78 {
+			b.WriteString(line + "\n")
+			line = "  "
+		}
+		if len(line) > 2 {
+			line += " "
+		}
+		line += word
+	}
+	b.WriteString(line)
+	return b.String()
+}
+
+// decideFlags are decide's own flags, read into a store.DecisionRequest.
+type decideFlags struct {
+	note, reason string
+	yes          bool
+	final, retry bool
+}
+
+func cmdDecide(ctx context.Context, a *app, args []string) error {
+	fs := a.flagSet("decide")
+	var f decideFlags
+	fs.StringVar(&f.note, "note", "", "why (required for reject, escalate and return)")
+	fs.StringVar(&f.reason, "reason", "", "reject or escalate `REASON` from the list below (default other, which needs --note)")
+	fs.BoolVar(&f.final, "final", false, "reject: the person may not retry (the default)")
+	fs.BoolVar(&f.retry, "retry", false, "reject: ask the customer to verify again")
+	fs.BoolVar(&f.yes, "yes", false, "confirm approving a risky check (low confidence, expired document, or no result)")
+	pos, err := a.parse(fs, "decide", args)
+	if err != nil {
+		return err
+	}
+	req, err := f.request(pos)
+	if err != nil {
+		return err
+	}
+	if err := store.CheckNote(req.Action, req.Note); err != nil {
+		// A note the log cannot take is a mistake in the command, as a
+		// missing one is: 2, before anything is opened.
+		return usageErrorf("decide", "--note: %s", err)
+	}
+	reviewer, err := a.reviewer()
+	if err != nil {
+		return err
+	}
+	req.Reviewer = reviewer
+	st, err := a.openExistingStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rec, err := st.Get(ctx, req.CheckID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s is not tracked: add it with %s add", req.CheckID, progName)
+	}
+	if err != nil {
+		if req.Action == store.Approve && !f.yes {
+			return fmt.Errorf("checking whether %s is risky to approve: %w", req.CheckID, err)
+		}
+		// Only the approval rule needs the cached result decoded: a
+		// reject, escalate or reopen must not fail on a damaged cache.
+		// The proposal, if any, is then the one the store finds awaiting.
+		rec = &store.Record{}
+	}
+	if req.Action == store.Approve && !f.yes {
+		if risk := approvalRisk(rec, time.Now()); risk != "" {
+			// The console asks; the command line cannot, so approving
+			// without the confirmation is a mistake in the command: 2.
+			return usageErrorf("decide", "%s %s: pass --yes to approve it anyway", req.CheckID, risk)
+		}
+	}
+	if rec.Proposal != nil && (req.Action == store.Confirm || req.Action == store.Return) {
+		// The proposal this reviewer is answering: another one written
+		// meanwhile is refused as stale rather than confirmed unseen.
+		req.Proposal = rec.Proposal.Seq
+	}
+	d, err := st.DecideAs(ctx, req)
+	if err != nil {
+		return fmt.Errorf("recording the decision: %w", err)
+	}
+	fmt.Fprintln(a.stdout, sanitize.Line(decidedText(d, rec.Proposal)))
+	// The witness of the chain's tail, always one line on standard error
+	// (the journal, cron's mail): export --verify --head proves later that
+	// this entry is still in the log.
+	fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, d.Head())
+	return nil
+}
+
+// request checks the arguments: mistakes in them are usage errors (2).
+func (f decideFlags) request(pos []string) (store.DecisionRequest, error) {
+	if len(pos) != 2 {
+		return store.DecisionRequest{}, usageErrorf("decide", "expected a check id and one of approve, reject, escalate, reopen, confirm, return")
+	}
+	id, err := caisson.ParseCheckRef(pos[0])
+	if err != nil {
+		return store.DecisionRequest{}, usageErrorf("decide", "%s", err.Error())
+	}
+	action, err := store.ParseAction(pos[1])
+	if err != nil {
+		return store.DecisionRequest{}, usageErrorf("decide", "%s", err.Error())
+	}
+	req := store.DecisionRequest{CheckID: id, Action: action, Note: f.note}
+	if action.NeedsNote() && strings.TrimSpace(f.note) == "" {
+		return req, usageErrorf("decide", "%s needs a note saying why: --note TEXT", action)
+	}
+	if f.reason != "" {
+		r, err := store.ParseReason(action, f.reason)
+		if err != nil {
+			return req, usageErrorf("decide", "%s", err.Error())
+		}
+		req.Reason = r
+	}
+	switch {
+	case f.final && f.retry:
+		return req, usageErrorf("decide", "--final and --retry contradict each other: a reject is one or the other")
+	case (f.final || f.retry) && action != store.Reject:
+		return req, usageErrorf("decide", "--final and --retry are for reject only")
+	case f.retry:
+		req.Finality = store.Retry
+	case action == store.Reject:
+		req.Finality = store.Final
+	}
+	return req, nil
+}
+
+// decidedText is the line decide prints for the entry it wrote.
+func decidedText(d store.Decision, proposal *store.Decision) string {
+	by := fmt.Sprintf("decision #%d by %s at %s", d.Seq, d.Reviewer, timeText(d.At))
+	switch d.Action {
+	case store.Propose:
+		return fmt.Sprintf("proposed %s %s: %s; it awaits a second reviewer (%s decide %s confirm, by another account)",
+			ingForm(d.Proposes), d.CheckID, by, progName, d.CheckID)
+	case store.Confirm:
+		return fmt.Sprintf("confirmed: %s %s as %s proposed (#%d): %s", d.Proposes.PastTense(), d.CheckID, proposer(proposal), d.Ref, by)
+	case store.Return:
+		return fmt.Sprintf("returned %s to needs review, not %s as %s proposed (#%d): %s", d.CheckID, d.Proposes.PastTense(), proposer(proposal), d.Ref, by)
+	}
+	return fmt.Sprintf("%s %s: %s", d.Action.PastTense(), d.CheckID, by)
+}
+
+func proposer(p *store.Decision) string {
+	if p == nil {
+		return "proposed"
+	}
+	return p.Reviewer
+}
+
+func ingForm(a store.Action) string {
+	switch a {
+	case store.Approve:
+		return "approving"
+	case store.Reject:
+		return "rejecting"
+	}
+	return string(a)
+}
+
+// approvalRisk says why approving needs confirmation, or "" when it does
+// not: the rule is the console's, store.ApprovalRisks.
+func approvalRisk(rec *store.Record, now time.Time) string {
+	return strings.Join(store.ApprovalRisks(rec.Row, rec.Result, now), "; ")
+}

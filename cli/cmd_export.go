@@ -1,0 +1,383 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+func init() {
+	commandHelp["export"] = `
+Writes the decision log, oldest first, one record per decision: seq,
+check_id, customer_id, action, note, reviewer, time (UTC), response_hash,
+prev_hash and hash. CSV follows RFC 4180 (CRLF, quoted fields), with every
+field passed through the terminal sanitizer; JSON keeps every string exact.
+
+After the log, the head of the chain (SEQ:HASH, its newest entry) goes to
+standard error, so the output stays plain CSV or JSON: keep it outside the
+database (a journal, next to the export, a ticket). --head prints only the
+head, to standard output.
+
+--verify writes nothing but checks the hash chain instead: it says how many
+entries hold, or where the chain breaks, or which append-only trigger is
+missing or changed (exit status 1). With --head SEQ:HASH (repeatable) it
+also fails when the log no longer holds that head: entries cut off its end
+or rewritten up to it.
+
+  caisson-review export --format csv --since 2026-01-01 > decisions.csv 2>> heads.txt
+  caisson-review export --head >> heads.txt
+  caisson-review export --verify --head 42:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`
+}
+
+// headsFlag collects --head SEQ:HASH values; an empty value (a bare
+// --head) asks for the head to be printed.
+type headsFlag struct {
+	heads []store.Head
+	print bool
+}
+
+func (h *headsFlag) String() string { return "" }
+
+func (h *headsFlag) Set(s string) error {
+	if s == "" {
+		h.print = true
+		return nil
+	}
+	head, err := store.ParseHead(s)
+	if err != nil {
+		return err
+	}
+	h.heads = append(h.heads, head)
+	return nil
+}
+
+// bareHead rewrites a --head given without a value (last, or before
+// another flag) as --head=, so that --head alone prints the head while
+// --head SEQ:HASH still takes its value.
+func bareHead(args []string) []string {
+	out := make([]string, len(args))
+	copy(out, args)
+	for i, a := range out {
+		if a == "--" {
+			break
+		}
+		if (a == "--head" || a == "-head") && (i+1 == len(out) || strings.HasPrefix(out[i+1], "-")) {
+			out[i] = "--head="
+		}
+	}
+	return out
+}
+
+// decisionJSON is one decision record, in export --format json and show --json.
+type decisionJSON struct {
+	Seq          int64  `json:"seq"`
+	CheckID      string `json:"check_id"`
+	CustomerID   string `json:"customer_id"`
+	Action       string `json:"action"`
+	Note         string `json:"note"`
+	Reviewer     string `json:"reviewer"`
+	Time         string `json:"time"`
+	ResponseHash string `json:"response_hash"`
+	PrevHash     string `json:"prev_hash"`
+	Hash         string `json:"hash"`
+	Stale        bool   `json:"stale,omitempty"`
+	// Added with four-eyes and reasons, after the fields scripts already
+	// read. Entries made before are version 1, with these empty.
+	Identity    string `json:"identity"`
+	Reason      string `json:"reason"`
+	Finality    string `json:"finality"`
+	Proposes    string `json:"proposes"`
+	Ref         int64  `json:"ref"`
+	OldValue    string `json:"old_value"`
+	NewValue    string `json:"new_value"`
+	HashVersion int    `json:"hash_version"`
+}
+
+func newDecisionJSON(d store.Decision, customerID string) decisionJSON {
+	return decisionJSON{
+		Seq: d.Seq, CheckID: d.CheckID, CustomerID: customerID, Action: string(d.Action), Note: d.Note,
+		Reviewer: d.Reviewer, Time: d.At.UTC().Format(time.RFC3339Nano), ResponseHash: d.ResponseHash,
+		PrevHash: d.PrevHash, Hash: d.Hash, Stale: d.Stale,
+		Identity: d.Identity, Reason: string(d.Reason), Finality: string(d.Finality), Proposes: string(d.Proposes),
+		Ref: d.Ref, OldValue: d.OldValue, NewValue: d.NewValue, HashVersion: d.HashVersion,
+	}
+}
+
+// csvHeader: the first ten columns are the log as it was before four-eyes
+// and reasons; the rest were added at the end, so that scripts reading
+// columns by position keep working.
+var csvHeader = []string{"seq", "check_id", "customer_id", "action", "note", "reviewer", "time", "response_hash", "prev_hash", "hash",
+	"identity", "reason", "finality", "proposes", "ref", "old_value", "new_value", "hash_version"}
+
+func (d decisionJSON) csvRecord() []string {
+	ref := ""
+	if d.Ref != 0 {
+		ref = strconv.FormatInt(d.Ref, 10)
+	}
+	rec := []string{strconv.FormatInt(d.Seq, 10), d.CheckID, d.CustomerID, d.Action, d.Note, d.Reviewer,
+		d.Time, d.ResponseHash, d.PrevHash, d.Hash,
+		d.Identity, d.Reason, d.Finality, d.Proposes, ref, d.OldValue, d.NewValue, strconv.Itoa(d.HashVersion)}
+	for i := range rec {
+		rec[i] = defuseFormula(sanitize.Line(rec[i]))
+	}
+	return rec
+}
+
+// defuseFormula keeps a spreadsheet from running a field as a formula: an
+// auditor opening the export must not execute =HYPERLINK(…) that a
+// customer id from the API or a reviewer's note carried. A leading quote
+// is how spreadsheets themselves mark text (OWASP's advice for CSV
+// injection); JSON stays exact.
+func defuseFormula(field string) string {
+	if field != "" && strings.ContainsRune("=+-@\t\r", rune(field[0])) {
+		return "'" + field
+	}
+	return field
+}
+
+func cmdExport(ctx context.Context, a *app, args []string) error {
+	fs := a.flagSet("export")
+	format := fs.String("format", "csv", "`csv` or json")
+	since := fs.String("since", "", "only decisions from `DATE` on (YYYY-MM-DD, UTC, or an RFC 3339 time)")
+	verify := fs.Bool("verify", false, "check the log's hash chain instead of exporting")
+	var heads headsFlag
+	fs.Var(&heads, "head", "alone: print the log's head (`SEQ:HASH`); with --verify: fail unless the log still holds this head (repeatable)")
+	pos, err := a.parse(fs, "export", bareHead(args))
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("export", "export takes no arguments")
+	}
+	if len(heads.heads) > 0 && !*verify {
+		return usageErrorf("export", "--head SEQ:HASH is checked by --verify: add --verify, or give --head alone to print the head")
+	}
+	if heads.print && *verify {
+		return usageErrorf("export", "--verify --head needs the head to check: --head SEQ:HASH as export printed it")
+	}
+	if *verify || heads.print {
+		// They write no export: silently ignoring --format json would
+		// hand a script text where it expects JSON.
+		for _, name := range []string{"format", "since"} {
+			if flagGiven(fs, name) {
+				return usageErrorf("export", "--%s shapes an export, and --verify or --head writes none: give one or the other", name)
+			}
+		}
+	}
+	if *format != "csv" && *format != "json" {
+		return usageErrorf("export", "--format %q: expected csv or json", sanitize.Line(*format))
+	}
+	var from time.Time
+	if *since != "" {
+		if from, err = parseSince(*since); err != nil {
+			return usageErrorf("export", "%s", err.Error())
+		}
+	}
+	st, err := a.openExistingStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch {
+	case *verify:
+		return a.verify(ctx, st, heads.heads)
+	case heads.print:
+		return a.printHead(ctx, st)
+	}
+	if err := a.recordExportAccess(ctx, st, from); err != nil {
+		return err
+	}
+	customers := customerLookup(ctx, st)
+	if *format == "json" {
+		err = exportJSON(ctx, a.stdout, st, from, customers)
+	} else {
+		err = exportCSV(ctx, a.stdout, st, from, customers)
+	}
+	if err != nil {
+		return err
+	}
+	return a.reportHead(ctx, st)
+}
+
+// reportHead ends an export with the head of the chain, on standard
+// error: a trailer in the CSV or JSON itself would break the parsers of
+// those who already read them (an array consumer, a CSV reader), and
+// standard error is where a journal or `2>> heads.txt` keeps it.
+func (a *app) reportHead(ctx context.Context, st *store.Store) error {
+	head, err := st.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if head.IsZero() {
+		return nil
+	}
+	if _, err := fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, head); err != nil {
+		// `2>> heads.txt` on a full disk: the witness was not kept, and
+		// exit status 0 would say it was.
+		return fmt.Errorf("writing the head %s: %w", head, err)
+	}
+	return nil
+}
+
+// printHead is export --head: the head alone on standard output, for a
+// script to keep.
+func (a *app) printHead(ctx context.Context, st *store.Store) error {
+	head, err := st.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if head.IsZero() {
+		fmt.Fprintf(a.stderr, "%s: the decision log is empty: no head yet\n", progName)
+		return nil
+	}
+	if _, err := fmt.Fprintln(a.stdout, head); err != nil {
+		// Named in the error, so it can still be copied from the screen.
+		return fmt.Errorf("writing the head %s: %w", head, err)
+	}
+	return nil
+}
+
+func parseSince(s string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("--since %q: expected a date (2026-01-31) or an RFC 3339 time (2026-01-31T09:00:00Z)", sanitize.Line(s))
+}
+
+// customerLookup finds a decision's customer id, one store read per check.
+func customerLookup(ctx context.Context, st *store.Store) func(string) (string, error) {
+	cache := map[string]string{}
+	return func(checkID string) (string, error) {
+		if checkID == "" {
+			return "", nil // a policy entry: about no check
+		}
+		if c, ok := cache[checkID]; ok {
+			return c, nil
+		}
+		c, err := st.CustomerID(ctx, checkID)
+		if err != nil {
+			return "", err
+		}
+		cache[checkID] = c
+		return c, nil
+	}
+}
+
+func exportCSV(ctx context.Context, w io.Writer, st *store.Store, from time.Time, customer func(string) (string, error)) error {
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true // RFC 4180
+	if err := cw.Write(csvHeader); err != nil {
+		return fmt.Errorf("writing CSV: %w", err)
+	}
+	err := st.Decisions(ctx, from, func(d store.Decision) error {
+		cust, err := customer(d.CheckID)
+		if err != nil {
+			return err
+		}
+		return cw.Write(newDecisionJSON(d, cust).csvRecord())
+	})
+	cw.Flush()
+	if err != nil {
+		return fmt.Errorf("exporting decisions: %w", err)
+	}
+	return cw.Error()
+}
+
+// exportJSON streams a JSON array, one decision at a time, so a long log
+// is never held whole in memory.
+func exportJSON(ctx context.Context, w io.Writer, st *store.Store, from time.Time, customer func(string) (string, error)) error {
+	if _, err := io.WriteString(w, "["); err != nil {
+		return err
+	}
+	n := 0
+	err := st.Decisions(ctx, from, func(d store.Decision) error {
+		cust, err := customer(d.CheckID)
+		if err != nil {
+			return err
+		}
+		sep := ",\n  "
+		if n == 0 {
+			sep = "\n  "
+		}
+		n++
+		b, err := encodeJSON(newDecisionJSON(d, cust), "  ")
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(w, sep+strings.TrimRight(string(b), "\n"))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("exporting decisions: %w", err)
+	}
+	_, err = io.WriteString(w, "\n]\n")
+	return err
+}
+
+func (a *app) verify(ctx context.Context, st *store.Store, heads []store.Head) error {
+	res, err := st.Verify(ctx, heads...)
+	if err != nil {
+		return fmt.Errorf("verifying the decision log: %w", err)
+	}
+	if !res.OK {
+		a.reportBroken(res)
+		return errReported
+	}
+	fmt.Fprintf(a.stdout, "decision log intact: %d entries, hash chain holds", res.Entries)
+	if len(heads) > 0 {
+		fmt.Fprintf(a.stdout, ", every head given is in it")
+	}
+	if !res.Head.IsZero() {
+		fmt.Fprintf(a.stdout, "; head %s", res.Head)
+	}
+	fmt.Fprintln(a.stdout)
+	return nil
+}
+
+// reportBroken lists every reason the log does not verify, one a line.
+func (a *app) reportBroken(res store.VerifyResult) {
+	var lines []string
+	if res.Problem != "" && res.BrokenAt > 0 {
+		lines = append(lines, fmt.Sprintf("decision log BROKEN at entry %d of %d: %s", res.BrokenAt, res.Entries, res.Problem))
+	} else if res.Problem != "" {
+		lines = append(lines, "decision log BROKEN: "+res.Problem)
+	}
+	for _, m := range res.MissingHeads {
+		lines = append(lines, "decision log MISSING A KEPT HEAD: "+m)
+	}
+	for _, u := range res.Unguarded {
+		lines = append(lines, "decision log UNPROTECTED: "+u)
+	}
+	for _, l := range lines {
+		fmt.Fprintln(a.stderr, sanitize.Line(l))
+	}
+}
+
+// recordExportAccess logs an export access for every check the export
+// will show a customer id of, before writing it.
+func (a *app) recordExportAccess(ctx context.Context, st *store.Store, from time.Time) error {
+	seen := map[string]bool{}
+	var ids []string
+	err := st.Decisions(ctx, from, func(d store.Decision) error {
+		if d.CheckID != "" && !seen[d.CheckID] {
+			seen[d.CheckID] = true
+			ids = append(ids, d.CheckID)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("exporting decisions: %w", err)
+	}
+	a.recordAccess(ctx, st, store.AccessExport, ids...)
+	return nil
+}

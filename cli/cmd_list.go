@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+func init() {
+	commandHelp["list"] = `
+Lists tracked checks, riskiest first (lowest confidence, then oldest), as
+the console's queue does. Without --queue it lists needs-review, or every
+queue when --customer is given. --customer matches a customer id exactly
+or, when no check has exactly that customer id, every customer id that
+starts with it (byte for byte: 5728349 finds "5728349 - Miller, Ashley");
+a line on standard error says which. Queue pending is also called
+waiting: checks Caisson has no result for yet, with the reason.`
+}
+
+// rowJSON is one check in list --json: the list columns, never the
+// cached personal data beyond the name.
+type rowJSON struct {
+	CheckID      string `json:"check_id"`
+	CustomerID   string `json:"customer_id"`
+	FirstName    string `json:"first_name"`
+	LastName     string `json:"last_name"`
+	Document     string `json:"document"`
+	Face         string `json:"face"`
+	ReasonCodes  []int  `json:"reason_codes"`
+	ExpiresOn    string `json:"expires_on,omitempty"`
+	CheckedOn    string `json:"checked_on,omitempty"`
+	AddedAt      string `json:"added_at"`
+	Status       string `json:"status"`
+	FetchOutcome string `json:"fetch_outcome"`
+	FetchError   string `json:"fetch_error,omitempty"`
+	FetchedAt    string `json:"fetched_at,omitempty"`
+	Purged       bool   `json:"purged"`
+	// Added with four-eyes, after the fields scripts already read: the
+	// seq of the proposal awaiting a second reviewer, 0 when none.
+	Proposal int64 `json:"proposal"`
+}
+
+func newRowJSON(r store.Row) rowJSON {
+	codes := r.ReasonCodes
+	if codes == nil {
+		codes = []int{}
+	}
+	return rowJSON{
+		CheckID: r.CheckID, CustomerID: r.CustomerID, FirstName: r.FirstName, LastName: r.LastName,
+		Document: r.Document.String(), Face: r.Face.String(), ReasonCodes: codes,
+		ExpiresOn: r.ExpiresOn.String(), CheckedOn: timeJSON(r.CheckedOn), AddedAt: timeJSON(r.AddedAt),
+		Status: string(r.Status), FetchOutcome: string(r.Outcome), FetchError: r.FetchError,
+		FetchedAt: timeJSON(r.FetchedAt), Purged: r.Purged, Proposal: r.Proposal,
+	}
+}
+
+func cmdList(ctx context.Context, a *app, args []string) error {
+	fs := a.flagSet("list")
+	queueName := fs.String("queue", "", "list queue `Q`: needs-review, pending (or waiting), second-review, escalated, approved, rejected, errors or all (default needs-review; all with --customer)")
+	customer := fs.String("customer", "", "only the checks of customer `ID`: exactly, or else every customer id starting with it")
+	asJSON := fs.Bool("json", false, "write JSON instead of a table")
+	pos, err := a.parse(fs, "list", args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		if id, err := caisson.ParseCheckRef(pos[0]); err == nil {
+			return usageErrorf("list", "list takes no arguments; did you mean show %s?", id)
+		}
+		// Not an id: not repeated, as it may be a secret pasted by mistake.
+		return usageErrorf("list", "list takes no arguments: expected only flags (--queue Q, --customer ID, --json)")
+	}
+	if flagGiven(fs, "customer") && strings.TrimSpace(*customer) == "" {
+		// An empty value would silently list needs-review instead: a
+		// shell variable that was not set, not a wish to see the queue.
+		return usageErrorf("list", "--customer is empty: expected a customer id or its start (5728349)")
+	}
+	queue := store.QueueNeedsReview
+	if *customer != "" {
+		queue = store.QueueAll
+	}
+	if *queueName != "" {
+		if queue, err = store.ParseQueue(*queueName); err != nil {
+			return usageErrorf("list", "%s", err.Error())
+		}
+	}
+	st, err := a.openExistingStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	q := store.PageQuery{Queue: queue, Customer: *customer}
+	if *customer != "" {
+		if q.CustomerStart, err = customerByStart(ctx, st, *customer); err != nil {
+			return err
+		}
+	}
+	rows, err := queueRows(ctx, st, q)
+	if err != nil {
+		return err
+	}
+	if *customer != "" {
+		elsewhere := false
+		if len(rows) == 0 && q.CustomerStart && queue != store.QueueAll {
+			// Whether a customer id starts so at all, in another queue,
+			// decides what the note may truthfully say.
+			all := store.PageQuery{Queue: store.QueueAll, Customer: q.Customer, CustomerStart: true}
+			n, _, err := st.CountUpTo(ctx, all, 1)
+			if err != nil {
+				return fmt.Errorf("looking up customer %s: %w", sanitize.Line(*customer), err)
+			}
+			elsewhere = n > 0
+		}
+		fmt.Fprintln(a.stderr, customerNote(q, rows, elsewhere))
+	}
+	if *asJSON {
+		out := make([]rowJSON, len(rows))
+		shown := make([]string, len(rows))
+		for i, r := range rows {
+			out[i], shown[i] = newRowJSON(r), r.CheckID
+		}
+		// The JSON carries the customer id and names: an access, unlike
+		// the table, which a reviewer scans as the console's list.
+		a.recordAccess(ctx, st, store.AccessList, shown...)
+		return writeJSON(a.stdout, out)
+	}
+	if len(rows) == 0 {
+		if *customer == "" {
+			fmt.Fprintf(a.stderr, "no checks in queue %s\n", queue)
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHECK ID\tCUSTOMER\tNAME\tDOCUMENT\tFACE\tREASONS\tSTATUS\tCHECKED")
+	for _, r := range rows {
+		fields := []string{
+			r.CheckID, orDash(r.CustomerID), orDash(strings.TrimSpace(r.FirstName + " " + r.LastName)),
+			r.Document.String(), r.Face.String(), orDash(joinCodes(r.ReasonCodes)), statusText(r), dayText(r.CheckedOn),
+		}
+		// Sanitizing also escapes tabs, which would split a column.
+		for i := range fields {
+			fields[i] = sanitize.Line(fields[i])
+		}
+		fmt.Fprintln(tw, strings.Join(fields, "\t"))
+	}
+	return tw.Flush()
+}
+
+// customerByStart reports whether --customer ID is to match customer ids
+// by their start: when no check at all has exactly that customer id.
+func customerByStart(ctx context.Context, st *store.Store, customer string) (bool, error) {
+	n, _, err := st.CountUpTo(ctx, store.PageQuery{Queue: store.QueueAll, Customer: customer}, 1)
+	if err != nil {
+		return false, fmt.Errorf("looking up customer %s: %w", sanitize.Line(customer), err)
+	}
+	return n == 0, nil
+}
+
+// customerNote says how --customer matched, and what it found. elsewhere
+// is whether, when nothing in the queue matched by the start, a customer
+// id in another queue starts so.
+func customerNote(q store.PageQuery, rows []store.Row, elsewhere bool) string {
+	name := sanitize.Line(q.Customer)
+	in := ""
+	if q.Queue != store.QueueAll {
+		in = " in queue " + string(q.Queue)
+	}
+	if !q.CustomerStart {
+		if len(rows) == 0 {
+			return fmt.Sprintf("no checks of customer %s%s (the customer id matched exactly; its checks are in other queues)", name, in)
+		}
+		return fmt.Sprintf("%s of customer %s%s (the customer id matched exactly)", plural(len(rows), "check"), name, in)
+	}
+	if len(rows) == 0 && elsewhere {
+		return fmt.Sprintf("no checks%s of the customers whose id starts with %s (no customer id is exactly that; their checks are in other queues)", in, name)
+	}
+	if len(rows) == 0 {
+		return fmt.Sprintf("no checks of customer %s%s: no customer id is %s or starts with it", name, in, name)
+	}
+	customers := map[string]bool{}
+	for _, r := range rows {
+		customers[r.CustomerID] = true
+	}
+	return fmt.Sprintf("no customer id is exactly %s: %s%s of the %s whose id starts with it", name, plural(len(rows), "check"), in, plural(len(customers), "customer"))
+}
+
+// flagGiven reports whether the flag name was on the command line, even
+// with an empty value.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func joinCodes(codes []int) string {
+	s := make([]string, len(codes))
+	for i, c := range codes {
+		s[i] = strconv.Itoa(c)
+	}
+	return strings.Join(s, ",")
+}
+
+// statusText is the review status, plus the fetch problem when there is
+// one, or why the check is waiting at Caisson.
+func statusText(r store.Row) string {
+	if r.Proposal > 0 {
+		return fmt.Sprintf("proposed (#%d), awaiting a second reviewer", r.Proposal)
+	}
+	if why, ok := store.Waiting(r); ok {
+		return "waiting at Caisson: " + why
+	}
+	switch r.Outcome {
+	case store.OutcomeOK:
+		return string(r.Status)
+	case store.OutcomeNone:
+		return string(r.Status) + ", never fetched"
+	}
+	return string(r.Status) + ", " + strings.ToLower(string(r.Outcome))
+}
+
+func dayText(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+// outcomeExplained turns a stored fetch outcome back into the sentence the
+// client would give for it.
+func outcomeExplained(r store.Row) string {
+	switch r.Outcome {
+	case store.OutcomeOK, store.OutcomeNone:
+		return ""
+	case store.OutcomeTransport:
+		return r.FetchError
+	}
+	return caisson.Explain(&caisson.APIError{Code: caisson.ErrorCode(r.Outcome), Message: r.FetchError})
+}

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+func init() {
+	commandHelp["policy"] = `
+Shows or changes the database's policy, which every reviewer of the
+database follows: no flag of another command skips it.
+
+four-eyes says which decisions a second reviewer, with another identity,
+must confirm before they take effect:
+  off        one reviewer decides alone (the default of a new database)
+  risky      an approval of a check below high on either confidence, with an
+             unknown level or an expired document (recommended for teams)
+  approvals  every approval
+  all        every approval and every rejection
+
+A change is an entry in the hash-chained decision log (who, when, the old
+and new mode, and the --note saying why), so export and export --verify
+cover it. Turning four-eyes off voids every proposal awaiting a second
+reviewer, each with a log entry saying so. Only this command changes
+policy, run by someone who can write the database: no console key and no
+serve session can.
+
+  caisson-review policy show
+  caisson-review policy set four-eyes risky --note "audit finding 2026-04"`
+}
+
+func cmdPolicy(ctx context.Context, a *app, args []string) error {
+	fs := a.flagSet("policy")
+	note := fs.String("note", "", "why the policy changes (required by set)")
+	pos, err := a.parse(fs, "policy", args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(pos) == 1 && pos[0] == "show":
+		if *note != "" {
+			return usageErrorf("policy", "--note is for policy set")
+		}
+		return a.policyShow(ctx)
+	case len(pos) == 3 && pos[0] == "set" && pos[1] == "four-eyes":
+		mode, err := store.ParseFourEyes(pos[2])
+		if err != nil {
+			return usageErrorf("policy", "%s", err.Error())
+		}
+		if *note == "" {
+			return usageErrorf("policy", "a policy change needs a note saying why: --note TEXT")
+		}
+		return a.policySet(ctx, mode, *note)
+	case len(pos) >= 2 && pos[0] == "set" && pos[1] != "four-eyes":
+		return usageErrorf("policy", "unknown setting %q: expected four-eyes", sanitize.Line(pos[1]))
+	}
+	return usageErrorf("policy", "expected show, or set four-eyes off|risky|approvals|all --note TEXT")
+}
+
+func (a *app) policyShow(ctx context.Context) error {
+	st, err := a.openExistingStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p, err := st.Policy(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, sanitize.Line(policyText(p)))
+	return nil
+}
+
+func policyText(p store.Policy) string {
+	if p.Set.Seq == 0 {
+		return fmt.Sprintf("four-eyes: %s (the default: never changed)", p.FourEyes)
+	}
+	d := p.Set
+	return fmt.Sprintf("four-eyes: %s (was %s; set by %s [%s] at %s, decision log #%d: %s)",
+		p.FourEyes, d.OldValue, d.Reviewer, d.Identity, timeText(d.At), d.Seq, d.Note)
+}
+
+func (a *app) policySet(ctx context.Context, mode store.FourEyes, note string) error {
+	reviewer, err := a.reviewer()
+	if err != nil {
+		return err
+	}
+	// Setting the policy is often the first thing a team does with a new
+	// database, before anything is tracked: it may create the file.
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d, err := st.SetFourEyes(ctx, store.PolicyChange{FourEyes: mode, Note: note, Reviewer: reviewer})
+	if err != nil {
+		return fmt.Errorf("changing the policy: %w", err)
+	}
+	fmt.Fprintln(a.stdout, sanitize.Line(policyText(store.Policy{FourEyes: mode, Set: d})))
+	if mode == store.FourEyesOff {
+		fmt.Fprintln(a.stdout, "every proposal that awaited a second reviewer is void (see export)")
+	}
+	fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, d.Head())
+	return nil
+}

@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caisson-review/caisson-review/sanitize"
+)
+
+func init() {
+	commandHelp["purge"] = `
+Drops the cached personal data (customer id, name, date of birth,
+address, the raw response) of checks fetched longer ago than DURATION.
+Decisions and their hashes are kept, so the log still verifies. DURATION
+is a number of days (30d) or a Go duration (12h, 90m).`
+}
+
+func cmdPurge(ctx context.Context, a *app, args []string) error {
+	fs := a.flagSet("purge")
+	older := fs.String("older-than", "", "purge data cached longer ago than `DURATION` (30d, 12h)")
+	pos, err := a.parse(fs, "purge", args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("purge", "purge takes no arguments")
+	}
+	if *older == "" {
+		return usageErrorf("purge", "--older-than is required, for example --older-than 30d")
+	}
+	d, err := parseAge(*older)
+	if err != nil {
+		return usageErrorf("purge", "%s", err.Error())
+	}
+	st, err := a.openExistingStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := st.Purge(ctx, d, time.Now())
+	if err != nil {
+		return fmt.Errorf("purging: %w", err)
+	}
+	fmt.Fprintf(a.stdout, "purged the personal data of %s older than %s; decisions kept\n", plural(n, "check"), sanitize.Line(*older))
+	return nil
+}
+
+// maxAgeDays bounds --older-than in days: beyond it nothing was ever
+// cached, and a time.Duration overflows not far above.
+const maxAgeDays = 100 * 365
+
+// parseAge reads "30d" as 30 days, or any Go duration ("12h", "1h30m").
+// Go's own parser has no days, and retention is always said in days.
+func parseAge(s string) (time.Duration, error) {
+	bad := fmt.Errorf("--older-than %q: expected days (30d) or a Go duration (12h, 90m) greater than zero", sanitize.Line(s))
+	var d time.Duration
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			return 0, bad
+		}
+		if n > maxAgeDays {
+			return 0, fmt.Errorf("--older-than %q: expected at most %dd (100 years)", sanitize.Line(s), maxAgeDays)
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, bad
+		}
+	}
+	if d <= 0 {
+		return 0, bad
+	}
+	return d, nil
+}

@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/caisson-review/caisson-review/serve"
+)
+
+func init() {
+	commandHelp["serve"] = `
+Serves the console over SSH, so a team on a bastion shares one database
+and one API key without shell accounts. Public-key authentication only,
+against --authorized-keys (OpenSSH format, re-read when it changes); every
+decision is stored as "user (SHA256:fingerprint, key comment)". A key whose
+comment contains the word caisson-review:read-only gets the read-only
+console. The host key (ed25519) is created with mode 0600 on first start
+and its fingerprint logged: give it to the reviewers. Connections, refusals
+and decisions are logged on standard error (never the API key, notes or
+personal data). SIGTERM or Ctrl-C stops accepting, tells every console,
+waits for decisions being saved, and exits.
+
+  caisson-review serve --host-key /var/lib/caisson-review/host_key \
+      --authorized-keys /etc/caisson-review/authorized_keys
+  ssh -p 2222 alice@bastion`
+}
+
+func cmdServe(ctx context.Context, a *app, args []string) error {
+	fs := a.flagSet("serve")
+	cfg := serve.Config{Log: a.stderr}
+	fs.StringVar(&cfg.Listen, "listen", serve.DefaultListen, "`ADDR` to listen on; loopback unless --allow-remote")
+	fs.BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow a non-loopback listen address (prefer a tunnel or a firewall-scoped port)")
+	fs.StringVar(&cfg.HostKeyPath, "host-key", "", "the server's ed25519 host key `PATH`, created (0600) on first start")
+	fs.StringVar(&cfg.AuthorizedKeysPath, "authorized-keys", "", "the reviewers' OpenSSH authorized_keys `PATH`")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", serve.DefaultIdleTimeout, "close a console after this long without a key press")
+	fs.IntVar(&cfg.MaxSessions, "max-sessions", serve.DefaultMaxSessions, "consoles open at once")
+	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", serve.DefaultShutdownGrace, "on SIGTERM, how long to wait for sessions to end")
+	pos, err := a.parse(fs, "serve", args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(pos) > 0:
+		return usageErrorf("serve", "serve takes no arguments")
+	case cfg.HostKeyPath == "":
+		return usageErrorf("serve", "--host-key PATH is required (it is created on first start)")
+	case cfg.AuthorizedKeysPath == "":
+		return usageErrorf("serve", "--authorized-keys PATH is required: the reviewers' public keys, OpenSSH format")
+	case cfg.MaxSessions < 1:
+		return usageErrorf("serve", "--max-sessions %d: expected at least 1", cfg.MaxSessions)
+	case cfg.IdleTimeout <= 0 || cfg.ShutdownGrace <= 0:
+		return usageErrorf("serve", "--idle-timeout and --shutdown-grace must be positive durations")
+	}
+	cfg.APILabel = "offline: no API key"
+	client, err := a.client()
+	switch {
+	case errors.Is(err, errNoKey):
+		// As with the console: the team can still review from the store.
+		fmt.Fprintln(a.stderr, progName+" serve: no API key, so the consoles cannot refresh: "+errNoKey.Error())
+	case err != nil:
+		return err
+	default:
+		cfg.API = client // never a nil *Client in the interface
+		cfg.APILabel = apiLabel(client.BaseURL())
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	// Run returns only once no session can touch the store.
+	defer st.Close()
+	cfg.Store = st
+	if err := serve.Run(ctx, cfg); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

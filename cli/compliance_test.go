@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// asAccount makes the following runs vouched for as another OS account.
+func asAccount(t *testing.T, login string) {
+	t.Helper()
+	old := testIdentity
+	t.Cleanup(func() { testIdentity = old })
+	testIdentity = store.Identity{Kind: store.IdentityOS, ID: "uid=" + map[string]string{"alice": "1001", "bob": "1002"}[login] + ",login=" + login}
+}
+
+// riskyCheck refreshes a few sandbox checks and returns one that the
+// risky policy sends to a second reviewer.
+func riskyCheck(t *testing.T, f *fixture) string {
+	t.Helper()
+	ids := refreshed(t, f, 20)
+	st := f.openStore()
+	for _, id := range ids {
+		rec, err := st.Get(t.Context(), id)
+		if err == nil && rec.Result != nil && len(store.FourEyesRisks(rec.Row, rec.Result, rec.FetchedAt)) > 0 {
+			return id
+		}
+	}
+	t.Fatal("the data set should have a risky check")
+	return ""
+}
+
+func exportRecords(t *testing.T, f *fixture) []map[string]string {
+	t.Helper()
+	r := f.must(0, "export", "--format", "csv")
+	records, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]string
+	for _, rec := range records[1:] {
+		m := map[string]string{}
+		for i, col := range records[0] {
+			m[col] = rec[i]
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestFourEyesThroughTheCommandLine(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := riskyCheck(t, f)
+	asAccount(t, "alice")
+	r := f.must(0, "policy", "show")
+	mustContain(t, "policy show", r.stdout, "four-eyes: off (the default")
+	f.must(2, "policy", "set", "four-eyes", "risky")
+	f.must(2, "policy", "set", "four-eyes", "sometimes", "--note", "x")
+	f.must(2, "policy", "set", "two-eyes", "risky", "--note", "x")
+	r = f.must(0, "policy", "set", "four-eyes", "risky", "--note", "audit finding 12")
+	mustContain(t, "policy set", r.stdout, "four-eyes: risky (was off; set by alice [os:uid=1001,login=alice]", "audit finding 12")
+	mustContain(t, "policy set", r.stderr, "decision log head 1:")
+
+	r = f.must(0, "decide", id, "approve", "--yes")
+	mustContain(t, "decide approve", r.stdout, "proposed approving "+id, "awaits a second reviewer")
+	r = f.must(0, "show", id)
+	mustContain(t, "show of a proposed check", r.stdout, "alice proposed approving", "awaits a second reviewer",
+		"propose approve by alice [os:uid=1001,login=alice]")
+	r = f.must(0, "list", "--queue", "second-review")
+	mustContain(t, "list second-review", r.stdout, id, "awaiting a second reviewer")
+	r = f.must(1, "decide", id, "confirm")
+	mustContain(t, "the proposer confirming", r.stderr, "a second reviewer", "you (os:uid=1001,login=alice) proposed it")
+	// Another display name does not make another reviewer.
+	r = runCLI(t, withEnv(f.env, envReviewer, "bob"), "", "decide", id, "confirm")
+	if r.code != 1 {
+		t.Fatalf("the proposer under another name confirming: %s", r)
+	}
+
+	asAccount(t, "bob")
+	f.env[envReviewer] = "bob"
+	f.must(2, "decide", id, "return")
+	r = f.must(0, "decide", id, "confirm")
+	mustContain(t, "confirm", r.stdout, "confirmed: approved "+id+" as alice proposed (#2)")
+	r = f.must(1, "decide", id, "confirm")
+	mustContain(t, "a second confirmation", r.stderr, "already confirmed by bob", "nothing was written")
+	if rec := f.get(id); rec.Status != store.StatusApproved {
+		t.Errorf("status after the confirmation: %s", rec.Status)
+	}
+	var actions []string
+	for _, rec := range exportRecords(t, f) {
+		actions = append(actions, rec["action"]+":"+rec["identity"]+":"+rec["new_value"]+rec["proposes"])
+	}
+	want := "policy:os:uid=1001,login=alice:risky propose:os:uid=1001,login=alice:approve confirm:os:uid=1002,login=bob:approve"
+	if got := strings.Join(actions, " "); got != want {
+		t.Errorf("export: %s\nwant %s", got, want)
+	}
+	r = f.must(0, "export", "--verify")
+	mustContain(t, "verify", r.stdout, "3 entries")
+}
+
+func TestReturningAProposalFromTheCommandLine(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := riskyCheck(t, f)
+	asAccount(t, "alice")
+	f.must(0, "policy", "set", "four-eyes", "approvals", "--note", "all approvals")
+	f.must(0, "decide", id, "approve", "--yes")
+	asAccount(t, "bob")
+	r := f.must(0, "decide", id, "return", "--note", "selfie is a photo of a photo")
+	mustContain(t, "return", r.stdout, "returned "+id+" to needs review")
+	r = f.must(0, "list")
+	mustContain(t, "needs review", r.stdout, id)
+}
+
+func TestRejectReasonsThroughTheCommandLine(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 4)
+	r := f.must(2, "decide", ids[0], "reject", "--reason", "bad-vibes", "--note", "x")
+	mustContain(t, "an unknown reason", r.stderr, `reject reason "bad-vibes": expected one of document-altered, document-unreadable, document-expired, face-mismatch`)
+	f.must(2, "decide", ids[0], "approve", "--reason", "other")
+	f.must(2, "decide", ids[0], "reject", "--final", "--retry", "--note", "x")
+	f.must(2, "decide", ids[0], "escalate", "--retry", "--note", "x")
+	f.must(2, "decide", ids[0], "escalate", "--reason", "face-mismatch", "--note", "x")
+	f.must(0, "decide", ids[0], "reject", "--reason", "face-mismatch", "--retry", "--note", "not the same person")
+	f.must(0, "decide", ids[1], "reject", "--note", "an old script's reject")
+	f.must(0, "decide", ids[2], "escalate", "--reason", "needs-customer-contact", "--note", "call her")
+	got := exportRecords(t, f)
+	want := []string{"face-mismatch/retry", "other/final", "needs-customer-contact/"}
+	for i, w := range want {
+		if g := got[i]["reason"] + "/" + got[i]["finality"]; g != w {
+			t.Errorf("decision %d exported reason %s, want %s", i+1, g, w)
+		}
+	}
+	r = f.must(0, "export", "--format", "json")
+	var entries []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil || entries[0]["reason"] != "face-mismatch" || entries[0]["finality"] != "retry" {
+		t.Errorf("JSON export: %v %v", entries, err)
+	}
+}
+
+func TestShowListJSONAndExportAreInTheAccessLog(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 3)
+	asAccount(t, "alice")
+	f.must(0, "decide", ids[0], "escalate", "--note", "look")
+	f.must(0, "show", ids[0])
+	f.must(0, "list", "--queue", "all")           // names only: not an access
+	f.must(0, "list", "--queue", "all", "--json") // customer ids and names
+	f.must(0, "export")
+	r := f.must(0, "access", "--format", "json")
+	var recs []accessJSON
+	if err := json.Unmarshal([]byte(r.stdout), &recs); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	count := map[string]int{}
+	for _, a := range recs {
+		count[a.What]++
+		if a.Identity != "os:uid=1001,login=alice" || a.Reviewer != "alice" || a.Origin != "cli" {
+			t.Errorf("record %+v", a)
+		}
+	}
+	if count["show"] != 1 || count["list"] != 3 || count["export"] != 1 || len(recs) != 5 {
+		t.Errorf("records by what: %v, want show 1, list 3 (one per check), export 1", count)
+	}
+	r = f.must(0, "access", "--check", ids[0])
+	if lines := strings.Count(r.stdout, "\r\n"); lines != 4 { // header, show, list, export
+		t.Errorf("access --check: %d lines\n%s", lines, r.stdout)
+	}
+	mustContain(t, "access CSV", r.stdout, "time,identity,reviewer,check_id,what,origin,address")
+	r = f.must(0, "--reviewer", "nobody", "access")
+	if strings.Count(r.stdout, "\r\n") != 1 {
+		t.Errorf("access --reviewer nobody:\n%s", r.stdout)
+	}
+	f.must(2, "access", "--format", "xml")
+	f.must(2, "access", "--since", "yesterday")
+}

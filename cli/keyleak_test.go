@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/caisson-review/caisson-review/caisson/sandbox"
+)
+
+// echoingServer is a hostile Caisson on loopback that puts the key it was
+// sent back into its answers: for check errID in an error message, split
+// by an escape sequence; for check nameID in the names of a 200 answer,
+// whole and split.
+func echoingServer(t *testing.T, errID, nameID string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Caisson ")
+		split, _ := json.Marshal(key[:10] + "\x1b[0m" + key[10:])
+		whole, _ := json.Marshal(key)
+		message, _ := json.Marshal("unknown key " + key[:10] + "\x1b[0m" + key[10:] + ", sent at 09:00")
+		w.Header().Set("Content-Type", "application/json")
+		switch id := r.Header.Get("X-Caisson-CheckID"); id {
+		case errID:
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"error": "INVALID_INPUT", "error_description": %s}`, message)
+		case nameID:
+			fmt.Fprintf(w, `{"check_id": %q, "customer_id": %s, "checked_on": "2026-07-19T15:00:42-04:00",
+				"confidence": {"document": "high", "face": "high", "reasons": []},
+				"info": {"first_name": %s, "last_name": %s, "expires_on": "2031-01-01"}}`, id, whole, whole, split)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// showsKey reports whether s shows the test key to a reader: any 12 of its
+// characters in a row once escape sequences, in any of the forms they may
+// take on the way (raw, JSON-escaped, sanitized), are taken out.
+func showsKey(s string) bool {
+	for _, seq := range []string{"\x1b[0m", `\u001b[0m`, "^[[0m"} {
+		s = strings.ReplaceAll(s, seq, "")
+	}
+	for i := 0; i+12 <= len(testKey); i++ {
+		if strings.Contains(s, testKey[i:i+12]) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestAServerEchoingTheKeyGetsItNeitherStoredNorShown(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	errID, nameID := f.sb.CheckID(0), f.sb.CheckID(1)
+	f.env[envAPIURL] = echoingServer(t, errID, nameID)
+	f.must(0, "add", errID, nameID)
+	r := f.run("refresh", errID, nameID)
+	if showsKey(r.stdout + r.stderr) {
+		t.Errorf("refresh shows the key:\n%s", r)
+	}
+
+	for _, args := range [][]string{
+		{"show", errID, "--json"}, {"show", errID}, {"show", nameID, "--json"}, {"show", nameID},
+		{"list", "--queue", "all", "--json"}, {"list", "--queue", "all"}, {"list", "--queue", "errors", "--json"},
+	} {
+		r := f.must(0, args...)
+		if showsKey(r.stdout + r.stderr) {
+			t.Errorf("%v shows the key:\n%s", args, r)
+		}
+	}
+	var shown showJSON
+	if err := json.Unmarshal([]byte(f.must(0, "show", nameID, "--json").stdout), &shown); err != nil {
+		t.Fatal(err)
+	}
+	if shown.Result == nil || shown.Result.FirstName != "[redacted]" || shown.Result.LastName != "[redacted]" || shown.CustomerID != "[redacted]" {
+		t.Errorf("the 200 answer's names and customer id were not redacted: %+v %+v", shown.Result, shown.rowJSON)
+	}
+	if fetchErr := f.must(0, "show", errID, "--json").stdout; !strings.Contains(fetchErr, "[redacted]") {
+		t.Errorf("the error message was not redacted:\n%s", fetchErr)
+	}
+
+	// The database's bytes, the write-ahead log included: nothing of the
+	// key, in any form.
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(f.db + suffix)
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if showsKey(string(b)) {
+			t.Errorf("%s holds the key", filepath.Base(f.db+suffix))
+		}
+	}
+}

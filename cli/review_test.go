@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// refreshed adds and refreshes the first n sandbox checks.
+func refreshed(t *testing.T, f *fixture, n int) []string {
+	t.Helper()
+	ids := f.sb.CheckIDs(n)
+	f.runStdin(strings.Join(ids, "\n"), "add", "-")
+	f.run("refresh", "--all")
+	return ids
+}
+
+func TestListShowsAQueueAsATableOrJSON(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	refreshed(t, f, 60)
+	st := f.openStore()
+	want, err := st.Page(t.Context(), store.PageQuery{Queue: store.QueueNeedsReview, Limit: 1000})
+	if err != nil || len(want) == 0 {
+		t.Fatalf("the sandbox's first 60 checks should need some review: %d, %v", len(want), err)
+	}
+	r := f.must(0, "list", "--json")
+	var rows []rowJSON
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("list --json: want the %d checks of needs-review, got %d", len(want), len(rows))
+	}
+	for i := range rows {
+		if rows[i].CheckID != want[i].CheckID {
+			t.Fatalf("row %d: want %s in the store's order, got %s", i, want[i].CheckID, rows[i].CheckID)
+		}
+	}
+	r = f.must(0, "list")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != len(want)+1 || !strings.HasPrefix(lines[0], "CHECK ID") {
+		t.Fatalf("list: want a header and %d rows, got\n%s", len(want), r.stdout)
+	}
+	mustContain(t, "list", lines[1], want[0].CheckID, want[0].Document.String())
+
+	r = f.must(0, "list", "--queue", "all", "--json")
+	json.Unmarshal([]byte(r.stdout), &rows)
+	if len(rows) != 60 {
+		t.Errorf("--queue all: want 60, got %d", len(rows))
+	}
+	r = f.must(0, "list", "--customer", want[0].CustomerID, "--json")
+	json.Unmarshal([]byte(r.stdout), &rows)
+	if len(rows) == 0 || rows[0].CustomerID != want[0].CustomerID {
+		t.Errorf("--customer: got %+v", rows)
+	}
+}
+
+func TestShowGivesTheWholeResultWithReasonsDecodedAndHistory(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	refreshed(t, f, 40)
+	// Index 32 of every hundred has a reason 308 whose description differs
+	// from the reference's, in the sandbox's data set.
+	id := f.sb.CheckID(32)
+	f.must(0, "decide", id, "escalate", "--note", "ask the team")
+	rec := f.get(id)
+	if rec.Result == nil || len(rec.Result.Confidence.Reasons) == 0 {
+		t.Fatalf("check 32 should carry reasons: %+v", rec.Result)
+	}
+	reason := caisson.DescribeReason(rec.Result.Confidence.Reasons[0])
+
+	r := f.must(0, "show", id)
+	mustContain(t, "show", r.stdout,
+		"check        "+id,
+		"name         "+rec.Result.Info.FullName(),
+		"reasons\n",
+		reason.Label, reason.Group.String(),
+		"dashboard    https://www.caisson.com/request/"+id,
+		"escalate by alice", "ask the team",
+	)
+
+	r = f.must(0, "show", id, "--json")
+	var got showJSON
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, r.stdout)
+	}
+	if got.CheckID != id || got.Result == nil || got.Result.Reasons[0].Label != reason.Label ||
+		len(got.Decisions) != 1 || got.Decisions[0].Reviewer != "alice" || got.Decisions[0].Note != "ask the team" {
+		t.Errorf("show --json: got %+v", got)
+	}
+
+	pending := f.sb.ErrorCheckID(string(caisson.CodePendingReview))
+	f.must(0, "add", pending)
+	f.must(0, "refresh", pending) // pending is not a failure
+	r = f.must(0, "show", pending)
+	mustContain(t, "show of a pending check", r.stdout, "waiting at Caisson: "+caisson.Explain(caisson.ErrPendingReview))
+	if strings.Contains(r.stdout, "failed") {
+		t.Errorf("a check waiting at Caisson is shown as failed:\n%s", r.stdout)
+	}
+}
+
+func TestDecideFollowsTheConsolesRules(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 40)
+	st := f.openStore()
+	var risky, safe string
+	for _, id := range ids {
+		rec, err := st.Get(t.Context(), id)
+		if err != nil || rec.Result == nil {
+			continue
+		}
+		switch {
+		case risky == "" && approvalRisk(rec, rec.FetchedAt) != "":
+			risky = id
+		case safe == "" && rec.Result.Passed() && approvalRisk(rec, rec.FetchedAt) == "":
+			safe = id
+		}
+	}
+	if risky == "" || safe == "" {
+		t.Fatalf("the data set should have a risky and a safe check: %q %q", risky, safe)
+	}
+	r := f.must(2, "decide", risky, "approve") // a usage error, like a missing note
+	mustContain(t, "stderr", r.stderr, "pass --yes to approve it anyway")
+	if rec := f.get(risky); len(rec.Decisions) != 0 {
+		t.Fatalf("a refused approval was stored: %+v", rec.Decisions)
+	}
+	f.must(0, "decide", risky, "approve", "--yes")
+	r = f.must(0, "decide", safe, "approve")
+	mustContain(t, "stdout", r.stdout, "approved "+safe+": decision #2 by alice")
+	f.must(2, "decide", safe, "escalate")
+	f.must(2, "decide", safe, "escalate", "--note", "   ")
+	f.must(0, "decide", safe, "escalate", "--note", "second look")
+	rec := f.get(safe)
+	if len(rec.Decisions) != 2 || rec.Decisions[1].Action != store.Escalate || rec.Decisions[1].Reviewer != "alice" ||
+		rec.Status != store.StatusEscalated {
+		t.Fatalf("decisions: %+v, status %s", rec.Decisions, rec.Status)
+	}
+	f.must(1, "decide", f.sb.CheckID(99), "approve")
+}
+
+func TestPurgeDropsPersonalDataAndKeepsDecisions(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 3)
+	f.must(0, "decide", ids[0], "escalate", "--note", "n")
+	r := f.must(0, "purge", "--older-than", "30d")
+	mustContain(t, "stdout", r.stdout, "purged the personal data of 0 checks")
+	r = f.must(0, "purge", "--older-than", "1ns")
+	mustContain(t, "stdout", r.stdout, "purged the personal data of 3 checks")
+	f.must(0, "refresh", ids[0])
+	r = f.must(0, "purge", "--older-than", "1ns")
+	mustContain(t, "stdout", r.stdout, "purged the personal data of 1 check older")
+	rec := f.get(ids[0])
+	if rec.Result != nil || rec.PurgedAt.IsZero() || len(rec.Decisions) != 1 {
+		t.Fatalf("after purge: result %v, purged at %v, %d decisions", rec.Result, rec.PurgedAt, len(rec.Decisions))
+	}
+	f.must(0, "export", "--verify")
+}
+
+func TestParseAge(t *testing.T) {
+	for in, want := range map[string]string{"30d": "720h0m0s", "1d": "24h0m0s", "12h": "12h0m0s", "90m": "1h30m0s"} {
+		d, err := parseAge(in)
+		if err != nil || d.String() != want {
+			t.Errorf("%s: want %s, got %v, %v", in, want, d, err)
+		}
+	}
+	for _, bad := range []string{"", "0d", "-3d", "0s", "30", "d", "3w", "1.5d", "-1h"} {
+		if _, err := parseAge(bad); err == nil {
+			t.Errorf("%q: want an error", bad)
+		}
+	}
+	// Too many days says so, not that it must be greater than zero.
+	if _, err := parseAge("300000d"); err == nil || !strings.Contains(err.Error(), "expected at most 36500d") {
+		t.Errorf("300000d: %v, want it to say the most days taken", err)
+	}
+}
