@@ -98,7 +98,7 @@ func (a *app) dbPath() (string, error) {
 	if v, ok := a.setting(a.globals.db, envDB); ok {
 		return v, nil
 	}
-	p, err := store.DefaultPath()
+	p, err := store.DefaultPath(a.getenv)
 	if err != nil {
 		return "", fmt.Errorf("finding the default database path (set --db or %s): %w", envDB, err)
 	}

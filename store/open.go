@@ -85,14 +85,17 @@ func WithWarnings(w io.Writer) Option {
 }
 
 // DefaultPath is $XDG_DATA_HOME/caisson-review/review.db, or
-// ~/.local/share/caisson-review/review.db when XDG_DATA_HOME is not set.
-func DefaultPath() (string, error) {
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+// ~/.local/share/caisson-review/review.db when XDG_DATA_HOME is not set
+// (or not absolute, which the XDG spec says to ignore). getenv is the
+// caller's environment: the program reads it in one place, so tests and
+// serve's sessions never see another process's variables.
+func DefaultPath(getenv func(string) string) (string, error) {
+	if d := getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
 		return filepath.Join(d, "caisson-review", "review.db"), nil
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("finding the database path: set XDG_DATA_HOME or HOME: %w", err)
+	home := getenv("HOME")
+	if home == "" {
+		return "", errors.New("finding the database path: neither XDG_DATA_HOME nor HOME is set")
 	}
 	return filepath.Join(home, ".local", "share", "caisson-review", "review.db"), nil
 }

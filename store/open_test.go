@@ -237,15 +237,29 @@ func TestReadOnlyDatabaseRefusesWritesWithNothingHalfWritten(t *testing.T) {
 	}
 }
 
-func TestDefaultPathFollowsXDG(t *testing.T) {
-	t.Setenv("XDG_DATA_HOME", "/srv/data")
-	if p, err := DefaultPath(); err != nil || p != "/srv/data/caisson-review/review.db" {
-		t.Errorf("with XDG_DATA_HOME: %q, %v", p, err)
+func TestDefaultPathReadsOnlyTheGivenEnvironment(t *testing.T) {
+	// The process's own variables point elsewhere: only the injected
+	// environment may count.
+	t.Setenv("XDG_DATA_HOME", "/process/data")
+	t.Setenv("HOME", "/process/home")
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+		err  bool
+	}{
+		{"XDG_DATA_HOME wins", map[string]string{"XDG_DATA_HOME": "/srv/data", "HOME": "/home/rev"}, "/srv/data/caisson-review/review.db", false},
+		{"HOME without XDG_DATA_HOME", map[string]string{"HOME": "/home/rev"}, "/home/rev/.local/share/caisson-review/review.db", false},
+		{"a relative XDG_DATA_HOME is ignored", map[string]string{"XDG_DATA_HOME": "data", "HOME": "/home/rev"}, "/home/rev/.local/share/caisson-review/review.db", false},
+		{"neither is an error", map[string]string{}, "", true},
 	}
-	t.Setenv("XDG_DATA_HOME", "")
-	t.Setenv("HOME", "/home/rev")
-	if p, err := DefaultPath(); err != nil || p != "/home/rev/.local/share/caisson-review/review.db" {
-		t.Errorf("without XDG_DATA_HOME: %q, %v", p, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := DefaultPath(func(k string) string { return tt.env[k] })
+			if (err != nil) != tt.err || p != tt.want {
+				t.Errorf("DefaultPath = %q, %v; want %q (error %v)", p, err, tt.want, tt.err)
+			}
+		})
 	}
 }
 
