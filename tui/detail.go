@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/caisson"
@@ -31,6 +32,31 @@ type detailModel struct {
 	// notice says what happened to the check while it was open ("escalated
 	// by bob 3s ago"), shown under its name.
 	notice string
+}
+
+// key scrolls the detail: J and K wherever it is (beside the list too),
+// and the movement keys when it is full screen, page being its height. It
+// reports whether the key was its own.
+func (d *detailModel) key(msg tea.KeyPressMsg, k KeyMap, page int, full bool) bool {
+	switch {
+	case matches(msg, k.ScrollDown):
+		d.scroll += 3
+	case matches(msg, k.ScrollUp):
+		d.scroll -= 3
+	case !full:
+		return false
+	case matches(msg, k.Up):
+		d.scroll--
+	case matches(msg, k.Down):
+		d.scroll++
+	case matches(msg, k.PageUp):
+		d.scroll -= page - 1
+	case matches(msg, k.PageDown):
+		d.scroll += page - 1
+	default:
+		return false
+	}
+	return true
 }
 
 // timeLayout shows a timestamp with its offset, so a reviewer comparing

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -97,6 +99,32 @@ func (l *listModel) selected() (store.Row, bool) {
 		return store.Row{}, false
 	}
 	return l.rows[i], true
+}
+
+// key moves the cursor for one of the movement keys. It reports whether
+// the bottom was asked for while the list knows only a lower bound of its
+// length (a filter): the root then counts it, and the cursor goes there
+// when the count comes.
+func (l *listModel) key(msg tea.KeyPressMsg, k KeyMap) (countBottom bool) {
+	switch {
+	case matches(msg, k.Up):
+		l.move(-1)
+	case matches(msg, k.Down):
+		l.move(1)
+	case matches(msg, k.PageUp):
+		l.move(-max(l.height-1, 1))
+	case matches(msg, k.PageDown):
+		l.move(max(l.height-1, 1))
+	case matches(msg, k.Top):
+		l.setCursor(0)
+	case matches(msg, k.Bottom):
+		if l.more {
+			l.toBottom = true
+			return true
+		}
+		l.setCursor(l.total - 1)
+	}
+	return false
 }
 
 func (l *listModel) move(delta int) {

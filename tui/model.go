@@ -427,7 +427,15 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case modeAdd:
 		return m.addKey(msg)
 	}
-	return m.mainKey(msg)
+	// The list or the detail has the keyboard: each takes its own keys,
+	// and what is left acts on the whole screen.
+	if m.detail.key(msg, k, m.bodyHeight(), m.mode == modeDetail) {
+		return nil
+	}
+	if cmd, ok := m.listKey(msg); ok {
+		return cmd
+	}
+	return m.screenKey(msg)
 }
 
 // tooSmall reports whether the window is below the smallest the console
@@ -436,10 +444,18 @@ func (m *Model) tooSmall() bool {
 	return m.ctx.width < minWidth || m.ctx.height < minHeight
 }
 
-func (m *Model) mainKey(msg tea.KeyPressMsg) tea.Cmd {
+// listKey moves the list's cursor. On the list, a move is also the
+// reviewer's word that the cursor is theirs again: a re-read no longer
+// holds it on its check, and a pinned check (stay.go) is let go. With the
+// detail full screen, only top and bottom reach the list (the other moves
+// scroll the detail).
+func (m *Model) listKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := m.ctx.keys
+	if !anyMatches(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom) {
+		return nil, false
+	}
 	l := &m.list
-	if m.mode == modeList && anyMatches(msg, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom) {
+	if m.mode == modeList {
 		l.moved = true
 		// The reviewer's move wins over a re-read still holding the
 		// cursor on the check it was on (another session's change arrived
@@ -450,10 +466,21 @@ func (m *Model) mainKey(msg tea.KeyPressMsg) tea.Cmd {
 			// the one that took its place, which is where j goes.
 			m.moveOn()
 			if matches(msg, k.Down) {
-				return nil
+				return nil, true
 			}
 		}
 	}
+	if l.key(msg, k) {
+		l.countReq = m.ctx.nextID()
+		return loadTotal(m.ctx.cfg.Store, l.countReq, m.query()), true
+	}
+	return nil, true
+}
+
+// screenKey is a key for the whole screen, whichever of the list and the
+// detail has the keyboard: queues, views, decisions, quitting.
+func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.ctx.keys
 	switch {
 	case matches(msg, k.Quit):
 		return m.quit()
@@ -461,43 +488,6 @@ func (m *Model) mainKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.back()
 	case matches(msg, k.Help):
 		m.prevMode, m.mode = m.mode, modeHelp
-	case matches(msg, k.Up):
-		if m.mode == modeDetail {
-			m.detail.scroll--
-		} else {
-			l.move(-1)
-		}
-	case matches(msg, k.Down):
-		if m.mode == modeDetail {
-			m.detail.scroll++
-		} else {
-			l.move(1)
-		}
-	case matches(msg, k.PageUp):
-		if m.mode == modeDetail {
-			m.detail.scroll -= m.bodyHeight() - 1
-		} else {
-			l.move(-max(l.height-1, 1))
-		}
-	case matches(msg, k.PageDown):
-		if m.mode == modeDetail {
-			m.detail.scroll += m.bodyHeight() - 1
-		} else {
-			l.move(max(l.height-1, 1))
-		}
-	case matches(msg, k.Top):
-		l.setCursor(0)
-	case matches(msg, k.Bottom):
-		if l.more {
-			l.toBottom = true
-			l.countReq = m.ctx.nextID()
-			return loadTotal(m.ctx.cfg.Store, l.countReq, m.query())
-		}
-		l.setCursor(l.total - 1)
-	case matches(msg, k.ScrollDown):
-		m.detail.scroll += 3
-	case matches(msg, k.ScrollUp):
-		m.detail.scroll -= 3
 	case matches(msg, k.NextTab):
 		m.switchTab((m.tab + 1) % len(store.Queues))
 	case matches(msg, k.PrevTab):
