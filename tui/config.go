@@ -72,7 +72,35 @@ type Config struct {
 	// store was changed by someone else (another session, a CLI command in
 	// another process) and, if so, reads the screen again.
 	Watch time.Duration
+	// Keys are keys bound by action name (a configuration file's [keys];
+	// ActionNames lists them); an action left out keeps its default keys.
+	// Check them with CheckBindings first: the console takes them as
+	// they are.
+	Keys map[string][]string
+	// StartQueue and StartSort are the tab and the sort the console opens
+	// on: needs review by risk when zero.
+	StartQueue store.Queue
+	StartSort  store.Sort
+	// Masked starts with personal data masked (m unmasks it).
+	Masked bool
+	// Theme is the colours: ThemeAuto (the zero value) follows the
+	// terminal's background, ThemeDark and ThemeLight say it, and
+	// ThemeNone draws no colour at all, as NO_COLOR does.
+	Theme Theme
 }
+
+// Theme is the console's colours.
+type Theme string
+
+const (
+	ThemeAuto  Theme = "auto"
+	ThemeDark  Theme = "dark"
+	ThemeLight Theme = "light"
+	ThemeNone  Theme = "none"
+)
+
+// Themes are the themes a configuration can name.
+var Themes = []Theme{ThemeAuto, ThemeDark, ThemeLight, ThemeNone}
 
 // StoreChanged tells a running console that something else changed the
 // store (another session, a CLI command): it reads the counts, the page and

@@ -69,7 +69,7 @@ func newProgramContext(cfg Config) *programContext {
 	}
 	c := &programContext{
 		cfg:    cfg,
-		keys:   DefaultKeyMap(cfg.ReadOnly),
+		keys:   NewKeyMap(cfg.ReadOnly, cfg.Keys),
 		help:   help.New(),
 		now:    now,
 		writes: newWrites(),
@@ -79,6 +79,9 @@ func newProgramContext(cfg Config) *programContext {
 	// Until the terminal says otherwise, a dark background: most terminals
 	// have one, and it is what a terminal that never answers gets.
 	dark := cfg.HasDarkBackground == nil || *cfg.HasDarkBackground
+	if known, ok := cfg.Theme.background(); ok {
+		dark = known
+	}
 	c.restyle(dark)
 	return c
 }

@@ -79,7 +79,8 @@ func (d *detailModel) view(c *programContext, row store.Row, haveRow bool, width
 	room := max(height-1, 1)
 	d.scroll = min(max(d.scroll, 0), len(lines)-room)
 	visible := append([]string{}, lines[d.scroll:d.scroll+room]...)
-	visible = append(visible, c.styles.Muted.Render(fmt.Sprintf("── lines %d-%d of %d · J/K scroll ──", d.scroll+1, d.scroll+room, len(lines))))
+	visible = append(visible, c.styles.Muted.Render(fmt.Sprintf("── lines %d-%d of %d · %s/%s scroll ──",
+		d.scroll+1, d.scroll+room, len(lines), keyName(c.keys.ScrollDown), keyName(c.keys.ScrollUp))))
 	return strings.Join(clipAll(visible, width), "\n")
 }
 
@@ -199,7 +200,7 @@ func (b *detailBuilder) person(c *programContext, chk *caisson.Check, now time.T
 	case info.DOB.IsZero():
 		b.field("born", "not given", nil)
 	case masked:
-		b.field("born", "••• (masked: m shows)", nil)
+		b.field("born", "••• (masked: "+keyName(c.keys.Mask)+" shows)", nil)
 	default:
 		b.field("born", fmt.Sprintf("%s (age %d)", info.DOB, info.DOB.YearsAt(now)), nil)
 	}
@@ -208,7 +209,7 @@ func (b *detailBuilder) person(c *programContext, chk *caisson.Check, now time.T
 	case info.Address == nil:
 		b.field("address", "not given", nil)
 	case masked:
-		b.field("address", "••• (masked: m shows)", nil)
+		b.field("address", "••• (masked: "+keyName(c.keys.Mask)+" shows)", nil)
 	default:
 		a := info.Address
 		parts := []string{}

@@ -1,6 +1,10 @@
 package tui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+)
 
 // KeyMap is every key of the main screen, in one place, with its help text.
 // In read-only mode the decision keys are not disabled but absent: they
@@ -18,40 +22,68 @@ type KeyMap struct {
 	readOnly                                bool
 }
 
+// action is one thing a key does on the main screen: its name in a
+// configuration file's [keys] table, where it lives in the KeyMap, its
+// default keys and how the help shows them.
+type action struct {
+	name   string
+	field  func(*KeyMap) *key.Binding
+	keys   []string
+	label  string // the keys as the help shows the defaults
+	desc   string
+	writes bool // absent in read-only mode
+}
+
+// actions are the main screen's keys in the order of the help.
+var actions = []action{
+	{"up", func(k *KeyMap) *key.Binding { return &k.Up }, []string{"k", "up"}, "↑/k", "up", false},
+	{"down", func(k *KeyMap) *key.Binding { return &k.Down }, []string{"j", "down"}, "↓/j", "down", false},
+	{"top", func(k *KeyMap) *key.Binding { return &k.Top }, []string{"g", "home"}, "g", "top", false},
+	{"bottom", func(k *KeyMap) *key.Binding { return &k.Bottom }, []string{"G", "end"}, "G", "bottom", false},
+	{"page-up", func(k *KeyMap) *key.Binding { return &k.PageUp }, []string{"pgup", "ctrl+b"}, "pgup", "page up", false},
+	{"page-down", func(k *KeyMap) *key.Binding { return &k.PageDown }, []string{"pgdown", "ctrl+f"}, "pgdn", "page down", false},
+	{"next-queue", func(k *KeyMap) *key.Binding { return &k.NextTab }, []string{"tab"}, "tab", "next queue", false},
+	{"previous-queue", func(k *KeyMap) *key.Binding { return &k.PrevTab }, []string{"shift+tab"}, "shift+tab", "previous queue", false},
+	{"queue", func(k *KeyMap) *key.Binding { return &k.Tab }, []string{"1", "2", "3", "4", "5", "6", "7"}, "1-7", "queue", false},
+	{"open", func(k *KeyMap) *key.Binding { return &k.Open }, []string{"enter"}, "enter", "open detail", false},
+	{"scroll-down", func(k *KeyMap) *key.Binding { return &k.ScrollDown }, []string{"J", "ctrl+d"}, "J", "scroll detail down", false},
+	{"scroll-up", func(k *KeyMap) *key.Binding { return &k.ScrollUp }, []string{"K", "ctrl+u"}, "K", "scroll detail up", false},
+	{"customer", func(k *KeyMap) *key.Binding { return &k.Customer }, []string{"c"}, "c", "customer's checks", false},
+	{"approve", func(k *KeyMap) *key.Binding { return &k.Approve }, []string{"a"}, "a", "approve", true},
+	{"reject", func(k *KeyMap) *key.Binding { return &k.Reject }, []string{"x"}, "x", "reject", true},
+	{"escalate", func(k *KeyMap) *key.Binding { return &k.Escalate }, []string{"e"}, "e", "escalate", true},
+	{"reopen", func(k *KeyMap) *key.Binding { return &k.Reopen }, []string{"o"}, "o", "reopen", true},
+	{"add", func(k *KeyMap) *key.Binding { return &k.Add }, []string{"A", "+"}, "A/+", "add checks", true},
+	{"filter", func(k *KeyMap) *key.Binding { return &k.Filter }, []string{"/"}, "/", "filter", false},
+	{"sort", func(k *KeyMap) *key.Binding { return &k.Sort }, []string{"s"}, "s", "sort", false},
+	{"mask", func(k *KeyMap) *key.Binding { return &k.Mask }, []string{"m"}, "m", "mask personal data", false},
+	{"refresh", func(k *KeyMap) *key.Binding { return &k.Refresh }, []string{"r"}, "r", "refresh check", true},
+	{"refresh-queue", func(k *KeyMap) *key.Binding { return &k.RefreshAll }, []string{"R"}, "R", "refresh queue", true},
+	{"back", func(k *KeyMap) *key.Binding { return &k.Back }, []string{"esc"}, "esc", "back", false},
+	{"help", func(k *KeyMap) *key.Binding { return &k.Help }, []string{"?"}, "?", "help", false},
+	{"quit", func(k *KeyMap) *key.Binding { return &k.Quit }, []string{"q"}, "q", "quit", false},
+	{"force-quit", func(k *KeyMap) *key.Binding { return &k.ForceQuit }, []string{"ctrl+c"}, "ctrl+c", "quit", false},
+}
+
 // DefaultKeyMap is the key map; readOnly leaves out every key that writes
 // to the store: decisions, adding checks, and refreshing them.
-func DefaultKeyMap(readOnly bool) KeyMap {
-	k := KeyMap{
-		Up:         key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("↑/k", "up")),
-		Down:       key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("↓/j", "down")),
-		Top:        key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
-		Bottom:     key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
-		PageUp:     key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
-		PageDown:   key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
-		NextTab:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next queue")),
-		PrevTab:    key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous queue")),
-		Tab:        key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7"), key.WithHelp("1-7", "queue")),
-		Open:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open detail")),
-		ScrollDown: key.NewBinding(key.WithKeys("J", "ctrl+d"), key.WithHelp("J", "scroll detail down")),
-		ScrollUp:   key.NewBinding(key.WithKeys("K", "ctrl+u"), key.WithHelp("K", "scroll detail up")),
-		Customer:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "customer's checks")),
-		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Sort:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
-		Mask:       key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mask personal data")),
-		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:       key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		ForceQuit:  key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
-		readOnly:   readOnly,
-	}
-	if !readOnly {
-		k.Approve = key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve"))
-		k.Reject = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reject"))
-		k.Escalate = key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "escalate"))
-		k.Reopen = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "reopen"))
-		k.Add = key.NewBinding(key.WithKeys("A", "+"), key.WithHelp("A/+", "add checks"))
-		k.Refresh = key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh check"))
-		k.RefreshAll = key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "refresh queue"))
+func DefaultKeyMap(readOnly bool) KeyMap { return NewKeyMap(readOnly, nil) }
+
+// NewKeyMap is the key map with the keys bound by a configuration file:
+// an action in bound gets exactly those keys, and the help shows them as
+// they were written, joined by "/"; the others keep their defaults. Check
+// bound with CheckBindings first: this takes it as it is.
+func NewKeyMap(readOnly bool, bound map[string][]string) KeyMap {
+	k := KeyMap{readOnly: readOnly}
+	for _, a := range actions {
+		if a.writes && readOnly {
+			continue
+		}
+		keys, label := a.keys, a.label
+		if b, ok := bound[a.name]; ok {
+			keys, label = b, strings.Join(b, "/")
+		}
+		*a.field(&k) = key.NewBinding(key.WithKeys(keys...), key.WithHelp(label, a.desc))
 	}
 	return k
 }
@@ -123,7 +155,18 @@ var (
 type detailHelp struct{ KeyMap }
 
 func (d detailHelp) ShortHelp() []key.Binding {
-	scroll := key.NewBinding(key.WithKeys("j", "k"), key.WithHelp("j/k", "scroll"))
-	back := key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back"))
-	return []key.Binding{scroll, back, d.Approve, d.Reject, d.Escalate, d.Refresh, d.Mask, d.Help, d.Quit}
+	return []key.Binding{d.pair(d.Down, d.Up, "scroll"), d.Back, d.Approve, d.Reject, d.Escalate, d.Refresh, d.Mask, d.Help, d.Quit}
+}
+
+// keyName is how a hint names a binding: its first key as bound ("j").
+func keyName(b key.Binding) string {
+	if ks := b.Keys(); len(ks) > 0 {
+		return ks[0]
+	}
+	return ""
+}
+
+// pair is one hint for two bindings, by their first keys ("j/k scroll").
+func (k KeyMap) pair(a, b key.Binding, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(append(a.Keys(), b.Keys()...)...), key.WithHelp(keyName(a)+"/"+keyName(b), desc))
 }

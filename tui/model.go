@@ -100,12 +100,16 @@ type Model struct {
 // read the first page.
 func New(cfg Config) *Model {
 	c := newProgramContext(cfg)
+	_, themed := cfg.Theme.background()
 	return &Model{
 		ctx:     c,
+		tab:     max(slices.Index(store.Queues, cfg.StartQueue), 0),
+		sort:    cfg.StartSort,
+		masked:  cfg.Masked,
 		list:    newList(),
 		footer:  newFooter(c.styles),
 		animate: true,
-		styled:  cfg.HasDarkBackground != nil,
+		styled:  cfg.HasDarkBackground != nil || themed,
 	}
 }
 
@@ -493,7 +497,8 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 	case matches(msg, k.PrevTab):
 		m.switchTab((m.tab + len(store.Queues) - 1) % len(store.Queues))
 	case matches(msg, k.Tab):
-		m.switchTab(int(msg.Code - '1'))
+		// The first queue key is the first tab, and so on.
+		m.switchTab(slices.Index(k.Tab.Keys(), msg.String()))
 	case matches(msg, k.Open):
 		if _, ok := m.current(); ok {
 			m.mode = modeDetail

@@ -17,10 +17,14 @@ import (
 const frameRate = 120
 
 // Options are the program options every console runs with: the frame
-// rate, the colour profile, and the filter that makes Bubble Tea's own
+// rate, the colour profile (none under ThemeNone), and the filter that makes Bubble Tea's own
 // quit (SIGTERM, Program.Quit) wait for the writes in flight. A caller
 // with a filter of its own calls QuitFilter from it instead.
 func (m *Model) Options(profile colorprofile.Profile) []tea.ProgramOption {
+	if m.ctx.cfg.Theme == ThemeNone {
+		// As NO_COLOR: plain text, the words and symbols saying it all.
+		profile = colorprofile.NoTTY
+	}
 	return []tea.ProgramOption{tea.WithFPS(frameRate), tea.WithColorProfile(profile), tea.WithFilter(m.QuitFilter)}
 }
 

@@ -214,9 +214,10 @@ func (m *Model) refuseOnPinned(a store.Action) bool {
 	case a == store.Reopen:
 		m.footer.finish(0, false, fmt.Sprintf("nothing to reopen: %s, not decided", why))
 	default:
-		where := "j/k moves on"
-		if tab := decisionTab(p.row.Status); tab != "" {
-			where = "now in " + tab + " (o reopens)"
+		k := m.ctx.keys
+		where := keyName(k.Down) + "/" + keyName(k.Up) + " moves on"
+		if tab := decisionTab(k, p.row.Status); tab != "" {
+			where = "now in " + tab + " (" + keyName(k.Reopen) + " reopens)"
 		}
 		m.footer.finish(0, false, fmt.Sprintf("not %s: %s, %s", pastTense(a), why, where))
 	}
@@ -234,12 +235,15 @@ func shortReviewer(r string) string {
 	return r
 }
 
-// decisionTab names the tab of a decided check ("3 Escalated"), "" for an
-// open one.
-func decisionTab(s store.Status) string {
+// decisionTab names the tab of a decided check by the key that shows it
+// ("3 Escalated"), "" for an open one.
+func decisionTab(k KeyMap, s store.Status) string {
 	for i, q := range store.Queues {
 		if queueStatus(q) == s && s != store.StatusOpen {
-			return fmt.Sprintf("%d %s", i+1, tabNames[q][0])
+			if tabs := k.Tab.Keys(); i < len(tabs) {
+				return tabs[i] + " " + tabNames[q][0]
+			}
+			return tabNames[q][0]
 		}
 	}
 	return ""
@@ -268,10 +272,9 @@ type pinnedHelp struct {
 func (p pinnedHelp) ShortHelp() []key.Binding {
 	var ks []key.Binding
 	if p.detail {
-		ks = append(ks, key.NewBinding(key.WithKeys("j", "k"), key.WithHelp("j/k", "scroll")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")))
+		ks = append(ks, p.pair(p.Down, p.Up, "scroll"), p.Back)
 	} else {
-		ks = append(ks, key.NewBinding(key.WithKeys("j", "k"), key.WithHelp("j/k", "next check")), p.Open)
+		ks = append(ks, p.pair(p.Down, p.Up, "next check"), p.Open)
 	}
 	if p.reopen {
 		ks = append(ks, p.Reopen)

@@ -147,3 +147,16 @@ func (m *Model) background(dark bool) {
 	}
 	m.styled = true
 }
+
+// background is the background a theme says the terminal has, when it says
+// one: the console then does not ask the terminal. ThemeNone's colours are
+// never drawn (Options), so any background does.
+func (t Theme) background() (dark, known bool) {
+	switch t {
+	case ThemeDark, ThemeNone:
+		return true, true
+	case ThemeLight:
+		return false, true
+	}
+	return false, false
+}

@@ -247,12 +247,12 @@ func (m *Model) bodyView() string {
 	}
 	hint := ""
 	if haveRow {
-		hint = c.styles.Muted.Render("  enter shows the detail of the selected check")
+		hint = c.styles.Muted.Render("  " + keyName(c.keys.Open) + " shows the detail of the selected check")
 		if why, ok := store.Waiting(row); ok {
 			hint = c.styles.Muted.Render("  waiting at Caisson: " + why)
 		}
 		if names, ok := c.claimedBy(row.CheckID); ok {
-			hint = "  " + c.styles.Warn.Render("● being reviewed by "+names) + c.styles.Muted.Render(" · enter shows the detail")
+			hint = "  " + c.styles.Warn.Render("● being reviewed by "+names) + c.styles.Muted.Render(" · "+keyName(c.keys.Open)+" shows the detail")
 		}
 		if m.detail.notice != "" {
 			// The footer offers enter and j/k: the notice is the line.
@@ -313,9 +313,9 @@ func (m *Model) helpView() string {
 	c := m.ctx
 	h := c.help
 	h.SetWidth(c.width)
-	title := c.styles.Title.Render("Keys") + c.styles.Muted.Render(" · esc or ? closes")
+	title := c.styles.Title.Render("Keys") + c.styles.Muted.Render(" · "+keyName(c.keys.Back)+" or "+keyName(c.keys.Help)+" closes")
 	extra := c.styles.Muted.Render("In the note prompt: enter saves, esc cancels. Approving a low-confidence or expired check asks first: y approves, n/enter/esc does not.\n" +
-		"In the add dialog (A): paste ids or tokens one a line, ctrl+s adds, esc closes.")
+		"In the add dialog (" + keyName(c.keys.Add) + "): paste ids or tokens one a line, ctrl+s adds, esc closes.")
 	if c.cfg.ReadOnly {
 		extra = c.styles.Warn.Render("READ-ONLY session: decisions, adding checks and refreshing them are not available.")
 	}
