@@ -55,6 +55,7 @@ func init() {
 		{"purge", "purge --older-than DURATION", "Drop cached personal data older than DURATION (30d, 12h); decisions are kept.", cmdPurge},
 		{"sandbox", "sandbox [--listen ADDR] [--latency D] [--fail-rate F] [--checks N] [--hostile]", "Run the fake Caisson API on loopback, for trying things out.", cmdSandbox},
 		{"serve", "serve --host-key PATH --authorized-keys PATH [--listen ADDR] [--idle-timeout D] [--max-sessions N]", "Serve the console over SSH to a team of reviewers (public keys only).", cmdServe},
+		{"config", "config", "Print every setting in effect and where it came from (never the API key).", cmdConfig},
 		{"version", "version", "Print the version.", cmdVersion},
 		{"help", "help [COMMAND]", "Show help for the program or one command.", cmdHelp},
 	}
@@ -253,12 +254,16 @@ func writeFlagHelp(b *strings.Builder, f *flag.Flag) {
 }
 
 const configHelp = `
-Configuration (a flag beats the environment, which beats the default):
-  API base URL   --api-url URL          CAISSON_API_URL     https://api.caisson.com
-  secret key     --api-key-file PATH    CAISSON_API_KEY     none
-  database       --db PATH              CAISSON_REVIEW_DB   $XDG_DATA_HOME/caisson-review/review.db
-  reviewer       --reviewer NAME        CAISSON_REVIEWER    the login user
-No flag takes the key itself: it would show in ps and in shell history.
+Configuration (a flag beats the environment, which beats the file, which
+beats the default; ` + "`" + progName + ` config` + "`" + ` shows each and where it came from):
+  API base URL   --api-url URL          CAISSON_API_URL     api-url        https://api.caisson.com
+  secret key     --api-key-file PATH    CAISSON_API_KEY     api-key-file   none
+  database       --db PATH              CAISSON_REVIEW_DB   db             $XDG_DATA_HOME/caisson-review/review.db
+  reviewer       --reviewer NAME        CAISSON_REVIEWER    reviewer       the login user
+  config file    --config PATH          CAISSON_REVIEW_CONFIG              $XDG_CONFIG_HOME/caisson-review/config.toml
+The file (TOML) also sets the console's [console] queue, sort, mask, theme
+and its [keys]. No flag takes the key itself, and neither does the file:
+it would show in ps and in shell history, or in a shared dotfile.
 Exit status: 0 success, 1 failure, 2 usage error.`
 
 // commandHelp is the longer text shown by `COMMAND --help`.

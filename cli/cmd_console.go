@@ -41,6 +41,9 @@ func cmdConsole(ctx context.Context, a *app) error {
 		return err
 	}
 	cfg := tui.Config{Reviewer: reviewer, ReadOnly: a.readOnly, Now: time.Now, APILabel: "offline: no API key"}
+	if err := a.applyConsoleSettings(&cfg); err != nil {
+		return err
+	}
 	client, err := a.client()
 	switch {
 	case errors.Is(err, errNoKey):
@@ -130,15 +133,19 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg := tui.Config{Reviewer: reviewer, APILabel: "sandbox", ReadOnly: a.readOnly, Now: time.Now, RefreshOnStart: true}
+	// The demo's database and API are its own; the console's defaults
+	// and keys are the reviewer's.
+	if err := a.applyConsoleSettings(&cfg); err != nil {
+		return err
+	}
 	d, err := startDemo(ctx, *checks, reviewer)
 	if err != nil {
 		return err
 	}
 	defer d.close()
-	return a.runConsole(ctx, tui.Config{
-		Store: d.store, API: d.client, Reviewer: reviewer, APILabel: "sandbox",
-		ReadOnly: a.readOnly, Now: time.Now, RefreshOnStart: true,
-	})
+	cfg.Store, cfg.API = d.store, d.client
+	return a.runConsole(ctx, cfg)
 }
 
 // demo is the sandbox, a throwaway database and a client between them.

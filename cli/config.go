@@ -40,6 +40,12 @@ type app struct {
 	getenv         func(string) string
 	globals        globalFlags
 	readOnly       bool
+
+	// file is the configuration file once read (nil when there is none);
+	// configLoaded and configErr make it read once (loadConfig).
+	file         *configFile
+	configLoaded bool
+	configErr    error
 }
 
 // optString is a string flag that remembers whether it was given, so a
@@ -62,10 +68,10 @@ func (o *optString) Set(s string) error {
 
 // globalFlags are accepted before the command and after it.
 type globalFlags struct {
-	apiURL, keyFile, db, reviewer optString
+	apiURL, keyFile, db, reviewer, config optString
 }
 
-var globalFlagNames = map[string]bool{"api-url": true, "api-key-file": true, "db": true, "reviewer": true}
+var globalFlagNames = map[string]bool{"api-url": true, "api-key-file": true, "db": true, "reviewer": true, "config": true}
 
 func isGlobalFlag(name string) bool { return globalFlagNames[name] }
 
@@ -74,28 +80,69 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.Var(&g.keyFile, "api-key-file", "read the secret API key from the file at `PATH` (env "+envAPIKey+" holds the key itself)")
 	fs.Var(&g.db, "db", "review database `PATH` (env "+envDB+"; default $XDG_DATA_HOME/caisson-review/review.db)")
 	fs.Var(&g.reviewer, "reviewer", "your `NAME` in the decision log (env "+envReviewer+"; default the login user)")
+	fs.Var(&g.config, "config", "read settings from the TOML file at `PATH` (env "+envConfig+"; default $XDG_CONFIG_HOME/caisson-review/config.toml)")
 }
 
-// setting applies the order flag, environment, default.
-func (a *app) setting(f optString, env string) (string, bool) {
+// originKind is where an effective setting came from.
+type originKind int
+
+const (
+	originDefault originKind = iota
+	originFlag
+	originEnv
+	originFile
+)
+
+// origin is where a setting came from: the flag, the variable or the
+// file and line that gave it, or the default.
+type origin struct {
+	kind originKind
+	name string // --db, CAISSON_REVIEW_DB, or the file's path
+	line int
+}
+
+func (o origin) String() string {
+	switch o.kind {
+	case originFlag:
+		return "flag " + o.name
+	case originEnv:
+		return "env " + o.name
+	case originFile:
+		return fmt.Sprintf("%s:%d", sanitize.Line(o.name), o.line)
+	}
+	return "default"
+}
+
+// setting applies the order flag, environment, configuration file; the
+// caller has the default. The file must have been read (loadConfig).
+func (a *app) setting(f optString, flagName, env, fileKey string) (string, origin, bool) {
 	if f.set {
-		return f.value, true
+		return f.value, origin{kind: originFlag, name: "--" + flagName}, true
 	}
-	if v := a.getenv(env); v != "" {
-		return v, true
+	if v := a.getenv(env); env != "" && v != "" {
+		return v, origin{kind: originEnv, name: env}, true
 	}
-	return "", false
+	if a.file != nil {
+		if v, ok := a.file.strings[fileKey]; ok {
+			return v.s, origin{kind: originFile, name: a.file.path, line: v.line}, true
+		}
+	}
+	return "", origin{}, false
 }
 
+// apiURL is the API's base URL; client reads the configuration first.
 func (a *app) apiURL() string {
-	if v, ok := a.setting(a.globals.apiURL, envAPIURL); ok {
+	if v, _, ok := a.setting(a.globals.apiURL, "api-url", envAPIURL, "api-url"); ok {
 		return v
 	}
 	return caisson.DefaultBaseURL
 }
 
 func (a *app) dbPath() (string, error) {
-	if v, ok := a.setting(a.globals.db, envDB); ok {
+	if err := a.loadConfig(); err != nil {
+		return "", err
+	}
+	if v, _, ok := a.setting(a.globals.db, "db", envDB, "db"); ok {
 		return v, nil
 	}
 	p, err := store.DefaultPath(a.getenv)
@@ -109,7 +156,10 @@ var errNoReviewer = errors.New("no reviewer name: pass --reviewer NAME or set " 
 
 // reviewer is the name decisions are recorded under.
 func (a *app) reviewer() (string, error) {
-	name, ok := a.setting(a.globals.reviewer, envReviewer)
+	if err := a.loadConfig(); err != nil {
+		return "", err
+	}
+	name, _, ok := a.setting(a.globals.reviewer, "reviewer", envReviewer, "reviewer")
 	if !ok {
 		if u, err := user.Current(); err == nil {
 			name = u.Username
@@ -135,8 +185,12 @@ func (a *app) reviewer() (string, error) {
 var errNoKey = errors.New("no API key: put the key in a file only you can read (chmod 600) and pass --api-key-file PATH, or set " + envAPIKey)
 
 // apiKey reads the key from the file named by --api-key-file, or else
-// from the environment. Nothing here ever repeats the key.
+// from the environment, or else from the file named by the configuration
+// file's api-key-file. Nothing here ever repeats the key.
 func (a *app) apiKey() (caisson.APIKey, error) {
+	if err := a.loadConfig(); err != nil {
+		return caisson.APIKey{}, err
+	}
 	if a.globals.keyFile.set {
 		return a.readKeyFile(a.globals.keyFile.value)
 	}
@@ -147,7 +201,19 @@ func (a *app) apiKey() (caisson.APIKey, error) {
 		}
 		return k, nil
 	}
+	if v, ok := a.keyFileFromConfig(); ok {
+		return a.readKeyFile(v.s)
+	}
 	return caisson.APIKey{}, errNoKey
+}
+
+// keyFileFromConfig is the configuration file's api-key-file.
+func (a *app) keyFileFromConfig() (fileValue, bool) {
+	if a.file == nil {
+		return fileValue{}, false
+	}
+	v, ok := a.file.strings["api-key-file"]
+	return v, ok
 }
 
 // maxKeyFile bounds what is read: a key is a short line, and a huge file
@@ -226,7 +292,7 @@ func looksLikeKey(path string) bool {
 // plain http to anything but loopback; its error says so and reaches the
 // user as it is.
 func (a *app) client() (*caisson.Client, error) {
-	key, err := a.apiKey()
+	key, err := a.apiKey() // reads the configuration file first
 	if err != nil {
 		return nil, err
 	}

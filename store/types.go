@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/caisson-review/caisson-review/caisson"
@@ -100,6 +101,20 @@ const (
 	SortName          // last name, first name
 	SortCustomer      // customer_id
 )
+
+// SortNames are the sorts by name, in the order of their values (and of
+// the console's s): risk, added, name, customer.
+var SortNames = []string{"risk", "added", "name", "customer"}
+
+// ParseSort reads a sort's name; anything else is an error that lists them.
+func ParseSort(s string) (Sort, error) {
+	for i, n := range SortNames {
+		if n == s {
+			return Sort(i), nil
+		}
+	}
+	return 0, fmt.Errorf("sort %q: expected one of %s", s, strings.Join(SortNames, ", "))
+}
 
 // Counts is the number of checks in every queue.
 type Counts map[Queue]int

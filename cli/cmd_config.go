@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os/user"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
+	"github.com/caisson-review/caisson-review/tui"
+)
+
+func init() {
+	commandHelp["config"] = `
+Prints every setting in effect and where it came from: a flag, a variable
+of the environment, a line of the configuration file (PATH:LINE), or the
+default. The API key is never printed: only the file or the variable it is
+read from. A configuration file with a mistake is reported here as
+everywhere, each problem with its line.
+
+The file is $XDG_CONFIG_HOME/caisson-review/config.toml (~/.config/… without
+XDG_CONFIG_HOME), or the one named by --config PATH or ` + envConfig + `.
+A flag beats the environment, which beats the file, which beats the default.`
+}
+
+// cmdConfig prints the effective configuration.
+func cmdConfig(_ context.Context, a *app, args []string) error {
+	fs := a.flagSet("config")
+	pos, err := a.parse(fs, "config", args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("config", "config takes no arguments")
+	}
+	if err := a.loadConfig(); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "setting\tvalue\tfrom")
+	for _, r := range a.effectiveSettings() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.name, sanitize.Line(r.value), r.from)
+	}
+	return tw.Flush()
+}
+
+// settingRow is one line of `config`.
+type settingRow struct {
+	name, value string
+	from        origin
+}
+
+// effectiveSettings are every setting in effect, in the order of the
+// README's table, then the console's and its keys. The configuration
+// file has been read.
+func (a *app) effectiveSettings() []settingRow {
+	rows := []settingRow{a.configFileRow()}
+	url, from, ok := a.setting(a.globals.apiURL, "api-url", envAPIURL, "api-url")
+	if !ok {
+		url = caisson.DefaultBaseURL
+	}
+	rows = append(rows, settingRow{"api-url", url, from}, a.keyRow())
+	db, from, ok := a.setting(a.globals.db, "db", envDB, "db")
+	if !ok {
+		p, err := store.DefaultPath(a.getenv)
+		db = p
+		if err != nil {
+			db = "none: " + err.Error()
+		}
+	}
+	rows = append(rows, settingRow{"db", db, from})
+	name, from, ok := a.setting(a.globals.reviewer, "reviewer", envReviewer, "reviewer")
+	if !ok {
+		name = "the login user"
+		if u, err := user.Current(); err == nil && u.Username != "" {
+			name = u.Username + " (the login user)"
+		}
+	}
+	rows = append(rows, settingRow{"reviewer", name, from})
+	rows = append(rows, a.consoleRows()...)
+	return append(rows, a.keyBindingRows()...)
+}
+
+func (a *app) configFileRow() settingRow {
+	path, from, explicit := a.configPath()
+	switch {
+	case path == "":
+		return settingRow{"config", "none (neither XDG_CONFIG_HOME nor HOME is set)", from}
+	case a.file == nil && !explicit:
+		return settingRow{"config", path + " (not there: every setting from elsewhere)", from}
+	}
+	return settingRow{"config", path, from}
+}
+
+// keyRow says where the key is read from, never what it is.
+func (a *app) keyRow() settingRow {
+	if a.globals.keyFile.set {
+		return settingRow{"api-key", "read from the file " + a.globals.keyFile.value, origin{kind: originFlag, name: "--api-key-file"}}
+	}
+	if a.getenv(envAPIKey) != "" {
+		return settingRow{"api-key", "the value of " + envAPIKey + " (not shown)", origin{kind: originEnv, name: envAPIKey}}
+	}
+	if v, ok := a.keyFileFromConfig(); ok {
+		return settingRow{"api-key", "read from the file " + v.s, origin{kind: originFile, name: a.file.path, line: v.line}}
+	}
+	return settingRow{"api-key", "none (the console opens offline; commands that need the API say how to give one)", origin{}}
+}
+
+// consoleRows are the console's defaults: no flag or variable sets them.
+func (a *app) consoleRows() []settingRow {
+	var rows []settingRow
+	for _, name := range consoleSettings {
+		v, from := a.consoleValue(name)
+		if name == "theme" && a.getenv("NO_COLOR") != "" && v != string(tui.ThemeNone) {
+			v += " (NO_COLOR is set: no colour)"
+		}
+		rows = append(rows, settingRow{"console." + name, v, from})
+	}
+	return rows
+}
+
+// consoleValue is one [console] setting in effect, as text.
+func (a *app) consoleValue(name string) (string, origin) {
+	if a.file != nil {
+		if name == "mask" && a.file.mask != nil {
+			return fmt.Sprint(a.file.mask.b), a.fileOrigin(a.file.mask.line)
+		}
+		if v, ok := a.file.strings["console."+name]; ok {
+			return v.s, a.fileOrigin(v.line)
+		}
+	}
+	defaults := map[string]string{"queue": string(store.QueueNeedsReview), "sort": store.SortNames[store.SortRisk],
+		"mask": "false", "theme": string(tui.ThemeAuto)}
+	return defaults[name], origin{}
+}
+
+func (a *app) fileOrigin(line int) origin {
+	return origin{kind: originFile, name: a.file.path, line: line}
+}
+
+func (a *app) keyBindingRows() []settingRow {
+	var rows []settingRow
+	for _, action := range tui.ActionNames() {
+		keys, from := tui.DefaultKeys(action), origin{}
+		if a.file != nil {
+			if b, ok := a.file.keys[action]; ok {
+				keys, from = b, a.fileOrigin(a.file.lines["keys."+action])
+			}
+		}
+		rows = append(rows, settingRow{"keys." + action, strings.Join(keys, ", "), from})
+	}
+	return rows
+}
+
+// applyConsoleSettings puts the configuration file's console defaults
+// and keys into the console's configuration.
+func (a *app) applyConsoleSettings(cfg *tui.Config) error {
+	if err := a.loadConfig(); err != nil {
+		return err
+	}
+	f := a.file
+	if f == nil {
+		return nil
+	}
+	// Each was checked as the file was read: these cannot fail.
+	if v, ok := f.strings["console.queue"]; ok {
+		cfg.StartQueue, _ = store.ParseQueue(v.s)
+	}
+	if v, ok := f.strings["console.sort"]; ok {
+		cfg.StartSort, _ = store.ParseSort(v.s)
+	}
+	if v, ok := f.strings["console.theme"]; ok {
+		cfg.Theme = tui.Theme(v.s)
+	}
+	if f.mask != nil {
+		cfg.Masked = f.mask.b
+	}
+	cfg.Keys = f.keys
+	return nil
+}
