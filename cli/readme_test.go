@@ -46,6 +46,8 @@ func TestTheREADMEsExitStatusesHold(t *testing.T) {
 		{"are listed as not ready, which is not a failure, so a cron job does not alert on them", []string{"refresh", pending}, 0},
 		{"every failure listed with its reason, exit 1 if any", []string{"refresh", deleted}, 1},
 		{"one check (the id with or without `chk_priv_`) in full", []string{"show", strings.TrimPrefix(risky, "chk_priv_")}, 0},
+		{"A file named by `--config` or `CAISSON_REVIEW_CONFIG` that is not there is an error, exit 1", []string{"--config", "/nonexistent/config.toml", "list"}, 1},
+		{"Every mistake is an error naming the file and the line, all of them at once, and the command does not run (exit 1)", []string{"--config", "../README.md", "list"}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.claim, func(t *testing.T) {
