@@ -55,7 +55,7 @@ reviewer = "file-rita"
 `)
 	at := func(line string) string { return path + ":" + line }
 	tests := []struct {
-		setting, flag, env string
+		setting, flag, env  string
 		flagValue, envValue string
 		fileValue, fileLine string
 		defaultValue        string
@@ -75,9 +75,9 @@ reviewer = "file-rita"
 			envArg = testKey
 		}
 		for _, c := range []struct {
-			name                   string
+			name                    string
 			withFlag, withEnv, file bool
-			value, from            string
+			value, from             string
 		}{
 			{"the flag beats the environment and the file", true, true, true, tt.flagValue, "flag " + tt.flag},
 			{"the environment beats the file", false, true, true, tt.envValue, "env " + tt.env},
