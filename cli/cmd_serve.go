@@ -53,6 +53,10 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		return usageErrorf("serve", "--idle-timeout and --shutdown-grace must be positive durations")
 	}
 	cfg.APILabel = "offline: no API key"
+	// The server's configuration file gives every console its defaults.
+	if err := a.applyConsoleSettings(&cfg.Console); err != nil {
+		return err
+	}
 	client, err := a.client()
 	switch {
 	case errors.Is(err, errNoKey):

@@ -58,6 +58,10 @@ type Config struct {
 	Log io.Writer
 	// Now is the consoles' clock; time.Now when nil.
 	Now func() time.Time
+	// Console is every console's defaults from the server's configuration
+	// file: its Keys, StartQueue, StartSort, Masked and Theme. Nothing else
+	// of it is read: each session sets the rest.
+	Console tui.Config
 }
 
 func (c Config) withDefaults() Config {

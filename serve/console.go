@@ -202,7 +202,12 @@ func (s *Server) newConsole(ls *liveSession) tea.Model {
 		// CLI) show within a second: a look (one Counts query) every half
 		// second. This server's own sessions are told at once
 		// (tui.StoreChanged).
-		Watch: 500 * time.Millisecond,
+		Watch:      500 * time.Millisecond,
+		Keys:       s.cfg.Console.Keys,
+		StartQueue: s.cfg.Console.StartQueue,
+		StartSort:  s.cfg.Console.StartSort,
+		Masked:     s.cfg.Console.Masked,
+		Theme:      s.cfg.Console.Theme,
 	})
 }
 

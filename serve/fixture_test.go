@@ -15,6 +15,7 @@ import (
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
 	"github.com/caisson-review/caisson-review/store"
+	"github.com/caisson-review/caisson-review/tui"
 )
 
 // fixture is a server on 127.0.0.1:0 with a real store in a temp dir and
@@ -44,6 +45,8 @@ type fixtureOpts struct {
 	// fourEyes, when set, is the database's policy before the server
 	// starts (a new database's is off).
 	fourEyes store.FourEyes
+	// console is the consoles' defaults (Config.Console).
+	console tui.Config
 }
 
 func newFixture(t testing.TB, o fixtureOpts) *fixture {
@@ -121,6 +124,7 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 		API:                api,
 		APILabel:           "sandbox",
 		Log:                f.log,
+		Console:            o.console,
 	})
 	if err != nil {
 		t.Fatalf("starting the server: %v", err)

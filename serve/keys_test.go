@@ -7,6 +7,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/caisson-review/caisson-review/store"
+	"github.com/caisson-review/caisson-review/tui"
 )
 
 // typeAtConnect opens a console and types keys the moment the shell is
@@ -74,4 +75,20 @@ func TestKeysTypedAheadAreKeptInOrder(t *testing.T) {
 			t.Fatalf("decisions = %+v, expected one reject with the note %q", ds, "note 0.02")
 		}
 	})
+}
+
+// The server's configuration gives every console its keys and its
+// defaults: the footer shows the keys as bound, they act, and the console
+// opens on the configured queue.
+func TestConsolesTakeTheServersKeysAndDefaults(t *testing.T) {
+	f := newFixture(t, fixtureOpts{console: tui.Config{
+		Keys:       map[string][]string{"help": {"h"}, "approve": {"v"}},
+		StartQueue: store.QueueAll,
+	}})
+	term := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 120, 40)
+	term.expect(0, wait, "h help")
+	term.expect(0, wait, "[7 All")
+	from := term.mark()
+	term.send("h")
+	term.expect(from, wait, "esc or h closes")
 }
