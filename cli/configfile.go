@@ -259,8 +259,10 @@ func tomlTypeName(t string) string {
 		return "a decimal number"
 	case "Array":
 		return "a list"
-	case "Hash", "ArrayHash":
+	case "Hash":
 		return "a table"
+	case "ArrayHash":
+		return "a list of tables ([[…]])"
 	case "Datetime":
 		return "a date"
 	}
