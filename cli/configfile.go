@@ -128,8 +128,11 @@ func (a *app) loadConfig() error {
 	case errors.Is(err, iofs.ErrNotExist) && !explicit:
 		return nil
 	case errors.Is(err, iofs.ErrNotExist):
-		a.configErr = fmt.Errorf("no configuration file at %s (named by %s): expected a TOML file; leave %s out for the default, %s",
-			sanitize.Line(path), from, from.name, sanitize.Line(defaultConfigPath(a.getenv)))
+		hint := ""
+		if def := defaultConfigPath(a.getenv); def != "" {
+			hint = "; leave " + from.name + " out for the default, " + sanitize.Line(def)
+		}
+		a.configErr = fmt.Errorf("no configuration file at %s (named by %s): expected a TOML file%s", sanitize.Line(path), from, hint)
 	case err != nil:
 		a.configErr = err
 	default:
