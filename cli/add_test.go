@@ -126,7 +126,7 @@ func TestReadIDLinesNumbersLinesAndSkipsBlanksAndComments(t *testing.T) {
 	}
 	var got []string
 	for _, i := range in {
-		got = append(got, fmt.Sprintf("%s=%s", i.where, i.text))
+		got = append(got, fmt.Sprintf("%s=%s", i.Where, i.Text))
 	}
 	if want := "line 3=chk_priv_A,line 4=chk_priv_B,line 6=x"; strings.Join(got, ",") != want {
 		t.Fatalf("want %s, got %s", want, strings.Join(got, ","))

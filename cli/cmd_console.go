@@ -61,7 +61,11 @@ func cmdConsole(ctx context.Context, a *app) error {
 	defer st.Close()
 	if client != nil {
 		// Printed before the alternate screen, so still there after it.
-		if err := a.resumeExchanges(ctx, st, client, reviewer); err != nil {
+		svc, err := a.serviceWith(st, client, nil)
+		if err != nil {
+			return err
+		}
+		if err := a.resumeExchanges(ctx, svc); err != nil {
 			return err
 		}
 	}
