@@ -44,6 +44,8 @@ type fixtureOpts struct {
 	// fourEyes, when set, is the database's policy before the server
 	// starts (a new database's is off).
 	fourEyes store.FourEyes
+	// before, when set, runs on the store before the server starts.
+	before func(st *store.Store, sb *sandbox.Server)
 }
 
 func newFixture(t testing.TB, o fixtureOpts) *fixture {
@@ -97,6 +99,9 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 		}
 	}
 
+	if o.before != nil {
+		o.before(st, sb)
+	}
 	f := &fixture{t: t, st: st, sb: sb, ids: ids, log: &syncBuffer{}, keys: map[string]testKey{}}
 	if o.keys == nil {
 		o.keys = map[string]string{"alice": "alice@laptop"}

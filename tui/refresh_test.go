@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/progress"
 
 	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -107,6 +108,33 @@ func TestRefreshingTheQueueCountsAsTheQueuesDoAndListsFailuresWithoutStopping(t 
 	if m.batch != nil {
 		t.Fatal("esc did not close the finished batch's panel")
 	}
+}
+
+// R refreshes a queue as refresh --queue does: a check whose last answer
+// was final (deleted or expired at Caisson) is not asked again, and the
+// panel says how many were skipped. (R once asked again every time.)
+func TestRefreshingTheQueueSkipsChecksWhoseLastAnswerWasFinal(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 10, track: 3})
+	gone := trackErrorChecks(t, f, "IDCHECK_DELETED", "IDCHECK_EXPIRED")
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("7", "R")...)
+	if b := m.batch; b == nil || b.running || b.total != 5 || len(b.failures) != 2 {
+		t.Fatalf("first refresh %+v: want all 5 asked, the 2 gone ones failed", b)
+	}
+	pump(t, m, keys("esc")...)
+	f.sb.ResetRequests()
+
+	pump(t, m, keys("R")...)
+	b := m.batch
+	if b == nil || b.running || b.total != 3 || b.skipped != 2 || len(b.failures) != 0 {
+		t.Fatalf("second refresh %+v: want 3 asked, 2 skipped, no failure", b)
+	}
+	for _, r := range f.sb.Requests() {
+		if r.CheckID == gone[0] || r.CheckID == gone[1] {
+			t.Errorf("R asked Caisson again for %s, whose answer was final", r.CheckID)
+		}
+	}
+	mustContain(t, plain(m), "refreshed the all queue: 3/3", "2 skipped: their last answer was final")
 }
 
 // slowFixture has checks the sandbox answers slowly, so a batch is still
@@ -259,13 +287,13 @@ func TestARunningRefreshPanelIsRedrawnAtMostTenTimesASecond(t *testing.T) {
 	b := &batch{label: "the all queue", total: 10, running: true, bar: progress.New(progress.WithoutPercentage())}
 	first := b.view(c, 120, maxFailuresShown)
 	mustContain(t, first, "refreshing the all queue: 0/10")
-	b.record(batchResultMsg{checkID: "chk_priv_a"})
+	b.record(batchResultMsg{res: service.Result{CheckID: "chk_priv_a"}})
 	if got := b.view(c, 120, maxFailuresShown); got != first {
 		t.Fatalf("redrawn within %s of the last frame:\n%s", panelRedraw, got)
 	}
 	b.shownAt = b.shownAt.Add(-panelRedraw)
 	mustContain(t, b.view(c, 120, maxFailuresShown), "refreshing the all queue: 1/10")
-	b.record(batchResultMsg{checkID: "chk_priv_b"})
+	b.record(batchResultMsg{res: service.Result{CheckID: "chk_priv_b"}})
 	b.running = false
 	mustContain(t, b.view(c, 120, maxFailuresShown), "refreshed the all queue: 2/10")
 }
@@ -286,7 +314,7 @@ func TestARefusedKeyStopsTheConsolesRefreshesAndLeavesEveryCheckAsItWas(t *testi
 		t.Fatal(err)
 	}
 	cfg := f.config()
-	cfg.API = refusedKeyClient(t, f)
+	cfg.Service = f.service(refusedKeyClient(t, f))
 	m := newTestModel(t, cfg, 120, 40)
 	f.sb.ResetRequests()
 
