@@ -15,12 +15,13 @@ func ExplainOutcome(r store.Row) string {
 	case store.OutcomeOK, store.OutcomeNone:
 		return ""
 	case store.OutcomeTransport:
-		// Stored already in words (status and kind, never the body): the
-		// error's own type is gone.
+		// Stored as text (an unreadable answer as its status and kind,
+		// never the body): the error's own type, which the live
+		// explanation reads, is gone.
 		if r.FetchError == "" {
-			return "the fetch failed, for a reason not recorded"
+			return "could not fetch it from Caisson"
 		}
-		return r.FetchError
+		return "could not fetch it from Caisson: " + r.FetchError
 	}
 	return caisson.Explain(&caisson.APIError{Code: caisson.ErrorCode(r.Outcome), Message: r.FetchError})
 }

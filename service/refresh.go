@@ -234,7 +234,7 @@ func (s *Service) fetch(ctx context.Context, ids []string, skipped int, o Refres
 	case errors.Is(err, context.Canceled):
 		rep.Cancelled = true
 	default:
-		rep.Stopped = fmt.Errorf("refresh stopped: %w", err)
+		rep.Stopped = err
 	}
 	return rep
 }
