@@ -87,42 +87,56 @@ func (r AddReport) Added() []string {
 func (s *Service) Add(ctx context.Context, inputs []Input) (AddReport, error) {
 	rep := AddReport{Outcomes: make([]AddOutcome, len(inputs))}
 	var ids, tokens []int
-	firstSeen := map[string]string{}
+	first := map[string]int{} // where each id or token was first given
+	repeats := map[int]int{}  // a repeat's index -> its first's
 	for i, in := range inputs {
 		o := &rep.Outcomes[i]
 		o.Input = in
 		id, err := caisson.ParseID(in.Text)
-		switch {
-		case err != nil:
+		if err != nil {
 			o.Verdict, o.Err = Refused, err
-		case firstSeen[id.Value] != "":
-			o.Verdict, o.CheckID, o.Repeats = AlreadyThere, id.Value, firstSeen[id.Value]
-			o.Token = id.Kind == caisson.KindExchangeToken
-		case id.Kind == caisson.KindExchangeToken:
-			firstSeen[id.Value] = in.Where
-			o.Token = true
+			continue
+		}
+		o.Token = id.Kind == caisson.KindExchangeToken
+		if f, seen := first[id.Value]; seen {
+			o.Verdict, o.Repeats = AlreadyThere, inputs[f].Where
+			repeats[i] = f
+			continue
+		}
+		first[id.Value] = i
+		if o.Token {
 			tokens = append(tokens, i)
-		default:
-			firstSeen[id.Value] = in.Where
+		} else {
 			o.CheckID = id.Value
 			ids = append(ids, i)
 		}
 	}
+	err := s.addAll(ctx, &rep, ids, tokens)
+	// A repeat names the check its first gave, never a token: a token is
+	// a secret until exchanged.
+	for i, f := range repeats {
+		rep.Outcomes[i].CheckID = rep.Outcomes[f].CheckID
+	}
+	return rep, err
+}
+
+// addAll adds the check ids at ids and exchanges the tokens at tokens,
+// finishing earlier exchanges first.
+func (s *Service) addAll(ctx context.Context, rep *AddReport, ids, tokens []int) error {
 	if err := s.addCheckIDs(ctx, rep.Outcomes, ids); err != nil {
-		return rep, err
+		return err
 	}
 	if len(tokens) == 0 {
-		return rep, nil
+		return nil
 	}
 	var err error
-	rep.Resumed, err = s.ResumeExchanges(ctx)
-	if err != nil {
-		return rep, err
+	if rep.Resumed, err = s.ResumeExchanges(ctx); err != nil {
+		return err
 	}
 	for _, i := range tokens {
 		s.exchangeInto(ctx, &rep.Outcomes[i])
 	}
-	return rep, nil
+	return nil
 }
 
 // addCheckIDs stores the new check ids in one transaction per source: a

@@ -15,14 +15,16 @@ func TestAddGivesEveryInputExactlyOneVerdict(t *testing.T) {
 	f.track(existing)
 	fresh := f.sb.CheckID(1)
 	never := "chk_xchg_" + strings.Repeat("Q", 22) // never issued: Caisson refuses it for good
+	token := f.sb.NewToken(6)
 	inputs := []Input{
 		{Where: "line 1", Text: fresh, Source: store.SourceImported},
 		{Where: "line 2", Text: "chk_priv_abc"},
-		{Where: "line 3", Text: f.sb.NewToken(6)},
+		{Where: "line 3", Text: token},
 		{Where: "line 4", Text: existing},
 		{Where: "line 5", Text: never},
 		{Where: "line 6", Text: fresh},
 		{Where: "line 7", Text: "CHK_PRIV_" + strings.TrimPrefix(fresh, "chk_priv_")},
+		{Where: "line 8", Text: token},
 	}
 	rep, err := f.service(f.api).Add(context.Background(), inputs)
 	if err != nil {
@@ -41,6 +43,8 @@ func TestAddGivesEveryInputExactlyOneVerdict(t *testing.T) {
 		{"line 5", Refused, "", "Caisson refused the exchange token"},
 		{"line 6", AlreadyThere, fresh, "repeats line 1"},
 		{"line 7", AlreadyThere, fresh, "repeats line 1"},
+		// A repeated token names the check it gave, never the token.
+		{"line 8", AlreadyThere, f.sb.CheckID(6), "repeats line 3"},
 	}
 	if len(rep.Outcomes) != len(tests) {
 		t.Fatalf("%d outcomes for %d inputs: %+v", len(rep.Outcomes), len(tests), rep.Outcomes)

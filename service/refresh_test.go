@@ -232,3 +232,28 @@ func TestRefreshReportsAnswersItCouldNotStoreAndGoesOn(t *testing.T) {
 		}
 	}
 }
+
+// Under a fail rate, the failures listed are exactly the checks whose
+// answer was not stored as a result: none missed, none invented.
+func TestRefreshUnderAFailRateReportsExactlyTheChecksThatFailed(t *testing.T) {
+	f := newFixture(t)
+	f.sb.SetFailRate(0.5)
+	ids := f.sb.CheckIDs(16)
+	f.track(ids...)
+	rep, err := f.service(f.api).Refresh(context.Background(), ids, RefreshOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := map[string]bool{}
+	for _, fl := range rep.Failures {
+		failed[fl.CheckID] = true
+	}
+	for _, id := range ids {
+		if ok := f.get(id).Outcome == store.OutcomeOK; ok == failed[id] {
+			t.Errorf("%s: outcome %q but listed as failed = %v", id, f.get(id).Outcome, failed[id])
+		}
+	}
+	if rep.Refreshed+len(rep.Failures) != len(ids) {
+		t.Errorf("%d refreshed and %d failed of %d", rep.Refreshed, len(rep.Failures), len(ids))
+	}
+}

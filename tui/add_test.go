@@ -38,8 +38,9 @@ func TestAddExchangesTokensAddsIdsAndShowsEachLinesOutcome(t *testing.T) {
 	unknownToken := "chk_xchg_AAAAAAAAAAAAAAAAAAAAAA"
 	m := newTestModel(t, f.config(), 120, 40)
 	pump(t, m, keys("+")...)
-	pump(t, m, paste(strings.Join([]string{fresh, "", token, existing, unknownToken}, "\n")))
-	mustContain(t, plain(m), "4 valid")
+	pump(t, m, paste(strings.Join([]string{fresh, "", token, existing, unknownToken, token}, "\n")))
+	mustContain(t, plain(m), "5 valid")
+	f.sb.ResetRequests()
 	pump(t, m, keys("ctrl+s")...)
 
 	screen := plain(m)
@@ -48,7 +49,19 @@ func TestAddExchangesTokensAddsIdsAndShowsEachLinesOutcome(t *testing.T) {
 		"✓ line 3: token → added "+f.sb.CheckID(6)+"; fetched",
 		"✓ line 4: already tracked "+existing,
 		"✗ line 5: token → refused: Caisson refused the exchange token",
-		"added 2 of 4 lines, 1 refused")
+		// A repeated line is one input, as add says: the token is not
+		// exchanged twice.
+		"✓ line 6: token → already tracked "+f.sb.CheckID(6)+" (repeats line 3)",
+		"added 2 of 5 lines, 1 refused")
+	exchanges := 0
+	for _, r := range f.sb.Requests() {
+		if r.Method == "POST" {
+			exchanges++
+		}
+	}
+	if exchanges != 2 {
+		t.Errorf("%d exchange requests, want 2 (the token once, the unknown token once)", exchanges)
+	}
 	for _, id := range []string{fresh, f.sb.CheckID(6)} {
 		rec := record(t, f.st, id)
 		if rec.AddedBy != "alice" || rec.Outcome != store.OutcomeOK {
