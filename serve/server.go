@@ -152,7 +152,14 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.log.Info("listening", "addr", s.ln.Addr().String(), "host_key", s.hostKey.Fingerprint,
 		"authorized_keys", s.keys.Len(), "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout.String())
 	s.warnFourEyesOff(ctx)
-	s.resumeExchanges(ctx)
+	// In the background: a Caisson that does not answer must not keep
+	// the reviewers out. Shutdown waits for it as for any store call.
+	if s.gate.enter() == nil {
+		go func() {
+			defer s.gate.leave()
+			s.resumeExchanges(ctx)
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.ssh.Serve(s.ln) }()
 	sweeping := make(chan struct{})
@@ -189,7 +196,8 @@ const serverReviewer = "caisson-review (serve)"
 // resumeExchanges finishes, at start, the token exchanges left unfinished
 // (by this server before a restart, or by the CLI): Caisson takes an
 // exchanged token again for only 5 minutes, so waiting for a reviewer's
-// add would let them expire. Each outcome is logged, never the token.
+// add would let them expire. Each outcome is logged, never the token. An
+// exchange cut short by shutdown keeps its token for the next start.
 func (s *Server) resumeExchanges(ctx context.Context) {
 	if s.cfg.API == nil {
 		return

@@ -53,28 +53,37 @@ func (s *Service) Decide(ctx context.Context, r DecideRequest) (Decided, error) 
 	if req.Identity.IsZero() {
 		req.Identity = s.o.Identity
 	}
-	rec, err := s.st.Get(ctx, req.CheckID)
-	if errors.Is(err, store.ErrNotFound) {
-		return Decided{}, fmt.Errorf("%s is %w", req.CheckID, ErrNotTracked)
-	}
-	if err != nil {
-		if req.Action == store.Approve && !r.RiskAccepted {
+	// The record is read only when a rule needs it: the risk of an
+	// approval not yet accepted, the proposal a confirm or return answers.
+	// A console deciding on what it shows has both in hand and pays for no
+	// second read; the store refuses an untracked check either way.
+	rec := &store.Record{}
+	answers := req.Action == store.Confirm || req.Action == store.Return
+	if checkRisk := req.Action == store.Approve && !r.RiskAccepted; checkRisk || answers {
+		got, err := s.st.Get(ctx, req.CheckID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return Decided{}, fmt.Errorf("%s is %w", req.CheckID, ErrNotTracked)
+		case err != nil && checkRisk:
 			return Decided{}, fmt.Errorf("checking whether %s is risky to approve: %w", req.CheckID, err)
+		case err == nil:
+			rec = got
 		}
-		// Only the approval rule needs the cached result decoded: a
-		// reject, escalate or reopen must not fail on a damaged cache.
-		// The proposal, if any, is then the one the store finds awaiting.
-		rec = &store.Record{}
+		// Otherwise a confirm or return must not fail on a damaged
+		// cache: the proposal is then the one the store finds awaiting.
 	}
 	if req.Action == store.Approve && !r.RiskAccepted {
 		if risks := store.ApprovalRisks(rec.Row, rec.Result, s.o.Now()); len(risks) > 0 {
 			return Decided{}, &RiskError{CheckID: req.CheckID, Risks: risks}
 		}
 	}
-	if rec.Proposal != nil && req.Proposal == 0 && (req.Action == store.Confirm || req.Action == store.Return) {
+	if rec.Proposal != nil && req.Proposal == 0 && answers {
 		req.Proposal = rec.Proposal.Seq
 	}
 	d, err := s.st.DecideAs(ctx, req)
+	if errors.Is(err, store.ErrNotFound) {
+		return Decided{}, fmt.Errorf("%s is %w: %w", req.CheckID, ErrNotTracked, err)
+	}
 	if err != nil {
 		return Decided{}, err
 	}
