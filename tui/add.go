@@ -34,7 +34,9 @@ type addDialog struct {
 type addOutcome struct {
 	// label names it: "line 3", or "a kept token".
 	label string
-	ok    bool
+	// earlier: a token an earlier add kept, finished (or not) first.
+	earlier bool
+	ok      bool
 	// kept: a token not exchanged yet, for a reason that may pass
 	// (*store.ExchangeKeptError); kept to retry, not refused.
 	kept    bool
@@ -174,8 +176,8 @@ func addChecks(svc Service, task int, ids []caisson.ID, lines []int, now func() 
 		msg := addedMsg{task: task}
 		timeText := func(t time.Time) string { return local(t, now).Format(timeLayout) }
 		for _, r := range rep.Resumed {
-			msg.outcomes = append(msg.outcomes, addOutcome{label: "a kept token", ok: !r.Failed(), kept: r.Err != nil && !r.Dropped,
-				message: line(r.Text(timeText))})
+			msg.outcomes = append(msg.outcomes, addOutcome{label: "a kept token", earlier: true, ok: !r.Failed(),
+				kept: r.Err != nil && !r.Dropped, message: line(r.Text(timeText))})
 		}
 		fresh := map[string]int{} // index into msg.outcomes of each new check, for the fetch
 		for i, o := range rep.Outcomes {

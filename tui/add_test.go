@@ -167,6 +167,7 @@ func TestAddShowsAKeptTokenAsNotExchangedYetAndUntilWhen(t *testing.T) {
 	pump(t, m, keys("ctrl+s")...)
 	mustContain(t, unboxed(plain(m)), "✓ a kept token: finished the exchange of a token kept since 2026-11-26 09:30:00 +01:00: added "+f.sb.CheckID(4),
 		"✓ line 1: token → added "+f.sb.CheckID(5))
+	mustContain(t, lastLines(plain(m), 2), "added 1 of 1 lines")
 	for _, id := range []string{f.sb.CheckID(4), f.sb.CheckID(5)} {
 		if rec := record(t, f.st, id); rec.Source != store.SourceExchanged {
 			t.Errorf("%s: source %q, want exchanged", id, rec.Source)

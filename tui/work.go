@@ -92,16 +92,22 @@ func (m *Model) addKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *Model) added(msg addedMsg) tea.Cmd {
-	failed, kept := 0, 0
+	lines, failed, kept := 0, 0, 0
 	for _, o := range msg.outcomes {
 		switch {
+		case o.earlier:
+			// A token an earlier add kept: shown, not one of these lines.
 		case o.kept:
+			lines++
 			kept++
 		case !o.ok:
+			lines++
 			failed++
+		default:
+			lines++
 		}
 	}
-	text := fmt.Sprintf("added %d of %d lines", len(msg.added), len(msg.outcomes))
+	text := fmt.Sprintf("added %d of %d lines", len(msg.added), lines)
 	if kept > 0 {
 		text += fmt.Sprintf(", %d not exchanged yet (kept to retry)", kept)
 	}
