@@ -50,6 +50,10 @@ func cmdAdd(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Who adds is settled before the database is created for them.
+	if _, err := a.reviewer(); err != nil {
+		return err
+	}
 	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
