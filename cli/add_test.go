@@ -119,6 +119,20 @@ func TestExchangePrintsAndStoresTheCheckID(t *testing.T) {
 	mustContain(t, "stderr", r.stderr, "refused the exchange token")
 }
 
+// A token given twice is exchanged once, and the repeat names the check
+// it gave: a token is never printed back (add once printed it as the
+// repeat's "check id").
+func TestAddOfARepeatedTokenNamesItsCheckNotTheToken(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	token := f.sb.NewToken(3)
+	r := f.must(0, "add", token, token)
+	mustContain(t, "stdout", r.stdout, "argument 1: added "+f.sb.CheckID(3)+" (exchanged from a token)",
+		"argument 2: already there "+f.sb.CheckID(3)+" (repeats argument 1)", "1 added, 1 already there, 0 refused")
+	if strings.Contains(r.stdout+r.stderr, token) {
+		t.Errorf("the token was printed:\n%s", r)
+	}
+}
+
 func TestReadIDLinesNumbersLinesAndSkipsBlanksAndComments(t *testing.T) {
 	in, err := readIDLines(strings.NewReader("# header\n\nchk_priv_A\r\n  chk_priv_B  \n\t# tabbed comment\nx"))
 	if err != nil {
@@ -126,7 +140,7 @@ func TestReadIDLinesNumbersLinesAndSkipsBlanksAndComments(t *testing.T) {
 	}
 	var got []string
 	for _, i := range in {
-		got = append(got, fmt.Sprintf("%s=%s", i.where, i.text))
+		got = append(got, fmt.Sprintf("%s=%s", i.Where, i.Text))
 	}
 	if want := "line 3=chk_priv_A,line 4=chk_priv_B,line 6=x"; strings.Join(got, ",") != want {
 		t.Fatalf("want %s, got %s", want, strings.Join(got, ","))

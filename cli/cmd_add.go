@@ -10,6 +10,7 @@ import (
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -36,28 +37,6 @@ When the exchange fails for a reason that may pass, the token is kept and
 the next add, exchange or refresh that reaches Caisson finishes it.`
 }
 
-// addInput is one id or token as given, with where it came from.
-type addInput struct {
-	where string // "argument 2" or "line 5"
-	text  string
-	src   store.Source
-}
-
-// The verdicts of add, one per input.
-const (
-	verdictAdded   = "added"
-	verdictThere   = "already there"
-	verdictKept    = "not exchanged yet"
-	verdictRefused = "refused"
-)
-
-// addOutcome is what happened to one input.
-type addOutcome struct {
-	verdict string // one of the verdicts above
-	checkID string
-	detail  string
-}
-
 func cmdAdd(ctx context.Context, a *app, args []string) error {
 	fs := a.flagSet("add")
 	pos, err := a.parse(fs, "add", args)
@@ -71,8 +50,8 @@ func cmdAdd(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	reviewer, err := a.reviewer()
-	if err != nil {
+	// Who adds is settled before the database is created for them.
+	if _, err := a.reviewer(); err != nil {
 		return err
 	}
 	st, err := a.openStore(ctx)
@@ -80,44 +59,39 @@ func cmdAdd(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-
-	outcomes := make([]addOutcome, len(inputs))
-	var toAdd []int  // indexes of new check ids
-	var tokens []int // indexes of exchange tokens
-	firstSeen := map[string]string{}
-	for i, in := range inputs {
-		id, err := caisson.ParseID(in.text)
-		switch {
-		case err != nil:
-			outcomes[i] = addOutcome{verdict: "refused", detail: err.Error()}
-		case firstSeen[id.Value] != "":
-			outcomes[i] = addOutcome{verdict: "already there", checkID: id.Value, detail: "repeats " + firstSeen[id.Value]}
-		case id.Kind == caisson.KindExchangeToken:
-			firstSeen[id.Value] = in.where
-			tokens = append(tokens, i)
-		default:
-			firstSeen[id.Value] = in.where
-			toAdd = append(toAdd, i)
-		}
+	// Only tokens need Caisson: adding check ids must not depend on the
+	// key (nor warn about its file).
+	svc, err := a.serviceWith(st, nil, nil)
+	if hasToken(inputs) {
+		svc, err = a.service(st)
 	}
-	if err := addCheckIDs(ctx, st, reviewer, inputs, toAdd, outcomes); err != nil {
+	if err != nil {
 		return err
 	}
-	if len(tokens) > 0 {
-		if err := a.exchangeTokens(ctx, st, reviewer, inputs, tokens, outcomes); err != nil {
-			return err
+	rep, err := svc.Add(ctx, inputs)
+	a.reportResumed(rep.Resumed)
+	if err != nil {
+		return err
+	}
+	return a.reportAdd(rep)
+}
+
+func hasToken(inputs []service.Input) bool {
+	for _, in := range inputs {
+		if id, err := caisson.ParseID(in.Text); err == nil && id.Kind == caisson.KindExchangeToken {
+			return true
 		}
 	}
-	return a.reportAdd(inputs, outcomes)
+	return false
 }
 
 // gatherAddInputs expands "-" into the lines of standard input.
-func (a *app) gatherAddInputs(args []string) ([]addInput, error) {
-	var inputs []addInput
+func (a *app) gatherAddInputs(args []string) ([]service.Input, error) {
+	var inputs []service.Input
 	readStdin := false
 	for i, arg := range args {
 		if arg != "-" {
-			inputs = append(inputs, addInput{where: fmt.Sprintf("argument %d", i+1), text: arg, src: store.SourceTyped})
+			inputs = append(inputs, service.Input{Where: fmt.Sprintf("argument %d", i+1), Text: arg, Source: store.SourceTyped})
 			continue
 		}
 		if readStdin {
@@ -141,8 +115,8 @@ func (a *app) gatherAddInputs(args []string) ([]addInput, error) {
 // stand for it), and the lines after it are read as usual.
 const maxLine = 64 * 1024
 
-func readIDLines(r io.Reader) ([]addInput, error) {
-	var inputs []addInput
+func readIDLines(r io.Reader) ([]service.Input, error) {
+	var inputs []service.Input
 	br := bufio.NewReader(r)
 	for n := 1; ; n++ {
 		text, err := readLine(br, maxLine)
@@ -155,7 +129,7 @@ func readIDLines(r io.Reader) ([]addInput, error) {
 			text = strings.TrimPrefix(text, "\ufeff")
 		}
 		if line := strings.TrimSpace(text); line != "" && !strings.HasPrefix(line, "#") {
-			inputs = append(inputs, addInput{where: fmt.Sprintf("line %d", n), text: line, src: store.SourceImported})
+			inputs = append(inputs, service.Input{Where: fmt.Sprintf("line %d", n), Text: line, Source: store.SourceImported})
 		}
 		if err != nil {
 			return inputs, nil
@@ -178,125 +152,34 @@ func readLine(br *bufio.Reader, limit int) (string, error) {
 	}
 }
 
-// addCheckIDs stores the new check ids in one transaction per source.
-func addCheckIDs(ctx context.Context, st *store.Store, reviewer string, inputs []addInput, idx []int, outcomes []addOutcome) error {
-	bySource := map[store.Source][]int{}
-	for _, i := range idx {
-		bySource[inputs[i].src] = append(bySource[inputs[i].src], i)
-	}
-	for src, list := range bySource {
-		ids := make([]string, len(list))
-		for k, i := range list {
-			// As the store will report it: the prefix in lower case.
-			id, err := caisson.ParseID(inputs[i].text)
-			if err != nil {
-				return fmt.Errorf("%s: %w", inputs[i].where, err) // parsed once already: cannot happen
-			}
-			ids[k] = id.Value
+func (a *app) reportAdd(rep service.AddReport) error {
+	for _, o := range rep.Outcomes {
+		text := fmt.Sprintf("%s: %s", o.Input.Where, o.Verdict)
+		if o.CheckID != "" {
+			text += " " + o.CheckID
 		}
-		res, err := st.AddMany(ctx, ids, reviewer, src)
-		if err != nil {
-			return fmt.Errorf("storing check ids: %w", err)
-		}
-		verdict := map[string]addOutcome{}
-		for _, id := range res.Added {
-			verdict[id] = addOutcome{verdict: "added", checkID: id}
-		}
-		for _, id := range res.Existing {
-			verdict[id] = addOutcome{verdict: "already there", checkID: id}
-		}
-		for _, r := range res.Refused {
-			verdict[strings.TrimSpace(r.Input)] = addOutcome{verdict: "refused", detail: r.Err.Error()}
-		}
-		for k, i := range list {
-			o, ok := verdict[ids[k]]
-			if !ok {
-				// The store must account for every id; never let one
-				// vanish silently.
-				o = addOutcome{verdict: "refused", detail: "the store did not report on this id"}
-			}
-			outcomes[i] = o
-		}
-	}
-	return nil
-}
-
-func (a *app) exchangeTokens(ctx context.Context, st *store.Store, reviewer string, inputs []addInput, idx []int, outcomes []addOutcome) error {
-	client, err := a.client()
-	if err != nil {
-		for _, i := range idx {
-			outcomes[i] = addOutcome{verdict: "refused", detail: "exchange tokens need the API: " + err.Error()}
-		}
-		return nil
-	}
-	if err := a.resumeExchanges(ctx, st, client, reviewer); err != nil {
-		return err
-	}
-	for _, i := range idx {
-		if ctx.Err() != nil {
-			outcomes[i] = addOutcome{verdict: "refused", detail: "interrupted before this token was exchanged"}
-			continue
-		}
-		id, added, err := st.Exchange(ctx, strings.TrimSpace(inputs[i].text), reviewer, client.ExchangeToken)
-		var kept *store.ExchangeKeptError
-		switch {
-		case errors.As(err, &kept):
-			outcomes[i] = addOutcome{verdict: verdictKept, detail: keptText(kept)}
-		case err != nil:
-			outcomes[i] = addOutcome{verdict: "refused", detail: refusedText(err)}
-		case added:
-			outcomes[i] = addOutcome{verdict: "added", checkID: id, detail: "exchanged from a token"}
-		default:
-			outcomes[i] = addOutcome{verdict: "already there", checkID: id, detail: "exchanged from a token"}
-		}
-	}
-	return nil
-}
-
-// keptText says why a token is not exchanged yet and how that will end:
-// the words must match what the store does with it.
-func keptText(kept *store.ExchangeKeptError) string {
-	return fmt.Sprintf("%s. The token is kept: the next add, exchange or refresh that reaches Caisson tries it again "+
-		"and tracks its check id; after %s it can no longer work and is dropped", caisson.Explain(kept.Err), timeText(kept.Until))
-}
-
-// refusedText is a token Caisson refused for good, which the store has
-// already forgotten.
-func refusedText(err error) string {
-	if caisson.CodeOf(err) != "" {
-		return caisson.Explain(err) + ". The token was not kept"
-	}
-	return "exchange failed: " + caisson.Explain(err)
-}
-
-func (a *app) reportAdd(inputs []addInput, outcomes []addOutcome) error {
-	counts := map[string]int{}
-	for i, o := range outcomes {
-		counts[o.verdict]++
-		text := fmt.Sprintf("%s: %s", inputs[i].where, o.verdict)
-		if o.checkID != "" {
-			text += " " + o.checkID
-		}
-		if o.detail != "" {
-			if o.verdict == verdictRefused || o.verdict == verdictKept {
-				text += ": " + o.detail
+		if d := o.Detail(timeText); d != "" {
+			if o.Verdict == service.Refused || o.Verdict == service.NotExchangedYet {
+				text += ": " + d
 			} else {
-				text += " (" + o.detail + ")"
+				text += " (" + d + ")"
 			}
 		}
 		fmt.Fprintln(a.stdout, sanitize.Line(text))
 	}
-	summary := fmt.Sprintf("%d added, %d already there", counts[verdictAdded], counts[verdictThere])
-	if n := counts[verdictKept]; n > 0 {
-		summary += fmt.Sprintf(", %d not exchanged yet (kept to retry)", n)
+	total := len(rep.Outcomes)
+	refused, kept := rep.Count(service.Refused), rep.Count(service.NotExchangedYet)
+	summary := fmt.Sprintf("%d added, %d already there", rep.Count(service.Added), rep.Count(service.AlreadyThere))
+	if kept > 0 {
+		summary += fmt.Sprintf(", %d not exchanged yet (kept to retry)", kept)
 	}
-	fmt.Fprintf(a.stdout, "%s, %d refused\n", summary, counts[verdictRefused])
+	fmt.Fprintf(a.stdout, "%s, %d refused\n", summary, refused)
 	var problems []string
-	if n := counts[verdictRefused]; n > 0 {
-		problems = append(problems, fmt.Sprintf("%d of %d refused", n, len(inputs)))
+	if refused > 0 {
+		problems = append(problems, fmt.Sprintf("%d of %d refused", refused, total))
 	}
-	if n := counts[verdictKept]; n > 0 {
-		problems = append(problems, fmt.Sprintf("%d of %d not exchanged yet", n, len(inputs)))
+	if kept > 0 {
+		problems = append(problems, fmt.Sprintf("%d of %d not exchanged yet", kept, total))
 	}
 	if len(problems) > 0 {
 		fmt.Fprintf(a.stderr, "%s add: %s (listed above)\n", progName, strings.Join(problems, ", "))
@@ -321,10 +204,6 @@ func cmdExchange(ctx context.Context, a *app, args []string) error {
 	if id.Kind != caisson.KindExchangeToken {
 		return usageErrorf("exchange", "that is a check id, not an exchange token (chk_xchg_…): use add to track it")
 	}
-	reviewer, err := a.reviewer()
-	if err != nil {
-		return err
-	}
 	client, err := a.client()
 	if err != nil {
 		return err
@@ -334,16 +213,22 @@ func cmdExchange(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if err := a.resumeExchanges(ctx, st, client, reviewer); err != nil {
+	svc, err := a.serviceWith(st, client, nil)
+	if err != nil {
 		return err
 	}
-	checkID, added, err := st.Exchange(ctx, id.Value, reviewer, client.ExchangeToken)
+	if err := a.resumeExchanges(ctx, svc); err != nil {
+		return err
+	}
+	checkID, added, err := svc.Exchange(ctx, id.Value)
 	var kept *store.ExchangeKeptError
 	switch {
 	case errors.As(err, &kept):
-		return fmt.Errorf("the token is not exchanged yet: %s", keptText(kept))
+		o := service.AddOutcome{Verdict: service.NotExchangedYet, Token: true, Err: kept.Err, KeptUntil: kept.Until}
+		return fmt.Errorf("the token is not exchanged yet: %s", o.Detail(timeText))
 	case err != nil:
-		return fmt.Errorf("the token is not exchanged: %s", refusedText(err))
+		o := service.AddOutcome{Verdict: service.Refused, Token: true, Err: err}
+		return fmt.Errorf("the token is not exchanged: %s", o.Detail(timeText))
 	}
 	fmt.Fprintln(a.stdout, sanitize.Line(checkID))
 	if !added {

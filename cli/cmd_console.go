@@ -13,6 +13,7 @@ import (
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 	"github.com/caisson-review/caisson-review/tui"
 )
@@ -49,12 +50,10 @@ func cmdConsole(ctx context.Context, a *app) error {
 	case errors.Is(err, errNoKey):
 		// Support staff may read and decide without a key; the console
 		// says so when asked to refresh.
+		client = nil
 	case err != nil:
 		return err
 	default:
-		// Only a non-nil client goes in the interface: a nil *Client
-		// would look like an API to the console.
-		cfg.API = client
 		cfg.APILabel = apiLabel(client.BaseURL())
 	}
 	st, err := a.openStore(ctx)
@@ -62,13 +61,15 @@ func cmdConsole(ctx context.Context, a *app) error {
 		return err
 	}
 	defer st.Close()
-	if client != nil {
-		// Printed before the alternate screen, so still there after it.
-		if err := a.resumeExchanges(ctx, st, client, reviewer); err != nil {
-			return err
-		}
+	svc, err := a.serviceWith(st, client, errNoKey)
+	if err != nil {
+		return err
 	}
-	cfg.Store = st
+	// Printed before the alternate screen, so still there after it.
+	if err := a.resumeExchanges(ctx, svc); err != nil {
+		return err
+	}
+	cfg.Store, cfg.Service = st, svc
 	return a.runConsole(ctx, cfg)
 }
 
@@ -144,7 +145,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer d.close()
-	cfg.Store, cfg.API = d.store, d.client
+	cfg.Store, cfg.Service = d.store, service.New(d.store, d.client, service.Options{Reviewer: reviewer})
 	return a.runConsole(ctx, cfg)
 }
 

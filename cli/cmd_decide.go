@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -91,46 +91,28 @@ func cmdDecide(ctx context.Context, a *app, args []string) error {
 		// missing one is: 2, before anything is opened.
 		return usageErrorf("decide", "--note: %s", err)
 	}
-	reviewer, err := a.reviewer()
-	if err != nil {
-		return err
-	}
-	req.Reviewer = reviewer
 	st, err := a.openExistingStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	rec, err := st.Get(ctx, req.CheckID)
-	if errors.Is(err, store.ErrNotFound) {
+	svc, err := a.serviceWith(st, nil, nil)
+	if err != nil {
+		return err
+	}
+	d, err := svc.Decide(ctx, service.DecideRequest{DecisionRequest: req, RiskAccepted: f.yes})
+	var risky *service.RiskError
+	switch {
+	case errors.As(err, &risky):
+		// The console asks; the command line cannot, so approving
+		// without the confirmation is a mistake in the command: 2.
+		return usageErrorf("decide", "%s %s: pass --yes to approve it anyway", req.CheckID, strings.Join(risky.Risks, "; "))
+	case errors.Is(err, service.ErrNotTracked):
 		return fmt.Errorf("%s is not tracked: add it with %s add", req.CheckID, progName)
-	}
-	if err != nil {
-		if req.Action == store.Approve && !f.yes {
-			return fmt.Errorf("checking whether %s is risky to approve: %w", req.CheckID, err)
-		}
-		// Only the approval rule needs the cached result decoded: a
-		// reject, escalate or reopen must not fail on a damaged cache.
-		// The proposal, if any, is then the one the store finds awaiting.
-		rec = &store.Record{}
-	}
-	if req.Action == store.Approve && !f.yes {
-		if risk := approvalRisk(rec, time.Now()); risk != "" {
-			// The console asks; the command line cannot, so approving
-			// without the confirmation is a mistake in the command: 2.
-			return usageErrorf("decide", "%s %s: pass --yes to approve it anyway", req.CheckID, risk)
-		}
-	}
-	if rec.Proposal != nil && (req.Action == store.Confirm || req.Action == store.Return) {
-		// The proposal this reviewer is answering: another one written
-		// meanwhile is refused as stale rather than confirmed unseen.
-		req.Proposal = rec.Proposal.Seq
-	}
-	d, err := st.DecideAs(ctx, req)
-	if err != nil {
+	case err != nil:
 		return fmt.Errorf("recording the decision: %w", err)
 	}
-	fmt.Fprintln(a.stdout, sanitize.Line(decidedText(d, rec.Proposal)))
+	fmt.Fprintln(a.stdout, sanitize.Line(decidedText(d.Decision, d.Proposal)))
 	// The witness of the chain's tail, always one line on standard error
 	// (the journal, cron's mail): export --verify --head proves later that
 	// this entry is still in the log.
@@ -205,10 +187,4 @@ func ingForm(a store.Action) string {
 		return "rejecting"
 	}
 	return string(a)
-}
-
-// approvalRisk says why approving needs confirmation, or "" when it does
-// not: the rule is the console's, store.ApprovalRisks.
-func approvalRisk(rec *store.Record, now time.Time) string {
-	return strings.Join(store.ApprovalRisks(rec.Row, rec.Result, now), "; ")
 }

@@ -240,14 +240,21 @@ func dayText(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04")
 }
 
-// outcomeExplained turns a stored fetch outcome back into the sentence the
-// client would give for it.
-func outcomeExplained(r store.Row) string {
-	switch r.Outcome {
-	case store.OutcomeOK, store.OutcomeNone:
-		return ""
-	case store.OutcomeTransport:
-		return r.FetchError
+// listPage is how many rows are read from the store per query when
+// reading a whole queue.
+const listPage = 1000
+
+func queueRows(ctx context.Context, st *store.Store, q store.PageQuery) ([]store.Row, error) {
+	var all []store.Row
+	q.Limit = listPage
+	for q.Offset = 0; ; q.Offset += listPage {
+		rows, err := st.Page(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("reading queue %s: %w", q.Queue, err)
+		}
+		all = append(all, rows...)
+		if len(rows) < listPage {
+			return all, nil
+		}
 	}
-	return caisson.Explain(&caisson.APIError{Code: caisson.ErrorCode(r.Outcome), Message: r.FetchError})
 }

@@ -2,12 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
+	"io"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -33,10 +33,6 @@ one line says so, and the exit status is 1.
   caisson-review refresh --all
   caisson-review refresh --queue pending --concurrency 4`
 }
-
-// pageSize is how many ids are read from the store per query when
-// collecting a queue.
-const pageSize = 1000
 
 func cmdRefresh(ctx context.Context, a *app, args []string) error {
 	fs := a.flagSet("refresh")
@@ -85,192 +81,98 @@ func cmdRefresh(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	reviewer, err := a.reviewer()
+	svc, err := a.serviceWith(st, client, nil)
 	if err != nil {
 		return err
 	}
-	if err := a.resumeExchanges(ctx, st, client, reviewer); err != nil {
+	if err := a.resumeExchanges(ctx, svc); err != nil {
 		return err
 	}
-
-	var failures []refreshFailure
+	bar := &progressReport{w: a.stderr, tty: isTerminal(a.stderr)}
+	opts := service.RefreshOptions{Concurrency: *concurrency, Started: bar.started, Each: bar.each}
+	var rep service.Report
 	if queue != "" {
-		rows, err := queueRows(ctx, st, store.PageQuery{Queue: queue})
-		if err != nil {
-			return err
-		}
-		var gone int
-		ids, gone = withoutGone(rows)
-		if gone > 0 {
-			// Asking again would fail the same way every night and make a
-			// cron job alert for ever; naming the id still refreshes it.
-			fmt.Fprintf(a.stderr, "skipped %s whose last answer was final (IDCHECK_DELETED or IDCHECK_EXPIRED); name them to ask again\n", plural(gone, "check"))
-		}
+		rep, err = svc.RefreshQueue(ctx, store.PageQuery{Queue: queue}, opts)
 	} else {
-		ids, failures, err = trackedOnly(ctx, st, ids)
-		if err != nil {
-			return err
-		}
+		rep, err = svc.Refresh(ctx, ids, opts)
 	}
-	return a.refresh(ctx, st, client, ids, *concurrency, failures)
-}
-
-type refreshFailure struct {
-	checkID string
-	reason  string
-}
-
-// trackedOnly keeps the ids the store knows; the others are failures,
-// since refreshing must not start tracking a check behind the user's back.
-func trackedOnly(ctx context.Context, st *store.Store, ids []string) ([]string, []refreshFailure, error) {
-	var known []string
-	var failures []refreshFailure
-	seen := map[string]bool{}
-	for _, id := range ids {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		_, err := st.Get(ctx, id)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			failures = append(failures, refreshFailure{id, "not tracked: add it first with " + progName + " add"})
-		case err != nil:
-			return nil, nil, fmt.Errorf("looking up %s: %w", id, err)
-		default:
-			known = append(known, id)
-		}
-	}
-	return known, failures, nil
-}
-
-// withoutGone is the ids of rows whose last answer from Caisson was not
-// final: a deleted or expired check will answer the same for ever.
-func withoutGone(rows []store.Row) (ids []string, gone int) {
-	for _, r := range rows {
-		if finalOutcome(r.Outcome) {
-			gone++
-		} else {
-			ids = append(ids, r.CheckID)
-		}
-	}
-	return ids, gone
-}
-
-// finalOutcome reports whether Caisson's answer will be the same for ever:
-// the check was deleted there, or its result expired.
-func finalOutcome(o store.FetchOutcome) bool {
-	c := caisson.ErrorCode(o)
-	return c == caisson.CodeIDCheckDeleted || c == caisson.CodeIDCheckExpired
-}
-
-// decidedStatus is the status of a decided check, "" for an open one (or
-// one that cannot be read: the line then just says not ready).
-func decidedStatus(ctx context.Context, st *store.Store, id string) string {
-	rec, err := st.Get(ctx, id)
-	if err != nil || rec.Status == store.StatusOpen {
-		return ""
-	}
-	return string(rec.Status)
-}
-
-func queueRows(ctx context.Context, st *store.Store, q store.PageQuery) ([]store.Row, error) {
-	var all []store.Row
-	q.Limit = pageSize
-	for q.Offset = 0; ; q.Offset += pageSize {
-		rows, err := st.Page(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("reading queue %s: %w", q.Queue, err)
-		}
-		all = append(all, rows...)
-		if len(rows) < pageSize {
-			return all, nil
-		}
-	}
-}
-
-func (a *app) refresh(ctx context.Context, st *store.Store, client *caisson.Client, ids []string, concurrency int, failures []refreshFailure) error {
-	// Results that arrive while stopping are still stored: the fetch
-	// happened, and losing it would only mean fetching again.
-	storeCtx := context.WithoutCancel(ctx)
-	fetchCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	bar := newProgress(a.stderr, isTerminal(a.stderr), len(ids))
-	var storeErr error
-	reasons := map[string]string{} // failures
-	waiting := map[string]string{} // not ready at Caisson yet: normal outcomes
-	fetched := 0
-	err := client.FetchMany(fetchCtx, ids, concurrency, func(r caisson.Result) {
-		if storeErr != nil {
-			return
-		}
-		if err := st.RecordFetch(storeCtx, r.CheckID, r.Check, r.Err, time.Now()); err != nil {
-			storeErr = fmt.Errorf("storing the result of %s: %w", r.CheckID, err)
-			cancel()
-			return
-		}
-		fetched++
-		switch {
-		case caisson.NotReady(r.Err):
-			waiting[r.CheckID] = caisson.Explain(r.Err)
-		case r.Err != nil:
-			reasons[r.CheckID] = caisson.Explain(r.Err)
-		}
-		bar.step(r.Err != nil && !caisson.NotReady(r.Err))
-	})
 	bar.finish()
-	if storeErr != nil {
-		return storeErr
+	if err != nil {
+		return err
 	}
-	// Listed in the order given, not the order the answers came in.
-	for _, id := range ids {
-		if why, ok := reasons[id]; ok {
-			failures = append(failures, refreshFailure{id, why})
+	return a.reportRefresh(rep)
+}
+
+// progressReport draws the bar as the service reports the batch.
+type progressReport struct {
+	w   io.Writer
+	tty bool
+	bar *progress
+}
+
+func (p *progressReport) started(total, skipped int) {
+	if skipped > 0 {
+		// Asking again would fail the same way every night and make a
+		// cron job alert for ever; naming the id still refreshes it.
+		fmt.Fprintf(p.w, "skipped %s whose last answer was final (IDCHECK_DELETED or IDCHECK_EXPIRED); name them to ask again\n", plural(skipped, "check"))
+	}
+	p.bar = newProgress(p.w, p.tty, total)
+}
+
+func (p *progressReport) each(r service.Result) {
+	_, failed := r.Failure()
+	p.bar.step(failed)
+}
+
+func (p *progressReport) finish() {
+	if p.bar != nil {
+		p.bar.finish()
+	}
+}
+
+// reportRefresh lists what is not ready and what failed, then one summary
+// line, counted as the queues count.
+func (a *app) reportRefresh(rep service.Report) error {
+	for _, r := range rep.Waiting {
+		fmt.Fprintln(a.stderr, sanitize.Line(fmt.Sprintf("not ready %s: %s", r.CheckID, caisson.Explain(r.Err))))
+	}
+	for _, r := range rep.Decided {
+		// A decision wins over Caisson's answer: such a check stays in
+		// its decision's queue, and the summary says so, so that its
+		// numbers still match the pending queue's.
+		fmt.Fprintln(a.stderr, sanitize.Line(fmt.Sprintf("not ready %s: %s (already %s: it stays in that queue)",
+			r.CheckID, caisson.Explain(r.Err), r.Decided)))
+	}
+	for _, f := range rep.Failures {
+		reason := f.Reason()
+		if f.Kind == service.NotTracked {
+			reason += " with " + progName + " add"
+		}
+		fmt.Fprintln(a.stderr, sanitize.Line(fmt.Sprintf("failed %s: %s", f.CheckID, reason)))
+	}
+	notReady := len(rep.Waiting) + len(rep.Decided)
+	summary := fmt.Sprintf("refreshed %d of %d checks", rep.Refreshed, rep.Refreshed+notReady+len(rep.Failures)+rep.NotFetched())
+	if notReady > 0 {
+		summary += fmt.Sprintf(", %d not ready at Caisson", notReady)
+		if n := len(rep.Decided); n > 0 {
+			summary += fmt.Sprintf(" (%d of them already decided)", n)
 		}
 	}
-	decided := 0
-	for _, id := range ids {
-		why, ok := waiting[id]
-		if !ok {
-			continue
-		}
-		// A decision wins over Caisson's answer (queuePredicate): such a
-		// check stays in its decision's queue, and the summary says so,
-		// so that its numbers still match the pending queue's.
-		if status := decidedStatus(storeCtx, st, id); status != "" {
-			decided++
-			why += " (already " + status + ": it stays in that queue)"
-		}
-		fmt.Fprintln(a.stderr, sanitize.Line(fmt.Sprintf("not ready %s: %s", id, why)))
+	if len(rep.Failures) > 0 {
+		summary += fmt.Sprintf(", %d failed", len(rep.Failures))
 	}
-	for _, f := range failures {
-		fmt.Fprintln(a.stderr, sanitize.Line(fmt.Sprintf("failed %s: %s", f.checkID, f.reason)))
-	}
-	ok := fetched - len(reasons) - len(waiting)
-	summary := fmt.Sprintf("refreshed %d of %d checks", ok, len(ids)+len(failures)-len(reasons))
-	if len(waiting) > 0 {
-		summary += fmt.Sprintf(", %d not ready at Caisson", len(waiting))
-		if decided > 0 {
-			summary += fmt.Sprintf(" (%d of them already decided)", decided)
-		}
-	}
-	if len(failures) > 0 {
-		summary += fmt.Sprintf(", %d failed", len(failures))
-	}
-	var refused *caisson.BatchKeyRefusedError
-	if errors.As(err, &refused) {
+	if rep.KeyRefused != nil {
 		// Once, not once per check: the key is wrong, not the checks, and
 		// none of them was stored as failed (store.RecordFetch).
-		fmt.Fprintln(a.stderr, refused.Error())
+		fmt.Fprintln(a.stderr, rep.KeyRefused.Error())
 		return errReported
 	}
-	if err != nil {
-		fmt.Fprintf(a.stderr, "%s; stopped before %d were fetched\n", summary, len(ids)-fetched)
+	if err := rep.Err(); err != nil {
+		fmt.Fprintf(a.stderr, "%s; stopped before %d were fetched\n", summary, rep.NotFetched())
 		return fmt.Errorf("refresh stopped: %w", err)
 	}
 	fmt.Fprintln(a.stderr, summary)
-	if len(failures) > 0 {
+	if len(rep.Failures) > 0 {
 		return errReported
 	}
 	return nil

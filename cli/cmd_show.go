@@ -10,6 +10,7 @@ import (
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -121,7 +122,7 @@ func (s *stickyWriter) Write(p []byte) (int, error) {
 func newShowJSON(rec *store.Record, now time.Time) showJSON {
 	out := showJSON{
 		rowJSON: newRowJSON(rec.Row), AddedBy: rec.AddedBy, Source: string(rec.Source),
-		PurgedAt: timeJSON(rec.PurgedAt), FetchExplain: outcomeExplained(rec.Row), ResultHash: rec.ResultHash,
+		PurgedAt: timeJSON(rec.PurgedAt), FetchExplain: service.ExplainOutcome(rec.Row), ResultHash: rec.ResultHash,
 		Dashboard: caisson.DashboardURL(rec.CheckID), Decisions: []decisionJSON{},
 	}
 	if c := rec.Result; c != nil {
@@ -170,7 +171,7 @@ func writeShowText(w io.Writer, rec *store.Record, now time.Time) {
 	fetch := "never"
 	if !rec.FetchedAt.IsZero() {
 		fetch = timeText(rec.FetchedAt)
-		why := outcomeExplained(rec.Row)
+		why := service.ExplainOutcome(rec.Row)
 		switch _, waiting := store.Waiting(rec.Row); {
 		case waiting:
 			fetch += ", waiting at Caisson: " + why
@@ -189,7 +190,7 @@ func writeShowText(w io.Writer, rec *store.Record, now time.Time) {
 	case rec.Result != nil:
 		writeResultText(s, rec.Result, now)
 	case !rec.PurgedAt.IsZero():
-	case finalOutcome(rec.Outcome):
+	case service.FinalOutcome(rec.Outcome):
 		// A refresh would get the same answer: do not send the reviewer
 		// to run one.
 		s.field("result", "none cached, and Caisson will not send it: its answer "+string(rec.Outcome)+" is final")

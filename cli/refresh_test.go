@@ -69,35 +69,6 @@ func TestRefreshListsEveryFailureWithItsReasonAndExitsOne(t *testing.T) {
 	}
 }
 
-func TestRefreshUnderAFailRateReportsExactlyTheChecksThatFailed(t *testing.T) {
-	f := newFixture(t, sandbox.Options{FailRate: 0.5})
-	ids := f.sb.CheckIDs(16)
-	f.runStdin(strings.Join(ids, "\n"), "add", "-")
-	r := f.run("refresh", "--all")
-	st := f.openStore()
-	failed := 0
-	for _, id := range ids {
-		rec, err := st.Get(t.Context(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		listed := strings.Contains(r.stderr, "failed "+id+": ")
-		if ok := rec.Outcome == store.OutcomeOK; ok == listed {
-			t.Errorf("%s: outcome %q but listed as failed = %v", id, rec.Outcome, listed)
-		}
-		if listed {
-			failed++
-		}
-	}
-	wantCode := 0
-	if failed > 0 {
-		wantCode = 1
-	}
-	if r.code != wantCode {
-		t.Errorf("%d failed: want exit %d, got\n%s", failed, wantCode, r)
-	}
-}
-
 func TestRefreshOfAQueue(t *testing.T) {
 	f := newFixture(t, sandbox.Options{})
 	pending := f.sb.ErrorCheckID(string(caisson.CodePendingReview))
@@ -193,25 +164,14 @@ func TestShowDoesNotSendTheReviewerToRefreshACheckWhoseAnswerWasFinal(t *testing
 	mustContain(t, "show of a check waiting at Caisson", r.stdout, "none cached: run caisson-review refresh "+pending)
 }
 
-// A rotated key in a nightly cron job: Caisson refuses the key, which says
-// nothing about any check, so the refresh stops at once, every check keeps
-// its last answer and its queue, and one line says why.
-func TestRefreshWithARefusedKeyStopsAtOnceAndLeavesEveryCheckAsItWas(t *testing.T) {
+// A rotated key in a nightly cron job: the refresh stops at once (the
+// service's TestRefreshWithARefusedKeyStopsAtOnceAndStoresNothing shows
+// that nothing is stored) and the command says why in one line, exit 1.
+func TestRefreshWithARefusedKeyStopsAtOnceAndSaysSoInOneLine(t *testing.T) {
 	f := newFixture(t, sandbox.Options{})
-	ids := append(f.sb.CheckIDs(20),
-		f.sb.ErrorCheckID(string(caisson.CodePendingReview)),
-		f.sb.ErrorCheckID(string(caisson.CodeNotVerified)))
-	failing := ids[3]
-	f.sb.FailNext(failing, 20, sandbox.Fail503) // one check in Errors before
+	ids := f.sb.CheckIDs(20)
 	f.runStdin(strings.Join(ids, "\n"), "add", "-")
-	f.must(1, "refresh", "--all")
-
-	before := map[string]*store.Record{}
-	for _, id := range ids {
-		before[id] = f.get(id)
-	}
 	countsBefore := f.counts()
-	f.sb.ResetRequests()
 
 	const wrongKey = "sk_test_RotatedAway_0000000000"
 	r := runCLI(t, withEnv(f.env, envAPIKey, wrongKey), "", "refresh", "--all", "--concurrency", "4")
@@ -222,19 +182,8 @@ func TestRefreshWithARefusedKeyStopsAtOnceAndLeavesEveryCheckAsItWas(t *testing.
 	if got := strings.TrimSpace(r.stderr); got != want {
 		t.Errorf("stderr: want the one line\n%s\ngot\n%s", want, r.stderr)
 	}
-	assertNoKey(t, r.stdout, r.stderr)
 	if strings.Contains(r.stdout+r.stderr, wrongKey) {
 		t.Errorf("the refused key was printed:\n%s", r)
-	}
-	if n := len(f.sb.Requests()); n > 4 {
-		t.Errorf("the sandbox saw %d requests, want at most the 4 in flight when the key was refused", n)
-	}
-	for _, id := range ids {
-		was, now := before[id], f.get(id)
-		if now.Outcome != was.Outcome || now.FetchError != was.FetchError || !now.FetchedAt.Equal(was.FetchedAt) ||
-			now.ResultHash != was.ResultHash || (now.Result == nil) != (was.Result == nil) {
-			t.Errorf("%s changed under a refused key:\nwas %+v\nnow %+v", id, was.Row, now.Row)
-		}
 	}
 	if got := f.counts(); fmt.Sprint(got) != fmt.Sprint(countsBefore) {
 		t.Errorf("queues changed under a refused key:\nwas %v\nnow %v", countsBefore, got)

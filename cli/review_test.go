@@ -113,9 +113,9 @@ func TestDecideFollowsTheConsolesRules(t *testing.T) {
 			continue
 		}
 		switch {
-		case risky == "" && approvalRisk(rec, rec.FetchedAt) != "":
+		case risky == "" && len(store.ApprovalRisks(rec.Row, rec.Result, rec.FetchedAt)) > 0:
 			risky = id
-		case safe == "" && rec.Result.Passed() && approvalRisk(rec, rec.FetchedAt) == "":
+		case safe == "" && rec.Result.Passed() && len(store.ApprovalRisks(rec.Row, rec.Result, rec.FetchedAt)) == 0:
 			safe = id
 		}
 	}

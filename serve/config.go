@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 	"github.com/caisson-review/caisson-review/tui"
 )
@@ -50,7 +51,7 @@ type Config struct {
 	Store *store.Store
 	// API is shared by every session; nil runs the consoles from the store
 	// alone. The key it holds never leaves the server.
-	API      tui.API
+	API      service.API
 	APILabel string
 
 	// Log receives connections, refusals and decisions as text lines

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/tui"
 )
 
@@ -186,13 +187,19 @@ func forwardNotices(ls *liveSession, p *tea.Program) {
 
 // newConsole is the review console of a session.
 func (s *Server) newConsole(ls *liveSession) tea.Model {
-	var api tui.API
+	var api service.API
 	if s.cfg.API != nil {
 		api = newSessionAPI(s.cfg.API, ls.id.ReadOnly, ls.log)
 	}
+	// The session's own service: its writes go through the session's
+	// store (the gate, the log, the key's authorization) and are made as
+	// its key.
+	svc := service.New(ls.store, api, service.Options{
+		Reviewer: ls.id.Reviewer(), Identity: ls.store.Identity(), Now: s.cfg.Now,
+	})
 	return tui.New(tui.Config{
 		Store:    ls.store,
-		API:      api,
+		Service:  svc,
 		Reviewer: ls.id.Reviewer(),
 		APILabel: s.cfg.APILabel,
 		ReadOnly: ls.id.ReadOnly,

@@ -47,6 +47,8 @@ type fixtureOpts struct {
 	fourEyes store.FourEyes
 	// console is the consoles' defaults (Config.Console).
 	console tui.Config
+	// before, when set, runs on the store before the server starts.
+	before func(st *store.Store, sb *sandbox.Server)
 }
 
 func newFixture(t testing.TB, o fixtureOpts) *fixture {
@@ -100,6 +102,9 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 		}
 	}
 
+	if o.before != nil {
+		o.before(st, sb)
+	}
 	f := &fixture{t: t, st: st, sb: sb, ids: ids, log: &syncBuffer{}, keys: map[string]testKey{}}
 	if o.keys == nil {
 		o.keys = map[string]string{"alice": "alice@laptop"}

@@ -16,7 +16,9 @@ import (
 	"charm.land/wish/v2/recover"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -150,6 +152,14 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.log.Info("listening", "addr", s.ln.Addr().String(), "host_key", s.hostKey.Fingerprint,
 		"authorized_keys", s.keys.Len(), "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout.String())
 	s.warnFourEyesOff(ctx)
+	// In the background: a Caisson that does not answer must not keep
+	// the reviewers out. Shutdown waits for it as for any store call.
+	if s.gate.enter() == nil {
+		go func() {
+			defer s.gate.leave()
+			s.resumeExchanges(ctx)
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.ssh.Serve(s.ln) }()
 	sweeping := make(chan struct{})
@@ -178,6 +188,40 @@ func (s *Server) warnFourEyesOff(ctx context.Context) {
 			"for a team, run: caisson-review policy set four-eyes risky --note \"why\"", "four_eyes", string(p.FourEyes))
 	}
 }
+
+// serverReviewer is who the exchanges the server finishes at start are
+// recorded as added by: no reviewer asked for them then.
+const serverReviewer = "caisson-review (serve)"
+
+// resumeExchanges finishes, at start, the token exchanges left unfinished
+// (by this server before a restart, or by the CLI): Caisson takes an
+// exchanged token again for only 5 minutes, so waiting for a reviewer's
+// add would let them expire. Each outcome is logged, never the token. An
+// exchange cut short by shutdown keeps its token for the next start.
+func (s *Server) resumeExchanges(ctx context.Context) {
+	if s.cfg.API == nil {
+		return
+	}
+	svc := service.New(s.cfg.Store, s.cfg.API, service.Options{Reviewer: serverReviewer, Now: s.cfg.Now})
+	resumed, err := svc.ResumeExchanges(ctx)
+	if err != nil {
+		s.log.Warn("cannot resume interrupted exchanges", "error", sanitize.Line(err.Error()))
+	}
+	for _, r := range resumed {
+		attrs := []any{"recorded", r.RecordedAt.Format(time.RFC3339)}
+		switch {
+		case r.Failed() && !r.Dropped:
+			s.log.Warn("exchange still not finished: token kept", append(attrs, "until", r.KeptUntil.Format(time.RFC3339),
+				"error", sanitize.Line(caisson.Explain(r.Err)))...)
+		case r.Failed():
+			s.log.Warn("exchange token dropped", append(attrs, "detail", sanitize.Line(r.Text(rfc3339)))...)
+		default:
+			s.log.Info("exchange finished", append(attrs, "check", r.CheckID, "added", r.Added)...)
+		}
+	}
+}
+
+func rfc3339(t time.Time) string { return t.Format(time.RFC3339) }
 
 func (s *Server) shutdown() error {
 	deadline := time.Now().Add(s.cfg.ShutdownGrace)

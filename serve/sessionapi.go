@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"github.com/caisson-review/caisson-review/caisson"
-	"github.com/caisson-review/caisson-review/tui"
+	"github.com/caisson-review/caisson-review/service"
 )
 
 // errReadOnlyFetch is what a read-only console gets when it asks for the
@@ -21,7 +21,7 @@ var errReadOnlyFetch = errors.New("this key is read-only: it cannot fetch from C
 // (pressing r twice makes one request; the second waits for the first's
 // answer).
 type sessionAPI struct {
-	api      tui.API
+	api      service.API
 	readOnly bool
 	log      *slog.Logger // carries the session's user and fingerprint
 
@@ -35,9 +35,9 @@ type fetchCall struct {
 	err  error
 }
 
-var _ tui.API = (*sessionAPI)(nil)
+var _ service.API = (*sessionAPI)(nil)
 
-func newSessionAPI(api tui.API, readOnly bool, log *slog.Logger) *sessionAPI {
+func newSessionAPI(api service.API, readOnly bool, log *slog.Logger) *sessionAPI {
 	return &sessionAPI{api: api, readOnly: readOnly, log: log, fetching: map[string]*fetchCall{}}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 	"github.com/caisson-review/caisson-review/tui"
 )
@@ -44,14 +45,18 @@ func (s *sessionStore) wrote() {
 	}
 }
 
-var _ tui.Store = (*sessionStore)(nil)
+var (
+	_ tui.Store     = (*sessionStore)(nil)
+	_ service.Store = (*sessionStore)(nil)
+)
 
-// decider is what a session needs of the store: what the console reads
-// and writes, decisions made as a given identity, and the four-eyes count
-// by identity. *store.Store is one; tests slow it down.
+// decider is what a session needs of the store: what the console reads,
+// what the service writes for it (decisions made as a given identity
+// among them), and the four-eyes count by identity. *store.Store is one;
+// tests slow it down.
 type decider interface {
 	tui.Store
-	DecideAs(ctx context.Context, r store.DecisionRequest) (store.Decision, error)
+	service.Store
 	CountConfirmable(ctx context.Context, id store.Identity) (int, error)
 }
 
@@ -205,17 +210,19 @@ func (s *sessionStore) Get(ctx context.Context, checkID string) (*store.Record, 
 	return s.st.Get(ctx, checkID)
 }
 
-func (s *sessionStore) Add(ctx context.Context, checkID, by string, src store.Source) (bool, error) {
-	if err := s.enterWrite("add", "check", checkID); err != nil {
-		return false, err
+func (s *sessionStore) AddMany(ctx context.Context, ids []string, by string, src store.Source) (store.AddResult, error) {
+	if err := s.enterWrite("add", "checks", len(ids)); err != nil {
+		return store.AddResult{}, err
 	}
 	defer s.leave()
-	added, err := s.st.Add(ctx, checkID, by, src)
-	if err == nil && added {
+	res, err := s.st.AddMany(ctx, ids, by, src)
+	if err == nil && len(res.Added) > 0 {
 		s.wrote()
-		s.log.Info("check added", "check", checkID, "source", string(src))
+		for _, id := range res.Added {
+			s.log.Info("check added", "check", id, "source", string(src))
+		}
 	}
-	return added, err
+	return res, err
 }
 
 func (s *sessionStore) Exchange(ctx context.Context, token, by string, exchange func(context.Context, string) (string, error)) (string, bool, error) {
@@ -229,6 +236,23 @@ func (s *sessionStore) Exchange(ctx context.Context, token, by string, exchange 
 		s.log.Info("check added", "check", id, "source", string(store.SourceExchanged))
 	}
 	return id, added, err
+}
+
+// ResumeExchanges finishes the exchanges left unfinished (by this server
+// before a restart, or by the CLI), as this session's key: a write.
+func (s *sessionStore) ResumeExchanges(ctx context.Context, by string, exchange func(context.Context, string) (string, error)) ([]store.ExchangeOutcome, error) {
+	if err := s.enterWrite("add"); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	outs, err := s.st.ResumeExchanges(ctx, by, exchange)
+	for _, o := range outs {
+		if o.CheckID != "" && o.Added {
+			s.wrote()
+			s.log.Info("check added", "check", o.CheckID, "source", string(store.SourceExchanged))
+		}
+	}
+	return outs, err
 }
 
 func (s *sessionStore) RecordFetch(ctx context.Context, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error {

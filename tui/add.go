@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -28,10 +29,14 @@ type addDialog struct {
 	scroll int
 }
 
-// addOutcome is what became of one pasted line.
+// addOutcome is what became of one pasted line, or of a token an
+// earlier add kept, which adding finishes first.
 type addOutcome struct {
-	line int
-	ok   bool
+	// label names it: "line 3", or "a kept token".
+	label string
+	// earlier: a token an earlier add kept, finished (or not) first.
+	earlier bool
+	ok      bool
 	// kept: a token not exchanged yet, for a reason that may pass
 	// (*store.ExchangeKeptError); kept to retry, not refused.
 	kept    bool
@@ -105,7 +110,7 @@ func (a *addDialog) dialog(c *programContext, width, height int) dialog {
 		case !o.ok:
 			mark, style = "✗ ", st.Bad
 		}
-		for i, l := range strings.Split(ansi.Wrap(fmt.Sprintf("line %d: %s", o.line, o.message), inner-2, " "), "\n") {
+		for i, l := range strings.Split(ansi.Wrap(o.label+": "+o.message, inner-2, " "), "\n") {
 			if i == 0 {
 				l = style.Render(mark) + l
 			} else {
@@ -150,94 +155,101 @@ func (m addedMsg) writeErr() error {
 	var errs []error
 	for _, o := range m.outcomes {
 		if !o.ok || o.kept {
-			errs = append(errs, fmt.Errorf("adding line %d: %s", o.line, o.message))
+			errs = append(errs, fmt.Errorf("adding %s: %s", o.label, o.message))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// addChecks adds each valid line, exchanging tokens first, then fetches
-// every check that is new. One line's failure never stops the others.
-func addChecks(st Store, api API, task int, ids []caisson.ID, lines []int, reviewer string, now func() time.Time) tea.Cmd {
+// addChecks adds each valid line through the service (exchanging tokens,
+// after finishing those earlier adds kept), then fetches every check that
+// is new. One line's failure never stops the others.
+func addChecks(svc Service, task int, ids []caisson.ID, lines []int, now func() time.Time) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		msg := addedMsg{task: task}
-		var fresh []int // index into msg.outcomes of each new check, for the fetch
+		inputs := make([]service.Input, len(ids))
 		for i, id := range ids {
-			out := addOutcome{line: lines[i]}
-			checkID, added, err := addOne(ctx, st, api, id, reviewer)
-			var kept *store.ExchangeKeptError
-			switch {
-			case errors.As(err, &kept):
-				// Not a refusal: the store keeps the token to retry.
-				out.kept = true
-				out.message = fmt.Sprintf("not exchanged yet, kept until %s: %s. Adding the token again, or the next add, exchange or "+
-					"refresh from the command line, tries it again; after that time it can no longer work and is dropped",
-					local(kept.Until, now).Format(timeLayout), line(caisson.Explain(kept.Err)))
-			case err != nil:
-				out.message = "refused: " + errText(err)
-			case added:
-				out.ok, out.message = true, "added "+line(checkID)
-				msg.added = append(msg.added, checkID)
-				fresh = append(fresh, len(msg.outcomes))
-			default:
-				out.ok, out.message = true, "already tracked "+line(checkID)
+			inputs[i] = service.Input{Where: fmt.Sprintf("line %d", lines[i]), Text: id.Value, Source: store.SourceTyped}
+		}
+		rep, err := svc.Add(ctx, inputs)
+		msg := addedMsg{task: task}
+		timeText := func(t time.Time) string { return local(t, now).Format(timeLayout) }
+		for _, r := range rep.Resumed {
+			msg.outcomes = append(msg.outcomes, addOutcome{label: "a kept token", earlier: true, ok: !r.Failed(),
+				kept: r.Err != nil && !r.Dropped, message: line(r.Text(timeText))})
+		}
+		fresh := map[string]int{} // index into msg.outcomes of each new check, for the fetch
+		for i, o := range rep.Outcomes {
+			out := lineOutcome(o, timeText)
+			if o.Verdict == "" {
+				// The batch failed before this line's turn.
+				out = addOutcome{message: "refused: " + errText(err)}
 			}
-			if id.Kind == caisson.KindExchangeToken {
-				out.message = "token → " + out.message
+			out.label = inputs[i].Where
+			if o.Verdict == service.Added {
+				msg.added = append(msg.added, o.CheckID)
+				fresh[o.CheckID] = len(msg.outcomes)
 			}
 			msg.outcomes = append(msg.outcomes, out)
 		}
-		if api == nil {
-			return msg
-		}
-		keyRefused := false
-		for n, checkID := range msg.added {
-			o := &msg.outcomes[fresh[n]]
-			if keyRefused {
-				// Every other fetch would be refused too: no more requests.
-				o.message += "; not fetched: Caisson refused the API key"
-				continue
-			}
-			chk, err := api.GetCheck(ctx, checkID)
-			keyRefused = errors.Is(err, caisson.ErrKeyRefused)
-			if rerr := st.RecordFetch(ctx, checkID, chk, err, now()); rerr != nil {
-				o.message += "; fetch not recorded: " + errText(rerr)
-				continue
-			}
-			if err != nil {
-				o.message += "; fetched: " + line(caisson.Explain(err))
-			} else {
-				o.message += "; fetched"
-			}
-		}
+		fetchAdded(ctx, svc, msg.added, fresh, msg.outcomes)
 		return msg
 	}
 }
 
-func addOne(ctx context.Context, st Store, api API, id caisson.ID, reviewer string) (checkID string, added bool, err error) {
-	if id.Kind == caisson.KindExchangeToken {
-		if api == nil {
-			return "", false, errors.New("cannot exchange a token: " + errNoAPI.Error())
+// lineOutcome is one line's outcome in the console's words.
+func lineOutcome(o service.AddOutcome, timeText func(time.Time) string) addOutcome {
+	var out addOutcome
+	detail := line(o.Detail(timeText))
+	switch o.Verdict {
+	case service.NotExchangedYet:
+		// Not a refusal: the store keeps the token to retry.
+		out.kept, out.message = true, "not exchanged yet: "+detail
+	case service.Refused:
+		out.message = "refused: " + detail
+	case service.Added:
+		out.ok, out.message = true, "added "+line(o.CheckID)
+	default:
+		out.ok, out.message = true, "already tracked "+line(o.CheckID)
+		if o.Repeats != "" {
+			out.message += " (" + detail + ")"
 		}
-		checkID, added, err = st.Exchange(ctx, id.Value, reviewer, api.ExchangeToken)
-		var kept *store.ExchangeKeptError
-		if errors.As(err, &kept) {
-			return "", false, kept
-		}
-		if err != nil {
-			// Caisson's refusal, in the client's plain words (they
-			// explain the token's timing rules), not the wrapped chain.
-			return "", false, errors.New(caisson.Explain(err))
-		}
-		return checkID, added, nil
 	}
-	added, err = st.Add(ctx, id.Value, reviewer, store.SourceTyped)
-	if err != nil {
-		return "", false, fmt.Errorf("adding the check: %w", err)
+	if o.Token {
+		out.message = "token → " + out.message
 	}
-	return id.Value, added, nil
+	return out
+}
+
+// fetchAdded fetches the new checks, so that they land in their queues at
+// once, and says on each line how that went.
+func fetchAdded(ctx context.Context, svc Service, added []string, fresh map[string]int, outs []addOutcome) {
+	if len(added) == 0 || !svc.Online() {
+		return
+	}
+	results := map[string]service.Result{}
+	// One at a time: a refused key then costs one request.
+	rep, err := svc.Refresh(ctx, added, service.RefreshOptions{Concurrency: 1, Each: func(r service.Result) { results[r.CheckID] = r }})
+	for _, id := range added {
+		o := &outs[fresh[id]]
+		r, ok := results[id]
+		switch {
+		case err != nil:
+			o.message += "; not fetched: " + errText(err)
+		case !ok && rep.KeyRefused != nil:
+			// Every other fetch would be refused too: no more requests.
+			o.message += "; not fetched: Caisson refused the API key"
+		case !ok:
+			o.message += "; not fetched"
+		case r.NotRecorded != nil:
+			o.message += "; fetch not recorded: " + errText(r.NotRecorded)
+		case r.Err != nil:
+			o.message += "; fetched: " + explainErr(r.Err)
+		default:
+			o.message += "; fetched"
+		}
+	}
 }
 
 // local is t in the zone of the clock now, as the console shows times.

@@ -38,8 +38,9 @@ func TestAddExchangesTokensAddsIdsAndShowsEachLinesOutcome(t *testing.T) {
 	unknownToken := "chk_xchg_AAAAAAAAAAAAAAAAAAAAAA"
 	m := newTestModel(t, f.config(), 120, 40)
 	pump(t, m, keys("+")...)
-	pump(t, m, paste(strings.Join([]string{fresh, "", token, existing, unknownToken}, "\n")))
-	mustContain(t, plain(m), "4 valid")
+	pump(t, m, paste(strings.Join([]string{fresh, "", token, existing, unknownToken, token}, "\n")))
+	mustContain(t, plain(m), "5 valid")
+	f.sb.ResetRequests()
 	pump(t, m, keys("ctrl+s")...)
 
 	screen := plain(m)
@@ -48,7 +49,19 @@ func TestAddExchangesTokensAddsIdsAndShowsEachLinesOutcome(t *testing.T) {
 		"✓ line 3: token → added "+f.sb.CheckID(6)+"; fetched",
 		"✓ line 4: already tracked "+existing,
 		"✗ line 5: token → refused: Caisson refused the exchange token",
-		"added 2 of 4 lines, 1 refused")
+		// A repeated line is one input, as add says: the token is not
+		// exchanged twice.
+		"✓ line 6: token → already tracked "+f.sb.CheckID(6)+" (repeats line 3)",
+		"added 2 of 5 lines, 1 refused")
+	exchanges := 0
+	for _, r := range f.sb.Requests() {
+		if r.Method == "POST" {
+			exchanges++
+		}
+	}
+	if exchanges != 2 {
+		t.Errorf("%d exchange requests, want 2 (the token once, the unknown token once)", exchanges)
+	}
 	for _, id := range []string{fresh, f.sb.CheckID(6)} {
 		rec := record(t, f.st, id)
 		if rec.AddedBy != "alice" || rec.Outcome != store.OutcomeOK {
@@ -129,7 +142,7 @@ func TestAddShowsAKeptTokenAsNotExchangedYetAndUntilWhen(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := f.config()
-	cfg.API = refused
+	cfg.Service = f.service(refused)
 	m := newTestModel(t, cfg, 80, 24)
 	token := f.sb.NewToken(4)
 	pump(t, m, keys("A")...)
@@ -139,17 +152,26 @@ func TestAddShowsAKeptTokenAsNotExchangedYetAndUntilWhen(t *testing.T) {
 	if strings.Contains(screen, "pgup/pgdn scroll") {
 		t.Errorf("one result does not fit an add dialog at 80x24:\n%s", screen)
 	}
-	mustContain(t, unboxed(screen), "… line 1: token → not exchanged yet, kept until 2026-11-26 11:35:00 +01:00: ",
-		"Adding the token again, or the next add, exchange or refresh from the command line, tries it again; "+
-			"after that time it can no longer work and is dropped")
+	mustContain(t, unboxed(screen), "… line 1: token → not exchanged yet: Caisson refused the API key",
+		"The token is kept: the next add, exchange or refresh that reaches Caisson tries it again and tracks its check id; "+
+			"after 2026-11-26 11:35:00 +01:00 it can no longer work and is dropped")
 	mustContain(t, lastLines(screen, 2), "added 0 of 1 lines, 1 not exchanged yet (kept to retry)")
 	mustNotContain(t, screen, "→ refused")
 
-	// What the words promise: the token was kept, and a try with the
-	// right key finishes it.
-	out, err := f.st.ResumeExchanges(context.Background(), "tester", f.api.ExchangeToken)
-	if err != nil || len(out) != 1 || out[0].CheckID != f.sb.CheckID(4) {
-		t.Fatalf("resuming: %+v, %v; want the kept token exchanged for %s", out, err, f.sb.CheckID(4))
+	// What the words promise: the next add that reaches Caisson finishes
+	// the kept token, as the command line's does (the console's add once
+	// left it to the command line, and it expired).
+	m = newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("A")...)
+	pump(t, m, paste(f.sb.NewToken(5)))
+	pump(t, m, keys("ctrl+s")...)
+	mustContain(t, unboxed(plain(m)), "✓ a kept token: finished the exchange of a token kept since 2026-11-26 09:30:00 +01:00: added "+f.sb.CheckID(4),
+		"✓ line 1: token → added "+f.sb.CheckID(5))
+	mustContain(t, lastLines(plain(m), 2), "added 1 of 1 lines")
+	for _, id := range []string{f.sb.CheckID(4), f.sb.CheckID(5)} {
+		if rec := record(t, f.st, id); rec.Source != store.SourceExchanged {
+			t.Errorf("%s: source %q, want exchanged", id, rec.Source)
+		}
 	}
 }
 
@@ -174,7 +196,7 @@ func TestAddResultsLongerThanTheDialogScroll(t *testing.T) {
 func TestAddWithARefusedKeyAddsEveryCheckAndStopsFetchingAtTheFirstRefusal(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 0})
 	cfg := f.config()
-	cfg.API = refusedKeyClient(t, f)
+	cfg.Service = f.service(refusedKeyClient(t, f))
 	m := newTestModel(t, cfg, 120, 40)
 	ids := f.sb.CheckIDs(3)
 	f.sb.ResetRequests()
@@ -183,7 +205,7 @@ func TestAddWithARefusedKeyAddsEveryCheckAndStopsFetchingAtTheFirstRefusal(t *te
 	pump(t, m, keys("ctrl+s")...)
 
 	mustContain(t, plain(m),
-		"✓ line 1: added "+ids[0]+"; fetched: Caisson refused the API key",
+		"✓ line 1: added "+ids[0]+"; not fetched: Caisson refused the API key",
 		"✓ line 2: added "+ids[1]+"; not fetched: Caisson refused the API key",
 		"✓ line 3: added "+ids[2]+"; not fetched: Caisson refused the API key")
 	if n := len(f.sb.Requests()); n != 1 {

@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -149,23 +150,25 @@ type decidedMsg struct {
 func (m decidedMsg) writeTask() int  { return m.task }
 func (m decidedMsg) writeErr() error { return m.err }
 
-func decide(st Store, task int, q store.PageQuery, checkID string, a store.Action, note, reviewer string) tea.Cmd {
+// decide records the decision through the service; the reviewer has
+// already confirmed a risky approval in the console's own dialog.
+func decide(st Store, svc Service, task int, q store.PageQuery, req store.DecisionRequest) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
-		msg := decidedMsg{task: task, checkID: checkID, action: a}
+		msg := decidedMsg{task: task, checkID: req.CheckID, action: req.Action}
 		q.Offset, q.Limit = 0, 0
 		// A failure to find the next check only costs the cursor's
 		// placement, never the decision.
-		if next, ok, err := st.Next(ctx, q, checkID); err == nil && ok {
+		if next, ok, err := st.Next(ctx, q, req.CheckID); err == nil && ok {
 			msg.nextID = next
 		}
-		d, err := st.Decide(ctx, checkID, a, note, reviewer)
+		d, err := svc.Decide(ctx, service.DecideRequest{DecisionRequest: req, RiskAccepted: true})
 		if err != nil {
 			msg.err = fmt.Errorf("storing the decision: %w", err)
 			return msg
 		}
-		msg.decision = d
+		msg.decision = d.Decision
 		return msg
 	}
 }
@@ -183,14 +186,17 @@ func (m refreshedMsg) writeTask() int  { return m.task }
 func (m refreshedMsg) writeErr() error { return m.storeErr }
 
 // refreshOne fetches one check and records the outcome, result or error.
-func refreshOne(st Store, api API, task int, checkID string, now func() time.Time) tea.Cmd {
+func refreshOne(svc Service, task int, checkID string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 		defer cancel()
-		chk, err := api.GetCheck(ctx, checkID)
-		msg := refreshedMsg{task: task, checkID: checkID, fetchErr: err}
-		if err := st.RecordFetch(ctx, checkID, chk, err, now()); err != nil {
-			msg.storeErr = fmt.Errorf("recording the fetch: %w", err)
+		res, err := svc.RefreshOne(ctx, checkID)
+		msg := refreshedMsg{task: task, checkID: checkID, fetchErr: res.Err}
+		switch {
+		case err != nil:
+			msg.fetchErr = err
+		case res.NotRecorded != nil:
+			msg.storeErr = fmt.Errorf("recording the fetch: %w", res.NotRecorded)
 		}
 		return msg
 	}
@@ -199,3 +205,26 @@ func refreshOne(st Store, api API, task int, checkID string, now func() time.Tim
 // errNoAPI is what the console says when asked to reach Caisson without a
 // client (a store-only session).
 var errNoAPI = errors.New("no Caisson API configured for this session")
+
+// noService stands in for a console given no service: it reads, and says
+// so when asked for anything else.
+type noService struct{}
+
+var errNoService = errors.New("this console was started without a service: it can only read")
+
+func (noService) Online() bool { return false }
+func (noService) Add(context.Context, []service.Input) (service.AddReport, error) {
+	return service.AddReport{}, errNoService
+}
+func (noService) Refresh(context.Context, []string, service.RefreshOptions) (service.Report, error) {
+	return service.Report{}, errNoService
+}
+func (noService) RefreshQueue(context.Context, store.PageQuery, service.RefreshOptions) (service.Report, error) {
+	return service.Report{}, errNoService
+}
+func (noService) RefreshOne(context.Context, string) (service.Result, error) {
+	return service.Result{}, errNoService
+}
+func (noService) Decide(context.Context, service.DecideRequest) (service.Decided, error) {
+	return service.Decided{}, errNoService
+}

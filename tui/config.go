@@ -12,39 +12,46 @@ import (
 	"context"
 	"time"
 
-	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
-// Store is what the console needs from the local database; *store.Store
+// Store is what the console reads from the local database; *store.Store
 // satisfies it. It is declared here so the console depends on behaviour,
-// not on the package's internals.
+// not on the package's internals. What writes or reaches Caisson goes
+// through the Service.
 type Store interface {
 	Counts(ctx context.Context) (store.Counts, error)
 	Page(ctx context.Context, q store.PageQuery) ([]store.Row, error)
 	Count(ctx context.Context, q store.PageQuery) (int, error)
 	Get(ctx context.Context, checkID string) (*store.Record, error)
-	Decide(ctx context.Context, checkID string, a store.Action, note, reviewer string) (store.Decision, error)
-	Add(ctx context.Context, checkID, by string, src store.Source) (bool, error)
-	Exchange(ctx context.Context, token, by string, exchange func(context.Context, string) (string, error)) (string, bool, error)
-	RecordFetch(ctx context.Context, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error
 	Next(ctx context.Context, q store.PageQuery, afterID string) (string, bool, error)
 	ByCustomer(ctx context.Context, customerID string) ([]store.Row, error)
 }
 
-// API is what the console needs from Caisson; *caisson.Client satisfies it.
-type API interface {
-	GetCheck(ctx context.Context, checkID string) (*caisson.Check, error)
-	ExchangeToken(ctx context.Context, token string) (string, error)
-	FetchMany(ctx context.Context, ids []string, concurrency int, each func(caisson.Result)) error
+// Service is the work the console asks for: adding, refreshing and
+// deciding, done once for every front end; *service.Service satisfies
+// it. Each call runs in a tea.Cmd, never in Update or View.
+type Service interface {
+	// Online reports whether Caisson can be reached (an API key).
+	Online() bool
+	Add(ctx context.Context, inputs []service.Input) (service.AddReport, error)
+	Refresh(ctx context.Context, ids []string, o service.RefreshOptions) (service.Report, error)
+	RefreshQueue(ctx context.Context, q store.PageQuery, o service.RefreshOptions) (service.Report, error)
+	RefreshOne(ctx context.Context, checkID string) (service.Result, error)
+	Decide(ctx context.Context, r service.DecideRequest) (service.Decided, error)
 }
+
+var _ Service = (*service.Service)(nil)
 
 // Config is everything the console is started with.
 type Config struct {
 	Store Store
-	// API may be nil: the console then reads and decides from the store
-	// alone, and says so when asked to refresh or add.
-	API      API
+	// Service writes and reaches Caisson, as Reviewer. Offline
+	// (Online false) the console reads and decides from the store alone,
+	// and says so when asked to refresh or add a token; nil, it also
+	// says so when asked to write.
+	Service  Service
 	Reviewer string
 	// APILabel is shown in the header: "sandbox" or the API host.
 	APILabel string

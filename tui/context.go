@@ -67,6 +67,9 @@ func newProgramContext(cfg Config) *programContext {
 	if now == nil {
 		now = time.Now
 	}
+	if cfg.Service == nil {
+		cfg.Service = noService{}
+	}
 	c := &programContext{
 		cfg:    cfg,
 		keys:   NewKeyMap(cfg.ReadOnly, cfg.Keys),

@@ -92,7 +92,8 @@ func (m *Model) noteKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		m.deciding[p.checkID] = true
 		write := m.ctx.writes.track(task, fmt.Sprintf("%s of %s", p.action, caisson.ShortID(line(p.checkID), 10)),
-			decide(m.ctx.cfg.Store, task, m.query(), p.checkID, p.action, note, m.ctx.cfg.Reviewer))
+			decide(m.ctx.cfg.Store, m.ctx.cfg.Service, task, m.query(),
+				store.DecisionRequest{CheckID: p.checkID, Action: p.action, Note: note, Reviewer: m.ctx.cfg.Reviewer}))
 		return tea.Batch(spin, write)
 	}
 	return m.note.update(msg)

@@ -103,7 +103,7 @@ func TestDetailSaysWhyACheckWaitsOrWhyItsFetchFailed(t *testing.T) {
 			"2", "status    waiting", "result    waiting at Caisson: Caisson's reviewers have it (PENDING_REVIEW)", "✗ Caisson",
 			"waiting at Caisson: Caisson's reviewers have it (PENDING_REVIEW)"},
 		{"an unreachable Caisson is a failure", errors.New("dial tcp 127.0.0.1:1: connection refused"),
-			"6", "status    error", "result    ✗ could not reach Caisson: ", "waiting", "enter shows the detail of the selected check"},
+			"6", "status    error", "result    ✗ could not fetch it from Caisson: ", "waiting", "enter shows the detail of the selected check"},
 		{"an expired check is a failure", &caisson.APIError{Code: caisson.CodeIDCheckExpired},
 			"6", "status    error", "result    ✗ Caisson no longer keeps this check's result", "waiting", "enter shows the detail of the selected check"},
 	} {

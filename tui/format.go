@@ -10,6 +10,7 @@ import (
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -210,22 +211,17 @@ func errText(err error) string {
 	return line(err.Error())
 }
 
-// explainOutcome turns a stored fetch outcome into a sentence: an API
-// error code is explained as the client explains it live.
+// explainOutcome is a stored fetch outcome in a sentence: the service's
+// (the words the command line shows too), or the console's own for a
+// check fetched fine or never.
 func explainOutcome(r store.Row) string {
 	switch r.Outcome {
 	case store.OutcomeNone:
 		return "never fetched: press r to fetch it"
 	case store.OutcomeOK:
 		return "fetched"
-	case store.OutcomeTransport:
-		if r.FetchError != "" {
-			return "could not reach Caisson: " + line(r.FetchError)
-		}
-		return "could not reach Caisson"
 	}
-	sentence := caisson.Explain(&caisson.APIError{Code: caisson.ErrorCode(r.Outcome), Message: r.FetchError})
-	return line(sentence)
+	return line(service.ExplainOutcome(r))
 }
 
 // waiting reports whether a check is waiting at Caisson (store.Waiting).

@@ -18,6 +18,7 @@ import (
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -45,8 +46,8 @@ func darkBackground() *bool { dark := true; return &dark }
 // Compile-time proof that the real components satisfy the console's
 // interfaces: the tests use them, never stand-ins.
 var (
-	_ Store = (*store.Store)(nil)
-	_ API   = (*caisson.Client)(nil)
+	_ Store   = (*store.Store)(nil)
+	_ Service = (*service.Service)(nil)
 )
 
 // testNow is the injected clock: fixed, in a zone with an offset so that
@@ -130,8 +131,14 @@ func newFixture(tb testing.TB, o fixtureOpts) *fixture {
 }
 
 func (f *fixture) config() Config {
-	return Config{Store: f.st, API: f.api, Reviewer: "alice", APILabel: "sandbox", Now: fixedClock,
+	return Config{Store: f.st, Service: f.service(f.api), Reviewer: "alice", APILabel: "sandbox", Now: fixedClock,
 		HasDarkBackground: darkBackground()}
+}
+
+// service is the real service over the fixture's store, reaching Caisson
+// through api (a client with another key, say).
+func (f *fixture) service(api *caisson.Client) *service.Service {
+	return service.New(f.st, api, service.Options{Reviewer: "alice", Now: fixedClock})
 }
 
 // newTestModel is a console sized w x h with every start-up read done.

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,38 +10,33 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
-// The batch refresh runs FetchMany in a goroutine of its own, so the screen
-// stays responsive. Each result is recorded in the store as it arrives and
-// then reported on a channel; the console reads that channel one message
-// at a time with a command (waitBatch) that it issues again after each
-// message, so progress flows through the ordinary Update loop.
+// The batch refresh runs the service's RefreshQueue in a goroutine of its
+// own, so the screen stays responsive. Each result is recorded by the
+// service as it arrives and then reported on a channel; the console reads
+// that channel one message at a time with a command (waitBatch) that it
+// issues again after each message, so progress flows through the ordinary
+// Update loop.
 
 // batchConcurrency is how many fetches are in flight at once.
-const batchConcurrency = 8
+const batchConcurrency = service.DefaultConcurrency
 
-// idPage is how many ids are read from the store at a time to build the
-// batch: the queue is never read in one query.
-const idPage = 1000
-
-type batchStartedMsg struct{ task, total int }
+// batchStartedMsg: the batch will fetch total checks, having skipped
+// those whose last answer was final.
+type batchStartedMsg struct{ task, total, skipped int }
 
 type batchResultMsg struct {
-	task    int
-	checkID string
-	err     error // fetch or record failure; nil when recorded fine
-	// decided is set when Caisson has no result for the check yet but a
-	// reviewer has decided it: the decision wins, and the check stays in
-	// its decision's queue instead of waiting.
-	decided bool
+	task int
+	res  service.Result
 }
 
 type batchDoneMsg struct {
 	task      int
 	cancelled bool
-	err       error // the batch itself failed (reading the queue)
+	err       error // what stopped the batch (reading the queue, a refused key)
 }
 
 // batch is a running or finished refresh of many checks.
@@ -53,14 +47,15 @@ type batch struct {
 	ch       chan tea.Msg
 	total    int
 	done     int
-	failures []batchFailure
+	failures []service.Failure
 	// waiting counts the checks Caisson has no result for yet, for an
 	// ordinary reason (caisson.NotReady): not failures, but the Waiting
 	// at Caisson queue. decided counts those a reviewer had already
 	// decided, which stay in their decision's queue (as the CLI counts
-	// them), so that each number matches a tab.
-	waiting, decided int
-	running          bool
+	// them), so that each number matches a tab. skipped are the checks
+	// not asked for: their last answer was final.
+	waiting, decided, skipped int
+	running                   bool
 	// cancelled is set when the reviewer asked to stop; the batch is
 	// still running until the goroutine reports it has stopped.
 	cancelled bool
@@ -80,15 +75,11 @@ type batch struct {
 // the command line's bar does (progress.go).
 const panelRedraw = 100 * time.Millisecond
 
-type batchFailure struct {
-	checkID string
-	reason  string
-}
-
-// startBatch begins refreshing every check matching q.
-// done is called with the first result that could not be recorded, once
-// the batch has stopped.
-func startBatch(st Store, api API, styles Styles, task int, label string, q store.PageQuery, now func() time.Time, done func(error)) (*batch, tea.Cmd) {
+// startBatch begins refreshing every check matching q (but those whose
+// last answer was final, as the command line's refresh --queue skips
+// them). done is called with the first result that could not be
+// recorded, once the batch has stopped.
+func startBatch(svc Service, styles Styles, task int, label string, q store.PageQuery, done func(error)) (*batch, tea.Cmd) {
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &batch{
 		task:    task,
@@ -100,7 +91,7 @@ func startBatch(st Store, api API, styles Styles, task int, label string, q stor
 		bar: progress.New(progress.WithColors(styles.color(colorGood)),
 			progress.WithFillCharacters('█', '░'), progress.WithoutPercentage()),
 	}
-	go func() { done(runBatch(ctx, st, api, b.task, q, now, b.ch)) }()
+	go func() { done(runBatch(ctx, svc, b.task, q, b.ch)) }()
 	return b, waitBatch(b.ch)
 }
 
@@ -114,75 +105,36 @@ func waitBatch(ch chan tea.Msg) tea.Cmd {
 	}
 }
 
-// runBatch fetches and records every check of q; it returns the first
-// result it could not record.
-func runBatch(ctx context.Context, st Store, api API, task int, q store.PageQuery, now func() time.Time, ch chan<- tea.Msg) (notRecorded error) {
+// runBatch refreshes every check of q through the service, reporting on
+// ch; it returns the first result it could not record.
+func runBatch(ctx context.Context, svc Service, task int, q store.PageQuery, ch chan<- tea.Msg) (notRecorded error) {
 	defer close(ch)
-	ids, err := queueIDs(ctx, st, q)
-	if err != nil {
-		ch <- batchDoneMsg{task: task, cancelled: ctx.Err() != nil, err: err}
-		return nil
-	}
-	ch <- batchStartedMsg{task: task, total: len(ids)}
-	err = api.FetchMany(ctx, ids, batchConcurrency, func(r caisson.Result) {
-		// Recording is not cancelled with the batch: a result that has
-		// arrived is kept.
-		rctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-		defer cancel()
-		msg := batchResultMsg{task: task, checkID: r.CheckID, err: r.Err}
-		if err := st.RecordFetch(rctx, r.CheckID, r.Check, r.Err, now()); err != nil {
-			msg.err = fmt.Errorf("not recorded: %w", err)
-			if notRecorded == nil {
-				notRecorded = fmt.Errorf("recording the refresh of %s: %w", r.CheckID, err)
-			}
-		} else if caisson.NotReady(r.Err) {
-			msg.decided = decided(rctx, st, r.CheckID)
-		}
-		ch <- msg
+	rep, err := svc.RefreshQueue(ctx, q, service.RefreshOptions{
+		Concurrency: batchConcurrency,
+		Started: func(total, skipped int) {
+			ch <- batchStartedMsg{task: task, total: total, skipped: skipped}
+		},
+		Each: func(r service.Result) { ch <- batchResultMsg{task: task, res: r} },
 	})
-	cancelled := errors.Is(err, context.Canceled)
-	if cancelled {
-		err = nil
+	if err == nil && !rep.Cancelled {
+		err = rep.Err()
 	}
-	ch <- batchDoneMsg{task: task, cancelled: cancelled, err: err}
-	return notRecorded
-}
-
-// decided reports whether a check has a decision (a status other than
-// open); a check that cannot be read counts as waiting, as the CLI does.
-func decided(ctx context.Context, st Store, checkID string) bool {
-	rec, err := st.Get(ctx, checkID)
-	return err == nil && rec.Status != store.StatusOpen
-}
-
-// queueIDs reads the ids of every check matching q, a page at a time.
-func queueIDs(ctx context.Context, st Store, q store.PageQuery) ([]string, error) {
-	var ids []string
-	q.Limit = idPage
-	for q.Offset = 0; ; q.Offset += idPage {
-		rows, err := st.Page(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("reading the checks to refresh: %w", err)
-		}
-		for _, r := range rows {
-			ids = append(ids, r.CheckID)
-		}
-		if len(rows) < idPage {
-			return ids, nil
-		}
-	}
+	ch <- batchDoneMsg{task: task, cancelled: rep.Cancelled || ctx.Err() != nil, err: err}
+	return rep.NotRecorded
 }
 
 // record takes one result into the batch's tally.
 func (b *batch) record(m batchResultMsg) {
 	b.done++
+	if f, failed := m.res.Failure(); failed {
+		b.failures = append(b.failures, f)
+		return
+	}
 	switch {
-	case caisson.NotReady(m.err) && m.decided:
+	case m.res.NotReady() && m.res.Decided != "":
 		b.decided++
-	case caisson.NotReady(m.err):
+	case m.res.NotReady():
 		b.waiting++
-	case m.err != nil:
-		b.failures = append(b.failures, batchFailure{checkID: m.checkID, reason: failureReason(m.err)})
 	}
 }
 
@@ -202,12 +154,15 @@ func (b *batch) notReadyText() string {
 	if b.decided > 0 {
 		text += fmt.Sprintf(", %d not ready at Caisson but already decided", b.decided)
 	}
+	if b.skipped > 0 {
+		text += fmt.Sprintf(", %d skipped: their last answer was final", b.skipped)
+	}
 	return text
 }
 
 // failureReason is a short sentence for one failed check.
-func failureReason(err error) string {
-	return line(caisson.Explain(err))
+func failureReason(f service.Failure) string {
+	return line(f.Reason())
 }
 
 // panelHeight is how many lines the batch panel takes.
@@ -281,7 +236,7 @@ func (b *batch) draw(c *programContext, width, maxFailures int) string {
 	sb.WriteString(b.bar.ViewAs(pct) + fmt.Sprintf(" %3.0f%%", pct*100))
 	sb.WriteString("\n" + clip(tally, width))
 	for _, f := range shown {
-		sb.WriteString("\n" + clip(st.Bad.Render("✗ ")+caisson.ShortID(line(f.checkID), 10)+": "+f.reason, width))
+		sb.WriteString("\n" + clip(st.Bad.Render("✗ ")+caisson.ShortID(line(f.CheckID), 10)+": "+failureReason(f), width))
 	}
 	return sb.String()
 }

@@ -18,7 +18,7 @@ func (m *Model) refreshSelected() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	if m.ctx.cfg.API == nil {
+	if !m.ctx.cfg.Service.Online() {
 		m.footer.finish(0, false, "cannot refresh: "+errNoAPI.Error())
 		return nil
 	}
@@ -34,7 +34,7 @@ func (m *Model) refreshSelected() tea.Cmd {
 	task := m.ctx.nextID()
 	spin := m.footer.start(task, "refreshing "+caisson.ShortID(line(row.CheckID), 10), m.animate)
 	write := m.ctx.writes.track(task, "the refresh of "+caisson.ShortID(line(row.CheckID), 10),
-		refreshOne(m.ctx.cfg.Store, m.ctx.cfg.API, task, row.CheckID, m.ctx.now))
+		refreshOne(m.ctx.cfg.Service, task, row.CheckID))
 	return tea.Batch(spin, write)
 }
 
@@ -47,14 +47,18 @@ func (m *Model) refreshed(msg refreshedMsg) tea.Cmd {
 	case caisson.NotReady(msg.fetchErr):
 		// Not a failure: the check waits at Caisson, as the refresh of a
 		// queue counts it.
-		m.footer.finish(msg.task, true, "refreshed "+short+": not ready at Caisson: "+failureReason(msg.fetchErr))
+		m.footer.finish(msg.task, true, "refreshed "+short+": not ready at Caisson: "+explainErr(msg.fetchErr))
 	case msg.fetchErr != nil:
-		m.footer.finish(msg.task, false, short+": "+failureReason(msg.fetchErr))
+		m.footer.finish(msg.task, false, short+": "+explainErr(msg.fetchErr))
 	default:
 		m.footer.finish(msg.task, true, "refreshed "+short)
 	}
 	return m.invalidate()
 }
+
+// explainErr is Caisson's answer (or the failure to get one) in a
+// sentence, safe for the screen.
+func explainErr(err error) string { return line(caisson.Explain(err)) }
 
 func (m *Model) addKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
@@ -78,7 +82,7 @@ func (m *Model) addKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.add.task = m.ctx.nextID()
 		spin := m.footer.start(m.add.task, fmt.Sprintf("adding %d", len(valid)), m.animate)
 		write := m.ctx.writes.track(m.add.task, fmt.Sprintf("the %d checks being added", len(valid)),
-			addChecks(m.ctx.cfg.Store, m.ctx.cfg.API, m.add.task, valid, lines, m.ctx.cfg.Reviewer, m.ctx.now))
+			addChecks(m.ctx.cfg.Service, m.add.task, valid, lines, m.ctx.now))
 		return tea.Batch(spin, write)
 	}
 	if m.add.running {
@@ -88,16 +92,22 @@ func (m *Model) addKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *Model) added(msg addedMsg) tea.Cmd {
-	failed, kept := 0, 0
+	lines, failed, kept := 0, 0, 0
 	for _, o := range msg.outcomes {
 		switch {
+		case o.earlier:
+			// A token an earlier add kept: shown, not one of these lines.
 		case o.kept:
+			lines++
 			kept++
 		case !o.ok:
+			lines++
 			failed++
+		default:
+			lines++
 		}
 	}
-	text := fmt.Sprintf("added %d of %d lines", len(msg.added), len(msg.outcomes))
+	text := fmt.Sprintf("added %d of %d lines", len(msg.added), lines)
 	if kept > 0 {
 		text += fmt.Sprintf(", %d not exchanged yet (kept to retry)", kept)
 	}
@@ -115,13 +125,13 @@ func (m *Model) added(msg addedMsg) tea.Cmd {
 
 // startBatch starts a refresh of every check of q with the progress bar.
 func (m *Model) startBatch(q store.PageQuery, label string) tea.Cmd {
-	if m.ctx.cfg.API == nil {
+	if !m.ctx.cfg.Service.Online() {
 		m.footer.finish(0, false, "cannot refresh: "+errNoAPI.Error())
 		return nil
 	}
 	task := m.ctx.nextID()
 	done := m.ctx.writes.start(task, "the results of the refresh of "+label)
-	b, cmd := startBatch(m.ctx.cfg.Store, m.ctx.cfg.API, m.ctx.styles, task, label, q, m.ctx.now, done)
+	b, cmd := startBatch(m.ctx.cfg.Service, m.ctx.styles, task, label, q, done)
 	m.batch = b
 	spin := m.footer.start(task, "refreshing "+label, m.animate)
 	return tea.Batch(spin, cmd)
@@ -142,7 +152,7 @@ func (m *Model) batchProgress(msg tea.Msg) tea.Cmd {
 		if msg.task != b.task {
 			return nil
 		}
-		b.total = msg.total
+		b.total, b.skipped = msg.total, msg.skipped
 	case batchResultMsg:
 		if msg.task != b.task {
 			return nil

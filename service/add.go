@@ -1,0 +1,249 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// Input is one id or token as a reviewer gave it.
+type Input struct {
+	// Where names it for the reviewer: "argument 2", "line 5".
+	Where string
+	Text  string
+	// Source is how it came: typed or imported (a token's check is
+	// always recorded as exchanged).
+	Source store.Source
+}
+
+// Verdict is what became of one input: every input gets exactly one.
+type Verdict string
+
+const (
+	Added        Verdict = "added"
+	AlreadyThere Verdict = "already there"
+	// NotExchangedYet is a token whose exchange failed for a reason that
+	// may pass: kept to retry, not refused.
+	NotExchangedYet Verdict = "not exchanged yet"
+	Refused         Verdict = "refused"
+)
+
+// AddOutcome is what became of one input.
+type AddOutcome struct {
+	Input   Input
+	Verdict Verdict
+	CheckID string
+	// Token: the input was an exchange token.
+	Token bool
+	// Repeats is where the same id was given first, when it was.
+	Repeats string
+	// Err is why it was refused or not exchanged yet.
+	Err error
+	// KeptUntil is when a kept token can no longer work and is dropped.
+	KeptUntil time.Time
+}
+
+// AddReport is what Add did: one outcome per input, in input order, and
+// the exchanges of earlier runs it finished first.
+type AddReport struct {
+	Outcomes []AddOutcome
+	Resumed  []Resumed
+}
+
+// Count is how many outcomes had verdict v.
+func (r AddReport) Count(v Verdict) int {
+	n := 0
+	for _, o := range r.Outcomes {
+		if o.Verdict == v {
+			n++
+		}
+	}
+	return n
+}
+
+// Added is the check ids that are new in the store, in input order.
+func (r AddReport) Added() []string {
+	var ids []string
+	for _, o := range r.Outcomes {
+		if o.Verdict == Added {
+			ids = append(ids, o.CheckID)
+		}
+	}
+	return ids
+}
+
+// Add tracks check ids and exchanges tokens, then tracks the check ids
+// they give. Repeats are reported as already there, invalid inputs as
+// refused with the expected form, and a token whose exchange may still
+// work later as not exchanged yet (the store keeps it). One input's
+// failure never stops the others; the error is for the database failing
+// the whole batch. Before exchanging, the exchanges earlier runs left
+// unfinished are finished (AddReport.Resumed).
+func (s *Service) Add(ctx context.Context, inputs []Input) (AddReport, error) {
+	rep := AddReport{Outcomes: make([]AddOutcome, len(inputs))}
+	var ids, tokens []int
+	first := map[string]int{} // where each id or token was first given
+	repeats := map[int]int{}  // a repeat's index -> its first's
+	for i, in := range inputs {
+		o := &rep.Outcomes[i]
+		o.Input = in
+		id, err := caisson.ParseID(in.Text)
+		if err != nil {
+			o.Verdict, o.Err = Refused, err
+			continue
+		}
+		o.Token = id.Kind == caisson.KindExchangeToken
+		if f, seen := first[id.Value]; seen {
+			o.Verdict, o.Repeats = AlreadyThere, inputs[f].Where
+			repeats[i] = f
+			continue
+		}
+		first[id.Value] = i
+		if o.Token {
+			tokens = append(tokens, i)
+		} else {
+			o.CheckID = id.Value
+			ids = append(ids, i)
+		}
+	}
+	err := s.addAll(ctx, &rep, ids, tokens)
+	// A repeat names the check its first gave, never a token: a token is
+	// a secret until exchanged.
+	for i, f := range repeats {
+		rep.Outcomes[i].CheckID = rep.Outcomes[f].CheckID
+	}
+	return rep, err
+}
+
+// addAll adds the check ids at ids and exchanges the tokens at tokens,
+// finishing earlier exchanges first.
+func (s *Service) addAll(ctx context.Context, rep *AddReport, ids, tokens []int) error {
+	if err := s.addCheckIDs(ctx, rep.Outcomes, ids); err != nil {
+		return err
+	}
+	if len(tokens) == 0 {
+		return nil
+	}
+	var err error
+	if rep.Resumed, err = s.ResumeExchanges(ctx); err != nil {
+		return err
+	}
+	for _, i := range tokens {
+		s.exchangeInto(ctx, &rep.Outcomes[i])
+	}
+	return nil
+}
+
+// addCheckIDs stores the new check ids in one transaction per source: a
+// file of 100,000 ids is one write, not 100,000.
+func (s *Service) addCheckIDs(ctx context.Context, outs []AddOutcome, idx []int) error {
+	bySource := map[store.Source][]int{}
+	var order []store.Source
+	for _, i := range idx {
+		src := outs[i].Input.Source
+		if src == "" {
+			src = store.SourceTyped
+		}
+		if _, ok := bySource[src]; !ok {
+			order = append(order, src)
+		}
+		bySource[src] = append(bySource[src], i)
+	}
+	for _, src := range order {
+		list := bySource[src]
+		ids := make([]string, len(list))
+		for k, i := range list {
+			ids[k] = outs[i].CheckID
+		}
+		res, err := s.st.AddMany(ctx, ids, s.o.Reviewer, src)
+		if err != nil {
+			return fmt.Errorf("storing check ids: %w", err)
+		}
+		verdict := map[string]Verdict{}
+		refusal := map[string]error{}
+		for _, id := range res.Added {
+			verdict[id] = Added
+		}
+		for _, id := range res.Existing {
+			verdict[id] = AlreadyThere
+		}
+		for _, r := range res.Refused {
+			refusal[strings.TrimSpace(r.Input)] = r.Err
+		}
+		for k, i := range list {
+			switch v, ok := verdict[ids[k]]; {
+			case ok:
+				outs[i].Verdict = v
+			case refusal[ids[k]] != nil:
+				outs[i].Verdict, outs[i].Err, outs[i].CheckID = Refused, refusal[ids[k]], ""
+			default:
+				// The store must account for every id; never let one
+				// vanish silently.
+				outs[i].Verdict, outs[i].Err = Refused, errors.New("the store did not report on this id")
+			}
+		}
+	}
+	return nil
+}
+
+// errInterrupted: the batch was cancelled before this token's turn.
+var errInterrupted = errors.New("interrupted before this token was exchanged")
+
+func (s *Service) exchangeInto(ctx context.Context, o *AddOutcome) {
+	if ctx.Err() != nil {
+		o.Verdict, o.Err = Refused, errInterrupted
+		return
+	}
+	id, added, err := s.Exchange(ctx, o.Input.Text)
+	var kept *store.ExchangeKeptError
+	switch {
+	case errors.As(err, &kept):
+		o.Verdict, o.Err, o.KeptUntil = NotExchangedYet, kept.Err, kept.Until
+	case err != nil:
+		o.Verdict, o.Err = Refused, err
+	case added:
+		o.Verdict, o.CheckID = Added, id
+	default:
+		o.Verdict, o.CheckID = AlreadyThere, id
+	}
+}
+
+// Exchange exchanges one token and tracks its check id (added is false
+// when it was already tracked). A failure that may pass is a
+// *store.ExchangeKeptError: the token is kept and ResumeExchanges finishes
+// it. It does not resume other exchanges: Add and the exchange command do
+// that first.
+func (s *Service) Exchange(ctx context.Context, token string) (checkID string, added bool, err error) {
+	if s.api == nil {
+		return "", false, fmt.Errorf("exchange tokens need the API: %w", s.offline())
+	}
+	return s.st.Exchange(ctx, strings.TrimSpace(token), s.o.Reviewer, s.api.ExchangeToken)
+}
+
+// Detail is the reason or note that goes with the verdict, "" when none,
+// with times written by timeText. A kept token's words say how it ends,
+// matching what the store does with it.
+func (o AddOutcome) Detail(timeText func(time.Time) string) string {
+	switch {
+	case o.Verdict == NotExchangedYet:
+		return fmt.Sprintf("%s. The token is kept: the next add, exchange or refresh that reaches Caisson tries it again "+
+			"and tracks its check id; after %s it can no longer work and is dropped", caisson.Explain(o.Err), timeText(o.KeptUntil))
+	case o.Verdict == Refused && o.Token && caisson.CodeOf(o.Err) != "":
+		// Refused for good by Caisson: the store has forgotten it.
+		return caisson.Explain(o.Err) + ". The token was not kept"
+	case o.Verdict == Refused && o.Token && !errors.Is(o.Err, ErrNoAPI) && !errors.Is(o.Err, errInterrupted):
+		return "exchange failed: " + caisson.Explain(o.Err)
+	case o.Verdict == Refused:
+		return o.Err.Error()
+	case o.Repeats != "":
+		return "repeats " + o.Repeats
+	case o.Token:
+		return "exchanged from a token"
+	}
+	return ""
+}

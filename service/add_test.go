@@ -1,0 +1,131 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/caisson-review/caisson-review/store"
+)
+
+func TestAddGivesEveryInputExactlyOneVerdict(t *testing.T) {
+	f := newFixture(t)
+	existing := f.sb.CheckID(2)
+	f.track(existing)
+	fresh := f.sb.CheckID(1)
+	never := "chk_xchg_" + strings.Repeat("Q", 22) // never issued: Caisson refuses it for good
+	token := f.sb.NewToken(6)
+	inputs := []Input{
+		{Where: "line 1", Text: fresh, Source: store.SourceImported},
+		{Where: "line 2", Text: "chk_priv_abc"},
+		{Where: "line 3", Text: token},
+		{Where: "line 4", Text: existing},
+		{Where: "line 5", Text: never},
+		{Where: "line 6", Text: fresh},
+		{Where: "line 7", Text: "CHK_PRIV_" + strings.TrimPrefix(fresh, "chk_priv_")},
+		{Where: "line 8", Text: token},
+	}
+	rep, err := f.service(f.api).Add(context.Background(), inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		where   string
+		verdict Verdict
+		checkID string
+		detail  string
+	}{
+		{"line 1", Added, fresh, ""},
+		{"line 2", Refused, "", "check id has only 3 characters after the prefix"},
+		{"line 3", Added, f.sb.CheckID(6), "exchanged from a token"},
+		{"line 4", AlreadyThere, existing, ""},
+		{"line 5", Refused, "", "Caisson refused the exchange token"},
+		{"line 6", AlreadyThere, fresh, "repeats line 1"},
+		{"line 7", AlreadyThere, fresh, "repeats line 1"},
+		// A repeated token names the check it gave, never the token.
+		{"line 8", AlreadyThere, f.sb.CheckID(6), "repeats line 3"},
+	}
+	if len(rep.Outcomes) != len(tests) {
+		t.Fatalf("%d outcomes for %d inputs: %+v", len(rep.Outcomes), len(tests), rep.Outcomes)
+	}
+	for i, tc := range tests {
+		o := rep.Outcomes[i]
+		detail := o.Detail(localTime)
+		if o.Input.Where != tc.where || o.Verdict != tc.verdict || o.CheckID != tc.checkID || !strings.Contains(detail, tc.detail) {
+			t.Errorf("%s: %s %q (%s), want %s %q with %q", tc.where, o.Verdict, o.CheckID, detail, tc.verdict, tc.checkID, tc.detail)
+		}
+	}
+	if got := rep.Outcomes[4].Detail(localTime); !strings.HasSuffix(got, "The token was not kept") {
+		t.Errorf("a token refused for good: %q, want it to say it was not kept", got)
+	}
+	if rec := f.get(fresh); rec.AddedBy != "alice" || rec.Source != store.SourceImported {
+		t.Errorf("line 1 stored by %q from %q, want alice, imported", rec.AddedBy, rec.Source)
+	}
+	if rec := f.get(f.sb.CheckID(6)); rec.Source != store.SourceExchanged {
+		t.Errorf("the token's check has source %q, want exchanged", rec.Source)
+	}
+	if got := rep.Added(); strings.Join(got, ",") != fresh+","+f.sb.CheckID(6) {
+		t.Errorf("Added() = %v, want line 1's and line 3's check ids in input order", got)
+	}
+}
+
+// A token whose exchange failed for a reason that may pass is kept, its
+// words say until when and how it ends, and the next add with a token
+// that reaches Caisson finishes it before its own.
+func TestAddKeepsATokenThatMayStillWorkAndTheNextAddFinishesIt(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	token := f.sb.NewToken(4)
+	rep, err := f.service(f.wrongKey()).Add(ctx, []Input{{Where: "argument 1", Text: token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := rep.Outcomes[0]
+	if o.Verdict != NotExchangedYet || o.KeptUntil.IsZero() {
+		t.Fatalf("outcome %+v: want not exchanged yet, kept until a time", o)
+	}
+	want := "Caisson refused the API key: check that it is this account's secret key and that it has not been revoked. " +
+		"The token is kept: the next add, exchange or refresh that reaches Caisson tries it again and tracks its check id; " +
+		"after 2026-11-26 11:35 it can no longer work and is dropped"
+	if got := o.Detail(localTime); got != want {
+		t.Errorf("detail:\n%s\nwant\n%s", got, want)
+	}
+
+	rep, err = f.service(f.api).Add(ctx, []Input{{Where: "argument 1", Text: f.sb.NewToken(5)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Resumed) != 1 || rep.Resumed[0].CheckID != f.sb.CheckID(4) || !rep.Resumed[0].Added {
+		t.Fatalf("resumed %+v: want the kept token finished as %s", rep.Resumed, f.sb.CheckID(4))
+	}
+	if rep.Outcomes[0].Verdict != Added || rep.Outcomes[0].CheckID != f.sb.CheckID(5) {
+		t.Errorf("the new token: %+v", rep.Outcomes[0])
+	}
+	rep, err = f.service(f.api).Add(ctx, []Input{{Where: "argument 1", Text: f.sb.NewToken(7)}})
+	if err != nil || len(rep.Resumed) != 0 {
+		t.Errorf("a finished token came back: %+v, %v", rep.Resumed, err)
+	}
+}
+
+// Offline, check ids are still added; tokens are refused with the front
+// end's words for how to give a key, and nothing is kept for them.
+func TestAddOfflineAddsIDsAndRefusesTokensSayingHowToGoOnline(t *testing.T) {
+	f := newFixture(t)
+	why := errors.New("no API key: pass --api-key-file PATH")
+	svc := New(f.st, nil, Options{Reviewer: "alice", Offline: why})
+	rep, err := svc.Add(context.Background(), []Input{{Where: "argument 1", Text: f.sb.CheckID(1)}, {Where: "argument 2", Text: f.sb.NewToken(2)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcomes[0].Verdict != Added {
+		t.Errorf("the check id: %+v, want added", rep.Outcomes[0])
+	}
+	o := rep.Outcomes[1]
+	if o.Verdict != Refused || !errors.Is(o.Err, ErrNoAPI) || o.Detail(localTime) != "exchange tokens need the API: "+why.Error() {
+		t.Errorf("the token: %s %q, want refused saying how to give a key", o.Verdict, o.Detail(localTime))
+	}
+	if outs, err := f.st.ResumeExchanges(context.Background(), "x", f.api.ExchangeToken); err != nil || len(outs) != 0 {
+		t.Errorf("an offline refusal kept the token: %+v, %v", outs, err)
+	}
+}

@@ -1,0 +1,305 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// DefaultConcurrency is how many fetches a refresh keeps in flight when
+// it is given no number.
+const DefaultConcurrency = 8
+
+// queuePage is how many rows are read from the store at a time to collect
+// a queue: a queue of 100,000 is never read in one query.
+const queuePage = 1000
+
+// recordTimeout bounds recording one result; a local write that takes
+// this long is stuck.
+const recordTimeout = 30 * time.Second
+
+// FailureKind is why one check of a batch failed: the one set every front
+// end reports.
+type FailureKind int
+
+const (
+	// FetchFailed: Caisson answered an error for the check, or could not
+	// be reached for it. Recorded: the check is in Errors.
+	FetchFailed FailureKind = iota + 1
+	// NotTracked: the id was named but is not tracked; a refresh never
+	// starts tracking a check behind the reviewer's back.
+	NotTracked
+	// NotRecorded: fetched, but storing the answer failed.
+	NotRecorded
+)
+
+// Failure is one check of a batch that failed.
+type Failure struct {
+	CheckID string
+	Kind    FailureKind
+	Err     error
+}
+
+// Reason is the failure in a sentence, for a list of failures.
+func (f Failure) Reason() string {
+	switch f.Kind {
+	case NotTracked:
+		return "not tracked: add it first"
+	case NotRecorded:
+		return "fetched but not recorded: " + f.Err.Error()
+	}
+	return caisson.Explain(f.Err)
+}
+
+func (f Failure) Error() string { return f.CheckID + ": " + f.Reason() }
+
+func (f Failure) Unwrap() error { return f.Err }
+
+// Result is one check of a refresh, once recorded (or not).
+type Result struct {
+	CheckID string
+	// Err is Caisson's answer when it was not a result.
+	Err error
+	// NotRecorded is why storing the answer failed, when it did.
+	NotRecorded error
+	// Decided, for a check Caisson has no result for yet, is the status
+	// of the reviewer's decision it stays in ("" when undecided: it
+	// waits at Caisson). A decision wins over Caisson's answer.
+	Decided store.Status
+}
+
+// NotReady reports whether Caisson has no result for the check yet, for an
+// ordinary reason (caisson.NotReady): a normal outcome, not a failure.
+func (r Result) NotReady() bool { return r.NotRecorded == nil && caisson.NotReady(r.Err) }
+
+// Failure is the result as a failure, when it is one.
+func (r Result) Failure() (Failure, bool) {
+	switch {
+	case r.NotRecorded != nil:
+		return Failure{CheckID: r.CheckID, Kind: NotRecorded, Err: r.NotRecorded}, true
+	case r.Err != nil && !caisson.NotReady(r.Err):
+		return Failure{CheckID: r.CheckID, Kind: FetchFailed, Err: r.Err}, true
+	}
+	return Failure{}, false
+}
+
+// RefreshOptions tune a refresh and let a front end show its progress.
+type RefreshOptions struct {
+	// Concurrency is the number of fetches in flight (DefaultConcurrency
+	// when 0).
+	Concurrency int
+	// Started, when set, is called once with the number of checks about
+	// to be fetched (and, for a queue, how many were skipped).
+	Started func(total, skipped int)
+	// Each, when set, is called with every result once it is recorded,
+	// one at a time.
+	Each func(Result)
+}
+
+// Report is what a refresh did.
+type Report struct {
+	// Asked is how many checks were to be fetched; Answered how many
+	// answers came back (Asked less those never fetched).
+	Asked, Answered int
+	// Refreshed is how many results were stored.
+	Refreshed int
+	// Waiting are the checks Caisson has no result for yet, in the order
+	// asked; Decided those of them already decided, which stay in their
+	// decision's queue (counted apart so each number matches a queue).
+	Waiting, Decided []Result
+	// Failures are listed with the checks not tracked first, then in the
+	// order asked, not the order the answers came in.
+	Failures []Failure
+	// Skipped is how many checks of a queue were not asked for: their
+	// last answer was final (deleted or expired at Caisson).
+	Skipped int
+	// KeyRefused is set when Caisson refused the API key: the refresh
+	// stopped there and stored nothing for the refused checks.
+	KeyRefused *caisson.BatchKeyRefusedError
+	// Cancelled: the refresh was cancelled (what was fetched is kept).
+	Cancelled bool
+	// Stopped is any other reason the batch ended early.
+	Stopped error
+	// NotRecorded is the first answer that could not be stored.
+	NotRecorded error
+}
+
+// NotFetched is how many checks were never fetched (stopped early).
+func (r Report) NotFetched() int { return r.Asked - r.Answered }
+
+// Err is what ended the batch early, nil when it ran to the end.
+func (r Report) Err() error {
+	switch {
+	case r.KeyRefused != nil:
+		return r.KeyRefused
+	case r.Cancelled:
+		return context.Canceled
+	}
+	return r.Stopped
+}
+
+// Refresh fetches the named checks (each once, whatever the repeats) with
+// every optional field and records each answer as it arrives. An id that
+// is not tracked is a failure, not fetched. Cancelling ctx starts nothing
+// new; answers that arrived are still stored. A refused API key stops the
+// batch at once and stores nothing for the refused checks. The error is
+// for the store failing to say which ids are tracked.
+func (s *Service) Refresh(ctx context.Context, ids []string, o RefreshOptions) (Report, error) {
+	if s.api == nil {
+		return Report{}, s.offline()
+	}
+	known, untracked, err := s.trackedOnly(ctx, ids)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := s.fetch(ctx, known, 0, o)
+	rep.Failures = append(untracked, rep.Failures...)
+	return rep, nil
+}
+
+// RefreshQueue refreshes every check of q, skipping those whose last
+// answer was final (IDCHECK_DELETED, IDCHECK_EXPIRED): asking again would
+// get the same answer every night and make a cron job alert for ever;
+// naming one to Refresh still asks. The error is for reading the queue.
+func (s *Service) RefreshQueue(ctx context.Context, q store.PageQuery, o RefreshOptions) (Report, error) {
+	if s.api == nil {
+		return Report{}, s.offline()
+	}
+	ids, skipped, err := s.queueIDs(ctx, q)
+	if err != nil {
+		return Report{}, err
+	}
+	return s.fetch(ctx, ids, skipped, o), nil
+}
+
+// RefreshOne fetches one check and records the answer; its failures are
+// in the Result. The error is for being offline.
+func (s *Service) RefreshOne(ctx context.Context, checkID string) (Result, error) {
+	if s.api == nil {
+		return Result{}, s.offline()
+	}
+	chk, err := s.api.GetCheck(ctx, checkID)
+	return s.record(ctx, caisson.Result{CheckID: checkID, Check: chk, Err: err}), nil
+}
+
+// FinalOutcome reports whether Caisson's answer will be the same for ever:
+// the check was deleted there, or its result expired.
+func FinalOutcome(o store.FetchOutcome) bool {
+	c := caisson.ErrorCode(o)
+	return c == caisson.CodeIDCheckDeleted || c == caisson.CodeIDCheckExpired
+}
+
+func (s *Service) fetch(ctx context.Context, ids []string, skipped int, o RefreshOptions) Report {
+	rep := Report{Asked: len(ids), Skipped: skipped}
+	if o.Started != nil {
+		o.Started(len(ids), skipped)
+	}
+	results := map[string]Result{}
+	err := s.api.FetchMany(ctx, ids, o.Concurrency, func(r caisson.Result) {
+		res := s.record(ctx, r)
+		results[r.CheckID] = res
+		rep.Answered++
+		if res.NotRecorded != nil && rep.NotRecorded == nil {
+			rep.NotRecorded = fmt.Errorf("recording the refresh of %s: %w", r.CheckID, res.NotRecorded)
+		}
+		if o.Each != nil {
+			o.Each(res)
+		}
+	})
+	for _, id := range ids {
+		res, ok := results[id]
+		if !ok {
+			continue
+		}
+		if f, failed := res.Failure(); failed {
+			rep.Failures = append(rep.Failures, f)
+			continue
+		}
+		switch {
+		case res.NotReady() && res.Decided != "":
+			rep.Decided = append(rep.Decided, res)
+		case res.NotReady():
+			rep.Waiting = append(rep.Waiting, res)
+		default:
+			rep.Refreshed++
+		}
+	}
+	switch {
+	case err == nil:
+	case errors.As(err, &rep.KeyRefused):
+	case errors.Is(err, context.Canceled):
+		rep.Cancelled = true
+	default:
+		rep.Stopped = err
+	}
+	return rep
+}
+
+// record stores one answer. Storing is not cancelled with the batch: an
+// answer that has arrived is kept, or it would only be fetched again.
+func (s *Service) record(ctx context.Context, r caisson.Result) Result {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	res := Result{CheckID: r.CheckID, Err: r.Err}
+	if err := s.st.RecordFetch(rctx, r.CheckID, r.Check, r.Err, s.o.Now()); err != nil {
+		res.NotRecorded = err
+		return res
+	}
+	if caisson.NotReady(r.Err) {
+		// One that cannot be read counts as waiting.
+		if rec, err := s.st.Get(rctx, r.CheckID); err == nil && rec.Status != store.StatusOpen {
+			res.Decided = rec.Status
+		}
+	}
+	return res
+}
+
+// trackedOnly keeps the ids the store knows, once each, in order; the
+// others are failures.
+func (s *Service) trackedOnly(ctx context.Context, ids []string) ([]string, []Failure, error) {
+	var known []string
+	var untracked []Failure
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		_, err := s.st.Get(ctx, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			untracked = append(untracked, Failure{CheckID: id, Kind: NotTracked, Err: store.ErrNotFound})
+		case err != nil:
+			return nil, nil, fmt.Errorf("looking up %s: %w", id, err)
+		default:
+			known = append(known, id)
+		}
+	}
+	return known, untracked, nil
+}
+
+// queueIDs reads the ids of q a page at a time, without those whose last
+// answer was final.
+func (s *Service) queueIDs(ctx context.Context, q store.PageQuery) (ids []string, skipped int, err error) {
+	q.Limit = queuePage
+	for q.Offset = 0; ; q.Offset += queuePage {
+		rows, err := s.st.Page(ctx, q)
+		if err != nil {
+			return nil, 0, fmt.Errorf("reading the %s queue: %w", q.Queue, err)
+		}
+		for _, r := range rows {
+			if FinalOutcome(r.Outcome) {
+				skipped++
+			} else {
+				ids = append(ids, r.CheckID)
+			}
+		}
+		if len(rows) < queuePage {
+			return ids, skipped, nil
+		}
+	}
+}

@@ -1,0 +1,259 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// A refresh counts as the queues do: results, checks Caisson has no result
+// for yet (waiting, or already decided and so in their decision's queue),
+// and failures of each kind, listed in the order asked.
+func TestRefreshReportsEveryCheckAsTheQueuesCountIt(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	healthy := f.sb.CheckIDs(4)
+	pending := f.sb.ErrorCheckID(string(caisson.CodePendingReview))
+	notVerified := f.sb.ErrorCheckID(string(caisson.CodeNotVerified))
+	deleted := f.sb.ErrorCheckID(string(caisson.CodeIDCheckDeleted))
+	broken := f.sb.ErrorCheckID(string(caisson.CodeInternalError))
+	f.sb.FailNext(healthy[1], 20, sandbox.Fail503) // fails for good: more than the client's tries
+	untracked := f.sb.CheckID(50)
+	f.track(append(healthy, pending, notVerified, deleted, broken)...)
+	if _, err := f.st.Decide(ctx, notVerified, store.Escalate, "called the branch", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	var each, started atomic.Int64
+	asked := append([]string{broken, untracked, deleted}, append(healthy, pending, notVerified, healthy[0])...)
+	rep, err := f.service(f.api).Refresh(ctx, asked, RefreshOptions{
+		Concurrency: 3,
+		Started:     func(total, skipped int) { started.Store(int64(total*100 + skipped)) },
+		Each:        func(Result) { each.Add(1) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Asked != 8 || rep.Answered != 8 || started.Load() != 800 || each.Load() != 8 {
+		t.Errorf("asked %d, answered %d, started %d, each %d: want 8 tracked checks once each", rep.Asked, rep.Answered, started.Load(), each.Load())
+	}
+	if rep.Refreshed != 3 || len(rep.Waiting) != 1 || rep.Waiting[0].CheckID != pending ||
+		len(rep.Decided) != 1 || rep.Decided[0].Decided != store.StatusEscalated {
+		t.Errorf("refreshed %d, waiting %+v, decided %+v: want 3, the pending one, the escalated one", rep.Refreshed, rep.Waiting, rep.Decided)
+	}
+	var got []string
+	for _, fl := range rep.Failures {
+		got = append(got, fmt.Sprintf("%s %d", fl.CheckID, fl.Kind))
+	}
+	want := []string{
+		fmt.Sprintf("%s %d", untracked, NotTracked),
+		fmt.Sprintf("%s %d", broken, FetchFailed),
+		fmt.Sprintf("%s %d", deleted, FetchFailed),
+		fmt.Sprintf("%s %d", healthy[1], FetchFailed),
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("failures, untracked first then in the order asked:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if f.asked(untracked) {
+		t.Error("an untracked id was fetched: a refresh must not start tracking a check")
+	}
+	if rep.Err() != nil || rep.NotFetched() != 0 {
+		t.Errorf("a complete batch reports %v, %d not fetched", rep.Err(), rep.NotFetched())
+	}
+	if rec := f.get(pending); rec.Outcome != store.FetchOutcome(caisson.CodePendingReview) {
+		t.Errorf("the pending check's outcome %q, want it recorded", rec.Outcome)
+	}
+}
+
+func TestFailureReasonSaysWhyInTheClientsWords(t *testing.T) {
+	tests := []struct {
+		name string
+		f    Failure
+		want string
+	}{
+		{"not tracked", Failure{Kind: NotTracked, Err: store.ErrNotFound}, "not tracked: add it first"},
+		{"not recorded", Failure{Kind: NotRecorded, Err: errors.New("the disk is full")}, "fetched but not recorded: the disk is full"},
+		{"Caisson's answer", Failure{Kind: FetchFailed, Err: &caisson.APIError{Code: caisson.CodeIDCheckDeleted}},
+			caisson.Explain(&caisson.APIError{Code: caisson.CodeIDCheckDeleted})},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.f.Reason(); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// The README: --all and --queue (and the console's R) skip checks whose
+// last answer was final; named, such a check is asked again.
+func TestRefreshQueueSkipsChecksWhoseLastAnswerWasFinalAndNamedOnesAreAskedAgain(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	deleted := f.sb.ErrorCheckID(string(caisson.CodeIDCheckDeleted))
+	expired := f.sb.ErrorCheckID(string(caisson.CodeIDCheckExpired))
+	good := f.sb.CheckID(0)
+	f.track(good, deleted, expired)
+	svc := f.service(f.api)
+	rep, err := svc.RefreshQueue(ctx, store.PageQuery{Queue: store.QueueAll}, RefreshOptions{})
+	if err != nil || rep.Asked != 3 || len(rep.Failures) != 2 {
+		t.Fatalf("first refresh: %+v, %v; want all 3 asked, the 2 gone ones failed", rep, err)
+	}
+	f.sb.ResetRequests()
+	skippedSeen := -1
+	rep, err = svc.RefreshQueue(ctx, store.PageQuery{Queue: store.QueueAll}, RefreshOptions{Started: func(_, s int) { skippedSeen = s }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Asked != 1 || rep.Skipped != 2 || skippedSeen != 2 || rep.Refreshed != 1 || len(rep.Failures) != 0 {
+		t.Errorf("second refresh %+v (started said %d skipped): want 1 asked, 2 skipped", rep, skippedSeen)
+	}
+	if f.asked(deleted) || f.asked(expired) {
+		t.Error("a check whose last answer was final was asked again")
+	}
+	rep, err = svc.Refresh(ctx, []string{deleted}, RefreshOptions{})
+	if err != nil || rep.Asked != 1 || !f.asked(deleted) {
+		t.Errorf("named: %+v, %v; want it asked again", rep, err)
+	}
+}
+
+// A refused key says nothing about any check: the batch stops at once,
+// stores nothing for the refused checks, and says so once.
+func TestRefreshWithARefusedKeyStopsAtOnceAndStoresNothing(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ids := f.sb.CheckIDs(20)
+	f.track(ids...)
+	f.sb.ResetRequests()
+	rep, err := f.service(f.wrongKey()).RefreshQueue(ctx, store.PageQuery{Queue: store.QueueAll}, RefreshOptions{Concurrency: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.KeyRefused == nil || !errors.Is(rep.Err(), caisson.ErrKeyRefused) || len(rep.Failures) != 0 || rep.NotFetched() != 20 {
+		t.Fatalf("report %+v: want stopped by the refused key, no failure, 20 not fetched", rep)
+	}
+	if n := len(f.sb.Requests()); n > 4 {
+		t.Errorf("the sandbox saw %d requests, want at most the 4 in flight", n)
+	}
+	for _, id := range ids {
+		if rec := f.get(id); rec.Outcome != store.OutcomeNone {
+			t.Errorf("%s: outcome %q stored under a refused key", id, rec.Outcome)
+		}
+	}
+	res, err := f.service(f.wrongKey()).RefreshOne(ctx, ids[0])
+	if err != nil || !errors.Is(res.Err, caisson.ErrKeyRefused) || f.get(ids[0]).Outcome != store.OutcomeNone {
+		t.Errorf("one check: %+v, %v; want the refusal reported and nothing stored", res, err)
+	}
+}
+
+// Cancelling starts nothing new; what was fetched is stored, and the
+// report says how many were not fetched.
+func TestRefreshCancelledKeepsWhatWasFetched(t *testing.T) {
+	f := newFixture(t)
+	ids := f.sb.CheckIDs(40)
+	f.track(ids...)
+	f.sb.SetLatency(20*time.Millisecond, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	var answered []string
+	rep, err := f.service(f.api).Refresh(ctx, ids, RefreshOptions{Concurrency: 2, Each: func(r Result) {
+		answered = append(answered, r.CheckID)
+		if len(answered) == 3 {
+			cancel()
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Cancelled || !errors.Is(rep.Err(), context.Canceled) || rep.NotFetched() == 0 || rep.Answered != len(answered) {
+		t.Fatalf("report %+v: want cancelled with checks not fetched", rep)
+	}
+	for _, id := range answered {
+		if rec := f.get(id); rec.Outcome != store.OutcomeOK {
+			t.Errorf("%s was answered before the cancel but stored as %q", id, rec.Outcome)
+		}
+	}
+}
+
+func TestRefreshOneRecordsCaissonsAnswerWhateverItIs(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	good, pending := f.sb.CheckID(3), f.sb.ErrorCheckID(string(caisson.CodePendingReview))
+	f.track(good, pending)
+	svc := f.service(f.api)
+	res, err := svc.RefreshOne(ctx, good)
+	if err != nil || res.Err != nil || res.NotRecorded != nil || f.get(good).Result == nil {
+		t.Errorf("a result: %+v, %v; want it cached", res, err)
+	}
+	res, err = svc.RefreshOne(ctx, pending)
+	if _, failed := res.Failure(); err != nil || !res.NotReady() || failed {
+		t.Errorf("a check still at Caisson: %+v, %v; want not ready, no failure", res, err)
+	}
+	if _, err := f.service(nil).RefreshOne(ctx, good); !errors.Is(err, ErrNoAPI) {
+		t.Errorf("offline: %v, want ErrNoAPI", err)
+	}
+	if _, err := f.service(nil).RefreshQueue(ctx, store.PageQuery{Queue: store.QueueAll}, RefreshOptions{}); !errors.Is(err, ErrNoAPI) {
+		t.Errorf("offline queue: %v, want ErrNoAPI", err)
+	}
+}
+
+// An answer that cannot be stored is a failure of its own kind, and the
+// batch goes on: the other answers are not lost with it.
+func TestRefreshReportsAnswersItCouldNotStoreAndGoesOn(t *testing.T) {
+	f := newFixture(t)
+	ids := f.sb.CheckIDs(4)
+	f.track(ids...)
+	var first string
+	rep, err := f.service(f.api).Refresh(context.Background(), ids, RefreshOptions{Concurrency: 1, Each: func(r Result) {
+		if first == "" {
+			first = r.CheckID
+			// The database goes away under the batch (a real store,
+			// closed: the disk gone, the process shutting down).
+			if err := f.st.Close(); err != nil {
+				t.Errorf("closing the store: %v", err)
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Answered != 4 || rep.Refreshed != 1 || len(rep.Failures) != 3 || rep.NotRecorded == nil {
+		t.Fatalf("report %+v: want all 4 answered, the first stored, 3 not recorded", rep)
+	}
+	for _, fl := range rep.Failures {
+		if fl.Kind != NotRecorded || fl.CheckID == first {
+			t.Errorf("failure %+v: want each answer after the first, not recorded", fl)
+		}
+	}
+}
+
+// Under a fail rate, the failures listed are exactly the checks whose
+// answer was not stored as a result: none missed, none invented.
+func TestRefreshUnderAFailRateReportsExactlyTheChecksThatFailed(t *testing.T) {
+	f := newFixture(t)
+	f.sb.SetFailRate(0.5)
+	ids := f.sb.CheckIDs(16)
+	f.track(ids...)
+	rep, err := f.service(f.api).Refresh(context.Background(), ids, RefreshOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := map[string]bool{}
+	for _, fl := range rep.Failures {
+		failed[fl.CheckID] = true
+	}
+	for _, id := range ids {
+		if ok := f.get(id).Outcome == store.OutcomeOK; ok == failed[id] {
+			t.Errorf("%s: outcome %q but listed as failed = %v", id, f.get(id).Outcome, failed[id])
+		}
+	}
+	if rep.Refreshed+len(rep.Failures) != len(ids) {
+		t.Errorf("%d refreshed and %d failed of %d", rep.Refreshed, len(rep.Failures), len(ids))
+	}
+}
