@@ -71,7 +71,7 @@ func CompleteCheckIDs(ctx context.Context, path, prefix string, limit int) ([]Co
 // store's own connections do.
 func completionDSN(path string) string {
 	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", (CompletionWait * 3 / 4).Milliseconds()))
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", (CompletionWait*3/4).Milliseconds()))
 	q.Add("_pragma", "query_only(1)")
 	q.Set("mode", "ro")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
