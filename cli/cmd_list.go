@@ -19,12 +19,13 @@ import (
 func init() {
 	commandHelp["list"] = `
 Lists tracked checks, riskiest first (lowest confidence, then oldest), as
-the console's queue does. Without --queue it lists needs-review, or every
-queue when --customer is given. --customer matches a customer id exactly
-or, when no check has exactly that customer id, every customer id that
-starts with it (byte for byte: 5728349 finds "5728349 - Miller, Ashley");
-a line on standard error says which. Queue pending is also called
-waiting: checks Caisson has no result for yet, with the reason.`
+the console's queue does, or in the order --sort names: risk, added (most
+recent first), name or customer. Without --queue it lists needs-review,
+or every queue when --customer is given. --customer matches a customer id
+exactly or, when no check has exactly that customer id, every customer id
+that starts with it (byte for byte: 5728349 finds "5728349 - Miller,
+Ashley"); a line on standard error says which. Queue pending is also
+called waiting: checks Caisson has no result for yet, with the reason.`
 }
 
 // rowJSON is one check in list --json: the list columns, never the
