@@ -117,7 +117,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
 	caisson.Version = version
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: env}
-	root := a.rootCommand()
+	var failed error
+	root := a.rootCommand(&failed)
 	args = rewriteArgs(root, args)
 	if args == nil {
 		args = []string{} // cobra reads os.Args when given nil: never, here
@@ -136,21 +137,44 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fang.WithColorSchemeFunc(fang.AnsiColorScheme),
 		fang.WithErrorHandler(a.reportError),
 	)
+	if err == nil && failed != nil {
+		err = failed
+		a.reportError(nil, fang.Styles{}, err)
+	}
 	return exitStatus(err)
 }
 
+// keep is a command's work as cobra runs it, after the --read-only check:
+// an error it ends with is kept in failed and reported by run, not handed
+// to fang, whose error path asks the terminal for its background first (up
+// to 2 s twice when the terminal does not answer) even when the error is
+// printed plain. fang reports only what pflag finds: a flag unknown, or
+// without its value, or with a bad one.
+func (a *app) keep(failed *error, work runFunc) func(*cobra.Command, []string) error {
+	return func(c *cobra.Command, pos []string) error {
+		if *failed = a.refuseUnderReadOnly(c); *failed == nil {
+			*failed = work(c.Context(), pos)
+		}
+		return nil
+	}
+}
+
 // rootCommand is the program: the console without a command, the global
-// flags, and every subcommand.
-func (a *app) rootCommand() *cobra.Command {
-	root := &cobra.Command{
+// flags, and every subcommand. A command's error ends up in failed.
+func (a *app) rootCommand(failed *error) *cobra.Command {
+	var root *cobra.Command
+	root = &cobra.Command{
 		Use:   progName,
 		Short: "A terminal review console for Caisson ID Checks.",
 		Long:  strings.TrimSpace(rootHelp),
-		Args:  a.noCommand,
-		RunE: func(c *cobra.Command, _ []string) error {
-			return cmdConsole(c.Context(), a)
-		},
-		PersistentPreRunE:     a.refuseUnderReadOnly,
+		// Any word that is no command reaches RunE, which refuses it.
+		Args: cobra.ArbitraryArgs,
+		RunE: a.keep(failed, func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return a.unknownCommand(root, args[0])
+			}
+			return cmdConsole(ctx, a)
+		}),
 		DisableFlagsInUseLine: true,
 		SilenceErrors:         true,
 		SilenceUsage:          true,
@@ -160,7 +184,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(a.flagError)
 	a.registerGlobals(root)
 	for _, spec := range commands {
-		c := a.subcommand(spec)
+		c := a.subcommand(spec, failed)
 		if spec.name == "help" {
 			root.SetHelpCommand(c)
 			continue
@@ -179,17 +203,14 @@ func (a *app) registerGlobals(root *cobra.Command) {
 	a.completeGlobals(root)
 }
 
-func (a *app) subcommand(spec command) *cobra.Command {
+func (a *app) subcommand(spec command, failed *error) *cobra.Command {
 	c := &cobra.Command{
 		Use:                   spec.use,
 		Short:                 spec.summary,
 		DisableFlagsInUseLine: true,
 	}
 	c.Long, c.Example = longHelp(spec)
-	work := spec.wire(a, c)
-	c.RunE = func(c *cobra.Command, pos []string) error {
-		return work(c.Context(), pos)
-	}
+	c.RunE = a.keep(failed, spec.wire(a, c))
 	return c
 }
 
@@ -225,14 +246,11 @@ func rewriteArgs(root *cobra.Command, args []string) []string {
 	return args
 }
 
-// noCommand is the program's own argument check: without a command it
-// opens the console, and a word that is no command is a usage error.
-func (a *app) noCommand(root *cobra.Command, args []string) error {
-	if len(args) == 0 {
-		return nil
-	}
-	msg := fmt.Sprintf("unknown command %q", sanitize.Line(args[0]))
-	if s := root.SuggestionsFor(args[0]); len(s) > 0 {
+// unknownCommand is the usage error for a word that is no command, with
+// the commands it may be a slip for.
+func (a *app) unknownCommand(root *cobra.Command, word string) error {
+	msg := fmt.Sprintf("unknown command %q", sanitize.Line(word))
+	if s := root.SuggestionsFor(word); len(s) > 0 {
 		msg += ": did you mean " + strings.Join(s, " or ") + "?"
 	}
 	return usageErrorf("", "%s", msg)
@@ -250,7 +268,7 @@ var writesUnderReadOnly = map[string]string{
 	"serve":    "serves the deciding console (read-only is per key there: caisson-review:read-only in authorized_keys)",
 }
 
-func (a *app) refuseUnderReadOnly(c *cobra.Command, _ []string) error {
+func (a *app) refuseUnderReadOnly(c *cobra.Command) error {
 	if why := writesUnderReadOnly[c.Name()]; a.readOnly && why != "" && c.Parent() != nil {
 		return usageErrorf("", "--read-only promises no decision and no change: %s %s; leave --read-only out, or use list, show or export",
 			c.Name(), why)

@@ -46,10 +46,11 @@ func (a *app) colourEnv() []string {
 	return env
 }
 
-// reportError is fang's error handler: it says on stderr what went wrong,
-// styled on a terminal and plain otherwise. fang's own writer is ignored:
-// it reads the process's environment, not ours.
-func (a *app) reportError(_ io.Writer, styles fang.Styles, err error) {
+// reportError says on stderr what went wrong, styled on a terminal and
+// plain otherwise. It is fang's error handler too; fang's writer and
+// styles are ignored: the writer reads the process's environment, not
+// ours, and the styles are built after asking the terminal.
+func (a *app) reportError(_ io.Writer, _ fang.Styles, err error) {
 	lines := errorLines(err)
 	if len(lines) == 0 {
 		return
@@ -61,19 +62,24 @@ func (a *app) reportError(_ io.Writer, styles fang.Styles, err error) {
 		return
 	}
 	w := colorprofile.NewWriter(a.stderr, a.colourEnv())
-	fmt.Fprintln(w, styles.ErrorHeader.String())
+	fmt.Fprintln(w, errorHeader.String())
 	for _, l := range lines {
 		style := lipgloss.NewStyle().MarginLeft(2)
 		switch l.kind {
 		case lineUsage:
-			style = style.Inherit(styles.Program.Command)
+			style = style.Foreground(lipgloss.Cyan)
 		case lineHint:
-			style = style.Inherit(styles.FlagDescription).UnsetTransform()
+			style = style.Faint(true)
 		}
 		fmt.Fprintln(w, style.Render(l.text))
 	}
 	fmt.Fprintln(w)
 }
+
+// errorHeader is fang's, in the console's 16 ANSI colours (fang's
+// AnsiColorScheme), which read the same on light and dark backgrounds.
+var errorHeader = lipgloss.NewStyle().Foreground(lipgloss.Black).Background(lipgloss.Red).
+	Bold(true).Padding(0, 1).Margin(1).MarginLeft(2).SetString("ERROR")
 
 type lineKind int
 
