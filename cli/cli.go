@@ -199,7 +199,7 @@ func (a *app) rootCommand(failed *error) *cobra.Command {
 func (a *app) registerGlobals(root *cobra.Command) {
 	fs := root.PersistentFlags()
 	a.globals.register(fs)
-	fs.BoolVar(&a.readOnly, "read-only", false, "open the console without any decision keys (for support staff)")
+	fs.BoolVar(&a.readOnly, "read-only", false, "the console without any decision keys, and commands that change the database refused (for support staff)")
 	a.completeGlobals(root)
 }
 

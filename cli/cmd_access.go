@@ -71,28 +71,27 @@ func wireAccess(a *app, c *cobra.Command) runFunc {
 }
 
 func cmdAccess(ctx context.Context, a *app, f accessFlags, pos []string) error {
-	check, customer, since, format := f.check, f.customer, f.since, f.format
 	var err error
 	if len(pos) > 0 {
 		return usageErrorf("access", "access takes no arguments; did you mean --check %s?", sanitize.Line(pos[0]))
 	}
-	if format != "csv" && format != "json" {
-		return usageErrorf("access", "--format %q: expected csv or json", sanitize.Line(format))
+	if f.format != "csv" && f.format != "json" {
+		return usageErrorf("access", "--format %q: expected csv or json", sanitize.Line(f.format))
 	}
 	// --reviewer is the global flag (your name elsewhere); here it
 	// filters, and only when given as a flag: CAISSON_REVIEWER, set in a
 	// reviewer's profile, must not silently narrow an audit.
-	q := store.AccessQuery{Customer: customer}
+	q := store.AccessQuery{Customer: f.customer}
 	if a.globals.reviewer.set {
 		q.Reviewer = a.globals.reviewer.value
 	}
-	if check != "" {
-		if q.CheckID, err = caisson.ParseCheckRef(check); err != nil {
+	if f.check != "" {
+		if q.CheckID, err = caisson.ParseCheckRef(f.check); err != nil {
 			return usageErrorf("access", "%s", err.Error())
 		}
 	}
-	if since != "" {
-		if q.Since, err = parseSince(since); err != nil {
+	if f.since != "" {
+		if q.Since, err = parseSince(f.since); err != nil {
 			return usageErrorf("access", "%s", err.Error())
 		}
 	}
@@ -101,7 +100,7 @@ func cmdAccess(ctx context.Context, a *app, f accessFlags, pos []string) error {
 		return err
 	}
 	defer st.Close()
-	if format == "json" {
+	if f.format == "json" {
 		return accessJSONOut(ctx, a.stdout, st, q)
 	}
 	return accessCSVOut(ctx, a.stdout, st, q)

@@ -146,4 +146,5 @@ func TestCompleteCheckIDsGivesUpOnALockedDatabase(t *testing.T) {
 	if took > busyTimeout/2 {
 		t.Errorf("completion waited %s on a locked database", took)
 	}
+	t.Logf("gave up after %s on a locked database (CompletionWait %s)", took, CompletionWait)
 }
