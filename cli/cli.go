@@ -57,6 +57,9 @@ type command struct {
 var commands []command
 
 func init() {
+	// Once, not per run: runs may be concurrent (the tests' scripts), and
+	// the client reads it on every request.
+	caisson.Version = version
 	// Help lists the commands in this order: the daily ones first.
 	cobra.EnableCommandSorting = false
 	commands = []command{
@@ -115,7 +118,6 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 
 // run is Main under the name the tests have always called.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
-	caisson.Version = version
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: env}
 	var failed error
 	root := a.rootCommand(&failed)
