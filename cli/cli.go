@@ -239,13 +239,36 @@ func isIndented(block string) bool {
 	return true
 }
 
-// rewriteArgs adapts the arguments of a command whose flags pflag cannot
-// parse as they are: export's --head, with or without a value.
+// rewriteArgs adapts the arguments to pflag: a long flag written with one
+// dash, as Go's flag package took it (-all, -queue=pending), gets its
+// second, so scripts written for the earlier parser keep working; and
+// export's --head may come with or without a value.
 func rewriteArgs(root *cobra.Command, args []string) []string {
-	if c, _, err := root.Find(args); err == nil && c.Name() == "export" {
-		return bareHead(args)
+	c, _, err := root.Find(args)
+	if err != nil {
+		return args
 	}
-	return args
+	out := make([]string, len(args))
+	for i, arg := range args {
+		if arg == "--" {
+			copy(out[i:], args[i:])
+			break
+		}
+		out[i] = arg
+		name, _, _ := strings.Cut(strings.TrimPrefix(arg, "-"), "=")
+		if len(name) > 1 && arg[0] == '-' && arg[1] != '-' && isLongFlag(c, name) {
+			out[i] = "-" + arg
+		}
+	}
+	if c.Name() == "export" {
+		return bareHead(out)
+	}
+	return out
+}
+
+// isLongFlag reports whether c takes --name, its own or a global one.
+func isLongFlag(c *cobra.Command, name string) bool {
+	return c.Flags().Lookup(name) != nil || c.Root().PersistentFlags().Lookup(name) != nil
 }
 
 // unknownCommand is the usage error for a word that is no command, with

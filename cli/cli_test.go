@@ -285,6 +285,26 @@ func TestFlagsGoAnywhereAndEverythingAfterDoubleDashIsAnArgument(t *testing.T) {
 	mustContain(t, "stderr", r.stderr, "not a check id")
 }
 
+// Go's flag package, which the program used before cobra, took a long
+// flag with one dash: scripts written so keep working.
+func TestALongFlagWithOneDashStillWorks(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	r := f.must(0, "list", "-queue", "all", "-json", "-db="+f.db)
+	mustContain(t, "stdout", r.stdout, `"check_id": "`+id+`"`)
+	r = f.must(2, "-read-only", "decide", id, "escalate", "-note", "x")
+	mustContain(t, "stderr", r.stderr, "--read-only promises no decision")
+	f.must(0, "decide", id, "escalate", "-note", "x")
+	r = f.must(0, "export", "-head")
+	if !strings.Contains(r.stdout, ":") {
+		t.Errorf("export -head printed no head: %q", r.stdout)
+	}
+	// A word that is no flag is left alone: an id may start with a dash.
+	r = f.must(2, "show", "-xyz")
+	mustContain(t, "stderr", r.stderr, "unknown shorthand flag")
+}
+
 func TestNoFlagTakesTheKeyItself(t *testing.T) {
 	// serve's SSH host key and authorized keys are files of public or
 	// server keys, and --api-key-file names the key's file: none is the
