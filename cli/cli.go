@@ -1,15 +1,22 @@
 // Package cli is caisson-review's command line: the subcommands, their flags
 // and help, the configuration and the wiring of the store, the API client,
 // the console and the SSH server behind them. main hands it os.Args.
+//
+// The commands are cobra commands run by fang, which styles help and
+// errors on a terminal. Everything the program reads from outside (the
+// arguments, the streams, the environment) comes through Main's
+// parameters, so tests run it in-process exactly as a shell would.
 package cli
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
+
+	"charm.land/fang/v2"
+	"github.com/spf13/cobra"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
@@ -28,36 +35,52 @@ const (
 // -ldflags "-X github.com/caisson-review/caisson-review/cli.version=…".
 var version = "dev"
 
-// command is one subcommand. Each builds its own FlagSet, so `--help` and
-// flag errors are specific to it.
+// runFunc is a command's work, given the positional arguments once its
+// flags are parsed.
+type runFunc func(ctx context.Context, pos []string) error
+
+// command is one subcommand: its name and arguments (cobra's Use, shown in
+// the list of commands), its synopsis with the flags (shown in its help and
+// with a usage error), its one-line summary, and wire, which declares its
+// flags on the cobra command and returns the work they feed. The longer
+// help is commandHelp[name].
 type command struct {
 	name    string
+	use     string
 	usage   string // the synopsis after the program name
 	summary string
-	run     func(ctx context.Context, a *app, args []string) error
+	wire    func(a *app, c *cobra.Command) runFunc
 }
 
-// commands is filled in init because the help command refers to it.
+// commands is filled in init because help and completion refer to it.
+// Adding a command is one line here and its wire function.
 var commands []command
 
 func init() {
+	// Once, not per run: runs may be concurrent (the tests' scripts), and
+	// the client reads it on every request.
+	caisson.Version = version
+	// Help lists the commands in this order: the daily ones first.
+	cobra.EnableCommandSorting = false
 	commands = []command{
-		{"demo", "demo [--checks N] [--read-only]", "Open the console on the built-in sandbox with a throwaway database.", cmdDemo},
-		{"add", "add ID_OR_TOKEN... | add -", "Track check ids; exchange tokens are exchanged first. - reads one per line from standard input.", cmdAdd},
-		{"exchange", "exchange TOKEN", "Exchange a token for its check id, print the id and track it.", cmdExchange},
-		{"refresh", "refresh [ID...] [--all] [--queue Q] [--concurrency N]", "Fetch results from the API and cache them.", cmdRefresh},
-		{"list", "list [--queue Q] [--customer ID] [--json]", "List tracked checks.", cmdList},
-		{"show", "show ID [--json]", "Show one check in full: result, reasons, decisions.", cmdShow},
-		{"decide", "decide ID approve|reject|escalate|reopen|confirm|return [--note TEXT] [--reason REASON] [--final|--retry] [--yes]", "Record a decision, with the console's rules and the four-eyes policy.", cmdDecide},
-		{"policy", "policy show | policy set four-eyes off|risky|approvals|all --note TEXT", "Show or change the database's four-eyes policy (logged in the decision log).", cmdPolicy},
-		{"access", "access [--check ID] [--customer ID] [--reviewer NAME] [--since DATE] [--format csv|json]", "Who was shown whose personal data, and when: the access log.", cmdAccess},
-		{"export", "export [--format csv|json] [--since DATE] | --head | --verify [--head SEQ:HASH]...", "Write the decision log, oldest first, print its head, or verify its hash chain.", cmdExport},
-		{"purge", "purge --older-than DURATION", "Drop cached personal data older than DURATION (30d, 12h); decisions are kept.", cmdPurge},
-		{"sandbox", "sandbox [--listen ADDR] [--latency D] [--fail-rate F] [--checks N] [--hostile]", "Run the fake Caisson API on loopback, for trying things out.", cmdSandbox},
-		{"serve", "serve --host-key PATH --authorized-keys PATH [--listen ADDR] [--idle-timeout D] [--max-sessions N]", "Serve the console over SSH to a team of reviewers (public keys only).", cmdServe},
-		{"config", "config", "Print every setting in effect and where it came from (never the API key).", cmdConfig},
-		{"version", "version", "Print the version.", cmdVersion},
-		{"help", "help [COMMAND]", "Show help for the program or one command.", cmdHelp},
+		{"demo", "demo", "demo [--checks N] [--read-only]", "Open the console on the built-in sandbox with a throwaway database.", wireDemo},
+		{"add", "add ID_OR_TOKEN...", "add ID_OR_TOKEN... | add -", "Track check ids; exchange tokens are exchanged first. - reads one per line from standard input.", wireAdd},
+		{"exchange", "exchange TOKEN", "exchange TOKEN", "Exchange a token for its check id, print the id and track it.", wireExchange},
+		{"refresh", "refresh [ID...]", "refresh [ID...] [--all] [--queue Q] [--concurrency N]", "Fetch results from the API and cache them.", wireRefresh},
+		{"list", "list", "list [--queue Q] [--sort S] [--customer ID] [--json]", "List tracked checks.", wireList},
+		{"show", "show ID", "show ID [--json]", "Show one check in full: result, reasons, decisions.", wireShow},
+		{"decide", "decide ID ACTION", "decide ID approve|reject|escalate|reopen|confirm|return [--note TEXT] [--reason REASON] [--final|--retry] [--yes]", "Record a decision, with the console's rules and the four-eyes policy.", wireDecide},
+		{"policy", "policy show|set", "policy show | policy set four-eyes off|risky|approvals|all --note TEXT", "Show or change the database's four-eyes policy (logged in the decision log).", wirePolicy},
+		{"access", "access", "access [--check ID] [--customer ID] [--reviewer NAME] [--since DATE] [--format csv|json]", "Who was shown whose personal data, and when: the access log.", wireAccess},
+		{"export", "export", "export [--format csv|json] [--since DATE] | --head | --verify [--head SEQ:HASH]...", "Write the decision log, oldest first, print its head, or verify its hash chain.", wireExport},
+		{"purge", "purge", "purge --older-than DURATION", "Drop cached personal data older than DURATION (30d, 12h); decisions are kept.", wirePurge},
+		{"sandbox", "sandbox", "sandbox [--listen ADDR] [--latency D] [--fail-rate F] [--checks N] [--hostile]", "Run the fake Caisson API on loopback, for trying things out.", wireSandbox},
+		{"serve", "serve", "serve --host-key PATH --authorized-keys PATH [--listen ADDR] [--idle-timeout D] [--max-sessions N]", "Serve the console over SSH to a team of reviewers (public keys only).", wireServe},
+		{"completion", "completion SHELL", "completion bash|zsh|fish", "Write the shell's completion script (commands, flags, queues, check ids).", wireCompletion},
+		{"man", "man", "man", "Write the manual page (roff) to standard output.", wireMan},
+		{"config", "config", "config", "Print every setting in effect and where it came from (never the API key).", wireConfig},
+		{"version", "version", "version", "Print the version.", wireVersion},
+		{"help", "help [COMMAND]", "help [COMMAND]", "Show help for the program or one command.", wireHelp},
 	}
 }
 
@@ -82,15 +105,10 @@ func usageErrorf(cmd, format string, args ...any) error {
 	return &usageError{cmd: cmd, msg: fmt.Sprintf(format, args...)}
 }
 
-var (
-	// errHelpShown: --help was asked for and printed; exit 0.
-	errHelpShown = errors.New("help shown")
-	// errReported: the failures were already listed; exit 1 without
-	// repeating them.
-	errReported = errors.New("failures reported above")
-)
+// errReported: the failures were already listed; exit 1 without
+// repeating them.
+var errReported = errors.New("failures reported above")
 
-// run is Main under the name the tests have always called.
 // Main runs the program with the arguments after its name, the standard
 // streams and a way to read the environment, and returns the exit status.
 // Everything it reads from outside comes through these, so tests run it
@@ -99,32 +117,169 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	return run(ctx, args, stdin, stdout, stderr, env)
 }
 
+// run is Main under the name the tests have always called.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
-	caisson.Version = version
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: env}
-	return a.exitStatus(a.dispatch(ctx, args))
+	var failed error
+	root := a.rootCommand(&failed)
+	args = rewriteArgs(root, args)
+	if args == nil {
+		args = []string{} // cobra reads os.Args when given nil: never, here
+	}
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(a.styledOrPlain(stdout))
+	root.SetErr(a.styledOrPlain(stderr))
+	err := fang.Execute(ctx, root,
+		fang.WithVersion(version),
+		// Ours write to the injected stdout and list only the shells we
+		// document; fang's man page goes to os.Stdout.
+		fang.WithoutManpage(),
+		fang.WithoutCompletions(),
+		// The console's 16 ANSI colours, not fang's true-colour palette.
+		fang.WithColorSchemeFunc(fang.AnsiColorScheme),
+		fang.WithErrorHandler(a.reportError),
+	)
+	if err == nil && failed != nil {
+		err = failed
+		a.reportError(nil, fang.Styles{}, err)
+	}
+	return exitStatus(err)
 }
 
-func (a *app) dispatch(ctx context.Context, args []string) error {
-	root := a.flagSet("")
-	root.BoolVar(&a.readOnly, "read-only", false, "open the console without any decision keys (for support staff)")
-	// The program's own flags stop at the first word: the command name.
-	if err := root.Parse(args); err != nil {
-		return a.flagError(root, "", err)
+// keep is a command's work as cobra runs it, after the --read-only check:
+// an error it ends with is kept in failed and reported by run, not handed
+// to fang, whose error path asks the terminal for its background first (up
+// to 2 s twice when the terminal does not answer) even when the error is
+// printed plain. fang reports only what pflag finds: a flag unknown, or
+// without its value, or with a bad one.
+func (a *app) keep(failed *error, work runFunc) func(*cobra.Command, []string) error {
+	return func(c *cobra.Command, pos []string) error {
+		if *failed = a.refuseUnderReadOnly(c); *failed == nil {
+			*failed = work(c.Context(), pos)
+		}
+		return nil
 	}
-	rest := root.Args()
-	if len(rest) == 0 {
-		return cmdConsole(ctx, a)
+}
+
+// rootCommand is the program: the console without a command, the global
+// flags, and every subcommand. A command's error ends up in failed.
+func (a *app) rootCommand(failed *error) *cobra.Command {
+	var root *cobra.Command
+	root = &cobra.Command{
+		Use:   progName,
+		Short: "A terminal review console for Caisson ID Checks.",
+		Long:  strings.TrimSpace(rootHelp),
+		// Any word that is no command reaches RunE, which refuses it.
+		Args: cobra.ArbitraryArgs,
+		RunE: a.keep(failed, func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return a.unknownCommand(root, args[0])
+			}
+			return cmdConsole(ctx, a)
+		}),
+		DisableFlagsInUseLine: true,
+		SilenceErrors:         true,
+		SilenceUsage:          true,
 	}
-	cmd, ok := findCommand(rest[0])
-	if !ok {
-		return usageErrorf("", "unknown command %q", sanitize.Line(rest[0]))
+	root.SuggestionsMinimumDistance = 2
+	root.SetVersionTemplate(progName + " {{.Version}}\n")
+	root.SetFlagErrorFunc(a.flagError)
+	a.registerGlobals(root)
+	for _, spec := range commands {
+		c := a.subcommand(spec, failed)
+		if spec.name == "help" {
+			root.SetHelpCommand(c)
+			continue
+		}
+		root.AddCommand(c)
 	}
-	if a.readOnly && writesUnderReadOnly[cmd.name] != "" {
-		return usageErrorf("", "--read-only promises no decision and no change: %s %s; leave --read-only out, or use list, show or export",
-			cmd.name, writesUnderReadOnly[cmd.name])
+	return root
+}
+
+// registerGlobals declares the flags every command takes, before or after
+// its name. Adding a global flag is one line here.
+func (a *app) registerGlobals(root *cobra.Command) {
+	fs := root.PersistentFlags()
+	a.globals.register(fs)
+	fs.BoolVar(&a.readOnly, "read-only", false, "the console without any decision keys, and commands that change the database refused (for support staff)")
+	a.completeGlobals(root)
+}
+
+func (a *app) subcommand(spec command, failed *error) *cobra.Command {
+	c := &cobra.Command{
+		Use:                   spec.use,
+		Short:                 spec.summary,
+		DisableFlagsInUseLine: true,
 	}
-	return cmd.run(ctx, a, rest[1:])
+	c.Long, c.Example = longHelp(spec)
+	c.RunE = a.keep(failed, spec.wire(a, c))
+	return c
+}
+
+// longHelp splits a command's help text into what its help says above the
+// usage (the summary, then the text) and the examples, the indented lines
+// after the last blank line, which fang shows styled as commands.
+func longHelp(spec command) (long, examples string) {
+	text := strings.TrimSpace(commandHelp[spec.name])
+	if i := strings.LastIndex(text, "\n\n"); i >= 0 && isIndented(text[i+2:]) {
+		text, examples = strings.TrimSpace(text[:i]), text[i+2:]
+	}
+	if text == "" {
+		return spec.summary, examples
+	}
+	return spec.summary + "\n\n" + text, examples
+}
+
+func isIndented(block string) bool {
+	for _, line := range strings.Split(block, "\n") {
+		if !strings.HasPrefix(line, "  ") {
+			return false
+		}
+	}
+	return true
+}
+
+// rewriteArgs adapts the arguments to pflag: a long flag written with one
+// dash, as Go's flag package took it (-all, -queue=pending), gets its
+// second, so scripts written for the earlier parser keep working; and
+// export's --head may come with or without a value.
+func rewriteArgs(root *cobra.Command, args []string) []string {
+	c, _, err := root.Find(args)
+	if err != nil {
+		return args
+	}
+	out := make([]string, len(args))
+	for i, arg := range args {
+		if arg == "--" {
+			copy(out[i:], args[i:])
+			break
+		}
+		out[i] = arg
+		name, _, _ := strings.Cut(strings.TrimPrefix(arg, "-"), "=")
+		if len(name) > 1 && arg[0] == '-' && arg[1] != '-' && isLongFlag(c, name) {
+			out[i] = "-" + arg
+		}
+	}
+	if c.Name() == "export" {
+		return bareHead(out)
+	}
+	return out
+}
+
+// isLongFlag reports whether c takes --name, its own or a global one.
+func isLongFlag(c *cobra.Command, name string) bool {
+	return c.Flags().Lookup(name) != nil || c.Root().PersistentFlags().Lookup(name) != nil
+}
+
+// unknownCommand is the usage error for a word that is no command, with
+// the commands it may be a slip for.
+func (a *app) unknownCommand(root *cobra.Command, word string) error {
+	msg := fmt.Sprintf("unknown command %q", sanitize.Line(word))
+	if s := root.SuggestionsFor(word); len(s) > 0 {
+		msg += ": did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return usageErrorf("", "%s", msg)
 }
 
 // writesUnderReadOnly are the commands --read-only refuses, and why: it
@@ -139,121 +294,45 @@ var writesUnderReadOnly = map[string]string{
 	"serve":    "serves the deciding console (read-only is per key there: caisson-review:read-only in authorized_keys)",
 }
 
-func (a *app) exitStatus(err error) int {
+func (a *app) refuseUnderReadOnly(c *cobra.Command) error {
+	if why := writesUnderReadOnly[c.Name()]; a.readOnly && why != "" && c.Parent() != nil {
+		return usageErrorf("", "--read-only promises no decision and no change: %s %s; leave --read-only out, or use list, show or export",
+			c.Name(), why)
+	}
+	return nil
+}
+
+// exitStatus is the status an error ends the program with; reportError
+// has said what it was.
+func exitStatus(err error) int {
 	var ue *usageError
 	switch {
-	case err == nil, errors.Is(err, errHelpShown):
+	case err == nil:
 		return exitOK
-	case errors.Is(err, errReported):
-		return exitFailure
 	case errors.As(err, &ue):
-		name := progName
-		if ue.cmd != "" {
-			name += " " + ue.cmd
-		}
-		fmt.Fprintf(a.stderr, "%s: %s\n", name, sanitize.Text(ue.msg))
-		if c, ok := findCommand(ue.cmd); ok {
-			fmt.Fprintf(a.stderr, "usage: %s %s\n", progName, c.usage)
-		}
-		fmt.Fprintf(a.stderr, "Run '%s --help' for more.\n", name)
 		return exitUsage
-	case errors.Is(err, context.Canceled):
-		fmt.Fprintf(a.stderr, "%s: interrupted\n", progName)
-		return exitFailure
 	}
-	fmt.Fprintf(a.stderr, "%s: %s\n", progName, sanitize.Text(err.Error()))
 	return exitFailure
 }
 
-// flagSet makes a FlagSet that reports errors to us instead of printing
-// them, so the exit status and the wording stay ours.
-func (a *app) flagSet(cmd string) *flag.FlagSet {
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	a.globals.register(fs)
-	return fs
-}
-
-// parse parses flags anywhere among the arguments (Go's flag package stops
-// at the first non-flag, but `refresh ID --all` should work) and returns
-// the positional arguments. Everything after "--" is positional.
-func (a *app) parse(fs *flag.FlagSet, cmd string, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, a.flagError(fs, cmd, err)
-		}
-		rest := fs.Args()
-		consumed := len(args) - len(rest)
-		if consumed > 0 && args[consumed-1] == "--" {
-			return append(positional, rest...), nil
-		}
-		if len(rest) == 0 {
-			return positional, nil
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
-}
-
-func (a *app) flagError(fs *flag.FlagSet, cmd string, err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		a.printHelp(fs, cmd)
-		return errHelpShown
-	}
+// flagError makes pflag's complaint (an unknown flag, a missing or bad
+// value) a usage error of the command it was given to.
+func (a *app) flagError(c *cobra.Command, err error) error {
 	msg := err.Error()
 	if strings.HasSuffix(msg, "-api-key") || strings.HasSuffix(msg, "-key") {
 		msg += "; no flag takes the key itself (it would show in ps and shell history): use --api-key-file PATH or set " + envAPIKey
 	}
-	return usageErrorf(cmd, "%s", msg)
+	name := ""
+	if c.Parent() != nil {
+		name = c.Name()
+	}
+	return usageErrorf(name, "%s", msg)
 }
 
-func (a *app) printHelp(fs *flag.FlagSet, cmd string) {
-	w := a.stdout
-	if c, ok := findCommand(cmd); ok && cmd != "" {
-		fmt.Fprintf(w, "usage: %s %s\n\n%s\n", progName, c.usage, c.summary)
-		if help := commandHelp[cmd]; help != "" {
-			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(help))
-		}
-	} else {
-		fmt.Fprintf(w, "usage: %s [GLOBAL FLAGS] [COMMAND] [FLAGS]\n\n", progName)
-		fmt.Fprintf(w, "Without a command, opens the review console.\n\nCommands:\n")
-		for _, c := range commands {
-			fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
-		}
-		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(configHelp))
-	}
-	var own, global strings.Builder
-	fs.VisitAll(func(f *flag.Flag) {
-		b := &own
-		if isGlobalFlag(f.Name) {
-			b = &global
-		}
-		writeFlagHelp(b, f)
-	})
-	if own.Len() > 0 {
-		fmt.Fprintf(w, "\nFlags:\n%s", own.String())
-	}
-	if global.Len() > 0 {
-		fmt.Fprintf(w, "\nGlobal flags (before or after the command):\n%s", global.String())
-	}
-}
+const rootHelp = `
+Without a command, opens the review console. Global flags go before or
+after the command.
 
-func writeFlagHelp(b *strings.Builder, f *flag.Flag) {
-	name, usage := flag.UnquoteUsage(f)
-	fmt.Fprintf(b, "  --%s", f.Name)
-	if name != "" {
-		fmt.Fprintf(b, " %s", name)
-	}
-	fmt.Fprintf(b, "\n      %s", usage)
-	if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
-		fmt.Fprintf(b, " (default %s)", f.DefValue)
-	}
-	b.WriteString("\n")
-}
-
-const configHelp = `
 Configuration (a flag beats the environment, which beats the file, which
 beats the default; ` + "`" + progName + ` config` + "`" + ` shows each and where it came from):
   API base URL   --api-url URL          CAISSON_API_URL     api-url        https://api.caisson.com
@@ -269,36 +348,36 @@ Exit status: 0 success, 1 failure, 2 usage error.`
 // commandHelp is the longer text shown by `COMMAND --help`.
 var commandHelp = map[string]string{}
 
-func cmdHelp(ctx context.Context, a *app, args []string) error {
-	fs := a.flagSet("help")
-	pos, err := a.parse(fs, "help", args)
-	if err != nil {
-		return err
-	}
-	switch len(pos) {
-	case 0:
-		a.printHelp(a.flagSet(""), "")
-		return nil
-	case 1:
-		c, ok := findCommand(pos[0])
-		if !ok {
-			return usageErrorf("help", "unknown command %q", sanitize.Line(pos[0]))
+// wireHelp is help's own command, in place of cobra's: help of an
+// unknown command is a usage error (2), where cobra's prints the program's
+// help and succeeds.
+func wireHelp(a *app, c *cobra.Command) runFunc {
+	c.ValidArgsFunction = completeCommandNames
+	return func(_ context.Context, pos []string) error {
+		root := c.Root()
+		switch len(pos) {
+		case 0:
+			return root.Help()
+		case 1:
+			target, _, err := root.Find(pos)
+			if err != nil || target == root || target.Hidden {
+				return usageErrorf("help", "unknown command %q", sanitize.Line(pos[0]))
+			}
+			// As cobra's help does: the global flags are merged in so
+			// that they are listed with the command's own.
+			target.InitDefaultHelpFlag()
+			return target.Help()
 		}
-		// Each command prints its own help, flags included.
-		return c.run(ctx, a, []string{"--help"})
+		return usageErrorf("help", "expected at most one command name")
 	}
-	return usageErrorf("help", "expected at most one command name")
 }
 
-func cmdVersion(_ context.Context, a *app, args []string) error {
-	fs := a.flagSet("version")
-	pos, err := a.parse(fs, "version", args)
-	if err != nil {
-		return err
+func wireVersion(a *app, c *cobra.Command) runFunc {
+	return func(_ context.Context, pos []string) error {
+		if len(pos) > 0 {
+			return usageErrorf("version", "version takes no arguments")
+		}
+		fmt.Fprintf(a.stdout, "%s %s\n", progName, version)
+		return nil
 	}
-	if len(pos) > 0 {
-		return usageErrorf("version", "version takes no arguments")
-	}
-	fmt.Fprintf(a.stdout, "%s %s\n", progName, version)
-	return nil
 }

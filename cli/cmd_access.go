@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/store"
@@ -49,36 +51,47 @@ func newAccessJSON(r store.Access) accessJSON {
 		CheckID: r.CheckID, What: string(r.What), Origin: string(r.Origin), Address: r.Address}
 }
 
-func cmdAccess(ctx context.Context, a *app, args []string) error {
-	fs := a.flagSet("access")
-	check := fs.String("check", "", "only this check `ID` (with or without chk_priv_)")
-	customer := fs.String("customer", "", "only the checks of customer `ID` (exactly)")
-	since := fs.String("since", "", "only from `DATE` on (YYYY-MM-DD, UTC, or an RFC 3339 time)")
-	format := fs.String("format", "csv", "`csv` or json")
-	pos, err := a.parse(fs, "access", args)
-	if err != nil {
-		return err
-	}
+// accessFlags are access's own flags; --reviewer is the global one.
+type accessFlags struct {
+	check, customer, since, format string
+}
+
+func wireAccess(a *app, c *cobra.Command) runFunc {
+	var f accessFlags
+	c.Flags().StringVar(&f.check, "check", "", "only this check ID (with or without chk_priv_)")
+	c.Flags().StringVar(&f.customer, "customer", "", "only the checks of customer ID (exactly)")
+	c.Flags().StringVar(&f.since, "since", "", "only from DATE on (YYYY-MM-DD, UTC, or an RFC 3339 time)")
+	c.Flags().StringVar(&f.format, "format", "csv", "csv or json")
+	c.ValidArgsFunction = cobra.NoFileCompletions
+	completeFlag(c, "check", a.completeCheckIDs)
+	completeFlag(c, "customer", cobra.NoFileCompletions)
+	completeFlag(c, "since", cobra.NoFileCompletions)
+	completeFlag(c, "format", completeFormats)
+	return func(ctx context.Context, pos []string) error { return cmdAccess(ctx, a, f, pos) }
+}
+
+func cmdAccess(ctx context.Context, a *app, f accessFlags, pos []string) error {
+	var err error
 	if len(pos) > 0 {
 		return usageErrorf("access", "access takes no arguments; did you mean --check %s?", sanitize.Line(pos[0]))
 	}
-	if *format != "csv" && *format != "json" {
-		return usageErrorf("access", "--format %q: expected csv or json", sanitize.Line(*format))
+	if f.format != "csv" && f.format != "json" {
+		return usageErrorf("access", "--format %q: expected csv or json", sanitize.Line(f.format))
 	}
 	// --reviewer is the global flag (your name elsewhere); here it
 	// filters, and only when given as a flag: CAISSON_REVIEWER, set in a
 	// reviewer's profile, must not silently narrow an audit.
-	q := store.AccessQuery{Customer: *customer}
+	q := store.AccessQuery{Customer: f.customer}
 	if a.globals.reviewer.set {
 		q.Reviewer = a.globals.reviewer.value
 	}
-	if *check != "" {
-		if q.CheckID, err = caisson.ParseCheckRef(*check); err != nil {
+	if f.check != "" {
+		if q.CheckID, err = caisson.ParseCheckRef(f.check); err != nil {
 			return usageErrorf("access", "%s", err.Error())
 		}
 	}
-	if *since != "" {
-		if q.Since, err = parseSince(*since); err != nil {
+	if f.since != "" {
+		if q.Since, err = parseSince(f.since); err != nil {
 			return usageErrorf("access", "%s", err.Error())
 		}
 	}
@@ -87,7 +100,7 @@ func cmdAccess(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if *format == "json" {
+	if f.format == "json" {
 		return accessJSONOut(ctx, a.stdout, st, q)
 	}
 	return accessCSVOut(ctx, a.stdout, st, q)

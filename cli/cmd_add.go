@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/service"
@@ -37,12 +39,14 @@ When the exchange fails for a reason that may pass, the token is kept and
 the next add, exchange or refresh that reaches Caisson finishes it.`
 }
 
-func cmdAdd(ctx context.Context, a *app, args []string) error {
-	fs := a.flagSet("add")
-	pos, err := a.parse(fs, "add", args)
-	if err != nil {
-		return err
-	}
+// wireAdd has no flags of its own; the ids come from outside, so the shell
+// offers neither tracked ids nor files.
+func wireAdd(a *app, c *cobra.Command) runFunc {
+	c.ValidArgsFunction = cobra.NoFileCompletions
+	return func(ctx context.Context, pos []string) error { return cmdAdd(ctx, a, pos) }
+}
+
+func cmdAdd(ctx context.Context, a *app, pos []string) error {
 	if len(pos) == 0 {
 		return usageErrorf("add", "expected check ids, exchange tokens, or - to read them from standard input")
 	}
@@ -188,12 +192,12 @@ func (a *app) reportAdd(rep service.AddReport) error {
 	return nil
 }
 
-func cmdExchange(ctx context.Context, a *app, args []string) error {
-	fs := a.flagSet("exchange")
-	pos, err := a.parse(fs, "exchange", args)
-	if err != nil {
-		return err
-	}
+func wireExchange(a *app, c *cobra.Command) runFunc {
+	c.ValidArgsFunction = cobra.NoFileCompletions
+	return func(ctx context.Context, pos []string) error { return cmdExchange(ctx, a, pos) }
+}
+
+func cmdExchange(ctx context.Context, a *app, pos []string) error {
 	if len(pos) != 1 {
 		return usageErrorf("exchange", "expected exactly one exchange token")
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/store"
@@ -26,13 +28,12 @@ XDG_CONFIG_HOME), or the one named by --config PATH or ` + envConfig + `.
 A flag beats the environment, which beats the file, which beats the default.`
 }
 
+func wireConfig(a *app, _ *cobra.Command) runFunc {
+	return func(ctx context.Context, pos []string) error { return cmdConfig(ctx, a, pos) }
+}
+
 // cmdConfig prints the effective configuration.
-func cmdConfig(_ context.Context, a *app, args []string) error {
-	fs := a.flagSet("config")
-	pos, err := a.parse(fs, "config", args)
-	if err != nil {
-		return err
-	}
+func cmdConfig(_ context.Context, a *app, pos []string) error {
 	if len(pos) > 0 {
 		return usageErrorf("config", "config takes no arguments")
 	}

@@ -11,6 +11,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/spf13/cobra"
+
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
 	"github.com/caisson-review/caisson-review/service"
@@ -108,19 +110,20 @@ func (a *app) runConsole(ctx context.Context, cfg tui.Config) error {
 	return nil
 }
 
-func cmdDemo(ctx context.Context, a *app, args []string) error {
-	fs := a.flagSet("demo")
-	checks := fs.Int("checks", sandbox.DefaultChecks, "number of sandbox checks to add (up to 1000000)")
-	fs.BoolVar(&a.readOnly, "read-only", a.readOnly, "open the console without any decision keys (for support staff)")
-	pos, err := a.parse(fs, "demo", args)
-	if err != nil {
-		return err
-	}
+// wireDemo: --read-only is the global flag, which demo takes too.
+func wireDemo(a *app, c *cobra.Command) runFunc {
+	var checks int
+	c.Flags().IntVar(&checks, "checks", sandbox.DefaultChecks, "number of sandbox checks to add (up to 1000000)")
+	c.ValidArgsFunction = cobra.NoFileCompletions
+	return func(ctx context.Context, pos []string) error { return cmdDemo(ctx, a, checks, pos) }
+}
+
+func cmdDemo(ctx context.Context, a *app, checks int, pos []string) error {
 	if len(pos) > 0 {
 		return usageErrorf("demo", "demo takes no arguments")
 	}
-	if *checks < 1 || *checks > sandbox.MaxChecks {
-		return usageErrorf("demo", "--checks %d: expected 1 to %d", *checks, sandbox.MaxChecks)
+	if checks < 1 || checks > sandbox.MaxChecks {
+		return usageErrorf("demo", "--checks %d: expected 1 to %d", checks, sandbox.MaxChecks)
 	}
 	if !isTerminal(a.stdin) || !isTerminal(a.stdout) {
 		return errNeedsTerminal
@@ -140,7 +143,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	if err := a.applyConsoleSettings(&cfg); err != nil {
 		return err
 	}
-	d, err := startDemo(ctx, *checks, reviewer)
+	d, err := startDemo(ctx, checks, reviewer)
 	if err != nil {
 		return err
 	}

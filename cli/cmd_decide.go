@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/service"
@@ -70,18 +72,20 @@ type decideFlags struct {
 	final, retry bool
 }
 
-func cmdDecide(ctx context.Context, a *app, args []string) error {
-	fs := a.flagSet("decide")
+func wireDecide(a *app, c *cobra.Command) runFunc {
 	var f decideFlags
-	fs.StringVar(&f.note, "note", "", "why (required for reject, escalate and return)")
-	fs.StringVar(&f.reason, "reason", "", "reject or escalate `REASON` from the list below (default other, which needs --note)")
-	fs.BoolVar(&f.final, "final", false, "reject: the person may not retry (the default)")
-	fs.BoolVar(&f.retry, "retry", false, "reject: ask the customer to verify again")
-	fs.BoolVar(&f.yes, "yes", false, "confirm approving a risky check (low confidence, expired document, or no result)")
-	pos, err := a.parse(fs, "decide", args)
-	if err != nil {
-		return err
-	}
+	c.Flags().StringVar(&f.note, "note", "", "why (required for reject, escalate and return)")
+	c.Flags().StringVar(&f.reason, "reason", "", "reject or escalate REASON from the list below (default other, which needs --note)")
+	c.Flags().BoolVar(&f.final, "final", false, "reject: the person may not retry (the default)")
+	c.Flags().BoolVar(&f.retry, "retry", false, "reject: ask the customer to verify again")
+	c.Flags().BoolVar(&f.yes, "yes", false, "confirm approving a risky check (low confidence, expired document, or no result)")
+	c.ValidArgsFunction = a.completeDecideArgs
+	completeFlag(c, "reason", completeReasons)
+	completeFlag(c, "note", cobra.NoFileCompletions)
+	return func(ctx context.Context, pos []string) error { return cmdDecide(ctx, a, f, pos) }
+}
+
+func cmdDecide(ctx context.Context, a *app, f decideFlags, pos []string) error {
 	req, err := f.request(pos)
 	if err != nil {
 		return err

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -44,6 +46,7 @@ type headsFlag struct {
 }
 
 func (h *headsFlag) String() string { return "" }
+func (h *headsFlag) Type() string   { return "SEQ:HASH" }
 
 func (h *headsFlag) Set(s string) error {
 	if s == "" {
@@ -142,41 +145,61 @@ func defuseFormula(field string) string {
 	return field
 }
 
-func cmdExport(ctx context.Context, a *app, args []string) error {
-	fs := a.flagSet("export")
-	format := fs.String("format", "csv", "`csv` or json")
-	since := fs.String("since", "", "only decisions from `DATE` on (YYYY-MM-DD, UTC, or an RFC 3339 time)")
-	verify := fs.Bool("verify", false, "check the log's hash chain instead of exporting")
-	var heads headsFlag
-	fs.Var(&heads, "head", "alone: print the log's head (`SEQ:HASH`); with --verify: fail unless the log still holds this head (repeatable)")
-	pos, err := a.parse(fs, "export", bareHead(args))
-	if err != nil {
-		return err
+// exportFlags are export's own flags. --head is rewritten before parsing
+// (bareHead, from run) so that it may come without a value.
+type exportFlags struct {
+	format, since string
+	verify        bool
+	heads         headsFlag
+	// shaping are the flags given that shape an export (--format,
+	// --since), which --verify and --head do not write.
+	shaping []string
+}
+
+func wireExport(a *app, c *cobra.Command) runFunc {
+	var f exportFlags
+	c.Flags().StringVar(&f.format, "format", "csv", "csv or json")
+	c.Flags().StringVar(&f.since, "since", "", "only decisions from DATE on (YYYY-MM-DD, UTC, or an RFC 3339 time)")
+	c.Flags().BoolVar(&f.verify, "verify", false, "check the log's hash chain instead of exporting")
+	c.Flags().Var(&f.heads, "head", "alone: print the log's head (SEQ:HASH); with --verify: fail unless the log still holds this head (repeatable)")
+	c.ValidArgsFunction = cobra.NoFileCompletions
+	completeFlag(c, "format", completeFormats)
+	completeFlag(c, "since", cobra.NoFileCompletions)
+	completeFlag(c, "head", cobra.NoFileCompletions)
+	return func(ctx context.Context, pos []string) error {
+		for _, name := range []string{"format", "since"} {
+			if c.Flags().Changed(name) {
+				f.shaping = append(f.shaping, name)
+			}
+		}
+		return cmdExport(ctx, a, f, pos)
 	}
+}
+
+func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
+	var err error
 	if len(pos) > 0 {
 		return usageErrorf("export", "export takes no arguments")
 	}
-	if len(heads.heads) > 0 && !*verify {
+	if len(f.heads.heads) > 0 && !f.verify {
 		return usageErrorf("export", "--head SEQ:HASH is checked by --verify: add --verify, or give --head alone to print the head")
 	}
-	if heads.print && *verify {
+	if f.heads.print && f.verify {
 		return usageErrorf("export", "--verify --head needs the head to check: --head SEQ:HASH as export printed it")
 	}
-	if *verify || heads.print {
+	if f.verify || f.heads.print {
 		// They write no export: silently ignoring --format json would
 		// hand a script text where it expects JSON.
-		for _, name := range []string{"format", "since"} {
-			if flagGiven(fs, name) {
-				return usageErrorf("export", "--%s shapes an export, and --verify or --head writes none: give one or the other", name)
-			}
+		if len(f.shaping) > 0 {
+			return usageErrorf("export", "--%s shapes an export, and --verify or --head writes none: give one or the other", f.shaping[0])
 		}
 	}
-	if *format != "csv" && *format != "json" {
-		return usageErrorf("export", "--format %q: expected csv or json", sanitize.Line(*format))
+	if f.format != "csv" && f.format != "json" {
+		return usageErrorf("export", "--format %q: expected csv or json", sanitize.Line(f.format))
 	}
 	var from time.Time
-	if *since != "" {
-		if from, err = parseSince(*since); err != nil {
+	if f.since != "" {
+		if from, err = parseSince(f.since); err != nil {
 			return usageErrorf("export", "%s", err.Error())
 		}
 	}
@@ -186,16 +209,16 @@ func cmdExport(ctx context.Context, a *app, args []string) error {
 	}
 	defer st.Close()
 	switch {
-	case *verify:
-		return a.verify(ctx, st, heads.heads)
-	case heads.print:
+	case f.verify:
+		return a.verify(ctx, st, f.heads.heads)
+	case f.heads.print:
 		return a.printHead(ctx, st)
 	}
 	if err := a.recordExportAccess(ctx, st, from); err != nil {
 		return err
 	}
 	customers := customerLookup(ctx, st)
-	if *format == "json" {
+	if f.format == "json" {
 		err = exportJSON(ctx, a.stdout, st, from, customers)
 	} else {
 		err = exportCSV(ctx, a.stdout, st, from, customers)

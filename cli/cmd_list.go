@@ -2,12 +2,13 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
@@ -17,12 +18,13 @@ import (
 func init() {
 	commandHelp["list"] = `
 Lists tracked checks, riskiest first (lowest confidence, then oldest), as
-the console's queue does. Without --queue it lists needs-review, or every
-queue when --customer is given. --customer matches a customer id exactly
-or, when no check has exactly that customer id, every customer id that
-starts with it (byte for byte: 5728349 finds "5728349 - Miller, Ashley");
-a line on standard error says which. Queue pending is also called
-waiting: checks Caisson has no result for yet, with the reason.`
+the console's queue does, or in the order --sort names: risk, added (most
+recent first), name or customer. Without --queue it lists needs-review,
+or every queue when --customer is given. --customer matches a customer id
+exactly or, when no check has exactly that customer id, every customer id
+that starts with it (byte for byte: 5728349 finds "5728349 - Miller,
+Ashley"); a line on standard error says which. Queue pending is also
+called waiting: checks Caisson has no result for yet, with the reason.`
 }
 
 // rowJSON is one check in list --json: the list columns, never the
@@ -62,15 +64,30 @@ func newRowJSON(r store.Row) rowJSON {
 	}
 }
 
-func cmdList(ctx context.Context, a *app, args []string) error {
-	fs := a.flagSet("list")
-	queueName := fs.String("queue", "", "list queue `Q`: needs-review, pending (or waiting), second-review, escalated, approved, rejected, errors or all (default needs-review; all with --customer)")
-	customer := fs.String("customer", "", "only the checks of customer `ID`: exactly, or else every customer id starting with it")
-	asJSON := fs.Bool("json", false, "write JSON instead of a table")
-	pos, err := a.parse(fs, "list", args)
-	if err != nil {
-		return err
+// listFlags are list's own flags.
+type listFlags struct {
+	queue, sort, customer string
+	customerGiven         bool // even as --customer "": an unset variable
+	json                  bool
+}
+
+func wireList(a *app, c *cobra.Command) runFunc {
+	var f listFlags
+	c.Flags().StringVar(&f.queue, "queue", "", "list queue Q: needs-review, pending (or waiting), second-review, escalated, approved, rejected, errors or all (default needs-review; all with --customer)")
+	c.Flags().StringVar(&f.sort, "sort", "risk", "order S: risk (lowest confidence first), added (most recent first), name or customer")
+	c.Flags().StringVar(&f.customer, "customer", "", "only the checks of customer ID: exactly, or else every customer id starting with it")
+	c.Flags().BoolVar(&f.json, "json", false, "write JSON instead of a table")
+	c.ValidArgsFunction = cobra.NoFileCompletions
+	completeFlag(c, "queue", completeQueues)
+	completeFlag(c, "sort", completeSorts)
+	completeFlag(c, "customer", cobra.NoFileCompletions)
+	return func(ctx context.Context, pos []string) error {
+		f.customerGiven = c.Flags().Changed("customer")
+		return cmdList(ctx, a, f, pos)
 	}
+}
+
+func cmdList(ctx context.Context, a *app, f listFlags, pos []string) error {
 	if len(pos) > 0 {
 		if id, err := caisson.ParseCheckRef(pos[0]); err == nil {
 			return usageErrorf("list", "list takes no arguments; did you mean show %s?", id)
@@ -78,17 +95,21 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 		// Not an id: not repeated, as it may be a secret pasted by mistake.
 		return usageErrorf("list", "list takes no arguments: expected only flags (--queue Q, --customer ID, --json)")
 	}
-	if flagGiven(fs, "customer") && strings.TrimSpace(*customer) == "" {
+	if f.customerGiven && strings.TrimSpace(f.customer) == "" {
 		// An empty value would silently list needs-review instead: a
 		// shell variable that was not set, not a wish to see the queue.
 		return usageErrorf("list", "--customer is empty: expected a customer id or its start (5728349)")
 	}
+	by, err := parseSort(f.sort)
+	if err != nil {
+		return usageErrorf("list", "%s", err.Error())
+	}
 	queue := store.QueueNeedsReview
-	if *customer != "" {
+	if f.customer != "" {
 		queue = store.QueueAll
 	}
-	if *queueName != "" {
-		if queue, err = store.ParseQueue(*queueName); err != nil {
+	if f.queue != "" {
+		if queue, err = store.ParseQueue(f.queue); err != nil {
 			return usageErrorf("list", "%s", err.Error())
 		}
 	}
@@ -97,9 +118,9 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	q := store.PageQuery{Queue: queue, Customer: *customer}
-	if *customer != "" {
-		if q.CustomerStart, err = customerByStart(ctx, st, *customer); err != nil {
+	q := store.PageQuery{Queue: queue, Sort: by, Customer: f.customer}
+	if f.customer != "" {
+		if q.CustomerStart, err = customerByStart(ctx, st, f.customer); err != nil {
 			return err
 		}
 	}
@@ -107,7 +128,7 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *customer != "" {
+	if f.customer != "" {
 		elsewhere := false
 		if len(rows) == 0 && q.CustomerStart && queue != store.QueueAll {
 			// Whether a customer id starts so at all, in another queue,
@@ -115,13 +136,13 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 			all := store.PageQuery{Queue: store.QueueAll, Customer: q.Customer, CustomerStart: true}
 			n, _, err := st.CountUpTo(ctx, all, 1)
 			if err != nil {
-				return fmt.Errorf("looking up customer %s: %w", sanitize.Line(*customer), err)
+				return fmt.Errorf("looking up customer %s: %w", sanitize.Line(f.customer), err)
 			}
 			elsewhere = n > 0
 		}
 		fmt.Fprintln(a.stderr, customerNote(q, rows, elsewhere))
 	}
-	if *asJSON {
+	if f.json {
 		out := make([]rowJSON, len(rows))
 		shown := make([]string, len(rows))
 		for i, r := range rows {
@@ -133,7 +154,7 @@ func cmdList(ctx context.Context, a *app, args []string) error {
 		return writeJSON(a.stdout, out)
 	}
 	if len(rows) == 0 {
-		if *customer == "" {
+		if f.customer == "" {
 			fmt.Fprintf(a.stderr, "no checks in queue %s\n", queue)
 		}
 		return nil
@@ -190,14 +211,6 @@ func customerNote(q store.PageQuery, rows []store.Row, elsewhere bool) string {
 		customers[r.CustomerID] = true
 	}
 	return fmt.Sprintf("no customer id is exactly %s: %s%s of the %s whose id starts with it", name, plural(len(rows), "check"), in, plural(len(customers), "customer"))
-}
-
-// flagGiven reports whether the flag name was on the command line, even
-// with an empty value.
-func flagGiven(fs *flag.FlagSet, name string) bool {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
-	return given
 }
 
 func plural(n int, what string) string {
@@ -257,4 +270,12 @@ func queueRows(ctx context.Context, st *store.Store, q store.PageQuery) ([]store
 			return all, nil
 		}
 	}
+}
+
+func parseSort(s string) (store.Sort, error) {
+	by, err := store.ParseSort(s)
+	if err != nil {
+		return 0, fmt.Errorf("--sort %q: expected one of %s", sanitize.Line(s), strings.Join(store.SortNames, ", "))
+	}
+	return by, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -32,16 +34,18 @@ serve session can.
   caisson-review policy set four-eyes risky --note "audit finding 2026-04"`
 }
 
-func cmdPolicy(ctx context.Context, a *app, args []string) error {
-	fs := a.flagSet("policy")
-	note := fs.String("note", "", "why the policy changes (required by set)")
-	pos, err := a.parse(fs, "policy", args)
-	if err != nil {
-		return err
-	}
+func wirePolicy(a *app, c *cobra.Command) runFunc {
+	var note string
+	c.Flags().StringVar(&note, "note", "", "why the policy changes (required by set)")
+	c.ValidArgsFunction = completePolicyArgs
+	completeFlag(c, "note", cobra.NoFileCompletions)
+	return func(ctx context.Context, pos []string) error { return cmdPolicy(ctx, a, note, pos) }
+}
+
+func cmdPolicy(ctx context.Context, a *app, note string, pos []string) error {
 	switch {
 	case len(pos) == 1 && pos[0] == "show":
-		if *note != "" {
+		if note != "" {
 			return usageErrorf("policy", "--note is for policy set")
 		}
 		return a.policyShow(ctx)
@@ -50,10 +54,10 @@ func cmdPolicy(ctx context.Context, a *app, args []string) error {
 		if err != nil {
 			return usageErrorf("policy", "%s", err.Error())
 		}
-		if *note == "" {
+		if note == "" {
 			return usageErrorf("policy", "a policy change needs a note saying why: --note TEXT")
 		}
-		return a.policySet(ctx, mode, *note)
+		return a.policySet(ctx, mode, note)
 	case len(pos) >= 2 && pos[0] == "set" && pos[1] != "four-eyes":
 		return usageErrorf("policy", "unknown setting %q: expected four-eyes", sanitize.Line(pos[1]))
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/caisson-review/caisson-review/sanitize"
 )
 
@@ -18,20 +20,22 @@ Decisions and their hashes are kept, so the log still verifies. DURATION
 is a number of days (30d) or a Go duration (12h, 90m).`
 }
 
-func cmdPurge(ctx context.Context, a *app, args []string) error {
-	fs := a.flagSet("purge")
-	older := fs.String("older-than", "", "purge data cached longer ago than `DURATION` (30d, 12h)")
-	pos, err := a.parse(fs, "purge", args)
-	if err != nil {
-		return err
-	}
+func wirePurge(a *app, c *cobra.Command) runFunc {
+	var older string
+	c.Flags().StringVar(&older, "older-than", "", "purge data cached longer ago than DURATION (30d, 12h)")
+	c.ValidArgsFunction = cobra.NoFileCompletions
+	completeFlag(c, "older-than", cobra.FixedCompletions([]string{"30d", "90d", "365d"}, cobra.ShellCompDirectiveNoFileComp))
+	return func(ctx context.Context, pos []string) error { return cmdPurge(ctx, a, older, pos) }
+}
+
+func cmdPurge(ctx context.Context, a *app, older string, pos []string) error {
 	if len(pos) > 0 {
 		return usageErrorf("purge", "purge takes no arguments")
 	}
-	if *older == "" {
+	if older == "" {
 		return usageErrorf("purge", "--older-than is required, for example --older-than 30d")
 	}
-	d, err := parseAge(*older)
+	d, err := parseAge(older)
 	if err != nil {
 		return usageErrorf("purge", "%s", err.Error())
 	}
@@ -44,7 +48,7 @@ func cmdPurge(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("purging: %w", err)
 	}
-	fmt.Fprintf(a.stdout, "purged the personal data of %s older than %s; decisions kept\n", plural(n, "check"), sanitize.Line(*older))
+	fmt.Fprintf(a.stdout, "purged the personal data of %s older than %s; decisions kept\n", plural(n, "check"), sanitize.Line(older))
 	return nil
 }
 

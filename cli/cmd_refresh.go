@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/cobra"
+
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/service"
@@ -34,30 +36,41 @@ one line says so, and the exit status is 1.
   caisson-review refresh --queue pending --concurrency 4`
 }
 
-func cmdRefresh(ctx context.Context, a *app, args []string) error {
-	fs := a.flagSet("refresh")
-	all := fs.Bool("all", false, "refresh every tracked check")
-	queueName := fs.String("queue", "", "refresh the checks in queue `Q` (needs-review, pending, escalated, approved, rejected, errors, all)")
-	concurrency := fs.Int("concurrency", 8, "at most `N` requests in flight")
-	pos, err := a.parse(fs, "refresh", args)
-	if err != nil {
-		return err
+// refreshFlags are refresh's own flags.
+type refreshFlags struct {
+	all         bool
+	queue       string
+	concurrency int
+}
+
+func wireRefresh(a *app, c *cobra.Command) runFunc {
+	var f refreshFlags
+	c.Flags().BoolVar(&f.all, "all", false, "refresh every tracked check")
+	c.Flags().StringVar(&f.queue, "queue", "", "refresh the checks in queue Q (needs-review, pending, escalated, approved, rejected, errors, all)")
+	c.Flags().IntVar(&f.concurrency, "concurrency", 8, "at most N requests in flight")
+	c.ValidArgsFunction = a.completeCheckIDs
+	completeFlag(c, "queue", completeQueues)
+	completeFlag(c, "concurrency", cobra.NoFileCompletions)
+	return func(ctx context.Context, pos []string) error { return cmdRefresh(ctx, a, f, pos) }
+}
+
+func cmdRefresh(ctx context.Context, a *app, f refreshFlags, pos []string) error {
+	if f.concurrency < 1 || f.concurrency > 64 {
+		return usageErrorf("refresh", "--concurrency %d: expected 1 to 64", f.concurrency)
 	}
-	if *concurrency < 1 || *concurrency > 64 {
-		return usageErrorf("refresh", "--concurrency %d: expected 1 to 64", *concurrency)
-	}
-	if *all && *queueName != "" {
+	if f.all && f.queue != "" {
 		return usageErrorf("refresh", "--all and --queue both given: expected one of them")
 	}
-	if len(pos) > 0 && (*all || *queueName != "") {
+	if len(pos) > 0 && (f.all || f.queue != "") {
 		return usageErrorf("refresh", "check ids and --all/--queue both given: expected one or the other")
 	}
 	var queue store.Queue
+	var err error
 	switch {
-	case *all:
+	case f.all:
 		queue = store.QueueAll
-	case *queueName != "":
-		if queue, err = store.ParseQueue(*queueName); err != nil {
+	case f.queue != "":
+		if queue, err = store.ParseQueue(f.queue); err != nil {
 			return usageErrorf("refresh", "%s", err.Error())
 		}
 	case len(pos) == 0:
@@ -89,7 +102,7 @@ func cmdRefresh(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	bar := &progressReport{w: a.stderr, tty: isTerminal(a.stderr)}
-	opts := service.RefreshOptions{Concurrency: *concurrency, Started: bar.started, Each: bar.each}
+	opts := service.RefreshOptions{Concurrency: f.concurrency, Started: bar.started, Each: bar.each}
 	var rep service.Report
 	if queue != "" {
 		rep, err = svc.RefreshQueue(ctx, store.PageQuery{Queue: queue}, opts)

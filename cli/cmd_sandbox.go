@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -24,34 +26,44 @@ check ids, exchange tokens, ids answering each documented error, with
 --hostile the ids whose names carry escape sequences, and a curl example.`
 }
 
-func cmdSandbox(ctx context.Context, a *app, args []string) error {
-	fs := a.flagSet("sandbox")
-	listen := fs.String("listen", "127.0.0.1:0", "loopback `ADDR` to listen on (port 0 picks a free one)")
-	latency := fs.Duration("latency", 0, "added to every request (`D`, such as 50ms)")
-	failRate := fs.Float64("fail-rate", 0, "fraction `F` (0 to 1) of requests given an injected failure")
-	checks := fs.Int("checks", sandbox.DefaultChecks, "number of checks in the data set (`N`)")
-	hostile := fs.Bool("hostile", false, "put escape sequences and bidi characters in some names and customer ids")
-	pos, err := a.parse(fs, "sandbox", args)
-	if err != nil {
-		return err
-	}
+// sandboxFlags are sandbox's own flags.
+type sandboxFlags struct {
+	listen   string
+	latency  time.Duration
+	failRate float64
+	checks   int
+	hostile  bool
+}
+
+func wireSandbox(a *app, c *cobra.Command) runFunc {
+	var f sandboxFlags
+	c.Flags().StringVar(&f.listen, "listen", "127.0.0.1:0", "loopback ADDR to listen on (port 0 picks a free one)")
+	c.Flags().DurationVar(&f.latency, "latency", 0, "added to every request (D, such as 50ms)")
+	c.Flags().Float64Var(&f.failRate, "fail-rate", 0, "fraction F (0 to 1) of requests given an injected failure")
+	c.Flags().IntVar(&f.checks, "checks", sandbox.DefaultChecks, "number of checks in the data set (N)")
+	c.Flags().BoolVar(&f.hostile, "hostile", false, "put escape sequences and bidi characters in some names and customer ids")
+	c.ValidArgsFunction = cobra.NoFileCompletions
+	return func(ctx context.Context, pos []string) error { return cmdSandbox(ctx, a, f, pos) }
+}
+
+func cmdSandbox(ctx context.Context, a *app, f sandboxFlags, pos []string) error {
 	if len(pos) > 0 {
 		return usageErrorf("sandbox", "sandbox takes no arguments")
 	}
-	opts := sandbox.Options{Checks: *checks, Latency: *latency, FailRate: *failRate, Hostile: *hostile}
-	if *checks < 1 {
-		return usageErrorf("sandbox", "--checks %d: expected 1 to %d", *checks, sandbox.MaxChecks)
+	opts := sandbox.Options{Checks: f.checks, Latency: f.latency, FailRate: f.failRate, Hostile: f.hostile}
+	if f.checks < 1 {
+		return usageErrorf("sandbox", "--checks %d: expected 1 to %d", f.checks, sandbox.MaxChecks)
 	}
 	if err := opts.Validate(); err != nil {
 		return usageErrorf("sandbox", "%s", err.Error())
 	}
 	sb := sandbox.New(opts)
-	baseURL, stop, err := sb.Listen(*listen)
+	baseURL, stop, err := sb.Listen(f.listen)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	a.printSandboxIntro(sb, baseURL, *checks)
+	a.printSandboxIntro(sb, baseURL, f.checks)
 	<-ctx.Done()
 	fmt.Fprintln(a.stderr, "sandbox stopped")
 	return nil

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/spf13/cobra"
+
 	"github.com/caisson-review/caisson-review/serve"
 )
 
@@ -26,20 +28,20 @@ waits for decisions being saved, and exits.
   ssh -p 2222 alice@bastion`
 }
 
-func cmdServe(ctx context.Context, a *app, args []string) error {
-	fs := a.flagSet("serve")
+func wireServe(a *app, c *cobra.Command) runFunc {
 	cfg := serve.Config{Log: a.stderr}
-	fs.StringVar(&cfg.Listen, "listen", serve.DefaultListen, "`ADDR` to listen on; loopback unless --allow-remote")
-	fs.BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow a non-loopback listen address (prefer a tunnel or a firewall-scoped port)")
-	fs.StringVar(&cfg.HostKeyPath, "host-key", "", "the server's ed25519 host key `PATH`, created (0600) on first start")
-	fs.StringVar(&cfg.AuthorizedKeysPath, "authorized-keys", "", "the reviewers' OpenSSH authorized_keys `PATH`")
-	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", serve.DefaultIdleTimeout, "close a console after this long without a key press")
-	fs.IntVar(&cfg.MaxSessions, "max-sessions", serve.DefaultMaxSessions, "consoles open at once")
-	fs.DurationVar(&cfg.ShutdownGrace, "shutdown-grace", serve.DefaultShutdownGrace, "on SIGTERM, how long to wait for sessions to end")
-	pos, err := a.parse(fs, "serve", args)
-	if err != nil {
-		return err
-	}
+	c.Flags().StringVar(&cfg.Listen, "listen", serve.DefaultListen, "ADDR to listen on; loopback unless --allow-remote")
+	c.Flags().BoolVar(&cfg.AllowRemote, "allow-remote", false, "allow a non-loopback listen address (prefer a tunnel or a firewall-scoped port)")
+	c.Flags().StringVar(&cfg.HostKeyPath, "host-key", "", "the server's ed25519 host key PATH, created (0600) on first start")
+	c.Flags().StringVar(&cfg.AuthorizedKeysPath, "authorized-keys", "", "the reviewers' OpenSSH authorized_keys PATH")
+	c.Flags().DurationVar(&cfg.IdleTimeout, "idle-timeout", serve.DefaultIdleTimeout, "close a console after this long without a key press")
+	c.Flags().IntVar(&cfg.MaxSessions, "max-sessions", serve.DefaultMaxSessions, "consoles open at once")
+	c.Flags().DurationVar(&cfg.ShutdownGrace, "shutdown-grace", serve.DefaultShutdownGrace, "on SIGTERM, how long to wait for sessions to end")
+	c.ValidArgsFunction = cobra.NoFileCompletions
+	return func(ctx context.Context, pos []string) error { return cmdServe(ctx, a, cfg, pos) }
+}
+
+func cmdServe(ctx context.Context, a *app, cfg serve.Config, pos []string) error {
 	switch {
 	case len(pos) > 0:
 		return usageErrorf("serve", "serve takes no arguments")

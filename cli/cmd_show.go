@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/service"
@@ -64,13 +66,14 @@ type addressJSON struct {
 	Zip    string `json:"zip"`
 }
 
-func cmdShow(ctx context.Context, a *app, args []string) error {
-	fs := a.flagSet("show")
-	asJSON := fs.Bool("json", false, "write JSON instead of text")
-	pos, err := a.parse(fs, "show", args)
-	if err != nil {
-		return err
-	}
+func wireShow(a *app, c *cobra.Command) runFunc {
+	var asJSON bool
+	c.Flags().BoolVar(&asJSON, "json", false, "write JSON instead of text")
+	c.ValidArgsFunction = a.completeOneCheckID
+	return func(ctx context.Context, pos []string) error { return cmdShow(ctx, a, asJSON, pos) }
+}
+
+func cmdShow(ctx context.Context, a *app, asJSON bool, pos []string) error {
 	if len(pos) != 1 {
 		return usageErrorf("show", "expected exactly one check id")
 	}
@@ -92,7 +95,7 @@ func cmdShow(ctx context.Context, a *app, args []string) error {
 	}
 	a.recordAccess(ctx, st, store.AccessShow, rec.CheckID)
 	now := time.Now()
-	if *asJSON {
+	if asJSON {
 		return writeJSON(a.stdout, newShowJSON(rec, now))
 	}
 	w := &stickyWriter{w: a.stdout}

@@ -3,13 +3,14 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	iofs "io/fs"
 	"os"
 	"os/user"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
@@ -56,6 +57,7 @@ type optString struct {
 }
 
 func (o *optString) String() string { return o.value }
+func (o *optString) Type() string   { return "string" }
 func (o *optString) Set(s string) error {
 	if strings.TrimSpace(s) == "" {
 		// Usually a shell variable that was not set: better said now than
@@ -71,16 +73,14 @@ type globalFlags struct {
 	apiURL, keyFile, db, reviewer, config optString
 }
 
-var globalFlagNames = map[string]bool{"api-url": true, "api-key-file": true, "db": true, "reviewer": true, "config": true}
-
-func isGlobalFlag(name string) bool { return globalFlagNames[name] }
-
-func (g *globalFlags) register(fs *flag.FlagSet) {
-	fs.Var(&g.apiURL, "api-url", "Caisson API base `URL` (env "+envAPIURL+"; default "+caisson.DefaultBaseURL+")")
-	fs.Var(&g.keyFile, "api-key-file", "read the secret API key from the file at `PATH` (env "+envAPIKey+" holds the key itself)")
-	fs.Var(&g.db, "db", "review database `PATH` (env "+envDB+"; default $XDG_DATA_HOME/caisson-review/review.db)")
-	fs.Var(&g.reviewer, "reviewer", "your `NAME` in the decision log (env "+envReviewer+"; default the login user)")
-	fs.Var(&g.config, "config", "read settings from the TOML file at `PATH` (env "+envConfig+"; default $XDG_CONFIG_HOME/caisson-review/config.toml)")
+// register declares them on the root command's persistent flags, which
+// every command inherits.
+func (g *globalFlags) register(fs *pflag.FlagSet) {
+	fs.Var(&g.apiURL, "api-url", "Caisson API base URL (env "+envAPIURL+"; default "+caisson.DefaultBaseURL+")")
+	fs.Var(&g.keyFile, "api-key-file", "read the secret API key from the file at PATH (env "+envAPIKey+" holds the key itself)")
+	fs.Var(&g.db, "db", "review database PATH (env "+envDB+"; default $XDG_DATA_HOME/caisson-review/review.db)")
+	fs.Var(&g.reviewer, "reviewer", "your NAME in the decision log (env "+envReviewer+"; default the login user)")
+	fs.Var(&g.config, "config", "read settings from the TOML file at PATH (env "+envConfig+"; default $XDG_CONFIG_HOME/caisson-review/config.toml)")
 }
 
 // originKind is where an effective setting came from.
