@@ -17,6 +17,7 @@ import (
 
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
@@ -319,6 +320,10 @@ func exitStatus(err error) int {
 // value) a usage error of the command it was given to.
 func (a *app) flagError(c *cobra.Command, err error) error {
 	msg := err.Error()
+	var bad *pflag.InvalidValueError
+	if errors.As(err, &bad) {
+		msg = badValue(bad)
+	}
 	if strings.HasSuffix(msg, "-api-key") || strings.HasSuffix(msg, "-key") {
 		msg += "; no flag takes the key itself (it would show in ps and shell history): use --api-key-file PATH or set " + envAPIKey
 	}
@@ -327,6 +332,23 @@ func (a *app) flagError(c *cobra.Command, err error) error {
 		name = c.Name()
 	}
 	return usageErrorf(name, "%s", msg)
+}
+
+// badValue says what a flag expected, where pflag would quote strconv
+// ("strconv.ParseInt: parsing \"x\": invalid syntax").
+func badValue(e *pflag.InvalidValueError) string {
+	f := e.GetFlag()
+	expected := map[string]string{
+		"int":      "a whole number",
+		"float64":  "a number such as 0.25",
+		"duration": "a duration such as 30s, 5m or 2h",
+		"bool":     "true or false",
+	}[f.Value.Type()]
+	if expected == "" {
+		// Our own flag types say what they expect in their error.
+		return fmt.Sprintf("--%s %q: %v", f.Name, sanitize.Line(e.GetValue()), errors.Unwrap(e))
+	}
+	return fmt.Sprintf("--%s %q: expected %s", f.Name, sanitize.Line(e.GetValue()), expected)
 }
 
 const rootHelp = `

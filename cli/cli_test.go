@@ -30,7 +30,7 @@ func TestExitStatuses(t *testing.T) {
 		{"an unknown global flag is a usage error", []string{"--colour", "list"}, 2, "unknown flag: --colour"},
 		{"a misspelt command is a usage error with a suggestion", []string{"refersh"}, 2, `unknown command "refersh": did you mean refresh?`},
 		{"a flag without its value is a usage error", []string{"list", "--queue"}, 2, "flag needs an argument: --queue"},
-		{"a bad number is a usage error", []string{"refresh", "--concurrency", "many"}, 2, `invalid argument "many" for "--concurrency" flag`},
+		{"a bad number is a usage error", []string{"refresh", "--concurrency", "many"}, 2, `--concurrency "many": expected a whole number`},
 		{"a bad sort is a usage error", []string{"list", "--sort", "size"}, 2, `--sort "size": expected one of risk, added, name, customer`},
 		{"completion of an unknown shell is a usage error", []string{"completion", "tcsh"}, 2, `unknown shell "tcsh": expected bash, zsh or fish`},
 		{"completion without a shell is a usage error", []string{"completion"}, 2, "expected one shell: bash, zsh or fish"},
@@ -104,7 +104,8 @@ func TestAnEmptyGlobalFlagIsAUsageError(t *testing.T) {
 			if r.code != 2 {
 				t.Errorf("%q: want exit 2, got\n%s", args, r)
 			}
-			mustContain(t, fmt.Sprint(args), r.stderr, `for "`+name+`" flag: it is empty: expected a value`)
+			mustContain(t, fmt.Sprint(args), r.stderr, name+` "`)
+			mustContain(t, fmt.Sprint(args), r.stderr, ": it is empty: expected a value")
 		}
 	}
 }
@@ -332,4 +333,27 @@ func TestNoFlagTakesTheKeyItself(t *testing.T) {
 		t.Fatalf("--api-key: want a usage error, got\n%s", r)
 	}
 	mustContain(t, "stderr", r.stderr, "no flag takes the key itself", "--api-key-file PATH", envAPIKey)
+}
+
+// A flag given a value of the wrong kind names what it expected, in the
+// user's words, never strconv's.
+func TestABadFlagValueSaysWhatWasExpected(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"refresh", "--all", "--concurrency", "x"}, `--concurrency "x": expected a whole number`},
+		{[]string{"sandbox", "--latency", "soon"}, `--latency "soon": expected a duration such as 30s, 5m or 2h`},
+		{[]string{"sandbox", "--fail-rate", "lots"}, `--fail-rate "lots": expected a number such as 0.25`},
+		{[]string{"list", "--json=maybe"}, `--json "maybe": expected true or false`},
+		{[]string{"purge", "--older-than", "forever"}, `--older-than "forever": expected days (30d)`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := runCLI(t, map[string]string{}, "", tt.args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "strconv") {
+				t.Fatalf("want exit 2 saying %q, got\n%s", tt.want, r)
+			}
+		})
+	}
 }
