@@ -190,3 +190,57 @@ func (f *fixture) accesses() []store.Access {
 	}
 	return out
 }
+
+// A refresh a session runs that brings another response voids the
+// proposal awaiting on the check, and the void is logged as that session's
+// key: the key that asked for the refresh, not the account the server runs
+// as.
+func TestARefreshUnderServeVoidsAsTheSessionsKey(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 2, fourEyes: store.FourEyesApprovals,
+		keys: map[string]string{"alice": "alice@laptop", "bob": "bob@desk"}})
+	ctx := context.Background()
+	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
+	bob := f.openTerminal(f.dialKey("bob", "bob"), "xterm", 100, 30)
+	alice.expect(0, wait, "▶")
+	bob.expect(0, wait, "▶")
+	aliceLs, err := f.sessionOf("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobLs, err := f.sessionOf("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := f.ids[0]
+	rec, err := f.st.Get(ctx, id)
+	if err != nil || rec.Result == nil {
+		t.Fatalf("reading %s: %v", id, err)
+	}
+	// Caisson's answer as it was when alice proposed: one byte more than
+	// what a refresh brings now.
+	then := *rec.Result
+	then.Raw = append(append([]byte(nil), rec.Result.Raw...), '\n')
+	if err := f.st.RecordFetch(ctx, id, &then, nil, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	p, err := aliceLs.store.DecideAs(ctx, store.DecisionRequest{CheckID: id, Action: store.Approve, Reviewer: aliceLs.id.Reviewer()})
+	if err != nil || p.Action != store.Propose {
+		t.Fatalf("alice's approval = %+v, %v; expected a proposal", p, err)
+	}
+	if err := bobLs.store.RecordFetch(ctx, id, rec.Result, nil, time.Now()); err != nil {
+		t.Fatalf("bob's refresh: %v", err)
+	}
+	var void store.Decision
+	for _, d := range f.decisions() {
+		if d.Action == store.Void {
+			void = d
+		}
+	}
+	bobKey := "ssh:" + f.keys["bob"].Fingerprint()
+	if void.Ref != p.Seq || void.Reason != store.VoidResponseChanged || void.Identity != bobKey {
+		t.Errorf("void = %+v, expected #%d voided (response-changed) as bob's key %s", void, p.Seq, bobKey)
+	}
+	if v, err := f.st.Verify(ctx); err != nil || !v.OK {
+		t.Errorf("Verify = %+v, %v", v, err)
+	}
+}

@@ -53,6 +53,7 @@ type decider interface {
 	tui.Store
 	DecideAs(ctx context.Context, r store.DecisionRequest) (store.Decision, error)
 	CountConfirmable(ctx context.Context, id store.Identity) (int, error)
+	RecordFetchAs(ctx context.Context, by store.Identity, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error
 }
 
 var _ decider = (*store.Store)(nil)
@@ -231,12 +232,15 @@ func (s *sessionStore) Exchange(ctx context.Context, token, by string, exchange 
 	return id, added, err
 }
 
+// RecordFetch records a refresh this session ran, as its key: a proposal
+// the new response voids is logged with the key that asked for the
+// refresh, not with the account the server runs as.
 func (s *sessionStore) RecordFetch(ctx context.Context, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error {
 	if err := s.enterWrite("refresh", "check", checkID); err != nil {
 		return err
 	}
 	defer s.leave()
-	err := s.st.RecordFetch(ctx, checkID, chk, fetchErr, at)
+	err := s.st.RecordFetchAs(ctx, s.identity, checkID, chk, fetchErr, at)
 	if err == nil {
 		s.wrote()
 	}
