@@ -54,6 +54,8 @@ type decider interface {
 	DecideAs(ctx context.Context, r store.DecisionRequest) (store.Decision, error)
 	CountConfirmable(ctx context.Context, id store.Identity) (int, error)
 	RecordFetchAs(ctx context.Context, by store.Identity, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error
+	Proposals(ctx context.Context, seqs []int64) (map[int64]store.Decision, error)
+	Policy(ctx context.Context) (store.Policy, error)
 }
 
 var _ decider = (*store.Store)(nil)
@@ -261,4 +263,23 @@ func (s *sessionStore) ByCustomer(ctx context.Context, customerID string) ([]sto
 	}
 	defer s.leave()
 	return s.st.ByCustomer(ctx, customerID)
+}
+
+// Proposals reads the proposals a Second review list shows.
+func (s *sessionStore) Proposals(ctx context.Context, seqs []int64) (map[int64]store.Decision, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	return s.st.Proposals(ctx, seqs)
+}
+
+// Policy reads the four-eyes policy, for the console's tab bar. No
+// session can change it.
+func (s *sessionStore) Policy(ctx context.Context) (store.Policy, error) {
+	if err := s.enter(); err != nil {
+		return store.Policy{}, err
+	}
+	defer s.leave()
+	return s.st.Policy(ctx)
 }

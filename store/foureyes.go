@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -151,4 +152,35 @@ func (s *Store) CountConfirmable(ctx context.Context, id Identity) (int, error) 
 		return 0, fmt.Errorf("counting the proposals %s may confirm: %w", id, err)
 	}
 	return n, nil
+}
+
+// Proposals reads the proposal entries with the given seqs (Row.Proposal),
+// for a list of Second review to show who proposed what, when and why.
+// A seq that is not a proposal is left out.
+func (s *Store) Proposals(ctx context.Context, seqs []int64) (map[int64]Decision, error) {
+	out := make(map[int64]Decision, len(seqs))
+	if len(seqs) == 0 {
+		return out, nil
+	}
+	marks := strings.Repeat(",?", len(seqs))[1:]
+	args := make([]any, len(seqs))
+	for i, seq := range seqs {
+		args[i] = seq
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+decisionColumns+" FROM decisions WHERE action = 'propose' AND seq IN ("+marks+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading %d proposals: %w", len(seqs), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d, err := scanDecision(rows)
+		if err != nil {
+			return nil, fmt.Errorf("reading proposals: %w", err)
+		}
+		out[d.Seq] = d
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading proposals: %w", err)
+	}
+	return out, nil
 }

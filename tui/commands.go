@@ -149,18 +149,19 @@ type decidedMsg struct {
 func (m decidedMsg) writeTask() int  { return m.task }
 func (m decidedMsg) writeErr() error { return m.err }
 
-func decide(st Store, task int, q store.PageQuery, checkID string, a store.Action, note, reviewer string) tea.Cmd {
+func decide(st Store, task int, q store.PageQuery, r store.DecisionRequest) tea.Cmd {
+	checkID := r.CheckID
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
-		msg := decidedMsg{task: task, checkID: checkID, action: a}
+		msg := decidedMsg{task: task, checkID: checkID, action: r.Action}
 		q.Offset, q.Limit = 0, 0
 		// A failure to find the next check only costs the cursor's
 		// placement, never the decision.
 		if next, ok, err := st.Next(ctx, q, checkID); err == nil && ok {
 			msg.nextID = next
 		}
-		d, err := st.Decide(ctx, checkID, a, note, reviewer)
+		d, err := st.DecideAs(ctx, r)
 		if err != nil {
 			msg.err = fmt.Errorf("storing the decision: %w", err)
 			return msg

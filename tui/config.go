@@ -25,6 +25,9 @@ type Store interface {
 	Count(ctx context.Context, q store.PageQuery) (int, error)
 	Get(ctx context.Context, checkID string) (*store.Record, error)
 	Decide(ctx context.Context, checkID string, a store.Action, note, reviewer string) (store.Decision, error)
+	// DecideAs records a decision with its reason, and confirms or returns
+	// a proposal (four-eyes): the store's rules, in its transaction.
+	DecideAs(ctx context.Context, r store.DecisionRequest) (store.Decision, error)
 	Add(ctx context.Context, checkID, by string, src store.Source) (bool, error)
 	Exchange(ctx context.Context, token, by string, exchange func(context.Context, string) (string, error)) (string, bool, error)
 	RecordFetch(ctx context.Context, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error

@@ -11,6 +11,7 @@ type KeyMap struct {
 	Open, ScrollDown, ScrollUp              key.Binding
 	Customer                                key.Binding
 	Approve, Reject, Escalate, Reopen       key.Binding
+	Confirm, Return                         key.Binding
 	Add                                     key.Binding
 	Refresh, RefreshAll                     key.Binding
 	Filter, Sort, Mask                      key.Binding
@@ -30,7 +31,7 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		PageDown:   key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
 		NextTab:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next queue")),
 		PrevTab:    key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous queue")),
-		Tab:        key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7"), key.WithHelp("1-7", "queue")),
+		Tab:        key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8"), key.WithHelp("1-8", "queue")),
 		Open:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open detail")),
 		ScrollDown: key.NewBinding(key.WithKeys("J", "ctrl+d"), key.WithHelp("J", "scroll detail down")),
 		ScrollUp:   key.NewBinding(key.WithKeys("K", "ctrl+u"), key.WithHelp("K", "scroll detail up")),
@@ -49,6 +50,8 @@ func DefaultKeyMap(readOnly bool) KeyMap {
 		k.Reject = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reject"))
 		k.Escalate = key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "escalate"))
 		k.Reopen = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "reopen"))
+		k.Confirm = key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "confirm proposal"))
+		k.Return = key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "return proposal"))
 		k.Add = key.NewBinding(key.WithKeys("A", "+"), key.WithHelp("A/+", "add checks"))
 		k.Refresh = key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh check"))
 		k.RefreshAll = key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "refresh queue"))
@@ -73,7 +76,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	if k.readOnly {
 		return [][]key.Binding{move, view, find, app}
 	}
-	decide := []key.Binding{k.Approve, k.Reject, k.Escalate, k.Reopen, k.Add}
+	decide := []key.Binding{k.Approve, k.Reject, k.Escalate, k.Reopen, k.Confirm, k.Return, k.Add}
 	return [][]key.Binding{move, view, decide, find, app}
 }
 
