@@ -19,12 +19,12 @@ var tabQueues = append(slices.Clone(store.Queues), store.QueueSecondReview)
 var tabNames = map[store.Queue][3]string{
 	store.QueueNeedsReview:  {"Needs review", "Review", "Rev"},
 	store.QueueSecondReview: {"Second review", "2nd review", "2nd"},
-	store.QueuePending:     {"Waiting at Caisson", "Waiting", "Wait"},
-	store.QueueEscalated:   {"Escalated", "Escal.", "Esc"},
-	store.QueueApproved:    {"Approved", "Appr.", "Appr"},
-	store.QueueRejected:    {"Rejected", "Rej.", "Rej"},
-	store.QueueErrors:      {"Errors", "Err.", "Err"},
-	store.QueueAll:         {"All", "All", "All"},
+	store.QueuePending:      {"Waiting at Caisson", "Waiting", "Wait"},
+	store.QueueEscalated:    {"Escalated", "Escal.", "Esc"},
+	store.QueueApproved:     {"Approved", "Appr.", "Appr"},
+	store.QueueRejected:     {"Rejected", "Rej.", "Rej"},
+	store.QueueErrors:       {"Errors", "Err.", "Err"},
+	store.QueueAll:          {"All", "All", "All"},
 }
 
 var sortNames = map[store.Sort]string{

@@ -195,7 +195,7 @@ func (m *Model) frame() string {
 // configuration and styles: the tab, the width and the counts.
 type headerKey struct {
 	tab, width int
-	tabs       int // how many: Second review is shown under four-eyes only
+	tabs       int    // how many: Second review is shown under four-eyes only
 	counts     string // as printed: every queue's count, "map[]" before they are read
 	err        string
 }
