@@ -17,14 +17,13 @@ var tabQueues = append(slices.Clone(store.Queues), store.QueueSecondReview)
 // tabNames are the queue tabs, long, short and shortest: the first that
 // fits the width with the counts is used.
 var tabNames = map[store.Queue][3]string{
-	store.QueueNeedsReview:  {"Needs review", "Review", "Rev"},
-	store.QueueSecondReview: {"Second review", "2nd review", "2nd"},
-	store.QueuePending:      {"Waiting at Caisson", "Waiting", "Wait"},
-	store.QueueEscalated:    {"Escalated", "Escal.", "Esc"},
-	store.QueueApproved:     {"Approved", "Appr.", "Appr"},
-	store.QueueRejected:     {"Rejected", "Rej.", "Rej"},
-	store.QueueErrors:       {"Errors", "Err.", "Err"},
-	store.QueueAll:          {"All", "All", "All"},
+	store.QueueNeedsReview: {"Needs review", "Review", "Rev"},
+	store.QueuePending:     {"Waiting at Caisson", "Waiting", "Wait"},
+	store.QueueEscalated:   {"Escalated", "Escal.", "Esc"},
+	store.QueueApproved:    {"Approved", "Appr.", "Appr"},
+	store.QueueRejected:    {"Rejected", "Rej.", "Rej"},
+	store.QueueErrors:      {"Errors", "Err.", "Err"},
+	store.QueueAll:         {"All", "All", "All"},
 }
 
 var sortNames = map[store.Sort]string{

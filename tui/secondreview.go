@@ -39,6 +39,10 @@ type (
 	}
 )
 
+func init() {
+	tabNames[store.QueueSecondReview] = [3]string{"Second review", "2nd review", "2nd"}
+}
+
 // identityMsg is who this console decides as, once known.
 type identityMsg struct{ id store.Identity }
 
