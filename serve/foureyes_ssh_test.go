@@ -244,3 +244,30 @@ func TestARefreshUnderServeVoidsAsTheSessionsKey(t *testing.T) {
 		t.Errorf("Verify = %+v, %v", v, err)
 	}
 }
+
+// The console's detail, held a second, is recorded through the session's
+// recorder: as the session's key, from serve, with the client's address.
+// The same console code records a local console (tui's tests).
+func TestASessionsConsoleRecordsTheDetailItShowsForASecond(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out the console's one-second dwell")
+	}
+	f := newFixture(t, fixtureOpts{checks: 3})
+	c := f.dialKey("alice", "alice")
+	term := f.openTerminal(c, "xterm", 120, 40) // wide: the detail is beside the list
+	term.expect(0, wait, "Caisson dashboard")
+	ls, err := f.sessionOf("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(wait)
+	for len(f.accesses()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := f.accesses()
+	if len(got) != 1 || got[0].What != store.AccessDetail || got[0].Origin != store.OriginServe ||
+		got[0].Identity != "ssh:"+f.keys["alice"].Fingerprint() || got[0].Reviewer != ls.id.Reviewer() ||
+		got[0].Address != c.LocalAddr().String() {
+		t.Fatalf("access log %+v, want alice's key seeing one check's detail from serve at %s", got, c.LocalAddr())
+	}
+}

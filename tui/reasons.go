@@ -26,6 +26,19 @@ var reasonKeys = dialogKeys{
 	Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 }
 
+// pickerHelp is the picker's footer: the finality keys for a rejection
+// only.
+type pickerHelp struct{ finality bool }
+
+func (p pickerHelp) ShortHelp() []key.Binding {
+	if p.finality {
+		return []key.Binding{reasonKeys.Submit, reasonKeys.Yes, reasonKeys.Cancel}
+	}
+	return []key.Binding{reasonKeys.Submit, reasonKeys.Cancel}
+}
+
+func (p pickerHelp) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+
 // reasonNoteKeys are the note prompt's keys after a reason was picked: esc
 // goes back to the reasons rather than dropping the decision.
 var reasonNoteKeys = dialogKeys{

@@ -356,7 +356,7 @@ func (m *Model) footerKeys() help.KeyMap {
 		}
 		return noteKeys
 	case modeReason:
-		return reasonKeys
+		return pickerHelp{finality: m.pending != nil && m.pending.action == store.Reject}
 	case modeAdd:
 		return addKeys
 	case modeHelp:
