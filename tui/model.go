@@ -617,7 +617,9 @@ func (m *Model) back() tea.Cmd {
 }
 
 func (m *Model) switchTab(i int) {
-	if i < 0 || i >= len(m.tabs()) {
+	// 8 opens Second review even before the policy is read (keys typed
+	// ahead) or without four-eyes: the tab then shows while it is open.
+	if i < 0 || i >= len(tabQueues) {
 		return
 	}
 	m.savePlace()

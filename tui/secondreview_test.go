@@ -55,16 +55,20 @@ func TestSecondReviewListsWhoProposedWhatWhenAndWhy(t *testing.T) {
 	mustNotContain(t, m.frame(), "\x1b]0;", "\x07")
 }
 
-// Without four-eyes nothing can be proposed: the tab is not there, and the
-// seven tabs keep their numbers.
+// Without four-eyes nothing can be proposed: the tab is not there (8
+// still opens it, empty, until the reviewer leaves it), and the seven tabs
+// keep their numbers.
 func TestTheSecondReviewTabIsShownOnlyUnderFourEyes(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 5, track: 5, fetch: true})
 	m := newTestModel(t, f.config(), 120, 40)
 	mustNotContain(t, plain(m), "8 Second review", "8 2nd")
 	pump(t, m, keys("8")...)
-	if q := m.query().Queue; q != store.QueueNeedsReview {
-		t.Errorf("8 without four-eyes opened %s", q)
+	if q := m.query().Queue; q != store.QueueSecondReview {
+		t.Errorf("8 opened %s", q)
 	}
+	mustContain(t, plain(m), "[8 2nd review 0]", "no checks here")
+	pump(t, m, keys("1")...)
+	mustNotContain(t, plain(m), "8 2nd")
 	if _, err := f.st.SetFourEyes(context.Background(), store.PolicyChange{FourEyes: store.FourEyesRisky, Note: "team", Reviewer: "lead"}); err != nil {
 		t.Fatal(err)
 	}
