@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,25 @@ func TestUnderServeFourEyesComparesTheSessionsSSHKeys(t *testing.T) {
 			t.Errorf("alice confirming with bob's identity in the request = %v, expected ErrSameReviewer", err)
 		}
 		f.waitLog(wait, `msg="decision refused: the proposer's own key"`, "user=alice", "check="+id, "action=confirm")
+	})
+
+	t.Run("each console's Second review tab counts what its key may confirm", func(t *testing.T) {
+		tab := regexp.MustCompile(`8 2nd(?: review |:)(\d+)`)
+		for _, c := range []struct {
+			term *terminal
+			want string
+		}{{alice, "0"}, {bob, "1"}} {
+			waitUntil(t, wait, "the tab's count "+c.want, func() bool {
+				m := tab.FindStringSubmatch(c.term.shown())
+				return m != nil && m[1] == c.want
+			})
+		}
+		// bob's console shows alice's proposal, his keys enabled.
+		bob.send("8")
+		waitUntil(t, wait, "bob's Second review", func() bool {
+			s := bob.shown()
+			return strings.Contains(s, "v confirm proposal") && strings.Contains(s, "alice")
+		})
 	})
 
 	t.Run("each key counts only the proposals it may confirm", func(t *testing.T) {
