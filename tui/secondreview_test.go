@@ -155,3 +155,47 @@ func TestTheStoreRefusesTheProposerEvenWhenTheConsoleCouldNotTell(t *testing.T) 
 		t.Fatalf("the store took the proposer's confirmation: %+v", rec.Decisions)
 	}
 }
+
+// What the console confirms is the proposal it showed: one confirmed by
+// another reviewer meanwhile, or voided by a refresh that changed the
+// response, is refused with the reason, and nothing is written.
+func TestAConfirmationRacingAnotherIsRefusedWithWhatHappened(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		meanwhile func(t *testing.T, f *fixture, carol *store.Store, id string)
+		want      string
+	}{
+		{"another reviewer confirmed first", func(t *testing.T, f *fixture, carol *store.Store, id string) {
+			if _, err := carol.DecideAs(context.Background(), store.DecisionRequest{CheckID: id, Action: store.Confirm, Reviewer: "carol"}); err != nil {
+				t.Fatal(err)
+			}
+		}, "already confirmed by carol"},
+		{"a refresh changed the response", func(t *testing.T, f *fixture, carol *store.Store, id string) {
+			if err := carol.RecordFetch(context.Background(), id, handMadeCheck(t, id, 9), nil, testNow); err != nil {
+				t.Fatal(err)
+			}
+		}, "the proposal is stale"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, bob := fourEyesFixture(t, 5)
+			carol, err := store.Open(context.Background(), f.path, store.WithClock(fixedClock),
+				store.WithIdentity(store.Identity{Kind: store.IdentityOS, ID: "uid=1003,login=carol"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { carol.Close() })
+			id := f.sb.CheckIDs(5)[1]
+			propose(t, bob, id, "", "bob")
+			m := newTestModel(t, f.config(), 120, 40)
+			pump(t, m, keys("8", "v")...)
+			before := len(record(t, f.st, id).Decisions)
+			tc.meanwhile(t, f, carol, id)
+			after := len(record(t, f.st, id).Decisions)
+			pump(t, m, keys("enter")...)
+			mustContain(t, m.footer.last, "NOT saved", tc.want)
+			if n := len(record(t, f.st, id).Decisions); n != after || after <= before {
+				t.Fatalf("%d entries after the refused confirmation, %d before it", n, after)
+			}
+		})
+	}
+}
