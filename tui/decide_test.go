@@ -210,7 +210,7 @@ func TestReadOnlyHasNoKeyThatWritesAnywhere(t *testing.T) {
 	m := newTestModel(t, cfg, 120, 40)
 	id := selectedID(t, m)
 	before := record(t, f.st, id).FetchedAt
-	for _, k := range []string{"a", "x", "e", "o", "A", "+", "r", "R"} {
+	for _, k := range []string{"a", "x", "e", "o", "v", "b", "A", "+", "r", "R"} {
 		pump(t, m, keys(k)...)
 		if m.mode != modeList || m.batch != nil || m.footer.last != "" {
 			t.Errorf("key %q did something in read-only: mode %d, batch %v, footer %q", k, m.mode, m.batch != nil, m.footer.last)
@@ -223,7 +223,7 @@ func TestReadOnlyHasNoKeyThatWritesAnywhere(t *testing.T) {
 	mustContain(t, footer, "READ-ONLY")
 	pump(t, m, keys("?")...)
 	help := plain(m)
-	mustNotContain(t, footer+help, "approve", "reject", "escalate", "reopen", "add checks", "refresh check", "refresh queue")
+	mustNotContain(t, footer+help, "approve", "reject", "escalate", "reopen", "confirm proposal", "return proposal", "add checks", "refresh check", "refresh queue")
 	mustContain(t, help, "filter", "customer's checks")
 	for _, b := range []string{"approve", "reject", "escalate", "reopen"} {
 		for _, kb := range m.ctx.keys.ShortHelp() {

@@ -358,8 +358,8 @@ func (m *Model) footerSecondReview(base help.KeyMap) help.KeyMap {
 	if !ok || rec == nil || rec.CheckID != row.CheckID || rec.Proposal == nil {
 		return base
 	}
-	mine, _ := rec.Proposal.ConfirmableBy(m.ctx.identity)
-	return secondReviewHelp{KeyMap: base, keys: m.ctx.keys, disabled: !mine && !m.ctx.identity.IsZero()}
+	may, _ := rec.Proposal.ConfirmableBy(m.ctx.identity)
+	return secondReviewHelp{KeyMap: base, keys: m.ctx.keys, disabled: !may && !m.ctx.identity.IsZero()}
 }
 
 // policyReader is the store's four-eyes policy, read for the tab bar.
