@@ -34,34 +34,43 @@ func accesses(t *testing.T, st *store.Store) []store.Access {
 
 // The detail beside the list records the check it shows once a second has
 // passed on it: a cursor flying past records nothing; the record is the
-// console's, as the OS account, written when the console ends.
+// console's, as the OS account, written when the console ends. Support
+// staff in read-only mode are recorded the same way.
 func TestTheDetailRecordsAnAccessOnlyOnceShownForASecond(t *testing.T) {
-	f := newFixture(t, fixtureOpts{checks: 10, track: 10, fetch: true})
-	ts := &timers{}
-	m := New(f.config())
-	m.animate, m.viewAfter = false, ts.after
-	pump(t, m, m.Init(), tea.WindowSizeMsg{Width: 120, Height: 40})
-	pump(t, m, keys("j", "j", "j")...)
-	held := selectedID(t, m)
-	if len(ts.pending) < 4 {
-		t.Fatalf("%d timers for four checks shown", len(ts.pending))
-	}
-	// The timers of the checks passed over end after the cursor left.
-	for _, msg := range ts.pending[:len(ts.pending)-1] {
-		pump(t, m, msg)
-	}
-	last := ts.pending[len(ts.pending)-1]
-	pump(t, m, last)
-	// Held: it reports again later; the recorder keeps one per 10 minutes.
-	pump(t, m, ts.pending[len(ts.pending)-1])
-	if err := m.Wait(); err != nil {
-		t.Fatal(err)
-	}
-	got := accesses(t, f.st)
-	me, _ := f.st.Identity()
-	if len(got) != 1 || got[0].CheckID != held || got[0].What != store.AccessDetail || got[0].Origin != store.OriginConsole ||
-		got[0].Identity != me.String() || got[0].Reviewer != "alice" {
-		t.Fatalf("access log %+v, want one detail record of %s by alice as %s from the console", got, held, me)
+	for _, readOnly := range []bool{false, true} {
+		t.Run(map[bool]string{false: "reviewer", true: "read-only"}[readOnly], func(t *testing.T) {
+			f := newFixture(t, fixtureOpts{checks: 10, track: 10, fetch: true})
+			ts := &timers{}
+			cfg := f.config()
+			cfg.ReadOnly = readOnly
+			m := New(cfg)
+			m.animate, m.viewAfter = false, ts.after
+			pump(t, m, m.Init(), tea.WindowSizeMsg{Width: 120, Height: 40})
+			pump(t, m, keys("j", "j", "j")...)
+			held := selectedID(t, m)
+			if len(ts.pending) < 4 {
+				t.Fatalf("%d timers for four checks shown", len(ts.pending))
+			}
+			// The timers of the checks passed over end after the cursor
+			// left.
+			for _, msg := range ts.pending[:len(ts.pending)-1] {
+				pump(t, m, msg)
+			}
+			last := ts.pending[len(ts.pending)-1]
+			pump(t, m, last)
+			// Held: it reports again later; the recorder keeps one per 10
+			// minutes.
+			pump(t, m, last)
+			if err := m.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			got := accesses(t, f.st)
+			me, _ := f.st.Identity()
+			if len(got) != 1 || got[0].CheckID != held || got[0].What != store.AccessDetail || got[0].Origin != store.OriginConsole ||
+				got[0].Identity != me.String() || got[0].Reviewer != "alice" {
+				t.Fatalf("access log %+v, want one detail record of %s by alice as %s from the console", got, held, me)
+			}
+		})
 	}
 }
 
