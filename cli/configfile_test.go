@@ -188,7 +188,7 @@ func TestBadConfigFilesNameTheFileAndLine(t *testing.T) {
 		{"a value outside its choices", "[console]\ntheme = \"drak\"\n", []string{`2: console.theme "drak": expected one of auto, dark, light, none (did you mean dark?)`}},
 		{"an unknown queue", "[console]\nqueue = \"review\"\n", []string{`2: console.queue "review": expected one of needs-review`}},
 		{"an unknown action", "[keys]\naprove = [\"v\"]\n", []string{`2: keys.aprove: no such action in the console's help (did you mean approve?)`}},
-		{"a key bound to two actions", "[keys]\napprove = [\"v\"]\nreject = [\"v\"]\n", []string{`3: keys.reject: key "v" is also bound to approve (line 2)`}},
+		{"a key bound to two actions", "[keys]\napprove = [\"y\"]\nreject = [\"y\"]\n", []string{`3: keys.reject: key "y" is also bound to approve (line 2)`}},
 		{"a key taken from a default", "[keys]\napprove = [\"x\"]\n", []string{`2: keys.approve: key "x" is also bound to reject (its default key): bind reject to other keys too`}},
 		{"an action left with no key", "[keys]\napprove = []\n", []string{`2: keys.approve: is bound to no key: expected one or more, as approve = ["a"]`}},
 		{"a key that is not a list", "[keys]\napprove = \"a\"\n", []string{`2: keys.approve is a string: expected a list of keys in quotes`}},
@@ -292,7 +292,7 @@ func TestAConfigFileWritableByOthersIsWarnedAbout(t *testing.T) {
 // remapped ones as written in the file.
 func TestConfigListsEveryKeyBinding(t *testing.T) {
 	home := t.TempDir()
-	path := writeConfig(t, home, "[keys]\napprove = [\"v\", \"ctrl+a\"]\n")
+	path := writeConfig(t, home, "[keys]\napprove = [\"y\", \"ctrl+a\"]\n")
 	r := runCLI(t, map[string]string{"HOME": home}, "", "config")
 	rows := configRows(t, r.stdout)
 	for _, action := range tui.ActionNames() {
@@ -300,7 +300,7 @@ func TestConfigListsEveryKeyBinding(t *testing.T) {
 			t.Errorf("no row for keys.%s", action)
 		}
 	}
-	if got := rows["keys.approve"]; got != [2]string{"v, ctrl+a", path + ":2"} {
+	if got := rows["keys.approve"]; got != [2]string{"y, ctrl+a", path + ":2"} {
 		t.Errorf("keys.approve %q", got)
 	}
 	if got := rows["keys.reject"]; got != [2]string{"x", "default"} {
@@ -311,14 +311,14 @@ func TestConfigListsEveryKeyBinding(t *testing.T) {
 // The console is started with the file's console defaults and keys.
 func TestTheConsoleTakesTheFilesDefaultsAndKeys(t *testing.T) {
 	home := t.TempDir()
-	writeConfig(t, home, "[console]\nqueue = \"escalated\"\nsort = \"customer\"\nmask = true\ntheme = \"none\"\n\n[keys]\napprove = [\"v\"]\n")
+	writeConfig(t, home, "[console]\nqueue = \"escalated\"\nsort = \"customer\"\nmask = true\ntheme = \"none\"\n\n[keys]\napprove = [\"y\"]\n")
 	a := &app{stderr: &strings.Builder{}, getenv: func(k string) string { return map[string]string{"HOME": home}[k] }}
 	var cfg tui.Config
 	if err := a.applyConsoleSettings(&cfg); err != nil {
 		t.Fatal(err)
 	}
 	if cfg.StartQueue != store.QueueEscalated || cfg.StartSort != store.SortCustomer || !cfg.Masked || cfg.Theme != tui.ThemeNone ||
-		len(cfg.Keys["approve"]) != 1 || cfg.Keys["approve"][0] != "v" {
+		len(cfg.Keys["approve"]) != 1 || cfg.Keys["approve"][0] != "y" {
 		t.Errorf("console config %+v", cfg)
 	}
 }

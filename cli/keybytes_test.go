@@ -204,18 +204,19 @@ func measureKeys(setup, counted, after []string, again string) func(*testing.B, 
 }
 
 // measureDecisions rejects keyReps checks of Needs review in a row: x
-// opens the note prompt, a one-letter note, enter stores the decision and
-// moves to the next check. B/key is the enter (the decision and the move),
-// B/decision the three keys together. The store is checked afterwards:
+// opens the reason picker, 1 picks the first reason and opens the note
+// prompt, a one-letter note, enter stores the decision and moves to the
+// next check. B/key is the enter (the decision and the move), B/decision
+// the four keys together. The store is checked afterwards:
 // every decision landed.
 func measureDecisions(b *testing.B, bin, fixture string, size termSize) {
 	c := startConsole(b, bin, fixture, size)
 	c.firstFrame()
 	var enters, whole []response
 	for range keyReps {
-		x, note, enter := c.press("x"), c.press("n"), c.press(keyEnter)
+		x, reason, note, enter := c.press("x"), c.press("1"), c.press("n"), c.press(keyEnter)
 		enters = append(enters, enter)
-		whole = append(whole, response{bytes: x.bytes + note.bytes + enter.bytes})
+		whole = append(whole, response{bytes: x.bytes + reason.bytes + note.bytes + enter.bytes})
 	}
 	reportBytes(b, enters)
 	b.ReportMetric(float64(medianBytes(whole)), "B/decision")

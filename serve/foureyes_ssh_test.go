@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,25 @@ func TestUnderServeFourEyesComparesTheSessionsSSHKeys(t *testing.T) {
 			t.Errorf("alice confirming with bob's identity in the request = %v, expected ErrSameReviewer", err)
 		}
 		f.waitLog(wait, `msg="decision refused: the proposer's own key"`, "user=alice", "check="+id, "action=confirm")
+	})
+
+	t.Run("each console's Second review tab counts what its key may confirm", func(t *testing.T) {
+		tab := regexp.MustCompile(`8 2nd(?: review |:)(\d+)`)
+		for _, c := range []struct {
+			term *terminal
+			want string
+		}{{alice, "0"}, {bob, "1"}} {
+			waitUntil(t, wait, "the tab's count "+c.want, func() bool {
+				m := tab.FindStringSubmatch(c.term.shown())
+				return m != nil && m[1] == c.want
+			})
+		}
+		// bob's console shows alice's proposal, his keys enabled.
+		bob.send("8")
+		waitUntil(t, wait, "bob's Second review", func() bool {
+			s := bob.shown()
+			return strings.Contains(s, "v confirm proposal") && strings.Contains(s, "alice")
+		})
 	})
 
 	t.Run("each key counts only the proposals it may confirm", func(t *testing.T) {
@@ -189,4 +209,85 @@ func (f *fixture) accesses() []store.Access {
 		f.t.Fatalf("reading the access log: %v", err)
 	}
 	return out
+}
+
+// A refresh a session runs that brings another response voids the
+// proposal awaiting on the check, and the void is logged as that session's
+// key: the key that asked for the refresh, not the account the server runs
+// as.
+func TestARefreshUnderServeVoidsAsTheSessionsKey(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 2, fourEyes: store.FourEyesApprovals,
+		keys: map[string]string{"alice": "alice@laptop", "bob": "bob@desk"}})
+	ctx := context.Background()
+	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
+	bob := f.openTerminal(f.dialKey("bob", "bob"), "xterm", 100, 30)
+	alice.expect(0, wait, "▶")
+	bob.expect(0, wait, "▶")
+	aliceLs, err := f.sessionOf("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobLs, err := f.sessionOf("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := f.ids[0]
+	rec, err := f.st.Get(ctx, id)
+	if err != nil || rec.Result == nil {
+		t.Fatalf("reading %s: %v", id, err)
+	}
+	// Caisson's answer as it was when alice proposed: one byte more than
+	// what a refresh brings now.
+	then := *rec.Result
+	then.Raw = append(append([]byte(nil), rec.Result.Raw...), '\n')
+	if err := f.st.RecordFetch(ctx, id, &then, nil, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	p, err := aliceLs.store.DecideAs(ctx, store.DecisionRequest{CheckID: id, Action: store.Approve, Reviewer: aliceLs.id.Reviewer()})
+	if err != nil || p.Action != store.Propose {
+		t.Fatalf("alice's approval = %+v, %v; expected a proposal", p, err)
+	}
+	if err := bobLs.store.RecordFetch(ctx, id, rec.Result, nil, time.Now()); err != nil {
+		t.Fatalf("bob's refresh: %v", err)
+	}
+	var void store.Decision
+	for _, d := range f.decisions() {
+		if d.Action == store.Void {
+			void = d
+		}
+	}
+	bobKey := "ssh:" + f.keys["bob"].Fingerprint()
+	if void.Ref != p.Seq || void.Reason != store.VoidResponseChanged || void.Identity != bobKey {
+		t.Errorf("void = %+v, expected #%d voided (response-changed) as bob's key %s", void, p.Seq, bobKey)
+	}
+	if v, err := f.st.Verify(ctx); err != nil || !v.OK {
+		t.Errorf("Verify = %+v, %v", v, err)
+	}
+}
+
+// The console's detail, held a second, is recorded through the session's
+// recorder: as the session's key, from serve, with the client's address.
+// The same console code records a local console (tui's tests).
+func TestASessionsConsoleRecordsTheDetailItShowsForASecond(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out the console's one-second dwell")
+	}
+	f := newFixture(t, fixtureOpts{checks: 3})
+	c := f.dialKey("alice", "alice")
+	term := f.openTerminal(c, "xterm", 120, 40) // wide: the detail is beside the list
+	term.expect(0, wait, "Caisson dashboard")
+	ls, err := f.sessionOf("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(wait)
+	for len(f.accesses()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := f.accesses()
+	if len(got) != 1 || got[0].What != store.AccessDetail || got[0].Origin != store.OriginServe ||
+		got[0].Identity != "ssh:"+f.keys["alice"].Fingerprint() || got[0].Reviewer != ls.id.Reviewer() ||
+		got[0].Address != c.LocalAddr().String() {
+		t.Fatalf("access log %+v, want alice's key seeing one check's detail from serve at %s", got, c.LocalAddr())
+	}
 }

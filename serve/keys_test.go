@@ -41,9 +41,9 @@ func TestKeysTypedAheadAreKeptInOrder(t *testing.T) {
 		term := f.typeAtConnect(t, "?")
 		term.expect(0, wait, "Keys")
 	})
-	t.Run("1e and a note typed at connect escalate with that note", func(t *testing.T) {
+	t.Run("1e, a reason and a note typed at connect escalate with that note", func(t *testing.T) {
 		f := newFixture(t, fixtureOpts{})
-		term := f.typeAtConnect(t, "1", "e", "note 0.01", "\r")
+		term := f.typeAtConnect(t, "1", "e", "1", "note 0.01", "\r")
 		term.expect(0, wait, "Needs review")
 		var ds []store.Decision
 		waitUntil(t, wait, "a decision", func() bool { ds = f.decisions(); return len(ds) > 0 })
@@ -55,18 +55,18 @@ func TestKeysTypedAheadAreKeptInOrder(t *testing.T) {
 	})
 	t.Run("typed while ssh authenticates, in a cooked tty, enter arrives as a line feed and still saves", func(t *testing.T) {
 		f := newFixture(t, fixtureOpts{})
-		f.typeAtConnect(t, "1", "e", "note 0.03", "\n")
+		f.typeAtConnect(t, "1", "e", "1", "note 0.03", "\n")
 		var ds []store.Decision
 		waitUntil(t, wait, "a decision", func() bool { ds = f.decisions(); return len(ds) > 0 })
 		if ds[0].Action != store.Escalate || ds[0].Note != "note 0.03" {
 			t.Fatalf("decisions = %+v, expected an escalate with the note %q", ds, "note 0.03")
 		}
 	})
-	t.Run("the keys after x go to its note, in one read", func(t *testing.T) {
+	t.Run("the keys after x and its reason go to its note, in one read", func(t *testing.T) {
 		f := newFixture(t, fixtureOpts{})
 		term := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
 		term.expect(0, wait, "▶")
-		term.send("xnote 0.02\r")
+		term.send("x1note 0.02\r")
 		var ds []store.Decision
 		waitUntil(t, wait, "a decision", func() bool { ds = f.decisions(); return len(ds) > 0 })
 		time.Sleep(300 * time.Millisecond)

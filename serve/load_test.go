@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -14,15 +15,20 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/caisson-review/caisson-review/store"
 )
 
 // TestLoadTwentyReviewersDecideFiftyChecksEach drives 20 SSH sessions at
-// once, each approving 50 checks through the console's keys, on loopback,
-// with one hostile client of each kind alongside (see hostileClients).
-// Every decision must be in the server log exactly once and the store's
-// hash chain must verify. It reports the time taken, the bytes the server
-// sent each reviewer and the peak memory of the test process (server, the
-// SSH clients and the sandbox together).
+// once, each with its own key, under the four-eyes policy approvals: ten
+// approve 50 checks each through the console's keys (each approval a
+// proposal), and the other ten each confirm one proposer's 50 from the
+// Second review tab as they come (v, enter), with one hostile client of
+// each kind alongside (see hostileClients). Every entry must be in the
+// server log exactly once, no proposal may be confirmed by the key that
+// proposed it, and the store's hash chain must verify. It reports the time
+// taken, the bytes the server sent each reviewer and the peak memory of
+// the test process (server, the SSH clients and the sandbox together).
 //
 //	go test ./serve -run TestLoad -v
 //	CAISSON_LOAD_NO_HOSTILE=1 go test ./serve -run TestLoad -v  # the reviewers alone, to compare
@@ -31,7 +37,19 @@ func TestLoadTwentyReviewersDecideFiftyChecksEach(t *testing.T) {
 		t.Skip("load test: skipped with -short")
 	}
 	const sessions, each = 20, 50
-	f := newFixture(t, fixtureOpts{checks: sessions * each, maxSessions: sessions + hostileKinds})
+	const proposers = sessions / 2
+	keys := map[string]string{"alice": "alice@laptop"} // the hostile clients'
+	for i := range sessions {
+		keys[reviewerName(i)] = reviewerName(i) + "@desk"
+	}
+	f := newFixture(t, fixtureOpts{checks: proposers * each, maxSessions: sessions + hostileKinds,
+		fourEyes: store.FourEyesApprovals, keys: keys})
+	// The All queue's order, which proposals do not change: proposer i
+	// takes rows i*each to (i+1)*each, and confirmer i the same checks.
+	rows, err := f.st.Page(context.Background(), store.PageQuery{Queue: store.QueueAll, Limit: proposers * each})
+	if err != nil || len(rows) != proposers*each {
+		t.Fatalf("reading the All queue: %d rows, %v", len(rows), err)
+	}
 
 	peak := sampleMemory(10 * time.Millisecond)
 	cpuBefore := cpuTime()
@@ -47,7 +65,15 @@ func TestLoadTwentyReviewersDecideFiftyChecksEach(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			var err error
-			sent[i], err = f.reviewer(fmt.Sprintf("reviewer%02d", i), i*each, each, sessions*each)
+			if i < proposers {
+				sent[i], err = f.reviewer(reviewerName(i), i*each, each, proposers*each)
+			} else {
+				var ids []string
+				for _, r := range rows[(i-proposers)*each : (i-proposers+1)*each] {
+					ids = append(ids, r.CheckID)
+				}
+				sent[i], err = f.confirmer(reviewerName(i), ids)
+			}
 			errs <- err
 		}()
 	}
@@ -55,8 +81,8 @@ func TestLoadTwentyReviewersDecideFiftyChecksEach(t *testing.T) {
 	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(3 * time.Minute):
-		t.Fatal("the load test did not finish within 3 minutes")
+	case <-time.After(5 * time.Minute):
+		t.Fatal("the load test did not finish within 5 minutes")
 	}
 	elapsed := time.Since(start)
 	close(errs)
@@ -68,13 +94,29 @@ func TestLoadTwentyReviewersDecideFiftyChecksEach(t *testing.T) {
 	heapPeak, sysPeak := peak()
 	cpu := cpuTime() - cpuBefore
 
-	ds := f.decisions()
-	distinct := map[string]bool{}
-	for _, d := range ds {
-		distinct[d.CheckID] = true
+	var ds []store.Decision
+	bySeq := map[int64]store.Decision{}
+	confirmed := map[string]bool{}
+	for _, d := range f.decisions() {
+		bySeq[d.Seq] = d
+		if d.Action == store.PolicyEntry {
+			continue // set before the server started, not by a session
+		}
+		ds = append(ds, d)
+		if d.Action == store.Confirm {
+			confirmed[d.CheckID] = true
+			if p := bySeq[d.Ref]; p.Action != store.Propose || p.Identity == d.Identity || p.Identity == "" {
+				t.Errorf("confirmation %d by %s of entry %d (%s by %s): a proposer confirmed their own, or no proposal",
+					d.Seq, d.Identity, d.Ref, p.Action, p.Identity)
+			}
+		}
 	}
-	if len(ds) != sessions*each || len(distinct) != sessions*each {
-		t.Errorf("decisions stored = %d on %d checks, expected %d on as many", len(ds), len(distinct), sessions*each)
+	count := map[store.Action]int{}
+	for _, d := range ds {
+		count[d.Action]++
+	}
+	if count[store.Propose] != proposers*each || count[store.Confirm] != proposers*each || len(count) != 2 || len(confirmed) != proposers*each {
+		t.Errorf("log holds %v on %d confirmed checks, expected %d proposals each confirmed once", count, len(confirmed), proposers*each)
 	}
 	logged := map[int64]int{}
 	seqRE := regexp.MustCompile(`msg=decision .* seq=(\d+) `)
@@ -94,17 +136,19 @@ func TestLoadTwentyReviewersDecideFiftyChecksEach(t *testing.T) {
 		t.Errorf("the log has decisions the store does not: %v", logged)
 	}
 	v, err := f.st.Verify(context.Background())
-	if err != nil || !v.OK || v.Entries != int64(sessions*each) {
-		t.Errorf("Verify = %+v, %v; expected OK over %d entries", v, err, sessions*each)
+	if err != nil || !v.OK || v.Entries != int64(len(ds)+1) {
+		t.Errorf("Verify = %+v, %v; expected OK over %d entries", v, err, len(ds)+1)
 	}
 	hostile := hostileKinds
 	if os.Getenv("CAISSON_LOAD_NO_HOSTILE") != "" {
 		hostile = 0
 	}
-	t.Logf("%d sessions x %d decisions = %d (on %d distinct checks) in %s (%.0f decisions/s), with %d hostile clients; CPU %s; peak heap in use %.1f MiB, peak Go runtime memory %.1f MiB, VmHWM %s; %s",
-		sessions, each, len(ds), len(distinct), elapsed.Round(time.Millisecond), float64(len(ds))/elapsed.Seconds(), hostile, cpu.Round(10*time.Millisecond),
+	t.Logf("%d sessions (%d proposing, %d confirming) x %d = %d entries (on %d distinct checks) in %s (%.0f entries/s), with %d hostile clients; CPU %s; peak heap in use %.1f MiB, peak Go runtime memory %.1f MiB, VmHWM %s; %s",
+		sessions, proposers, sessions-proposers, each, len(ds), len(confirmed), elapsed.Round(time.Millisecond), float64(len(ds))/elapsed.Seconds(), hostile, cpu.Round(10*time.Millisecond),
 		float64(heapPeak)/(1<<20), float64(sysPeak)/(1<<20), vmHWM(), bytesPerSession(sent))
 }
+
+func reviewerName(i int) string { return fmt.Sprintf("reviewer%02d", i) }
 
 // hostileKinds is the number of hostile clients the load test runs
 // beside the reviewers, one of each kind.
@@ -145,14 +189,121 @@ func (f *fixture) hostileClients(t *testing.T) {
 // first of the All queue (of total): each reviewer its own rows, as a
 // team splits a backlog. Approving moves the selection to the next check.
 func (f *fixture) reviewer(user string, first, n, total int) (sent int, err error) {
-	c, err := f.dial(user, sshKey(f.keys["alice"]))
+	term, closeConn, err := f.reviewerTerminal(user)
 	if err != nil {
-		return 0, fmt.Errorf("%s: connecting: %w", user, err)
+		return 0, err
 	}
-	defer c.Close()
-	term := f.openTerminal(c, "xterm-256color", 100, 30)
+	defer closeConn()
 	defer func() { sent = term.mark() }()
 	return sent, f.review(term, user, first, n, total)
+}
+
+// reviewerTerminal opens a console as user, with user's own key (alice's
+// for a user without one).
+func (f *fixture) reviewerTerminal(user string) (*terminal, func() error, error) {
+	k, ok := f.keys[user]
+	if !ok {
+		k = f.keys["alice"]
+	}
+	c, err := f.dial(user, sshKey(k))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: connecting: %w", user, err)
+	}
+	return f.openTerminal(c, "xterm-256color", 100, 30), c.Close, nil
+}
+
+// confirmer opens a console as user and confirms the proposals on ids, in
+// order, from the Second review tab as each is proposed: filtered to the
+// check, v, enter (no note), then esc to clear the filter.
+func (f *fixture) confirmer(user string, ids []string) (sent int, err error) {
+	term, closeConn, err := f.reviewerTerminal(user)
+	if err != nil {
+		return 0, err
+	}
+	defer closeConn()
+	defer func() { sent = term.mark() }()
+	if term.waitFor(0, wait, "▶") < 0 {
+		return 0, fmt.Errorf("%s: no console", user)
+	}
+	ls, err := f.sessionOf(user)
+	if err != nil {
+		return 0, err
+	}
+	m := term.mark()
+	term.send("8")
+	if term.waitFor(m, wait, "Second review") < 0 {
+		return 0, fmt.Errorf("%s: the Second review tab did not open: %s", user, term.since(m))
+	}
+	for i, id := range ids {
+		if err := f.confirmOne(term, ls, id); err != nil {
+			return 0, fmt.Errorf("%s: confirmation %d (%s): %w", user, i+1, id, err)
+		}
+	}
+	term.send("q")
+	term.waitClosed(wait)
+	return 0, nil
+}
+
+// confirmOne waits for the proposal on id, then confirms it through the
+// keys.
+func (f *fixture) confirmOne(term *terminal, ls *liveSession, id string) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		rec, err := f.st.Get(context.Background(), id)
+		if err != nil {
+			return err
+		}
+		if rec.Proposal != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return errors.New("never proposed")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	start := strings.TrimPrefix(id, "chk_priv_")[:12]
+	m := term.mark()
+	term.send("/", start, "\r")
+	shown := func(texts ...string) bool {
+		s := term.shown()
+		for _, t := range texts {
+			if !strings.Contains(s, t) {
+				return false
+			}
+		}
+		return true
+	}
+	for !shown(`filter: "`+start+`"`, "1 of 1", "▶ "+start[:8]) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the filter did not find it: %s", term.since(m))
+		}
+		term.waitFor(term.mark(), 20*time.Millisecond, "\x00never")
+	}
+	before := ls.store.decided.Load()
+	if term.pressUntil("v", wait, "note>") < 0 {
+		return fmt.Errorf("v opened no dialog: %s", term.since(m))
+	}
+	m = term.mark()
+	term.send("\r")
+	for ls.store.decided.Load() == before {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not saved: %s", term.since(m))
+		}
+		if term.waitFor(m, 10*time.Millisecond, "NOT saved") >= 0 {
+			out := term.since(m)
+			i := strings.Index(out, "NOT saved")
+			return fmt.Errorf("the console says %s", out[max(0, i-40):min(len(out), i+200)])
+		}
+	}
+	m = term.mark()
+	term.send("\x1b")
+	for shown(`filter: "`) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("esc did not clear the filter: %s", term.since(m))
+		}
+		term.waitFor(term.mark(), 20*time.Millisecond, "\x00never")
+	}
+	return nil
 }
 
 // review is reviewer's work once its console is open.

@@ -58,6 +58,9 @@ type decider interface {
 	tui.Store
 	service.Store
 	CountConfirmable(ctx context.Context, id store.Identity) (int, error)
+	RecordFetchAs(ctx context.Context, by store.Identity, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error
+	Proposals(ctx context.Context, seqs []int64) (map[int64]store.Decision, error)
+	Policy(ctx context.Context) (store.Policy, error)
 }
 
 var _ decider = (*store.Store)(nil)
@@ -255,12 +258,15 @@ func (s *sessionStore) ResumeExchanges(ctx context.Context, by string, exchange 
 	return outs, err
 }
 
+// RecordFetch records a refresh this session ran, as its key: a proposal
+// the new response voids is logged with the key that asked for the
+// refresh, not with the account the server runs as.
 func (s *sessionStore) RecordFetch(ctx context.Context, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error {
 	if err := s.enterWrite("refresh", "check", checkID); err != nil {
 		return err
 	}
 	defer s.leave()
-	err := s.st.RecordFetch(ctx, checkID, chk, fetchErr, at)
+	err := s.st.RecordFetchAs(ctx, s.identity, checkID, chk, fetchErr, at)
 	if err == nil {
 		s.wrote()
 	}
@@ -281,4 +287,23 @@ func (s *sessionStore) ByCustomer(ctx context.Context, customerID string) ([]sto
 	}
 	defer s.leave()
 	return s.st.ByCustomer(ctx, customerID)
+}
+
+// Proposals reads the proposals a Second review list shows.
+func (s *sessionStore) Proposals(ctx context.Context, seqs []int64) (map[int64]store.Decision, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	return s.st.Proposals(ctx, seqs)
+}
+
+// Policy reads the four-eyes policy, for the console's tab bar. No
+// session can change it.
+func (s *sessionStore) Policy(ctx context.Context) (store.Policy, error) {
+	if err := s.enter(); err != nil {
+		return store.Policy{}, err
+	}
+	defer s.leave()
+	return s.st.Policy(ctx)
 }

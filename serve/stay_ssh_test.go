@@ -27,6 +27,8 @@ func TestACheckDecidedInAnotherSessionStaysOnScreenAndJMovesOn(t *testing.T) {
 
 	m = alice.mark()
 	bob.send("e")
+	bob.expect(0, wait, "pick the reason")
+	bob.send("1")
 	bob.expect(0, wait, "note>")
 	bob.send("over to compliance", "\r")
 	if alice.waitFor(m, 2*time.Second, "no longer in Needs review") < 0 {

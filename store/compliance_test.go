@@ -679,3 +679,60 @@ func TestAConfirmedRejectionCarriesTheProposedReasonAndFinality(t *testing.T) {
 		t.Errorf("status %s, want rejected", rec.Status)
 	}
 }
+
+// A void caused by a refresh is written as whoever ran the refresh: the
+// SSH key of a serve session that asked for it, not the account the
+// server runs as; a refresh naming no one is the store's own account.
+func TestAVoidByARefreshCarriesTheIdentityThatRanIt(t *testing.T) {
+	sshKey := SSHIdentity("SHA256:carol-key")
+	tests := []struct {
+		name string
+		by   Identity
+		want Identity
+	}{
+		{"a serve session's refresh is its key", sshKey, sshKey},
+		{"a local refresh is the store's account", Identity{}, bobID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, ana, bob := sharedFile(t, FourEyesRisky)
+			ctx := context.Background()
+			p, _ := ana.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Approve, Reviewer: "Ana"})
+			changed := makeCheck(t, result{id: checkID(1), customer: "cust-1", doc: "low", face: "high"})
+			if err := bob.RecordFetchAs(ctx, tt.by, checkID(1), changed, nil, testNow); err != nil {
+				t.Fatal(err)
+			}
+			var void *Decision
+			for _, d := range entries(t, bob) {
+				if d.Action == Void {
+					void = &d
+				}
+			}
+			if void == nil || void.Ref != p.Seq || void.Identity != tt.want.String() || void.Reviewer != systemReviewer {
+				t.Fatalf("void = %+v, want #%d voided by %s as %q", void, p.Seq, tt.want, systemReviewer)
+			}
+			mustVerify(t, bob)
+		})
+	}
+}
+
+// A refresh that voids nothing needs no identity: a bad one is only
+// refused when there is a void to write, and then nothing is written.
+func TestARefreshWithABadIdentityWritesNothingWhenItWouldVoid(t *testing.T) {
+	_, ana, bob := sharedFile(t, FourEyesRisky)
+	ctx := context.Background()
+	ana.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Approve, Reviewer: "Ana"})
+	bad := Identity{Kind: "ldap", ID: "carol"}
+	same := makeCheck(t, result{id: checkID(2), customer: "cust-2", doc: "high", face: "high"})
+	if err := bob.RecordFetchAs(ctx, bad, checkID(2), same, nil, testNow); err != nil {
+		t.Errorf("a refresh voiding nothing: %v", err)
+	}
+	changed := makeCheck(t, result{id: checkID(1), customer: "cust-1", doc: "low", face: "high"})
+	if err := bob.RecordFetchAs(ctx, bad, checkID(1), changed, nil, testNow); err == nil {
+		t.Fatal("a void by an identity of no known kind was written")
+	}
+	rec, _ := bob.Get(ctx, checkID(1))
+	if rec.Proposal == nil || rec.Document != 2 {
+		t.Errorf("after the refused refresh: proposal %v, document %v; want both as before", rec.Proposal, rec.Document)
+	}
+}

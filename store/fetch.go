@@ -34,7 +34,20 @@ const maxFetchError = 500
 //     would put every check of a nightly refresh with a rotated key in
 //     Errors and hide what each last said. Every front end records
 //     through here, so none can store one.
+//
+// A result that voids a proposal (see RecordFetchAs) is written as the
+// store's own identity, the operating-system account: right for the CLI
+// and a local console, which run as the reviewer's account.
 func (s *Store) RecordFetch(ctx context.Context, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error {
+	return s.RecordFetchAs(ctx, Identity{}, checkID, chk, fetchErr, at)
+}
+
+// RecordFetchAs is RecordFetch for a refresh run by the reviewer whom by
+// vouches for: a proposal the new response voids is logged as that
+// identity, in the same transaction. Under serve the session's SSH key
+// ran the refresh, not the account the server runs as; zero means the
+// store's own identity.
+func (s *Store) RecordFetchAs(ctx context.Context, by Identity, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error {
 	id, err := caisson.ParseCheckID(checkID)
 	if err != nil {
 		return err
@@ -52,7 +65,7 @@ func (s *Store) RecordFetch(ctx context.Context, checkID string, chk *caisson.Ch
 			return err
 		}
 		if fetchErr == nil {
-			return s.cacheResultVoidingTx(ctx, tx, id, chk, at)
+			return s.cacheResultVoidingTx(ctx, tx, by, id, chk, at)
 		}
 		return recordErrorTx(ctx, tx, id, fetchErr, at)
 	})
@@ -74,7 +87,7 @@ func validResult(id string, chk *caisson.Check) error {
 // a proposal awaiting a second reviewer was made on, voids the proposal in
 // the same transaction: a confirmation racing this refresh then finds no
 // proposal, or finds it stale, and is refused.
-func (s *Store) cacheResultVoidingTx(ctx context.Context, tx *sql.Tx, id string, chk *caisson.Check, at time.Time) error {
+func (s *Store) cacheResultVoidingTx(ctx context.Context, tx *sql.Tx, by Identity, id string, chk *caisson.Check, at time.Time) error {
 	var proposal int64
 	var proposedOn string
 	err := tx.QueryRowContext(ctx, `SELECT c.proposal, coalesce((SELECT d.response_hash FROM decisions d WHERE d.seq = c.proposal), '')
@@ -85,7 +98,17 @@ func (s *Store) cacheResultVoidingTx(ctx context.Context, tx *sql.Tx, id string,
 	if err := cacheResultTx(ctx, tx, id, chk, at); err != nil {
 		return err
 	}
-	return s.voidOnNewResponseTx(ctx, tx, id, proposedOn, responseHash(chk.Raw, ""), proposal, s.now())
+	newHash := responseHash(chk.Raw, "")
+	if proposal == 0 || proposedOn == newHash {
+		return nil
+	}
+	// Only a void needs to know who ran the refresh; a refresh that voids
+	// nothing never asks (a system without uids can still refresh).
+	w, err := s.writer(systemReviewer, by)
+	if err != nil {
+		return fmt.Errorf("voiding proposal #%d on %s: %w", proposal, id, err)
+	}
+	return voidTx(ctx, tx, w, id, proposal, newHash, VoidResponseChanged, s.now())
 }
 
 func cacheResultTx(ctx context.Context, tx *sql.Tx, id string, chk *caisson.Check, at time.Time) error {

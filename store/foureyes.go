@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -127,20 +128,6 @@ func voidAllTx(ctx context.Context, tx *sql.Tx, w writer, cause Reason, now time
 // own account, such as a void when a refresh changed the response.
 const systemReviewer = "caisson-review (refresh)"
 
-// voidOnNewResponseTx voids the proposal on check id when the response it
-// was made on has just been replaced by another (newHash), in the refresh's
-// transaction.
-func (s *Store) voidOnNewResponseTx(ctx context.Context, tx *sql.Tx, id, oldHash, newHash string, proposal int64, now time.Time) error {
-	if proposal == 0 || oldHash == newHash {
-		return nil
-	}
-	w, err := s.writer(systemReviewer, Identity{})
-	if err != nil {
-		return err
-	}
-	return voidTx(ctx, tx, w, id, proposal, newHash, VoidResponseChanged, now)
-}
-
 // ConfirmableBy says whether the reviewer with identity id may confirm or
 // return the proposal p, and if not, why: the console shows the keys
 // disabled with this reason. The store refuses it too (ErrSameReviewer).
@@ -165,4 +152,35 @@ func (s *Store) CountConfirmable(ctx context.Context, id Identity) (int, error) 
 		return 0, fmt.Errorf("counting the proposals %s may confirm: %w", id, err)
 	}
 	return n, nil
+}
+
+// Proposals reads the proposal entries with the given seqs (Row.Proposal),
+// for a list of Second review to show who proposed what, when and why.
+// A seq that is not a proposal is left out.
+func (s *Store) Proposals(ctx context.Context, seqs []int64) (map[int64]Decision, error) {
+	out := make(map[int64]Decision, len(seqs))
+	if len(seqs) == 0 {
+		return out, nil
+	}
+	marks := strings.Repeat(",?", len(seqs))[1:]
+	args := make([]any, len(seqs))
+	for i, seq := range seqs {
+		args[i] = seq
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+decisionColumns+" FROM decisions WHERE action = 'propose' AND seq IN ("+marks+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading %d proposals: %w", len(seqs), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d, err := scanDecision(rows)
+		if err != nil {
+			return nil, fmt.Errorf("reading proposals: %w", err)
+		}
+		out[d.Seq] = d
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading proposals: %w", err)
+	}
+	return out, nil
 }

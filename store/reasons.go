@@ -136,6 +136,20 @@ func SuggestReasons(a Action, codes []int, expired bool) []Reason {
 	if catalogue == nil {
 		return nil
 	}
+	out := LikelyReasons(a, codes, expired)
+	for _, r := range catalogue {
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// LikelyReasons are the reasons of action the check's Caisson reason
+// codes (and an expired document) point to, most likely first: the head
+// of SuggestReasons, which a picker marks as suggested.
+func LikelyReasons(a Action, codes []int, expired bool) []Reason {
+	catalogue := ReasonsFor(a)
 	var likely []Reason
 	add := func(r Reason) {
 		if slices.Contains(catalogue, r) && !slices.Contains(likely, r) {
@@ -155,13 +169,7 @@ func SuggestReasons(a Action, codes []int, expired bool) []Reason {
 	if a == Escalate && len(codes) > 0 {
 		add(ReasonNeedsSeniorReview)
 	}
-	out := append([]Reason(nil), likely...)
-	for _, r := range catalogue {
-		if !slices.Contains(out, r) {
-			out = append(out, r)
-		}
-	}
-	return out
+	return likely
 }
 
 // reasonsForCode maps a Caisson reason code to the reject reasons it

@@ -21,10 +21,10 @@ func TestRemappedKeysActAndShowInTheFooterAndHelpAsBound(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 	cfg := f.config()
 	cfg.Keys = map[string][]string{
-		"approve": {"v"},
+		"approve": {"y"},
 		"reject":  {"z", "ctrl+x"},
 		"help":    {"h", "f1"},
-		"back":    {"esc", "b"},
+		"back":    {"esc", "B"},
 		"down":    {"n", "down"},
 		"up":      {"p"},
 	}
@@ -33,7 +33,7 @@ func TestRemappedKeysActAndShowInTheFooterAndHelpAsBound(t *testing.T) {
 	tm, w := startProgram(t, m, 120, 40)
 	w.waitFor(t, "▶ ")
 	waitQuiet(t, tm)
-	mustContain(t, w.frame(), "h/f1 help", "v approve", "z/ctrl+x reject")
+	mustContain(t, w.frame(), "h/f1 help", "y approve", "z/ctrl+x reject")
 	mustNotContain(t, w.frame(), "? help", "• a approve", "• x reject")
 
 	// The old help key does nothing; the new one opens the help.
@@ -43,11 +43,11 @@ func TestRemappedKeysActAndShowInTheFooterAndHelpAsBound(t *testing.T) {
 	tm.Send(keyMsg("h"))
 	w.waitFor(t, "esc or h closes")
 	help := w.frame()
-	mustContain(t, help, "h/f1", "v", "approve", "z/ctrl+x", "reject", "n/down", "esc/b")
+	mustContain(t, help, "h/f1", "y", "approve", "z/ctrl+x", "reject", "n/down", "esc/B")
 	for _, old := range []string{"↑/k", "↓/j"} {
 		mustNotContain(t, help, old)
 	}
-	tm.Send(keyMsg("b"))
+	tm.Send(keyMsg("B"))
 	waitQuiet(t, tm)
 	mustNotContain(t, w.frame(), "closes")
 
@@ -61,7 +61,7 @@ func TestRemappedKeysActAndShowInTheFooterAndHelpAsBound(t *testing.T) {
 	tm.Send(keyMsg("a"))
 	waitQuiet(t, tm)
 	mustNotContain(t, w.frame(), "anyway?", "optional note")
-	tm.Send(keyMsg("v"))
+	tm.Send(keyMsg("y"))
 	w.waitFor(t, "anyway?", "optional note")
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
@@ -179,10 +179,10 @@ func TestCheckBindingsNamesEachProblem(t *testing.T) {
 	}{
 		{"defaults are fine", nil, nil},
 		{"a swap of two actions is fine", map[string][]string{"approve": {"x"}, "reject": {"a"}}, nil},
-		{"an unknown action", map[string][]string{"aprove": {"v"}}, []string{"aprove: no such action"}},
+		{"an unknown action", map[string][]string{"aprove": {"y"}}, []string{"aprove: no such action"}},
 		{"an action left without a key", map[string][]string{"approve": {}}, []string{`approve: is bound to no key: expected one or more, as approve = ["a"]`}},
 		{"a key already held by a default", map[string][]string{"approve": {"x"}}, []string{`approve: key "x" is also bound to reject`}},
-		{"a key bound to two actions in the file", map[string][]string{"approve": {"v"}, "reject": {"v"}}, []string{`reject: key "v" is also bound to approve`}},
+		{"a key bound to two actions in the file", map[string][]string{"approve": {"y"}, "reject": {"y"}}, []string{`reject: key "y" is also bound to approve`}},
 		{"a key taken from an earlier action's default", map[string][]string{"quit": {"a"}}, []string{`quit: key "a" is also bound to approve`}},
 		{"a misspelt modifier", map[string][]string{"approve": {"Ctrl+a"}}, []string{`approve: key "Ctrl+a": expected one character`}},
 		{"modifiers out of order", map[string][]string{"approve": {"alt+ctrl+a"}}, []string{`approve: key "alt+ctrl+a"`}},

@@ -30,6 +30,10 @@ type programContext struct {
 	words  *memo[wordKey, string]
 	// writes are the store writes in flight, which quitting waits for.
 	writes *writes
+	// identity is who this console's decisions are made as (the SSH key
+	// under serve, else the OS account), zero until the store has said:
+	// a proposal of this identity's is not its to confirm.
+	identity store.Identity
 }
 
 // wordKey is a drawn badge (its level, plain or not) or status word.

@@ -35,6 +35,11 @@ func (m *Model) beginDecision(a store.Action) tea.Cmd {
 		m.mode = modeConfirm
 		return nil
 	}
+	if store.ReasonsFor(a) != nil {
+		p.offerReasons(row, m.detail.rec, m.ctx.now())
+		m.mode = modeReason
+		return nil
+	}
 	m.mode = modeNote
 	m.note = newNoteDialog(a, m.animate, m.ctx.styles)
 	return m.blink()
@@ -72,6 +77,11 @@ func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) noteKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
+	case matches(msg, noteKeys.Cancel) && m.pending.reasons != nil:
+		// Back to the reasons, the one picked marked: a wrong number is
+		// put right without starting again.
+		m.mode = modeReason
+		return nil
 	case matches(msg, noteKeys.Cancel):
 		m.footer.finish(0, false, "cancelled: no decision stored")
 		m.endDialog()
@@ -92,8 +102,7 @@ func (m *Model) noteKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		m.deciding[p.checkID] = true
 		write := m.ctx.writes.track(task, fmt.Sprintf("%s of %s", p.action, caisson.ShortID(line(p.checkID), 10)),
-			decide(m.ctx.cfg.Store, m.ctx.cfg.Service, task, m.query(),
-				store.DecisionRequest{CheckID: p.checkID, Action: p.action, Note: note, Reviewer: m.ctx.cfg.Reviewer}))
+			decide(m.ctx.cfg.Store, m.ctx.cfg.Service, task, m.query(), p.request(note, m.ctx.cfg.Reviewer)))
 		return tea.Batch(spin, write)
 	}
 	return m.note.update(msg)
@@ -133,8 +142,13 @@ func (m *Model) decided(msg decidedMsg) tea.Cmd {
 // four-eyes policy an approval (or a rejection) is only proposed, and the
 // console must not say it was made.
 func savedText(msg decidedMsg, short string) string {
-	if d := msg.decision; d.Action == store.Propose {
+	switch d := msg.decision; d.Action {
+	case store.Propose:
 		return fmt.Sprintf("proposed to %s %s: saved, awaits a second reviewer", line(string(d.Proposes)), short)
+	case store.Confirm:
+		return fmt.Sprintf("confirmed: %s %s: saved", pastTense(d.Proposes), short)
+	case store.Return:
+		return fmt.Sprintf("returned %s to needs review: saved", short)
 	}
 	return fmt.Sprintf("%s %s: saved", pastTense(msg.action), short)
 }

@@ -129,7 +129,7 @@ func TestRejectAndEscalateRequireANote(t *testing.T) {
 			f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 			m := newTestModel(t, f.config(), 80, 24)
 			id := selectedID(t, m)
-			pump(t, m, keys(tc.key, "enter")...)
+			pump(t, m, keys(tc.key, "1", "enter")...)
 			if rec := record(t, f.st, id); len(rec.Decisions) != 0 {
 				t.Fatal("an empty note was accepted")
 			}
@@ -170,8 +170,11 @@ func TestCancellingTheNoteStoresNothing(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 	m := newTestModel(t, f.config(), 80, 24)
 	id := selectedID(t, m)
-	pump(t, m, keys("x")...)
+	pump(t, m, keys("x", "1")...)
 	pump(t, m, typeText("half a thought")...)
+	pump(t, m, keys("esc")...)
+	// The first esc goes back to the reasons, the second cancels.
+	mustContain(t, plain(m), "pick the reason by its number")
 	pump(t, m, keys("esc")...)
 	if rec := record(t, f.st, id); len(rec.Decisions) != 0 {
 		t.Fatal("esc in the note prompt stored a decision")
@@ -183,7 +186,7 @@ func TestADecisionTheStoreRefusesIsShownAsNotSaved(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 	m := newTestModel(t, f.config(), 80, 24)
 	id := selectedID(t, m)
-	pump(t, m, keys("x")...)
+	pump(t, m, keys("x", "1")...)
 	pump(t, m, typeText("fraud")...)
 	// The database goes away between opening the prompt and saving.
 	if err := f.st.Close(); err != nil {
@@ -207,7 +210,7 @@ func TestReadOnlyHasNoKeyThatWritesAnywhere(t *testing.T) {
 	m := newTestModel(t, cfg, 120, 40)
 	id := selectedID(t, m)
 	before := record(t, f.st, id).FetchedAt
-	for _, k := range []string{"a", "x", "e", "o", "A", "+", "r", "R"} {
+	for _, k := range []string{"a", "x", "e", "o", "v", "b", "A", "+", "r", "R"} {
 		pump(t, m, keys(k)...)
 		if m.mode != modeList || m.batch != nil || m.footer.last != "" {
 			t.Errorf("key %q did something in read-only: mode %d, batch %v, footer %q", k, m.mode, m.batch != nil, m.footer.last)
@@ -220,7 +223,7 @@ func TestReadOnlyHasNoKeyThatWritesAnywhere(t *testing.T) {
 	mustContain(t, footer, "READ-ONLY")
 	pump(t, m, keys("?")...)
 	help := plain(m)
-	mustNotContain(t, footer+help, "approve", "reject", "escalate", "reopen", "add checks", "refresh check", "refresh queue")
+	mustNotContain(t, footer+help, "approve", "reject", "escalate", "reopen", "confirm proposal", "return proposal", "add checks", "refresh check", "refresh queue")
 	mustContain(t, help, "filter", "customer's checks")
 	for _, b := range []string{"approve", "reject", "escalate", "reopen"} {
 		for _, kb := range m.ctx.keys.ShortHelp() {
@@ -248,10 +251,14 @@ func TestADialogsHeightIsItsDrawnHeight(t *testing.T) {
 		}
 	}
 	pump(t, m, keys("x")...)
+	check("the reason picker")
+	pump(t, m, keys("enter")...) // no reason picked: the error line
+	check("the reason picker with its error")
+	pump(t, m, keys("1")...)
 	check("the note prompt")
 	pump(t, m, keys("enter")...) // a reject needs a note: the error line
 	check("the note prompt with its error")
-	pump(t, m, keys("esc", "A")...)
+	pump(t, m, keys("esc", "esc", "A")...)
 	pump(t, m, paste("not-an-id\nchk_priv_bad id!\n"+strings.Repeat("x", 200)))
 	check("the add dialog with problems")
 	pump(t, m, keys("esc")...)
@@ -264,7 +271,7 @@ func TestADialogsHeightIsItsDrawnHeight(t *testing.T) {
 	// A line wider than the box is wrapped when the dialog is made, so
 	// that the height counts it: here a decision made meanwhile by a
 	// reviewer named by an SSH key.
-	pump(t, m, keys("esc", "x")...)
+	pump(t, m, keys("esc", "x", "1")...)
 	if _, err := f.st.Decide(context.Background(), m.pending.checkID, store.Escalate, "over to compliance", sshReviewer); err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +311,7 @@ func TestApprovingUnderFourEyesSaysProposedNotApproved(t *testing.T) {
 func TestTheMissingNoteMessageGoesOnceANoteIsTyped(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 5, track: 5, fetch: true})
 	m := newTestModel(t, f.config(), 80, 24)
-	pump(t, m, keys("x", "enter")...)
+	pump(t, m, keys("x", "1", "enter")...)
 	mustContain(t, plain(m), "reject needs a note saying why")
 	pump(t, m, keys("f", "a")...)
 	mustNotContain(t, plain(m), "needs a note")

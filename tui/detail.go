@@ -117,6 +117,7 @@ func (d *detailModel) lines(c *programContext, row store.Row, haveRow bool, widt
 	if names, ok := c.claimedBy(rec.CheckID); ok {
 		b.wrap(st.Warn.Render, "● being reviewed by "+names)
 	}
+	b.proposal(c, rec)
 	b.field("check", line(rec.CheckID), nil)
 	b.field("customer", line(rec.CustomerID), nil)
 	b.raw("status", st.statusWord(rec.Row)+"  doc "+st.levelWord(rec.Document)+"  face "+st.levelWord(rec.Face))
@@ -316,8 +317,11 @@ func (b *detailBuilder) decisions(c *programContext, ds []store.Decision) {
 	}
 	b.raw("", b.st.Label.Render(fmt.Sprintf("Decisions (%d, oldest first):", len(ds))))
 	for _, d := range ds {
-		head := fmt.Sprintf("%s %s by %s", c.local(d.At).Format(timeLayout), pastTense(d.Action), line(d.Reviewer))
+		head := fmt.Sprintf("%s %s by %s", c.local(d.At).Format(timeLayout), entryHead(d), line(d.Reviewer))
 		b.indented("  ", head, nil)
+		if r := entryReason(d); r != "" {
+			b.indented("    ", r, b.st.Muted.Render)
+		}
 		if d.Stale {
 			b.indented("    ", "⚠ STALE: Caisson's result has changed since this decision", b.st.Warn.Render)
 		}

@@ -24,6 +24,29 @@ type pendingDecision struct {
 	// meanwhile is a decision made elsewhere on the check while the
 	// dialog is open ("escalated by bob 3s ago"), "" when none.
 	meanwhile string
+
+	// reasons are the reject or escalate reasons the picker offers, the
+	// first likely of them suggested by the check's codes (reasons.go);
+	// reason is the one picked, finality a rejection's, pickErr what the
+	// picker says about a key that picked nothing.
+	reasons  []store.Reason
+	likely   int
+	reason   store.Reason
+	finality store.Finality
+	pickErr  string
+	// proposal is the proposal a confirm or return answers, as shown
+	// (secondreview.go): another one awaiting by then is refused as stale.
+	proposal *store.Decision
+}
+
+// request is the decision as the store takes it.
+func (p *pendingDecision) request(note, reviewer string) store.DecisionRequest {
+	r := store.DecisionRequest{CheckID: p.checkID, Action: p.action, Note: note, Reviewer: reviewer,
+		Reason: p.reason, Finality: p.finality}
+	if p.proposal != nil {
+		r.Proposal = p.proposal.Seq
+	}
+	return r
 }
 
 // meanwhileLine warns that the check was decided elsewhere while the
@@ -96,8 +119,14 @@ func (n *noteDialog) dialog(c *programContext, p *pendingDecision, width int) di
 	if p.action.NeedsNote() {
 		need = "note required"
 	}
-	body := fmt.Sprintf("%s %s (%s)%s\n%s", actionVerb(p.action), caisson.ShortID(line(p.checkID), 10), need,
-		meanwhileLine(st, p), n.input.View())
+	what := actionVerb(p.action) + " " + caisson.ShortID(line(p.checkID), 10)
+	if r := reasonText(p); r != "" {
+		what += " · " + r
+	}
+	if p.proposal != nil {
+		what += " · " + proposalText(p.proposal)
+	}
+	body := fmt.Sprintf("%s (%s)%s\n%s", what, need, meanwhileLine(st, p), n.input.View())
 	if n.err != "" {
 		body += "\n" + st.Bad.Render("✗ "+n.err)
 	}
@@ -114,6 +143,10 @@ func actionVerb(a store.Action) string {
 		return "Escalate"
 	case store.Reopen:
 		return "Reopen"
+	case store.Confirm:
+		return "Confirm"
+	case store.Return:
+		return "Return"
 	}
 	return line(string(a))
 }

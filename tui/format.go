@@ -153,6 +153,9 @@ func (st Styles) status(r store.Row) (string, *lipgloss.Style) {
 		return "waiting", &st.Muted
 	case r.Outcome != store.OutcomeOK && r.Status == store.StatusOpen:
 		return "error", &st.Bad
+	case r.Proposal > 0:
+		// Awaiting a second reviewer: not decided yet, whatever it was.
+		return "proposed", &st.Warn
 	}
 	switch r.Status {
 	case store.StatusApproved:

@@ -2,10 +2,17 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/caisson-review/caisson-review/store"
 )
+
+// tabQueues are the console's tabs in order under a four-eyes policy:
+// store.Queues, then Second review, added last so that every tab before it
+// kept its number (and the reviewers' fingers theirs). Without four-eyes
+// the tab is left out (Model.tabs): nothing could ever be in it.
+var tabQueues = append(slices.Clone(store.Queues), store.QueueSecondReview)
 
 // tabNames are the queue tabs, long, short and shortest: the first that
 // fits the width with the counts is used.
@@ -29,7 +36,7 @@ var sortNames = map[store.Sort]string{
 // headerView is the program's name, the reviewer, the API, and the tabs
 // with every queue's count. The active tab is marked with brackets as well
 // as a colour.
-func headerView(c *programContext, tab int, counts store.Counts, countsErr error) string {
+func headerView(c *programContext, queues []store.Queue, tab int, counts store.Counts, countsErr error) string {
 	st := c.styles
 	mode := ""
 	if c.cfg.ReadOnly {
@@ -68,23 +75,26 @@ func headerView(c *programContext, tab int, counts store.Counts, countsErr error
 	// the styles draw plus their frames: drawing each form to measure it
 	// drew two when the counts have six digits.
 	form := 0
-	for form < 2 && tabsWidth(c, tab, counts, form) > c.width {
+	for form < 3 && tabsWidth(c, queues, tab, counts, form) > c.width {
 		form++
 	}
-	return clip(title, c.width) + "\n" + clip(tabsView(c, tab, counts, form), c.width)
+	return clip(title, c.width) + "\n" + clip(tabsView(c, queues, tab, counts, form), c.width)
 }
 
 // tabLabels are the tabs' texts in a form, the active one in brackets.
-func tabLabels(active int, counts store.Counts, form int) []string {
-	labels := make([]string, len(store.Queues))
-	for i, q := range store.Queues {
-		name := tabNames[q][form]
+func tabLabels(queues []store.Queue, active int, counts store.Counts, form int) []string {
+	labels := make([]string, len(queues))
+	for i, q := range queues {
+		name := tabNames[q][min(form, 2)]
 		n := "…"
 		if counts != nil {
 			n = fmt.Sprint(counts[q])
+			if form == 3 {
+				n = shortCount(counts[q])
+			}
 		}
 		label := fmt.Sprintf("%d %s %s", i+1, name, n)
-		if form == 2 {
+		if form >= 2 {
 			// Tight: the colon keeps a count from reading as the next
 			// tab's number.
 			label = fmt.Sprintf("%d %s:%s", i+1, name, n)
@@ -97,16 +107,29 @@ func tabLabels(active int, counts store.Counts, form int) []string {
 	return labels
 }
 
+// shortCount is a count in at most four characters, for the tightest
+// tabs (eight queues of five- and six-digit counts at 80 columns): 56199
+// is 56k, 2000 is 2k. The list's own line gives the exact count.
+func shortCount(n int) string {
+	switch {
+	case n >= 1_000_000:
+		return fmt.Sprintf("%dM", n/1_000_000)
+	case n >= 1000:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
+}
+
 func tabSeparator(form int) string {
-	if form == 2 {
+	if form >= 2 {
 		return " "
 	}
 	return "  "
 }
 
-func tabsView(c *programContext, active int, counts store.Counts, form int) string {
+func tabsView(c *programContext, queues []store.Queue, active int, counts store.Counts, form int) string {
 	st := c.styles
-	labels := tabLabels(active, counts, form)
+	labels := tabLabels(queues, active, counts, form)
 	for i, l := range labels {
 		if i == active {
 			labels[i] = st.TabActive.Render(l)
@@ -118,9 +141,9 @@ func tabsView(c *programContext, active int, counts store.Counts, form int) stri
 }
 
 // tabsWidth is lipgloss.Width(tabsView(…)) without drawing it.
-func tabsWidth(c *programContext, active int, counts store.Counts, form int) int {
+func tabsWidth(c *programContext, queues []store.Queue, active int, counts store.Counts, form int) int {
 	st := c.styles
-	labels := tabLabels(active, counts, form)
+	labels := tabLabels(queues, active, counts, form)
 	w := len(tabSeparator(form)) * (len(labels) - 1)
 	for i, l := range labels {
 		frame := st.Tab.GetHorizontalFrameSize()

@@ -15,6 +15,7 @@ type KeyMap struct {
 	Open, ScrollDown, ScrollUp              key.Binding
 	Customer                                key.Binding
 	Approve, Reject, Escalate, Reopen       key.Binding
+	Confirm, Return                         key.Binding
 	Add                                     key.Binding
 	Refresh, RefreshAll                     key.Binding
 	Filter, Sort, Mask                      key.Binding
@@ -44,7 +45,7 @@ var actions = []action{
 	{"page-down", func(k *KeyMap) *key.Binding { return &k.PageDown }, []string{"pgdown", "ctrl+f"}, "pgdn", "page down", false},
 	{"next-queue", func(k *KeyMap) *key.Binding { return &k.NextTab }, []string{"tab"}, "tab", "next queue", false},
 	{"previous-queue", func(k *KeyMap) *key.Binding { return &k.PrevTab }, []string{"shift+tab"}, "shift+tab", "previous queue", false},
-	{"queue", func(k *KeyMap) *key.Binding { return &k.Tab }, []string{"1", "2", "3", "4", "5", "6", "7"}, "1-7", "queue", false},
+	{"queue", func(k *KeyMap) *key.Binding { return &k.Tab }, []string{"1", "2", "3", "4", "5", "6", "7", "8"}, "1-8", "queue", false},
 	{"open", func(k *KeyMap) *key.Binding { return &k.Open }, []string{"enter"}, "enter", "open detail", false},
 	{"scroll-down", func(k *KeyMap) *key.Binding { return &k.ScrollDown }, []string{"J", "ctrl+d"}, "J", "scroll detail down", false},
 	{"scroll-up", func(k *KeyMap) *key.Binding { return &k.ScrollUp }, []string{"K", "ctrl+u"}, "K", "scroll detail up", false},
@@ -53,6 +54,8 @@ var actions = []action{
 	{"reject", func(k *KeyMap) *key.Binding { return &k.Reject }, []string{"x"}, "x", "reject", true},
 	{"escalate", func(k *KeyMap) *key.Binding { return &k.Escalate }, []string{"e"}, "e", "escalate", true},
 	{"reopen", func(k *KeyMap) *key.Binding { return &k.Reopen }, []string{"o"}, "o", "reopen", true},
+	{"confirm", func(k *KeyMap) *key.Binding { return &k.Confirm }, []string{"v"}, "v", "confirm proposal", true},
+	{"return", func(k *KeyMap) *key.Binding { return &k.Return }, []string{"b"}, "b", "return proposal", true},
 	{"add", func(k *KeyMap) *key.Binding { return &k.Add }, []string{"A", "+"}, "A/+", "add checks", true},
 	{"filter", func(k *KeyMap) *key.Binding { return &k.Filter }, []string{"/"}, "/", "filter", false},
 	{"sort", func(k *KeyMap) *key.Binding { return &k.Sort }, []string{"s"}, "s", "sort", false},
@@ -105,7 +108,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	if k.readOnly {
 		return [][]key.Binding{move, view, find, app}
 	}
-	decide := []key.Binding{k.Approve, k.Reject, k.Escalate, k.Reopen, k.Add}
+	decide := []key.Binding{k.Approve, k.Reject, k.Escalate, k.Reopen, k.Confirm, k.Return, k.Add}
 	return [][]key.Binding{move, view, decide, find, app}
 }
 

@@ -59,6 +59,10 @@ type listModel struct {
 	// drawn are the visible rows as drawn (memo.go), emptied when rows
 	// are read.
 	drawn *memo[rowKey, string]
+	// proposals, set while the list is Second review, are its rows'
+	// proposals by seq, and me the identity looking (secondreview.go).
+	proposals map[int64]store.Decision
+	me        string
 }
 
 // rowKey is everything a drawn row depends on: which loaded row, the
@@ -280,6 +284,9 @@ func (l *listModel) view(c *programContext, height int) string {
 	var sb strings.Builder
 	head := "  " + fit("CHECK", 9) + " " + fit("CUSTOMER", cols.customer) + " " + fit("NAME", cols.name) + " " +
 		fit("DOC", 6) + " " + fit("FACE", 6) + " " + fit("RSN", 3) + " " + fit("STATUS", 9) + " " + fit("AGE", 4)
+	if l.proposals != nil {
+		head = proposalHead(l.width)
+	}
 	sb.WriteString(st.ColHeader.Render(fit(head, l.width)))
 	from, to := l.window()
 	lines := 1
@@ -309,7 +316,11 @@ func (l *listModel) view(c *programContext, height int) string {
 func (l *listModel) drawRow(c *programContext, j int, cols columns, selected bool) string {
 	r := l.rows[j]
 	_, claimed := c.claimedBy(r.CheckID)
-	k := rowKey{i: j, width: l.width, look: rowLook{selected: selected, claimed: claimed, age: age(rowSince(r), c.now())}}
+	since := rowSince(r)
+	if d, ok := l.proposals[r.Proposal]; ok {
+		since = d.At
+	}
+	k := rowKey{i: j, width: l.width, look: rowLook{selected: selected, claimed: claimed, age: age(since, c.now())}}
 	return l.drawn.get(k, func() string { return l.rowView(c, r, cols, k.look) })
 }
 
@@ -326,6 +337,9 @@ func rowSince(r store.Row) time.Time {
 // vanishes under NO_COLOR) and is drawn without inner colours, since an
 // inner style's reset would end the reverse video mid-row.
 func (l *listModel) rowView(c *programContext, r store.Row, cols columns, k rowLook) string {
+	if l.proposals != nil {
+		return l.proposalRow(c, r, k)
+	}
 	st := c.styles
 	plain := k.selected
 	badge := func(lv caisson.Level) string { return c.badge(lv, plain) }

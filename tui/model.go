@@ -24,6 +24,7 @@ const (
 	modeConfirm      // confirming a risky approval
 	modeNote         // typing a decision's note
 	modeAdd          // the add dialog
+	modeReason       // picking a reject or escalate reason
 )
 
 // Model is the root of the console: it owns the layout and routes
@@ -87,6 +88,18 @@ type Model struct {
 	styled bool
 	// claimed is the check this console told Presence it has open.
 	claimed string
+	// confirmable is how many proposals this reviewer may confirm (-1
+	// until counted), what the Second review tab shows; proposals are the
+	// proposals of the rows read, by seq (secondreview.go).
+	confirmable int
+	proposals   map[int64]store.Decision
+	fourEyes    store.FourEyes
+	// access is where what the detail shows is recorded, nil when the
+	// store records no access; viewing is the check whose detail is on
+	// screen; viewAfter replaces the dwell timer in tests (viewed.go).
+	access    *accessLog
+	viewing   viewing
+	viewAfter func(time.Duration, tea.Msg) tea.Cmd
 	// lastRead is when the screen was last read again after a change;
 	// the watch does not look sooner than Config.Watch after it.
 	lastRead time.Time
@@ -110,13 +123,16 @@ func New(cfg Config) *Model {
 		footer:  newFooter(c.styles),
 		animate: true,
 		styled:  cfg.HasDarkBackground != nil || themed,
+
+		confirmable: -1,
+		access:      newAccessLog(cfg),
 	}
 }
 
 // Init reads the counts and the first page, and starts the refresh of
 // every check when asked to.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.readCounts(), m.sync(), m.watchTick(), m.askBackground()}
+	cmds := []tea.Cmd{m.readCounts(), m.sync(), m.watchTick(), m.askBackground(), readIdentity(m.ctx.cfg.Store)}
 	if m.ctx.cfg.RefreshOnStart {
 		cmds = append(cmds, m.startBatch(store.PageQuery{Queue: store.QueueAll}, "all checks"))
 	}
@@ -124,7 +140,7 @@ func (m *Model) Init() tea.Cmd {
 }
 
 func (m *Model) query() store.PageQuery {
-	q := store.PageQuery{Queue: store.Queues[m.tab], Sort: m.sort, Filter: m.filter}
+	q := store.PageQuery{Queue: m.tabs()[m.tab], Sort: m.sort, Filter: m.filter}
 	if m.customer != "" {
 		q.Queue, q.Customer = store.QueueAll, m.customer
 	}
@@ -177,7 +193,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			old := m.list.rows
 			m.list.loaded(msg)
 			m.followOpen(open, had, old)
-			cmd = m.replayHeld()
+			cmd = tea.Batch(m.replayHeld(), m.readProposals())
 		}
 	case totalMsg:
 		m.list.counted(msg)
@@ -210,6 +226,21 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case PresenceChanged:
 		// Nothing to read: the frame this message causes redraws the
 		// markers from the registry.
+	case identityMsg:
+		m.ctx.identity = msg.id
+		cmd = loadConfirmable(m.ctx.cfg.Store, msg.id)
+	case confirmableMsg:
+		if msg.ok {
+			m.confirmable = msg.n
+		}
+	case policyMsg:
+		m.fourEyes = msg.mode
+	case proposalsMsg:
+		m.keepProposals(msg.got)
+	case viewedMsg:
+		cmd = m.viewedTick(msg)
+	case accessFailedMsg:
+		m.accessFailed(msg)
 	case decidedMsg:
 		cmd = m.decided(msg)
 	case refreshedMsg:
@@ -246,6 +277,7 @@ func (m *Model) updateInputs(msg tea.Msg) tea.Cmd {
 func (m *Model) sync() tea.Cmd {
 	m.layout()
 	m.claim()
+	m.syncSecondReview()
 	var cmds []tea.Cmd
 	fromCounts := m.totalFromCounts()
 	if fromCounts && m.list.total < 0 {
@@ -281,7 +313,9 @@ func (m *Model) sync() tea.Cmd {
 	case !ok:
 	case row.CheckID != m.detail.checkID:
 		if rec, _ := m.near.take(row.CheckID); rec != nil {
-			m.detail = detailModel{checkID: row.CheckID, rec: rec}
+			// As for a record read now: what is decided when the check
+			// is first shown is no news.
+			m.detail = detailModel{checkID: row.CheckID, rec: rec, seen: lastSeq(rec)}
 			break
 		}
 		m.detail = detailModel{checkID: row.CheckID, req: m.ctx.nextID()}
@@ -293,6 +327,7 @@ func (m *Model) sync() tea.Cmd {
 	if ok {
 		cmds = append(cmds, m.aheadOfCursor())
 	}
+	cmds = append(cmds, m.watchViewing())
 	return tea.Batch(cmds...)
 }
 
@@ -329,7 +364,7 @@ func (m *Model) readCounts() tea.Cmd {
 		return nil
 	}
 	m.countsReading, m.countsAgain = true, false
-	return loadCounts(m.ctx.cfg.Store)
+	return tea.Batch(loadCounts(m.ctx.cfg.Store), loadConfirmable(m.ctx.cfg.Store, m.ctx.identity), loadPolicy(m.ctx.cfg.Store))
 }
 
 // uncounted reports whether the list is read without counting it: a
@@ -428,6 +463,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.confirmKey(msg)
 	case modeNote:
 		return m.noteKey(msg)
+	case modeReason:
+		return m.reasonKey(msg)
 	case modeAdd:
 		return m.addKey(msg)
 	}
@@ -493,9 +530,9 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 	case matches(msg, k.Help):
 		m.prevMode, m.mode = m.mode, modeHelp
 	case matches(msg, k.NextTab):
-		m.switchTab((m.tab + 1) % len(store.Queues))
+		m.switchTab((m.tab + 1) % len(m.tabs()))
 	case matches(msg, k.PrevTab):
-		m.switchTab((m.tab + len(store.Queues) - 1) % len(store.Queues))
+		m.switchTab((m.tab + len(m.tabs()) - 1) % len(m.tabs()))
 	case matches(msg, k.Tab):
 		// The first queue key is the first tab, and so on.
 		m.switchTab(slices.Index(k.Tab.Keys(), msg.String()))
@@ -509,7 +546,7 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 				// The view is every queue: the tab bar says All. esc
 				// comes back to this tab where the cursor is now.
 				m.savePlace()
-				m.customerTab, m.tab = m.tab, slices.Index(store.Queues, store.QueueAll)
+				m.customerTab, m.tab = m.tab, slices.Index(m.tabs(), store.QueueAll)
 			}
 			m.customer = row.CustomerID
 			m.mode = modeList
@@ -539,6 +576,10 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.beginDecision(store.Escalate)
 	case matches(msg, k.Reopen):
 		return m.beginDecision(store.Reopen)
+	case matches(msg, k.Confirm):
+		return m.beginSecondReview(store.Confirm)
+	case matches(msg, k.Return):
+		return m.beginSecondReview(store.Return)
 	case matches(msg, k.Add):
 		m.mode = modeAdd
 		m.add = newAddDialog(m.animate, m.ctx.styles)
@@ -571,7 +612,9 @@ func (m *Model) back() tea.Cmd {
 }
 
 func (m *Model) switchTab(i int) {
-	if i < 0 || i >= len(store.Queues) {
+	// 8 opens Second review even before the policy is read (keys typed
+	// ahead) or without four-eyes: the tab then shows while it is open.
+	if i < 0 || i >= len(tabQueues) {
 		return
 	}
 	m.savePlace()

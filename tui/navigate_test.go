@@ -340,13 +340,27 @@ func TestQuitKeys(t *testing.T) {
 func TestTabsFitEightyColumnsWithLargeCounts(t *testing.T) {
 	c := newProgramContext(Config{Reviewer: "alice", APILabel: "sandbox"})
 	c.width = 80
-	counts := store.Counts{store.QueueNeedsReview: 56199, store.QueuePending: 2000, store.QueueErrors: 1000, store.QueueAll: 100000}
-	head := headerView(c, 0, counts, nil)
-	tabs := ansi.Strip(strings.Split(head, "\n")[1])
-	if w := lipgloss.Width(tabs); w > 80 {
-		t.Fatalf("tabs are %d wide: %q", w, tabs)
+	counts := store.Counts{store.QueueNeedsReview: 56199, store.QueuePending: 2000, store.QueueErrors: 1000, store.QueueAll: 100000,
+		store.QueueSecondReview: 4321}
+	for _, tc := range []struct {
+		name   string
+		queues []store.Queue
+		want   []string
+	}{
+		{"without four-eyes", store.Queues, []string{"[1 Rev:56199]", "2 Wait:2000", "6 Err:1000", "7 All:100000"}},
+		// Eight tabs of six digits: the largest counts are cut to
+		// thousands, never the tabs.
+		{"with Second review", tabQueues, []string{"[1 Rev:56k]", "2 Wait:2k", "6 Err:1k", "7 All:100k", "8 2nd:4k"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			head := headerView(c, tc.queues, 0, counts, nil)
+			tabs := ansi.Strip(strings.Split(head, "\n")[1])
+			if w := lipgloss.Width(tabs); w > 80 {
+				t.Fatalf("tabs are %d wide: %q", w, tabs)
+			}
+			mustContain(t, tabs, tc.want...)
+		})
 	}
-	mustContain(t, tabs, "[1 Rev:56199]", "2 Wait:2000", "6 Err:1000", "7 All:100000")
 }
 
 // The header picks the tabs' form by measuring them undrawn (tabsWidth):
@@ -357,10 +371,10 @@ func TestTabsAreMeasuredAsDrawn(t *testing.T) {
 		// A style with a frame adds to the width as well.
 		c.styles.TabActive = c.styles.TabActive.Padding(0, 1)
 		for _, counts := range []store.Counts{nil, {store.QueueNeedsReview: 7}, {store.QueueNeedsReview: 56199, store.QueueAll: 100000}} {
-			for form := range 3 {
+			for form := range 4 {
 				for tab := range store.Queues {
-					drawn := tabsView(c, tab, counts, form)
-					if got, want := tabsWidth(c, tab, counts, form), lipgloss.Width(drawn); got != want {
+					drawn := tabsView(c, tabQueues, tab, counts, form)
+					if got, want := tabsWidth(c, tabQueues, tab, counts, form), lipgloss.Width(drawn); got != want {
 						t.Fatalf("dark %v, form %d, tab %d, counts %v: measured %d, drawn %d: %q", dark, form, tab, counts, got, want, drawn)
 					}
 				}
@@ -460,8 +474,9 @@ func TestKeysThatArriveTogetherEachAct(t *testing.T) {
 	seen.waitFor(t, "All 4 of 20")
 	want := seen.selected(t)
 	// Moving, then rejecting with a note typed in the same burst: the rest
-	// of the run after "x" is the note's text, not more commands.
-	send("jkxforged\r")
+	// of the run after "x" and its reason's number is the note's text, not
+	// more commands.
+	send("jkx1forged\r")
 	seen.waitFor(t, "saved")
 	// The decision moves the cursor to the next check once the list is
 	// read again: wait for it, or the j below may land before or after.
@@ -587,8 +602,8 @@ func TestARowIsDrawnAgainWhenWhatItShowsChanges(t *testing.T) {
 }
 
 // Keys typed before the list's first page is on screen (a reviewer who
-// knows the console, over a slow link) act once it is, in order: "x" and a
-// note reject the first check instead of the note's letters being read as
+// knows the console, over a slow link) act once it is, in order: "x", a
+// reason's number and a note reject the first check instead of the note's letters being read as
 // commands on an empty list.
 func TestKeysTypedBeforeTheFirstPageActOnceItIsRead(t *testing.T) {
 	for _, tc := range []struct {
@@ -596,7 +611,7 @@ func TestKeysTypedBeforeTheFirstPageActOnceItIsRead(t *testing.T) {
 		typed []any
 		check func(t *testing.T, f *fixture, m *Model, first string)
 	}{
-		{"x and a note reject the first check", append(append(keys("x"), typeText("forged")...), keyMsg("enter")),
+		{"x and a note reject the first check", append(append(keys("x", "1"), typeText("forged")...), keyMsg("enter")),
 			func(t *testing.T, f *fixture, m *Model, first string) {
 				rec := record(t, f.st, first)
 				if len(rec.Decisions) != 1 || rec.Decisions[0].Action != store.Reject || rec.Decisions[0].Note != "forged" {
@@ -604,7 +619,7 @@ func TestKeysTypedBeforeTheFirstPageActOnceItIsRead(t *testing.T) {
 				}
 			}},
 		{"a line feed saves the note as enter does (a terminal still in cooked mode sends one)",
-			append(append(keys("x"), typeText("forged")...), keyMsg("ctrl+j")),
+			append(append(keys("x", "1"), typeText("forged")...), keyMsg("ctrl+j")),
 			func(t *testing.T, f *fixture, m *Model, first string) {
 				rec := record(t, f.st, first)
 				if len(rec.Decisions) != 1 || rec.Decisions[0].Note != "forged" {

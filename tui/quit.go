@@ -133,13 +133,14 @@ func (m *Model) quit() tea.Cmd {
 		m.batch.cancel()
 		m.batch.cancelled = true
 	}
+	closing := m.closeAccess()
 	if len(m.ctx.writes.labels()) == 0 {
 		return m.leave()
 	}
-	return func() tea.Msg {
+	return tea.Batch(closing, func() tea.Msg {
 		m.ctx.writes.drain()
 		return drainedMsg{}
-	}
+	})
 }
 
 // leave ends the program now; the filter lets this quit through.
@@ -171,5 +172,6 @@ type quitRequestMsg struct{}
 // decision that failed while the console was quitting, or after it ended).
 // Call it after the program has ended, whatever ended it (a cancelled
 // context ends Bubble Tea without a message), and before closing the
-// store.
-func (m *Model) Wait() error { return m.ctx.writes.drain() }
+// store. The console's own access records still pending are written
+// then too.
+func (m *Model) Wait() error { return errors.Join(m.ctx.writes.drain(), m.waitAccess()) }

@@ -91,6 +91,8 @@ func TestQuittingWaitsForTheDecisionBeingSaved(t *testing.T) {
 			}
 			release := lockStore(t, f.path)
 			tm.Send(keyMsg("x"))
+			w.waitFor(t, "pick the reason")
+			tm.Send(keyMsg("1"))
 			w.waitFor(t, "note>")
 			for _, k := range typeText("forged") {
 				tm.Send(k)

@@ -133,7 +133,7 @@ func TestADecisionDialogSaysWhenTheCheckIsDecidedElsewhereMeanwhile(t *testing.T
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 	m := newTestModel(t, f.config(), 80, 24)
 	id := selectedID(t, m)
-	pump(t, m, keys("x")...)
+	pump(t, m, keys("x", "1")...)
 	if _, err := f.st.Decide(context.Background(), id, store.Escalate, "over to compliance", "bob"); err != nil {
 		t.Fatal(err)
 	}

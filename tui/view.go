@@ -80,6 +80,8 @@ func (m *Model) dialog() dialog {
 		return confirmDialog(m.ctx, m.pending, m.dialogWidth())
 	case modeNote:
 		return m.note.dialog(m.ctx, m.pending, m.dialogWidth())
+	case modeReason:
+		return reasonDialog(m.ctx, m.pending, m.dialogWidth())
 	case modeAdd:
 		// Two thirds of the screen: the results are what the reviewer
 		// reads while it is open, the list behind it waits.
@@ -193,6 +195,7 @@ func (m *Model) frame() string {
 // configuration and styles: the tab, the width and the counts.
 type headerKey struct {
 	tab, width int
+	tabs       int    // how many: Second review is shown under four-eyes only
 	counts     string // as printed: every queue's count, "map[]" before they are read
 	err        string
 }
@@ -200,14 +203,15 @@ type headerKey struct {
 // header is headerView, drawn again only when its key changes: with
 // six-digit counts the tabs are measured in two forms before one fits.
 func (m *Model) header() string {
-	k := headerKey{tab: m.tab, width: m.ctx.width, counts: fmt.Sprint(m.counts)}
-	if m.counts == nil {
+	counts, queues := m.tabCounts(), m.tabs()
+	k := headerKey{tab: m.tab, width: m.ctx.width, counts: fmt.Sprint(counts), tabs: len(queues)}
+	if counts == nil {
 		k.counts = "unread"
 	}
 	if m.countsErr != nil {
 		k.err = m.countsErr.Error()
 	}
-	return m.ctx.header.get(k, func() string { return headerView(m.ctx, m.tab, m.counts, m.countsErr) })
+	return m.ctx.header.get(k, func() string { return headerView(m.ctx, queues, m.tab, counts, m.countsErr) })
 }
 
 func (m *Model) bodyView() string {
@@ -265,7 +269,7 @@ func (m *Model) bodyView() string {
 // prevModeIsDetail keeps the detail pane on screen while a dialog opened
 // from it is answered.
 func (m *Model) prevModeIsDetail() bool {
-	return (m.mode == modeConfirm || m.mode == modeNote) && m.prevMode == modeDetail
+	return (m.mode == modeConfirm || m.mode == modeNote || m.mode == modeReason) && m.prevMode == modeDetail
 }
 
 // joinColumns is lipgloss.JoinHorizontal aligned to the top: the blocks
@@ -314,7 +318,7 @@ func (m *Model) helpView() string {
 	h := c.help
 	h.SetWidth(c.width)
 	title := c.styles.Title.Render("Keys") + c.styles.Muted.Render(" · "+keyName(c.keys.Back)+" or "+keyName(c.keys.Help)+" closes")
-	extra := c.styles.Muted.Render("In the note prompt: enter saves, esc cancels. Approving a low-confidence or expired check asks first: y approves, n/enter/esc does not.\n" +
+	extra := c.styles.Muted.Render("Note prompt: enter saves, esc cancels. Reject, escalate: a number picks the reason first. A risky approval asks first: y approves, n/enter/esc does not.\n" +
 		"In the add dialog (" + keyName(c.keys.Add) + "): paste ids or tokens one a line, ctrl+s adds, esc closes.")
 	if c.cfg.ReadOnly {
 		extra = c.styles.Warn.Render("READ-ONLY session: decisions, adding checks and refreshing them are not available.")
@@ -347,7 +351,12 @@ func (m *Model) footerKeys() help.KeyMap {
 	case modeConfirm:
 		return confirmKeys
 	case modeNote:
+		if m.pending != nil && m.pending.reasons != nil {
+			return reasonNoteKeys
+		}
 		return noteKeys
+	case modeReason:
+		return pickerHelp{finality: m.pending != nil && m.pending.action == store.Reject}
 	case modeAdd:
 		return addKeys
 	case modeHelp:
@@ -361,7 +370,7 @@ func (m *Model) footerKeys() help.KeyMap {
 		return pinnedHelp{KeyMap: m.ctx.keys, detail: m.mode == modeDetail, reopen: reopen}
 	}
 	if m.mode == modeDetail {
-		return detailHelp{m.ctx.keys}
+		return m.footerSecondReview(detailHelp{m.ctx.keys})
 	}
-	return m.ctx.keys
+	return m.footerSecondReview(m.ctx.keys)
 }

@@ -1,0 +1,201 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// bobID is a second reviewer's identity: another account on the machine.
+var bobID = store.Identity{Kind: store.IdentityOS, ID: "uid=1002,login=bob"}
+
+// fourEyesFixture is a fetched store under four-eyes for approvals, and
+// bob's own handle on the same file; the console's store is the test
+// process's own account.
+func fourEyesFixture(t *testing.T, checks int) (*fixture, *store.Store) {
+	t.Helper()
+	f := newFixture(t, fixtureOpts{checks: checks, track: checks, fetch: true})
+	ctx := context.Background()
+	if _, err := f.st.SetFourEyes(ctx, store.PolicyChange{FourEyes: store.FourEyesApprovals, Note: "team rule", Reviewer: "lead"}); err != nil {
+		t.Fatal(err)
+	}
+	bob, err := store.Open(ctx, f.path, store.WithClock(fixedClock), store.WithIdentity(bobID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bob.Close() })
+	return f, bob
+}
+
+func propose(t *testing.T, st *store.Store, id, note, reviewer string) store.Decision {
+	t.Helper()
+	d, err := st.DecideAs(context.Background(), store.DecisionRequest{CheckID: id, Action: store.Approve, Note: note, Reviewer: reviewer})
+	if err != nil || d.Action != store.Propose {
+		t.Fatalf("proposing %s: %+v, %v", id, d, err)
+	}
+	return d
+}
+
+// Second review lists every proposal: who proposed what, how long ago and
+// why, the reviewer's own marked; its tab counts what the reviewer may
+// confirm; DB text is shown defused.
+func TestSecondReviewListsWhoProposedWhatWhenAndWhy(t *testing.T) {
+	f, bob := fourEyesFixture(t, 10)
+	ids := f.sb.CheckIDs(10)
+	propose(t, bob, ids[1], "selfie \x1b]0;pwned\x07matches", "bob")
+	propose(t, f.st, ids[2], "", "alice")
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("8")...)
+	screen := plain(m)
+	mustContain(t, screen, "[8 2nd:1]", "Second review 1 of 2", "PROPOSED BY", "you: alice", "bob", "approve",
+		"\"selfie ^[]0;pwned^Gma")
+	mustNotContain(t, m.frame(), "\x1b]0;", "\x07")
+}
+
+// Without four-eyes nothing can be proposed: the tab is not there (8
+// still opens it, empty, until the reviewer leaves it), and the seven tabs
+// keep their numbers.
+func TestTheSecondReviewTabIsShownOnlyUnderFourEyes(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 5, track: 5, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	mustNotContain(t, plain(m), "8 Second review", "8 2nd")
+	pump(t, m, keys("8")...)
+	if q := m.query().Queue; q != store.QueueSecondReview {
+		t.Errorf("8 opened %s", q)
+	}
+	mustContain(t, plain(m), "[8 2nd review 0]", "no checks here")
+	pump(t, m, keys("1")...)
+	mustNotContain(t, plain(m), "8 2nd")
+	if _, err := f.st.SetFourEyes(context.Background(), store.PolicyChange{FourEyes: store.FourEyesRisky, Note: "team", Reviewer: "lead"}); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, StoreChanged{})
+	mustContain(t, plain(m), "8 2nd review 0")
+}
+
+// A second reviewer confirms from the console: v, an optional note, enter;
+// the decision takes effect and the log holds the confirmation by the
+// console's own identity, answering the proposal shown.
+func TestASecondReviewerConfirmsAProposalFromTheConsole(t *testing.T) {
+	f, bob := fourEyesFixture(t, 5)
+	id := f.sb.CheckIDs(5)[1]
+	p := propose(t, bob, id, "all good", "bob")
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("8", "enter")...)
+	mustContain(t, plain(m), "AWAITS A SECOND REVIEWER: bob proposed to approve", "v confirms it")
+	pump(t, m, keys("v")...)
+	mustContain(t, plain(m), "Confirm "+caisson.ShortID(id, 10), "bob's proposal to approve (#"+fmt.Sprint(p.Seq)+")", "optional note")
+	pump(t, m, typeText("seen it too")...)
+	pump(t, m, keys("enter")...)
+	rec := record(t, f.st, id)
+	last := rec.Decisions[len(rec.Decisions)-1]
+	me, _ := f.st.Identity()
+	if rec.Status != store.StatusApproved || last.Action != store.Confirm || last.Ref != p.Seq || last.Identity != me.String() || last.Note != "seen it too" {
+		t.Fatalf("after v: status %s, last entry %+v", rec.Status, last)
+	}
+	mustContain(t, lastLines(plain(m), 2), "✓ confirmed: approved "+caisson.ShortID(id, 10)+": saved")
+}
+
+// Returning needs a note; the check goes back to needs review.
+func TestReturningAProposalFromTheConsoleNeedsANote(t *testing.T) {
+	f, bob := fourEyesFixture(t, 5)
+	id := f.sb.CheckIDs(5)[1]
+	propose(t, bob, id, "", "bob")
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("8", "b", "enter")...)
+	mustContain(t, plain(m), "return needs a note saying why")
+	pump(t, m, typeText("the selfie is someone else")...)
+	pump(t, m, keys("enter")...)
+	rec := record(t, f.st, id)
+	if last := rec.Decisions[len(rec.Decisions)-1]; last.Action != store.Return || rec.Proposal != nil || rec.Status != store.StatusOpen {
+		t.Fatalf("after b: %+v, proposal %v", last, rec.Proposal)
+	}
+	mustContain(t, plain(m), "returned "+caisson.ShortID(id, 10)+" to needs review: saved")
+}
+
+// The proposer sees confirm and return disabled, with the reason, in the
+// footer and the detail; pressing them asks nothing of the store.
+func TestTheProposerSeesConfirmAndReturnDisabledWithTheReason(t *testing.T) {
+	f, _ := fourEyesFixture(t, 5)
+	id := f.sb.CheckIDs(5)[1]
+	propose(t, f.st, id, "", "alice")
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("8")...)
+	screen := plain(m)
+	mustContain(t, screen, "[8 2nd review 0]", "v/b disabled: you proposed it",
+		"v confirm · b return: disabled, you proposed")
+	mustNotContain(t, screen, "v confirm proposal")
+	for _, k := range []string{"v", "b"} {
+		pump(t, m, keys(k)...)
+		if m.mode != modeList {
+			t.Fatalf("%s opened a dialog for the proposer", k)
+		}
+		mustContain(t, lastLines(plain(m), 2), "you proposed this")
+	}
+	if rec := record(t, f.st, id); len(rec.Decisions) != 1 || rec.Proposal == nil {
+		t.Fatalf("the proposer's keys wrote: %+v", rec.Decisions)
+	}
+}
+
+// The store refuses the proposer too: a console that has not learned its
+// identity yet (the keys look enabled) is told why, and nothing is written.
+func TestTheStoreRefusesTheProposerEvenWhenTheConsoleCouldNotTell(t *testing.T) {
+	f, _ := fourEyesFixture(t, 5)
+	id := f.sb.CheckIDs(5)[1]
+	propose(t, f.st, id, "", "alice")
+	m := newTestModel(t, f.config(), 80, 24)
+	m.ctx.identity = store.Identity{}
+	pump(t, m, keys("8", "v", "enter")...)
+	mustContain(t, lastLines(plain(m), 2), "NOT saved")
+	mustContain(t, m.footer.last, "another reviewer must confirm it")
+	if rec := record(t, f.st, id); len(rec.Decisions) != 1 {
+		t.Fatalf("the store took the proposer's confirmation: %+v", rec.Decisions)
+	}
+}
+
+// What the console confirms is the proposal it showed: one confirmed by
+// another reviewer meanwhile, or voided by a refresh that changed the
+// response, is refused with the reason, and nothing is written.
+func TestAConfirmationRacingAnotherIsRefusedWithWhatHappened(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		meanwhile func(t *testing.T, f *fixture, carol *store.Store, id string)
+		want      string
+	}{
+		{"another reviewer confirmed first", func(t *testing.T, f *fixture, carol *store.Store, id string) {
+			if _, err := carol.DecideAs(context.Background(), store.DecisionRequest{CheckID: id, Action: store.Confirm, Reviewer: "carol"}); err != nil {
+				t.Fatal(err)
+			}
+		}, "already confirmed by carol"},
+		{"a refresh changed the response", func(t *testing.T, f *fixture, carol *store.Store, id string) {
+			if err := carol.RecordFetch(context.Background(), id, handMadeCheck(t, id, 9), nil, testNow); err != nil {
+				t.Fatal(err)
+			}
+		}, "the proposal is stale"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, bob := fourEyesFixture(t, 5)
+			carol, err := store.Open(context.Background(), f.path, store.WithClock(fixedClock),
+				store.WithIdentity(store.Identity{Kind: store.IdentityOS, ID: "uid=1003,login=carol"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { carol.Close() })
+			id := f.sb.CheckIDs(5)[1]
+			propose(t, bob, id, "", "bob")
+			m := newTestModel(t, f.config(), 120, 40)
+			pump(t, m, keys("8", "v")...)
+			before := len(record(t, f.st, id).Decisions)
+			tc.meanwhile(t, f, carol, id)
+			after := len(record(t, f.st, id).Decisions)
+			pump(t, m, keys("enter")...)
+			mustContain(t, m.footer.last, "NOT saved", tc.want)
+			if n := len(record(t, f.st, id).Decisions); n != after || after <= before {
+				t.Fatalf("%d entries after the refused confirmation, %d before it", n, after)
+			}
+		})
+	}
+}

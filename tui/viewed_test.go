@@ -1,0 +1,127 @@
+package tui
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// timers catches the console's dwell timers instead of running them, so a
+// test says when a second has passed.
+type timers struct{ pending []viewedMsg }
+
+func (ts *timers) after(d time.Duration, msg tea.Msg) tea.Cmd {
+	ts.pending = append(ts.pending, msg.(viewedMsg))
+	return nil
+}
+
+func accesses(t *testing.T, st *store.Store) []store.Access {
+	t.Helper()
+	var out []store.Access
+	if err := st.Accesses(context.Background(), store.AccessQuery{}, func(a store.Access) error {
+		out = append(out, a)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// The detail beside the list records the check it shows once a second has
+// passed on it: a cursor flying past records nothing; the record is the
+// console's, as the OS account, written when the console ends. Support
+// staff in read-only mode are recorded the same way.
+func TestTheDetailRecordsAnAccessOnlyOnceShownForASecond(t *testing.T) {
+	for _, readOnly := range []bool{false, true} {
+		t.Run(map[bool]string{false: "reviewer", true: "read-only"}[readOnly], func(t *testing.T) {
+			f := newFixture(t, fixtureOpts{checks: 10, track: 10, fetch: true})
+			ts := &timers{}
+			cfg := f.config()
+			cfg.ReadOnly = readOnly
+			m := New(cfg)
+			m.animate, m.viewAfter = false, ts.after
+			pump(t, m, m.Init(), tea.WindowSizeMsg{Width: 120, Height: 40})
+			pump(t, m, keys("j", "j", "j")...)
+			held := selectedID(t, m)
+			if len(ts.pending) < 4 {
+				t.Fatalf("%d timers for four checks shown", len(ts.pending))
+			}
+			// The timers of the checks passed over end after the cursor
+			// left.
+			for _, msg := range ts.pending[:len(ts.pending)-1] {
+				pump(t, m, msg)
+			}
+			last := ts.pending[len(ts.pending)-1]
+			pump(t, m, last)
+			// Held: it reports again later; the recorder keeps one per 10
+			// minutes.
+			pump(t, m, last)
+			if err := m.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			got := accesses(t, f.st)
+			me, _ := f.st.Identity()
+			if len(got) != 1 || got[0].CheckID != held || got[0].What != store.AccessDetail || got[0].Origin != store.OriginConsole ||
+				got[0].Identity != me.String() || got[0].Reviewer != "alice" {
+				t.Fatalf("access log %+v, want one detail record of %s by alice as %s from the console", got, held, me)
+			}
+		})
+	}
+}
+
+// At 80x24 the list shows names only: nothing is recorded until enter
+// opens the detail, and help over it hides it.
+func TestANarrowListRecordsNothingUntilTheDetailIsOpened(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 10, track: 10, fetch: true})
+	ts := &timers{}
+	m := New(f.config())
+	m.animate, m.viewAfter = false, ts.after
+	pump(t, m, m.Init(), tea.WindowSizeMsg{Width: 80, Height: 24})
+	pump(t, m, keys("j", "j")...)
+	if len(ts.pending) != 0 {
+		t.Fatalf("the list alone started %d timers", len(ts.pending))
+	}
+	pump(t, m, keys("enter", "?")...)
+	if len(ts.pending) != 1 {
+		t.Fatalf("%d timers after opening the detail, want 1", len(ts.pending))
+	}
+	pump(t, m, ts.pending[0]) // ends while the help hides the detail
+	if err := m.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := accesses(t, f.st); len(got) != 0 {
+		t.Fatalf("recorded %+v while the detail was hidden", got)
+	}
+}
+
+// In a real program, on the real clock: the detail held a second is
+// recorded, and quitting writes it before the program ends.
+func TestARealConsoleWritesItsAccessRecordsWhenItQuits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out the real dwell")
+	}
+	f := newFixture(t, fixtureOpts{checks: 5, track: 5, fetch: true})
+	m := New(f.config())
+	m.animate = false
+	m.viewAfter = func(d time.Duration, msg tea.Msg) tea.Cmd {
+		return tea.Tick(d, func(time.Time) tea.Msg { return msg })
+	}
+	tm, w := startProgram(t, m, 120, 40)
+	id := w.selected(t)
+	time.Sleep(viewDwell + 300*time.Millisecond)
+	tm.Send(keyMsg("q"))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	// Written by the quit itself, before the program ended: not by Wait.
+	got := accesses(t, f.st)
+	if len(got) != 1 || got[0].CheckID[9:17] != id[:8] {
+		t.Fatalf("access log %+v, want the detail of %s", got, id)
+	}
+	if err := m.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
