@@ -56,7 +56,21 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	// The first write of a day on this store's clock brings the kept
+	// count of expired documents to that day (bringCountsToTx), in the
+	// same transaction, so no read has to.
+	day := s.today()
+	if last := s.countedDay.Load(); last == nil || *last != day {
+		if err := bringCountsToTx(ctx, tx, day); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.countedDay.Store(&day)
+	return nil
 }
 
 func sqliteCode(err error) int {
