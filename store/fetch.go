@@ -35,26 +35,13 @@ const maxFetchError = 500
 //     Errors and hide what each last said. Every front end records
 //     through here, so none can store one.
 func (s *Store) RecordFetch(ctx context.Context, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error {
-	id, err := caisson.ParseCheckID(checkID)
-	if err != nil {
+	r := FetchResult{CheckID: checkID, Check: chk, Err: fetchErr, At: at}
+	id, err := checkFetch(r)
+	if err != nil || errors.Is(fetchErr, caisson.ErrKeyRefused) {
 		return err
 	}
-	if errors.Is(fetchErr, caisson.ErrKeyRefused) {
-		return nil
-	}
-	if fetchErr == nil {
-		if err := validResult(id, chk); err != nil {
-			return fmt.Errorf("recording the result of %s: %w", id, err)
-		}
-	}
 	return s.write(ctx, "recording the fetch of "+id, func(tx *sql.Tx) error {
-		if err := checkRowTx(ctx, tx, id); err != nil {
-			return err
-		}
-		if fetchErr == nil {
-			return s.cacheResultVoidingTx(ctx, tx, id, chk, at)
-		}
-		return recordErrorTx(ctx, tx, id, fetchErr, at)
+		return s.recordFetchTx(ctx, tx, id, r)
 	})
 }
 
