@@ -237,7 +237,7 @@ func searchText(customerID, first, last string) string {
 // checkRowTx gives a tracked check its row in checks, created from its
 // tracked row with the same id if it has none yet: a fetch or a decision
 // writes there. ErrNotFound when the check is not tracked.
-func checkRowTx(ctx context.Context, tx *sql.Tx, id string) error {
+func checkRowTx(ctx context.Context, tx execer, id string) error {
 	r, err := tx.ExecContext(ctx, `INSERT INTO checks (id, check_id, added_at, added_by, source)
 		SELECT id, check_id, added_at, added_by, source FROM tracked WHERE check_id = ? AND bare = 1`, id)
 	if err != nil {

@@ -47,11 +47,12 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 	batchErrs := make([]error, len(results))
 	err = s.write(ctx, fmt.Sprintf("recording %d fetched checks", todo), func(tx *sql.Tx) error {
 		clear(batchErrs)
+		stmts := newStmtCache(tx)
 		for i, r := range results {
 			if errs[i] != nil || errors.Is(r.Err, caisson.ErrKeyRefused) {
 				continue
 			}
-			if err := s.recordFetchTx(ctx, tx, ids[i], r); err != nil {
+			if err := s.recordFetchTx(ctx, stmts, ids[i], r); err != nil {
 				if !errors.Is(err, ErrNotFound) {
 					return fmt.Errorf("%s: %w", ids[i], err)
 				}
@@ -60,7 +61,7 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 				batchErrs[i] = fmt.Errorf("recording the fetch of %s: %w", ids[i], err)
 			}
 		}
-		return nil
+		return stmts.flushSearch(ctx)
 	})
 	if err == nil {
 		for i, e := range batchErrs {
@@ -97,7 +98,19 @@ func checkFetch(r FetchResult) (string, error) {
 }
 
 // recordFetchTx is the write of RecordFetch, in tx.
-func (s *Store) recordFetchTx(ctx context.Context, tx *sql.Tx, id string, r FetchResult) error {
+func (s *Store) recordFetchTx(ctx context.Context, tx *stmtCache, id string, r FetchResult) error {
+	if r.Err == nil {
+		if done, err := firstResultTx(ctx, tx, id, r.Check, r.At); err != nil || done {
+			return err
+		}
+		if done, err := sameResultTx(ctx, tx, id, r.Check, r.At); err != nil || done {
+			return err
+		}
+	}
+	// What follows may change a row made earlier in this transaction.
+	if err := tx.flushSearch(ctx); err != nil {
+		return err
+	}
 	if err := checkRowTx(ctx, tx, id); err != nil {
 		return err
 	}

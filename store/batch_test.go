@@ -3,6 +3,7 @@ package store
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/caisson-review/caisson-review/caisson"
 )
@@ -303,4 +305,96 @@ func TestAKilledRefreshLosesNoResultItReported(t *testing.T) {
 	var stored int
 	_ = s.db.QueryRow("SELECT count(*) FROM checks WHERE outcome = 'ok'").Scan(&stored)
 	t.Logf("%d results reported stored before the kill took effect, %d on disk", len(reported), stored)
+}
+
+// A batch may hold two fetches of one check (a refresh and the console's
+// r at once): the trigram index then holds the names of the last, as if
+// each had been its own transaction.
+func TestTwoResultsForOneCheckInABatchLeaveTheSearchIndexExact(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	if _, err := s.AddMany(ctx, []string{checkID(1), checkID(2)}, "t", SourceImported); err != nil {
+		t.Fatal(err)
+	}
+	first := makeCheck(t, result{id: checkID(1), customer: "c1", first: "Ann", last: "Okafor", doc: "low", face: "high"})
+	second := makeCheck(t, result{id: checkID(1), customer: "c1", first: "Ann", last: "Haddad", doc: "low", face: "high"})
+	other := makeCheck(t, result{id: checkID(2), customer: "c2", first: "Bo", last: "Okafor", doc: "low", face: "high"})
+	errs, err := s.RecordFetches(ctx, []FetchResult{
+		{CheckID: checkID(1), Check: first, At: testNow},
+		{CheckID: checkID(2), Check: other, At: testNow},
+		{CheckID: checkID(1), Check: second, At: testNow},
+	})
+	if err != nil || errs[0] != nil || errs[1] != nil || errs[2] != nil {
+		t.Fatalf("RecordFetches: %v, %v", errs, err)
+	}
+	for filter, want := range map[string][]string{"okafor": {checkID(2)}, "haddad": {checkID(1)}} {
+		rows, err := s.Page(ctx, PageQuery{Queue: QueueAll, Filter: filter})
+		if err != nil || !reflect.DeepEqual(ids(rows), want) {
+			t.Errorf("filter %q: %v, %v; want %v", filter, ids(rows), err, want)
+		}
+	}
+	if _, err := s.db.Exec("INSERT INTO checks_search (checks_search, rank) VALUES ('integrity-check', 0)"); err != nil {
+		t.Errorf("the trigram index does not match the table: %v", err)
+	}
+}
+
+// A check's first result is stored in one insert (firstResultTx): the
+// row, the counts and the search index are what making the row empty and
+// then caching the result, the way before, leaves.
+func TestAFirstResultIsStoredAsMakingTheRowThenCachingItWould(t *testing.T) {
+	ctx := context.Background()
+	chk := makeCheck(t, result{id: checkID(1), customer: "c1", first: "Ann", last: "Okafor", doc: "high", face: "high",
+		expires: testNow.AddDate(0, 0, -3).Format("2006-01-02"), reasons: []int{201}})
+	stores := make([]*Store, 2)
+	for i := range stores {
+		stores[i], _ = newStore(t)
+		if _, err := stores[i].Add(ctx, checkID(1), "t", SourceTyped); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := stores[0].write(ctx, "the way before", func(tx *sql.Tx) error {
+		if err := checkRowTx(ctx, tx, checkID(1)); err != nil {
+			return err
+		}
+		return cacheResultTx(ctx, tx, checkID(1), chk, testNow)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stores[1].RecordFetch(ctx, checkID(1), chk, nil, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dump(t, stores[1]), dump(t, stores[0]); !reflect.DeepEqual(got, want) {
+		t.Errorf("first result in one insert:\n%q\nmade then cached:\n%q", got, want)
+	}
+	for _, s := range stores {
+		rows, err := s.Page(ctx, PageQuery{Queue: QueueNeedsReview, Filter: "okafor"})
+		if err != nil || len(rows) != 1 {
+			t.Errorf("the filter finds %v, %v; want the check", ids(rows), err)
+		}
+	}
+}
+
+// A refresh bringing the response already cached writes only the fetch
+// times (sameResultTx): the database is what caching it again whole
+// leaves.
+func TestTheSameResponseFetchedAgainIsStoredAsCachingItWholeWould(t *testing.T) {
+	ctx := context.Background()
+	chk := makeCheck(t, result{id: checkID(1), customer: "c1", first: "Ann", last: "Okafor", doc: "low", face: "high"})
+	later := testNow.Add(time.Hour)
+	stores := make([]*Store, 2)
+	for i := range stores {
+		stores[i], _ = newStore(t)
+		addFetched(t, stores[i], result{id: checkID(1), customer: "c1", first: "Ann", last: "Okafor", doc: "low", face: "high"})
+	}
+	err := stores[0].write(ctx, "whole", func(tx *sql.Tx) error { return cacheResultTx(ctx, tx, checkID(1), chk, later) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stores[1].RecordFetch(ctx, checkID(1), chk, nil, later); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dump(t, stores[1]), dump(t, stores[0]); !reflect.DeepEqual(got, want) {
+		t.Errorf("the same response again:\n%q\ncached whole:\n%q", got, want)
+	}
 }

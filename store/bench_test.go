@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -86,6 +87,31 @@ func benchFixture(b *testing.B, n int) *Store {
 	// and without ANALYZE: Open never runs it, so no reviewer's database
 	// has the statistics that could flatter a plan here.
 	s.Close()
+	return openAt(b, path, &clock{t: testNow})
+}
+
+// keptBenchFixture is benchFixture kept between runs in the directory
+// named by CAISSON_BENCH_FIXTURES (as the console's benchmarks keep
+// theirs), for the benchmarks that only read: a million checks take
+// minutes to build. Empty the directory when the schema or the fixture
+// changes. Without the variable it is built in the run's temp dir.
+func keptBenchFixture(b *testing.B, n int) *Store {
+	b.Helper()
+	dir, keep := os.LookupEnv("CAISSON_BENCH_FIXTURES")
+	if !keep {
+		return benchFixture(b, n)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("store-%d-v%d.db", n, SchemaVersion()))
+	if _, err := os.Stat(path); err == nil {
+		b.Logf("using the kept store %s", path)
+		return openAt(b, path, &clock{t: testNow})
+	}
+	start := time.Now()
+	s := benchFixture(b, n)
+	if _, err := s.db.Exec("VACUUM INTO ?", path); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("built a store of %d checks in %s, kept as %s", n, time.Since(start).Round(time.Millisecond), path)
 	return openAt(b, path, &clock{t: testNow})
 }
 
@@ -183,18 +209,38 @@ func BenchmarkPageFilter100k(b *testing.B) {
 }
 
 // BenchmarkCounts100k: go test ./store -run '^$' -bench Counts100k -benchtime 100x
-func BenchmarkCounts100k(b *testing.B) {
-	s := benchFixture(b, 100_000)
-	ctx := context.Background()
-	c, err := s.Counts(ctx)
-	if err != nil || c[QueueAll] != 100_000 {
-		b.Fatalf("Counts = %v, %v", c, err)
+func BenchmarkCounts100k(b *testing.B) { benchCounts(b, 100_000) }
+
+// BenchmarkCounts1M counts every queue of a million checks, the same day
+// as the last write and a week after it (the needs-review count then adds
+// a week of expiring documents from its index):
+//
+//	CAISSON_BENCH_FIXTURES=/work/benchfix-1m go test ./store -run '^$' -bench 'Counts(100k|1M)' -benchtime 200x -count 3
+func BenchmarkCounts1M(b *testing.B) {
+	if testing.Short() {
+		b.Skip("builds a million checks")
 	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := s.Counts(ctx); err != nil {
-			b.Fatal(err)
-		}
+	benchCounts(b, 1_000_000)
+}
+
+func benchCounts(b *testing.B, n int) {
+	s := keptBenchFixture(b, n)
+	ctx := context.Background()
+	for _, days := range []int{0, 7} {
+		b.Run(fmt.Sprintf("days-since-last-write=%d", days), func(b *testing.B) {
+			s.now = (&clock{t: testNow.AddDate(0, 0, days)}).Now
+			c, err := s.Counts(ctx)
+			if err != nil || c[QueueAll] != n {
+				b.Fatalf("Counts = %v, %v", c, err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := s.Counts(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(c[QueueNeedsReview]), "needs-review")
+		})
 	}
 }
 
