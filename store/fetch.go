@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -140,12 +141,15 @@ func (c *stmtCache) flushSearch(ctx context.Context) error {
 	if len(c.unsearched) == 0 {
 		return nil
 	}
+	// In rowid order: FTS5 writes what it holds to disk whenever a rowid
+	// comes below the one before, which in fetch order is every other row.
+	slices.Sort(c.unsearched)
 	ids := make([]string, len(c.unsearched))
 	for i, id := range c.unsearched {
 		ids[i] = strconv.FormatInt(id, 10)
 	}
 	_, err := c.tx.ExecContext(ctx, `INSERT INTO checks_search (rowid, search)
-		SELECT c.id, c.search FROM json_each(?) AS j JOIN checks AS c ON c.id = j.value WHERE c.search <> ''`,
+		SELECT c.id, c.search FROM json_each(?) AS j JOIN checks AS c ON c.id = j.value WHERE c.search <> '' ORDER BY j.key`,
 		"["+strings.Join(ids, ",")+"]")
 	c.unsearched = c.unsearched[:0]
 	return err
