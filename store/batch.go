@@ -47,7 +47,7 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 	batchErrs := make([]error, len(results))
 	err = s.write(ctx, fmt.Sprintf("recording %d fetched checks", todo), func(tx *sql.Tx) error {
 		clear(batchErrs)
-		stmts := newStmtCache(tx)
+		stmts := s.newStmtCache(tx)
 		for i, r := range results {
 			if errs[i] != nil || errors.Is(r.Err, caisson.ErrKeyRefused) {
 				continue

@@ -39,6 +39,7 @@ func BenchmarkRefresh(b *testing.B) {
 		{0, "one-transaction-each", 3_000},
 		{20 * time.Millisecond, "nothing", 8_000},
 		{20 * time.Millisecond, "group-commit", 8_000},
+		{20 * time.Millisecond, "group-commit-waiting-20ms", 8_000},
 	} {
 		name := fmt.Sprintf("latency=%s/concurrency=32/store=%s", c.latency, c.store)
 		b.Run(name, func(b *testing.B) {
@@ -85,14 +86,17 @@ func benchRefresh(b *testing.B, s *Store, api *caisson.Client, ids []string, how
 		mu.Unlock()
 	}
 	var w *FetchWriter
-	if how == "group-commit" {
+	switch how {
+	case "group-commit":
 		w = s.NewFetchWriter(FetchWriterOptions{})
+	case "group-commit-waiting-20ms":
+		w = s.NewFetchWriter(FetchWriterOptions{MaxDelay: 20 * time.Millisecond})
 	}
 	err := api.FetchMany(ctx, ids, 32, func(r caisson.Result) {
 		switch how {
 		case "nothing":
 			done(nil)
-		case "group-commit":
+		case "group-commit", "group-commit-waiting-20ms":
 			w.Submit(FetchResult{CheckID: r.CheckID, Check: r.Check, Err: r.Err, At: testNow}, done)
 		default:
 			done(s.RecordFetch(ctx, r.CheckID, r.Check, r.Err, testNow))

@@ -42,7 +42,7 @@ func (s *Store) RecordFetch(ctx context.Context, checkID string, chk *caisson.Ch
 		return err
 	}
 	return s.write(ctx, "recording the fetch of "+id, func(tx *sql.Tx) error {
-		stmts := newStmtCache(tx)
+		stmts := s.newStmtCache(tx)
 		if err := s.recordFetchTx(ctx, stmts, id, r); err != nil {
 			return err
 		}

@@ -59,6 +59,9 @@ type Store struct {
 	// countedDay is the day this Store last brought the queue counts to
 	// (writeOnce): nil until its first write.
 	countedDay atomic.Pointer[string]
+	// stmts are the statements of recording fetches, by query, prepared
+	// once (stmtCache).
+	stmts sync.Map
 }
 
 // Option configures Open.

@@ -134,6 +134,7 @@ type execer interface {
 // hundreds of times, and preparing an UPDATE of checks (its partial
 // indexes and triggers compiled in) cost as much as running it.
 type stmtCache struct {
+	s     *Store
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
 	// unsearched are rows whose names are not in the trigram index yet
@@ -141,19 +142,42 @@ type stmtCache struct {
 	unsearched []int64
 }
 
-func newStmtCache(tx *sql.Tx) *stmtCache { return &stmtCache{tx: tx, stmts: map[string]*sql.Stmt{}} }
+func (s *Store) newStmtCache(tx *sql.Tx) *stmtCache {
+	return &stmtCache{s: s, tx: tx, stmts: map[string]*sql.Stmt{}}
+}
 
-// prepare returns query's statement; the transaction closes it when it
-// ends.
+// prepare returns query's statement in the transaction, which closes it
+// when it ends. The statement is the Store's, prepared once on each
+// pooled connection and kept (database/sql reuses it for every
+// transaction on that connection): a refresh at 20 ms latency commits
+// small batches, and preparing them afresh for each cost more than
+// writing them.
 func (c *stmtCache) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := c.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := c.tx.PrepareContext(ctx, query)
+	shared, err := c.s.prepared(ctx, query)
 	if err != nil {
 		return nil, err
 	}
+	st := c.tx.StmtContext(ctx, shared)
 	c.stmts[query] = st
+	return st, nil
+}
+
+// prepared is the Store's statement of query, prepared on first use.
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
 	return st, nil
 }
 
