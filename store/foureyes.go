@@ -128,6 +128,22 @@ func voidAllTx(ctx context.Context, tx *sql.Tx, w writer, cause Reason, now time
 // own account, such as a void when a refresh changed the response.
 const systemReviewer = "caisson-review (refresh)"
 
+// voidOnNewResponseTx voids the proposal on check id when the response it
+// was made on has just been replaced by another (newHash), in the
+// refresh's transaction, as whoever ran the refresh (by).
+func (s *Store) voidOnNewResponseTx(ctx context.Context, tx *sql.Tx, by Identity, id, oldHash, newHash string, proposal int64, now time.Time) error {
+	if proposal == 0 || oldHash == newHash {
+		return nil
+	}
+	// Only a void needs to know who ran the refresh; a refresh that voids
+	// nothing never asks (a system without uids can still refresh).
+	w, err := s.writer(systemReviewer, by)
+	if err != nil {
+		return fmt.Errorf("voiding proposal #%d on %s: %w", proposal, id, err)
+	}
+	return voidTx(ctx, tx, w, id, proposal, newHash, VoidResponseChanged, now)
+}
+
 // ConfirmableBy says whether the reviewer with identity id may confirm or
 // return the proposal p, and if not, why: the console shows the keys
 // disabled with this reason. The store refuses it too (ErrSameReviewer).

@@ -56,6 +56,12 @@ type Store struct {
 	osOnce     sync.Once
 	osIdentity Identity
 	osErr      error
+	// countedDay is the day this Store last brought the queue counts to
+	// (writeOnce): nil until its first write.
+	countedDay atomic.Pointer[string]
+	// stmts are the statements of recording fetches, by query, prepared
+	// once (stmtCache).
+	stmts sync.Map
 }
 
 // Option configures Open.
