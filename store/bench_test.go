@@ -8,6 +8,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,7 +116,17 @@ func keptBenchFixture(b *testing.B, n int) *Store {
 		b.Fatal(err)
 	}
 	b.Logf("built a store of %d checks in %s as %s", n, time.Since(start).Round(time.Millisecond), path)
-	return openAt(b, path, &clock{t: testNow})
+	s := openAt(b, path, &clock{t: testNow})
+	counts, err := s.Counts(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, q := range append(slices.Clone(Queues), QueueSecondReview) {
+		if want := countByDefinition(b, s, q); counts[q] != want {
+			b.Fatalf("the fixture's %s count is %d, its definition selects %d", q, counts[q], want)
+		}
+	}
+	return s
 }
 
 // sqlFixture generates n checks straight into a store made by Open (every
@@ -134,7 +147,16 @@ func sqlFixture(b *testing.B, path string, n int) {
 	first, _ := json.Marshal(benchFirst)
 	last, _ := json.Marshal(benchLast)
 	err = s.write(context.Background(), "generating the fixture", func(tx *sql.Tx) error {
-		_, err := tx.Exec(`
+		// Every index and trigger of the two tables is dropped and made
+		// again from its own CREATE statement once the rows are in, as
+		// SQLite builds an index from sorted keys several times faster
+		// than it inserts them one row at a time; the counts the triggers
+		// keep are counted once at the end instead.
+		rebuild, err := dropIndexesAndTriggers(tx)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(`
 			INSERT INTO tracked (id, check_id, added_at, added_by, source, bare)
 				WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?1)
 				SELECT i, 'chk_priv_' || substr(hex(randomblob(12)), 1, 22), ?2 - (?1 - i) * 60000000000, 'bench', 'imported', 0 FROM k;
@@ -166,11 +188,85 @@ func sqlFixture(b *testing.B, path string, n int) {
 								FROM tracked ORDER BY id))));
 			INSERT INTO checks_search (rowid, search) SELECT id, search FROM checks WHERE search <> '';`,
 			n, testNow.UnixNano(), string(first), string(last), testNow.Format("2006-01-02"), len(benchFirst), len(benchLast))
-		return err
+		if err != nil {
+			return err
+		}
+		for _, stmt := range rebuild {
+			if _, err := tx.Exec(stmt); err != nil {
+				return fmt.Errorf("%s: %w", stmt, err)
+			}
+		}
+		return countQueuesTx(tx, s, testNow.Format("2006-01-02"))
 	})
 	if err != nil {
 		b.Fatalf("generating %d checks: %v", n, err)
 	}
+}
+
+// dropIndexesAndTriggers drops the indexes and triggers of checks and
+// tracked and returns their CREATE statements, in the order made.
+func dropIndexesAndTriggers(tx *sql.Tx) ([]string, error) {
+	rows, err := tx.Query(`SELECT type, name, sql FROM sqlite_schema
+		WHERE tbl_name IN ('checks', 'tracked') AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY rowid`)
+	if err != nil {
+		return nil, err
+	}
+	var drops, creates []string
+	for rows.Next() {
+		var typ, name, stmt string
+		if err := rows.Scan(&typ, &name, &stmt); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		drops = append(drops, "DROP "+strings.ToUpper(typ)+" "+name)
+		creates = append(creates, stmt)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, d := range drops {
+		if _, err := tx.Exec(d); err != nil {
+			return nil, err
+		}
+	}
+	return creates, nil
+}
+
+// countQueuesTx sets queue_counts to a count over each queue's definition
+// (queuePredicate), with expired_before day.
+func countQueuesTx(tx *sql.Tx, s *Store, day string) error {
+	count := func(where string, args ...any) (n int, err error) {
+		err = tx.QueryRow("SELECT count(*) FROM checks AS c WHERE "+where, args...).Scan(&n)
+		return n, err
+	}
+	cols := map[string]string{}
+	for col, q := range map[string]Queue{"pending": QueuePending, "second_review": QueueSecondReview,
+		"escalated": QueueEscalated, "approved": QueueApproved, "rejected": QueueRejected, "errors": QueueErrors} {
+		pred, args, err := s.queuePredicate(q)
+		if err != nil {
+			return err
+		}
+		n, err := count(pred, args...)
+		if err != nil {
+			return err
+		}
+		cols[col] = strconv.Itoa(n)
+	}
+	risky, err := count(openCond + " AND (c.document < 3 OR c.face < 3)")
+	if err != nil {
+		return err
+	}
+	expired, err := count(openCond+" AND c.document = 3 AND c.face = 3 AND c.expires_on > '' AND c.expires_on < ?", day)
+	if err != nil {
+		return err
+	}
+	set := fmt.Sprintf("risky = %d, expired = %d, expired_before = '%s', tracked = (SELECT count(*) FROM tracked)", risky, expired, day)
+	for col, n := range cols {
+		set += ", " + col + " = " + n
+	}
+	_, err = tx.Exec("UPDATE queue_counts SET " + set)
+	return err
 }
 
 func randomIDBody(r *rand.Rand) string {

@@ -89,7 +89,13 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 	for i := range n {
 		ptrs[i] = &n[i]
 	}
-	if err := s.db.QueryRowContext(ctx, "SELECT "+strings.Join(terms, ", ")+" FROM queue_counts AS q", args...).Scan(ptrs...); err != nil {
+	// Prepared once: compiling the query cost more than running it, which
+	// reads one row (and, until the day's first write, a day's range).
+	st, err := s.prepared(ctx, "SELECT "+strings.Join(terms, ", ")+" FROM queue_counts AS q")
+	if err != nil {
+		return nil, fmt.Errorf("counting the queues: %w", err)
+	}
+	if err := st.QueryRowContext(ctx, args...).Scan(ptrs...); err != nil {
 		return nil, fmt.Errorf("counting the queues: %w", err)
 	}
 	counts := Counts{}

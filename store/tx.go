@@ -165,7 +165,9 @@ func (c *stmtCache) prepare(ctx context.Context, query string) (*sql.Stmt, error
 	return st, nil
 }
 
-// prepared is the Store's statement of query, prepared on first use.
+// prepared is the Store's statement of query, prepared on first use and
+// kept until Close: for the few queries run again and again (recording
+// fetches, Counts).
 func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := s.stmts.Load(query); ok {
 		return st.(*sql.Stmt), nil

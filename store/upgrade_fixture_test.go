@@ -102,7 +102,7 @@ func copyFixture(t *testing.T, name string) string {
 
 // countByDefinition counts a queue straight from its predicate, without
 // the partial indexes Counts reads.
-func countByDefinition(t *testing.T, s *Store, q Queue) int {
+func countByDefinition(t testing.TB, s *Store, q Queue) int {
 	t.Helper()
 	table := "checks c"
 	where, args, err := s.queuePredicate(q)
