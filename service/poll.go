@@ -109,9 +109,6 @@ type PollOptions struct {
 	// Clock is the poller's time (the service's Now should agree);
 	// the real one when nil.
 	Clock Clock
-	// Polled is called with each answer once it is recorded (or not),
-	// from the poller's goroutine: a front end reads its screen again.
-	Polled func(Result)
 }
 
 // ErrPollingStopped wraps why polling stopped for good.
@@ -175,9 +172,11 @@ func (p *Poller) Stopped() error {
 }
 
 // Run polls until ctx ends (nil) or Caisson refuses the API key (the
-// Stopped error, returned once). Offline it returns at once with the
-// service's offline error. One Run at a time per Poller.
-func (p *Poller) Run(ctx context.Context) error {
+// Stopped error). polled, when set, is called with each answer once it is
+// recorded (or not), from Run's goroutine: a front end reads its screen
+// again. Offline it returns at once with the service's offline error. One
+// Run at a time per Poller.
+func (p *Poller) Run(ctx context.Context, polled func(Result)) error {
 	if p.svc.api == nil {
 		return p.svc.offline()
 	}
@@ -188,12 +187,12 @@ func (p *Poller) Run(ctx context.Context) error {
 		now := p.o.Clock.Now()
 		due, next, err := p.st.DuePolls(ctx, p.o.Schedule, now, pollBatch)
 		if err == nil {
-			var polled bool
-			polled, err = p.pollAll(ctx, due)
+			var worked bool
+			worked, err = p.pollAll(ctx, due, polled)
 			if stop := p.Stopped(); stop != nil {
 				return stop
 			}
-			if err == nil && polled {
+			if err == nil && worked {
 				continue
 			}
 		}
@@ -209,26 +208,26 @@ func (p *Poller) Run(ctx context.Context) error {
 	return nil
 }
 
-// pollAll polls the due checks in turn; polled says whether any was
+// pollAll polls the due checks in turn; worked says whether one was
 // fetched (then there may be more due at once).
-func (p *Poller) pollAll(ctx context.Context, due []store.DuePoll) (polled bool, err error) {
+func (p *Poller) pollAll(ctx context.Context, due []store.DuePoll, polled func(Result)) (worked bool, err error) {
 	for _, d := range due {
 		if ctx.Err() != nil {
-			return polled, nil
+			return worked, nil
 		}
-		done, err := p.pollOne(ctx, d.CheckID)
+		done, err := p.pollOne(ctx, d.CheckID, polled)
 		if err != nil || p.Stopped() != nil {
-			return polled, err
+			return worked, err
 		}
-		polled = polled || done
+		worked = worked || done
 	}
-	return polled, nil
+	return worked, nil
 }
 
 // pollOne fetches one check under its lease and records the answer. It
 // reports false when another process holds the lease or has just polled
 // it.
-func (p *Poller) pollOne(ctx context.Context, checkID string) (bool, error) {
+func (p *Poller) pollOne(ctx context.Context, checkID string, polled func(Result)) (bool, error) {
 	err := p.st.TakePollLease(ctx, checkID, p.o.Holder, p.o.Schedule, p.o.Clock.Now(), p.o.LeaseTTL)
 	if errors.Is(err, store.ErrLeaseHeld) {
 		return false, nil
@@ -252,8 +251,8 @@ func (p *Poller) pollOne(ctx context.Context, checkID string) (bool, error) {
 		p.stopped.CompareAndSwap(nil, &stop)
 	}
 	res := p.svc.record(ctx, caisson.Result{CheckID: checkID, Check: chk, Err: fetchErr})
-	if p.o.Polled != nil {
-		p.o.Polled(res)
+	if polled != nil {
+		polled(res)
 	}
 	return true, nil
 }

@@ -42,13 +42,17 @@ func (c *jumpClock) After(d time.Duration) <-chan time.Time {
 
 // runUntil runs the poller until the clock passes horizon.
 func (c *jumpClock) runUntil(t *testing.T, p *Poller, horizon time.Time) error {
+	return c.runUntilWith(t, p, horizon, nil)
+}
+
+func (c *jumpClock) runUntilWith(t *testing.T, p *Poller, horizon time.Time, polled func(Result)) error {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c.mu.Lock()
 	c.horizon, c.cancel = horizon, cancel
 	c.mu.Unlock()
-	return p.Run(ctx)
+	return p.Run(ctx, polled)
 }
 
 // pollFixture is a real store, the sandbox (its request record on the
@@ -180,8 +184,7 @@ func TestAWaitingCheckIsPolledAfterFiveMinutesBackingOffToHourlyUntilItsAnswerMo
 	f.sb.Answer(id)
 	f.sb.ResetRequests()
 	var polled []Result
-	p.o.Polled = func(r Result) { polled = append(polled, r) }
-	if err := f.clock.runUntil(t, p, f.clock.Now().Add(3*time.Hour)); err != nil {
+	if err := f.clock.runUntilWith(t, p, f.clock.Now().Add(3*time.Hour), func(r Result) { polled = append(polled, r) }); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(f.requestTimes(id)); n != 1 {
@@ -331,12 +334,12 @@ func TestTwoProcessesPollingOneDatabaseNeverFetchOneCheckTwiceAtOnce(t *testing.
 			}
 		}
 		p, err := svc.NewPoller(st, PollOptions{Schedule: store.PollSchedule{First: interval, Max: interval},
-			Idle: 20 * time.Millisecond, Polled: func(Result) { fetched[proc]++ }})
+			Idle: 20 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); _ = p.Run(ctx) }()
+		go func() { defer wg.Done(); _ = p.Run(ctx, func(Result) { fetched[proc]++ }) }()
 	}
 	wg.Wait()
 	polls := 0
