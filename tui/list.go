@@ -75,6 +75,7 @@ type rowKey struct {
 type rowLook struct {
 	selected bool
 	claimed  bool
+	stale    bool
 	age      string
 }
 
@@ -309,7 +310,8 @@ func (l *listModel) view(c *programContext, height int) string {
 func (l *listModel) drawRow(c *programContext, j int, cols columns, selected bool) string {
 	r := l.rows[j]
 	_, claimed := c.claimedBy(r.CheckID)
-	k := rowKey{i: j, width: l.width, look: rowLook{selected: selected, claimed: claimed, age: age(rowSince(r), c.now())}}
+	now := c.now()
+	k := rowKey{i: j, width: l.width, look: rowLook{selected: selected, claimed: claimed, stale: c.stale(r, now), age: age(rowSince(r), now)}}
 	return l.drawn.get(k, func() string { return l.rowView(c, r, cols, k.look) })
 }
 
@@ -338,9 +340,13 @@ func (l *listModel) rowView(c *programContext, r store.Row, cols columns, k rowL
 	if k.selected {
 		marker = "▶ "
 	}
-	// ● another reviewer has this check open (Presence).
-	if k.claimed {
+	// ● another reviewer has this check open (Presence); else ◷ its last
+	// fetch is stale (the detail says so in words).
+	switch {
+	case k.claimed:
 		marker = marker[:len(marker)-1] + "●"
+	case k.stale:
+		marker = marker[:len(marker)-1] + staleGlyph
 	}
 	row := marker + fit(caisson.ShortID(line(r.CheckID), 8), 9) + " " +
 		fit(line(r.CustomerID), cols.customer) + " " + fit(rowName(r), cols.name) + " " +

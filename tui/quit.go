@@ -129,6 +129,7 @@ func (m *Model) quit() tea.Cmd {
 		return nil
 	}
 	m.quitting = true
+	m.stopPolling()
 	if m.batch != nil && m.batch.running {
 		m.batch.cancel()
 		m.batch.cancelled = true
@@ -172,4 +173,7 @@ type quitRequestMsg struct{}
 // Call it after the program has ended, whatever ended it (a cancelled
 // context ends Bubble Tea without a message), and before closing the
 // store.
-func (m *Model) Wait() error { return m.ctx.writes.drain() }
+func (m *Model) Wait() error {
+	m.stopPolling()
+	return m.ctx.writes.drain()
+}

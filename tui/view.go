@@ -195,12 +195,13 @@ type headerKey struct {
 	tab, width int
 	counts     string // as printed: every queue's count, "map[]" before they are read
 	err        string
+	poll       string // the poll's notice
 }
 
 // header is headerView, drawn again only when its key changes: with
 // six-digit counts the tabs are measured in two forms before one fits.
 func (m *Model) header() string {
-	k := headerKey{tab: m.tab, width: m.ctx.width, counts: fmt.Sprint(m.counts)}
+	k := headerKey{tab: m.tab, width: m.ctx.width, counts: fmt.Sprint(m.counts), poll: m.ctx.pollNotice()}
 	if m.counts == nil {
 		k.counts = "unread"
 	}
