@@ -37,6 +37,7 @@ func wireServe(a *app, c *cobra.Command) runFunc {
 	c.Flags().DurationVar(&cfg.IdleTimeout, "idle-timeout", serve.DefaultIdleTimeout, "close a console after this long without a key press")
 	c.Flags().IntVar(&cfg.MaxSessions, "max-sessions", serve.DefaultMaxSessions, "consoles open at once")
 	c.Flags().DurationVar(&cfg.ShutdownGrace, "shutdown-grace", serve.DefaultShutdownGrace, "on SIGTERM, how long to wait for sessions to end")
+	a.pollFlags.register(c.Flags())
 	c.ValidArgsFunction = cobra.NoFileCompletions
 	return func(ctx context.Context, pos []string) error { return cmdServe(ctx, a, cfg, pos) }
 }
@@ -77,6 +78,18 @@ func cmdServe(ctx context.Context, a *app, cfg serve.Config, pos []string) error
 	// Run returns only once no session can touch the store.
 	defer st.Close()
 	cfg.Store = st
+	pc, err := a.pollConfig()
+	if err != nil {
+		return err
+	}
+	// One poller for the server, whatever its sessions: they all see
+	// each answer, and the header says when it stopped.
+	cfg.Console.StaleAfter = pc.staleAfter
+	if cfg.API != nil {
+		if cfg.Poller, err = a.poller(st, pc); err != nil {
+			return err
+		}
+	}
 	if err := serve.Run(ctx, cfg); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}

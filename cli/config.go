@@ -41,6 +41,8 @@ type app struct {
 	getenv         func(string) string
 	globals        globalFlags
 	readOnly       bool
+	// pollFlags are the console's and serve's (cli/poll.go).
+	pollFlags pollFlags
 
 	// file is the configuration file once read (nil when there is none);
 	// configLoaded and configErr make it read once (loadConfig).
