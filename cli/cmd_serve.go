@@ -55,6 +55,11 @@ func cmdServe(ctx context.Context, a *app, cfg serve.Config, pos []string) error
 	case cfg.IdleTimeout <= 0 || cfg.ShutdownGrace <= 0:
 		return usageErrorf("serve", "--idle-timeout and --shutdown-grace must be positive durations")
 	}
+	// Checked before anything starts: a mistyped setting is said at once.
+	pc, err := a.pollConfig()
+	if err != nil {
+		return err
+	}
 	cfg.APILabel = "offline: no API key"
 	// The server's configuration file gives every console its defaults.
 	if err := a.applyConsoleSettings(&cfg.Console); err != nil {
@@ -78,10 +83,6 @@ func cmdServe(ctx context.Context, a *app, cfg serve.Config, pos []string) error
 	// Run returns only once no session can touch the store.
 	defer st.Close()
 	cfg.Store = st
-	pc, err := a.pollConfig()
-	if err != nil {
-		return err
-	}
 	// One poller for the server, whatever its sessions: they all see
 	// each answer, and the header says when it stopped.
 	cfg.Console.StaleAfter = pc.staleAfter
