@@ -289,7 +289,7 @@ func (b *detailBuilder) fetch(c *programContext, r store.Row, now time.Time) {
 	}
 	b.field("fetched", when, nil)
 	if c.stale(r, now) {
-		b.field("", staleGlyph+" STALE: fetched over "+ageSetting(c.cfg.StaleAfter)+" ago; r fetches it again", b.st.Warn.Render)
+		b.field("", staleGlyph+" STALE: fetched over "+ageSetting(c.cfg.StaleAfter)+" ago"+c.refetchHint(), b.st.Warn.Render)
 	}
 	switch {
 	case r.Outcome == store.OutcomeOK:

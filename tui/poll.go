@@ -121,3 +121,12 @@ func ageSetting(d time.Duration) string {
 	}
 	return d.String()
 }
+
+// refetchHint says which key fetches a stale check again; nothing in a
+// read-only console, which has no such key.
+func (c *programContext) refetchHint() string {
+	if c.cfg.ReadOnly {
+		return ""
+	}
+	return " · " + keyName(c.keys.Refresh) + " fetches it again"
+}

@@ -137,3 +137,19 @@ func TestACheckLastFetchedLongerAgoThanTheSettingIsMarkedStale(t *testing.T) {
 		})
 	}
 }
+
+func TestAtEightyColumnsTheSelectedStaleCheckIsExplainedBelowTheList(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 10, track: 10, fetch: true})
+	cfg := f.config()
+	cfg.StaleAfter = 7 * 24 * time.Hour
+	now := testNow.Add(9 * 24 * time.Hour)
+	cfg.Now = func() time.Time { return now }
+	frame := plain(newTestModel(t, cfg, 80, 24))
+	if !strings.Contains(frame, "◷ stale: last fetched 9d ago, over 7d · r fetches it again") {
+		t.Errorf("no stale hint for the selected check:\n%s", frame)
+	}
+	cfg.ReadOnly = true
+	if frame := plain(newTestModel(t, cfg, 80, 24)); !strings.Contains(frame, "◷ stale: last fetched 9d ago, over 7d") || strings.Contains(frame, "fetches it again") {
+		t.Errorf("read-only: expected the hint without a refresh key:\n%s", frame)
+	}
+}

@@ -252,6 +252,10 @@ func (m *Model) bodyView() string {
 		if why, ok := store.Waiting(row); ok {
 			hint = c.styles.Muted.Render("  waiting at Caisson: " + why)
 		}
+		if now := c.now(); c.stale(row, now) {
+			hint = "  " + c.styles.Warn.Render(staleGlyph+" stale: last fetched "+age(row.FetchedAt, now)+" ago, over "+ageSetting(c.cfg.StaleAfter)) +
+				c.styles.Muted.Render(c.refetchHint())
+		}
 		if names, ok := c.claimedBy(row.CheckID); ok {
 			hint = "  " + c.styles.Warn.Render("● being reviewed by "+names) + c.styles.Muted.Render(" · "+keyName(c.keys.Open)+" shows the detail")
 		}
