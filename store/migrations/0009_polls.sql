@@ -32,8 +32,11 @@ WHEN (new.outcome = 'PENDING_REVIEW' OR new.outcome = 'NOT_VERIFIED')
     AND NOT (old.outcome = 'PENDING_REVIEW' OR old.outcome = 'NOT_VERIFIED') BEGIN
     INSERT OR REPLACE INTO polls (check_id, since) VALUES (new.check_id, coalesce(new.fetched_at, 0));
 END;
+-- Only on the way out of a wait: the fetch of a check that was not
+-- waiting (every other fetch) touches no row of polls.
 CREATE TRIGGER polls_end AFTER UPDATE OF outcome ON checks
-WHEN NOT (new.outcome = 'PENDING_REVIEW' OR new.outcome = 'NOT_VERIFIED') BEGIN
+WHEN (old.outcome = 'PENDING_REVIEW' OR old.outcome = 'NOT_VERIFIED')
+    AND NOT (new.outcome = 'PENDING_REVIEW' OR new.outcome = 'NOT_VERIFIED') BEGIN
     DELETE FROM polls WHERE check_id = new.check_id;
 END;
 CREATE TRIGGER polls_delete AFTER DELETE ON checks BEGIN
