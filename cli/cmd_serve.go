@@ -37,7 +37,7 @@ func wireServe(a *app, c *cobra.Command) runFunc {
 	c.Flags().DurationVar(&cfg.IdleTimeout, "idle-timeout", serve.DefaultIdleTimeout, "close a console after this long without a key press")
 	c.Flags().IntVar(&cfg.MaxSessions, "max-sessions", serve.DefaultMaxSessions, "consoles open at once")
 	c.Flags().DurationVar(&cfg.ShutdownGrace, "shutdown-grace", serve.DefaultShutdownGrace, "on SIGTERM, how long to wait for sessions to end")
-	a.pollFlags.register(c.Flags())
+	a.pollFlags.wire(c)
 	c.ValidArgsFunction = cobra.NoFileCompletions
 	return func(ctx context.Context, pos []string) error { return cmdServe(ctx, a, cfg, pos) }
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/caisson-review/caisson-review/caisson"
@@ -32,6 +33,16 @@ var now = time.Now
 // waiting at Caisson, and for what the console calls stale.
 type pollFlags struct {
 	poll, interval, cap, rate, staleAfter optString
+}
+
+// wire declares them on c (the console's root command, serve) with
+// their completions.
+func (p *pollFlags) wire(c *cobra.Command) {
+	p.register(c.Flags())
+	completeFlag(c, "poll", cobra.FixedCompletions([]string{"on", "off"}, cobra.ShellCompDirectiveNoFileComp))
+	for _, name := range []string{"poll-interval", "poll-cap", "poll-rate", "stale-after"} {
+		completeFlag(c, name, cobra.NoFileCompletions)
+	}
 }
 
 func (p *pollFlags) register(fs *pflag.FlagSet) {
