@@ -46,6 +46,7 @@ type Client struct {
 	timeout time.Duration
 	tries   int
 	backoff backoff
+	pace    func(context.Context) error
 }
 
 // Option configures a Client.
@@ -93,6 +94,13 @@ func WithBackoff(base, max time.Duration) Option {
 			c.backoff.max = max
 		}
 	}
+}
+
+// WithPacer has every request, each retry included, wait for pace first:
+// a poller's rate limit in requests a second. An error from pace (its
+// context ended) ends the call with it.
+func WithPacer(pace func(context.Context) error) Option {
+	return func(c *Client) { c.pace = pace }
 }
 
 // NewClient is a client of the API at baseURL (DefaultBaseURL in
@@ -295,6 +303,11 @@ func (a *answer) classify(decErr error, key APIKey) error {
 // send makes one request with the per-request timeout covering the body,
 // and reads the answer up to the cap.
 func (c *Client) send(parent context.Context, newReq func(context.Context) (*http.Request, error)) (*answer, error) {
+	if c.pace != nil {
+		if err := c.pace(parent); err != nil {
+			return nil, err
+		}
+	}
 	ctx, cancel := context.WithTimeout(parent, c.timeout)
 	defer cancel()
 	req, err := newReq(ctx)

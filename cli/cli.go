@@ -187,6 +187,7 @@ func (a *app) rootCommand(failed *error) *cobra.Command {
 	root.SetVersionTemplate(progName + " {{.Version}}\n")
 	root.SetFlagErrorFunc(a.flagError)
 	a.registerGlobals(root)
+	a.pollFlags.wire(root)
 	for _, spec := range commands {
 		c := a.subcommand(spec, failed)
 		if spec.name == "help" {

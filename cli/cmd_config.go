@@ -81,6 +81,7 @@ func (a *app) effectiveSettings() []settingRow {
 		}
 	}
 	rows = append(rows, settingRow{"reviewer", name, from})
+	rows = append(rows, a.pollRows()...)
 	rows = append(rows, a.consoleRows()...)
 	return append(rows, a.keyBindingRows()...)
 }

@@ -72,7 +72,31 @@ func cmdConsole(ctx context.Context, a *app) error {
 		return err
 	}
 	cfg.Store, cfg.Service = st, svc
+	if err := a.applyPollSettings(&cfg, st, client != nil); err != nil {
+		return err
+	}
 	return a.runConsole(ctx, cfg)
+}
+
+// applyPollSettings gives the local console its poller (when online,
+// polling is on and the console may write) and what it calls stale, and
+// has it watch the store: another process's poll (serve's, another
+// console's) shows within a second.
+func (a *app) applyPollSettings(cfg *tui.Config, st *store.Store, online bool) error {
+	pc, err := a.pollConfig()
+	if err != nil {
+		return err
+	}
+	cfg.StaleAfter, cfg.Watch = pc.staleAfter, time.Second
+	if !online || a.readOnly {
+		return nil
+	}
+	p, err := a.poller(st, pc)
+	if err != nil || p == nil {
+		return err
+	}
+	cfg.Poll = p
+	return nil
 }
 
 func apiLabel(baseURL string) string {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -40,6 +43,7 @@ one line says so, and the exit status is 1.
 type refreshFlags struct {
 	all         bool
 	queue       string
+	stale       string
 	concurrency int
 }
 
@@ -47,10 +51,12 @@ func wireRefresh(a *app, c *cobra.Command) runFunc {
 	var f refreshFlags
 	c.Flags().BoolVar(&f.all, "all", false, "refresh every tracked check")
 	c.Flags().StringVar(&f.queue, "queue", "", "refresh the checks in queue Q (needs-review, pending, escalated, approved, rejected, errors, all)")
+	c.Flags().StringVar(&f.stale, "stale", "", "refresh the checks last fetched longer ago than AGE (7d, 36h)")
 	c.Flags().IntVar(&f.concurrency, "concurrency", 8, "at most N requests in flight")
 	c.ValidArgsFunction = a.completeCheckIDs
 	completeFlag(c, "queue", completeQueues)
 	completeFlag(c, "concurrency", cobra.NoFileCompletions)
+	completeFlag(c, "stale", cobra.FixedCompletions([]string{"7d", "30d"}, cobra.ShellCompDirectiveNoFileComp))
 	return func(ctx context.Context, pos []string) error { return cmdRefresh(ctx, a, f, pos) }
 }
 
@@ -58,11 +64,19 @@ func cmdRefresh(ctx context.Context, a *app, f refreshFlags, pos []string) error
 	if f.concurrency < 1 || f.concurrency > 64 {
 		return usageErrorf("refresh", "--concurrency %d: expected 1 to 64", f.concurrency)
 	}
-	if f.all && f.queue != "" {
-		return usageErrorf("refresh", "--all and --queue both given: expected one of them")
+	if n := countTrue(f.all, f.queue != "", f.stale != ""); n > 1 {
+		return usageErrorf("refresh", "%s both given: expected one of them", strings.Join(given(f), " and "))
 	}
-	if len(pos) > 0 && (f.all || f.queue != "") {
-		return usageErrorf("refresh", "check ids and --all/--queue both given: expected one or the other")
+	if len(pos) > 0 && (f.all || f.queue != "" || f.stale != "") {
+		return usageErrorf("refresh", "check ids and --all/--queue/--stale both given: expected one or the other")
+	}
+	var staleAge time.Duration
+	if f.stale != "" {
+		d, err := parseDuration(f.stale)
+		if err != nil {
+			return usageErrorf("refresh", "--stale %s: %s", sanitize.Line(strconv.Quote(f.stale)), err.Error())
+		}
+		staleAge = d
 	}
 	var queue store.Queue
 	var err error
@@ -73,8 +87,8 @@ func cmdRefresh(ctx context.Context, a *app, f refreshFlags, pos []string) error
 		if queue, err = store.ParseQueue(f.queue); err != nil {
 			return usageErrorf("refresh", "%s", err.Error())
 		}
-	case len(pos) == 0:
-		return usageErrorf("refresh", "which checks? give check ids, --all or --queue Q")
+	case len(pos) == 0 && f.stale == "":
+		return usageErrorf("refresh", "which checks? give check ids, --all, --queue Q or --stale AGE")
 	}
 	ids := make([]string, 0, len(pos))
 	for i, p := range pos {
@@ -100,6 +114,15 @@ func cmdRefresh(ctx context.Context, a *app, f refreshFlags, pos []string) error
 	}
 	if err := a.resumeExchanges(ctx, svc); err != nil {
 		return err
+	}
+	if staleAge > 0 {
+		if ids, err = st.Stale(ctx, now().Add(-staleAge)); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			fmt.Fprintf(a.stderr, "no check was last fetched more than %s ago\n", sanitize.Line(f.stale))
+			return nil
+		}
 	}
 	bar := &progressReport{w: a.stderr, tty: isTerminal(a.stderr)}
 	opts := service.RefreshOptions{Concurrency: f.concurrency, Started: bar.started, Each: bar.each}
@@ -189,4 +212,29 @@ func (a *app) reportRefresh(rep service.Report) error {
 		return errReported
 	}
 	return nil
+}
+
+// given names the batch flags given.
+func given(f refreshFlags) []string {
+	var names []string
+	for _, g := range []struct {
+		name string
+		set  bool
+	}{{"--all", f.all}, {"--queue", f.queue != ""}, {"--stale", f.stale != ""}} {
+		if g.set {
+			names = append(names, g.name)
+		}
+	}
+	return names
+}
+
+// countTrue is how many of the conditions hold.
+func countTrue(conds ...bool) int {
+	n := 0
+	for _, c := range conds {
+		if c {
+			n++
+		}
+	}
+	return n
 }

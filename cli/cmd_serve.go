@@ -37,6 +37,7 @@ func wireServe(a *app, c *cobra.Command) runFunc {
 	c.Flags().DurationVar(&cfg.IdleTimeout, "idle-timeout", serve.DefaultIdleTimeout, "close a console after this long without a key press")
 	c.Flags().IntVar(&cfg.MaxSessions, "max-sessions", serve.DefaultMaxSessions, "consoles open at once")
 	c.Flags().DurationVar(&cfg.ShutdownGrace, "shutdown-grace", serve.DefaultShutdownGrace, "on SIGTERM, how long to wait for sessions to end")
+	a.pollFlags.wire(c)
 	c.ValidArgsFunction = cobra.NoFileCompletions
 	return func(ctx context.Context, pos []string) error { return cmdServe(ctx, a, cfg, pos) }
 }
@@ -53,6 +54,11 @@ func cmdServe(ctx context.Context, a *app, cfg serve.Config, pos []string) error
 		return usageErrorf("serve", "--max-sessions %d: expected at least 1", cfg.MaxSessions)
 	case cfg.IdleTimeout <= 0 || cfg.ShutdownGrace <= 0:
 		return usageErrorf("serve", "--idle-timeout and --shutdown-grace must be positive durations")
+	}
+	// Checked before anything starts: a mistyped setting is said at once.
+	pc, err := a.pollConfig()
+	if err != nil {
+		return err
 	}
 	cfg.APILabel = "offline: no API key"
 	// The server's configuration file gives every console its defaults.
@@ -77,6 +83,14 @@ func cmdServe(ctx context.Context, a *app, cfg serve.Config, pos []string) error
 	// Run returns only once no session can touch the store.
 	defer st.Close()
 	cfg.Store = st
+	// One poller for the server, whatever its sessions: they all see
+	// each answer, and the header says when it stopped.
+	cfg.Console.StaleAfter = pc.staleAfter
+	if cfg.API != nil {
+		if cfg.Poller, err = a.poller(st, pc); err != nil {
+			return err
+		}
+	}
 	if err := serve.Run(ctx, cfg); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}

@@ -41,12 +41,20 @@ type app struct {
 	getenv         func(string) string
 	globals        globalFlags
 	readOnly       bool
+	// pollFlags are the console's and serve's (cli/poll.go).
+	pollFlags pollFlags
 
 	// file is the configuration file once read (nil when there is none);
 	// configLoaded and configErr make it read once (loadConfig).
 	file         *configFile
 	configLoaded bool
 	configErr    error
+
+	// The key once read (apiKey): a second client (the poller's) must
+	// not read the file again and repeat its warnings.
+	key     caisson.APIKey
+	keyErr  error
+	keyRead bool
 }
 
 // optString is a string flag that remembers whether it was given, so a
@@ -188,6 +196,14 @@ var errNoKey = errors.New("no API key: put the key in a file only you can read (
 // from the environment, or else from the file named by the configuration
 // file's api-key-file. Nothing here ever repeats the key.
 func (a *app) apiKey() (caisson.APIKey, error) {
+	if !a.keyRead {
+		a.key, a.keyErr = a.readAPIKey()
+		a.keyRead = true
+	}
+	return a.key, a.keyErr
+}
+
+func (a *app) readAPIKey() (caisson.APIKey, error) {
 	if err := a.loadConfig(); err != nil {
 		return caisson.APIKey{}, err
 	}

@@ -25,7 +25,7 @@ const envConfig = "CAISSON_REVIEW_CONFIG"
 // the environment set; in [console], the console's defaults; in [keys],
 // the keys of each action of the console's help.
 var (
-	topSettings     = []string{"api-url", "api-key-file", "db", "reviewer"}
+	topSettings     = append([]string{"api-url", "api-key-file", "db", "reviewer"}, pollSettingNames()...)
 	consoleSettings = []string{"queue", "sort", "mask", "theme"}
 	tableSettings   = []string{"console", "keys"}
 )
@@ -187,6 +187,11 @@ type fileDoc struct {
 	APIKeyFile toml.Primitive `toml:"api-key-file"`
 	DB         toml.Primitive `toml:"db"`
 	Reviewer   toml.Primitive `toml:"reviewer"`
+	Poll       toml.Primitive `toml:"poll"`
+	PollEvery  toml.Primitive `toml:"poll-interval"`
+	PollCap    toml.Primitive `toml:"poll-cap"`
+	PollRate   toml.Primitive `toml:"poll-rate"`
+	StaleAfter toml.Primitive `toml:"stale-after"`
 	Console    toml.Primitive `toml:"console"`
 	Keys       toml.Primitive `toml:"keys"`
 }
@@ -219,6 +224,11 @@ func parseConfig(path, text string, getenv func(string) string) (*configFile, er
 	p.path("api-key-file", doc.APIKeyFile)
 	p.path("db", doc.DB)
 	p.str("reviewer", doc.Reviewer)
+	p.scalar("poll", doc.Poll, "Bool", "true or false")
+	p.str("poll-interval", doc.PollEvery)
+	p.str("poll-cap", doc.PollCap)
+	p.scalar("poll-rate", doc.PollRate, "Integer", "a number of requests a second, like 2")
+	p.str("stale-after", doc.StaleAfter)
 	p.console(doc.Console)
 	p.keys(doc.Keys)
 	p.unknown()
@@ -296,6 +306,24 @@ func (p *fileParser) str(name string, v toml.Primitive) {
 		return
 	}
 	p.f.strings[name] = fileValue{s: s, line: line}
+}
+
+// scalar is a setting of a TOML type other than a string (poll = false,
+// poll-rate = 2; a decimal number too for a number), kept as text: its
+// value is checked with the flag's and the variable's.
+func (p *fileParser) scalar(name string, v toml.Primitive, want, expected string) {
+	if want == "Integer" && p.md.Type(name) == "Float" {
+		want = "Float"
+	}
+	if !p.typed(name, want, expected) {
+		return
+	}
+	var value any
+	if err := p.md.PrimitiveDecode(v, &value); err != nil {
+		p.probs.add(p.f.lines[name], "%s: %s", name, sanitize.Line(err.Error()))
+		return
+	}
+	p.f.strings[name] = fileValue{s: fmt.Sprint(value), line: p.f.lines[name]}
 }
 
 // whyNoKeyInFile is why the key never goes in the configuration.

@@ -28,7 +28,7 @@ func (a *app) serviceWith(st *store.Store, client *caisson.Client, offline error
 	if err != nil {
 		return nil, err
 	}
-	o := service.Options{Reviewer: reviewer, Offline: offline}
+	o := service.Options{Reviewer: reviewer, Offline: offline, Now: now}
 	if client == nil {
 		// Never a nil *Client in the interface: it would look online.
 		return service.New(st, nil, o), nil

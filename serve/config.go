@@ -53,6 +53,10 @@ type Config struct {
 	// alone. The key it holds never leaves the server.
 	API      service.API
 	APILabel string
+	// Poller, when set, polls the checks waiting at Caisson for as long
+	// as the server runs: one for every session, each of which sees every
+	// answer at once and is told in its header when polling stopped.
+	Poller *service.Poller
 
 	// Log receives connections, refusals and decisions as text lines
 	// (never the API key, notes or personal data). os.Stderr when nil.

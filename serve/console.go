@@ -215,6 +215,8 @@ func (s *Server) newConsole(ls *liveSession) tea.Model {
 		StartSort:  s.cfg.Console.StartSort,
 		Masked:     s.cfg.Console.Masked,
 		Theme:      s.cfg.Console.Theme,
+		StaleAfter: s.cfg.Console.StaleAfter,
+		PollStatus: s.pollStatus(),
 	})
 }
 

@@ -49,6 +49,9 @@ type fixtureOpts struct {
 	console tui.Config
 	// before, when set, runs on the store before the server starts.
 	before func(st *store.Store, sb *sandbox.Server)
+	// pollKey, when set, has the server poll with a client of that key
+	// ("sandbox" for the sandbox's own), every 50 ms a check.
+	pollKey string
 }
 
 func newFixture(t testing.TB, o fixtureOpts) *fixture {
@@ -130,6 +133,7 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 		APILabel:           "sandbox",
 		Log:                f.log,
 		Console:            o.console,
+		Poller:             testPoller(t, o.pollKey, st, sb, base),
 	})
 	if err != nil {
 		t.Fatalf("starting the server: %v", err)

@@ -160,6 +160,12 @@ func (s *Server) Serve(ctx context.Context) error {
 			s.resumeExchanges(ctx)
 		}()
 	}
+	if s.cfg.Poller != nil && s.gate.enter() == nil {
+		go func() {
+			defer s.gate.leave()
+			s.poll(ctx)
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.ssh.Serve(s.ln) }()
 	sweeping := make(chan struct{})

@@ -44,6 +44,21 @@ type Service interface {
 
 var _ Service = (*service.Service)(nil)
 
+// PollStatus says whether polling stopped for good (a refused API key);
+// *service.Poller is one.
+type PollStatus interface {
+	Stopped() error
+}
+
+// Poller polls the checks waiting at Caisson until ctx ends or polling
+// stops for good; *service.Poller is one.
+type Poller interface {
+	PollStatus
+	Run(ctx context.Context, polled func(service.Result)) error
+}
+
+var _ Poller = (*service.Poller)(nil)
+
 // Config is everything the console is started with.
 type Config struct {
 	Store Store
@@ -90,6 +105,17 @@ type Config struct {
 	StartSort  store.Sort
 	// Masked starts with personal data masked (m unmasks it).
 	Masked bool
+	// Poll, when set, is run by the console while it is open (the local
+	// console): it polls the checks waiting at Caisson, and each answer
+	// is read onto the screen at once. Not run read-only or offline.
+	Poll Poller
+	// PollStatus is the poller of the process when the console does not
+	// run it (serve's, one for every session): the header says when it
+	// stopped for good. Poll's own when nil.
+	PollStatus PollStatus
+	// StaleAfter, when positive, marks a check last fetched longer ago
+	// than this as stale: ◷ in the list, the word in the detail.
+	StaleAfter time.Duration
 	// Theme is the colours: ThemeAuto (the zero value) follows the
 	// terminal's background, ThemeDark and ThemeLight say it, and
 	// ThemeNone draws no colour at all, as NO_COLOR does.

@@ -289,6 +289,9 @@ func (b *detailBuilder) fetch(c *programContext, r store.Row, now time.Time) {
 		when = c.local(r.FetchedAt).Format(timeLayout) + " (" + age(r.FetchedAt, now) + " ago)"
 	}
 	b.field("fetched", when, nil)
+	if c.stale(r, now) {
+		b.field("", staleGlyph+" STALE: fetched over "+ageSetting(c.cfg.StaleAfter)+" ago"+c.refetchHint(), b.st.Warn.Render)
+	}
 	switch {
 	case r.Outcome == store.OutcomeOK:
 		b.raw("result", b.st.Good.Render("✓ result received"))

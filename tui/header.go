@@ -54,6 +54,9 @@ func headerView(c *programContext, queues []store.Queue, tab int, counts store.C
 	if countsErr != nil {
 		failed = " · " + st.Bad.Render("✗ counts: "+errText(countsErr))
 	}
+	if notice := c.pollNotice(); notice != "" {
+		failed += " · " + st.Bad.Render(notice)
+	}
 	draw := func(reviewer, api string) string {
 		t := st.Title.Render("caisson-review") + st.Muted.Render(" · reviewer ") + reviewer
 		if api != "" {

@@ -79,6 +79,7 @@ type rowKey struct {
 type rowLook struct {
 	selected bool
 	claimed  bool
+	stale    bool
 	age      string
 }
 
@@ -320,7 +321,8 @@ func (l *listModel) drawRow(c *programContext, j int, cols columns, selected boo
 	if d, ok := l.proposals[r.Proposal]; ok {
 		since = d.At
 	}
-	k := rowKey{i: j, width: l.width, look: rowLook{selected: selected, claimed: claimed, age: age(since, c.now())}}
+	now := c.now()
+	k := rowKey{i: j, width: l.width, look: rowLook{selected: selected, claimed: claimed, stale: c.stale(r, now), age: age(since, now)}}
 	return l.drawn.get(k, func() string { return l.rowView(c, r, cols, k.look) })
 }
 
@@ -352,9 +354,13 @@ func (l *listModel) rowView(c *programContext, r store.Row, cols columns, k rowL
 	if k.selected {
 		marker = "▶ "
 	}
-	// ● another reviewer has this check open (Presence).
-	if k.claimed {
+	// ● another reviewer has this check open (Presence); else ◷ its last
+	// fetch is stale (the detail says so in words).
+	switch {
+	case k.claimed:
 		marker = marker[:len(marker)-1] + "●"
+	case k.stale:
+		marker = marker[:len(marker)-1] + staleGlyph
 	}
 	row := marker + fit(caisson.ShortID(line(r.CheckID), 8), 9) + " " +
 		fit(line(r.CustomerID), cols.customer) + " " + fit(rowName(r), cols.name) + " " +

@@ -58,6 +58,8 @@ type Model struct {
 	note     noteDialog
 	add      addDialog
 	batch    *batch
+	// poll is the running poll of the checks waiting at Caisson (poll.go).
+	poll *pollRun
 	// refreshing are the checks being refreshed one by one (r).
 	refreshing map[string]bool
 	// pinned is the check the reviewer stays on after a change made
@@ -132,7 +134,7 @@ func New(cfg Config) *Model {
 // Init reads the counts and the first page, and starts the refresh of
 // every check when asked to.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.readCounts(), m.sync(), m.watchTick(), m.askBackground(), readIdentity(m.ctx.cfg.Store)}
+	cmds := []tea.Cmd{m.readCounts(), m.sync(), m.watchTick(), m.askBackground(), readIdentity(m.ctx.cfg.Store), m.startPolling()}
 	if m.ctx.cfg.RefreshOnStart {
 		cmds = append(cmds, m.startBatch(store.PageQuery{Queue: store.QueueAll}, "all checks"))
 	}
@@ -216,6 +218,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case StoreChanged:
 		cmd = m.invalidate()
+	case polledMsg:
+		cmd = m.polled()
+	case pollEndedMsg:
+		// Nothing to read: the header says why from the poller itself.
 	case watchTickMsg:
 		cmd = m.watchTick()
 		if time.Since(m.lastRead) >= m.ctx.cfg.Watch {

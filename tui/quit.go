@@ -129,6 +129,7 @@ func (m *Model) quit() tea.Cmd {
 		return nil
 	}
 	m.quitting = true
+	m.stopPolling()
 	if m.batch != nil && m.batch.running {
 		m.batch.cancel()
 		m.batch.cancelled = true
@@ -174,4 +175,7 @@ type quitRequestMsg struct{}
 // context ends Bubble Tea without a message), and before closing the
 // store. The console's own access records still pending are written
 // then too.
-func (m *Model) Wait() error { return errors.Join(m.ctx.writes.drain(), m.waitAccess()) }
+func (m *Model) Wait() error {
+	m.stopPolling()
+	return errors.Join(m.ctx.writes.drain(), m.waitAccess())
+}

@@ -198,13 +198,14 @@ type headerKey struct {
 	tabs       int    // how many: Second review is shown under four-eyes only
 	counts     string // as printed: every queue's count, "map[]" before they are read
 	err        string
+	poll       string // the poll's notice
 }
 
 // header is headerView, drawn again only when its key changes: with
 // six-digit counts the tabs are measured in two forms before one fits.
 func (m *Model) header() string {
 	counts, queues := m.tabCounts(), m.tabs()
-	k := headerKey{tab: m.tab, width: m.ctx.width, counts: fmt.Sprint(counts), tabs: len(queues)}
+	k := headerKey{tab: m.tab, width: m.ctx.width, counts: fmt.Sprint(counts), tabs: len(queues), poll: m.ctx.pollNotice()}
 	if counts == nil {
 		k.counts = "unread"
 	}
@@ -254,6 +255,10 @@ func (m *Model) bodyView() string {
 		hint = c.styles.Muted.Render("  " + keyName(c.keys.Open) + " shows the detail of the selected check")
 		if why, ok := store.Waiting(row); ok {
 			hint = c.styles.Muted.Render("  waiting at Caisson: " + why)
+		}
+		if now := c.now(); c.stale(row, now) {
+			hint = "  " + c.styles.Warn.Render(staleGlyph+" stale: last fetched "+age(row.FetchedAt, now)+" ago, over "+ageSetting(c.cfg.StaleAfter)) +
+				c.styles.Muted.Render(c.refetchHint())
 		}
 		if names, ok := c.claimedBy(row.CheckID); ok {
 			hint = "  " + c.styles.Warn.Render("● being reviewed by "+names) + c.styles.Muted.Render(" · "+keyName(c.keys.Open)+" shows the detail")

@@ -87,6 +87,7 @@ type Server struct {
 	tokens    map[uint64]*tokenState
 	nextToken uint64
 	requests  []Request
+	answered  map[int]bool // checks whose wait at Caisson ended (Answer)
 }
 
 // New makes a sandbox. It panics on options that fail Validate: that is a
@@ -174,7 +175,7 @@ func (s *Server) lookup(id string) (index int, errCode string, ok bool) {
 	case !ok:
 		return 0, "", false
 	case kind == kindCheck && i < uint64(s.n):
-		return int(i), outcomeOf(int(i)), true
+		return int(i), s.outcome(int(i)), true
 	case kind == kindError && i < uint64(len(getErrorCodes)):
 		return 0, getErrorCodes[i], true
 	}
