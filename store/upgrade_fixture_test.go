@@ -15,7 +15,8 @@ import (
 // (schema 5, before four-eyes), testdata/version6-181ef31.db by 181ef31
 // (schema 6, before the kept queue counts), testdata/version7-44c00df.db by
 // 44c00df (schema 7, before polling; its tokens were exchanged to ids it
-// already had, so it tracks 10). Each holds the ids the sandbox's banner
+// already had, so it tracks 10), testdata/version8-a357a47.db by a357a47
+// (schema 8, with polling, before the SLA). Each holds the ids the sandbox's banner
 // printed (a 24-check sandbox), added, refreshed and five decisions made through that build's own command line
 // (approve, reject, escalate, reopen, approve). Opened by this build, each
 // is migrated in place: its log verifies, every queue holds exactly what
@@ -30,6 +31,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"version5-22ddc45.db", 5, 13},
 		{"version6-181ef31.db", 6, 13},
 		{"version7-44c00df.db", 7, 10},
+		{"version8-a357a47.db", 8, 13},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)
