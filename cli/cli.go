@@ -67,7 +67,7 @@ func init() {
 		{"demo", "demo", "demo [--checks N] [--read-only]", "Open the console on the built-in sandbox with a throwaway database.", wireDemo},
 		{"add", "add ID_OR_TOKEN...", "add ID_OR_TOKEN... | add -", "Track check ids; exchange tokens are exchanged first. - reads one per line from standard input.", wireAdd},
 		{"exchange", "exchange TOKEN", "exchange TOKEN", "Exchange a token for its check id, print the id and track it.", wireExchange},
-		{"refresh", "refresh [ID...]", "refresh [ID...] [--all] [--queue Q] [--concurrency N]", "Fetch results from the API and cache them.", wireRefresh},
+		{"refresh", "refresh [ID...]", "refresh [ID...] [--all] [--queue Q] [--stale AGE] [--concurrency N]", "Fetch results from the API and cache them.", wireRefresh},
 		{"list", "list", "list [--queue Q] [--sort S] [--customer ID] [--json]", "List tracked checks.", wireList},
 		{"show", "show ID", "show ID [--json]", "Show one check in full: result, reasons, decisions.", wireShow},
 		{"decide", "decide ID ACTION", "decide ID approve|reject|escalate|reopen|confirm|return [--note TEXT] [--reason REASON] [--final|--retry] [--yes]", "Record a decision, with the console's rules and the four-eyes policy.", wireDecide},
