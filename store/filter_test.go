@@ -74,3 +74,41 @@ func TestCustomerMatchesExactlyOrByItsStart(t *testing.T) {
 		})
 	}
 }
+
+// A filter keystroke reads a page several times a second: its statements
+// are prepared once and kept, whatever the filter's text, so a reviewer
+// typing a name pays for parsing SQL on the first keystroke only.
+func TestPagesOfOneShapeShareTheirPreparedStatements(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	addFetched(t, s, result{id: checkID(1), customer: "5728349 - Miller, Ashley", first: "Ashley", last: "Miller", doc: "low", face: "high"})
+	kept := func() int {
+		n := 0
+		s.stmts.Range(func(any, any) bool { n++; return true })
+		return n
+	}
+	read := func(filter string) {
+		t.Helper()
+		rows, err := s.Page(ctx, PageQuery{Queue: QueueNeedsReview, Filter: filter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) > 0 {
+			if _, err := s.Get(ctx, rows[0].CheckID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	before := kept() // recording the fetch keeps its own
+	read("mil")
+	first := kept()
+	if first == before {
+		t.Fatal("reading a filtered page and its first check kept no prepared statement")
+	}
+	for _, f := range []string{"mill", "mille", "miller", "zzz", "ash"} {
+		read(f)
+	}
+	if got := kept(); got != first {
+		t.Errorf("after five more filters of the same kind %d statements are kept, want the %d of the first", got, first)
+	}
+}

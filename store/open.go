@@ -59,8 +59,8 @@ type Store struct {
 	// countedDay is the day this Store last brought the queue counts to
 	// (writeOnce): nil until its first write.
 	countedDay atomic.Pointer[string]
-	// stmts are the statements of recording fetches, by query, prepared
-	// once (stmtCache).
+	// stmts are the statements of recording fetches (stmtCache) and of
+	// the reads a page makes (read), by query, prepared once.
 	stmts sync.Map
 }
 

@@ -44,7 +44,7 @@ func scanRow(sc interface{ Scan(...any) error }, extra ...any) (Row, error) {
 // queryRows reads rows of rowColumns, each followed by skip columns that
 // are not read (the sort keys of a merged query).
 func (s *Store) queryRows(ctx context.Context, what, query string, skip int, args ...any) ([]Row, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	rows, err := s.read(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
@@ -96,7 +96,7 @@ func (s *Store) Get(ctx context.Context, checkID string) (*Record, error) {
 	var raw []byte
 	var source string
 	var purgedAt sql.NullInt64
-	row := s.db.QueryRowContext(ctx, "SELECT "+rowColumns+", c.raw, c.raw_hash, c.added_by, c.source, c.purged_at FROM checks AS c WHERE c.check_id = ?"+
+	row := s.readRow(ctx, "SELECT "+rowColumns+", c.raw, c.raw_hash, c.added_by, c.source, c.purged_at FROM checks AS c WHERE c.check_id = ?"+
 		" UNION ALL SELECT "+bareColumns+", NULL, '', t.added_by, t.source, NULL FROM tracked AS t WHERE t.check_id = ? AND t.bare = 1", id, id)
 	rec.Row, err = scanRow(row, &raw, &rec.ResultHash, &rec.AddedBy, &source, &purgedAt)
 	if isNoRows(err) {
@@ -114,7 +114,7 @@ func (s *Store) Get(ctx context.Context, checkID string) (*Record, error) {
 		}
 		rec.Result = chk
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+decisionColumns+" FROM decisions WHERE check_id = ? ORDER BY seq", id)
+	rows, err := s.read(ctx, "SELECT "+decisionColumns+" FROM decisions WHERE check_id = ? ORDER BY seq", id)
 	if err != nil {
 		return nil, fmt.Errorf("reading the decisions on %s: %w", id, err)
 	}

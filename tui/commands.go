@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -64,8 +65,10 @@ type pageMsg struct {
 // screen waits for both. The record of the check at index want (the
 // cursor's), when the page holds it, is read next in the same command:
 // the screen waits for it too, and a second command would add a round
-// trip through the event loop.
-func loadPage(st Store, req int, q store.PageQuery, withTotal bool, gen, want int) tea.Cmd {
+// trip through the event loop. A check in have (the one on screen, those
+// read ahead) is not read again: typing a filter often keeps the same
+// check on top, and its read was a tenth of the keystroke's time.
+func loadPage(st Store, req int, q store.PageQuery, withTotal bool, gen, want int, have []string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
@@ -90,7 +93,7 @@ func loadPage(st Store, req int, q store.PageQuery, withTotal bool, gen, want in
 		default:
 			msg.rows = rows
 		}
-		if i := want - q.Offset; msg.err == nil && i >= 0 && i < len(msg.rows) {
+		if i := want - q.Offset; msg.err == nil && i >= 0 && i < len(msg.rows) && !slices.Contains(have, msg.rows[i].CheckID) {
 			if rec, err := st.Get(ctx, msg.rows[i].CheckID); err == nil {
 				msg.ahead = map[string]*store.Record{rec.CheckID: rec}
 			}

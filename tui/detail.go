@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,9 +68,14 @@ const timeLayout = "2006-01-02 15:04:05 -07:00"
 const labelWidth = 10
 
 // view draws the pane: at most height lines of at most width cells,
-// scrolled. row is the list's row, shown while the record loads.
-func (d *detailModel) view(c *programContext, row store.Row, haveRow bool, width, height int, masked bool) string {
-	lines := d.lines(c, row, haveRow, width, masked)
+// scrolled. row is the list's row, shown while the record loads. Beside
+// (or below) the list, a pane that fits keeps its tail (fetched, result,
+// decisions, the dashboard line) at its bottom: see pinTail.
+func (d *detailModel) view(c *programContext, row store.Row, haveRow bool, width, height int, masked, beside bool) string {
+	lines, tail := d.lines(c, row, haveRow, width, masked)
+	if beside {
+		lines = pinTail(lines, tail, height)
+	}
 	if len(lines) <= height {
 		d.scroll = 0
 		return strings.Join(clipAll(lines, width), "\n")
@@ -84,6 +90,21 @@ func (d *detailModel) view(c *programContext, row store.Row, haveRow bool, width
 	return strings.Join(clipAll(visible, width), "\n")
 }
 
+// pinTail moves the lines from tail on to the bottom of a pane of
+// height lines, when they all fit, with blank lines above them. The pane
+// beside the list is redrawn at every cursor move, and the number of
+// reasons differs from check to check: in flow, every line below the
+// reasons moved with it, and a terminal link carried each moved line
+// again (about 200 bytes of a 1,300-byte cursor move at 120x40). Pinned,
+// the tail is where it was, and only what differs is sent.
+func pinTail(lines []string, tail, height int) []string {
+	gap := height - len(lines)
+	if gap <= 0 || tail >= len(lines) {
+		return lines
+	}
+	return slices.Concat(lines[:tail], make([]string, gap), lines[tail:])
+}
+
 func clipAll(lines []string, width int) []string {
 	for i, l := range lines {
 		lines[i] = clip(l, width)
@@ -91,13 +112,15 @@ func clipAll(lines []string, width int) []string {
 	return lines
 }
 
-func (d *detailModel) lines(c *programContext, row store.Row, haveRow bool, width int, masked bool) []string {
+// lines are the pane's lines, and the index of its tail: what follows
+// the reasons (pinTail).
+func (d *detailModel) lines(c *programContext, row store.Row, haveRow bool, width int, masked bool) ([]string, int) {
 	st := c.styles
 	if !haveRow {
-		return []string{st.Muted.Render("no check selected")}
+		return []string{st.Muted.Render("no check selected")}, 1
 	}
 	if d.err != nil && d.checkID == row.CheckID {
-		return []string{st.Bad.Render("✗ " + errText(d.err))}
+		return []string{st.Bad.Render("✗ " + errText(d.err))}, 1
 	}
 	rec := d.rec
 	if rec == nil || rec.CheckID != row.CheckID {
@@ -131,6 +154,7 @@ func (d *detailModel) lines(c *programContext, row store.Row, haveRow bool, widt
 		b.expiry(rec.ExpiresOn, now)
 	}
 	b.reasons(rec)
+	tail := len(b.out)
 	b.fetch(c, rec.Row, now)
 	b.decisions(c, rec.Decisions)
 	b.blank()
@@ -139,11 +163,11 @@ func (d *detailModel) lines(c *programContext, row store.Row, haveRow bool, widt
 		// Only the split view is this narrow; it prints the link whole on
 		// its bottom line, where it can be copied in one selection.
 		b.raw("", st.Label.Render("Caisson dashboard: ")+st.Muted.Render("on the bottom line"))
-		return b.out
+		return b.out, tail
 	}
 	b.raw("", st.Label.Render("Caisson dashboard (copy):"))
 	b.out = append(b.out, st.Accent.Render(url))
-	return b.out
+	return b.out, tail
 }
 
 // detailBuilder accumulates the pane's lines, wrapping plain (already

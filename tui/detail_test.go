@@ -154,3 +154,44 @@ func TestTheDashboardLinkIsNeverCutShort(t *testing.T) {
 		}
 	}
 }
+
+// The pane beside the list is redrawn at every cursor move: what follows
+// the reasons stays on its screen rows whatever the number of reasons, so
+// that a slow link carries only what differs, not every line below the
+// reasons moved up or down.
+func TestThePaneBesideTheListKeepsItsTailInPlaceWhateverTheReasons(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 30, track: 30, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	reasonCounts := map[string]bool{}
+	tailRows := map[string]bool{}
+	for range 12 {
+		lines := strings.Split(plain(m), "\n")
+		fetched, pointer, reasons := -1, -1, ""
+		for i, l := range lines {
+			_, pane, ok := strings.Cut(l, "│ ")
+			if !ok {
+				continue
+			}
+			switch {
+			case strings.HasPrefix(pane, "fetched "):
+				fetched = i
+			case strings.HasPrefix(pane, "Caisson dashboard: on the bottom line"):
+				pointer = i
+			case strings.HasPrefix(pane, "Reasons"):
+				reasons = strings.TrimSpace(pane)
+			}
+		}
+		if fetched < 0 || pointer < 0 {
+			t.Fatalf("the pane of %s shows no fetched line or dashboard line:\n%s", selectedID(t, m), plain(m))
+		}
+		reasonCounts[reasons] = true
+		tailRows[fmt.Sprintf("fetched on row %d, dashboard on row %d", fetched, pointer)] = true
+		pump(t, m, keys("j")...)
+	}
+	if len(reasonCounts) < 2 {
+		t.Fatalf("the checks shown all had %v: the fixture does not vary the reasons", reasonCounts)
+	}
+	if len(tailRows) != 1 {
+		t.Errorf("checks with %d different reason headings put the tail on different rows: %v", len(reasonCounts), tailRows)
+	}
+}

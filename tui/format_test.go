@@ -7,6 +7,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/caisson-review/caisson-review/store"
 )
 
 // fit and clip measure printable ASCII by its length (printableASCII): they
@@ -70,6 +72,24 @@ func TestJoinColumnsIsJoinHorizontalAtTheTop(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// A page read draws every row afresh, and each row asks for its status
+// word: asking must not copy the console's styles to the heap (it once
+// moved all 9.7 KB of them there, for every row of every page).
+func TestAStatusWordAsDrawnCostsNoAllocation(t *testing.T) {
+	c := newProgramContext(Config{HasDarkBackground: darkBackground()})
+	rows := []store.Row{
+		{Status: store.StatusOpen, Outcome: store.OutcomeOK},
+		{Status: store.StatusRejected, Outcome: store.OutcomeOK},
+		{Status: store.StatusOpen},
+	}
+	for _, r := range rows {
+		c.status(r) // drawn once and remembered
+		if n := testing.AllocsPerRun(100, func() { c.status(r) }); n != 0 {
+			t.Errorf("the status word of a %s row costs %.0f allocations, want none", r.Status, n)
 		}
 	}
 }

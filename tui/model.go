@@ -302,11 +302,12 @@ func (m *Model) sync() tea.Cmd {
 		if m.list.selectID == "" {
 			want = m.list.cursor
 		}
-		load := loadPage(m.ctx.cfg.Store, m.list.req, q, withTotal, m.near.gen, want)
+		have := m.recordsAtHand()
+		load := loadPage(m.ctx.cfg.Store, m.list.req, q, withTotal, m.near.gen, want, have)
 		if uncounted {
 			req, gen := m.list.req, m.near.gen
 			load = func() tea.Msg {
-				msg := loadPage(m.ctx.cfg.Store, req, q, false, gen, want)().(pageMsg)
+				msg := loadPage(m.ctx.cfg.Store, req, q, false, gen, want, have)().(pageMsg)
 				msg.uncounted = true
 				return msg
 			}

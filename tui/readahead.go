@@ -108,3 +108,20 @@ func (m *Model) aheadOfCursor() tea.Cmd {
 	m.near.reading = true
 	return loadAhead(m.ctx.cfg.Store, m.near.gen, ids)
 }
+
+// recordsAtHand are the checks whose records the console holds and would
+// draw without a read: the one on screen, unless it is to be read again,
+// and those read ahead. A page that lands on one of them does not read it
+// (loadPage); the ids are copied, for the command runs off the loop.
+func (m *Model) recordsAtHand() []string {
+	var ids []string
+	if d := m.detail; d.rec != nil && !d.dirty && d.req == 0 && d.err == nil {
+		ids = append(ids, d.checkID)
+	}
+	for id, rec := range m.near.recs {
+		if rec != nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}

@@ -224,7 +224,7 @@ func (m *Model) bodyView() string {
 	case m.mode == modeHelp:
 		return clampView(m.helpView(), c.width, h)
 	case m.mode == modeDetail || m.prevModeIsDetail():
-		return clampView(m.detail.view(c, row, haveRow, c.width, h, m.masked), c.width, h)
+		return clampView(m.detail.view(c, row, haveRow, c.width, h, m.masked, false), c.width, h)
 	case m.wide():
 		// The dashboard link gets the last line across the whole width: in
 		// the pane it would have to wrap, and a wrapped link cannot be
@@ -241,13 +241,13 @@ func (m *Model) bodyView() string {
 		// leaves and lands on) needs no colour change between them.
 		sep := strings.TrimSuffix(strings.Repeat(c.styles.Border.Render("│ ")+"\n", h), "\n")
 		dw := m.detailWidth()
-		detail := clampView(m.detail.view(c, row, haveRow, dw-1, h, m.masked), dw-1, h)
+		detail := clampView(m.detail.view(c, row, haveRow, dw-1, h, m.masked, true), dw-1, h)
 		return joinColumns(padBlock(list, m.list.width), sep, detail) + "\n" + linkLine
 	case m.tall():
 		listH := m.list.height + 1
 		list := clampView(m.list.view(c, listH), c.width, listH)
 		rule := c.styles.Border.Render(strings.Repeat("─", c.width))
-		detail := clampView(m.detail.view(c, row, haveRow, c.width, h-listH-1, m.masked), c.width, h-listH-1)
+		detail := clampView(m.detail.view(c, row, haveRow, c.width, h-listH-1, m.masked, true), c.width, h-listH-1)
 		return list + "\n" + rule + "\n" + detail
 	}
 	hint := ""

@@ -1,15 +1,19 @@
 package tui
 
 import (
+	"context"
 	"image/color"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/caisson-review/caisson-review/store"
 )
 
 // A key that reads (a cursor move reads the next check's record) is drawn
@@ -167,5 +171,62 @@ func TestACursorMoveDrawsACheckReadAheadAtOnce(t *testing.T) {
 	d.step()
 	if !m.reading() {
 		t.Fatal("after a change, j drew a record read before it")
+	}
+}
+
+// recordReads is the real store, counting the records read of each check.
+type recordReads struct {
+	*store.Store
+	mu   sync.Mutex
+	read map[string]int
+}
+
+func (r *recordReads) Get(ctx context.Context, id string) (*store.Record, error) {
+	r.mu.Lock()
+	r.read[id]++
+	r.mu.Unlock()
+	return r.Store.Get(ctx, id)
+}
+
+func (r *recordReads) of(id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.read[id]
+}
+
+// A filter keystroke that leaves the same check on top draws it from the
+// record already on screen: typing a name, the next letter usually
+// changes the list but not its first check, and reading that check again
+// was a tenth of the keystroke's time at 100,000 checks. The record is
+// still read when the store changes.
+func TestAFilterKeystrokeKeepingTheTopCheckDoesNotReadItAgain(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	reads := &recordReads{Store: f.st, read: map[string]int{}}
+	cfg := f.config()
+	cfg.Store = reads
+	m := newTestModel(t, cfg, 120, 40)
+	pump(t, m, keys("7", "/")...)
+	pump(t, m, typeText("smi")...)
+	top := selectedID(t, m)
+	if !strings.Contains(plain(m), "SMITH") {
+		t.Fatalf("the fixture has no Smith for the filter to find:\n%s", plain(m))
+	}
+	before := reads.of(top)
+	pump(t, m, typeText("t")...)
+	if got := selectedID(t, m); got != top {
+		t.Fatalf("after \"smit\" the top check is %s, after \"smi\" it was %s: the fixture does not keep it", got, top)
+	}
+	if n := reads.of(top) - before; n != 0 {
+		t.Errorf("the check on top, already on screen, was read %d more times for the keystroke", n)
+	}
+	if m.detail.checkID != top || m.detail.rec == nil || m.detail.rec.Result == nil {
+		t.Errorf("the pane shows %q (record %v), want the whole record of %q", m.detail.checkID, m.detail.rec != nil, top)
+	}
+
+	before = reads.of(top)
+	pump(t, m, StoreChanged{})
+	pump(t, m, typeText("h")...)
+	if n := reads.of(top) - before; n == 0 {
+		t.Error("after a change to the store the check on top was never read again")
 	}
 }
