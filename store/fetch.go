@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,26 +36,17 @@ const maxFetchError = 500
 //     Errors and hide what each last said. Every front end records
 //     through here, so none can store one.
 func (s *Store) RecordFetch(ctx context.Context, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error {
-	id, err := caisson.ParseCheckID(checkID)
-	if err != nil {
+	r := FetchResult{CheckID: checkID, Check: chk, Err: fetchErr, At: at}
+	id, err := checkFetch(r)
+	if err != nil || errors.Is(fetchErr, caisson.ErrKeyRefused) {
 		return err
 	}
-	if errors.Is(fetchErr, caisson.ErrKeyRefused) {
-		return nil
-	}
-	if fetchErr == nil {
-		if err := validResult(id, chk); err != nil {
-			return fmt.Errorf("recording the result of %s: %w", id, err)
-		}
-	}
 	return s.write(ctx, "recording the fetch of "+id, func(tx *sql.Tx) error {
-		if err := checkRowTx(ctx, tx, id); err != nil {
+		stmts := newStmtCache(tx)
+		if err := s.recordFetchTx(ctx, stmts, id, r); err != nil {
 			return err
 		}
-		if fetchErr == nil {
-			return s.cacheResultVoidingTx(ctx, tx, id, chk, at)
-		}
-		return recordErrorTx(ctx, tx, id, fetchErr, at)
+		return stmts.flushSearch(ctx)
 	})
 }
 
@@ -74,7 +66,7 @@ func validResult(id string, chk *caisson.Check) error {
 // a proposal awaiting a second reviewer was made on, voids the proposal in
 // the same transaction: a confirmation racing this refresh then finds no
 // proposal, or finds it stale, and is refused.
-func (s *Store) cacheResultVoidingTx(ctx context.Context, tx *sql.Tx, id string, chk *caisson.Check, at time.Time) error {
+func (s *Store) cacheResultVoidingTx(ctx context.Context, tx *stmtCache, id string, chk *caisson.Check, at time.Time) error {
 	var proposal int64
 	var proposedOn string
 	err := tx.QueryRowContext(ctx, `SELECT c.proposal, coalesce((SELECT d.response_hash FROM decisions d WHERE d.seq = c.proposal), '')
@@ -85,29 +77,103 @@ func (s *Store) cacheResultVoidingTx(ctx context.Context, tx *sql.Tx, id string,
 	if err := cacheResultTx(ctx, tx, id, chk, at); err != nil {
 		return err
 	}
-	return s.voidOnNewResponseTx(ctx, tx, id, proposedOn, responseHash(chk.Raw, ""), proposal, s.now())
+	return s.voidOnNewResponseTx(ctx, tx.tx, id, proposedOn, responseHash(chk.Raw, ""), proposal, s.now())
 }
 
-func cacheResultTx(ctx context.Context, tx *sql.Tx, id string, chk *caisson.Check, at time.Time) error {
+func cacheResultTx(ctx context.Context, tx execer, id string, chk *caisson.Check, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE checks SET
+		fetched_at = ?, outcome = 'ok', fetch_error = '', raw = ?, raw_hash = ?, result_at = ?, cached = 1,
+		customer_id = ?, first_name = ?, last_name = ?, document = ?, face = ?, reasons = ?,
+		expires_on = ?, checked_on = ?, dob = ?, address = ?, purged_at = NULL, search = ?
+		WHERE check_id = ?`, append(resultColumns(chk, at), id)...)
+	return err
+}
+
+// resultColumns are the values cacheResultTx and firstResultTx write, in
+// the order they list the columns.
+func resultColumns(chk *caisson.Check, at time.Time) []any {
 	sum := sha256.Sum256(chk.Raw)
 	info := chk.Info
 	var checkedOn int64
 	if !chk.CheckedOn.IsZero() {
 		checkedOn = chk.CheckedOn.UnixNano()
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE checks SET
-		fetched_at = ?, outcome = 'ok', fetch_error = '', raw = ?, raw_hash = ?, result_at = ?, cached = 1,
-		customer_id = ?, first_name = ?, last_name = ?, document = ?, face = ?, reasons = ?,
-		expires_on = ?, checked_on = ?, dob = ?, address = ?, purged_at = NULL, search = ?
-		WHERE check_id = ?`,
-		at.UnixNano(), chk.Raw, hex.EncodeToString(sum[:]), at.UnixNano(),
+	return []any{at.UnixNano(), chk.Raw, hex.EncodeToString(sum[:]), at.UnixNano(),
 		chk.CustomerID, info.FirstName, info.LastName, int(chk.Confidence.Document), int(chk.Confidence.Face),
 		reasonCodes(chk.Confidence.Reasons), info.ExpiresOn.String(), checkedOn, info.DOB.String(),
-		addressText(info.Address), searchText(chk.CustomerID, info.FirstName, info.LastName), id)
+		addressText(info.Address), searchText(chk.CustomerID, info.FirstName, info.LastName)}
+}
+
+// firstResultTx caches the first result of a check that has no row in
+// checks yet (only added): the row is made with the result in one insert,
+// which writes each index once, where making it empty and then updating
+// it wrote them twice. The trigram index has no insert trigger (0002):
+// the row's names are queued in tx and indexed together by flushSearch,
+// since FTS5 writes a segment for every statement that adds to it. It
+// reports false, having written nothing, when the check already has its
+// row.
+func firstResultTx(ctx context.Context, tx *stmtCache, id string, chk *caisson.Check, at time.Time) (bool, error) {
+	r, err := tx.ExecContext(ctx, `INSERT INTO checks (id, check_id, added_at, added_by, source,
+		fetched_at, outcome, fetch_error, raw, raw_hash, result_at, cached,
+		customer_id, first_name, last_name, document, face, reasons,
+		expires_on, checked_on, dob, address, purged_at, search)
+		SELECT id, check_id, added_at, added_by, source, ?, 'ok', '', ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?
+		FROM tracked WHERE check_id = ? AND bare = 1`, append(resultColumns(chk, at), id)...)
+	if err != nil {
+		return false, err
+	}
+	if n, err := r.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	rowid, err := r.LastInsertId()
+	if err != nil {
+		return false, err
+	}
+	tx.unsearched = append(tx.unsearched, rowid)
+	return true, nil
+}
+
+// flushSearch adds the names of the rows firstResultTx made to the
+// trigram index, in one statement. It must run before the transaction
+// commits and before any other write to those rows: the index's triggers
+// would otherwise remove from it names it never held.
+func (c *stmtCache) flushSearch(ctx context.Context) error {
+	if len(c.unsearched) == 0 {
+		return nil
+	}
+	// In rowid order: FTS5 writes what it holds to disk whenever a rowid
+	// comes below the one before, which in fetch order is every other row.
+	slices.Sort(c.unsearched)
+	ids := make([]string, len(c.unsearched))
+	for i, id := range c.unsearched {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	_, err := c.tx.ExecContext(ctx, `INSERT INTO checks_search (rowid, search)
+		SELECT c.id, c.search FROM json_each(?) AS j JOIN checks AS c ON c.id = j.value WHERE c.search <> '' ORDER BY j.key`,
+		"["+strings.Join(ids, ",")+"]")
+	c.unsearched = c.unsearched[:0]
 	return err
 }
 
-func recordErrorTx(ctx context.Context, tx *sql.Tx, id string, fetchErr error, at time.Time) error {
+// sameResultTx records a fetch that brought exactly the response already
+// cached, as a nightly refresh mostly does: only the fetch times change,
+// and no index or trigger is touched. Every other column is derived from
+// the raw response, so equal raw hashes mean equal columns (a release that
+// derives them differently must re-derive them in its migration). It
+// reports false, having written nothing, for any other check.
+func sameResultTx(ctx context.Context, tx execer, id string, chk *caisson.Check, at time.Time) (bool, error) {
+	sum := sha256.Sum256(chk.Raw)
+	r, err := tx.ExecContext(ctx, `UPDATE checks SET fetched_at = ?, result_at = ?
+		WHERE check_id = ? AND outcome = 'ok' AND cached = 1 AND raw_hash = ? AND fetch_error = '' AND purged_at IS NULL`,
+		at.UnixNano(), at.UnixNano(), id, hex.EncodeToString(sum[:]))
+	if err != nil {
+		return false, err
+	}
+	n, err := r.RowsAffected()
+	return n == 1, err
+}
+
+func recordErrorTx(ctx context.Context, tx execer, id string, fetchErr error, at time.Time) error {
 	outcome := OutcomeTransport
 	if code := caisson.CodeOf(fetchErr); code != "" {
 		outcome = FetchOutcome(code)

@@ -56,6 +56,9 @@ type Store struct {
 	osOnce     sync.Once
 	osIdentity Identity
 	osErr      error
+	// countedDay is the day this Store last brought the queue counts to
+	// (writeOnce): nil until its first write.
+	countedDay atomic.Pointer[string]
 }
 
 // Option configures Open.

@@ -56,7 +56,21 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	// The first write of a day on this store's clock brings the kept
+	// count of expired documents to that day (bringCountsToTx), in the
+	// same transaction, so no read has to.
+	day := s.today()
+	if last := s.countedDay.Load(); last == nil || *last != day {
+		if err := bringCountsToTx(ctx, tx, day); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.countedDay.Store(&day)
+	return nil
 }
 
 func sqliteCode(err error) int {
@@ -107,3 +121,55 @@ func diskFull(path string, err error) bool {
 }
 
 func isReadOnly(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_READONLY }
+
+// execer is what the per-check writes need of a transaction: *sql.Tx, or
+// a stmtCache over one.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// stmtCache runs statements in tx, each prepared once for the
+// transaction. A batch of fetched results runs the same few statements
+// hundreds of times, and preparing an UPDATE of checks (its partial
+// indexes and triggers compiled in) cost as much as running it.
+type stmtCache struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+	// unsearched are rows whose names are not in the trigram index yet
+	// (firstResultTx, flushSearch).
+	unsearched []int64
+}
+
+func newStmtCache(tx *sql.Tx) *stmtCache { return &stmtCache{tx: tx, stmts: map[string]*sql.Stmt{}} }
+
+// prepare returns query's statement; the transaction closes it when it
+// ends.
+func (c *stmtCache) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := c.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := c.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.stmts[query] = st
+	return st, nil
+}
+
+func (c *stmtCache) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := c.prepare(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (c *stmtCache) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := c.prepare(ctx, query)
+	if err != nil {
+		// The unprepared query reports the same error through its Row.
+		return c.tx.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}

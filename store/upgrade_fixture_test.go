@@ -12,7 +12,8 @@ import (
 // Databases made by the released builds themselves, not rebuilt from their
 // migrations: testdata/version4-c171654.db by commit c171654 (schema 4,
 // before the waiting queue) and testdata/version5-22ddc45.db by 22ddc45
-// (schema 5, before four-eyes). Each holds the ids the sandbox's banner
+// (schema 5, before four-eyes), testdata/version6-181ef31.db by 181ef31
+// (schema 6, before the kept queue counts). Each holds the ids the sandbox's banner
 // printed (a 24-check sandbox), added, refreshed and five decisions made through that build's own command line
 // (approve, reject, escalate, reopen, approve). Opened by this build, each
 // is migrated in place: its log verifies, every queue holds exactly what
@@ -25,6 +26,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 	}{
 		{"version4-c171654.db", 4, 11},
 		{"version5-22ddc45.db", 5, 13},
+		{"version6-181ef31.db", 6, 13},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)
@@ -68,6 +70,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 			if _, err := s.Decide(ctx, rows[0].CheckID, Reject, "decided after the upgrade", "ana"); err != nil {
 				t.Fatalf("a decision on the upgraded database: %v", err)
 			}
+			assertCountsByDefinition(t, s)
 			after, err := s.Verify(ctx, oldHead)
 			if err != nil || !after.OK || after.Entries != 6 {
 				t.Fatalf("Verify with the head kept before the new decision = %+v, %v: expected 6 entries, the old head held", after, err)

@@ -1,0 +1,280 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+)
+
+// FetchResult is the outcome of fetching one check, as RecordFetch takes
+// it: a result (Err nil) or an error, fetched at At.
+type FetchResult struct {
+	CheckID string
+	Check   *caisson.Check
+	Err     error
+	At      time.Time
+}
+
+// RecordFetches records many fetch outcomes in one transaction, each by
+// RecordFetch's rules (a result voids a proposal made on another
+// response, IDCHECK_DELETED purges, a refused API key stores nothing):
+// one durable commit for the lot, which is what makes a bulk refresh as
+// fast as the network. errs[i] is results[i]'s own outcome (an invalid
+// id or result, a check not tracked); the results without one are on
+// disk when RecordFetches returns with a nil error, and none is when it
+// returns an error. A database error in the middle of the batch (not a
+// busy lock, which is retried) is no fact about the other results: each
+// is then recorded on its own, so one cannot cost the rest, and errs
+// says which failed.
+func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs []error, err error) {
+	errs = make([]error, len(results))
+	ids := make([]string, len(results))
+	todo := 0
+	for i, r := range results {
+		ids[i], errs[i] = checkFetch(r)
+		if errs[i] == nil && !errors.Is(r.Err, caisson.ErrKeyRefused) {
+			todo++
+		}
+	}
+	if todo == 0 {
+		return errs, nil
+	}
+	batchErrs := make([]error, len(results))
+	err = s.write(ctx, fmt.Sprintf("recording %d fetched checks", todo), func(tx *sql.Tx) error {
+		clear(batchErrs)
+		stmts := newStmtCache(tx)
+		for i, r := range results {
+			if errs[i] != nil || errors.Is(r.Err, caisson.ErrKeyRefused) {
+				continue
+			}
+			if err := s.recordFetchTx(ctx, stmts, ids[i], r); err != nil {
+				if !errors.Is(err, ErrNotFound) {
+					return fmt.Errorf("%s: %w", ids[i], err)
+				}
+				// Nothing was written for it: checkRowTx only reads
+				// when the check is not tracked.
+				batchErrs[i] = fmt.Errorf("recording the fetch of %s: %w", ids[i], err)
+			}
+		}
+		return stmts.flushSearch(ctx)
+	})
+	if err == nil {
+		for i, e := range batchErrs {
+			if e != nil {
+				errs[i] = e
+			}
+		}
+		return errs, nil
+	}
+	if ctx.Err() != nil || isBusy(err) {
+		return errs, err
+	}
+	for i, r := range results {
+		if errs[i] == nil {
+			errs[i] = s.RecordFetch(ctx, ids[i], r.Check, r.Err, r.At)
+		}
+	}
+	return errs, nil
+}
+
+// checkFetch is RecordFetch's checks before any transaction: the id, and
+// a result that can be stored.
+func checkFetch(r FetchResult) (string, error) {
+	id, err := caisson.ParseCheckID(r.CheckID)
+	if err != nil {
+		return "", err
+	}
+	if r.Err == nil {
+		if err := validResult(id, r.Check); err != nil {
+			return "", fmt.Errorf("recording the result of %s: %w", id, err)
+		}
+	}
+	return id, nil
+}
+
+// recordFetchTx is the write of RecordFetch, in tx.
+func (s *Store) recordFetchTx(ctx context.Context, tx *stmtCache, id string, r FetchResult) error {
+	if r.Err == nil {
+		if done, err := firstResultTx(ctx, tx, id, r.Check, r.At); err != nil || done {
+			return err
+		}
+		if done, err := sameResultTx(ctx, tx, id, r.Check, r.At); err != nil || done {
+			return err
+		}
+	}
+	// What follows may change a row made earlier in this transaction.
+	if err := tx.flushSearch(ctx); err != nil {
+		return err
+	}
+	if err := checkRowTx(ctx, tx, id); err != nil {
+		return err
+	}
+	if r.Err == nil {
+		return s.cacheResultVoidingTx(ctx, tx, id, r.Check, r.At)
+	}
+	return recordErrorTx(ctx, tx, id, r.Err, r.At)
+}
+
+// FetchWriter records fetch outcomes handed to it by any number of
+// goroutines in batches, one transaction each (group commit): whatever
+// arrives while a batch commits goes into the next, up to MaxBatch, so a
+// refresh fetching at the network's speed waits for one disk sync per
+// batch rather than one per check. An outcome is reported (Record
+// returns, Submit's done is called) only once its batch is on disk; a
+// crash loses at most the batches in flight, which nothing has reported
+// stored and the next refresh fetches again. Decisions never go through
+// here: each stays its own durable transaction.
+type FetchWriter struct {
+	s        *Store
+	maxBatch int
+	maxDelay time.Duration
+	queue    chan pendingFetch
+	done     chan struct{}
+
+	mu     sync.RWMutex
+	closed bool
+}
+
+// FetchWriterOptions tune a FetchWriter; the zero value is the default.
+type FetchWriterOptions struct {
+	// MaxBatch is the most outcomes in one transaction: 500 when 0.
+	MaxBatch int
+	// MaxDelay is how long a batch that is not full waits for more
+	// outcomes before it commits. 0, the default, waits for none: it
+	// commits what arrived during the previous commit, so a lone refresh
+	// (the console's r) is stored at once and a bulk one still batches.
+	MaxDelay time.Duration
+}
+
+type pendingFetch struct {
+	r    FetchResult
+	done func(error)
+}
+
+// ErrWriterClosed is the outcome of a result handed to a closed
+// FetchWriter: nothing was recorded.
+var ErrWriterClosed = errors.New("the fetch writer is closed: nothing was recorded")
+
+// NewFetchWriter starts a FetchWriter on s. Close it to commit what is
+// pending and stop it.
+func (s *Store) NewFetchWriter(o FetchWriterOptions) *FetchWriter {
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 500
+	}
+	w := &FetchWriter{s: s, maxBatch: o.MaxBatch, maxDelay: o.MaxDelay,
+		queue: make(chan pendingFetch, 2*o.MaxBatch), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+// Submit hands r to the writer and returns at once (unless the queue is
+// full: then it waits, which paces the fetching to the disk). done is
+// called with r's outcome once its batch has committed (nil: on disk),
+// from the writer's goroutine: it must not block or call the writer.
+// This is the form for caisson.Client.FetchMany's callback, which gets
+// results one at a time and must not wait for the disk between them.
+func (w *FetchWriter) Submit(r FetchResult, done func(error)) {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.closed {
+		done(ErrWriterClosed)
+		return
+	}
+	w.queue <- pendingFetch{r: r, done: done}
+}
+
+// Record hands r to the writer and waits until its batch has committed:
+// nil means r is on disk. For fetching goroutines that each store what
+// they fetched.
+func (w *FetchWriter) Record(r FetchResult) error {
+	ch := make(chan error, 1)
+	w.Submit(r, func(err error) { ch <- err })
+	return <-ch
+}
+
+// Close commits what was handed over before it and stops the writer;
+// what is handed over afterwards gets ErrWriterClosed.
+func (w *FetchWriter) Close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
+	w.mu.Unlock()
+	<-w.done
+}
+
+func (w *FetchWriter) run() {
+	defer close(w.done)
+	batch := make([]pendingFetch, 0, w.maxBatch)
+	for {
+		first, ok := <-w.queue
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], first)
+		open := w.fill(&batch)
+		w.commit(batch)
+		if !open {
+			return
+		}
+	}
+}
+
+// fill adds to batch what is queued, up to maxBatch, waiting up to
+// maxDelay for more. It reports false when the queue was closed.
+func (w *FetchWriter) fill(batch *[]pendingFetch) bool {
+	var deadline <-chan time.Time
+	if w.maxDelay > 0 {
+		t := time.NewTimer(w.maxDelay)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for len(*batch) < w.maxBatch {
+		select {
+		case p, ok := <-w.queue:
+			if !ok {
+				return false
+			}
+			*batch = append(*batch, p)
+			continue
+		default:
+		}
+		if deadline == nil {
+			return true
+		}
+		select {
+		case p, ok := <-w.queue:
+			if !ok {
+				return false
+			}
+			*batch = append(*batch, p)
+		case <-deadline:
+			return true
+		}
+	}
+	return true
+}
+
+// commit records a batch and reports each outcome. The transaction is
+// not tied to any caller's context: a caller giving up must not roll
+// back the others' results.
+func (w *FetchWriter) commit(batch []pendingFetch) {
+	results := make([]FetchResult, len(batch))
+	for i, p := range batch {
+		results[i] = p.r
+	}
+	errs, err := w.s.RecordFetches(context.Background(), results)
+	for i, p := range batch {
+		if err != nil {
+			p.done(err)
+		} else {
+			p.done(errs[i])
+		}
+	}
+}

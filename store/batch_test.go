@@ -1,0 +1,400 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+)
+
+// batchScenario is one of each kind of fetch outcome, on a database where
+// checkID(1) (risky) has a proposal awaiting a second reviewer and
+// checkID(2) passed: what RecordFetch and RecordFetches must treat alike.
+func batchScenario(t *testing.T) (results []FetchResult, open func(t *testing.T) *Store) {
+	chk := func(i int, doc string) *caisson.Check {
+		return makeCheck(t, result{id: checkID(i), customer: fmt.Sprintf("cust-%d", i), doc: doc, face: "high"})
+	}
+	noRaw := chk(9, "high")
+	noRaw.Raw = nil
+	results = []FetchResult{
+		{CheckID: checkID(1), Check: chk(1, "low")},                                     // a new response: voids the proposal
+		{CheckID: checkID(2), Err: &caisson.APIError{Code: caisson.CodeIDCheckDeleted}}, // purges
+		{CheckID: checkID(3), Check: chk(3, "medium")},                                  // a first result
+		{CheckID: checkID(4), Err: &caisson.APIError{Code: caisson.CodePendingReview}},
+		{CheckID: checkID(5), Err: errors.New("connection reset by peer")},
+		{CheckID: checkID(6), Err: caisson.ErrKeyRefused},                       // stores nothing
+		{CheckID: checkID(77), Check: chk(77, "high")},                          // not tracked: refused alone
+		{CheckID: "not-an-id", Err: errors.New("whatever")},                     // refused alone
+		{CheckID: checkID(9), Check: noRaw},                                     // refused alone
+		{CheckID: checkID(7), Check: chk(1, "high")},                            // another check's response: refused alone
+		{CheckID: "7", Err: &caisson.APIError{Code: caisson.CodeInternalError}}, // too short for an id: refused alone
+	}
+	for i := range results {
+		results[i].At = testNow
+	}
+	open = func(t *testing.T) *Store {
+		_, ana, bob := sharedFile(t, FourEyesRisky)
+		for i := 3; i <= 9; i++ {
+			if _, err := ana.Add(context.Background(), checkID(i), "ana", SourceTyped); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := ana.DecideAs(context.Background(), DecisionRequest{CheckID: checkID(1), Action: Approve, Reviewer: "Ana"}); err != nil {
+			t.Fatal(err)
+		}
+		return bob
+	}
+	return results, open
+}
+
+// dump is every row of checks, tracked and decisions, as text.
+func dump(t *testing.T, s *Store) []string {
+	t.Helper()
+	var out []string
+	for _, table := range []string{"checks", "tracked", "decisions", "queue_counts"} {
+		rows, err := s.db.Query("SELECT * FROM " + table + " ORDER BY 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%s %q", table, vals))
+		}
+		rows.Close()
+	}
+	return out
+}
+
+func TestRecordFetchesFollowsRecordFetchsRulesForEachResult(t *testing.T) {
+	results, open := batchScenario(t)
+	ctx := context.Background()
+	one := open(t)
+	var oneErrs []error
+	for _, r := range results {
+		oneErrs = append(oneErrs, one.RecordFetch(ctx, r.CheckID, r.Check, r.Err, r.At))
+	}
+	batch := open(t)
+	errs, err := batch.RecordFetches(ctx, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range results {
+		if (errs[i] == nil) != (oneErrs[i] == nil) || (errs[i] != nil && errs[i].Error() != oneErrs[i].Error()) {
+			t.Errorf("%s: RecordFetches says %v, RecordFetch %v", results[i].CheckID, errs[i], oneErrs[i])
+		}
+	}
+	if !errors.Is(errs[6], ErrNotFound) {
+		t.Errorf("an untracked check: %v, want ErrNotFound", errs[6])
+	}
+	for _, w := range []struct {
+		id       string
+		outcome  FetchOutcome
+		purged   bool
+		proposal bool
+	}{
+		{checkID(1), OutcomeOK, false, false}, // the proposal voided
+		{checkID(2), FetchOutcome(caisson.CodeIDCheckDeleted), true, false},
+		{checkID(3), OutcomeOK, false, false},
+		{checkID(4), FetchOutcome(caisson.CodePendingReview), false, false},
+		{checkID(5), OutcomeTransport, false, false},
+		{checkID(6), OutcomeNone, false, false}, // the refused key stored nothing
+		{checkID(7), OutcomeNone, false, false}, // another check's response, a short id: refused
+	} {
+		rec, err := batch.Get(ctx, w.id)
+		if err != nil || rec.Outcome != w.outcome || rec.Purged != w.purged || (rec.Proposal != nil) != w.proposal {
+			t.Errorf("%s after the batch: %+v, %v; want outcome %q, purged %v, proposal %v", w.id, rec, err, w.outcome, w.purged, w.proposal)
+		}
+	}
+	if got, want := dump(t, batch), dump(t, one); !reflect.DeepEqual(got, want) {
+		t.Errorf("the database after one batch differs from after one write each:\nbatch %q\n one  %q", got, want)
+	}
+	mustVerify(t, batch)
+	assertCountsByDefinition(t, batch)
+}
+
+func TestFetchWriterReportsEachResultOnlyOnceItIsOnDisk(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "review.db")
+	s := openAt(t, path, &clock{t: testNow})
+	ctx := context.Background()
+	const n = 300
+	var in []string
+	for i := 1; i <= n; i++ {
+		in = append(in, checkID(i))
+	}
+	if _, err := s.AddMany(ctx, in, "t", SourceImported); err != nil {
+		t.Fatal(err)
+	}
+	w := s.NewFetchWriter(FetchWriterOptions{MaxBatch: 16})
+	reader := openAt(t, path, &clock{t: testNow}) // another handle, as another process reads
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for g := 0; g < 8; g++ {
+		wg.Go(func() {
+			for i := 1 + g; i <= n; i += 8 {
+				r := FetchResult{CheckID: checkID(i), Check: makeCheck(t, result{id: checkID(i), customer: "c", doc: "high", face: "low"}), At: testNow}
+				if i%10 == 0 {
+					r = FetchResult{CheckID: checkID(i), Err: &caisson.APIError{Code: caisson.CodeNotVerified}, At: testNow}
+				}
+				if err := w.Record(r); err != nil {
+					errs <- err
+					continue
+				}
+				rec, err := reader.Get(ctx, checkID(i))
+				if err != nil || rec.Outcome == "" {
+					errs <- fmt.Errorf("%s reported stored, but another handle reads %+v, %v", checkID(i), rec, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	w.Close()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	w.Submit(FetchResult{CheckID: checkID(1), Err: errors.New("late"), At: testNow}, func(err error) {
+		if !errors.Is(err, ErrWriterClosed) {
+			t.Errorf("a result after Close: %v, want ErrWriterClosed", err)
+		}
+	})
+	assertCountsByDefinition(t, s)
+}
+
+func TestFetchWriterCloseCommitsWhatWasHandedOver(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	if _, err := s.AddMany(ctx, []string{checkID(1), checkID(2), checkID(3)}, "t", SourceImported); err != nil {
+		t.Fatal(err)
+	}
+	w := s.NewFetchWriter(FetchWriterOptions{MaxDelay: 50_000_000_000}) // would wait 50 s for a full batch
+	var mu sync.Mutex
+	var outcomes []error
+	for i := 1; i <= 3; i++ {
+		w.Submit(FetchResult{CheckID: checkID(i), Err: &caisson.APIError{Code: caisson.CodePendingReview}, At: testNow}, func(err error) {
+			mu.Lock()
+			outcomes = append(outcomes, err)
+			mu.Unlock()
+		})
+	}
+	w.Close()
+	if len(outcomes) != 3 || outcomes[0] != nil || outcomes[1] != nil || outcomes[2] != nil {
+		t.Fatalf("outcomes after Close: %v, want three stored", outcomes)
+	}
+	if n, _ := s.Count(ctx, PageQuery{Queue: QueuePending}); n != 3 {
+		t.Errorf("pending holds %d, want the 3 committed by Close", n)
+	}
+}
+
+// The child of TestAKilledRefreshLosesNoResultItReported: it records
+// results through a FetchWriter from 16 goroutines and prints each check
+// id once its batch is reported stored, until it is killed.
+func TestFetchWriterHelperProcess(t *testing.T) {
+	if os.Getenv(helperEnv) != "fetchwriter" {
+		t.Skip("only runs as a child of TestAKilledRefreshLosesNoResultItReported")
+	}
+	s, err := Open(context.Background(), os.Getenv(helperDB), WithClock((&clock{t: testNow}).Now))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	n, _ := strconv.Atoi(os.Getenv(helperCount))
+	w := s.NewFetchWriter(FetchWriterOptions{MaxBatch: 64})
+	var out sync.Mutex
+	var wg sync.WaitGroup
+	for g := 0; g < 16; g++ {
+		wg.Go(func() {
+			for i := 1 + g; i <= n; i += 16 {
+				id := checkID(i)
+				chk := makeCheck(t, result{id: id, customer: "cust-" + id, first: "Ann", last: "Lee", doc: "low", face: "high"})
+				if err := w.Record(FetchResult{CheckID: id, Check: chk, At: testNow}); err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(3)
+				}
+				out.Lock()
+				fmt.Println(id)
+				out.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	os.Exit(0)
+}
+
+func TestAKilledRefreshLosesNoResultItReported(t *testing.T) {
+	if testing.Short() {
+		t.Skip("adds 20,000 checks and runs a child process")
+	}
+	const n = 20_000
+	path := filepath.Join(t.TempDir(), "review.db")
+	s := openAt(t, path, &clock{t: testNow})
+	var in []string
+	for i := 1; i <= n; i++ {
+		in = append(in, checkID(i))
+	}
+	if _, err := s.AddMany(context.Background(), in, "t", SourceImported); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFetchWriterHelperProcess$")
+	cmd.Env = append(os.Environ(), helperEnv+"=fetchwriter", helperDB+"="+path, helperCount+"="+strconv.Itoa(n))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(out)
+	var reported []string
+	for lines.Scan() {
+		reported = append(reported, lines.Text())
+		if len(reported) == 1000 {
+			// In the middle of the stream, with batches in flight.
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := cmd.Wait(); err == nil {
+		t.Fatal("the child finished before it was killed")
+	}
+
+	s = openAt(t, path, &clock{t: testNow})
+	ctx := context.Background()
+	for _, id := range reported {
+		rec, err := s.Get(ctx, id)
+		if err != nil || rec.Outcome != OutcomeOK || rec.Result == nil {
+			t.Errorf("%s was reported stored but reads %+v, %v", id, rec, err)
+		}
+	}
+	// Nothing half-written: every row is a whole result or untouched.
+	var half int
+	err = s.db.QueryRow(`SELECT count(*) FROM checks WHERE NOT (
+		(outcome = 'ok' AND cached = 1 AND raw IS NOT NULL AND search <> '' AND document = 1)
+		OR (outcome = '' AND raw IS NULL AND search = ''))`).Scan(&half)
+	if err != nil || half != 0 {
+		t.Errorf("%d rows half-written (%v)", half, err)
+	}
+	var integrity string
+	if err := s.db.QueryRow("PRAGMA integrity_check").Scan(&integrity); err != nil || integrity != "ok" {
+		t.Errorf("integrity_check: %s, %v", integrity, err)
+	}
+	assertCountsByDefinition(t, s)
+	var stored int
+	_ = s.db.QueryRow("SELECT count(*) FROM checks WHERE outcome = 'ok'").Scan(&stored)
+	t.Logf("%d results reported stored before the kill took effect, %d on disk", len(reported), stored)
+}
+
+// A batch may hold two fetches of one check (a refresh and the console's
+// r at once): the trigram index then holds the names of the last, as if
+// each had been its own transaction.
+func TestTwoResultsForOneCheckInABatchLeaveTheSearchIndexExact(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	if _, err := s.AddMany(ctx, []string{checkID(1), checkID(2)}, "t", SourceImported); err != nil {
+		t.Fatal(err)
+	}
+	first := makeCheck(t, result{id: checkID(1), customer: "c1", first: "Ann", last: "Okafor", doc: "low", face: "high"})
+	second := makeCheck(t, result{id: checkID(1), customer: "c1", first: "Ann", last: "Haddad", doc: "low", face: "high"})
+	other := makeCheck(t, result{id: checkID(2), customer: "c2", first: "Bo", last: "Okafor", doc: "low", face: "high"})
+	errs, err := s.RecordFetches(ctx, []FetchResult{
+		{CheckID: checkID(1), Check: first, At: testNow},
+		{CheckID: checkID(2), Check: other, At: testNow},
+		{CheckID: checkID(1), Check: second, At: testNow},
+	})
+	if err != nil || errs[0] != nil || errs[1] != nil || errs[2] != nil {
+		t.Fatalf("RecordFetches: %v, %v", errs, err)
+	}
+	for filter, want := range map[string][]string{"okafor": {checkID(2)}, "haddad": {checkID(1)}} {
+		rows, err := s.Page(ctx, PageQuery{Queue: QueueAll, Filter: filter})
+		if err != nil || !reflect.DeepEqual(ids(rows), want) {
+			t.Errorf("filter %q: %v, %v; want %v", filter, ids(rows), err, want)
+		}
+	}
+	if _, err := s.db.Exec("INSERT INTO checks_search (checks_search, rank) VALUES ('integrity-check', 0)"); err != nil {
+		t.Errorf("the trigram index does not match the table: %v", err)
+	}
+}
+
+// A check's first result is stored in one insert (firstResultTx): the
+// row, the counts and the search index are what making the row empty and
+// then caching the result, the way before, leaves.
+func TestAFirstResultIsStoredAsMakingTheRowThenCachingItWould(t *testing.T) {
+	ctx := context.Background()
+	chk := makeCheck(t, result{id: checkID(1), customer: "c1", first: "Ann", last: "Okafor", doc: "high", face: "high",
+		expires: testNow.AddDate(0, 0, -3).Format("2006-01-02"), reasons: []int{201}})
+	stores := make([]*Store, 2)
+	for i := range stores {
+		stores[i], _ = newStore(t)
+		if _, err := stores[i].Add(ctx, checkID(1), "t", SourceTyped); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := stores[0].write(ctx, "the way before", func(tx *sql.Tx) error {
+		if err := checkRowTx(ctx, tx, checkID(1)); err != nil {
+			return err
+		}
+		return cacheResultTx(ctx, tx, checkID(1), chk, testNow)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stores[1].RecordFetch(ctx, checkID(1), chk, nil, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dump(t, stores[1]), dump(t, stores[0]); !reflect.DeepEqual(got, want) {
+		t.Errorf("first result in one insert:\n%q\nmade then cached:\n%q", got, want)
+	}
+	for _, s := range stores {
+		rows, err := s.Page(ctx, PageQuery{Queue: QueueNeedsReview, Filter: "okafor"})
+		if err != nil || len(rows) != 1 {
+			t.Errorf("the filter finds %v, %v; want the check", ids(rows), err)
+		}
+	}
+}
+
+// A refresh bringing the response already cached writes only the fetch
+// times (sameResultTx): the database is what caching it again whole
+// leaves.
+func TestTheSameResponseFetchedAgainIsStoredAsCachingItWholeWould(t *testing.T) {
+	ctx := context.Background()
+	chk := makeCheck(t, result{id: checkID(1), customer: "c1", first: "Ann", last: "Okafor", doc: "low", face: "high"})
+	later := testNow.Add(time.Hour)
+	stores := make([]*Store, 2)
+	for i := range stores {
+		stores[i], _ = newStore(t)
+		addFetched(t, stores[i], result{id: checkID(1), customer: "c1", first: "Ann", last: "Okafor", doc: "low", face: "high"})
+	}
+	err := stores[0].write(ctx, "whole", func(tx *sql.Tx) error { return cacheResultTx(ctx, tx, checkID(1), chk, later) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stores[1].RecordFetch(ctx, checkID(1), chk, nil, later); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dump(t, stores[1]), dump(t, stores[0]); !reflect.DeepEqual(got, want) {
+		t.Errorf("the same response again:\n%q\ncached whole:\n%q", got, want)
+	}
+}

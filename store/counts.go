@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// countTerms are the expressions of queue_counts, aliased q, that give
+// each queue's count (0007_queue_counts.sql): kept by triggers in the
+// transaction of every change, so reading them costs the same at a
+// million checks as at a hundred.
+var countTerms = map[Queue]string{
+	QueueNeedsReview:  "q.risky + q.expired + " + expiredSince,
+	QueuePending:      "q.pending",
+	QueueSecondReview: "q.second_review",
+	QueueEscalated:    "q.escalated",
+	QueueApproved:     "q.approved",
+	QueueRejected:     "q.rejected",
+	QueueErrors:       "q.errors",
+	QueueAll:          "q.tracked",
+}
+
+// expiredSince corrects q.expired, the passed checks whose document
+// expired before q.expired_before, to those expired before today (its one
+// argument, given three times): plus the documents expiring from
+// expired_before to today, or minus those from today to expired_before
+// when the clock was set back. Either is a range of checks_open_count as
+// long as the days between, which the first write of each day brings to
+// nothing (bringCountsToTx).
+const expiredSince = `CASE
+	WHEN q.expired_before < ? THEN (SELECT count(*) FROM checks AS c INDEXED BY checks_open_count WHERE ` + openCond + `
+		AND c.document = 3 AND c.face = 3 AND c.expires_on >= q.expired_before AND c.expires_on < ?)
+	WHEN q.expired_before > ? THEN -(SELECT count(*) FROM checks AS c INDEXED BY checks_open_count WHERE ` + openCond + `
+		AND c.document = 3 AND c.face = 3 AND c.expires_on >= ? AND c.expires_on < q.expired_before)
+	ELSE 0 END`
+
+// countQuery is the term of queue q's count over queue_counts aliased q,
+// with its arguments.
+func (s *Store) countQuery(q Queue) (string, []any, error) {
+	if q == "" {
+		q = QueueNeedsReview
+	}
+	term, ok := countTerms[q]
+	if !ok {
+		_, err := ParseQueue(string(q))
+		if err == nil {
+			err = fmt.Errorf("queue %s has no count", q)
+		}
+		return "", nil, err
+	}
+	if q == QueueNeedsReview {
+		today := s.today()
+		return term, []any{today, today, today, today}, nil
+	}
+	return term, nil, nil
+}
+
+// bringCountsToTx moves the date the kept count of expired documents is
+// for to day, adding (or, for a day before it, taking away) the documents
+// that expire between, so that Counts' correction stays a day's range.
+func bringCountsToTx(ctx context.Context, tx *sql.Tx, day string) error {
+	_, err := tx.ExecContext(ctx, "UPDATE queue_counts AS q SET expired = q.expired + "+expiredSince+
+		", expired_before = ? WHERE q.expired_before <> ?", day, day, day, day, day, day)
+	if err != nil {
+		return fmt.Errorf("bringing the queue counts to %s: %w", day, err)
+	}
+	return nil
+}
+
+// Counts returns the number of checks in every queue in one query.
+func (s *Store) Counts(ctx context.Context) (Counts, error) {
+	queues := append(slices.Clone(Queues), QueueSecondReview)
+	terms := make([]string, len(queues))
+	var args []any
+	for i, q := range queues {
+		term, qargs, err := s.countQuery(q)
+		if err != nil {
+			return nil, err
+		}
+		terms[i] = term
+		args = append(args, qargs...)
+	}
+	n := make([]int, len(queues))
+	ptrs := make([]any, len(queues))
+	for i := range n {
+		ptrs[i] = &n[i]
+	}
+	if err := s.db.QueryRowContext(ctx, "SELECT "+strings.Join(terms, ", ")+" FROM queue_counts AS q", args...).Scan(ptrs...); err != nil {
+		return nil, fmt.Errorf("counting the queues: %w", err)
+	}
+	counts := Counts{}
+	for i, q := range queues {
+		counts[q] = n[i]
+	}
+	return counts, nil
+}
+
+// Count returns how many checks match q, ignoring Sort, Offset and Limit.
+// A whole queue is counted over its index; a filter that matches many
+// checks costs a walk of the queue (CountUpTo stops early).
+func (s *Store) Count(ctx context.Context, q PageQuery) (int, error) {
+	if q.Filter == "" && q.Customer == "" {
+		term, args, err := s.countQuery(q.Queue)
+		if err != nil {
+			return 0, err
+		}
+		var n int
+		if err := s.db.QueryRowContext(ctx, "SELECT "+term+" FROM queue_counts AS q", args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("counting the %s queue: %w", q.Queue, err)
+		}
+		return n, nil
+	}
+	n, _, err := s.CountUpTo(ctx, q, math.MaxInt-1)
+	return n, err
+}
+
+// CountUpTo counts the checks matching q as Count does, but stops at
+// limit: n is exact when more is false, and limit with more true when
+// more checks match. A list can then show "more than 1,000" at the cost
+// of finding 1,001 checks, not of reading the whole queue.
+func (s *Store) CountUpTo(ctx context.Context, q PageQuery, limit int) (n int, more bool, err error) {
+	if limit < 0 {
+		return 0, false, fmt.Errorf("counting up to %d: expected zero or more", limit)
+	}
+	if q.Filter == "" && q.Customer == "" {
+		n, err := s.Count(ctx, q)
+		return min(n, limit), n > limit, err
+	}
+	sel, err := s.selectFor(ctx, q, SortRisk, countCandidateLimit(limit))
+	if err != nil {
+		return 0, false, err
+	}
+	query, args := "SELECT 1 "+sel.sql(), sel.args
+	if sel.bare != nil {
+		query += " UNION ALL SELECT 1 " + sel.bare.sql()
+		args = append(slices.Clone(args), sel.bare.args...)
+	}
+	n, err = s.countUpTo(ctx, query, limit+1, args...)
+	if err != nil {
+		return 0, false, fmt.Errorf("counting the %s queue: %w", q.Queue, err)
+	}
+	return min(n, limit), n > limit, nil
+}

@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/caisson-review/caisson-review/caisson"
+)
+
+// ftsCap is how many checks a filter may match in the trigram index, or
+// by the start of their check id, for the page query to start from those
+// checks; a filter matching more is frequent enough that walking the
+// sort index finds a page sooner.
+var ftsCap = 500
+
+// candidateCap is ftsCap for a page sorted by: sorted by name, it is
+// larger. There a filter's matches sit together (one surname, a run of
+// the name index) anywhere in the alphabet, so the walk may read most of
+// the index before the first (an "okafor" filter took 25 ms at 100,000
+// checks).
+func candidateCap(by Sort) int {
+	if by == SortName {
+		return manyCandidates()
+	}
+	return ftsCap
+}
+
+// manyCandidates is the most matches worth fetching and sorting where a
+// walk would read much of the sort index: 3,000 fetched cost about what
+// walking half of a 100,000-check index does.
+func manyCandidates() int { return 6 * ftsCap }
+
+// candidateLimit is how many matches the page q may start from. A page at
+// or past the end of the matches (the bottom of a filtered list) would
+// walk the whole sort index to find them: when the filter matches no more
+// checks than the page reaches, they are fetched. An ftsCap of 0 (tests
+// comparing the two plans) always walks.
+func candidateLimit(q PageQuery, by Sort) int {
+	if ftsCap == 0 {
+		return 0
+	}
+	return max(candidateCap(by), q.Offset+q.Limit)
+}
+
+// countCandidateLimit is candidateLimit for counting up to limit. A count
+// walks until limit+1 matches or the end of the queue: counting all of a
+// filter's matches reads the whole sort index (30 ms at 100,000 checks).
+func countCandidateLimit(limit int) int {
+	if ftsCap == 0 {
+		return 0
+	}
+	return max(ftsCap, min(limit+1, manyCandidates()))
+}
+
+// selection is the FROM and WHERE of a page query.
+type selection struct {
+	from  string
+	where []string
+	args  []any
+	// bare, for the all queue, selects the checks that have no row in
+	// checks yet, from tracked aliased t; its rows are merged with these.
+	bare *selection
+}
+
+func (sel *selection) add(cond string, args ...any) {
+	sel.where = append(sel.where, cond)
+	sel.args = append(sel.args, args...)
+}
+
+func (sel *selection) sql() string {
+	return sel.from + " WHERE " + strings.Join(sel.where, " AND ")
+}
+
+// selectFor builds the selection of q in the order by. Unfiltered, it
+// walks the index of q's queue in that order (see walkIndex), named so
+// that SQLite cannot pick a scan; one customer's checks are found by
+// their customer id and sorted.
+//
+// The text filter matches customer ids and names anywhere,
+// case-insensitively (instr over the lower-cased search column), and a
+// check id by its beginning: the whole id, or its start with or without
+// chk_priv_ (two characters at least, matchesIDs), exactly, since ids are
+// case-sensitive base64 that people paste or read off the list's short
+// id. When the filter is rare, in the trigram index and among the ids (no
+// more than candidates checks: candidateLimit), those checks are fetched
+// by rowid and sorted, so nothing is walked. A frequent filter walks the
+// sort index instead, which carries the search column: a page fills
+// quickly.
+func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates int) (*selection, error) {
+	pred, args, err := s.queuePredicate(q.Queue)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := indexSort[by]; !ok {
+		return nil, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName or SortCustomer", by)
+	}
+	sel := &selection{from: "FROM checks AS c INDEXED BY " + walkIndex(q.Queue, by)}
+	sel.add(pred, args...)
+	if q.Customer != "" {
+		sel.from = "FROM checks AS c INDEXED BY checks_all_customer"
+		if q.CustomerStart {
+			// A range of the index, as the id filter reads ids; customer
+			// ids are text from the integrator, compared byte for byte.
+			sel.add("c.customer_id >= ? AND c.customer_id < ?", q.Customer, q.Customer+"\xff")
+		} else {
+			sel.add("c.customer_id = ?", q.Customer)
+		}
+	}
+	// Only the all queue holds checks that were only added, and they have
+	// no customer.
+	if q.Queue == QueueAll && q.Customer == "" {
+		sel.bare = &selection{from: "FROM tracked AS t INDEXED BY " + bareIndex(by)}
+		// minus and minus_ci are -1: saying so lets SQLite see that the
+		// bare ids' index is in the order of their sort keys (in both
+		// collations the sorts use).
+		sel.bare.add("t.bare = 1 AND t.minus = -1 AND t.minus_ci = -1")
+	}
+	// The one rule for ids (caisson.CheckIDStart): chk_priv_ optional and
+	// in any case, the rest exactly as typed.
+	start, all, byID := caisson.CheckIDStart(q.Filter, minIDFilter)
+	if all {
+		// Every tracked id starts with chk_priv_ (Add refuses others), so
+		// a filter that is its start, or only spaces, matches every check.
+		return sel, nil
+	}
+	f := strings.ToLower(q.Filter)
+	// Every id starting so sorts from start up to start followed by the
+	// highest byte; ids are ASCII, so "\xff" ends the range.
+	lo, hi := start, start+"\xff"
+	switch {
+	case sel.bare != nil && !byID:
+		// A check that was only added has nothing to match but its id.
+		sel.bare = nil
+	case sel.bare != nil:
+		// The few bare checks whose id starts so are found by id and
+		// sorted, rather than every bare check walked (100,000 after a
+		// large import).
+		sel.bare.from = "FROM tracked AS t INDEXED BY sqlite_autoindex_tracked_1"
+		sel.bare.add("t.check_id >= ? AND t.check_id < ?", lo, hi)
+	}
+	ids := 0
+	if byID {
+		ids, err = s.countUpTo(ctx, "SELECT 1 FROM checks WHERE check_id >= ? AND check_id < ?", ftsCap+1, lo, hi)
+		if err != nil {
+			return nil, fmt.Errorf("filtering by %q: %w", q.Filter, err)
+		}
+	}
+	// The id range as a subquery on rowid, so that the condition is
+	// checked on the walked index without reading the row. Even the
+	// largest range, one character after chk_priv_ (a 64th of the checks),
+	// is cheaper to list once than to compare on every row walked whose
+	// names do not match: that made a one-letter filter 8 ms at 100,000
+	// checks.
+	var idCond string
+	var idArgs []any
+	if ids > 0 {
+		idCond, idArgs = " OR c.id IN (SELECT id FROM checks WHERE check_id >= ? AND check_id < ?)", []any{lo, hi}
+	}
+	sel.add("(instr(c.search, ?) > 0"+idCond+")", append([]any{f}, idArgs...)...)
+	if utf8.RuneCountInString(f) < 3 || ids > ftsCap {
+		return sel, nil
+	}
+	match, frequent, err := s.rareTrigrams(ctx, f, candidates)
+	if err != nil {
+		return nil, fmt.Errorf("filtering by %q: %w", q.Filter, err)
+	}
+	if frequent {
+		return sel, nil
+	}
+	// NOT INDEXED keeps the planner from walking a sort index instead:
+	// the few candidates are fetched by rowid and sorted.
+	sel.from = "FROM checks AS c NOT INDEXED"
+	if ids > 0 {
+		sel.add(`(c.id IN (SELECT rowid FROM checks_search WHERE checks_search MATCH ?)
+		OR c.id IN (SELECT id FROM checks WHERE check_id >= ? AND check_id < ?))`, match, lo, hi)
+	} else {
+		sel.add("c.id IN (SELECT rowid FROM checks_search WHERE checks_search MATCH ?)", match)
+	}
+	return sel, nil
+}
+
+// countUpTo counts the rows query returns, stopping at limit.
+func (s *Store) countUpTo(ctx context.Context, query string, limit int, args ...any) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM ("+query+" LIMIT ?)", append(args, limit)...).Scan(&n)
+	return n, err
+}
+
+// minIDFilter is the fewest characters a filter without chk_priv_ needs
+// to match check ids by their start. One character is the start of one id
+// in 64, a random handful that says nothing, mixed into the names the
+// letter matches; matching them also made a one-letter filter read 1,500
+// ids at 100,000 checks.
+const minIDFilter = 2
+
+// rareTrigrams builds an FTS5 query from trigrams of f and reports
+// whether f is frequent: more than limit rows hold those trigrams, so
+// walking the sort order finds a page sooner than fetching them by rowid.
+// It asks once, for the rows holding f's last three trigrams: what people
+// type after a common start such as "cust-" or "chk_" is what tells rows
+// apart, and each more trigram read costs. The count stops at limit+1;
+// probing trigram by trigram, as this once did, spent half of a 5 ms
+// page at 100,000 checks. The rows found are a superset of those
+// containing f; instr narrows them.
+func (s *Store) rareTrigrams(ctx context.Context, f string, limit int) (match string, frequent bool, err error) {
+	var terms []string
+	seen := map[string]bool{}
+	r := []rune(f)
+	for i := len(r) - 3; i >= 0; i-- {
+		g := string(r[i : i+3])
+		if !seen[g] {
+			seen[g] = true
+			terms = append(terms, `"`+strings.ReplaceAll(g, `"`, `""`)+`"`)
+		}
+	}
+	match = strings.Join(terms[:min(3, len(terms))], " AND ")
+	var n int
+	err = s.db.QueryRowContext(ctx,
+		"SELECT count(*) FROM (SELECT rowid FROM checks_search WHERE checks_search MATCH ? LIMIT ?)", match, limit+1).Scan(&n)
+	return match, n > limit, err
+}

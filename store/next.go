@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Next returns the check that follows afterID in q's queue and sort, for
+// moving on after a decision: afterID need not be in the queue any more.
+// An empty afterID gives the first. ok is false at the end of the queue.
+func (s *Store) Next(ctx context.Context, q PageQuery, afterID string) (string, bool, error) {
+	keys, ok := sortKeys[q.Sort]
+	if !ok {
+		return "", false, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName or SortCustomer", q.Sort)
+	}
+	q.Filter, q.Offset = strings.TrimSpace(q.Filter), 0
+	sel, err := s.selectFor(ctx, q, q.Sort, candidateLimit(q, q.Sort))
+	if err != nil {
+		return "", false, err
+	}
+	bare := bareKeys[q.Sort]
+	if afterID != "" {
+		vals, err := s.sortValues(ctx, keys, bare, afterID)
+		if err != nil {
+			return "", false, err
+		}
+		cond, args := after(keys, vals)
+		sel.add(cond, args...)
+		if sel.bare != nil {
+			cond, args := after(bare, vals)
+			sel.bare.add(cond, args...)
+		}
+	}
+	query, args := "SELECT c.check_id "+sel.sql()+orderBy(keys), sel.args
+	if sel.bare != nil {
+		query, args = sel.merged("c.check_id", "t.check_id", keys, bare)
+	}
+	var id string
+	dest := make([]any, 1, 1+len(keys))
+	dest[0] = &id
+	if sel.bare != nil {
+		for range keys {
+			dest = append(dest, new(any))
+		}
+	}
+	err = s.db.QueryRowContext(ctx, query+" LIMIT 1", args...).Scan(dest...)
+	if err != nil {
+		if isNoRows(err) {
+			return "", false, nil
+		}
+		return "", false, fmt.Errorf("finding the next check: %w", err)
+	}
+	return id, true, nil
+}
+
+// sortValues are the values of the sort keys of the check afterID: from
+// its row in checks (keys), or from tracked when it was only added (bare).
+func (s *Store) sortValues(ctx context.Context, keys, bare []sortKey, afterID string) ([]any, error) {
+	exprs := func(ks []sortKey) string {
+		e := make([]string, len(ks))
+		for i, k := range ks {
+			e[i] = k.expr
+		}
+		return strings.Join(e, ", ")
+	}
+	vals := make([]any, len(keys))
+	ptrs := make([]any, len(keys))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	err := s.db.QueryRowContext(ctx, "SELECT "+exprs(keys)+" FROM checks AS c WHERE c.check_id = ?"+
+		" UNION ALL SELECT "+exprs(bare)+" FROM tracked AS t WHERE t.check_id = ? AND t.bare = 1", afterID, afterID).Scan(ptrs...)
+	if err != nil {
+		if isNoRows(err) {
+			return nil, fmt.Errorf("next after %s: %w", afterID, ErrNotFound)
+		}
+		return nil, fmt.Errorf("finding the next check: %w", err)
+	}
+	return vals, nil
+}
+
+// after is the condition "sorts after vals" in keys' order:
+// (k1 > v1) OR (k1 = v1 AND k2 > v2) OR …, with < for descending keys.
+func after(keys []sortKey, vals []any) (string, []any) {
+	// A bare check's -1 against a text column: text sorts after every
+	// number, so it is known here, not left to SQLite, which would
+	// compare the text with '-1'.
+	marker := func(i int) bool {
+		_, num := vals[i].(int64)
+		return keys[i].text && num
+	}
+	var ors []string
+	var args []any
+	for i, k := range keys {
+		var ands []string
+		for j := 0; j < i; j++ {
+			if marker(j) {
+				ands = append(ands, "0")
+				continue
+			}
+			ands = append(ands, keys[j].expr+" = ?")
+			args = append(args, vals[j])
+		}
+		switch op := " > ?"; {
+		case marker(i):
+			ands = append(ands, "1")
+		default:
+			if k.desc {
+				op = " < ?"
+			}
+			ands = append(ands, k.expr+op)
+			args = append(args, vals[i])
+		}
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
+}

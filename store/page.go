@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// sortKeys are the ORDER BY terms of each sort. The last term, c.id, is
+// the order checks were added: it makes the order total, so paging is
+// stable, and it is what the indexes end with (see 0001_init.sql).
+var sortKeys = map[Sort][]sortKey{
+	SortRisk:     {{expr: "c.risk"}, {expr: "c.checked_on"}, {expr: "c.id"}},
+	SortAdded:    {{expr: "c.added_at", desc: true}, {expr: "c.id", desc: true}},
+	SortName:     {{expr: "c.last_name COLLATE NOCASE", text: true}, {expr: "c.first_name COLLATE NOCASE", text: true}, {expr: "c.id"}},
+	SortCustomer: {{expr: "c.customer_id", text: true}, {expr: "c.id"}},
+}
+
+type sortKey struct {
+	expr string
+	desc bool
+	// text marks a column of text affinity, which a comparison with a
+	// bare check's -1 would turn into the text '-1' (after).
+	text bool
+}
+
+// bareKeys are the same sort keys for a check that has no row in checks
+// (only added), read from tracked aliased t. Sorted by time added it
+// takes its place among the others; in every other sort it comes first
+// (t.minus is -1, below any confidence, time, name or customer id), in the
+// order added, so that a page of those sorts is the bare checks then the
+// checks rows, each read with a plain index walk (bareFirstPage).
+var bareKeys = map[Sort][]sortKey{
+	SortRisk:     {{expr: "t.minus"}, {expr: "t.minus"}, {expr: "t.id"}},
+	SortAdded:    {{expr: "t.added_at", desc: true}, {expr: "t.id", desc: true}},
+	SortName:     {{expr: "t.minus_ci"}, {expr: "t.minus_ci"}, {expr: "t.id"}},
+	SortCustomer: {{expr: "t.minus"}, {expr: "t.id"}},
+}
+
+// bareIndex is the index of tracked that gives the bare checks in a
+// sort's order.
+func bareIndex(by Sort) string {
+	if by == SortAdded {
+		return "tracked_bare_added"
+	}
+	return "tracked_bare"
+}
+
+func orderBy(keys []sortKey) string {
+	terms := make([]string, len(keys))
+	for i, k := range keys {
+		terms[i] = k.expr
+		if k.desc {
+			terms[i] += " DESC"
+		}
+	}
+	return " ORDER BY " + strings.Join(terms, ", ")
+}
+
+const rowColumns = `c.check_id, c.customer_id, c.first_name, c.last_name, c.document, c.face, c.reasons,
+	c.expires_on, c.checked_on, c.added_at, c.status, c.outcome, c.fetch_error, c.fetched_at, c.purged_at IS NOT NULL, c.proposal`
+
+// Page returns one page of a queue, sorted and filtered. Limit 0 means 50.
+func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, error) {
+	_, ok := sortKeys[q.Sort]
+	if !ok {
+		return nil, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName or SortCustomer", q.Sort)
+	}
+	if q.Offset < 0 || q.Limit < 0 {
+		return nil, fmt.Errorf("page offset %d, limit %d: expected zero or more", q.Offset, q.Limit)
+	}
+	if q.Limit == 0 {
+		q.Limit = 50
+	}
+	sel, err := s.selectFor(ctx, q, q.Sort, candidateLimit(q, q.Sort))
+	if err != nil {
+		return nil, err
+	}
+	if sel.bareFirst(q.Sort) {
+		return s.bareFirstPage(ctx, q, sel)
+	}
+	query, args, skip := sel.pageSQL(q)
+	return s.queryRows(ctx, "reading the "+string(q.Queue)+" queue", query, skip, args...)
+}
+
+// bareFirst reports whether the selection has bare checks and, in sort
+// by, they come before every checks row (bareKeys).
+func (sel *selection) bareFirst(by Sort) bool { return sel.bare != nil && by != SortAdded }
+
+// bareFirstPage reads a page of the all queue in a sort where the bare
+// checks come first: the bare ones from offset, then checks rows, each an
+// index walk that skips to its offset without reading the rows it skips.
+// A merged query would read each skipped row whole.
+func (s *Store) bareFirstPage(ctx context.Context, q PageQuery, sel *selection) ([]Row, error) {
+	what := "reading the " + string(q.Queue) + " queue"
+	// Counting stops at the end of the page: the bare checks then fill it.
+	bare, err := s.countUpTo(ctx, "SELECT 1 "+sel.bare.sql(), q.Offset+q.Limit, sel.bare.args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	var rows []Row
+	if q.Offset < bare {
+		rows, err = s.queryRows(ctx, what, sel.barePageSQL(), 0, append(slices.Clone(sel.bare.args), q.Limit, q.Offset)...)
+		if err != nil || len(rows) == q.Limit {
+			return rows, err
+		}
+	}
+	more, err := s.queryRows(ctx, what, sel.checksPageSQL(sortKeys[q.Sort]), 0,
+		append(slices.Clone(sel.args), q.Limit-len(rows), max(q.Offset-bare, 0))...)
+	return append(rows, more...), err
+}
+
+// checksPageSQL reads a page of checks rows in keys' order; its last two
+// arguments are the limit and the offset.
+func (sel *selection) checksPageSQL(keys []sortKey) string {
+	return "SELECT " + rowColumns + " " + sel.sql() + orderBy(keys) + " LIMIT ? OFFSET ?"
+}
+
+// barePageSQL reads a page of bare checks in the order added; its last
+// two arguments are the limit and the offset.
+func (sel *selection) barePageSQL() string {
+	return "SELECT " + bareColumns + " " + sel.bare.sql() + " ORDER BY t.id LIMIT ? OFFSET ?"
+}
+
+// pageSQL is the query of a page in one statement, for every selection
+// but bareFirst's: its text, its arguments, and how many columns after
+// rowColumns each row has (sort keys, for a merged query).
+func (sel *selection) pageSQL(q PageQuery) (string, []any, int) {
+	keys := sortKeys[q.Sort]
+	if sel.bare != nil {
+		query, args := sel.merged(rowColumns, bareColumns, keys, bareKeys[q.Sort])
+		return query + " LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset), len(keys)
+	}
+	return sel.checksPageSQL(keys), append(slices.Clone(sel.args), q.Limit, q.Offset), 0
+}
+
+// merged is the query of a selection with a bare side: cols of the checks
+// rows and bareCols of the bare ones, each followed by its sort keys, the
+// two merged in the keys' order. Each side comes in that order from its
+// own index, so SQLite merges them as it reads, without sorting.
+func (sel *selection) merged(cols, bareCols string, keys, bare []sortKey) (string, []any) {
+	ks, bks, order := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+	for i := range keys {
+		name := fmt.Sprintf("k%d", i)
+		ks[i], bks[i] = keys[i].expr+" AS "+name, bare[i].expr
+		order[i] = name
+		if strings.Contains(keys[i].expr, "COLLATE NOCASE") {
+			order[i] += " COLLATE NOCASE"
+		}
+		if keys[i].desc {
+			order[i] += " DESC"
+		}
+	}
+	query := "SELECT " + cols + ", " + strings.Join(ks, ", ") + " " + sel.sql() +
+		" UNION ALL SELECT " + bareCols + ", " + strings.Join(bks, ", ") + " " + sel.bare.sql() +
+		" ORDER BY " + strings.Join(order, ", ")
+	return query, append(slices.Clone(sel.args), sel.bare.args...)
+}
+
+// bareColumns are rowColumns for a check that has no row in checks: added,
+// never fetched, open.
+const bareColumns = `t.check_id, '', '', '', 0, 0, '', '', 0, t.added_at, 'open', '', '', NULL, 0, 0`
+
+// ByCustomer returns every check of one customer_id, oldest checked first.
+func (s *Store) ByCustomer(ctx context.Context, customerID string) ([]Row, error) {
+	return s.queryRows(ctx, "reading the checks of a customer",
+		"SELECT "+rowColumns+" FROM checks AS c WHERE c.customer_id = ? ORDER BY c.checked_on, c.check_id", 0, customerID)
+}
