@@ -243,7 +243,7 @@ type PageQuery struct {
 	// there is no SLA), as Counts' CountOverdue counts them.
 	Overdue bool
 	Offset  int
-	Limit         int
+	Limit   int
 }
 
 // VerifyResult is what Verify found in the decision log's hash chain.
