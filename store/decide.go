@@ -310,6 +310,12 @@ func (w writer) appendTx(ctx context.Context, tx *sql.Tx, d Decision, now time.T
 	if err != nil {
 		return Decision{}, err
 	}
+	// The stats' tally of the log (0008), kept with the entry.
+	_, err = tx.ExecContext(ctx, `INSERT INTO decision_days (day, reviewer, action, proposes, reason, n) VALUES (?, ?, ?, ?, ?, 1)
+		ON CONFLICT DO UPDATE SET n = n + 1`, d.At.Format(time.DateOnly), d.Reviewer, string(d.Action), string(d.Proposes), string(d.Reason))
+	if err != nil {
+		return Decision{}, err
+	}
 	return d, nil
 }
 

@@ -133,7 +133,7 @@ func recountOverdueTx(ctx context.Context, tx *sql.Tx, sla time.Duration, now ti
 
 // waitingCond is the WHERE of checks_waiting: checks waiting for a
 // reviewer's decision, over checks aliased c.
-const waitingCond = "c.status = 'open' AND c.reviewable_at > 0"
+const waitingCond = "c.status = 'open' AND c.reviewable_at <> 0"
 
 // overdueTerm is the number of overdue checks over queue_counts aliased q:
 // the kept count plus (or, for a time before overdue_before, minus) the
