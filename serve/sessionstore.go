@@ -282,3 +282,19 @@ func (s *sessionStore) ByCustomer(ctx context.Context, customerID string) ([]sto
 	defer s.leave()
 	return s.st.ByCustomer(ctx, customerID)
 }
+
+func (s *sessionStore) Policy(ctx context.Context) (store.Policy, error) {
+	if err := s.enter(); err != nil {
+		return store.Policy{}, err
+	}
+	defer s.leave()
+	return s.st.Policy(ctx)
+}
+
+func (s *sessionStore) Stats(ctx context.Context, q store.StatsQuery) (*store.Stats, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	return s.st.Stats(ctx, q)
+}

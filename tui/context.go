@@ -30,6 +30,12 @@ type programContext struct {
 	words  *memo[wordKey, string]
 	// writes are the store writes in flight, which quitting waits for.
 	writes *writes
+	// sla is the database's SLA (0: none), read with the counts: a
+	// waiting check past it is overdue.
+	sla time.Duration
+	// ascii is set when the terminal gets no colour (NO_COLOR, theme
+	// none): the stats view's bars are then ASCII.
+	ascii bool
 }
 
 // wordKey is a drawn badge (its level, plain or not) or status word.

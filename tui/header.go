@@ -24,6 +24,7 @@ var sortNames = map[store.Sort]string{
 	store.SortAdded:    "added (newest first)",
 	store.SortName:     "name",
 	store.SortCustomer: "customer",
+	store.SortWaiting:  "waiting (longest first)",
 }
 
 // headerView is the program's name, the reviewer, the API, and the tabs
@@ -46,6 +47,15 @@ func headerView(c *programContext, tab int, counts store.Counts, countsErr error
 	failed := ""
 	if countsErr != nil {
 		failed = " · " + st.Bad.Render("✗ counts: "+errText(countsErr))
+	}
+	// Overdue checks, as a glyph and a word, kept like the mode when the
+	// title must give something up.
+	if n, ok := counts[store.CountOverdue]; ok && c.sla > 0 {
+		overdue := st.Muted.Render("0 overdue")
+		if n > 0 {
+			overdue = st.Bad.Render(fmt.Sprintf("! %d overdue", n))
+		}
+		failed = " · " + overdue + failed
 	}
 	draw := func(reviewer, api string) string {
 		t := st.Title.Render("caisson-review") + st.Muted.Render(" · reviewer ") + reviewer

@@ -195,12 +195,13 @@ type headerKey struct {
 	tab, width int
 	counts     string // as printed: every queue's count, "map[]" before they are read
 	err        string
+	sla        time.Duration
 }
 
 // header is headerView, drawn again only when its key changes: with
 // six-digit counts the tabs are measured in two forms before one fits.
 func (m *Model) header() string {
-	k := headerKey{tab: m.tab, width: m.ctx.width, counts: fmt.Sprint(m.counts)}
+	k := headerKey{tab: m.tab, width: m.ctx.width, counts: fmt.Sprint(m.counts), sla: m.ctx.sla}
 	if m.counts == nil {
 		k.counts = "unread"
 	}
@@ -218,6 +219,8 @@ func (m *Model) bodyView() string {
 	switch {
 	case m.mode == modeHelp:
 		return clampView(m.helpView(), c.width, h)
+	case m.mode == modeStats:
+		return clampView(m.stats.view(c, c.width, h), c.width, h)
 	case m.mode == modeDetail || m.prevModeIsDetail():
 		return clampView(m.detail.view(c, row, haveRow, c.width, h, m.masked), c.width, h)
 	case m.wide():
@@ -352,6 +355,8 @@ func (m *Model) footerKeys() help.KeyMap {
 		return addKeys
 	case modeHelp:
 		return closeKeys
+	case modeStats:
+		return statsHelp{m.ctx.keys}
 	}
 	if m.batch != nil && m.batch.running {
 		return refreshKeys
