@@ -31,10 +31,10 @@ in list, the console's header counts them, and list --overdue lists them.
 
 A change of either is an entry in the hash-chained decision log (who,
 when, the old and new value, and the --note saying why), so export and
-export --verify cover it. Turning four-eyes off voids every proposal awaiting a second
-reviewer, each with a log entry saying so. Only this command changes
-policy, run by someone who can write the database: no console key and no
-serve session can.
+export --verify cover it. Turning four-eyes off voids every proposal
+awaiting a second reviewer, each with a log entry saying so. Only this
+command changes policy, run by someone who can write the database: no
+console key and no serve session can.
 
   caisson-review policy show
   caisson-review policy set four-eyes risky --note "audit finding 2026-04"
