@@ -2,6 +2,8 @@ package tui
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -190,6 +192,15 @@ func TestGoldenStats(t *testing.T) {
 			seen.waitFor(t, "Queues now")
 			waitQuiet(t, tm)
 			frame := seen.frame()
+			if dir := os.Getenv("CAISSON_STATS_SCREENSHOT"); dir != "" && tc.profile == colorprofile.ANSI {
+				// docs/screenshot.sh turns this into the README's picture.
+				seen.mu.Lock()
+				shot := rendered16(t, seen.raw)
+				seen.mu.Unlock()
+				if err := os.WriteFile(filepath.Join(dir, tc.name+".ansi"), []byte(shot), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if err := tm.Quit(); err != nil {
 				t.Fatal(err)
 			}
@@ -201,4 +212,15 @@ func TestGoldenStats(t *testing.T) {
 			teatest.RequireEqualOutput(t, []byte(frame))
 		})
 	}
+}
+
+// rendered16 is a frame as a 16-colour terminal gets it.
+func rendered16(tb testing.TB, frame string) string {
+	tb.Helper()
+	var out strings.Builder
+	w := &colorprofile.Writer{Forward: &out, Profile: colorprofile.ANSI}
+	if _, err := w.WriteString(frame); err != nil {
+		tb.Fatal(err)
+	}
+	return out.String()
 }
