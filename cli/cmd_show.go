@@ -320,13 +320,13 @@ func waitDetail(r store.Row, now time.Time, sla time.Duration) string {
 		return ""
 	}
 	text := durationText(d) + " since it became reviewable at " + timeText(r.ReviewableAt)
-	if !r.Waiting() {
+	if !r.AwaitsDecision() {
 		text = "waited " + durationText(d) + ", from " + timeText(r.ReviewableAt) + " to its decision at " + timeText(r.DecidedAt)
 	}
 	switch {
 	case r.Overdue(now, sla):
 		text += fmt.Sprintf("; ! OVERDUE: past the %s SLA by %s", store.FormatSLA(sla), durationText(d-sla))
-	case r.Waiting() && sla > 0:
+	case r.AwaitsDecision() && sla > 0:
 		text += fmt.Sprintf("; overdue in %s (SLA %s)", durationText(sla-d), store.FormatSLA(sla))
 	}
 	return text

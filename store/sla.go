@@ -169,11 +169,12 @@ func bringOverdueTx(ctx context.Context, tx *sql.Tx, now time.Time) error {
 // waiting for a decision and became reviewable more than sla ago. No SLA
 // (0) makes nothing overdue.
 func (r Row) Overdue(now time.Time, sla time.Duration) bool {
-	return sla > 0 && r.Waiting() && now.Sub(r.ReviewableAt) > sla
+	return sla > 0 && r.AwaitsDecision() && now.Sub(r.ReviewableAt) > sla
 }
 
-// Waiting reports whether the check waits for a reviewer's decision.
-func (r Row) Waiting() bool { return r.Status == StatusOpen && !r.ReviewableAt.IsZero() }
+// AwaitsDecision reports whether the check waits for a reviewer's
+// decision (not to be confused with Waiting: waiting at Caisson).
+func (r Row) AwaitsDecision() bool { return r.Status == StatusOpen && !r.ReviewableAt.IsZero() }
 
 // Waited is how long the check waited, or has waited so far at now, from
 // becoming reviewable to its final decision; ok is false for a check that

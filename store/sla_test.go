@@ -122,8 +122,8 @@ func TestWaitingRunsFromReviewableToTheFinalDecision(t *testing.T) {
 			if ok != tc.ok || waited != tc.waited {
 				t.Errorf("Waited = %s, %v; expected %s, %v (reviewable %s, decided %s)", waited, ok, tc.waited, tc.ok, r.ReviewableAt, r.DecidedAt)
 			}
-			if r.Waiting() != (tc.open && tc.ok) {
-				t.Errorf("Waiting() = %v, expected %v", r.Waiting(), tc.open && tc.ok)
+			if r.AwaitsDecision() != (tc.open && tc.ok) {
+				t.Errorf("AwaitsDecision() = %v, expected %v", r.AwaitsDecision(), tc.open && tc.ok)
 			}
 			mustVerify(t, ana)
 		})

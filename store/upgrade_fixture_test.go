@@ -136,10 +136,10 @@ func TestVersion7DatabaseGainsWaitingTimes(t *testing.T) {
 	waiting, decided := 0, 0
 	for _, r := range rows {
 		inNeedsReview := r.Status == StatusOpen && r.Outcome == OutcomeOK && (r.Document < 3 || r.Face < 3)
-		if r.Waiting() != inNeedsReview {
-			t.Errorf("%s (%s, %s/%s): Waiting() = %v after the upgrade", r.CheckID, r.Status, r.Document, r.Face, r.Waiting())
+		if r.AwaitsDecision() != inNeedsReview {
+			t.Errorf("%s (%s, %s/%s): AwaitsDecision() = %v after the upgrade", r.CheckID, r.Status, r.Document, r.Face, r.AwaitsDecision())
 		}
-		if r.Waiting() {
+		if r.AwaitsDecision() {
 			waiting++
 			if r.ReviewableAt.After(r.FetchedAt) || r.ReviewableAt.IsZero() {
 				t.Errorf("%s waits from %s, expected its last fetch %s", r.CheckID, r.ReviewableAt, r.FetchedAt)

@@ -341,7 +341,7 @@ func (b *detailBuilder) waited(r store.Row, now time.Time, sla time.Duration) {
 		return
 	}
 	since := r.ReviewableAt.In(now.Location()).Format(timeLayout)
-	if !r.Waiting() {
+	if !r.AwaitsDecision() {
 		b.field("waited", durationText(d)+", from "+since+" to its decision", nil)
 		return
 	}

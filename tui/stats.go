@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -210,11 +211,11 @@ func reviewerLines(st *store.Stats, width int, sty Styles) []string {
 		most = max(most, counts[k][d.Day])
 		nameW = max(nameW, cells(k.reviewer))
 	}
-	sortRowKeys(keys, func(a, b rowKey) bool {
-		if a.reviewer != b.reviewer {
-			return a.reviewer < b.reviewer
+	slices.SortFunc(keys, func(a, b rowKey) int {
+		if c := strings.Compare(a.reviewer, b.reviewer); c != 0 {
+			return c
 		}
-		return a.action < b.action
+		return strings.Compare(string(a.action), string(b.action))
 	})
 	nameW = min(nameW, 16)
 	cellW := len(strconv.Itoa(most)) + 1
@@ -251,14 +252,6 @@ func reviewerLines(st *store.Stats, width int, sty Styles) []string {
 		lines = append(lines, row+fmt.Sprintf("%7d", total))
 	}
 	return lines
-}
-
-func sortRowKeys[T any](s []T, less func(a, b T) bool) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && less(s[j], s[j-1]); j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 func startOfDayUTC(t time.Time) time.Time {
