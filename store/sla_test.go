@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
 )
 
 // record reads one check's row as the store has it now.
@@ -89,6 +91,25 @@ func TestWaitingRunsFromReviewableToTheFinalDecision(t *testing.T) {
 			steps: func(t *testing.T, ana, _ *Store, c *clock, id string) {
 				c.Set(t0.Add(2 * h))
 				refetch(t, ana, id, "high")
+			}},
+		{name: "Caisson taking the result back (PENDING_REVIEW) ends the wait", risky: true, at: 9 * h, ok: false, open: true,
+			steps: func(t *testing.T, ana, _ *Store, c *clock, id string) {
+				c.Set(t0.Add(2 * h))
+				if err := ana.RecordFetch(context.Background(), id, nil, &caisson.APIError{Code: caisson.CodePendingReview}, ana.now()); err != nil {
+					t.Fatal(err)
+				}
+			}},
+		{name: "a proposal voided by a refresh that passes the check ends the wait", risky: true, mode: FourEyesRisky, at: 9 * h, ok: false, open: true,
+			steps: func(t *testing.T, ana, _ *Store, c *clock, id string) {
+				decideAt(t, ana, c, t0.Add(1*h), DecisionRequest{CheckID: id, Action: Approve})
+				c.Set(t0.Add(2 * h))
+				refetch(t, ana, id, "high")
+			}},
+		{name: "a purge of its personal data ends the wait", risky: true, at: 9 * h, ok: false, open: true,
+			steps: func(t *testing.T, ana, _ *Store, c *clock, id string) {
+				if _, err := ana.Purge(context.Background(), time.Hour, t0.Add(2*h)); err != nil {
+					t.Fatal(err)
+				}
 			}},
 		{name: "and one that makes it risky again starts a new wait", risky: true, at: 9 * h, waited: 5 * h, ok: true, open: true,
 			steps: func(t *testing.T, ana, _ *Store, c *clock, id string) {

@@ -3,8 +3,8 @@
 -- A check waits for a reviewer from when it became reviewable until its
 -- final decision (approve, reject, escalate, or a confirmed proposal):
 --   - reviewable_at: Unix nanoseconds, 0 when the check is not waiting
---     for a reviewer. Set by a fetch whose result needs review (the
---     trigger below, from the fetch's own time), or by a return from
+--     for a reviewer. Set by a fetch whose result needs review (at the
+--     fetch's own time), or by a return from
 --     second review of a check that was not reviewable, or by a reopen;
 --     kept through a proposal and its return; cleared by a fetch that
 --     takes an undecided check out of needs review (Caisson now says high
@@ -46,23 +46,19 @@ WHERE status <> 'open';
 UPDATE checks SET reviewable_at = decided_at
 WHERE status <> 'open' AND reviewable_at = 0 AND decided_at > 0 AND (document < 3 OR face < 3);
 
--- A fetch sets or clears the start of the wait of an undecided check
--- (one awaiting a second reviewer keeps it, and a proposal voided by a
--- refresh is judged on the new result). Needs review is read as
--- queuePredicate reads it, on the day of the fetch.
-CREATE TRIGGER checks_reviewable_update AFTER UPDATE OF cached, outcome, document, face, expires_on, proposal ON checks
-WHEN new.status = 'open' AND new.proposal = 0 AND (new.reviewable_at > 0) <> (new.cached = 1
+-- A fetch sets or clears the start of the wait in its own statement
+-- (fetch.go: a trigger's second UPDATE rewrote each risky row, raw
+-- response and all, and cost storing a batch of first results a third
+-- more). A proposal closed (returned, voided: a refresh that voids one
+-- writes the new result first) judges an undecided check on its result,
+-- rarely enough for a trigger. Needs review is read as queuePredicate
+-- reads it, on the day of the last fetch.
+CREATE TRIGGER checks_reviewable_proposal AFTER UPDATE OF proposal ON checks
+WHEN new.status = 'open' AND new.proposal = 0 AND old.proposal <> 0 AND (new.reviewable_at > 0) <> (new.cached = 1
     AND new.outcome <> 'PENDING_REVIEW' AND new.outcome <> 'NOT_VERIFIED'
     AND (new.document < 3 OR new.face < 3 OR (new.expires_on <> '' AND new.expires_on < date(new.fetched_at / 1000000000, 'unixepoch'))))
 BEGIN
     UPDATE checks SET reviewable_at = CASE WHEN new.reviewable_at > 0 THEN 0 ELSE new.fetched_at END WHERE id = new.id;
-END;
-CREATE TRIGGER checks_reviewable_insert AFTER INSERT ON checks
-WHEN new.status = 'open' AND new.reviewable_at = 0 AND new.cached = 1
-    AND new.outcome <> 'PENDING_REVIEW' AND new.outcome <> 'NOT_VERIFIED'
-    AND (new.document < 3 OR new.face < 3 OR (new.expires_on <> '' AND new.expires_on < date(new.fetched_at / 1000000000, 'unixepoch')))
-BEGIN
-    UPDATE checks SET reviewable_at = new.fetched_at WHERE id = new.id;
 END;
 
 -- Waiting: open and reviewable. Overdue is waiting since before now less
