@@ -2,19 +2,22 @@
 --
 -- A check waits for a reviewer from when it became reviewable until its
 -- final decision (approve, reject, escalate, or a confirmed proposal):
---   - reviewable_at: Unix nanoseconds, 0 when the check is not waiting
---     for a reviewer. Set by a fetch whose result needs review (at the
---     fetch's own time), or by a return from
---     second review of a check that was not reviewable, or by a reopen;
---     kept through a proposal and its return; cleared by a fetch that
---     takes an undecided check out of needs review (Caisson now says high
---     on both, or has no result for now, or the data was purged).
+--   - reviewable_at: Unix nanoseconds, 0 when the check never became
+--     reviewable (since its last reopen). Set by a fetch whose result
+--     needs review (at the fetch's own time), by a return from second
+--     review of a check that was not reviewable, or by a reopen; kept
+--     through a proposal and its return, and after the decision; cleared
+--     when an undecided check leaves needs review without a decision
+--     (Caisson now says high on both, or has no result for now, or its
+--     personal data was purged).
 --   - decided_at: Unix nanoseconds of the final decision, 0 while open.
 -- Both are written in the transaction of the change, like status.
 --
 -- Checks already waiting get their last fetch as the start (the first
 -- was not recorded before this version), decided ones the time of the
--- decision that set their status.
+-- decision that set their status but no start: how long they waited was
+-- not recorded, and the stats leave them out of the waits rather than
+-- make one up.
 ALTER TABLE checks ADD COLUMN reviewable_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE checks ADD COLUMN decided_at    INTEGER NOT NULL DEFAULT 0;
 
@@ -43,8 +46,6 @@ UPDATE checks SET decided_at = coalesce((
         AND (d.action IN ('approve', 'reject', 'escalate') OR d.action = 'confirm')
     ORDER BY d.seq DESC LIMIT 1), 0)
 WHERE status <> 'open';
-UPDATE checks SET reviewable_at = decided_at
-WHERE status <> 'open' AND reviewable_at = 0 AND decided_at > 0 AND (document < 3 OR face < 3);
 
 -- A fetch sets or clears the start of the wait in its own statement
 -- (fetch.go: a trigger's second UPDATE rewrote each risky row, raw
