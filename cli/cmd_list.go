@@ -19,8 +19,13 @@ func init() {
 	commandHelp["list"] = `
 Lists tracked checks, riskiest first (lowest confidence, then oldest), as
 the console's queue does, or in the order --sort names: risk, added (most
-recent first), name or customer. Without --queue it lists needs-review,
-or every queue when --customer is given. --customer matches a customer id
+recent first), name, customer or waiting (longest waiting first). Without
+--queue it lists needs-review, or every queue when --customer or
+--overdue is given. --overdue lists only the checks waiting past the SLA
+(policy set sla), as the console's header counts them; none without an
+SLA. The WAITING column is how long a check has waited for a decision
+since it became reviewable (or waited, once decided), marked "! overdue"
+past the SLA. --customer matches a customer id
 exactly or, when no check has exactly that customer id, every customer id
 that starts with it (byte for byte: 5728349 finds "5728349 - Miller,
 Ashley"); a line on standard error says which. Queue pending is also
@@ -48,9 +53,16 @@ type rowJSON struct {
 	// Added with four-eyes, after the fields scripts already read: the
 	// seq of the proposal awaiting a second reviewer, 0 when none.
 	Proposal int64 `json:"proposal"`
+	// Added with the SLA: when the check became reviewable and was
+	// decided ("" for never), how long it waited in whole seconds (null
+	// when it never was reviewable), and whether it is past the SLA.
+	ReviewableAt  string `json:"reviewable_at,omitempty"`
+	DecidedAt     string `json:"decided_at,omitempty"`
+	WaitedSeconds *int64 `json:"waited_seconds"`
+	Overdue       bool   `json:"overdue"`
 }
 
-func newRowJSON(r store.Row) rowJSON {
+func newRowJSON(r store.Row, now time.Time, sla time.Duration) rowJSON {
 	codes := r.ReasonCodes
 	if codes == nil {
 		codes = []int{}
@@ -61,20 +73,62 @@ func newRowJSON(r store.Row) rowJSON {
 		ExpiresOn: r.ExpiresOn.String(), CheckedOn: timeJSON(r.CheckedOn), AddedAt: timeJSON(r.AddedAt),
 		Status: string(r.Status), FetchOutcome: string(r.Outcome), FetchError: r.FetchError,
 		FetchedAt: timeJSON(r.FetchedAt), Purged: r.Purged, Proposal: r.Proposal,
+		ReviewableAt: timeJSON(r.ReviewableAt), DecidedAt: timeJSON(r.DecidedAt),
+		WaitedSeconds: waitedSeconds(r, now), Overdue: r.Overdue(now, sla),
 	}
+}
+
+func waitedSeconds(r store.Row, now time.Time) *int64 {
+	d, ok := r.Waited(now)
+	if !ok {
+		return nil
+	}
+	s := int64(d / time.Second)
+	return &s
+}
+
+// waitText is a wait in the list's words: "45m", "3h12m", "2d4h", "-"
+// for a check that never waited, with "! overdue" past the SLA: a word
+// and a mark, as the console shows it.
+func waitText(r store.Row, now time.Time, sla time.Duration) string {
+	d, ok := r.Waited(now)
+	if !ok {
+		return "-"
+	}
+	s := durationText(d)
+	if r.Overdue(now, sla) {
+		s += " ! overdue"
+	}
+	return s
+}
+
+// durationText is a duration to the minute, in its two largest units.
+func durationText(d time.Duration) string {
+	d = d.Truncate(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%dd%dh", days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%dh%02dm", hours, mins)
+	case mins > 0:
+		return fmt.Sprintf("%dm", mins)
+	}
+	return "<1m"
 }
 
 // listFlags are list's own flags.
 type listFlags struct {
 	queue, sort, customer string
 	customerGiven         bool // even as --customer "": an unset variable
-	json                  bool
+	json, overdue         bool
 }
 
 func wireList(a *app, c *cobra.Command) runFunc {
 	var f listFlags
 	c.Flags().StringVar(&f.queue, "queue", "", "list queue Q: needs-review, pending (or waiting), second-review, escalated, approved, rejected, errors or all (default needs-review; all with --customer)")
-	c.Flags().StringVar(&f.sort, "sort", "risk", "order S: risk (lowest confidence first), added (most recent first), name or customer")
+	c.Flags().StringVar(&f.sort, "sort", "risk", "order S: risk (lowest confidence first), added (most recent first), name, customer or waiting (longest waiting first)")
+	c.Flags().BoolVar(&f.overdue, "overdue", false, "only the checks waiting past the SLA (every queue unless --queue is given)")
 	c.Flags().StringVar(&f.customer, "customer", "", "only the checks of customer ID: exactly, or else every customer id starting with it")
 	c.Flags().BoolVar(&f.json, "json", false, "write JSON instead of a table")
 	c.ValidArgsFunction = cobra.NoFileCompletions
@@ -105,7 +159,7 @@ func cmdList(ctx context.Context, a *app, f listFlags, pos []string) error {
 		return usageErrorf("list", "%s", err.Error())
 	}
 	queue := store.QueueNeedsReview
-	if f.customer != "" {
+	if f.customer != "" || f.overdue {
 		queue = store.QueueAll
 	}
 	if f.queue != "" {
@@ -118,7 +172,15 @@ func cmdList(ctx context.Context, a *app, f listFlags, pos []string) error {
 		return err
 	}
 	defer st.Close()
-	q := store.PageQuery{Queue: queue, Sort: by, Customer: f.customer}
+	policy, err := st.Policy(ctx)
+	if err != nil {
+		return err
+	}
+	if f.overdue && policy.SLA == 0 {
+		fmt.Fprintln(a.stderr, "no SLA is set, so no check is overdue: caisson-review policy set sla 24h --note TEXT")
+	}
+	now := time.Now()
+	q := store.PageQuery{Queue: queue, Sort: by, Customer: f.customer, Overdue: f.overdue}
 	if f.customer != "" {
 		if q.CustomerStart, err = customerByStart(ctx, st, f.customer); err != nil {
 			return err
@@ -146,7 +208,7 @@ func cmdList(ctx context.Context, a *app, f listFlags, pos []string) error {
 		out := make([]rowJSON, len(rows))
 		shown := make([]string, len(rows))
 		for i, r := range rows {
-			out[i], shown[i] = newRowJSON(r), r.CheckID
+			out[i], shown[i] = newRowJSON(r, now, policy.SLA), r.CheckID
 		}
 		// The JSON carries the customer id and names: an access, unlike
 		// the table, which a reviewer scans as the console's list.
@@ -154,17 +216,21 @@ func cmdList(ctx context.Context, a *app, f listFlags, pos []string) error {
 		return writeJSON(a.stdout, out)
 	}
 	if len(rows) == 0 {
-		if f.customer == "" {
+		switch {
+		case f.overdue && policy.SLA > 0:
+			fmt.Fprintf(a.stderr, "no checks in queue %s are waiting past the SLA (%s)\n", queue, store.FormatSLA(policy.SLA))
+		case f.customer == "" && !f.overdue:
 			fmt.Fprintf(a.stderr, "no checks in queue %s\n", queue)
 		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHECK ID\tCUSTOMER\tNAME\tDOCUMENT\tFACE\tREASONS\tSTATUS\tCHECKED")
+	fmt.Fprintln(tw, "CHECK ID\tCUSTOMER\tNAME\tDOCUMENT\tFACE\tREASONS\tSTATUS\tCHECKED\tWAITING")
 	for _, r := range rows {
 		fields := []string{
 			r.CheckID, orDash(r.CustomerID), orDash(strings.TrimSpace(r.FirstName + " " + r.LastName)),
 			r.Document.String(), r.Face.String(), orDash(joinCodes(r.ReasonCodes)), statusText(r), dayText(r.CheckedOn),
+			waitText(r, now, policy.SLA),
 		}
 		// Sanitizing also escapes tabs, which would split a column.
 		for i := range fields {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,15 +24,21 @@ must confirm before they take effect:
   approvals  every approval
   all        every approval and every rejection
 
-A change is an entry in the hash-chained decision log (who, when, the old
-and new mode, and the --note saying why), so export and export --verify
-cover it. Turning four-eyes off voids every proposal awaiting a second
-reviewer, each with a log entry saying so. Only this command changes
-policy, run by someone who can write the database: no console key and no
-serve session can.
+sla is how long a check may wait for a decision, from when it became
+reviewable, before it is overdue: whole hours (24h) or days (2d), or off
+(the default). An overdue check is marked "! overdue" in the console and
+in list, the console's header counts them, and list --overdue lists them.
+
+A change of either is an entry in the hash-chained decision log (who,
+when, the old and new value, and the --note saying why), so export and
+export --verify cover it. Turning four-eyes off voids every proposal
+awaiting a second reviewer, each with a log entry saying so. Only this
+command changes policy, run by someone who can write the database: no
+console key and no serve session can.
 
   caisson-review policy show
-  caisson-review policy set four-eyes risky --note "audit finding 2026-04"`
+  caisson-review policy set four-eyes risky --note "audit finding 2026-04"
+  caisson-review policy set sla 24h --note "contract with the bank, clause 7"`
 }
 
 func wirePolicy(a *app, c *cobra.Command) runFunc {
@@ -58,10 +65,19 @@ func cmdPolicy(ctx context.Context, a *app, note string, pos []string) error {
 			return usageErrorf("policy", "a policy change needs a note saying why: --note TEXT")
 		}
 		return a.policySet(ctx, mode, note)
-	case len(pos) >= 2 && pos[0] == "set" && pos[1] != "four-eyes":
-		return usageErrorf("policy", "unknown setting %q: expected four-eyes", sanitize.Line(pos[1]))
+	case len(pos) == 3 && pos[0] == "set" && pos[1] == "sla":
+		sla, err := store.ParseSLA(pos[2])
+		if err != nil {
+			return usageErrorf("policy", "%s", sanitize.Line(err.Error()))
+		}
+		if note == "" {
+			return usageErrorf("policy", "a policy change needs a note saying why: --note TEXT")
+		}
+		return a.slaSet(ctx, sla, note)
+	case len(pos) >= 2 && pos[0] == "set" && pos[1] != "four-eyes" && pos[1] != "sla":
+		return usageErrorf("policy", "unknown setting %q: expected four-eyes or sla", sanitize.Line(pos[1]))
 	}
-	return usageErrorf("policy", "expected show, or set four-eyes off|risky|approvals|all --note TEXT")
+	return usageErrorf("policy", "expected show, set four-eyes off|risky|approvals|all --note TEXT, or set sla HOURSh|DAYSd|off --note TEXT")
 }
 
 func (a *app) policyShow(ctx context.Context) error {
@@ -75,6 +91,35 @@ func (a *app) policyShow(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintln(a.stdout, sanitize.Line(policyText(p)))
+	fmt.Fprintln(a.stdout, sanitize.Line(slaText(p)))
+	return nil
+}
+
+func slaText(p store.Policy) string {
+	if p.SLASet.Seq == 0 {
+		return "sla: off (the default: never changed)"
+	}
+	d := p.SLASet
+	return fmt.Sprintf("sla: %s (was %s; set by %s [%s] at %s, decision log #%d: %s)",
+		store.FormatSLA(p.SLA), d.OldValue, d.Reviewer, d.Identity, timeText(d.At), d.Seq, d.Note)
+}
+
+func (a *app) slaSet(ctx context.Context, sla time.Duration, note string) error {
+	reviewer, err := a.reviewer()
+	if err != nil {
+		return err
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d, err := st.SetSLA(ctx, store.SLAChange{SLA: sla, Note: note, Reviewer: reviewer})
+	if err != nil {
+		return fmt.Errorf("changing the SLA: %w", err)
+	}
+	fmt.Fprintln(a.stdout, sanitize.Line(slaText(store.Policy{SLA: sla, SLASet: d})))
+	fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, d.Head())
 	return nil
 }
 

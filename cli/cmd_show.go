@@ -93,13 +93,17 @@ func cmdShow(ctx context.Context, a *app, asJSON bool, pos []string) error {
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", id, err)
 	}
+	policy, err := st.Policy(ctx)
+	if err != nil {
+		return err
+	}
 	a.recordAccess(ctx, st, store.AccessShow, rec.CheckID)
 	now := time.Now()
 	if asJSON {
-		return writeJSON(a.stdout, newShowJSON(rec, now))
+		return writeJSON(a.stdout, newShowJSON(rec, now, policy.SLA))
 	}
 	w := &stickyWriter{w: a.stdout}
-	writeShowText(w, rec, now)
+	writeShowText(w, rec, now, policy.SLA)
 	if w.err != nil {
 		return fmt.Errorf("writing %s: %w", id, w.err)
 	}
@@ -122,9 +126,9 @@ func (s *stickyWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func newShowJSON(rec *store.Record, now time.Time) showJSON {
+func newShowJSON(rec *store.Record, now time.Time, sla time.Duration) showJSON {
 	out := showJSON{
-		rowJSON: newRowJSON(rec.Row), AddedBy: rec.AddedBy, Source: string(rec.Source),
+		rowJSON: newRowJSON(rec.Row, now, sla), AddedBy: rec.AddedBy, Source: string(rec.Source),
 		PurgedAt: timeJSON(rec.PurgedAt), FetchExplain: service.ExplainOutcome(rec.Row), ResultHash: rec.ResultHash,
 		Dashboard: caisson.DashboardURL(rec.CheckID), Decisions: []decisionJSON{},
 	}
@@ -162,11 +166,14 @@ func (s showWriter) line(indent, text string) {
 	fmt.Fprintf(s.w, "%s%s\n", indent, sanitize.Line(text))
 }
 
-func writeShowText(w io.Writer, rec *store.Record, now time.Time) {
+func writeShowText(w io.Writer, rec *store.Record, now time.Time, sla time.Duration) {
 	s := showWriter{w}
 	s.field("check", rec.CheckID)
 	s.field("customer", rec.CustomerID)
 	s.field("status", string(rec.Status))
+	if text := waitDetail(rec.Row, now, sla); text != "" {
+		s.field("waiting", text)
+	}
 	if p := rec.Proposal; p != nil {
 		s.field("proposal", fmt.Sprintf("#%d: %s proposed %s at %s; awaits a second reviewer", p.Seq, p.Reviewer, ingForm(p.Proposes), timeText(p.At)))
 	}
@@ -302,4 +309,25 @@ func entryText(d store.Decision) (head, detail string) {
 		detail += ", " + string(d.Finality)
 	}
 	return head, detail
+}
+
+// waitDetail says how long a check has waited for a decision, or waited
+// once decided, from when, and against the SLA: "" for a check that never
+// became reviewable.
+func waitDetail(r store.Row, now time.Time, sla time.Duration) string {
+	d, ok := r.Waited(now)
+	if !ok {
+		return ""
+	}
+	text := durationText(d) + " since it became reviewable at " + timeText(r.ReviewableAt)
+	if !r.AwaitsDecision() {
+		text = "waited " + durationText(d) + ", from " + timeText(r.ReviewableAt) + " to its decision at " + timeText(r.DecidedAt)
+	}
+	switch {
+	case r.Overdue(now, sla):
+		text += fmt.Sprintf("; ! OVERDUE: past the %s SLA by %s", store.FormatSLA(sla), durationText(d-sla))
+	case r.AwaitsDecision() && sla > 0:
+		text += fmt.Sprintf("; overdue in %s (SLA %s)", durationText(sla-d), store.FormatSLA(sla))
+	}
+	return text
 }

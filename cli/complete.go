@@ -134,7 +134,9 @@ func completePolicyArgs(_ *cobra.Command, args []string, _ string) ([]cobra.Comp
 	case len(args) == 0:
 		out = []string{"show", "set"}
 	case len(args) == 1 && args[0] == "set":
-		out = []string{"four-eyes"}
+		out = []string{"four-eyes", "sla"}
+	case len(args) == 2 && args[0] == "set" && args[1] == "sla":
+		out = []string{"24h", "48h", "off"}
 	case len(args) == 2 && args[0] == "set":
 		for _, m := range store.FourEyesModes {
 			out = append(out, string(m))

@@ -63,7 +63,7 @@ func TestCompletionOffersTheProgramsWords(t *testing.T) {
 			[]string{"needs-review", "pending", "escalated", "approved", "rejected", "errors", "all", "second-review"}},
 		{"queue names for refresh --queue", []string{"refresh", "--queue", ""},
 			[]string{"needs-review", "pending", "escalated", "approved", "rejected", "errors", "all", "second-review"}},
-		{"sort names for list --sort", []string{"list", "--sort", ""}, []string{"risk", "added", "name", "customer"}},
+		{"sort names for list --sort", []string{"list", "--sort", ""}, []string{"risk", "added", "name", "customer", "waiting"}},
 		{"decision actions after the id", []string{"decide", "chk_priv_SMgso2KGzXLxT2I-g7oD2w", ""},
 			[]string{"approve", "reject", "escalate", "reopen", "confirm", "return"}},
 		{"escalate reasons once the action is escalate", []string{"decide", "x", "escalate", "--reason", ""},

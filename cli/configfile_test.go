@@ -336,3 +336,18 @@ func TestTheDefaultDatabaseFollowsTheGivenEnvironment(t *testing.T) {
 		t.Errorf("db row %q", got)
 	}
 }
+
+// The sort by waiting is a sort like the others: the file's console.sort
+// and a binding of the stats key are taken.
+func TestTheConsoleTakesTheWaitingSortAndAStatsKey(t *testing.T) {
+	home := t.TempDir()
+	writeConfig(t, home, "[console]\nsort = \"waiting\"\n\n[keys]\nstats = [\"f2\"]\n")
+	a := &app{stderr: &strings.Builder{}, getenv: func(k string) string { return map[string]string{"HOME": home}[k] }}
+	var cfg tui.Config
+	if err := a.applyConsoleSettings(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.StartSort != store.SortWaiting || len(cfg.Keys["stats"]) != 1 || cfg.Keys["stats"][0] != "f2" {
+		t.Errorf("console config %+v", cfg)
+	}
+}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,8 +37,9 @@ func TestScripts(t *testing.T) {
 		Dir:   "testdata",
 		Setup: setupScript,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			progName: runInScript,
-			"status": checkStatus,
+			progName:   runInScript,
+			"status":   checkStatus,
+			"backdate": backdateWaits,
 		},
 	})
 }
@@ -116,4 +118,22 @@ func checkStatus(ts *testscript.TestScript, neg bool, args []string) {
 	if got := ts.Value(lastStatus{}).(*lastStatus).code; got != want {
 		ts.Fatalf("exit status %d, want %d", got, want)
 	}
+}
+
+// backdateWaits moves the start of every wait back by a duration (backdate
+// 25h), as if the checks had become reviewable that much earlier: the
+// program's clock is the machine's, and an SLA is hours long. It writes
+// the database as SQLite would for any other writer, so the store's
+// triggers keep the overdue count as they do for the program's writes.
+func backdateWaits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: backdate DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	db, err := sql.Open("sqlite", ts.Getenv(envDB)+"?_pragma=busy_timeout(5000)")
+	ts.Check(err)
+	defer db.Close()
+	_, err = db.Exec("UPDATE checks SET reviewable_at = reviewable_at - ? WHERE reviewable_at <> 0", int64(d))
+	ts.Check(err)
 }

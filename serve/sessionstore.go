@@ -307,3 +307,11 @@ func (s *sessionStore) Policy(ctx context.Context) (store.Policy, error) {
 	defer s.leave()
 	return s.st.Policy(ctx)
 }
+
+func (s *sessionStore) Stats(ctx context.Context, q store.StatsQuery) (*store.Stats, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	return s.st.Stats(ctx, q)
+}

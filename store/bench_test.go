@@ -431,7 +431,7 @@ func BenchmarkPageEveryQueue100k(b *testing.B) {
 	sorts := []struct {
 		name string
 		sort Sort
-	}{{"risk", SortRisk}, {"added", SortAdded}, {"name", SortName}, {"customer", SortCustomer}}
+	}{{"risk", SortRisk}, {"added", SortAdded}, {"name", SortName}, {"customer", SortCustomer}, {"waiting", SortWaiting}}
 	for _, q := range Queues {
 		for _, so := range sorts {
 			for _, filter := range []string{"", "son", "okafor"} {

@@ -22,6 +22,7 @@ var countTerms = map[Queue]string{
 	QueueRejected:     "q.rejected",
 	QueueErrors:       "q.errors",
 	QueueAll:          "q.tracked",
+	CountOverdue:      overdueTerm,
 }
 
 // expiredSince corrects q.expired, the passed checks whose document
@@ -56,6 +57,9 @@ func (s *Store) countQuery(q Queue) (string, []any, error) {
 		today := s.today()
 		return term, []any{today, today, today, today}, nil
 	}
+	if q == CountOverdue {
+		return term, overdueArgs(s.now()), nil
+	}
 	return term, nil, nil
 }
 
@@ -71,9 +75,10 @@ func bringCountsToTx(ctx context.Context, tx *sql.Tx, day string) error {
 	return nil
 }
 
-// Counts returns the number of checks in every queue in one query.
+// Counts returns the number of checks in every queue in one query, and
+// under CountOverdue the number of checks past the SLA.
 func (s *Store) Counts(ctx context.Context) (Counts, error) {
-	queues := append(slices.Clone(Queues), QueueSecondReview)
+	queues := append(slices.Clone(Queues), QueueSecondReview, CountOverdue)
 	terms := make([]string, len(queues))
 	var args []any
 	for i, q := range queues {
@@ -109,7 +114,10 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 // A whole queue is counted over its index; a filter that matches many
 // checks costs a walk of the queue (CountUpTo stops early).
 func (s *Store) Count(ctx context.Context, q PageQuery) (int, error) {
-	if q.Filter == "" && q.Customer == "" {
+	if q.Filter == "" && q.Customer == "" && (!q.Overdue || q.Queue == QueueAll) {
+		if q.Overdue {
+			q.Queue = CountOverdue
+		}
 		term, args, err := s.countQuery(q.Queue)
 		if err != nil {
 			return 0, err
@@ -132,7 +140,7 @@ func (s *Store) CountUpTo(ctx context.Context, q PageQuery, limit int) (n int, m
 	if limit < 0 {
 		return 0, false, fmt.Errorf("counting up to %d: expected zero or more", limit)
 	}
-	if q.Filter == "" && q.Customer == "" {
+	if q.Filter == "" && q.Customer == "" && !q.Overdue {
 		n, err := s.Count(ctx, q)
 		return min(n, limit), n > limit, err
 	}

@@ -267,8 +267,22 @@ func decideTx(ctx context.Context, tx *sql.Tx, w writer, r DecisionRequest, now 
 	if d, err = w.appendTx(ctx, tx, d, now); err != nil {
 		return Decision{}, err
 	}
-	_, err = tx.ExecContext(ctx, "UPDATE checks SET status = ?, proposal = 0 WHERE check_id = ?", string(statusAfter(r.Action)), r.CheckID)
-	return d, err
+	return d, setStatusTx(ctx, tx, r.CheckID, statusAfter(r.Action), now)
+}
+
+// setStatusTx writes a check's status after a decision that takes effect,
+// with the times its wait is measured by: a final decision ends the wait
+// (decided_at); a reopen starts it again, now, for a check that had been
+// reviewable, since the wait its decision ended is over.
+func setStatusTx(ctx context.Context, tx *sql.Tx, id string, status Status, now time.Time) error {
+	decided, restart := now.UnixNano(), int64(0)
+	if status == StatusOpen {
+		decided, restart = 0, now.UnixNano()
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE checks SET status = ?, proposal = 0, decided_at = ?,
+		reviewable_at = CASE WHEN ? > 0 AND reviewable_at > 0 THEN ? ELSE reviewable_at END
+		WHERE check_id = ?`, string(status), decided, restart, restart, id)
+	return err
 }
 
 // appendTx completes d (its seq, link, writer, time, hash) and appends it
@@ -293,6 +307,12 @@ func (w writer) appendTx(ctx context.Context, tx *sql.Tx, d Decision, now time.T
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.Seq, checkID, string(d.Action), d.Note, d.Reviewer, d.At.Format(atLayout), d.ResponseHash, d.PrevHash, d.Hash,
 		d.HashVersion, d.Identity, string(d.Reason), string(d.Finality), string(d.Proposes), d.Ref, d.OldValue, d.NewValue)
+	if err != nil {
+		return Decision{}, err
+	}
+	// The stats' tally of the log (0008), kept with the entry.
+	_, err = tx.ExecContext(ctx, `INSERT INTO decision_days (day, reviewer, action, proposes, reason, n) VALUES (?, ?, ?, ?, ?, 1)
+		ON CONFLICT DO UPDATE SET n = n + 1`, d.At.Format(time.DateOnly), d.Reviewer, string(d.Action), string(d.Proposes), string(d.Reason))
 	if err != nil {
 		return Decision{}, err
 	}

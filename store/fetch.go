@@ -94,12 +94,26 @@ func (s *Store) cacheResultVoidingTx(ctx context.Context, tx *stmtCache, by Iden
 }
 
 func cacheResultTx(ctx context.Context, tx execer, id string, chk *caisson.Check, at time.Time) error {
+	// The wait of an undecided check starts at the first result needing
+	// review and ends at one that does not (one awaiting a second reviewer
+	// keeps it): 0008_waiting_sla.sql.
 	_, err := tx.ExecContext(ctx, `UPDATE checks SET
 		fetched_at = ?, outcome = 'ok', fetch_error = '', raw = ?, raw_hash = ?, result_at = ?, cached = 1,
 		customer_id = ?, first_name = ?, last_name = ?, document = ?, face = ?, reasons = ?,
-		expires_on = ?, checked_on = ?, dob = ?, address = ?, purged_at = NULL, search = ?
-		WHERE check_id = ?`, append(resultColumns(chk, at), id)...)
+		expires_on = ?, checked_on = ?, dob = ?, address = ?, purged_at = NULL, search = ?,
+		reviewable_at = CASE WHEN status <> 'open' OR proposal <> 0 THEN reviewable_at
+			WHEN ? THEN (CASE WHEN reviewable_at <> 0 THEN reviewable_at ELSE ? END) ELSE 0 END
+		WHERE check_id = ?`, append(resultColumns(chk, at), needsReview(chk, at), at.UnixNano(), id)...)
 	return err
+}
+
+// needsReview reports whether a result puts an undecided check in needs
+// review, as queuePredicate reads it on the day of at: a confidence below
+// high, or a document expired before that day.
+func needsReview(chk *caisson.Check, at time.Time) bool {
+	exp := chk.Info.ExpiresOn
+	return chk.Confidence.Document < caisson.High || chk.Confidence.Face < caisson.High ||
+		(!exp.IsZero() && exp.String() < at.Format("2006-01-02"))
 }
 
 // resultColumns are the values cacheResultTx and firstResultTx write, in
@@ -126,12 +140,16 @@ func resultColumns(chk *caisson.Check, at time.Time) []any {
 // reports false, having written nothing, when the check already has its
 // row.
 func firstResultTx(ctx context.Context, tx *stmtCache, id string, chk *caisson.Check, at time.Time) (bool, error) {
+	var reviewable int64
+	if needsReview(chk, at) {
+		reviewable = at.UnixNano()
+	}
 	r, err := tx.ExecContext(ctx, `INSERT INTO checks (id, check_id, added_at, added_by, source,
 		fetched_at, outcome, fetch_error, raw, raw_hash, result_at, cached,
 		customer_id, first_name, last_name, document, face, reasons,
-		expires_on, checked_on, dob, address, purged_at, search)
-		SELECT id, check_id, added_at, added_by, source, ?, 'ok', '', ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?
-		FROM tracked WHERE check_id = ? AND bare = 1`, append(resultColumns(chk, at), id)...)
+		expires_on, checked_on, dob, address, purged_at, search, reviewable_at)
+		SELECT id, check_id, added_at, added_by, source, ?, 'ok', '', ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?
+		FROM tracked WHERE check_id = ? AND bare = 1`, append(resultColumns(chk, at), reviewable, id)...)
 	if err != nil {
 		return false, err
 	}
@@ -192,8 +210,12 @@ func recordErrorTx(ctx context.Context, tx execer, id string, fetchErr error, at
 		outcome = FetchOutcome(code)
 	}
 	msg := fetchErrorText(fetchErr)
-	if _, err := tx.ExecContext(ctx, "UPDATE checks SET fetched_at = ?, outcome = ?, fetch_error = ? WHERE check_id = ?",
-		at.UnixNano(), string(outcome), msg, id); err != nil {
+	// Caisson taking the result back (PENDING_REVIEW, NOT_VERIFIED) takes
+	// an undecided check out of needs review: its wait ends. Another
+	// failure leaves it where it was.
+	if _, err := tx.ExecContext(ctx, `UPDATE checks SET fetched_at = ?, outcome = ?, fetch_error = ?,
+		reviewable_at = CASE WHEN ? AND status = 'open' AND proposal = 0 THEN 0 ELSE reviewable_at END
+		WHERE check_id = ?`, at.UnixNano(), string(outcome), msg, outcome.NotReady(), id); err != nil {
 		return err
 	}
 	if outcome == FetchOutcome(caisson.CodeIDCheckDeleted) {
@@ -248,9 +270,12 @@ func responseErrorKind(err error) string {
 // levels, reason codes and raw_hash stay: they are not about the person,
 // and raw_hash lets decisions still tell whether they were made on the
 // last response. fetch_error goes because an error stored before it was
-// kept to status and kind may quote the body. Parameters: purged_at, purged_at (kept when already set).
+// kept to status and kind may quote the body. An undecided check leaves
+// needs review, so its wait ends. Parameters: purged_at, purged_at (kept
+// when already set).
 const purgeSet = `UPDATE checks SET raw = NULL, cached = 0, customer_id = '', first_name = '', last_name = '',
 	dob = '', address = '', expires_on = '', search = '', fetch_error = '',
+	reviewable_at = CASE WHEN status = 'open' AND proposal = 0 THEN 0 ELSE reviewable_at END,
 	purged_at = coalesce(purged_at, ?), fetched_at = coalesce(fetched_at, ?)`
 
 // Purge removes the cached personal data of every check whose result was

@@ -95,7 +95,7 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 		return nil, err
 	}
 	if _, ok := indexSort[by]; !ok {
-		return nil, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName or SortCustomer", by)
+		return nil, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName, SortCustomer or SortWaiting", by)
 	}
 	sel := &selection{from: "FROM checks AS c INDEXED BY " + walkIndex(q.Queue, by)}
 	sel.add(pred, args...)
@@ -109,14 +109,19 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 			sel.add("c.customer_id = ?", q.Customer)
 		}
 	}
+	if q.Overdue {
+		// The SLA read once, as a constant subquery: no SLA, no row.
+		sel.add(waitingCond+" AND c.reviewable_at < ? - (SELECT sla FROM queue_counts) AND (SELECT sla FROM queue_counts) > 0",
+			s.now().UnixNano())
+	}
 	// Only the all queue holds checks that were only added, and they have
-	// no customer.
-	if q.Queue == QueueAll && q.Customer == "" {
+	// no customer; none of them is overdue.
+	if q.Queue == QueueAll && q.Customer == "" && !q.Overdue {
 		sel.bare = &selection{from: "FROM tracked AS t INDEXED BY " + bareIndex(by)}
 		// minus and minus_ci are -1: saying so lets SQLite see that the
 		// bare ids' index is in the order of their sort keys (in both
 		// collations the sorts use).
-		sel.bare.add("t.bare = 1 AND t.minus = -1 AND t.minus_ci = -1")
+		sel.bare.add("t.bare = 1 AND t.minus = -1 AND t.minus_ci = -1 AND t.never = 9223372036854775807")
 	}
 	// The one rule for ids (caisson.CheckIDStart): chk_priv_ optional and
 	// in any case, the rest exactly as typed.

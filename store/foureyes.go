@@ -52,8 +52,24 @@ func secondReviewTx(ctx context.Context, tx *sql.Tx, w writer, r DecisionRequest
 	if d, err = w.appendTx(ctx, tx, d, now); err != nil {
 		return Decision{}, err
 	}
-	_, err = tx.ExecContext(ctx, "UPDATE checks SET status = ?, proposal = 0 WHERE check_id = ?", string(status), r.CheckID)
-	return d, err
+	if r.Action == Confirm {
+		return d, setStatusTx(ctx, tx, r.CheckID, status, now)
+	}
+	return d, returnTx(ctx, tx, r.CheckID, now)
+}
+
+// returnTx takes a returned proposal's check out of Second review. A
+// check that was not waiting for a reviewer (a passed one whose approval
+// was proposed) starts waiting now: the second reviewer sent it back to be
+// reviewed. One that was keeps its start. Two statements, so that the
+// fetch trigger (0008) judges the check on its result first.
+func returnTx(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, "UPDATE checks SET proposal = 0 WHERE check_id = ?", id); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE checks SET reviewable_at = ? WHERE check_id = ? AND status = 'open' AND reviewable_at = 0",
+		now.UnixNano(), id)
+	return err
 }
 
 // noProposalTx explains ErrNoProposal by what last closed a proposal on

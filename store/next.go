@@ -12,7 +12,7 @@ import (
 func (s *Store) Next(ctx context.Context, q PageQuery, afterID string) (string, bool, error) {
 	keys, ok := sortKeys[q.Sort]
 	if !ok {
-		return "", false, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName or SortCustomer", q.Sort)
+		return "", false, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName, SortCustomer or SortWaiting", q.Sort)
 	}
 	q.Filter, q.Offset = strings.TrimSpace(q.Filter), 0
 	sel, err := s.selectFor(ctx, q, q.Sort, candidateLimit(q, q.Sort))

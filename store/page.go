@@ -15,6 +15,7 @@ var sortKeys = map[Sort][]sortKey{
 	SortAdded:    {{expr: "c.added_at", desc: true}, {expr: "c.id", desc: true}},
 	SortName:     {{expr: "c.last_name COLLATE NOCASE", text: true}, {expr: "c.first_name COLLATE NOCASE", text: true}, {expr: "c.id"}},
 	SortCustomer: {{expr: "c.customer_id", text: true}, {expr: "c.id"}},
+	SortWaiting:  {{expr: "c.wait_key"}, {expr: "c.id"}},
 }
 
 type sortKey struct {
@@ -36,10 +37,12 @@ var bareKeys = map[Sort][]sortKey{
 	SortAdded:    {{expr: "t.added_at", desc: true}, {expr: "t.id", desc: true}},
 	SortName:     {{expr: "t.minus_ci"}, {expr: "t.minus_ci"}, {expr: "t.id"}},
 	SortCustomer: {{expr: "t.minus"}, {expr: "t.id"}},
+	// Never reviewable: after every check that was (wait_key).
+	SortWaiting: {{expr: "t.never"}, {expr: "t.id"}},
 }
 
 // bareIndex is the index of tracked that gives the bare checks in a
-// sort's order.
+// sort's order (by id for the sort by waiting: their key is one value).
 func bareIndex(by Sort) string {
 	if by == SortAdded {
 		return "tracked_bare_added"
@@ -59,13 +62,14 @@ func orderBy(keys []sortKey) string {
 }
 
 const rowColumns = `c.check_id, c.customer_id, c.first_name, c.last_name, c.document, c.face, c.reasons,
-	c.expires_on, c.checked_on, c.added_at, c.status, c.outcome, c.fetch_error, c.fetched_at, c.purged_at IS NOT NULL, c.proposal`
+	c.expires_on, c.checked_on, c.added_at, c.status, c.outcome, c.fetch_error, c.fetched_at, c.purged_at IS NOT NULL, c.proposal,
+	c.reviewable_at, c.decided_at`
 
 // Page returns one page of a queue, sorted and filtered. Limit 0 means 50.
 func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, error) {
 	_, ok := sortKeys[q.Sort]
 	if !ok {
-		return nil, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName or SortCustomer", q.Sort)
+		return nil, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName, SortCustomer or SortWaiting", q.Sort)
 	}
 	if q.Offset < 0 || q.Limit < 0 {
 		return nil, fmt.Errorf("page offset %d, limit %d: expected zero or more", q.Offset, q.Limit)
@@ -86,7 +90,9 @@ func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, error) {
 
 // bareFirst reports whether the selection has bare checks and, in sort
 // by, they come before every checks row (bareKeys).
-func (sel *selection) bareFirst(by Sort) bool { return sel.bare != nil && by != SortAdded }
+func (sel *selection) bareFirst(by Sort) bool {
+	return sel.bare != nil && by != SortAdded && by != SortWaiting
+}
 
 // bareFirstPage reads a page of the all queue in a sort where the bare
 // checks come first: the bare ones from offset, then checks rows, each an
@@ -160,7 +166,7 @@ func (sel *selection) merged(cols, bareCols string, keys, bare []sortKey) (strin
 
 // bareColumns are rowColumns for a check that has no row in checks: added,
 // never fetched, open.
-const bareColumns = `t.check_id, '', '', '', 0, 0, '', '', 0, t.added_at, 'open', '', '', NULL, 0, 0`
+const bareColumns = `t.check_id, '', '', '', 0, 0, '', '', 0, t.added_at, 'open', '', '', NULL, 0, 0, 0, 0`
 
 // ByCustomer returns every check of one customer_id, oldest checked first.
 func (s *Store) ByCustomer(ctx context.Context, customerID string) ([]Row, error) {

@@ -51,12 +51,19 @@ type Policy struct {
 	FourEyes FourEyes
 	// Set is the log entry that set it; zero Seq for the default.
 	Set Decision
+	// SLA is how long a check may wait for a decision before it is
+	// overdue, 0 for no SLA (the default); SLASet the entry that set it.
+	SLA    time.Duration
+	SLASet Decision
 }
 
 // Policy reads the current policy. One statement, so it takes no lock and
 // works on a database opened for reading only.
 func (s *Store) Policy(ctx context.Context) (Policy, error) {
 	p, err := policyTx(ctx, s.db)
+	if err == nil {
+		p.SLA, p.SLASet, err = slaTx(ctx, s.db)
+	}
 	if err != nil {
 		return Policy{}, fmt.Errorf("reading the policy: %w", err)
 	}

@@ -88,4 +88,4 @@ func walkIndex(q Queue, by Sort) string {
 var indexQueue = map[Queue]string{"": "open", QueueNeedsReview: "open", QueuePending: "pending", QueueSecondReview: "second",
 	QueueEscalated: "decided", QueueApproved: "decided", QueueRejected: "decided", QueueErrors: "errors", QueueAll: "all"}
 
-var indexSort = map[Sort]string{SortRisk: "risk", SortAdded: "added", SortName: "name", SortCustomer: "customer"}
+var indexSort = map[Sort]string{SortRisk: "risk", SortAdded: "added", SortName: "name", SortCustomer: "customer", SortWaiting: "waiting"}

@@ -24,9 +24,10 @@ func scanRow(sc interface{ Scan(...any) error }, extra ...any) (Row, error) {
 	var r Row
 	var doc, face int
 	var reasons, expires, status, outcome string
-	var checkedOn, addedAt, fetchedAt sql.NullInt64
+	var checkedOn, addedAt, fetchedAt, reviewableAt, decidedAt sql.NullInt64
 	dest := append([]any{&r.CheckID, &r.CustomerID, &r.FirstName, &r.LastName, &doc, &face, &reasons,
-		&expires, &checkedOn, &addedAt, &status, &outcome, &r.FetchError, &fetchedAt, &r.Purged, &r.Proposal}, extra...)
+		&expires, &checkedOn, &addedAt, &status, &outcome, &r.FetchError, &fetchedAt, &r.Purged, &r.Proposal,
+		&reviewableAt, &decidedAt}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return Row{}, err
 	}
@@ -38,6 +39,7 @@ func scanRow(sc interface{ Scan(...any) error }, extra ...any) (Row, error) {
 	}
 	r.CheckedOn, r.AddedAt, r.FetchedAt = fromNanos(checkedOn), fromNanos(addedAt), fromNanos(fetchedAt)
 	r.Status, r.Outcome = Status(status), FetchOutcome(outcome)
+	r.ReviewableAt, r.DecidedAt = fromNanos(reviewableAt), fromNanos(decidedAt)
 	return r, nil
 }
 

@@ -66,6 +66,12 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*sql.Tx) error) error {
 			return err
 		}
 	}
+	// Every write brings the overdue count to now: a range of the few
+	// checks that became overdue since the last write.
+	if err := bringOverdueTx(ctx, tx, s.now()); err != nil {
+		tx.Rollback()
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}

@@ -100,11 +100,15 @@ const (
 	SortAdded         // most recently added first
 	SortName          // last name, first name
 	SortCustomer      // customer_id
+	// SortWaiting: longest waiting first. Checks still waiting for a
+	// decision, the oldest start first; then decided checks by how long
+	// they waited; then those never reviewable, in the order added.
+	SortWaiting
 )
 
 // SortNames are the sorts by name, in the order of their values (and of
-// the console's s): risk, added, name, customer.
-var SortNames = []string{"risk", "added", "name", "customer"}
+// the console's s): risk, added, name, customer, waiting.
+var SortNames = []string{"risk", "added", "name", "customer", "waiting"}
 
 // ParseSort reads a sort's name; anything else is an error that lists them.
 func ParseSort(s string) (Sort, error) {
@@ -116,8 +120,14 @@ func ParseSort(s string) (Sort, error) {
 	return 0, fmt.Errorf("sort %q: expected one of %s", s, strings.Join(SortNames, ", "))
 }
 
-// Counts is the number of checks in every queue.
+// Counts is the number of checks in every queue, and under CountOverdue
+// the number of checks waiting past the SLA (sla.go).
 type Counts map[Queue]int
+
+// CountOverdue is the key of Counts that holds the overdue checks: no
+// queue (ParseQueue refuses it), a view across needs review and second
+// review that PageQuery.Overdue lists.
+const CountOverdue Queue = "overdue"
 
 // FetchOutcome is the result of the last fetch: OutcomeOK, a documented API
 // error code (IDCHECK_DELETED, PENDING_REVIEW, …), or OutcomeTransport.
@@ -157,6 +167,11 @@ type Row struct {
 	// Proposal is the seq of the proposal awaiting a second reviewer, 0
 	// when none: the check is then in QueueSecondReview.
 	Proposal int64
+	// ReviewableAt is when the check became reviewable (zero: it is not
+	// waiting for a reviewer and never was since its last decision);
+	// DecidedAt is its final decision's time (zero while undecided).
+	ReviewableAt time.Time
+	DecidedAt    time.Time
 }
 
 // Record is one check in full: its row, the cached result (nil when never
@@ -224,8 +239,11 @@ type PageQuery struct {
 	// CustomerStart matches every customer_id that starts with Customer
 	// (byte for byte) instead of only the one equal to it.
 	CustomerStart bool
-	Offset        int
-	Limit         int
+	// Overdue keeps only the checks waiting past the SLA (none when
+	// there is no SLA), as Counts' CountOverdue counts them.
+	Overdue bool
+	Offset  int
+	Limit   int
 }
 
 // VerifyResult is what Verify found in the decision log's hash chain.

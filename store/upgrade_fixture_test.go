@@ -16,7 +16,8 @@ import (
 // (schema 6, before the kept queue counts), testdata/version7-44c00df.db by
 // 44c00df (schema 7, before polling; its tokens were exchanged to ids it
 // already had, so it tracks 10), testdata/version8-a357a47.db by a357a47
-// (schema 8, with polling, before the SLA). Each holds the ids the sandbox's banner
+// (schema 8, with polling, before the SLA), testdata/version7-19683bc.db
+// by 19683bc (schema 7, before waiting times and the SLA). Each holds the ids the sandbox's banner
 // printed (a 24-check sandbox), added, refreshed and five decisions made through that build's own command line
 // (approve, reject, escalate, reopen, approve). Opened by this build, each
 // is migrated in place: its log verifies, every queue holds exactly what
@@ -32,6 +33,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"version6-181ef31.db", 6, 13},
 		{"version7-44c00df.db", 7, 10},
 		{"version8-a357a47.db", 8, 13},
+		{"version7-19683bc.db", 7, 13},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)
@@ -122,4 +124,51 @@ func countByDefinition(t testing.TB, s *Store, q Queue) int {
 		t.Fatalf("counting %s by its definition: %v", q, err)
 	}
 	return n
+}
+
+// A version 7 database gains waiting times: its checks needing review wait
+// from their last fetch (the first was not recorded), its decided checks
+// carry their decision's time, and an SLA set afterwards counts them.
+func TestVersion7DatabaseGainsWaitingTimes(t *testing.T) {
+	path := copyFixture(t, "version7-19683bc.db")
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 12, 3, 11, 41, 31, 0, time.UTC)}
+	s := openIdentified(t, path, c, anaID)
+	rows, err := s.Page(ctx, PageQuery{Queue: QueueAll, Sort: SortWaiting, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting, decided := 0, 0
+	for _, r := range rows {
+		inNeedsReview := r.Status == StatusOpen && r.Outcome == OutcomeOK && (r.Document < 3 || r.Face < 3)
+		if r.AwaitsDecision() != inNeedsReview {
+			t.Errorf("%s (%s, %s/%s): AwaitsDecision() = %v after the upgrade", r.CheckID, r.Status, r.Document, r.Face, r.AwaitsDecision())
+		}
+		if r.AwaitsDecision() {
+			waiting++
+			if r.ReviewableAt.After(r.FetchedAt) || r.ReviewableAt.IsZero() {
+				t.Errorf("%s waits from %s, expected its last fetch %s", r.CheckID, r.ReviewableAt, r.FetchedAt)
+			}
+		}
+		if r.Status != StatusOpen {
+			decided++
+			if r.DecidedAt.IsZero() {
+				t.Errorf("%s is %s but has no decision time after the upgrade", r.CheckID, r.Status)
+			}
+		}
+	}
+	// The fixture: six needing review, one approved and reopened among
+	// them, then one rejected, one escalated, one passed approved.
+	if waiting != 4 || decided != 3 {
+		t.Errorf("%d waiting, %d decided after the upgrade; expected 4 and 3", waiting, decided)
+	}
+	if _, err := s.SetSLA(ctx, SLAChange{SLA: time.Hour, Note: "upgraded", Reviewer: "ana"}); err != nil {
+		t.Fatal(err)
+	}
+	c.Set(c.Now().Add(48 * time.Hour))
+	counts, err := s.Counts(ctx)
+	if err != nil || counts[CountOverdue] != 4 {
+		t.Errorf("two days later with a one-hour SLA, %d overdue (%v); expected the 4 waiting", counts[CountOverdue], err)
+	}
+	mustVerify(t, s)
 }

@@ -27,7 +27,10 @@ const apiTimeout = 60 * time.Second
 
 type countsMsg struct {
 	counts store.Counts
-	err    error
+	// sla is the SLA the overdue count was made against, read with it:
+	// the list marks the same checks overdue.
+	sla time.Duration
+	err error
 }
 
 func loadCounts(st Store) tea.Cmd {
@@ -36,9 +39,13 @@ func loadCounts(st Store) tea.Cmd {
 		defer cancel()
 		c, err := st.Counts(ctx)
 		if err != nil {
-			err = fmt.Errorf("counting the queues: %w", err)
+			return countsMsg{err: fmt.Errorf("counting the queues: %w", err)}
 		}
-		return countsMsg{counts: c, err: err}
+		p, err := st.Policy(ctx)
+		if err != nil {
+			err = fmt.Errorf("reading the SLA: %w", err)
+		}
+		return countsMsg{counts: c, sla: p.SLA, err: err}
 	}
 }
 

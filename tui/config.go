@@ -27,6 +27,10 @@ type Store interface {
 	Get(ctx context.Context, checkID string) (*store.Record, error)
 	Next(ctx context.Context, q store.PageQuery, afterID string) (string, bool, error)
 	ByCustomer(ctx context.Context, customerID string) ([]store.Row, error)
+	// Policy gives the SLA that marks a check overdue; Stats the figures
+	// of the stats view.
+	Policy(ctx context.Context) (store.Policy, error)
+	Stats(ctx context.Context, q store.StatsQuery) (*store.Stats, error)
 }
 
 // Service is the work the console asks for: adding, refreshing and

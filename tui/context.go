@@ -34,6 +34,12 @@ type programContext struct {
 	// under serve, else the OS account), zero until the store has said:
 	// a proposal of this identity's is not its to confirm.
 	identity store.Identity
+	// sla is the database's SLA (0: none), read with the counts: a
+	// waiting check past it is overdue.
+	sla time.Duration
+	// ascii is set when the terminal gets no colour (NO_COLOR, theme
+	// none): the stats view's bars are then ASCII.
+	ascii bool
 }
 
 // wordKey is a drawn badge (its level, plain or not) or status word.

@@ -144,6 +144,7 @@ func (d *detailModel) lines(c *programContext, row store.Row, haveRow bool, widt
 	b.field("check", line(rec.CheckID), nil)
 	b.field("customer", line(rec.CustomerID), nil)
 	b.raw("status", st.statusWord(rec.Row)+"  doc "+st.levelWord(rec.Document)+"  face "+st.levelWord(rec.Face))
+	b.waited(rec.Row, now, c.sla)
 
 	if chk := rec.Result; chk != nil {
 		b.person(c, chk, now, masked)
@@ -361,3 +362,27 @@ func (b *detailBuilder) decisions(c *programContext, ds []store.Decision) {
 }
 
 func pastTense(a store.Action) string { return line(a.PastTense()) }
+
+// waited adds how long the check has waited for a decision since it
+// became reviewable (or waited, once decided), and where it stands against
+// the SLA: "! OVERDUE" past it, a word and a glyph.
+func (b *detailBuilder) waited(r store.Row, now time.Time, sla time.Duration) {
+	d, ok := r.Waited(now)
+	if !ok {
+		return
+	}
+	since := r.ReviewableAt.In(now.Location()).Format(timeLayout)
+	if !r.AwaitsDecision() {
+		b.field("waited", durationText(d)+", from "+since+" to its decision", nil)
+		return
+	}
+	text := durationText(d) + " since " + since
+	switch {
+	case r.Overdue(now, sla):
+		b.field("waiting", "! OVERDUE: "+text+", past the "+store.FormatSLA(sla)+" SLA by "+durationText(d-sla), b.st.Bad.Render)
+	case sla > 0:
+		b.field("waiting", text+"; overdue in "+durationText(sla-d)+" (SLA "+store.FormatSLA(sla)+")", nil)
+	default:
+		b.field("waiting", text, nil)
+	}
+}

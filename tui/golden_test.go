@@ -133,6 +133,7 @@ type watched struct {
 	*Model
 	mu   sync.Mutex
 	last string
+	raw  string // the last frame with its styles, for a screenshot
 }
 
 func (w *watched) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -143,7 +144,7 @@ func (w *watched) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (w *watched) View() tea.View {
 	v := w.Model.View()
 	w.mu.Lock()
-	w.last = ansi.Strip(v.Content)
+	w.last, w.raw = ansi.Strip(v.Content), v.Content
 	w.mu.Unlock()
 	return v
 }

@@ -31,6 +31,7 @@ var sortNames = map[store.Sort]string{
 	store.SortAdded:    "added (newest first)",
 	store.SortName:     "name",
 	store.SortCustomer: "customer",
+	store.SortWaiting:  "waiting (longest first)",
 }
 
 // headerView is the program's name, the reviewer, the API, and the tabs
@@ -53,6 +54,15 @@ func headerView(c *programContext, queues []store.Queue, tab int, counts store.C
 	failed := ""
 	if countsErr != nil {
 		failed = " · " + st.Bad.Render("✗ counts: "+errText(countsErr))
+	}
+	// Overdue checks, as a glyph and a word, kept like the mode when the
+	// title must give something up.
+	if n, ok := counts[store.CountOverdue]; ok && c.sla > 0 {
+		overdue := st.Muted.Render("0 overdue")
+		if n > 0 {
+			overdue = st.Bad.Render(fmt.Sprintf("! %d overdue", n))
+		}
+		failed = " · " + overdue + failed
 	}
 	if notice := c.pollNotice(); notice != "" {
 		failed += " · " + st.Bad.Render(notice)

@@ -18,7 +18,7 @@ type KeyMap struct {
 	Confirm, Return                         key.Binding
 	Add                                     key.Binding
 	Refresh, RefreshAll                     key.Binding
-	Filter, Sort, Mask                      key.Binding
+	Filter, Sort, Mask, Stats               key.Binding
 	Back, Help, Quit, ForceQuit             key.Binding
 	readOnly                                bool
 }
@@ -60,6 +60,7 @@ var actions = []action{
 	{"filter", func(k *KeyMap) *key.Binding { return &k.Filter }, []string{"/"}, "/", "filter", false},
 	{"sort", func(k *KeyMap) *key.Binding { return &k.Sort }, []string{"s"}, "s", "sort", false},
 	{"mask", func(k *KeyMap) *key.Binding { return &k.Mask }, []string{"m"}, "m", "mask personal data", false},
+	{"stats", func(k *KeyMap) *key.Binding { return &k.Stats }, []string{"t"}, "t", "team stats", false},
 	{"refresh", func(k *KeyMap) *key.Binding { return &k.Refresh }, []string{"r"}, "r", "refresh check", true},
 	{"refresh-queue", func(k *KeyMap) *key.Binding { return &k.RefreshAll }, []string{"R"}, "R", "refresh queue", true},
 	{"back", func(k *KeyMap) *key.Binding { return &k.Back }, []string{"esc"}, "esc", "back", false},
@@ -103,7 +104,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	move := []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}
 	view := []key.Binding{k.NextTab, k.PrevTab, k.Tab, k.Open, k.ScrollDown, k.ScrollUp, k.Customer}
-	find := []key.Binding{k.Filter, k.Sort, k.Mask, k.Refresh, k.RefreshAll}
+	find := []key.Binding{k.Filter, k.Sort, k.Mask, k.Stats, k.Refresh, k.RefreshAll}
 	app := []key.Binding{k.Back, k.Help, k.Quit, k.ForceQuit}
 	if k.readOnly {
 		return [][]key.Binding{move, view, find, app}
@@ -152,6 +153,21 @@ var (
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 	}
 )
+
+// statsHelp is the footer's help on the stats view: the movement keys
+// scroll it, the refresh key reads it again.
+type statsHelp struct{ KeyMap }
+
+func (s statsHelp) ShortHelp() []key.Binding {
+	again := key.NewBinding(key.WithKeys(s.Refresh.Keys()...), key.WithHelp(keyName(s.Refresh), "read again"))
+	if s.readOnly {
+		// No refresh key in read-only mode: the stats key reads again.
+		again = key.NewBinding(key.WithKeys(s.Stats.Keys()...), key.WithHelp(keyName(s.Stats), "read again"))
+	}
+	return []key.Binding{s.pair(s.Down, s.Up, "scroll"), again, s.Back, s.Help, s.Quit}
+}
+
+func (s statsHelp) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
 
 // detailHelp is the footer's help while the detail is full screen: the
 // movement keys scroll it.

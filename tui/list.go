@@ -81,6 +81,9 @@ type rowLook struct {
 	claimed  bool
 	stale    bool
 	age      string
+	// wait is the WAIT column: how long the check has waited for a
+	// decision (or waited, once decided), with "!" when it is overdue.
+	wait string
 }
 
 // maxDrawnRows bounds the drawn rows: a long session moves the cursor and
@@ -267,8 +270,12 @@ func (l *listModel) counted(m totalMsg) {
 type columns struct{ customer, name int }
 
 // fixedWidth is everything but the customer and name columns: marker 2,
-// id 9, two badges of 6, reasons 3, status 9, age 4, and the spaces.
-const fixedWidth = 2 + 9 + 1 + 6 + 1 + 6 + 1 + 3 + 1 + statusWidth + 1 + 4 + 2
+// id 9, two badges of 6, reasons 3, status 9, age 4, wait 5, and the
+// spaces.
+const fixedWidth = 2 + 9 + 1 + 6 + 1 + 6 + 1 + 3 + 1 + statusWidth + 1 + 4 + 1 + waitWidth + 2
+
+// waitWidth fits a wait and the overdue mark: "26h!", "12d!".
+const waitWidth = 5
 
 // statusWidth fits the longest status word, "unfetched" or "escalated".
 const statusWidth = 9
@@ -284,7 +291,7 @@ func (l *listModel) view(c *programContext, height int) string {
 	cols := layoutColumns(l.width)
 	var sb strings.Builder
 	head := "  " + fit("CHECK", 9) + " " + fit("CUSTOMER", cols.customer) + " " + fit("NAME", cols.name) + " " +
-		fit("DOC", 6) + " " + fit("FACE", 6) + " " + fit("RSN", 3) + " " + fit("STATUS", 9) + " " + fit("AGE", 4)
+		fit("DOC", 6) + " " + fit("FACE", 6) + " " + fit("RSN", 3) + " " + fit("STATUS", 9) + " " + fit("AGE", 4) + " " + fit("WAIT", waitWidth)
 	if l.proposals != nil {
 		head = proposalHead(l.width)
 	}
@@ -322,7 +329,7 @@ func (l *listModel) drawRow(c *programContext, j int, cols columns, selected boo
 		since = d.At
 	}
 	now := c.now()
-	k := rowKey{i: j, width: l.width, look: rowLook{selected: selected, claimed: claimed, stale: c.stale(r, now), age: age(since, now)}}
+	k := rowKey{i: j, width: l.width, look: rowLook{selected: selected, claimed: claimed, stale: c.stale(r, now), age: age(since, now), wait: waitCell(r, now, c.sla)}}
 	return l.drawn.get(k, func() string { return l.rowView(c, r, cols, k.look) })
 }
 
@@ -346,9 +353,15 @@ func (l *listModel) rowView(c *programContext, r store.Row, cols columns, k rowL
 	plain := k.selected
 	badge := func(lv caisson.Level) string { return c.badge(lv, plain) }
 	status := c.status(r)
-	if plain {
+	overdue := strings.HasSuffix(k.wait, "!")
+	switch {
+	case plain && overdue:
+		status = fit("overdue", statusWidth)
+	case plain:
 		word, _ := st.status(r)
 		status = fit(word, statusWidth)
+	case overdue:
+		status = c.words.get(wordKey{word: "overdue"}, func() string { return st.Bad.Render(fit("overdue", statusWidth)) })
 	}
 	marker := "  "
 	if k.selected {
@@ -366,7 +379,7 @@ func (l *listModel) rowView(c *programContext, r store.Row, cols columns, k rowL
 		fit(line(r.CustomerID), cols.customer) + " " + fit(rowName(r), cols.name) + " " +
 		badge(r.Document) + " " + badge(r.Face) + " " +
 		fit(fmt.Sprintf("%3d", len(r.ReasonCodes)), 3) + " " + status + " " +
-		fit(k.age, 4)
+		fit(k.age, 4) + " " + fit(k.wait, waitWidth)
 	// Every column is fitted to its width, so the row is as wide as the
 	// columns add up to: measured again only when they do not fill the
 	// list exactly (narrower than the narrowest layout).
@@ -377,4 +390,20 @@ func (l *listModel) rowView(c *programContext, r store.Row, cols columns, k rowL
 		return st.Selected.Render(row)
 	}
 	return row
+}
+
+// waitCell is the WAIT column of a row: how long it has waited for a
+// decision, or waited until its decision, "-" for a check that never
+// waited, and "!" after it when it is past the SLA (with the status word
+// "overdue": a glyph and a word, not colour alone).
+func waitCell(r store.Row, now time.Time, sla time.Duration) string {
+	d, ok := r.Waited(now)
+	if !ok {
+		return "-"
+	}
+	s := age(now.Add(-d), now)
+	if r.Overdue(now, sla) {
+		s += "!"
+	}
+	return s
 }

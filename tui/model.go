@@ -25,6 +25,7 @@ const (
 	modeNote         // typing a decision's note
 	modeAdd          // the add dialog
 	modeReason       // picking a reject or escalate reason
+	modeStats        // the stats view
 )
 
 // Model is the root of the console: it owns the layout and routes
@@ -48,6 +49,7 @@ type Model struct {
 
 	list   listModel
 	detail detailModel
+	stats  statsModel
 	near   readAhead
 	footer footerModel
 
@@ -177,8 +179,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.held.ticking = false
 	case spinner.TickMsg:
 		cmd = m.footer.tick(msg)
+	case statsMsg:
+		if msg.req == m.stats.req {
+			m.stats.req, m.stats.err = 0, msg.err
+			if msg.err == nil {
+				m.stats.stats = msg.stats
+			}
+		}
 	case countsMsg:
 		m.counts, m.countsErr = msg.counts, msg.err
+		if msg.err == nil {
+			m.ctx.sla = msg.sla
+		}
 		m.countsFresh = msg.err == nil && !m.countsAgain
 		m.countsReading = false
 		if m.countsAgain {
@@ -474,6 +486,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.reasonKey(msg)
 	case modeAdd:
 		return m.addKey(msg)
+	case modeStats:
+		return m.statsKey(msg)
 	}
 	// The list or the detail has the keyboard: each takes its own keys,
 	// and what is left acts on the whole screen.
@@ -564,8 +578,12 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.filterIn = newFilterInput(m.filter, m.animate, m.ctx.styles)
 		return m.blink()
 	case matches(msg, k.Sort):
-		m.sort = (m.sort + 1) % 4
+		m.sort = (m.sort + 1) % store.Sort(len(store.SortNames))
 		m.newQuery()
+	case matches(msg, k.Stats):
+		m.stats.from, m.mode = m.mode, modeStats
+		m.stats.scroll = 0
+		return m.readStats()
 	case matches(msg, k.Mask):
 		m.masked = !m.masked
 	case matches(msg, k.Refresh):
@@ -702,3 +720,41 @@ func (m *Model) filterChanged() {
 }
 
 func anyMatches(msg tea.KeyPressMsg, bs ...key.Binding) bool { return key.Matches(msg, bs...) }
+
+// readStats reads the stats view's figures in a command; the view shows
+// the last ones read (or that they are being read) meanwhile.
+func (m *Model) readStats() tea.Cmd {
+	m.stats.req = m.ctx.nextID()
+	return loadStats(m.ctx.cfg.Store, m.stats.req)
+}
+
+// statsKey is a key on the stats view: scroll, read again, back, help,
+// quit. The decision keys do nothing here: no check is on screen.
+func (m *Model) statsKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.ctx.keys
+	page := max(m.bodyHeight()-1, 1)
+	switch {
+	case matches(msg, k.Quit):
+		return m.quit()
+	case matches(msg, k.Back):
+		m.mode = m.stats.from
+	case matches(msg, k.Help):
+		m.prevMode, m.mode = modeStats, modeHelp
+	case matches(msg, k.Down), matches(msg, k.ScrollDown):
+		m.stats.scroll++
+	case matches(msg, k.Up), matches(msg, k.ScrollUp):
+		m.stats.scroll--
+	case matches(msg, k.PageDown):
+		m.stats.scroll += page
+	case matches(msg, k.PageUp):
+		m.stats.scroll -= page
+	case matches(msg, k.Top):
+		m.stats.scroll = 0
+	case matches(msg, k.Bottom):
+		m.stats.scroll = 1 << 30 // the view clamps it
+	case matches(msg, k.Refresh), matches(msg, k.Stats):
+		return m.readStats()
+	}
+	m.stats.scroll = max(m.stats.scroll, 0)
+	return nil
+}

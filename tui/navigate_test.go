@@ -171,7 +171,7 @@ func TestSortCyclesAndSaysWhichIsInForce(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
 	m := newTestModel(t, f.config(), 120, 40)
 	pump(t, m, keys("7")...)
-	for _, want := range []store.Sort{store.SortAdded, store.SortName, store.SortCustomer, store.SortRisk} {
+	for _, want := range []store.Sort{store.SortAdded, store.SortName, store.SortCustomer, store.SortWaiting, store.SortRisk} {
 		pump(t, m, keys("s")...)
 		if m.sort != want {
 			t.Fatalf("sort %d, want %d", m.sort, want)

@@ -25,6 +25,7 @@ func (m *Model) Options(profile colorprofile.Profile) []tea.ProgramOption {
 		// As NO_COLOR: plain text, the words and symbols saying it all.
 		profile = colorprofile.NoTTY
 	}
+	m.ctx.ascii = profile <= colorprofile.ASCII
 	return []tea.ProgramOption{tea.WithFPS(frameRate), tea.WithColorProfile(profile), tea.WithFilter(m.QuitFilter)}
 }
 

@@ -199,13 +199,14 @@ type headerKey struct {
 	counts     string // as printed: every queue's count, "map[]" before they are read
 	err        string
 	poll       string // the poll's notice
+	sla        time.Duration
 }
 
 // header is headerView, drawn again only when its key changes: with
 // six-digit counts the tabs are measured in two forms before one fits.
 func (m *Model) header() string {
 	counts, queues := m.tabCounts(), m.tabs()
-	k := headerKey{tab: m.tab, width: m.ctx.width, counts: fmt.Sprint(counts), tabs: len(queues), poll: m.ctx.pollNotice()}
+	k := headerKey{tab: m.tab, width: m.ctx.width, counts: fmt.Sprint(counts), tabs: len(queues), poll: m.ctx.pollNotice(), sla: m.ctx.sla}
 	if counts == nil {
 		k.counts = "unread"
 	}
@@ -223,6 +224,8 @@ func (m *Model) bodyView() string {
 	switch {
 	case m.mode == modeHelp:
 		return clampView(m.helpView(), c.width, h)
+	case m.mode == modeStats:
+		return clampView(m.stats.view(c, c.width, h), c.width, h)
 	case m.mode == modeDetail || m.prevModeIsDetail():
 		return clampView(m.detail.view(c, row, haveRow, c.width, h, m.masked, false), c.width, h)
 	case m.wide():
@@ -366,6 +369,8 @@ func (m *Model) footerKeys() help.KeyMap {
 		return addKeys
 	case modeHelp:
 		return closeKeys
+	case modeStats:
+		return statsHelp{m.ctx.keys}
 	}
 	if m.batch != nil && m.batch.running {
 		return refreshKeys
