@@ -133,7 +133,7 @@ func (s *Store) recordFetchTx(ctx context.Context, tx *stmtCache, id string, r F
 // stored and the next refresh fetches again. Decisions never go through
 // here: each stays its own durable transaction.
 type FetchWriter struct {
-	s        *Store
+	rec      FetchRecorder
 	maxBatch int
 	maxDelay time.Duration
 	queue    chan pendingFetch
@@ -163,13 +163,28 @@ type pendingFetch struct {
 // FetchWriter: nothing was recorded.
 var ErrWriterClosed = errors.New("the fetch writer is closed: nothing was recorded")
 
+// FetchRecorder records a batch of fetch outcomes by RecordFetches'
+// contract; *Store is one. A front end that wraps the store (serve's
+// session: its work gate, its key as the identity) is another.
+type FetchRecorder interface {
+	RecordFetches(ctx context.Context, results []FetchResult) (errs []error, err error)
+}
+
+var _ FetchRecorder = (*Store)(nil)
+
 // NewFetchWriter starts a FetchWriter on s. Close it to commit what is
 // pending and stop it.
 func (s *Store) NewFetchWriter(o FetchWriterOptions) *FetchWriter {
+	return NewFetchWriterOn(s, o)
+}
+
+// NewFetchWriterOn starts a FetchWriter recording through rec. Close it
+// to commit what is pending and stop it.
+func NewFetchWriterOn(rec FetchRecorder, o FetchWriterOptions) *FetchWriter {
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 500
 	}
-	w := &FetchWriter{s: s, maxBatch: o.MaxBatch, maxDelay: o.MaxDelay,
+	w := &FetchWriter{rec: rec, maxBatch: o.MaxBatch, maxDelay: o.MaxDelay,
 		queue: make(chan pendingFetch, 2*o.MaxBatch), done: make(chan struct{})}
 	go w.run()
 	return w
@@ -272,7 +287,7 @@ func (w *FetchWriter) commit(batch []pendingFetch) {
 	for i, p := range batch {
 		results[i] = p.r
 	}
-	errs, err := w.s.RecordFetches(context.Background(), results)
+	errs, err := w.rec.RecordFetches(context.Background(), results)
 	for i, p := range batch {
 		if err != nil {
 			p.done(err)

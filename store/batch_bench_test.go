@@ -112,6 +112,12 @@ func benchRefresh(b *testing.B, s *Store, api *caisson.Client, ids []string, how
 }
 
 func benchSandbox(b *testing.B, checks int, latency time.Duration) (*sandbox.Server, *caisson.Client) {
+	sb, api, _ := benchSandboxAt(b, checks, latency)
+	return sb, api
+}
+
+// benchSandboxAt is benchSandbox with the sandbox's base URL.
+func benchSandboxAt(b *testing.B, checks int, latency time.Duration) (*sandbox.Server, *caisson.Client, string) {
 	sb := sandbox.New(sandbox.Options{Seed: 1, Checks: checks, Latency: latency, Now: func() time.Time { return testNow }})
 	base, stop, err := sb.Listen("127.0.0.1:0")
 	if err != nil {
@@ -128,7 +134,7 @@ func benchSandbox(b *testing.B, checks int, latency time.Duration) (*sandbox.Ser
 	if err != nil {
 		b.Fatal(err)
 	}
-	return sb, api
+	return sb, api, base
 }
 
 // BenchmarkRecordFetches stores results already fetched (from the
