@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"strconv"
 	"path/filepath"
 	"sync"
 	"syscall"
@@ -187,8 +189,12 @@ func BenchmarkRecordFetches(b *testing.B) {
 }
 
 func recordInBatches(b *testing.B, s *Store, results []FetchResult) {
-	for lo := 0; lo < len(results); lo += 500 {
-		if _, err := s.RecordFetches(context.Background(), results[lo:min(lo+500, len(results))]); err != nil {
+	n := 500
+	if v, err := strconv.Atoi(os.Getenv("CAISSON_BENCH_BATCH")); err == nil && v > 0 {
+		n = v // to compare batch sizes
+	}
+	for lo := 0; lo < len(results); lo += n {
+		if _, err := s.RecordFetches(context.Background(), results[lo:min(lo+n, len(results))]); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -23,6 +23,8 @@ import (
 //	go test ./store -run '^$' -bench RefreshEndToEnd -benchtime 1x
 //
 // At 20 ms latency and 32 in flight the network allows 1,600 checks/s.
+// CAISSON_BENCH_BASELINE=PATH runs another build of the program (main's,
+// say) in the same rounds, for a before and after under the same load.
 func BenchmarkRefreshEndToEnd(b *testing.B) {
 	if testing.Short() {
 		b.Skip("refreshes tens of thousands of checks through the program")
@@ -39,20 +41,32 @@ func BenchmarkRefreshEndToEnd(b *testing.B) {
 			sb, api, base := benchSandboxAt(b, c.checks, c.latency)
 			ids := sb.CheckIDs(c.checks)
 			env := append(os.Environ(), "CAISSON_REVIEWER=bench", "CAISSON_API_URL="+base, "CAISSON_API_KEY="+sb.Key())
-			var floor, ours []time.Duration
-			var cpu time.Duration
-			for i := 0; i < b.N*3; i++ {
-				floor = append(floor, fetchFloor(b, api, ids))
+			baseline := os.Getenv("CAISSON_BENCH_BASELINE")
+			refresh := func(program string) (time.Duration, time.Duration) {
 				db := filepath.Join(b.TempDir(), "review.db")
 				s := openAt(b, db, &clock{t: testNow})
 				if _, err := s.AddMany(context.Background(), ids, "bench", SourceImported); err != nil {
 					b.Fatal(err)
 				}
 				s.Close()
-				d, used := runProgram(b, env, filepath.Join(filepath.Dir(db), "stderr.txt"), bin, "--db", db, "refresh", "--all", "--concurrency", "32")
+				d, used := runProgram(b, env, filepath.Join(filepath.Dir(db), "stderr.txt"), program, "--db", db, "refresh", "--all", "--concurrency", "32")
+				checkAllFetched(b, db, ids)
+				return d, used
+			}
+			var floor, ours, theirs []time.Duration
+			var cpu time.Duration
+			for i := 0; i < b.N*3; i++ {
+				floor = append(floor, fetchFloor(b, api, ids))
+				d, used := refresh(bin)
 				ours = append(ours, d)
 				cpu += used
-				checkAllFetched(b, db, ids)
+				if baseline != "" {
+					d, _ := refresh(baseline)
+					theirs = append(theirs, d)
+				}
+			}
+			if baseline != "" {
+				b.ReportMetric(float64(c.checks)/median(theirs).Seconds(), "baseline-checks/s")
 			}
 			b.ReportMetric(float64(c.checks)/median(floor).Seconds(), "floor-checks/s")
 			b.ReportMetric(float64(c.checks)/median(ours).Seconds(), "checks/s")
