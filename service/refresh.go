@@ -329,9 +329,27 @@ func (s *Service) trackedOnly(ctx context.Context, ids []string) ([]string, []Fa
 	return known, untracked, nil
 }
 
+// trackedWalker is a Store that reads every tracked check in one walk;
+// *store.Store is one.
+type trackedWalker interface {
+	EachTracked(ctx context.Context, each func(checkID string, outcome store.FetchOutcome) error) error
+}
+
 // queueIDs reads the ids of q a page at a time, without those whose last
 // answer was final.
 func (s *Service) queueIDs(ctx context.Context, q store.PageQuery) (ids []string, skipped int, err error) {
+	if t, ok := s.st.(trackedWalker); ok && q.Queue == store.QueueAll && q.Filter == "" && q.Customer == "" {
+		// Every check, in one walk: pages cost a walk to each offset.
+		err := t.EachTracked(ctx, func(id string, o store.FetchOutcome) error {
+			if FinalOutcome(o) {
+				skipped++
+			} else {
+				ids = append(ids, id)
+			}
+			return nil
+		})
+		return ids, skipped, err
+	}
 	q.Limit = queuePage
 	for q.Offset = 0; ; q.Offset += queuePage {
 		rows, err := s.st.Page(ctx, q)

@@ -283,7 +283,12 @@ func TestRefreshUnderAFailRateReportsExactlyTheChecksThatFailed(t *testing.T) {
 // it: one transaction each, or in batches.
 type countingStore struct {
 	*store.Store
-	one, batches, batched atomic.Int64
+	one, batches, batched, pages atomic.Int64
+}
+
+func (c *countingStore) Page(ctx context.Context, q store.PageQuery) ([]store.Row, error) {
+	c.pages.Add(1)
+	return c.Store.Page(ctx, q)
 }
 
 func (c *countingStore) RecordFetch(ctx context.Context, id string, chk *caisson.Check, fetchErr error, at time.Time) error {
@@ -334,5 +339,32 @@ func TestRefreshStoresAnswersInBatchesAndReportsEachOnceOnDisk(t *testing.T) {
 	if cs.one.Load() != 0 || cs.batched.Load() != int64(len(ids)) || cs.batches.Load() > 4 {
 		t.Errorf("%d answers stored one at a time, %d in %d batches: want all %d in a few batches",
 			cs.one.Load(), cs.batched.Load(), cs.batches.Load(), len(ids))
+	}
+}
+
+// Refreshing every check reads them in one walk, not a page at a time
+// (each page a walk to its offset: minutes at a million checks), and
+// still skips those whose last answer was final; another queue is read
+// by pages.
+func TestRefreshAllReadsTheChecksInOneWalk(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	deleted := f.sb.ErrorCheckID(string(caisson.CodeIDCheckDeleted))
+	ids := append(f.sb.CheckIDs(5), deleted)
+	f.track(ids...)
+	if err := f.st.RecordFetch(ctx, deleted, nil, &caisson.APIError{Code: caisson.CodeIDCheckDeleted}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingStore{Store: f.st}
+	svc := New(cs, f.api, Options{Reviewer: "alice", Now: fixedClock})
+	rep, err := svc.RefreshQueue(ctx, store.PageQuery{Queue: store.QueueAll}, RefreshOptions{})
+	if err != nil || rep.Asked != 5 || rep.Skipped != 1 {
+		t.Fatalf("report %+v, %v: want 5 asked, the deleted one skipped", rep, err)
+	}
+	if n := cs.pages.Load(); n != 0 {
+		t.Errorf("%d pages read for every check, want one walk", n)
+	}
+	if _, err := svc.RefreshQueue(ctx, store.PageQuery{Queue: store.QueueNeedsReview}, RefreshOptions{}); err != nil || cs.pages.Load() == 0 {
+		t.Errorf("a queue: %v, %d pages read; want it read by pages", err, cs.pages.Load())
 	}
 }

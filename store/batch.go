@@ -301,3 +301,30 @@ func (w *FetchWriter) commit(batch []pendingFetch) {
 		}
 	}
 }
+
+// EachTracked calls each with every tracked check, in the order added,
+// and its last fetch outcome (OutcomeNone when never fetched): what a
+// refresh of every check asks for, read in one walk. Reading the all
+// queue a page at a time instead costs a walk to each page's offset: at
+// a million checks, about three minutes before the first request.
+func (s *Store) EachTracked(ctx context.Context, each func(checkID string, outcome FetchOutcome) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT t.check_id, coalesce(c.outcome, '')
+		FROM tracked AS t LEFT JOIN checks AS c ON c.id = t.id ORDER BY t.id`)
+	if err != nil {
+		return fmt.Errorf("reading the tracked checks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, outcome string
+		if err := rows.Scan(&id, &outcome); err != nil {
+			return fmt.Errorf("reading the tracked checks: %w", err)
+		}
+		if err := each(id, FetchOutcome(outcome)); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading the tracked checks: %w", err)
+	}
+	return nil
+}
