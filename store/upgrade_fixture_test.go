@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -13,7 +14,8 @@ import (
 // migrations: testdata/version4-c171654.db by commit c171654 (schema 4,
 // before the waiting queue) and testdata/version5-22ddc45.db by 22ddc45
 // (schema 5, before four-eyes), testdata/version6-181ef31.db by 181ef31
-// (schema 6, before the kept queue counts). Each holds the ids the sandbox's banner
+// (schema 6, before the kept queue counts), testdata/version7-2afd74a.db by
+// 2afd74a (schema 7, before checks_open_count held only passed checks). Each holds the ids the sandbox's banner
 // printed (a 24-check sandbox), added, refreshed and five decisions made through that build's own command line
 // (approve, reject, escalate, reopen, approve). Opened by this build, each
 // is migrated in place: its log verifies, every queue holds exactly what
@@ -27,6 +29,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"version4-c171654.db", 4, 11},
 		{"version5-22ddc45.db", 5, 13},
 		{"version6-181ef31.db", 6, 13},
+		{"version7-2afd74a.db", 7, 13},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)
@@ -117,4 +120,25 @@ func countByDefinition(t testing.TB, s *Store, q Queue) int {
 		t.Fatalf("counting %s by its definition: %v", q, err)
 	}
 	return n
+}
+
+// Issue 16: upgrading a version 7 store (made by 2afd74a) narrows
+// checks_open_count to the passed checks its one query counts, and the
+// needs-review count, corrected for the documents expiring since it was
+// kept, still matches its definition on any later day.
+func TestUpgradeFromVersion7NarrowsTheOpenCountIndex(t *testing.T) {
+	path := copyFixture(t, "version7-2afd74a.db")
+	c := &clock{t: time.Now()}
+	s := openIdentified(t, path, c, anaID)
+	var def string
+	if err := s.db.QueryRow("SELECT sql FROM sqlite_schema WHERE name = 'checks_open_count'").Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(def, "document = 3 AND face = 3") || !strings.HasPrefix(def, "CREATE INDEX checks_open_count ON checks (expires_on,") {
+		t.Errorf("checks_open_count after the upgrade: %s; want passed checks only, by expires_on", def)
+	}
+	for _, days := range []int{0, 400, 4000} {
+		c.Set(time.Now().AddDate(0, 0, days))
+		assertCountsByDefinition(t, s)
+	}
 }
