@@ -14,12 +14,15 @@ import (
 // migrations: testdata/version4-c171654.db by commit c171654 (schema 4,
 // before the waiting queue) and testdata/version5-22ddc45.db by 22ddc45
 // (schema 5, before four-eyes), testdata/version6-181ef31.db by 181ef31
-// (schema 6, before the kept queue counts), testdata/version7-2afd74a.db by
-// 2afd74a (schema 7, before checks_open_count held only passed checks). Each holds the ids the sandbox's banner
-// printed (a 24-check sandbox), added, refreshed and five decisions made through that build's own command line
-// (approve, reject, escalate, reopen, approve). Opened by this build, each
-// is migrated in place: its log verifies, every queue holds exactly what
-// its definition selects, and a new decision chains onto the old ones.
+// (schema 6, before the kept queue counts), testdata/version7-2afd74a.db
+// by 2afd74a (schema 7, before checks_open_count held only passed checks).
+// Each holds the ids the sandbox's banner printed (a 24-check sandbox),
+// added, refreshed and five decisions made through that build's own
+// command line (approve, reject, escalate, reopen, approve; version 7's
+// in the order reject, escalate, reopen, approve, approve). Opened by
+// this build, each is migrated in place: its log verifies, every queue
+// holds exactly what its definition selects, and a new decision chains
+// onto the old ones.
 func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 	for _, tc := range []struct {
 		file    string
