@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/creack/pty"
 
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
 	"github.com/caisson-review/caisson-review/store"
@@ -241,5 +244,41 @@ func TestATokenIsKeptOnlyWhileItsExchangeMayStillWorkAndTheWordsSaySo(t *testing
 	r = f.must(0, "refresh", "--all")
 	if strings.Contains(r.stderr, "exchange") {
 		t.Errorf("a token came back after it was finished or forgotten:\n%s", r.stderr)
+	}
+}
+
+// Issue 16: on a terminal, more ids than a screen shows get a bar and a
+// summary instead of a line each; what needs the reviewer (refused) is
+// still listed. A file or a pipe gets every line (the test above).
+func TestAddOnATerminalShowsASummaryNotALineEach(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	var lines []string
+	for i := range 120 {
+		lines = append(lines, f.sb.CheckID(i))
+	}
+	lines = append(lines, "not-an-id")
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo terminal here: %v", err)
+	}
+	defer ptmx.Close()
+	out := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(ptmx) // ends with EIO once the terminal closes
+		out <- string(b)
+	}()
+	code := run(context.Background(), []string{"add", "-"}, strings.NewReader(strings.Join(lines, "\n")), tty, tty,
+		func(k string) string { return f.env[k] })
+	tty.Close()
+	got := <-out
+	if code != 1 {
+		t.Fatalf("want exit 1 (a line refused), got %d:\n%s", code, got)
+	}
+	mustContain(t, "the terminal", got, "storing", "line 121: refused", "120 added, 0 already there, 1 refused")
+	if strings.Contains(got, "line 1: added") || strings.Count(got, ": added chk_priv_") > 0 {
+		t.Errorf("a line per added id on a terminal:\n%s", got)
+	}
+	if r := f.runStdin(strings.Join(lines, "\n"), "add", "-"); strings.Count(r.stdout, ": already there chk_priv_") != 120 {
+		t.Errorf("a pipe must still get every line:\n%s", r.stdout)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -72,13 +73,34 @@ func cmdAdd(ctx context.Context, a *app, pos []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := svc.Add(ctx, inputs)
+	// A terminal gets a bar and a summary instead of a line per input
+	// when there are more than a screen could show; a file or a pipe
+	// always gets every line, for the scripts that read them.
+	listAll := !isTerminal(a.stdout) || len(inputs) <= maxListedOnTerminal
+	var stored func(n, total int)
+	bar := &progress{w: a.stderr, tty: isTerminal(a.stderr), verb: "storing"}
+	if !listAll {
+		stored = func(n, total int) {
+			if bar.total == 0 {
+				bar.total = total
+				bar.barWidth = max(5, min(maxBarWidth, terminalWidth(a.stderr)-textWidth))
+			}
+			bar.at(n)
+		}
+	}
+	rep, err := svc.AddWithProgress(ctx, inputs, stored)
+	bar.finish() // the summary takes its place
 	a.reportResumed(rep.Resumed)
 	if err != nil {
 		return err
 	}
-	return a.reportAdd(rep)
+	return a.reportAdd(rep, listAll)
 }
+
+// maxListedOnTerminal is how many inputs a terminal is shown one a line,
+// and, past that, how many of those that need the reviewer (refused, not
+// exchanged yet) are still listed.
+const maxListedOnTerminal = 50
 
 func hasToken(inputs []service.Input) bool {
 	for _, in := range inputs {
@@ -133,7 +155,7 @@ func readIDLines(r io.Reader) ([]service.Input, error) {
 			text = strings.TrimPrefix(text, "\ufeff")
 		}
 		if line := strings.TrimSpace(text); line != "" && !strings.HasPrefix(line, "#") {
-			inputs = append(inputs, service.Input{Where: fmt.Sprintf("line %d", n), Text: line, Source: store.SourceImported})
+			inputs = append(inputs, service.Input{Where: "line " + strconv.Itoa(n), Text: line, Source: store.SourceImported})
 		}
 		if err != nil {
 			return inputs, nil
@@ -144,7 +166,12 @@ func readIDLines(r io.Reader) ([]service.Input, error) {
 // readLine reads up to the next newline (or the end), keeping at most
 // limit bytes of it: one absurdly long line must not stop the batch.
 func readLine(br *bufio.Reader, limit int) (string, error) {
-	var line []byte
+	chunk, err := br.ReadSlice('\n')
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		// The usual line, whole in the buffer: one copy.
+		return string(chunk[:min(len(chunk), limit)]), err
+	}
+	line := append([]byte(nil), chunk[:min(len(chunk), limit)]...)
 	for {
 		chunk, err := br.ReadSlice('\n')
 		if room := limit - len(line); room > 0 {
@@ -156,28 +183,59 @@ func readLine(br *bufio.Reader, limit int) (string, error) {
 	}
 }
 
-func (a *app) reportAdd(rep service.AddReport) error {
+func (a *app) reportAdd(rep service.AddReport, listAll bool) error {
+	// One write per line made a million ids' output most of the time of
+	// adding them.
+	out := bufio.NewWriterSize(a.stdout, 64*1024)
+	listed, unlisted := 0, 0
 	for _, o := range rep.Outcomes {
-		text := fmt.Sprintf("%s: %s", o.Input.Where, o.Verdict)
-		if o.CheckID != "" {
-			text += " " + o.CheckID
+		if !listAll && o.Verdict != service.Refused && o.Verdict != service.NotExchangedYet {
+			continue
 		}
-		if d := o.Detail(timeText); d != "" {
-			if o.Verdict == service.Refused || o.Verdict == service.NotExchangedYet {
-				text += ": " + d
-			} else {
-				text += " (" + d + ")"
-			}
+		if !listAll && listed == maxListedOnTerminal {
+			unlisted++
+			continue
 		}
-		fmt.Fprintln(a.stdout, sanitize.Line(text))
+		listed++
+		out.WriteString(sanitize.Line(addLine(o)))
+		out.WriteByte('\n')
 	}
+	if unlisted > 0 {
+		fmt.Fprintf(out, "… and %d more refused or not exchanged yet: redirect standard output to a file to list every line\n", unlisted)
+	}
+	err := a.addSummary(out, rep)
+	if ferr := out.Flush(); ferr != nil {
+		return fmt.Errorf("writing the report: %w", ferr)
+	}
+	return err
+}
+
+// addLine is one input's line: "line 5: added chk_priv_…".
+func addLine(o service.AddOutcome) string {
+	text := o.Input.Where + ": " + string(o.Verdict)
+	if o.CheckID != "" {
+		text += " " + o.CheckID
+	}
+	if d := o.Detail(timeText); d != "" {
+		if o.Verdict == service.Refused || o.Verdict == service.NotExchangedYet {
+			text += ": " + d
+		} else {
+			text += " (" + d + ")"
+		}
+	}
+	return text
+}
+
+// addSummary writes the summary line to out, and what needs the reviewer
+// to standard error (after out is flushed: in order on a terminal).
+func (a *app) addSummary(out *bufio.Writer, rep service.AddReport) error {
 	total := len(rep.Outcomes)
 	refused, kept := rep.Count(service.Refused), rep.Count(service.NotExchangedYet)
 	summary := fmt.Sprintf("%d added, %d already there", rep.Count(service.Added), rep.Count(service.AlreadyThere))
 	if kept > 0 {
 		summary += fmt.Sprintf(", %d not exchanged yet (kept to retry)", kept)
 	}
-	fmt.Fprintf(a.stdout, "%s, %d refused\n", summary, refused)
+	fmt.Fprintf(out, "%s, %d refused\n", summary, refused)
 	var problems []string
 	if refused > 0 {
 		problems = append(problems, fmt.Sprintf("%d of %d refused", refused, total))
@@ -186,6 +244,9 @@ func (a *app) reportAdd(rep service.AddReport) error {
 		problems = append(problems, fmt.Sprintf("%d of %d not exchanged yet", kept, total))
 	}
 	if len(problems) > 0 {
+		if err := out.Flush(); err != nil {
+			return fmt.Errorf("writing the report: %w", err)
+		}
 		fmt.Fprintf(a.stderr, "%s add: %s (listed above)\n", progName, strings.Join(problems, ", "))
 		return errReported
 	}

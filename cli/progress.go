@@ -31,6 +31,7 @@ func terminalWidth(w any) int {
 // else it stays silent and the caller prints one summary line.
 type progress struct {
 	w         io.Writer
+	verb      string // what the bar counts: "refreshing" when ""
 	tty       bool
 	barWidth  int
 	total     int
@@ -67,6 +68,14 @@ func (p *progress) step(failed bool) {
 	}
 }
 
+// at moves the bar to done, for work counted in chunks.
+func (p *progress) at(done int) {
+	p.done = done
+	if time.Since(p.lastDraw) >= redrawEvery || p.done == p.total {
+		p.draw()
+	}
+}
+
 func (p *progress) draw() {
 	if !p.tty {
 		return
@@ -82,7 +91,11 @@ func (p *progress) line() string {
 		filled = p.done * p.barWidth / p.total
 	}
 	bar := strings.Repeat("█", filled) + strings.Repeat("░", p.barWidth-filled)
-	s := fmt.Sprintf("refreshing %s %d/%d", bar, p.done, p.total)
+	verb := p.verb
+	if verb == "" {
+		verb = "refreshing"
+	}
+	s := fmt.Sprintf("%s %s %d/%d", verb, bar, p.done, p.total)
 	if p.failed > 0 {
 		s += fmt.Sprintf("  %d failed", p.failed)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -231,34 +232,46 @@ func TestARefreshUnderServeVoidsAsTheSessionsKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := f.ids[0]
-	rec, err := f.st.Get(ctx, id)
-	if err != nil || rec.Result == nil {
-		t.Fatalf("reading %s: %v", id, err)
+	// One check refreshed alone (RecordFetch, the console's r), the other
+	// in a batch (RecordFetches: a bulk refresh's group commit, R).
+	refreshes := map[string]func(id string, chk *caisson.Check) error{
+		f.ids[0]: func(id string, chk *caisson.Check) error {
+			return bobLs.store.RecordFetch(ctx, id, chk, nil, time.Now())
+		},
+		f.ids[1]: func(id string, chk *caisson.Check) error {
+			errs, err := bobLs.store.RecordFetches(ctx, []store.FetchResult{{CheckID: id, Check: chk, At: time.Now()}})
+			return errors.Join(append(errs, err)...)
+		},
 	}
-	// Caisson's answer as it was when alice proposed: one byte more than
-	// what a refresh brings now.
-	then := *rec.Result
-	then.Raw = append(append([]byte(nil), rec.Result.Raw...), '\n')
-	if err := f.st.RecordFetch(ctx, id, &then, nil, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	p, err := aliceLs.store.DecideAs(ctx, store.DecisionRequest{CheckID: id, Action: store.Approve, Reviewer: aliceLs.id.Reviewer()})
-	if err != nil || p.Action != store.Propose {
-		t.Fatalf("alice's approval = %+v, %v; expected a proposal", p, err)
-	}
-	if err := bobLs.store.RecordFetch(ctx, id, rec.Result, nil, time.Now()); err != nil {
-		t.Fatalf("bob's refresh: %v", err)
-	}
-	var void store.Decision
-	for _, d := range f.decisions() {
-		if d.Action == store.Void {
-			void = d
+	for _, id := range f.ids[:2] {
+		rec, err := f.st.Get(ctx, id)
+		if err != nil || rec.Result == nil {
+			t.Fatalf("reading %s: %v", id, err)
 		}
-	}
-	bobKey := "ssh:" + f.keys["bob"].Fingerprint()
-	if void.Ref != p.Seq || void.Reason != store.VoidResponseChanged || void.Identity != bobKey {
-		t.Errorf("void = %+v, expected #%d voided (response-changed) as bob's key %s", void, p.Seq, bobKey)
+		// Caisson's answer as it was when alice proposed: one byte more than
+		// what a refresh brings now.
+		then := *rec.Result
+		then.Raw = append(append([]byte(nil), rec.Result.Raw...), '\n')
+		if err := f.st.RecordFetch(ctx, id, &then, nil, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		p, err := aliceLs.store.DecideAs(ctx, store.DecisionRequest{CheckID: id, Action: store.Approve, Reviewer: aliceLs.id.Reviewer()})
+		if err != nil || p.Action != store.Propose {
+			t.Fatalf("alice's approval = %+v, %v; expected a proposal", p, err)
+		}
+		if err := refreshes[id](id, rec.Result); err != nil {
+			t.Fatalf("bob's refresh: %v", err)
+		}
+		var void store.Decision
+		for _, d := range f.decisions() {
+			if d.Action == store.Void && d.Ref == p.Seq {
+				void = d
+			}
+		}
+		bobKey := "ssh:" + f.keys["bob"].Fingerprint()
+		if void.Ref != p.Seq || void.Reason != store.VoidResponseChanged || void.Identity != bobKey {
+			t.Errorf("void = %+v, expected #%d voided (response-changed) as bob's key %s", void, p.Seq, bobKey)
+		}
 	}
 	if v, err := f.st.Verify(ctx); err != nil || !v.OK {
 		t.Errorf("Verify = %+v, %v", v, err)

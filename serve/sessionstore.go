@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -59,6 +60,7 @@ type decider interface {
 	service.Store
 	CountConfirmable(ctx context.Context, id store.Identity) (int, error)
 	RecordFetchAs(ctx context.Context, by store.Identity, checkID string, chk *caisson.Check, fetchErr error, at time.Time) error
+	RecordFetches(ctx context.Context, results []store.FetchResult) ([]error, error)
 	Proposals(ctx context.Context, seqs []int64) (map[int64]store.Decision, error)
 	Policy(ctx context.Context) (store.Policy, error)
 }
@@ -271,6 +273,24 @@ func (s *sessionStore) RecordFetch(ctx context.Context, checkID string, chk *cai
 		s.wrote()
 	}
 	return err
+}
+
+// RecordFetches records a batch of a bulk refresh this session ran (the
+// console's R) in one transaction, as its key, like RecordFetch: the
+// service stores a bulk refresh through it (group commit).
+func (s *sessionStore) RecordFetches(ctx context.Context, results []store.FetchResult) ([]error, error) {
+	if err := s.enterWrite("refresh", "checks", len(results)); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	for i := range results {
+		results[i].By = s.identity
+	}
+	errs, err := s.st.RecordFetches(ctx, results)
+	if err == nil && slices.Contains(errs, nil) {
+		s.wrote()
+	}
+	return errs, err
 }
 
 func (s *sessionStore) Next(ctx context.Context, q store.PageQuery, afterID string) (string, bool, error) {

@@ -85,10 +85,26 @@ func (r AddReport) Added() []string {
 // the whole batch. Before exchanging, the exchanges earlier runs left
 // unfinished are finished (AddReport.Resumed).
 func (s *Service) Add(ctx context.Context, inputs []Input) (AddReport, error) {
+	return s.AddWithProgress(ctx, inputs, nil)
+}
+
+// addChunk is how many check ids one transaction stores when Add reports
+// progress: a bar that moves every few hundred milliseconds.
+var addChunk = 50_000
+
+// AddWithProgress is Add telling progress, when not nil, how many of the
+// check ids to store are stored, after every transaction. So that it
+// can, the ids are then stored addChunk to a transaction: a database
+// error keeps the transactions before it and says how many that stored.
+// Without progress, as for a script, the ids are one transaction.
+func (s *Service) AddWithProgress(ctx context.Context, inputs []Input, progress func(stored, total int)) (AddReport, error) {
 	rep := AddReport{Outcomes: make([]AddOutcome, len(inputs))}
-	var ids, tokens []int
-	first := map[string]int{} // where each id or token was first given
-	repeats := map[int]int{}  // a repeat's index -> its first's
+	ids := make([]int, 0, len(inputs))
+	var tokens []int
+	// Sized up front: a file of a million ids would otherwise grow the
+	// map twenty times over, which cost more than storing the ids.
+	first := make(map[string]int, len(inputs)) // where each id or token was first given
+	repeats := map[int]int{}                   // a repeat's index -> its first's
 	for i, in := range inputs {
 		o := &rep.Outcomes[i]
 		o.Input = in
@@ -111,7 +127,7 @@ func (s *Service) Add(ctx context.Context, inputs []Input) (AddReport, error) {
 			ids = append(ids, i)
 		}
 	}
-	err := s.addAll(ctx, &rep, ids, tokens)
+	err := s.addAll(ctx, &rep, ids, tokens, progress)
 	// A repeat names the check its first gave, never a token: a token is
 	// a secret until exchanged.
 	for i, f := range repeats {
@@ -122,8 +138,8 @@ func (s *Service) Add(ctx context.Context, inputs []Input) (AddReport, error) {
 
 // addAll adds the check ids at ids and exchanges the tokens at tokens,
 // finishing earlier exchanges first.
-func (s *Service) addAll(ctx context.Context, rep *AddReport, ids, tokens []int) error {
-	if err := s.addCheckIDs(ctx, rep.Outcomes, ids); err != nil {
+func (s *Service) addAll(ctx context.Context, rep *AddReport, ids, tokens []int, progress func(int, int)) error {
+	if err := s.addCheckIDs(ctx, rep.Outcomes, ids, progress); err != nil {
 		return err
 	}
 	if len(tokens) == 0 {
@@ -140,8 +156,9 @@ func (s *Service) addAll(ctx context.Context, rep *AddReport, ids, tokens []int)
 }
 
 // addCheckIDs stores the new check ids in one transaction per source: a
-// file of 100,000 ids is one write, not 100,000.
-func (s *Service) addCheckIDs(ctx context.Context, outs []AddOutcome, idx []int) error {
+// file of 100,000 ids is one write, not 100,000 (with progress, one per
+// addChunk ids).
+func (s *Service) addCheckIDs(ctx context.Context, outs []AddOutcome, idx []int, progress func(int, int)) error {
 	bySource := map[store.Source][]int{}
 	var order []store.Source
 	for _, i := range idx {
@@ -154,41 +171,73 @@ func (s *Service) addCheckIDs(ctx context.Context, outs []AddOutcome, idx []int)
 		}
 		bySource[src] = append(bySource[src], i)
 	}
+	chunk := len(idx)
+	if progress != nil {
+		chunk = addChunk
+		progress(0, len(idx))
+	}
+	stored := 0
 	for _, src := range order {
 		list := bySource[src]
-		ids := make([]string, len(list))
-		for k, i := range list {
-			ids[k] = outs[i].CheckID
-		}
-		res, err := s.st.AddMany(ctx, ids, s.o.Reviewer, src)
-		if err != nil {
-			return fmt.Errorf("storing check ids: %w", err)
-		}
-		verdict := map[string]Verdict{}
-		refusal := map[string]error{}
-		for _, id := range res.Added {
-			verdict[id] = Added
-		}
-		for _, id := range res.Existing {
-			verdict[id] = AlreadyThere
-		}
-		for _, r := range res.Refused {
-			refusal[strings.TrimSpace(r.Input)] = r.Err
-		}
-		for k, i := range list {
-			switch v, ok := verdict[ids[k]]; {
-			case ok:
-				outs[i].Verdict = v
-			case refusal[ids[k]] != nil:
-				outs[i].Verdict, outs[i].Err, outs[i].CheckID = Refused, refusal[ids[k]], ""
-			default:
-				// The store must account for every id; never let one
-				// vanish silently.
-				outs[i].Verdict, outs[i].Err = Refused, errors.New("the store did not report on this id")
+		for len(list) > 0 {
+			part := list[:min(chunk, len(list))]
+			list = list[len(part):]
+			if err := s.addPart(ctx, outs, part, src); err != nil {
+				if stored > 0 {
+					return fmt.Errorf("storing check ids: %d of %d stored, the others not: %w", stored, len(idx), err)
+				}
+				return fmt.Errorf("storing check ids: %w", err)
+			}
+			stored += len(part)
+			if progress != nil {
+				progress(stored, len(idx))
 			}
 		}
 	}
 	return nil
+}
+
+// addPart stores the check ids at list, all of source src, in one
+// transaction.
+func (s *Service) addPart(ctx context.Context, outs []AddOutcome, list []int, src store.Source) error {
+	ids := make([]string, len(list))
+	for k, i := range list {
+		ids[k] = outs[i].CheckID
+	}
+	res, err := s.st.AddMany(ctx, ids, s.o.Reviewer, src)
+	if err != nil {
+		return err
+	}
+	judge(outs, list, ids, res)
+	return nil
+}
+
+// judge gives each of ids (distinct, at outs[list[k]]) its verdict from
+// res. AddMany reports the added and the existing ids in input order and
+// a refusal by its line, so one walk matches them without a map: a
+// million ids would otherwise cost a million map entries.
+func judge(outs []AddOutcome, list []int, ids []string, res store.AddResult) {
+	refused := make([]error, len(ids))
+	for _, r := range res.Refused {
+		if r.Line >= 1 && r.Line <= len(ids) {
+			refused[r.Line-1] = r.Err
+		}
+	}
+	added, existing := res.Added, res.Existing
+	for k, i := range list {
+		switch {
+		case refused[k] != nil:
+			outs[i].Verdict, outs[i].Err, outs[i].CheckID = Refused, refused[k], ""
+		case len(added) > 0 && added[0] == ids[k]:
+			outs[i].Verdict, added = Added, added[1:]
+		case len(existing) > 0 && existing[0] == ids[k]:
+			outs[i].Verdict, existing = AlreadyThere, existing[1:]
+		default:
+			// The store must account for every id; never let one
+			// vanish silently.
+			outs[i].Verdict, outs[i].Err = Refused, errors.New("the store did not report on this id")
+		}
+	}
 }
 
 // errInterrupted: the batch was cancelled before this token's turn.

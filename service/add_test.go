@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -127,5 +128,38 @@ func TestAddOfflineAddsIDsAndRefusesTokensSayingHowToGoOnline(t *testing.T) {
 	}
 	if outs, err := f.st.ResumeExchanges(context.Background(), "x", f.api.ExchangeToken); err != nil || len(outs) != 0 {
 		t.Errorf("an offline refusal kept the token: %+v, %v", outs, err)
+	}
+}
+
+// With progress, the ids are stored a chunk to a transaction and progress
+// is told after each; every input still gets its verdict, as without.
+func TestAddWithProgressStoresInChunksAndTellsEach(t *testing.T) {
+	defer func(n int) { addChunk = n }(addChunk)
+	addChunk = 7
+	f := newFixture(t)
+	ids := f.sb.CheckIDs(30)
+	f.track(ids[3], ids[20])
+	var inputs []Input
+	for i, id := range ids {
+		inputs = append(inputs, Input{Where: fmt.Sprint("line ", i+1), Text: id, Source: store.SourceImported})
+	}
+	inputs = append(inputs, Input{Where: "line 31", Text: ids[5], Source: store.SourceImported})
+	var told []string
+	rep, err := f.service(nil).AddWithProgress(context.Background(), inputs, func(stored, total int) {
+		told = append(told, fmt.Sprintf("%d/%d", stored, total))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(told, " "), "0/30 7/30 14/30 21/30 28/30 30/30"; got != want {
+		t.Errorf("progress told %s, want %s", got, want)
+	}
+	if rep.Count(Added) != 28 || rep.Count(AlreadyThere) != 3 {
+		t.Errorf("%d added, %d already there: want 28 and 3 (two tracked before, one repeat)", rep.Count(Added), rep.Count(AlreadyThere))
+	}
+	for i, want := range map[int]string{3: ids[3], 20: ids[20], 30: ids[5]} {
+		if o := rep.Outcomes[i]; o.Verdict != AlreadyThere || o.CheckID != want {
+			t.Errorf("input %d: %+v, want already there as %s", i, o, want)
+		}
 	}
 }

@@ -198,9 +198,13 @@ func (s *Service) fetch(ctx context.Context, ids []string, skipped int, o Refres
 	if o.Started != nil {
 		o.Started(len(ids), skipped)
 	}
-	results := map[string]Result{}
-	err := s.api.FetchMany(ctx, ids, o.Concurrency, func(r caisson.Result) {
-		res := s.record(ctx, r)
+	results := make(map[string]Result, len(ids))
+	// Answers are stored in batches, one transaction each (group commit),
+	// and reported once their batch is on disk: from the writer's
+	// goroutine, one at a time, before it commits the next batch.
+	w := store.NewFetchWriterOn(s.fetchRecorder(), store.FetchWriterOptions{})
+	reported := func(r caisson.Result, err error) {
+		res := s.recorded(ctx, r, err)
 		results[r.CheckID] = res
 		rep.Answered++
 		if res.NotRecorded != nil && rep.NotRecorded == nil {
@@ -209,7 +213,14 @@ func (s *Service) fetch(ctx context.Context, ids []string, skipped int, o Refres
 		if o.Each != nil {
 			o.Each(res)
 		}
+	}
+	err := s.api.FetchMany(ctx, ids, o.Concurrency, func(r caisson.Result) {
+		w.Submit(store.FetchResult{CheckID: r.CheckID, Check: r.Check, Err: r.Err, At: s.o.Now()},
+			func(err error) { reported(r, err) })
 	})
+	// What arrived is stored even when the batch was cancelled: an
+	// answer that has arrived would otherwise only be fetched again.
+	w.Close()
 	for _, id := range ids {
 		res, ok := results[id]
 		if !ok {
@@ -239,17 +250,53 @@ func (s *Service) fetch(ctx context.Context, ids []string, skipped int, o Refres
 	return rep
 }
 
+// fetchBatcher is a Store that records many answers in one transaction;
+// *store.Store is one.
+type fetchBatcher interface {
+	RecordFetches(ctx context.Context, results []store.FetchResult) ([]error, error)
+}
+
+// fetchRecorder is what a refresh stores its answers through: the
+// store's batches when it has them, else one transaction per answer (a
+// Store that only records one at a time is still correct, only slower).
+func (s *Service) fetchRecorder() store.FetchRecorder {
+	if b, ok := s.st.(fetchBatcher); ok {
+		return b
+	}
+	return oneByOne{s.st}
+}
+
+type oneByOne struct{ st Store }
+
+func (o oneByOne) RecordFetches(ctx context.Context, results []store.FetchResult) ([]error, error) {
+	errs := make([]error, len(results))
+	for i, r := range results {
+		rctx, cancel := context.WithTimeout(ctx, recordTimeout)
+		errs[i] = o.st.RecordFetch(rctx, r.CheckID, r.Check, r.Err, r.At)
+		cancel()
+	}
+	return errs, nil
+}
+
 // record stores one answer. Storing is not cancelled with the batch: an
 // answer that has arrived is kept, or it would only be fetched again.
 func (s *Service) record(ctx context.Context, r caisson.Result) Result {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
+	return s.recorded(rctx, r, s.st.RecordFetch(rctx, r.CheckID, r.Check, r.Err, s.o.Now()))
+}
+
+// recorded is the Result of an answer whose storing ended with err (nil:
+// on disk).
+func (s *Service) recorded(ctx context.Context, r caisson.Result, err error) Result {
 	res := Result{CheckID: r.CheckID, Err: r.Err}
-	if err := s.st.RecordFetch(rctx, r.CheckID, r.Check, r.Err, s.o.Now()); err != nil {
+	if err != nil {
 		res.NotRecorded = err
 		return res
 	}
 	if caisson.NotReady(r.Err) {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+		defer cancel()
 		// One that cannot be read counts as waiting.
 		if rec, err := s.st.Get(rctx, r.CheckID); err == nil && rec.Status != store.StatusOpen {
 			res.Decided = rec.Status
@@ -282,9 +329,27 @@ func (s *Service) trackedOnly(ctx context.Context, ids []string) ([]string, []Fa
 	return known, untracked, nil
 }
 
+// trackedWalker is a Store that reads every tracked check in one walk;
+// *store.Store is one.
+type trackedWalker interface {
+	EachTracked(ctx context.Context, each func(checkID string, outcome store.FetchOutcome) error) error
+}
+
 // queueIDs reads the ids of q a page at a time, without those whose last
 // answer was final.
 func (s *Service) queueIDs(ctx context.Context, q store.PageQuery) (ids []string, skipped int, err error) {
+	if t, ok := s.st.(trackedWalker); ok && q.Queue == store.QueueAll && q.Filter == "" && q.Customer == "" {
+		// Every check, in one walk: pages cost a walk to each offset.
+		err := t.EachTracked(ctx, func(id string, o store.FetchOutcome) error {
+			if FinalOutcome(o) {
+				skipped++
+			} else {
+				ids = append(ids, id)
+			}
+			return nil
+		})
+		return ids, skipped, err
+	}
 	q.Limit = queuePage
 	for q.Offset = 0; ; q.Offset += queuePage {
 		rows, err := s.st.Page(ctx, q)

@@ -204,11 +204,16 @@ func TestRefreshOneRecordsCaissonsAnswerWhateverItIs(t *testing.T) {
 }
 
 // An answer that cannot be stored is a failure of its own kind, and the
-// batch goes on: the other answers are not lost with it.
+// batch goes on: the other answers are not lost with it. Answers are
+// stored in batches and reported once on disk, so what the report calls
+// stored is exactly what the disk holds.
 func TestRefreshReportsAnswersItCouldNotStoreAndGoesOn(t *testing.T) {
 	f := newFixture(t)
-	ids := f.sb.CheckIDs(4)
+	ids := f.sb.CheckIDs(8)
 	f.track(ids...)
+	// One answer at a time, slower than a commit: the store goes away
+	// after the first batch, before the others arrive.
+	f.sb.SetLatency(15*time.Millisecond, 0)
 	var first string
 	rep, err := f.service(f.api).Refresh(context.Background(), ids, RefreshOptions{Concurrency: 1, Each: func(r Result) {
 		if first == "" {
@@ -223,12 +228,28 @@ func TestRefreshReportsAnswersItCouldNotStoreAndGoesOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Answered != 4 || rep.Refreshed != 1 || len(rep.Failures) != 3 || rep.NotRecorded == nil {
-		t.Fatalf("report %+v: want all 4 answered, the first stored, 3 not recorded", rep)
+	if rep.Answered != 8 || rep.Refreshed < 1 || rep.Refreshed+len(rep.Failures) != 8 || len(rep.Failures) == 0 || rep.NotRecorded == nil {
+		t.Fatalf("report %+v: want all 8 answered, the first batch stored, the others not recorded", rep)
 	}
+	notRecorded := map[string]bool{}
 	for _, fl := range rep.Failures {
+		notRecorded[fl.CheckID] = true
 		if fl.Kind != NotRecorded || fl.CheckID == first {
-			t.Errorf("failure %+v: want each answer after the first, not recorded", fl)
+			t.Errorf("failure %+v: want each answer after the first batch, not recorded", fl)
+		}
+	}
+	st, err := store.Open(context.Background(), f.st.Path(), store.WithClock(fixedClock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, id := range ids {
+		rec, err := st.Get(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored := rec.Outcome == store.OutcomeOK; stored == notRecorded[id] {
+			t.Errorf("%s: on disk %v, reported not recorded %v", id, stored, notRecorded[id])
 		}
 	}
 }
@@ -255,5 +276,95 @@ func TestRefreshUnderAFailRateReportsExactlyTheChecksThatFailed(t *testing.T) {
 	}
 	if rep.Refreshed+len(rep.Failures) != len(ids) {
 		t.Errorf("%d refreshed and %d failed of %d", rep.Refreshed, len(rep.Failures), len(ids))
+	}
+}
+
+// countingStore is the real store, counting how a refresh's answers reach
+// it: one transaction each, or in batches.
+type countingStore struct {
+	*store.Store
+	one, batches, batched, pages atomic.Int64
+}
+
+func (c *countingStore) Page(ctx context.Context, q store.PageQuery) ([]store.Row, error) {
+	c.pages.Add(1)
+	return c.Store.Page(ctx, q)
+}
+
+func (c *countingStore) RecordFetch(ctx context.Context, id string, chk *caisson.Check, fetchErr error, at time.Time) error {
+	c.one.Add(1)
+	return c.Store.RecordFetch(ctx, id, chk, fetchErr, at)
+}
+
+func (c *countingStore) RecordFetches(ctx context.Context, results []store.FetchResult) ([]error, error) {
+	c.batches.Add(1)
+	c.batched.Add(int64(len(results)))
+	return c.Store.RecordFetches(ctx, results)
+}
+
+// Issue 16: a bulk refresh stores its answers in batches, one
+// transaction each (group commit), and reports each answer only once its
+// batch is on disk, as another connection to the database sees it.
+func TestRefreshStoresAnswersInBatchesAndReportsEachOnceOnDisk(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ids := f.sb.CheckIDs(60)
+	f.track(ids...)
+	f.sb.ResetRequests()
+	other, err := store.Open(ctx, f.st.Path(), store.WithClock(fixedClock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	cs := &countingStore{Store: f.st}
+	svc := New(cs, f.api, Options{Reviewer: "alice", Now: fixedClock})
+	reported := 0
+	rep, err := svc.Refresh(ctx, ids, RefreshOptions{Concurrency: 16, Each: func(r Result) {
+		if reported++; reported == 1 {
+			// The first report holds the writer: every other answer
+			// arrives meanwhile and goes into the next batch.
+			for deadline := time.Now().Add(10 * time.Second); len(f.sb.Requests()) < len(ids) && time.Now().Before(deadline); {
+				time.Sleep(5 * time.Millisecond)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		rec, err := other.Get(ctx, r.CheckID)
+		if err != nil || rec.Outcome == store.OutcomeNone {
+			t.Errorf("%s reported stored, but another connection reads %+v, %v", r.CheckID, rec, err)
+		}
+	}})
+	if err != nil || rep.Refreshed+len(rep.Waiting) != len(ids) || reported != len(ids) {
+		t.Fatalf("report %+v, %v, %d reported: want all %d refreshed or waiting", rep, err, reported, len(ids))
+	}
+	if cs.one.Load() != 0 || cs.batched.Load() != int64(len(ids)) || cs.batches.Load() > 4 {
+		t.Errorf("%d answers stored one at a time, %d in %d batches: want all %d in a few batches",
+			cs.one.Load(), cs.batched.Load(), cs.batches.Load(), len(ids))
+	}
+}
+
+// Refreshing every check reads them in one walk, not a page at a time
+// (each page a walk to its offset: minutes at a million checks), and
+// still skips those whose last answer was final; another queue is read
+// by pages.
+func TestRefreshAllReadsTheChecksInOneWalk(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	deleted := f.sb.ErrorCheckID(string(caisson.CodeIDCheckDeleted))
+	ids := append(f.sb.CheckIDs(5), deleted)
+	f.track(ids...)
+	if err := f.st.RecordFetch(ctx, deleted, nil, &caisson.APIError{Code: caisson.CodeIDCheckDeleted}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingStore{Store: f.st}
+	svc := New(cs, f.api, Options{Reviewer: "alice", Now: fixedClock})
+	rep, err := svc.RefreshQueue(ctx, store.PageQuery{Queue: store.QueueAll}, RefreshOptions{})
+	if err != nil || rep.Asked != 5 || rep.Skipped != 1 {
+		t.Fatalf("report %+v, %v: want 5 asked, the deleted one skipped", rep, err)
+	}
+	if n := cs.pages.Load(); n != 0 {
+		t.Errorf("%d pages read for every check, want one walk", n)
+	}
+	if _, err := svc.RefreshQueue(ctx, store.PageQuery{Queue: store.QueueNeedsReview}, RefreshOptions{}); err != nil || cs.pages.Load() == 0 {
+		t.Errorf("a queue: %v, %d pages read; want it read by pages", err, cs.pages.Load())
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -112,6 +114,12 @@ func benchRefresh(b *testing.B, s *Store, api *caisson.Client, ids []string, how
 }
 
 func benchSandbox(b *testing.B, checks int, latency time.Duration) (*sandbox.Server, *caisson.Client) {
+	sb, api, _ := benchSandboxAt(b, checks, latency)
+	return sb, api
+}
+
+// benchSandboxAt is benchSandbox with the sandbox's base URL.
+func benchSandboxAt(b *testing.B, checks int, latency time.Duration) (*sandbox.Server, *caisson.Client, string) {
 	sb := sandbox.New(sandbox.Options{Seed: 1, Checks: checks, Latency: latency, Now: func() time.Time { return testNow }})
 	base, stop, err := sb.Listen("127.0.0.1:0")
 	if err != nil {
@@ -128,7 +136,7 @@ func benchSandbox(b *testing.B, checks int, latency time.Duration) (*sandbox.Ser
 	if err != nil {
 		b.Fatal(err)
 	}
-	return sb, api
+	return sb, api, base
 }
 
 // BenchmarkRecordFetches stores results already fetched (from the
@@ -181,8 +189,12 @@ func BenchmarkRecordFetches(b *testing.B) {
 }
 
 func recordInBatches(b *testing.B, s *Store, results []FetchResult) {
-	for lo := 0; lo < len(results); lo += 500 {
-		if _, err := s.RecordFetches(context.Background(), results[lo:min(lo+500, len(results))]); err != nil {
+	n := 500
+	if v, err := strconv.Atoi(os.Getenv("CAISSON_BENCH_BATCH")); err == nil && v > 0 {
+		n = v // to compare batch sizes
+	}
+	for lo := 0; lo < len(results); lo += n {
+		if _, err := s.RecordFetches(context.Background(), results[lo:min(lo+n, len(results))]); err != nil {
 			b.Fatal(err)
 		}
 	}

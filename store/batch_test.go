@@ -398,3 +398,34 @@ func TestTheSameResponseFetchedAgainIsStoredAsCachingItWholeWould(t *testing.T) 
 		t.Errorf("the same response again:\n%q\ncached whole:\n%q", got, want)
 	}
 }
+
+// A refresh of every check reads them in one walk: each tracked check
+// once, in the order added, with its last outcome (none when never
+// fetched), whether or not it has a row in checks.
+func TestEachTrackedGivesEveryCheckOnceInTheOrderAddedWithItsOutcome(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	ids := []string{checkID(3), checkID(1), checkID(2)}
+	for _, id := range ids {
+		if _, err := s.Add(ctx, id, "ana", SourceTyped); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RecordFetch(ctx, checkID(1), makeCheck(t, result{id: checkID(1), doc: "high", face: "high"}), nil, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordFetch(ctx, checkID(2), nil, &caisson.APIError{Code: caisson.CodeIDCheckDeleted}, testNow); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := s.EachTracked(ctx, func(id string, o FetchOutcome) error {
+		got = append(got, id+" "+string(o))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{checkID(3) + " ", checkID(1) + " ok", checkID(2) + " " + string(caisson.CodeIDCheckDeleted)}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

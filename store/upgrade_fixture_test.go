@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -15,13 +16,17 @@ import (
 // (schema 5, before four-eyes), testdata/version6-181ef31.db by 181ef31
 // (schema 6, before the kept queue counts), testdata/version7-44c00df.db by
 // 44c00df (schema 7, before polling; its tokens were exchanged to ids it
-// already had, so it tracks 10), testdata/version8-a357a47.db by a357a47
-// (schema 8, with polling, before the SLA), testdata/version7-19683bc.db
-// by 19683bc (schema 7, before waiting times and the SLA). Each holds the ids the sandbox's banner
-// printed (a 24-check sandbox), added, refreshed and five decisions made through that build's own command line
-// (approve, reject, escalate, reopen, approve). Opened by this build, each
-// is migrated in place: its log verifies, every queue holds exactly what
-// its definition selects, and a new decision chains onto the old ones.
+// already had, so it tracks 10), testdata/version7-19683bc.db by 19683bc
+// and testdata/version7-2afd74a.db by 2afd74a (schema 7 too),
+// testdata/version8-a357a47.db by a357a47 (schema 8, with polling, before
+// the SLA) and testdata/version9-e1c6b42.db by e1c6b42 (schema 9, before
+// checks_open_count held only passed checks). Each holds the ids the
+// sandbox's banner printed (a 24-check sandbox), added, refreshed and five
+// decisions made through that build's own command line (approve, reject,
+// escalate, reopen, approve; 2afd74a's in the order reject, escalate,
+// reopen, approve, approve). Opened by this build, each is migrated in
+// place: its log verifies, every queue holds exactly what its definition
+// selects, and a new decision chains onto the old ones.
 func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 	for _, tc := range []struct {
 		file    string
@@ -32,8 +37,10 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"version5-22ddc45.db", 5, 13},
 		{"version6-181ef31.db", 6, 13},
 		{"version7-44c00df.db", 7, 10},
-		{"version8-a357a47.db", 8, 13},
 		{"version7-19683bc.db", 7, 13},
+		{"version7-2afd74a.db", 7, 13},
+		{"version8-a357a47.db", 8, 13},
+		{"version9-e1c6b42.db", 9, 13},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)
@@ -171,4 +178,30 @@ func TestVersion7DatabaseGainsWaitingTimes(t *testing.T) {
 		t.Errorf("two days later with a one-hour SLA, %d overdue (%v); expected the 4 waiting", counts[CountOverdue], err)
 	}
 	mustVerify(t, s)
+}
+
+// Issue 16: upgrading a version 9 store (made by e1c6b42, the build
+// before the migration) or a version 7 one (made by 2afd74a) narrows
+// checks_open_count to the passed checks its one query counts, and the
+// needs-review count, corrected for the documents expiring since it was
+// kept, still matches its definition on any later day.
+func TestUpgradeNarrowsTheOpenCountIndex(t *testing.T) {
+	for _, fixture := range []string{"version9-e1c6b42.db", "version7-2afd74a.db"} {
+		t.Run(fixture, func(t *testing.T) {
+			path := copyFixture(t, fixture)
+			c := &clock{t: time.Now()}
+			s := openIdentified(t, path, c, anaID)
+			var def string
+			if err := s.db.QueryRow("SELECT sql FROM sqlite_schema WHERE name = 'checks_open_count'").Scan(&def); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(def, "document = 3 AND face = 3") || !strings.HasPrefix(def, "CREATE INDEX checks_open_count ON checks (expires_on,") {
+				t.Errorf("checks_open_count after the upgrade: %s; want passed checks only, by expires_on", def)
+			}
+			for _, days := range []int{0, 400, 4000} {
+				c.Set(time.Now().AddDate(0, 0, days))
+				assertCountsByDefinition(t, s)
+			}
+		})
+	}
 }
