@@ -69,7 +69,7 @@ func cmdServe(ctx context.Context, a *app, cfg serve.Config, pos []string) error
 	switch {
 	case errors.Is(err, errNoKey):
 		// As with the console: the team can still review from the store.
-		fmt.Fprintln(a.stderr, progName+" serve: no API key, so the consoles cannot refresh: "+errNoKey.Error())
+		fmt.Fprintln(a.stderr, progName+" serve: the consoles cannot refresh: "+errNoKey.Error())
 	case err != nil:
 		return err
 	default:
