@@ -269,22 +269,11 @@ func cmdExchange(ctx context.Context, a *app, pos []string) error {
 	if id.Kind != caisson.KindExchangeToken {
 		return usageErrorf("exchange", "that is a check id, not an exchange token (chk_xchg_…): use add to track it")
 	}
-	client, err := a.client()
-	if err != nil {
-		return err
-	}
-	st, err := a.openStore(ctx)
+	svc, st, err := a.onlineService(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	svc, err := a.serviceWith(st, client, nil)
-	if err != nil {
-		return err
-	}
-	if err := a.resumeExchanges(ctx, svc); err != nil {
-		return err
-	}
 	checkID, added, err := svc.Exchange(ctx, id.Value)
 	var kept *store.ExchangeKeptError
 	switch {

@@ -99,22 +99,11 @@ func cmdRefresh(ctx context.Context, a *app, f refreshFlags, pos []string) error
 		ids = append(ids, id)
 	}
 
-	client, err := a.client()
-	if err != nil {
-		return err
-	}
-	st, err := a.openExistingStore(ctx)
+	svc, st, err := a.onlineService(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	svc, err := a.serviceWith(st, client, nil)
-	if err != nil {
-		return err
-	}
-	if err := a.resumeExchanges(ctx, svc); err != nil {
-		return err
-	}
 	if staleAge > 0 {
 		if ids, err = st.Stale(ctx, now().Add(-staleAge)); err != nil {
 			return err

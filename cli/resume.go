@@ -36,6 +36,30 @@ func (a *app) serviceWith(st *store.Store, client *caisson.Client, offline error
 	return service.New(st, client, o), nil
 }
 
+// onlineService is what exchange and refresh start with: an API client
+// (an error without one), the database (which must exist when
+// mustExist), the work layer over both, and the exchanges an earlier run
+// left unfinished, finished first. The caller closes the store.
+func (a *app) onlineService(ctx context.Context, mustExist bool) (*service.Service, *store.Store, error) {
+	client, err := a.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := a.openStoreAt(ctx, mustExist)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := a.serviceWith(st, client, nil)
+	if err == nil {
+		err = a.resumeExchanges(ctx, svc)
+	}
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return svc, st, nil
+}
+
 // resumeExchanges finishes the token exchanges an earlier run recorded but
 // did not complete, and says what became of each on stderr. It runs
 // wherever a command has an API client anyway.
