@@ -110,36 +110,55 @@ func (s *Store) SetFourEyes(ctx context.Context, c PolicyChange) (Decision, erro
 	if _, err := ParseFourEyes(string(c.FourEyes)); err != nil {
 		return Decision{}, err
 	}
-	c.Note = strings.TrimSpace(c.Note)
-	if c.Note == "" {
+	return s.changeSetting(ctx, "four-eyes policy", c.Note, c.Reviewer, c.Identity,
+		func(tx *sql.Tx) (Decision, error) {
+			old, err := policyTx(ctx, tx)
+			if err != nil {
+				return Decision{}, err
+			}
+			if old.FourEyes == c.FourEyes {
+				return Decision{}, fmt.Errorf("four-eyes is already %s: nothing was changed", c.FourEyes)
+			}
+			return Decision{Reason: settingFourEyes, OldValue: string(old.FourEyes), NewValue: string(c.FourEyes)}, nil
+		},
+		func(tx *sql.Tx, w writer, now time.Time) error {
+			if c.FourEyes == FourEyesOff {
+				return voidAllTx(ctx, tx, w, VoidPolicyOff, now)
+			}
+			return nil
+		})
+}
+
+// changeSetting is a change of a policy the database holds (four-eyes,
+// the SLA): the note checked, then in one transaction the log entry that
+// entry builds from the old value (or its refusal when nothing would
+// change) appended as the change's author, and then the change's
+// consequences in the same transaction.
+func (s *Store) changeSetting(ctx context.Context, what, note, reviewer string, id Identity,
+	entry func(tx *sql.Tx) (Decision, error), then func(tx *sql.Tx, w writer, now time.Time) error) (Decision, error) {
+	note = strings.TrimSpace(note)
+	if note == "" {
 		return Decision{}, errors.New("a policy change needs a note saying why: nothing was changed")
 	}
-	if len(c.Note) > MaxNote {
-		return Decision{}, fmt.Errorf("the note is %d bytes: expected at most %d", len(c.Note), MaxNote)
+	if len(note) > MaxNote {
+		return Decision{}, fmt.Errorf("the note is %d bytes: expected at most %d", len(note), MaxNote)
 	}
-	w, err := s.writer(c.Reviewer, c.Identity)
+	w, err := s.writer(reviewer, id)
 	if err != nil {
 		return Decision{}, err
 	}
 	var d Decision
-	err = s.write(ctx, "changing the four-eyes policy", func(tx *sql.Tx) error {
+	err = s.write(ctx, "changing the "+what, func(tx *sql.Tx) error {
 		now := s.now()
-		old, err := policyTx(ctx, tx)
+		e, err := entry(tx)
 		if err != nil {
 			return err
 		}
-		if old.FourEyes == c.FourEyes {
-			return fmt.Errorf("four-eyes is already %s: nothing was changed", c.FourEyes)
-		}
-		d = Decision{Action: PolicyEntry, Note: c.Note, Reason: settingFourEyes,
-			OldValue: string(old.FourEyes), NewValue: string(c.FourEyes)}
-		if d, err = w.appendTx(ctx, tx, d, now); err != nil {
+		e.Action, e.Note = PolicyEntry, note
+		if d, err = w.appendTx(ctx, tx, e, now); err != nil {
 			return err
 		}
-		if c.FourEyes == FourEyesOff {
-			return voidAllTx(ctx, tx, w, VoidPolicyOff, now)
-		}
-		return nil
+		return then(tx, w, now)
 	})
 	return d, err
 }

@@ -84,34 +84,20 @@ func (s *Store) SetSLA(ctx context.Context, c SLAChange) (Decision, error) {
 	if c.SLA < 0 || c.SLA > MaxSLA || c.SLA%time.Hour != 0 {
 		return Decision{}, fmt.Errorf("SLA %s: expected whole hours, up to 365d, or off", c.SLA)
 	}
-	c.Note = strings.TrimSpace(c.Note)
-	if c.Note == "" {
-		return Decision{}, errors.New("a policy change needs a note saying why: nothing was changed")
-	}
-	if len(c.Note) > MaxNote {
-		return Decision{}, fmt.Errorf("the note is %d bytes: expected at most %d", len(c.Note), MaxNote)
-	}
-	w, err := s.writer(c.Reviewer, c.Identity)
-	if err != nil {
-		return Decision{}, err
-	}
-	var d Decision
-	err = s.write(ctx, "changing the SLA", func(tx *sql.Tx) error {
-		now := s.now()
-		old, _, err := slaTx(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if old == c.SLA {
-			return fmt.Errorf("the SLA is already %s: nothing was changed", FormatSLA(c.SLA))
-		}
-		d = Decision{Action: PolicyEntry, Note: c.Note, Reason: settingSLA, OldValue: FormatSLA(old), NewValue: FormatSLA(c.SLA)}
-		if d, err = w.appendTx(ctx, tx, d, now); err != nil {
-			return err
-		}
-		return recountOverdueTx(ctx, tx, c.SLA, now)
-	})
-	return d, err
+	return s.changeSetting(ctx, "SLA", c.Note, c.Reviewer, c.Identity,
+		func(tx *sql.Tx) (Decision, error) {
+			old, _, err := slaTx(ctx, tx)
+			if err != nil {
+				return Decision{}, err
+			}
+			if old == c.SLA {
+				return Decision{}, fmt.Errorf("the SLA is already %s: nothing was changed", FormatSLA(c.SLA))
+			}
+			return Decision{Reason: settingSLA, OldValue: FormatSLA(old), NewValue: FormatSLA(c.SLA)}, nil
+		},
+		func(tx *sql.Tx, _ writer, now time.Time) error {
+			return recountOverdueTx(ctx, tx, c.SLA, now)
+		})
 }
 
 // recountOverdueTx keeps sla as the counts' copy of the SLA and counts the
