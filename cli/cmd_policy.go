@@ -105,6 +105,20 @@ func slaText(p store.Policy) string {
 }
 
 func (a *app) slaSet(ctx context.Context, sla time.Duration, note string) error {
+	return a.changePolicy(ctx, "the SLA", func(st *store.Store, reviewer string) (store.Decision, error) {
+		d, err := st.SetSLA(ctx, store.SLAChange{SLA: sla, Note: note, Reviewer: reviewer})
+		if err == nil {
+			fmt.Fprintln(a.stdout, sanitize.Line(slaText(store.Policy{SLA: sla, SLASet: d})))
+		}
+		return d, err
+	})
+}
+
+// changePolicy runs one policy change as this command's reviewer and
+// prints the decision log's new head, as decide does. Setting a policy is
+// often the first thing a team does with a new database, before anything
+// is tracked: it may create the file.
+func (a *app) changePolicy(ctx context.Context, what string, change func(st *store.Store, reviewer string) (store.Decision, error)) error {
 	reviewer, err := a.reviewer()
 	if err != nil {
 		return err
@@ -114,11 +128,10 @@ func (a *app) slaSet(ctx context.Context, sla time.Duration, note string) error 
 		return err
 	}
 	defer st.Close()
-	d, err := st.SetSLA(ctx, store.SLAChange{SLA: sla, Note: note, Reviewer: reviewer})
+	d, err := change(st, reviewer)
 	if err != nil {
-		return fmt.Errorf("changing the SLA: %w", err)
+		return fmt.Errorf("changing %s: %w", what, err)
 	}
-	fmt.Fprintln(a.stdout, sanitize.Line(slaText(store.Policy{SLA: sla, SLASet: d})))
 	fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, d.Head())
 	return nil
 }
@@ -133,25 +146,15 @@ func policyText(p store.Policy) string {
 }
 
 func (a *app) policySet(ctx context.Context, mode store.FourEyes, note string) error {
-	reviewer, err := a.reviewer()
-	if err != nil {
-		return err
-	}
-	// Setting the policy is often the first thing a team does with a new
-	// database, before anything is tracked: it may create the file.
-	st, err := a.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	d, err := st.SetFourEyes(ctx, store.PolicyChange{FourEyes: mode, Note: note, Reviewer: reviewer})
-	if err != nil {
-		return fmt.Errorf("changing the policy: %w", err)
-	}
-	fmt.Fprintln(a.stdout, sanitize.Line(policyText(store.Policy{FourEyes: mode, Set: d})))
-	if mode == store.FourEyesOff {
-		fmt.Fprintln(a.stdout, "every proposal that awaited a second reviewer is void (see export)")
-	}
-	fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, d.Head())
-	return nil
+	return a.changePolicy(ctx, "the policy", func(st *store.Store, reviewer string) (store.Decision, error) {
+		d, err := st.SetFourEyes(ctx, store.PolicyChange{FourEyes: mode, Note: note, Reviewer: reviewer})
+		if err != nil {
+			return d, err
+		}
+		fmt.Fprintln(a.stdout, sanitize.Line(policyText(store.Policy{FourEyes: mode, Set: d})))
+		if mode == store.FourEyesOff {
+			fmt.Fprintln(a.stdout, "every proposal that awaited a second reviewer is void (see export)")
+		}
+		return d, nil
+	})
 }
