@@ -22,7 +22,12 @@ func BenchmarkAddMany1M(b *testing.B) {
 		b.Skip("adds a million ids")
 	}
 	const n = 1_000_000
-	input := randomIDs(n, 5)
+	benchAddMany(b, randomIDs(n, 5))
+}
+
+// benchAddMany adds input to a fresh database per iteration and reports
+// the ids stored per second, the database's opening and closing untimed.
+func benchAddMany(b *testing.B, input []string) {
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -31,14 +36,14 @@ func BenchmarkAddMany1M(b *testing.B) {
 		start := time.Now()
 		res, err := s.AddMany(context.Background(), input, "bench", SourceImported)
 		total += time.Since(start)
-		if err != nil || len(res.Added) != n {
+		if err != nil || len(res.Added) != len(input) {
 			b.Fatalf("AddMany: %d added, %v", len(res.Added), err)
 		}
 		b.StopTimer()
 		s.Close()
 		b.StartTimer()
 	}
-	b.ReportMetric(float64(n*b.N)/total.Seconds(), "ids/s")
+	b.ReportMetric(float64(len(input)*b.N)/total.Seconds(), "ids/s")
 }
 
 func randomIDs(n int, seed uint64) []string {
