@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -96,7 +95,7 @@ func (s *Store) writeAccess(ctx context.Context, recs []Access) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	return s.write(ctx, fmt.Sprintf("recording %d accesses to personal data", len(recs)), func(tx *sql.Tx) error {
+	return s.write(ctx, fmt.Sprintf("recording %d accesses to personal data", len(recs)), func(tx *sqlTx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO access (at, identity, reviewer, check_id, what, origin, address) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err

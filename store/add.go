@@ -43,7 +43,7 @@ func (s *Store) Add(ctx context.Context, checkID, by string, src Source) (bool, 
 		return false, err
 	}
 	var added bool
-	err = s.write(ctx, "adding "+id, func(tx *sql.Tx) error {
+	err = s.write(ctx, "adding "+id, func(tx *sqlTx) error {
 		added, err = addTx(ctx, tx, id, by, src, s.now().UnixNano())
 		return err
 	})
@@ -84,7 +84,7 @@ func (s *Store) AddMany(ctx context.Context, ids []string, by string, src Source
 	slices.Sort(sorted)
 	sorted = slices.Compact(sorted)
 	var added map[string]bool
-	err := s.write(ctx, "adding check ids", func(tx *sql.Tx) error {
+	err := s.write(ctx, "adding check ids", func(tx *sqlTx) error {
 		var err error
 		added, err = addSortedTx(ctx, tx, sorted, by, src, s.now().UnixNano())
 		if err != nil && len(sorted) > 0 {
@@ -130,7 +130,7 @@ func (s *Store) AddMany(ctx context.Context, ids []string, by string, src Source
 // row before it (no id is ever given one), so the ids added are those
 // above the largest rowid before the insert; when every id was new, as
 // in a first import, there is nothing to read back, and the map is nil.
-func addSortedTx(ctx context.Context, tx *sql.Tx, ids []string, by string, src Source, now int64) (map[string]bool, error) {
+func addSortedTx(ctx context.Context, tx *sqlTx, ids []string, by string, src Source, now int64) (map[string]bool, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -192,7 +192,7 @@ func idArray(ids []string) string {
 	return b.String()
 }
 
-func addTx(ctx context.Context, tx *sql.Tx, id, by string, src Source, now int64) (bool, error) {
+func addTx(ctx context.Context, tx *sqlTx, id, by string, src Source, now int64) (bool, error) {
 	r, err := tx.ExecContext(ctx, insertCheck, id, now, by, string(src))
 	if err != nil {
 		return false, err
@@ -208,7 +208,7 @@ func addTx(ctx context.Context, tx *sql.Tx, id, by string, src Source, now int64
 // count. Store code rather than a trigger on tracked: a trigger program
 // per inserted id would slow an import of a million ids by about a third
 // (0007_queue_counts.sql).
-func countTrackedTx(ctx context.Context, tx *sql.Tx, n int64) error {
+func countTrackedTx(ctx context.Context, tx *sqlTx, n int64) error {
 	if n == 0 {
 		return nil
 	}

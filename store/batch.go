@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -48,7 +47,7 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 		return errs, nil
 	}
 	batchErrs := make([]error, len(results))
-	err = s.write(ctx, fmt.Sprintf("recording %d fetched checks", todo), func(tx *sql.Tx) error {
+	err = s.write(ctx, fmt.Sprintf("recording %d fetched checks", todo), func(tx *sqlTx) error {
 		clear(batchErrs)
 		stmts := s.newStmtCache(tx)
 		for i, r := range results {

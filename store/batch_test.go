@@ -3,7 +3,6 @@ package store
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -352,7 +351,7 @@ func TestAFirstResultIsStoredAsMakingTheRowThenCachingItWould(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err := stores[0].write(ctx, "the way before", func(tx *sql.Tx) error {
+	err := stores[0].write(ctx, "the way before", func(tx *sqlTx) error {
 		if err := checkRowTx(ctx, tx, checkID(1)); err != nil {
 			return err
 		}
@@ -387,7 +386,7 @@ func TestTheSameResponseFetchedAgainIsStoredAsCachingItWholeWould(t *testing.T) 
 		stores[i], _ = newStore(t)
 		addFetched(t, stores[i], result{id: checkID(1), customer: "c1", first: "Ann", last: "Okafor", doc: "low", face: "high"})
 	}
-	err := stores[0].write(ctx, "whole", func(tx *sql.Tx) error { return cacheResultTx(ctx, tx, checkID(1), chk, later) })
+	err := stores[0].write(ctx, "whole", func(tx *sqlTx) error { return cacheResultTx(ctx, tx, checkID(1), chk, later) })
 	if err != nil {
 		t.Fatal(err)
 	}

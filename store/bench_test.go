@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -39,7 +38,7 @@ func benchFixture(b *testing.B, n int) *Store {
 	s := openAt(b, path, &clock{t: testNow})
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(1, 2))
-	err := s.write(ctx, "fixture", func(tx *sql.Tx) error {
+	err := s.write(ctx, "fixture", func(tx *sqlTx) error {
 		for i := 0; i < n; i++ {
 			id := fmt.Sprintf("chk_priv_%s", randomIDBody(r))
 			if _, err := addTx(ctx, tx, id, "bench", SourceImported, testNow.Add(-time.Duration(n-i)*time.Minute).UnixNano()); err != nil {
@@ -146,7 +145,7 @@ func sqlFixture(b *testing.B, path string, n int) {
 	defer s.Close()
 	first, _ := json.Marshal(benchFirst)
 	last, _ := json.Marshal(benchLast)
-	err = s.write(context.Background(), "generating the fixture", func(tx *sql.Tx) error {
+	err = s.write(context.Background(), "generating the fixture", func(tx *sqlTx) error {
 		// Every index and trigger of the two tables is dropped and made
 		// again from its own CREATE statement once the rows are in, as
 		// SQLite builds an index from sorted keys several times faster
@@ -205,7 +204,7 @@ func sqlFixture(b *testing.B, path string, n int) {
 
 // dropIndexesAndTriggers drops the indexes and triggers of checks and
 // tracked and returns their CREATE statements, in the order made.
-func dropIndexesAndTriggers(tx *sql.Tx) ([]string, error) {
+func dropIndexesAndTriggers(tx *sqlTx) ([]string, error) {
 	rows, err := tx.Query(`SELECT type, name, sql FROM sqlite_schema
 		WHERE tbl_name IN ('checks', 'tracked') AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY rowid`)
 	if err != nil {
@@ -235,7 +234,7 @@ func dropIndexesAndTriggers(tx *sql.Tx) ([]string, error) {
 
 // countQueuesTx sets queue_counts to a count over each queue's definition
 // (queuePredicate), with expired_before day.
-func countQueuesTx(tx *sql.Tx, s *Store, day string) error {
+func countQueuesTx(tx *sqlTx, s *Store, day string) error {
 	count := func(where string, args ...any) (n int, err error) {
 		err = tx.QueryRow("SELECT count(*) FROM checks AS c WHERE "+where, args...).Scan(&n)
 		return n, err

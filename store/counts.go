@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"slices"
@@ -66,7 +65,7 @@ func (s *Store) countQuery(q Queue) (string, []any, error) {
 // bringCountsToTx moves the date the kept count of expired documents is
 // for to day, adding (or, for a day before it, taking away) the documents
 // that expire between, so that Counts' correction stays a day's range.
-func bringCountsToTx(ctx context.Context, tx *sql.Tx, day string) error {
+func bringCountsToTx(ctx context.Context, tx *sqlTx, day string) error {
 	_, err := tx.ExecContext(ctx, "UPDATE queue_counts AS q SET expired = q.expired + "+expiredSince+
 		", expired_before = ? WHERE q.expired_before <> ?", day, day, day, day, day, day)
 	if err != nil {

@@ -147,7 +147,7 @@ func (s *Store) DecideAs(ctx context.Context, r DecisionRequest) (Decision, erro
 		return Decision{}, err
 	}
 	var d Decision
-	err = s.write(ctx, fmt.Sprintf("recording %s on %s", r.Action, id), func(tx *sql.Tx) error {
+	err = s.write(ctx, fmt.Sprintf("recording %s on %s", r.Action, id), func(tx *sqlTx) error {
 		d, err = decideTx(ctx, tx, w, r, s.now())
 		return err
 	})
@@ -212,7 +212,7 @@ type checkState struct {
 	hash string // the current response's hash (responseHash)
 }
 
-func readCheckTx(ctx context.Context, tx *sql.Tx, id string) (checkState, error) {
+func readCheckTx(ctx context.Context, tx *sqlTx, id string) (checkState, error) {
 	// The status is kept on the check's row, which a check decided on
 	// before any fetch gets now.
 	if err := checkRowTx(ctx, tx, id); err != nil {
@@ -230,7 +230,7 @@ func readCheckTx(ctx context.Context, tx *sql.Tx, id string) (checkState, error)
 	return checkState{row: row, hash: responseHash(raw, rawHash)}, nil
 }
 
-func decideTx(ctx context.Context, tx *sql.Tx, w writer, r DecisionRequest, now time.Time) (Decision, error) {
+func decideTx(ctx context.Context, tx *sqlTx, w writer, r DecisionRequest, now time.Time) (Decision, error) {
 	st, err := readCheckTx(ctx, tx, r.CheckID)
 	if err != nil {
 		return Decision{}, err
@@ -274,7 +274,7 @@ func decideTx(ctx context.Context, tx *sql.Tx, w writer, r DecisionRequest, now 
 // with the times its wait is measured by: a final decision ends the wait
 // (decided_at); a reopen starts it again, now, for a check that had been
 // reviewable, since the wait its decision ended is over.
-func setStatusTx(ctx context.Context, tx *sql.Tx, id string, status Status, now time.Time) error {
+func setStatusTx(ctx context.Context, tx *sqlTx, id string, status Status, now time.Time) error {
 	decided, restart := now.UnixNano(), int64(0)
 	if status == StatusOpen {
 		decided, restart = 0, now.UnixNano()
@@ -287,7 +287,7 @@ func setStatusTx(ctx context.Context, tx *sql.Tx, id string, status Status, now 
 
 // appendTx completes d (its seq, link, writer, time, hash) and appends it
 // to the log.
-func (w writer) appendTx(ctx context.Context, tx *sql.Tx, d Decision, now time.Time) (Decision, error) {
+func (w writer) appendTx(ctx context.Context, tx *sqlTx, d Decision, now time.Time) (Decision, error) {
 	d.Reviewer, d.Identity = w.reviewer, w.identity.String()
 	d.At = now.UTC().Truncate(time.Nanosecond)
 	d.HashVersion = currentHashVersion
@@ -320,7 +320,7 @@ func (w writer) appendTx(ctx context.Context, tx *sql.Tx, d Decision, now time.T
 }
 
 // entryTx reads one entry of the log.
-func entryTx(ctx context.Context, tx *sql.Tx, seq int64) (Decision, error) {
+func entryTx(ctx context.Context, tx *sqlTx, seq int64) (Decision, error) {
 	d, err := scanDecision(tx.QueryRowContext(ctx, "SELECT "+decisionColumns+" FROM decisions WHERE seq = ?", seq))
 	if err != nil {
 		return Decision{}, fmt.Errorf("reading entry %d of the log: %w", seq, err)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -62,7 +61,7 @@ func (s *Store) Exchange(ctx context.Context, token, by string, exchange func(co
 		return "", false, fmt.Errorf("that is a check id: expected an exchange token (chk_xchg_…); add check ids directly")
 	}
 	var recorded int64
-	err = s.write(ctx, "recording an exchange token", func(tx *sql.Tx) error {
+	err = s.write(ctx, "recording an exchange token", func(tx *sqlTx) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO exchanges (token, recorded_at, added_by) VALUES (?, ?, ?) ON CONFLICT (token) DO NOTHING",
 			id.Value, s.now().UnixNano(), by)
 		if err != nil {
@@ -143,7 +142,7 @@ func (s *Store) completeExchange(ctx context.Context, token, by string, recorded
 		o.Err = fmt.Errorf("the exchange answered something that is not a check id: %w", err)
 		return o
 	}
-	o.Err = s.write(ctx, "storing the exchanged check id", func(tx *sql.Tx) error {
+	o.Err = s.write(ctx, "storing the exchanged check id", func(tx *sqlTx) error {
 		o.Added, err = addTx(ctx, tx, id, by, SourceExchanged, s.now().UnixNano())
 		if err != nil {
 			return err
@@ -165,7 +164,7 @@ func definiteRefusal(err error) bool {
 }
 
 func (s *Store) dropToken(ctx context.Context, token string) error {
-	return s.write(ctx, "deleting an exchange token", func(tx *sql.Tx) error {
+	return s.write(ctx, "deleting an exchange token", func(tx *sqlTx) error {
 		_, err := tx.ExecContext(ctx, "DELETE FROM exchanges WHERE token = ?", token)
 		return err
 	})

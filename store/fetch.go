@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -54,7 +53,7 @@ func (s *Store) RecordFetchAs(ctx context.Context, by Identity, checkID string, 
 	if err != nil || errors.Is(fetchErr, caisson.ErrKeyRefused) {
 		return err
 	}
-	return s.write(ctx, "recording the fetch of "+id, func(tx *sql.Tx) error {
+	return s.write(ctx, "recording the fetch of "+id, func(tx *sqlTx) error {
 		stmts := s.newStmtCache(tx)
 		if err := s.recordFetchTx(ctx, stmts, id, r); err != nil {
 			return err
@@ -297,7 +296,7 @@ func (s *Store) Purge(ctx context.Context, olderThan time.Duration, now time.Tim
 		return 0, nil
 	}
 	var n int64
-	err := s.write(ctx, "purging cached personal data", func(tx *sql.Tx) error {
+	err := s.write(ctx, "purging cached personal data", func(tx *sqlTx) error {
 		r, err := tx.ExecContext(ctx, purgeSet+" WHERE raw IS NOT NULL AND result_at < ?",
 			now.UnixNano(), now.UnixNano(), before)
 		if err != nil {

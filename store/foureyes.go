@@ -23,7 +23,7 @@ const (
 )
 
 // secondReviewTx confirms or returns the proposal awaiting on a check.
-func secondReviewTx(ctx context.Context, tx *sql.Tx, w writer, r DecisionRequest, st checkState, now time.Time) (Decision, error) {
+func secondReviewTx(ctx context.Context, tx *sqlTx, w writer, r DecisionRequest, st checkState, now time.Time) (Decision, error) {
 	if st.row.Proposal == 0 {
 		return Decision{}, noProposalTx(ctx, tx, r.CheckID)
 	}
@@ -63,7 +63,7 @@ func secondReviewTx(ctx context.Context, tx *sql.Tx, w writer, r DecisionRequest
 // was proposed) starts waiting now: the second reviewer sent it back to be
 // reviewed. One that was keeps its start. Two statements, so that the
 // fetch trigger (0008) judges the check on its result first.
-func returnTx(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {
+func returnTx(ctx context.Context, tx *sqlTx, id string, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE checks SET proposal = 0 WHERE check_id = ?", id); err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func returnTx(ctx context.Context, tx *sql.Tx, id string, now time.Time) error {
 
 // noProposalTx explains ErrNoProposal by what last closed a proposal on
 // the check: a second reviewer racing this one sees who confirmed first.
-func noProposalTx(ctx context.Context, tx *sql.Tx, id string) error {
+func noProposalTx(ctx context.Context, tx *sqlTx, id string) error {
 	d, err := scanDecision(tx.QueryRowContext(ctx, "SELECT "+decisionColumns+
 		" FROM decisions WHERE check_id = ? AND action IN ('confirm', 'return', 'void') ORDER BY seq DESC LIMIT 1", id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -96,7 +96,7 @@ func noProposalTx(ctx context.Context, tx *sql.Tx, id string) error {
 
 // voidTx writes a Void entry for proposal seq on check id, with its cause,
 // and takes the check out of Second review.
-func voidTx(ctx context.Context, tx *sql.Tx, w writer, id string, seq int64, hash string, cause Reason, now time.Time) error {
+func voidTx(ctx context.Context, tx *sqlTx, w writer, id string, seq int64, hash string, cause Reason, now time.Time) error {
 	d := Decision{CheckID: id, Action: Void, Reason: cause, ResponseHash: hash, Ref: seq}
 	if _, err := w.appendTx(ctx, tx, d, now); err != nil {
 		return fmt.Errorf("voiding proposal #%d on %s: %w", seq, id, err)
@@ -106,7 +106,7 @@ func voidTx(ctx context.Context, tx *sql.Tx, w writer, id string, seq int64, has
 }
 
 // voidAllTx voids every proposal awaiting a second reviewer.
-func voidAllTx(ctx context.Context, tx *sql.Tx, w writer, cause Reason, now time.Time) error {
+func voidAllTx(ctx context.Context, tx *sqlTx, w writer, cause Reason, now time.Time) error {
 	rows, err := tx.QueryContext(ctx, "SELECT check_id, proposal, raw, raw_hash FROM checks INDEXED BY checks_second_risk WHERE proposal > 0 ORDER BY proposal")
 	if err != nil {
 		return err
@@ -147,7 +147,7 @@ const systemReviewer = "caisson-review (refresh)"
 // voidOnNewResponseTx voids the proposal on check id when the response it
 // was made on has just been replaced by another (newHash), in the
 // refresh's transaction, as whoever ran the refresh (by).
-func (s *Store) voidOnNewResponseTx(ctx context.Context, tx *sql.Tx, by Identity, id, oldHash, newHash string, proposal int64, now time.Time) error {
+func (s *Store) voidOnNewResponseTx(ctx context.Context, tx *sqlTx, by Identity, id, oldHash, newHash string, proposal int64, now time.Time) error {
 	if proposal == 0 || oldHash == newHash {
 		return nil
 	}

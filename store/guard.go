@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -37,7 +36,7 @@ func guardedLog(trigger string) string {
 // appendOnlyTriggers and says, one sentence each, what is missing, changed
 // or added. Any trigger on the log that we did not ship is reported too:
 // one could rewrite entries as they are inserted.
-func guardProblems(ctx context.Context, db *sql.DB) ([]string, error) {
+func guardProblems(ctx context.Context, db *sqlDB) ([]string, error) {
 	rows, err := db.QueryContext(ctx, `SELECT name, coalesce(sql, ''), lower(tbl_name) FROM sqlite_schema
 		WHERE type = 'trigger' AND (lower(tbl_name) IN ('decisions', 'access')
 			OR name IN ('decisions_no_update', 'decisions_no_delete', 'access_no_update', 'access_no_delete'))`)

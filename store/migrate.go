@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -65,7 +64,7 @@ func SchemaVersion() int {
 // The version is read first outside any transaction: a database that is up
 // to date (the usual case) is then opened without taking the write lock or
 // writing anything.
-func migrate(ctx context.Context, db *sql.DB) error {
+func migrate(ctx context.Context, db *sqlDB) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
@@ -85,7 +84,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	}
 }
 
-func migrateOne(ctx context.Context, db *sql.DB, ms []migration) (done bool, err error) {
+func migrateOne(ctx context.Context, db *sqlDB, ms []migration) (done bool, err error) {
 	// The write lock is taken at BEGIN (_txlock=immediate), so reading the
 	// version inside the transaction settles a race with another process
 	// migrating the same file.

@@ -35,7 +35,7 @@ const busyTimeout = 5 * time.Second
 
 // Store is an open review database. It is safe for concurrent use.
 type Store struct {
-	db   *sql.DB
+	db   *sqlDB
 	path string
 	now  func() time.Time
 	// warn receives the warnings of Open (os.Stderr unless WithWarnings).
@@ -126,7 +126,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the review database %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, now: time.Now, warn: os.Stderr}
+	s := &Store{db: &sqlDB{DB: db}, path: path, now: time.Now, warn: os.Stderr}
 	for _, o := range opts {
 		o(s)
 	}
@@ -161,7 +161,7 @@ func (s *Store) openFrozen(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.db, s.frozen = db, true
+	s.db, s.frozen = &sqlDB{DB: db}, true
 	return s.init(ctx)
 }
 

@@ -111,7 +111,7 @@ func (s *Store) SetFourEyes(ctx context.Context, c PolicyChange) (Decision, erro
 		return Decision{}, err
 	}
 	return s.changeSetting(ctx, "four-eyes policy", c.Note, c.Reviewer, c.Identity,
-		func(tx *sql.Tx) (Decision, error) {
+		func(tx *sqlTx) (Decision, error) {
 			old, err := policyTx(ctx, tx)
 			if err != nil {
 				return Decision{}, err
@@ -121,7 +121,7 @@ func (s *Store) SetFourEyes(ctx context.Context, c PolicyChange) (Decision, erro
 			}
 			return Decision{Reason: settingFourEyes, OldValue: string(old.FourEyes), NewValue: string(c.FourEyes)}, nil
 		},
-		func(tx *sql.Tx, w writer, now time.Time) error {
+		func(tx *sqlTx, w writer, now time.Time) error {
 			if c.FourEyes == FourEyesOff {
 				return voidAllTx(ctx, tx, w, VoidPolicyOff, now)
 			}
@@ -135,7 +135,7 @@ func (s *Store) SetFourEyes(ctx context.Context, c PolicyChange) (Decision, erro
 // change) appended as the change's author, and then the change's
 // consequences in the same transaction.
 func (s *Store) changeSetting(ctx context.Context, what, note, reviewer string, id Identity,
-	entry func(tx *sql.Tx) (Decision, error), then func(tx *sql.Tx, w writer, now time.Time) error) (Decision, error) {
+	entry func(tx *sqlTx) (Decision, error), then func(tx *sqlTx, w writer, now time.Time) error) (Decision, error) {
 	note = strings.TrimSpace(note)
 	if note == "" {
 		return Decision{}, errors.New("a policy change needs a note saying why: nothing was changed")
@@ -148,7 +148,7 @@ func (s *Store) changeSetting(ctx context.Context, what, note, reviewer string, 
 		return Decision{}, err
 	}
 	var d Decision
-	err = s.write(ctx, "changing the "+what, func(tx *sql.Tx) error {
+	err = s.write(ctx, "changing the "+what, func(tx *sqlTx) error {
 		now := s.now()
 		e, err := entry(tx)
 		if err != nil {

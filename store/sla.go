@@ -85,7 +85,7 @@ func (s *Store) SetSLA(ctx context.Context, c SLAChange) (Decision, error) {
 		return Decision{}, fmt.Errorf("SLA %s: expected whole hours, up to 365d, or off", c.SLA)
 	}
 	return s.changeSetting(ctx, "SLA", c.Note, c.Reviewer, c.Identity,
-		func(tx *sql.Tx) (Decision, error) {
+		func(tx *sqlTx) (Decision, error) {
 			old, _, err := slaTx(ctx, tx)
 			if err != nil {
 				return Decision{}, err
@@ -95,7 +95,7 @@ func (s *Store) SetSLA(ctx context.Context, c SLAChange) (Decision, error) {
 			}
 			return Decision{Reason: settingSLA, OldValue: FormatSLA(old), NewValue: FormatSLA(c.SLA)}, nil
 		},
-		func(tx *sql.Tx, _ writer, now time.Time) error {
+		func(tx *sqlTx, _ writer, now time.Time) error {
 			return recountOverdueTx(ctx, tx, c.SLA, now)
 		})
 }
@@ -103,7 +103,7 @@ func (s *Store) SetSLA(ctx context.Context, c SLAChange) (Decision, error) {
 // recountOverdueTx keeps sla as the counts' copy of the SLA and counts the
 // checks overdue against it at now: one range of checks_waiting, once per
 // change of the SLA.
-func recountOverdueTx(ctx context.Context, tx *sql.Tx, sla time.Duration, now time.Time) error {
+func recountOverdueTx(ctx context.Context, tx *sqlTx, sla time.Duration, now time.Time) error {
 	var cutoff int64
 	if sla > 0 {
 		cutoff = now.UnixNano() - int64(sla)
@@ -142,7 +142,7 @@ func overdueArgs(now time.Time) []any {
 // bringOverdueTx moves the kept count of overdue checks to now, so that
 // Counts' correction covers only the checks that became overdue since the
 // last write.
-func bringOverdueTx(ctx context.Context, tx *sql.Tx, now time.Time) error {
+func bringOverdueTx(ctx context.Context, tx *sqlTx, now time.Time) error {
 	_, err := tx.ExecContext(ctx, "UPDATE queue_counts AS q SET overdue = "+overdueTerm+", overdue_before = ? - q.sla WHERE q.sla > 0",
 		append(overdueArgs(now), now.UnixNano())...)
 	if err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -130,7 +129,7 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) (*Stats, error) {
 	defer conn.ExecContext(context.WithoutCancel(ctx), "COMMIT")
 	for _, read := range []struct {
 		what string
-		fn   func(context.Context, *sql.Conn, *Stats) error
+		fn   func(context.Context, *sqlConn, *Stats) error
 	}{
 		{"the SLA", readStatsSLA},
 		{"the backlog", readBacklog},
@@ -152,7 +151,7 @@ func startOfDay(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-func readStatsSLA(ctx context.Context, conn *sql.Conn, st *Stats) error {
+func readStatsSLA(ctx context.Context, conn *sqlConn, st *Stats) error {
 	var sla int64
 	err := conn.QueryRowContext(ctx, "SELECT sla FROM queue_counts").Scan(&sla)
 	st.SLA = time.Duration(sla)
@@ -163,7 +162,7 @@ func readStatsSLA(ctx context.Context, conn *sql.Conn, st *Stats) error {
 // waiting now, less those that became reviewable since, plus those
 // decided since. Each day's arrivals and decisions are a range count of
 // an index, so nothing is sorted and each entry is read once.
-func readBacklog(ctx context.Context, conn *sql.Conn, st *Stats) error {
+func readBacklog(ctx context.Context, conn *sqlConn, st *Stats) error {
 	first := startOfDay(st.Now).AddDate(0, 0, -(BacklogDays - 1))
 	var waiting int
 	err := conn.QueryRowContext(ctx, "SELECT count(*) FROM checks AS c INDEXED BY checks_waiting WHERE "+waitingCond+" AND c.reviewable_at <= ?",
@@ -206,7 +205,7 @@ func readBacklog(ctx context.Context, conn *sql.Conn, st *Stats) error {
 // store's own (void, policy) are not.
 const statsActions = "('approve', 'reject', 'escalate', 'reopen', 'propose', 'confirm', 'return')"
 
-func readReviewerDays(ctx context.Context, conn *sql.Conn, st *Stats) error {
+func readReviewerDays(ctx context.Context, conn *sqlConn, st *Stats) error {
 	from := startOfDay(st.Now).AddDate(0, 0, -(DecisionDays - 1)).Format(time.DateOnly)
 	rows, err := conn.QueryContext(ctx, `SELECT day, reviewer, action, sum(n) FROM decision_days
 		WHERE day >= ? AND action IN `+statsActions+` GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, from)
@@ -228,7 +227,7 @@ func readReviewerDays(ctx context.Context, conn *sql.Conn, st *Stats) error {
 // waits of each week from Since's to now's: ranks ceil(n/2) and
 // ceil(9n/10), each an offset into the week's range of checks_waits,
 // which holds the waits in order, so nothing is sorted.
-func readWeekWaits(ctx context.Context, conn *sql.Conn, st *Stats) error {
+func readWeekWaits(ctx context.Context, conn *sqlConn, st *Stats) error {
 	const inWeeks = `FROM checks INDEXED BY checks_waits WHERE decided_at <> 0 AND reviewable_at <> 0 AND decided_week `
 	rows, err := conn.QueryContext(ctx, `SELECT decided_week, date((decided_week * 7 - 3) * 86400, 'unixepoch'), count(*) `+
 		inWeeks+`BETWEEN ? AND ? GROUP BY decided_week ORDER BY decided_week`, weekOf(st.Since), weekOf(st.Now))
@@ -268,7 +267,7 @@ func readWeekWaits(ctx context.Context, conn *sql.Conn, st *Stats) error {
 // it (0008_waiting_sla.sql).
 func weekOf(t time.Time) int64 { return (t.UnixNano()/int64(24*time.Hour) + 3) / 7 }
 
-func readReasonCodes(ctx context.Context, conn *sql.Conn, st *Stats) error {
+func readReasonCodes(ctx context.Context, conn *sqlConn, st *Stats) error {
 	// The few distinct lists of codes are counted first and split after:
 	// splitting every check's list cost a third of the whole view.
 	rows, err := conn.QueryContext(ctx, `SELECT CAST(j.value AS INTEGER), sum(g.n)
@@ -293,7 +292,7 @@ func readReasonCodes(ctx context.Context, conn *sql.Conn, st *Stats) error {
 // readDecisionReasons counts the reasons of rejections and escalations
 // that took effect: a confirmed proposal counts as what it proposed, the
 // proposal itself not (it may be returned).
-func readDecisionReasons(ctx context.Context, conn *sql.Conn, st *Stats) error {
+func readDecisionReasons(ctx context.Context, conn *sqlConn, st *Stats) error {
 	rows, err := conn.QueryContext(ctx, `SELECT CASE WHEN action = 'confirm' THEN proposes ELSE action END, reason, sum(n)
 		FROM decision_days
 		WHERE day >= ? AND day <= ? AND (action IN ('reject', 'escalate') OR (action = 'confirm' AND proposes IN ('reject', 'escalate')))
@@ -318,7 +317,7 @@ func readDecisionReasons(ctx context.Context, conn *sql.Conn, st *Stats) error {
 // readOutcomes counts each pair of confidences' decisions: three range
 // counts of checks_outcomes per pair, rather than a sort of the period's
 // decided checks.
-func readOutcomes(ctx context.Context, conn *sql.Conn, st *Stats) error {
+func readOutcomes(ctx context.Context, conn *sqlConn, st *Stats) error {
 	count := func(status Status) string {
 		return `(SELECT count(*) FROM checks INDEXED BY checks_outcomes WHERE decided_at <> 0 AND document = l.doc AND face = l.face
 			AND status = '` + string(status) + `' AND decided_at >= ?1 AND decided_at <= ?2)`

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -23,7 +22,7 @@ func statsBenchFixture(b *testing.B, n int) *Store {
 		return s // kept from an earlier run
 	}
 	const day = int64(24 * time.Hour)
-	err := s.write(context.Background(), "spreading the fixture over 90 days", func(tx *sql.Tx) error {
+	err := s.write(context.Background(), "spreading the fixture over 90 days", func(tx *sqlTx) error {
 		_, err := tx.Exec(`
 			UPDATE checks SET reviewable_at = ?1 - abs(random()) % (90 * ?2) - 1
 				WHERE cached = 1 AND (document < 3 OR face < 3);

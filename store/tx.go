@@ -21,7 +21,7 @@ const maxBusyRetries = 5
 // another process holds the write lock past busy_timeout, the whole
 // transaction is retried from the start, so what fn read is never stale.
 // what names the operation in errors.
-func (s *Store) write(ctx context.Context, what string, fn func(*sql.Tx) error) error {
+func (s *Store) write(ctx context.Context, what string, fn func(*sqlTx) error) error {
 	if s.frozen {
 		return fmt.Errorf("%s: %w", what, errFrozen)
 	}
@@ -47,7 +47,7 @@ func (s *Store) write(ctx context.Context, what string, fn func(*sql.Tx) error) 
 	return nil
 }
 
-func (s *Store) writeOnce(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Store) writeOnce(ctx context.Context, fn func(*sqlTx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -128,7 +128,7 @@ func diskFull(path string, err error) bool {
 
 func isReadOnly(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_READONLY }
 
-// execer is what the per-check writes need of a transaction: *sql.Tx, or
+// execer is what the per-check writes need of a transaction: *sqlTx, or
 // a stmtCache over one.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -141,14 +141,14 @@ type execer interface {
 // indexes and triggers compiled in) cost as much as running it.
 type stmtCache struct {
 	s     *Store
-	tx    *sql.Tx
+	tx    *sqlTx
 	stmts map[string]*sql.Stmt
 	// unsearched are rows whose names are not in the trigram index yet
 	// (firstResultTx, flushSearch).
 	unsearched []int64
 }
 
-func (s *Store) newStmtCache(tx *sql.Tx) *stmtCache {
+func (s *Store) newStmtCache(tx *sqlTx) *stmtCache {
 	return &stmtCache{s: s, tx: tx, stmts: map[string]*sql.Stmt{}}
 }
 
