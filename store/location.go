@@ -1,0 +1,56 @@
+package store
+
+import (
+	"net/url"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver for PostgreSQL stores
+)
+
+// A store's location is an SQLite file's path or a PostgreSQL URL
+// (postgres://user:password@host:port/dbname?sslmode=verify-full). The
+// URL may carry a password, so it is shown only through Redact.
+
+// IsPostgres reports whether location names a PostgreSQL server rather
+// than an SQLite file.
+func IsPostgres(location string) bool {
+	l := strings.ToLower(location)
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
+}
+
+// redacted stands in for a password in what is shown.
+const redacted = "xxxxx"
+
+// Redact returns location fit to show: a PostgreSQL URL with its password
+// (in the user part or a password parameter) replaced by xxxxx, and a URL
+// that does not parse replaced by its scheme alone, since where the
+// password is in it cannot be told. A file path is returned as it is.
+func Redact(location string) string {
+	if !IsPostgres(location) {
+		return location
+	}
+	u, err := url.Parse(location)
+	if err != nil {
+		scheme, _, _ := strings.Cut(location, "://")
+		return scheme + "://(a URL that does not parse; not shown, it may hold a password)"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), redacted)
+		}
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.EqualFold(k, "password") {
+			q.Set(k, redacted)
+		}
+	}
+	u.RawQuery = q.Encode()
+	// url.URL escapes the x's of neither; unescape the user part so the
+	// redacted URL reads as it was written.
+	s := u.String()
+	if us, err := url.PathUnescape(s); err == nil {
+		s = us
+	}
+	return s
+}

@@ -1,0 +1,46 @@
+package store
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRedactNeverShowsAPassword(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"a file path as it is", "/var/lib/caisson-review/review.db", "/var/lib/caisson-review/review.db"},
+		{"the password in the user part", "postgres://rita:s3cret@db.example:5432/review?sslmode=verify-full",
+			"postgres://rita:xxxxx@db.example:5432/review?sslmode=verify-full"},
+		{"the password as a parameter", "postgresql://db.example/review?user=rita&password=s3cret",
+			"postgresql://db.example/review?password=xxxxx&user=rita"},
+		{"no password: unchanged", "postgres://rita@db.example/review", "postgres://rita@db.example/review"},
+		{"a URL that does not parse", "postgres://rita:s3cret@db.example:port/review",
+			"postgres://(a URL that does not parse; not shown, it may hold a password)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := Redact(c.in)
+			if got != c.want {
+				t.Errorf("Redact(%q) = %q, want %q", c.in, got, c.want)
+			}
+			if strings.Contains(got, "s3cret") {
+				t.Errorf("Redact(%q) shows the password: %q", c.in, got)
+			}
+		})
+	}
+}
+
+func TestIsPostgresTellsAURLFromAPath(t *testing.T) {
+	for loc, want := range map[string]bool{
+		"postgres://h/db":     true,
+		"postgresql://h/db":   true,
+		"POSTGRES://h/db":     true,
+		"review.db":           false,
+		"./postgres://x":      false,
+		"/tmp/postgres.db":    false,
+		"file:review.db?mode": false,
+	} {
+		if got := IsPostgres(loc); got != want {
+			t.Errorf("IsPostgres(%q) = %v, want %v", loc, got, want)
+		}
+	}
+}
