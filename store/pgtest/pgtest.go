@@ -153,7 +153,7 @@ func Role(t testing.TB, dbURL, name, password string) string {
 	if _, err := s.admin.Exec(q); err != nil {
 		t.Fatalf("pgtest.Role: creating role %s: %v", name, err)
 	}
-	db := strings.TrimPrefix(u.Path, "/")
+	db := dbNameOf(t, dbURL)
 	t.Cleanup(func() {
 		if err := s.dropRole(name, db); err != nil {
 			t.Errorf("pgtest.Role: dropping role %s: %v", name, err)
@@ -189,12 +189,7 @@ func (s *server) dropRole(name, db string) error {
 // loopback, so the URL carries no password).
 func Superuser(t testing.TB, dbURL string) string {
 	t.Helper()
-	s := get(t)
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatalf("pgtest.Superuser: %s is not a URL: %v", dbURL, err)
-	}
-	return s.superuserURL(strings.TrimPrefix(u.Path, "/"))
+	return get(t).superuserURL(dbNameOf(t, dbURL))
 }
 
 // Psql runs sql (one statement or a script) through the real psql binary
@@ -236,6 +231,32 @@ func RunPsql(t testing.TB, dbURL, sql string) (string, error) {
 		return stdout.String(), fmt.Errorf("psql on %s: %v: %s", u.Redacted(), err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.String(), nil
+}
+
+// Dump returns what the real pg_dump writes of dbURL's database (schema
+// and rows, as SQL): what a backup of it would hold, for tests that assert
+// something is nowhere in a database.
+func Dump(t testing.TB, dbURL string) string {
+	t.Helper()
+	s := get(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(s.bindir, "pg_dump"), "--no-owner", "--dbname", s.superuserURL(dbNameOf(t, dbURL)))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("pg_dump of %s: %v: %s", dbNameOf(t, dbURL), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.String()
+}
+
+func dbNameOf(t testing.TB, dbURL string) string {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatalf("pgtest: %s is not a URL: %v", dbURL, err)
+	}
+	return strings.TrimPrefix(u.Path, "/")
 }
 
 func randomHex(n int) string {

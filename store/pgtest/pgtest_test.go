@@ -121,6 +121,14 @@ func TestPsqlEditsTheDatabaseOutsideTheProgram(t *testing.T) {
 	}
 }
 
+func TestDumpHoldsTheRowsOfTheDatabase(t *testing.T) {
+	db := pgtest.URL(t)
+	pgtest.Psql(t, db, "CREATE TABLE secrets (v text); INSERT INTO secrets VALUES ('tok_live_visible');")
+	if dump := pgtest.Dump(t, db); !strings.Contains(dump, "tok_live_visible") || !strings.Contains(dump, "CREATE TABLE public.secrets") {
+		t.Errorf("the dump lacks the table or its row:\n%s", dump)
+	}
+}
+
 // helperEnv names the helper a re-run of this test binary plays.
 const helperEnv = "PGTEST_HELPER"
 

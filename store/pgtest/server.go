@@ -47,8 +47,8 @@ type server struct {
 	admin    *sql.DB       // the postgres superuser on database postgres
 }
 
-// findBindir returns the folder pg_config names, holding initdb, postgres
-// and psql.
+// findBindir returns the folder pg_config names, holding initdb, postgres,
+// psql and pg_dump.
 func findBindir() (string, error) {
 	pgConfig, err := exec.LookPath("pg_config")
 	if err != nil {
@@ -59,7 +59,7 @@ func findBindir() (string, error) {
 		return "", fmt.Errorf("%w: %s --bindir: %v; %s", errNoBinaries, pgConfig, err, installHint)
 	}
 	bindir := strings.TrimSpace(string(out))
-	for _, name := range []string{"initdb", "postgres", "psql"} {
+	for _, name := range []string{"initdb", "postgres", "psql", "pg_dump"} {
 		if _, err := os.Stat(filepath.Join(bindir, name)); err != nil {
 			return "", fmt.Errorf("%w: %s has no %s (pg_config alone comes with the client libraries); %s", errNoBinaries, bindir, name, installHint)
 		}
