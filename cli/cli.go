@@ -361,7 +361,7 @@ Configuration (a flag beats the environment, which beats the file, which
 beats the default; ` + "`" + progName + ` config` + "`" + ` shows each and where it came from):
   API base URL   --api-url URL          CAISSON_API_URL     api-url        https://api.caisson.com
   secret key     --api-key-file PATH    CAISSON_API_KEY     api-key-file   none
-  database       --db PATH              CAISSON_REVIEW_DB   db             $XDG_DATA_HOME/caisson-review/review.db
+  database       --db PATH|URL          CAISSON_REVIEW_DB   db             $XDG_DATA_HOME/caisson-review/review.db
   reviewer       --reviewer NAME        CAISSON_REVIEWER    reviewer       the login user
   config file    --config PATH          CAISSON_REVIEW_CONFIG              $XDG_CONFIG_HOME/caisson-review/config.toml
 The file (TOML) also sets the console's [console] queue, sort, mask, theme

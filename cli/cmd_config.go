@@ -72,6 +72,12 @@ func (a *app) effectiveSettings() []settingRow {
 			db = "none: " + err.Error()
 		}
 	}
+	if store.IsPostgres(db) {
+		// config is where a password in the URL would be shown if
+		// anywhere: it is redacted, and warned of as every command does.
+		a.warnDBPassword(db, from)
+		db = store.Redact(db)
+	}
 	rows = append(rows, settingRow{"db", db, from})
 	name, from, ok := a.setting(a.globals.reviewer, "reviewer", envReviewer, "reviewer")
 	if !ok {

@@ -49,7 +49,7 @@ func manPage(root *cobra.Command) (string, error) {
 	}
 	page = page.WithSection("Environment", envAPIURL+": the API base URL (default "+caisson.DefaultBaseURL+"). "+
 		envAPIKey+": the secret API key itself; no flag takes it, as it would show in ps and in shell history. "+
-		envDB+": the review database (default $XDG_DATA_HOME/caisson-review/review.db). "+
+		envDB+": the review database, a file or a postgres:// URL (default $XDG_DATA_HOME/caisson-review/review.db). "+
 		envReviewer+": your name in the decision log (default the login user). "+
 		"NO_COLOR: no colour in help, errors or the console. A flag beats the environment, which beats the default.")
 	page = page.WithSection("Exit status", "0 success; 1 failure, the reasons listed on standard error; "+

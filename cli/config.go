@@ -50,6 +50,10 @@ type app struct {
 	configLoaded bool
 	configErr    error
 
+	// dbWarned is set once the database URL's password was warned of
+	// (warnDBPassword): dbPath may be asked more than once.
+	dbWarned bool
+
 	// The key once read (apiKey): a second client (the poller's) must
 	// not read the file again and repeat its warnings.
 	key     caisson.APIKey
@@ -86,7 +90,7 @@ type globalFlags struct {
 func (g *globalFlags) register(fs *pflag.FlagSet) {
 	fs.Var(&g.apiURL, "api-url", "Caisson API base URL (env "+envAPIURL+"; default "+caisson.DefaultBaseURL+")")
 	fs.Var(&g.keyFile, "api-key-file", "read the secret API key from the file at PATH (env "+envAPIKey+" holds the key itself)")
-	fs.Var(&g.db, "db", "review database PATH (env "+envDB+"; default $XDG_DATA_HOME/caisson-review/review.db)")
+	fs.Var(&g.db, "db", "review database: a file PATH or a postgres:// URL (env "+envDB+"; default $XDG_DATA_HOME/caisson-review/review.db)")
 	fs.Var(&g.reviewer, "reviewer", "your NAME in the decision log (env "+envReviewer+"; default the login user)")
 	fs.Var(&g.config, "config", "read settings from the TOML file at PATH (env "+envConfig+"; default $XDG_CONFIG_HOME/caisson-review/config.toml)")
 }
@@ -146,11 +150,20 @@ func (a *app) apiURL() string {
 	return caisson.DefaultBaseURL
 }
 
+// dbPath is the review database's location: a file's path, or a
+// PostgreSQL URL, checked here (so a mistake is said before anything
+// connects) and its password, if it holds one, warned of.
 func (a *app) dbPath() (string, error) {
 	if err := a.loadConfig(); err != nil {
 		return "", err
 	}
-	if v, _, ok := a.setting(a.globals.db, "db", envDB, "db"); ok {
+	if v, from, ok := a.setting(a.globals.db, "db", envDB, "db"); ok {
+		if store.IsPostgres(v) {
+			if err := checkDBURL(v, from); err != nil {
+				return "", err
+			}
+			a.warnDBPassword(v, from)
+		}
 		return v, nil
 	}
 	p, err := store.DefaultPath(a.getenv)
@@ -334,7 +347,9 @@ func (a *app) openStoreAt(ctx context.Context, mustExist bool) (*store.Store, er
 	if err != nil {
 		return nil, err
 	}
-	if mustExist {
+	// A server's database is not a file: whether it is there is the
+	// server's to say, when Open connects.
+	if mustExist && !store.IsPostgres(path) {
 		if _, err := os.Stat(path); errors.Is(err, iofs.ErrNotExist) {
 			return nil, fmt.Errorf("no review database at %s: expected one made by %s add (check --db or %s)",
 				sanitize.Line(path), progName, envDB)
@@ -351,7 +366,9 @@ func (a *app) openStoreAt(ctx context.Context, mustExist bool) (*store.Store, er
 	if err != nil {
 		return nil, err
 	}
-	a.warnOpenToOthers(path)
+	if !store.IsPostgres(path) {
+		a.warnOpenToOthers(path)
+	}
 	return st, nil
 }
 

@@ -332,12 +332,13 @@ const whyNoKeyInFile = "a configuration file is often shared, synced or committe
 
 // path is a string setting naming a file: ~/ is the home folder, and a
 // relative path starts at the configuration file's folder, not wherever
-// the command happens to run.
+// the command happens to run. db may be a PostgreSQL URL instead, kept
+// as written.
 func (p *fileParser) path(name string, v toml.Primitive) {
 	p.str(name, v)
 	fv, ok := p.f.strings[name]
-	if !ok {
-		return
+	if !ok || name == "db" && store.IsPostgres(fv.s) {
+		return // a server's URL is no path
 	}
 	s := fv.s
 	if rest, ok := strings.CutPrefix(s, "~/"); ok {
