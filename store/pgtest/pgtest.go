@@ -105,21 +105,31 @@ func URL(t testing.TB) string {
 	t.Helper()
 	s := get(t)
 	name := dbName(t.Name())
-	start := time.Now()
-	q := fmt.Sprintf("CREATE DATABASE %s OWNER %s TEMPLATE %s", name, testRole, templateDB)
-	if _, err := s.admin.Exec(q); err != nil {
-		t.Fatalf("pgtest: %s: %v", q, err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Logf("pgtest: creating database %s took %s", name, d)
+	if err := s.createDatabase(name); err != nil {
+		t.Fatalf("pgtest: %v", err)
 	}
 	t.Cleanup(func() {
-		// FORCE ends the sessions a test left open.
-		if _, err := s.admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("pgtest: dropping database %s: %v", name, err)
+		if err := s.dropDatabase(name); err != nil {
+			t.Errorf("pgtest: %v", err)
 		}
 	})
 	return s.roleURL(testRole, s.password, name)
+}
+
+func (s *server) createDatabase(name string) error {
+	q := fmt.Sprintf("CREATE DATABASE %s OWNER %s TEMPLATE %s", name, testRole, templateDB)
+	if _, err := s.admin.Exec(q); err != nil {
+		return fmt.Errorf("%s: %w", q, err)
+	}
+	return nil
+}
+
+// dropDatabase drops it WITH (FORCE), ending the sessions a test left open.
+func (s *server) dropDatabase(name string) error {
+	if _, err := s.admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+		return fmt.Errorf("dropping database %s: %w", name, err)
+	}
+	return nil
 }
 
 var notIdent = regexp.MustCompile(`[^a-z0-9_]+`)
