@@ -21,7 +21,9 @@ func completionIDs(cs []CompletedCheck) []string {
 }
 
 func TestCompleteCheckIDsOffersTrackedIdsByPrefixAtMostTheLimit(t *testing.T) {
-	st, _ := newStore(t)
+	// The location given, not st.path: a URL's password is not in that.
+	location := testLocation(t)
+	st := openAt(t, location, &clock{t: testNow})
 	ctx := context.Background()
 	var all []string
 	for i := range 60 {
@@ -46,7 +48,7 @@ func TestCompleteCheckIDsOffersTrackedIdsByPrefixAtMostTheLimit(t *testing.T) {
 		{"a limit of zero offers nothing", "", 0, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := CompleteCheckIDs(ctx, st.path, c.prefix, c.limit)
+			got, err := CompleteCheckIDs(ctx, location, c.prefix, c.limit)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +57,7 @@ func TestCompleteCheckIDsOffersTrackedIdsByPrefixAtMostTheLimit(t *testing.T) {
 			}
 		})
 	}
-	got, _ := CompleteCheckIDs(ctx, st.path, checkID(7), 50)
+	got, _ := CompleteCheckIDs(ctx, location, checkID(7), 50)
 	if len(got) != 1 || got[0].Status != StatusEscalated {
 		t.Errorf("the status shown beside an escalated check: got %+v", got)
 	}

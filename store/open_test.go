@@ -78,11 +78,19 @@ func TestOpenOfAFolderSaysItIsAFolder(t *testing.T) {
 }
 
 func TestOpenRefusesADatabaseFromANewerVersion(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "review.db")
+	path := testLocation(t)
 	s := openAt(t, path, &clock{t: testNow})
 	s.Close()
-	newer := SchemaVersion() + 1
-	if _, err := rawDB(t, path).Exec("PRAGMA user_version = " + itoa(newer)); err != nil {
+	// A newer build's migration, as far as the version says: PostgreSQL
+	// keeps a row of schema_version per migration, SQLite user_version.
+	version := dialect("PRAGMA user_version", "SELECT max(version) FROM schema_version")
+	var newer int
+	if err := rawDB(t, path).QueryRow(version).Scan(&newer); err != nil {
+		t.Fatal(err)
+	}
+	newer++
+	if _, err := rawDB(t, path).Exec(dialect("PRAGMA user_version = "+itoa(newer),
+		"INSERT INTO schema_version (version) VALUES ("+itoa(newer)+")")); err != nil {
 		t.Fatal(err)
 	}
 	_, err := Open(context.Background(), path)
@@ -90,8 +98,8 @@ func TestOpenRefusesADatabaseFromANewerVersion(t *testing.T) {
 		t.Fatalf("Open of a version %d database: got %v, want a refusal naming a newer caisson-review", newer, err)
 	}
 	var v int
-	if err := rawDB(t, path).QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != newer {
-		t.Errorf("user_version is %d (%v) after the refusal, want %d untouched", v, err, newer)
+	if err := rawDB(t, path).QueryRow(version).Scan(&v); err != nil || v != newer {
+		t.Errorf("the version is %d (%v) after the refusal, want %d untouched", v, err, newer)
 	}
 }
 
