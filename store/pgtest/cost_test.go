@@ -8,7 +8,7 @@ func BenchmarkAFreshDatabase(b *testing.B) {
 	s := get(b) // the server's start is not the figure
 	for b.Loop() {
 		name := dbName(b.Name())
-		if err := s.createDatabase(name); err != nil {
+		if err := s.createDatabase(name, templateDB); err != nil {
 			b.Fatal(err)
 		}
 		if err := s.dropDatabase(name); err != nil {

@@ -103,9 +103,15 @@ func get(t testing.TB) *server {
 // superuser) that owns the database and logs in with a password.
 func URL(t testing.TB) string {
 	t.Helper()
-	s := get(t)
+	return get(t).databaseFor(t, templateDB)
+}
+
+// databaseFor makes the test's own copy of template, dropped at its end,
+// and returns its URL.
+func (s *server) databaseFor(t testing.TB, template string) string {
+	t.Helper()
 	name := dbName(t.Name())
-	if err := s.createDatabase(name); err != nil {
+	if err := s.createDatabase(name, template); err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
 	t.Cleanup(func() {
@@ -116,8 +122,54 @@ func URL(t testing.TB) string {
 	return s.roleURL(testRole, s.password, name)
 }
 
-func (s *server) createDatabase(name string) error {
-	q := fmt.Sprintf("CREATE DATABASE %s OWNER %s TEMPLATE %s", name, testRole, templateDB)
+// templates are the databases URLFrom copies, by the name given.
+var templates sync.Map // name → *template
+
+type template struct {
+	once sync.Once
+	db   string
+	err  error
+}
+
+// URLFrom is URL for a database that starts as a copy of one the package
+// run prepares once, by calling prepare with the URL of a new empty
+// database (opening a store on it, which migrates it, say); name tells
+// such templates apart. prepare must leave no connection open. A test
+// whose subject is what prepare does (migrating an empty database) takes
+// URL instead.
+func URLFrom(t testing.TB, name string, prepare func(url string) error) string {
+	t.Helper()
+	s := get(t)
+	v, _ := templates.LoadOrStore(name, &template{})
+	tpl := v.(*template)
+	tpl.once.Do(func() { tpl.db, tpl.err = s.prepareTemplate(name, prepare) })
+	if tpl.err != nil {
+		t.Fatalf("pgtest: preparing the template %s: %v", name, tpl.err)
+	}
+	return s.databaseFor(t, tpl.db)
+}
+
+func (s *server) prepareTemplate(name string, prepare func(url string) error) (string, error) {
+	db := "template_" + strings.Trim(notIdent.ReplaceAllString(strings.ToLower(name), "_"), "_")
+	if err := s.createDatabase(db, templateDB); err != nil {
+		return "", err
+	}
+	if err := prepare(s.roleURL(testRole, s.password, db)); err != nil {
+		return "", err
+	}
+	// Copying a database others are connected to fails: prepare's
+	// connections are closed, but their backends may still be exiting.
+	if _, err := s.admin.Exec("ALTER DATABASE " + db + " WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"); err != nil {
+		return "", err
+	}
+	if _, err := s.admin.Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", db); err != nil {
+		return "", err
+	}
+	return db, nil
+}
+
+func (s *server) createDatabase(name, template string) error {
+	q := fmt.Sprintf("CREATE DATABASE %s OWNER %s TEMPLATE %s", name, testRole, template)
 	if _, err := s.admin.Exec(q); err != nil {
 		return fmt.Errorf("%s: %w", q, err)
 	}

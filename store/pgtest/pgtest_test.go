@@ -129,6 +129,38 @@ func TestDumpHoldsTheRowsOfTheDatabase(t *testing.T) {
 	}
 }
 
+// URLFrom's databases are each a copy of what prepare made, once, and
+// are as separate as URL's.
+func TestURLFromCopiesOnePreparedTemplate(t *testing.T) {
+	prepared := 0
+	prepare := func(url string) error {
+		prepared++
+		db, err := sql.Open("pgx", url)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		_, err = db.Exec("CREATE TABLE schema_made (step text); INSERT INTO schema_made VALUES ('migrated')")
+		return err
+	}
+	a := open(t, pgtest.URLFrom(t, "migrated", prepare))
+	b := open(t, pgtest.URLFrom(t, "migrated", prepare))
+	if prepared != 1 {
+		t.Errorf("prepare ran %d times, want once", prepared)
+	}
+	if _, err := a.Exec("INSERT INTO schema_made VALUES ('only in a')"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := b.QueryRow("SELECT count(*) FROM schema_made").Scan(&n); err != nil || n != 1 {
+		t.Errorf("the second copy holds %d rows (%v), want the template's one", n, err)
+	}
+	var owns bool
+	if err := b.QueryRow("SELECT d.datdba = r.oid FROM pg_database d, pg_roles r WHERE d.datname = current_database() AND r.rolname = current_user").Scan(&owns); err != nil || !owns {
+		t.Errorf("the copy is not owned by its role: %v, %v", owns, err)
+	}
+}
+
 // helperEnv names the helper a re-run of this test binary plays.
 const helperEnv = "PGTEST_HELPER"
 
