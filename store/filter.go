@@ -68,12 +68,18 @@ type selection struct {
 	pg bool
 }
 
+// add adds a condition; "" is none (the all queue on PostgreSQL).
 func (sel *selection) add(cond string, args ...any) {
-	sel.where = append(sel.where, cond)
+	if cond != "" {
+		sel.where = append(sel.where, cond)
+	}
 	sel.args = append(sel.args, args...)
 }
 
 func (sel *selection) sql() string {
+	if len(sel.where) == 0 {
+		return sel.from
+	}
 	return sel.from + " WHERE " + strings.Join(sel.where, " AND ")
 }
 

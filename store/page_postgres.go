@@ -20,16 +20,20 @@ var sortKeysPG = map[Sort][]sortKey{
 // sides (bareFirstPage, nextBareFirstPG), so NULL's place in an ORDER BY
 // does not matter.
 var bareKeysPG = map[Sort][]sortKey{
-	SortRisk:     {{expr: "-1"}, {expr: "-1"}, {expr: "t.id"}},
+	SortRisk:     {{expr: "-1::bigint"}, {expr: "-1::bigint"}, {expr: "t.id"}},
 	SortAdded:    {{expr: "t.added_at", desc: true}, {expr: "t.id", desc: true}},
 	SortName:     {{expr: "NULL::text"}, {expr: "NULL::text"}, {expr: "t.id"}},
 	SortCustomer: {{expr: "NULL::text"}, {expr: "t.id"}},
-	SortWaiting:  {{expr: "9223372036854775807"}, {expr: "t.id"}},
+	SortWaiting:  {{expr: "9223372036854775807::bigint"}, {expr: "t.id"}},
 }
 
-// bareColumnsPG are bareColumns with a boolean for purged_at IS NOT NULL:
-// PostgreSQL does not merge 0 with a boolean.
-const bareColumnsPG = `t.check_id, '', '', '', 0, 0, '', '', 0, t.added_at, 'open', '', '', NULL, FALSE, 0, 0, 0`
+// bareColumnsPG are bareColumns typed as rowColumns' columns are: a
+// boolean for purged_at IS NOT NULL (PostgreSQL does not merge 0 with a
+// boolean), and the types of the columns elsewhere, so that the planner
+// flattens the UNION ALL of a merged page and merges the two sides' index
+// walks (Merge Append) rather than sorting every check.
+const bareColumnsPG = `t.check_id, ''::text, ''::text, ''::text, 0::bigint, 0::bigint, ''::text, ''::text, 0::bigint, t.added_at,
+	'open'::text, ''::text, ''::text, NULL::bigint, FALSE, 0::bigint, 0::bigint, 0::bigint`
 
 // byCustomerPG is ByCustomer's query with check ids in byte order.
 const byCustomerPG = "SELECT " + rowColumns + ` FROM checks AS c WHERE c.customer_id = ? ORDER BY c.checked_on, c.check_id COLLATE "C"`
