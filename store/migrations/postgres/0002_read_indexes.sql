@@ -19,9 +19,10 @@ CREATE INDEX checks_search_trgm ON checks USING gin (search gin_trgm_ops);
 
 -- Check ids by their start (the filter's id part, LIKE 'chk_priv_ab%'
 -- under "C", which the planner turns into a range of this index), for
--- checks rows and for bare checks (the all queue's bare side).
+-- checks rows, for bare checks (the all queue's bare side) and for shell
+-- completion (completionPG), which also reads them in this order.
 CREATE INDEX checks_check_id_c  ON checks (check_id COLLATE "C");
-CREATE INDEX tracked_check_id_c ON tracked (check_id COLLATE "C") WHERE bare = 1;
+CREATE INDEX tracked_check_id_c ON tracked (check_id COLLATE "C");
 
 -- Pages: for every queue a partial index on exactly its condition as
 -- queuePredicate writes it, in every sort's ORDER BY (sortKeysPG), ending
