@@ -29,7 +29,7 @@ func completeFromPostgres(ctx context.Context, location, prefix string, limit in
 }
 
 // completionPG is the completion query on PostgreSQL: ids by their start
-// and in byte order (COLLATE "C", tracked_check_id_c), as SQLite's range
+// and in byte order (COLLATE "C": tracked's unique index), as SQLite's range
 // of its unique index gives them.
 const completionPG = `SELECT t.check_id, coalesce(c.status, 'open') FROM tracked AS t LEFT JOIN checks AS c ON c.id = t.id
 	WHERE t.check_id COLLATE "C" LIKE ? ORDER BY t.check_id COLLATE "C" LIMIT ?`

@@ -4,10 +4,10 @@
 -- by PostgreSQL's planner (no INDEXED BY), so each is named after its
 -- SQLite twin where it has one and says which query it serves.
 --
--- Text is sorted and ranged byte for byte, as SQLite's BINARY does:
--- COLLATE "C" in the index and in the query (page_postgres.go), whatever
--- collation the database was created with. Names sort case-folded in
--- ASCII only, as SQLite's NOCASE: lower() under "C".
+-- Text is sorted and ranged byte for byte, as SQLite's BINARY does: the
+-- columns are COLLATE "C" (0001), and the queries and indexes say so
+-- again (page_postgres.go), so that neither depends on it. Names sort
+-- case-folded in ASCII only, as SQLite's NOCASE: lower() under "C".
 
 -- The text filter (selectForPG: c.search LIKE '%…%', the filter's own
 -- '%' and '_' escaped). pg_trgm answers a pattern holding a trigram (a
@@ -18,11 +18,15 @@
 CREATE INDEX checks_search_trgm ON checks USING gin (search gin_trgm_ops);
 
 -- Check ids by their start (the filter's id part, LIKE 'chk_priv_ab%'
--- under "C", which the planner turns into a range of this index), for
--- checks rows, for bare checks (the all queue's bare side) and for shell
--- completion (completionPG), which also reads them in this order.
-CREATE INDEX checks_check_id_c  ON checks (check_id COLLATE "C");
-CREATE INDEX tracked_check_id_c ON tracked (check_id COLLATE "C");
+-- under "C", which the planner turns into a range) need no index here:
+-- check_id is COLLATE "C" (0001), so the UNIQUE indexes of checks and
+-- tracked hold the ids in that order. They also serve shell completion
+-- (completionPG), which reads them in it.
+
+-- The all queue's bare side (checks that were only added): by id, for
+-- the sorts where they come first and by waiting, and by time added.
+CREATE INDEX tracked_bare       ON tracked (id)           WHERE bare = 1;
+CREATE INDEX tracked_bare_added ON tracked (added_at, id) WHERE bare = 1;
 
 -- Pages: for every queue a partial index on exactly its condition as
 -- queuePredicate writes it, in every sort's ORDER BY (sortKeysPG), ending
@@ -93,3 +97,15 @@ CREATE INDEX checks_decided_at ON checks (decided_at, reviewable_at) WHERE decid
 CREATE INDEX checks_waits ON checks (decided_week, waited) WHERE decided_at <> 0 AND reviewable_at <> 0;
 -- ... and the decisions per pair of confidences (outcomesPG).
 CREATE INDEX checks_outcomes ON checks (document, face, status, decided_at) WHERE decided_at <> 0;
+
+-- The decision log's reads: a check's history (Get), the log from a time
+-- on (Decisions, export), and the newest policy entry of a setting
+-- (slaTx, Policy), as SQLite's decisions_check, decisions_at and
+-- decisions_policy.
+CREATE INDEX decisions_check  ON decisions (check_id, seq);
+CREATE INDEX decisions_at     ON decisions (at);
+CREATE INDEX decisions_policy ON decisions (reason, seq) WHERE action = 'policy';
+
+-- The access log's reads (Accesses): by check and by time, as SQLite's.
+CREATE INDEX access_check ON access (check_id, at);
+CREATE INDEX access_at    ON access (at);
