@@ -126,7 +126,7 @@ func (sel *selection) checksPageSQL(keys []sortKey) string {
 // barePageSQL reads a page of bare checks in the order added; its last
 // two arguments are the limit and the offset.
 func (sel *selection) barePageSQL() string {
-	return "SELECT " + bareColumns + " " + sel.bare.sql() + " ORDER BY t.id LIMIT ? OFFSET ?"
+	return "SELECT " + sel.bareColumns() + " " + sel.bare.sql() + " ORDER BY t.id LIMIT ? OFFSET ?"
 }
 
 // pageSQL is the query of a page in one statement, for every selection
