@@ -43,7 +43,7 @@ type Store struct {
 	// server names a PostgreSQL server in messages ("127.0.0.1:5432"),
 	// without the URL's user or password; empty for SQLite.
 	server string
-	now  func() time.Time
+	now    func() time.Time
 	// warn receives the warnings of Open (os.Stderr unless WithWarnings).
 	warn io.Writer
 	// warnings are what Open found wrong with the file but could still
