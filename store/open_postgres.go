@@ -140,7 +140,80 @@ func (c *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, hidePassword(explainConnectError(c.server, c.role, c.database, err), c.password)
 	}
+	if sc, ok := conn.(*stdlib.Conn); ok {
+		return &pgConn{Conn: sc, server: c.server}, nil
+	}
 	return conn, nil
+}
+
+// pgConn is a pooled connection that says so when the server is gone. A
+// session the server ended (a restart, a fast shutdown: SQLSTATE 57P01)
+// is noticed only when it is next used; a read or a BEGIN outside a
+// transaction then reports a bad connection, so that database/sql runs it
+// again on a new connection: against a server that is back, it succeeds;
+// against one still away, the new connection's failure says the server is
+// unreachable. Inside a transaction nothing is run again: the error says
+// the server is unreachable, and the transaction is lost whole.
+type pgConn struct {
+	*stdlib.Conn
+	server string
+}
+
+func (c *pgConn) idle() bool { return c.Conn.Conn().PgConn().TxStatus() == 'I' }
+
+// gone turns err into a bad connection (retry) or an unreachable server.
+func (c *pgConn) gone(err error, retry bool) error {
+	why := unreachable(err)
+	switch {
+	case why == "":
+		return err
+	case retry:
+		return driver.ErrBadConn
+	}
+	return &unreachableError{server: c.server, why: why, err: err}
+}
+
+func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	idle := c.idle()
+	rows, err := c.Conn.QueryContext(ctx, query, args)
+	if err != nil {
+		return nil, c.gone(err, idle)
+	}
+	return rows, nil
+}
+
+// ExecContext is never run again: a statement outside a transaction may
+// have committed before the session ended.
+func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	r, err := c.Conn.ExecContext(ctx, query, args)
+	if err != nil {
+		return nil, c.gone(err, false)
+	}
+	return r, nil
+}
+
+func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	idle := c.idle()
+	st, err := c.Conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, c.gone(err, idle)
+	}
+	return st, nil
+}
+
+func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.Conn.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, c.gone(err, true)
+	}
+	return tx, nil
+}
+
+func (c *pgConn) Ping(ctx context.Context) error {
+	if err := c.Conn.Ping(ctx); err != nil {
+		return c.gone(err, true)
+	}
+	return nil
 }
 
 // errUnreachable marks an error as the server being unreachable or gone,

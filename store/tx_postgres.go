@@ -54,11 +54,12 @@ func (s *Store) explainPostgresWriteError(err error) error {
 	atCommit := errors.As(err, &cf)
 	explained := s.explainPostgresError(err)
 	var pe *pgconn.PgError
+	var ue *unreachableError
 	switch {
-	case errors.Is(explained, errUnreachable) && atCommit:
-		return fmt.Errorf("the PostgreSQL server %s went away while the write was being committed: it may or may not have been saved; look before trying again: %w", s.server, explained)
-	case errors.Is(explained, errUnreachable):
-		return fmt.Errorf("the PostgreSQL server %s is unreachable; nothing was written, try again when it is back: %w", s.server, explained)
+	case errors.As(explained, &ue) && atCommit:
+		return &reworded{fmt.Sprintf("the PostgreSQL server %s went away (%s) while the write was being committed: it may or may not have been saved; look before trying again (%v)", ue.server, ue.why, ue.err), ue}
+	case errors.As(explained, &ue):
+		return &reworded{fmt.Sprintf("the PostgreSQL server %s is unreachable (%s); nothing was written, try again when it is back (%v)", ue.server, ue.why, ue.err), ue}
 	case pgRetryable(err):
 		return fmt.Errorf("another caisson-review's write kept conflicting with this one; nothing was written, try again: %w", err)
 	case errors.As(err, &pe) && pe.Code == "42501":
@@ -70,3 +71,12 @@ func (s *Store) explainPostgresWriteError(err error) error {
 	}
 	return explained
 }
+
+// reworded says err in other words, for errors.Is and errors.As still err.
+type reworded struct {
+	msg string
+	err error
+}
+
+func (e *reworded) Error() string { return e.msg }
+func (e *reworded) Unwrap() error { return e.err }
