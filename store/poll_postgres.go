@@ -6,11 +6,9 @@ package store
 // pollDuePG is pollDue.
 const pollDuePG = `(c.fetched_at + GREATEST(?, LEAST(?, c.fetched_at - p.since)))`
 
-// duePollsPG is DuePolls' list. Check ids that fall due together come in
-// byte order, as SQLite's BINARY collation puts them, whatever the
-// database's collation.
+// duePollsPG is DuePolls' list.
 const duePollsPG = `SELECT p.check_id, ` + pollDuePG + ` AS due FROM polls AS p JOIN checks AS c ON c.check_id = p.check_id
-	WHERE p.lease_until <= ? AND ` + pollDuePG + ` <= ? ORDER BY due, p.check_id COLLATE "C" LIMIT ?`
+	WHERE p.lease_until <= ? AND ` + pollDuePG + ` <= ? ORDER BY due, p.check_id LIMIT ?`
 
 // nextPollPG is DuePolls' time of the next poll.
 const nextPollPG = `SELECT min(GREATEST(` + pollDuePG + `, p.lease_until)) FROM polls AS p JOIN checks AS c ON c.check_id = p.check_id
