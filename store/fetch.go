@@ -170,10 +170,10 @@ func firstResultTx(ctx context.Context, tx *stmtCache, id string, chk *caisson.C
 }
 
 // flushSearch adds the names of the rows firstResultTx made to the
-// trigram index, in one statement. SQLite's only: on PostgreSQL
-// firstResultTx queues nothing, there being no FTS5 table. It must run before the transaction
+// trigram index, in one statement. It must run before the transaction
 // commits and before any other write to those rows: the index's triggers
-// would otherwise remove from it names it never held.
+// would otherwise remove from it names it never held. SQLite's only: on
+// PostgreSQL, which has no FTS5 table, firstResultTx queues nothing.
 func (c *stmtCache) flushSearch(ctx context.Context) error {
 	if len(c.unsearched) == 0 {
 		return nil
