@@ -78,7 +78,9 @@ func startServer() (*server, error) {
 	if s.asUser, err = serverCredential(); err != nil {
 		return nil, err
 	}
-	if s.dir, err = os.MkdirTemp("", "caisson-pgtest-"); err != nil {
+	parent := tempParent()
+	removeDeadServers(parent)
+	if s.dir, err = os.MkdirTemp(parent, tempPrefix); err != nil {
 		return nil, fmt.Errorf("making the server's temp dir: %w", err)
 	}
 	if err := s.initdb(); err != nil {
@@ -94,6 +96,41 @@ func startServer() (*server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// tempPrefix starts the name of every server's temp dir.
+const tempPrefix = "caisson-pgtest-"
+
+// tempParent is where the server's temp dir goes: /dev/shm when it has
+// room, since a test server's durability is worth nothing and its writes
+// to a shared disk were most of a test's time (a fresh database took
+// 0.8-0.9 s there against 0.05 s in memory, at load 11); os.TempDir
+// otherwise (a container's /dev/shm is often 64 MB).
+func tempParent() string {
+	const room = 1 << 30
+	var st syscall.Statfs_t
+	if err := syscall.Statfs("/dev/shm", &st); err == nil && st.Bavail*uint64(st.Bsize) >= room && syscall.Access("/dev/shm", 2 /* W_OK */) == nil {
+		return "/dev/shm"
+	}
+	return os.TempDir()
+}
+
+// removeDeadServers removes what servers of earlier runs left when their
+// test binary died without stopping them (a panic, a timeout): their
+// postgres died with it (start), but not their temp dir, which in
+// /dev/shm holds memory. A dir is a dead server's when its postgres has
+// no postmaster.pid there and it is older than any start takes.
+func removeDeadServers(parent string) {
+	dirs, _ := filepath.Glob(filepath.Join(parent, tempPrefix+"*"))
+	for _, d := range dirs {
+		info, err := os.Stat(d)
+		if err != nil || time.Since(info.ModTime()) < 10*time.Minute {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(d, "data", "postmaster.pid")); errors.Is(err, os.ErrNotExist) {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // serverCredential returns the account the server runs as: postgres when
@@ -194,6 +231,7 @@ func (s *server) start() error {
 		"-c", "port="+strconv.Itoa(s.port),
 		"-c", "unix_socket_directories="+s.dir,
 		"-c", "shared_buffers=16MB",
+		"-c", "max_wal_size=128MB", // in memory: checkpoints are cheap, room is not
 		"-c", "max_connections=100",
 		"-c", "synchronous_commit=on")
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
