@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -74,13 +73,17 @@ func TestAddManySortsLinesIntoAddedExistingAndRefused(t *testing.T) {
 }
 
 func TestAddManyIsAllOrNothing(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "review.db")
+	path := testLocation(t)
 	s := openAt(t, path, &clock{t: testNow})
 	ctx := context.Background()
 	// A failure in the middle of the batch, as a full disk would cause.
 	fail := checkID(3)
-	if _, err := rawDB(t, path).Exec(`CREATE TRIGGER fail_mid_batch BEFORE INSERT ON tracked
-		WHEN new.check_id = '` + fail + `' BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END`); err != nil {
+	if _, err := rawDB(t, path).Exec(dialect(`CREATE TRIGGER fail_mid_batch BEFORE INSERT ON tracked
+		WHEN new.check_id = '`+fail+`' BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END`,
+		`CREATE FUNCTION fail_mid_batch() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'disk full (simulated)'; END $$;
+		CREATE TRIGGER fail_mid_batch BEFORE INSERT ON tracked FOR EACH ROW
+		WHEN (new.check_id = '`+fail+`') EXECUTE FUNCTION fail_mid_batch();`)); err != nil {
 		t.Fatal(err)
 	}
 	_, err := s.AddMany(ctx, []string{checkID(1), checkID(2), fail, checkID(4)}, "importer", SourceImported)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"sync"
@@ -132,7 +131,7 @@ func TestRecordFetchesFollowsRecordFetchsRulesForEachResult(t *testing.T) {
 }
 
 func TestFetchWriterReportsEachResultOnlyOnceItIsOnDisk(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "review.db")
+	path := testLocation(t)
 	s := openAt(t, path, &clock{t: testNow})
 	ctx := context.Background()
 	const n = 300
@@ -244,7 +243,7 @@ func TestAKilledRefreshLosesNoResultItReported(t *testing.T) {
 		t.Skip("adds 20,000 checks and runs a child process")
 	}
 	const n = 20_000
-	path := filepath.Join(t.TempDir(), "review.db")
+	path := testLocation(t)
 	s := openAt(t, path, &clock{t: testNow})
 	var in []string
 	for i := 1; i <= n; i++ {
@@ -296,9 +295,11 @@ func TestAKilledRefreshLosesNoResultItReported(t *testing.T) {
 	if err != nil || half != 0 {
 		t.Errorf("%d rows half-written (%v)", half, err)
 	}
-	var integrity string
-	if err := s.db.QueryRow("PRAGMA integrity_check").Scan(&integrity); err != nil || integrity != "ok" {
-		t.Errorf("integrity_check: %s, %v", integrity, err)
+	if !onPostgres { // PostgreSQL has no integrity_check; its WAL replays whole transactions
+		var integrity string
+		if err := s.db.QueryRow("PRAGMA integrity_check").Scan(&integrity); err != nil || integrity != "ok" {
+			t.Errorf("integrity_check: %s, %v", integrity, err)
+		}
 	}
 	assertCountsByDefinition(t, s)
 	var stored int
@@ -332,8 +333,12 @@ func TestTwoResultsForOneCheckInABatchLeaveTheSearchIndexExact(t *testing.T) {
 			t.Errorf("filter %q: %v, %v; want %v", filter, ids(rows), err, want)
 		}
 	}
-	if _, err := s.db.Exec("INSERT INTO checks_search (checks_search, rank) VALUES ('integrity-check', 0)"); err != nil {
-		t.Errorf("the trigram index does not match the table: %v", err)
+	// SQLite's FTS table can disagree with checks; PostgreSQL's trigram
+	// index is an index of checks.search, which cannot.
+	if !onPostgres {
+		if _, err := s.db.Exec("INSERT INTO checks_search (checks_search, rank) VALUES ('integrity-check', 0)"); err != nil {
+			t.Errorf("the trigram index does not match the table: %v", err)
+		}
 	}
 }
 

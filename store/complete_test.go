@@ -75,6 +75,7 @@ func equalStrings(a, b []string) bool {
 
 // A tab press must never make a database: a mistyped --db stays missing.
 func TestCompleteCheckIDsNeverCreatesADatabase(t *testing.T) {
+	sqliteOnly(t, "a mistyped path must not become a file")
 	path := filepath.Join(t.TempDir(), "typo.db")
 	if _, err := CompleteCheckIDs(context.Background(), path, "", 50); err == nil {
 		t.Error("completing from a missing database succeeded")
@@ -86,6 +87,7 @@ func TestCompleteCheckIDsNeverCreatesADatabase(t *testing.T) {
 
 // Completion reads: the file is byte for byte what it was.
 func TestCompleteCheckIDsWritesNothing(t *testing.T) {
+	sqliteOnly(t, "completion's read-only file open, checked on the file's bytes")
 	st, _ := newStore(t)
 	ctx := context.Background()
 	if _, err := st.AddMany(ctx, []string{checkID(1)}, "alice", SourceTyped); err != nil {
@@ -110,6 +112,7 @@ func TestCompleteCheckIDsWritesNothing(t *testing.T) {
 // writer, which keeps WAL readers out) makes completion give up, well
 // before the store's own 5 s busy timeout, instead of freezing the shell.
 func TestCompleteCheckIDsGivesUpOnALockedDatabase(t *testing.T) {
+	sqliteOnly(t, "an SQLite file held by an exclusive lock")
 	st, _ := newStore(t)
 	ctx := context.Background()
 	if _, err := st.AddMany(ctx, []string{checkID(1)}, "alice", SourceTyped); err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +22,7 @@ var (
 // with their own identities would open it.
 func sharedFile(t *testing.T, mode FourEyes) (path string, ana, bob *Store) {
 	t.Helper()
-	path = filepath.Join(t.TempDir(), "review.db")
+	path = testLocation(t)
 	c := &clock{t: testNow}
 	ana = openIdentified(t, path, c, anaID)
 	addFetched(t, ana, result{id: checkID(1), customer: "cust-1", doc: "medium", face: "high", reasons: []int{201}})
@@ -527,14 +526,12 @@ func TestTheHashCoversIdentityReasonAndProposalFields(t *testing.T) {
 			} else if col == "reason" || col == "finality" {
 				seq = p.Seq
 			}
-			db := rawDB(t, path)
 			value := "'forged'"
 			if col == "ref" || col == "hash_version" {
 				value = "1"
 			}
-			if _, err := db.Exec("DROP TRIGGER decisions_no_update; UPDATE decisions SET "+col+" = "+value+" WHERE seq = ?", seq); err != nil {
-				t.Fatal(err)
-			}
+			edit := fmt.Sprintf("UPDATE decisions SET %s = %s WHERE seq = %d;", col, value, seq)
+			editByHand(t, path, "DROP TRIGGER decisions_no_update; "+edit, "DROP TRIGGER decisions_no_update ON decisions; "+edit)
 			v, err := bob.Verify(ctx)
 			if err != nil || v.OK || v.BrokenAt != seq {
 				t.Errorf("after editing %s of #%d: Verify = %+v, %v", col, seq, v, err)
@@ -621,9 +618,8 @@ func TestVerifyCatchesAProposalColumnEditedBehindTheLog(t *testing.T) {
 	ana.DecideAs(context.Background(), DecisionRequest{CheckID: checkID(1), Action: Approve, Reviewer: "Ana"})
 	// Skipping the second reviewer by clearing the column and setting
 	// the status, without a log entry.
-	if _, err := rawDB(t, path).Exec("UPDATE checks SET proposal = 0 WHERE check_id = ?", checkID(1)); err != nil {
-		t.Fatal(err)
-	}
+	edit := "UPDATE checks SET proposal = 0 WHERE check_id = '" + checkID(1) + "'"
+	editByHand(t, path, edit, edit)
 	v, err := ana.Verify(context.Background())
 	if err != nil || v.OK || !strings.Contains(v.Problem, "proposal") {
 		t.Errorf("Verify = %+v, %v; want the proposal mismatch named", v, err)
@@ -636,9 +632,8 @@ func TestAConfirmationOnAResponseChangedBehindTheStoreIsStale(t *testing.T) {
 	path, ana, bob := sharedFile(t, FourEyesRisky)
 	ctx := context.Background()
 	ana.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Approve, Reviewer: "Ana"})
-	if _, err := rawDB(t, path).Exec("UPDATE checks SET raw = CAST('{}' AS BLOB) WHERE check_id = ?", checkID(1)); err != nil {
-		t.Fatal(err)
-	}
+	where := " WHERE check_id = '" + checkID(1) + "'"
+	editByHand(t, path, "UPDATE checks SET raw = CAST('{}' AS BLOB)"+where, "UPDATE checks SET raw = convert_to('{}', 'UTF8')"+where)
 	if _, err := bob.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Confirm, Reviewer: "Bob"}); !errors.Is(err, ErrStaleProposal) {
 		t.Errorf("confirming a proposal whose response changed: %v, want ErrStaleProposal", err)
 	}

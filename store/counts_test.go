@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -189,7 +188,7 @@ func assertCountsByDefinition(t *testing.T, s *Store) {
 func TestCountsMadeOnAnotherDayAreExactBeforeAndAfterTheFirstWrite(t *testing.T) {
 	for _, offset := range []int{-400, -1, 1, 400} {
 		t.Run(fmt.Sprintf("clock %+d days from the counts", offset), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "review.db")
+			path := testLocation(t)
 			s := openAt(t, path, &clock{t: testNow})
 			for i := 1; i <= 30; i++ {
 				addFetched(t, s, result{id: checkID(i), customer: "c", doc: "high", face: "high",

@@ -1,13 +1,9 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -79,8 +75,8 @@ func TestExchangeTracksTheCheckAndForgetsTheToken(t *testing.T) {
 		t.Error("a check id was accepted as an exchange token")
 	}
 	r.s.Close()
-	assertFileHasNo(t, r.s.Path(), token, "the exchanged token")
-	assertFileHasNo(t, r.s.Path(), r.key, "the API key")
+	assertStoreHasNo(t, r.s.Path(), token, "the exchanged token")
+	assertStoreHasNo(t, r.s.Path(), r.key, "the API key")
 }
 
 func TestResumeCompletesAnExchangeInterruptedAfterCaissonAnswered(t *testing.T) {
@@ -138,72 +134,5 @@ func TestResumeDropsTokensThatCanNoLongerWork(t *testing.T) {
 	outs, err = r.s.ResumeExchanges(ctx, "ana", func(context.Context, string) (string, error) { called = true; return "", nil })
 	if err != nil || len(outs) != 1 || !outs[0].Expired || !outs[0].Dropped || called || r.pending(t) != 0 {
 		t.Fatalf("an expired token: %+v %v (exchange called: %v), want dropped without trying", outs, err, called)
-	}
-}
-
-// assertFileHasNo reads the database and its WAL raw: secret must not be
-// anywhere in them.
-func assertFileHasNo(t *testing.T, path, secret, what string) {
-	t.Helper()
-	for _, p := range []string{path, path + "-wal"} {
-		b, err := os.ReadFile(p)
-		if err != nil && !os.IsNotExist(err) {
-			t.Fatal(err)
-		}
-		if bytes.Contains(b, []byte(secret)) {
-			t.Errorf("%s is in %s", what, filepath.Base(p))
-		}
-	}
-	if strings.TrimSpace(secret) == "" {
-		t.Fatalf("%s is empty: the check proves nothing", what)
-	}
-}
-
-// A failure that may pass keeps the token and says until when; a refusal
-// for good forgets it at once. The words of the CLI rest on this.
-func TestExchangeKeepsATokenOnlyWhileItMayStillWork(t *testing.T) {
-	r := newExchangeRig(t)
-	ctx := context.Background()
-	srv := httptest.NewServer(r.box)
-	t.Cleanup(srv.Close)
-	wrongKey, err := caisson.NewAPIKey("sk_sandbox_notTheKeyThisSandboxTakes")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wrong, err := caisson.NewClient(srv.URL, wrongKey, caisson.WithRetries(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	recorded := r.clk.Now()
-	token := r.box.NewToken(4)
-	_, _, err = r.s.Exchange(ctx, token, "ana", wrong.ExchangeToken)
-	var kept *ExchangeKeptError
-	if !errors.As(err, &kept) || !errors.Is(err, caisson.ErrKeyRefused) {
-		t.Fatalf("a refused key: error %v, want an *ExchangeKeptError wrapping ErrKeyRefused", err)
-	}
-	if want := recorded.Add(2*time.Hour + 5*time.Minute); !kept.Until.Equal(want) {
-		t.Errorf("kept until %v, want %v (2 hours and the 5-minute grace after it was recorded)", kept.Until, want)
-	}
-	if n := r.pending(t); n != 1 {
-		t.Fatalf("%d tokens kept after a refused key, want 1", n)
-	}
-	// Tried again later, the token keeps the time it was first recorded.
-	r.clk.Advance(time.Minute)
-	_, _, err = r.s.Exchange(ctx, token, "ana", wrong.ExchangeToken)
-	if !errors.As(err, &kept) || !kept.Until.Equal(recorded.Add(2*time.Hour+5*time.Minute)) {
-		t.Fatalf("a second try: %v, want kept until the first recording's limit", err)
-	}
-	outs, err := r.s.ResumeExchanges(ctx, "ana", r.client.ExchangeToken)
-	if err != nil || len(outs) != 1 || outs[0].CheckID != r.box.CheckID(4) || !outs[0].RecordedAt.Equal(recorded) {
-		t.Fatalf("the resume with the right key = %+v, %v; want check 4 added", outs, err)
-	}
-
-	never := "chk_xchg_" + strings.Repeat("Q", 22) // never issued: INVALID_INPUT
-	_, _, err = r.s.Exchange(ctx, never, "ana", r.client.ExchangeToken)
-	if err == nil || errors.As(err, &kept) || caisson.CodeOf(err) != caisson.CodeInvalidInput {
-		t.Fatalf("a token refused for good: %v, want Caisson's INVALID_INPUT, not kept", err)
-	}
-	if n := r.pending(t); n != 0 {
-		t.Errorf("%d tokens kept after a refusal for good, want 0", n)
 	}
 }

@@ -205,7 +205,7 @@ func TestPurgeRemovesOldPersonalDataAndKeepsDecisions(t *testing.T) {
 		t.Error("a negative purge age was accepted")
 	}
 	s.Close()
-	assertFileHasNo(t, s.Path(), `"first_name":"Old"`, "the purged response")
+	assertStoreHasNo(t, s.Path(), `"first_name":"Old"`, "the purged response")
 }
 
 func TestAnUnreadableAnswerIsStoredAsStatusAndKindWithoutTheBody(t *testing.T) {

@@ -66,6 +66,7 @@ func fillDisk(t *testing.T, dir string) (free func()) {
 // has the database open (SQLite cannot even make its -shm index) and when
 // a long-running process such as serve holds it open.
 func TestOnAFullDiskReadingWorksAndAWriteSaysTheDiskIsFull(t *testing.T) {
+	sqliteOnly(t, "a full disk under the file (a tmpfs)")
 	for _, heldOpen := range []bool{false, true} {
 		name := "nothing else has it open"
 		if heldOpen {
@@ -151,6 +152,7 @@ func testFullDisk(t *testing.T, heldOpen bool) {
 // On any disk, a Store that only reads leaves the file as it found it:
 // no merge, no chmod, no migration step, byte for byte.
 func TestOpeningAndReadingWritesNothing(t *testing.T) {
+	sqliteOnly(t, "the file's bytes, mode and -wal")
 	path := filepath.Join(t.TempDir(), "review.db")
 	c := &clock{t: testNow}
 	s := openAt(t, path, c)

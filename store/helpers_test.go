@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -30,20 +29,23 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func openAt(t testing.TB, path string, c *clock) *Store {
+// openAt opens the store at location (a file or a PostgreSQL URL),
+// closed at the end of the test.
+func openAt(t testing.TB, location string, c *clock) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), path, WithClock(c.Now))
+	s, err := Open(context.Background(), location, WithClock(c.Now))
 	if err != nil {
-		t.Fatalf("Open(%s): %v", path, err)
+		t.Fatalf("Open(%s): %v", Redact(location), err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
 }
 
+// newStore opens a new empty store on the backend the tests run on.
 func newStore(t testing.TB) (*Store, *clock) {
 	t.Helper()
 	c := &clock{t: testNow}
-	return openAt(t, filepath.Join(t.TempDir(), "review.db"), c), c
+	return openAt(t, testLocation(t), c), c
 }
 
 // checkID makes a valid check id from a number.
@@ -107,11 +109,15 @@ func addFetched(t testing.TB, s *Store, r result) {
 	}
 }
 
-// rawDB opens the file with a plain connection, bypassing the Store, as an
-// attacker or a careless admin would.
-func rawDB(t testing.TB, path string) *sql.DB {
+// rawDB opens the store's database with a plain connection, bypassing the
+// Store, as an attacker or a careless admin would.
+func rawDB(t testing.TB, location string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)")
+	driver, dsn := "sqlite", location+"?_pragma=busy_timeout(5000)"
+	if IsPostgres(location) {
+		driver, dsn = "pgx", location
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

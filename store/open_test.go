@@ -14,6 +14,7 @@ import (
 )
 
 func TestOpenCreatesPrivateFolderAndFiles(t *testing.T) {
+	sqliteOnly(t, "the modes of the folder, the file and its -wal and -shm")
 	// A permissive umask must not leak into the modes.
 	old := syscall.Umask(0)
 	defer syscall.Umask(old)
@@ -36,6 +37,7 @@ func TestOpenCreatesPrivateFolderAndFiles(t *testing.T) {
 }
 
 func TestOpenRefusesAndKeepsAFileThatIsNotSQLite(t *testing.T) {
+	sqliteOnly(t, "a file that is not an SQLite database")
 	for name, content := range map[string][]byte{
 		"text file":          []byte("reviewer notes, not a database\n"),
 		"truncated header":   []byte("SQLite form"),
@@ -63,6 +65,7 @@ func TestOpenRefusesAndKeepsAFileThatIsNotSQLite(t *testing.T) {
 }
 
 func TestOpenOfAFolderSaysItIsAFolder(t *testing.T) {
+	sqliteOnly(t, "a folder given as the database file")
 	dir := t.TempDir()
 	s, err := Open(context.Background(), dir)
 	if err == nil {
@@ -96,6 +99,7 @@ func TestOpenRefusesADatabaseFromANewerVersion(t *testing.T) {
 // (ids in tracked, a row of checks from the first fetch or decision) are
 // brought up to date with every check in its queues.
 func TestOpenUpgradesEarlierVersions(t *testing.T) {
+	sqliteOnly(t, "an SQLite file made by the migrations of an earlier build")
 	for _, from := range []int{3, 4} {
 		t.Run(fmt.Sprintf("from version %d", from), func(t *testing.T) { testUpgradeFrom(t, from) })
 	}
@@ -186,6 +190,7 @@ func testUpgradeFrom(t *testing.T, from int) {
 }
 
 func TestOpenReportsAReadOnlyFolderAndWritesNothing(t *testing.T) {
+	sqliteOnly(t, "a folder's file permissions")
 	if os.Geteuid() == 0 {
 		t.Skip("root ignores file permissions")
 	}
@@ -204,6 +209,7 @@ func TestOpenReportsAReadOnlyFolderAndWritesNothing(t *testing.T) {
 }
 
 func TestReadOnlyDatabaseRefusesWritesWithNothingHalfWritten(t *testing.T) {
+	sqliteOnly(t, "a file's permissions (a read-only role is the later least-privilege work)")
 	if os.Geteuid() == 0 {
 		t.Skip("root ignores file permissions")
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -108,7 +107,7 @@ func TestAnAnswerEndsTheWaitAndANewWaitStartsAtFiveMinutes(t *testing.T) {
 
 func TestAPollLeaseIsHeldAcrossTwoHandlesOnOneFileUntilReleasedOrExpired(t *testing.T) {
 	c := &clock{t: testNow}
-	path := filepath.Join(t.TempDir(), "review.db")
+	path := testLocation(t)
 	a, b := openAt(t, path, c), openAt(t, path, c)
 	ctx := context.Background()
 	id := checkID(7)
@@ -180,6 +179,7 @@ func TestStaleListsChecksLastFetchedBeforeTheCutOffButNotFinalOnes(t *testing.T)
 // (PENDING_REVIEW): upgraded, both are polled, five minutes after their
 // last fetch, and nothing else is.
 func TestChecksWaitingInAVersion7DatabaseArePolledAfterTheUpgrade(t *testing.T) {
+	sqliteOnly(t, "an SQLite file made by an earlier build (testdata)")
 	path := copyFixture(t, "version7-44c00df.db")
 	c := &clock{t: time.Now()}
 	s := openAt(t, path, c)

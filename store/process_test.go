@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -67,7 +66,7 @@ func helperCmd(t *testing.T, path string, n int, reviewer string) *exec.Cmd {
 }
 
 func trackedCheckFile(t *testing.T) string {
-	path := filepath.Join(t.TempDir(), "review.db")
+	path := testLocation(t)
 	s := openAt(t, path, &clock{t: testNow})
 	addFetched(t, s, result{id: checkID(1), doc: "low", face: "high"})
 	s.Close()

@@ -113,6 +113,7 @@ func runAs(t *testing.T, binary string, acct account, mode, path string) {
 // folder, taking turns: neither's open may lock the other out, as
 // resetting the file to 0600 on every open did.
 func TestTwoAccountsInOneGroupShareADatabaseInASetgidFolder(t *testing.T) {
+	sqliteOnly(t, "OS accounts sharing a file in a setgid folder")
 	if os.Geteuid() != 0 {
 		t.Skip("runs processes as two other OS accounts, which needs root: run the tests as root to include it")
 	}
@@ -147,6 +148,7 @@ func TestTwoAccountsInOneGroupShareADatabaseInASetgidFolder(t *testing.T) {
 // The mode of a new file follows the folder; an existing file's mode is
 // its owner's choice and is never changed, looser or tighter.
 func TestOpenChoosesTheModeOfANewFileAndKeepsAnExistingOne(t *testing.T) {
+	sqliteOnly(t, "the modes of the file, its -wal and -shm")
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)
 	tests := []struct {

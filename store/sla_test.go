@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -121,7 +120,7 @@ func TestWaitingRunsFromReviewableToTheFinalDecision(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "review.db")
+			path := testLocation(t)
 			c := &clock{t: t0}
 			ana := openIdentified(t, path, c, anaID)
 			bob := openIdentified(t, path, c, bobID)

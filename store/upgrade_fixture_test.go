@@ -28,6 +28,7 @@ import (
 // place: its log verifies, every queue holds exactly what its definition
 // selects, and a new decision chains onto the old ones.
 func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
+	sqliteOnly(t, "SQLite files made by earlier builds (testdata)")
 	for _, tc := range []struct {
 		file    string
 		version int
@@ -137,6 +138,7 @@ func countByDefinition(t testing.TB, s *Store, q Queue) int {
 // from their last fetch (the first was not recorded), its decided checks
 // carry their decision's time, and an SLA set afterwards counts them.
 func TestVersion7DatabaseGainsWaitingTimes(t *testing.T) {
+	sqliteOnly(t, "an SQLite file made by an earlier build (testdata)")
 	path := copyFixture(t, "version7-19683bc.db")
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 12, 3, 11, 41, 31, 0, time.UTC)}
@@ -186,6 +188,7 @@ func TestVersion7DatabaseGainsWaitingTimes(t *testing.T) {
 // needs-review count, corrected for the documents expiring since it was
 // kept, still matches its definition on any later day.
 func TestUpgradeNarrowsTheOpenCountIndex(t *testing.T) {
+	sqliteOnly(t, "an SQLite file made by an earlier build, and SQLite's schema text")
 	for _, fixture := range []string{"version9-e1c6b42.db", "version7-2afd74a.db"} {
 		t.Run(fixture, func(t *testing.T) {
 			path := copyFixture(t, fixture)

@@ -3,18 +3,32 @@ package store
 import (
 	"context"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/caisson-review/caisson-review/store/pgtest"
 )
 
-// tamper runs SQL on the file through a plain connection with the log's
-// triggers dropped, as someone with write access to the file could.
-const dropTriggers = `DROP TRIGGER decisions_no_update; DROP TRIGGER decisions_no_delete;`
+// dropTriggers drops the log's append-only triggers, as someone with write
+// access to the file or the database could before editing the log.
+func dropTriggers() string {
+	return dialect(`DROP TRIGGER decisions_no_update; DROP TRIGGER decisions_no_delete;`,
+		`DROP TRIGGER decisions_no_update ON decisions; DROP TRIGGER decisions_no_delete ON decisions;`)
+}
+
+// adminLocation is location as its administrator reaches it: the file
+// itself, or the database as the postgres superuser, who may also switch
+// off its foreign keys.
+func adminLocation(t *testing.T, location string) string {
+	if IsPostgres(location) {
+		return pgtest.Superuser(t, location)
+	}
+	return location
+}
 
 // logWithDecisions makes a store with five decisions on three checks.
 func logWithDecisions(t *testing.T) (*Store, string) {
-	path := filepath.Join(t.TempDir(), "review.db")
+	path := testLocation(t)
 	s := openAt(t, path, &clock{t: testNow})
 	ctx := context.Background()
 	for i := 1; i <= 3; i++ {
@@ -40,27 +54,26 @@ func TestVerifyFindsTheFirstBrokenLink(t *testing.T) {
 		wantReason string
 	}{
 		{"an intact log verifies", "", 0, ""},
-		{"a note edited in place", dropTriggers + `UPDATE decisions SET note = 'looks fine' WHERE seq = 3;`, 3, "edited"},
-		{"a reviewer changed", dropTriggers + `UPDATE decisions SET reviewer = 'bob' WHERE seq = 2;`, 2, "edited"},
-		{"an entry deleted", dropTriggers + `DELETE FROM decisions WHERE seq = 2;`, 3, "missing"},
-		{"an entry deleted and the rest renumbered", dropTriggers + `DELETE FROM decisions WHERE seq = 2;
+		{"a note edited in place", dropTriggers() + `UPDATE decisions SET note = 'looks fine' WHERE seq = 3;`, 3, "edited"},
+		{"a reviewer changed", dropTriggers() + `UPDATE decisions SET reviewer = 'bob' WHERE seq = 2;`, 2, "edited"},
+		{"an entry deleted", dropTriggers() + `DELETE FROM decisions WHERE seq = 2;`, 3, "missing"},
+		{"an entry deleted and the rest renumbered", dropTriggers() + `DELETE FROM decisions WHERE seq = 2;
 			UPDATE decisions SET seq = seq - 1 WHERE seq > 2;`, 2, "does not link"},
-		{"two entries swapped", dropTriggers + `UPDATE decisions SET seq = -2 WHERE seq = 2;
+		{"two entries swapped", dropTriggers() + `UPDATE decisions SET seq = -2 WHERE seq = 2;
 			UPDATE decisions SET seq = 2 WHERE seq = 3; UPDATE decisions SET seq = 3 WHERE seq = -2;`, 2, "does not link"},
-		{"a time rewritten as the same instant in another form", dropTriggers + `UPDATE decisions SET at = replace(at, 'Z', '+00:00') WHERE seq = 2;`, 2, "time is not written"},
-		{"a hash overwritten", dropTriggers + `UPDATE decisions SET hash = 'ff' WHERE seq = 4;`, 4, "edited"},
+		{"a time rewritten as the same instant in another form", dropTriggers() + `UPDATE decisions SET at = replace(at, 'Z', '+00:00') WHERE seq = 2;`, 2, "time is not written"},
+		{"a hash overwritten", dropTriggers() + `UPDATE decisions SET hash = 'ff' WHERE seq = 4;`, 4, "edited"},
 		{"a status changed behind the log's back", `UPDATE checks SET status = 'approved' WHERE check_id = '` + checkID(1) + `';`, 3, "latest decision says rejected"},
-		{"the last entry deleted leaves a status the log no longer explains", dropTriggers + `DELETE FROM decisions WHERE seq = 5;`, 2, "latest decision says approved"},
-		{"a decided check deleted, taking it out of every queue", `PRAGMA foreign_keys = OFF; DELETE FROM checks WHERE check_id = '` + checkID(3) + `';
-			DELETE FROM tracked WHERE check_id = '` + checkID(3) + `';`, 4, "check " + checkID(3) + ", decided here, is no longer in the database"},
+		{"the last entry deleted leaves a status the log no longer explains", dropTriggers() + `DELETE FROM decisions WHERE seq = 5;`, 2, "latest decision says approved"},
+		{"a decided check deleted, taking it out of every queue", dialect(`PRAGMA foreign_keys = OFF;`, `SET session_replication_role = replica;`) +
+			`DELETE FROM checks WHERE check_id = '` + checkID(3) + `'; DELETE FROM tracked WHERE check_id = '` + checkID(3) + `';`,
+			4, "check " + checkID(3) + ", decided here, is no longer in the database"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, path := logWithDecisions(t)
 			if tt.tamper != "" {
-				if _, err := rawDB(t, path).Exec(tt.tamper); err != nil {
-					t.Fatal(err)
-				}
+				editByHand(t, adminLocation(t, path), tt.tamper, tt.tamper)
 			}
 			v, err := s.Verify(context.Background())
 			if err != nil {

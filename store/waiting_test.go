@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -168,11 +167,12 @@ func TestParseQueueTakesWaitingForPending(t *testing.T) {
 // decided PENDING_REVIEW check was in pending too, has every check in its
 // new queue once opened.
 func TestUpgradeFromVersion4ReclassifiesWaitingChecks(t *testing.T) {
+	sqliteOnly(t, "an SQLite file of schema version 4")
 	ms, err := loadMigrations()
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "review.db")
+	path := testLocation(t)
 	db := rawDB(t, path)
 	for _, m := range ms[:4] {
 		if _, err := db.Exec(m.sql); err != nil {

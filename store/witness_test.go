@@ -9,12 +9,17 @@ import (
 	"time"
 )
 
-// editCachedResponse rewrites a cached response behind the program's back,
-// raising its document confidence from low to high, and leaves raw_hash as
-// it was: exactly the edit that makes a stored hash column lie.
-const editCachedResponse = `UPDATE checks SET
+// editCachedResponse rewrites check 1's cached response behind the
+// program's back, raising its document confidence from low to high, and
+// leaves raw_hash as it was: exactly the edit that makes a stored hash
+// column lie.
+func editCachedResponse() string {
+	return dialect(`UPDATE checks SET
 	raw = CAST(replace(CAST(raw AS TEXT), '"document":"low"', '"document":"high"') AS BLOB), document = 3
-	WHERE check_id = ?`
+	WHERE check_id = '`+checkID(1)+`'`, `UPDATE checks SET
+	raw = convert_to(replace(convert_from(raw, 'UTF8'), '"document":"low"', '"document":"high"'), 'UTF8'), document = 3
+	WHERE check_id = '`+checkID(1)+`'`)
+}
 
 func TestADecisionIsStaleWhenTheCachedBytesChangeWhateverRawHashSays(t *testing.T) {
 	tests := []struct {
@@ -23,8 +28,8 @@ func TestADecisionIsStaleWhenTheCachedBytesChangeWhateverRawHashSays(t *testing.
 		wantStale bool
 	}{
 		{"an untouched response keeps its decision current", "", false},
-		{"the response edited with raw_hash left alone marks it stale", editCachedResponse, true},
-		{"the response and raw_hash edited together still mark it stale", editCachedResponse + `;
+		{"the response edited with raw_hash left alone marks it stale", editCachedResponse(), true},
+		{"the response and raw_hash edited together still mark it stale", editCachedResponse() + `;
 			UPDATE checks SET raw_hash = (SELECT response_hash FROM decisions WHERE seq = 1)`, true},
 	}
 	for _, tt := range tests {
@@ -36,9 +41,7 @@ func TestADecisionIsStaleWhenTheCachedBytesChangeWhateverRawHashSays(t *testing.
 				t.Fatal(err)
 			}
 			if tt.edit != "" {
-				if _, err := rawDB(t, s.Path()).Exec(tt.edit, checkID(1)); err != nil {
-					t.Fatal(err)
-				}
+				editByHand(t, s.Path(), tt.edit, tt.edit)
 			}
 			rec, err := s.Get(ctx, checkID(1))
 			if err != nil {
@@ -65,9 +68,7 @@ func TestADecisionOnAnEditedResponseRecordsTheHashOfItsBytes(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := context.Background()
 	addFetched(t, s, result{id: checkID(1), doc: "low", face: "high"})
-	if _, err := rawDB(t, s.Path()).Exec(editCachedResponse, checkID(1)); err != nil {
-		t.Fatal(err)
-	}
+	editByHand(t, s.Path(), editCachedResponse(), editCachedResponse())
 	d, err := s.Decide(ctx, checkID(1), Approve, "", "ana")
 	if err != nil {
 		t.Fatal(err)
@@ -91,10 +92,10 @@ func TestVerifyFailsForAHeadTheLogNoLongerHolds(t *testing.T) {
 	}{
 		{"the newest head of an untouched log is held", "", 5, ""},
 		{"an older head of an untouched log is held", "", 2, ""},
-		{"the newest entry deleted and its check's status set back", dropTriggers +
+		{"the newest entry deleted and its check's status set back", dropTriggers() +
 			`DELETE FROM decisions WHERE seq = 5; UPDATE checks SET status = 'approved' WHERE check_id = '` + checkID(2) + `';`,
 			5, "the log ends at entry 4 but head 5:"},
-		{"the newest entries rewritten consistently from entry 4", dropTriggers +
+		{"the newest entries rewritten consistently from entry 4", dropTriggers() +
 			`UPDATE decisions SET hash = 'rewritten' WHERE seq = 4;`, 4, "entry 4 has hash rewritten"},
 	}
 	for _, tt := range tests {
@@ -112,9 +113,7 @@ func TestVerifyFailsForAHeadTheLogNoLongerHolds(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.tamper != "" {
-				if _, err := rawDB(t, path).Exec(tt.tamper); err != nil {
-					t.Fatal(err)
-				}
+				editByHand(t, path, tt.tamper, tt.tamper)
 			}
 			v, err := s.Verify(ctx, kept)
 			if err != nil {
@@ -134,7 +133,7 @@ func TestVerifyFailsForAHeadTheLogNoLongerHolds(t *testing.T) {
 // Without a head the cut-off tail goes unnoticed: the reason heads exist.
 func TestVerifyWithoutAHeadCannotSeeTheTailCutOff(t *testing.T) {
 	s, path := logWithDecisions(t)
-	if _, err := rawDB(t, path).Exec(dropTriggers + `DELETE FROM decisions WHERE seq = 5;
+	if _, err := rawDB(t, path).Exec(dropTriggers() + `DELETE FROM decisions WHERE seq = 5;
 		UPDATE checks SET status = 'approved' WHERE check_id = '` + checkID(2) + `';` + shippedTriggers); err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +189,7 @@ func TestVerifyAndOpenSayWhenTheAppendOnlyTriggersAreNotAsShipped(t *testing.T) 
 	}{
 		{"shipped triggers pass", "", ""},
 		{"the delete trigger dropped", "DROP TRIGGER decisions_no_delete", "the trigger decisions_no_delete is missing"},
-		{"both dropped", dropTriggers, "the trigger decisions_no_update is missing"},
+		{"both dropped", dropTriggers(), "the trigger decisions_no_update is missing"},
 		{"the update trigger made toothless", `DROP TRIGGER decisions_no_update;
 			CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions WHEN 0 BEGIN SELECT RAISE(ABORT, 'append-only'); END`,
 			"decisions_no_update is not the one shipped"},
