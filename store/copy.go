@@ -92,6 +92,11 @@ type copyTable struct {
 	name    string
 	what    string // in words, for progress and errors
 	columns []copyColumn
+	// mutable tables have rows the store updates (a refresh, a
+	// decision): resuming compares every row already copied with the
+	// source's, since the source may have changed between two runs.
+	// The logs are append-only: their last row stands for the rest.
+	mutable bool
 	// afterBatch writes, in the batch's transaction, what the rows
 	// imply on the target: counts, indexes kept by the store's code.
 	afterBatch func(c *copier, ctx context.Context, tx *sqlTx, rows [][]any) error
@@ -116,7 +121,7 @@ func (t copyTable) insert() string {
 // decision needs its check's row (the foreign key). Schema version 10.
 var copiedTables = []copyTable{
 	{
-		name: "tracked", what: "tracked checks",
+		name: "tracked", what: "tracked checks", mutable: true,
 		columns: []copyColumn{
 			{"id", colInt}, {"check_id", colText}, {"added_at", colInt}, {"added_by", colText}, {"source", colText}, {"bare", colInt},
 		},
@@ -126,7 +131,7 @@ var copiedTables = []copyTable{
 		},
 	},
 	{
-		name: "checks", what: "checks with results",
+		name: "checks", what: "checks with results", mutable: true,
 		columns: []copyColumn{
 			{"id", colInt}, {"check_id", colText}, {"added_at", colInt}, {"added_by", colText}, {"source", colText},
 			{"fetched_at", colNullInt}, {"outcome", colText}, {"fetch_error", colText}, {"raw", colBlob}, {"raw_hash", colText},
@@ -278,10 +283,22 @@ func (c *copier) start(ctx context.Context) ([]tableMark, bool, error) {
 	if !resumed {
 		return marks, false, nil
 	}
+	refuse := func(err error) error {
+		return fmt.Errorf("%w (%s) and is no unfinished copy of the source: %v; nothing was copied: copy into an empty store, or into the target of an interrupted copy of this source",
+			ErrTargetNotEmpty, c.holds(marks), err)
+	}
 	for i, t := range copiedTables {
 		if err := c.samePrefix(ctx, t, marks[i]); err != nil {
-			return nil, false, fmt.Errorf("%w (%s) and is no unfinished copy of the source: %v; nothing was copied: copy into an empty store, or into the target of an interrupted copy of this source",
-				ErrTargetNotEmpty, c.holds(marks), err)
+			return nil, false, refuse(err)
+		}
+	}
+	// Last, being the costliest: every row already copied of the tables
+	// whose rows change.
+	for i, t := range copiedTables {
+		if t.mutable && marks[i].rows > 0 {
+			if err := c.sameRowsUpTo(ctx, t, marks[i].last); err != nil {
+				return nil, false, refuse(err)
+			}
 		}
 	}
 	return marks, true, nil
@@ -337,6 +354,42 @@ func (c *copier) samePrefix(ctx context.Context, t copyTable, m tableMark) error
 		return fmt.Errorf("its %s row %v is not the source's (or the source changed since the copy began)", t.name, m.last)
 	}
 	return nil
+}
+
+// sameRowsUpTo compares the target's rows of t up to key last with the
+// source's, a batch at a time, leaving out the responses (raw_hash, which
+// is written with them, stands for them): a check refreshed, decided or
+// purged on the source after an earlier run copied it would otherwise
+// stay as it was on the target.
+func (c *copier) sameRowsUpTo(ctx context.Context, t copyTable, last any) error {
+	narrow := t
+	narrow.columns = nil
+	for _, col := range t.columns {
+		if col.kind != colBlob {
+			narrow.columns = append(narrow.columns, col)
+		}
+	}
+	var from any = int64(0)
+	where := "WHERE " + t.key() + " > ? AND " + t.key() + " <= ? ORDER BY " + t.key() + " LIMIT ?"
+	for {
+		theirs, err := readRows(ctx, c.src, narrow, where, from, last, c.opts.BatchSize)
+		if err != nil {
+			return fmt.Errorf("reading the source's %s: %w", t.what, err)
+		}
+		if len(theirs) == 0 {
+			return nil
+		}
+		ours, err := readRows(ctx, c.to.db, narrow, where, from, last, c.opts.BatchSize)
+		if err != nil {
+			return fmt.Errorf("reading the target's %s: %w", t.what, err)
+		}
+		for i := range theirs {
+			if i >= len(ours) || !reflect.DeepEqual(theirs[i], ours[i]) {
+				return fmt.Errorf("its %s row %v is not the source's: one of them changed since the copy began", t.name, theirs[i][0])
+			}
+		}
+		from = theirs[len(theirs)-1][0]
+	}
 }
 
 // querier is what reading rows needs: the source's snapshot or the

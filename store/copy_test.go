@@ -317,6 +317,22 @@ func TestCopyRefusesATargetThatIsNotAnUnfinishedCopyOfTheSource(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, "the target has 12 decisions up to seq 12, the source 11"},
+		{"an unfinished copy of a source that has changed since", func(t *testing.T, dst, src *Store) {
+			stopped, cancel := context.WithCancel(ctx)
+			defer cancel()
+			_, err := dst.CopyFrom(stopped, src, CopyOptions{BatchSize: 3, Progress: func(p CopyProgress) {
+				if p.Table == "decisions" {
+					cancel()
+				}
+			}})
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("the stopped copy: %v", err)
+			}
+			// A check copied in the first batch of checks, decided since.
+			if _, err := src.Decide(ctx, checkID(3), Reject, "expired", "Ana"); err != nil {
+				t.Fatal(err)
+			}
+		}, "is not the source's: one of them changed since the copy began"},
 		{"a finished copy of another source", func(t *testing.T, dst, _ *Store) {
 			other, _ := newStore(t)
 			for i := range 5 {
