@@ -484,17 +484,22 @@ func insertRows(ctx context.Context, tx *sqlTx, query string, rows [][]any) erro
 }
 
 // afterChecks gives the batch's rows what the store's own code (not a
-// trigger) writes beside a new checks row: its names in the search index,
+// trigger) writes beside a new checks row: its names in SQLite's search
+// index,
 // and, for a check waiting at Caisson, when its wait began (polls_insert
 // starts it at the last fetch; the source knows better). A poll's lease
 // is the process's that held it on the source and is not copied.
 func (c *copier) afterChecks(ctx context.Context, tx *sqlTx, rows [][]any) error {
-	stmts := c.to.newStmtCache(tx)
-	for _, r := range rows {
-		stmts.unsearched = append(stmts.unsearched, r[0].(int64))
-	}
-	if err := stmts.flushSearch(ctx); err != nil {
-		return fmt.Errorf("indexing the names: %w", err)
+	// PostgreSQL's text filter is an index on checks.search, kept by the
+	// server; SQLite's trigram table is filled by the store's code.
+	if !c.to.pg() {
+		stmts := c.to.newStmtCache(tx)
+		for _, r := range rows {
+			stmts.unsearched = append(stmts.unsearched, r[0].(int64))
+		}
+		if err := stmts.flushSearch(ctx); err != nil {
+			return fmt.Errorf("indexing the names: %w", err)
+		}
 	}
 	first, last := rows[0][0], rows[len(rows)-1][0]
 	polls, err := c.src.QueryContext(ctx, `SELECT p.check_id, p.since FROM polls AS p JOIN checks AS c ON c.check_id = p.check_id
