@@ -485,10 +485,10 @@ func insertRows(ctx context.Context, tx *sqlTx, query string, rows [][]any) erro
 
 // afterChecks gives the batch's rows what the store's own code (not a
 // trigger) writes beside a new checks row: its names in SQLite's search
-// index,
-// and, for a check waiting at Caisson, when its wait began (polls_insert
-// starts it at the last fetch; the source knows better). A poll's lease
-// is the process's that held it on the source and is not copied.
+// index, and, for a check waiting at Caisson, when its wait began
+// (polls_insert starts it at the last fetch; the source knows better). A
+// poll's lease is the process's that held it on the source and is not
+// copied.
 func (c *copier) afterChecks(ctx context.Context, tx *sqlTx, rows [][]any) error {
 	// PostgreSQL's text filter is an index on checks.search, kept by the
 	// server; SQLite's trigram table is filled by the store's code.
