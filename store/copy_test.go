@@ -443,3 +443,41 @@ func TestACopyRunAgainAfterItFinishedCopiesNothing(t *testing.T) {
 	}
 	sameRows(t, everyRow(t, dst), want)
 }
+
+// A copy reads the source as it was when it started: a check added and a
+// decision made meanwhile are not half-copied but left to the next run,
+// which finds the target a prefix of the source and copies them.
+func TestACopyIsOfTheSourceAsItWasWhenItStarted(t *testing.T) {
+	src, c := copySource(t)
+	dst := copyTarget(t, c)
+	ctx := context.Background()
+	before, err := src.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrote := false
+	rep, err := dst.CopyFrom(ctx, src, CopyOptions{BatchSize: 3, Progress: func(p CopyProgress) {
+		if p.Table == "" || wrote {
+			return
+		}
+		wrote = true
+		if _, err := src.Add(ctx, checkID(700), "ana", SourceTyped); err != nil {
+			t.Errorf("adding to the source during the copy: %v", err)
+		}
+		if _, err := src.Decide(ctx, checkID(700), Escalate, "during the copy", "Ana"); err != nil {
+			t.Errorf("deciding on the source during the copy: %v", err)
+		}
+	}})
+	if err != nil {
+		t.Fatalf("CopyFrom with the source written during it: %v", err)
+	}
+	if rep.TargetHead != before || rep.SourceHead != before {
+		t.Errorf("heads %s and %s, want the source's when the copy began, %s", rep.SourceHead, rep.TargetHead, before)
+	}
+	rep = copyAll(t, dst, src, CopyOptions{BatchSize: 3})
+	if !rep.Resumed || rep.Copied != 3 { // its tracked row, its checks row, its decision
+		t.Errorf("the next run: resumed %v, copied %d; want resumed, 3 rows", rep.Resumed, rep.Copied)
+	}
+	sameRows(t, everyRow(t, dst), everyRow(t, src))
+	mustVerify(t, dst)
+}
