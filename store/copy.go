@@ -171,12 +171,12 @@ var exchangesTable = copyTable{
 
 // copier is one run of CopyFrom.
 type copier struct {
-	to, from *Store
-	src      *sqlTx // the source as it was when the run began
-	opts     CopyOptions
-	done     int64
-	total    int64
-	copied   int64
+	to     *Store
+	src    *sqlTx // the source as it was when the run began
+	opts   CopyOptions
+	done   int64 // rows on the target, of total on the source
+	total  int64
+	copied int64 // rows this run wrote
 }
 
 // CopyFrom copies everything the store from holds into s, which must be
@@ -211,7 +211,7 @@ func (s *Store) CopyFrom(ctx context.Context, from *Store, opts CopyOptions) (Co
 		return CopyReport{}, fmt.Errorf("reading the source: %w", err)
 	}
 	defer src.Rollback()
-	c := &copier{to: s, from: from, src: src, opts: opts}
+	c := &copier{to: s, src: src, opts: opts}
 	marks, resumed, err := c.start(ctx)
 	if err != nil {
 		return CopyReport{}, err
