@@ -35,8 +35,12 @@ func guardedLog(trigger string) string {
 // guardProblems compares the triggers on the decision log with
 // appendOnlyTriggers and says, one sentence each, what is missing, changed
 // or added. Any trigger on the log that we did not ship is reported too:
-// one could rewrite entries as they are inserted.
+// one could rewrite entries as they are inserted. On PostgreSQL the
+// catalog is read instead (guard_postgres.go), in the same words.
 func guardProblems(ctx context.Context, db *sqlDB) ([]string, error) {
+	if db.pg {
+		return guardProblemsPostgres(ctx, db)
+	}
 	rows, err := db.QueryContext(ctx, `SELECT name, coalesce(sql, ''), lower(tbl_name) FROM sqlite_schema
 		WHERE type = 'trigger' AND (lower(tbl_name) IN ('decisions', 'access')
 			OR name IN ('decisions_no_update', 'decisions_no_delete', 'access_no_update', 'access_no_delete'))`)
@@ -80,7 +84,7 @@ func guardProblems(ctx context.Context, db *sqlDB) ([]string, error) {
 }
 
 func guardedVerb(name string) string {
-	if strings.HasSuffix(name, "_delete") {
+	if strings.HasSuffix(name, "_delete") || strings.HasSuffix(name, "_truncate") {
 		return "delete"
 	}
 	return "change"

@@ -22,18 +22,24 @@ type migration struct {
 }
 
 func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	return loadMigrationsFrom(migrationFiles, "migrations")
+}
+
+// loadMigrationsFrom reads the numbered migrations of one backend, the
+// .sql files of dir in fsys.
+func loadMigrationsFrom(fsys fs.FS, dir string) ([]migration, error) {
+	names, err := fs.Glob(fsys, dir+"/*.sql")
 	if err != nil {
 		return nil, err
 	}
 	var ms []migration
 	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
+		base := strings.TrimPrefix(name, dir+"/")
 		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return nil, fmt.Errorf("migration %s: expected a name starting with its number, like 0001_init.sql", base)
 		}
-		body, err := migrationFiles.ReadFile(name)
+		body, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
 		}
@@ -48,13 +54,30 @@ func loadMigrations() ([]migration, error) {
 	return ms, nil
 }
 
-// SchemaVersion is the schema version this build writes.
+// SchemaVersion is the schema version this build writes to an SQLite
+// file (PRAGMA user_version). Each backend numbers its own migrations:
+// SchemaVersionAt gives the version for a location of either.
 func SchemaVersion() int {
 	ms, err := loadMigrations()
 	if err != nil {
 		return 0
 	}
 	return len(ms)
+}
+
+// SchemaVersionAt is the schema version this build writes at location:
+// PostgresSchemaVersion for a PostgreSQL URL, SchemaVersion for a file.
+func SchemaVersionAt(location string) int {
+	if IsPostgres(location) {
+		return PostgresSchemaVersion()
+	}
+	return SchemaVersion()
+}
+
+// newerSchemaError refuses a database written by a newer caisson-review,
+// in the same words on both backends.
+func newerSchemaError(have, know int) error {
+	return fmt.Errorf("the database has schema version %d but this caisson-review knows only up to %d: it was written by a newer caisson-review; upgrade caisson-review (the database was not changed)", have, know)
 }
 
 // migrate applies the missing migrations in order, each in its own
@@ -99,7 +122,7 @@ func migrateOne(ctx context.Context, db *sqlDB, ms []migration) (done bool, err 
 	}
 	switch {
 	case v > len(ms):
-		return false, fmt.Errorf("the database has schema version %d but this caisson-review knows only up to %d: it was written by a newer caisson-review; upgrade caisson-review (the database was not changed)", v, len(ms))
+		return false, newerSchemaError(v, len(ms))
 	case v == len(ms):
 		return true, nil
 	}

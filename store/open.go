@@ -1,7 +1,8 @@
 // Package store is the console's memory: the checks reviewers track, what
 // Caisson last said about each, and the append-only, hash-chained log of
 // every decision. It is one SQLite file (modernc.org/sqlite, no cgo) that
-// several processes may use at once.
+// several processes may use at once, or a PostgreSQL database (pgx) that
+// several hosts may share (open_postgres.go).
 package store
 
 import (
@@ -35,9 +36,14 @@ const busyTimeout = 5 * time.Second
 
 // Store is an open review database. It is safe for concurrent use.
 type Store struct {
-	db   *sqlDB
+	db *sqlDB
+	// path is the SQLite file's path, or the PostgreSQL URL redacted
+	// (Redact): what messages show.
 	path string
-	now  func() time.Time
+	// server names a PostgreSQL server in messages ("127.0.0.1:5432"),
+	// without the URL's user or password; empty for SQLite.
+	server string
+	now    func() time.Time
 	// warn receives the warnings of Open (os.Stderr unless WithWarnings).
 	warn io.Writer
 	// warnings are what Open found wrong with the file but could still
@@ -106,13 +112,21 @@ func DefaultPath(getenv func(string) string) (string, error) {
 	return filepath.Join(home, ".local", "share", "caisson-review", "review.db"), nil
 }
 
-// Open opens the database at path, creating it when absent (see
-// prepareFile for the modes), and brings its schema up to date. It refuses
-// a file that is not an SQLite database, and a database written by a newer
-// caisson-review, without changing either. Opening an up-to-date database
-// writes nothing, so reading works on a full disk, and an existing file's
-// mode is never changed.
-func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+// Open opens the database at location, an SQLite file's path or a
+// PostgreSQL URL (postgres://…, see openPostgres), and brings its schema
+// up to date. A file is created when absent (see prepareFile for the
+// modes). It refuses a file that is not an SQLite database, and a
+// database written by a newer caisson-review, without changing either.
+// Opening an up-to-date database writes nothing, so reading works on a
+// full disk, and an existing file's mode is never changed.
+func Open(ctx context.Context, location string, opts ...Option) (*Store, error) {
+	if IsPostgres(location) {
+		return openPostgres(ctx, location, opts...)
+	}
+	return openSQLite(ctx, location, opts...)
+}
+
+func openSQLite(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("opening the review database: empty path: expected a file path")
 	}
@@ -310,13 +324,19 @@ func (s *Store) init(ctx context.Context) error {
 	if err != nil {
 		return explainOpenError(s.path, err)
 	}
+	s.warnAbout(problems)
+	return nil
+}
+
+// warnAbout keeps and shows what the guard found wrong with the decision
+// log's triggers.
+func (s *Store) warnAbout(problems []string) {
 	for _, p := range problems {
 		s.warnings = append(s.warnings, p)
 		// Loud, on its own line, but not an error: the log can still be
 		// read and exported, which is what an investigation needs.
 		fmt.Fprintf(s.warn, "caisson-review: WARNING: the review database may have been tampered with: %s; run caisson-review export --verify\n", p)
 	}
-	return nil
 }
 
 // Warnings are what Open found wrong with the database but opened it
@@ -344,7 +364,7 @@ func explainOpenError(path string, err error) error {
 // to the trigram index adds a segment, and filter queries slow down as
 // they read many small ones. A Store that only read writes nothing.
 func (s *Store) Close() error {
-	if s.wrote.Load() {
+	if s.wrote.Load() && !s.pg() {
 		// Best effort: the index works unmerged, only slower, and a
 		// failure here (the disk just filled up) loses nothing.
 		_, _ = s.db.Exec("INSERT INTO checks_search (checks_search, rank) VALUES ('merge', 2000)")
@@ -352,5 +372,7 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// Path is the database file's path.
+// Path is the database file's path, or for PostgreSQL its URL with the
+// password redacted (Redact): fit for a message, and to open again only
+// when the URL carried no password.
 func (s *Store) Path() string { return s.path }

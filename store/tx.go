@@ -17,10 +17,12 @@ import (
 // holds the lock longer than busy_timeout.
 const maxBusyRetries = 5
 
-// write runs fn in one BEGIN IMMEDIATE transaction and commits it. When
-// another process holds the write lock past busy_timeout, the whole
-// transaction is retried from the start, so what fn read is never stale.
-// what names the operation in errors.
+// write runs fn in one BEGIN IMMEDIATE transaction and commits it (on
+// PostgreSQL, one that takes the write lock first: lockWritesTx). When
+// another process holds the write lock past busy_timeout, or PostgreSQL
+// reports a serialization failure or a deadlock, the whole transaction is
+// retried from the start, so what fn read is never stale. what names the
+// operation in errors.
 func (s *Store) write(ctx context.Context, what string, fn func(*sqlTx) error) error {
 	if s.frozen {
 		return fmt.Errorf("%s: %w", what, errFrozen)
@@ -36,9 +38,12 @@ func (s *Store) write(ctx context.Context, what string, fn func(*sqlTx) error) e
 			}
 		}
 		err = s.writeOnce(ctx, fn)
-		if !isBusy(err) {
+		if !isBusy(err) && !pgRetryable(err) {
 			break
 		}
+	}
+	if err != nil && s.pg() {
+		return fmt.Errorf("%s: %w", what, s.explainPostgresWriteError(err))
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, explainWriteError(s.path, err))
@@ -48,9 +53,19 @@ func (s *Store) write(ctx context.Context, what string, fn func(*sqlTx) error) e
 }
 
 func (s *Store) writeOnce(ctx context.Context, fn func(*sqlTx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	var opts *sql.TxOptions
+	if s.pg() {
+		opts = postgresWriteTx
+	}
+	tx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
 		return err
+	}
+	if s.pg() {
+		if err := lockWritesTx(ctx, tx); err != nil {
+			tx.Rollback()
+			return err
+		}
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
@@ -73,7 +88,7 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*sqlTx) error) error {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return err
+		return &commitFailed{err}
 	}
 	s.countedDay.Store(&day)
 	return nil

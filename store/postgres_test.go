@@ -1,0 +1,432 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/caisson-review/caisson-review/store/pgtest"
+)
+
+// These tests are of the PostgreSQL backend itself: opening, migrating,
+// the write lock, the append-only triggers and their guard, and what a
+// reviewer is told when the server cannot be used. The behaviour of the
+// store on PostgreSQL is the whole suite's, run with
+// CAISSON_TEST_BACKEND=postgres.
+
+// openPG opens a Store on url, closed at the end of the test.
+func openPG(t *testing.T, url string, opts ...Option) *Store {
+	t.Helper()
+	opts = append([]Option{WithClock((&clock{t: testNow}).Now)}, opts...)
+	s, err := Open(context.Background(), url, opts...)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", Redact(url), err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func schemaVersions(t *testing.T, db *sql.DB) []int {
+	t.Helper()
+	rows, err := db.Query("SELECT version FROM schema_version ORDER BY version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var vs []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+func wantOneRowPerMigration(t *testing.T, db *sql.DB) {
+	t.Helper()
+	got := schemaVersions(t, db)
+	var want []int
+	for v := 1; v <= PostgresSchemaVersion(); v++ {
+		want = append(want, v)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("schema_version holds %v, want one row per migration %v", got, want)
+	}
+}
+
+func TestPostgresOpenMakesTheSchemaAndASecondOpenFindsItCurrent(t *testing.T) {
+	url := pgtest.URL(t)
+	s := openPG(t, url)
+	if s.Path() != Redact(url) {
+		t.Errorf("Path() = %q, want the redacted URL %q", s.Path(), Redact(url))
+	}
+	raw := rawDB(t, url)
+	wantOneRowPerMigration(t, raw)
+	for _, table := range []string{"checks", "tracked", "decisions", "access", "exchanges", "queue_counts", "polls", "decision_days"} {
+		var ok bool
+		if err := raw.QueryRow("SELECT to_regclass($1) IS NOT NULL", table).Scan(&ok); err != nil || !ok {
+			t.Errorf("table %s: present %v (%v), want it made by Open", table, ok, err)
+		}
+	}
+	var counts int
+	if err := raw.QueryRow("SELECT count(*) FROM queue_counts").Scan(&counts); err != nil || counts != 1 {
+		t.Errorf("queue_counts has %d rows (%v), want the one row the counts are kept in", counts, err)
+	}
+	s.Close()
+
+	// The second Open writes nothing: no transaction commits in the
+	// database while it opens.
+	before := committed(t, raw)
+	var warned bytes.Buffer
+	s2 := openPG(t, url, WithWarnings(&warned))
+	if after := committed(t, raw); after != before {
+		t.Errorf("opening an up-to-date database committed %d transactions, want none", after-before)
+	}
+	if warned.Len() != 0 || len(s2.Warnings()) != 0 {
+		t.Errorf("a fresh database warns: %q", warned.String())
+	}
+	wantOneRowPerMigration(t, raw)
+}
+
+// committed is the next transaction id the server will assign: a
+// transaction that writes takes one, one that only reads does not. The
+// server is this package's alone, and its tests run one at a time.
+func committed(t *testing.T, db *sql.DB) int64 {
+	t.Helper()
+	var n int64
+	if err := db.QueryRow("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestPostgresOpensStartedTogetherMigrateOnce(t *testing.T) {
+	url := pgtest.URL(t)
+	const n = 4
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			s, err := Open(context.Background(), url)
+			if err == nil {
+				s.Close()
+			}
+			errs[i] = err
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Open %d of %d started together: %v", i+1, n, err)
+		}
+	}
+	wantOneRowPerMigration(t, rawDB(t, url))
+}
+
+func TestPostgresRefusesADatabaseOfANewerVersion(t *testing.T) {
+	url := pgtest.URL(t)
+	openPG(t, url).Close()
+	raw := rawDB(t, url)
+	newer := PostgresSchemaVersion() + 1
+	if _, err := raw.Exec("INSERT INTO schema_version (version) VALUES ($1)", newer); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), url)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("schema version %d but this caisson-review knows only up to %d", newer, newer-1)) ||
+		!strings.Contains(err.Error(), "upgrade caisson-review (the database was not changed)") {
+		t.Fatalf("Open of a database of version %d = %v, want the refusal SQLite gives", newer, err)
+	}
+	if got := schemaVersions(t, raw); len(got) != newer || got[len(got)-1] != newer {
+		t.Errorf("schema_version is %v after the refusal, want it untouched", got)
+	}
+	if SchemaVersionAt(url) != newer-1 || SchemaVersionAt("/tmp/review.db") != SchemaVersion() {
+		t.Errorf("SchemaVersionAt: %d for PostgreSQL, %d for a file; want %d and %d", SchemaVersionAt(url), SchemaVersionAt("/tmp/review.db"), newer-1, SchemaVersion())
+	}
+}
+
+func TestPostgresADecisionIsThereAfterReopening(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	s := openPG(t, url)
+	if _, err := s.Add(ctx, checkID(1), "ana", SourceTyped); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Decide(ctx, checkID(1), Escalate, "unsure", "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2 := openPG(t, url)
+	h, err := s2.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Seq != d.Seq || h.Hash != d.Hash {
+		t.Errorf("after reopening, the log's head is %+v, want the decision written before (%d, %s)", h, d.Seq, d.Hash)
+	}
+	var status string
+	if err := rawDB(t, url).QueryRow("SELECT status FROM checks WHERE check_id = $1", checkID(1)).Scan(&status); err != nil || status != "escalated" {
+		t.Errorf("status %q (%v), want escalated", status, err)
+	}
+}
+
+func TestPostgresTheLogsRefuseChangeAndDeletionInSQLitesWords(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	s := openPG(t, url)
+	if _, err := s.Add(ctx, checkID(1), "ana", SourceTyped); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Decide(ctx, checkID(1), Escalate, "unsure", "ana"); err != nil {
+		t.Fatal(err)
+	}
+	raw := rawDB(t, url)
+	if _, err := raw.Exec(`INSERT INTO access (at, identity, reviewer, check_id, what, origin) VALUES (1, 'os:uid=1', 'ana', $1, 'show', 'cli')`, checkID(1)); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ stmt, want string }{
+		{"UPDATE decisions SET note = 'fine'", "the decision log is append-only: entries cannot be changed"},
+		{"DELETE FROM decisions", "the decision log is append-only: entries cannot be deleted"},
+		{"TRUNCATE decisions CASCADE", "the decision log is append-only: entries cannot be deleted"},
+		{"UPDATE access SET reviewer = 'nobody'", "the access log is append-only: records cannot be changed"},
+		{"DELETE FROM access", "the access log is append-only: records cannot be deleted"},
+		{"TRUNCATE access", "the access log is append-only: records cannot be deleted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.stmt, func(t *testing.T) {
+			_, err := raw.Exec(tt.stmt)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s: %v, want refused with %q", tt.stmt, err, tt.want)
+			}
+		})
+	}
+	var n int
+	if err := raw.QueryRow("SELECT (SELECT count(*) FROM decisions) + (SELECT count(*) FROM access)").Scan(&n); err != nil || n != 2 {
+		t.Errorf("%d entries left (%v), want the decision and the access record", n, err)
+	}
+}
+
+func TestPostgresOpenWarnsWhenTheLogsGuardIsNotAsShipped(t *testing.T) {
+	tests := []struct {
+		name, tamper, want string
+	}{
+		{"the delete trigger dropped", "DROP TRIGGER decisions_no_delete ON decisions",
+			"the trigger decisions_no_delete is missing (dropped?): PostgreSQL no longer refuses to delete entries of the decision log"},
+		{"the access log's update trigger disabled", "ALTER TABLE access DISABLE TRIGGER access_no_update",
+			"the trigger access_no_update is disabled"},
+		{"the refusal's function replaced", `CREATE OR REPLACE FUNCTION decisions_no_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$`,
+			"the trigger decisions_no_update is not the one shipped (changed?)"},
+		{"the trigger made toothless", `DROP TRIGGER decisions_no_update ON decisions;
+			CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions FOR EACH ROW WHEN (false) EXECUTE FUNCTION decisions_no_update()`,
+			"the trigger decisions_no_update is not the one shipped (changed?)"},
+		{"a trigger added to rewrite entries", `CREATE FUNCTION launder() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.note := ''; RETURN NEW; END $$;
+			CREATE TRIGGER decisions_launder BEFORE INSERT ON decisions FOR EACH ROW EXECUTE FUNCTION launder()`,
+			"the decision log has a trigger caisson-review did not ship (decisions_launder)"},
+		{"a rule added to drop entries", `CREATE RULE forget AS ON INSERT TO access DO INSTEAD NOTHING`,
+			"the access log has a rule caisson-review did not ship (forget)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url := pgtest.URL(t)
+			openPG(t, url).Close()
+			if _, err := rawDB(t, url).Exec(tt.tamper); err != nil {
+				t.Fatal(err)
+			}
+			var warned bytes.Buffer
+			s := openPG(t, url, WithWarnings(&warned))
+			if !strings.Contains(warned.String(), "WARNING: the review database may have been tampered with") ||
+				!strings.Contains(warned.String(), tt.want) || !strings.Contains(strings.Join(s.Warnings(), "; "), tt.want) {
+				t.Errorf("Open warned %q (Warnings %q), want a WARNING saying %q", warned.String(), s.Warnings(), tt.want)
+			}
+			v, err := s.Verify(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.OK || !strings.Contains(strings.Join(v.Unguarded, "; "), tt.want) {
+				t.Errorf("Verify = %+v, want not OK saying %q", v, tt.want)
+			}
+		})
+	}
+}
+
+// The guard's list is what migration 0001 makes: a fresh database warns
+// of nothing, and has no trigger on the logs the guard does not know.
+func TestPostgresShippedTriggersAreTheOnesGuarded(t *testing.T) {
+	url := pgtest.URL(t)
+	s := openPG(t, url)
+	problems, err := guardProblemsPostgres(context.Background(), s.db)
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("a fresh database: %v, %v; want no problems", problems, err)
+	}
+	var n int
+	if err := rawDB(t, url).QueryRow(`SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal
+		AND tgrelid IN ('decisions'::regclass, 'access'::regclass)`).Scan(&n); err != nil || n != len(postgresGuard) {
+		t.Errorf("a fresh database has %d triggers on the logs (%v), the guard knows %d", n, err, len(postgresGuard))
+	}
+}
+
+// withPassword is url with user and password set.
+func withPassword(t *testing.T, raw, user, password string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(user, password)
+	return u.String()
+}
+
+func TestPostgresOpenSaysWhatToFixAndNeverShowsThePassword(t *testing.T) {
+	base := pgtest.URL(t)
+	const secret = "s3cr3t-Pa55"
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	freePort := closedPort(t)
+	owner, _ := u.User.Password()
+	tests := []struct {
+		name, url string
+		want      []string
+	}{
+		{"a wrong password", withPassword(t, base, u.User.Username(), secret),
+			[]string{"refused the password of the role " + strconv.Quote(u.User.Username()), "correct the password in the URL"}},
+		{"an unreachable port", withPassword(t, strings.Replace(base, u.Host, freePort, 1), "ana", secret),
+			[]string{"the PostgreSQL server " + freePort + " is unreachable (connection refused)", "is it running"}},
+		{"a database that does not exist", strings.Replace(base, u.Path, "/no_such_db", 1),
+			[]string{`the database "no_such_db" does not exist on the PostgreSQL server`, "createdb no_such_db"}},
+		{"a URL that does not parse", "postgres://ana:" + secret + "@127.0.0.1:notaport/db",
+			[]string{"the URL does not parse", "expected postgres://user:password@host:port/dbname"}},
+		{"a password as a parameter", strings.Replace(strings.Replace(base, ":"+owner+"@", "@", 1), u.Path, "/no_such_db", 1) + "&password=" + url.QueryEscape(owner),
+			[]string{`the database "no_such_db" does not exist`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, err := Open(ctx, tt.url)
+			if err == nil {
+				t.Fatal("Open succeeded")
+			}
+			msg := err.Error()
+			for _, pw := range []string{secret, url.QueryEscape(secret), owner} {
+				if strings.Contains(msg, pw) {
+					t.Errorf("the error shows a password: %s", msg)
+				}
+			}
+			if !strings.Contains(msg, "opening the review database") {
+				t.Errorf("error %q does not say what was being done", msg)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q\nwant it to say %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+func TestPostgresWritesFromTwoStoresSerialize(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	a, b := openPG(t, url), openPG(t, url)
+	const perStore = 15
+	for i := 1; i <= 2*perStore; i++ {
+		if _, err := a.Add(ctx, checkID(i), "ana", SourceTyped); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*perStore)
+	for k, s := range []*Store{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 1; i <= perStore; i++ {
+				id := checkID(k*perStore + i)
+				if _, err := s.Decide(ctx, id, Escalate, "unsure", fmt.Sprintf("reviewer%d", k)); err != nil {
+					errs <- fmt.Errorf("%s: %w", id, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var n, escalated int64
+	raw := rawDB(t, url)
+	if err := raw.QueryRow("SELECT count(*) FROM decisions").Scan(&n); err != nil || n != 2*perStore {
+		t.Errorf("%d decisions (%v), want every one of %d", n, err, 2*perStore)
+	}
+	if err := raw.QueryRow("SELECT escalated FROM queue_counts").Scan(&escalated); err != nil || escalated != 2*perStore {
+		t.Errorf("queue_counts.escalated = %d (%v), want %d", escalated, err, 2*perStore)
+	}
+	v, err := a.Verify(ctx)
+	if err != nil || !v.OK {
+		t.Errorf("Verify after concurrent writers = %+v, %v; want the chain whole", v, err)
+	}
+}
+
+// closedPort is a loopback address where nothing listens.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// A write waits for the write lock, whoever holds it: another instance's
+// transaction here, taken by hand as lockWritesTx takes it.
+func TestPostgresAWriteWaitsWhileAnotherHoldsTheWriteLock(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	s := openPG(t, url)
+	other, err := rawDB(t, url).BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	if _, err := other.Exec("SELECT pg_advisory_xact_lock($1)", writeLockKey); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Add(ctx, checkID(1), "ana", SourceTyped)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("Add returned (%v) while another transaction held the write lock", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := other.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Add after the lock was released: %v", err)
+	}
+}
