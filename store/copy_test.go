@@ -174,9 +174,11 @@ func countsByDefinition(t *testing.T, s *Store) Counts {
 		t.Fatal(err)
 	}
 	var overdue int
-	if err := s.db.QueryRow("SELECT count(*) FROM checks AS c WHERE "+waitingCond+" AND ? > 0 AND c.reviewable_at < ?",
-		int64(p.SLA), s.now().UnixNano()-int64(p.SLA)).Scan(&overdue); err != nil {
-		t.Fatal(err)
+	if p.SLA > 0 {
+		if err := s.db.QueryRow("SELECT count(*) FROM checks AS c WHERE "+waitingCond+" AND c.reviewable_at < ?",
+			s.now().UnixNano()-int64(p.SLA)).Scan(&overdue); err != nil {
+			t.Fatal(err)
+		}
 	}
 	want[CountOverdue] = overdue
 	return want
@@ -364,10 +366,13 @@ func TestCopyRefusesATargetThatIsNotAnUnfinishedCopyOfTheSource(t *testing.T) {
 }
 
 func TestCopyRefusesASourceWhoseChainDoesNotVerify(t *testing.T) {
-	src, c := copySource(t)
+	c := &clock{t: testNow}
+	location := testLocation(t)
+	fillForCopy(t, location, c)
+	src := openIdentified(t, location, c, anaID)
 	// Edited behind the program's back.
-	edit := "UPDATE decisions SET note = 'looks fine' WHERE seq = 3;"
-	editByHand(t, src.Path(), dropTriggers()+edit, dropTriggers()+edit)
+	edit := dropTriggers() + "UPDATE decisions SET note = 'looks fine' WHERE seq = 3;"
+	editByHand(t, adminLocation(t, location), edit, edit)
 	dst := copyTarget(t, c)
 	_, err := dst.CopyFrom(context.Background(), src, CopyOptions{})
 	if !errors.Is(err, ErrSourceUnverified) {
