@@ -2,6 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -36,5 +41,34 @@ func TestMigrateStoreProgressIsABarOnATerminalAndFewLinesElsewhere(t *testing.T)
 	if !strings.HasPrefix(lines[0], "caisson-review: copied 0 of 1000 rows (starting)") ||
 		lines[len(lines)-1] != "caisson-review: copied 1000 of 1000 rows (checks with results)" {
 		t.Errorf("in a log:\n%s", log.String())
+	}
+}
+
+// A PostgreSQL URL's password is never shown, whatever goes wrong, and a
+// source that cannot be opened leaves no target behind.
+func TestMigrateStoreNeverShowsAURLsPassword(t *testing.T) {
+	const password = "s3cretPW-never-shown"
+	dir := t.TempDir()
+	target, source := filepath.Join(dir, "copy.db"), filepath.Join(dir, "review.db")
+	st, err := store.Open(context.Background(), source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	for _, args := range [][]string{
+		{"migrate-store", "--from", "postgres://review:" + password + "@127.0.0.1:1/review?connect_timeout=2", "--to", target},
+		{"migrate-store", "--from", "postgres://review:" + password + "@127.0.0.1:1/review", "--to", "postgres://review:" + password + "@127.0.0.1:1/review"},
+		{"migrate-store", "--from", source, "--to", "postgresql://review@127.0.0.1:1/review?password=" + password},
+	} {
+		r := runCLI(t, nil, "", args...)
+		if r.code == 0 {
+			t.Errorf("%q: want a failure, got\n%s", args, r)
+		}
+		if strings.Contains(r.stdout+r.stderr, password) {
+			t.Errorf("%q: the password is in the output:\n%s", args, r)
+		}
+	}
+	if _, err := os.Stat(target); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a target file was made for a copy whose source could not be opened: %v", err)
 	}
 }
