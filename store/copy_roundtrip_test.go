@@ -13,9 +13,8 @@ import (
 // carries every row, its counts equal a count of every queue, and both
 // chains end at the file's head.
 func TestACopyFromSQLiteToPostgreSQLAndBackEndsAsItBegan(t *testing.T) {
-	c := &clock{t: testNow}
 	file := filepath.Join(t.TempDir(), "source.db")
-	fillForCopy(t, file, c)
+	c := fillCopySource(t, file)
 	src := openIdentified(t, file, c, anaID)
 	want := everyRow(t, src)
 	head, err := src.Head(context.Background())

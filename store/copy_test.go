@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,11 +22,21 @@ import (
 // decisions of every action under a four-eyes policy and an SLA, access
 // records and an exchange token kept to retry. ana and bob are two
 // reviewers on the file; c is its clock.
-func fillForCopy(t *testing.T, path string, c *clock) {
+func fillForCopy(t *testing.T, location string, c *clock) {
 	t.Helper()
 	ctx := context.Background()
-	ana := openIdentified(t, path, c, anaID)
-	bob := openIdentified(t, path, c, bobID)
+	open := func(id Identity) *Store {
+		s, err := Open(ctx, location, WithClock(c.Now), WithIdentity(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	// Closed here, not at the end of the test: the file is then whole
+	// (its WAL folded in) for copyTemplate to read.
+	ana, bob := open(anaID), open(bobID)
+	defer ana.Close()
+	defer bob.Close()
 	var bare []string
 	for i := 100; i < 112; i++ {
 		bare = append(bare, checkID(i))
@@ -110,10 +123,51 @@ func fillForCopy(t *testing.T, path string, c *clock) {
 // past testNow.
 func copySource(t *testing.T) (*Store, *clock) {
 	t.Helper()
-	c := &clock{t: testNow}
 	location := testLocation(t)
-	fillForCopy(t, location, c)
+	c := fillCopySource(t, location)
 	return openIdentified(t, location, c, anaID), c
+}
+
+// copyTemplate is fillForCopy's SQLite file, made once per test binary:
+// the copy tests need a dozen filled sources, and each fill is some forty
+// durable transactions.
+var copyTemplate struct {
+	once  sync.Once
+	bytes []byte
+	now   time.Time
+	err   error
+}
+
+// fillCopySource fills the new store at location as fillForCopy does and
+// returns its clock: a PostgreSQL database filled afresh, an SQLite file
+// written from copyTemplate.
+func fillCopySource(t *testing.T, location string) *clock {
+	t.Helper()
+	if IsPostgres(location) {
+		c := &clock{t: testNow}
+		fillForCopy(t, location, c)
+		return c
+	}
+	copyTemplate.once.Do(func() {
+		copyTemplate.err = errors.New("filling the template failed in an earlier test")
+		dir, err := os.MkdirTemp("", "caisson-copy-")
+		if err != nil {
+			copyTemplate.err = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		c := &clock{t: testNow}
+		fillForCopy(t, filepath.Join(dir, "source.db"), c)
+		copyTemplate.bytes, copyTemplate.err = os.ReadFile(filepath.Join(dir, "source.db"))
+		copyTemplate.now = c.Now()
+	})
+	if copyTemplate.err != nil {
+		t.Fatalf("the copy tests' source: %v", copyTemplate.err)
+	}
+	if err := os.WriteFile(location, copyTemplate.bytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &clock{t: copyTemplate.now}
 }
 
 // copyTarget is an empty store for a copy on the run's backend, on the
@@ -366,9 +420,8 @@ func TestCopyRefusesATargetThatIsNotAnUnfinishedCopyOfTheSource(t *testing.T) {
 }
 
 func TestCopyRefusesASourceWhoseChainDoesNotVerify(t *testing.T) {
-	c := &clock{t: testNow}
 	location := testLocation(t)
-	fillForCopy(t, location, c)
+	c := fillCopySource(t, location)
 	src := openIdentified(t, location, c, anaID)
 	// Edited behind the program's back.
 	edit := dropTriggers() + "UPDATE decisions SET note = 'looks fine' WHERE seq = 3;"
@@ -400,7 +453,11 @@ func TestACopyStoppedAfterAnyBatchEndsWithEverythingOnceWhenRunAgain(t *testing.
 	for _, table := range []string{"tracked", "checks", "decisions", "access"} {
 		batches += (len(want[table]) + batch - 1) / batch
 	}
-	for stopAfter := 1; stopAfter < batches; stopAfter += 2 {
+	step := 2
+	if testing.Short() {
+		step = 4 // still a stop in each table
+	}
+	for stopAfter := 1; stopAfter < batches; stopAfter += step {
 		t.Run(fmt.Sprintf("stopped after batch %d of %d", stopAfter, batches), func(t *testing.T) {
 			dst := copyTarget(t, c)
 			ctx, cancel := context.WithCancel(context.Background())
