@@ -430,3 +430,56 @@ func TestPostgresAWriteWaitsWhileAnotherHoldsTheWriteLock(t *testing.T) {
 		t.Fatalf("Add after the lock was released: %v", err)
 	}
 }
+
+// A write that PostgreSQL aborts to break a deadlock (40P01) is run again
+// from the start, as a write SQLite reports busy is: here with another
+// session that holds the row of counts and then asks for the write lock.
+func TestPostgresAWriteCaughtInADeadlockIsRunAgain(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	s := openPG(t, url)
+	raw := rawDB(t, url)
+	other, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	if _, err := other.Exec("UPDATE queue_counts SET tracked = tracked WHERE one = 1"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Add(ctx, checkID(1), "ana", SourceTyped)
+		done <- err
+	}()
+	// The Store's write holds the write lock and waits for the row.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		if err := raw.QueryRow(`SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = 'caisson-review'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the Store's write never waited for the row of counts")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Now the cycle: PostgreSQL aborts one of the two.
+	if _, err := other.Exec("SELECT pg_advisory_xact_lock($1)", writeLockKey); err != nil {
+		t.Fatalf("the other session was the one aborted (%v): the test proves nothing", err)
+	}
+	if err := other.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Add caught in a deadlock: %v; want it run again and done", err)
+	}
+	var n int
+	if err := raw.QueryRow("SELECT count(*) FROM tracked").Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d checks tracked (%v), want the one added once", n, err)
+	}
+}
