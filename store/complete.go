@@ -32,6 +32,9 @@ func CompleteCheckIDs(ctx context.Context, path, prefix string, limit int) ([]Co
 	if limit <= 0 {
 		return nil, nil
 	}
+	if IsPostgres(path) {
+		return completeFromPostgres(ctx, path, prefix, limit)
+	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("completing check ids from %s: %w", path, err)
 	}
@@ -51,19 +54,25 @@ func CompleteCheckIDs(ctx context.Context, path, prefix string, limit int) ([]Co
 	if err != nil {
 		return nil, completionErr(ctx, path, err)
 	}
+	out, err := scanCompletions(rows)
+	if err != nil {
+		return nil, completionErr(ctx, path, err)
+	}
+	return out, nil
+}
+
+// scanCompletions reads the rows of a completion query and closes them.
+func scanCompletions(rows *sql.Rows) ([]CompletedCheck, error) {
 	defer rows.Close()
 	var out []CompletedCheck
 	for rows.Next() {
 		var c CompletedCheck
 		if err := rows.Scan(&c.CheckID, &c.Status); err != nil {
-			return nil, completionErr(ctx, path, err)
+			return nil, err
 		}
 		out = append(out, c)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, completionErr(ctx, path, err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // completionDSN opens read-only with a busy timeout below CompletionWait,

@@ -45,6 +45,9 @@ func (s *Store) countQuery(q Queue) (string, []any, error) {
 		q = QueueNeedsReview
 	}
 	term, ok := countTerms[q]
+	if pgTerm, isPG := countTermsPG[q]; isPG && s.pg() {
+		term = pgTerm
+	}
 	if !ok {
 		_, err := ParseQueue(string(q))
 		if err == nil {
@@ -66,7 +69,11 @@ func (s *Store) countQuery(q Queue) (string, []any, error) {
 // for to day, adding (or, for a day before it, taking away) the documents
 // that expire between, so that Counts' correction stays a day's range.
 func bringCountsToTx(ctx context.Context, tx *sqlTx, day string) error {
-	_, err := tx.ExecContext(ctx, "UPDATE queue_counts AS q SET expired = q.expired + "+expiredSince+
+	since := expiredSince
+	if tx.pg {
+		since = expiredSincePG
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE queue_counts AS q SET expired = q.expired + "+since+
 		", expired_before = ? WHERE q.expired_before <> ?", day, day, day, day, day, day)
 	if err != nil {
 		return fmt.Errorf("bringing the queue counts to %s: %w", day, err)

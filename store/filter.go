@@ -63,14 +63,23 @@ type selection struct {
 	// bare, for the all queue, selects the checks that have no row in
 	// checks yet, from tracked aliased t; its rows are merged with these.
 	bare *selection
+	// pg marks a selection of PostgreSQL's text (selectForPG), whose sort
+	// keys and bare columns are its own.
+	pg bool
 }
 
+// add adds a condition; "" is none (the all queue on PostgreSQL).
 func (sel *selection) add(cond string, args ...any) {
-	sel.where = append(sel.where, cond)
+	if cond != "" {
+		sel.where = append(sel.where, cond)
+	}
 	sel.args = append(sel.args, args...)
 }
 
 func (sel *selection) sql() string {
+	if len(sel.where) == 0 {
+		return sel.from
+	}
 	return sel.from + " WHERE " + strings.Join(sel.where, " AND ")
 }
 
@@ -97,6 +106,9 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 	if _, ok := indexSort[by]; !ok {
 		return nil, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName, SortCustomer or SortWaiting", by)
 	}
+	if s.pg() {
+		return s.selectForPG(q, pred, args), nil
+	}
 	sel := &selection{from: "FROM checks AS c INDEXED BY " + walkIndex(q.Queue, by)}
 	sel.add(pred, args...)
 	if q.Customer != "" {
@@ -110,9 +122,7 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 		}
 	}
 	if q.Overdue {
-		// The SLA read once, as a constant subquery: no SLA, no row.
-		sel.add(waitingCond+" AND c.reviewable_at < ? - (SELECT sla FROM queue_counts) AND (SELECT sla FROM queue_counts) > 0",
-			s.now().UnixNano())
+		sel.add(overdueCond, s.now().UnixNano())
 	}
 	// Only the all queue holds checks that were only added, and they have
 	// no customer; none of them is overdue.
@@ -187,10 +197,19 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 	return sel, nil
 }
 
+// overdueCond selects the checks past the SLA at its one argument, now in
+// Unix nanoseconds. The SLA is read once, as a constant subquery: no SLA,
+// no row.
+const overdueCond = waitingCond + " AND c.reviewable_at < ? - (SELECT sla FROM queue_counts) AND (SELECT sla FROM queue_counts) > 0"
+
 // countUpTo counts the rows query returns, stopping at limit.
 func (s *Store) countUpTo(ctx context.Context, query string, limit int, args ...any) (int, error) {
+	count := "SELECT count(*) FROM (" + query + " LIMIT ?)"
+	if s.pg() {
+		count += countAliasPG
+	}
 	var n int
-	err := s.readRow(ctx, "SELECT count(*) FROM ("+query+" LIMIT ?)", append(args, limit)...).Scan(&n)
+	err := s.readRow(ctx, count, append(args, limit)...).Scan(&n)
 	return n, err
 }
 

@@ -10,8 +10,7 @@ import (
 // moving on after a decision: afterID need not be in the queue any more.
 // An empty afterID gives the first. ok is false at the end of the queue.
 func (s *Store) Next(ctx context.Context, q PageQuery, afterID string) (string, bool, error) {
-	keys, ok := sortKeys[q.Sort]
-	if !ok {
+	if _, ok := sortKeys[q.Sort]; !ok {
 		return "", false, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName, SortCustomer or SortWaiting", q.Sort)
 	}
 	q.Filter, q.Offset = strings.TrimSpace(q.Filter), 0
@@ -19,16 +18,19 @@ func (s *Store) Next(ctx context.Context, q PageQuery, afterID string) (string, 
 	if err != nil {
 		return "", false, err
 	}
-	bare := bareKeys[q.Sort]
+	keys, bare := sel.keys(q.Sort), sel.bareKeys(q.Sort)
+	if sel.pg && sel.bareFirst(q.Sort) {
+		return s.nextBareFirstPG(ctx, sel, keys, bare, afterID)
+	}
 	if afterID != "" {
 		vals, err := s.sortValues(ctx, keys, bare, afterID)
 		if err != nil {
 			return "", false, err
 		}
-		cond, args := after(keys, vals)
+		cond, args := after(keys, vals, sel.pg)
 		sel.add(cond, args...)
 		if sel.bare != nil {
-			cond, args := after(bare, vals)
+			cond, args := after(bare, vals, sel.pg)
 			sel.bare.add(cond, args...)
 		}
 	}
@@ -44,14 +46,19 @@ func (s *Store) Next(ctx context.Context, q PageQuery, afterID string) (string, 
 			dest = append(dest, new(any))
 		}
 	}
-	err = s.db.QueryRowContext(ctx, query+" LIMIT 1", args...).Scan(dest...)
+	return s.firstID(ctx, query, args, dest...)
+}
+
+// firstID reads the check id of query's first row into dest[0].
+func (s *Store) firstID(ctx context.Context, query string, args []any, dest ...any) (string, bool, error) {
+	err := s.db.QueryRowContext(ctx, query+" LIMIT 1", args...).Scan(dest...)
 	if err != nil {
 		if isNoRows(err) {
 			return "", false, nil
 		}
 		return "", false, fmt.Errorf("finding the next check: %w", err)
 	}
-	return id, true, nil
+	return *dest[0].(*string), true, nil
 }
 
 // sortValues are the values of the sort keys of the check afterID: from
@@ -82,13 +89,18 @@ func (s *Store) sortValues(ctx context.Context, keys, bare []sortKey, afterID st
 
 // after is the condition "sorts after vals" in keys' order:
 // (k1 > v1) OR (k1 = v1 AND k2 > v2) OR …, with < for descending keys.
-func after(keys []sortKey, vals []any) (string, []any) {
+// pg asks for PostgreSQL's text.
+func after(keys []sortKey, vals []any, pg bool) (string, []any) {
+	never, always := "0", "1"
+	if pg {
+		never, always = falsePG, truePG
+	}
 	// A bare check's -1 against a text column: text sorts after every
 	// number, so it is known here, not left to SQLite, which would
 	// compare the text with '-1'.
 	marker := func(i int) bool {
 		_, num := vals[i].(int64)
-		return keys[i].text && num
+		return keys[i].text && (num || vals[i] == nil)
 	}
 	var ors []string
 	var args []any
@@ -96,7 +108,7 @@ func after(keys []sortKey, vals []any) (string, []any) {
 		var ands []string
 		for j := 0; j < i; j++ {
 			if marker(j) {
-				ands = append(ands, "0")
+				ands = append(ands, never)
 				continue
 			}
 			ands = append(ands, keys[j].expr+" = ?")
@@ -104,7 +116,7 @@ func after(keys []sortKey, vals []any) (string, []any) {
 		}
 		switch op := " > ?"; {
 		case marker(i):
-			ands = append(ands, "1")
+			ands = append(ands, always)
 		default:
 			if k.desc {
 				op = " < ?"

@@ -112,7 +112,7 @@ func (s *Store) bareFirstPage(ctx context.Context, q PageQuery, sel *selection) 
 			return rows, err
 		}
 	}
-	more, err := s.queryRows(ctx, what, sel.checksPageSQL(sortKeys[q.Sort]), 0,
+	more, err := s.queryRows(ctx, what, sel.checksPageSQL(sel.keys(q.Sort)), 0,
 		append(slices.Clone(sel.args), q.Limit-len(rows), max(q.Offset-bare, 0))...)
 	return append(rows, more...), err
 }
@@ -126,16 +126,16 @@ func (sel *selection) checksPageSQL(keys []sortKey) string {
 // barePageSQL reads a page of bare checks in the order added; its last
 // two arguments are the limit and the offset.
 func (sel *selection) barePageSQL() string {
-	return "SELECT " + bareColumns + " " + sel.bare.sql() + " ORDER BY t.id LIMIT ? OFFSET ?"
+	return "SELECT " + sel.bareColumns() + " " + sel.bare.sql() + " ORDER BY t.id LIMIT ? OFFSET ?"
 }
 
 // pageSQL is the query of a page in one statement, for every selection
 // but bareFirst's: its text, its arguments, and how many columns after
 // rowColumns each row has (sort keys, for a merged query).
 func (sel *selection) pageSQL(q PageQuery) (string, []any, int) {
-	keys := sortKeys[q.Sort]
+	keys := sel.keys(q.Sort)
 	if sel.bare != nil {
-		query, args := sel.merged(rowColumns, bareColumns, keys, bareKeys[q.Sort])
+		query, args := sel.merged(rowColumns, sel.bareColumns(), keys, sel.bareKeys(q.Sort))
 		return query + " LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset), len(keys)
 	}
 	return sel.checksPageSQL(keys), append(slices.Clone(sel.args), q.Limit, q.Offset), 0
@@ -168,8 +168,35 @@ func (sel *selection) merged(cols, bareCols string, keys, bare []sortKey) (strin
 // never fetched, open.
 const bareColumns = `t.check_id, '', '', '', 0, 0, '', '', 0, t.added_at, 'open', '', '', NULL, 0, 0, 0, 0`
 
+// keys are the sort keys of by on the selection's backend.
+func (sel *selection) keys(by Sort) []sortKey {
+	if sel.pg {
+		return sortKeysPG[by]
+	}
+	return sortKeys[by]
+}
+
+// bareKeys are the bare checks' sort keys of by on the selection's backend.
+func (sel *selection) bareKeys(by Sort) []sortKey {
+	if sel.pg {
+		return bareKeysPG[by]
+	}
+	return bareKeys[by]
+}
+
+// bareColumns are bareColumns on the selection's backend.
+func (sel *selection) bareColumns() string {
+	if sel.pg {
+		return bareColumnsPG
+	}
+	return bareColumns
+}
+
 // ByCustomer returns every check of one customer_id, oldest checked first.
 func (s *Store) ByCustomer(ctx context.Context, customerID string) ([]Row, error) {
-	return s.queryRows(ctx, "reading the checks of a customer",
-		"SELECT "+rowColumns+" FROM checks AS c WHERE c.customer_id = ? ORDER BY c.checked_on, c.check_id", 0, customerID)
+	query := "SELECT " + rowColumns + " FROM checks AS c WHERE c.customer_id = ? ORDER BY c.checked_on, c.check_id"
+	if s.pg() {
+		query = byCustomerPG
+	}
+	return s.queryRows(ctx, "reading the checks of a customer", query, 0, customerID)
 }

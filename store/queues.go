@@ -47,6 +47,9 @@ func (s *Store) queuePredicate(q Queue) (string, []any, error) {
 	case QueueErrors:
 		return "c.outcome <> '' AND c.outcome <> 'ok' AND c.outcome <> 'PENDING_REVIEW' AND c.outcome <> 'NOT_VERIFIED'", nil, nil
 	case QueueAll:
+		if s.pg() {
+			return allCondPG, nil, nil
+		}
 		return "1", nil, nil
 	}
 	_, err := ParseQueue(string(q))

@@ -108,9 +108,12 @@ func recountOverdueTx(ctx context.Context, tx *sqlTx, sla time.Duration, now tim
 	if sla > 0 {
 		cutoff = now.UnixNano() - int64(sla)
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE queue_counts SET sla = ?, overdue_before = ?,
-		overdue = (SELECT count(*) FROM checks AS c INDEXED BY checks_waiting WHERE `+waitingCond+` AND c.reviewable_at < ?)`,
-		int64(sla), cutoff, cutoff)
+	query := `UPDATE queue_counts SET sla = ?, overdue_before = ?,
+		overdue = (SELECT count(*) FROM checks AS c INDEXED BY checks_waiting WHERE ` + waitingCond + ` AND c.reviewable_at < ?)`
+	if tx.pg {
+		query = recountOverduePG
+	}
+	_, err := tx.ExecContext(ctx, query, int64(sla), cutoff, cutoff)
 	if err != nil {
 		return fmt.Errorf("counting the overdue checks: %w", err)
 	}
@@ -143,7 +146,11 @@ func overdueArgs(now time.Time) []any {
 // Counts' correction covers only the checks that became overdue since the
 // last write.
 func bringOverdueTx(ctx context.Context, tx *sqlTx, now time.Time) error {
-	_, err := tx.ExecContext(ctx, "UPDATE queue_counts AS q SET overdue = "+overdueTerm+", overdue_before = ? - q.sla WHERE q.sla > 0",
+	term := overdueTerm
+	if tx.pg {
+		term = overdueTermPG
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE queue_counts AS q SET overdue = "+term+", overdue_before = ? - q.sla WHERE q.sla > 0",
 		append(overdueArgs(now), now.UnixNano())...)
 	if err != nil {
 		return fmt.Errorf("bringing the overdue count to now: %w", err)

@@ -123,7 +123,11 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) (*Stats, error) {
 	defer conn.Close()
 	// A deferred transaction by hand: the pool's BEGIN takes the write
 	// lock (_txlock=immediate), which a read needs not.
-	if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
+	begin := "BEGIN DEFERRED"
+	if s.pg() {
+		begin = beginStatsPG
+	}
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
 		return nil, fmt.Errorf("reading the stats: %w", err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "COMMIT")
@@ -164,19 +168,22 @@ func readStatsSLA(ctx context.Context, conn *sqlConn, st *Stats) error {
 // an index, so nothing is sorted and each entry is read once.
 func readBacklog(ctx context.Context, conn *sqlConn, st *Stats) error {
 	first := startOfDay(st.Now).AddDate(0, 0, -(BacklogDays - 1))
-	var waiting int
-	err := conn.QueryRowContext(ctx, "SELECT count(*) FROM checks AS c INDEXED BY checks_waiting WHERE "+waitingCond+" AND c.reviewable_at <= ?",
-		st.Now.UnixNano()).Scan(&waiting)
-	if err != nil {
-		return err
-	}
-	// Row i counts what happened on day i: from its start s to the next
-	// day's (to now, for today).
-	rows, err := conn.QueryContext(ctx, `WITH RECURSIVE d(i, s) AS (SELECT 0, ?1 UNION ALL SELECT i + 1, s + ?2 FROM d WHERE i < ?3 - 1)
+	waitingNow, days := "SELECT count(*) FROM checks AS c INDEXED BY checks_waiting WHERE "+waitingCond+" AND c.reviewable_at <= ?",
+		// Row i counts what happened on day i: from its start s to the
+		// next day's (to now, for today).
+		`WITH RECURSIVE d(i, s) AS (SELECT 0, ?1 UNION ALL SELECT i + 1, s + ?2 FROM d WHERE i < ?3 - 1)
 		SELECT i,
 			(SELECT count(*) FROM checks INDEXED BY checks_reviewable WHERE reviewable_at <> 0 AND reviewable_at >= d.s AND reviewable_at < min(d.s + ?2, ?4 + 1)),
 			(SELECT count(*) FROM checks INDEXED BY checks_decided_at WHERE decided_at <> 0 AND decided_at >= d.s AND decided_at < min(d.s + ?2, ?4 + 1) AND reviewable_at <> 0)
-		FROM d ORDER BY i`, first.UnixNano(), int64(24*time.Hour), BacklogDays, st.Now.UnixNano())
+		FROM d ORDER BY i`
+	if conn.pg {
+		waitingNow, days = waitingNowPG, backlogDaysPG
+	}
+	var waiting int
+	if err := conn.QueryRowContext(ctx, waitingNow, st.Now.UnixNano()).Scan(&waiting); err != nil {
+		return err
+	}
+	rows, err := conn.QueryContext(ctx, days, first.UnixNano(), int64(24*time.Hour), BacklogDays, st.Now.UnixNano())
 	if err != nil {
 		return err
 	}
@@ -207,8 +214,12 @@ const statsActions = "('approve', 'reject', 'escalate', 'reopen', 'propose', 'co
 
 func readReviewerDays(ctx context.Context, conn *sqlConn, st *Stats) error {
 	from := startOfDay(st.Now).AddDate(0, 0, -(DecisionDays - 1)).Format(time.DateOnly)
-	rows, err := conn.QueryContext(ctx, `SELECT day, reviewer, action, sum(n) FROM decision_days
-		WHERE day >= ? AND action IN `+statsActions+` GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`, from)
+	query := `SELECT day, reviewer, action, sum(n) FROM decision_days
+		WHERE day >= ? AND action IN ` + statsActions + ` GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
+	if conn.pg {
+		query = reviewerDaysPG
+	}
+	rows, err := conn.QueryContext(ctx, query, from)
 	if err != nil {
 		return err
 	}
@@ -228,9 +239,13 @@ func readReviewerDays(ctx context.Context, conn *sqlConn, st *Stats) error {
 // ceil(9n/10), each an offset into the week's range of checks_waits,
 // which holds the waits in order, so nothing is sorted.
 func readWeekWaits(ctx context.Context, conn *sqlConn, st *Stats) error {
-	const inWeeks = `FROM checks INDEXED BY checks_waits WHERE decided_at <> 0 AND reviewable_at <> 0 AND decided_week `
-	rows, err := conn.QueryContext(ctx, `SELECT decided_week, date((decided_week * 7 - 3) * 86400, 'unixepoch'), count(*) `+
-		inWeeks+`BETWEEN ? AND ? GROUP BY decided_week ORDER BY decided_week`, weekOf(st.Since), weekOf(st.Now))
+	inWeeks := `FROM checks INDEXED BY checks_waits WHERE decided_at <> 0 AND reviewable_at <> 0 AND decided_week `
+	weeksQuery := `SELECT decided_week, date((decided_week * 7 - 3) * 86400, 'unixepoch'), count(*) ` +
+		inWeeks + `BETWEEN ? AND ? GROUP BY decided_week ORDER BY decided_week`
+	if conn.pg {
+		inWeeks, weeksQuery = inWeeksPG, weeksPG
+	}
+	rows, err := conn.QueryContext(ctx, weeksQuery, weekOf(st.Since), weekOf(st.Now))
 	if err != nil {
 		return err
 	}
@@ -270,11 +285,15 @@ func weekOf(t time.Time) int64 { return (t.UnixNano()/int64(24*time.Hour) + 3) /
 func readReasonCodes(ctx context.Context, conn *sqlConn, st *Stats) error {
 	// The few distinct lists of codes are counted first and split after:
 	// splitting every check's list cost a third of the whole view.
-	rows, err := conn.QueryContext(ctx, `SELECT CAST(j.value AS INTEGER), sum(g.n)
+	query := `SELECT CAST(j.value AS INTEGER), sum(g.n)
 		FROM (SELECT c.reasons, count(*) AS n FROM checks AS c INDEXED BY checks_reviewable
 			WHERE c.reviewable_at <> 0 AND c.reviewable_at >= ? AND c.reviewable_at <= ? AND c.reasons <> '' GROUP BY c.reasons) AS g,
 			json_each('[' || g.reasons || ']') AS j
-		GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`, st.Since.UnixNano(), st.Now.UnixNano(), TopReasonCodes)
+		GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`
+	if conn.pg {
+		query = reasonCodesPG
+	}
+	rows, err := conn.QueryContext(ctx, query, st.Since.UnixNano(), st.Now.UnixNano(), TopReasonCodes)
 	if err != nil {
 		return err
 	}
@@ -293,10 +312,14 @@ func readReasonCodes(ctx context.Context, conn *sqlConn, st *Stats) error {
 // that took effect: a confirmed proposal counts as what it proposed, the
 // proposal itself not (it may be returned).
 func readDecisionReasons(ctx context.Context, conn *sqlConn, st *Stats) error {
-	rows, err := conn.QueryContext(ctx, `SELECT CASE WHEN action = 'confirm' THEN proposes ELSE action END, reason, sum(n)
+	query := `SELECT CASE WHEN action = 'confirm' THEN proposes ELSE action END, reason, sum(n)
 		FROM decision_days
 		WHERE day >= ? AND day <= ? AND (action IN ('reject', 'escalate') OR (action = 'confirm' AND proposes IN ('reject', 'escalate')))
-		GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`, st.Since.Format(time.DateOnly), st.Now.Format(time.DateOnly))
+		GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`
+	if conn.pg {
+		query = decisionReasonsPG
+	}
+	rows, err := conn.QueryContext(ctx, query, st.Since.Format(time.DateOnly), st.Now.Format(time.DateOnly))
 	if err != nil {
 		return err
 	}
@@ -322,9 +345,13 @@ func readOutcomes(ctx context.Context, conn *sqlConn, st *Stats) error {
 		return `(SELECT count(*) FROM checks INDEXED BY checks_outcomes WHERE decided_at <> 0 AND document = l.doc AND face = l.face
 			AND status = '` + string(status) + `' AND decided_at >= ?1 AND decided_at <= ?2)`
 	}
-	rows, err := conn.QueryContext(ctx, `WITH v(x) AS (VALUES (0), (1), (2), (3)), l AS (SELECT a.x AS doc, b.x AS face FROM v AS a, v AS b)
-		SELECT * FROM (SELECT doc, face, `+count(StatusApproved)+` AS a, `+count(StatusRejected)+` AS r, `+count(StatusEscalated)+` AS e FROM l)
-		WHERE a + r + e > 0 ORDER BY min(doc, face), doc, face`, st.Since.UnixNano(), st.Now.UnixNano())
+	query := `WITH v(x) AS (VALUES (0), (1), (2), (3)), l AS (SELECT a.x AS doc, b.x AS face FROM v AS a, v AS b)
+		SELECT * FROM (SELECT doc, face, ` + count(StatusApproved) + ` AS a, ` + count(StatusRejected) + ` AS r, ` + count(StatusEscalated) + ` AS e FROM l)
+		WHERE a + r + e > 0 ORDER BY min(doc, face), doc, face`
+	if conn.pg {
+		query = outcomesPG
+	}
+	rows, err := conn.QueryContext(ctx, query, st.Since.UnixNano(), st.Now.UnixNano())
 	if err != nil {
 		return err
 	}

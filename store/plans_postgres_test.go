@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/caisson-review/caisson-review/store/pgtest"
+)
+
+// PostgreSQL chooses its plans itself (there is no INDEXED BY), from the
+// data's statistics. These tests ask whether the plan the store relies on
+// exists at all: with the planner's other ways turned off (a scan of the
+// table, a sort, a bitmap), EXPLAIN must still find the index of
+// 0002_read_indexes.sql that a query was written for. A query and its
+// index that drift apart fail here rather than turn into a slow scan.
+
+func TestPostgreSQLPagesWalkTheirQueuesIndexInPageOrder(t *testing.T) {
+	pg := postgresStore(t)
+	ctx := context.Background()
+	for _, q := range backendQueues {
+		for _, by := range backendSorts {
+			pq := PageQuery{Queue: q, Sort: by, Limit: 50, Offset: 100}
+			sel, err := pg.selectFor(ctx, pq, by, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			query, args, _ := sel.pageSQL(pq)
+			if sel.bareFirst(by) {
+				query, args = sel.checksPageSQL(sel.keys(by)), append(slices.Clone(sel.args), 50, 100)
+			}
+			plan := explainPG(t, pg, "enable_seqscan, enable_sort, enable_bitmapscan", query, args...)
+			index := "checks_" + indexQueue[q] + "_" + indexSort[by]
+			if !strings.Contains(plan, "using "+index+" on checks") || sortsChecks(plan) {
+				t.Errorf("%s by %s: want a walk of %s in page order, no sort of checks rows; plan:\n%s", q, indexSort[by], index, plan)
+			}
+		}
+	}
+}
+
+func TestPostgreSQLCountsReadTheirIndexRanges(t *testing.T) {
+	pg := postgresStore(t)
+	var terms []string
+	var args []any
+	for _, q := range []Queue{QueueNeedsReview, CountOverdue} {
+		term, qargs, err := pg.countQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		terms, args = append(terms, term), append(args, qargs...)
+	}
+	plan := explainPG(t, pg, "enable_seqscan, enable_bitmapscan", "SELECT "+strings.Join(terms, ", ")+" FROM queue_counts AS q", args...)
+	for _, index := range []string{"checks_open_count", "checks_waiting"} {
+		if strings.Count(plan, "using "+index+" on checks") != 2 {
+			t.Errorf("want both corrections of the counts to read a range of %s; plan:\n%s", index, plan)
+		}
+	}
+}
+
+func TestPostgreSQLFiltersFindTheirMatchesInAnIndex(t *testing.T) {
+	pg := postgresStore(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		q    PageQuery
+		off  string
+		want string
+	}{
+		{"a name, from the trigram index", PageQuery{Queue: QueueAll, Filter: "Müller"}, "enable_seqscan, enable_indexscan", "Bitmap Index Scan on checks_search_trgm"},
+		{"a customer id with _ and %, from the trigram index", PageQuery{Queue: QueueAll, Filter: "cust_1%"}, "enable_seqscan, enable_indexscan", "Bitmap Index Scan on checks_search_trgm"},
+		{"an id's start, from the ids' unique index", PageQuery{Queue: QueueAll, Filter: "chk_priv_Ab"}, "enable_seqscan, enable_indexscan", "Bitmap Index Scan on checks_check_id_key"},
+		{"a customer's checks by their start", PageQuery{Queue: QueueAll, Sort: SortCustomer, Customer: "cust_", CustomerStart: true}, "enable_seqscan, enable_bitmapscan", "Index Cond: ((customer_id >= 'cust_'"},
+		{"one customer's checks", PageQuery{Queue: QueueAll, Sort: SortCustomer, Customer: "cust-1"}, "enable_seqscan, enable_bitmapscan", "using checks_all_customer on checks"},
+	} {
+		sel, err := pg.selectFor(ctx, tc.q, tc.q.Sort, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		query, args, _ := sel.pageSQL(PageQuery{Queue: tc.q.Queue, Sort: tc.q.Sort, Limit: 50})
+		if sel.bareFirst(tc.q.Sort) {
+			query, args = sel.checksPageSQL(sel.keys(tc.q.Sort)), append(slices.Clone(sel.args), 50, 0)
+		}
+		if plan := explainPG(t, pg, tc.off, query, args...); !strings.Contains(plan, tc.want) {
+			t.Errorf("%s: want %q in the plan:\n%s", tc.name, tc.want, plan)
+		}
+	}
+	// Shell completion: tracked ids by their start, in order, from one
+	// range of tracked's unique index.
+	plan := explainPG(t, pg, "enable_seqscan, enable_sort, enable_bitmapscan", completionPG, likeLiteral("chk_priv_Ab")+"%", 50)
+	if !strings.Contains(plan, "Index Cond: ((check_id >= 'chk_priv_Ab'::text) AND (check_id < 'chk_priv_Ac'::text))") || sortsChecks(plan) {
+		t.Errorf("completion: want a range of tracked_check_id_key in id order; plan:\n%s", plan)
+	}
+}
+
+// postgresStore is a new store on PostgreSQL, whichever backend the run
+// is on.
+func postgresStore(t *testing.T) *Store {
+	t.Helper()
+	return openAt(t, pgtest.URL(t), &clock{t: testNow})
+}
+
+// explainPG is PostgreSQL's plan of query with the planner's settings
+// named in off (such as "enable_seqscan, enable_sort") turned off.
+func explainPG(t *testing.T, s *Store, off, query string, args ...any) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, setting := range strings.Split(off, ", ") {
+		if _, err := conn.ExecContext(ctx, "SET "+setting+" = off"); err != nil {
+			t.Fatal(err)
+		}
+		defer conn.ExecContext(ctx, "RESET "+setting)
+	}
+	rows, err := conn.QueryContext(ctx, "EXPLAIN (COSTS OFF) "+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", query, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
+}
+
+// sortNode is a Sort step of a plan and, on the next line, its keys.
+var sortNode = regexp.MustCompile(`(?m)^\s*(?:->\s+)?Sort\n\s*Sort Key: (.*)$`)
+
+// sortsChecks reports whether the plan sorts checks rows: a Sort step
+// whose keys are not only tracked's (the bare checks of the all queue,
+// which Merge Append merges with the walk of checks).
+func sortsChecks(plan string) bool {
+	for _, m := range sortNode.FindAllStringSubmatch(plan, -1) {
+		if !strings.Contains(m[1], "t.") {
+			return true
+		}
+	}
+	return false
+}
