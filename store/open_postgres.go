@@ -51,7 +51,7 @@ func openPostgres(ctx context.Context, location string, opts ...Option) (*Store,
 	server := serverName(cfg)
 	c := &pgConnector{Connector: stdlib.GetConnector(*cfg), server: server, role: cfg.User, database: cfg.Database, password: pw}
 	db := sql.OpenDB(c)
-	s := &Store{db: &sqlDB{DB: db, pg: true}, path: shown, server: server, now: time.Now, warn: os.Stderr}
+	s := &Store{db: &sqlDB{DB: db, pg: true}, path: shown, server: server, role: cfg.User, now: time.Now, warn: os.Stderr}
 	for _, o := range opts {
 		o(s)
 	}
@@ -328,30 +328,31 @@ func (s *Store) explainPostgresError(err error) error {
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "42501" {
-		return fmt.Errorf("%s: %s: %w", pe.Message, neededGrant(pe.Message), err)
+		return fmt.Errorf("the role %q %s: %w", s.role, neededGrant(pe.Message), err)
 	}
 	return err
 }
 
-// neededGrant names the grant a "permission denied for …" asks for.
+// neededGrant says what grant a "permission denied for …" asks for, as
+// the end of a sentence about the role.
 func neededGrant(msg string) string {
 	kind, name, _ := strings.Cut(strings.TrimPrefix(msg, "permission denied for "), " ")
 	switch kind {
 	case "table":
 		if name == "decisions" || name == "access" {
-			return "the role needs GRANT SELECT, INSERT ON " + name + " (the log is append-only: never UPDATE or DELETE)"
+			return "needs GRANT SELECT, INSERT ON " + name + " (the log is append-only: never UPDATE or DELETE)"
 		}
-		return "the role needs GRANT SELECT, INSERT, UPDATE, DELETE ON " + name
+		return "needs GRANT SELECT, INSERT, UPDATE, DELETE ON " + name
 	case "sequence":
-		return "the role needs GRANT USAGE ON SEQUENCE " + name
+		return "needs GRANT USAGE ON SEQUENCE " + name
 	case "schema":
-		return "the role needs USAGE on the schema " + name + " (and CREATE, to install or upgrade the schema: or let the database's owner open it once)"
+		return "needs USAGE on the schema " + name + ", and CREATE there to install or upgrade caisson-review's tables (or let the database's owner open it once)"
 	case "database":
-		return "the role needs CREATE on the database " + name + " to install the schema (or let the database's owner open it once)"
+		return "needs CREATE on the database " + name + " to install caisson-review's schema (or let the database's owner open it once)"
 	case "function":
-		return "the role needs GRANT EXECUTE ON FUNCTION " + name
+		return "needs GRANT EXECUTE ON FUNCTION " + name
 	}
-	return "the role lacks a grant: see the README for the privileges caisson-review needs"
+	return "lacks a grant (" + msg + "): see the README for the privileges caisson-review needs"
 }
 
 // passwordOf finds the password in a URL, even one that does not parse,

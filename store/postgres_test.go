@@ -483,3 +483,30 @@ func TestPostgresAWriteCaughtInADeadlockIsRunAgain(t *testing.T) {
 		t.Errorf("%d checks tracked (%v), want the one added once", n, err)
 	}
 }
+
+// A role without a grant the program needs is told which: the statement's
+// table and the GRANT that would let it.
+func TestPostgresAMissingGrantIsNamed(t *testing.T) {
+	ctx := context.Background()
+	t.Run("a write to a table the role may only read", func(t *testing.T) {
+		owner := pgtest.URL(t)
+		openPG(t, owner).Close()
+		reader := pgtest.Role(t, owner, "pgcore_reader", "reader-Pa55")
+		pgtest.Psql(t, owner, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO pgcore_reader")
+		s := openPG(t, reader)
+		_, err := s.Add(ctx, checkID(1), "ana", SourceTyped)
+		want := `adding ` + checkID(1) + `: nothing was written: the role "pgcore_reader" needs GRANT SELECT, INSERT, UPDATE, DELETE ON `
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "reader-Pa55") {
+			t.Errorf("Add by a role that may only read: %v\nwant it to say %q", err, want)
+		}
+	})
+	t.Run("installing the schema without CREATE on it", func(t *testing.T) {
+		owner := pgtest.URL(t)
+		reader := pgtest.Role(t, owner, "pgcore_newcomer", "newcomer-Pa55")
+		_, err := Open(ctx, reader)
+		want := `the role "pgcore_newcomer" needs USAGE on the schema public, and CREATE there to install or upgrade caisson-review's tables`
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "newcomer-Pa55") {
+			t.Errorf("Open of a new database by a role that may not create in it: %v\nwant it to say %q", err, want)
+		}
+	})
+}
