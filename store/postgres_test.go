@@ -315,6 +315,8 @@ func TestPostgresOpenSaysWhatToFixAndNeverShowsThePassword(t *testing.T) {
 			[]string{`the database "no_such_db" does not exist on the PostgreSQL server`, "createdb no_such_db"}},
 		{"a URL that does not parse", "postgres://ana:" + secret + "@127.0.0.1:notaport/db",
 			[]string{"the URL does not parse", "expected postgres://user:password@host:port/dbname"}},
+		{"a server without TLS when the URL requires it", strings.Replace(base, "sslmode=disable", "sslmode=verify-full", 1),
+			[]string{"it does not offer TLS, which the URL's sslmode requires"}},
 		{"a password as a parameter", strings.Replace(strings.Replace(base, ":"+owner+"@", "@", 1), u.Path, "/no_such_db", 1) + "&password=" + url.QueryEscape(owner),
 			[]string{`the database "no_such_db" does not exist`}},
 	}
@@ -509,4 +511,65 @@ func TestPostgresAMissingGrantIsNamed(t *testing.T) {
 			t.Errorf("Open of a new database by a role that may not create in it: %v\nwant it to say %q", err, want)
 		}
 	})
+}
+
+// Whatever the server's or the role's defaults, every connection commits
+// synchronously (a decision shown as saved is on the server's disk) and
+// names itself to the server's administrators.
+func TestPostgresEveryConnectionCommitsSynchronously(t *testing.T) {
+	url := pgtest.URL(t)
+	pgtest.Psql(t, url, "ALTER ROLE CURRENT_USER SET synchronous_commit = off")
+	s := openPG(t, url)
+	ctx := context.Background()
+	// Several connections at once, so that more than the first is asked.
+	conns := make([]*sqlConn, 3)
+	for i := range conns {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns[i] = c
+	}
+	for i, c := range conns {
+		var sync, app string
+		if err := c.QueryRowContext(ctx, "SELECT current_setting('synchronous_commit'), current_setting('application_name')").Scan(&sync, &app); err != nil {
+			t.Fatal(err)
+		}
+		if sync != "on" || app != "caisson-review" {
+			t.Errorf("connection %d: synchronous_commit %s, application_name %q; want on and caisson-review", i+1, sync, app)
+		}
+	}
+}
+
+// A database made by an earlier build, at each earlier version, is
+// brought up to this build's version in steps, one row of schema_version
+// each.
+func TestPostgresOpenUpgradesADatabaseOfEachEarlierVersion(t *testing.T) {
+	ms, err := loadPostgresMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := 1; v < len(ms); v++ {
+		t.Run(fmt.Sprintf("from version %d", v), func(t *testing.T) {
+			url := pgtest.URL(t)
+			raw := rawDB(t, url)
+			if _, err := raw.Exec("CREATE TABLE schema_version (version integer NOT NULL PRIMARY KEY)"); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range ms[:v] {
+				if _, err := raw.Exec(m.sql); err != nil {
+					t.Fatalf("migration %s: %v", m.name, err)
+				}
+				if _, err := raw.Exec("INSERT INTO schema_version (version) VALUES ($1)", m.version); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s := openPG(t, url)
+			wantOneRowPerMigration(t, raw)
+			if _, err := s.Add(context.Background(), checkID(1), "ana", SourceTyped); err != nil {
+				t.Errorf("Add on the upgraded database: %v", err)
+			}
+		})
+	}
 }
