@@ -94,7 +94,9 @@ func badURL(cause error) error {
 	if cause == nil {
 		return errors.New("the URL does not parse: " + want)
 	}
-	return fmt.Errorf("the URL does not parse (%v): %s", cause, want)
+	// pgx also refuses a URL for what it names: an sslmode it does not
+	// know, an sslrootcert it cannot read.
+	return fmt.Errorf("the URL cannot be used (%v): %s", cause, want)
 }
 
 // serverName is how messages name the server: host and port, or the
@@ -162,10 +164,11 @@ type pgConn struct {
 func (c *pgConn) idle() bool { return c.Conn.Conn().PgConn().TxStatus() == 'I' }
 
 // gone turns err into a bad connection (retry) or an unreachable server.
-func (c *pgConn) gone(err error, retry bool) error {
+// A caller's context that ended is the caller's: said as it is.
+func (c *pgConn) gone(ctx context.Context, err error, retry bool) error {
 	why := unreachable(err)
 	switch {
-	case why == "":
+	case why == "" || ctx.Err() != nil:
 		return err
 	case retry:
 		return driver.ErrBadConn
@@ -177,7 +180,7 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 	idle := c.idle()
 	rows, err := c.Conn.QueryContext(ctx, query, args)
 	if err != nil {
-		return nil, c.gone(err, idle)
+		return nil, c.gone(ctx, err, idle)
 	}
 	return rows, nil
 }
@@ -187,7 +190,7 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	r, err := c.Conn.ExecContext(ctx, query, args)
 	if err != nil {
-		return nil, c.gone(err, false)
+		return nil, c.gone(ctx, err, false)
 	}
 	return r, nil
 }
@@ -196,7 +199,7 @@ func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt,
 	idle := c.idle()
 	st, err := c.Conn.PrepareContext(ctx, query)
 	if err != nil {
-		return nil, c.gone(err, idle)
+		return nil, c.gone(ctx, err, idle)
 	}
 	return st, nil
 }
@@ -204,14 +207,14 @@ func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt,
 func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	tx, err := c.Conn.BeginTx(ctx, opts)
 	if err != nil {
-		return nil, c.gone(err, true)
+		return nil, c.gone(ctx, err, true)
 	}
 	return tx, nil
 }
 
 func (c *pgConn) Ping(ctx context.Context) error {
 	if err := c.Conn.Ping(ctx); err != nil {
-		return c.gone(err, true)
+		return c.gone(ctx, err, true)
 	}
 	return nil
 }
@@ -321,6 +324,11 @@ func unreachable(err error) string {
 // or a grant missing.
 func (s *Store) explainPostgresError(err error) error {
 	if errors.Is(err, errUnreachable) {
+		return err
+	}
+	// A statement cut short by its caller's deadline or cancellation says
+	// so as it is: the server may be fine.
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	if why := unreachable(err); why != "" {

@@ -317,6 +317,8 @@ func TestPostgresOpenSaysWhatToFixAndNeverShowsThePassword(t *testing.T) {
 			[]string{"the URL does not parse", "expected postgres://user:password@host:port/dbname"}},
 		{"a server without TLS when the URL requires it", strings.Replace(base, "sslmode=disable", "sslmode=verify-full", 1),
 			[]string{"it does not offer TLS, which the URL's sslmode requires"}},
+		{"a CA file that cannot be read", strings.Replace(base, "sslmode=disable", "sslmode=verify-full&sslrootcert=/nonexistent/ca.crt", 1),
+			[]string{"the URL cannot be used", "/nonexistent/ca.crt"}},
 		{"a password as a parameter", strings.Replace(strings.Replace(base, ":"+owner+"@", "@", 1), u.Path, "/no_such_db", 1) + "&password=" + url.QueryEscape(owner),
 			[]string{`the database "no_such_db" does not exist`}},
 	}
