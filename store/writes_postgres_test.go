@@ -370,3 +370,44 @@ func exported(t *testing.T, s *Store) []Decision {
 	}
 	return all
 }
+
+// A batch of results meeting a server gone fails whole, once, saying so:
+// not a second time for each result, which would be as many connection
+// attempts, each reported as that result's own failure. Nothing of it is
+// written, and the same batch is recorded once the server is back.
+func TestPostgresRecordFetchesWithTheServerGoneFailsTheBatchOnce(t *testing.T) {
+	door, viaDoor := newServerDoor(t, pgtest.URL(t))
+	s := openPG(t, viaDoor)
+	ctx := context.Background()
+	const n = 20
+	var results []FetchResult
+	for i := 1; i <= n; i++ {
+		if _, err := s.Add(ctx, checkID(i), "ana", SourceTyped); err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, FetchResult{CheckID: checkID(i), Check: makeCheck(t, result{id: checkID(i), doc: "high", face: "high"}), At: testNow})
+	}
+	door.goAway()
+	errs, err := s.RecordFetches(ctx, results)
+	if !errors.Is(err, errUnreachable) {
+		t.Fatalf("RecordFetches with the server gone = %v; want the batch refused as unreachable", err)
+	}
+	for i, e := range errs {
+		if e != nil {
+			t.Errorf("result %d has its own error %v: the batch's error is the server's, not the result's", i+1, e)
+		}
+	}
+	door.comeBack()
+	if errs, err := s.RecordFetches(ctx, results); err != nil || errors.Join(errs...) != nil {
+		t.Fatalf("the same batch with the server back: %v, %v", errs, err)
+	}
+	c, err := s.Counts(ctx)
+	if err != nil || c[QueueAll] != n {
+		t.Errorf("counts after the batch: %v, %v; want %d checks", c, err, n)
+	}
+	for i := 1; i <= n; i++ {
+		if rec, err := s.Get(ctx, checkID(i)); err != nil || rec.Outcome != OutcomeOK {
+			t.Fatalf("%s after the batch: %+v, %v; want its result cached", checkID(i), rec, err)
+		}
+	}
+}
