@@ -1,7 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -409,5 +412,42 @@ func TestPostgresRecordFetchesWithTheServerGoneFailsTheBatchOnce(t *testing.T) {
 		if rec, err := s.Get(ctx, checkID(i)); err != nil || rec.Outcome != OutcomeOK {
 			t.Fatalf("%s after the batch: %+v, %v; want its result cached", checkID(i), rec, err)
 		}
+	}
+}
+
+// The response is kept exactly as received on both backends: bytes that
+// are not text (NUL, 0xff), text that looks like PostgreSQL's bytea
+// escapes, a trailing newline. The decision's response hash is the hash
+// of what was received, so a byte changed on the way in or out would mark
+// every decision stale.
+func TestRecordFetchKeepsTheResponseByteForByteOnBothBackends(t *testing.T) {
+	for name, location := range map[string]string{
+		"SQLite":     filepath.Join(t.TempDir(), "review.db"),
+		"PostgreSQL": pgtest.URL(t),
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := openIdentified(t, location, &clock{t: testNow}, anaID)
+			ctx := context.Background()
+			chk := makeCheck(t, result{id: checkID(1), doc: "low", face: "high"})
+			chk.Raw = append(chk.Raw, []byte("\x00\xff\xfe \\x41 \\\\000 é\r\n")...)
+			want := sha256.Sum256(chk.Raw)
+			if _, err := s.Add(ctx, checkID(1), "ana", SourceTyped); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RecordFetch(ctx, checkID(1), chk, nil, testNow); err != nil {
+				t.Fatal(err)
+			}
+			var raw []byte
+			if err := s.db.QueryRow("SELECT raw FROM checks WHERE check_id = ?", checkID(1)).Scan(&raw); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(raw, chk.Raw) {
+				t.Errorf("the response read back is %q, want %q", raw, chk.Raw)
+			}
+			d, err := s.Decide(ctx, checkID(1), Escalate, "odd bytes", "ana")
+			if err != nil || d.ResponseHash != hex.EncodeToString(want[:]) {
+				t.Errorf("the decision's response hash = %s, %v; want the hash of the bytes received, %x", d.ResponseHash, err, want)
+			}
+		})
 	}
 }
