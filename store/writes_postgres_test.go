@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store/pgtest"
 )
 
@@ -449,5 +450,41 @@ func TestRecordFetchKeepsTheResponseByteForByteOnBothBackends(t *testing.T) {
 				t.Errorf("the decision's response hash = %s, %v; want the hash of the bytes received, %x", d.ResponseHash, err, want)
 			}
 		})
+	}
+}
+
+// Instances of serve on several hosts poll one queue: of those asking
+// for the lease of a due check at the same moment, exactly one gets it,
+// for each of several checks.
+func TestPostgresPollLeaseTakenAtOnceByThreeStoresGoesToOne(t *testing.T) {
+	url := pgtest.URL(t)
+	c := &clock{t: testNow}
+	stores := []*Store{openPG(t, url, WithClock(c.Now)), openPG(t, url, WithClock(c.Now)), openPG(t, url, WithClock(c.Now))}
+	const checks = 5
+	for i := 1; i <= checks; i++ {
+		addWaiting(t, stores[0], c, checkID(i), caisson.ErrPendingReview)
+	}
+	c.Advance(5 * time.Minute)
+	ctx := context.Background()
+	for i := 1; i <= checks; i++ {
+		id := checkID(i)
+		var fns []func() error
+		for n, s := range stores {
+			fns = append(fns, func() error {
+				return s.TakePollLease(ctx, id, fmt.Sprintf("host-%d", n), testSchedule, c.Now(), 2*time.Minute)
+			})
+		}
+		won := 0
+		for n, err := range atOnce(fns...) {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, ErrLeaseHeld):
+				t.Errorf("%s: host-%d's lease: %v, want it taken or ErrLeaseHeld", id, n, err)
+			}
+		}
+		if won != 1 {
+			t.Errorf("%s: %d hosts got the lease at once, want exactly 1", id, won)
+		}
 	}
 }
