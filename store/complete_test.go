@@ -6,10 +6,14 @@ import (
 	"database/sql"
 	"errors"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/caisson-review/caisson-review/store/pgtest"
 )
 
 func completionIDs(cs []CompletedCheck) []string {
@@ -21,7 +25,9 @@ func completionIDs(cs []CompletedCheck) []string {
 }
 
 func TestCompleteCheckIDsOffersTrackedIdsByPrefixAtMostTheLimit(t *testing.T) {
-	st, _ := newStore(t)
+	// The location as given: a Store on PostgreSQL shows its URL redacted.
+	location := testLocation(t)
+	st := openAt(t, location, &clock{t: testNow})
 	ctx := context.Background()
 	var all []string
 	for i := range 60 {
@@ -46,7 +52,7 @@ func TestCompleteCheckIDsOffersTrackedIdsByPrefixAtMostTheLimit(t *testing.T) {
 		{"a limit of zero offers nothing", "", 0, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := CompleteCheckIDs(ctx, st.path, c.prefix, c.limit)
+			got, err := CompleteCheckIDs(ctx, location, c.prefix, c.limit)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +61,7 @@ func TestCompleteCheckIDsOffersTrackedIdsByPrefixAtMostTheLimit(t *testing.T) {
 			}
 		})
 	}
-	got, _ := CompleteCheckIDs(ctx, st.path, checkID(7), 50)
+	got, _ := CompleteCheckIDs(ctx, location, checkID(7), 50)
 	if len(got) != 1 || got[0].Status != StatusEscalated {
 		t.Errorf("the status shown beside an escalated check: got %+v", got)
 	}
@@ -150,4 +156,22 @@ func TestCompleteCheckIDsGivesUpOnALockedDatabase(t *testing.T) {
 		t.Errorf("completion waited %s on a locked database", took)
 	}
 	t.Logf("gave up after %s on a locked database (CompletionWait %s)", took, CompletionWait)
+}
+
+// A PostgreSQL URL may hold a password: completion never shows it, even
+// when the server refuses it.
+func TestCompletingFromPostgreSQLNeverShowsThePassword(t *testing.T) {
+	u, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wrong = "wrong-horse-battery-staple"
+	u.User = url.UserPassword(u.User.Username(), wrong)
+	_, err = CompleteCheckIDs(context.Background(), u.String(), "chk_priv_", 50)
+	if err == nil {
+		t.Fatal("completing with a wrong password succeeded")
+	}
+	if strings.Contains(err.Error(), wrong) || !strings.Contains(err.Error(), "xxxxx") {
+		t.Errorf("the error shows the password, or not the redacted URL: %v", err)
+	}
 }

@@ -317,7 +317,7 @@ func TestOverdueCountMatchesTheListAndItsDefinition(t *testing.T) {
 		}
 		var want int
 		cutoff := c.Now().Add(-p.SLA).UnixNano()
-		if err := s.db.QueryRow("SELECT count(*) FROM checks WHERE status = 'open' AND reviewable_at > 0 AND reviewable_at < ? AND ? > 0",
+		if err := s.db.QueryRow("SELECT count(*) FROM checks WHERE status = 'open' AND reviewable_at > 0 AND reviewable_at < ? AND CAST(? AS BIGINT) > 0",
 			cutoff, int64(p.SLA)).Scan(&want); err != nil {
 			t.Fatal(err)
 		}
