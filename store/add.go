@@ -138,9 +138,15 @@ func addSortedTx(ctx context.Context, tx *sqlTx, ids []string, by string, src So
 	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM tracked").Scan(&before); err != nil {
 		return nil, err
 	}
-	r, err := tx.ExecContext(ctx, `INSERT INTO tracked (check_id, added_at, added_by, source)
+	var r sql.Result
+	var err error
+	if tx.pg {
+		r, err = tx.ExecContext(ctx, insertSortedPG, now, by, string(src), ids)
+	} else {
+		r, err = tx.ExecContext(ctx, `INSERT INTO tracked (check_id, added_at, added_by, source)
 		SELECT value, ?, ?, ? FROM json_each(?) WHERE true ON CONFLICT (check_id) DO NOTHING`,
-		now, by, string(src), idArray(ids))
+			now, by, string(src), idArray(ids))
+	}
 	if err != nil {
 		return nil, err
 	}

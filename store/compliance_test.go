@@ -425,13 +425,14 @@ func TestConfirmingWithNothingProposedSaysSo(t *testing.T) {
 }
 
 func TestThePolicyIsOffByDefaultAndEveryChangeIsALogEntry(t *testing.T) {
-	s, _ := newStore(t)
+	location := testLocation(t)
+	s := openAt(t, location, &clock{t: testNow})
 	ctx := context.Background()
 	p, err := s.Policy(ctx)
 	if err != nil || p.FourEyes != FourEyesOff || p.Set.Seq != 0 {
 		t.Fatalf("a new database's policy = %+v, %v; want off, by default", p, err)
 	}
-	s2 := openIdentified(t, s.Path(), &clock{t: testNow}, anaID)
+	s2 := openIdentified(t, location, &clock{t: testNow}, anaID)
 	d, err := s2.SetFourEyes(ctx, PolicyChange{FourEyes: FourEyesRisky, Note: "audit finding 12", Reviewer: "Ana"})
 	if err != nil {
 		t.Fatal(err)

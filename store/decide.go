@@ -279,9 +279,13 @@ func setStatusTx(ctx context.Context, tx *sqlTx, id string, status Status, now t
 	if status == StatusOpen {
 		decided, restart = 0, now.UnixNano()
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE checks SET status = ?, proposal = 0, decided_at = ?,
+	query := `UPDATE checks SET status = ?, proposal = 0, decided_at = ?,
 		reviewable_at = CASE WHEN ? > 0 AND reviewable_at > 0 THEN ? ELSE reviewable_at END
-		WHERE check_id = ?`, string(status), decided, restart, restart, id)
+		WHERE check_id = ?`
+	if tx.pg {
+		query = setStatusPG
+	}
+	_, err := tx.ExecContext(ctx, query, string(status), decided, restart, restart, id)
 	return err
 }
 
@@ -311,8 +315,12 @@ func (w writer) appendTx(ctx context.Context, tx *sqlTx, d Decision, now time.Ti
 		return Decision{}, err
 	}
 	// The stats' tally of the log (0008), kept with the entry.
-	_, err = tx.ExecContext(ctx, `INSERT INTO decision_days (day, reviewer, action, proposes, reason, n) VALUES (?, ?, ?, ?, ?, 1)
-		ON CONFLICT DO UPDATE SET n = n + 1`, d.At.Format(time.DateOnly), d.Reviewer, string(d.Action), string(d.Proposes), string(d.Reason))
+	tally := `INSERT INTO decision_days (day, reviewer, action, proposes, reason, n) VALUES (?, ?, ?, ?, ?, 1)
+		ON CONFLICT DO UPDATE SET n = n + 1`
+	if tx.pg {
+		tally = tallyDecisionPG
+	}
+	_, err = tx.ExecContext(ctx, tally, d.At.Format(time.DateOnly), d.Reviewer, string(d.Action), string(d.Proposes), string(d.Reason))
 	if err != nil {
 		return Decision{}, err
 	}

@@ -142,8 +142,8 @@ func TestTheLogRefusesUpdateAndDelete(t *testing.T) {
 }
 
 func TestTwoStoresDecidingAtOnceBothLand(t *testing.T) {
-	s, clk := newStore(t)
-	other := openAt(t, s.Path(), clk)
+	location, clk := testLocation(t), &clock{t: testNow}
+	s, other := openAt(t, location, clk), openAt(t, location, clk)
 	addFetched(t, s, result{id: checkID(1), doc: "low", face: "high"})
 	ctx := context.Background()
 	const each = 25

@@ -155,6 +155,12 @@ func firstResultTx(ctx context.Context, tx *stmtCache, id string, chk *caisson.C
 	if n, err := r.RowsAffected(); err != nil || n == 0 {
 		return false, err
 	}
+	if tx.tx.pg {
+		// PostgreSQL's filter reads checks.search through its pg_trgm
+		// index, which the insert has updated: nothing to queue (and pgx
+		// has no LastInsertId).
+		return true, nil
+	}
 	rowid, err := r.LastInsertId()
 	if err != nil {
 		return false, err
@@ -166,7 +172,8 @@ func firstResultTx(ctx context.Context, tx *stmtCache, id string, chk *caisson.C
 // flushSearch adds the names of the rows firstResultTx made to the
 // trigram index, in one statement. It must run before the transaction
 // commits and before any other write to those rows: the index's triggers
-// would otherwise remove from it names it never held.
+// would otherwise remove from it names it never held. SQLite's only: on
+// PostgreSQL, which has no FTS5 table, firstResultTx queues nothing.
 func (c *stmtCache) flushSearch(ctx context.Context) error {
 	if len(c.unsearched) == 0 {
 		return nil

@@ -107,7 +107,11 @@ func voidTx(ctx context.Context, tx *sqlTx, w writer, id string, seq int64, hash
 
 // voidAllTx voids every proposal awaiting a second reviewer.
 func voidAllTx(ctx context.Context, tx *sqlTx, w writer, cause Reason, now time.Time) error {
-	rows, err := tx.QueryContext(ctx, "SELECT check_id, proposal, raw, raw_hash FROM checks INDEXED BY checks_second_risk WHERE proposal > 0 ORDER BY proposal")
+	query := "SELECT check_id, proposal, raw, raw_hash FROM checks INDEXED BY checks_second_risk WHERE proposal > 0 ORDER BY proposal"
+	if tx.pg {
+		query = openProposalsPG
+	}
+	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
 		return err
 	}
@@ -177,9 +181,13 @@ func (p Decision) ConfirmableBy(id Identity) (bool, string) {
 // with identity id may confirm: every proposal but their own. Under serve
 // a reviewer's Second review tab counts these.
 func (s *Store) CountConfirmable(ctx context.Context, id Identity) (int, error) {
+	query := `SELECT count(*) FROM checks AS c INDEXED BY checks_second_risk
+		JOIN decisions AS d ON d.seq = c.proposal WHERE c.proposal > 0 AND d.identity <> ?`
+	if s.pg() {
+		query = countConfirmablePG
+	}
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM checks AS c INDEXED BY checks_second_risk
-		JOIN decisions AS d ON d.seq = c.proposal WHERE c.proposal > 0 AND d.identity <> ?`, id.String()).Scan(&n)
+	err := s.db.QueryRowContext(ctx, query, id.String()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("counting the proposals %s may confirm: %w", id, err)
 	}

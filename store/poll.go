@@ -48,9 +48,12 @@ func (s *Store) DuePolls(ctx context.Context, sched PollSchedule, now time.Time,
 		return nil, time.Time{}, err
 	}
 	first, most, at := int64(sched.First), int64(sched.Max), now.UnixNano()
-	rows, err := s.db.QueryContext(ctx, `SELECT p.check_id, `+pollDue+` AS due FROM polls AS p JOIN checks AS c ON c.check_id = p.check_id
-		WHERE p.lease_until <= ? AND `+pollDue+` <= ? ORDER BY due, p.check_id LIMIT ?`,
-		first, most, at, first, most, at, limit)
+	query := `SELECT p.check_id, ` + pollDue + ` AS due FROM polls AS p JOIN checks AS c ON c.check_id = p.check_id
+		WHERE p.lease_until <= ? AND ` + pollDue + ` <= ? ORDER BY due, p.check_id LIMIT ?`
+	if s.pg() {
+		query = duePollsPG
+	}
+	rows, err := s.db.QueryContext(ctx, query, first, most, at, first, most, at, limit)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("reading the checks due for a poll: %w", err)
 	}
@@ -68,9 +71,13 @@ func (s *Store) DuePolls(ctx context.Context, sched PollSchedule, now time.Time,
 	if err := rows.Err(); err != nil {
 		return nil, time.Time{}, fmt.Errorf("reading the checks due for a poll: %w", err)
 	}
+	query = `SELECT min(max(` + pollDue + `, p.lease_until)) FROM polls AS p JOIN checks AS c ON c.check_id = p.check_id
+		WHERE max(` + pollDue + `, p.lease_until) > ?`
+	if s.pg() {
+		query = nextPollPG
+	}
 	var next sql.NullInt64
-	err = s.db.QueryRowContext(ctx, `SELECT min(max(`+pollDue+`, p.lease_until)) FROM polls AS p JOIN checks AS c ON c.check_id = p.check_id
-		WHERE max(`+pollDue+`, p.lease_until) > ?`, first, most, first, most, at).Scan(&next)
+	err = s.db.QueryRowContext(ctx, query, first, most, first, most, at).Scan(&next)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("reading when the next poll is due: %w", err)
 	}
@@ -95,9 +102,13 @@ func (s *Store) TakePollLease(ctx context.Context, checkID, holder string, sched
 	}
 	var taken int64
 	err := s.write(ctx, "leasing the poll of "+checkID, func(tx *sqlTx) error {
-		r, err := tx.ExecContext(ctx, `UPDATE polls AS p SET holder = ?, lease_until = ?
+		query := `UPDATE polls AS p SET holder = ?, lease_until = ?
 			WHERE p.check_id = ? AND (p.lease_until <= ? OR p.holder = ?)
-			AND (SELECT `+pollDue+` FROM checks AS c WHERE c.check_id = p.check_id) <= ?`,
+			AND (SELECT ` + pollDue + ` FROM checks AS c WHERE c.check_id = p.check_id) <= ?`
+		if s.pg() {
+			query = takePollLeasePG
+		}
+		r, err := tx.ExecContext(ctx, query,
 			holder, now.Add(ttl).UnixNano(), checkID, now.UnixNano(), holder, int64(sched.First), int64(sched.Max), now.UnixNano())
 		if err != nil {
 			return err

@@ -98,8 +98,12 @@ func (s *Store) Get(ctx context.Context, checkID string) (*Record, error) {
 	var raw []byte
 	var source string
 	var purgedAt sql.NullInt64
-	row := s.readRow(ctx, "SELECT "+rowColumns+", c.raw, c.raw_hash, c.added_by, c.source, c.purged_at FROM checks AS c WHERE c.check_id = ?"+
-		" UNION ALL SELECT "+bareColumns+", NULL, '', t.added_by, t.source, NULL FROM tracked AS t WHERE t.check_id = ? AND t.bare = 1", id, id)
+	query := "SELECT " + rowColumns + ", c.raw, c.raw_hash, c.added_by, c.source, c.purged_at FROM checks AS c WHERE c.check_id = ?" +
+		" UNION ALL SELECT " + bareColumns + ", NULL, '', t.added_by, t.source, NULL FROM tracked AS t WHERE t.check_id = ? AND t.bare = 1"
+	if s.pg() {
+		query = getPG
+	}
+	row := s.readRow(ctx, query, id, id)
 	rec.Row, err = scanRow(row, &raw, &rec.ResultHash, &rec.AddedBy, &source, &purgedAt)
 	if isNoRows(err) {
 		return nil, fmt.Errorf("%s: %w", id, ErrNotFound)

@@ -125,7 +125,7 @@ func countByDefinition(t testing.TB, s *Store, q Queue) int {
 		t.Fatal(err)
 	}
 	if q == QueueAll {
-		table, where, args = "tracked", "1", nil
+		table, where, args = "tracked", "true", nil
 	}
 	var n int
 	if err := s.db.QueryRow("SELECT count(*) FROM "+table+" WHERE "+where, args...).Scan(&n); err != nil {

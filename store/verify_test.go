@@ -87,6 +87,7 @@ func TestVerifyFindsTheFirstBrokenLink(t *testing.T) {
 }
 
 func TestVerifyCatchesAnEditMadeWithTheSqlite3CLI(t *testing.T) {
+	sqliteOnly(t, "the sqlite3 CLI edits a file; TestPostgresVerifyNamesADecisionEditedWithPsql edits with psql")
 	cli, err := exec.LookPath("sqlite3")
 	if err != nil {
 		t.Skip("no sqlite3 CLI on this machine")

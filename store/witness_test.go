@@ -41,7 +41,7 @@ func TestADecisionIsStaleWhenTheCachedBytesChangeWhateverRawHashSays(t *testing.
 				t.Fatal(err)
 			}
 			if tt.edit != "" {
-				editByHand(t, s.Path(), tt.edit, tt.edit)
+				editByHand(t, adminLocation(t, s.Path()), tt.edit, tt.edit)
 			}
 			rec, err := s.Get(ctx, checkID(1))
 			if err != nil {
@@ -68,7 +68,7 @@ func TestADecisionOnAnEditedResponseRecordsTheHashOfItsBytes(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := context.Background()
 	addFetched(t, s, result{id: checkID(1), doc: "low", face: "high"})
-	editByHand(t, s.Path(), editCachedResponse(), editCachedResponse())
+	editByHand(t, adminLocation(t, s.Path()), editCachedResponse(), editCachedResponse())
 	d, err := s.Decide(ctx, checkID(1), Approve, "", "ana")
 	if err != nil {
 		t.Fatal(err)
@@ -133,10 +133,11 @@ func TestVerifyFailsForAHeadTheLogNoLongerHolds(t *testing.T) {
 // Without a head the cut-off tail goes unnoticed: the reason heads exist.
 func TestVerifyWithoutAHeadCannotSeeTheTailCutOff(t *testing.T) {
 	s, path := logWithDecisions(t)
-	if _, err := rawDB(t, path).Exec(dropTriggers() + `DELETE FROM decisions WHERE seq = 5;
-		UPDATE checks SET status = 'approved' WHERE check_id = '` + checkID(2) + `';` + shippedTriggers); err != nil {
-		t.Fatal(err)
-	}
+	// The guard back as shipped afterwards: on PostgreSQL it is only off
+	// for the editing session.
+	cut := `DELETE FROM decisions WHERE seq = 5;
+		UPDATE checks SET status = 'approved' WHERE check_id = '` + checkID(2) + `';`
+	editByHand(t, adminLocation(t, path), dropTriggers()+cut+shippedTriggers, "SET session_replication_role = replica;\n"+cut)
 	v, err := s.Verify(context.Background())
 	if err != nil || !v.OK || v.Head.Seq != 4 {
 		t.Errorf("Verify = %+v, %v; want OK with head 4 (no chain sees its own tail cut off)", v, err)
@@ -182,6 +183,7 @@ CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions BEGIN
 END;`
 
 func TestVerifyAndOpenSayWhenTheAppendOnlyTriggersAreNotAsShipped(t *testing.T) {
+	sqliteOnly(t, "SQLite's triggers; TestPostgresOpenWarnsWhenTheLogsGuardIsNotAsShipped tampers with PostgreSQL's")
 	tests := []struct {
 		name   string
 		tamper string
@@ -236,6 +238,7 @@ func TestVerifyAndOpenSayWhenTheAppendOnlyTriggersAreNotAsShipped(t *testing.T) 
 // The list of guarded triggers is the list migrations create: a trigger
 // changed in a migration must be changed here too.
 func TestShippedTriggersAreTheOnesGuarded(t *testing.T) {
+	sqliteOnly(t, "sqlite_schema; TestPostgresShippedTriggersAreTheOnesGuarded reads PostgreSQL's catalog")
 	s, _ := newStore(t)
 	rows, err := s.db.Query("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('decisions', 'access')")
 	if err != nil {
