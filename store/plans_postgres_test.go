@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caisson-review/caisson-review/store/pgtest"
 )
@@ -92,6 +93,33 @@ func TestPostgreSQLFiltersFindTheirMatchesInAnIndex(t *testing.T) {
 	plan := explainPG(t, pg, "enable_seqscan, enable_sort, enable_bitmapscan", completionPG, likeLiteral("chk_priv_Ab")+"%", 50)
 	if !strings.Contains(plan, "Index Cond: ((check_id >= 'chk_priv_Ab'::text) AND (check_id < 'chk_priv_Ac'::text))") || sortsChecks(plan) {
 		t.Errorf("completion: want a range of tracked_check_id_key in id order; plan:\n%s", plan)
+	}
+}
+
+func TestPostgreSQLStatsReadTheirIndexes(t *testing.T) {
+	pg := postgresStore(t)
+	now, day := testNow.UnixNano(), int64(24*time.Hour)
+	for _, tc := range []struct {
+		name, query string
+		args        []any
+		indexes     []string
+	}{
+		{"the checks waiting now", waitingNowPG, []any{now}, []string{"checks_waiting"}},
+		{"each day's arrivals and decisions", backlogDaysPG, []any{now - 30*day, day, BacklogDays, now}, []string{"checks_reviewable"}},
+		{"the weeks' decisions", weeksPG, []any{weekOf(testNow) - 4, weekOf(testNow)}, []string{"checks_waits"}},
+		{"a week's median wait", "SELECT waited " + inWeeksPG + "= ? ORDER BY waited LIMIT 1 OFFSET ?", []any{weekOf(testNow), 3}, []string{"checks_waits"}},
+		{"the reason codes", reasonCodesPG, []any{now - 30*day, now, TopReasonCodes}, []string{"checks_reviewable"}},
+		{"the outcomes by confidence", outcomesPG, []any{now - 30*day, now}, []string{"checks_outcomes"}},
+	} {
+		plan := explainPG(t, pg, "enable_seqscan, enable_bitmapscan", tc.query, tc.args...)
+		if strings.Contains(plan, "Seq Scan on checks") {
+			t.Errorf("%s: reads the whole table; plan:\n%s", tc.name, plan)
+		}
+		for _, index := range tc.indexes {
+			if !strings.Contains(plan, "using "+index+" on checks") {
+				t.Errorf("%s: want a range of %s; plan:\n%s", tc.name, index, plan)
+			}
+		}
 	}
 }
 
