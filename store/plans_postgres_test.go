@@ -127,6 +127,7 @@ func TestPostgreSQLStatsReadTheirIndexes(t *testing.T) {
 // is on.
 func postgresStore(t *testing.T) *Store {
 	t.Helper()
+	skipShort(t)
 	return openAt(t, pgtest.URL(t), &clock{t: testNow})
 }
 
@@ -178,4 +179,15 @@ func sortsChecks(plan string) bool {
 		}
 	}
 	return false
+}
+
+// skipShort skips the tests that compare or explain the backends' reads
+// under -short (the race run): they run in the full suite on both
+// backends, and read from one goroutine, which the race detector has
+// nothing to see in but slows fivefold.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("a read from one goroutine: runs in the full suite, not the race run (-short)")
+	}
 }
