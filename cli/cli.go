@@ -76,6 +76,7 @@ func init() {
 		{"access", "access", "access [--check ID] [--customer ID] [--reviewer NAME] [--since DATE] [--format csv|json]", "Who was shown whose personal data, and when: the access log.", wireAccess},
 		{"export", "export", "export [--format csv|json] [--since DATE] | --head | --verify [--head SEQ:HASH]...", "Write the decision log, oldest first, print its head, or verify its hash chain.", wireExport},
 		{"purge", "purge", "purge --older-than DURATION", "Drop cached personal data older than DURATION (30d, 12h); decisions are kept.", wirePurge},
+		{"migrate-store", "migrate-store", "migrate-store --from PATH_OR_URL --to PATH_OR_URL", "Copy every check, decision and access record from one store (SQLite file or PostgreSQL) into an empty one.", wireMigrateStore},
 		{"sandbox", "sandbox", "sandbox [--listen ADDR] [--latency D] [--fail-rate F] [--checks N] [--hostile]", "Run the fake Caisson API on loopback, for trying things out.", wireSandbox},
 		{"serve", "serve", "serve --host-key PATH --authorized-keys PATH [--listen ADDR] [--idle-timeout D] [--max-sessions N]", "Serve the console over SSH to a team of reviewers (public keys only).", wireServe},
 		{"completion", "completion SHELL", "completion bash|zsh|fish", "Write the shell's completion script (commands, flags, queues, check ids).", wireCompletion},
@@ -289,12 +290,13 @@ func (a *app) unknownCommand(root *cobra.Command, word string) error {
 // opens the console without decision or add keys, and a support account
 // that keeps it in an alias must not find decide working behind it.
 var writesUnderReadOnly = map[string]string{
-	"add":      "tracks checks",
-	"exchange": "tracks checks",
-	"refresh":  "stores Caisson's answers",
-	"decide":   "records a decision",
-	"purge":    "drops personal data",
-	"serve":    "serves the deciding console (read-only is per key there: caisson-review:read-only in authorized_keys)",
+	"add":           "tracks checks",
+	"exchange":      "tracks checks",
+	"refresh":       "stores Caisson's answers",
+	"decide":        "records a decision",
+	"purge":         "drops personal data",
+	"migrate-store": "writes a whole store",
+	"serve":         "serves the deciding console (read-only is per key there: caisson-review:read-only in authorized_keys)",
 }
 
 func (a *app) refuseUnderReadOnly(c *cobra.Command) error {

@@ -73,7 +73,10 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 		}
 		return errs, nil
 	}
-	if ctx.Err() != nil || isBusy(err) {
+	// A lock or a conflict that outlasted the retries, or a PostgreSQL
+	// server gone, is a fact about every result: recording them one at a
+	// time would only meet it once each, a connection attempt apiece.
+	if ctx.Err() != nil || isBusy(err) || pgRetryable(err) || errors.Is(err, errUnreachable) {
 		return errs, err
 	}
 	for i, r := range results {

@@ -41,9 +41,10 @@ type Store struct {
 	// (Redact): what messages show.
 	path string
 	// server names a PostgreSQL server in messages ("127.0.0.1:5432"),
-	// without the URL's user or password; empty for SQLite.
-	server string
-	now    func() time.Time
+	// without the URL's user or password, and role the role the URL logs
+	// in as; both empty for SQLite.
+	server, role string
+	now          func() time.Time
 	// warn receives the warnings of Open (os.Stderr unless WithWarnings).
 	warn io.Writer
 	// warnings are what Open found wrong with the file but could still

@@ -51,7 +51,7 @@ func openPostgres(ctx context.Context, location string, opts ...Option) (*Store,
 	server := serverName(cfg)
 	c := &pgConnector{Connector: stdlib.GetConnector(*cfg), server: server, role: cfg.User, database: cfg.Database, password: pw}
 	db := sql.OpenDB(c)
-	s := &Store{db: &sqlDB{DB: db, pg: true}, path: shown, server: server, now: time.Now, warn: os.Stderr}
+	s := &Store{db: &sqlDB{DB: db, pg: true}, path: shown, server: server, role: cfg.User, now: time.Now, warn: os.Stderr}
 	for _, o := range opts {
 		o(s)
 	}
@@ -94,7 +94,9 @@ func badURL(cause error) error {
 	if cause == nil {
 		return errors.New("the URL does not parse: " + want)
 	}
-	return fmt.Errorf("the URL does not parse (%v): %s", cause, want)
+	// pgx also refuses a URL for what it names: an sslmode it does not
+	// know, an sslrootcert it cannot read.
+	return fmt.Errorf("the URL cannot be used (%v): %s", cause, want)
 }
 
 // serverName is how messages name the server: host and port, or the
@@ -162,10 +164,11 @@ type pgConn struct {
 func (c *pgConn) idle() bool { return c.Conn.Conn().PgConn().TxStatus() == 'I' }
 
 // gone turns err into a bad connection (retry) or an unreachable server.
-func (c *pgConn) gone(err error, retry bool) error {
+// A caller's context that ended is the caller's: said as it is.
+func (c *pgConn) gone(ctx context.Context, err error, retry bool) error {
 	why := unreachable(err)
 	switch {
-	case why == "":
+	case why == "" || ctx.Err() != nil:
 		return err
 	case retry:
 		return driver.ErrBadConn
@@ -177,7 +180,7 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 	idle := c.idle()
 	rows, err := c.Conn.QueryContext(ctx, query, args)
 	if err != nil {
-		return nil, c.gone(err, idle)
+		return nil, c.gone(ctx, err, idle)
 	}
 	return rows, nil
 }
@@ -187,7 +190,7 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	r, err := c.Conn.ExecContext(ctx, query, args)
 	if err != nil {
-		return nil, c.gone(err, false)
+		return nil, c.gone(ctx, err, false)
 	}
 	return r, nil
 }
@@ -196,7 +199,7 @@ func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt,
 	idle := c.idle()
 	st, err := c.Conn.PrepareContext(ctx, query)
 	if err != nil {
-		return nil, c.gone(err, idle)
+		return nil, c.gone(ctx, err, idle)
 	}
 	return st, nil
 }
@@ -204,14 +207,14 @@ func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt,
 func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	tx, err := c.Conn.BeginTx(ctx, opts)
 	if err != nil {
-		return nil, c.gone(err, true)
+		return nil, c.gone(ctx, err, true)
 	}
 	return tx, nil
 }
 
 func (c *pgConn) Ping(ctx context.Context) error {
 	if err := c.Conn.Ping(ctx); err != nil {
-		return c.gone(err, true)
+		return c.gone(ctx, err, true)
 	}
 	return nil
 }
@@ -323,35 +326,41 @@ func (s *Store) explainPostgresError(err error) error {
 	if errors.Is(err, errUnreachable) {
 		return err
 	}
+	// A statement cut short by its caller's deadline or cancellation says
+	// so as it is: the server may be fine.
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
 	if why := unreachable(err); why != "" {
 		return &unreachableError{server: s.server, why: why, err: err}
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "42501" {
-		return fmt.Errorf("%s: %s: %w", pe.Message, neededGrant(pe.Message), err)
+		return fmt.Errorf("the role %q %s: %w", s.role, neededGrant(pe.Message), err)
 	}
 	return err
 }
 
-// neededGrant names the grant a "permission denied for …" asks for.
+// neededGrant says what grant a "permission denied for …" asks for, as
+// the end of a sentence about the role.
 func neededGrant(msg string) string {
 	kind, name, _ := strings.Cut(strings.TrimPrefix(msg, "permission denied for "), " ")
 	switch kind {
 	case "table":
 		if name == "decisions" || name == "access" {
-			return "the role needs GRANT SELECT, INSERT ON " + name + " (the log is append-only: never UPDATE or DELETE)"
+			return "needs GRANT SELECT, INSERT ON " + name + " (the log is append-only: never UPDATE or DELETE)"
 		}
-		return "the role needs GRANT SELECT, INSERT, UPDATE, DELETE ON " + name
+		return "needs GRANT SELECT, INSERT, UPDATE, DELETE ON " + name
 	case "sequence":
-		return "the role needs GRANT USAGE ON SEQUENCE " + name
+		return "needs GRANT USAGE ON SEQUENCE " + name
 	case "schema":
-		return "the role needs USAGE on the schema " + name + " (and CREATE, to install or upgrade the schema: or let the database's owner open it once)"
+		return "needs USAGE on the schema " + name + ", and CREATE there to install or upgrade caisson-review's tables (or let the database's owner open it once)"
 	case "database":
-		return "the role needs CREATE on the database " + name + " to install the schema (or let the database's owner open it once)"
+		return "needs CREATE on the database " + name + " to install caisson-review's schema (or let the database's owner open it once)"
 	case "function":
-		return "the role needs GRANT EXECUTE ON FUNCTION " + name
+		return "needs GRANT EXECUTE ON FUNCTION " + name
 	}
-	return "the role lacks a grant: see the README for the privileges caisson-review needs"
+	return "lacks a grant (" + msg + "): see the README for the privileges caisson-review needs"
 }
 
 // passwordOf finds the password in a URL, even one that does not parse,

@@ -315,6 +315,10 @@ func TestPostgresOpenSaysWhatToFixAndNeverShowsThePassword(t *testing.T) {
 			[]string{`the database "no_such_db" does not exist on the PostgreSQL server`, "createdb no_such_db"}},
 		{"a URL that does not parse", "postgres://ana:" + secret + "@127.0.0.1:notaport/db",
 			[]string{"the URL does not parse", "expected postgres://user:password@host:port/dbname"}},
+		{"a server without TLS when the URL requires it", strings.Replace(base, "sslmode=disable", "sslmode=verify-full", 1),
+			[]string{"it does not offer TLS, which the URL's sslmode requires"}},
+		{"a CA file that cannot be read", strings.Replace(base, "sslmode=disable", "sslmode=verify-full&sslrootcert=/nonexistent/ca.crt", 1),
+			[]string{"the URL cannot be used", "/nonexistent/ca.crt"}},
 		{"a password as a parameter", strings.Replace(strings.Replace(base, ":"+owner+"@", "@", 1), u.Path, "/no_such_db", 1) + "&password=" + url.QueryEscape(owner),
 			[]string{`the database "no_such_db" does not exist`}},
 	}
@@ -428,5 +432,146 @@ func TestPostgresAWriteWaitsWhileAnotherHoldsTheWriteLock(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("Add after the lock was released: %v", err)
+	}
+}
+
+// A write that PostgreSQL aborts to break a deadlock (40P01) is run again
+// from the start, as a write SQLite reports busy is: here with another
+// session that holds the row of counts and then asks for the write lock.
+func TestPostgresAWriteCaughtInADeadlockIsRunAgain(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	s := openPG(t, url)
+	raw := rawDB(t, url)
+	other, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	if _, err := other.Exec("UPDATE queue_counts SET tracked = tracked WHERE one = 1"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Add(ctx, checkID(1), "ana", SourceTyped)
+		done <- err
+	}()
+	// The Store's write holds the write lock and waits for the row.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		if err := raw.QueryRow(`SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = 'caisson-review'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the Store's write never waited for the row of counts")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Now the cycle: PostgreSQL aborts one of the two.
+	if _, err := other.Exec("SELECT pg_advisory_xact_lock($1)", writeLockKey); err != nil {
+		t.Fatalf("the other session was the one aborted (%v): the test proves nothing", err)
+	}
+	if err := other.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Add caught in a deadlock: %v; want it run again and done", err)
+	}
+	var n int
+	if err := raw.QueryRow("SELECT count(*) FROM tracked").Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d checks tracked (%v), want the one added once", n, err)
+	}
+}
+
+// A role without a grant the program needs is told which: the statement's
+// table and the GRANT that would let it.
+func TestPostgresAMissingGrantIsNamed(t *testing.T) {
+	ctx := context.Background()
+	t.Run("a write to a table the role may only read", func(t *testing.T) {
+		owner := pgtest.URL(t)
+		openPG(t, owner).Close()
+		reader := pgtest.Role(t, owner, "pgcore_reader", "reader-Pa55")
+		pgtest.Psql(t, owner, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO pgcore_reader")
+		s := openPG(t, reader)
+		_, err := s.Add(ctx, checkID(1), "ana", SourceTyped)
+		want := `adding ` + checkID(1) + `: nothing was written: the role "pgcore_reader" needs GRANT SELECT, INSERT, UPDATE, DELETE ON `
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "reader-Pa55") {
+			t.Errorf("Add by a role that may only read: %v\nwant it to say %q", err, want)
+		}
+	})
+	t.Run("installing the schema without CREATE on it", func(t *testing.T) {
+		owner := pgtest.URL(t)
+		reader := pgtest.Role(t, owner, "pgcore_newcomer", "newcomer-Pa55")
+		_, err := Open(ctx, reader)
+		want := `the role "pgcore_newcomer" needs USAGE on the schema public, and CREATE there to install or upgrade caisson-review's tables`
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "newcomer-Pa55") {
+			t.Errorf("Open of a new database by a role that may not create in it: %v\nwant it to say %q", err, want)
+		}
+	})
+}
+
+// Whatever the server's or the role's defaults, every connection commits
+// synchronously (a decision shown as saved is on the server's disk) and
+// names itself to the server's administrators.
+func TestPostgresEveryConnectionCommitsSynchronously(t *testing.T) {
+	url := pgtest.URL(t)
+	pgtest.Psql(t, url, "ALTER ROLE CURRENT_USER SET synchronous_commit = off")
+	s := openPG(t, url)
+	ctx := context.Background()
+	// Several connections at once, so that more than the first is asked.
+	conns := make([]*sqlConn, 3)
+	for i := range conns {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns[i] = c
+	}
+	for i, c := range conns {
+		var sync, app string
+		if err := c.QueryRowContext(ctx, "SELECT current_setting('synchronous_commit'), current_setting('application_name')").Scan(&sync, &app); err != nil {
+			t.Fatal(err)
+		}
+		if sync != "on" || app != "caisson-review" {
+			t.Errorf("connection %d: synchronous_commit %s, application_name %q; want on and caisson-review", i+1, sync, app)
+		}
+	}
+}
+
+// A database made by an earlier build, at each earlier version, is
+// brought up to this build's version in steps, one row of schema_version
+// each.
+func TestPostgresOpenUpgradesADatabaseOfEachEarlierVersion(t *testing.T) {
+	ms, err := loadPostgresMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := 1; v < len(ms); v++ {
+		t.Run(fmt.Sprintf("from version %d", v), func(t *testing.T) {
+			url := pgtest.URL(t)
+			raw := rawDB(t, url)
+			if _, err := raw.Exec("CREATE TABLE schema_version (version integer NOT NULL PRIMARY KEY)"); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range ms[:v] {
+				if _, err := raw.Exec(m.sql); err != nil {
+					t.Fatalf("migration %s: %v", m.name, err)
+				}
+				if _, err := raw.Exec("INSERT INTO schema_version (version) VALUES ($1)", m.version); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s := openPG(t, url)
+			wantOneRowPerMigration(t, raw)
+			if _, err := s.Add(context.Background(), checkID(1), "ana", SourceTyped); err != nil {
+				t.Errorf("Add on the upgraded database: %v", err)
+			}
+		})
 	}
 }

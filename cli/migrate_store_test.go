@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/caisson-review/caisson-review/store"
+)
+
+// On a terminal the copy is one bar redrawn in place; in a log, a line as
+// each table starts and at every tenth of the rows, never one a batch.
+func TestMigrateStoreProgressIsABarOnATerminalAndFewLinesElsewhere(t *testing.T) {
+	feed := func(p *copyProgress) {
+		p.update(store.CopyProgress{Total: 1000})
+		for done := int64(20); done <= 1000; done += 20 {
+			table := "tracked checks"
+			if done > 500 {
+				table = "checks with results"
+			}
+			p.update(store.CopyProgress{Table: table, Done: done, Total: 1000})
+		}
+		p.finish()
+	}
+	var tty bytes.Buffer
+	feed(newCopyProgress(&tty, true))
+	if !strings.Contains(tty.String(), "\r\x1b[2Kcopying ") || strings.Contains(tty.String(), "\n") {
+		t.Errorf("on a terminal: %q; want a bar redrawn in place, no new lines", tty.String())
+	}
+	var log bytes.Buffer
+	feed(newCopyProgress(&log, false))
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	if len(lines) < 5 || len(lines) > 13 || strings.Contains(log.String(), "\x1b") {
+		t.Errorf("in a log, %d lines:\n%s\nwant one as each table starts and at each tenth, plain", len(lines), log.String())
+	}
+	if !strings.HasPrefix(lines[0], "caisson-review: copied 0 of 1000 rows (starting)") ||
+		lines[len(lines)-1] != "caisson-review: copied 1000 of 1000 rows (checks with results)" {
+		t.Errorf("in a log:\n%s", log.String())
+	}
+}
+
+// A PostgreSQL URL's password is never shown, whatever goes wrong, and a
+// source that cannot be opened leaves no target behind.
+func TestMigrateStoreNeverShowsAURLsPassword(t *testing.T) {
+	const password = "s3cretPW-never-shown"
+	dir := t.TempDir()
+	target, source := filepath.Join(dir, "copy.db"), filepath.Join(dir, "review.db")
+	st, err := store.Open(context.Background(), source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	for _, args := range [][]string{
+		{"migrate-store", "--from", "postgres://review:" + password + "@127.0.0.1:1/review?connect_timeout=2", "--to", target},
+		{"migrate-store", "--from", "postgres://review:" + password + "@127.0.0.1:1/review", "--to", "postgres://review:" + password + "@127.0.0.1:1/review"},
+		{"migrate-store", "--from", source, "--to", "postgresql://review@127.0.0.1:1/review?password=" + password},
+	} {
+		r := runCLI(t, nil, "", args...)
+		if r.code == 0 {
+			t.Errorf("%q: want a failure, got\n%s", args, r)
+		}
+		if strings.Contains(r.stdout+r.stderr, password) {
+			t.Errorf("%q: the password is in the output:\n%s", args, r)
+		}
+	}
+	if _, err := os.Stat(target); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a target file was made for a copy whose source could not be opened: %v", err)
+	}
+}
