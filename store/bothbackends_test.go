@@ -23,6 +23,7 @@ import (
 // one clock, and gives them the same checks (backendsFixture).
 func bothBackends(t *testing.T) (lite, pg *Store) {
 	t.Helper()
+	skipShort(t)
 	c := &clock{t: testNow}
 	url := pgtest.URL(t)
 	ctx := context.Background()

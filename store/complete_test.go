@@ -6,10 +6,14 @@ import (
 	"database/sql"
 	"errors"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/caisson-review/caisson-review/store/pgtest"
 )
 
 func completionIDs(cs []CompletedCheck) []string {
@@ -21,7 +25,7 @@ func completionIDs(cs []CompletedCheck) []string {
 }
 
 func TestCompleteCheckIDsOffersTrackedIdsByPrefixAtMostTheLimit(t *testing.T) {
-	// The location given, not st.path: a URL's password is not in that.
+	// The location as given: a Store on PostgreSQL shows its URL redacted.
 	location := testLocation(t)
 	st := openAt(t, location, &clock{t: testNow})
 	ctx := context.Background()
@@ -152,4 +156,22 @@ func TestCompleteCheckIDsGivesUpOnALockedDatabase(t *testing.T) {
 		t.Errorf("completion waited %s on a locked database", took)
 	}
 	t.Logf("gave up after %s on a locked database (CompletionWait %s)", took, CompletionWait)
+}
+
+// A PostgreSQL URL may hold a password: completion never shows it, even
+// when the server refuses it.
+func TestCompletingFromPostgreSQLNeverShowsThePassword(t *testing.T) {
+	u, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wrong = "wrong-horse-battery-staple"
+	u.User = url.UserPassword(u.User.Username(), wrong)
+	_, err = CompleteCheckIDs(context.Background(), u.String(), "chk_priv_", 50)
+	if err == nil {
+		t.Fatal("completing with a wrong password succeeded")
+	}
+	if strings.Contains(err.Error(), wrong) || !strings.Contains(err.Error(), "xxxxx") {
+		t.Errorf("the error shows the password, or not the redacted URL: %v", err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caisson-review/caisson-review/store/pgtest"
 )
@@ -95,10 +96,38 @@ func TestPostgreSQLFiltersFindTheirMatchesInAnIndex(t *testing.T) {
 	}
 }
 
+func TestPostgreSQLStatsReadTheirIndexes(t *testing.T) {
+	pg := postgresStore(t)
+	now, day := testNow.UnixNano(), int64(24*time.Hour)
+	for _, tc := range []struct {
+		name, query string
+		args        []any
+		indexes     []string
+	}{
+		{"the checks waiting now", waitingNowPG, []any{now}, []string{"checks_waiting"}},
+		{"each day's arrivals and decisions", backlogDaysPG, []any{now - 30*day, day, BacklogDays, now}, []string{"checks_reviewable"}},
+		{"the weeks' decisions", weeksPG, []any{weekOf(testNow) - 4, weekOf(testNow)}, []string{"checks_waits"}},
+		{"a week's median wait", "SELECT waited " + inWeeksPG + "= ? ORDER BY waited LIMIT 1 OFFSET ?", []any{weekOf(testNow), 3}, []string{"checks_waits"}},
+		{"the reason codes", reasonCodesPG, []any{now - 30*day, now, TopReasonCodes}, []string{"checks_reviewable"}},
+		{"the outcomes by confidence", outcomesPG, []any{now - 30*day, now}, []string{"checks_outcomes"}},
+	} {
+		plan := explainPG(t, pg, "enable_seqscan, enable_bitmapscan", tc.query, tc.args...)
+		if strings.Contains(plan, "Seq Scan on checks") {
+			t.Errorf("%s: reads the whole table; plan:\n%s", tc.name, plan)
+		}
+		for _, index := range tc.indexes {
+			if !strings.Contains(plan, "using "+index+" on checks") {
+				t.Errorf("%s: want a range of %s; plan:\n%s", tc.name, index, plan)
+			}
+		}
+	}
+}
+
 // postgresStore is a new store on PostgreSQL, whichever backend the run
 // is on.
 func postgresStore(t *testing.T) *Store {
 	t.Helper()
+	skipShort(t)
 	return openAt(t, pgtest.URL(t), &clock{t: testNow})
 }
 
@@ -150,4 +179,15 @@ func sortsChecks(plan string) bool {
 		}
 	}
 	return false
+}
+
+// skipShort skips the tests that compare or explain the backends' reads
+// under -short (the race run): they run in the full suite on both
+// backends, and read from one goroutine, which the race detector has
+// nothing to see in but slows fivefold.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("a read from one goroutine: runs in the full suite, not the race run (-short)")
+	}
 }
