@@ -25,31 +25,69 @@ type Claim struct {
 	Since    time.Time
 }
 
+// ClaimChange is what one console session has open now: CheckID, or
+// nothing when it is "" (the claim is released).
+type ClaimChange struct {
+	Session  string
+	CheckID  string
+	Reviewer string
+}
+
 // Claim says session now has checkID open, as reviewer: a session holds
 // at most one claim, so an earlier claim of the session on another check
 // is moved (and the claim counts from now); a claim on the same check is
 // only heartbeated. Times are the store's clock (WithClock).
 func (s *Store) Claim(ctx context.Context, session, checkID, reviewer string) error {
-	what := "claiming " + checkID
-	switch {
-	case session == "":
-		return fmt.Errorf("%s: empty session: expected the console session's id", what)
-	case checkID == "":
+	if checkID == "" {
 		return fmt.Errorf("claiming: empty check id: expected the check the session has open (ReleaseClaim releases)")
+	}
+	return s.UpdateClaims(ctx, ClaimChange{Session: session, CheckID: checkID, Reviewer: reviewer})
+}
+
+// ReleaseClaim says session has no check open (any more): back at the
+// list, or gone.
+func (s *Store) ReleaseClaim(ctx context.Context, session string) error {
+	return s.UpdateClaims(ctx, ClaimChange{Session: session})
+}
+
+// UpdateClaims makes each change (a Claim, or a ReleaseClaim when its
+// CheckID is ""), in order, in one write: a server writes what all its
+// sessions opened and left since its last write together.
+func (s *Store) UpdateClaims(ctx context.Context, changes ...ClaimChange) error {
+	what := "updating claims"
+	if len(changes) == 1 && changes[0].CheckID != "" {
+		what = "claiming " + changes[0].CheckID
+	}
+	for _, c := range changes {
+		if c.Session == "" {
+			return fmt.Errorf("%s: empty session: expected the console session's id", what)
+		}
+	}
+	if len(changes) == 0 {
+		return nil
 	}
 	now := s.now()
 	return s.claimWrite(ctx, what, func(tx *sqlTx) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM claims WHERE heartbeat < ?", now.Add(-ClaimExpiry).UnixNano()); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM claims WHERE session = ? AND check_id <> ?", session, checkID); err != nil {
-			return err
+		for _, c := range changes {
+			if err := updateClaimTx(ctx, tx, c, now); err != nil {
+				return err
+			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO claims (session, check_id, reviewer, claimed_at, heartbeat) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (session) DO UPDATE SET heartbeat = excluded.heartbeat, reviewer = excluded.reviewer`,
-			session, checkID, reviewer, now.UnixNano(), now.UnixNano())
-		return err
+		return nil
 	})
+}
+
+func updateClaimTx(ctx context.Context, tx *sqlTx, c ClaimChange, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM claims WHERE session = ? AND check_id <> ?", c.Session, c.CheckID); err != nil || c.CheckID == "" {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO claims (session, check_id, reviewer, claimed_at, heartbeat) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (session) DO UPDATE SET heartbeat = excluded.heartbeat, reviewer = excluded.reviewer`,
+		c.Session, c.CheckID, c.Reviewer, now.UnixNano(), now.UnixNano())
+	return err
 }
 
 // Heartbeat says the sessions are still alive, keeping their claims from
@@ -95,15 +133,6 @@ func (s *Store) Heartbeat(ctx context.Context, sessions ...string) (lost []strin
 		}
 	}
 	return lost, nil
-}
-
-// ReleaseClaim says session has no check open (any more): back at the
-// list, or gone.
-func (s *Store) ReleaseClaim(ctx context.Context, session string) error {
-	return s.claimWrite(ctx, "releasing a claim", func(tx *sqlTx) error {
-		_, err := tx.ExecContext(ctx, "DELETE FROM claims WHERE session = ?", session)
-		return err
-	})
 }
 
 // Claims are the live claims (their session heartbeated within
