@@ -29,12 +29,13 @@ type Server struct {
 	hostKey  hostKey
 	keys     *authorizedKeys
 	presence *Presence
-	// presenceDone is closed once the presence has written its last
-	// releases, after shutdown stopped it.
-	presenceStop, presenceDone chan struct{}
 	ln       net.Listener
 	ssh      *ssh.Server
 	gate     workGate
+
+	// presenceDone is closed once the presence has written its last
+	// releases, after shutdown stopped it.
+	presenceStop, presenceDone chan struct{}
 
 	// newModel builds a session's console; tests replace it to exercise
 	// the server around a misbehaving console.
