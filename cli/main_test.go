@@ -13,6 +13,7 @@ import (
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
 	"github.com/caisson-review/caisson-review/store"
+	"github.com/caisson-review/caisson-review/store/pgtest"
 )
 
 // testKey is the only key the tests' sandboxes accept. Every run of the
@@ -23,7 +24,8 @@ func TestMain(m *testing.M) {
 	// Injected failures are retried; the default backoff would make each
 	// test wait seconds for nothing.
 	clientOptions = []caisson.Option{caisson.WithBackoff(time.Millisecond, 5*time.Millisecond), caisson.WithTimeout(5 * time.Second)}
-	os.Exit(m.Run())
+	// pgtest.Main stops the PostgreSQL server a test started, if any.
+	os.Exit(pgtest.Main(m))
 }
 
 // result is what one in-process run of the program produced.
