@@ -158,3 +158,24 @@ func TestAClaimSaysWhatIsMissing(t *testing.T) {
 		}
 	}
 }
+
+func TestUpdateClaimsMakesEveryChangeInOrderInOneWrite(t *testing.T) {
+	s, _ := newStore(t)
+	mustClaim(t, s, "s1", "chk_a", "alice")
+	err := s.UpdateClaims(context.Background(),
+		ClaimChange{Session: "s2", CheckID: "chk_a", Reviewer: "bob"},
+		ClaimChange{Session: "s1"}, // alice went back to the list
+		ClaimChange{Session: "s3", CheckID: "chk_b", Reviewer: "carol"},
+		ClaimChange{Session: "s1", CheckID: "chk_a", Reviewer: "alice"}, // and opened it again
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantClaims(t, "after one write of four changes", s, "chk_a:bob", "chk_a:alice", "chk_b:carol")
+
+	err = s.UpdateClaims(context.Background(), ClaimChange{Session: "s4", CheckID: "chk_c", Reviewer: "dan"}, ClaimChange{CheckID: "chk_d"})
+	if err == nil || !strings.Contains(err.Error(), "empty session") {
+		t.Errorf("a change without a session = %v, want it refused saying so", err)
+	}
+	wantClaims(t, "after a refused write", s, "chk_a:bob", "chk_a:alice", "chk_b:carol")
+}
