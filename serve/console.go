@@ -222,9 +222,10 @@ func (s *Server) newConsole(ls *liveSession) tea.Model {
 }
 
 // watchEvery is how often a console looks whether the store changed: never
-// when the store tells the server of every write (PostgreSQL).
+// while the store tells the server of every write (PostgreSQL, once
+// listening).
 func (s *Server) watchEvery() time.Duration {
-	if s.cfg.Store.NotifiesChanges() {
+	if s.told.Load() {
 		return 0
 	}
 	return 500 * time.Millisecond

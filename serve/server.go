@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -36,6 +37,9 @@ type Server struct {
 	// presenceDone is closed once the presence has written its last
 	// releases, after shutdown stopped it.
 	presenceStop, presenceDone chan struct{}
+	// told is set while the store tells the server of every write
+	// (sharePresence): then the consoles need not look themselves.
+	told atomic.Bool
 
 	// newModel builds a session's console; tests replace it to exercise
 	// the server around a misbehaving console.
@@ -200,6 +204,7 @@ func (s *Server) sharePresence(ctx context.Context) {
 			"error", sanitize.Line(err.Error()))
 		changes = nil
 	}
+	s.told.Store(changes != nil && s.cfg.Store.NotifiesChanges())
 	s.presenceStop, s.presenceDone = make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(s.presenceDone)
