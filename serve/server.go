@@ -205,10 +205,11 @@ func (s *Server) sharePresence(ctx context.Context) {
 		changes = nil
 	}
 	s.told.Store(changes != nil && s.cfg.Store.NotifiesChanges())
-	s.presenceStop, s.presenceDone = make(chan struct{}), make(chan struct{})
+	stop, done := make(chan struct{}), make(chan struct{})
+	s.presenceStop, s.presenceDone = stop, done
 	go func() {
-		defer close(s.presenceDone)
-		s.presence.Run(s.presenceStop, changes, func() { s.storeChangedBy(nil) })
+		defer close(done)
+		s.presence.Run(stop, changes, func() { s.storeChangedBy(nil) })
 	}()
 }
 
