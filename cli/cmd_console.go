@@ -15,6 +15,7 @@ import (
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 	"github.com/caisson-review/caisson-review/tui"
@@ -75,7 +76,59 @@ func cmdConsole(ctx context.Context, a *app) error {
 	if err := a.applyPollSettings(&cfg, st, client != nil); err != nil {
 		return err
 	}
-	return a.runConsole(ctx, cfg)
+	ctx, stopListening := context.WithCancel(ctx)
+	defer stopListening()
+	return a.runConsole(ctx, cfg, a.storeNotices(ctx, st, &cfg))
+}
+
+// storeNoticeEvery spaces the console's re-reads when another host writes
+// in bursts (a refresh of a whole queue commits many small batches).
+const storeNoticeEvery = 500 * time.Millisecond
+
+// storeNotices are the store's notices of writes (Store.Changes), when it
+// sends them (PostgreSQL): then the console is told of every write, by any
+// process on any host, within a second, and no longer looks at the counts
+// itself. On SQLite, or when listening is refused, it is nil and the
+// console keeps looking every second (applyPollSettings).
+func (a *app) storeNotices(ctx context.Context, st *store.Store, cfg *tui.Config) <-chan struct{} {
+	if !st.NotifiesChanges() {
+		return nil
+	}
+	changes, err := st.Changes(ctx)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "%s: cannot listen for other hosts' changes; the console looks every second instead: %s\n",
+			progName, sanitize.Line(err.Error()))
+		return nil
+	}
+	cfg.Watch = 0
+	return changes
+}
+
+// forwardStoreNotices tells the console of each notice on changes
+// (tui.StoreChanged), at most every storeNoticeEvery, until changes is
+// closed.
+func forwardStoreNotices(changes <-chan struct{}, send func(tea.Msg)) {
+	var last time.Time
+	var later <-chan time.Time
+	for {
+		select {
+		case _, ok := <-changes:
+			if !ok {
+				return
+			}
+			if wait := storeNoticeEvery - time.Since(last); wait > 0 {
+				if later == nil {
+					later = time.After(wait)
+				}
+				continue
+			}
+			last = time.Now()
+			send(tui.StoreChanged{})
+		case <-later:
+			later, last = nil, time.Now()
+			send(tui.StoreChanged{})
+		}
+	}
 }
 
 // applyPollSettings gives the local console its poller (when online,
@@ -111,11 +164,14 @@ func apiLabel(baseURL string) string {
 // ids) and returns once every write the console started has ended, so the
 // store is never closed under a decision. A write that failed as the
 // console was quitting is reported here, after the alternate screen.
-func (a *app) runConsole(ctx context.Context, cfg tui.Config) error {
+func (a *app) runConsole(ctx context.Context, cfg tui.Config, changes <-chan struct{}) error {
 	m := tui.New(cfg)
 	profile := tui.ColorProfile(a.stdout, a.environ())
 	opts := append(m.Options(profile), tea.WithInput(a.stdin), tea.WithOutput(a.stdout), tea.WithEnvironment(a.environ()))
 	p := tea.NewProgram(m, opts...)
+	if changes != nil {
+		go forwardStoreNotices(changes, p.Send)
+	}
 	// A cancelled context (SIGTERM, SIGINT) quits as q does, waiting on
 	// screen for the writes in flight: tea.WithContext would end the
 	// program at once, the alternate screen and its message with it.
@@ -173,7 +229,7 @@ func cmdDemo(ctx context.Context, a *app, checks int, pos []string) error {
 	}
 	defer d.close()
 	cfg.Store, cfg.Service = d.store, service.New(d.store, d.client, service.Options{Reviewer: reviewer})
-	return a.runConsole(ctx, cfg)
+	return a.runConsole(ctx, cfg, nil)
 }
 
 // demo is the sandbox, a throwaway database and a client between them.

@@ -205,11 +205,12 @@ func (s *Server) newConsole(ls *liveSession) tea.Model {
 		ReadOnly: ls.id.ReadOnly,
 		Now:      s.cfg.Now,
 		Presence: ls.presence,
-		// Decisions made by another process on the same database (the
-		// CLI) show within a second: a look (one Counts query) every half
-		// second. This server's own sessions are told at once
-		// (tui.StoreChanged).
-		Watch:      500 * time.Millisecond,
+		// This server's own sessions are told of each other's writes at
+		// once (tui.StoreChanged), and on PostgreSQL of every other
+		// process's and host's too (Store.Changes). On SQLite, writes by
+		// another process on the same file (the CLI, another server) show
+		// within a second: a look (one Counts query) every half second.
+		Watch:      s.watchEvery(),
 		Keys:       s.cfg.Console.Keys,
 		StartQueue: s.cfg.Console.StartQueue,
 		StartSort:  s.cfg.Console.StartSort,
@@ -218,6 +219,16 @@ func (s *Server) newConsole(ls *liveSession) tea.Model {
 		StaleAfter: s.cfg.Console.StaleAfter,
 		PollStatus: s.pollStatus(),
 	})
+}
+
+// watchEvery is how often a console looks whether the store changed: never
+// while the store tells the server of every write (PostgreSQL, once
+// listening).
+func (s *Server) watchEvery() time.Duration {
+	if s.told.Load() {
+		return 0
+	}
+	return 500 * time.Millisecond
 }
 
 // sessionModel wraps a console with what only the server knows about: the

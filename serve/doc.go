@@ -55,14 +55,17 @@
 // # Reviewers see each other
 //
 // A check a reviewer has open (its detail, or a decision on it under way)
-// is claimed in a registry shared by the sessions (Presence): every other
-// console marks it with ● in the list and says "● being reviewed by alice
-// (alice@laptop)". Going back to the list, opening another check, quitting,
-// an idle timeout or a dropped connection releases the claim. A change one
-// session makes to the store is pushed to the others at once (at most one
-// re-read every 500ms each); a change by another process on the same
-// database (the CLI) shows within a second, as each console looks at the
-// queue counts every half second.
+// is claimed in a registry shared by the sessions (Presence), and through
+// the store by every server on the same database: every other console, on
+// any of them, marks it with ● in the list and says "● being reviewed by
+// alice (alice@laptop)". Going back to the list, opening another check,
+// quitting, an idle timeout or a dropped connection releases the claim; a
+// server that dies stops heartbeating its claims and they lapse within
+// store.ClaimExpiry. A change one session makes to the store is pushed to
+// the others at once (at most one re-read every 500ms each); a change by
+// another process or server on the same database shows within a second:
+// on PostgreSQL the store tells the server (Store.Changes), on SQLite each
+// console looks at the queue counts every half second.
 //
 // # Limits, log and shutdown
 //

@@ -52,6 +52,13 @@ type fixtureOpts struct {
 	// pollKey, when set, has the server poll with a client of that key
 	// ("sandbox" for the sandbox's own), every 50 ms a check.
 	pollKey string
+	// location, when set, is the store's (a PostgreSQL URL); a file in
+	// the test's temp dir otherwise. storeOpts are Open's options.
+	location  string
+	storeOpts []store.Option
+	// joining says another fixture already filled the store at location:
+	// this one serves the same checks (the sandbox's seed is the same).
+	joining bool
 }
 
 func newFixture(t testing.TB, o fixtureOpts) *fixture {
@@ -61,6 +68,7 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 	}
 	dir := t.TempDir()
 	ctx := context.Background()
+	f := &fixture{t: t}
 
 	sb := sandbox.New(sandbox.Options{Seed: 1, Checks: max(o.checks, 50)})
 	base, stop, err := sb.Listen("127.0.0.1:0")
@@ -81,11 +89,17 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, filepath.Join(dir, "review.db"))
+	if o.location == "" {
+		o.location = filepath.Join(dir, "review.db")
+	}
+	st, err := store.Open(ctx, o.location, o.storeOpts...)
 	if err != nil {
 		t.Fatalf("opening the store: %v", err)
 	}
 	ids := sb.CheckIDs(o.checks)
+	if o.joining {
+		return f.serve(o, st, sb, ids, base, api, dir)
+	}
 	if _, err := st.AddMany(ctx, ids, "tester", store.SourceTyped); err != nil {
 		t.Fatalf("adding checks: %v", err)
 	}
@@ -108,7 +122,15 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 	if o.before != nil {
 		o.before(st, sb)
 	}
-	f := &fixture{t: t, st: st, sb: sb, ids: ids, log: &syncBuffer{}, keys: map[string]testKey{}}
+	return f.serve(o, st, sb, ids, base, api, dir)
+}
+
+// serve starts the fixture's server on st.
+func (f *fixture) serve(o fixtureOpts, st *store.Store, sb *sandbox.Server, ids []string, base string, api *caisson.Client, dir string) *fixture {
+	t := f.t
+	t.Helper()
+	ctx := context.Background()
+	f.st, f.sb, f.ids, f.log, f.keys = st, sb, ids, &syncBuffer{}, map[string]testKey{}
 	if o.keys == nil {
 		o.keys = map[string]string{"alice": "alice@laptop"}
 	}

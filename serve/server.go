@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -32,6 +33,13 @@ type Server struct {
 	ln       net.Listener
 	ssh      *ssh.Server
 	gate     workGate
+
+	// presenceDone is closed once the presence has written its last
+	// releases, after shutdown stopped it.
+	presenceStop, presenceDone chan struct{}
+	// told is set while the store tells the server of every write
+	// (sharePresence): then the consoles need not look themselves.
+	told atomic.Bool
 
 	// newModel builds a session's console; tests replace it to exercise
 	// the server around a misbehaving console.
@@ -67,13 +75,13 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		log:      newLogger(cfg.Log),
-		presence: NewPresence(),
 		peers:    make(map[*peer]struct{}),
 		windows:  make(map[ssh.Session]*windowSizes),
 		live:     make(map[ssh.Session]*liveSession),
 		admitted: make(map[*liveSession]struct{}),
 	}
 	s.newModel = s.newConsole
+	s.presence = NewSharedPresence(cfg.Store, s.log)
 	var err error
 	if s.keys, err = openAuthorizedKeys(cfg.AuthorizedKeysPath, s.log); err != nil {
 		return nil, err
@@ -166,6 +174,9 @@ func (s *Server) Serve(ctx context.Context) error {
 			s.poll(ctx)
 		}()
 	}
+	listening, stopListening := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopListening()
+	s.sharePresence(listening)
 	errc := make(chan error, 1)
 	go func() { errc <- s.ssh.Serve(s.ln) }()
 	sweeping := make(chan struct{})
@@ -177,6 +188,44 @@ func (s *Server) Serve(ctx context.Context) error {
 	case err := <-errc:
 		shutErr := s.shutdown()
 		return errors.Join(fmt.Errorf("ssh server on %s: %w", s.ln.Addr(), err), shutErr)
+	}
+}
+
+// sharePresence starts keeping the presence current through the store
+// (Presence.Run), with the store's change notices: on PostgreSQL, a
+// write on another server shows in every session here within a second
+// (StoreChanged), and so does a claim. Without notices (SQLite, or the
+// listening connection refused) the presence reads the claims every
+// second and the consoles look at the store themselves (Config.Watch).
+func (s *Server) sharePresence(ctx context.Context) {
+	changes, err := s.cfg.Store.Changes(ctx)
+	if err != nil {
+		s.log.Warn("cannot listen for other servers' changes; they show when the consoles next look",
+			"error", sanitize.Line(err.Error()))
+		changes = nil
+	}
+	s.told.Store(changes != nil && s.cfg.Store.NotifiesChanges())
+	stop, done := make(chan struct{}), make(chan struct{})
+	s.presenceStop, s.presenceDone = stop, done
+	go func() {
+		defer close(done)
+		s.presence.Run(stop, changes, func() { s.storeChangedBy(nil) })
+	}()
+}
+
+// stopPresence has the presence write the releases of the sessions that
+// ended and stop; false when that took longer than d.
+func (s *Server) stopPresence(d time.Duration) bool {
+	if s.presenceStop == nil {
+		return true
+	}
+	close(s.presenceStop)
+	s.presenceStop = nil
+	select {
+	case <-s.presenceDone:
+		return true
+	case <-time.After(d):
+		return false
 	}
 }
 
@@ -257,6 +306,9 @@ func (s *Server) shutdown() error {
 		if !waitTimeout(&s.sessions, 5*time.Second) {
 			problems = append(problems, errors.New("some sessions did not end after their connections were closed"))
 		}
+	}
+	if !s.stopPresence(max(time.Until(deadline), time.Second)) {
+		problems = append(problems, errors.New("the claims of the sessions were still being released after the grace period"))
 	}
 	if !s.gate.closeAndWait(max(time.Until(deadline), time.Second)) {
 		problems = append(problems, errors.New("store calls were still in flight after the grace period"))

@@ -28,8 +28,11 @@ var postgresWriteTx = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 // state) sees the writes before it. Reads take no lock and are not held
 // up.
 func lockWritesTx(ctx context.Context, tx *sqlTx) error {
-	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", writeLockKey)
-	return err
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", writeLockKey); err != nil {
+		return err
+	}
+	// Every write is announced to the listeners on commit (Changes).
+	return notifyChangesTx(ctx, tx)
 }
 
 // pgRetryable reports a serialization failure or a deadlock: the

@@ -19,8 +19,10 @@ import (
 // already had, so it tracks 10), testdata/version7-19683bc.db by 19683bc
 // and testdata/version7-2afd74a.db by 2afd74a (schema 7 too),
 // testdata/version8-a357a47.db by a357a47 (schema 8, with polling, before
-// the SLA) and testdata/version9-e1c6b42.db by e1c6b42 (schema 9, before
-// checks_open_count held only passed checks). Each holds the ids the
+// the SLA), testdata/version9-e1c6b42.db by e1c6b42 (schema 9, before
+// checks_open_count held only passed checks) and
+// testdata/version10-29f570f.db by 29f570f (schema 10, before claims were
+// kept in the store). Each holds the ids the
 // sandbox's banner printed (a 24-check sandbox), added, refreshed and five
 // decisions made through that build's own command line (approve, reject,
 // escalate, reopen, approve; 2afd74a's in the order reject, escalate,
@@ -42,6 +44,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"version7-2afd74a.db", 7, 13},
 		{"version8-a357a47.db", 8, 13},
 		{"version9-e1c6b42.db", 9, 13},
+		{"version10-29f570f.db", 10, 13},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)
@@ -86,6 +89,12 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 				t.Fatalf("a decision on the upgraded database: %v", err)
 			}
 			assertCountsByDefinition(t, s)
+			if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != SchemaVersion() {
+				t.Errorf("upgraded to version %d (%v), want %d", v, err, SchemaVersion())
+			}
+			if err := s.Claim(ctx, "s1", rows[0].CheckID, "ana"); err != nil {
+				t.Errorf("a claim on the upgraded database: %v", err)
+			}
 			after, err := s.Verify(ctx, oldHead)
 			if err != nil || !after.OK || after.Entries != 6 {
 				t.Fatalf("Verify with the head kept before the new decision = %+v, %v: expected 6 entries, the old head held", after, err)

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// changesChannel is the channel every write transaction notifies on
+// PostgreSQL and every Changes listens on. Channels are per database.
+const changesChannel = "caisson_review_changes"
+
+// Bounds of the wait before making a dropped listening connection again:
+// short at first (a server restart), longer while it stays away.
+const (
+	relistenFirst = 200 * time.Millisecond
+	relistenMax   = 5 * time.Second
+)
+
+// notifyChangesTx has tx notify every listener (Changes) when it
+// commits. PostgreSQL delivers a notification only on commit, and never
+// for a transaction rolled back, so a listener hears of every write that
+// is there to be read, and of nothing else. Notifications of one
+// transaction are folded into one.
+func notifyChangesTx(ctx context.Context, tx *sqlTx) error {
+	_, err := tx.ExecContext(ctx, "SELECT pg_notify('"+changesChannel+"', '')")
+	return err
+}
+
+// listenForChanges is Changes on PostgreSQL.
+func (s *Store) listenForChanges(ctx context.Context) (<-chan struct{}, error) {
+	conn, err := s.listenConn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listening for changes to %s: %w", s.path, err)
+	}
+	ch := make(chan struct{}, 1)
+	go s.relayChanges(ctx, conn, ch)
+	return ch, nil
+}
+
+// relayChanges passes conn's notifications on to ch until ctx is done,
+// making the connection again whenever it drops.
+func (s *Store) relayChanges(ctx context.Context, conn *pgx.Conn, ch chan<- struct{}) {
+	defer close(ch)
+	for {
+		for {
+			if _, err := conn.WaitForNotification(ctx); err != nil {
+				break
+			}
+			tell(ch)
+		}
+		conn.Close(context.Background())
+		if conn = s.relisten(ctx); conn == nil {
+			return
+		}
+		// Whatever was written while the connection was away went
+		// unannounced.
+		tell(ch)
+	}
+}
+
+// relisten makes the listening connection again, waiting longer after
+// each failure; nil once ctx is done.
+func (s *Store) relisten(ctx context.Context) *pgx.Conn {
+	wait := relistenFirst
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		if conn, err := s.listenConn(ctx); err == nil {
+			return conn
+		}
+		wait = min(2*wait, relistenMax)
+	}
+}
+
+// listenConn makes a connection of its own, with the pool's settings,
+// that listens on changesChannel. It is not the pool's: a connection
+// waiting for notifications cannot serve queries, and the pool must not
+// hand it out or close it.
+func (s *Store) listenConn(ctx context.Context) (*pgx.Conn, error) {
+	cfg, err := s.connConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, hidePassword(explainConnectError(s.server, cfg.User, cfg.Database, err), cfg.Password)
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+changesChannel); err != nil {
+		conn.Close(context.Background())
+		return nil, hidePassword(s.explainPostgresError(err), cfg.Password)
+	}
+	return conn, nil
+}
+
+// connConfig is the configuration the pool's connections were made with
+// (the URL's, with synchronous_commit and application_name), read from a
+// pooled connection.
+func (s *Store) connConfig(ctx context.Context) (*pgx.ConnConfig, error) {
+	c, err := s.db.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	var cfg *pgx.ConnConfig
+	err = c.Raw(func(dc any) error {
+		pc, ok := dc.(*pgConn)
+		if !ok {
+			return errors.New("the connection is not PostgreSQL's")
+		}
+		cfg = pc.Conn.Conn().Config()
+		return nil
+	})
+	return cfg, err
+}
