@@ -545,12 +545,14 @@ func TestACopyIsOfTheSourceAsItWasWhenItStarted(t *testing.T) {
 }
 
 // copyDerived are the tables CopyFrom does not copy row by row, and why:
-// the target writes them itself from the rows it copies.
+// the target writes them itself from the rows it copies, or they belong to
+// the source's running processes, not to its data.
 var copyDerived = map[string]string{
 	"polls":                 "made by polls_insert with each waiting check; its since is set from the source's",
 	"decision_days":         "the tally of the copied entries",
 	"queue_counts":          "kept by the triggers and the store's code as rows are copied",
 	"schema_version":        "PostgreSQL's migrations' own",
+	"claims":                "who has which check open in the source's running consoles: gone 30 s after they stop, as poll leases",
 	"checks_search":         "SQLite's trigram index of checks.search",
 	"checks_search_data":    "the trigram index's own",
 	"checks_search_idx":     "the trigram index's own",
