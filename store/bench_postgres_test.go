@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -220,4 +221,83 @@ func checkFixtureCounts(b *testing.B, s *Store, n int) {
 			b.Fatalf("the fixture's %s count is %d, its definition selects %d", q, counts[q], want)
 		}
 	}
+}
+
+// explainEnv, set to 1, makes the PostgreSQL page benchmarks log the
+// plans of their queries: EXPLAIN (ANALYZE, BUFFERS) as the Store runs
+// them, a statement prepared once per connection and executed again and
+// again, so that after five runs PostgreSQL may keep a generic plan, one
+// made without the filter's value.
+const explainEnv = "CAISSON_BENCH_EXPLAIN"
+
+// explainPage logs the plans of q's page on a PostgreSQL store when
+// explainEnv asks: the plan made for q's own values (custom) and the one
+// the sixth execution of the prepared statement uses.
+func explainPage(b *testing.B, s *Store, q PageQuery) {
+	b.Helper()
+	if !s.pg() || os.Getenv(explainEnv) != "1" {
+		return
+	}
+	if q.Limit == 0 {
+		q.Limit = 50
+	}
+	ctx := context.Background()
+	sel, err := s.selectFor(ctx, q, q.Sort, candidateLimit(q, q.Sort))
+	if err != nil {
+		b.Fatal(err)
+	}
+	query, args, _ := sel.pageSQL(q)
+	if sel.bareFirst(q.Sort) {
+		// The bare checks come first and are counted apart (bareFirstPage):
+		// the checks rows' page is the query whose plan varies.
+		query, args = sel.checksPageSQL(sel.keys(q.Sort)), append(slices.Clone(sel.args), q.Limit, q.Offset)
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	literals := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			literals[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+		default:
+			literals[i] = fmt.Sprint(v)
+		}
+	}
+	execute := "EXECUTE bench_explain(" + strings.Join(literals, ", ") + ")"
+	if _, err := conn.ExecContext(ctx, "PREPARE bench_explain AS "+rebind(true, query)); err != nil {
+		b.Fatalf("PREPARE %s: %v", query, err)
+	}
+	defer conn.ExecContext(ctx, "DEALLOCATE bench_explain")
+	for i := 0; i < 5; i++ {
+		if _, err := conn.ExecContext(ctx, execute); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("%s\n-- as prepared, sixth run:\n%s\n-- planned for its values:\n%s", execute,
+		explainLines(b, conn, "EXPLAIN (ANALYZE, BUFFERS) "+execute),
+		explainLines(b, conn, "EXPLAIN (ANALYZE, BUFFERS) "+rebind(true, query), args...))
+}
+
+func explainLines(b *testing.B, conn *sqlConn, query string, args ...any) string {
+	b.Helper()
+	rows, err := conn.QueryContext(context.Background(), query, args...)
+	if err != nil {
+		b.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			b.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
 }

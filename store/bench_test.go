@@ -340,6 +340,7 @@ func benchPageFilter100k(b *testing.B, pg bool) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			explainPage(b, s, q)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if _, err := s.Page(ctx, q); err != nil {
@@ -452,6 +453,7 @@ func benchPageEveryQueue100k(b *testing.B, pg bool) {
 						if err != nil {
 							b.Fatal(err)
 						}
+						explainPage(b, s, pq)
 						b.ResetTimer()
 						for i := 0; i < b.N; i++ {
 							if _, err := s.Page(ctx, pq); err != nil {
