@@ -63,7 +63,7 @@ func readFixture(b *testing.B, pg bool, n int) *Store {
 //
 // Row by row, the triggers would update queue_counts' one row 100,000
 // times in one transaction, each update walking the versions the ones
-// before it left (quadratic); and the store's 40 indexes would be
+// before it left (quadratic); and the store's 39 indexes of checks would be
 // written at random places for every row. So the rows go in with the
 // indexes dropped and the tables' triggers disabled, every index is made
 // again from its own definition, the triggers enabled, and the counts
