@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -27,10 +26,16 @@ import (
 //	go test ./store -run '^$' -bench Refresh -benchtime 1x -count 3
 //
 // At 20 ms latency and 32 in flight the network allows 1,600 checks/s.
+// Each case runs on SQLite and on PostgreSQL, but for the floor, which
+// stores nothing: it is measured once, beside SQLite.
 func BenchmarkRefresh(b *testing.B) {
 	if testing.Short() {
 		b.Skip("fetches tens of thousands of checks")
 	}
+	onEachBackend(b, benchRefreshCases)
+}
+
+func benchRefreshCases(b *testing.B, pg bool) {
 	for _, c := range []struct {
 		latency time.Duration
 		store   string
@@ -43,6 +48,9 @@ func BenchmarkRefresh(b *testing.B) {
 		{20 * time.Millisecond, "group-commit", 8_000},
 		{20 * time.Millisecond, "group-commit-waiting-20ms", 8_000},
 	} {
+		if pg && c.store == "nothing" {
+			continue
+		}
 		name := fmt.Sprintf("latency=%s/concurrency=32/store=%s", c.latency, c.store)
 		b.Run(name, func(b *testing.B) {
 			sb, api := benchSandbox(b, c.checks, c.latency)
@@ -50,7 +58,7 @@ func BenchmarkRefresh(b *testing.B) {
 			var elapsed, cpu time.Duration
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				s := openAt(b, filepath.Join(b.TempDir(), "review.db"), &clock{t: testNow})
+				s := openAt(b, benchLocation(b, pg), &clock{t: testNow})
 				if _, err := s.AddMany(context.Background(), ids, "bench", SourceImported); err != nil {
 					b.Fatal(err)
 				}
@@ -141,7 +149,7 @@ func benchSandboxAt(b *testing.B, checks int, latency time.Duration) (*sandbox.S
 
 // BenchmarkRecordFetches stores results already fetched (from the
 // sandbox, before the timer starts) in batches of 500: the store's own
-// speed, without the HTTP work sharing the CPU.
+// speed, without the HTTP work sharing the CPU, on SQLite and PostgreSQL.
 //
 //	go test ./store -run '^$' -bench RecordFetches -benchtime 1x -count 3
 func BenchmarkRecordFetches(b *testing.B) {
@@ -157,6 +165,11 @@ func BenchmarkRecordFetches(b *testing.B) {
 	}); err != nil {
 		b.Fatal(err)
 	}
+	onEachBackend(b, func(b *testing.B, pg bool) { benchRecordFetches(b, pg, ids, results) })
+}
+
+func benchRecordFetches(b *testing.B, pg bool, ids []string, results []FetchResult) {
+	n := len(results)
 	for _, again := range []bool{false, true} {
 		name := "first-results"
 		if again {
@@ -166,7 +179,7 @@ func BenchmarkRecordFetches(b *testing.B) {
 			var elapsed, cpu time.Duration
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				s := openAt(b, filepath.Join(b.TempDir(), "review.db"), &clock{t: testNow})
+				s := openAt(b, benchLocation(b, pg), &clock{t: testNow})
 				if _, err := s.AddMany(context.Background(), ids, "bench", SourceImported); err != nil {
 					b.Fatal(err)
 				}
