@@ -38,7 +38,11 @@ func PostgresSchemaVersion() int {
 // first without a lock or a transaction: an up-to-date database (the
 // usual case) is opened without writing anything, so a role that may
 // only read and write rows opens it too.
-func migratePostgres(ctx context.Context, db *sqlDB) error {
+//
+// A role refused the migration (a day-to-day role, which may not change
+// the schema) on a database an earlier build made is told which role must
+// run this build once: mayNotMigrate.
+func migratePostgres(ctx context.Context, db *sqlDB, role string) error {
 	ms, err := loadPostgresMigrations()
 	if err != nil {
 		return err
@@ -55,8 +59,11 @@ func migratePostgres(ctx context.Context, db *sqlDB) error {
 	}
 	for {
 		done, err := migrateOnePostgres(ctx, db, ms)
-		if err != nil || done {
-			return err
+		if err != nil {
+			return mayNotMigrate(ctx, db, role, v, len(ms), err)
+		}
+		if done {
+			return nil
 		}
 	}
 }

@@ -117,7 +117,7 @@ func (s *Store) initPostgres(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
 		return err
 	}
-	if err := migratePostgres(ctx, s.db); err != nil {
+	if err := migratePostgres(ctx, s.db, s.role); err != nil {
 		return s.explainPostgresError(err)
 	}
 	problems, err := guardProblemsPostgres(ctx, s.db)
@@ -323,7 +323,7 @@ func unreachable(err error) string {
 // explainPostgresError explains an error of a statement: the server gone,
 // or a grant missing.
 func (s *Store) explainPostgresError(err error) error {
-	if errors.Is(err, errUnreachable) {
+	if errors.Is(err, errUnreachable) || errors.Is(err, errMayNotMigrate) {
 		return err
 	}
 	// A statement cut short by its caller's deadline or cancellation says
@@ -347,10 +347,14 @@ func neededGrant(msg string) string {
 	kind, name, _ := strings.Cut(strings.TrimPrefix(msg, "permission denied for "), " ")
 	switch kind {
 	case "table":
-		if name == "decisions" || name == "access" {
-			return "needs GRANT SELECT, INSERT ON " + name + " (the log is append-only: never UPDATE or DELETE)"
+		privileges, ok := dayToDayGrants[name]
+		switch {
+		case !ok:
+			return "lacks a grant (" + msg + "): see " + grantsScript + " for the privileges caisson-review needs"
+		case name == "decisions" || name == "access":
+			return "needs GRANT " + privileges + " ON " + name + " (the log is append-only: never UPDATE or DELETE; " + grantsScript + " gives every grant)"
 		}
-		return "needs GRANT SELECT, INSERT, UPDATE, DELETE ON " + name
+		return "needs GRANT " + privileges + " ON " + name + " (" + grantsScript + " gives every grant)"
 	case "sequence":
 		return "needs GRANT USAGE ON SEQUENCE " + name
 	case "schema":

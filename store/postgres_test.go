@@ -499,7 +499,7 @@ func TestPostgresAMissingGrantIsNamed(t *testing.T) {
 		pgtest.Psql(t, owner, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO pgcore_reader")
 		s := openPG(t, reader)
 		_, err := s.Add(ctx, checkID(1), "ana", SourceTyped)
-		want := `adding ` + checkID(1) + `: nothing was written: the role "pgcore_reader" needs GRANT SELECT, INSERT, UPDATE, DELETE ON `
+		want := `adding ` + checkID(1) + `: nothing was written: the role "pgcore_reader" needs GRANT SELECT, INSERT, UPDATE ON tracked (docs/postgres-grants.sql gives every grant)`
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "reader-Pa55") {
 			t.Errorf("Add by a role that may only read: %v\nwant it to say %q", err, want)
 		}
