@@ -147,11 +147,17 @@ func dayOfWork(t *testing.T, s *Store) {
 		}
 	}
 	c := &clock{t: testNow}
+	listening, stop := context.WithCancel(ctx)
+	defer stop()
+	changes, err := s.Changes(listening)
+	step("listening for other instances' changes", err)
 	for i := 1; i <= 4; i++ {
 		addFetched(t, s, result{id: checkID(i), customer: "cus_1", first: "ANA", last: "LIMA", doc: "high", face: "medium"})
 	}
-	_, err := s.AddMany(ctx, []string{checkID(5), checkID(6)}, "ana", SourceImported)
+	_, err = s.AddMany(ctx, []string{checkID(5), checkID(6)}, "ana", SourceImported)
 	step("adding several", err)
+	_, err = s.RecordFetches(ctx, []FetchResult{{CheckID: checkID(6), Check: makeCheck(t, result{id: checkID(6), doc: "low", face: "high"}), At: c.Now()}})
+	step("a refresh's batch of fetches", err)
 	step("recording a fetch that fails", s.RecordFetch(ctx, checkID(5), nil, errors.New("timeout"), c.Now()))
 	addWaiting(t, s, c, checkID(7), caisson.ErrPendingReview)
 	_, _, err = s.Exchange(ctx, "chk_xchg_"+strings.Repeat("Ab", 11), "ana",
@@ -175,6 +181,13 @@ func dayOfWork(t *testing.T, s *Store) {
 	}
 	_, err = s.DecideAs(ctx, DecisionRequest{CheckID: checkID(3), Action: Confirm, Note: "agreed", Reviewer: "bob", Identity: bobID})
 	step("confirming", err)
+	_, err = s.DecideAs(ctx, DecisionRequest{CheckID: checkID(4), Action: Approve, Note: "fine", Reviewer: "ana", Identity: anaID})
+	step("proposing again", err)
+	step("a fetch with a new answer, voiding the proposal", s.RecordFetch(ctx, checkID(4),
+		makeCheck(t, result{id: checkID(4), doc: "low", face: "low"}), nil, c.Now().Add(time.Minute)))
+	if n := entriesOn(t, s, checkID(4), Void); n != 1 {
+		t.Fatalf("voids logged on %s: %d; want 1", checkID(4), n)
+	}
 
 	step("recording access", s.RecordAccess(ctx, AccessSession{Reviewer: "ana", Origin: OriginServe, Address: "10.0.0.7"}, AccessList, checkID(1), checkID(2)))
 	step("claiming", s.Claim(ctx, "sess-1", checkID(4), "ana"))
@@ -182,6 +195,8 @@ func dayOfWork(t *testing.T, s *Store) {
 	step("a claim's heartbeat", err)
 	_, err = s.Claims(ctx)
 	step("listing claims", err)
+	step("claims moving together", s.UpdateClaims(ctx, ClaimChange{Session: "sess-1", CheckID: checkID(2), Reviewer: "ana"},
+		ClaimChange{Session: "sess-2", CheckID: checkID(3), Reviewer: "bob"}))
 	step("releasing a claim", s.ReleaseClaim(ctx, "sess-1"))
 	step("taking a poll lease", s.TakePollLease(ctx, checkID(7), "proc-a", testSchedule, c.Now().Add(time.Hour), time.Minute))
 	step("releasing a poll lease", s.ReleasePollLease(ctx, checkID(7), "proc-a"))
@@ -197,12 +212,22 @@ func dayOfWork(t *testing.T, s *Store) {
 	_, err = s.Get(ctx, checkID(3))
 	step("a check's detail", err)
 	step("the access log", s.Accesses(ctx, AccessQuery{}, func(Access) error { return nil }))
+	step("export", s.Decisions(ctx, time.Time{}, func(Decision) error { return nil }))
+	_, err = s.Head(ctx)
+	step("export --head", err)
+	_, err = s.CountConfirmable(ctx, bobID)
+	step("counting what bob may confirm", err)
 	_, err = s.Purge(ctx, time.Nanosecond, c.Now().Add(24*time.Hour))
 	step("purging", err)
 	v, err := s.Verify(ctx)
 	step("export --verify", err)
 	if !v.OK {
 		t.Fatalf("export --verify on the day-to-day role's log: %+v", v)
+	}
+	select {
+	case <-changes:
+	case <-time.After(5 * time.Second):
+		t.Error("no notice of the day's writes came to the listener")
 	}
 	if len(s.Warnings()) != 0 {
 		t.Errorf("opening as the day-to-day role warned %q", s.Warnings())
