@@ -302,3 +302,19 @@ func TestPostgresTheDayToDayRoleCannotMigrateAndSaysWhoMust(t *testing.T) {
 		t.Errorf("a claim after the owner upgraded and granted again: %v", err)
 	}
 }
+
+// migrate-store sets the target's identity sequences, which the
+// day-to-day role has no grant on: it is the owner's to run, and says so.
+func TestPostgresMigrateStoreAsTheDayToDayRoleSaysToRunItAsTheOwner(t *testing.T) {
+	_, app := dayToDayRole(t, "grants_copy")
+	from := openAt(t, filepath.Join(t.TempDir(), "review.db"), &clock{t: testNow})
+	addFetched(t, from, result{id: checkID(1), doc: "high", face: "high"})
+	if err := from.RecordAccess(context.Background(), AccessSession{Reviewer: "ana", Origin: OriginCLI}, AccessShow, checkID(1)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := openPG(t, app).CopyFrom(context.Background(), from, CopyOptions{})
+	want := `the role "grants_copy" may not set the sequence `
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "run migrate-store as the role that owns caisson-review's tables") {
+		t.Errorf("CopyFrom into the day-to-day role's database: %v\nwant it to say %q and who must run it", err, want)
+	}
+}

@@ -356,7 +356,9 @@ func neededGrant(msg string) string {
 		}
 		return "needs GRANT " + privileges + " ON " + name + " (" + grantsScript + " gives every grant)"
 	case "sequence":
-		return "needs GRANT USAGE ON SEQUENCE " + name
+		// The day-to-day role uses no sequence (identities draw without
+		// USAGE): only migrate-store sets them, after its copy.
+		return "may not set the sequence " + name + ", as only migrate-store does: run migrate-store as the role that owns caisson-review's tables (the day-to-day role of " + grantsScript + " has no grant on sequences)"
 	case "schema":
 		return "needs USAGE on the schema " + name + ", and CREATE there to install or upgrade caisson-review's tables (or let the database's owner open it once)"
 	case "database":
