@@ -441,6 +441,13 @@ func TestPostgresAWriteWaitsWhileAnotherHoldsTheWriteLock(t *testing.T) {
 func TestPostgresAWriteCaughtInADeadlockIsRunAgain(t *testing.T) {
 	url := pgtest.URL(t)
 	ctx := context.Background()
+	// PostgreSQL aborts the session whose deadlock check runs first once the
+	// cycle exists: the Store's, which waits first, provided the other
+	// session asks for the write lock before the Store's deadlock_timeout
+	// ends. The default 1 s was too short a margin on a loaded machine
+	// (the other session was aborted instead); 2 s doubles it.
+	db, _, _ := strings.Cut(url[strings.LastIndex(url, "/")+1:], "?")
+	pgtest.Psql(t, pgtest.Superuser(t, url), "ALTER DATABASE "+db+" SET deadlock_timeout = '2s'")
 	s := openPG(t, url)
 	raw := rawDB(t, url)
 	other, err := raw.BeginTx(ctx, nil)
