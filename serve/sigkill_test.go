@@ -85,19 +85,10 @@ func (p *serveProcess) console(user string, k testKey) *terminal {
 // approveShown approves the selected check through the console's keys
 // and reports whether the console showed it saved.
 func approveShown(term *terminal) error {
-	m := term.mark()
-	switch term.pressUntil("a", wait, "anyway?", "note>") {
-	case 0:
-		time.Sleep(20 * time.Millisecond)
-		if term.pressUntil("y", wait, "note>") < 0 {
-			return fmt.Errorf("no note prompt after confirming: %s", term.since(m))
-		}
-	case 1:
-	default:
-		return fmt.Errorf("no decision dialog: %s", term.since(m))
+	if err := term.openApproveNote(wait); err != nil {
+		return err
 	}
-	time.Sleep(20 * time.Millisecond)
-	m = term.mark()
+	m := term.mark()
 	term.send("\r")
 	if term.waitFor(m, wait, ": saved", "NOT saved") != 0 {
 		return fmt.Errorf("not shown saved: %s", term.since(m))

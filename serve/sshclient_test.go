@@ -309,19 +309,10 @@ func (term *terminal) tryApprove(ls *liveSession, next string, timeout time.Dura
 	// (Bubble Tea reads "ay" as one key): either is pressed again. An
 	// extra a or y is harmless: the confirmation ignores a, and in the note
 	// prompt either is only text.
-	m := term.mark()
-	switch term.pressUntil("a", timeout, "anyway?", "note>") {
-	case 0:
-		time.Sleep(20 * time.Millisecond)
-		if term.pressUntil("y", timeout, "note>") < 0 {
-			return fmt.Errorf("no note prompt after confirming: %s", term.since(m))
-		}
-	case 1:
-	default:
-		return fmt.Errorf("no decision dialog: %s", term.since(m))
+	if err := term.openApproveNote(timeout); err != nil {
+		return err
 	}
-	time.Sleep(20 * time.Millisecond)
-	m = term.mark()
+	m := term.mark()
 	term.send("\r")
 	deadline := time.Now().Add(timeout)
 	for ls.store.decided.Load() == before {
@@ -352,4 +343,22 @@ func (term *terminal) pressUntil(key string, timeout time.Duration, texts ...str
 		}
 	}
 	return -1
+}
+
+// openApproveNote presses a on the selected check, and y when the console
+// asks to approve a low-confidence one anyway, until the note prompt shows.
+func (term *terminal) openApproveNote(timeout time.Duration) error {
+	m := term.mark()
+	switch term.pressUntil("a", timeout, "anyway?", "note>") {
+	case 0:
+		time.Sleep(20 * time.Millisecond)
+		if term.pressUntil("y", timeout, "note>") < 0 {
+			return fmt.Errorf("no note prompt after confirming: %s", term.since(m))
+		}
+	case 1:
+	default:
+		return fmt.Errorf("no decision dialog: %s", term.since(m))
+	}
+	time.Sleep(20 * time.Millisecond)
+	return nil
 }

@@ -80,6 +80,19 @@ func newerSchemaError(have, know int) error {
 	return fmt.Errorf("the database has schema version %d but this caisson-review knows only up to %d: it was written by a newer caisson-review; upgrade caisson-review (the database was not changed)", have, know)
 }
 
+// nextMigration is the migration that brings a database at version v
+// one step on: done when it is current, an error when it is newer than ms
+// (either backend's series).
+func nextMigration(v int, ms []migration) (m migration, done bool, err error) {
+	switch {
+	case v > len(ms):
+		return m, false, newerSchemaError(v, len(ms))
+	case v == len(ms):
+		return m, true, nil
+	}
+	return ms[v], false, nil
+}
+
 // migrate applies the missing migrations in order, each in its own
 // transaction together with its user_version bump, so a crash leaves the
 // database at one version or the next, never in between.
@@ -120,13 +133,10 @@ func migrateOne(ctx context.Context, db *sqlDB, ms []migration) (done bool, err 
 	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return false, fmt.Errorf("reading the schema version: %w", err)
 	}
-	switch {
-	case v > len(ms):
-		return false, newerSchemaError(v, len(ms))
-	case v == len(ms):
-		return true, nil
+	m, done, err := nextMigration(v, ms)
+	if err != nil || done {
+		return done, err
 	}
-	m := ms[v]
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return false, fmt.Errorf("migration %s: %w", m.name, err)
 	}

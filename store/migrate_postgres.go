@@ -103,13 +103,10 @@ func migrateOnePostgres(ctx context.Context, db *sqlDB, ms []migration) (done bo
 	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_version").Scan(&v); err != nil {
 		return false, fmt.Errorf("reading the schema version: %w", err)
 	}
-	switch {
-	case v > len(ms):
-		return false, newerSchemaError(v, len(ms))
-	case v == len(ms):
-		return true, nil
+	m, done, err := nextMigration(v, ms)
+	if err != nil || done {
+		return done, err
 	}
-	m := ms[v]
 	// Without arguments the statement goes by the simple protocol, which
 	// runs a file of several statements.
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
