@@ -45,6 +45,7 @@ type server struct {
 	cmd      *exec.Cmd
 	exited   chan struct{} // closed when the postmaster has exited
 	admin    *sql.DB       // the postgres superuser on database postgres
+	tls      *TLSFiles     // made by the first TLS, under mu
 }
 
 // findBindir returns the folder pg_config names, holding initdb, postgres,
