@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/caisson-review/caisson-review/store/pgtest"
 )
 
 // Databases made by the released builds themselves, not rebuilt from their
@@ -55,51 +57,85 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 			}
 			raw.Close()
 
-			ctx := context.Background()
 			s := openIdentified(t, path, &clock{t: time.Now()}, anaID)
-			before, err := s.Verify(ctx)
-			if err != nil || !before.OK || before.Entries != 5 {
-				t.Fatalf("Verify after the upgrade = %+v, %v: expected the 5 old entries intact", before, err)
-			}
-			if w := s.Warnings(); len(w) != 0 {
-				t.Errorf("opening the upgraded database warned: %q", w)
-			}
-			counts, err := s.Counts(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, q := range Queues {
-				if want := countByDefinition(t, s, q); counts[q] != want {
-					t.Errorf("queue %s: Counts says %d, its definition selects %d", q, counts[q], want)
-				}
-			}
-			if counts[QueueAll] != tc.tracked {
-				t.Errorf("all = %d, expected the %d checks the old build tracked", counts[QueueAll], tc.tracked)
-			}
-
-			oldHead, err := s.Head(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rows, err := s.Page(ctx, PageQuery{Queue: QueueNeedsReview, Limit: 1})
-			if err != nil || len(rows) == 0 {
-				t.Fatalf("no check needs review after the upgrade (%v)", err)
-			}
-			if _, err := s.Decide(ctx, rows[0].CheckID, Reject, "decided after the upgrade", "ana"); err != nil {
-				t.Fatalf("a decision on the upgraded database: %v", err)
-			}
-			assertCountsByDefinition(t, s)
+			assertUpgradedInPlace(t, s, tc.tracked)
 			if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != SchemaVersion() {
 				t.Errorf("upgraded to version %d (%v), want %d", v, err, SchemaVersion())
 			}
-			if err := s.Claim(ctx, "s1", rows[0].CheckID, "ana"); err != nil {
-				t.Errorf("a claim on the upgraded database: %v", err)
-			}
-			after, err := s.Verify(ctx, oldHead)
-			if err != nil || !after.OK || after.Entries != 6 {
-				t.Fatalf("Verify with the head kept before the new decision = %+v, %v: expected 6 entries, the old head held", after, err)
-			}
 		})
+	}
+}
+
+// assertUpgradedInPlace holds a store opened on a database an earlier
+// build made (five decisions, tracked checks) to what an upgrade must
+// keep: the old log verifies, every queue's count is its definition's,
+// and a new decision and a claim work, chained onto the old head.
+func assertUpgradedInPlace(t *testing.T, s *Store, tracked int) {
+	t.Helper()
+	ctx := context.Background()
+	before, err := s.Verify(ctx)
+	if err != nil || !before.OK || before.Entries != 5 {
+		t.Fatalf("Verify after the upgrade = %+v, %v: expected the 5 old entries intact", before, err)
+	}
+	if w := s.Warnings(); len(w) != 0 {
+		t.Errorf("opening the upgraded database warned: %q", w)
+	}
+	counts, err := s.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range Queues {
+		if want := countByDefinition(t, s, q); counts[q] != want {
+			t.Errorf("queue %s: Counts says %d, its definition selects %d", q, counts[q], want)
+		}
+	}
+	if counts[QueueAll] != tracked {
+		t.Errorf("all = %d, expected the %d checks the old build tracked", counts[QueueAll], tracked)
+	}
+
+	oldHead, err := s.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.Page(ctx, PageQuery{Queue: QueueNeedsReview, Limit: 1})
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("no check needs review after the upgrade (%v)", err)
+	}
+	if _, err := s.Decide(ctx, rows[0].CheckID, Reject, "decided after the upgrade", "ana"); err != nil {
+		t.Fatalf("a decision on the upgraded database: %v", err)
+	}
+	assertCountsByDefinition(t, s)
+	if err := s.Claim(ctx, "s1", rows[0].CheckID, "ana"); err != nil {
+		t.Errorf("a claim on the upgraded database: %v", err)
+	}
+	after, err := s.Verify(ctx, oldHead)
+	if err != nil || !after.OK || after.Entries != 6 {
+		t.Fatalf("Verify with the head kept before the new decision = %+v, %v: expected 6 entries, the old head held", after, err)
+	}
+}
+
+// A PostgreSQL database made by the build before the claims migration
+// (401b244, schema 2): testdata/postgres-version2-401b244.sql is pg_dump
+// of a database that build's own command line filled (a 24-check sandbox,
+// the banner's 13 ids added and refreshed, five decisions: approve,
+// reject, escalate, reopen, approve). Restored and opened by this build,
+// it is migrated in place as the SQLite files above are.
+func TestPostgresDatabaseMadeByAnEarlierBuildUpgradesInPlace(t *testing.T) {
+	dump, err := os.ReadFile(filepath.Join("testdata", "postgres-version2-401b244.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := pgtest.URL(t)
+	pgtest.Psql(t, url, string(dump))
+	raw := rawDB(t, url)
+	var v int
+	if err := raw.QueryRow("SELECT max(version) FROM schema_version").Scan(&v); err != nil || v != 2 {
+		t.Fatalf("the fixture is at version %d (%v), expected 2", v, err)
+	}
+	s := openPG(t, url, WithClock((&clock{t: time.Now()}).Now), WithIdentity(anaID))
+	assertUpgradedInPlace(t, s, 13)
+	if err := raw.QueryRow("SELECT max(version) FROM schema_version").Scan(&v); err != nil || v != PostgresSchemaVersion() {
+		t.Errorf("upgraded to version %d (%v), want %d", v, err, PostgresSchemaVersion())
 	}
 }
 
