@@ -522,6 +522,22 @@ func TestPostgresAMissingGrantIsNamed(t *testing.T) {
 	})
 }
 
+// heldConns takes n of the store's pooled connections at once, held until
+// the test ends, so that a test asks more than the one a pool reuses.
+func heldConns(t *testing.T, s *Store, n int) []*sqlConn {
+	t.Helper()
+	conns := make([]*sqlConn, n)
+	for i := range conns {
+		c, err := s.db.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		conns[i] = c
+	}
+	return conns
+}
+
 // Whatever the server's or the role's defaults, every connection commits
 // synchronously (a decision shown as saved is on the server's disk) and
 // names itself to the server's administrators.
@@ -531,15 +547,7 @@ func TestPostgresEveryConnectionCommitsSynchronously(t *testing.T) {
 	s := openPG(t, url)
 	ctx := context.Background()
 	// Several connections at once, so that more than the first is asked.
-	conns := make([]*sqlConn, 3)
-	for i := range conns {
-		c, err := s.db.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		conns[i] = c
-	}
+	conns := heldConns(t, s, 3)
 	for i, c := range conns {
 		var sync, app string
 		if err := c.QueryRowContext(ctx, "SELECT current_setting('synchronous_commit'), current_setting('application_name')").Scan(&sync, &app); err != nil {

@@ -38,15 +38,7 @@ func TestPostgresOpenWithVerifyFullConnectsOverTLS(t *testing.T) {
 			ctx := context.Background()
 			// The store's own pooled connections, every one of them: a
 			// write and a read at once take two.
-			conns := make([]*sqlConn, 2)
-			for i := range conns {
-				c, err := s.db.Conn(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer c.Close()
-				conns[i] = c
-			}
+			conns := heldConns(t, s, 2)
 			for i, c := range conns {
 				var ssl bool
 				var version string
