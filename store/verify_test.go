@@ -26,10 +26,10 @@ func adminLocation(t *testing.T, location string) string {
 	return location
 }
 
-// logWithDecisions makes a store with five decisions on three checks.
-func logWithDecisions(t *testing.T) (*Store, string) {
-	path := testLocation(t)
-	s := openAt(t, path, &clock{t: testNow})
+// fiveDecisions adds three fetched checks to s and makes five decisions
+// on them: escalate, approve, reject, approve, reopen.
+func fiveDecisions(t *testing.T, s *Store) {
+	t.Helper()
 	ctx := context.Background()
 	for i := 1; i <= 3; i++ {
 		addFetched(t, s, result{id: checkID(i), doc: "low", face: "high"})
@@ -43,6 +43,13 @@ func logWithDecisions(t *testing.T) (*Store, string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// logWithDecisions makes a store with five decisions on three checks.
+func logWithDecisions(t *testing.T) (*Store, string) {
+	path := testLocation(t)
+	s := openAt(t, path, &clock{t: testNow})
+	fiveDecisions(t, s)
 	return s, path
 }
 

@@ -258,19 +258,7 @@ ALTER TABLE decisions ENABLE TRIGGER USER;`)
 func decisionLogAt(t *testing.T, location string) *Store {
 	t.Helper()
 	s := openIdentified(t, location, &clock{t: testNow}, anaID)
-	ctx := context.Background()
-	for i := 1; i <= 3; i++ {
-		addFetched(t, s, result{id: checkID(i), doc: "low", face: "high"})
-	}
-	for _, st := range []struct {
-		id   int
-		a    Action
-		note string
-	}{{1, Escalate, "unsure"}, {2, Approve, ""}, {1, Reject, "forged"}, {3, Approve, ""}, {2, Reopen, "wrong check"}} {
-		if _, err := s.Decide(ctx, checkID(st.id), st.a, st.note, "ana"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fiveDecisions(t, s)
 	return s
 }
 
