@@ -124,12 +124,15 @@ func (s *Store) fewMatchesPG(ctx context.Context, f string, ids []any, limit int
 	return tail, n <= limit, err
 }
 
-// denseProbePG is true when its argument, a filter, is in at least 5 of
-// the 1,000 newest checks (0.5%, as 500 of 100,000, ftsCap): an index-only
-// walk of at most 1,000 entries of checks_all_added, stopped at the 5th
-// match. Then a page of 50 walks about 10,000 entries at most.
-const denseProbePG = `SELECT count(*) >= 5 FROM (SELECT 1 FROM (SELECT c.search FROM checks AS c ORDER BY c.added_at DESC, c.id DESC LIMIT 1000) AS s
-	WHERE strpos(s.search, ?) > 0 LIMIT 5) AS d`
+// denseProbePG is true when its argument, a filter, is in at least 10 of
+// the 2,000 newest checks (0.5%, as ftsCap's 500 of 100,000): an
+// index-only walk of at most 2,000 entries of checks_all_added, stopped at
+// the 10th match. A page of 50 then walks about 10,000 entries of a queue
+// where the filter is as dense. Ten, not fewer: one customer's few recent
+// checks would pass for a frequent filter and walk a large queue holding
+// none of them.
+const denseProbePG = `SELECT count(*) >= 10 FROM (SELECT 1 FROM (SELECT c.search FROM checks AS c ORDER BY c.added_at DESC, c.id DESC LIMIT 2000) AS s
+	WHERE strpos(s.search, ?) > 0 LIMIT 10) AS d`
 
 // trigramTail is the part of f whose trigrams the GIN index is asked
 // for: its last five characters when they are ASCII letters and digits,
