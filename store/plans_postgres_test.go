@@ -287,3 +287,34 @@ func TestTrigramTailIsTheLastFiveLettersOrDigits(t *testing.T) {
 		}
 	}
 }
+
+// A filter in 10 of the newest checks walks even when its candidates are
+// few enough to fetch: counting them would read each one's row, and the
+// walk fills a page soon (denseProbePG). Fewer than 10 are counted.
+func TestPostgreSQLAFilterDenseAmongTheNewestChecksWalksWithoutCounting(t *testing.T) {
+	pg := postgresStore(t)
+	ctx := context.Background()
+	for i := range 12 {
+		last := "Okafor"
+		if i >= 10 {
+			last = "Mensah"
+		}
+		addFetched(t, pg, result{id: checkID(i + 1), customer: "cust-" + strconv.Itoa(i), first: "Ada", last: last, doc: "low", face: "low"})
+	}
+	for _, tc := range []struct {
+		filter     string
+		candidates bool
+	}{
+		{"okafor", false}, // in 10 of the 12 newest: dense
+		{"mensah", true},  // in 2: counted, few
+	} {
+		pq := PageQuery{Queue: QueueNeedsReview, Filter: tc.filter}
+		sel, err := pg.selectFor(ctx, pq, SortRisk, candidateLimit(pq, SortRisk))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sel.candidates != tc.candidates {
+			t.Errorf("filter %q: candidates %v, want %v (12 checks, ftsCap %d)", tc.filter, sel.candidates, tc.candidates, ftsCap)
+		}
+	}
+}
