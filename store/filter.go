@@ -64,8 +64,11 @@ type selection struct {
 	// checks yet, from tracked aliased t; its rows are merged with these.
 	bare *selection
 	// pg marks a selection of PostgreSQL's text (selectForPG), whose sort
-	// keys and bare columns are its own.
+	// keys, bare columns and page queries are its own.
 	pg bool
+	// candidates marks a PostgreSQL selection of few matches, found in
+	// the trigram index: its page fetches and sorts them (checksPagePG).
+	candidates bool
 }
 
 // add adds a condition; "" is none (the all queue on PostgreSQL).
@@ -107,7 +110,7 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 		return nil, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName, SortCustomer or SortWaiting", by)
 	}
 	if s.pg() {
-		return s.selectForPG(q, pred, args), nil
+		return s.selectForPG(ctx, q, pred, args, candidates)
 	}
 	sel := &selection{from: "FROM checks AS c INDEXED BY " + walkIndex(q.Queue, by)}
 	sel.add(pred, args...)

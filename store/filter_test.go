@@ -112,3 +112,15 @@ func TestPagesOfOneShapeShareTheirPreparedStatements(t *testing.T) {
 		t.Errorf("after five more filters of the same kind %d statements are kept, want the %d of the first", got, first)
 	}
 }
+
+// With ftsCap 0 every filter walks its queue's sort index on both
+// backends (on PostgreSQL an index-only walk with strpos, on SQLite instr
+// on the index): the walks match exactly what the candidates did, the
+// same checks in the same order on both.
+func TestTextFiltersWalkingTheSortIndexMatchTheSameChecksOnBothBackends(t *testing.T) {
+	lite, pg := bothBackends(t)
+	old := ftsCap
+	ftsCap = 0
+	defer func() { ftsCap = old }()
+	sameFiltersOnBoth(t, lite, pg)
+}

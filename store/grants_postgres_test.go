@@ -276,9 +276,11 @@ func TestPostgresARoleMissingAGrantIsToldWhichOne(t *testing.T) {
 func TestPostgresTheDayToDayRoleCannotMigrateAndSaysWhoMust(t *testing.T) {
 	owner, app := dayToDayRole(t, "grants_upgrade")
 	last := PostgresSchemaVersion()
-	// The database as the build before this one left it: its last
-	// migration's table gone, its version one lower.
-	pgtest.Psql(t, owner, fmt.Sprintf("DROP TABLE claims; DELETE FROM schema_version WHERE version = %d", last))
+	// The database as the build before this one left it, as far as
+	// opening can tell: its version one lower (the last migration,
+	// 0004_covering_indexes.sql, changes indexes only; made again, they are
+	// the same).
+	pgtest.Psql(t, owner, fmt.Sprintf("DELETE FROM schema_version WHERE version = %d", last))
 	ownerRole := strings.TrimSpace(pgtest.Psql(t, owner, "SELECT current_user"))
 
 	_, err := Open(context.Background(), app)

@@ -120,6 +120,9 @@ func (s *Store) bareFirstPage(ctx context.Context, q PageQuery, sel *selection) 
 // checksPageSQL reads a page of checks rows in keys' order; its last two
 // arguments are the limit and the offset.
 func (sel *selection) checksPageSQL(keys []sortKey) string {
+	if sel.pg {
+		return sel.checksPagePG(keys)
+	}
 	return "SELECT " + rowColumns + " " + sel.sql() + orderBy(keys) + " LIMIT ? OFFSET ?"
 }
 
@@ -134,6 +137,10 @@ func (sel *selection) barePageSQL() string {
 // rowColumns each row has (sort keys, for a merged query).
 func (sel *selection) pageSQL(q PageQuery) (string, []any, int) {
 	keys := sel.keys(q.Sort)
+	if sel.bare != nil && sel.pg {
+		query, args := sel.mergedPagePG(q, keys)
+		return query, args, len(keys)
+	}
 	if sel.bare != nil {
 		query, args := sel.merged(rowColumns, sel.bareColumns(), keys, sel.bareKeys(q.Sort))
 		return query + " LIMIT ? OFFSET ?", append(args, q.Limit, q.Offset), len(keys)

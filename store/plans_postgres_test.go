@@ -5,6 +5,7 @@ import (
 
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,22 +25,54 @@ func TestPostgreSQLPagesWalkTheirQueuesIndexInPageOrder(t *testing.T) {
 	ctx := context.Background()
 	for _, q := range backendQueues {
 		for _, by := range backendSorts {
-			pq := PageQuery{Queue: q, Sort: by, Limit: 50, Offset: 100}
-			sel, err := pg.selectFor(ctx, pq, by, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			query, args, _ := sel.pageSQL(pq)
-			if sel.bareFirst(by) {
-				query, args = sel.checksPageSQL(sel.keys(by)), append(slices.Clone(sel.args), 50, 100)
-			}
-			plan := explainPG(t, pg, "enable_seqscan, enable_sort, enable_bitmapscan", query, args...)
-			index := "checks_" + indexQueue[q] + "_" + indexSort[by]
-			if !strings.Contains(plan, "using "+index+" on checks") || sortsChecks(plan) {
-				t.Errorf("%s by %s: want a walk of %s in page order, no sort of checks rows; plan:\n%s", q, indexSort[by], index, plan)
+			// Unfiltered, and by a filter walked (candidates 0): a name,
+			// and the start of an id as well.
+			for _, filter := range []string{"", "anderson", "Ab"} {
+				pq := PageQuery{Queue: q, Sort: by, Filter: filter, Limit: 50, Offset: 100}
+				sel, err := pg.selectFor(ctx, pq, by, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				query, args, _ := sel.pageSQL(pq)
+				if sel.bareFirst(by) {
+					query, args = sel.checksPageSQL(sel.keys(by)), append(slices.Clone(sel.args), 50, 100)
+				}
+				// Sorting stays on: the page's rows, read by id, are sorted
+				// (a handful); the walk that chooses them must not be.
+				plan := explainPG(t, pg, "enable_seqscan, enable_bitmapscan", query, args...)
+				index := "checks_" + indexQueue[q] + "_" + indexSort[by]
+				if walk := initPlan(plan); !onlyIndex(walk, index) || sortsChecks(walk) || !strings.Contains(plan, "Index Scan using checks_pkey on checks c") {
+					t.Errorf("%s by %s, filter %q: want the page's ids from a walk of %s alone (index-only) in page order, then their rows by id; plan:\n%s",
+						q, indexSort[by], filter, index, plan)
+				}
 			}
 		}
 	}
+}
+
+// initPlan is the first InitPlan of a plan: the step that runs once
+// before the rest, indented under its heading.
+func initPlan(plan string) string {
+	lines := strings.Split(plan, "\n")
+	for i, line := range lines {
+		if !strings.Contains(line, "InitPlan") {
+			continue
+		}
+		indent := len(line) - len(strings.TrimLeft(line, " "))
+		end := i + 1
+		for end < len(lines) && len(lines[end])-len(strings.TrimLeft(lines[end], " ")) > indent {
+			end++
+		}
+		return strings.Join(lines[i:end], "\n")
+	}
+	return ""
+}
+
+// onlyIndex reports whether a plan reads index from an index-only scan,
+// forward or backward: no row of the table read to check its conditions.
+func onlyIndex(plan, index string) bool {
+	return strings.Contains(plan, "Index Only Scan using "+index+" on checks") ||
+		strings.Contains(plan, "Index Only Scan Backward using "+index+" on checks")
 }
 
 func TestPostgreSQLCountsReadTheirIndexRanges(t *testing.T) {
@@ -76,7 +109,8 @@ func TestPostgreSQLFiltersFindTheirMatchesInAnIndex(t *testing.T) {
 		{"a customer's checks by their start", PageQuery{Queue: QueueAll, Sort: SortCustomer, Customer: "cust_", CustomerStart: true}, "enable_seqscan, enable_bitmapscan", "Index Cond: ((customer_id >= 'cust_'"},
 		{"one customer's checks", PageQuery{Queue: QueueAll, Sort: SortCustomer, Customer: "cust-1"}, "enable_seqscan, enable_bitmapscan", "using checks_all_customer on checks"},
 	} {
-		sel, err := pg.selectFor(ctx, tc.q, tc.q.Sort, 0)
+		// The store is empty: every filter has few candidates.
+		sel, err := pg.selectFor(ctx, tc.q, tc.q.Sort, ftsCap)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,5 +223,98 @@ func skipShort(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("a read from one goroutine: runs in the full suite, not the race run (-short)")
+	}
+}
+
+// A filter's plan on PostgreSQL is chosen in Go, by how many checks hold
+// its trigrams (or ids): few are fetched as candidates, more walk the sort
+// index, as do filters too short for a trigram. Both give the same page.
+func TestPostgreSQLFiltersFetchFewMatchesAndWalkForMany(t *testing.T) {
+	pg := postgresStore(t)
+	ctx := context.Background()
+	for i := range 5 {
+		addFetched(t, pg, result{id: checkID(i + 1), customer: "cust-00421" + strconv.Itoa(i), first: "Ada", last: "Okafor", doc: "low", face: "low"})
+	}
+	addFetched(t, pg, result{id: checkID(9), customer: "cust-9", first: "Bo", last: "Young", doc: "low", face: "low"})
+	old := ftsCap
+	ftsCap = 2
+	defer func() { ftsCap = old }()
+	for _, tc := range []struct {
+		filter     string
+		candidates bool
+	}{
+		{"okafor", false},     // five matches: more than 2
+		{"young", true},       // one
+		{"cust-004213", true}, // one, found by its tail's trigrams
+		{"cust-00421", false}, // five
+		{"ok", false},         // no trigram: walked
+		{"nobody", true},      // none
+	} {
+		for _, q := range []Queue{QueueAll, QueueNeedsReview} {
+			pq := PageQuery{Queue: q, Filter: tc.filter}
+			sel, err := pg.selectFor(ctx, pq, SortRisk, candidateLimit(pq, SortRisk))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sel.candidates != tc.candidates {
+				t.Errorf("%s, filter %q: candidates %v, want %v", q, tc.filter, sel.candidates, tc.candidates)
+			}
+			rows, err := pg.Page(ctx, pq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ftsCap = 0
+			walked, err := pg.Page(ctx, pq)
+			ftsCap = 2
+			if err != nil || !slices.Equal(ids(rows), ids(walked)) {
+				t.Errorf("%s, filter %q: page %v, walked %v (%v)", q, tc.filter, ids(rows), ids(walked), err)
+			}
+		}
+	}
+}
+
+func TestTrigramTailIsTheLastFiveLettersOrDigits(t *testing.T) {
+	for _, tc := range []struct{ filter, want string }{
+		{"son", "son"},
+		{"okafor", "kafor"},
+		{"cust-004217", "04217"},
+		{"nobody-like-this", "nobody-like-this"}, // a dash among the last five
+		{"müller", "müller"},                     // not ASCII: pg_trgm's words may differ
+		{"ab_12345", "12345"},
+	} {
+		if got := trigramTail(tc.filter); got != tc.want {
+			t.Errorf("trigramTail(%q) = %q, want %q", tc.filter, got, tc.want)
+		}
+	}
+}
+
+// A filter in 10 of the newest checks walks even when its candidates are
+// few enough to fetch: counting them would read each one's row, and the
+// walk fills a page soon (denseProbePG). Fewer than 10 are counted.
+func TestPostgreSQLAFilterDenseAmongTheNewestChecksWalksWithoutCounting(t *testing.T) {
+	pg := postgresStore(t)
+	ctx := context.Background()
+	for i := range 12 {
+		last := "Okafor"
+		if i >= 10 {
+			last = "Mensah"
+		}
+		addFetched(t, pg, result{id: checkID(i + 1), customer: "cust-" + strconv.Itoa(i), first: "Ada", last: last, doc: "low", face: "low"})
+	}
+	for _, tc := range []struct {
+		filter     string
+		candidates bool
+	}{
+		{"okafor", false}, // in 10 of the 12 newest: dense
+		{"mensah", true},  // in 2: counted, few
+	} {
+		pq := PageQuery{Queue: QueueNeedsReview, Filter: tc.filter}
+		sel, err := pg.selectFor(ctx, pq, SortRisk, candidateLimit(pq, SortRisk))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sel.candidates != tc.candidates {
+			t.Errorf("filter %q: candidates %v, want %v (12 checks, ftsCap %d)", tc.filter, sel.candidates, tc.candidates, ftsCap)
+		}
 	}
 }

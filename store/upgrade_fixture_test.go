@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,28 +115,90 @@ func assertUpgradedInPlace(t *testing.T, s *Store, tracked int) {
 	}
 }
 
-// A PostgreSQL database made by the build before the claims migration
-// (401b244, schema 2): testdata/postgres-version2-401b244.sql is pg_dump
-// of a database that build's own command line filled (a 24-check sandbox,
-// the banner's 13 ids added and refreshed, five decisions: approve,
-// reject, escalate, reopen, approve). Restored and opened by this build,
-// it is migrated in place as the SQLite files above are.
-func TestPostgresDatabaseMadeByAnEarlierBuildUpgradesInPlace(t *testing.T) {
-	dump, err := os.ReadFile(filepath.Join("testdata", "postgres-version2-401b244.sql"))
-	if err != nil {
-		t.Fatal(err)
+// PostgreSQL databases made by earlier builds' own command lines, as
+// pg_dump wrote them: testdata/postgres-version2-401b244.sql by 401b244
+// (schema 2, before claims) and testdata/postgres-version3-b54adaf.sql by
+// b54adaf (schema 3, before the sort indexes carried search). Each is a
+// 24-check sandbox's banner ids (13) added and refreshed, and five
+// decisions: approve, reject, escalate, reopen, approve. Restored and
+// opened by this build, each is migrated in place as the SQLite files
+// above are, and its pages, filtered or not, read what the queues hold.
+func TestPostgresDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		version int
+	}{
+		{"postgres-version2-401b244.sql", 2},
+		{"postgres-version3-b54adaf.sql", 3},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			dump, err := os.ReadFile(filepath.Join("testdata", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			url := pgtest.URL(t)
+			pgtest.Psql(t, url, string(dump))
+			raw := rawDB(t, url)
+			var v int
+			if err := raw.QueryRow("SELECT max(version) FROM schema_version").Scan(&v); err != nil || v != tc.version {
+				t.Fatalf("the fixture is at version %d (%v), expected %d", v, err, tc.version)
+			}
+			s := openPG(t, url, WithClock((&clock{t: time.Now()}).Now), WithIdentity(anaID))
+			assertUpgradedInPlace(t, s, 13)
+			assertFilteredPagesAsDefined(t, s)
+			if err := raw.QueryRow("SELECT max(version) FROM schema_version").Scan(&v); err != nil || v != PostgresSchemaVersion() {
+				t.Errorf("upgraded to version %d (%v), want %d", v, err, PostgresSchemaVersion())
+			}
+		})
 	}
-	url := pgtest.URL(t)
-	pgtest.Psql(t, url, string(dump))
-	raw := rawDB(t, url)
-	var v int
-	if err := raw.QueryRow("SELECT max(version) FROM schema_version").Scan(&v); err != nil || v != 2 {
-		t.Fatalf("the fixture is at version %d (%v), expected 2", v, err)
+}
+
+// assertFilteredPagesAsDefined holds the pages of an upgraded PostgreSQL
+// database to what it holds: in every queue and sort, a page filtered by
+// a name, by a check id's start, or by nothing it holds, is the same
+// whether the filter's few candidates are fetched or the sort index is
+// walked (ftsCap 0), and the filters find the old build's checks.
+func assertFilteredPagesAsDefined(t *testing.T, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	page := func(q PageQuery, walk bool) []string {
+		t.Helper()
+		if walk {
+			old := ftsCap
+			ftsCap = 0
+			defer func() { ftsCap = old }()
+		}
+		rows, err := s.Page(ctx, q)
+		if err != nil {
+			t.Fatalf("%+v: %v", q, err)
+		}
+		return ids(rows)
 	}
-	s := openPG(t, url, WithClock((&clock{t: time.Now()}).Now), WithIdentity(anaID))
-	assertUpgradedInPlace(t, s, 13)
-	if err := raw.QueryRow("SELECT max(version) FROM schema_version").Scan(&v); err != nil || v != PostgresSchemaVersion() {
-		t.Errorf("upgraded to version %d (%v), want %d", v, err, PostgresSchemaVersion())
+	for _, q := range backendQueues {
+		for _, by := range backendSorts {
+			for _, filter := range []string{"anderson", "ERS", "chk_priv_K0x", "K0x", "nobody"} {
+				pq := PageQuery{Queue: q, Sort: by, Filter: filter}
+				if few, walked := page(pq, false), page(pq, true); !slices.Equal(few, walked) {
+					t.Errorf("%s by %s, filter %q: %v from the candidates, %v from the walk", q, indexSort[by], filter, few, walked)
+				}
+			}
+		}
+	}
+	for _, tc := range []struct {
+		filter string
+		want   []string
+	}{
+		{"anderson", []string{"chk_priv_7m1xbyOc6HeKhUit-fpByA", "chk_priv_UcLa_ghERNzdzoD0RN-9Mw"}},
+		{"K0x", []string{"chk_priv_K0xLMPgcUMuUmWtNEHp4dg"}},
+		{"nobody", nil},
+	} {
+		for _, walk := range []bool{false, true} {
+			got := page(PageQuery{Queue: QueueAll, Sort: SortCustomer, Filter: tc.filter}, walk)
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("all, filter %q (walk %v): %v, want %v", tc.filter, walk, got, tc.want)
+			}
+		}
 	}
 }
 
