@@ -220,7 +220,7 @@ type claimShown struct {
 	opened            atomic.Int64  // when the proposer opened it, in Unix ns
 	after             atomic.Int64  // how long after that the confirmer was shown it
 	shown             chan struct{} // closed once the confirmer was shown it
-	over              chan struct{} // closed when the confirmer stops looking, shown or not
+	over              chan struct{} // closed when the confirmer gave up looking
 }
 
 func newClaimShown(proposer, checkID string) *claimShown {
@@ -471,8 +471,12 @@ func (f *fixture) holdClaim(term *terminal, user string, c *claimShown) error {
 
 // seeClaim selects c's check (row first of the All queue of total) and
 // waits until it is shown being reviewed by c's proposer.
-func seeClaim(term *terminal, first, total int, c *claimShown) error {
-	defer close(c.over)
+func seeClaim(term *terminal, first, total int, c *claimShown) (err error) {
+	defer func() {
+		if err != nil {
+			close(c.over)
+		}
+	}()
 	m := term.mark()
 	term.send("7")
 	if term.waitFor(m, wait, fmt.Sprintf("1 of %d", total)) < 0 {
