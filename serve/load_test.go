@@ -256,28 +256,27 @@ func reviewerName(i int) string { return fmt.Sprintf("reviewer%02d", i) }
 // their slots and decide nothing.
 var hostileClients = []func(f *fixture, t *testing.T){
 	func(f *fixture, t *testing.T) {
-		flood, err := f.dialKey("hostile-flood", "alice").NewSession()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := flood.RequestPty("xterm-256color", 30, 100, gossh.TerminalModes{}); err != nil {
-			t.Fatal(err)
-		}
+		flood := hostileSession(f, t, "hostile-flood", 100, 30)
 		startTerminalWith(t, flood, true)
 		go floodWindow(flood, 20, 50*time.Millisecond, 100, 30)
 	},
-	func(f *fixture, t *testing.T) {
-		huge, err := f.dialKey("hostile-huge", "alice").NewSession()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := huge.RequestPty("xterm-256color", 10000, 10000, gossh.TerminalModes{}); err != nil {
-			t.Fatal(err)
-		}
-		startTerminal(t, huge)
-	},
+	func(f *fixture, t *testing.T) { startTerminal(t, hostileSession(f, t, "hostile-huge", 10000, 10000)) },
 	func(f *fixture, t *testing.T) { f.typeAtConnectAs(t, "hostile-ahead", "?", "j", "j", "\x1b") },
 	func(f *fixture, t *testing.T) { f.dialKey("hostile-quiet", "alice") }, // ssh -N
+}
+
+// hostileSession opens a session as user, with alice's key, and a pty of
+// w x h.
+func hostileSession(f *fixture, t *testing.T, user string, w, h int) *gossh.Session {
+	t.Helper()
+	sess, err := f.dialKey(user, "alice").NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	return sess
 }
 
 // reviewer opens a console as user and approves the n checks from row

@@ -97,14 +97,14 @@ func TestPostgresAccessRecordsAndPollLeasesSendNoNotice(t *testing.T) {
 	}
 
 	sess := AccessSession{Reviewer: "ana", Origin: OriginServe, Address: "10.0.0.7"}
-	if err := a.RecordAccess(ctx, sess, AccessDetail, checkID(1)); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.TakePollLease(ctx, checkID(1), "proc-a", testSchedule, c.Now().Add(time.Hour), time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.ReleasePollLease(ctx, checkID(1), "proc-a"); err != nil {
-		t.Fatal(err)
+	for _, err := range []error{
+		a.RecordAccess(ctx, sess, AccessDetail, checkID(1)),
+		a.TakePollLease(ctx, checkID(1), "proc-a", testSchedule, c.Now().Add(time.Hour), time.Minute),
+		a.ReleasePollLease(ctx, checkID(1), "proc-a"),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	expectNoChange(t, "an access record and a poll lease taken and released", changes, 500*time.Millisecond)
 }
