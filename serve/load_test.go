@@ -224,6 +224,17 @@ type claimShown struct {
 	after             atomic.Int64  // how long after that the confirmer was shown it
 	shown             chan struct{} // closed once the confirmer was shown it
 	over              chan struct{} // closed when the confirmer gave up looking
+	overOnce          sync.Once
+}
+
+// giveUp says the confirmer stopped without being shown the claim (if it
+// was not), so the proposer need not wait for it.
+func (c *claimShown) giveUp() {
+	select {
+	case <-c.shown:
+	default:
+		c.overOnce.Do(func() { close(c.over) })
+	}
 }
 
 func newClaimShown(proposer, checkID string) *claimShown {
@@ -313,6 +324,7 @@ func (f *fixture) reviewerTerminal(user string) (*terminal, func() error, error)
 // proposed: filtered to the check, v, enter (no note), then esc to clear
 // the filter.
 func (f *fixture) confirmer(user string, ids []string, first, total int, c *claimShown) (sent int, err error) {
+	defer c.giveUp()
 	term, closeConn, err := f.reviewerTerminal(user)
 	if err != nil {
 		return 0, err
@@ -476,12 +488,7 @@ func (f *fixture) holdClaim(term *terminal, user string, c *claimShown) error {
 
 // seeClaim selects c's check (row first of the All queue of total) and
 // waits until it is shown being reviewed by c's proposer.
-func seeClaim(term *terminal, first, total int, c *claimShown) (err error) {
-	defer func() {
-		if err != nil {
-			close(c.over)
-		}
-	}()
+func seeClaim(term *terminal, first, total int, c *claimShown) error {
 	m := term.mark()
 	term.send("7")
 	if term.waitFor(m, wait, fmt.Sprintf("1 of %d", total)) < 0 {
