@@ -90,11 +90,11 @@ const storeNoticeEvery = 500 * time.Millisecond
 // process on any host, within a second, and no longer looks at the counts
 // itself. On SQLite, or when listening is refused, it is nil and the
 // console keeps looking every second (applyPollSettings).
-func (a *app) storeNotices(ctx context.Context, st *store.Store, cfg *tui.Config) <-chan struct{} {
+func (a *app) storeNotices(ctx context.Context, st *store.Store, cfg *tui.Config) <-chan store.Change {
 	if !st.NotifiesChanges() {
 		return nil
 	}
-	changes, err := st.Changes(ctx)
+	changes, err := st.Changes(ctx, store.AllWriters)
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: cannot listen for other hosts' changes; the console looks every second instead: %s\n",
 			progName, sanitize.Line(err.Error()))
@@ -106,15 +106,19 @@ func (a *app) storeNotices(ctx context.Context, st *store.Store, cfg *tui.Config
 
 // forwardStoreNotices tells the console of each notice on changes
 // (tui.StoreChanged), at most every storeNoticeEvery, until changes is
-// closed.
-func forwardStoreNotices(changes <-chan struct{}, send func(tea.Msg)) {
+// closed. Notices of claims alone are left out: the local console shows
+// no claims, and they change nothing else it shows.
+func forwardStoreNotices(changes <-chan store.Change, send func(tea.Msg)) {
 	var last time.Time
 	var later <-chan time.Time
 	for {
 		select {
-		case _, ok := <-changes:
+		case c, ok := <-changes:
 			if !ok {
 				return
+			}
+			if !c.Has(store.DataChanged) {
+				continue
 			}
 			if wait := storeNoticeEvery - time.Since(last); wait > 0 {
 				if later == nil {
@@ -164,7 +168,7 @@ func apiLabel(baseURL string) string {
 // ids) and returns once every write the console started has ended, so the
 // store is never closed under a decision. A write that failed as the
 // console was quitting is reported here, after the alternate screen.
-func (a *app) runConsole(ctx context.Context, cfg tui.Config, changes <-chan struct{}) error {
+func (a *app) runConsole(ctx context.Context, cfg tui.Config, changes <-chan store.Change) error {
 	m := tui.New(cfg)
 	profile := tui.ColorProfile(a.stdout, a.environ())
 	opts := append(m.Options(profile), tea.WithInput(a.stdin), tea.WithOutput(a.stdout), tea.WithEnvironment(a.environ()))

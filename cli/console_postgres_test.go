@@ -81,6 +81,15 @@ func TestTheConsoleOnPostgreSQLIsToldOfADecisionOnAnotherHostWithinASecond(t *te
 	if waited := time.Since(decided); waited > time.Second {
 		t.Errorf("told %v after the decision, want within a second", waited)
 	}
+	// A claim (serve's "being reviewed by") changes nothing this console
+	// shows: no reason to read the screen again.
+	if err := other.Claim(ctx, "serve/1", id, "carol"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(storeNoticeEvery + 200*time.Millisecond)
+	if n := got.count(); n != 2 {
+		t.Errorf("told %d times after a claim on another host, want still 2: a claim changes nothing shown here", n)
+	}
 
 	lite, err := store.Open(ctx, t.TempDir()+"/review.db")
 	if err != nil {

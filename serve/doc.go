@@ -64,8 +64,10 @@
 // store.ClaimExpiry. A change one session makes to the store is pushed to
 // the others at once (at most one re-read every 500ms each); a change by
 // another process or server on the same database shows within a second:
-// on PostgreSQL the store tells the server (Store.Changes), on SQLite each
-// console looks at the queue counts every half second.
+// on PostgreSQL the store tells the server (Store.Changes: of other
+// servers' and processes' writes only, its own were pushed already), on
+// SQLite each console looks at the queue counts every half second. A claim
+// only redraws the marks: no console reads its page again for one.
 //
 // # Limits, log and shutdown
 //

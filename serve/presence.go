@@ -272,10 +272,13 @@ func (ps *PresenceSession) Leave() {
 // Run keeps a shared registry current until stop is closed: it writes
 // this server's claims to the store as they change, heartbeats them,
 // and reads every server's claims every lookEvery and at each notice on
-// changes (nil when the store sends none), after calling changed. Once
-// stop is closed it writes the releases still due and returns. A
-// registry of one server's memory returns at once.
-func (p *Presence) Run(stop, changes <-chan struct{}, changed func()) {
+// changes that claims changed (changes is nil when the store sends
+// none). A notice that anything else changed calls changed, and only
+// that: a claim is no reason for a console to read its page again, nor a
+// decision for the claims to be read. Once stop is closed it writes the
+// releases still due and returns. A registry of one server's memory
+// returns at once.
+func (p *Presence) Run(stop <-chan struct{}, changes <-chan store.Change, changed func()) {
 	if p.st == nil {
 		return
 	}
@@ -299,13 +302,17 @@ func (p *Presence) Run(stop, changes <-chan struct{}, changed func()) {
 			p.heartbeat()
 		case <-look.C:
 			p.look()
-		case _, ok := <-changes:
+		case c, ok := <-changes:
 			if !ok {
 				changes = nil
 				continue
 			}
-			changed()
-			p.look()
+			if c.Has(store.DataChanged) {
+				changed()
+			}
+			if c.Has(store.ClaimsChanged) {
+				p.look()
+			}
 		case <-stop:
 			p.write()
 			return

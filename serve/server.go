@@ -194,11 +194,14 @@ func (s *Server) Serve(ctx context.Context) error {
 // sharePresence starts keeping the presence current through the store
 // (Presence.Run), with the store's change notices: on PostgreSQL, a
 // write on another server shows in every session here within a second
-// (StoreChanged), and so does a claim. Without notices (SQLite, or the
-// listening connection refused) the presence reads the claims every
-// second and the consoles look at the store themselves (Config.Watch).
+// (StoreChanged), and so does a claim (only the claims are read again,
+// and the marks redrawn). Notices of this server's own writes are left
+// out: its sessions were told of them as they were made (storeChangedBy,
+// and the presence itself). Without notices (SQLite, or the listening
+// connection refused) the presence reads the claims every second and the
+// consoles look at the store themselves (Config.Watch).
 func (s *Server) sharePresence(ctx context.Context) {
-	changes, err := s.cfg.Store.Changes(ctx)
+	changes, err := s.cfg.Store.Changes(ctx, store.OtherWriters)
 	if err != nil {
 		s.log.Warn("cannot listen for other servers' changes; they show when the consoles next look",
 			"error", sanitize.Line(err.Error()))

@@ -69,13 +69,21 @@ func (f *fixture) onlySession() *liveSession {
 
 func waitUntil(t testing.TB, timeout time.Duration, what string, ok func() bool) {
 	t.Helper()
+	if !eventually(timeout, ok) {
+		t.Fatalf("waited %s for %s", timeout, what)
+	}
+}
+
+// eventually reports whether ok holds within timeout, asking every 10 ms.
+func eventually(timeout time.Duration, ok func() bool) bool {
 	deadline := time.Now().Add(timeout)
 	for !ok() {
 		if time.Now().After(deadline) {
-			t.Fatalf("waited %s for %s", timeout, what)
+			return false
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return true
 }
 
 // Each console is drawn for its own client's terminal: its window size,

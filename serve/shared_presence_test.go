@@ -7,8 +7,11 @@ import (
 	"path/filepath"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/caisson-review/caisson-review/store"
 	"github.com/caisson-review/caisson-review/store/pgtest"
@@ -175,5 +178,110 @@ func TestASharedPresenceHeartbeatsItsClaimsAndClaimsAgainWhatLapsed(t *testing.T
 	p.write()
 	if got := stored(); len(got) != 0 {
 		t.Errorf("after alice left and bob went back to the list the store holds %q, want none", got)
+	}
+}
+
+// pageReads counts the pages a console reads.
+type pageReads struct {
+	decider
+	n *atomic.Int64
+}
+
+func (r pageReads) Page(ctx context.Context, q store.PageQuery) ([]store.Row, error) {
+	r.n.Add(1)
+	return r.decider.Page(ctx, q)
+}
+
+// settled waits until n has not moved for longer than a console's
+// notices are spaced, and returns it.
+func settled(t *testing.T, n *atomic.Int64) int64 {
+	t.Helper()
+	last := n.Load()
+	for range 20 {
+		time.Sleep(storeNoticeEvery + 300*time.Millisecond)
+		now := n.Load()
+		if now == last {
+			return now
+		}
+		last = now
+	}
+	t.Fatalf("the console kept reading pages (%d)", last)
+	return 0
+}
+
+func TestOnPostgreSQLAClaimRedrawsOnlyTheMarksAndADecisionTheListOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the consoles to settle, several seconds: skipped with -short")
+	}
+	url := pgtest.URL(t)
+	f1 := newFixture(t, fixtureOpts{location: url, keys: map[string]string{"alice": "alice@laptop"}})
+	f2 := newFixture(t, fixtureOpts{location: url, joining: true, keys: map[string]string{"bob": "bob@desk", "carol": "carol@desk"}})
+	var reads atomic.Int64 // bob's
+	f2.srv.newModel = func(ls *liveSession) tea.Model {
+		if ls.id.User == "bob" {
+			ls.store.st = pageReads{ls.store.st, &reads}
+		}
+		return f2.srv.newConsole(ls)
+	}
+	alice := f1.openTerminal(f1.dialKey("alice", "alice"), "xterm", 80, 24)
+	bob := f2.openTerminal(f2.dialKey("bob", "bob"), "xterm", 80, 24)
+	carol := f2.openTerminal(f2.dialKey("carol", "carol"), "xterm", 80, 24)
+	for _, term := range []*terminal{alice, bob, carol} {
+		term.expect(0, wait, "enter shows the detail")
+	}
+	carol.send("j") // not the check alice decides below
+	before := settled(t, &reads)
+
+	// Alice, on server 1, opens and leaves the check bob has selected on
+	// server 2, three times: his marks follow within a second each, and
+	// he reads no page for it.
+	for range 3 {
+		m := bob.mark()
+		alice.send("\r")
+		if bob.waitFor(m, time.Second, "● being reviewed by alice (alice@laptop)") < 0 {
+			t.Fatalf("bob was not shown alice's claim within a second:\n%s", bob.since(m))
+		}
+		m = bob.mark()
+		alice.send("\x1b")
+		if bob.waitFor(m, time.Second, "enter shows the detail of the selected check") < 0 {
+			t.Fatalf("bob still sees alice's claim a second after she left the check:\n%s", bob.since(m))
+		}
+	}
+	if n := settled(t, &reads) - before; n != 0 {
+		t.Errorf("bob's console read its page %d times while alice opened and left a check on the other server, want none: a claim changes only the marks", n)
+	}
+
+	// Alice decides on server 1: bob's list shows it within a second,
+	// read again.
+	ls, err := f1.sessionOf("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = reads.Load()
+	m := bob.mark()
+	alice.approveSelected(ls, wait)
+	if bob.waitFor(m, time.Second, "Appr. 1") < 0 {
+		t.Fatalf("bob's console did not show alice's approval within a second:\n%s", bob.since(m))
+	}
+	once := settled(t, &reads) - before
+	if once < 1 {
+		t.Fatalf("bob's console read its page %d times for alice's approval, want it read again", once)
+	}
+
+	// Carol decides on bob's own server: his list is read again as for
+	// alice's, once, and not a second time when the decision's notice
+	// comes back from PostgreSQL.
+	ls, err = f2.sessionOf("carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = reads.Load()
+	m = bob.mark()
+	carol.approveSelected(ls, wait)
+	if bob.waitFor(m, time.Second, "Appr. 2") < 0 {
+		t.Fatalf("bob's console did not show carol's approval within a second:\n%s", bob.since(m))
+	}
+	if n := settled(t, &reads) - before; n != once {
+		t.Errorf("bob's console read its page %d times for carol's approval on its own server, want %d as for alice's: once, not again for the notice of its own server's write", n, once)
 	}
 }

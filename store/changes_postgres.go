@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,37 +23,74 @@ const (
 	relistenMax   = 5 * time.Second
 )
 
-// notifyChangesTx has tx notify every listener (Changes) when it
-// commits. PostgreSQL delivers a notification only on commit, and never
-// for a transaction rolled back, so a listener hears of every write that
-// is there to be read, and of nothing else. Notifications of one
-// transaction are folded into one.
-func notifyChangesTx(ctx context.Context, tx *sqlTx) error {
-	_, err := tx.ExecContext(ctx, "SELECT pg_notify('"+changesChannel+"', '')")
+// Notices' payloads: the kind of write, a space, and the origin of the
+// Store that wrote (noticeOf reads them).
+const (
+	dataNotice   = "data"
+	claimsNotice = "claims"
+)
+
+// newOrigin is a Store's origin: random, so that no two Stores, in any
+// process on any host, share one.
+func newOrigin() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// notifyChangesTx has tx notify every listener (Changes) when it commits
+// that this Store wrote what kind says (dataNotice, claimsNotice).
+// PostgreSQL delivers a notification only on commit, and never for a
+// transaction rolled back, so a listener hears of every write that is
+// there to be read, and of nothing else. Notifications of one
+// transaction with the same payload are folded into one.
+func (s *Store) notifyChangesTx(ctx context.Context, tx *sqlTx, kind string) error {
+	_, err := tx.ExecContext(ctx, "SELECT pg_notify('"+changesChannel+"', ?)", kind+" "+s.origin)
 	return err
 }
 
+// noticeOf reads a notification's payload: what changed, and whether this
+// Store wrote it.
+func (s *Store) noticeOf(payload string) (c Change, own bool) {
+	kind, origin, _ := strings.Cut(payload, " ")
+	switch kind {
+	case dataNotice:
+		c = DataChanged
+	case claimsNotice:
+		c = ClaimsChanged
+	default:
+		// An earlier build's notice (with no payload), still running on
+		// the same database during an upgrade: it says nothing of what
+		// changed, so anything may have.
+		return DataChanged | ClaimsChanged, false
+	}
+	return c, s.origin != "" && origin == s.origin
+}
+
 // listenForChanges is Changes on PostgreSQL.
-func (s *Store) listenForChanges(ctx context.Context) (<-chan struct{}, error) {
+func (s *Store) listenForChanges(ctx context.Context, from Writers) (<-chan Change, error) {
 	conn, err := s.listenConn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("listening for changes to %s: %w", s.path, err)
 	}
-	ch := make(chan struct{}, 1)
-	go s.relayChanges(ctx, conn, ch)
+	ch := make(chan Change, 1)
+	go s.relayChanges(ctx, conn, from, ch)
 	return ch, nil
 }
 
 // relayChanges passes conn's notifications on to ch until ctx is done,
 // making the connection again whenever it drops.
-func (s *Store) relayChanges(ctx context.Context, conn *pgx.Conn, ch chan<- struct{}) {
+func (s *Store) relayChanges(ctx context.Context, conn *pgx.Conn, from Writers, ch chan Change) {
 	defer close(ch)
 	for {
 		for {
-			if _, err := conn.WaitForNotification(ctx); err != nil {
+			n, err := conn.WaitForNotification(ctx)
+			if err != nil {
 				break
 			}
-			tell(ch)
+			if c, own := s.noticeOf(n.Payload); !own || from == AllWriters {
+				tell(ch, c)
+			}
 		}
 		conn.Close(context.Background())
 		if conn = s.relisten(ctx); conn == nil {
@@ -58,7 +98,7 @@ func (s *Store) relayChanges(ctx context.Context, conn *pgx.Conn, ch chan<- stru
 		}
 		// Whatever was written while the connection was away went
 		// unannounced.
-		tell(ch)
+		tell(ch, DataChanged|ClaimsChanged)
 	}
 }
 
@@ -88,6 +128,10 @@ func (s *Store) listenConn(ctx context.Context) (*pgx.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The copied configuration hands notifications to the pooled
+	// connection it was read from, whose buffer nobody reads: cleared,
+	// pgx buffers them on this connection, for WaitForNotification.
+	cfg.OnNotification = nil
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, hidePassword(explainConnectError(s.server, cfg.User, cfg.Database, err), cfg.Password)

@@ -170,7 +170,8 @@ func (s *Store) explainRead(err error) error {
 }
 
 // claimWrite runs fn in a write transaction of its own that tells every
-// listener (Changes) on commit. It is Store.write without what claims do
+// listener (Changes) on commit that claims changed (ClaimsChanged), and
+// nothing else: a claim changes no queue, count or page. It is Store.write without what claims do
 // not need: no write lock on PostgreSQL (a claim is one session's row,
 // not the chain; each statement is atomic on its own), and no bringing the
 // queue counts to today and to now, which a claim, made every time a
@@ -221,7 +222,7 @@ func (s *Store) claimWriteOnce(ctx context.Context, fn func(*sqlTx) error, notif
 		return err
 	}
 	if notify && s.pg() {
-		if err := notifyChangesTx(ctx, tx); err != nil {
+		if err := s.notifyChangesTx(ctx, tx, claimsNotice); err != nil {
 			tx.Rollback()
 			return err
 		}

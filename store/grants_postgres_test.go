@@ -149,7 +149,7 @@ func dayOfWork(t *testing.T, s *Store) {
 	c := &clock{t: testNow}
 	listening, stop := context.WithCancel(ctx)
 	defer stop()
-	changes, err := s.Changes(listening)
+	changes, err := s.Changes(listening, AllWriters)
 	step("listening for other instances' changes", err)
 	for i := 1; i <= 4; i++ {
 		addFetched(t, s, result{id: checkID(i), customer: "cus_1", first: "ANA", last: "LIMA", doc: "high", face: "medium"})

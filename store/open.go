@@ -66,6 +66,9 @@ type Store struct {
 	// countedDay is the day this Store last brought the queue counts to
 	// (writeOnce): nil until its first write.
 	countedDay atomic.Pointer[string]
+	// origin tells this Store's change notices from every other's
+	// (Changes): set on PostgreSQL, the only backend that sends them.
+	origin string
 	// stmts are the statements of recording fetches (stmtCache) and of
 	// the reads a page makes (read), by query, prepared once.
 	stmts sync.Map

@@ -51,7 +51,8 @@ func openPostgres(ctx context.Context, location string, opts ...Option) (*Store,
 	server := serverName(cfg)
 	c := &pgConnector{Connector: stdlib.GetConnector(*cfg), server: server, role: cfg.User, database: cfg.Database, password: pw}
 	db := sql.OpenDB(c)
-	s := &Store{db: &sqlDB{DB: db, pg: true}, path: shown, server: server, role: cfg.User, now: time.Now, warn: os.Stderr}
+	s := &Store{db: &sqlDB{DB: db, pg: true}, path: shown, server: server, role: cfg.User, now: time.Now, warn: os.Stderr,
+		origin: newOrigin()}
 	for _, o := range opts {
 		o(s)
 	}

@@ -101,7 +101,9 @@ func (s *Store) TakePollLease(ctx context.Context, checkID, holder string, sched
 		return fmt.Errorf("poll lease of %s: expected a holder and a time to live above zero", checkID)
 	}
 	var taken int64
-	err := s.write(ctx, "leasing the poll of "+checkID, func(tx *sqlTx) error {
+	// A lease changes nothing shown (the answer it leads to is announced
+	// when it is recorded): nothing to announce.
+	err := s.writeUnannounced(ctx, "leasing the poll of "+checkID, func(tx *sqlTx) error {
 		query := `UPDATE polls AS p SET holder = ?, lease_until = ?
 			WHERE p.check_id = ? AND (p.lease_until <= ? OR p.holder = ?)
 			AND (SELECT ` + pollDue + ` FROM checks AS c WHERE c.check_id = p.check_id) <= ?`
@@ -128,7 +130,7 @@ func (s *Store) TakePollLease(ctx context.Context, checkID, holder string, sched
 // ReleasePollLease frees holder's lease on checkID's poll, if it still
 // holds one (the answer may have ended the wait, and the lease with it).
 func (s *Store) ReleasePollLease(ctx context.Context, checkID, holder string) error {
-	return s.write(ctx, "releasing the poll of "+checkID, func(tx *sqlTx) error {
+	return s.writeUnannounced(ctx, "releasing the poll of "+checkID, func(tx *sqlTx) error {
 		_, err := tx.ExecContext(ctx, "UPDATE polls SET holder = '', lease_until = 0 WHERE check_id = ? AND holder = ?", checkID, holder)
 		return err
 	})

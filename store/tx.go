@@ -24,6 +24,20 @@ const maxBusyRetries = 5
 // retried from the start, so what fn read is never stale. what names the
 // operation in errors.
 func (s *Store) write(ctx context.Context, what string, fn func(*sqlTx) error) error {
+	return s.writeNoticed(ctx, what, dataNotice, fn)
+}
+
+// writeUnannounced is write without the change notice (Changes), for a
+// write that changes nothing a front end shows (access records, poll
+// leases): on PostgreSQL its notice would have every console on every
+// server read its page again, for nothing.
+func (s *Store) writeUnannounced(ctx context.Context, what string, fn func(*sqlTx) error) error {
+	return s.writeNoticed(ctx, what, "", fn)
+}
+
+// writeNoticed is write, announced on PostgreSQL with notice (none when
+// "").
+func (s *Store) writeNoticed(ctx context.Context, what, notice string, fn func(*sqlTx) error) error {
 	if s.frozen {
 		return fmt.Errorf("%s: %w", what, errFrozen)
 	}
@@ -37,7 +51,7 @@ func (s *Store) write(ctx context.Context, what string, fn func(*sqlTx) error) e
 			case <-time.After(wait):
 			}
 		}
-		err = s.writeOnce(ctx, fn)
+		err = s.writeOnce(ctx, notice, fn)
 		if !isBusy(err) && !pgRetryable(err) {
 			break
 		}
@@ -52,7 +66,7 @@ func (s *Store) write(ctx context.Context, what string, fn func(*sqlTx) error) e
 	return nil
 }
 
-func (s *Store) writeOnce(ctx context.Context, fn func(*sqlTx) error) error {
+func (s *Store) writeOnce(ctx context.Context, notice string, fn func(*sqlTx) error) error {
 	var opts *sql.TxOptions
 	if s.pg() {
 		opts = postgresWriteTx
@@ -62,7 +76,7 @@ func (s *Store) writeOnce(ctx context.Context, fn func(*sqlTx) error) error {
 		return err
 	}
 	if s.pg() {
-		if err := lockWritesTx(ctx, tx); err != nil {
+		if err := s.lockWritesTx(ctx, tx, notice); err != nil {
 			tx.Rollback()
 			return err
 		}

@@ -27,12 +27,17 @@ var postgresWriteTx = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 // and every read-then-write of the store's rules (four-eyes, a proposal's
 // state) sees the writes before it. Reads take no lock and are not held
 // up.
-func lockWritesTx(ctx context.Context, tx *sqlTx) error {
+//
+// The write is announced to the listeners on commit (Changes) with notice
+// (dataNotice), unless notice is "".
+func (s *Store) lockWritesTx(ctx context.Context, tx *sqlTx, notice string) error {
 	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", writeLockKey); err != nil {
 		return err
 	}
-	// Every write is announced to the listeners on commit (Changes).
-	return notifyChangesTx(ctx, tx)
+	if notice == "" {
+		return nil
+	}
+	return s.notifyChangesTx(ctx, tx, notice)
 }
 
 // pgRetryable reports a serialization failure or a deadlock: the

@@ -28,6 +28,8 @@ type programContext struct {
 	// words as drawn, by their text and whether plain (memo.go).
 	header *memo[headerKey, string]
 	words  *memo[wordKey, string]
+	// helpLine is the footer's keys as drawn (footer.go).
+	helpLine *memo[helpKey, string]
 	// writes are the store writes in flight, which quitting waits for.
 	writes *writes
 	// identity is who this console's decisions are made as (the SSH key
@@ -81,13 +83,14 @@ func newProgramContext(cfg Config) *programContext {
 		cfg.Service = noService{}
 	}
 	c := &programContext{
-		cfg:    cfg,
-		keys:   NewKeyMap(cfg.ReadOnly, cfg.Keys),
-		help:   help.New(),
-		now:    now,
-		writes: newWrites(),
-		header: newMemo[headerKey, string](16),
-		words:  newMemo[wordKey, string](64),
+		cfg:      cfg,
+		keys:     NewKeyMap(cfg.ReadOnly, cfg.Keys),
+		help:     help.New(),
+		now:      now,
+		writes:   newWrites(),
+		header:   newMemo[headerKey, string](16),
+		words:    newMemo[wordKey, string](64),
+		helpLine: newMemo[helpKey, string](16),
 	}
 	// Until the terminal says otherwise, a dark background: most terminals
 	// have one, and it is what a terminal that never answers gets.
@@ -106,6 +109,7 @@ func (c *programContext) restyle(dark bool) {
 	c.help.Styles = c.styles.helpStyles()
 	c.header.reset()
 	c.words.reset()
+	c.helpLine.reset()
 }
 
 func (c *programContext) nextID() int {

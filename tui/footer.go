@@ -87,7 +87,31 @@ func (f *footerModel) view(c *programContext, keys help.KeyMap, saving []string)
 	default:
 		status = st.Bad.Render("✗ " + f.last)
 	}
-	return clip(status, c.width) + "\n" + clip(shortHelp(c.help, keys.ShortHelp(), c.width), c.width)
+	return clip(status, c.width) + "\n" + c.shortHelp(keys.ShortHelp())
+}
+
+// helpKey is what the footer's keys are drawn from: the enabled keys'
+// help, in order, and the width.
+type helpKey struct {
+	keys  string
+	width int
+}
+
+// shortHelp is the footer's keys for bs, clipped to the width, as drawn
+// the last time the same keys were shown at this width: drawing them
+// measures the line once for every key dropped, and a frame is drawn for
+// every change on screen.
+func (c *programContext) shortHelp(bs []key.Binding) string {
+	var k strings.Builder
+	for _, b := range bs {
+		if b.Enabled() {
+			h := b.Help()
+			k.WriteString(h.Key + "\x1f" + h.Desc + "\x1e")
+		}
+	}
+	return c.helpLine.get(helpKey{keys: k.String(), width: c.width}, func() string {
+		return clip(shortHelp(c.help, bs, c.width), c.width)
+	})
 }
 
 // shortHelp is the footer's keys, as many as fit the width: the last ones
