@@ -107,6 +107,7 @@ func TestTwoServeProcessesOnOnePostgreSQLOneKilledWithSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and waits out a claim's expiry")
 	}
+	t.Parallel() // with the load test: this one mostly waits
 	url := pgtest.URL(t)
 	filled := newFixture(t, fixtureOpts{location: url, checks: 20}) // the checks, fetched from the sandbox
 	if err := filled.stop(); err != nil {
