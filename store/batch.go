@@ -49,15 +49,15 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 	batchErrs := make([]error, len(results))
 	skip := func(i int) bool { return errs[i] != nil || errors.Is(results[i].Err, caisson.ErrKeyRefused) }
 	// On PostgreSQL, where each statement is a round trip, the first
-	// results and the unchanged ones go in one statement; the rest, in
-	// order, one at a time.
+	// results, the unchanged ones and the errors go in two statements;
+	// the rest, in order, one at a time.
 	tried, stored := make([]bool, len(results)), make([]bool, len(results))
 	err = s.write(ctx, fmt.Sprintf("recording %d fetched checks", todo), func(tx *sqlTx) error {
 		clear(batchErrs)
 		clear(tried)
 		clear(stored)
 		if s.pg() {
-			if err := recordFirstOrSamePG(ctx, tx, ids, results, skip, tried, stored); err != nil {
+			if err := recordBatchPG(ctx, tx, ids, results, skip, tried, stored); err != nil {
 				return err
 			}
 		}

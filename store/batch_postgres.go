@@ -12,11 +12,13 @@ import (
 // firstOrSamePG stores, in one statement, every result of a batch that
 // is a check's first result (firstResultTx's insert) or the response it
 // already has again (sameResultTx's update), and returns the ids it
-// stored. Each result is still its own row of the insert or the update,
-// so every row trigger (counts, unbare, overdue) fires for it exactly as
-// when it was stored alone; only the round trips, one per result before,
-// are saved. A check is either only added (no row in checks: the insert)
-// or has a row (the update), never both, so the two parts, which see the
+// stored; and it makes the row of each check only added whose outcome is
+// an error ($17: checkRowTx's insert), for errorsPG to write next. Each
+// result is still its own row of the insert or the update, so every row
+// trigger (counts, unbare, overdue) fires for it exactly as when it was
+// stored alone; only the round trips, one or two per result before, are
+// saved. A check is either only added (no row in checks: the inserts)
+// or has a row (the update), never both, so the parts, which see the
 // same snapshot, never meet on one check. The ids must be distinct.
 const firstOrSamePG = `WITH r AS MATERIALIZED (
 	SELECT r.*,
@@ -27,6 +29,12 @@ const firstOrSamePG = `WITH r AS MATERIALIZED (
 		$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::bigint[])
 		AS r(check_id, at, raw, raw_hash, customer_id, first_name, last_name,
 		document, face, reasons, expires_on, checked_on, dob, address, search, reviewable_at)
+), made AS (
+	INSERT INTO checks (id, check_id, added_at, added_by, source)
+	SELECT (m.t).id, (m.t).check_id, (m.t).added_at, (m.t).added_by, (m.t).source
+	FROM (SELECT (SELECT t FROM tracked AS t WHERE t.check_id = e AND t.bare = 1) AS t FROM unnest($17::text[]) AS e) AS m
+	WHERE m.t IS NOT NULL
+	ORDER BY (m.t).id
 ), first AS (
 	INSERT INTO checks (id, check_id, added_at, added_by, source,
 		fetched_at, outcome, fetch_error, raw, raw_hash, result_at, cached,
@@ -44,6 +52,37 @@ const firstOrSamePG = `WITH r AS MATERIALIZED (
 	RETURNING c.check_id
 )
 SELECT check_id FROM first UNION ALL SELECT check_id FROM same`
+
+// errorsPG records, in one statement, the failed fetches of a batch
+// (recordErrorTx's update), each on the row it has or firstOrSamePG made
+// it, and returns the ids it recorded: a check not tracked has no row.
+// Each is its own row of the update, so the row triggers (counts, polls,
+// overdue) fire for each as when it was recorded alone.
+const errorsPG = `WITH e AS MATERIALIZED (
+	SELECT e.*, (SELECT c.id FROM checks AS c WHERE c.check_id = e.check_id) AS id
+	FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::boolean[])
+		AS e(check_id, at, outcome, fetch_error, not_ready)
+)
+UPDATE checks AS c SET fetched_at = e.at, outcome = e.outcome, fetch_error = e.fetch_error,
+	reviewable_at = CASE WHEN e.not_ready AND c.status = 'open' AND c.proposal = 0 THEN 0 ELSE c.reviewable_at END
+FROM e WHERE c.id = e.id
+RETURNING c.check_id`
+
+// errorArrays are the columns of errorsPG's failed fetches.
+type errorArrays struct {
+	checkID, outcome, text []string
+	at                     []int64
+	notReady               []bool
+}
+
+func (a *errorArrays) add(id string, fetchErr error, at time.Time) {
+	outcome, text := errorOutcome(fetchErr)
+	a.checkID = append(a.checkID, id)
+	a.at = append(a.at, at.UnixNano())
+	a.outcome = append(a.outcome, string(outcome))
+	a.text = append(a.text, text)
+	a.notReady = append(a.notReady, outcome.NotReady())
+}
 
 // resultArrays are the columns of firstOrSamePG's results, one array
 // each, in the order of its parameters.
@@ -82,52 +121,78 @@ func (a *resultArrays) args() []any {
 		a.document, a.face, a.reasons, a.expires, a.checkedOn, a.dob, a.address, a.search, a.reviewable}
 }
 
-// recordFirstOrSamePG stores in one statement (firstOrSamePG) the results
-// of a batch that are first results or the same response again, and
-// marks them in stored; tried marks those it took, stored or not (not:
-// a changed response, or a check not tracked). Only a check's first
-// outcome in the batch is taken: what comes after it for the same check
-// depends on it, and is recorded after it one at a time, in order. The results it stores
-// append nothing to the decision log (a first result has no proposal to
-// void, the same response voids none), so taking them ahead of the
-// others leaves the log, and every row, as recording the batch in order
-// does. skip says which results are not to be recorded at all.
-func recordFirstOrSamePG(ctx context.Context, tx *sqlTx, ids []string, results []FetchResult, skip func(int) bool, tried, stored []bool) error {
+// recordBatchPG records in two statements (firstOrSamePG, errorsPG) the
+// outcomes of a batch that are first results, the same response again,
+// or errors, and marks them in stored; tried marks those it took, stored
+// or not (not: a changed response, or a check not tracked). Only a
+// check's first outcome in the batch is taken: what comes after it for
+// the same check depends on it, and is recorded after it one at a time,
+// in order, as are changed responses. What it records appends nothing to
+// the decision log (a first result has no proposal to void, the same
+// response voids none, an error keeps the response), so taking it ahead
+// of the rest leaves the log, and every row, as recording the batch in
+// order does. skip says which results are not to be recorded at all.
+func recordBatchPG(ctx context.Context, tx *sqlTx, ids []string, results []FetchResult, skip func(int) bool, tried, stored []bool) error {
 	seen := make(map[string]bool, len(results))
 	at := make(map[string]int, len(results))
 	var a resultArrays
+	var e errorArrays
 	for i, r := range results {
 		if skip(i) {
 			continue
 		}
-		if !seen[ids[i]] && r.Err == nil {
-			a.add(ids[i], r.Check, r.At)
+		if !seen[ids[i]] {
+			if r.Err == nil {
+				a.add(ids[i], r.Check, r.At)
+			} else {
+				e.add(ids[i], r.Err, r.At)
+			}
 			at[ids[i]] = i
 			tried[i] = true
 		}
 		seen[ids[i]] = true
 	}
-	if len(a.checkID) == 0 {
+	if len(at) == 0 {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, firstOrSamePG, a.args()...)
+	what := fmt.Sprintf("storing %d results and %d failed fetches", len(a.checkID), len(e.checkID))
+	err := queryIDs(ctx, tx, at, stored, firstOrSamePG, append(a.args(), e.checkID)...)
+	if err == nil && len(e.checkID) > 0 {
+		err = queryIDs(ctx, tx, at, stored, errorsPG, e.checkID, e.at, e.outcome, e.text, e.notReady)
+	}
 	if err != nil {
-		return fmt.Errorf("storing %d first or unchanged results: %w", len(a.checkID), err)
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	// Caisson deleted the check: its personal data goes, after its
+	// outcome, as recordErrorTx does (rare: one statement each).
+	for k, id := range e.checkID {
+		if i := at[id]; stored[i] && e.outcome[k] == string(caisson.CodeIDCheckDeleted) {
+			if _, err := tx.ExecContext(ctx, purgeSet+" WHERE check_id = ?", e.at[k], e.at[k], id); err != nil {
+				return fmt.Errorf("%s: purging %s: %w", what, id, err)
+			}
+		}
+	}
+	return nil
+}
+
+// queryIDs runs a statement returning check ids of the batch and marks
+// each in stored (at: the index of each id's result).
+func queryIDs(ctx context.Context, tx *sqlTx, at map[string]int, stored []bool, query string, args ...any) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return fmt.Errorf("storing %d first or unchanged results: %w", len(a.checkID), err)
+			return err
 		}
 		i, ok := at[id]
 		if !ok {
-			return errors.New("storing first or unchanged results: the server returned a check not in the batch")
+			return errors.New("the server returned a check not in the batch")
 		}
 		stored[i] = true
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("storing %d first or unchanged results: %w", len(a.checkID), err)
-	}
-	return nil
+	return rows.Err()
 }

@@ -425,6 +425,7 @@ func TestABatchWithSeveralOutcomesForOneCheckIsStoredAsOneWriteEachInOrderWould(
 	for i := 12; i <= 15; i++ {
 		cached[i] = chk(i, "high", "")
 	}
+	cached[16] = chk(16, "low", "")
 	pending := &caisson.APIError{Code: caisson.CodePendingReview}
 	results := []FetchResult{
 		{CheckID: checkID(3), Check: chk(3, "low", "")},                                 // first results: needs review,
@@ -444,12 +445,14 @@ func TestABatchWithSeveralOutcomesForOneCheckIsStoredAsOneWriteEachInOrderWould(
 		{CheckID: checkID(77), Check: chk(77, "high", "")}, // not tracked
 		{CheckID: checkID(10), Err: caisson.ErrKeyRefused}, // stores nothing
 		{CheckID: checkID(11), Check: chk(11, "medium", ""), At: later.Add(time.Minute)},
-		{CheckID: checkID(1), Check: chk(1, "low", "")},                              // changed: voids the proposal
-		{CheckID: checkID(12), Check: chk(12, "low", "")},                            // changed, first in the batch
-		{CheckID: checkID(13), Check: cached[13]},                                    // purged for its age: the response again is cached whole,
-		{CheckID: checkID(14), Check: cached[14]},                                    // a failed fetch since: cached whole,
-		{CheckID: checkID(15), Check: cached[15]},                                    // deleted at Caisson since: cached whole
-		{CheckID: checkID(3), Err: &caisson.APIError{Code: caisson.CodeNotVerified}}, // after its first result
+		{CheckID: checkID(1), Check: chk(1, "low", "")},                               // changed: voids the proposal
+		{CheckID: checkID(12), Check: chk(12, "low", "")},                             // changed, first in the batch
+		{CheckID: checkID(13), Check: cached[13]},                                     // purged for its age: the response again is cached whole,
+		{CheckID: checkID(14), Check: cached[14]},                                     // a failed fetch since: cached whole,
+		{CheckID: checkID(15), Check: cached[15]},                                     // deleted at Caisson since: cached whole
+		{CheckID: checkID(16), Err: &caisson.APIError{Code: caisson.CodeNotVerified}}, // waiting for a review: its wait ends
+		{CheckID: checkID(78), Err: errors.New("timeout")},                            // not tracked
+		{CheckID: checkID(3), Err: &caisson.APIError{Code: caisson.CodeNotVerified}},  // after its first result
 	}
 	for i := range results {
 		if results[i].At.IsZero() {
@@ -466,7 +469,7 @@ func TestABatchWithSeveralOutcomesForOneCheckIsStoredAsOneWriteEachInOrderWould(
 				t.Fatal(err)
 			}
 		}
-		for i := 12; i <= 15; i++ {
+		for i := 12; i <= 16; i++ {
 			if _, err := ana.Add(ctx, checkID(i), "ana", SourceTyped); err != nil {
 				t.Fatal(err)
 			}
@@ -503,8 +506,10 @@ func TestABatchWithSeveralOutcomesForOneCheckIsStoredAsOneWriteEachInOrderWould(
 			t.Errorf("result %d (%s): RecordFetches says %v, RecordFetch %v", i, results[i].CheckID, errs[i], oneErrs[i])
 		}
 	}
-	if !errors.Is(errs[14], ErrNotFound) {
-		t.Errorf("an untracked check: %v, want ErrNotFound", errs[14])
+	for _, i := range []int{14, 23} {
+		if !errors.Is(errs[i], ErrNotFound) {
+			t.Errorf("an untracked check (result %d): %v, want ErrNotFound", i, errs[i])
+		}
 	}
 	if got, want := dump(t, batch), dump(t, one); !reflect.DeepEqual(got, want) {
 		t.Errorf("the database after one batch differs from after one write each:\nbatch %q\n one  %q", got, want)

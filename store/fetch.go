@@ -228,11 +228,7 @@ func sameResultTx(ctx context.Context, tx execer, id string, chk *caisson.Check,
 }
 
 func recordErrorTx(ctx context.Context, tx execer, id string, fetchErr error, at time.Time) error {
-	outcome := OutcomeTransport
-	if code := caisson.CodeOf(fetchErr); code != "" {
-		outcome = FetchOutcome(code)
-	}
-	msg := fetchErrorText(fetchErr)
+	outcome, msg := errorOutcome(fetchErr)
 	// Caisson taking the result back (PENDING_REVIEW, NOT_VERIFIED) takes
 	// an undecided check out of needs review: its wait ends. Another
 	// failure leaves it where it was.
@@ -246,6 +242,16 @@ func recordErrorTx(ctx context.Context, tx execer, id string, fetchErr error, at
 		return err
 	}
 	return nil
+}
+
+// errorOutcome is what recordErrorTx stores of a failed fetch: the
+// outcome and the error's text.
+func errorOutcome(fetchErr error) (FetchOutcome, string) {
+	outcome := OutcomeTransport
+	if code := caisson.CodeOf(fetchErr); code != "" {
+		outcome = FetchOutcome(code)
+	}
+	return outcome, fetchErrorText(fetchErr)
 }
 
 // fetchErrorText is what is stored of a failed fetch. An unreadable
