@@ -13,7 +13,11 @@ import (
 // is a check's first result (firstResultTx's insert) or the response it
 // already has again (sameResultTx's update), and returns the ids it
 // stored; and it makes the row of each check only added whose outcome is
-// an error ($17: checkRowTx's insert), for errorsPG to write next. Each
+// an error ($17: checkRowTx's insert), for errorsPG to write next. Every
+// row is found by a subquery on a unique index (MATERIALIZED, so that it
+// runs once a row, not once a column read of it), which is the plan
+// whatever the statistics: a fresh table has none, and a join planned on
+// them walked checks once per result. Each
 // result is still its own row of the insert or the update, so every row
 // trigger (counts, unbare, overdue) fires for it exactly as when it was
 // stored alone; only the round trips, one or two per result before, are
@@ -29,11 +33,12 @@ const firstOrSamePG = `WITH r AS MATERIALIZED (
 		$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::bigint[])
 		AS r(check_id, at, raw, raw_hash, customer_id, first_name, last_name,
 		document, face, reasons, expires_on, checked_on, dob, address, search, reviewable_at)
+), m AS MATERIALIZED (
+	SELECT (SELECT t FROM tracked AS t WHERE t.check_id = e AND t.bare = 1) AS t FROM unnest($17::text[]) AS e
 ), made AS (
 	INSERT INTO checks (id, check_id, added_at, added_by, source)
 	SELECT (m.t).id, (m.t).check_id, (m.t).added_at, (m.t).added_by, (m.t).source
-	FROM (SELECT (SELECT t FROM tracked AS t WHERE t.check_id = e AND t.bare = 1) AS t FROM unnest($17::text[]) AS e) AS m
-	WHERE m.t IS NOT NULL
+	FROM m WHERE m.t IS NOT NULL
 	ORDER BY (m.t).id
 ), first AS (
 	INSERT INTO checks (id, check_id, added_at, added_by, source,
