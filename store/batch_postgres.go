@@ -17,13 +17,15 @@ import (
 // row is found by a subquery on a unique index (MATERIALIZED, so that it
 // runs once a row, not once a column read of it), which is the plan
 // whatever the statistics: a fresh table has none, and a join planned on
-// them walked checks once per result. Each
-// result is still its own row of the insert or the update, so every row
-// trigger (counts, unbare, overdue) fires for it exactly as when it was
-// stored alone; only the round trips, one or two per result before, are
-// saved. A check is either only added (no row in checks: the inserts)
-// or has a row (the update), never both, so the parts, which see the
-// same snapshot, never meet on one check. The ids must be distinct.
+// them walked checks once per result. Each result is still its own row
+// of the insert or the update, so every row trigger (counts, unbare,
+// overdue) fires for it exactly as when it was stored alone; only the
+// round trips, one or two per result before, are saved. A check is
+// either only added (no row in checks: the inserts) or has a row (the
+// update), never both, so the parts, which see the same snapshot, never
+// meet on one check. The ids must be distinct. The update reads the
+// row's state in the lookup only: no other write runs between, since
+// every write holds the write lock (lockWritesTx).
 const firstOrSamePG = `WITH r AS MATERIALIZED (
 	SELECT r.*,
 		(SELECT t FROM tracked AS t WHERE t.check_id = r.check_id AND t.bare = 1) AS t,
