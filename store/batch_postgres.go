@@ -10,31 +10,37 @@ import (
 )
 
 // firstOrSamePG stores, in one statement, every result of a batch that
-// is a check's first result (firstResultTx's insert) or the response it
-// already has again (sameResultTx's update), and returns the ids it
-// stored; and it makes the row of each check only added whose outcome is
-// an error ($17: checkRowTx's insert), for errorsPG to write next. Every
-// row is found by a subquery on a unique index (MATERIALIZED, so that it
-// runs once a row, not once a column read of it), which is the plan
-// whatever the statistics: a fresh table has none, and a join planned on
-// them walked checks once per result. Each result is still its own row
-// of the insert or the update, so every row trigger (counts, unbare,
-// overdue) fires for it exactly as when it was stored alone; only the
-// round trips, one or two per result before, are saved. A check is
-// either only added (no row in checks: the inserts) or has a row (the
-// update), never both, so the parts, which see the same snapshot, never
-// meet on one check. The ids must be distinct. The update reads the
-// row's state in the lookup only: no other write runs between, since
-// every write holds the write lock (lockWritesTx).
+// is a check's first result (firstResultTx's insert), the response it
+// already has again (sameResultTx's update), or another response where
+// no proposal awaits a second reviewer (cacheResultTx's update: there is
+// nothing to void), and returns the ids it stored; and it makes the row
+// of each check only added whose outcome is an error ($17: checkRowTx's
+// insert), for errorsPG to write next. Every row is found by a subquery
+// on a unique index (MATERIALIZED, so that it runs once a row, not once
+// a column read of it), which is the plan whatever the statistics: a
+// fresh table has none, and a join planned on them walked checks once
+// per result. Each result is still its own row of the insert or the
+// update, so every row trigger (counts, unbare, overdue) fires for it
+// exactly as when it was stored alone; only the round trips, one or two
+// per result before, are saved. A check is either only added (no row in
+// checks: the inserts) or has a row (the update), never both, so the
+// parts, which see the same snapshot, never meet on one check; the two
+// updates take the rows the same response again does and does not. The
+// ids must be distinct. The update reads the row's state in the lookup
+// only: no other write runs between, since every write holds the write
+// lock (lockWritesTx).
 const firstOrSamePG = `WITH r AS MATERIALIZED (
 	SELECT r.*,
 		(SELECT t FROM tracked AS t WHERE t.check_id = r.check_id AND t.bare = 1) AS t,
 		(SELECT c.id FROM checks AS c WHERE c.check_id = r.check_id AND c.outcome = 'ok' AND c.cached = 1
-			AND c.raw_hash = r.raw_hash AND c.fetch_error = '' AND c.purged_at IS NULL) AS same
+			AND c.raw_hash = r.raw_hash AND c.fetch_error = '' AND c.purged_at IS NULL) AS same,
+		(SELECT c.id FROM checks AS c WHERE c.check_id = r.check_id AND c.proposal = 0
+			AND EXISTS (SELECT 1 FROM tracked AS t WHERE t.check_id = r.check_id)) AS unproposed
 	FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[],
-		$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::bigint[])
+		$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::bigint[],
+		$18::boolean[])
 		AS r(check_id, at, raw, raw_hash, customer_id, first_name, last_name,
-		document, face, reasons, expires_on, checked_on, dob, address, search, reviewable_at)
+		document, face, reasons, expires_on, checked_on, dob, address, search, reviewable_at, needs_review)
 ), m AS MATERIALIZED (
 	SELECT (SELECT t FROM tracked AS t WHERE t.check_id = e AND t.bare = 1) AS t FROM unnest($17::text[]) AS e
 ), made AS (
@@ -57,8 +63,18 @@ const firstOrSamePG = `WITH r AS MATERIALIZED (
 	UPDATE checks AS c SET fetched_at = r.at, result_at = r.at
 	FROM r WHERE c.id = r.same
 	RETURNING c.check_id
+), changed AS (
+	UPDATE checks AS c SET
+		fetched_at = r.at, outcome = 'ok', fetch_error = '', raw = r.raw, raw_hash = r.raw_hash, result_at = r.at, cached = 1,
+		customer_id = r.customer_id, first_name = r.first_name, last_name = r.last_name, document = r.document, face = r.face,
+		reasons = r.reasons, expires_on = r.expires_on, checked_on = r.checked_on, dob = r.dob, address = r.address,
+		purged_at = NULL, search = r.search,
+		reviewable_at = CASE WHEN c.status <> 'open' OR c.proposal <> 0 THEN c.reviewable_at
+			WHEN r.needs_review THEN (CASE WHEN c.reviewable_at <> 0 THEN c.reviewable_at ELSE r.at END) ELSE 0 END
+	FROM r WHERE c.id = r.unproposed AND r.same IS NULL
+	RETURNING c.check_id
 )
-SELECT check_id FROM first UNION ALL SELECT check_id FROM same`
+SELECT check_id FROM first UNION ALL SELECT check_id FROM same UNION ALL SELECT check_id FROM changed`
 
 // errorsPG records, in one statement, the failed fetches of a batch
 // (recordErrorTx's update), each on the row it has or firstOrSamePG made
@@ -97,14 +113,17 @@ type resultArrays struct {
 	checkID, rawHash, customer, first, last, reasons, expires, dob, address, search []string
 	at, document, face, checkedOn, reviewable                                       []int64
 	raw                                                                             [][]byte
+	needsReview                                                                     []bool
 }
 
 func (a *resultArrays) add(id string, chk *caisson.Check, at time.Time) {
 	v := resultValuesOf(chk, at)
 	var reviewable int64
-	if needsReview(chk, at) {
+	needs := needsReview(chk, at)
+	if needs {
 		reviewable = v.at
 	}
+	a.needsReview = append(a.needsReview, needs)
 	a.checkID = append(a.checkID, id)
 	a.at = append(a.at, v.at)
 	a.raw = append(a.raw, v.raw)
@@ -129,16 +148,17 @@ func (a *resultArrays) args() []any {
 }
 
 // recordBatchPG records in two statements (firstOrSamePG, errorsPG) the
-// outcomes of a batch that are first results, the same response again,
-// or errors, and marks them in stored; tried marks those it took, stored
-// or not (not: a changed response, or a check not tracked). Only a
+// outcomes of a batch that are results or errors, and marks them in
+// stored; tried marks those it took, stored or not (not: a changed
+// response on a check with a proposal, or a check not tracked). Only a
 // check's first outcome in the batch is taken: what comes after it for
 // the same check depends on it, and is recorded after it one at a time,
-// in order, as are changed responses. What it records appends nothing to
-// the decision log (a first result has no proposal to void, the same
-// response voids none, an error keeps the response), so taking it ahead
-// of the rest leaves the log, and every row, as recording the batch in
-// order does. skip says which results are not to be recorded at all.
+// in order, as are responses that void a proposal. What it records
+// appends nothing to the decision log (a first result has no proposal to
+// void, nor has a check without one, the same response voids none, an
+// error keeps the response), so taking it ahead of the rest leaves the
+// log, and every row, as recording the batch in order does. skip says
+// which results are not to be recorded at all.
 func recordBatchPG(ctx context.Context, tx *sqlTx, ids []string, results []FetchResult, skip func(int) bool, tried, stored []bool) error {
 	seen := make(map[string]bool, len(results))
 	at := make(map[string]int, len(results))
@@ -163,7 +183,7 @@ func recordBatchPG(ctx context.Context, tx *sqlTx, ids []string, results []Fetch
 		return nil
 	}
 	what := fmt.Sprintf("storing %d results and %d failed fetches", len(a.checkID), len(e.checkID))
-	err := queryIDs(ctx, tx, at, stored, firstOrSamePG, append(a.args(), e.checkID)...)
+	err := queryIDs(ctx, tx, at, stored, firstOrSamePG, append(a.args(), e.checkID, a.needsReview)...)
 	if err == nil && len(e.checkID) > 0 {
 		err = queryIDs(ctx, tx, at, stored, errorsPG, e.checkID, e.at, e.outcome, e.text, e.notReady)
 	}
