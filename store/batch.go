@@ -47,14 +47,30 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 		return errs, nil
 	}
 	batchErrs := make([]error, len(results))
+	skip := func(i int) bool { return errs[i] != nil || errors.Is(results[i].Err, caisson.ErrKeyRefused) }
+	// On PostgreSQL, where each statement is a round trip, the first
+	// results, the unchanged ones and the errors go in two statements;
+	// the rest, in order, one at a time.
+	tried, stored := make([]bool, len(results)), make([]bool, len(results))
 	err = s.write(ctx, fmt.Sprintf("recording %d fetched checks", todo), func(tx *sqlTx) error {
 		clear(batchErrs)
+		clear(tried)
+		clear(stored)
+		if s.pg() {
+			if err := recordBatchPG(ctx, tx, ids, results, skip, tried, stored); err != nil {
+				return err
+			}
+		}
 		stmts := s.newStmtCache(tx)
 		for i, r := range results {
-			if errs[i] != nil || errors.Is(r.Err, caisson.ErrKeyRefused) {
+			if skip(i) || stored[i] {
 				continue
 			}
-			if err := s.recordFetchTx(ctx, stmts, ids[i], r); err != nil {
+			record := s.recordFetchTx
+			if tried[i] {
+				record = s.recordUnlessFirstOrSameTx
+			}
+			if err := record(ctx, stmts, ids[i], r); err != nil {
 				if !errors.Is(err, ErrNotFound) {
 					return fmt.Errorf("%s: %w", ids[i], err)
 				}
@@ -112,6 +128,13 @@ func (s *Store) recordFetchTx(ctx context.Context, tx *stmtCache, id string, r F
 			return err
 		}
 	}
+	return s.recordUnlessFirstOrSameTx(ctx, tx, id, r)
+}
+
+// recordUnlessFirstOrSameTx is the write of RecordFetch for an outcome
+// that is not a result (an error), or a result that is neither the
+// check's first nor the response it already has.
+func (s *Store) recordUnlessFirstOrSameTx(ctx context.Context, tx *stmtCache, id string, r FetchResult) error {
 	// What follows may change a row made earlier in this transaction.
 	if err := tx.flushSearch(ctx); err != nil {
 		return err

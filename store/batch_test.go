@@ -57,11 +57,12 @@ func batchScenario(t *testing.T) (results []FetchResult, open func(t *testing.T)
 	return results, open
 }
 
-// dump is every row of checks, tracked and decisions, as text.
+// dump is every row of checks, tracked, decisions, the counts and polls,
+// as text.
 func dump(t *testing.T, s *Store) []string {
 	t.Helper()
 	var out []string
-	for _, table := range []string{"checks", "tracked", "decisions", "queue_counts"} {
+	for _, table := range []string{"checks", "tracked", "decisions", "queue_counts", "polls"} {
 		rows, err := s.db.Query("SELECT * FROM " + table + " ORDER BY 1")
 		if err != nil {
 			t.Fatal(err)
@@ -401,6 +402,170 @@ func TestTheSameResponseFetchedAgainIsStoredAsCachingItWholeWould(t *testing.T) 
 	if got, want := dump(t, stores[1]), dump(t, stores[0]); !reflect.DeepEqual(got, want) {
 		t.Errorf("the same response again:\n%q\ncached whole:\n%q", got, want)
 	}
+}
+
+// A batch holding several outcomes for one check, in an order where each
+// depends on the one before, and every kind of result: on PostgreSQL the
+// first results and unchanged responses go in one statement ahead of the
+// rest, which must leave the database as recording each alone, in order,
+// does.
+func TestABatchWithSeveralOutcomesForOneCheckIsStoredAsOneWriteEachInOrderWould(t *testing.T) {
+	ctx := context.Background()
+	later := testNow.Add(time.Hour)
+	expired := testNow.AddDate(0, 0, -3).Format("2006-01-02")
+	chk := func(i int, doc, expires string) *caisson.Check {
+		return makeCheck(t, result{id: checkID(i), customer: fmt.Sprintf("cust-%d", i), first: "Ann",
+			last: fmt.Sprintf("Name%d", i), doc: doc, face: "high", expires: expires})
+	}
+	// What sharedFile and open below cache, byte for byte.
+	cached := map[int]*caisson.Check{
+		1: makeCheck(t, result{id: checkID(1), customer: "cust-1", doc: "medium", face: "high", reasons: []int{201}}),
+		2: makeCheck(t, result{id: checkID(2), customer: "cust-2", doc: "high", face: "high"}),
+	}
+	for i := 12; i <= 15; i++ {
+		cached[i] = chk(i, "high", "")
+	}
+	cached[16] = chk(16, "low", "")
+	pending := &caisson.APIError{Code: caisson.CodePendingReview}
+	results := []FetchResult{
+		{CheckID: checkID(3), Check: chk(3, "low", "")},                                 // first results: needs review,
+		{CheckID: checkID(4), Check: chk(4, "high", expired)},                           // expired,
+		{CheckID: checkID(5), Check: chk(5, "high", "")},                                // passed
+		{CheckID: checkID(2), Check: cached[2]},                                         // the response cached, again
+		{CheckID: checkID(1), Check: cached[1]},                                         // again, with a proposal: kept
+		{CheckID: checkID(6), Err: pending},                                             // an error, then
+		{CheckID: checkID(6), Check: chk(6, "medium", "")},                              // a result for the row it made
+		{CheckID: checkID(7), Check: chk(7, "high", "")},                                // first,
+		{CheckID: checkID(7), Check: chk(7, "high", "")},                                // the same again,
+		{CheckID: checkID(7), Check: chk(7, "low", "")},                                 // changed
+		{CheckID: checkID(8), Check: chk(8, "low", "")},                                 // first, then
+		{CheckID: checkID(8), Err: &caisson.APIError{Code: caisson.CodeIDCheckDeleted}}, // purged
+		{CheckID: checkID(2), Check: chk(2, "low", "")},                                 // changed after the same
+		{CheckID: checkID(9), Err: errors.New("connection reset by peer")},
+		{CheckID: checkID(77), Check: chk(77, "high", "")}, // not tracked
+		{CheckID: checkID(10), Err: caisson.ErrKeyRefused}, // stores nothing
+		{CheckID: checkID(11), Check: chk(11, "medium", ""), At: later.Add(time.Minute)},
+		{CheckID: checkID(1), Check: chk(1, "low", "")},                               // changed: voids the proposal
+		{CheckID: checkID(12), Check: chk(12, "low", "")},                             // changed, first in the batch
+		{CheckID: checkID(13), Check: cached[13]},                                     // purged for its age: the response again is cached whole,
+		{CheckID: checkID(14), Check: cached[14]},                                     // a failed fetch since: cached whole,
+		{CheckID: checkID(15), Check: cached[15]},                                     // deleted at Caisson since: cached whole
+		{CheckID: checkID(16), Err: &caisson.APIError{Code: caisson.CodeNotVerified}}, // waiting for a review: its wait ends
+		{CheckID: checkID(78), Err: errors.New("timeout")},                            // not tracked
+		{CheckID: checkID(3), Err: &caisson.APIError{Code: caisson.CodeNotVerified}},  // after its first result
+	}
+	for i := range results {
+		if results[i].At.IsZero() {
+			results[i].At = later
+		}
+	}
+	open := func(t *testing.T) *Store {
+		_, ana, bob := sharedFile(t, FourEyesRisky)
+		if _, err := ana.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Approve, Reviewer: "Ana"}); err != nil {
+			t.Fatal(err)
+		}
+		for i := 3; i <= 11; i++ {
+			if _, err := ana.Add(ctx, checkID(i), "ana", SourceTyped); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := 12; i <= 16; i++ {
+			if _, err := ana.Add(ctx, checkID(i), "ana", SourceTyped); err != nil {
+				t.Fatal(err)
+			}
+			at := testNow
+			if i == 13 {
+				at = testNow.Add(-48 * time.Hour) // the one Purge below takes
+			}
+			if err := ana.RecordFetch(ctx, checkID(i), cached[i], nil, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := ana.Purge(ctx, 24*time.Hour, testNow); err != nil || n != 1 {
+			t.Fatalf("Purge: %d, %v; want the one check fetched two days before", n, err)
+		}
+		for i, err := range map[int]error{14: errors.New("timeout"), 15: &caisson.APIError{Code: caisson.CodeIDCheckDeleted}} {
+			if err := ana.RecordFetch(ctx, checkID(i), nil, err, testNow); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return bob
+	}
+	one := open(t)
+	var oneErrs []error
+	for _, r := range results {
+		oneErrs = append(oneErrs, one.RecordFetch(ctx, r.CheckID, r.Check, r.Err, r.At))
+	}
+	batch := open(t)
+	errs, err := batch.RecordFetches(ctx, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range results {
+		if fmt.Sprint(errs[i]) != fmt.Sprint(oneErrs[i]) {
+			t.Errorf("result %d (%s): RecordFetches says %v, RecordFetch %v", i, results[i].CheckID, errs[i], oneErrs[i])
+		}
+	}
+	for _, i := range []int{14, 23} {
+		if !errors.Is(errs[i], ErrNotFound) {
+			t.Errorf("an untracked check (result %d): %v, want ErrNotFound", i, errs[i])
+		}
+	}
+	if got, want := dump(t, batch), dump(t, one); !reflect.DeepEqual(got, want) {
+		t.Errorf("the database after one batch differs from after one write each:\nbatch %q\n one  %q", got, want)
+	}
+	if rec, err := batch.Get(ctx, checkID(1)); err != nil || rec.Proposal != nil || rec.Decisions[len(rec.Decisions)-1].Action != Void {
+		t.Errorf("%s after a changed response: %+v, %v; want its proposal voided", checkID(1), rec, err)
+	}
+	mustVerify(t, batch)
+	assertCountsByDefinition(t, batch)
+}
+
+// A result the database refuses is that result's error only: the rest of
+// its batch is stored, as each alone would be. PostgreSQL's text cannot
+// hold a NUL, so a customer id with one is refused there (SQLite stores
+// it); the batch's one statement fails with it, and the batch is then
+// recorded a result at a time.
+func TestAResultTheDatabaseRefusesCostsTheRestOfTheBatchNothing(t *testing.T) {
+	ctx := context.Background()
+	var results []FetchResult
+	for i := 1; i <= 4; i++ {
+		customer := fmt.Sprintf("cust-%d", i)
+		if i == 2 {
+			customer = "cust\x002"
+		}
+		results = append(results, FetchResult{CheckID: checkID(i), At: testNow,
+			Check: makeCheck(t, result{id: checkID(i), customer: customer, last: "Okafor", doc: "low", face: "high"})})
+	}
+	open := func(t *testing.T) *Store {
+		s, _ := newStore(t)
+		if _, err := s.AddMany(ctx, []string{checkID(1), checkID(2), checkID(3), checkID(4)}, "t", SourceImported); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	one := open(t)
+	var oneErrs []error
+	for _, r := range results {
+		oneErrs = append(oneErrs, one.RecordFetch(ctx, r.CheckID, r.Check, r.Err, r.At))
+	}
+	if onPostgres && oneErrs[1] == nil {
+		t.Fatalf("PostgreSQL stored a customer id holding a NUL: the test needs another result it refuses")
+	}
+	batch := open(t)
+	errs, err := batch.RecordFetches(ctx, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range results {
+		if (errs[i] == nil) != (oneErrs[i] == nil) || (i != 1 && errs[i] != nil) {
+			t.Errorf("result %d: RecordFetches says %v, RecordFetch %v", i, errs[i], oneErrs[i])
+		}
+	}
+	if got, want := dump(t, batch), dump(t, one); !reflect.DeepEqual(got, want) {
+		t.Errorf("the database after the batch differs from after one write each:\nbatch %q\n one  %q", got, want)
+	}
+	assertCountsByDefinition(t, batch)
 }
 
 // A refresh of every check reads them in one walk: each tracked check

@@ -213,17 +213,29 @@ type checkState struct {
 }
 
 func readCheckTx(ctx context.Context, tx *sqlTx, id string) (checkState, error) {
+	// Read first: a check decided on nearly always has its row, and on
+	// PostgreSQL each statement is a round trip.
+	st, err := checkStateTx(ctx, tx, id)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return st, err
+	}
 	// The status is kept on the check's row, which a check decided on
 	// before any fetch gets now.
 	if err := checkRowTx(ctx, tx, id); err != nil {
 		return checkState{}, err
 	}
-	var raw []byte
-	var rawHash string
-	row, err := scanRow(tx.QueryRowContext(ctx, "SELECT "+rowColumns+", c.raw, c.raw_hash FROM checks AS c WHERE c.check_id = ?", id), &raw, &rawHash)
+	st, err = checkStateTx(ctx, tx, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return checkState{}, fmt.Errorf("%s: %w", id, ErrNotFound)
 	}
+	return st, err
+}
+
+// checkStateTx reads a check's row; sql.ErrNoRows when it has none.
+func checkStateTx(ctx context.Context, tx *sqlTx, id string) (checkState, error) {
+	var raw []byte
+	var rawHash string
+	row, err := scanRow(tx.QueryRowContext(ctx, "SELECT "+rowColumns+", c.raw, c.raw_hash FROM checks AS c WHERE c.check_id = ?", id), &raw, &rawHash)
 	if err != nil {
 		return checkState{}, err
 	}
@@ -306,26 +318,32 @@ func (w writer) appendTx(ctx context.Context, tx *sqlTx, d Decision, now time.Ti
 	if d.CheckID != "" {
 		checkID = d.CheckID
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO decisions (seq, check_id, action, note, reviewer, at, response_hash, prev_hash, hash,
-		hash_version, identity, reason, finality, proposes, ref, old_value, new_value)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.Seq, checkID, string(d.Action), d.Note, d.Reviewer, d.At.Format(atLayout), d.ResponseHash, d.PrevHash, d.Hash,
-		d.HashVersion, d.Identity, string(d.Reason), string(d.Finality), string(d.Proposes), d.Ref, d.OldValue, d.NewValue)
-	if err != nil {
+	entry := []any{d.Seq, checkID, string(d.Action), d.Note, d.Reviewer, d.At.Format(atLayout), d.ResponseHash, d.PrevHash, d.Hash,
+		d.HashVersion, d.Identity, string(d.Reason), string(d.Finality), string(d.Proposes), d.Ref, d.OldValue, d.NewValue}
+	// The stats' tally of the log (0008), kept with the entry.
+	tally := []any{d.At.Format(time.DateOnly), d.Reviewer, string(d.Action), string(d.Proposes), string(d.Reason)}
+	if tx.pg {
+		// One statement, one round trip: appendAndTallyPG.
+		if _, err = tx.ExecContext(ctx, appendAndTallyPG, append(entry, tally...)...); err != nil {
+			return Decision{}, err
+		}
+		return d, nil
+	}
+	if _, err = tx.ExecContext(ctx, appendEntry, entry...); err != nil {
 		return Decision{}, err
 	}
-	// The stats' tally of the log (0008), kept with the entry.
-	tally := `INSERT INTO decision_days (day, reviewer, action, proposes, reason, n) VALUES (?, ?, ?, ?, ?, 1)
-		ON CONFLICT DO UPDATE SET n = n + 1`
-	if tx.pg {
-		tally = tallyDecisionPG
-	}
-	_, err = tx.ExecContext(ctx, tally, d.At.Format(time.DateOnly), d.Reviewer, string(d.Action), string(d.Proposes), string(d.Reason))
+	_, err = tx.ExecContext(ctx, `INSERT INTO decision_days (day, reviewer, action, proposes, reason, n) VALUES (?, ?, ?, ?, ?, 1)
+		ON CONFLICT DO UPDATE SET n = n + 1`, tally...)
 	if err != nil {
 		return Decision{}, err
 	}
 	return d, nil
 }
+
+// appendEntry appends an entry to the decision log.
+const appendEntry = `INSERT INTO decisions (seq, check_id, action, note, reviewer, at, response_hash, prev_hash, hash,
+		hash_version, identity, reason, finality, proposes, ref, old_value, new_value)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // entryTx reads one entry of the log.
 func entryTx(ctx context.Context, tx *sqlTx, seq int64) (Decision, error) {

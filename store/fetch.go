@@ -118,16 +118,33 @@ func needsReview(chk *caisson.Check, at time.Time) bool {
 // resultColumns are the values cacheResultTx and firstResultTx write, in
 // the order they list the columns.
 func resultColumns(chk *caisson.Check, at time.Time) []any {
+	v := resultValuesOf(chk, at)
+	return []any{v.at, v.raw, v.rawHash, v.at, v.customer, v.first, v.last, v.document, v.face,
+		v.reasons, v.expires, v.checkedOn, v.dob, v.address, v.search}
+}
+
+// resultValues are what is stored of a result, one field per column
+// (at is both fetched_at and result_at): resultColumns for one result at
+// a time, resultArrays for a batch on PostgreSQL, so both store the same.
+type resultValues struct {
+	at, document, face, checkedOn                                          int64
+	raw                                                                    []byte
+	rawHash, customer, first, last, reasons, expires, dob, address, search string
+}
+
+func resultValuesOf(chk *caisson.Check, at time.Time) resultValues {
 	sum := sha256.Sum256(chk.Raw)
 	info := chk.Info
 	var checkedOn int64
 	if !chk.CheckedOn.IsZero() {
 		checkedOn = chk.CheckedOn.UnixNano()
 	}
-	return []any{at.UnixNano(), chk.Raw, hex.EncodeToString(sum[:]), at.UnixNano(),
-		chk.CustomerID, info.FirstName, info.LastName, int(chk.Confidence.Document), int(chk.Confidence.Face),
-		reasonCodes(chk.Confidence.Reasons), info.ExpiresOn.String(), checkedOn, info.DOB.String(),
-		addressText(info.Address), searchText(chk.CustomerID, info.FirstName, info.LastName)}
+	return resultValues{at: at.UnixNano(), raw: chk.Raw, rawHash: hex.EncodeToString(sum[:]),
+		customer: chk.CustomerID, first: info.FirstName, last: info.LastName,
+		document: int64(chk.Confidence.Document), face: int64(chk.Confidence.Face),
+		reasons: reasonCodes(chk.Confidence.Reasons), expires: info.ExpiresOn.String(), checkedOn: checkedOn,
+		dob: info.DOB.String(), address: addressText(info.Address),
+		search: searchText(chk.CustomerID, info.FirstName, info.LastName)}
 }
 
 // firstResultTx caches the first result of a check that has no row in
@@ -211,11 +228,7 @@ func sameResultTx(ctx context.Context, tx execer, id string, chk *caisson.Check,
 }
 
 func recordErrorTx(ctx context.Context, tx execer, id string, fetchErr error, at time.Time) error {
-	outcome := OutcomeTransport
-	if code := caisson.CodeOf(fetchErr); code != "" {
-		outcome = FetchOutcome(code)
-	}
-	msg := fetchErrorText(fetchErr)
+	outcome, msg := errorOutcome(fetchErr)
 	// Caisson taking the result back (PENDING_REVIEW, NOT_VERIFIED) takes
 	// an undecided check out of needs review: its wait ends. Another
 	// failure leaves it where it was.
@@ -229,6 +242,16 @@ func recordErrorTx(ctx context.Context, tx execer, id string, fetchErr error, at
 		return err
 	}
 	return nil
+}
+
+// errorOutcome is what recordErrorTx stores of a failed fetch: the
+// outcome and the error's text.
+func errorOutcome(fetchErr error) (FetchOutcome, string) {
+	outcome := OutcomeTransport
+	if code := caisson.CodeOf(fetchErr); code != "" {
+		outcome = FetchOutcome(code)
+	}
+	return outcome, fetchErrorText(fetchErr)
 }
 
 // fetchErrorText is what is stored of a failed fetch. An unreadable

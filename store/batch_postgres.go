@@ -1,0 +1,225 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+)
+
+// firstOrSamePG stores, in one statement, every result of a batch that
+// is a check's first result (firstResultTx's insert), the response it
+// already has again (sameResultTx's update), or another response where
+// no proposal awaits a second reviewer (cacheResultTx's update: there is
+// nothing to void), and returns the ids it stored; and it makes the row
+// of each check only added whose outcome is an error ($17: checkRowTx's
+// insert), for errorsPG to write next. Every row is found by a subquery
+// on a unique index (MATERIALIZED, so that it runs once a row, not once
+// a column read of it), which is the plan whatever the statistics: a
+// fresh table has none, and a join planned on them walked checks once
+// per result. Each result is still its own row of the insert or the
+// update, so every row trigger (counts, unbare, overdue) fires for it
+// exactly as when it was stored alone; only the round trips, one or two
+// per result before, are saved. A check is either only added (no row in
+// checks: the inserts) or has a row (the update), never both, so the
+// parts, which see the same snapshot, never meet on one check; the two
+// updates take the rows the same response again does and does not. The
+// ids must be distinct. The update reads the row's state in the lookup
+// only: no other write runs between, since every write holds the write
+// lock (lockWritesTx).
+const firstOrSamePG = `WITH r AS MATERIALIZED (
+	SELECT r.*,
+		(SELECT t FROM tracked AS t WHERE t.check_id = r.check_id AND t.bare = 1) AS t,
+		(SELECT c.id FROM checks AS c WHERE c.check_id = r.check_id AND c.outcome = 'ok' AND c.cached = 1
+			AND c.raw_hash = r.raw_hash AND c.fetch_error = '' AND c.purged_at IS NULL) AS same,
+		(SELECT c.id FROM checks AS c WHERE c.check_id = r.check_id AND c.proposal = 0
+			AND EXISTS (SELECT 1 FROM tracked AS t WHERE t.check_id = r.check_id)) AS unproposed
+	FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[],
+		$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::bigint[],
+		$18::boolean[])
+		AS r(check_id, at, raw, raw_hash, customer_id, first_name, last_name,
+		document, face, reasons, expires_on, checked_on, dob, address, search, reviewable_at, needs_review)
+), m AS MATERIALIZED (
+	SELECT (SELECT t FROM tracked AS t WHERE t.check_id = e AND t.bare = 1) AS t FROM unnest($17::text[]) AS e
+), made AS (
+	INSERT INTO checks (id, check_id, added_at, added_by, source)
+	SELECT (m.t).id, (m.t).check_id, (m.t).added_at, (m.t).added_by, (m.t).source
+	FROM m WHERE m.t IS NOT NULL
+	ORDER BY (m.t).id
+), first AS (
+	INSERT INTO checks (id, check_id, added_at, added_by, source,
+		fetched_at, outcome, fetch_error, raw, raw_hash, result_at, cached,
+		customer_id, first_name, last_name, document, face, reasons,
+		expires_on, checked_on, dob, address, purged_at, search, reviewable_at)
+	SELECT (r.t).id, (r.t).check_id, (r.t).added_at, (r.t).added_by, (r.t).source, r.at, 'ok', '', r.raw, r.raw_hash, r.at, 1,
+		r.customer_id, r.first_name, r.last_name, r.document, r.face, r.reasons,
+		r.expires_on, r.checked_on, r.dob, r.address, NULL, r.search, r.reviewable_at
+	FROM r WHERE r.t IS NOT NULL
+	ORDER BY (r.t).id
+	RETURNING check_id
+), same AS (
+	UPDATE checks AS c SET fetched_at = r.at, result_at = r.at
+	FROM r WHERE c.id = r.same
+	RETURNING c.check_id
+), changed AS (
+	UPDATE checks AS c SET
+		fetched_at = r.at, outcome = 'ok', fetch_error = '', raw = r.raw, raw_hash = r.raw_hash, result_at = r.at, cached = 1,
+		customer_id = r.customer_id, first_name = r.first_name, last_name = r.last_name, document = r.document, face = r.face,
+		reasons = r.reasons, expires_on = r.expires_on, checked_on = r.checked_on, dob = r.dob, address = r.address,
+		purged_at = NULL, search = r.search,
+		reviewable_at = CASE WHEN c.status <> 'open' OR c.proposal <> 0 THEN c.reviewable_at
+			WHEN r.needs_review THEN (CASE WHEN c.reviewable_at <> 0 THEN c.reviewable_at ELSE r.at END) ELSE 0 END
+	FROM r WHERE c.id = r.unproposed AND r.same IS NULL
+	RETURNING c.check_id
+)
+SELECT check_id FROM first UNION ALL SELECT check_id FROM same UNION ALL SELECT check_id FROM changed`
+
+// errorsPG records, in one statement, the failed fetches of a batch
+// (recordErrorTx's update), each on the row it has or firstOrSamePG made
+// it, and returns the ids it recorded: a check not tracked has no row.
+// Each is its own row of the update, so the row triggers (counts, polls,
+// overdue) fire for each as when it was recorded alone.
+const errorsPG = `WITH e AS MATERIALIZED (
+	SELECT e.*, (SELECT c.id FROM checks AS c WHERE c.check_id = e.check_id) AS id
+	FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::boolean[])
+		AS e(check_id, at, outcome, fetch_error, not_ready)
+)
+UPDATE checks AS c SET fetched_at = e.at, outcome = e.outcome, fetch_error = e.fetch_error,
+	reviewable_at = CASE WHEN e.not_ready AND c.status = 'open' AND c.proposal = 0 THEN 0 ELSE c.reviewable_at END
+FROM e WHERE c.id = e.id
+RETURNING c.check_id`
+
+// errorArrays are the columns of errorsPG's failed fetches.
+type errorArrays struct {
+	checkID, outcome, text []string
+	at                     []int64
+	notReady               []bool
+}
+
+func (a *errorArrays) add(id string, fetchErr error, at time.Time) {
+	outcome, text := errorOutcome(fetchErr)
+	a.checkID = append(a.checkID, id)
+	a.at = append(a.at, at.UnixNano())
+	a.outcome = append(a.outcome, string(outcome))
+	a.text = append(a.text, text)
+	a.notReady = append(a.notReady, outcome.NotReady())
+}
+
+// resultArrays are the columns of firstOrSamePG's results, one array
+// each, in the order of its parameters.
+type resultArrays struct {
+	checkID, rawHash, customer, first, last, reasons, expires, dob, address, search []string
+	at, document, face, checkedOn, reviewable                                       []int64
+	raw                                                                             [][]byte
+	needsReview                                                                     []bool
+}
+
+func (a *resultArrays) add(id string, chk *caisson.Check, at time.Time) {
+	v := resultValuesOf(chk, at)
+	var reviewable int64
+	needs := needsReview(chk, at)
+	if needs {
+		reviewable = v.at
+	}
+	a.needsReview = append(a.needsReview, needs)
+	a.checkID = append(a.checkID, id)
+	a.at = append(a.at, v.at)
+	a.raw = append(a.raw, v.raw)
+	a.rawHash = append(a.rawHash, v.rawHash)
+	a.customer = append(a.customer, v.customer)
+	a.first = append(a.first, v.first)
+	a.last = append(a.last, v.last)
+	a.document = append(a.document, v.document)
+	a.face = append(a.face, v.face)
+	a.reasons = append(a.reasons, v.reasons)
+	a.expires = append(a.expires, v.expires)
+	a.checkedOn = append(a.checkedOn, v.checkedOn)
+	a.dob = append(a.dob, v.dob)
+	a.address = append(a.address, v.address)
+	a.search = append(a.search, v.search)
+	a.reviewable = append(a.reviewable, reviewable)
+}
+
+func (a *resultArrays) args() []any {
+	return []any{a.checkID, a.at, a.raw, a.rawHash, a.customer, a.first, a.last,
+		a.document, a.face, a.reasons, a.expires, a.checkedOn, a.dob, a.address, a.search, a.reviewable}
+}
+
+// recordBatchPG records in two statements (firstOrSamePG, errorsPG) the
+// outcomes of a batch that are results or errors, and marks them in
+// stored; tried marks those it took, stored or not (not: a changed
+// response on a check with a proposal, or a check not tracked). Only a
+// check's first outcome in the batch is taken: what comes after it for
+// the same check depends on it, and is recorded after it one at a time,
+// in order, as are responses that void a proposal. What it records
+// appends nothing to the decision log (a first result has no proposal to
+// void, nor has a check without one, the same response voids none, an
+// error keeps the response), so taking it ahead of the rest leaves the
+// log, and every row, as recording the batch in order does. skip says
+// which results are not to be recorded at all.
+func recordBatchPG(ctx context.Context, tx *sqlTx, ids []string, results []FetchResult, skip func(int) bool, tried, stored []bool) error {
+	seen := make(map[string]bool, len(results))
+	at := make(map[string]int, len(results))
+	var a resultArrays
+	var e errorArrays
+	for i, r := range results {
+		if skip(i) {
+			continue
+		}
+		if !seen[ids[i]] {
+			if r.Err == nil {
+				a.add(ids[i], r.Check, r.At)
+			} else {
+				e.add(ids[i], r.Err, r.At)
+			}
+			at[ids[i]] = i
+			tried[i] = true
+		}
+		seen[ids[i]] = true
+	}
+	if len(at) == 0 {
+		return nil
+	}
+	what := fmt.Sprintf("storing %d results and %d failed fetches", len(a.checkID), len(e.checkID))
+	err := queryIDs(ctx, tx, at, stored, firstOrSamePG, append(a.args(), e.checkID, a.needsReview)...)
+	if err == nil && len(e.checkID) > 0 {
+		err = queryIDs(ctx, tx, at, stored, errorsPG, e.checkID, e.at, e.outcome, e.text, e.notReady)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	// Caisson deleted the check: its personal data goes, after its
+	// outcome, as recordErrorTx does (rare: one statement each).
+	for k, id := range e.checkID {
+		if i := at[id]; stored[i] && e.outcome[k] == string(caisson.CodeIDCheckDeleted) {
+			if _, err := tx.ExecContext(ctx, purgeSet+" WHERE check_id = ?", e.at[k], e.at[k], id); err != nil {
+				return fmt.Errorf("%s: purging %s: %w", what, id, err)
+			}
+		}
+	}
+	return nil
+}
+
+// queryIDs runs a statement returning check ids of the batch and marks
+// each in stored (at: the index of each id's result).
+func queryIDs(ctx context.Context, tx *sqlTx, at map[string]int, stored []bool, query string, args ...any) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		i, ok := at[id]
+		if !ok {
+			return errors.New("the server returned a check not in the batch")
+		}
+		stored[i] = true
+	}
+	return rows.Err()
+}
