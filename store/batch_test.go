@@ -87,21 +87,7 @@ func dump(t *testing.T, s *Store) []string {
 func TestRecordFetchesFollowsRecordFetchsRulesForEachResult(t *testing.T) {
 	results, open := batchScenario(t)
 	ctx := context.Background()
-	one := open(t)
-	var oneErrs []error
-	for _, r := range results {
-		oneErrs = append(oneErrs, one.RecordFetch(ctx, r.CheckID, r.Check, r.Err, r.At))
-	}
-	batch := open(t)
-	errs, err := batch.RecordFetches(ctx, results)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range results {
-		if (errs[i] == nil) != (oneErrs[i] == nil) || (errs[i] != nil && errs[i].Error() != oneErrs[i].Error()) {
-			t.Errorf("%s: RecordFetches says %v, RecordFetch %v", results[i].CheckID, errs[i], oneErrs[i])
-		}
-	}
+	one, batch, errs := recordBothWays(t, results, open)
 	if !errors.Is(errs[6], ErrNotFound) {
 		t.Errorf("an untracked check: %v, want ErrNotFound", errs[6])
 	}
@@ -491,21 +477,7 @@ func TestABatchWithSeveralOutcomesForOneCheckIsStoredAsOneWriteEachInOrderWould(
 		}
 		return bob
 	}
-	one := open(t)
-	var oneErrs []error
-	for _, r := range results {
-		oneErrs = append(oneErrs, one.RecordFetch(ctx, r.CheckID, r.Check, r.Err, r.At))
-	}
-	batch := open(t)
-	errs, err := batch.RecordFetches(ctx, results)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range results {
-		if fmt.Sprint(errs[i]) != fmt.Sprint(oneErrs[i]) {
-			t.Errorf("result %d (%s): RecordFetches says %v, RecordFetch %v", i, results[i].CheckID, errs[i], oneErrs[i])
-		}
-	}
+	one, batch, errs := recordBothWays(t, results, open)
 	for _, i := range []int{14, 23} {
 		if !errors.Is(errs[i], ErrNotFound) {
 			t.Errorf("an untracked check (result %d): %v, want ErrNotFound", i, errs[i])
@@ -597,4 +569,28 @@ func TestEachTrackedGivesEveryCheckOnceInTheOrderAddedWithItsOutcome(t *testing.
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
+}
+
+// recordBothWays records results into a store made by open one result at
+// a time (RecordFetch), and into another in one batch (RecordFetches),
+// and holds each result's error in the batch to the one it had alone.
+func recordBothWays(t *testing.T, results []FetchResult, open func(*testing.T) *Store) (one, batch *Store, errs []error) {
+	t.Helper()
+	ctx := context.Background()
+	one = open(t)
+	var oneErrs []error
+	for _, r := range results {
+		oneErrs = append(oneErrs, one.RecordFetch(ctx, r.CheckID, r.Check, r.Err, r.At))
+	}
+	batch = open(t)
+	errs, err := batch.RecordFetches(ctx, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range results {
+		if fmt.Sprint(errs[i]) != fmt.Sprint(oneErrs[i]) {
+			t.Errorf("result %d (%s): RecordFetches says %v, RecordFetch %v", i, results[i].CheckID, errs[i], oneErrs[i])
+		}
+	}
+	return one, batch, errs
 }
