@@ -22,11 +22,7 @@ import (
 func TestPostgresTheSameResultsAgainUpdateEachRowOfChecksInPlace(t *testing.T) {
 	ctx := context.Background()
 	s := openPG(t, pgtest.URL(t))
-	var opts string
-	if err := s.db.QueryRow(`SELECT coalesce(array_to_string(reloptions, ' '), '') FROM pg_class WHERE oid = 'checks'::regclass`).Scan(&opts); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Contains(strings.Fields(opts), "fillfactor=50") {
+	if opts := checksOptions(t, s); !slices.Contains(opts, "fillfactor=50") {
 		t.Errorf("checks' options are %q, expected fillfactor=50 among them", opts)
 	}
 
@@ -105,4 +101,15 @@ func reportChecksSize(b *testing.B, s *Store) {
 	}
 	b.ReportMetric(float64(table)/(1<<20), "table-MB")
 	b.ReportMetric(float64(indexes)/(1<<20), "indexes-MB")
+}
+
+// checksOptions are the storage options set on checks (ALTER TABLE … SET),
+// each as name=value.
+func checksOptions(t *testing.T, s *Store) []string {
+	t.Helper()
+	var opts string
+	if err := s.db.QueryRow(`SELECT coalesce(array_to_string(reloptions, ' '), '') FROM pg_class WHERE oid = 'checks'::regclass`).Scan(&opts); err != nil {
+		t.Fatalf("reading the options of checks: %v", err)
+	}
+	return strings.Fields(opts)
 }
