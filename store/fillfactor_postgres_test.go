@@ -20,13 +20,80 @@ import (
 // can be pruned: the worst case. Without the room, each update wrote an
 // entry in each of the 39 indexes of checks.
 func TestPostgresTheSameResultsAgainUpdateEachRowOfChecksInPlace(t *testing.T) {
-	ctx := context.Background()
 	s := openPG(t, pgtest.URL(t))
 	if opts := checksOptions(t, s); !slices.Contains(opts, "fillfactor=50") {
 		t.Errorf("checks' options are %q, expected fillfactor=50 among them", opts)
 	}
 
-	const n = 200 // about 30 pages at half full
+	results := sameChecks(t, s, refreshed)
+	for pass, what := range []string{"the first results", "the same results again"} {
+		recordAll(t, s, results, what)
+		if pass == 0 {
+			continue
+		}
+		// The first results are inserts: every update is the second pass's.
+		upd, hot := checksUpdates(t, s, refreshed)
+		if upd != refreshed || hot != refreshed {
+			t.Errorf("%s: %d updates of checks, %d of them HOT; expected %d, all HOT", what, upd, hot, refreshed)
+		}
+	}
+}
+
+// Rows stored before the upgrade to version 5 sit on full pages: the
+// first refresh after it moves each to a page filled half full, as
+// before (not HOT), and from the next every update of the fetch times is
+// HOT, with no rewrite of the table. VACUUM FULL gives every row its room
+// at once.
+func TestPostgresRowsStoredBeforeTheFillfactorGainRoomAtTheirFirstUpdate(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		rewrite string
+		hot     [][2]int64 // of each refresh's updates, at least and at most
+	}{
+		// The first: only rows on the last page, which was not full.
+		{"left as it is", "", [][2]int64{{0, refreshed / 10}, {refreshed, refreshed}}},
+		{"rewritten by VACUUM FULL", "VACUUM FULL checks", [][2]int64{{refreshed, refreshed}, {refreshed, refreshed}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // most of each is waiting for the server's statistics
+			s := openPG(t, pgtest.URL(t))
+			// As version 4 stored them: full pages.
+			if _, err := s.db.Exec("ALTER TABLE checks RESET (fillfactor)"); err != nil {
+				t.Fatal(err)
+			}
+			results := sameChecks(t, s, refreshed)
+			recordAll(t, s, results, "the first results")
+			if _, err := s.db.Exec("ALTER TABLE checks SET (fillfactor = 50)"); err != nil {
+				t.Fatal(err)
+			}
+			if tc.rewrite != "" {
+				if _, err := s.db.Exec(tc.rewrite); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var upd0, hot0 int64
+			for i, want := range tc.hot {
+				what := fmt.Sprintf("refresh %d after the upgrade", i+1)
+				recordAll(t, s, results, what)
+				upd, hot := checksUpdates(t, s, upd0+refreshed)
+				if upd-upd0 != refreshed || hot-hot0 < want[0] || hot-hot0 > want[1] {
+					t.Errorf("%s: %d updates of checks, %d of them HOT; expected %d, %d to %d HOT", what, upd-upd0, hot-hot0, refreshed, want[0], want[1])
+				}
+				upd0, hot0 = upd, hot
+			}
+		})
+	}
+}
+
+// refreshed is how many checks the tests of the room on the pages of
+// checks store and refresh: about 30 pages at half full.
+const refreshed = 200
+
+// sameChecks adds n checks to s and returns a fetched result of each,
+// one response each that recording again changes nothing of but the
+// fetch times.
+func sameChecks(t *testing.T, s *Store, n int) []FetchResult {
+	t.Helper()
 	ids := make([]string, n)
 	results := make([]FetchResult, n)
 	for i := range n {
@@ -34,28 +101,35 @@ func TestPostgresTheSameResultsAgainUpdateEachRowOfChecksInPlace(t *testing.T) {
 		chk := makeCheck(t, result{id: ids[i], customer: fmt.Sprintf("cust-%d", i), first: "Ana", last: "Lee", doc: "high", face: "medium"})
 		results[i] = FetchResult{CheckID: ids[i], Check: chk, At: testNow}
 	}
-	if _, err := s.AddMany(ctx, ids, "ana", SourceImported); err != nil {
+	if _, err := s.AddMany(context.Background(), ids, "ana", SourceImported); err != nil {
 		t.Fatal(err)
 	}
-	for pass, what := range []string{"the first results", "the same results again"} {
-		errs, err := s.RecordFetches(ctx, results)
+	return results
+}
+
+// recordAll records results in one RecordFetches, as a refresh's batch.
+func recordAll(t *testing.T, s *Store, results []FetchResult, what string) {
+	t.Helper()
+	errs, err := s.RecordFetches(context.Background(), results)
+	if err != nil {
+		t.Fatalf("recording %s: %v", what, err)
+	}
+	for i, err := range errs {
 		if err != nil {
-			t.Fatalf("recording %s: %v", what, err)
-		}
-		for i, err := range errs {
-			if err != nil {
-				t.Fatalf("recording %s: %s: %v", what, ids[i], err)
-			}
-		}
-		if pass == 0 {
-			continue
-		}
-		// The first results are inserts: every update is the second pass's.
-		upd, hot := checksUpdates(t, s, n)
-		if upd != n || hot != n {
-			t.Errorf("%s: %d updates of checks, %d of them HOT; expected %d, all HOT", what, upd, hot, n)
+			t.Fatalf("recording %s: %s: %v", what, results[i].CheckID, err)
 		}
 	}
+}
+
+// checksOptions are the storage options set on checks (ALTER TABLE … SET),
+// each as name=value.
+func checksOptions(t *testing.T, s *Store) []string {
+	t.Helper()
+	var opts string
+	if err := s.db.QueryRow(`SELECT coalesce(array_to_string(reloptions, ' '), '') FROM pg_class WHERE oid = 'checks'::regclass`).Scan(&opts); err != nil {
+		t.Fatalf("reading the options of checks: %v", err)
+	}
+	return strings.Fields(opts)
 }
 
 // checksUpdates is how many row updates of checks the server has counted,
@@ -101,15 +175,4 @@ func reportChecksSize(b *testing.B, s *Store) {
 	}
 	b.ReportMetric(float64(table)/(1<<20), "table-MB")
 	b.ReportMetric(float64(indexes)/(1<<20), "indexes-MB")
-}
-
-// checksOptions are the storage options set on checks (ALTER TABLE … SET),
-// each as name=value.
-func checksOptions(t *testing.T, s *Store) []string {
-	t.Helper()
-	var opts string
-	if err := s.db.QueryRow(`SELECT coalesce(array_to_string(reloptions, ' '), '') FROM pg_class WHERE oid = 'checks'::regclass`).Scan(&opts); err != nil {
-		t.Fatalf("reading the options of checks: %v", err)
-	}
-	return strings.Fields(opts)
 }
