@@ -205,6 +205,8 @@ func benchRecordFetches(b *testing.B, pg bool, ids []string, results []FetchResu
 				if pg && again {
 					upd, hot := checksUpdates(b, s, upd0+int64(n))
 					b.ReportMetric(100*float64(hot-hot0)/float64(upd-upd0), "hot-%")
+				}
+				if pg {
 					reportChecksSize(b, s)
 				}
 				s.Close()
