@@ -156,7 +156,13 @@ func BenchmarkRecordFetches(b *testing.B) {
 	if testing.Short() {
 		b.Skip("fetches 20,000 checks")
 	}
-	const n = 20_000
+	n := 20_000
+	if v := os.Getenv("CAISSON_BENCH_RECORD"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("CAISSON_BENCH_RECORD=%q: expected a number of checks", v)
+		}
+	}
 	sb, api := benchSandbox(b, n, 0)
 	ids := sb.CheckIDs(n)
 	var results []FetchResult
@@ -186,12 +192,23 @@ func benchRecordFetches(b *testing.B, pg bool, ids []string, results []FetchResu
 				if again {
 					recordInBatches(b, s, results)
 				}
+				var upd0, hot0 int64
+				if pg && again {
+					upd0, hot0 = checksUpdates(b, s, 0)
+				}
 				b.StartTimer()
 				start, cpu0 := time.Now(), processCPU()
 				recordInBatches(b, s, results)
 				elapsed += time.Since(start)
 				cpu += processCPU() - cpu0
 				b.StopTimer()
+				if pg && again {
+					upd, hot := checksUpdates(b, s, upd0+int64(n))
+					b.ReportMetric(100*float64(hot-hot0)/float64(upd-upd0), "hot-%")
+				}
+				if pg {
+					reportChecksSize(b, s)
+				}
 				s.Close()
 				b.StartTimer()
 			}

@@ -117,8 +117,10 @@ func assertUpgradedInPlace(t *testing.T, s *Store, tracked int) {
 
 // PostgreSQL databases made by earlier builds' own command lines, as
 // pg_dump wrote them: testdata/postgres-version2-401b244.sql by 401b244
-// (schema 2, before claims) and testdata/postgres-version3-b54adaf.sql by
-// b54adaf (schema 3, before the sort indexes carried search). Each is a
+// (schema 2, before claims), testdata/postgres-version3-b54adaf.sql by
+// b54adaf (schema 3, before the sort indexes carried search) and
+// testdata/postgres-version4-69e56bf.sql by 69e56bf (schema 4, before
+// the pages of checks were left half free). Each is a
 // 24-check sandbox's banner ids (13) added and refreshed, and five
 // decisions: approve, reject, escalate, reopen, approve. Restored and
 // opened by this build, each is migrated in place as the SQLite files
@@ -130,6 +132,7 @@ func TestPostgresDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 	}{
 		{"postgres-version2-401b244.sql", 2},
 		{"postgres-version3-b54adaf.sql", 3},
+		{"postgres-version4-69e56bf.sql", 4},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			dump, err := os.ReadFile(filepath.Join("testdata", tc.file))
@@ -146,6 +149,9 @@ func TestPostgresDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 			s := openPG(t, url, WithClock((&clock{t: time.Now()}).Now), WithIdentity(anaID))
 			assertUpgradedInPlace(t, s, 13)
 			assertFilteredPagesAsDefined(t, s)
+			if opts := checksOptions(t, s); !slices.Contains(opts, "fillfactor=50") {
+				t.Errorf("checks' options after the upgrade are %q, expected fillfactor=50 among them", opts)
+			}
 			if err := raw.QueryRow("SELECT max(version) FROM schema_version").Scan(&v); err != nil || v != PostgresSchemaVersion() {
 				t.Errorf("upgraded to version %d (%v), want %d", v, err, PostgresSchemaVersion())
 			}
