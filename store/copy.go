@@ -460,8 +460,13 @@ func (c *copier) copyTable(ctx context.Context, t copyTable, m tableMark) error 
 			}
 			return nil
 		})
+		if err != nil && ctx.Err() != nil {
+			return err // interrupted: the caller says what was kept
+		}
 		if err != nil {
-			return err
+			// The write's own words end "nothing was written", which is
+			// true of this batch only: the batches before it stay.
+			return fmt.Errorf("%w; the batches copied before it are kept in the target: run the same copy again to go on from there", err)
 		}
 		c.done += int64(len(batch))
 		c.copied += int64(len(batch))

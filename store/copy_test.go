@@ -618,3 +618,38 @@ func TestCopyKnowsEveryTableAndStoredColumnOfTheSchema(t *testing.T) {
 		}
 	}
 }
+
+// A batch the target refuses stops the copy with an error that says the
+// batches before it were kept and the copy can be run again, not only the
+// write's own "nothing was written", which is true of that batch alone;
+// run again once the target accepts it, the copy finishes with every row
+// once.
+func TestACopyStoppedByARefusedBatchSaysWhatIsKeptAndFinishesWhenRunAgain(t *testing.T) {
+	src, c := copySource(t)
+	want := everyRow(t, src)
+	if len(want["checks"]) < 4 {
+		t.Fatalf("the source has %d checks; the test needs four", len(want["checks"]))
+	}
+	location := testLocation(t)
+	dst := openIdentified(t, location, c, bobID)
+	refused := want["checks"][2][0] // the third check: its batch is the second of checks
+	editByHand(t, adminLocation(t, location),
+		fmt.Sprintf(`CREATE TRIGGER copy_stopper BEFORE INSERT ON checks WHEN NEW.id = %v BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;`, refused),
+		fmt.Sprintf(`CREATE FUNCTION copy_stopper() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+			CREATE TRIGGER copy_stopper BEFORE INSERT ON checks FOR EACH ROW WHEN (NEW.id = %v) EXECUTE FUNCTION copy_stopper();`, refused))
+	_, err := dst.CopyFrom(context.Background(), src, CopyOptions{BatchSize: 2})
+	if err == nil || !strings.Contains(err.Error(), "refused by the test") ||
+		!strings.Contains(err.Error(), "the batches copied before it are kept in the target: run the same copy again") {
+		t.Fatalf("the refused batch: %v; want the refusal, and that what was copied before it is kept", err)
+	}
+	if n := len(everyRow(t, dst)["checks"]); n != 2 {
+		t.Errorf("the target holds %d checks after the second batch of checks was refused, want the first batch's 2", n)
+	}
+	editByHand(t, adminLocation(t, location), `DROP TRIGGER copy_stopper;`, `DROP TRIGGER copy_stopper ON checks; DROP FUNCTION copy_stopper();`)
+	rep := copyAll(t, dst, src, CopyOptions{BatchSize: 2})
+	if !rep.Resumed {
+		t.Errorf("the second run did not resume the first")
+	}
+	sameRows(t, everyRow(t, dst), want)
+	mustVerify(t, dst)
+}
