@@ -14,7 +14,7 @@ import (
 // already has again (sameResultTx's update), or another response where
 // no proposal awaits a second reviewer (cacheResultTx's update: there is
 // nothing to void), and returns the ids it stored; and it makes the row
-// of each check only added whose outcome is an error ($17: checkRowTx's
+// of each check only added whose outcome is an error ($16: checkRowTx's
 // insert), for errorsPG to write next. Every row is found by a subquery
 // on a unique index (MATERIALIZED, so that it runs once a row, not once
 // a column read of it), which is the plan whatever the statistics: a
@@ -37,12 +37,12 @@ const firstOrSamePG = `WITH r AS MATERIALIZED (
 		(SELECT c.id FROM checks AS c WHERE c.check_id = r.check_id AND c.proposal = 0
 			AND EXISTS (SELECT 1 FROM tracked AS t WHERE t.check_id = r.check_id)) AS unproposed
 	FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[],
-		$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::bigint[],
-		$18::boolean[])
+		$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[],
+		$17::boolean[])
 		AS r(check_id, at, raw, raw_hash, customer_id, first_name, last_name,
-		document, face, reasons, expires_on, checked_on, dob, address, search, reviewable_at, needs_review)
+		document, face, reasons, expires_on, checked_on, dob, address, search, needs_review)
 ), m AS MATERIALIZED (
-	SELECT (SELECT t FROM tracked AS t WHERE t.check_id = e AND t.bare = 1) AS t FROM unnest($17::text[]) AS e
+	SELECT (SELECT t FROM tracked AS t WHERE t.check_id = e AND t.bare = 1) AS t FROM unnest($16::text[]) AS e
 ), made AS (
 	INSERT INTO checks (id, check_id, added_at, added_by, source)
 	SELECT (m.t).id, (m.t).check_id, (m.t).added_at, (m.t).added_by, (m.t).source
@@ -55,7 +55,7 @@ const firstOrSamePG = `WITH r AS MATERIALIZED (
 		expires_on, checked_on, dob, address, purged_at, search, reviewable_at)
 	SELECT (r.t).id, (r.t).check_id, (r.t).added_at, (r.t).added_by, (r.t).source, r.at, 'ok', '', r.raw, r.raw_hash, r.at, 1,
 		r.customer_id, r.first_name, r.last_name, r.document, r.face, r.reasons,
-		r.expires_on, r.checked_on, r.dob, r.address, NULL, r.search, r.reviewable_at
+		r.expires_on, r.checked_on, r.dob, r.address, NULL, r.search, CASE WHEN r.needs_review THEN r.at ELSE 0 END
 	FROM r WHERE r.t IS NOT NULL
 	ORDER BY (r.t).id
 	RETURNING check_id
@@ -111,19 +111,14 @@ func (a *errorArrays) add(id string, fetchErr error, at time.Time) {
 // each, in the order of its parameters.
 type resultArrays struct {
 	checkID, rawHash, customer, first, last, reasons, expires, dob, address, search []string
-	at, document, face, checkedOn, reviewable                                       []int64
+	at, document, face, checkedOn                                                   []int64
 	raw                                                                             [][]byte
 	needsReview                                                                     []bool
 }
 
 func (a *resultArrays) add(id string, chk *caisson.Check, at time.Time) {
 	v := resultValuesOf(chk, at)
-	var reviewable int64
-	needs := needsReview(chk, at)
-	if needs {
-		reviewable = v.at
-	}
-	a.needsReview = append(a.needsReview, needs)
+	a.needsReview = append(a.needsReview, needsReview(chk, at))
 	a.checkID = append(a.checkID, id)
 	a.at = append(a.at, v.at)
 	a.raw = append(a.raw, v.raw)
@@ -139,12 +134,11 @@ func (a *resultArrays) add(id string, chk *caisson.Check, at time.Time) {
 	a.dob = append(a.dob, v.dob)
 	a.address = append(a.address, v.address)
 	a.search = append(a.search, v.search)
-	a.reviewable = append(a.reviewable, reviewable)
 }
 
 func (a *resultArrays) args() []any {
 	return []any{a.checkID, a.at, a.raw, a.rawHash, a.customer, a.first, a.last,
-		a.document, a.face, a.reasons, a.expires, a.checkedOn, a.dob, a.address, a.search, a.reviewable}
+		a.document, a.face, a.reasons, a.expires, a.checkedOn, a.dob, a.address, a.search}
 }
 
 // recordBatchPG records in two statements (firstOrSamePG, errorsPG) the
