@@ -45,9 +45,15 @@ func newOrigin() string {
 // there to be read, and of nothing else. Notifications of one
 // transaction with the same payload are folded into one.
 func (s *Store) notifyChangesTx(ctx context.Context, tx *sqlTx, kind string) error {
-	_, err := tx.ExecContext(ctx, "SELECT pg_notify('"+changesChannel+"', ?)", kind+" "+s.origin)
+	_, err := tx.ExecContext(ctx, "SELECT "+notifyCall, s.noticePayload(kind))
 	return err
 }
+
+// notifyCall notifies the listeners with a payload (noticePayload).
+const notifyCall = "pg_notify('" + changesChannel + "', ?)"
+
+// noticePayload is the payload of this Store's notice of kind.
+func (s *Store) noticePayload(kind string) string { return kind + " " + s.origin }
 
 // noticeOf reads a notification's payload: what changed, and whether this
 // Store wrote it.
