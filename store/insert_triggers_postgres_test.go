@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/store/pgtest"
+)
+
+// A batch of first results is one INSERT (firstOrSamePG), and what an
+// insert into checks sets off (the counts, the overdue count, the polls,
+// the tracked row no longer bare) runs once for the statement
+// (postgres/0006): the one row of queue_counts is updated once, not once
+// or twice a result, each update stepping over the versions the ones
+// before it left. The counts, polls and bare flags still come out as
+// each queue's definition says.
+func TestPostgresABatchOfFirstResultsUpdatesTheCountsOnce(t *testing.T) {
+	c := &clock{t: testNow}
+	s := openPG(t, pgtest.URL(t), WithClock(c.Now))
+	ctx := context.Background()
+	if _, err := s.SetSLA(ctx, SLAChange{SLA: time.Hour, Reviewer: "ana", Note: "a day is too long"}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	var results []FetchResult
+	docs := []string{"high", "medium", "low"}
+	for i := 1; i <= 40; i++ {
+		id := checkID(i)
+		ids = append(ids, id)
+		r := FetchResult{CheckID: id, At: testNow.Add(-2 * time.Hour)}
+		if i%5 == 0 {
+			r.Err = &caisson.APIError{Code: caisson.CodePendingReview}
+		} else {
+			r.Check = makeCheck(t, result{id: id, customer: fmt.Sprintf("cust-%d", i), doc: docs[i%3], face: "high"})
+		}
+		results = append(results, r)
+	}
+	if _, err := s.AddMany(ctx, ids, "ana", SourceTyped); err != nil {
+		t.Fatal(err)
+	}
+	updates := func(tx *sqlTx) (n int64) {
+		if err := tx.QueryRow("SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'queue_counts'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var before, after int64
+	stored := make([]bool, len(results))
+	err := s.write(ctx, "storing a batch", func(tx *sqlTx) error {
+		before = updates(tx)
+		err := recordBatchPG(ctx, tx, ids, results, func(int) bool { return false }, make([]bool, len(results)), stored)
+		after = updates(tx)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ok := range stored {
+		if !ok && results[i].Err == nil {
+			t.Errorf("%s: not stored", results[i].CheckID)
+		}
+	}
+	// The 32 results are inserted with the 8 pending checks' rows, which
+	// the errors' update then moves (row triggers, as before): one update
+	// of the counts for the insert, one each for those.
+	if got, want := after-before, int64(1+8); got != want {
+		t.Errorf("storing 32 first results and 8 pending answers updated queue_counts %d times, want %d", got, want)
+	}
+	assertCountsByDefinition(t, s)
+	var bare, polls, overdue int
+	if err := s.db.QueryRow(`SELECT (SELECT count(*) FROM tracked WHERE bare = 1), (SELECT count(*) FROM polls),
+		(SELECT overdue FROM queue_counts)`).Scan(&bare, &polls, &overdue); err != nil {
+		t.Fatal(err)
+	}
+	if bare != 0 || polls != 8 {
+		t.Errorf("after the batch: %d checks still bare, %d polls; want 0 and the 8 pending", bare, polls)
+	}
+	counts, err := s.Counts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := counts[QueueNeedsReview]; overdue != want || want == 0 {
+		t.Errorf("overdue = %d, want every check needing review (%d), all waiting two hours past a one-hour SLA", overdue, want)
+	}
+}
