@@ -184,6 +184,9 @@ type FetchWriterOptions struct {
 	MaxDelay time.Duration
 }
 
+// defaultMaxBatch is MaxBatch when 0.
+const defaultMaxBatch = 2000
+
 type pendingFetch struct {
 	r    FetchResult
 	done func(error)
@@ -212,7 +215,7 @@ func (s *Store) NewFetchWriter(o FetchWriterOptions) *FetchWriter {
 // to commit what is pending and stop it.
 func NewFetchWriterOn(rec FetchRecorder, o FetchWriterOptions) *FetchWriter {
 	if o.MaxBatch <= 0 {
-		o.MaxBatch = 2000
+		o.MaxBatch = defaultMaxBatch
 	}
 	w := &FetchWriter{rec: rec, maxBatch: o.MaxBatch, maxDelay: o.MaxDelay,
 		queue: make(chan pendingFetch, 2*o.MaxBatch), done: make(chan struct{})}

@@ -219,7 +219,7 @@ func benchRecordFetches(b *testing.B, pg bool, ids []string, results []FetchResu
 }
 
 func recordInBatches(b *testing.B, s *Store, results []FetchResult) {
-	n := 500
+	n := defaultMaxBatch // as a FetchWriter stores them
 	if v, err := strconv.Atoi(os.Getenv("CAISSON_BENCH_BATCH")); err == nil && v > 0 {
 		n = v // to compare batch sizes
 	}

@@ -3,6 +3,8 @@ package pgtest
 import (
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -57,4 +59,64 @@ func TestADeadServersTempDirIsRemovedAndNoOtherIs(t *testing.T) {
 			t.Errorf("%s: kept %v, want %v", filepath.Base(d), err == nil, kept)
 		}
 	}
+}
+
+// A test's server keeps its memory small; a benchmark's runs with what
+// PostgreSQL itself starts with when nothing is set (boot_val), so the
+// figures are those of a server as installed, whatever the version.
+func TestABenchmarksServerHasPostgreSQLsOwnMemorySettings(t *testing.T) {
+	s := get(t)
+	settings := func(args []string) map[string]string {
+		m := map[string]string{}
+		for i := 1; i < len(args); i += 2 {
+			k, v, _ := strings.Cut(args[i], "=")
+			m[k] = v
+		}
+		return m
+	}
+	small, bench := settings(memorySettings(false)), settings(memorySettings(true))
+	for name, want := range small {
+		var got string
+		if err := s.admin.QueryRow("SHOW " + name).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("the tests' server has %s = %s, want %s", name, got, want)
+		}
+		var boot, unit string
+		if err := s.admin.QueryRow("SELECT boot_val, coalesce(unit, '') FROM pg_settings WHERE name = $1", name).Scan(&boot, &unit); err != nil {
+			t.Fatal(err)
+		}
+		if got := inUnits(t, bench[name], unit); got != boot {
+			t.Errorf("a benchmark's server gets %s = %s (%s of %s), PostgreSQL's own default is %s", name, bench[name], got, unit, boot)
+		}
+	}
+}
+
+// inUnits is a size such as 128MB in pg_settings' unit (8kB, MB).
+func inUnits(t *testing.T, size, unit string) string {
+	t.Helper()
+	bytes := func(s string) int64 {
+		for suffix, mult := range map[string]int64{"kB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30} {
+			if n, ok := strings.CutSuffix(s, suffix); ok {
+				v, err := strconv.ParseInt(n, 10, 64)
+				if err != nil {
+					t.Fatalf("size %q: %v", s, err)
+				}
+				return v * mult
+			}
+		}
+		t.Fatalf("size %q: expected kB, MB or GB", s)
+		return 0
+	}
+	one := "1" + strings.TrimLeft(unit, "0123456789")
+	per := bytes(one)
+	if n := strings.TrimRight(unit, "kMGB"); n != "" {
+		k, err := strconv.ParseInt(n, 10, 64)
+		if err != nil {
+			t.Fatalf("unit %q: %v", unit, err)
+		}
+		per *= k
+	}
+	return strconv.FormatInt(bytes(size)/per, 10)
 }
