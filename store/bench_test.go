@@ -10,11 +10,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/caisson-review/caisson-review/caisson"
 )
@@ -269,6 +269,11 @@ func fillFixture(ctx context.Context, builder *Store, n int, done func(phase str
 		return err
 	}
 	var later []schemaEntry
+	for name := range fixtureFewRows {
+		if !slices.ContainsFunc(made, func(e schemaEntry) bool { return e.typ == "index" && e.name == name }) {
+			return fmt.Errorf("fixtureFewRows names the index %s, which the migrations no longer make", name)
+		}
+	}
 	for _, e := range made {
 		if e.typ != "index" || !fixtureFewRows[e.name] {
 			later = append(later, e)
@@ -319,15 +324,17 @@ func fillFixture(ctx context.Context, builder *Store, n int, done func(phase str
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	done("counts")
+	done("counts and commit")
 	return nil
 }
 
-// generateChecks gives each of the n tracked checks its row in checks,
+// generateChecks gives each tracked check its row in checks,
 // drawn at random in the mix benchFixture writes. Two random numbers a
 // row are cut into its draws (which outcome, which decision, which
 // levels, customer, names, expiry and time checked), each from digits of
-// its own; names are cut from strings of fixed-width fields.
+// its own; names are cut from byte strings of fixed-width fields (a
+// substring of a blob is found by its offset, of a text by counting its
+// characters from the start).
 func generateChecks(tx *sqlTx) error {
 	firstNames, width1 := fixedWidth(benchFirst)
 	lastNames, width2 := fixedWidth(benchLast)
@@ -342,42 +349,42 @@ func generateChecks(tx *sqlTx) error {
 		INSERT INTO checks (id, check_id, added_at, added_by, source, fetched_at, outcome, fetch_error, raw, raw_hash,
 				result_at, cached, customer_id, first_name, last_name, document, face, reasons, expires_on, checked_on,
 				dob, status, search)
-			SELECT id, check_id, added_at, 'bench', 'imported', ?2, outcome, '',
+			SELECT id, check_id, added_at, 'bench', 'imported', ?1, outcome, '',
 				CASE cached WHEN 1 THEN printf('{"check_id":"%s","customer_id":"%s","info":{"first_name":"%s","last_name":"%s","dob":"%s","expires_on":"%s"}}',
 					check_id, cust, fn, ln, dob, expires) END,
-				lower(hex(randomblob(32))), ?2, cached, cust, fn, ln, doc, face, reasons, expires, checked, dob, status,
+				lower(hex(randomblob(32))), ?1, cached, cust, fn, ln, doc, face, reasons, expires, checked, dob, status,
 				CASE cached WHEN 1 THEN lower(cust || char(31) || fn || char(31) || ln) ELSE '' END
 			FROM (SELECT id, check_id, added_at, cached,
 					CASE WHEN p < 3 THEN 'PENDING_REVIEW' WHEN p < 6 THEN 'NOT_VERIFIED' WHEN p < 8 THEN 'INTERNAL_ERROR' ELSE 'ok' END AS outcome,
-					CASE cached WHEN 0 THEN '' ELSE printf('cust-%06d', r1 / ?10 % 60000) END AS cust,
-					CASE cached WHEN 0 THEN '' ELSE rtrim(substr(?3, r1 / ?11 % ?4 * ?5 + 1, ?5)) END AS fn,
-					CASE cached WHEN 0 THEN '' ELSE rtrim(substr(?6, r1 / ?12 % ?7 * ?8 + 1, ?8)) END AS ln,
+					CASE cached WHEN 0 THEN '' ELSE printf('cust-%06d', r1 / ?2 % 60000) END AS cust,
+					CASE cached WHEN 0 THEN '' ELSE rtrim(substr(?3, r1 / ?4 % ?5 * ?6 + 1, ?6)) END AS fn,
+					CASE cached WHEN 0 THEN '' ELSE rtrim(substr(?7, r1 / ?8 % ?9 * ?10 + 1, ?10)) END AS ln,
 					CASE WHEN cached = 0 THEN 0 WHEN d < 3 THEN 3 ELSE 5 - d END AS doc,
 					CASE WHEN cached = 0 THEN 0 WHEN e < 3 THEN 3 ELSE 5 - e END AS face,
 					CASE WHEN cached = 0 OR (d < 3 AND e < 3) THEN '' ELSE '201,308' END AS reasons,
-					CASE cached WHEN 0 THEN '' ELSE date(?9 + r2 % 1095 - 200) END AS expires,
-					CASE cached WHEN 0 THEN 0 ELSE ?2 - r2 / 1095 % 8760 * 3600000000000 END AS checked,
+					CASE cached WHEN 0 THEN '' ELSE date(?11 + r2 % 1095 - 200) END AS expires,
+					CASE cached WHEN 0 THEN 0 ELSE ?1 - r2 / 1095 % 8760 * 3600000000000 END AS checked,
 					CASE cached WHEN 0 THEN '' ELSE '1980-01-02' END AS dob,
 					CASE WHEN cached = 0 THEN 'open' WHEN q < 25 THEN 'approved' WHEN q < 30 THEN 'rejected' WHEN q < 33 THEN 'escalated' ELSE 'open' END AS status
 				FROM (SELECT *, r1 % 100 AS p, r1 / 100 % 100 AS q, r1 / 10000 % 6 AS d, r1 / 60000 % 6 AS e, r1 % 100 >= 6 AS cached
 					FROM (SELECT id, check_id, added_at, abs(random()) AS r1, abs(random()) AS r2 FROM tracked ORDER BY id)));`,
-		nil, testNow.UnixNano(), firstNames, len(benchFirst), width1, lastNames, len(benchLast), width2,
-		float64(today.Unix())/86400+2440587.5, customer, firstName, lastName)
+		testNow.UnixNano(), customer, firstNames, firstName, len(benchFirst), width1,
+		lastNames, lastName, len(benchLast), width2, float64(today.Unix())/86400+2440587.5)
 	return err
 }
 
-// fixedWidth is names padded with spaces to the same width in characters,
-// one after the other, and that width.
-func fixedWidth(names []string) (string, int) {
+// fixedWidth is names padded with spaces to the same width in bytes, one
+// after the other, and that width.
+func fixedWidth(names []string) ([]byte, int) {
 	width := 0
 	for _, name := range names {
-		width = max(width, utf8.RuneCountInString(name))
+		width = max(width, len(name))
 	}
-	var b strings.Builder
+	var b []byte
 	for _, name := range names {
-		b.WriteString(name + strings.Repeat(" ", width-utf8.RuneCountInString(name)))
+		b = append(b, name+strings.Repeat(" ", width-len(name))...)
 	}
-	return b.String(), width
+	return b, width
 }
 
 // schemaEntry is an index or trigger as sqlite_schema has it.
