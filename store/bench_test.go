@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"net/url"
@@ -236,6 +237,11 @@ func sqlFixture(tb testing.TB, path string, n int) fixturePhases {
 	if err := db.Close(); err != nil {
 		tb.Fatal(err)
 	}
+	// Open would set WAL again itself, so the file's header is what
+	// shows it was set (its read and write versions, bytes 18 and 19).
+	if head, err := fileHead(path, 20); err != nil || head[18] != 2 || head[19] != 2 {
+		tb.Fatalf("the fixture's header does not say WAL (%v)", err)
+	}
 	done("back to WAL")
 	s, err = Open(ctx, path, WithClock(now))
 	if err != nil {
@@ -246,6 +252,18 @@ func sqlFixture(tb testing.TB, path string, n int) fixturePhases {
 		tb.Fatalf("the generated store differs from one made by Open:\n%s", strings.Join(diffs, "\n"))
 	}
 	return p
+}
+
+// fileHead is the first n bytes of the file at path.
+func fileHead(path string, n int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	head := make([]byte, n)
+	_, err = io.ReadFull(f, head)
+	return head, err
 }
 
 // fillFixture writes n checks into the store made by Open that builder's
