@@ -207,18 +207,18 @@ func dropIndexesPG(tx *sqlTx) ([]string, error) {
 // checkFixtureCounts fails the benchmark unless the store's counts are
 // what each queue's definition selects: a fixture that skipped its
 // triggers must still count as the store would have.
-func checkFixtureCounts(b *testing.B, s *Store, n int) {
-	b.Helper()
+func checkFixtureCounts(tb testing.TB, s *Store, n int) {
+	tb.Helper()
 	counts, err := s.Counts(context.Background())
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	if counts[QueueAll] != n {
-		b.Fatalf("the fixture's all count is %d, want %d", counts[QueueAll], n)
+		tb.Fatalf("the fixture's all count is %d, want %d", counts[QueueAll], n)
 	}
 	for _, q := range append(slices.Clone(Queues), QueueSecondReview) {
-		if want := countByDefinition(b, s, q); counts[q] != want {
-			b.Fatalf("the fixture's %s count is %d, its definition selects %d", q, counts[q], want)
+		if want := countByDefinition(tb, s, q); counts[q] != want {
+			tb.Fatalf("the fixture's %s count is %d, its definition selects %d", q, counts[q], want)
 		}
 	}
 }
