@@ -88,6 +88,22 @@ func withMillion(sizes []int) []int {
 	return sizes
 }
 
+func TestKeyBytesStoresHoldAMillionOnlyWhenAskedFor(t *testing.T) {
+	for _, tc := range []struct {
+		million string
+		want    []int
+	}{
+		{"", []int{100, 100_000}},
+		{"0", []int{100, 100_000}},
+		{"1", []int{100, 100_000, 1_000_000}},
+	} {
+		t.Setenv("CAISSON_BENCH_MILLION", tc.million)
+		if got := withMillion([]int{100, 100_000}); !slices.Equal(got, tc.want) {
+			t.Errorf("CAISSON_BENCH_MILLION=%q: sizes %v, want %v", tc.million, got, tc.want)
+		}
+	}
+}
+
 type termSize struct{ cols, rows int }
 
 func (s termSize) String() string { return fmt.Sprintf("%dx%d", s.cols, s.rows) }
