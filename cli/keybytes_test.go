@@ -136,12 +136,12 @@ func BenchmarkKeyBytes(b *testing.B) {
 }
 
 // BenchmarkKeyLatency is the key-to-screen time at 120x40 with 100,000
-// checks (and 1,000,000, see withMillion): latencyKeys cursor moves (j straight down Needs review, as a
-// reviewer goes through it: those on the first screen move the marker,
-// the rest scroll the list as well) and as many
-// filter keystrokes (typing "smith" and deleting it, in All), each timed
-// as described at the top of this file, reported as the median (p50-ms)
-// and 95th percentile (p95-ms) over the keys. It includes the pty's
+// checks (and 1,000,000, see withMillion): latencyKeys cursor moves (j
+// straight down Needs review, as a reviewer goes through it: those on the
+// first screen move the marker, the rest scroll the list as well) and as
+// many filter keystrokes (typing "smith" and deleting it, in All), each
+// timed as described at the top of this file, reported as the median
+// (p50-ms) and 95th percentile (p95-ms) over the keys. It includes the pty's
 // transfer and the reading goroutine's wake-up: on a shared machine,
 // run it more than once. VmHWM-MiB is the console's peak memory after
 // the keys: what a filter's walk through the store left resident.

@@ -94,6 +94,11 @@ func benchStorePath(b *testing.B, n int) string {
 	// Built under another name and renamed once closed, so that an
 	// interrupted build never leaves half a store to be kept.
 	partial := path + ".partial"
+	for _, f := range []string{partial, partial + "-wal", partial + "-shm"} {
+		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+			b.Fatalf("removing what an interrupted build left: %v", err)
+		}
+	}
 	if err := buildBenchStore(partial, n); err != nil {
 		b.Fatalf("building a store of %d checks: %v", n, err)
 	}
