@@ -3,6 +3,7 @@ package tui
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -112,7 +114,7 @@ func benchStorePath(b *testing.B, n int) string {
 
 // buildBenchStore stores n checks of the sandbox (seed 1), fetched through
 // the real client, in a new store at path. The results are stored as a
-// refresh stores them, through a FetchWriter: a transaction of up to
+// refresh stores them (service.Refresh, through a FetchWriter): a transaction of up to
 // 2,000 results while the next ones are fetched, which makes the same
 // rows as one RecordFetch each and builds a million checks in minutes,
 // not hours.
@@ -139,32 +141,15 @@ func buildBenchStore(path string, n int) error {
 	// Fetched in check id order, the order AddMany gives them their rows:
 	// each batch then appends to the checks table and its check_id index
 	// instead of writing all over them. The rows are the same in any order.
-	if err := fetchInto(ctx, st, api, slices.Sorted(slices.Values(ids)), testNow); err != nil {
-		return err
+	rep, err := service.New(st, api, service.Options{Now: fixedClock}).Refresh(ctx, slices.Sorted(slices.Values(ids)), service.RefreshOptions{Concurrency: 4})
+	if err == nil {
+		err = errors.Join(rep.Err(), rep.NotRecorded)
+	}
+	if err != nil {
+		return fmt.Errorf("refreshing: %w", err)
 	}
 	// Closing checkpoints the write-ahead log: the store is one file.
 	return st.Close()
-}
-
-// fetchInto fetches ids and stores every outcome through a FetchWriter,
-// returning the first outcome that could not be stored.
-func fetchInto(ctx context.Context, st *store.Store, api *caisson.Client, ids []string, at time.Time) error {
-	w := st.NewFetchWriter(store.FetchWriterOptions{})
-	// Written by the writer's goroutine, read once Close has waited for it.
-	var storeErr error
-	fetchErr := api.FetchMany(ctx, ids, 4, func(r caisson.Result) {
-		id := r.CheckID
-		w.Submit(store.FetchResult{CheckID: id, Check: r.Check, Err: r.Err, At: at}, func(err error) {
-			if err != nil && storeErr == nil {
-				storeErr = fmt.Errorf("recording %s: %w", id, err)
-			}
-		})
-	})
-	w.Close()
-	if fetchErr != nil {
-		return fmt.Errorf("fetching: %w", fetchErr)
-	}
-	return storeErr
 }
 
 func benchConfig(b *testing.B, n int) Config {
