@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -367,17 +365,6 @@ func buildStaticBinary(b *testing.B) string {
 // rebuilt one are the same store.
 func keyBytesClock() time.Time { return time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC) }
 
-// inProcessAPI hands each request to the sandbox's handler directly: the
-// fixture is built through the real client without a hundred thousand
-// loopback connections.
-type inProcessAPI struct{ h http.Handler }
-
-func (p inProcessAPI) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	p.h.ServeHTTP(rec, r)
-	return rec.Result(), nil
-}
-
 var (
 	keyBytesMu     sync.Mutex
 	keyBytesStores = map[int]string{}
@@ -445,7 +432,7 @@ func buildFetchedStore(path string, n int) error {
 	if err != nil {
 		return err
 	}
-	api, err := caisson.NewClient("http://127.0.0.1:1", key, caisson.WithHTTPClient(&http.Client{Transport: inProcessAPI{sb}}))
+	api, err := caisson.NewClient("http://127.0.0.1:1", key, caisson.WithHTTPClient(sb.InProcess()))
 	if err != nil {
 		return err
 	}

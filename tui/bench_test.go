@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,17 +47,6 @@ func benchSizesFor(million string) []int {
 		return []int{100, 100_000}
 	}
 	return []int{100, 100_000, 1_000_000}
-}
-
-// inProcess is a RoundTripper that hands each request to the sandbox's
-// handler directly: the benchmark fixture is built through the real client
-// without a hundred thousand loopback connections.
-type inProcess struct{ h http.Handler }
-
-func (p inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	p.h.ServeHTTP(rec, r)
-	return rec.Result(), nil
 }
 
 var (
@@ -124,7 +111,7 @@ func buildBenchStore(path string, n int) error {
 	if err != nil {
 		return err
 	}
-	api, err := caisson.NewClient("http://127.0.0.1:1", key, caisson.WithHTTPClient(&http.Client{Transport: inProcess{sb}}))
+	api, err := caisson.NewClient("http://127.0.0.1:1", key, caisson.WithHTTPClient(sb.InProcess()))
 	if err != nil {
 		return err
 	}

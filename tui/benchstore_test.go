@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -67,7 +66,7 @@ func buildOneFetchAtATime(t *testing.T, path string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := caisson.NewClient("http://127.0.0.1:1", key, caisson.WithHTTPClient(&http.Client{Transport: inProcess{sb}}))
+	api, err := caisson.NewClient("http://127.0.0.1:1", key, caisson.WithHTTPClient(sb.InProcess()))
 	if err != nil {
 		t.Fatal(err)
 	}
