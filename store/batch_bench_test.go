@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -156,13 +154,7 @@ func BenchmarkRecordFetches(b *testing.B) {
 	if testing.Short() {
 		b.Skip("fetches 20,000 checks")
 	}
-	n := 20_000
-	if v := os.Getenv("CAISSON_BENCH_RECORD"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			b.Fatalf("CAISSON_BENCH_RECORD=%q: expected a number of checks", v)
-		}
-	}
+	n := benchEnvInt(b, "CAISSON_BENCH_RECORD", 20_000)
 	sb, api := benchSandbox(b, n, 0)
 	ids := sb.CheckIDs(n)
 	var results []FetchResult
@@ -219,10 +211,8 @@ func benchRecordFetches(b *testing.B, pg bool, ids []string, results []FetchResu
 }
 
 func recordInBatches(b *testing.B, s *Store, results []FetchResult) {
-	n := defaultMaxBatch // as a FetchWriter stores them
-	if v, err := strconv.Atoi(os.Getenv("CAISSON_BENCH_BATCH")); err == nil && v > 0 {
-		n = v // to compare batch sizes
-	}
+	// As a FetchWriter stores them, or other sizes to compare.
+	n := benchEnvInt(b, "CAISSON_BENCH_BATCH", defaultMaxBatch)
 	for lo := 0; lo < len(results); lo += n {
 		if _, err := s.RecordFetches(context.Background(), results[lo:min(lo+n, len(results))]); err != nil {
 			b.Fatal(err)

@@ -594,3 +594,56 @@ func recordBothWays(t *testing.T, results []FetchResult, open func(*testing.T) *
 	}
 	return one, batch, errs
 }
+
+// A batch's names go into SQLite's trigram index in one ordered insert
+// however many failed fetches come between its results: indexing what
+// was queued at every failed fetch, as the store once did, cut it into
+// one insert per failure, each a new segment of the index that FTS5 then
+// merges (most of a first refresh's time in the index).
+func TestFailedFetchesDoNotCutABatchsNamesIntoSegments(t *testing.T) {
+	if onPostgres {
+		t.Skip("PostgreSQL's trigram index is kept by the server")
+	}
+	segments := func(withErrors bool) int {
+		s, _ := newStore(t)
+		ctx := context.Background()
+		var ids []string
+		for i := 1; i <= 400; i++ {
+			ids = append(ids, checkID(i))
+		}
+		if _, err := s.AddMany(ctx, ids, "t", SourceImported); err != nil {
+			t.Fatal(err)
+		}
+		var batch []FetchResult
+		// Newest first, so that each result's row comes below the one
+		// before in the index, as fetches finishing out of order do.
+		for i := 400; i >= 1; i-- {
+			if i%2 == 1 {
+				if withErrors {
+					batch = append(batch, FetchResult{CheckID: checkID(i), Err: &caisson.APIError{Code: caisson.CodePendingReview}, At: testNow})
+				}
+				continue
+			}
+			batch = append(batch, FetchResult{CheckID: checkID(i), At: testNow,
+				Check: makeCheck(t, result{id: checkID(i), customer: fmt.Sprint("c", i), first: "Ann", last: fmt.Sprint("Okafor", i), doc: "low", face: "high"})})
+		}
+		if errs, err := s.RecordFetches(ctx, batch); err != nil {
+			t.Fatal(err)
+		} else {
+			for i, e := range errs {
+				if e != nil {
+					t.Fatalf("result %d: %v", i, e)
+				}
+			}
+		}
+		var n int
+		if err := s.db.QueryRow("SELECT count(*) FROM checks_search_data").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	without, with := segments(false), segments(true)
+	if with > without {
+		t.Errorf("the trigram index has %d records after a batch with failed fetches, %d after the same results alone: want no more", with, without)
+	}
+}

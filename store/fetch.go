@@ -183,6 +183,10 @@ func firstResultTx(ctx context.Context, tx *stmtCache, id string, chk *caisson.C
 		return false, err
 	}
 	tx.unsearched = append(tx.unsearched, rowid)
+	if tx.made == nil {
+		tx.made = map[string]bool{}
+	}
+	tx.made[id] = true
 	return true, nil
 }
 
@@ -206,6 +210,7 @@ func (c *stmtCache) flushSearch(ctx context.Context) error {
 		SELECT c.id, c.search FROM json_each(?) AS j JOIN checks AS c ON c.id = j.value WHERE c.search <> '' ORDER BY j.key`,
 		"["+strings.Join(ids, ",")+"]")
 	c.unsearched = c.unsearched[:0]
+	clear(c.made)
 	return err
 }
 

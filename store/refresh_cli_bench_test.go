@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,6 +25,9 @@ import (
 //	go test ./store -run '^$' -bench RefreshEndToEnd -benchtime 1x
 //
 // At 20 ms latency and 32 in flight the network allows 1,600 checks/s.
+// CAISSON_BENCH_REFRESH=N refreshes N checks at 0 ms instead of 20,000
+// (and skips the 20 ms case), CAISSON_BENCH_ROUNDS=R runs each side R
+// times instead of three: a million once takes about ten minutes.
 // CAISSON_BENCH_BASELINE=PATH runs another build of the program (main's,
 // say) in the same rounds, for a before and after under the same load.
 func BenchmarkRefreshEndToEnd(b *testing.B) {
@@ -31,13 +35,19 @@ func BenchmarkRefreshEndToEnd(b *testing.B) {
 		b.Skip("refreshes tens of thousands of checks through the program")
 	}
 	bin := buildProgram(b)
-	for _, c := range []struct {
+	cases := []struct {
 		latency time.Duration
 		checks  int
 	}{
 		{0, 20_000},
 		{20 * time.Millisecond, 8_000},
-	} {
+	}
+	if n := benchEnvInt(b, "CAISSON_BENCH_REFRESH", 0); n > 0 {
+		cases = cases[:1]
+		cases[0].checks = n
+	}
+	rounds := benchEnvInt(b, "CAISSON_BENCH_ROUNDS", 3)
+	for _, c := range cases {
 		b.Run(fmt.Sprintf("latency=%s/concurrency=32/checks=%d", c.latency, c.checks), func(b *testing.B) {
 			sb, api, base := benchSandboxAt(b, c.checks, c.latency)
 			ids := sb.CheckIDs(c.checks)
@@ -56,7 +66,7 @@ func BenchmarkRefreshEndToEnd(b *testing.B) {
 			}
 			var floor, ours, theirs []time.Duration
 			var cpu time.Duration
-			for i := 0; i < b.N*3; i++ {
+			for i := 0; i < b.N*rounds; i++ {
 				floor = append(floor, fetchFloor(b, api, ids))
 				d, used := refresh(bin)
 				ours = append(ours, d)
@@ -75,6 +85,20 @@ func BenchmarkRefreshEndToEnd(b *testing.B) {
 			b.ReportMetric(float64(cpu.Microseconds())/float64(c.checks*len(ours)), "program-cpu-µs/check")
 		})
 	}
+}
+
+// benchEnvInt is the positive number in the environment variable name,
+// or def when it is not set.
+func benchEnvInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("%s=%q: expected a positive number", name, v)
+	}
+	return n
 }
 
 // buildProgram builds caisson-review with the go command on PATH.

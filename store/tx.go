@@ -173,8 +173,10 @@ type stmtCache struct {
 	tx    *sqlTx
 	stmts map[string]*sql.Stmt
 	// unsearched are rows whose names are not in the trigram index yet
-	// (firstResultTx, flushSearch).
+	// (firstResultTx, flushSearch), and made the check ids of those rows
+	// that firstResultTx made.
 	unsearched []int64
+	made       map[string]bool
 }
 
 func (s *Store) newStmtCache(tx *sqlTx) *stmtCache {
