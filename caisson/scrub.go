@@ -29,16 +29,22 @@ func (k APIKey) scrub(s string) string {
 	if k.secret == nil || *k.secret == "" {
 		return s
 	}
-	key := *k.secret
-	run := min(minKeyRun, len(key))
-	if len(s) < run {
+	key, m := *k.secret, k.match
+	if m == nil {
+		m = newKeyMatcher(key)
+	}
+	if len(s) < m.run {
 		return s
 	}
-	text, at := project(s, key)
-	spans := keySpans(text, key, run)
-	if len(spans) == 0 {
+	// Most text holds no key: it is looked at once, without noting where
+	// each character came from, which only a match needs.
+	var buf [512]byte
+	text, _ := project(s, key, buf[:0], nil)
+	if !m.found(text) {
 		return s
 	}
+	text, at := project(s, key, nil, make([]int, 0, len(s)))
+	spans := m.spans(text)
 	var b strings.Builder
 	prev := 0
 	for _, sp := range spans {
@@ -52,26 +58,37 @@ func (k APIKey) scrub(s string) string {
 }
 
 // project is s as a reader sees it once the hiding characters are gone:
-// the visible ASCII characters in order, with at[i] the offset in s of
-// text[i]. Escape sequences, controls, spaces, invisible characters and
+// the visible ASCII characters in order, lower-cased, appended to text,
+// and, when at is not nil, with at[i] the offset in s of text[i]. Escape sequences, controls, spaces, invisible characters and
 // the sanitizer's notation for them are left out; any other character (a
 // visible non-ASCII letter) becomes a NUL, which no key holds, so a match
 // cannot run across it.
-func project(s, key string) (text []byte, at []int) {
-	text, at = make([]byte, 0, len(s)), make([]int, 0, len(s))
+func project(s, key string, text []byte, at []int) ([]byte, []int) {
+	noting := at != nil
 	for i := 0; i < len(s); {
 		c := s[i]
-		if n := hidden(s, i, key); n > 0 {
-			i += n
-			continue
+		// Printable ASCII that starts no notation, most of any text, is
+		// shown as itself (hidden would say 0) without asking.
+		if plainASCII := ' ' < c && c < 0x7f && c != '^' && c != '<'; !plainASCII {
+			if n := hidden(s, i, key); n > 0 {
+				i += n
+				continue
+			}
+		}
+		if noting {
+			at = append(at, i)
 		}
 		if c < utf8.RuneSelf {
-			text, at = append(text, c), append(at, i)
+			// Lower-cased here: letters match the key in either case.
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			text = append(text, c)
 			i++
 			continue
 		}
 		_, size := utf8.DecodeRuneInString(s[i:])
-		text, at = append(text, 0), append(at, i)
+		text = append(text, 0)
 		i += size
 	}
 	return text, at
@@ -188,28 +205,67 @@ func isHexDigit(c byte) bool {
 	return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' || 'a' <= c && c <= 'f'
 }
 
-// keySpans are the stretches of text, merged, covered by run or more of the
-// key's characters in a row, as [from, to) pairs. Letters match in either
+// keyMatcher finds the key's runs in projected text: every stretch of
+// run of its characters in a row, lower-cased. Letters match in either
 // case: a server that writes the key in capitals ("INVALID KEY SK_LIVE_…")
 // leaves it guessable letter by letter, so it is the key all the same.
-func keySpans(text []byte, key string, run int) [][2]int {
+type keyMatcher struct {
+	run   int
+	grams map[string]bool
+	// in says which bytes the lower-cased key holds: only a stretch of
+	// run of them can be one of grams, so text is looked up in grams only
+	// there, not at every byte (most text has no such stretch).
+	in [256]bool
+}
+
+func newKeyMatcher(key string) *keyMatcher {
 	key = strings.ToLower(key)
-	text = bytes.ToLower(text)
-	grams := make(map[string]bool, len(key)-run+1)
-	for j := 0; j+run <= len(key); j++ {
-		grams[key[j:j+run]] = true
+	m := &keyMatcher{run: min(minKeyRun, len(key)), grams: map[string]bool{}}
+	for j := 0; j+m.run <= len(key); j++ {
+		m.grams[key[j:j+m.run]] = true
 	}
-	var spans [][2]int
-	for i := 0; i+run <= len(text); i++ {
-		if !grams[string(text[i:i+run])] {
+	for i := 0; i < len(key); i++ {
+		m.in[key[i]] = true
+	}
+	return m
+}
+
+// each calls f with every stretch [from, to) of text that is one of the
+// key's grams, in order, until f returns false.
+func (m *keyMatcher) each(text []byte, f func(from, to int) bool) {
+	streak := 0
+	for i := 0; i < len(text); i++ {
+		if !m.in[text[i]] {
+			streak = 0
 			continue
 		}
-		if n := len(spans); n > 0 && spans[n-1][1] >= i {
-			spans[n-1][1] = i + run
-		} else {
-			spans = append(spans, [2]int{i, i + run})
+		if streak++; streak >= m.run && m.grams[string(text[i+1-m.run:i+1])] {
+			if !f(i+1-m.run, i+1) {
+				return
+			}
 		}
 	}
+}
+
+// found says whether text holds any of the key's runs.
+func (m *keyMatcher) found(text []byte) bool {
+	hit := false
+	m.each(text, func(int, int) bool { hit = true; return false })
+	return hit
+}
+
+// spans are the stretches of text, merged, covered by the key's runs, as
+// [from, to) pairs.
+func (m *keyMatcher) spans(text []byte) [][2]int {
+	var spans [][2]int
+	m.each(text, func(from, to int) bool {
+		if n := len(spans); n > 0 && spans[n-1][1] >= from {
+			spans[n-1][1] = to
+		} else {
+			spans = append(spans, [2]int{from, to})
+		}
+		return true
+	})
 	return spans
 }
 
@@ -247,8 +303,11 @@ func (k APIKey) scrubJSONStrings(b []byte) []byte {
 		}
 		lit := b[i : end+1]
 		i = end
-		var s string
-		if json.Unmarshal(lit, &s) != nil {
+		if len(lit)-2 < minKeyRun && plain(lit) {
+			continue // too short to hold a run of the key, as scrub would find
+		}
+		s, ok := plainString(lit)
+		if !ok && json.Unmarshal(lit, &s) != nil {
 			continue
 		}
 		clean := k.scrub(s)
@@ -269,6 +328,28 @@ func (k APIKey) scrubJSONStrings(b []byte) []byte {
 		return b
 	}
 	return append(out, b[prev:]...)
+}
+
+// plainString is the text of a JSON string literal that has no escape,
+// no control character and no invalid UTF-8 (nearly every one), read as
+// json.Unmarshal would read it, which is much slower; not ok otherwise.
+func plainString(lit []byte) (string, bool) {
+	if !plain(lit) {
+		return "", false
+	}
+	return string(lit[1 : len(lit)-1]), true
+}
+
+// plain says whether a JSON string literal reads as its bytes between the
+// quotes: no escape, no control character, valid UTF-8.
+func plain(lit []byte) bool {
+	content := lit[1 : len(lit)-1]
+	for _, c := range content {
+		if c == '\\' || c < 0x20 {
+			return false
+		}
+	}
+	return utf8.Valid(content)
 }
 
 // stringEnd is the index of the quote closing a JSON string whose content

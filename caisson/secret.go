@@ -17,6 +17,9 @@ const redacted = "[redacted]"
 // bypasses the methods below) shows only an address.
 type APIKey struct {
 	secret *string
+	// match finds the key in server text (scrub); made once with the
+	// key, since every answer is scrubbed.
+	match *keyMatcher
 }
 
 // NewAPIKey trims surrounding spaces and newlines (a key pasted from a file
@@ -38,7 +41,7 @@ func NewAPIKey(s string) (APIKey, error) {
 			return APIKey{}, fmt.Errorf("the API key has a non-ASCII character at byte %d: expected printable ASCII only (was it copied through a word processor?)", i+1)
 		}
 	}
-	return APIKey{secret: &s}, nil
+	return APIKey{secret: &s, match: newKeyMatcher(s)}, nil
 }
 
 // IsZero reports whether no key was given.
