@@ -58,11 +58,12 @@ func (k APIKey) scrub(s string) string {
 }
 
 // project is s as a reader sees it once the hiding characters are gone:
-// the visible ASCII characters in order, lower-cased, appended to text,
-// and, when at is not nil, with at[i] the offset in s of text[i]. Escape sequences, controls, spaces, invisible characters and
-// the sanitizer's notation for them are left out; any other character (a
-// visible non-ASCII letter) becomes a NUL, which no key holds, so a match
-// cannot run across it.
+// the visible ASCII characters in order, lower-cased, appended to text;
+// and, when at is not nil, at[i] the offset in s of text[i]. Escape
+// sequences, controls, spaces, invisible characters and the sanitizer's
+// notation for them are left out; any other character (a visible
+// non-ASCII letter) becomes a NUL, which no key holds, so a match cannot
+// run across it.
 func project(s, key string, text []byte, at []int) ([]byte, []int) {
 	noting := at != nil
 	for i := 0; i < len(s); {
@@ -206,7 +207,8 @@ func isHexDigit(c byte) bool {
 }
 
 // keyMatcher finds the key's runs in projected text: every stretch of
-// run of its characters in a row, lower-cased. Letters match in either
+// minKeyRun of its characters in a row (the whole key when shorter),
+// lower-cased. Letters match in either
 // case: a server that writes the key in capitals ("INVALID KEY SK_LIVE_…")
 // leaves it guessable letter by letter, so it is the key all the same.
 type keyMatcher struct {
