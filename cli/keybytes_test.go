@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -19,9 +18,7 @@ import (
 
 	"github.com/creack/pty"
 
-	"github.com/caisson-review/caisson-review/caisson"
-	"github.com/caisson-review/caisson-review/caisson/sandbox"
-	"github.com/caisson-review/caisson-review/service"
+	"github.com/caisson-review/caisson-review/service/servicetest"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -77,32 +74,7 @@ const (
 	readLimit = 20 * time.Second
 )
 
-var keyBytesStoreSizes = withMillion([]int{100, 100_000})
-
-// withMillion adds a store of 1,000,000 checks to sizes when
-// CAISSON_BENCH_MILLION asks for it: a plain -bench run never builds one.
-func withMillion(sizes []int) []int {
-	if v := os.Getenv("CAISSON_BENCH_MILLION"); v != "" && v != "0" {
-		return append(sizes, 1_000_000)
-	}
-	return sizes
-}
-
-func TestKeyBytesStoresHoldAMillionOnlyWhenAskedFor(t *testing.T) {
-	for _, tc := range []struct {
-		million string
-		want    []int
-	}{
-		{"", []int{100, 100_000}},
-		{"0", []int{100, 100_000}},
-		{"1", []int{100, 100_000, 1_000_000}},
-	} {
-		t.Setenv("CAISSON_BENCH_MILLION", tc.million)
-		if got := withMillion([]int{100, 100_000}); !slices.Equal(got, tc.want) {
-			t.Errorf("CAISSON_BENCH_MILLION=%q: sizes %v, want %v", tc.million, got, tc.want)
-		}
-	}
-}
+var keyBytesStoreSizes = servicetest.WithMillion([]int{100, 100_000})
 
 type termSize struct{ cols, rows int }
 
@@ -136,7 +108,7 @@ func BenchmarkKeyBytes(b *testing.B) {
 }
 
 // BenchmarkKeyLatency is the key-to-screen time at 120x40 with 100,000
-// checks (and 1,000,000, see withMillion): latencyKeys cursor moves (j
+// checks (and 1,000,000, see servicetest.WithMillion): latencyKeys cursor moves (j
 // straight down Needs review, as a reviewer goes through it: those on the
 // first screen move the marker, the rest scroll the list as well) and as
 // many filter keystrokes (typing "smith" and deleting it, in All), each
@@ -147,7 +119,7 @@ func BenchmarkKeyBytes(b *testing.B) {
 // the keys: what a filter's walk through the store left resident.
 func BenchmarkKeyLatency(b *testing.B) {
 	bin := buildStaticBinary(b)
-	for _, n := range withMillion([]int{100_000}) {
+	for _, n := range servicetest.WithMillion([]int{100_000}) {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			fixture := keyBytesStore(b, n)
 			for _, in := range latencyInteractions {
@@ -397,7 +369,7 @@ func keyBytesStore(b *testing.B, n int) string {
 	// durable, and an fsync per check on disk would take far longer.
 	built := filepath.Join(fastTempDir(b), name)
 	start := time.Now()
-	if err := buildFetchedStore(built, n); err != nil {
+	if err := servicetest.FetchedStore(built, n, keyBytesClock); err != nil {
 		b.Fatalf("building a store of %d checks: %v", n, err)
 	}
 	b.Logf("built a store of %d checks in %s", n, time.Since(start).Round(time.Millisecond))
@@ -419,45 +391,6 @@ func keyBytesStore(b *testing.B, n int) string {
 	}
 	keyBytesStores[n] = path
 	return path
-}
-
-// buildFetchedStore stores n checks of the sandbox, fetched through the
-// real client, as a refresh stores them: through a FetchWriter, a
-// transaction of up to 2,000 results while the next ones are fetched.
-// That makes the same rows as one RecordFetch each, and a million checks
-// in minutes rather than hours.
-func buildFetchedStore(path string, n int) error {
-	sb := sandbox.New(sandbox.Options{Seed: 1, Checks: n, Now: keyBytesClock})
-	key, err := caisson.NewAPIKey(sb.Key())
-	if err != nil {
-		return err
-	}
-	api, err := caisson.NewClient("http://127.0.0.1:1", key, caisson.WithHTTPClient(sb.InProcess()))
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	st, err := store.Open(ctx, path, store.WithClock(keyBytesClock))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ids := sb.CheckIDs(n)
-	if _, err := st.AddMany(ctx, ids, "bench", store.SourceImported); err != nil {
-		return fmt.Errorf("adding: %w", err)
-	}
-	// Fetched in check id order, the order AddMany gives them their rows:
-	// each batch then appends to the checks table and its check_id index
-	// instead of writing all over them. The rows are the same in any order.
-	rep, err := service.New(st, api, service.Options{Now: keyBytesClock}).Refresh(ctx, slices.Sorted(slices.Values(ids)), service.RefreshOptions{Concurrency: 4})
-	if err == nil {
-		err = errors.Join(rep.Err(), rep.NotRecorded)
-	}
-	if err != nil {
-		return fmt.Errorf("refreshing: %w", err)
-	}
-	// Closing checkpoints the write-ahead log: the store is one file.
-	return st.Close()
 }
 
 // fastTempDir is a fresh directory on tmpfs when the machine has one,

@@ -3,20 +3,16 @@ package tui
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/caisson-review/caisson-review/caisson"
-	"github.com/caisson-review/caisson-review/caisson/sandbox"
-	"github.com/caisson-review/caisson-review/service"
+	"github.com/caisson-review/caisson-review/service/servicetest"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -38,16 +34,7 @@ import (
 // New, Init and the first WindowSizeMsg to a View; its loop-ms/key is
 // Init and the Updates and Views until the first frame is complete.
 
-var benchSizes = benchSizesFor(os.Getenv("CAISSON_BENCH_MILLION"))
-
-// benchSizesFor is the stores measured: a million checks only when asked
-// for, so that a plain -bench run and go test ./... never build one.
-func benchSizesFor(million string) []int {
-	if million == "" || million == "0" {
-		return []int{100, 100_000}
-	}
-	return []int{100, 100_000, 1_000_000}
-}
+var benchSizes = servicetest.WithMillion([]int{100, 100_000})
 
 var (
 	benchMu     sync.Mutex
@@ -88,7 +75,7 @@ func benchStorePath(b *testing.B, n int) string {
 			b.Fatalf("removing what an interrupted build left: %v", err)
 		}
 	}
-	if err := buildBenchStore(partial, n); err != nil {
+	if err := servicetest.FetchedStore(partial, n, fixedClock); err != nil {
 		b.Fatalf("building a store of %d checks: %v", n, err)
 	}
 	if err := os.Rename(partial, path); err != nil {
@@ -97,46 +84,6 @@ func benchStorePath(b *testing.B, n int) string {
 	b.Logf("built a store of %d checks in %s", n, time.Since(start).Round(time.Millisecond))
 	benchStores[n] = path
 	return path
-}
-
-// buildBenchStore stores n checks of the sandbox (seed 1), fetched through
-// the real client, in a new store at path. The results are stored as a
-// refresh stores them (service.Refresh, through a FetchWriter): a transaction of up to
-// 2,000 results while the next ones are fetched, which makes the same
-// rows as one RecordFetch each and builds a million checks in minutes,
-// not hours.
-func buildBenchStore(path string, n int) error {
-	sb := sandbox.New(sandbox.Options{Seed: 1, Checks: n, Now: fixedClock})
-	key, err := caisson.NewAPIKey(sb.Key())
-	if err != nil {
-		return err
-	}
-	api, err := caisson.NewClient("http://127.0.0.1:1", key, caisson.WithHTTPClient(sb.InProcess()))
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	st, err := store.Open(ctx, path, store.WithClock(fixedClock))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ids := sb.CheckIDs(n)
-	if _, err := st.AddMany(ctx, ids, "bench", store.SourceImported); err != nil {
-		return fmt.Errorf("adding: %w", err)
-	}
-	// Fetched in check id order, the order AddMany gives them their rows:
-	// each batch then appends to the checks table and its check_id index
-	// instead of writing all over them. The rows are the same in any order.
-	rep, err := service.New(st, api, service.Options{Now: fixedClock}).Refresh(ctx, slices.Sorted(slices.Values(ids)), service.RefreshOptions{Concurrency: 4})
-	if err == nil {
-		err = errors.Join(rep.Err(), rep.NotRecorded)
-	}
-	if err != nil {
-		return fmt.Errorf("refreshing: %w", err)
-	}
-	// Closing checkpoints the write-ahead log: the store is one file.
-	return st.Close()
 }
 
 func benchConfig(b *testing.B, n int) Config {

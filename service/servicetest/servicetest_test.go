@@ -1,4 +1,4 @@
-package tui
+package servicetest
 
 import (
 	"context"
@@ -8,13 +8,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
 	"github.com/caisson-review/caisson-review/store"
 )
 
-func TestBenchSizesHoldAMillionOnlyWhenAskedFor(t *testing.T) {
+func fixedClock() time.Time { return time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC) }
+
+func TestWithMillionAddsAMillionOnlyWhenAskedFor(t *testing.T) {
 	for _, tc := range []struct {
 		million string
 		want    []int
@@ -23,20 +26,21 @@ func TestBenchSizesHoldAMillionOnlyWhenAskedFor(t *testing.T) {
 		{"0", []int{100, 100_000}},
 		{"1", []int{100, 100_000, 1_000_000}},
 	} {
-		if got := benchSizesFor(tc.million); !slices.Equal(got, tc.want) {
-			t.Errorf("CAISSON_BENCH_MILLION=%q: sizes %v, want %v", tc.million, got, tc.want)
+		t.Setenv(MillionEnv, tc.million)
+		if got := WithMillion([]int{100, 100_000}); !slices.Equal(got, tc.want) {
+			t.Errorf("%s=%q: sizes %v, want %v", MillionEnv, tc.million, got, tc.want)
 		}
 	}
 }
 
-// The benchmarks' store, its results stored in batches, is the store one
-// durable RecordFetch per check made before: the same checks, the same
+// FetchedStore, its results stored in batches, is the store one durable
+// RecordFetch per check made before it: the same checks, the same
 // rows, the same names found by the text filter.
-func TestBenchStoreHasTheRowsOfOneFetchAtATime(t *testing.T) {
+func TestFetchedStoreHasTheRowsOfOneFetchAtATime(t *testing.T) {
 	const n = 400
 	dir := t.TempDir()
 	batched, single := filepath.Join(dir, "batched.db"), filepath.Join(dir, "single.db")
-	if err := buildBenchStore(batched, n); err != nil {
+	if err := FetchedStore(batched, n, fixedClock); err != nil {
 		t.Fatalf("building the benchmarks' store: %v", err)
 	}
 	buildOneFetchAtATime(t, single, n)
@@ -57,7 +61,7 @@ func TestBenchStoreHasTheRowsOfOneFetchAtATime(t *testing.T) {
 	}
 }
 
-// buildOneFetchAtATime is how the benchmarks' store was built before:
+// buildOneFetchAtATime is how the benchmarks' stores were built before:
 // one durable transaction per check.
 func buildOneFetchAtATime(t *testing.T, path string, n int) {
 	t.Helper()
@@ -81,7 +85,7 @@ func buildOneFetchAtATime(t *testing.T, path string, n int) {
 		t.Fatal(err)
 	}
 	err = api.FetchMany(ctx, ids, 4, func(r caisson.Result) {
-		if err := st.RecordFetch(ctx, r.CheckID, r.Check, r.Err, testNow); err != nil {
+		if err := st.RecordFetch(ctx, r.CheckID, r.Check, r.Err, fixedClock()); err != nil {
 			t.Errorf("recording %s: %v", r.CheckID, err)
 		}
 	})
