@@ -29,10 +29,7 @@ func (k APIKey) scrub(s string) string {
 	if k.secret == nil || *k.secret == "" {
 		return s
 	}
-	key, m := *k.secret, k.match
-	if m == nil {
-		m = newKeyMatcher(key)
-	}
+	key, m := *k.secret, k.match // NewAPIKey, the only maker of a key, makes both
 	if len(s) < m.run {
 		return s
 	}
