@@ -154,10 +154,12 @@ func (s *Store) CountUpTo(ctx context.Context, q PageQuery, limit int) (n int, m
 	if err != nil {
 		return 0, false, err
 	}
-	query, args := "SELECT 1 "+sel.sql(), sel.args
-	if sel.bare != nil {
-		query += " UNION ALL SELECT 1 " + sel.bare.sql()
-		args = append(slices.Clone(args), sel.bare.args...)
+	query, args := "SELECT 1 "+sel.sql(), slices.Clone(sel.args)
+	for _, side := range []*selection{sel.lead, sel.bare} {
+		if side != nil {
+			query += " UNION ALL SELECT 1 " + side.sql()
+			args = append(args, side.args...)
+		}
 	}
 	n, err = s.countUpTo(ctx, query, limit+1, args...)
 	if err != nil {

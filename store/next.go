@@ -33,6 +33,22 @@ func (s *Store) Next(ctx context.Context, q PageQuery, afterID string) (string, 
 			cond, args := after(bare, vals, sel.pg)
 			sel.bare.add(cond, args...)
 		}
+		if sel.lead != nil {
+			sel.lead.add(cond, args...)
+		}
+	}
+	if sel.lead != nil {
+		// The bare checks, the lead and the rest, each before the next.
+		var id string
+		if sel.bare != nil {
+			if id, ok, err := s.firstID(ctx, "SELECT t.check_id "+sel.bare.sql()+orderBy(bare), sel.bare.args, &id); ok || err != nil {
+				return id, ok, err
+			}
+			sel.bare = nil
+		}
+		if id, ok, err := s.firstID(ctx, "SELECT c.check_id "+sel.lead.sql()+orderBy(keys), sel.lead.args, &id); ok || err != nil {
+			return id, ok, err
+		}
 	}
 	query, args := "SELECT c.check_id "+sel.sql()+orderBy(keys), sel.args
 	if sel.bare != nil {

@@ -10,7 +10,7 @@ const falsePG, truePG = "FALSE", "TRUE"
 // come before every checks row (selection.bareFirst): a text sort key
 // has no value below every name or customer id, as SQLite's -1 is, so
 // the two sides are not merged but read in turn, each a walk of its own
-// index, as bareFirstPage reads a page. After a bare check (or from the
+// index, as partsPage reads a page. After a bare check (or from the
 // start) come the bare checks added after it, then the first checks row;
 // after a checks row, the checks rows that sort after it.
 func (s *Store) nextBareFirstPG(ctx context.Context, sel *selection, keys, bare []sortKey, afterID string) (string, bool, error) {

@@ -31,7 +31,7 @@ type sortKey struct {
 // takes its place among the others; in every other sort it comes first
 // (t.minus is -1, below any confidence, time, name or customer id), in the
 // order added, so that a page of those sorts is the bare checks then the
-// checks rows, each read with a plain index walk (bareFirstPage).
+// checks rows, each read with a plain index walk (partsPage).
 var bareKeys = map[Sort][]sortKey{
 	SortRisk:     {{expr: "t.minus"}, {expr: "t.minus"}, {expr: "t.id"}},
 	SortAdded:    {{expr: "t.added_at", desc: true}, {expr: "t.id", desc: true}},
@@ -81,8 +81,8 @@ func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sel.bareFirst(q.Sort) {
-		return s.bareFirstPage(ctx, q, sel)
+	if sel.bareFirst(q.Sort) || sel.lead != nil {
+		return s.partsPage(ctx, q, sel)
 	}
 	query, args, skip := sel.pageSQL(q)
 	return s.queryRows(ctx, "reading the "+string(q.Queue)+" queue", query, skip, args...)
@@ -94,27 +94,61 @@ func (sel *selection) bareFirst(by Sort) bool {
 	return sel.bare != nil && by != SortAdded && by != SortWaiting
 }
 
-// bareFirstPage reads a page of the all queue in a sort where the bare
-// checks come first: the bare ones from offset, then checks rows, each an
-// index walk that skips to its offset without reading the rows it skips.
-// A merged query would read each skipped row whole.
-func (s *Store) bareFirstPage(ctx context.Context, q PageQuery, sel *selection) ([]Row, error) {
+// pagePart is one part of a page read in parts: the FROM and WHERE that
+// select it, its page query (whose last two arguments are the limit and
+// the offset), and their arguments.
+type pagePart struct {
+	sel  *selection
+	page string
+}
+
+// parts are the parts of a selection whose bare checks come first (in
+// sort by) or that has a lead, each before the next in the sort order:
+// the bare checks, the lead, the rest.
+func (sel *selection) parts(by Sort) []pagePart {
+	var parts []pagePart
+	if sel.bareFirst(by) {
+		parts = append(parts, pagePart{sel.bare, sel.barePageSQL()})
+	}
+	if sel.lead != nil {
+		parts = append(parts, pagePart{sel.lead, sel.lead.checksPageSQL(sel.keys(by))})
+	}
+	return append(parts, pagePart{sel, sel.checksPageSQL(sel.keys(by))})
+}
+
+// partsPage reads a page of a selection in parts (selection.parts): each
+// from the offset left after the parts before it, until the page is full.
+// Each part is an index walk that skips to its offset without reading the
+// rows it skips, or a few rows sorted; a merged query would read each
+// skipped row whole.
+func (s *Store) partsPage(ctx context.Context, q PageQuery, sel *selection) ([]Row, error) {
 	what := "reading the " + string(q.Queue) + " queue"
-	// Counting stops at the end of the page: the bare checks then fill it.
-	bare, err := s.countUpTo(ctx, "SELECT 1 "+sel.bare.sql(), q.Offset+q.Limit, sel.bare.args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
+	parts := sel.parts(q.Sort)
+	offset, need := q.Offset, q.Limit
 	var rows []Row
-	if q.Offset < bare {
-		rows, err = s.queryRows(ctx, what, sel.barePageSQL(), 0, append(slices.Clone(sel.bare.args), q.Limit, q.Offset)...)
-		if err != nil || len(rows) == q.Limit {
-			return rows, err
+	for i, p := range parts {
+		if i < len(parts)-1 {
+			// Counting stops at the end of the page: this part then fills it.
+			n, err := s.countUpTo(ctx, "SELECT 1 "+p.sel.sql(), offset+need, p.sel.args...)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", what, err)
+			}
+			if offset >= n {
+				offset -= n
+				continue
+			}
 		}
+		got, err := s.queryRows(ctx, what, p.page, 0, append(slices.Clone(p.sel.args), need, offset)...)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, got...)
+		if need -= len(got); need == 0 {
+			break
+		}
+		offset = 0
 	}
-	more, err := s.queryRows(ctx, what, sel.checksPageSQL(sel.keys(q.Sort)), 0,
-		append(slices.Clone(sel.args), q.Limit-len(rows), max(q.Offset-bare, 0))...)
-	return append(rows, more...), err
+	return rows, nil
 }
 
 // checksPageSQL reads a page of checks rows in keys' order; its last two

@@ -19,7 +19,7 @@ var sortKeysPG = map[Sort][]sortKey{
 // PostgreSQL does not have: literals. A text key cannot hold SQLite's -1,
 // below every text; it is NULL, which after() reads as "before every
 // check" as it does SQLite's -1. Pages in those sorts never merge the two
-// sides (bareFirstPage, nextBareFirstPG), so NULL's place in an ORDER BY
+// sides (partsPage, nextBareFirstPG), so NULL's place in an ORDER BY
 // does not matter.
 var bareKeysPG = map[Sort][]sortKey{
 	SortRisk:     {{expr: "-1::bigint"}, {expr: "-1::bigint"}, {expr: "t.id"}},
