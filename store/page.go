@@ -94,9 +94,9 @@ func (sel *selection) bareFirst(by Sort) bool {
 	return sel.bare != nil && by != SortAdded && by != SortWaiting
 }
 
-// pagePart is one part of a page read in parts: the FROM and WHERE that
-// select it, its page query (whose last two arguments are the limit and
-// the offset), and their arguments.
+// pagePart is one part of a page read in parts: the selection of its
+// rows (counted to find where the next part starts) and its page query,
+// whose arguments are the selection's, then the limit and the offset.
 type pagePart struct {
 	sel  *selection
 	page string
