@@ -25,8 +25,10 @@ import (
 // the SLA), testdata/version9-e1c6b42.db by e1c6b42 (schema 9, before
 // checks_open_count held only passed checks) and
 // testdata/version10-29f570f.db by 29f570f (schema 10, before claims were
-// kept in the store) and testdata/version11-d02d951.db by d02d951 (schema
-// 11, before checks_named_undated). Each holds the ids the
+// kept in the store), testdata/version11-d02d951.db by d02d951 (schema
+// 11, before checks_named_undated) and testdata/version12-81427a8.db by
+// 81427a8 (schema 12, before the text filter's index had one update
+// trigger; refreshed twice). Each holds the ids the
 // sandbox's banner printed (a 24-check sandbox), added, refreshed and five
 // decisions made through that build's own command line (approve, reject,
 // escalate, reopen, approve; 2afd74a's in the order reject, escalate,
@@ -50,6 +52,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"version9-e1c6b42.db", 9, 13},
 		{"version10-29f570f.db", 10, 13},
 		{"version11-d02d951.db", 11, 13},
+		{"version12-81427a8.db", 12, 13},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)
@@ -65,6 +68,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 			if tc.tracked == 13 {
 				assertFilteredPagesAsDefined(t, s)
 			}
+			assertEveryNameIndexed(t, s)
 			if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != SchemaVersion() {
 				t.Errorf("upgraded to version %d (%v), want %d", v, err, SchemaVersion())
 			}
