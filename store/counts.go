@@ -161,7 +161,7 @@ func (s *Store) CountUpTo(ctx context.Context, q PageQuery, limit int) (n int, m
 			args = append(args, side.args...)
 		}
 	}
-	n, err = s.countUpTo(ctx, query, limit+1, args...)
+	n, err = s.countUpTo(ctx, s, query, limit+1, args...)
 	if err != nil {
 		return 0, false, fmt.Errorf("counting the %s queue: %w", q.Queue, err)
 	}

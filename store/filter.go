@@ -166,7 +166,7 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 	}
 	ids := 0
 	if byID {
-		ids, err = s.countUpTo(ctx, "SELECT 1 FROM checks WHERE check_id >= ? AND check_id < ?", ftsCap+1, lo, hi)
+		ids, err = s.countUpTo(ctx, s, "SELECT 1 FROM checks WHERE check_id >= ? AND check_id < ?", ftsCap+1, lo, hi)
 		if err != nil {
 			return nil, fmt.Errorf("filtering by %q: %w", q.Filter, err)
 		}
@@ -249,14 +249,14 @@ const namedUndatedCond = "(n.risk < 0 OR (n.risk = 0 AND n.checked_on <= 0)) AND
 // no row.
 const overdueCond = waitingCond + " AND c.reviewable_at < ? - (SELECT sla FROM queue_counts) AND (SELECT sla FROM queue_counts) > 0"
 
-// countUpTo counts the rows query returns, stopping at limit.
-func (s *Store) countUpTo(ctx context.Context, query string, limit int, args ...any) (int, error) {
+// countUpTo counts the rows query returns through r, stopping at limit.
+func (s *Store) countUpTo(ctx context.Context, r reader, query string, limit int, args ...any) (int, error) {
 	count := "SELECT count(*) FROM (" + query + " LIMIT ?)"
 	if s.pg() {
 		count += countAliasPG
 	}
 	var n int
-	err := s.readRow(ctx, count, append(args, limit)...).Scan(&n)
+	err := r.readRow(ctx, count, append(args, limit)...).Scan(&n)
 	return n, err
 }
 

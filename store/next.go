@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 )
@@ -19,11 +20,19 @@ func (s *Store) Next(ctx context.Context, q PageQuery, afterID string) (string, 
 		return "", false, err
 	}
 	keys, bare := sel.keys(q.Sort), sel.bareKeys(q.Sort)
+	// Where afterID sorts and what follows it, read in one snapshot: the
+	// parts below are separate statements, and a check a refresh moves
+	// between them would be skipped.
+	snap, err := s.snapshot(ctx)
+	if err != nil {
+		return "", false, fmt.Errorf("finding the next check: %w", err)
+	}
+	defer snap.close()
 	if sel.pg && sel.bareFirst(q.Sort) {
-		return s.nextBareFirstPG(ctx, sel, keys, bare, afterID)
+		return s.nextBareFirstPG(ctx, snap, sel, keys, bare, afterID)
 	}
 	if afterID != "" {
-		vals, err := s.sortValues(ctx, keys, bare, afterID)
+		vals, err := s.sortValues(ctx, snap, keys, bare, afterID)
 		if err != nil {
 			return "", false, err
 		}
@@ -41,12 +50,12 @@ func (s *Store) Next(ctx context.Context, q PageQuery, afterID string) (string, 
 		// The bare checks, the lead and the rest, each before the next.
 		var id string
 		if sel.bare != nil {
-			if id, ok, err := s.firstID(ctx, "SELECT t.check_id "+sel.bare.sql()+orderBy(bare), sel.bare.args, &id); ok || err != nil {
+			if id, ok, err := s.firstID(ctx, snap, "SELECT t.check_id "+sel.bare.sql()+orderBy(bare), sel.bare.args, &id); ok || err != nil {
 				return id, ok, err
 			}
 			sel.bare = nil
 		}
-		if id, ok, err := s.firstID(ctx, "SELECT c.check_id "+sel.lead.sql()+orderBy(keys), sel.lead.args, &id); ok || err != nil {
+		if id, ok, err := s.firstID(ctx, snap, "SELECT c.check_id "+sel.lead.sql()+orderBy(keys), sel.lead.args, &id); ok || err != nil {
 			return id, ok, err
 		}
 	}
@@ -62,12 +71,17 @@ func (s *Store) Next(ctx context.Context, q PageQuery, afterID string) (string, 
 			dest = append(dest, new(any))
 		}
 	}
-	return s.firstID(ctx, query, args, dest...)
+	return s.firstID(ctx, snap, query, args, dest...)
 }
 
-// firstID reads the check id of query's first row into dest[0].
-func (s *Store) firstID(ctx context.Context, query string, args []any, dest ...any) (string, bool, error) {
-	err := s.db.QueryRowContext(ctx, query+" LIMIT 1", args...).Scan(dest...)
+// rowQuerier is where Next's reads run: the store's pool or a snapshot.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// firstID reads the check id of query's first row, through q, into dest[0].
+func (s *Store) firstID(ctx context.Context, q rowQuerier, query string, args []any, dest ...any) (string, bool, error) {
+	err := q.QueryRowContext(ctx, query+" LIMIT 1", args...).Scan(dest...)
 	if err != nil {
 		if isNoRows(err) {
 			return "", false, nil
@@ -79,7 +93,7 @@ func (s *Store) firstID(ctx context.Context, query string, args []any, dest ...a
 
 // sortValues are the values of the sort keys of the check afterID: from
 // its row in checks (keys), or from tracked when it was only added (bare).
-func (s *Store) sortValues(ctx context.Context, keys, bare []sortKey, afterID string) ([]any, error) {
+func (s *Store) sortValues(ctx context.Context, q rowQuerier, keys, bare []sortKey, afterID string) ([]any, error) {
 	exprs := func(ks []sortKey) string {
 		e := make([]string, len(ks))
 		for i, k := range ks {
@@ -92,7 +106,7 @@ func (s *Store) sortValues(ctx context.Context, keys, bare []sortKey, afterID st
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	err := s.db.QueryRowContext(ctx, "SELECT "+exprs(keys)+" FROM checks AS c WHERE c.check_id = ?"+
+	err := q.QueryRowContext(ctx, "SELECT "+exprs(keys)+" FROM checks AS c WHERE c.check_id = ?"+
 		" UNION ALL SELECT "+exprs(bare)+" FROM tracked AS t WHERE t.check_id = ? AND t.bare = 1", afterID, afterID).Scan(ptrs...)
 	if err != nil {
 		if isNoRows(err) {

@@ -13,26 +13,26 @@ const falsePG, truePG = "FALSE", "TRUE"
 // index, as partsPage reads a page. After a bare check (or from the
 // start) come the bare checks added after it, then the first checks row;
 // after a checks row, the checks rows that sort after it.
-func (s *Store) nextBareFirstPG(ctx context.Context, sel *selection, keys, bare []sortKey, afterID string) (string, bool, error) {
+func (s *Store) nextBareFirstPG(ctx context.Context, q rowQuerier, sel *selection, keys, bare []sortKey, afterID string) (string, bool, error) {
 	var id string
 	var bareID int64
 	if afterID != "" {
-		vals, err := s.sortValues(ctx, keys, bare, afterID)
+		vals, err := s.sortValues(ctx, q, keys, bare, afterID)
 		if err != nil {
 			return "", false, err
 		}
 		if !fromBare(vals) {
 			cond, args := after(keys, vals, true)
 			sel.add(cond, args...)
-			return s.firstID(ctx, "SELECT c.check_id "+sel.sql()+orderBy(keys), sel.args, &id)
+			return s.firstID(ctx, q, "SELECT c.check_id "+sel.sql()+orderBy(keys), sel.args, &id)
 		}
 		bareID = vals[len(vals)-1].(int64)
 	}
-	id, ok, err := s.firstID(ctx, "SELECT t.check_id "+sel.bare.sql()+" AND t.id > ? ORDER BY t.id", append(sel.bare.args, bareID), &id)
+	id, ok, err := s.firstID(ctx, q, "SELECT t.check_id "+sel.bare.sql()+" AND t.id > ? ORDER BY t.id", append(sel.bare.args, bareID), &id)
 	if ok || err != nil {
 		return id, ok, err
 	}
-	return s.firstID(ctx, "SELECT c.check_id "+sel.sql()+orderBy(keys), sel.args, &id)
+	return s.firstID(ctx, q, "SELECT c.check_id "+sel.sql()+orderBy(keys), sel.args, &id)
 }
 
 // fromBare reports whether vals, read by sortValues in a bareFirst sort,

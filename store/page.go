@@ -85,7 +85,7 @@ func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, error) {
 		return s.partsPage(ctx, q, sel)
 	}
 	query, args, skip := sel.pageSQL(q)
-	return s.queryRows(ctx, "reading the "+string(q.Queue)+" queue", query, skip, args...)
+	return s.queryRows(ctx, s, "reading the "+string(q.Queue)+" queue", query, skip, args...)
 }
 
 // bareFirst reports whether the selection has bare checks and, in sort
@@ -117,19 +117,25 @@ func (sel *selection) parts(by Sort) []pagePart {
 }
 
 // partsPage reads a page of a selection in parts (selection.parts): each
-// from the offset left after the parts before it, until the page is full.
+// from the offset left after the parts before it, until the page is full,
+// all in one snapshot.
 // Each part is an index walk that skips to its offset without reading the
 // rows it skips, or a few rows sorted; a merged query would read each
 // skipped row whole.
 func (s *Store) partsPage(ctx context.Context, q PageQuery, sel *selection) ([]Row, error) {
 	what := "reading the " + string(q.Queue) + " queue"
 	parts := sel.parts(q.Sort)
+	snap, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer snap.close()
 	offset, need := q.Offset, q.Limit
 	var rows []Row
 	for i, p := range parts {
 		if i < len(parts)-1 {
 			// Counting stops at the end of the page: this part then fills it.
-			n, err := s.countUpTo(ctx, "SELECT 1 "+p.sel.sql(), offset+need, p.sel.args...)
+			n, err := s.countUpTo(ctx, snap, "SELECT 1 "+p.sel.sql(), offset+need, p.sel.args...)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", what, err)
 			}
@@ -138,7 +144,7 @@ func (s *Store) partsPage(ctx context.Context, q PageQuery, sel *selection) ([]R
 				continue
 			}
 		}
-		got, err := s.queryRows(ctx, what, p.page, 0, append(slices.Clone(p.sel.args), need, offset)...)
+		got, err := s.queryRows(ctx, snap, what, p.page, 0, append(slices.Clone(p.sel.args), need, offset)...)
 		if err != nil {
 			return nil, err
 		}
@@ -239,5 +245,5 @@ func (s *Store) ByCustomer(ctx context.Context, customerID string) ([]Row, error
 	if s.pg() {
 		query = byCustomerPG
 	}
-	return s.queryRows(ctx, "reading the checks of a customer", query, 0, customerID)
+	return s.queryRows(ctx, s, "reading the checks of a customer", query, 0, customerID)
 }

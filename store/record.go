@@ -43,10 +43,10 @@ func scanRow(sc interface{ Scan(...any) error }, extra ...any) (Row, error) {
 	return r, nil
 }
 
-// queryRows reads rows of rowColumns, each followed by skip columns that
+// queryRows reads through r rows of rowColumns, each followed by skip columns that
 // are not read (the sort keys of a merged query).
-func (s *Store) queryRows(ctx context.Context, what, query string, skip int, args ...any) ([]Row, error) {
-	rows, err := s.read(ctx, query, args...)
+func (s *Store) queryRows(ctx context.Context, r reader, what, query string, skip int, args ...any) ([]Row, error) {
+	rows, err := r.read(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
