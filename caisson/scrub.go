@@ -205,9 +205,9 @@ func isHexDigit(c byte) bool {
 
 // keyMatcher finds the key's runs in projected text: every stretch of
 // minKeyRun of its characters in a row (the whole key when shorter),
-// lower-cased. Letters match in either
-// case: a server that writes the key in capitals ("INVALID KEY SK_LIVE_…")
-// leaves it guessable letter by letter, so it is the key all the same.
+// lower-cased. Letters match in either case: a server that writes the
+// key in capitals ("INVALID KEY SK_LIVE_…") leaves it guessable letter
+// by letter, so it is the key all the same.
 type keyMatcher struct {
 	run   int
 	grams map[string]bool

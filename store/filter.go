@@ -211,8 +211,9 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 // checked_on 1) on, and sel.lead, the matches before that point. There
 // sit the checks with no result (waiting at Caisson, failed before any
 // result), all at risk 0 and checked_on 0, ahead of the first result,
-// with nothing to match but their id; a walk read every one of them before the first name
-// (30,000 at a million checks, 3 ms of each page read). The lead's few
+// with nothing to match but their id; a walk read every one of them
+// before the first name (30,000 at a million checks, 3 ms of each page
+// read). The lead's few
 // matches are found by their id and in checks_named_undated, the checks in
 // that run with a name or a customer id (normally none), and sorted. A
 // walk of one customer's checks, or of a filter matching more than ftsCap

@@ -47,17 +47,25 @@ func (s *Store) Next(ctx context.Context, q PageQuery, afterID string) (string, 
 		}
 	}
 	if sel.lead != nil {
-		// The bare checks, the lead and the rest, each before the next.
-		var id string
+		// The bare checks, the lead and the rest, each before the next:
+		// the first that has a check after afterID has the next one.
+		type part struct {
+			query string
+			args  []any
+		}
+		var parts []part
 		if sel.bare != nil {
-			if id, ok, err := s.firstID(ctx, snap, "SELECT t.check_id "+sel.bare.sql()+orderBy(bare), sel.bare.args, &id); ok || err != nil {
-				return id, ok, err
+			parts = append(parts, part{"SELECT t.check_id " + sel.bare.sql() + orderBy(bare), sel.bare.args})
+		}
+		parts = append(parts, part{"SELECT c.check_id " + sel.lead.sql() + orderBy(keys), sel.lead.args},
+			part{"SELECT c.check_id " + sel.sql() + orderBy(keys), sel.args})
+		for _, p := range parts {
+			var id string
+			if found, ok, err := s.firstID(ctx, snap, p.query, p.args, &id); ok || err != nil {
+				return found, ok, err
 			}
-			sel.bare = nil
 		}
-		if id, ok, err := s.firstID(ctx, snap, "SELECT c.check_id "+sel.lead.sql()+orderBy(keys), sel.lead.args, &id); ok || err != nil {
-			return id, ok, err
-		}
+		return "", false, nil
 	}
 	query, args := "SELECT c.check_id "+sel.sql()+orderBy(keys), sel.args
 	if sel.bare != nil {

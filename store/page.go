@@ -116,12 +116,11 @@ func (sel *selection) parts(by Sort) []pagePart {
 	return append(parts, pagePart{sel, sel.checksPageSQL(sel.keys(by))})
 }
 
-// partsPage reads a page of a selection in parts (selection.parts): each
-// from the offset left after the parts before it, until the page is full,
-// all in one snapshot.
-// Each part is an index walk that skips to its offset without reading the
-// rows it skips, or a few rows sorted; a merged query would read each
-// skipped row whole.
+// partsPage reads a page of a selection in parts (selection.parts), all
+// in one snapshot: each from the offset left after the parts before it,
+// until the page is full. Each part is an index walk that skips to its
+// offset without reading the rows it skips, or a few rows sorted; a
+// merged query would read each skipped row whole.
 func (s *Store) partsPage(ctx context.Context, q PageQuery, sel *selection) ([]Row, error) {
 	what := "reading the " + string(q.Queue) + " queue"
 	parts := sel.parts(q.Sort)

@@ -40,16 +40,16 @@ func FetchedStore(path string, n int, now func() time.Time) error {
 	sb := sandbox.New(sandbox.Options{Seed: 1, Checks: n, Now: now})
 	key, err := caisson.NewAPIKey(sb.Key())
 	if err != nil {
-		return err
+		return fmt.Errorf("the sandbox's key: %w", err)
 	}
 	api, err := caisson.NewClient("http://127.0.0.1:1", key, caisson.WithHTTPClient(sb.InProcess()))
 	if err != nil {
-		return err
+		return fmt.Errorf("a client of the sandbox: %w", err)
 	}
 	ctx := context.Background()
 	st, err := store.Open(ctx, path, store.WithClock(now))
 	if err != nil {
-		return err
+		return fmt.Errorf("opening %s: %w", path, err)
 	}
 	defer st.Close()
 	ids := sb.CheckIDs(n)
