@@ -252,13 +252,19 @@ const overdueCond = waitingCond + " AND c.reviewable_at < ? - (SELECT sla FROM q
 
 // countUpTo counts the rows query returns through r, stopping at limit.
 func (s *Store) countUpTo(ctx context.Context, r reader, query string, limit int, args ...any) (int, error) {
+	var n int
+	err := r.readRow(ctx, s.countSQL(query), append(args, limit)...).Scan(&n)
+	return n, err
+}
+
+// countSQL is countUpTo's statement for query; its last argument is the
+// limit.
+func (s *Store) countSQL(query string) string {
 	count := "SELECT count(*) FROM (" + query + " LIMIT ?)"
 	if s.pg() {
 		count += countAliasPG
 	}
-	var n int
-	err := r.readRow(ctx, count, append(args, limit)...).Scan(&n)
-	return n, err
+	return count
 }
 
 // read runs a query through the Store's statement of it, prepared once

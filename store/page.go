@@ -124,7 +124,14 @@ func (sel *selection) parts(by Sort) []pagePart {
 func (s *Store) partsPage(ctx context.Context, q PageQuery, sel *selection) ([]Row, error) {
 	what := "reading the " + string(q.Queue) + " queue"
 	parts := sel.parts(q.Sort)
-	snap, err := s.snapshot(ctx)
+	var queries []string
+	for i, p := range parts {
+		if i < len(parts)-1 {
+			queries = append(queries, s.countSQL("SELECT 1 "+p.sel.sql()))
+		}
+		queries = append(queries, p.page)
+	}
+	snap, err := s.snapshot(ctx, queries...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}

@@ -24,7 +24,18 @@ type snapshot struct {
 	tx *sqlTx
 }
 
-func (s *Store) snapshot(ctx context.Context) (*snapshot, error) {
+// snapshot begins one. The queries it will run through prepared
+// statements are prepared first,
+// on the pool, before the transaction holds a connection: prepared inside
+// it, each would wait for a second connection, and as many snapshots as
+// the pool has connections (four on SQLite) then waited for each other
+// until their deadline. A query not prepared so runs unprepared.
+func (s *Store) snapshot(ctx context.Context, queries ...string) (*snapshot, error) {
+	for _, q := range queries {
+		if _, err := s.prepared(ctx, q); err != nil {
+			return nil, err
+		}
+	}
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return nil, err
@@ -35,23 +46,30 @@ func (s *Store) snapshot(ctx context.Context) (*snapshot, error) {
 // close ends the snapshot; it wrote nothing, so nothing is lost.
 func (r *snapshot) close() { _ = r.tx.Rollback() }
 
-func (r *snapshot) read(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := r.s.prepared(ctx, query)
-	if err != nil {
-		return nil, err
+// stmt is the transaction's copy of query's prepared statement (database/sql
+// reuses the one prepared on the transaction's connection, if there is
+// one), or nil when the Store has not prepared query: the snapshot never
+// takes a second connection to prepare it.
+func (r *snapshot) stmt(ctx context.Context, query string) *sql.Stmt {
+	st, ok := r.s.stmts.Load(query)
+	if !ok {
+		return nil
 	}
-	// The transaction's copy of the statement: database/sql reuses the
-	// one prepared on the transaction's connection, if there is one.
-	return r.tx.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	return r.tx.Tx.StmtContext(ctx, st.(*sql.Stmt))
+}
+
+func (r *snapshot) read(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := r.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return r.tx.QueryContext(ctx, query, args...)
 }
 
 func (r *snapshot) readRow(ctx context.Context, query string, args ...any) *sql.Row {
-	st, err := r.s.prepared(ctx, query)
-	if err != nil {
-		// The unprepared query reports the same error through its Row.
-		return r.tx.QueryRowContext(ctx, query, args...)
+	if st := r.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
-	return r.tx.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	return r.tx.QueryRowContext(ctx, query, args...)
 }
 
 // QueryRowContext runs query on the snapshot's transaction, for the

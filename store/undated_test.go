@@ -340,3 +340,36 @@ func TestAPageReadInPartsIsOneSnapshotWhileARefreshWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Many pages read in parts at once, on statements not yet prepared, all
+// answer: each snapshot holds a pooled connection, and one that prepared
+// a statement inside it waited for a second; as many as the pool has
+// connections (four on SQLite) then waited for each other until their
+// deadline. (Found by the SSH load test: twenty reviewers stalled 30 s.)
+func TestPagesReadInPartsAtOnceDoNotWaitForEachOther(t *testing.T) {
+	s := undatedFixture(t)
+	const readers = 12
+	start := make(chan struct{})
+	errs := make(chan error, readers)
+	for i := range readers {
+		go func() {
+			<-start
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			// Different texts, so that each reader prepares its own: a
+			// queue, and a filter walked (short) or not.
+			q := PageQuery{Queue: Queues[i%len(Queues)], Sort: SortRisk, Filter: []string{"sm", "00", "zed"}[i%3]}
+			_, err := s.Page(ctx, q)
+			if err == nil {
+				_, _, err = s.Next(ctx, q, "")
+			}
+			errs <- err
+		}()
+	}
+	close(start)
+	for range readers {
+		if err := <-errs; err != nil {
+			t.Errorf("a page read alongside %d others: %v", readers-1, err)
+		}
+	}
+}
