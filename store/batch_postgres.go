@@ -76,6 +76,16 @@ const firstOrSamePG = `WITH r AS MATERIALIZED (
 )
 SELECT check_id FROM first UNION ALL SELECT check_id FROM same UNION ALL SELECT check_id FROM changed`
 
+// batchSettingsPG is how firstOrSamePG's transaction runs, and no other
+// (set_config's true: until it ends, then the pooled connection has the
+// server's settings again). Without JIT: the planner prices a batch of
+// 5,000 above jit_above_cost and compiled it each time, 56 ms of a 560 ms
+// statement for code that runs once. With 64 MB of work_mem: the batch's
+// results (their responses among them), materialized and sorted into the
+// table's order, spilled to temp files at the default 4 MB. Storing
+// 100,000 first results went from 6,755 to 7,824 checks/s.
+const batchSettingsPG = `SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`
+
 // errorsPG records, in one statement, the failed fetches of a batch
 // (recordErrorTx's update), each on the row it has or firstOrSamePG made
 // it, and returns the ids it recorded: a check not tracked has no row.
@@ -177,6 +187,9 @@ func recordBatchPG(ctx context.Context, tx *sqlTx, ids []string, results []Fetch
 		return nil
 	}
 	what := fmt.Sprintf("storing %d results and %d failed fetches", len(a.checkID), len(e.checkID))
+	if _, err := tx.ExecContext(ctx, batchSettingsPG); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
 	err := queryIDs(ctx, tx, at, stored, firstOrSamePG, append(a.args(), e.checkID, a.needsReview)...)
 	if err == nil && len(e.checkID) > 0 {
 		err = queryIDs(ctx, tx, at, stored, errorsPG, e.checkID, e.at, e.outcome, e.text, e.notReady)

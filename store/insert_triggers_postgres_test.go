@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -47,16 +48,42 @@ func TestPostgresABatchOfFirstResultsUpdatesTheCountsOnce(t *testing.T) {
 		}
 		return n
 	}
+	settings := func(q interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}) (jit, workMem string) {
+		if err := q.QueryRowContext(ctx, "SELECT current_setting('jit'), current_setting('work_mem')").Scan(&jit, &workMem); err != nil {
+			t.Fatal(err)
+		}
+		return jit, workMem
+	}
 	var before, after int64
 	stored := make([]bool, len(results))
 	err := s.write(ctx, "storing a batch", func(tx *sqlTx) error {
 		before = updates(tx)
 		err := recordBatchPG(ctx, tx, ids, results, func(int) bool { return false }, make([]bool, len(results)), stored)
 		after = updates(tx)
+		// A batch is priced high enough for JIT, whose compiling cost
+		// more than it saved, and sorted more than the default work_mem
+		// holds (batchSettingsPG).
+		if jit, workMem := settings(tx.Tx); jit != "off" || workMem != "64MB" {
+			t.Errorf("the batch's transaction ran with jit %s and work_mem %s, want off and 64MB", jit, workMem)
+		}
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Only for that transaction: every pooled connection, the batch's
+	// among them, has the server's settings again.
+	for n := s.db.Stats().OpenConnections; n > 0; n-- {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if jit, workMem := settings(conn); jit == "off" || workMem == "64MB" {
+			t.Errorf("after the batch, a pooled connection has jit %s and work_mem %s: the batch's settings outlived it", jit, workMem)
+		}
 	}
 	for i, ok := range stored {
 		if !ok && results[i].Err == nil {
