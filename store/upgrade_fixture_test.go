@@ -131,7 +131,9 @@ func assertUpgradedInPlace(t *testing.T, s *Store, tracked int) {
 // testdata/postgres-version4-69e56bf.sql by 69e56bf (schema 4, before
 // the pages of checks were left half free) and
 // testdata/postgres-version5-b27b1a6.sql by b27b1a6 (schema 5, before an
-// insert's triggers ran once a statement). Each is a
+// insert's triggers ran once a statement) and
+// testdata/postgres-version6-6fad2fb.sql by 6fad2fb (schema 6, before that
+// trigger counted the inserted rows by filters). Each is a
 // 24-check sandbox's banner ids (13) added and refreshed, and five
 // decisions: approve, reject, escalate, reopen, approve. Restored and
 // opened by this build, each is migrated in place as the SQLite files
@@ -145,6 +147,7 @@ func TestPostgresDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"postgres-version3-b54adaf.sql", 3},
 		{"postgres-version4-69e56bf.sql", 4},
 		{"postgres-version5-b27b1a6.sql", 5},
+		{"postgres-version6-6fad2fb.sql", 6},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			dump, err := os.ReadFile(filepath.Join("testdata", tc.file))
