@@ -113,3 +113,35 @@ func TestPostgresABatchOfFirstResultsUpdatesTheCountsOnce(t *testing.T) {
 		t.Errorf("overdue = %d, want every check needing review (%d), all waiting two hours past a one-hour SLA", overdue, want)
 	}
 }
+
+// A batch raises work_mem to 64 MB for its transaction (batchSettingsPG),
+// but never lowers it: a server whose DBA set more keeps that.
+func TestPostgresABatchKeepsAHigherWorkMem(t *testing.T) {
+	url := pgtest.URL(t)
+	if _, err := rawDB(t, url).Exec(`DO $$ BEGIN
+		EXECUTE format('ALTER DATABASE %I SET work_mem = %L', current_database(), '256MB');
+	END $$`); err != nil {
+		t.Fatal(err)
+	}
+	s := openPG(t, url, WithClock((&clock{t: testNow}).Now))
+	ctx := context.Background()
+	id := checkID(1)
+	if _, err := s.AddMany(ctx, []string{id}, "ana", SourceTyped); err != nil {
+		t.Fatal(err)
+	}
+	results := []FetchResult{{CheckID: id, At: testNow, Check: makeCheck(t, result{id: id, doc: "low", face: "high"})}}
+	stored := make([]bool, 1)
+	var workMem string
+	err := s.write(ctx, "storing a batch", func(tx *sqlTx) error {
+		if err := recordBatchPG(ctx, tx, []string{id}, results, func(int) bool { return false }, make([]bool, 1), stored); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, "SELECT current_setting('work_mem')").Scan(&workMem)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !stored[0] || workMem != "256MB" {
+		t.Errorf("stored %v, with work_mem %s in the batch's transaction; want stored, with the database's 256MB", stored[0], workMem)
+	}
+}
