@@ -72,6 +72,9 @@ type Store struct {
 	// stmts are the statements of recording fetches (stmtCache) and of
 	// the reads a page makes (read), by query, prepared once.
 	stmts sync.Map
+	// testLockWait, when set, replaces busyTimeout as how long a write
+	// waits for PostgreSQL's write lock (lockWait): tests only.
+	testLockWait time.Duration
 }
 
 // Option configures Open.

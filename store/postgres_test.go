@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -588,5 +589,47 @@ func TestPostgresOpenUpgradesADatabaseOfEachEarlierVersion(t *testing.T) {
 				t.Errorf("Add on the upgraded database: %v", err)
 			}
 		})
+	}
+}
+
+// A write does not wait forever for a write lock someone keeps (a session
+// left in a transaction, a hung instance): it waits and tries again as a
+// write SQLite reports busy does, then is refused in SQLite's words, with
+// nothing written. Here each wait is cut to 100 ms.
+func TestPostgresAWriteGivesUpOnAWriteLockKeptTooLong(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	s := openPG(t, url)
+	s.testLockWait = 100 * time.Millisecond
+	other, err := rawDB(t, url).BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	if _, err := other.Exec("SELECT pg_advisory_xact_lock($1)", writeLockKey); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	// Bounded here too, so that a write that waits forever fails the test
+	// rather than hanging it.
+	addCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	_, err = s.Add(addCtx, checkID(1), "ana", SourceTyped)
+	waited := time.Since(start)
+	if err == nil || !strings.Contains(err.Error(), "another caisson-review kept the database locked; nothing was written, try again") {
+		t.Fatalf("Add while the write lock was kept: %v; want it refused as SQLite refuses a busy write", err)
+	}
+	if want := time.Duration(maxBusyRetries+1) * s.testLockWait; waited < want {
+		t.Errorf("gave up after %s, before waiting %s (each try's wait)", waited, want)
+	}
+	if err := other.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, checkID(1)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the refused add left the check behind (Get: %v)", err)
+	}
+	// And the next write, the lock free again, is made.
+	if _, err := s.Add(ctx, checkID(1), "ana", SourceTyped); err != nil {
+		t.Fatalf("Add once the lock was released: %v", err)
 	}
 }

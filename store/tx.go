@@ -52,7 +52,7 @@ func (s *Store) writeNoticed(ctx context.Context, what, notice string, fn func(*
 			}
 		}
 		err = s.writeOnce(ctx, notice, fn)
-		if !isBusy(err) && !pgRetryable(err) {
+		if !isBusy(err) && !pgRetryable(err) && !lockTimedOut(err) {
 			break
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -32,13 +33,38 @@ var postgresWriteTx = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 // (dataNotice), unless notice is "", in the same statement as the lock:
 // a notification is only sent at commit, so asking for it before the
 // lock is granted changes nothing, and saves every write a round trip.
+//
+// The wait for the lock is bounded as SQLite's busy_timeout bounds it
+// (lock_timeout, for this transaction; set in a subquery, which runs
+// before the lock is asked for): past it the lock's holder is taken to be
+// stuck (a session left in a transaction, a hung instance), the write is
+// retried as a busy SQLite one is, and in the end refused in SQLite's
+// words rather than waiting forever.
 func (s *Store) lockWritesTx(ctx context.Context, tx *sqlTx, notice string) error {
+	wait := fmt.Sprintf("%dms", s.lockWait().Milliseconds())
 	if notice == "" {
-		_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", writeLockKey)
+		_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?) FROM (SELECT set_config('lock_timeout', ?, true)) AS bounded",
+			writeLockKey, wait)
 		return err
 	}
-	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?), "+notifyCall, writeLockKey, s.noticePayload(notice))
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?), "+notifyCall+" FROM (SELECT set_config('lock_timeout', ?, true)) AS bounded",
+		writeLockKey, s.noticePayload(notice), wait)
 	return err
+}
+
+// lockWait is how long a write waits for the write lock each time it
+// tries: SQLite's busy_timeout, unless a test set it shorter.
+func (s *Store) lockWait() time.Duration {
+	if s.testLockWait > 0 {
+		return s.testLockWait
+	}
+	return busyTimeout
+}
+
+// lockTimedOut reports a write that waited for a lock past lock_timeout.
+func lockTimedOut(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "55P03"
 }
 
 // pgRetryable reports a serialization failure or a deadlock: the
@@ -69,6 +95,8 @@ func (s *Store) explainPostgresWriteError(err error) error {
 		return &reworded{fmt.Sprintf("the PostgreSQL server %s went away (%s) while the write was being committed: it may or may not have been saved; look before trying again (%v)", ue.server, ue.why, ue.err), ue}
 	case errors.As(explained, &ue):
 		return &reworded{fmt.Sprintf("the PostgreSQL server %s is unreachable (%s); nothing was written, try again when it is back (%v)", ue.server, ue.why, ue.err), ue}
+	case lockTimedOut(err):
+		return fmt.Errorf("another caisson-review kept the database locked; nothing was written, try again: %w", err)
 	case pgRetryable(err):
 		return fmt.Errorf("another caisson-review's write kept conflicting with this one; nothing was written, try again: %w", err)
 	case errors.As(err, &pe) && pe.Code == "42501":
