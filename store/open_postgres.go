@@ -70,14 +70,21 @@ func postgresConfig(location string) (*pgx.ConnConfig, error) {
 	if err != nil {
 		return nil, badURL(nil)
 	}
+	// The parameters given are passed on as written, and ours appended:
+	// pgx decodes them as libpq does, where a + is a +, so encoding them
+	// again (url.Values turns a space into +) changed a password or an
+	// options value with a space in it.
 	q := u.Query()
+	var ours []string
 	if q.Get("connect_timeout") == "" {
-		q.Set("connect_timeout", strconv.Itoa(int(connectTimeout.Seconds())))
+		ours = append(ours, "connect_timeout="+strconv.Itoa(int(connectTimeout.Seconds())))
 	}
 	if q.Get("application_name") == "" {
-		q.Set("application_name", "caisson-review")
+		ours = append(ours, "application_name=caisson-review")
 	}
-	u.RawQuery = q.Encode()
+	if len(ours) > 0 {
+		u.RawQuery = strings.TrimPrefix(u.RawQuery+"&"+strings.Join(ours, "&"), "&")
+	}
 	cfg, err := pgx.ParseConfig(u.String())
 	if err != nil {
 		// pgx's own text quotes the URL; its cause alone is enough.

@@ -633,3 +633,37 @@ func TestPostgresAWriteGivesUpOnAWriteLockKeptTooLong(t *testing.T) {
 		t.Fatalf("Add once the lock was released: %v", err)
 	}
 }
+
+// The URL's parameters reach the server as written: pgx reads them as
+// libpq does, where + is a +, so a space (%20) must not be re-encoded as
+// one. Here a password with a space (and a +), and an options value with
+// a space.
+func TestPostgresURLParametersReachTheServerAsWritten(t *testing.T) {
+	base := pgtest.URL(t)
+	openPG(t, base).Close() // the schema, made by the database's owner
+	owner, _ := url.Parse(base)
+	const password = "two words+one"
+	roleURL := pgtest.Role(t, base, "url_parameters_reviewer", password)
+	pgtest.Psql(t, pgtest.Superuser(t, base), "GRANT "+pq(owner.User.Username())+" TO url_parameters_reviewer")
+	u, err := url.Parse(roleURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(u.User.Username())
+	u.RawQuery += "&password=" + strings.ReplaceAll(url.QueryEscape(password), "+", "%20") + "&options=-c%20statement_timeout%3D4321"
+	s, err := Open(context.Background(), u.String())
+	if err != nil {
+		t.Fatalf("Open with the password and options as parameters: %v", err)
+	}
+	defer s.Close()
+	var timeout string
+	if err := s.db.QueryRow("SELECT current_setting('statement_timeout')").Scan(&timeout); err != nil {
+		t.Fatal(err)
+	}
+	if timeout != "4321ms" {
+		t.Errorf("statement_timeout = %q, want 4321ms from the URL's options", timeout)
+	}
+}
+
+// pq quotes an identifier for psql.
+func pq(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
