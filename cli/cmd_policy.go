@@ -132,7 +132,13 @@ func (a *app) changePolicy(ctx context.Context, what string, change func(st *sto
 	if err != nil {
 		return fmt.Errorf("changing %s: %w", what, err)
 	}
-	fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, d.Head())
+	// The policy entry's own head, unless the change appended entries
+	// after it (the voids of turning four-eyes off).
+	head := d.Head()
+	if d.LogHead.Seq != 0 {
+		head = d.LogHead
+	}
+	fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, head)
 	return nil
 }
 

@@ -177,3 +177,23 @@ func TestShowListJSONAndExportAreInTheAccessLog(t *testing.T) {
 	f.must(2, "access", "--format", "xml")
 	f.must(2, "access", "--since", "yesterday")
 }
+
+// Turning four-eyes off voids the proposals awaiting a second reviewer,
+// each with its own entry after the policy entry: the head the command
+// prints, which compliance keeps, is the last of them, the log's.
+func TestTurningFourEyesOffPrintsTheHeadAfterItsVoids(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := riskyCheck(t, f)
+	asAccount(t, "alice")
+	f.must(0, "policy", "set", "four-eyes", "risky", "--note", "audit finding 12")
+	r := f.must(0, "decide", id, "approve", "--yes")
+	mustContain(t, "decide approve", r.stdout, "proposed approving "+id)
+	r = f.must(0, "policy", "set", "four-eyes", "off", "--note", "the audit is over")
+	head, err := f.openStore().Head(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := loggedHead(t, r); got != head.String() || head.Seq != 4 {
+		t.Errorf("policy set four-eyes off printed head %s; the log's is %s (4: the policy entry, then its void)", got, head)
+	}
+}

@@ -158,7 +158,16 @@ func (s *Store) changeSetting(ctx context.Context, what, note, reviewer string, 
 		if d, err = w.appendTx(ctx, tx, e, now); err != nil {
 			return err
 		}
-		return then(tx, w, now)
+		if err := then(tx, w, now); err != nil {
+			return err
+		}
+		// What then appended comes after the policy entry: the head a
+		// compliance officer keeps is the last of them.
+		err = tx.QueryRowContext(ctx, "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").Scan(&d.LogHead.Seq, &d.LogHead.Hash)
+		if err != nil {
+			return fmt.Errorf("reading the head of the decision log: %w", err)
+		}
+		return nil
 	})
 	return d, err
 }

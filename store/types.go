@@ -224,6 +224,13 @@ type Decision struct {
 	Ref int64
 	// OldValue and NewValue are a policy entry's.
 	OldValue, NewValue string
+
+	// LogHead is the log's head when the write that appended this entry
+	// committed, set by the writes that append more after it (a policy
+	// change: turning four-eyes off voids the proposals after its own
+	// entry). Not part of the entry; zero when not set, and then the
+	// entry's own Head is the log's.
+	LogHead Head
 }
 
 // PageQuery selects a page of a queue.
