@@ -72,7 +72,9 @@ func (a *app) effectiveSettings() []settingRow {
 			db = "none: " + err.Error()
 		}
 	}
-	if store.IsPostgres(db) {
+	if store.LooksLikeConninfo(db) {
+		db = store.Redact(db) + ": refused, expected a file path or a postgres:// URL"
+	} else if store.IsPostgres(db) {
 		// config is where a password in the URL would be shown if
 		// anywhere: it is redacted, and warned of as every command does.
 		a.warnDBPassword(db, from)

@@ -55,6 +55,11 @@ func cmdMigrateStore(ctx context.Context, a *app, from, to string, pos []string)
 	if from == "" || to == "" {
 		return usageErrorf("migrate-store", "--from and --to are both required: the store to copy and the empty one to copy it into")
 	}
+	for _, loc := range []struct{ flag, value string }{{"--from", from}, {"--to", to}} {
+		if store.LooksLikeConninfo(loc.value) {
+			return usageErrorf("migrate-store", "%s: %v", loc.flag, store.ErrConninfo)
+		}
+	}
 	if sameStore(from, to) {
 		return usageErrorf("migrate-store", "--from and --to name the same store (%s): expected two stores", shownLocation(from))
 	}

@@ -158,6 +158,9 @@ func (a *app) dbPath() (string, error) {
 		return "", err
 	}
 	if v, from, ok := a.setting(a.globals.db, "db", envDB, "db"); ok {
+		if store.LooksLikeConninfo(v) {
+			return "", fmt.Errorf("the review database (%s): %w", from, store.ErrConninfo)
+		}
 		if store.IsPostgres(v) {
 			if err := checkDBURL(v, from); err != nil {
 				return "", err

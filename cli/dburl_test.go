@@ -163,3 +163,30 @@ func TestAPasswordFileOthersCanReadIsWarnedOf(t *testing.T) {
 		})
 	}
 }
+
+// A key=value connection string (host=… password=…), PostgreSQL's other
+// way to name a server, is refused by every command, not taken for a
+// file path (which made an SQLite file named after the password and
+// showed its name), and config shows it without the password.
+func TestAKeyValueConnectionStringIsRefusedAndNeverShown(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	dir := t.TempDir()
+	t.Chdir(dir) // where a file named by the string would be made
+	conninfo := "host=127.0.0.1 port=5432 user=rita password=" + dbSecret + " dbname=review"
+	env := withEnv(f.env, envDB, conninfo)
+	for _, args := range [][]string{{"add", f.sb.CheckID(0)}, {"list"}, {"migrate-store", "--from", conninfo, "--to", filepath.Join(dir, "copy.db")}} {
+		r := runCLI(t, env, "", args...)
+		assertNoDBPassword(t, r)
+		if r.code == 0 || !strings.Contains(r.stderr, "key=value connection string") || !strings.Contains(r.stderr, "postgres://") {
+			t.Errorf("%s with a key=value connection string: want it refused, saying what to give instead, got\n%s", args[0], r)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a refused key=value connection string left %s behind", entries[0].Name())
+	}
+	r := runCLI(t, env, "", "config")
+	assertNoDBPassword(t, r)
+	if got := configRows(t, r.stdout)["db"][0]; !strings.Contains(got, "key=value connection string; not shown") || !strings.Contains(got, "refused") {
+		t.Errorf("config shows the db as %q", got)
+	}
+}

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"errors"
 	"net/url"
+	"regexp"
 	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver for PostgreSQL stores
@@ -18,14 +20,35 @@ func IsPostgres(location string) bool {
 	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
 }
 
+// conninfoKeyword is a libpq keyword/value setting at the start of a
+// string or after a space: host=… dbname=… password=…, the other way
+// PostgreSQL's own tools take a server. Not a file path anyone means.
+var conninfoKeyword = regexp.MustCompile(`(?i)(^|\s)(host|hostaddr|port|dbname|user|password|passfile|sslmode|sslrootcert|service|options|connect_timeout|application_name)\s*=`)
+
+// LooksLikeConninfo reports whether location, not a URL, is written as
+// libpq's key=value connection string. Taken as a file path it would make
+// an SQLite file named by it, password and all, and show that name: it
+// is refused (ErrConninfo) and never shown (Redact).
+func LooksLikeConninfo(location string) bool {
+	return !IsPostgres(location) && conninfoKeyword.MatchString(location)
+}
+
+// ErrConninfo refuses a location written as a key=value connection
+// string; the location itself is not repeated.
+var ErrConninfo = errors.New("it is written as a PostgreSQL key=value connection string (not repeated here: it may hold a password): expected a file path or a URL, postgres://user:password@host:port/dbname?sslmode=verify-full")
+
 // redacted stands in for a password in what is shown.
 const redacted = "xxxxx"
 
 // Redact returns location fit to show: a PostgreSQL URL with its password
 // (in the user part or a password parameter) replaced by xxxxx, and a URL
 // that does not parse replaced by its scheme alone, since where the
-// password is in it cannot be told. A file path is returned as it is.
+// password is in it cannot be told, and a key=value connection string
+// not at all. A file path is returned as it is.
 func Redact(location string) string {
+	if LooksLikeConninfo(location) {
+		return "(a key=value connection string; not shown, it may hold a password)"
+	}
 	if !IsPostgres(location) {
 		return location
 	}

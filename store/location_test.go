@@ -1,6 +1,7 @@
 package store
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -15,6 +16,8 @@ func TestRedactNeverShowsAPassword(t *testing.T) {
 		{"no password: unchanged", "postgres://rita@db.example/review", "postgres://rita@db.example/review"},
 		{"a URL that does not parse", "postgres://rita:s3cret@db.example:port/review",
 			"postgres://(a URL that does not parse; not shown, it may hold a password)"},
+		{"a key=value connection string", "host=db.example user=rita password=s3cret dbname=review",
+			"(a key=value connection string; not shown, it may hold a password)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -42,5 +45,34 @@ func TestIsPostgresTellsAURLFromAPath(t *testing.T) {
 		if got := IsPostgres(loc); got != want {
 			t.Errorf("IsPostgres(%q) = %v, want %v", loc, got, want)
 		}
+	}
+}
+
+// libpq's other way to name a server, host=… password=…, is not a file
+// path: taken as one it made an SQLite file named after the password.
+// Open refuses it without repeating it; paths with an = elsewhere are
+// paths.
+func TestAKeyValueConnectionStringIsRefusedNotTakenForAFile(t *testing.T) {
+	for loc, want := range map[string]bool{
+		"host=db.example port=5432 user=rita password=s3cret dbname=review": true,
+		"dbname=review":                   true,
+		"  password = s3cret host=db":     true,
+		"HOST=db.example":                 true,
+		"/srv/data/user=rita/review.db":   false,
+		"review-v2=old.db":                false,
+		"postgres://h/db?password=s3cret": false,
+	} {
+		if got := LooksLikeConninfo(loc); got != want {
+			t.Errorf("LooksLikeConninfo(%q) = %v, want %v", loc, got, want)
+		}
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	_, err := Open(t.Context(), "host=127.0.0.1 user=rita password=s3cret dbname=review")
+	if err == nil || !strings.Contains(err.Error(), "key=value connection string") || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("Open of a key=value connection string: %v; want it refused without the password", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("Open of a key=value connection string made %s", entries[0].Name())
 	}
 }

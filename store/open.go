@@ -127,6 +127,9 @@ func DefaultPath(getenv func(string) string) (string, error) {
 // Opening an up-to-date database writes nothing, so reading works on a
 // full disk, and an existing file's mode is never changed.
 func Open(ctx context.Context, location string, opts ...Option) (*Store, error) {
+	if LooksLikeConninfo(location) {
+		return nil, fmt.Errorf("opening the review database: %w", ErrConninfo)
+	}
 	if IsPostgres(location) {
 		return openPostgres(ctx, location, opts...)
 	}
