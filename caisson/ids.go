@@ -112,6 +112,20 @@ func validBody(body string) error {
 	if len(body) < MinIDBody {
 		return fmt.Errorf("has only %d characters after the prefix, so it was probably cut when copied: expected %s", len(body), expectedForm)
 	}
+	// Two ids run together (a lost line break) read as one long one, in
+	// URL-safe base64 all through: taken, it would track an id that is
+	// neither.
+	for i := 0; i < len(body); i++ {
+		if body[i] != 'c' && body[i] != 'C' {
+			continue
+		}
+		for _, p := range []string{checkIDPrefix, tokenPrefix} {
+			if hasPrefixFold(body[i:], p) {
+				return fmt.Errorf("has a second %s at position %d, so it is two ids run together: expected one id (one a line)",
+					p, len(checkIDPrefix)+i+1)
+			}
+		}
+	}
 	return nil
 }
 

@@ -41,6 +41,10 @@ func TestParseID(t *testing.T) {
 		{"a byte-order mark before the prefix is named", "\ufeffchk_priv_SMgso2KGzXLxT2I-g7oD2w", 0, "", `something comes before its prefix (1 characters, the first '\ufeff')`, ""},
 		{"a zero-width space before the prefix is named", "\u200bCHK_PRIV_SMgso2KGzXLxT2I-g7oD2w", 0, "", `the first '\u200b'`, ""},
 		{"an overlong id", "chk_priv_" + strings.Repeat("a", 129), 0, "", "at most 128", ""},
+		{"two ids run together", "chk_priv_6LjR40nE1Z2Xvx4skj2Yy1chk_priv_CzhMjrsQRZOM8aI8a60Piy", 0, "", "a second chk_priv_ at position 32, so it is two ids run together", ""},
+		{"an id and a token run together", "chk_priv_6LjR40nE1Z2Xvx4skj2Yy1CHK_XCHG_UeRXDryTTpvU24CTre8W2Q", 0, "", "a second chk_xchg_ at position 32", ""},
+		{"a token and an id run together", "chk_xchg_UeRXDryTTpvU24CTre8W2Qchk_priv_CzhMjrsQRZOM8aI8a60Piy", 0, "", "two ids run together", ""},
+		{"chk without the rest of a prefix is an id's own", "chk_priv_chkchk_chk_pri_chk_xch", KindCheckID, "chk_priv_chkchk_chk_pri_chk_xch", "", ""},
 		{"a pasted secret is not repeated whole", "sk_live_0123456789abcdefghijklmnopqrstuvwxyz", 0, "", "not a Caisson id", "sk_live"},
 	}
 	for _, tt := range tests {

@@ -49,6 +49,11 @@ func newAddDialog(blink bool, st Styles) addDialog {
 	ta.Placeholder = "paste check ids (chk_priv_…) or exchange tokens (chk_xchg_…), one a line"
 	ta.ShowLineNumbers = true
 	ta.CharLimit = 0
+	// The text area's default stops taking line breaks at 99 lines
+	// without a word, and what comes after runs into the 99th: a paste
+	// typed in (no bracketed paste over some links) joined two ids into
+	// one. Its own limit is maxAddLines, which validation names.
+	ta.MaxHeight = 0
 	ta.SetHeight(5)
 	ta.Focus()
 	return addDialog{input: ta}
@@ -60,8 +65,16 @@ func (a *addDialog) update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
+// maxAddLines is the most lines the text area holds (the bubbles
+// textarea's own fixed limit): a paste past it is cut, and lines typed
+// past it run into the last.
+const maxAddLines = 10_000
+
 // validation is the inline check of every non-empty line, before submit.
 func (a *addDialog) validation() (valid []caisson.ID, lines []int, problems []string) {
+	if a.input.LineCount() >= maxAddLines {
+		problems = append(problems, fmt.Sprintf("the dialog holds at most %d lines, and what came past them was cut or run into the last: paste fewer, or use caisson-review add - for a longer list", maxAddLines))
+	}
 	for i, raw := range strings.Split(a.input.Value(), "\n") {
 		// Blank lines and # comments are skipped, as add - skips them.
 		if t := strings.TrimSpace(raw); t == "" || strings.HasPrefix(t, "#") {

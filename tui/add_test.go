@@ -217,3 +217,52 @@ func TestAddWithARefusedKeyAddsEveryCheckAndStopsFetchingAtTheFirstRefusal(t *te
 		}
 	}
 }
+
+// Ids typed in rather than pasted (a terminal or link without bracketed
+// paste sends a paste as keys) keep their line breaks past the text
+// area's default of 99 lines: the 100th id was run into the 99th, and the
+// two read as one long id.
+func TestAddKeepsEveryTypedLineBreakPastNinetyNine(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 120, track: 0})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("A")...)
+	// The first 98 pasted, to be quick; the rest typed, across the 99th.
+	var first []string
+	for i := range 98 {
+		first = append(first, f.sb.CheckID(i))
+	}
+	pump(t, m, paste(strings.Join(first, "\n")+"\n"))
+	var typed []any
+	for i := 98; i < 105; i++ {
+		for _, r := range f.sb.CheckID(i) {
+			typed = append(typed, keyMsg(string(r)))
+		}
+		typed = append(typed, keyMsg("enter"))
+	}
+	d := &driver{tb: t, m: m}
+	for _, k := range typed {
+		d.send(k)
+	}
+	d.settle()
+	screen := plain(m)
+	mustContain(t, screen, "105 valid")
+	mustNotContain(t, screen, "invalid")
+	pump(t, m, keys("ctrl+s")...)
+	if n, _ := f.st.Count(context.Background(), store.PageQuery{Queue: store.QueueAll}); n != 105 {
+		t.Fatalf("%d checks stored from 105 typed lines", n)
+	}
+}
+
+// Past the text area's own limit, lines are cut or run together: the
+// dialog says so and adds nothing until there are fewer.
+func TestAddRefusesMoreLinesThanTheDialogHolds(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 0})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("A")...)
+	pump(t, m, paste(strings.Repeat(f.sb.CheckID(1)+"\n", maxAddLines+5)))
+	mustContain(t, plain(m), "invalid", "at most 10000 lines", "add -")
+	pump(t, m, keys("ctrl+s")...)
+	if n, _ := f.st.Count(context.Background(), store.PageQuery{Queue: store.QueueAll}); n != 0 {
+		t.Fatalf("%d checks stored from a paste past the dialog's limit", n)
+	}
+}
