@@ -304,3 +304,47 @@ func TestASessionsConsoleRecordsTheDetailItShowsForASecond(t *testing.T) {
 		t.Fatalf("access log %+v, want alice's key seeing one check's detail from serve at %s", got, c.LocalAddr())
 	}
 }
+
+// A decision the store refuses or fails is counted and logged: the
+// goodbye no longer says "all saved" after one, and the log has a line
+// for it even when no one saw it (a decision sent just before the
+// connection dropped, whose write failed after).
+func TestUnderServeADecisionNotSavedIsLoggedAndNotCalledSaved(t *testing.T) {
+	f := newFixture(t, fixtureOpts{fourEyes: store.FourEyesApprovals,
+		keys: map[string]string{"alice": "alice@laptop"}})
+	ctx := context.Background()
+	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
+	alice.expect(0, wait, "▶")
+	aliceLs, err := f.sessionOf("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.approveSelected(aliceLs, wait) // a proposal: saved
+	var proposal store.Decision
+	for _, d := range f.decisions() {
+		if d.Action == store.Propose {
+			proposal = d
+		}
+	}
+	// Her own confirmation: refused by four-eyes.
+	if _, err := aliceLs.store.DecideAs(ctx, store.DecisionRequest{CheckID: proposal.CheckID, Action: store.Confirm, Reviewer: aliceLs.id.Reviewer()}); !errors.Is(err, store.ErrSameReviewer) {
+		t.Fatalf("alice confirming her own proposal = %v, expected ErrSameReviewer", err)
+	}
+	// A check that is not tracked: the store's own refusal.
+	missing := "chk_priv_" + strings.Repeat("Z", 22)
+	if _, err := aliceLs.store.DecideAs(ctx, store.DecisionRequest{CheckID: missing, Action: store.Escalate, Note: "who is this", Reviewer: aliceLs.id.Reviewer()}); err == nil {
+		t.Fatal("a decision on a check not tracked was saved")
+	}
+	f.waitLog(wait, `msg="decision not saved"`, "user=alice", "check="+missing, "action=escalate", "error=")
+	if err := f.stop(); err != nil {
+		t.Fatalf("Serve returned %v, expected a clean shutdown", err)
+	}
+	alice.expect(0, wait, "Decisions made in this session: 1 saved, 2 NOT saved (each said why when it was made).")
+	if strings.Contains(alice.since(0), "all saved") {
+		t.Errorf("the goodbye says all saved after two decisions were not:\n%s", alice.since(0))
+	}
+	f.waitLog(wait, `msg="session end"`, "user=alice", "decisions=1", "not_saved=2", "still_saving=false")
+	if strings.Contains(f.log.String(), "who is this") {
+		t.Error("the log holds a decision's note")
+	}
+}

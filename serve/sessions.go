@@ -304,8 +304,11 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 			status = 1
 		}
 		_ = sess.Exit(status)
+		// A write still in flight past the grace logs its own line when
+		// it ends ("decision" or "decision not saved"), after this one.
 		ls.log.Info("session end", "reason", endReasonOrQuit(ls.reason()),
-			"duration", time.Since(start).Round(time.Millisecond).String(), "decisions", ls.store.decided.Load())
+			"duration", time.Since(start).Round(time.Millisecond).String(), "decisions", ls.store.decided.Load(),
+			"not_saved", ls.store.notSaved.Load(), "still_saving", !saved)
 	}
 }
 
@@ -389,6 +392,9 @@ func (s *Server) goodbye(ls *liveSession, saved bool, unsaved error) {
 	switch {
 	case unsaved != nil:
 		msg += " NOT saved: " + sanitize.Line(unsaved.Error()) + "."
+	case saved && ls.store.notSaved.Load() > 0:
+		msg += fmt.Sprintf(" Decisions made in this session: %d saved, %d NOT saved (each said why when it was made).",
+			ls.store.decided.Load(), ls.store.notSaved.Load())
 	case saved:
 		msg += fmt.Sprintf(" Decisions made in this session: %d, all saved.", ls.store.decided.Load())
 	default:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 	"github.com/caisson-review/caisson-review/tui"
@@ -33,6 +34,10 @@ type sessionStore struct {
 
 	inFlight inFlight // this session's calls, waited for before its goodbye line
 	decided  atomic.Int64
+	// notSaved counts the decisions refused or failed: the goodbye must
+	// not say "all saved" after one, nor may the log miss it (a decision
+	// sent just before the connection dropped fails with no one to see).
+	notSaved atomic.Int64
 	// changed, when set, is called after every write that succeeded.
 	changed func()
 	// allowed, when set, is asked before every write: whether the
@@ -120,14 +125,19 @@ func (s *sessionStore) Decide(ctx context.Context, checkID string, a store.Actio
 // not cancel a decision the store is already writing.
 func (s *sessionStore) DecideAs(ctx context.Context, r store.DecisionRequest) (store.Decision, error) {
 	if err := s.enterWrite("decision", "check", r.CheckID, "action", string(r.Action)); err != nil {
+		s.notSaved.Add(1)
 		return store.Decision{}, err
 	}
 	defer s.leave()
 	r.Identity = s.identity
 	d, err := s.st.DecideAs(context.WithoutCancel(ctx), r)
 	if err != nil {
+		s.notSaved.Add(1)
 		if errors.Is(err, store.ErrSameReviewer) {
 			s.log.Warn("decision refused: the proposer's own key", "check", r.CheckID, "action", string(r.Action))
+		} else {
+			// The store's words name the check and why, never the note.
+			s.log.Warn("decision not saved", "check", r.CheckID, "action", string(r.Action), "error", sanitize.Line(err.Error()))
 		}
 		return d, err
 	}
