@@ -118,6 +118,9 @@ func (s *Server) authenticate(next ssh.Handler) ssh.Handler {
 var (
 	errKeyRevoked  = errors.New("this key is no longer in the server's authorized_keys: nothing was saved")
 	errKeyReadOnly = errors.New("this key is read-only in the server's authorized_keys: nothing was saved")
+	// The file, not the key: unsafe to trust (writable by others, say) or
+	// gone. Every key is refused until the operator fixes it.
+	errKeysUnusable = errors.New("the server's authorized_keys cannot be trusted right now (its log says why; the operator must fix it): nothing was saved")
 )
 
 // stillAuthorized checks key against authorized_keys as it is now. Every
@@ -128,7 +131,9 @@ func (s *Server) stillAuthorized(key ssh.PublicKey) func() error {
 	return func() error {
 		grant, ok, err := s.keys.Lookup(key)
 		switch {
-		case err != nil || !ok:
+		case err != nil:
+			return errKeysUnusable
+		case !ok:
 			return errKeyRevoked
 		case grant.ReadOnly:
 			return errKeyReadOnly

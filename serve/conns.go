@@ -188,14 +188,15 @@ type closing struct {
 
 func (s *Server) sweepOnce(now time.Time, lookAtKeys bool) {
 	var keysOK map[*peer]bool
+	var keysUnusable bool
 	if lookAtKeys {
-		keysOK = s.lookAtKeys()
+		keysOK, keysUnusable = s.lookAtKeys()
 	}
 	var toClose []closing
 	var toEnd []*liveSession
 	s.mu.Lock()
 	for p := range s.peers {
-		reason, end := s.sweepPeerLocked(p, now, keysOK)
+		reason, end := s.sweepPeerLocked(p, now, keysOK, keysUnusable)
 		if reason != "" {
 			toClose = append(toClose, closing{p, reason})
 		}
@@ -217,7 +218,7 @@ func (s *Server) sweepOnce(now time.Time, lookAtKeys bool) {
 
 // sweepPeerLocked says why p must be closed now ("" if it need not be)
 // and which of its consoles must be told to end.
-func (s *Server) sweepPeerLocked(p *peer, now time.Time, keysOK map[*peer]bool) (closeReason string, end []*liveSession) {
+func (s *Server) sweepPeerLocked(p *peer, now time.Time, keysOK map[*peer]bool, keysUnusable bool) (closeReason string, end []*liveSession) {
 	if !s.authenticatedLocked(p, now) {
 		if now.Sub(p.opened) >= loginGraceTime {
 			return "not authenticated in time", nil
@@ -233,6 +234,8 @@ func (s *Server) sweepPeerLocked(p *peer, now time.Time, keysOK map[*peer]bool) 
 	s.claimLocked(p, now)
 	if len(p.consoles) == 0 {
 		switch {
+		case p.missing >= 2 && keysUnusable:
+			return "authorized_keys unusable", nil
 		case p.missing >= 2:
 			return "key no longer authorized", nil
 		case p.held == 0 && now.Sub(p.overSince) >= overLimitGrace:
@@ -245,6 +248,8 @@ func (s *Server) sweepPeerLocked(p *peer, now time.Time, keysOK map[*peer]bool) 
 	for ls := range p.consoles {
 		reason := ""
 		switch {
+		case p.missing >= 2 && keysUnusable:
+			reason = endKeysUnusable
 		case p.missing >= 2:
 			reason = endRevoked
 		case now.Sub(ls.idleSince()) >= s.cfg.IdleTimeout:
@@ -263,7 +268,7 @@ func (s *Server) sweepPeerLocked(p *peer, now time.Time, keysOK map[*peer]bool) 
 // lookAtKeys checks every authenticated connection's key against
 // authorized_keys as it is now. The file is read outside the server's
 // lock (Lookup re-reads it when it changed).
-func (s *Server) lookAtKeys() map[*peer]bool {
+func (s *Server) lookAtKeys() (ok map[*peer]bool, unusable bool) {
 	s.mu.Lock()
 	var keys []*peer
 	for p := range s.peers {
@@ -272,12 +277,15 @@ func (s *Server) lookAtKeys() map[*peer]bool {
 		}
 	}
 	s.mu.Unlock()
-	ok := make(map[*peer]bool, len(keys))
+	ok = make(map[*peer]bool, len(keys))
 	for _, p := range keys {
 		_, found, err := s.keys.Lookup(p.key)
 		ok[p] = found && err == nil
+		// The file itself cannot be trusted (its mode, its folder's, or
+		// it is gone): every key is refused, but no key was removed.
+		unusable = unusable || err != nil
 	}
-	return ok
+	return ok, unusable
 }
 
 // closeIdleConnections closes the connections without a console: at

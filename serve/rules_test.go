@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"context"
 	"errors"
 	"os"
 	"regexp"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/caisson-review/caisson-review/store"
 )
 
 // keepOnlyKeys rewrites authorized_keys with only the keys named, as an
@@ -214,4 +217,38 @@ func TestASubsystemRefusalIsLogged(t *testing.T) {
 		t.Fatal("sftp accepted, expected a refusal")
 	}
 	f.waitLog(wait, `msg="session refused: subsystem requested"`, "subsystem=sftp", "user=alice", "fingerprint="+f.keys["alice"].Fingerprint())
+}
+
+// authorized_keys made writable by others refuses every key (as sshd's
+// StrictModes would), but no key was removed: the consoles are closed
+// saying the file cannot be trusted, not that the key was revoked, and a
+// decision is refused in those words.
+func TestAnUnsafeAuthorizedKeysClosesSessionsSayingSo(t *testing.T) {
+	f := newFixture(t, fixtureOpts{keys: map[string]string{"alice": "alice@laptop"}})
+	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
+	alice.expect(0, wait, "Needs review")
+	aliceLs, err := f.sessionOf("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(f.authKey, 0o664); err != nil {
+		t.Fatal(err)
+	}
+	_, err = aliceLs.store.DecideAs(context.Background(), store.DecisionRequest{CheckID: f.ids[0], Action: store.Escalate, Note: "n", Reviewer: "alice"})
+	if err == nil || !strings.Contains(err.Error(), "authorized_keys cannot be trusted right now") {
+		t.Errorf("a decision while authorized_keys is unsafe: %v; want it refused saying the file cannot be trusted", err)
+	}
+	f.waitLog(wait, `msg="decision refused: authorized_keys unusable"`, "user=alice")
+	var exit *gossh.ExitError
+	if err := alice.waitClosed(5 * time.Second); !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+		t.Errorf("the session ended with %v, expected exit status 1", err)
+	}
+	alice.expect(0, 0, "the server's authorized_keys could no longer be trusted")
+	if strings.Contains(alice.since(0), "no longer in the server's authorized_keys") {
+		t.Errorf("the reviewer was told the key was removed; only the file's mode changed:\n%s", alice.since(0))
+	}
+	f.waitLog(wait, `msg="session end"`, "user=alice", `reason="authorized_keys unusable"`)
+	if n := len(f.decisions()); n != 0 {
+		t.Fatalf("decisions while authorized_keys was unsafe = %d, expected none", n)
+	}
 }

@@ -22,6 +22,9 @@ const (
 	endIdle     = "idle"
 	endCrash    = "crashed"
 	endRevoked  = "key revoked"
+	// endKeysUnusable: authorized_keys itself could not be trusted (its
+	// mode, its folder's, or it was gone), which refuses every key.
+	endKeysUnusable = "authorized_keys unusable"
 )
 
 // liveSession is one SSH session from authentication to goodbye. The SSH
@@ -300,7 +303,7 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		// closes connections as soon as every session is counted out, and
 		// the client should still get its exit status.
 		status := 0
-		if ls.reason() == endRevoked {
+		if r := ls.reason(); r == endRevoked || r == endKeysUnusable {
 			status = 1
 		}
 		_ = sess.Exit(status)
@@ -384,6 +387,8 @@ func (s *Server) goodbye(ls *liveSession, saved bool, unsaved error) {
 		why = "the console failed and was closed (the server keeps running; reconnect to go on)."
 	case endRevoked:
 		why = "this key is no longer in the server's authorized_keys, so the session was closed."
+	case endKeysUnusable:
+		why = "the server's authorized_keys could no longer be trusted (its log says why; the operator must fix it), so every session was closed."
 	}
 	if why == "" && saved && unsaved == nil {
 		return

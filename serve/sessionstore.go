@@ -100,6 +100,9 @@ func refusalReason(err error) string {
 	if errors.Is(err, errKeyReadOnly) {
 		return "key is read-only"
 	}
+	if errors.Is(err, errKeysUnusable) {
+		return "authorized_keys unusable"
+	}
 	return "key no longer authorized"
 }
 
