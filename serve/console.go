@@ -382,6 +382,9 @@ func (m *sessionModel) View() (view tea.View) {
 	}
 	if capped && h > 0 {
 		note := fmt.Sprintf("caisson-review: your window is %dx%d; the console uses at most %dx%d", m.raw[0], m.raw[1], maxWidth, maxHeight)
+		if m.raw[0] <= 0 || m.raw[1] <= 0 {
+			note = fmt.Sprintf("caisson-review: your terminal gave no window size (%dx%d); drawn for %dx%d", m.raw[0], m.raw[1], w, h)
+		}
 		view.Content = fitLines(view.Content, h-1) + "\n" + ansi.Truncate(note, w, "…")
 	}
 	return view

@@ -18,10 +18,23 @@ const (
 	maxHeight = 100
 )
 
+// The size a console lays out to when the client's pty has none (0x0:
+// ssh -tt with its input from a file, some clients): the smallest it
+// draws, and a last row saying so. At 0x0 it drew nothing, and its first
+// frame, which its keys wait for, never came: a blank screen that not
+// even q left.
+const (
+	unsizedWidth  = 80
+	unsizedHeight = 25
+)
+
 // capSize is the size the console lays out to for a window of w x h, and
-// whether that is smaller than the window.
+// whether it differs from the window (larger than the cap, or no size).
 func capSize(w, h int) (cw, ch int, capped bool) {
-	cw, ch = min(max(w, 0), maxWidth), min(max(h, 0), maxHeight)
+	if w <= 0 || h <= 0 {
+		return unsizedWidth, unsizedHeight, true
+	}
+	cw, ch = min(w, maxWidth), min(h, maxHeight)
 	return cw, ch, cw != w || ch != h
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+
+	gossh "golang.org/x/crypto/ssh"
 )
 
 func TestCapSize(t *testing.T) {
@@ -16,7 +18,9 @@ func TestCapSize(t *testing.T) {
 		{10000, 10000, maxWidth, maxHeight, true},
 		{600, 50, maxWidth, 50, true},
 		{100, 300, 100, maxHeight, true},
-		{0, 0, 0, 0, false},
+		{0, 0, unsizedWidth, unsizedHeight, true},
+		{0, 40, unsizedWidth, unsizedHeight, true},
+		{120, 0, unsizedWidth, unsizedHeight, true},
 	} {
 		t.Run(fmt.Sprintf("%dx%d", tc.w, tc.h), func(t *testing.T) {
 			cw, ch, capped := capSize(tc.w, tc.h)
@@ -81,4 +85,26 @@ func TestAHugeWindowIsCappedAndTheConsoleSaysSo(t *testing.T) {
 		return w == maxWidth && h == 50
 	})
 	huge[0].expect(m, wait, "your window is 600x50; the console uses at most 300x100")
+}
+
+// A pty of no size (ssh -tt with its input from a file, some clients) is
+// drawn for the console's smallest, 80x24, and a row saying so, and its keys work: at 0x0 the console drew
+// nothing, waited for a size, and not even q left it.
+func TestAWindowOfNoSizeIsDrawnAt80x24AndQuits(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	sess, err := f.dialKey("alice", "alice").NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm", 0, 0, gossh.TerminalModes{gossh.ECHO: 0}); err != nil {
+		t.Fatal(err)
+	}
+	term := startTerminal(t, sess)
+	term.showOn(unsizedWidth, unsizedHeight)
+	term.expect(0, wait, "Needs review")
+	term.expect(0, wait, "your terminal gave no window size (0x0); drawn for 80x25")
+	term.send("q")
+	if err := term.waitClosed(wait); err != nil {
+		t.Errorf("q in a window of no size: the session ended with %v, expected exit status 0", err)
+	}
 }
