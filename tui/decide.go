@@ -114,7 +114,7 @@ func (m *Model) decided(msg decidedMsg) tea.Cmd {
 	short := caisson.ShortID(line(msg.checkID), 10)
 	delete(m.deciding, msg.checkID)
 	if msg.err != nil {
-		m.footer.finish(msg.task, false, fmt.Sprintf("%s of %s NOT saved: %s", msg.action, short, errText(msg.err)))
+		m.footer.finish(msg.task, false, fmt.Sprintf("%s of %s NOT saved: %s", msg.action, short, whyNotSaved(msg.err, msg.action, msg.checkID)))
 		return nil
 	}
 	m.footer.finish(msg.task, true, savedText(msg, short))
@@ -151,4 +151,17 @@ func savedText(msg decidedMsg, short string) string {
 		return fmt.Sprintf("returned %s to needs review: saved", short)
 	}
 	return fmt.Sprintf("%s %s: saved", pastTense(msg.action), short)
+}
+
+// whyNotSaved is a failed decision's reason without what the footer's
+// line already says, the action and the check: the layers' wrapping of
+// them ("storing the decision: recording confirm on chk_priv_…: chk_priv_…:")
+// took a line of 120 columns, and the reason itself ("already confirmed
+// by carol") was cut off.
+func whyNotSaved(err error, a store.Action, checkID string) string {
+	s := errText(err)
+	for _, p := range []string{"storing the decision: ", fmt.Sprintf("recording %s on %s: ", a, checkID), checkID + ": "} {
+		s = strings.TrimPrefix(s, line(p))
+	}
+	return s
 }

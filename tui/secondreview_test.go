@@ -193,6 +193,8 @@ func TestAConfirmationRacingAnotherIsRefusedWithWhatHappened(t *testing.T) {
 			after := len(record(t, f.st, id).Decisions)
 			pump(t, m, keys("enter")...)
 			mustContain(t, m.footer.last, "NOT saved", tc.want)
+			// On screen, not only in the message: the reason fits the line.
+			mustContain(t, lastLines(plain(m), 2), tc.want)
 			if n := len(record(t, f.st, id).Decisions); n != after || after <= before {
 				t.Fatalf("%d entries after the refused confirmation, %d before it", n, after)
 			}
