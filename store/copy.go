@@ -197,6 +197,11 @@ func (s *Store) CopyFrom(ctx context.Context, from *Store, opts CopyOptions) (Co
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = DefaultCopyBatch
 	}
+	if s.pg() {
+		if err := canRestartIdentities(ctx, s); err != nil {
+			return CopyReport{}, err
+		}
+	}
 	v, err := from.Verify(ctx)
 	if err != nil {
 		return CopyReport{}, fmt.Errorf("verifying the source: %w", err)
@@ -226,7 +231,7 @@ func (s *Store) CopyFrom(ctx context.Context, from *Store, opts CopyOptions) (Co
 		return CopyReport{}, err
 	}
 	if err := c.finish(ctx); err != nil {
-		return CopyReport{}, err
+		return CopyReport{}, fmt.Errorf("every row is copied, but the copy is not finished, so the target is not to be used yet (run migrate-store again to finish it): %w", err)
 	}
 	rep, err := c.check(ctx)
 	rep.Resumed, rep.Copied = resumed, c.copied

@@ -3,7 +3,38 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 )
+
+// identityColumns are the target's keys restartIdentitiesTx moves on.
+var identityColumns = []struct{ table, column string }{
+	{"tracked", "id"}, {"checks", "id"}, {"access", "id"}, {"decisions", "seq"},
+}
+
+// canRestartIdentities refuses, before anything is copied, a target whose
+// role may not move those keys on (UPDATE on their sequences): the
+// day-to-day role of docs/postgres-grants.sql may not. Found only at the
+// end, it left every row copied and the copy unfinished, a store that
+// took commands but failed its first add on a key already used.
+func canRestartIdentities(ctx context.Context, s *Store) error {
+	for _, t := range identityColumns {
+		var role, seq string
+		var may bool
+		err := s.db.QueryRowContext(ctx, fmt.Sprintf(`SELECT current_user, coalesce(pg_get_serial_sequence('%s', '%s'), ''),
+			coalesce(has_sequence_privilege(pg_get_serial_sequence('%s', '%s'), 'UPDATE'), true)`,
+			t.table, t.column, t.table, t.column)).Scan(&role, &seq, &may)
+		if err != nil {
+			return fmt.Errorf("checking that the target's role may continue the keys of %s after the copy: %w", t.table, err)
+		}
+		if !may {
+			// In the words a refused setval gets (explainPermission).
+			seq = strings.TrimPrefix(seq, "public.")
+			return fmt.Errorf("the role %q may not set the sequence %s, as only migrate-store does: run migrate-store as the role that owns caisson-review's tables (the day-to-day role of %s has no grant on sequences); nothing was copied",
+				role, seq, grantsScript)
+		}
+	}
+	return nil
+}
 
 // restartIdentitiesTx moves each identity column of the target past the
 // largest key CopyFrom wrote: the copy gives every row its key, which
@@ -13,9 +44,7 @@ import (
 // is no identity and max is NULL for an empty table: setval, strict, then
 // does nothing.
 func restartIdentitiesTx(ctx context.Context, tx *sqlTx) error {
-	for _, t := range []struct{ table, column string }{
-		{"tracked", "id"}, {"checks", "id"}, {"access", "id"}, {"decisions", "seq"},
-	} {
+	for _, t := range identityColumns {
 		_, err := tx.ExecContext(ctx, fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', '%s'), (SELECT max(%s) FROM %s))",
 			t.table, t.column, t.column, t.table))
 		if err != nil {

@@ -305,17 +305,30 @@ func TestPostgresTheDayToDayRoleCannotMigrateAndSaysWhoMust(t *testing.T) {
 }
 
 // migrate-store sets the target's identity sequences, which the
-// day-to-day role has no grant on: it is the owner's to run, and says so.
+// day-to-day role has no grant on: it is the owner's to run, and says so
+// before it copies anything (found only at the end, it left a full but
+// unfinished copy, which took commands and failed its first add on a key
+// already used).
 func TestPostgresMigrateStoreAsTheDayToDayRoleSaysToRunItAsTheOwner(t *testing.T) {
-	_, app := dayToDayRole(t, "grants_copy")
+	owner, app := dayToDayRole(t, "grants_copy")
 	from := openAt(t, filepath.Join(t.TempDir(), "review.db"), &clock{t: testNow})
 	addFetched(t, from, result{id: checkID(1), doc: "high", face: "high"})
 	if err := from.RecordAccess(context.Background(), AccessSession{Reviewer: "ana", Origin: OriginCLI}, AccessShow, checkID(1)); err != nil {
 		t.Fatal(err)
 	}
 	_, err := openPG(t, app).CopyFrom(context.Background(), from, CopyOptions{})
-	want := `the role "grants_copy" may not set the sequence `
-	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "run migrate-store as the role that owns caisson-review's tables") {
-		t.Errorf("CopyFrom into the day-to-day role's database: %v\nwant it to say %q and who must run it", err, want)
+	want := `the role "grants_copy" may not set the sequence tracked_id_seq`
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "run migrate-store as the role that owns caisson-review's tables") ||
+		!strings.Contains(err.Error(), "nothing was copied") {
+		t.Errorf("CopyFrom into the day-to-day role's database: %v\nwant it to say %q, who must run it, and that nothing was copied", err, want)
+	}
+	for _, table := range []string{"tracked", "checks", "access"} {
+		if n := strings.TrimSpace(pgtest.Psql(t, owner, "SELECT count(*) FROM "+table)); n != "0" {
+			t.Errorf("the refused copy left %s rows in %s", n, table)
+		}
+	}
+	// As the owner, the same copy is made.
+	if _, err := openPG(t, owner).CopyFrom(context.Background(), from, CopyOptions{}); err != nil {
+		t.Fatalf("CopyFrom as the owner: %v", err)
 	}
 }
