@@ -60,6 +60,13 @@ func cmdMigrateStore(ctx context.Context, a *app, from, to string, pos []string)
 			return usageErrorf("migrate-store", "%s: %v", loc.flag, store.ErrConninfo)
 		}
 	}
+	// As --db's: a password on the command line is in ps and the
+	// shell's history.
+	for _, loc := range []struct{ flag, value string }{{"--from", from}, {"--to", to}} {
+		if store.IsPostgres(loc.value) && dbURLHasPassword(loc.value) {
+			a.warnDBPasswordOnCommandLine(loc.flag)
+		}
+	}
 	if sameStore(from, to) {
 		return usageErrorf("migrate-store", "--from and --to name the same store (%s): expected two stores", shownLocation(from))
 	}

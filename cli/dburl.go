@@ -47,6 +47,9 @@ func dbURLHasPassword(location string) bool {
 	return false
 }
 
+// dbPasswordFix is where a database password belongs instead.
+const dbPasswordFix = "put it in ~/.pgpass (chmod 600), or the file PGPASSFILE names, and leave it out of the URL"
+
 // warnDBPassword warns, once, of a password written in the database URL
 // where others can read it: on the command line, every account on the
 // machine sees it (ps) while the command runs, and the shell's history
@@ -63,15 +66,20 @@ func (a *app) warnDBPassword(location string, from origin) {
 		a.warnPassfileOpenToOthers()
 		return
 	}
-	const fix = "put it in ~/.pgpass (chmod 600), or the file PGPASSFILE names, and leave it out of the URL"
 	switch from.kind {
 	case originFlag:
-		fmt.Fprintf(a.stderr, "%s: warning: the password in the database URL of %s can be seen by every account on this machine while the command runs (ps), and your shell's history keeps it: %s\n",
-			progName, from.name, fix)
+		a.warnDBPasswordOnCommandLine(from.name)
 	case originFile:
 		fmt.Fprintf(a.stderr, "%s: warning: the database URL at %s holds a password, which whoever can read that file can read: %s\n",
-			progName, from, fix)
+			progName, from, dbPasswordFix)
 	}
+}
+
+// warnDBPasswordOnCommandLine warns of a password in the database URL
+// given to flag.
+func (a *app) warnDBPasswordOnCommandLine(flag string) {
+	fmt.Fprintf(a.stderr, "%s: warning: the password in the database URL of %s can be seen by every account on this machine while the command runs (ps), and your shell's history keeps it: %s\n",
+		progName, flag, dbPasswordFix)
 }
 
 // warnPassfileOpenToOthers warns when the password file pgx would read

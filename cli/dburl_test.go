@@ -190,3 +190,21 @@ func TestAKeyValueConnectionStringIsRefusedAndNeverShown(t *testing.T) {
 		t.Errorf("config shows the db as %q", got)
 	}
 }
+
+// migrate-store's --from and --to are on the command line as --db is: a
+// password in either is warned of, once each.
+func TestAPasswordInMigrateStoresURLsIsWarnedOf(t *testing.T) {
+	withPassword := "postgres://rita:" + dbSecret + "@127.0.0.1:1/review?connect_timeout=1"
+	dir := t.TempDir()
+	env := map[string]string{"HOME": t.TempDir()}
+	r := runCLI(t, env, "", "migrate-store", "--from", filepath.Join(dir, "missing.db"), "--to", withPassword)
+	assertNoDBPassword(t, r)
+	if !strings.Contains(r.stderr, "warning: the password in the database URL of --to can be seen by every account") {
+		t.Errorf("want a warning for --to, got\n%s", r)
+	}
+	r = runCLI(t, env, "", "migrate-store", "--from", withPassword, "--to", filepath.Join(dir, "copy.db"))
+	assertNoDBPassword(t, r)
+	if !strings.Contains(r.stderr, "warning: the password in the database URL of --from") || strings.Contains(r.stderr, "of --to") {
+		t.Errorf("want a warning for --from only, got\n%s", r)
+	}
+}
