@@ -140,7 +140,7 @@ func (s *Store) listenConn(ctx context.Context) (*pgx.Conn, error) {
 	cfg.OnNotification = nil
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, hidePassword(explainConnectError(s.server, cfg.User, cfg.Database, err), cfg.Password)
+		return nil, hidePassword(explainConnectError(s.server, cfg.User, cfg.Database, cfg.Password != "", err), cfg.Password)
 	}
 	if _, err := conn.Exec(ctx, "LISTEN "+changesChannel); err != nil {
 		conn.Close(context.Background())

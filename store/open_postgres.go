@@ -49,7 +49,8 @@ func openPostgres(ctx context.Context, location string, opts ...Option) (*Store,
 		return nil, fmt.Errorf("opening the review database %s: %w", shown, hidePassword(err, pw))
 	}
 	server := serverName(cfg)
-	c := &pgConnector{Connector: stdlib.GetConnector(*cfg), server: server, role: cfg.User, database: cfg.Database, password: pw}
+	c := &pgConnector{Connector: stdlib.GetConnector(*cfg), server: server, role: cfg.User, database: cfg.Database, password: pw,
+		passwordSent: cfg.Password != ""}
 	db := sql.OpenDB(c)
 	s := &Store{db: &sqlDB{DB: db, pg: true}, path: shown, server: server, role: cfg.User, now: time.Now, warn: os.Stderr,
 		origin: newOrigin()}
@@ -143,12 +144,14 @@ func (s *Store) initPostgres(ctx context.Context) error {
 type pgConnector struct {
 	driver.Connector
 	server, role, database, password string
+	// passwordSent: the URL or the password file gave one (cfg.Password).
+	passwordSent bool
 }
 
 func (c *pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
 	if err != nil {
-		return nil, hidePassword(explainConnectError(c.server, c.role, c.database, err), c.password)
+		return nil, hidePassword(explainConnectError(c.server, c.role, c.database, c.passwordSent, err), c.password)
 	}
 	if sc, ok := conn.(*stdlib.Conn); ok {
 		return &pgConn{Conn: sc, server: c.server}, nil
@@ -244,13 +247,17 @@ func (e *unreachableError) Error() string {
 func (e *unreachableError) Unwrap() []error { return []error{errUnreachable, e.err} }
 
 // explainConnectError says what to fix when a connection could not be
-// made.
-func explainConnectError(server, role, database string, err error) error {
+// made. sent says whether a password was sent, from the URL or the
+// password file: none is a different fix from a wrong one.
+func explainConnectError(server, role, database string, sent bool, err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case "28P01":
-			return fmt.Errorf("the PostgreSQL server %s refused the password of the role %q: correct the password in the URL: %w", server, role, err)
+			if !sent {
+				return fmt.Errorf("the PostgreSQL server %s wants a password for the role %q, and none was given: put it in ~/.pgpass (chmod 600; HOST:PORT:DATABASE:USER:PASSWORD), or the file PGPASSFILE names: %w", server, role, err)
+			}
+			return fmt.Errorf("the PostgreSQL server %s refused the password of the role %q: correct the password in the URL (or ~/.pgpass): %w", server, role, err)
 		case "28000":
 			return fmt.Errorf("the PostgreSQL server %s refused the role %q (%s): check the role in the URL and the server's pg_hba.conf: %w", server, role, pe.Message, err)
 		case "3D000":

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -295,7 +296,21 @@ func withPassword(t *testing.T, raw, user, password string) string {
 	return u.String()
 }
 
+// withoutPassword is raw with no password in its user part.
+func withoutPassword(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(u.User.Username())
+	return u.String()
+}
+
 func TestPostgresOpenSaysWhatToFixAndNeverShowsThePassword(t *testing.T) {
+	// No password file of the account running the tests: "no password at
+	// all" must send none.
+	t.Setenv("PGPASSFILE", filepath.Join(t.TempDir(), "no-pgpass"))
 	base := pgtest.URL(t)
 	const secret = "s3cr3t-Pa55"
 	u, err := url.Parse(base)
@@ -320,6 +335,8 @@ func TestPostgresOpenSaysWhatToFixAndNeverShowsThePassword(t *testing.T) {
 			[]string{"it does not offer TLS, which the URL's sslmode requires"}},
 		{"a CA file that cannot be read", strings.Replace(base, "sslmode=disable", "sslmode=verify-full&sslrootcert=/nonexistent/ca.crt", 1),
 			[]string{"the URL cannot be used", "/nonexistent/ca.crt"}},
+		{"no password at all", withoutPassword(t, base),
+			[]string{"wants a password for the role " + strconv.Quote(u.User.Username()) + ", and none was given", "~/.pgpass"}},
 		{"a password as a parameter", strings.Replace(strings.Replace(base, ":"+owner+"@", "@", 1), u.Path, "/no_such_db", 1) + "&password=" + url.QueryEscape(owner),
 			[]string{`the database "no_such_db" does not exist`}},
 	}
