@@ -26,15 +26,23 @@ var reasonKeys = dialogKeys{
 	Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 }
 
-// pickerHelp is the picker's footer: the finality keys for a rejection
-// only.
-type pickerHelp struct{ finality bool }
+// pickerHelp is the picker's footer: the numbers the reasons offered
+// take (escalate offers four: "1-0" named keys that pick nothing), and the
+// finality keys for a rejection only.
+type pickerHelp struct {
+	finality bool
+	reasons  int
+}
 
 func (p pickerHelp) ShortHelp() []key.Binding {
-	if p.finality {
-		return []key.Binding{reasonKeys.Submit, reasonKeys.Yes, reasonKeys.Cancel}
+	pick := reasonKeys.Submit
+	if p.reasons > 0 && p.reasons < 10 {
+		pick.SetHelp("1-"+reasonIndex(p.reasons-1), "pick reason")
 	}
-	return []key.Binding{reasonKeys.Submit, reasonKeys.Cancel}
+	if p.finality {
+		return []key.Binding{pick, reasonKeys.Yes, reasonKeys.Cancel}
+	}
+	return []key.Binding{pick, reasonKeys.Cancel}
 }
 
 func (p pickerHelp) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }

@@ -74,3 +74,22 @@ func TestAWrongReasonIsPutRightWithoutStartingAgain(t *testing.T) {
 }
 
 func shortOf(id string) string { return strings.TrimPrefix(id, "chk_priv_")[:10] + "…" }
+
+// The footer names the numbers the reasons offered take: escalate offers
+// four, and "1-0" named six keys that pick nothing.
+func TestThePickersFooterNamesTheNumbersItsReasonsTake(t *testing.T) {
+	f, _ := oneHandMadeCheck(t)
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("e")...)
+	n := len(m.pending.reasons)
+	if n >= 10 {
+		t.Fatalf("escalate offers %d reasons; this test wants fewer than ten", n)
+	}
+	footer := lastLines(plain(m), 1)
+	mustContain(t, footer, "1-"+reasonIndex(n-1)+" pick reason")
+	mustNotContain(t, footer, "1-0")
+	pump(t, m, keys("esc", "x")...)
+	if len(m.pending.reasons) == 10 {
+		mustContain(t, lastLines(plain(m), 1), "1-0 pick reason")
+	}
+}

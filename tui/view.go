@@ -364,7 +364,11 @@ func (m *Model) footerKeys() help.KeyMap {
 		}
 		return noteKeys
 	case modeReason:
-		return pickerHelp{finality: m.pending != nil && m.pending.action == store.Reject}
+		h := pickerHelp{}
+		if m.pending != nil {
+			h = pickerHelp{finality: m.pending.action == store.Reject, reasons: len(m.pending.reasons)}
+		}
+		return h
 	case modeAdd:
 		return addKeys
 	case modeHelp:
