@@ -68,7 +68,7 @@ func init() {
 		{"add", "add ID_OR_TOKEN...", "add ID_OR_TOKEN... | add -", "Track check ids; exchange tokens are exchanged first. - reads one per line from standard input.", wireAdd},
 		{"exchange", "exchange TOKEN", "exchange TOKEN", "Exchange a token for its check id, print the id and track it.", wireExchange},
 		{"refresh", "refresh [ID...]", "refresh [ID...] [--all] [--queue Q] [--stale AGE] [--concurrency N]", "Fetch results from the API and cache them.", wireRefresh},
-		{"list", "list", "list [--queue Q] [--sort S] [--customer ID] [--json]", "List tracked checks.", wireList},
+		{"list", "list", "list [--queue Q] [--sort S] [--customer ID] [--overdue] [--json]", "List tracked checks.", wireList},
 		{"show", "show ID", "show ID [--json]", "Show one check in full: result, reasons, decisions.", wireShow},
 		{"decide", "decide ID ACTION", "decide ID approve|reject|escalate|reopen|confirm|return [--note TEXT] [--reason REASON] [--final|--retry] [--yes]", "Record a decision, with the console's rules and the four-eyes policy.", wireDecide},
 		{"policy", "policy show|set", "policy show | policy set four-eyes off|risky|approvals|all --note TEXT | policy set sla HOURSh|DAYSd|off --note TEXT", "Show or change the database's four-eyes policy and SLA (logged in the decision log).", wirePolicy},
