@@ -79,7 +79,8 @@ func (f *footerModel) view(c *programContext, keys help.KeyMap, saving []string)
 		for _, id := range ids {
 			labels = append(labels, f.running[id])
 		}
-		status = f.spinner.View() + " " + strings.Join(labels, " · ") + "…"
+		// A label may end with a shortened id's own "…": one is enough.
+		status = f.spinner.View() + " " + strings.TrimSuffix(strings.Join(labels, " · "), "…") + "…"
 	case f.last == "":
 		status = st.Muted.Render("ready")
 	case f.lastOK:

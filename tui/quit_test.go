@@ -99,6 +99,10 @@ func TestQuittingWaitsForTheDecisionBeingSaved(t *testing.T) {
 			}
 			tm.Send(keyMsg("enter"))
 			w.waitFor(t, "saving reject of")
+			// The shortened id's "…" ends the label: no second one.
+			if fr := w.frame(); strings.Contains(fr, "……") {
+				t.Errorf("the saving line doubles the ellipsis:\n%s", fr)
+			}
 			tc.quit(tm)
 			w.waitFor(t, "saving reject of "+caisson.ShortID(id, 10)+" before quitting")
 			done := ended(tm)
