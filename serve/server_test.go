@@ -155,3 +155,17 @@ func (f *fixture) sessionWithTerm(term string, w, h int) *liveSession {
 	})
 	return found
 }
+
+// A client gone without q (the connection dropped, the laptop closed) is
+// logged as such, not as a reviewer who quit.
+func TestAClientGoneWithoutQuittingIsLoggedAsDisconnected(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	c := f.dialKey("alice", "alice")
+	term := f.openTerminal(c, "xterm", 80, 24)
+	term.expect(0, wait, "Needs review")
+	c.Close()
+	f.waitLog(wait, `msg="session end"`, "user=alice", "reason=disconnected")
+	if strings.Contains(f.log.String(), "reason=quit") {
+		t.Errorf("a dropped connection was logged as a quit:\n%s", f.log.String())
+	}
+}

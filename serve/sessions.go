@@ -294,6 +294,9 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 
 		next(sess)
 
+		// The console ended on its own: q, or the client gone (its
+		// connection's context is cancelled then, not after a q).
+		dropped := ls.reason() == "" && sess.Context().Err() != nil
 		ls.finish()
 		ls.presence.Leave()
 		saved := ls.store.wait(s.cfg.ShutdownGrace)
@@ -309,7 +312,11 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		_ = sess.Exit(status)
 		// A write still in flight past the grace logs its own line when
 		// it ends ("decision" or "decision not saved"), after this one.
-		ls.log.Info("session end", "reason", endReasonOrQuit(ls.reason()),
+		reason := endReasonOrQuit(ls.reason())
+		if dropped {
+			reason = "disconnected"
+		}
+		ls.log.Info("session end", "reason", reason,
 			"duration", time.Since(start).Round(time.Millisecond).String(), "decisions", ls.store.decided.Load(),
 			"not_saved", ls.store.notSaved.Load(), "still_saving", !saved)
 	}
