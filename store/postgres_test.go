@@ -421,20 +421,29 @@ func closedPort(t *testing.T) string {
 	return addr
 }
 
+// holdWriteLock takes the store's write lock as lockWritesTx takes it, in
+// a transaction of its own on url, held until the test ends or the
+// transaction does.
+func holdWriteLock(t *testing.T, url string) *sql.Tx {
+	t.Helper()
+	other, err := rawDB(t, url).BeginTx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Rollback() })
+	if _, err := other.Exec("SELECT pg_advisory_xact_lock($1)", writeLockKey); err != nil {
+		t.Fatal(err)
+	}
+	return other
+}
+
 // A write waits for the write lock, whoever holds it: another instance's
 // transaction here, taken by hand as lockWritesTx takes it.
 func TestPostgresAWriteWaitsWhileAnotherHoldsTheWriteLock(t *testing.T) {
 	url := pgtest.URL(t)
 	ctx := context.Background()
 	s := openPG(t, url)
-	other, err := rawDB(t, url).BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Rollback()
-	if _, err := other.Exec("SELECT pg_advisory_xact_lock($1)", writeLockKey); err != nil {
-		t.Fatal(err)
-	}
+	other := holdWriteLock(t, url)
 	done := make(chan error, 1)
 	go func() {
 		_, err := s.Add(ctx, checkID(1), "ana", SourceTyped)
@@ -618,20 +627,13 @@ func TestPostgresAWriteGivesUpOnAWriteLockKeptTooLong(t *testing.T) {
 	ctx := context.Background()
 	s := openPG(t, url)
 	s.testLockWait = 100 * time.Millisecond
-	other, err := rawDB(t, url).BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Rollback()
-	if _, err := other.Exec("SELECT pg_advisory_xact_lock($1)", writeLockKey); err != nil {
-		t.Fatal(err)
-	}
+	other := holdWriteLock(t, url)
 	start := time.Now()
 	// Bounded here too, so that a write that waits forever fails the test
 	// rather than hanging it.
 	addCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	_, err = s.Add(addCtx, checkID(1), "ana", SourceTyped)
+	_, err := s.Add(addCtx, checkID(1), "ana", SourceTyped)
 	waited := time.Since(start)
 	if err == nil || !strings.Contains(err.Error(), "another caisson-review kept the database locked; nothing was written, try again") {
 		t.Fatalf("Add while the write lock was kept: %v; want it refused as SQLite refuses a busy write", err)
