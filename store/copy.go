@@ -216,6 +216,11 @@ func (s *Store) CopyFrom(ctx context.Context, from *Store, opts CopyOptions) (Co
 		return CopyReport{}, fmt.Errorf("reading the source: %w", err)
 	}
 	defer src.Rollback()
+	if s.pg() && from.pg() {
+		if err := notOneDatabase(ctx, src, s); err != nil {
+			return CopyReport{}, err
+		}
+	}
 	c := &copier{to: s, src: src, opts: opts}
 	marks, resumed, err := c.start(ctx)
 	if err != nil {

@@ -2,9 +2,45 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
+
+// copyLockKey marks a PostgreSQL source while a copy reads it.
+const copyLockKey int64 = 0x63616973736f6e03 // "caisson" 3
+
+// notOneDatabase refuses a copy whose source and target are one
+// PostgreSQL database named two ways (localhost and 127.0.0.1, another
+// parameter), which the text of the URLs cannot tell: it found the
+// source "already copied" and exited 0. Advisory locks are the
+// database's, so the target cannot take the lock the source's snapshot
+// holds.
+func notOneDatabase(ctx context.Context, src *sqlTx, to *Store) error {
+	var marked bool
+	if err := src.QueryRowContext(ctx, "SELECT pg_try_advisory_xact_lock(?)", copyLockKey).Scan(&marked); err != nil {
+		return fmt.Errorf("marking the source for the copy: %w", err)
+	}
+	if !marked {
+		return errors.New("another migrate-store is copying this source now: wait for it to end; nothing was copied")
+	}
+	conn, err := to.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("checking the target is another database: %w", err)
+	}
+	defer conn.Close()
+	var free bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?)", copyLockKey).Scan(&free); err != nil {
+		return fmt.Errorf("checking the target is another database: %w", err)
+	}
+	if !free {
+		return errors.New("--from and --to are one PostgreSQL database (named two ways), or the target is the source of a copy running now: expected two stores; nothing was copied")
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock(?)", copyLockKey); err != nil {
+		return fmt.Errorf("checking the target is another database: %w", err)
+	}
+	return nil
+}
 
 // identityColumns are the target's keys restartIdentitiesTx moves on.
 var identityColumns = []struct{ table, column string }{

@@ -332,3 +332,27 @@ func TestPostgresMigrateStoreAsTheDayToDayRoleSaysToRunItAsTheOwner(t *testing.T
 		t.Fatalf("CopyFrom as the owner: %v", err)
 	}
 }
+
+// --from and --to naming one PostgreSQL database two ways (another
+// parameter, localhost for 127.0.0.1) are refused: the text of the URLs
+// cannot tell, and the copy found the source "already copied", exit 0.
+// Two databases on one server are copied as before.
+func TestPostgresACopyOfADatabaseOntoItselfIsRefused(t *testing.T) {
+	base := pgtest.URL(t)
+	from := openPG(t, base)
+	addFetched(t, from, result{id: checkID(1), doc: "low", face: "high"})
+	to := openPG(t, base+"&connect_timeout=7")
+	_, err := to.CopyFrom(context.Background(), from, CopyOptions{})
+	if err == nil || !strings.Contains(err.Error(), "one PostgreSQL database (named two ways)") || !strings.Contains(err.Error(), "nothing was copied") {
+		t.Fatalf("CopyFrom of a database onto itself: %v; want it refused as one database", err)
+	}
+	other := openPG(t, pgtest.URL(t))
+	rep, err := other.CopyFrom(context.Background(), from, CopyOptions{})
+	if err != nil || rep.Tracked != 1 {
+		t.Fatalf("CopyFrom into another database of the server: %+v, %v", rep, err)
+	}
+	// The marks are gone with the copy: it can be made again elsewhere.
+	if _, err := openPG(t, pgtest.URL(t)).CopyFrom(context.Background(), from, CopyOptions{}); err != nil {
+		t.Fatalf("a second copy of the same source: %v", err)
+	}
+}
