@@ -129,6 +129,21 @@ func validBody(body string) error {
 	return nil
 }
 
+// IDLine is what a line of a list of ids (add -, the console's add
+// dialog) holds: false for a blank line or a # comment, else the line
+// trimmed and without a comment after it. An id holds no space and no #,
+// so " # …" after one is a note, as in a shell script.
+func IDLine(raw string) (string, bool) {
+	t := strings.TrimSpace(raw)
+	if t == "" || strings.HasPrefix(t, "#") {
+		return "", false
+	}
+	if i := strings.Index(t, "#"); i > 0 && (t[i-1] == ' ' || t[i-1] == '\t') {
+		t = strings.TrimSpace(t[:i])
+	}
+	return t, true
+}
+
 // ParseCheckID is ParseID for places that take only a check id.
 func ParseCheckID(s string) (string, error) {
 	id, err := ParseID(s)

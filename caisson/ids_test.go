@@ -167,3 +167,26 @@ func TestShortID(t *testing.T) {
 		}
 	}
 }
+
+func TestIDLineSkipsCommentsAndKeepsTheID(t *testing.T) {
+	for raw, want := range map[string]struct {
+		text string
+		ok   bool
+	}{
+		"":                                 {"", false},
+		"   \t":                            {"", false},
+		"# today's checks":                 {"", false},
+		"   # indented":                    {"", false},
+		"chk_priv_abc":                     {"chk_priv_abc", true},
+		"  chk_priv_abc  ":                 {"chk_priv_abc", true},
+		"chk_priv_abc   # from the branch": {"chk_priv_abc", true},
+		"chk_priv_abc\t# tabbed":           {"chk_priv_abc", true},
+		"chk_priv_abc#not-a-comment":       {"chk_priv_abc#not-a-comment", true},
+		"chk_priv_abc # one # two":         {"chk_priv_abc", true},
+	} {
+		text, ok := IDLine(raw)
+		if text != want.text || ok != want.ok {
+			t.Errorf("IDLine(%q) = %q, %v; want %q, %v", raw, text, ok, want.text, want.ok)
+		}
+	}
+}

@@ -154,7 +154,7 @@ func readIDLines(r io.Reader) ([]service.Input, error) {
 			// with a byte-order mark: invisible, and not part of the id.
 			text = strings.TrimPrefix(text, "\ufeff")
 		}
-		if line := strings.TrimSpace(text); line != "" && !strings.HasPrefix(line, "#") {
+		if line, ok := caisson.IDLine(text); ok {
 			inputs = append(inputs, service.Input{Where: "line " + strconv.Itoa(n), Text: line, Source: store.SourceImported})
 		}
 		if err != nil {

@@ -77,10 +77,11 @@ func (a *addDialog) validation() (valid []caisson.ID, lines []int, problems []st
 	}
 	for i, raw := range strings.Split(a.input.Value(), "\n") {
 		// Blank lines and # comments are skipped, as add - skips them.
-		if t := strings.TrimSpace(raw); t == "" || strings.HasPrefix(t, "#") {
+		text, ok := caisson.IDLine(raw)
+		if !ok {
 			continue
 		}
-		id, err := caisson.ParseID(raw)
+		id, err := caisson.ParseID(text)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("line %d: %s", i+1, errText(err)))
 			continue

@@ -98,7 +98,7 @@ func TestAddSkipsCommentLinesAsAddDashDoes(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20})
 	m := newTestModel(t, f.config(), 80, 24)
 	pump(t, m, keys("A")...)
-	pump(t, m, paste("# today's checks, from the branch\n"+f.sb.CheckID(1)+"\n   # one more comment\n\n"))
+	pump(t, m, paste("# today's checks, from the branch\n"+f.sb.CheckID(1)+"   # the Tuesday batch\n   # one more comment\n\n"))
 	screen := plain(m)
 	mustContain(t, screen, "1 valid")
 	mustNotContain(t, screen, "invalid", "✗ line")
