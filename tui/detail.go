@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -54,6 +55,13 @@ func (d *detailModel) key(msg tea.KeyPressMsg, k KeyMap, page int, full bool) bo
 		d.scroll -= page - 1
 	case matches(msg, k.PageDown):
 		d.scroll += page - 1
+	// The detail's own top and bottom: passed on to the list, g and G
+	// opened another check in the full-screen detail, under the same
+	// keys and help, where a decision would land on it.
+	case matches(msg, k.Top):
+		d.scroll = 0
+	case matches(msg, k.Bottom):
+		d.scroll = math.MaxInt / 2 // the view clamps it to the last page
 	default:
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -743,4 +744,33 @@ func TestLeavingTheCustomerViewPutsTheCursorWhereItWas(t *testing.T) {
 		t.Fatalf("after c and esc the cursor is on row %d (%s), want row 4 (%s)", m.list.cursor+1, got, was)
 	}
 	mustContain(t, plain(m), "Needs review 4 of ")
+}
+
+// In the full-screen detail, g and G go to the top and bottom of the
+// detail, as j, k and the page keys scroll it: passed on to the list, they
+// opened the first or last check of the queue under the same help, and a
+// decision then landed on that other person.
+func TestTopAndBottomScrollTheFullDetailAndNeverChangeTheCheck(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("j", "enter")...)
+	id := selectedID(t, m)
+	mustContain(t, plain(m), "check     "+id)
+	for _, k := range []string{"G", "g", "end", "home"} {
+		pump(t, m, keyMsg(k))
+		if got := selectedID(t, m); got != id {
+			t.Fatalf("%s in the full detail moved to %s, away from %s", k, got, id)
+		}
+		mustContain(t, plain(m), id)
+	}
+	pump(t, m, keys("G")...)
+	if screen := plain(m); !regexp.MustCompile(`lines \d+-(\d+) of (\d+)`).MatchString(screen) {
+		t.Fatalf("the full detail shows no scroll position:\n%s", screen)
+	} else if mm := regexp.MustCompile(`lines \d+-(\d+) of (\d+)`).FindStringSubmatch(screen); mm[1] != mm[2] {
+		t.Errorf("G left the detail at %s of %s, want its last line", mm[1], mm[2])
+	}
+	pump(t, m, keys("g")...)
+	if m.detail.scroll != 0 {
+		t.Errorf("g left the detail scrolled by %d, want its top", m.detail.scroll)
+	}
 }
