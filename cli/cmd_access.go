@@ -100,10 +100,39 @@ func cmdAccess(ctx context.Context, a *app, f accessFlags, pos []string) error {
 		return err
 	}
 	defer st.Close()
+	if q.Customer != "" {
+		// An empty report must not read as "nobody looked" when it is the
+		// customer id that matched nothing (list --customer, given only
+		// its start, finds it by the start; an audit does not guess).
+		if err := a.noteCustomerNotFound(ctx, st, q.Customer); err != nil {
+			return err
+		}
+	}
 	if f.format == "json" {
 		return accessJSONOut(ctx, a.stdout, st, q)
 	}
 	return accessCSVOut(ctx, a.stdout, st, q)
+}
+
+// noteCustomerNotFound says on stderr when no check has exactly the
+// customer id given: whether some customer ids start with it, and where a
+// purged check's records are.
+func (a *app) noteCustomerNotFound(ctx context.Context, st *store.Store, customer string) error {
+	byStart, err := customerByStart(ctx, st, customer)
+	if err != nil || !byStart {
+		return err
+	}
+	n, _, err := st.CountUpTo(ctx, store.PageQuery{Queue: store.QueueAll, Customer: customer, CustomerStart: true}, 1)
+	if err != nil {
+		return fmt.Errorf("looking up customer %s: %w", sanitize.Line(customer), err)
+	}
+	name := sanitize.Line(customer)
+	if n > 0 {
+		fmt.Fprintf(a.stderr, "%s: no check has the customer id %s exactly, so no access record is listed: some customer ids start with it (list --customer %s shows them); give one whole\n", progName, name, name)
+		return nil
+	}
+	fmt.Fprintf(a.stderr, "%s: no check has the customer id %s, so no access record is listed (the records of a purged check are found by --check)\n", progName, name)
+	return nil
 }
 
 func accessCSVOut(ctx context.Context, w io.Writer, st *store.Store, q store.AccessQuery) error {

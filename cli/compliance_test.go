@@ -197,3 +197,29 @@ func TestTurningFourEyesOffPrintsTheHeadAfterItsVoids(t *testing.T) {
 		t.Errorf("policy set four-eyes off printed head %s; the log's is %s (4: the policy entry, then its void)", got, head)
 	}
 }
+
+// access --customer with an id no check has exactly (its start, a typo)
+// lists nothing, and says why on stderr: an empty report must not read as
+// "nobody looked at this customer".
+func TestAccessForACustomerIDNoCheckHasSaysSo(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 3)
+	f.must(0, "show", ids[0])
+	customer, err := f.openStore().CustomerID(t.Context(), ids[0])
+	if err != nil || len(customer) < 4 {
+		t.Fatalf("customer of %s: %q, %v", ids[0], customer, err)
+	}
+	r := f.must(0, "access", "--customer", customer)
+	mustContain(t, "access by the whole id", r.stdout, ids[0])
+	if strings.Contains(r.stderr, "no check has") {
+		t.Errorf("a note for a customer id that matched:\n%s", r)
+	}
+	start := customer[:3]
+	r = f.must(0, "access", "--customer", start)
+	if strings.Contains(r.stdout, ids[0]) {
+		t.Errorf("access by a customer id's start listed its records:\n%s", r)
+	}
+	mustContain(t, "access by a start", r.stderr, "no check has the customer id "+start+" exactly", "list --customer "+start)
+	r = f.must(0, "access", "--customer", "no-such-customer")
+	mustContain(t, "access by an unknown id", r.stderr, "no check has the customer id no-such-customer, so no access record is listed")
+}
