@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -31,7 +32,10 @@ const (
 // Model is the root of the console: it owns the layout and routes
 // messages and keys to the components.
 type Model struct {
-	ctx *programContext
+	// helpScroll is the first line of the help shown, when it is longer
+	// than the window.
+	helpScroll int
+	ctx        *programContext
 
 	tab       int
 	sort      store.Sort
@@ -472,8 +476,23 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch m.mode {
 	case modeHelp:
-		if matches(msg, k.Back) || matches(msg, k.Help) || matches(msg, k.Quit) {
+		// Longer than an 80x24 window: it scrolls as the detail does.
+		page := m.bodyHeight() - 1
+		switch {
+		case matches(msg, k.Back) || matches(msg, k.Help) || matches(msg, k.Quit):
 			m.mode = m.prevMode
+		case matches(msg, k.Down), matches(msg, k.ScrollDown):
+			m.helpScroll++
+		case matches(msg, k.Up), matches(msg, k.ScrollUp):
+			m.helpScroll--
+		case matches(msg, k.PageDown):
+			m.helpScroll += page
+		case matches(msg, k.PageUp):
+			m.helpScroll -= page
+		case matches(msg, k.Top):
+			m.helpScroll = 0
+		case matches(msg, k.Bottom):
+			m.helpScroll = math.MaxInt / 2 // the view clamps it
 		}
 		return nil
 	case modeFilter:
@@ -549,7 +568,7 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 	case matches(msg, k.Back):
 		return m.back()
 	case matches(msg, k.Help):
-		m.prevMode, m.mode = m.mode, modeHelp
+		m.prevMode, m.mode, m.helpScroll = m.mode, modeHelp, 0
 	case matches(msg, k.NextTab):
 		m.switchTab((m.tab + 1) % len(m.tabs()))
 	case matches(msg, k.PrevTab):
@@ -739,7 +758,7 @@ func (m *Model) statsKey(msg tea.KeyPressMsg) tea.Cmd {
 	case matches(msg, k.Back):
 		m.mode = m.stats.from
 	case matches(msg, k.Help):
-		m.prevMode, m.mode = modeStats, modeHelp
+		m.prevMode, m.mode, m.helpScroll = modeStats, modeHelp, 0
 	case matches(msg, k.Down), matches(msg, k.ScrollDown):
 		m.stats.scroll++
 	case matches(msg, k.Up), matches(msg, k.ScrollUp):

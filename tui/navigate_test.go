@@ -774,3 +774,30 @@ func TestTopAndBottomScrollTheFullDetailAndNeverChangeTheCheck(t *testing.T) {
 		t.Errorf("g left the detail scrolled by %d, want its top", m.detail.scroll)
 	}
 }
+
+// The help at 80x24 is longer than the window: it says so and scrolls,
+// rather than cutting its last lines (the add dialog's keys were lost).
+func TestTheHelpScrollsWhenLongerThanTheWindow(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 10, track: 10, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("?")...)
+	screen := plain(m)
+	mustContain(t, screen, "Keys", "lines 1-")
+	mustNotContain(t, screen, "In the add dialog")
+	pump(t, m, keys("G")...)
+	mustContain(t, plain(m), "In the add dialog", "ctrl+s adds, esc closes")
+	if m.mode != modeHelp {
+		t.Fatalf("G left the help (mode %d)", m.mode)
+	}
+	pump(t, m, keys("g")...)
+	mustContain(t, plain(m), "lines 1-")
+	pump(t, m, keys("esc")...)
+	if m.mode == modeHelp {
+		t.Fatal("esc did not close the help")
+	}
+	// Wide enough for all of it: no scroll line.
+	m = newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("?")...)
+	mustContain(t, plain(m), "In the add dialog")
+	mustNotContain(t, plain(m), "── lines")
+}

@@ -223,7 +223,7 @@ func (m *Model) bodyView() string {
 	m.detail.notice = m.changedText()
 	switch {
 	case m.mode == modeHelp:
-		return clampView(m.helpView(), c.width, h)
+		return clampView(scrolled(c, m.helpView(), h, &m.helpScroll), c.width, h)
 	case m.mode == modeStats:
 		return clampView(m.stats.view(c, c.width, h), c.width, h)
 	case m.mode == modeDetail || m.prevModeIsDetail():
@@ -319,6 +319,22 @@ func padBlock(s string, w int) string {
 		lines[i] = fit(l, w)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// scrolled is s in h lines from *scroll on, the last of them saying where
+// and how to scroll when s is longer: nothing cut without a word.
+func scrolled(c *programContext, s string, h int, scroll *int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= h {
+		*scroll = 0
+		return s
+	}
+	room := max(h-1, 1)
+	*scroll = min(max(*scroll, 0), len(lines)-room)
+	visible := append([]string{}, lines[*scroll:*scroll+room]...)
+	visible = append(visible, c.styles.Muted.Render(fmt.Sprintf("── lines %d-%d of %d · %s/%s scroll ──",
+		*scroll+1, *scroll+room, len(lines), keyName(c.keys.Down), keyName(c.keys.Up))))
+	return strings.Join(visible, "\n")
 }
 
 func (m *Model) helpView() string {
