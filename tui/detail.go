@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -47,23 +46,11 @@ func (d *detailModel) key(msg tea.KeyPressMsg, k KeyMap, page int, full bool) bo
 		d.scroll -= 3
 	case !full:
 		return false
-	case matches(msg, k.Up):
-		d.scroll--
-	case matches(msg, k.Down):
-		d.scroll++
-	case matches(msg, k.PageUp):
-		d.scroll -= page - 1
-	case matches(msg, k.PageDown):
-		d.scroll += page - 1
-	// The detail's own top and bottom: passed on to the list, g and G
-	// opened another check in the full-screen detail, under the same
-	// keys and help, where a decision would land on it.
-	case matches(msg, k.Top):
-		d.scroll = 0
-	case matches(msg, k.Bottom):
-		d.scroll = math.MaxInt / 2 // the view clamps it to the last page
 	default:
-		return false
+		// Every scrolling key, top and bottom included: passed on to the
+		// list, g and G opened another check in the full-screen detail,
+		// under the same keys and help, where a decision would land on it.
+		return scrollKey(msg, k, page-1, &d.scroll)
 	}
 	return true
 }
@@ -84,18 +71,7 @@ func (d *detailModel) view(c *programContext, row store.Row, haveRow bool, width
 	if beside {
 		lines = pinTail(lines, tail, height)
 	}
-	if len(lines) <= height {
-		d.scroll = 0
-		return strings.Join(clipAll(lines, width), "\n")
-	}
-	// Longer than the pane: the last line says where the pane is and how
-	// to scroll it, and the content scrolls above it.
-	room := max(height-1, 1)
-	d.scroll = min(max(d.scroll, 0), len(lines)-room)
-	visible := append([]string{}, lines[d.scroll:d.scroll+room]...)
-	visible = append(visible, c.styles.Muted.Render(fmt.Sprintf("── lines %d-%d of %d · %s/%s scroll ──",
-		d.scroll+1, d.scroll+room, len(lines), keyName(c.keys.ScrollDown), keyName(c.keys.ScrollUp))))
-	return strings.Join(clipAll(visible, width), "\n")
+	return strings.Join(clipAll(scrollWindow(c, lines, height, &d.scroll, c.keys.ScrollDown, c.keys.ScrollUp), width), "\n")
 }
 
 // pinTail moves the lines from tail on to the bottom of a pane of

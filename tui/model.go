@@ -476,24 +476,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch m.mode {
 	case modeHelp:
-		// Longer than an 80x24 window: it scrolls as the detail does.
-		page := m.bodyHeight() - 1
-		switch {
-		case matches(msg, k.Back) || matches(msg, k.Help) || matches(msg, k.Quit):
+		if matches(msg, k.Back) || matches(msg, k.Help) || matches(msg, k.Quit) {
 			m.mode = m.prevMode
-		case matches(msg, k.Down), matches(msg, k.ScrollDown):
-			m.helpScroll++
-		case matches(msg, k.Up), matches(msg, k.ScrollUp):
-			m.helpScroll--
-		case matches(msg, k.PageDown):
-			m.helpScroll += page
-		case matches(msg, k.PageUp):
-			m.helpScroll -= page
-		case matches(msg, k.Top):
-			m.helpScroll = 0
-		case matches(msg, k.Bottom):
-			m.helpScroll = math.MaxInt / 2 // the view clamps it
+			return nil
 		}
+		// Longer than an 80x24 window: it scrolls as the stats view does.
+		scrollKey(msg, k, max(m.bodyHeight()-1, 1), &m.helpScroll)
 		return nil
 	case modeFilter:
 		return m.filterKey(msg)
@@ -747,6 +735,29 @@ func (m *Model) readStats() tea.Cmd {
 	return loadStats(m.ctx.cfg.Store, m.stats.req)
 }
 
+// scrollKey moves *scroll by a scrolling key (a line, a page of page
+// lines, the top or the bottom) and reports whether msg was one. The
+// views clamp what it leaves.
+func scrollKey(msg tea.KeyPressMsg, k KeyMap, page int, scroll *int) bool {
+	switch {
+	case matches(msg, k.Down), matches(msg, k.ScrollDown):
+		*scroll++
+	case matches(msg, k.Up), matches(msg, k.ScrollUp):
+		*scroll--
+	case matches(msg, k.PageDown):
+		*scroll += page
+	case matches(msg, k.PageUp):
+		*scroll -= page
+	case matches(msg, k.Top):
+		*scroll = 0
+	case matches(msg, k.Bottom):
+		*scroll = math.MaxInt / 2
+	default:
+		return false
+	}
+	return true
+}
+
 // statsKey is a key on the stats view: scroll, read again, back, help,
 // quit. The decision keys do nothing here: no check is on screen.
 func (m *Model) statsKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -759,18 +770,7 @@ func (m *Model) statsKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.mode = m.stats.from
 	case matches(msg, k.Help):
 		m.prevMode, m.mode, m.helpScroll = modeStats, modeHelp, 0
-	case matches(msg, k.Down), matches(msg, k.ScrollDown):
-		m.stats.scroll++
-	case matches(msg, k.Up), matches(msg, k.ScrollUp):
-		m.stats.scroll--
-	case matches(msg, k.PageDown):
-		m.stats.scroll += page
-	case matches(msg, k.PageUp):
-		m.stats.scroll -= page
-	case matches(msg, k.Top):
-		m.stats.scroll = 0
-	case matches(msg, k.Bottom):
-		m.stats.scroll = 1 << 30 // the view clamps it
+	case scrollKey(msg, k, page, &m.stats.scroll):
 	case matches(msg, k.Refresh), matches(msg, k.Stats):
 		return m.readStats()
 	}

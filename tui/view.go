@@ -223,7 +223,8 @@ func (m *Model) bodyView() string {
 	m.detail.notice = m.changedText()
 	switch {
 	case m.mode == modeHelp:
-		return clampView(scrolled(c, m.helpView(), h, &m.helpScroll), c.width, h)
+		help := scrollWindow(c, strings.Split(m.helpView(), "\n"), h, &m.helpScroll, c.keys.Down, c.keys.Up)
+		return clampView(strings.Join(help, "\n"), c.width, h)
 	case m.mode == modeStats:
 		return clampView(m.stats.view(c, c.width, h), c.width, h)
 	case m.mode == modeDetail || m.prevModeIsDetail():
@@ -321,20 +322,19 @@ func padBlock(s string, w int) string {
 	return strings.Join(lines, "\n")
 }
 
-// scrolled is s in h lines from *scroll on, the last of them saying where
-// and how to scroll when s is longer: nothing cut without a word.
-func scrolled(c *programContext, s string, h int, scroll *int) string {
-	lines := strings.Split(s, "\n")
+// scrollWindow is lines in h rows from *scroll on; when they do not all
+// fit, the last row says where they are and which keys scroll them:
+// nothing cut without a word.
+func scrollWindow(c *programContext, lines []string, h int, scroll *int, down, up key.Binding) []string {
 	if len(lines) <= h {
 		*scroll = 0
-		return s
+		return lines
 	}
 	room := max(h-1, 1)
 	*scroll = min(max(*scroll, 0), len(lines)-room)
 	visible := append([]string{}, lines[*scroll:*scroll+room]...)
-	visible = append(visible, c.styles.Muted.Render(fmt.Sprintf("── lines %d-%d of %d · %s/%s scroll ──",
-		*scroll+1, *scroll+room, len(lines), keyName(c.keys.Down), keyName(c.keys.Up))))
-	return strings.Join(visible, "\n")
+	return append(visible, c.styles.Muted.Render(fmt.Sprintf("── lines %d-%d of %d · %s/%s scroll ──",
+		*scroll+1, *scroll+room, len(lines), keyName(down), keyName(up))))
 }
 
 func (m *Model) helpView() string {
