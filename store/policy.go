@@ -163,8 +163,7 @@ func (s *Store) changeSetting(ctx context.Context, what, note, reviewer string, 
 		}
 		// What then appended comes after the policy entry: the head a
 		// compliance officer keeps is the last of them.
-		err = tx.QueryRowContext(ctx, "SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").Scan(&d.LogHead.Seq, &d.LogHead.Hash)
-		if err != nil {
+		if d.LogHead, err = headOf(ctx, tx); err != nil {
 			return fmt.Errorf("reading the head of the decision log: %w", err)
 		}
 		return nil
