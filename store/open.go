@@ -201,6 +201,10 @@ func frozenDSN(path string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
+// spillPages is how many pages of the cache (of SQLite's 4 KiB: 128 MiB)
+// a write may fill before its changed pages go to the WAL early (dsn).
+const spillPages = 32768
+
 // dsn sets the pragmas in the connection string so that every pooled
 // connection has them, not just the first. synchronous=FULL makes a commit
 // durable when it returns; _txlock=immediate takes the write lock at BEGIN,
@@ -216,6 +220,14 @@ func dsn(path string) string {
 	// space of the file.
 	q.Add("_pragma", "secure_delete(1)")
 	q.Add("_pragma", "cache_size(-65536)")
+	// A write may keep up to twice that in changed pages before writing
+	// any to the WAL ahead of its commit: a batch of first results at
+	// 100,000 checks changes more pages than the cache holds, and each
+	// page spilled early was written to the WAL again at the commit, and
+	// read back from it meanwhile. Bounded, not off, so that a copy of a
+	// whole store in one transaction still spills; reads change no page
+	// and keep the cache's size.
+	q.Add("_pragma", fmt.Sprintf("cache_spill(%d)", spillPages))
 	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()

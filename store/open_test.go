@@ -278,3 +278,35 @@ func TestDefaultPathReadsOnlyTheGivenEnvironment(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Every pooled connection lets a write keep twice the cache's size in
+// changed pages before spilling them to the WAL (spillPages), and keeps
+// the cache itself at 64 MiB: a batch of first results at 100,000 checks
+// was a fifth slower spilling at the cache's size.
+func TestEveryConnectionSpillsAtTwiceTheCache(t *testing.T) {
+	sqliteOnly(t, "the page cache is SQLite's")
+	s, _ := newStore(t)
+	ctx := context.Background()
+	// Held at once, so that each is a connection of its own.
+	var conns []*sqlConn
+	for range 3 {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	for i, c := range conns {
+		var spill, size int
+		if err := c.QueryRowContext(ctx, "PRAGMA cache_spill").Scan(&spill); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&size); err != nil {
+			t.Fatal(err)
+		}
+		if spill != 32768 || size != -65536 {
+			t.Errorf("connection %d: cache_spill %d, cache_size %d; want 32768 pages (128 MiB), -65536 (64 MiB)", i, spill, size)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -55,30 +56,35 @@ func BenchmarkRefreshEndToEnd(b *testing.B) {
 			baseline := os.Getenv("CAISSON_BENCH_BASELINE")
 			idsFile := filepath.Join(b.TempDir(), "ids.txt")
 			writeLines(b, idsFile, ids)
-			refresh := func(program string) (time.Duration, time.Duration) {
+			refresh := func(program string) (time.Duration, time.Duration, int64) {
 				// Each build adds the ids to a store of its own schema.
 				db := filepath.Join(b.TempDir(), "review.db")
 				out := filepath.Join(filepath.Dir(db), "out.txt")
 				timeCommand(b, idsFile, out, program, "--db", db, "add", "-")
-				d, used := runProgram(b, env, out, program, "--db", db, "refresh", "--all", "--concurrency", "32")
+				d, used, peak := runProgram(b, env, out, program, "--db", db, "refresh", "--all", "--concurrency", "32")
 				checkAllFetched(b, db, ids)
-				return d, used
+				return d, used, peak
 			}
 			var floor, ours, theirs []time.Duration
 			var cpu time.Duration
+			var peak, theirPeak int64
 			for i := 0; i < b.N*rounds; i++ {
 				floor = append(floor, fetchFloor(b, api, ids))
-				d, used := refresh(bin)
+				d, used, p := refresh(bin)
 				ours = append(ours, d)
 				cpu += used
+				peak = max(peak, p)
 				if baseline != "" {
-					d, _ := refresh(baseline)
+					d, _, p := refresh(baseline)
 					theirs = append(theirs, d)
+					theirPeak = max(theirPeak, p)
 				}
 			}
 			if baseline != "" {
 				b.ReportMetric(float64(c.checks)/median(theirs).Seconds(), "baseline-checks/s")
+				b.ReportMetric(float64(theirPeak)/(1<<20), "baseline-peak-MiB")
 			}
+			b.ReportMetric(float64(peak)/(1<<20), "program-peak-MiB")
 			b.ReportMetric(float64(c.checks)/median(floor).Seconds(), "floor-checks/s")
 			b.ReportMetric(float64(c.checks)/median(ours).Seconds(), "checks/s")
 			b.ReportMetric(median(ours).Seconds()/median(floor).Seconds(), "x-floor")
@@ -126,8 +132,9 @@ func fetchFloor(b *testing.B, api *caisson.Client, ids []string) time.Duration {
 }
 
 // runProgram runs the program with stdout and stderr to errFile and
-// returns how long it took, start to exit, and its CPU time.
-func runProgram(b *testing.B, env []string, errFile, name string, args ...string) (time.Duration, time.Duration) {
+// returns how long it took, start to exit, its CPU time and its peak
+// resident memory in bytes (Linux's ru_maxrss, in KiB).
+func runProgram(b *testing.B, env []string, errFile, name string, args ...string) (time.Duration, time.Duration, int64) {
 	cmd := exec.Command(name, args...)
 	cmd.Env = env
 	o, err := os.Create(errFile)
@@ -143,7 +150,11 @@ func runProgram(b *testing.B, env []string, errFile, name string, args ...string
 		out, _ := os.ReadFile(errFile)
 		b.Fatalf("%s: %v\n%.2000s", name, err, out)
 	}
-	return d, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	var peak int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		peak = ru.Maxrss << 10
+	}
+	return d, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), peak
 }
 
 // checkAllFetched fails unless every id has a stored outcome.
