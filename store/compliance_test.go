@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/caisson-review/caisson-review/caisson"
 )
 
 var (
@@ -181,6 +183,13 @@ func TestAProposalIsVoidedAndTheLogSaysWhy(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, VoidPolicyOff, QueueNeedsReview},
+		{"its personal data is purged", func(t *testing.T, ana, bob *Store) {
+			// The response proposed on goes: a second reviewer would
+			// confirm what nobody can see any more.
+			if n, err := bob.Purge(context.Background(), 0, testNow.Add(time.Second)); err != nil || n != 2 {
+				t.Fatalf("purge = %d, %v; want both checks", n, err)
+			}
+		}, VoidPurged, QueueAll},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -197,7 +206,7 @@ func TestAProposalIsVoidedAndTheLogSaysWhy(t *testing.T) {
 			if void == nil || void.Reason != tt.cause || void.Ref != p.Seq || void.CheckID != checkID(1) {
 				t.Fatalf("void entry = %+v, want cause %s of #%d", void, tt.cause, p.Seq)
 			}
-			rows, _ := bob.Page(ctx, PageQuery{Queue: tt.queue})
+			rows, _ := bob.Page(ctx, PageQuery{Queue: tt.queue, Filter: strings.TrimPrefix(checkID(1), "chk_priv_")})
 			if len(rows) != 1 || rows[0].CheckID != checkID(1) || rows[0].Proposal != 0 {
 				t.Errorf("%s after the void: %v", tt.queue, ids(rows))
 			}
@@ -271,7 +280,8 @@ func TestConfirmationsRacingRefreshesNeverConfirmAChangedResponse(t *testing.T) 
 			}
 		}()
 		wg.Wait()
-		if _, err := ana.Decide(ctx, checkID(1), Reopen, "", "Ana"); err != nil {
+		// Reopened when the confirmation landed.
+		if _, err := ana.Decide(ctx, checkID(1), Reopen, "", "Ana"); err != nil && !errors.Is(err, ErrAlreadyDecided) {
 			t.Fatal(err)
 		}
 	}
@@ -411,9 +421,92 @@ func TestProposingTheSameDecisionTwiceIsRefused(t *testing.T) {
 	_, ana, bob := sharedFile(t, FourEyesRisky)
 	ctx := context.Background()
 	ana.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Approve, Reviewer: "Ana"})
-	if _, err := bob.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Approve, Reviewer: "Bob"}); !errors.Is(err, ErrAlreadyProposed) {
-		t.Errorf("a second approval while one awaits: %v, want ErrAlreadyProposed (confirm is the way)", err)
+	_, err := bob.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Approve, Reviewer: "Bob"})
+	if !errors.Is(err, ErrAlreadyProposed) || !strings.Contains(err.Error(), "Ana proposed to approve it") {
+		t.Errorf("a second approval while one awaits: %v, want ErrAlreadyProposed saying who proposed what (confirm is the way)", err)
 	}
+}
+
+// A decision that would leave the check as it is writes nothing: it
+// would count twice in the stats, and under four-eyes stage a proposal
+// to approve an approved check. Deciding otherwise stays one step (an
+// escalated check is then approved, a rejection changed to an approval).
+func TestADecisionThatLeavesTheCheckAsItIsIsRefused(t *testing.T) {
+	_, ana, bob := sharedFile(t, FourEyesApprovals)
+	ctx := context.Background()
+	steps := []struct {
+		by      *Store
+		action  Action
+		refused bool
+	}{
+		{ana, Reopen, true}, // open already
+		{ana, Escalate, false},
+		{bob, Escalate, true},
+		{ana, Reject, false}, // escalated, then rejected
+		{bob, Reject, true},
+		{ana, Approve, false}, // proposed
+		{bob, Confirm, false},
+		{ana, Approve, true}, // approved already: no proposal either
+		{bob, Approve, true},
+		{ana, Reopen, false},
+		{bob, Reopen, true},
+	}
+	for i, st := range steps {
+		before := len(entries(t, bob))
+		d, err := st.by.DecideAs(ctx, DecisionRequest{CheckID: checkID(2), Action: st.action, Note: "why", Reviewer: "someone"})
+		wrote := len(entries(t, bob)) - before
+		switch {
+		case st.refused && (!errors.Is(err, ErrAlreadyDecided) || !strings.Contains(err.Error(), "nothing was written")):
+			t.Errorf("step %d, %s: %v, want ErrAlreadyDecided", i, st.action, err)
+		case st.refused && wrote != 0:
+			t.Errorf("step %d, %s was refused but wrote %d entries", i, st.action, wrote)
+		case !st.refused && err != nil:
+			t.Errorf("step %d, %s: %v", i, st.action, err)
+		case !st.refused && wrote != 1:
+			t.Errorf("step %d, %s (%s) wrote %d entries, want 1", i, st.action, d.Action, wrote)
+		}
+	}
+	_, err := bob.DecideAs(ctx, DecisionRequest{CheckID: checkID(2), Action: Reopen, Reviewer: "Bob"})
+	if err == nil || !strings.Contains(err.Error(), "nothing to reopen") {
+		t.Errorf("reopening an open check: %v", err)
+	}
+	if _, err := ana.Decide(ctx, checkID(2), Approve, "", "Ana"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ana.DecideAs(ctx, DecisionRequest{CheckID: checkID(2), Action: Confirm, Reviewer: "Ana"}); err == nil {
+		t.Fatal("the proposer confirmed")
+	}
+	if _, err := bob.DecideAs(ctx, DecisionRequest{CheckID: checkID(2), Action: Confirm, Reviewer: "Bob"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = bob.Decide(ctx, checkID(2), Approve, "", "Bob")
+	if !errors.Is(err, ErrAlreadyDecided) || !strings.Contains(err.Error(), "Bob approved it at") {
+		t.Errorf("approving an approved check: %v, want who approved it", err)
+	}
+	mustVerify(t, bob)
+}
+
+// A check whose personal data went another way than a purge (Caisson
+// said it deleted the check) keeps its proposal, which cannot be
+// confirmed: the hash outlives the data.
+func TestAProposalOnACheckCaissonDeletedCannotBeConfirmed(t *testing.T) {
+	_, ana, bob := sharedFile(t, FourEyesRisky)
+	ctx := context.Background()
+	p, err := ana.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Approve, Reviewer: "Ana"})
+	if err != nil || p.Action != Propose {
+		t.Fatalf("proposal = %+v, %v", p, err)
+	}
+	if err := bob.RecordFetch(ctx, checkID(1), nil, &caisson.APIError{Code: caisson.CodeIDCheckDeleted}, testNow.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = bob.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Confirm, Reviewer: "Bob", Proposal: p.Seq})
+	if !errors.Is(err, ErrStaleProposal) || !strings.Contains(err.Error(), "purged") {
+		t.Fatalf("confirming a proposal on purged data: %v, want ErrStaleProposal saying it was purged", err)
+	}
+	if rec, _ := bob.Get(ctx, checkID(1)); rec.Status != StatusOpen {
+		t.Errorf("status %s after the refused confirmation", rec.Status)
+	}
+	mustVerify(t, bob)
 }
 
 func TestConfirmingWithNothingProposedSaysSo(t *testing.T) {

@@ -123,7 +123,7 @@ func TestCountsEqualEachQueuesDefinitionAfterEveryKindOfChange(t *testing.T) {
 		{"another process, a day ahead, writes", func(t *testing.T) {
 			ahead = openIdentified(outer, path, aheadClock, bobID)
 			fetch(t, ahead, 23, result{doc: "high", face: "high", expires: day(1)})
-			decide(t, ahead, DecisionRequest{CheckID: checkID(6), Action: Reopen, Note: "again", Reviewer: "Bob"})
+			decide(t, ahead, DecisionRequest{CheckID: checkID(6), Action: Escalate, Note: "again", Reviewer: "Bob"})
 		}},
 		{"a week later, several days of expiries uncounted", func(t *testing.T) {
 			ana.now = (&clock{t: testNow.AddDate(0, 0, 8)}).Now

@@ -106,6 +106,11 @@ var (
 	// ErrAlreadyProposed: the same decision already awaits a second
 	// reviewer.
 	ErrAlreadyProposed = errors.New("already proposed")
+	// ErrAlreadyDecided: the decision would leave the check as it is
+	// (approving an approved check, reopening an open one). Written, it
+	// would count a second time in the stats without changing anything,
+	// and under four-eyes stage a proposal to approve an approved check.
+	ErrAlreadyDecided = errors.New("no change")
 )
 
 // Decide appends a decision to the log and sets the check's status, in one
@@ -250,14 +255,17 @@ func decideTx(ctx context.Context, tx *sqlTx, w writer, r DecisionRequest, now t
 	if r.Action == Confirm || r.Action == Return {
 		return secondReviewTx(ctx, tx, w, r, st, now)
 	}
+	if st.row.Proposal == 0 && statusAfter(r.Action) == st.row.Status {
+		return Decision{}, alreadyDecidedTx(ctx, tx, r.CheckID, r.Action)
+	}
 	if st.row.Proposal > 0 {
 		p, err := entryTx(ctx, tx, st.row.Proposal)
 		if err != nil {
 			return Decision{}, err
 		}
 		if p.Proposes == r.Action {
-			return Decision{}, fmt.Errorf("%s: %w: %s proposed %s it at %s (#%d); a second reviewer confirms or returns it",
-				r.CheckID, ErrAlreadyProposed, p.Reviewer, r.Action.PastTense(), p.At.Format(time.RFC3339), p.Seq)
+			return Decision{}, fmt.Errorf("%s: %w: %s proposed to %s it at %s (#%d); a second reviewer confirms or returns it",
+				r.CheckID, ErrAlreadyProposed, p.Reviewer, r.Action, p.At.Format(time.RFC3339), p.Seq)
 		}
 		if err := voidTx(ctx, tx, w, r.CheckID, p.Seq, st.hash, VoidDecidedOtherwise, now); err != nil {
 			return Decision{}, err
@@ -280,6 +288,24 @@ func decideTx(ctx context.Context, tx *sqlTx, w writer, r DecisionRequest, now t
 		return Decision{}, err
 	}
 	return d, setStatusTx(ctx, tx, r.CheckID, statusAfter(r.Action), now)
+}
+
+// alreadyDecidedTx explains ErrAlreadyDecided by the entry that left the
+// check as it is, when there is one.
+func alreadyDecidedTx(ctx context.Context, tx *sqlTx, id string, a Action) error {
+	if a == Reopen {
+		return fmt.Errorf("%s: %w: it is open, there is nothing to reopen; nothing was written", id, ErrAlreadyDecided)
+	}
+	d, err := scanDecision(tx.QueryRowContext(ctx, "SELECT "+decisionColumns+
+		" FROM decisions WHERE check_id = ? AND action IN ('approve', 'reject', 'escalate', 'confirm') ORDER BY seq DESC LIMIT 1", id))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("%s: %w: it is %s already; reopen it first to decide it again; nothing was written", id, ErrAlreadyDecided, a.PastTense())
+	case err != nil:
+		return err
+	}
+	return fmt.Errorf("%s: %w: %s %s it at %s (#%d); reopen it first to decide it again; nothing was written",
+		id, ErrAlreadyDecided, d.Reviewer, a.PastTense(), d.At.Format(time.RFC3339), d.Seq)
 }
 
 // setStatusTx writes a check's status after a decision that takes effect,

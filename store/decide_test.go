@@ -23,7 +23,7 @@ func TestDecideRules(t *testing.T) {
 		{"approve needs no note", checkID(1), Approve, "", "ana", "", StatusApproved},
 		{"reject with a note", checkID(1), Reject, "photo does not match", "ana", "", StatusRejected},
 		{"escalate with a note", checkID(1), Escalate, "ask compliance", "ana", "", StatusEscalated},
-		{"reopen sends the check back to its queue", checkID(1), Reopen, "", "ana", "", StatusOpen},
+		{"reopening an open check is refused", checkID(1), Reopen, "", "ana", "nothing to reopen", StatusOpen},
 		{"reject without a note is refused", checkID(1), Reject, "  ", "ana", "needs a note", StatusOpen},
 		{"escalate without a note is refused", checkID(1), Escalate, "", "ana", "needs a note", StatusOpen},
 		{"a note of invisible characters only is no note", checkID(1), Reject, "\u200b\u2060\u00a0", "ana", "needs a note", StatusOpen},
@@ -154,7 +154,7 @@ func TestTwoStoresDecidingAtOnceBothLand(t *testing.T) {
 		go func(st *Store) {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
-				if _, err := st.Decide(ctx, checkID(1), Escalate, "concurrent", "ana"); err != nil {
+				if _, err := decideOtherwise(ctx, st, checkID(1), "concurrent", "ana"); err != nil {
 					errs <- err
 				}
 			}

@@ -332,6 +332,9 @@ func (s *Store) Purge(ctx context.Context, olderThan time.Duration, now time.Tim
 	}
 	var n int64
 	err := s.write(ctx, "purging cached personal data", func(tx *sqlTx) error {
+		if err := s.voidPurgedProposalsTx(ctx, tx, before, now); err != nil {
+			return err
+		}
 		r, err := tx.ExecContext(ctx, purgeSet+" WHERE raw IS NOT NULL AND result_at < ?",
 			now.UnixNano(), now.UnixNano(), before)
 		if err != nil {
@@ -341,6 +344,19 @@ func (s *Store) Purge(ctx context.Context, olderThan time.Duration, now time.Tim
 		return err
 	})
 	return int(n), err
+}
+
+// purgeReviewer is the display name of the void entries a purge writes.
+const purgeReviewer = "caisson-review (purge)"
+
+// voidPurgedProposalsTx voids the proposals awaiting a second reviewer on
+// the checks a purge is about to empty (cached before before): the
+// response proposed on goes with them, and a proposal left waiting would
+// keep the check in Second review with nothing to look at.
+func (s *Store) voidPurgedProposalsTx(ctx context.Context, tx *sqlTx, before int64, now time.Time) error {
+	return voidFoundTx(ctx, tx, func() (writer, error) { return s.writer(purgeReviewer, Identity{}) }, VoidPurged, now,
+		`SELECT check_id, proposal, raw, raw_hash FROM checks
+		WHERE proposal > 0 AND raw IS NOT NULL AND result_at < ? ORDER BY proposal`, before)
 }
 
 func reasonCodes(rs []caisson.Reason) string {

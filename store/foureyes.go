@@ -20,6 +20,10 @@ const (
 	VoidDecidedOtherwise Reason = "decided-otherwise"
 	// VoidPolicyOff: the four-eyes policy was turned off.
 	VoidPolicyOff Reason = "policy-off"
+	// VoidPurged: the check's personal data was purged, the response
+	// proposed on with it: a second reviewer could not see what they
+	// would confirm.
+	VoidPurged Reason = "purged"
 )
 
 // secondReviewTx confirms or returns the proposal awaiting on a check.
@@ -38,6 +42,12 @@ func secondReviewTx(ctx context.Context, tx *sqlTx, w writer, r DecisionRequest,
 	if p.Identity == w.identity.String() {
 		return Decision{}, fmt.Errorf("%s: %w: you (%s) proposed it (#%d); another reviewer must %s it",
 			r.CheckID, ErrSameReviewer, w.identity, p.Seq, r.Action)
+	}
+	if r.Action == Confirm && st.row.Purged {
+		// The hash outlives the purge (raw_hash), so the test below
+		// would pass: what the confirmer would vouch for is gone.
+		return Decision{}, fmt.Errorf("%s: %w: its personal data was purged since %s proposed it (#%d); there is nothing to confirm, return it or refresh it and review it again",
+			r.CheckID, ErrStaleProposal, p.Reviewer, p.Seq)
 	}
 	if r.Action == Confirm && p.ResponseHash != st.hash {
 		return Decision{}, fmt.Errorf("%s: %w: the response has changed since %s proposed it (#%d); refresh and review it again",
@@ -111,7 +121,15 @@ func voidAllTx(ctx context.Context, tx *sqlTx, w writer, cause Reason, now time.
 	if tx.pg {
 		query = openProposalsPG
 	}
-	rows, err := tx.QueryContext(ctx, query)
+	return voidFoundTx(ctx, tx, func() (writer, error) { return w, nil }, cause, now, query)
+}
+
+// voidFoundTx voids the proposals query finds (check id, proposal, raw,
+// raw_hash, in the order to void them), as the writer by names: asked
+// only when there is one, so that a write voiding nothing never needs
+// an identity.
+func voidFoundTx(ctx context.Context, tx *sqlTx, by func() (writer, error), cause Reason, now time.Time, query string, args ...any) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -133,8 +151,12 @@ func voidAllTx(ctx context.Context, tx *sqlTx, w writer, cause Reason, now time.
 		all = append(all, o)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := rows.Err(); err != nil || len(all) == 0 {
 		return err
+	}
+	w, err := by()
+	if err != nil {
+		return fmt.Errorf("voiding %d proposals (%s): %w", len(all), cause, err)
 	}
 	for _, o := range all {
 		if err := voidTx(ctx, tx, w, o.id, o.seq, o.hash, cause, now); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -131,4 +132,20 @@ func ids(rows []Row) []string {
 		out[i] = r.CheckID
 	}
 	return out
+}
+
+// decideOtherwise records a decision on id that changes its status
+// (escalate, or reject an escalated check), as reviewers racing on one
+// check do: a decision that would leave the check as it is is refused
+// (ErrAlreadyDecided), so one that met another's first tries the other.
+func decideOtherwise(ctx context.Context, s *Store, id, note, reviewer string) (Decision, error) {
+	a := Escalate
+	for range 20 {
+		d, err := s.Decide(ctx, id, a, note, reviewer)
+		if !errors.Is(err, ErrAlreadyDecided) {
+			return d, err
+		}
+		a = map[Action]Action{Escalate: Reject, Reject: Escalate}[a]
+	}
+	return Decision{}, fmt.Errorf("%s: still decided so after 20 tries", id)
 }
