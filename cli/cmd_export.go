@@ -379,7 +379,12 @@ func (a *app) reportBroken(res store.VerifyResult) {
 		lines = append(lines, "decision log MISSING A KEPT HEAD: "+m)
 	}
 	for _, u := range res.Unguarded {
-		lines = append(lines, "decision log UNPROTECTED: "+u)
+		// Each problem names its log; the line's head says which too.
+		head := "decision log UNPROTECTED: "
+		if strings.Contains(u, "access log") {
+			head = "access log UNPROTECTED: "
+		}
+		lines = append(lines, head+u)
 	}
 	for _, l := range lines {
 		fmt.Fprintln(a.stderr, sanitize.Line(l))

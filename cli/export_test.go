@@ -379,10 +379,14 @@ func TestADroppedTriggerFailsVerifyAndWarnsOnEveryOpenOnStderr(t *testing.T) {
 	if _, err := db.Exec("DROP TRIGGER decisions_no_delete"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := db.Exec("DROP TRIGGER access_no_delete"); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 
 	r := f.must(1, "export", "--verify")
-	mustContain(t, "stderr", r.stderr, "decision log UNPROTECTED: the trigger decisions_no_delete is missing")
+	mustContain(t, "stderr", r.stderr, "decision log UNPROTECTED: the trigger decisions_no_delete is missing",
+		"access log UNPROTECTED: the trigger access_no_delete is missing")
 	for _, args := range [][]string{{"list", "--queue", "all", "--json"}, {"show", id, "--json"}, {"export", "--format", "json"}} {
 		r := f.must(0, args...)
 		mustContain(t, fmt.Sprint(args, " stderr"), r.stderr, "WARNING", "decisions_no_delete is missing")
