@@ -117,16 +117,21 @@ func newDecisionJSON(d store.Decision, customerID string) decisionJSON {
 // and reasons; the rest were added at the end, so that scripts reading
 // columns by position keep working.
 var csvHeader = []string{"seq", "check_id", "customer_id", "action", "note", "reviewer", "time", "response_hash", "prev_hash", "hash",
-	"identity", "reason", "finality", "proposes", "ref", "old_value", "new_value", "hash_version"}
+	"identity", "reason", "finality", "proposes", "ref", "old_value", "new_value", "hash_version", "stale"}
 
 func (d decisionJSON) csvRecord() []string {
 	ref := ""
 	if d.Ref != 0 {
 		ref = strconv.FormatInt(d.Ref, 10)
 	}
+	// As JSON leaves it out when false: the column is "true" or empty.
+	stale := ""
+	if d.Stale {
+		stale = "true"
+	}
 	rec := []string{strconv.FormatInt(d.Seq, 10), d.CheckID, d.CustomerID, d.Action, d.Note, d.Reviewer,
 		d.Time, d.ResponseHash, d.PrevHash, d.Hash,
-		d.Identity, d.Reason, d.Finality, d.Proposes, ref, d.OldValue, d.NewValue, strconv.Itoa(d.HashVersion)}
+		d.Identity, d.Reason, d.Finality, d.Proposes, ref, d.OldValue, d.NewValue, strconv.Itoa(d.HashVersion), stale}
 	for i := range rec {
 		rec[i] = defuseFormula(sanitize.Line(rec[i]))
 	}

@@ -66,7 +66,7 @@ func TestExportCSVRoundTripsACustomerIDFullOfCommasAndQuotes(t *testing.T) {
 	// The columns scripts read by position come first, as before; the
 	// four-eyes and reason columns were added after them.
 	if got := strings.Join(records[0], ","); got != "seq,check_id,customer_id,action,note,reviewer,time,response_hash,prev_hash,hash,"+
-		"identity,reason,finality,proposes,ref,old_value,new_value,hash_version" {
+		"identity,reason,finality,proposes,ref,old_value,new_value,hash_version,stale" {
 		t.Fatalf("header: %s", got)
 	}
 	if len(records) != 4 {
@@ -361,6 +361,11 @@ func TestShowAndExportMarkADecisionStaleWhenItsCachedResponseIsEdited(t *testing
 	var exported []decisionJSON
 	if err := json.Unmarshal([]byte(r.stdout), &exported); err != nil || len(exported) != 1 || !exported[0].Stale {
 		t.Errorf("export after the edit: %+v (%v), want the decision stale", exported, err)
+	}
+	// The CSV says so too, in its last column (it had no such column).
+	records, err := csv.NewReader(strings.NewReader(f.must(0, "export", "--format", "csv").stdout)).ReadAll()
+	if err != nil || len(records) != 2 || records[0][len(records[0])-1] != "stale" || records[1][len(records[1])-1] != "true" {
+		t.Errorf("CSV export after the edit: %q (%v), want the last column stale, true", records, err)
 	}
 }
 
