@@ -49,6 +49,11 @@ type Client struct {
 	pace    func(context.Context) error
 }
 
+// HoldsKey says whether text holds the client's secret API key
+// (APIKey.Holds), so that what a person typed is refused before it is
+// kept.
+func (c *Client) HoldsKey(text string) bool { return c.key.Holds(text) }
+
 // Option configures a Client.
 type Option func(*Client)
 

@@ -47,6 +47,12 @@ func NewAPIKey(s string) (APIKey, error) {
 // IsZero reports whether no key was given.
 func (k APIKey) IsZero() bool { return k.secret == nil }
 
+// Holds says whether text holds the key, in any form scrub finds it
+// (whole, cut short to twelve of its characters in a row, split by
+// invisible characters): text a person typed that would be kept, such as
+// a decision's note in the append-only log, must not.
+func (k APIKey) Holds(text string) bool { return !k.IsZero() && k.scrub(text) != text }
+
 // String is "[redacted]".
 func (k APIKey) String() string { return redacted }
 

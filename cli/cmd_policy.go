@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -105,7 +106,7 @@ func slaText(p store.Policy) string {
 }
 
 func (a *app) slaSet(ctx context.Context, sla time.Duration, note string) error {
-	return a.changePolicy(ctx, "the SLA", func(st *store.Store, reviewer string) (store.Decision, error) {
+	return a.changePolicy(ctx, "the SLA", note, func(st *store.Store, reviewer string) (store.Decision, error) {
 		d, err := st.SetSLA(ctx, store.SLAChange{SLA: sla, Note: note, Reviewer: reviewer})
 		if err == nil {
 			fmt.Fprintln(a.stdout, sanitize.Line(slaText(store.Policy{SLA: sla, SLASet: d})))
@@ -118,10 +119,16 @@ func (a *app) slaSet(ctx context.Context, sla time.Duration, note string) error 
 // prints the decision log's new head, as decide does. Setting a policy is
 // often the first thing a team does with a new database, before anything
 // is tracked: it may create the file.
-func (a *app) changePolicy(ctx context.Context, what string, change func(st *store.Store, reviewer string) (store.Decision, error)) error {
+func (a *app) changePolicy(ctx context.Context, what, note string, change func(st *store.Store, reviewer string) (store.Decision, error)) error {
 	reviewer, err := a.reviewer()
 	if err != nil {
 		return err
+	}
+	if err := a.refuseKeyIn("the note", note); err != nil {
+		return fmt.Errorf("changing %s: %w", what, err)
+	}
+	if err := a.refuseKeyIn("the reviewer's name", reviewer); err != nil {
+		return fmt.Errorf("changing %s: %w", what, err)
 	}
 	st, err := a.openStore(ctx)
 	if err != nil {
@@ -152,7 +159,7 @@ func policyText(p store.Policy) string {
 }
 
 func (a *app) policySet(ctx context.Context, mode store.FourEyes, note string) error {
-	return a.changePolicy(ctx, "the policy", func(st *store.Store, reviewer string) (store.Decision, error) {
+	return a.changePolicy(ctx, "the policy", note, func(st *store.Store, reviewer string) (store.Decision, error) {
 		d, err := st.SetFourEyes(ctx, store.PolicyChange{FourEyes: mode, Note: note, Reviewer: reviewer})
 		if err != nil {
 			return d, err
@@ -163,4 +170,16 @@ func (a *app) policySet(ctx context.Context, mode store.FourEyes, note string) e
 		}
 		return d, nil
 	})
+}
+
+// refuseKeyIn refuses text (what names it) that holds the secret API key,
+// when one is configured, as the service refuses a decision's note: a
+// policy entry is in the append-only log for good. Without a key there
+// is nothing to compare with, and a policy change needs none.
+func (a *app) refuseKeyIn(what, text string) error {
+	key, err := a.apiKey()
+	if err != nil || !key.Holds(text) {
+		return nil
+	}
+	return service.KeyRefusal(what)
 }

@@ -101,3 +101,45 @@ func TestAServerEchoingTheKeyGetsItNeitherStoredNorShown(t *testing.T) {
 		}
 	}
 }
+
+// A note, a policy note or a reviewer's name holding the key (pasted
+// from the wrong window) is refused before it reaches the append-only
+// log, where nothing could remove it, and the refusal does not repeat it.
+func TestTextHoldingTheKeyIsNeverWrittenToTheLog(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	f.must(0, "refresh", id)
+	cut := testKey[3:17] // fourteen of its characters, the prefix left out
+	for _, args := range [][]string{
+		{"decide", id, "reject", "--reason", "other", "--note", "see " + testKey},
+		{"decide", id, "escalate", "--note", "ask ops: " + cut},
+		{"policy", "set", "four-eyes", "risky", "--note", testKey},
+		{"policy", "set", "sla", "24h", "--note", "rotate " + cut + " soon"},
+		{"--reviewer", "rita " + testKey, "decide", id, "reopen"},
+		{"--reviewer", testKey, "policy", "set", "sla", "off", "--note", "fine"},
+	} {
+		r := f.run(args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "holds the secret API key") {
+			t.Errorf("%v: exit %d, want 1 saying the text holds the key:\n%s", args[:3], r.code, r)
+		}
+		if showsKey(r.stdout + r.stderr) {
+			t.Errorf("%v: the refusal shows the key:\n%s", args[:3], r)
+		}
+	}
+	var logged []decisionJSON
+	if r := f.must(0, "export", "--format", "json"); json.Unmarshal([]byte(r.stdout), &logged) != nil || len(logged) != 0 {
+		t.Errorf("the log holds entries after refusals only:\n%s", r.stdout)
+	}
+	// A note without the key is written as before.
+	f.must(0, "decide", id, "escalate", "--note", "ask ops about the key rotation")
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(f.db + suffix)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		if showsKey(string(b)) {
+			t.Errorf("%s holds the key", filepath.Base(f.db+suffix))
+		}
+	}
+}

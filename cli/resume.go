@@ -29,6 +29,11 @@ func (a *app) serviceWith(st *store.Store, client *caisson.Client, offline error
 		return nil, err
 	}
 	o := service.Options{Reviewer: reviewer, Offline: offline, Now: now}
+	if key, err := a.apiKey(); err == nil {
+		// Offline for want of nothing but the network: notes are still
+		// checked against the key.
+		o.Key = key
+	}
 	if client == nil {
 		// Never a nil *Client in the interface: it would look online.
 		return service.New(st, nil, o), nil

@@ -50,6 +50,12 @@ func (s *Service) Decide(ctx context.Context, r DecideRequest) (Decided, error) 
 	if req.Reviewer == "" {
 		req.Reviewer = s.o.Reviewer
 	}
+	if err := s.refuseKey("the note", req.Note); err != nil {
+		return Decided{}, err
+	}
+	if err := s.refuseKey("the reviewer's name", req.Reviewer); err != nil {
+		return Decided{}, err
+	}
 	if req.Identity.IsZero() {
 		req.Identity = s.o.Identity
 	}
@@ -88,4 +94,28 @@ func (s *Service) Decide(ctx context.Context, r DecideRequest) (Decided, error) 
 		return Decided{}, err
 	}
 	return Decided{Decision: d, Proposal: rec.Proposal}, nil
+}
+
+// keyHolder is what of the API can tell its secret key in text
+// (*caisson.Client can).
+type keyHolder interface{ HoldsKey(text string) bool }
+
+// refuseKey refuses text (what names it) that holds the secret API key: a
+// note pasted from the wrong window would keep the key in the append-only
+// log, where nothing can remove it. Only a service that holds the key can
+// tell; the error does not repeat the text.
+func (s *Service) refuseKey(what, text string) error {
+	if kh, ok := s.api.(keyHolder); (ok && kh.HoldsKey(text)) || s.o.Key.Holds(text) {
+		return KeyRefusal(what)
+	}
+	return nil
+}
+
+// ErrHoldsKey: text to be kept holds the secret API key.
+var ErrHoldsKey = errors.New("holds the secret API key (or twelve of its characters in a row)")
+
+// KeyRefusal is the refusal of text (what names it) that holds the
+// secret API key, in words that do not repeat it.
+func KeyRefusal(what string) error {
+	return fmt.Errorf("%s %w: it would stay in the append-only decision log for good, so nothing was written; write it without the key", what, ErrHoldsKey)
 }

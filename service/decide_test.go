@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/caisson-review/caisson-review/store"
@@ -68,5 +69,28 @@ func TestDecideIsMadeAsTheServicesIdentityAndFourEyesComparesIt(t *testing.T) {
 	d, err := bob.Decide(ctx, confirm)
 	if err != nil || d.Ref != p.Seq || d.Proposal == nil || d.Proposal.Seq != p.Seq || d.Reviewer != "bob" {
 		t.Fatalf("confirmation %+v (proposal %+v), %v; want bob confirming #%d", d.Decision, d.Proposal, err, p.Seq)
+	}
+}
+
+// The console and serve decide through a service with the API: a note
+// holding its key (whole or cut short) is refused, nothing written.
+func TestDecideRefusesANoteHoldingTheAPIKey(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id := f.sb.CheckID(1)
+	f.track(id)
+	svc := f.service(f.api)
+	key := f.sb.Key()
+	for _, note := range []string{key, "pasted " + key[2:16] + " by mistake"} {
+		_, err := svc.Decide(ctx, DecideRequest{DecisionRequest: store.DecisionRequest{CheckID: id, Action: store.Escalate, Note: note}})
+		if !errors.Is(err, ErrHoldsKey) || strings.Contains(err.Error(), key[2:14]) {
+			t.Errorf("a note holding the key: %v, want ErrHoldsKey without the key", err)
+		}
+	}
+	if rec := f.get(id); len(rec.Decisions) != 0 {
+		t.Fatalf("refused notes wrote %+v", rec.Decisions)
+	}
+	if _, err := svc.Decide(ctx, DecideRequest{DecisionRequest: store.DecisionRequest{CheckID: id, Action: store.Escalate, Note: "ask ops"}}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -60,6 +60,11 @@ type Options struct {
 	// Offline, for a service without an API, says why and how to give
 	// one ("no API key: pass --api-key-file…"); ErrNoAPI when nil.
 	Offline error
+	// Key, when the API key is configured but the service works offline
+	// (a decision needs no network), is what a note is checked against:
+	// text holding it is refused (refuseKey). A service with an API
+	// checks against the API's own key.
+	Key caisson.APIKey
 }
 
 // Service does the work; safe for concurrent use if its Store and API are
