@@ -59,6 +59,17 @@ func (id Identity) validate() error {
 // the operating system is asked; tests replace it.
 var osAccount = func() (uid int, login string, err error) {
 	uid = os.Getuid()
+	// Inside a user namespace, which any account may make on Linux
+	// (unshare --user --map-user=N), getuid says whatever uid the
+	// namespace maps: the account would pass for a colleague, or confirm
+	// its own proposal. The uid it stands for outside is the account.
+	if m, err := os.ReadFile("/proc/self/uid_map"); err == nil {
+		outer, ok := outerUID(uid, string(m))
+		if !ok {
+			return 0, "", fmt.Errorf("uid %d is not mapped to an account outside this user namespace (/proc/self/uid_map): the account cannot be told", uid)
+		}
+		uid = outer
+	}
 	u, err := user.LookupId(strconv.Itoa(uid))
 	if err != nil {
 		// An account without a passwd entry (a container's numeric
@@ -84,4 +95,28 @@ func OSIdentity() (Identity, error) {
 		id += ",login=" + login
 	}
 	return Identity{Kind: IdentityOS, ID: id}, nil
+}
+
+// outerUID is the uid that uid stands for in the parent user namespace,
+// by uidMap, /proc/self/uid_map's lines of "inside outside count"; in the
+// initial namespace the map is "0 0 4294967295", every uid itself. A
+// namespace made inside another maps to that one, not to the host: such
+// nesting is not told apart here.
+func outerUID(uid int, uidMap string) (int, bool) {
+	for _, line := range strings.Split(uidMap, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			continue
+		}
+		inside, err1 := strconv.ParseInt(f[0], 10, 64)
+		outside, err2 := strconv.ParseInt(f[1], 10, 64)
+		count, err3 := strconv.ParseInt(f[2], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		if u := int64(uid); u >= inside && u-inside < count {
+			return int(outside + u - inside), true
+		}
+	}
+	return 0, false
 }
