@@ -300,11 +300,11 @@ func alreadyDecidedTx(ctx context.Context, tx *sqlTx, id string, a Action) error
 		" FROM decisions WHERE check_id = ? AND action IN ('approve', 'reject', 'escalate', 'confirm') ORDER BY seq DESC LIMIT 1", id))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("%s: %w: it is %s already; reopen it first to decide it again; nothing was written", id, ErrAlreadyDecided, a.PastTense())
+		return fmt.Errorf("%s: %w: it is %s already; reopen it to decide again; nothing was written", id, ErrAlreadyDecided, a.PastTense())
 	case err != nil:
 		return err
 	}
-	return fmt.Errorf("%s: %w: %s %s it at %s (#%d); reopen it first to decide it again; nothing was written",
+	return fmt.Errorf("%s: %w: %s %s it at %s (#%d); reopen it to decide again; nothing was written",
 		id, ErrAlreadyDecided, d.Reviewer, a.PastTense(), d.At.Format(time.RFC3339), d.Seq)
 }
 
