@@ -37,6 +37,44 @@ func (e *BatchKeyRefusedError) Error() string {
 
 func (e *BatchKeyRefusedError) Unwrap() error { return ErrKeyRefused }
 
+// UnavailableRun is how many fetches in a row may find Caisson
+// unavailable (Unavailable) before FetchMany stops: with three tries each,
+// one such failure happens now and then; eight in a row is an outage.
+const UnavailableRun = 8
+
+// BatchStoppedError is how FetchMany ends when Caisson, rather than a
+// check, failed: it asked to wait longer than the client waits for, or it
+// was unavailable for UnavailableRun fetches in a row. Like a refused
+// key, those fetches are facts about Caisson, not the checks: they are not
+// reported, so a store keeps each check's last result and queue (a night
+// of outage does not move every check to Errors), and the next refresh
+// fetches them.
+type BatchStoppedError struct {
+	// Err is the last of the failures that stopped the batch.
+	Err error
+	// Run is how many fetches in a row found Caisson unavailable (1 for
+	// a long wait); Reported and NotFetched as in BatchKeyRefusedError.
+	Run, Reported, NotFetched int
+}
+
+// Error leads with the facts and ends with the advice, which a narrow
+// footer may cut.
+func (e *BatchStoppedError) Error() string {
+	what := fmt.Sprintf("Caisson unavailable for %d checks in a row", e.Run)
+	var we *WaitError
+	if errors.As(e.Err, &we) {
+		what = "Caisson asked to wait " + waitText(we.After)
+	}
+	return fmt.Sprintf("%s: stopped, no check marked failed; %s stored before it, %d not fetched. %s",
+		what, checks(e.Reported), e.NotFetched, Explain(e.Err))
+}
+
+func (e *BatchStoppedError) Unwrap() error { return e.Err }
+
+// errBatchUnavailable is the cause FetchMany's requests in flight are
+// cancelled with when it stops for Caisson's unavailability.
+var errBatchUnavailable = errors.New("Caisson is unavailable")
+
 func checks(n int) string {
 	if n == 1 {
 		return "1 check"
@@ -51,7 +89,9 @@ func checks(n int) string {
 // API key: that is not a fact about the check, and every other request
 // would be refused too, so the batch stops there (no new requests, those
 // in flight cancelled), the refused fetches are not reported, and FetchMany
-// returns a *BatchKeyRefusedError. On ctx cancellation it starts nothing
+// returns a *BatchKeyRefusedError. Caisson unavailable for
+// UnavailableRun fetches in a row, or asking for a long wait, stops it the
+// same way, with a *BatchStoppedError. On ctx cancellation it starts nothing
 // new and returns ctx's error once the requests in flight have ended; ids
 // never fetched, and fetches cut short by the cancellation, are not
 // reported.
@@ -91,15 +131,53 @@ func (c *Client) FetchMany(ctx context.Context, ids []string, concurrency int, e
 		close(results)
 	}()
 	reported := 0
-	for r := range results {
+	report := func(r Result) {
 		reported++
 		each(r)
+	}
+	// held are the latest fetches, in a row, that found Caisson
+	// unavailable: reported as failures once an answer comes after them
+	// (they were passing trouble), dropped if the run grows to an outage.
+	var held []Result
+	var stopped *BatchStoppedError
+	for r := range results {
+		var we *WaitError
+		switch {
+		case stopped != nil && Unavailable(r.Err):
+		case stopped != nil:
+			report(r)
+		case errors.As(r.Err, &we):
+			stopped = &BatchStoppedError{Err: r.Err, Run: 1}
+			held = nil
+			stop(errBatchUnavailable)
+		case Unavailable(r.Err):
+			held = append(held, r)
+			if len(held) >= UnavailableRun {
+				stopped = &BatchStoppedError{Err: r.Err, Run: len(held)}
+				held = nil
+				stop(errBatchUnavailable)
+			}
+		default:
+			for _, h := range held {
+				report(h)
+			}
+			held = held[:0]
+			report(r)
+		}
+	}
+	// A run too short to be an outage, at the end: ordinary failures.
+	for _, h := range held {
+		report(h)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if errors.Is(context.Cause(batchCtx), ErrKeyRefused) {
 		return &BatchKeyRefusedError{Reported: reported, NotFetched: len(ids) - reported}
+	}
+	if stopped != nil {
+		stopped.Reported, stopped.NotFetched = reported, len(ids)-reported
+		return stopped
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -182,5 +183,131 @@ func TestFetchManyStopsAtTheFirstRefusedKeyAndReportsNoRefusal(t *testing.T) {
 				t.Errorf("%d requests, want at most %d: no new request after the refusal", n, tt.okFirst+int32(tt.concurrency))
 			}
 		})
+	}
+}
+
+func TestFetchManyStopsWhenCaissonIsUnavailableAndReportsNoneOfTheRun(t *testing.T) {
+	tests := []struct {
+		name    string
+		okFirst int32 // requests answered before the outage
+		fail    func(w http.ResponseWriter)
+		run     int // the Run the error gives
+		explain string
+	}{
+		{"a gateway's 503 from the start", 0, func(w http.ResponseWriter) { w.WriteHeader(503) }, UnavailableRun, "Caisson unavailable for 8 checks in a row: stopped, no check marked failed; 0 checks stored before it, 1000 not fetched. Caisson's answer could not be read (HTTP 503)"},
+		{"429 after a few answers", 5, func(w http.ResponseWriter) { w.WriteHeader(429) }, UnavailableRun, "limiting this account's requests"},
+		{"a connection cut without an answer", 3, func(w http.ResponseWriter) {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		}, UnavailableRun, "Could not reach Caisson"},
+		{"a Retry-After of an hour stops at the first", 2, func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "3600")
+			w.WriteHeader(429)
+		}, 1, "Caisson asked to wait 1h: stopped, no check marked failed; 2 checks stored before it, 998 not fetched. Caisson asked to wait 1h before any more requests"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var served atomic.Int32
+			c, requests := testServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if served.Add(1) > tt.okFirst {
+					tt.fail(w)
+					return
+				}
+				writeBody(w, 200, `{"check_id":"`+r.Header.Get("X-Caisson-CheckID")+`"}`)
+			}, WithRetries(1))
+			ids := bulkIDs(1000)
+			reported := 0
+			// One at a time: with more, an answer started before the
+			// outage may come back after failures, which then count as
+			// passing trouble.
+			err := c.FetchMany(context.Background(), ids, 1, func(r Result) {
+				reported++
+				if r.Err != nil {
+					t.Errorf("%s reported with %v: Caisson's outage is no fact about a check", r.CheckID, r.Err)
+				}
+			})
+			var stopped *BatchStoppedError
+			if !errors.As(err, &stopped) {
+				t.Fatalf("err = %v, want a *BatchStoppedError", err)
+			}
+			if reported != int(tt.okFirst) || stopped.Reported != reported || stopped.NotFetched != len(ids)-reported || stopped.Run != tt.run {
+				t.Errorf("reported %d, error says %+v; want %d reported, the rest not fetched, a run of %d", reported, stopped, tt.okFirst, tt.run)
+			}
+			// No more than the run and the requests in flight: not a
+			// thousand failures, each of which a store would record.
+			// (Go's transport tries a GET again, once, on a reused
+			// connection closed under it.)
+			if n := requests.Load(); n < tt.okFirst+int32(tt.run) || n > tt.okFirst+2*int32(tt.run) {
+				t.Errorf("%d requests, want %d (up to %d)", n, tt.okFirst+int32(tt.run), tt.okFirst+2*int32(tt.run))
+			}
+			msg := Explain(err)
+			for _, want := range []string{tt.explain, "no check marked failed;", fmt.Sprintf("%d not fetched", len(ids)-reported)} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("Explain = %q, want it to say %q", msg, want)
+				}
+			}
+		})
+	}
+}
+
+func TestFetchManyReportsPassingTroubleAsFailures(t *testing.T) {
+	// Fewer than UnavailableRun in a row, between answers, is not an
+	// outage: those checks failed, and each is reported.
+	var served, refused atomic.Int32
+	c, _ := testServer(t, func(w http.ResponseWriter, r *http.Request) {
+		n := served.Add(1)
+		if n%10 < UnavailableRun-2 && n > 20 && n <= 40 {
+			refused.Add(1)
+			w.WriteHeader(503)
+			return
+		}
+		writeBody(w, 200, `{"check_id":"`+r.Header.Get("X-Caisson-CheckID")+`"}`)
+	}, WithRetries(1))
+	ids := bulkIDs(60)
+	failed, reported := 0, 0
+	err := c.FetchMany(context.Background(), ids, 1, func(r Result) {
+		reported++
+		if r.Err != nil {
+			failed++
+			if !Unavailable(r.Err) {
+				t.Errorf("%s: %v, want a 503", r.CheckID, r.Err)
+			}
+		}
+	})
+	if err != nil || reported != len(ids) || failed != int(refused.Load()) || failed < 10 {
+		t.Errorf("err %v, %d reported, %d failed; want every id reported and the %d refused failed", err, reported, failed, refused.Load())
+	}
+}
+
+func TestUnavailableTellsCaissonsTroubleFromAnAnswerAboutTheCheck(t *testing.T) {
+	tests := []struct {
+		status int
+		body   string
+		want   bool
+	}{
+		{503, "Service Unavailable", true},
+		{502, "<html>bad gateway</html>", true},
+		{504, "", true},
+		{429, "", true},
+		{500, `{"error":"INTERNAL_ERROR"}`, false}, // Caisson's own answer about the check
+		{400, `{"error":"INVALID_INPUT"}`, false},
+		{404, "not found", false},
+		{200, `{"error":"PENDING_REVIEW"}`, false},
+	}
+	for _, tt := range tests {
+		c, _ := testServer(t, func(w http.ResponseWriter, r *http.Request) { writeBody(w, tt.status, tt.body) }, WithRetries(1))
+		_, err := c.GetCheck(context.Background(), sampleID)
+		if got := Unavailable(err); got != tt.want {
+			t.Errorf("HTTP %d %q: Unavailable(%v) = %v, want %v", tt.status, tt.body, err, got, tt.want)
+		}
+	}
+	c, err := NewClient("http://127.0.0.1:1", mustKey(t, testKey), WithRetries(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetCheck(context.Background(), sampleID); !Unavailable(err) {
+		t.Errorf("a refused connection: Unavailable(%v) = false", err)
 	}
 }

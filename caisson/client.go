@@ -148,6 +148,13 @@ func newTransport() *http.Transport {
 	return t
 }
 
+// CheckBaseURL says why NewClient would refuse baseURL, nil if it would
+// not: for showing a setting without a key to make a client with.
+func CheckBaseURL(baseURL string) error {
+	_, err := checkBaseURL(baseURL)
+	return err
+}
+
 func checkBaseURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" || u.Opaque != "" {
@@ -324,12 +331,12 @@ func (c *Client) send(parent context.Context, newReq func(context.Context) (*htt
 	req.Header.Set("User-Agent", "caisson-review/"+Version)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.timedOut(parent, ctx, err)
+		return nil, &noAnswerError{c.timedOut(parent, ctx, err)}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
 	if err != nil {
-		return nil, c.timedOut(parent, ctx, fmt.Errorf("reading the answer (HTTP %d): %w", resp.StatusCode, err))
+		return nil, &noAnswerError{c.timedOut(parent, ctx, fmt.Errorf("reading the answer (HTTP %d): %w", resp.StatusCode, err))}
 	}
 	if len(body) > maxBodyBytes {
 		// Scrubbed whole, then cut: a cut through the key would leave a

@@ -445,7 +445,7 @@ func TestARetryAfterBeyondTheCapGivesUpAtOnce(t *testing.T) {
 	})
 	start := time.Now()
 	_, err := c.GetCheck(context.Background(), sampleID)
-	if err == nil || !strings.Contains(err.Error(), "asked to wait 1h0m0s") || n.Load() != 1 {
+	if err == nil || !strings.Contains(err.Error(), "asked to wait 1h before") || n.Load() != 1 {
 		t.Errorf("error = %v after %d tries", err, n.Load())
 	}
 	if time.Since(start) > time.Second {

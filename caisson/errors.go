@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/caisson-review/caisson-review/sanitize"
@@ -135,6 +137,62 @@ func (e *timeoutError) Error() string {
 }
 func (e *timeoutError) Unwrap() error { return e.err }
 
+// WaitError is Caisson asking, with Retry-After, for a longer pause than
+// the client waits for: it says nothing about the check asked for, and
+// every other request would be told the same until then.
+type WaitError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *WaitError) Error() string {
+	return "Caisson asked to wait " + waitText(e.After) + " before trying again: " + e.Err.Error()
+}
+func (e *WaitError) Unwrap() error { return e.Err }
+
+// waitText is a pause as a person says it: 1h, 1h30m, 45s.
+func waitText(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// noAnswerError is a request that got no answer at all: the connection
+// was refused, reset or cut, or timed out.
+type noAnswerError struct{ err error }
+
+func (e *noAnswerError) Error() string { return e.err.Error() }
+func (e *noAnswerError) Unwrap() error { return e.err }
+
+// Unavailable reports whether err is Caisson, or the way to it, failing
+// rather than an answer about the check: no answer at all, rate limiting,
+// or a gateway's 502, 503 or 504. It is no fact about the check, and every
+// other request is likely to fail the same way, so a batch counts these
+// in a row (FetchMany) and a poller pauses on one. Caisson's own
+// INTERNAL_ERROR is an answer about the check asked for, and is not one.
+func Unavailable(err error) bool {
+	var na *noAnswerError
+	var we *WaitError
+	var re *ResponseError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &we), errors.As(err, &na):
+		return true
+	case errors.As(err, &re):
+		switch re.Status {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return !errors.Is(err, errBodyTooLarge) && !errors.Is(err, errOtherCheck)
+		}
+	}
+	return false
+}
+
 // CodeOf is the API error code in err's chain, or "".
 func CodeOf(err error) ErrorCode {
 	var ae *APIError
@@ -165,7 +223,14 @@ func Explain(err error) string {
 	var re *ResponseError
 	var te *timeoutError
 	var ne net.Error
+	var we *WaitError
+	var bs *BatchStoppedError
 	switch {
+	case errors.As(err, &bs):
+		// Before what stopped it: the counts are the news.
+		return sanitize.Line(bs.Error())
+	case errors.As(err, &we):
+		return "Caisson asked to wait " + waitText(we.After) + " before any more requests: nothing more can be fetched until then"
 	case errors.As(err, &tr):
 		return "Caisson refused the exchange token: a token must be exchanged within 2 hours of the check's creation, " +
 			"and once exchanged it keeps working only 5 more minutes; ask for the check id instead, or have the person check again"
@@ -187,6 +252,8 @@ func Explain(err error) string {
 		return "Caisson's answer was for another check than the one asked for, so it was not stored: something between here and Caisson is misbehaving"
 	case errors.As(err, &re) && errors.Is(err, errRedirect):
 		return fmt.Sprintf("Caisson's answer was a redirect (HTTP %d), which is not followed so the key goes nowhere else: check the API address", re.Status)
+	case errors.As(err, &re) && re.Status == http.StatusTooManyRequests:
+		return "Caisson is limiting this account's requests (HTTP 429) and kept refusing after the client's retries: try again later, or with a lower --concurrency"
 	case errors.As(err, &re):
 		return fmt.Sprintf("Caisson's answer could not be read (HTTP %d): a proxy or Caisson itself is having trouble; try again later", re.Status)
 	case errors.Is(err, context.DeadlineExceeded):

@@ -30,20 +30,22 @@ func (c *Client) retry(ctx context.Context, newReq func(context.Context) (*http.
 		if !retryable(err) {
 			return err
 		}
+		wait := c.backoff.wait(try)
+		if a != nil {
+			if ra, ok := retryAfter(a.header.Get("Retry-After"), time.Now()); ok {
+				if ra > maxRetryAfter {
+					// Whatever the tries left: what Caisson asked for is
+					// the news, and a batch stops at it.
+					return &WaitError{After: ra, Err: err}
+				}
+				wait = ra
+			}
+		}
 		if try >= c.tries {
 			if try == 1 {
 				return err
 			}
 			return fmt.Errorf("gave up after %d tries: %w", try, err)
-		}
-		wait := c.backoff.wait(try)
-		if a != nil {
-			if ra, ok := retryAfter(a.header.Get("Retry-After"), time.Now()); ok {
-				if ra > maxRetryAfter {
-					return fmt.Errorf("Caisson asked to wait %s before trying again: %w", ra.Round(time.Second), err)
-				}
-				wait = ra
-			}
 		}
 		t := time.NewTimer(wait)
 		select {

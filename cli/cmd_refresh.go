@@ -192,6 +192,13 @@ func (a *app) reportRefresh(rep service.Report) error {
 		fmt.Fprintln(a.stderr, rep.KeyRefused.Error())
 		return errReported
 	}
+	if rep.Unavailable != nil {
+		// Likewise once: Caisson was down or asked to wait, which says
+		// nothing about the checks, none of which was marked failed.
+		fmt.Fprintln(a.stderr, summary)
+		fmt.Fprintln(a.stderr, sanitize.Line(rep.Unavailable.Error()))
+		return errReported
+	}
 	if err := rep.Err(); err != nil {
 		fmt.Fprintf(a.stderr, "%s; stopped before %d were fetched\n", summary, rep.NotFetched())
 		return fmt.Errorf("refresh stopped: %w", err)

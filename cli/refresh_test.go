@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 
@@ -197,4 +198,35 @@ func (f *fixture) counts() store.Counts {
 		f.t.Fatal(err)
 	}
 	return c
+}
+
+// Caisson out of reach for a nightly cron job: the refresh stops after a
+// run of failures rather than mark every check failed, says so in one
+// line after the summary, exit 1, and no queue moves.
+func TestRefreshWithCaissonOutOfReachStopsAndMarksNoCheckFailed(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := f.sb.CheckIDs(30)
+	f.runStdin(strings.Join(ids, "\n"), "add", "-")
+	f.must(0, "refresh", "--all")
+	countsBefore := f.counts()
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + l.Addr().String()
+	l.Close() // nothing listens there now: every connection is refused
+	r := runCLI(t, withEnv(f.env, envAPIURL, down), "", "refresh", "--all", "--concurrency", "4")
+	if r.code != 1 {
+		t.Fatalf("want exit 1, got\n%s", r)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if len(lines) != 2 || strings.HasPrefix(lines[0], "failed ") {
+		t.Errorf("stderr: want the summary and one line, no check listed as failed; got\n%s", r.stderr)
+	}
+	mustContain(t, "stderr", r.stderr, "refreshed 0 of 30 checks",
+		"Caisson unavailable for 8 checks in a row: stopped, no check marked failed; 0 checks stored before it, 30 not fetched. Could not reach Caisson")
+	if got := f.counts(); fmt.Sprint(got) != fmt.Sprint(countsBefore) {
+		t.Errorf("queues changed while Caisson was out of reach:\nwas %v\nnow %v", countsBefore, got)
+	}
 }

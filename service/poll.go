@@ -119,15 +119,32 @@ var ErrPollingStopped = errors.New("polling stopped")
 // (store.PollSchedule), one check at a time under a lease in the store,
 // so processes sharing the database never fetch one check at once. Each
 // answer is recorded as a refresh records it; a failure is recorded only
-// once the client has given up retrying. A refused API key stops every
-// poll: Stopped says so.
+// once the client has given up retrying, and Caisson unavailable
+// (caisson.Unavailable) is not recorded at all but pauses polling (Paused).
+// A refused API key stops every poll: Stopped says so.
 type Poller struct {
 	svc *Service
 	st  PollStore
 	o   PollOptions
 
 	stopped atomic.Pointer[error]
+	// paused is set while Caisson is unavailable (caisson.Unavailable):
+	// no check is polled until it ends. pauses counts the pauses in a
+	// row, each twice as long as the one before.
+	paused atomic.Pointer[Pause]
+	pauses int
 }
+
+// Pause is polling waiting out Caisson's unavailability: until Until,
+// because of Err.
+type Pause struct {
+	Until time.Time
+	Err   error
+}
+
+// pollOutagePause is the first pause of polling when Caisson is
+// unavailable; each pause in a row doubles it, up to the schedule's cap.
+const pollOutagePause = time.Minute
 
 // NewPoller is a poller recording through s (whose API should pace its
 // requests: see Pacer) and leasing in st.
@@ -171,6 +188,30 @@ func (p *Poller) Stopped() error {
 	return nil
 }
 
+// Paused is polling's pause for Caisson's unavailability, nil while it
+// polls (or has stopped for good: Stopped).
+func (p *Poller) Paused() *Pause {
+	if pa := p.paused.Load(); pa != nil && p.o.Clock.Now().Before(pa.Until) {
+		return pa
+	}
+	return nil
+}
+
+// pause stops polling for a while: Caisson's own wait when it asked for
+// one, else a minute doubled for each pause in a row, at most the
+// schedule's cap. Asking every waiting check in turn while Caisson is
+// down would only fail each (and, stored, move each out of the wait).
+func (p *Poller) pause(err error) {
+	d := pollOutagePause << min(p.pauses, 20)
+	d = min(d, p.o.Schedule.Max)
+	var we *caisson.WaitError
+	if errors.As(err, &we) {
+		d = max(d, we.After)
+	}
+	p.pauses++
+	p.paused.Store(&Pause{Until: p.o.Clock.Now().Add(d), Err: err})
+}
+
 // Run polls until ctx ends (nil) or Caisson refuses the API key (the
 // Stopped error). polled, when set, is called with each answer once it is
 // recorded (or not), from Run's goroutine: a front end reads its screen
@@ -200,6 +241,9 @@ func (p *Poller) Run(ctx context.Context, polled func(Result)) error {
 		if err == nil && !next.IsZero() {
 			wait = min(wait, next.Sub(now))
 		}
+		if pa := p.Paused(); pa != nil {
+			wait = pa.Until.Sub(p.o.Clock.Now())
+		}
 		select {
 		case <-ctx.Done():
 		case <-p.o.Clock.After(max(wait, time.Millisecond)):
@@ -212,7 +256,7 @@ func (p *Poller) Run(ctx context.Context, polled func(Result)) error {
 // fetched (then there may be more due at once).
 func (p *Poller) pollAll(ctx context.Context, due []store.DuePoll, polled func(Result)) (worked bool, err error) {
 	for _, d := range due {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || p.Paused() != nil {
 			return worked, nil
 		}
 		done, err := p.pollOne(ctx, d.CheckID, polled)
@@ -250,6 +294,13 @@ func (p *Poller) pollOne(ctx context.Context, checkID string, polled func(Result
 		stop := fmt.Errorf("%w: %w", ErrPollingStopped, fetchErr)
 		p.stopped.CompareAndSwap(nil, &stop)
 	}
+	if caisson.Unavailable(fetchErr) {
+		// No fact about the check: it stays waiting, with its last
+		// answer, and is asked again once the pause is over.
+		p.pause(fetchErr)
+		return false, nil
+	}
+	p.pauses = 0
 	res := p.svc.record(ctx, caisson.Result{CheckID: checkID, Check: chk, Err: fetchErr})
 	if polled != nil {
 		polled(res)

@@ -356,3 +356,52 @@ func TestTwoProcessesPollingOneDatabaseNeverFetchOneCheckTwiceAtOnce(t *testing.
 		t.Errorf("%d polls in two seconds, %v by each process: expected both processes polling", polls, fetched)
 	}
 }
+
+// Caisson down is no fact about any check: the poll stores nothing, so
+// no waiting check leaves the wait for Errors, and it pauses (a minute,
+// doubling, at most the cap) rather than ask each waiting check in turn;
+// once Caisson answers again, polling goes on by itself.
+func TestPollingPausesWhileCaissonIsUnavailableAndStoresNothing(t *testing.T) {
+	f := newPollFixture(t, 100)
+	ctx := context.Background()
+	ids := f.waiting()
+	for _, id := range ids {
+		f.sb.FailNext(id, 1000, sandbox.Fail503)
+	}
+	p := f.poller(f.pacedClient(f.sb.Key(), 2, caisson.WithRetries(1)), PollOptions{})
+	start := f.clock.Now()
+	if err := f.clock.runUntil(t, p, start.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// Due after 5 minutes, then paused 1, 2, 4, 8, 16, 32, 60, 60
+	// minutes: about ten requests in three hours, not one per waiting
+	// check every few seconds.
+	if n := len(f.sb.Requests()); n < 5 || n > 12 {
+		t.Errorf("%d requests in 3 hours of outage, want one per pause (5 to 12)", n)
+	}
+	// (The run ends as the clock passes its horizon, in a pause.)
+	pa := p.paused.Load()
+	if pa == nil || !caisson.Unavailable(pa.Err) || p.pauses < 5 {
+		t.Errorf("pause %+v after %d: want pauses for Caisson's 503", pa, p.pauses)
+	}
+	counts, _ := f.st.Counts(ctx)
+	if counts[store.QueueErrors] != 0 || counts[store.QueuePending] != len(ids) {
+		t.Errorf("errors %d, pending %d: want every one of the %d checks still waiting, none in Errors", counts[store.QueueErrors], counts[store.QueuePending], len(ids))
+	}
+
+	for _, id := range ids {
+		f.sb.FailNext(id, 0, sandbox.FailNone)
+	}
+	f.sb.ResetRequests()
+	if err := f.clock.runUntil(t, p, f.clock.Now().Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if len(f.requestTimes(id)) == 0 {
+			t.Errorf("%s was not polled once Caisson was back", id)
+		}
+	}
+	if p.Paused() != nil || p.pauses != 0 {
+		t.Errorf("still paused: %+v", p.Paused())
+	}
+}

@@ -120,6 +120,11 @@ type Report struct {
 	// KeyRefused is set when Caisson refused the API key: the refresh
 	// stopped there and stored nothing for the refused checks.
 	KeyRefused *caisson.BatchKeyRefusedError
+	// Unavailable is set when Caisson, not a check, failed: it asked for
+	// a long wait, or could not be reached for caisson.UnavailableRun
+	// checks in a row. The refresh stopped there; those checks keep their
+	// last result and queue.
+	Unavailable *caisson.BatchStoppedError
 	// Cancelled: the refresh was cancelled (what was fetched is kept).
 	Cancelled bool
 	// Stopped is any other reason the batch ended early.
@@ -136,6 +141,8 @@ func (r Report) Err() error {
 	switch {
 	case r.KeyRefused != nil:
 		return r.KeyRefused
+	case r.Unavailable != nil:
+		return r.Unavailable
 	case r.Cancelled:
 		return context.Canceled
 	}
@@ -242,6 +249,7 @@ func (s *Service) fetch(ctx context.Context, ids []string, skipped int, o Refres
 	switch {
 	case err == nil:
 	case errors.As(err, &rep.KeyRefused):
+	case errors.As(err, &rep.Unavailable):
 	case errors.Is(err, context.Canceled):
 		rep.Cancelled = true
 	default:

@@ -368,3 +368,41 @@ func TestRefreshAllReadsTheChecksInOneWalk(t *testing.T) {
 		t.Errorf("a queue: %v, %d pages read; want it read by pages", err, cs.pages.Load())
 	}
 }
+
+// Caisson down for a run of checks is no fact about them: the refresh
+// stops there, stores nothing for the run, and every check keeps its last
+// result and queue (a night's outage does not move the waiting checks to
+// Errors); the next refresh fetches them.
+func TestRefreshStopsWhenCaissonIsUnavailableAndKeepsEveryQueue(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ids := f.sb.CheckIDs(40)
+	pending := f.sb.ErrorCheckID(string(caisson.CodePendingReview))
+	f.track(append(ids, pending)...)
+	svc := f.service(f.api)
+	if rep, err := svc.RefreshQueue(ctx, store.PageQuery{Queue: store.QueueAll}, RefreshOptions{}); err != nil || rep.Err() != nil {
+		t.Fatalf("first refresh: %+v, %v", rep, err)
+	}
+	before, _ := f.st.Counts(ctx)
+	for _, id := range append(ids, pending) {
+		f.sb.FailNext(id, 100, sandbox.Fail503)
+	}
+	f.sb.ResetRequests()
+	rep, err := svc.RefreshQueue(ctx, store.PageQuery{Queue: store.QueueAll}, RefreshOptions{Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Unavailable == nil || !errors.Is(rep.Err(), rep.Unavailable) || len(rep.Failures) != 0 || rep.NotFetched() != 41 {
+		t.Fatalf("report %+v: want stopped by the outage, no failure, all 41 not fetched", rep)
+	}
+	if n := len(f.sb.Requests()); n != caisson.UnavailableRun {
+		t.Errorf("the sandbox saw %d requests, want the run of %d and nothing after it", n, caisson.UnavailableRun)
+	}
+	after, _ := f.st.Counts(ctx)
+	if fmt.Sprint(after) != fmt.Sprint(before) || after[store.QueueErrors] != 0 || after[store.QueuePending] != 1 {
+		t.Errorf("counts %v after the outage, want them as before: %v", after, before)
+	}
+	if rec := f.get(pending); !rec.Outcome.NotReady() {
+		t.Errorf("the waiting check's outcome is %q, want its PENDING_REVIEW kept", rec.Outcome)
+	}
+}

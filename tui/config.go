@@ -52,6 +52,8 @@ var _ Service = (*service.Service)(nil)
 // *service.Poller is one.
 type PollStatus interface {
 	Stopped() error
+	// Paused is the pause while Caisson is unavailable, nil when none.
+	Paused() *service.Pause
 }
 
 // Poller polls the checks waiting at Caisson until ctx ends or polling

@@ -93,6 +93,10 @@ func (c *programContext) pollNotice() string {
 	err := s.Stopped()
 	switch {
 	case err == nil:
+		if pa := s.Paused(); pa != nil {
+			// Short, for a header of 80 columns.
+			return "◷ polling paused until " + pa.Until.Local().Format("15:04") + ": Caisson unavailable"
+		}
 		return ""
 	case errors.Is(err, caisson.ErrKeyRefused):
 		return "✗ polling stopped: API key refused"

@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/progress"
 
 	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/caisson/sandbox"
 	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -355,4 +356,46 @@ func refusedKeyClient(t *testing.T, f *fixture) *caisson.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// Caisson down is no fact about any check either: R stops after a run of
+// failures, says so once, and no queue changes (the checks keep their
+// last results: no night of outage empties Waiting into Errors).
+func TestAnOutageStopsTheConsolesRefreshAndLeavesEveryCheckAsItWas(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 30, track: 20, fetch: true})
+	ids := f.sb.CheckIDs(20)
+	for _, id := range ids {
+		f.sb.FailNext(id, 100, sandbox.Fail503)
+	}
+	countsBefore, err := f.st.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := caisson.NewAPIKey(f.sb.Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	transport := &http.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
+	api, err := caisson.NewClient(f.base, key, caisson.WithRetries(1), caisson.WithHTTPClient(&http.Client{Transport: transport}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := f.config()
+	cfg.Service = f.service(api)
+	m := newTestModel(t, cfg, 120, 40)
+
+	pump(t, m, keys("7", "R")...)
+	b := m.batch
+	if b == nil || b.running || !errors.As(b.err, new(*caisson.BatchStoppedError)) || len(b.failures) != 0 {
+		t.Fatalf("batch %+v: want it stopped by the outage, no failure", b)
+	}
+	mustContain(t, plain(m), "✗ Caisson unavailable for 8 checks in a row: stopped, no check marked failed; 0 checks stored before it, 20 not fetched")
+	counts, err := f.st.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(counts) != fmt.Sprint(countsBefore) {
+		t.Errorf("queues changed in an outage:\nwas %v\nnow %v", countsBefore, counts)
+	}
 }

@@ -170,9 +170,10 @@ func (m *Model) batchProgress(msg tea.Msg) tea.Cmd {
 		b.err = msg.err
 		text := b.summary()
 		switch {
-		case errors.Is(b.err, caisson.ErrKeyRefused):
-			// The batch stopped at the key, and no check was marked failed
-			// for it: the tally would read as if the checks were fine.
+		case errors.Is(b.err, caisson.ErrKeyRefused), errors.As(b.err, new(*caisson.BatchStoppedError)):
+			// The batch stopped at the key, or at Caisson's outage, and no
+			// check was marked failed for it: the tally would read as if
+			// the checks were fine.
 			text = errText(b.err)
 		case b.cancelled:
 			text = "cancelled: " + text
