@@ -131,7 +131,13 @@ func (s *Service) AddWithProgress(ctx context.Context, inputs []Input, progress 
 	// A repeat names the check its first gave, never a token: a token is
 	// a secret until exchanged.
 	for i, f := range repeats {
-		rep.Outcomes[i].CheckID = rep.Outcomes[f].CheckID
+		first, o := rep.Outcomes[f], &rep.Outcomes[i]
+		o.CheckID = first.CheckID
+		if first.Verdict == Refused || first.Verdict == NotExchangedYet {
+			// The same token again shares its first's fate: called
+			// "already there", it would be counted as tracked.
+			o.Verdict, o.Err, o.KeptUntil = first.Verdict, first.Err, first.KeptUntil
+		}
 	}
 	return rep, err
 }
@@ -279,6 +285,8 @@ func (s *Service) Exchange(ctx context.Context, token string) (checkID string, a
 // matching what the store does with it.
 func (o AddOutcome) Detail(timeText func(time.Time) string) string {
 	switch {
+	case o.Repeats != "" && o.Verdict != AlreadyThere:
+		return "repeats " + o.Repeats + ", " + string(o.Verdict) + " there"
 	case o.Verdict == NotExchangedYet:
 		return fmt.Sprintf("%s. The token is kept: the next add, exchange or refresh that reaches Caisson tries it again "+
 			"and tracks its check id; after %s it can no longer work and is dropped", caisson.Explain(o.Err), timeText(o.KeptUntil))

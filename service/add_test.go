@@ -26,6 +26,7 @@ func TestAddGivesEveryInputExactlyOneVerdict(t *testing.T) {
 		{Where: "line 6", Text: fresh},
 		{Where: "line 7", Text: "CHK_PRIV_" + strings.TrimPrefix(fresh, "chk_priv_")},
 		{Where: "line 8", Text: token},
+		{Where: "line 9", Text: never},
 	}
 	rep, err := f.service(f.api).Add(context.Background(), inputs)
 	if err != nil {
@@ -46,6 +47,9 @@ func TestAddGivesEveryInputExactlyOneVerdict(t *testing.T) {
 		{"line 7", AlreadyThere, fresh, "repeats line 1"},
 		// A repeated token names the check it gave, never the token.
 		{"line 8", AlreadyThere, f.sb.CheckID(6), "repeats line 3"},
+		// A refused token given again is refused again, not counted as
+		// tracked.
+		{"line 9", Refused, "", "repeats line 5, refused there"},
 	}
 	if len(rep.Outcomes) != len(tests) {
 		t.Fatalf("%d outcomes for %d inputs: %+v", len(rep.Outcomes), len(tests), rep.Outcomes)
