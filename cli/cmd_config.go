@@ -45,7 +45,36 @@ func cmdConfig(_ context.Context, a *app, pos []string) error {
 	for _, r := range a.effectiveSettings() {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.name, sanitize.Line(r.value), r.from)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// A setting the console or refresh would refuse is refused here too,
+	// so that checking a deployment with config finds it before a cron
+	// job does.
+	problems := a.settingProblems()
+	for _, p := range problems {
+		fmt.Fprintln(a.stderr, sanitize.Line(p))
+	}
+	if len(problems) > 0 {
+		return errReported
+	}
+	return nil
+}
+
+// settingProblems are the settings in effect that a command would refuse,
+// each in a sentence naming where it came from.
+func (a *app) settingProblems() []string {
+	var problems []string
+	if url, from, ok := a.setting(a.globals.apiURL, "api-url", envAPIURL, "api-url"); ok {
+		if err := caisson.CheckBaseURL(url); err != nil {
+			problems = append(problems, fmt.Sprintf("api-url (%s): %v", from, err))
+		}
+	}
+	if db, from, ok := a.setting(a.globals.db, "db", envDB, "db"); ok && store.LooksLikeConninfo(db) {
+		problems = append(problems, fmt.Sprintf("db (%s): a key=value connection string: expected a file path or a postgres:// URL", from))
+	}
+	_, pollProblems := a.pollSettingsRead()
+	return append(problems, pollProblems...)
 }
 
 // settingRow is one line of `config`.

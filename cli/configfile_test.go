@@ -351,3 +351,37 @@ func TestTheConsoleTakesTheWaitingSortAndAStatsKey(t *testing.T) {
 		t.Errorf("console config %+v", cfg)
 	}
 }
+
+// A setting the console or refresh would refuse is refused by config too,
+// each problem said with where it came from, after the whole table, exit
+// 1: a deployment checked with config finds it before the cron job.
+func TestConfigRefusesWhatTheCommandsWouldRefuse(t *testing.T) {
+	home := t.TempDir()
+	path := writeConfig(t, home, "api-url = \"https://api.caisson.com/v1\"\npoll-cap = \"soon\"\n")
+	r := runCLI(t, map[string]string{"HOME": home, envPollInterval: "5x", envStaleAfter: "never"}, "", "--api-url", "http://10.0.0.8", "config")
+	if r.code != 1 {
+		t.Fatalf("want exit 1, got\n%s", r)
+	}
+	if rows := configRows(t, r.stdout); rows["stale-after"][0] != "never" || rows["keys.quit"][0] == "" {
+		t.Errorf("want every row printed, the refused ones as given:\n%s", r.stdout)
+	}
+	for _, want := range []string{
+		"api-url (flag --api-url): API address http://10.0.0.8: plain http is allowed only on this machine",
+		`poll-interval "5x" (env ` + envPollInterval + `): expected days (7d) or a Go duration`,
+		`poll-cap "soon" (` + path + `:2): expected days`,
+		`stale-after "never" (env ` + envStaleAfter + `): expected days`,
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	// The file's own api-url, without the flag: refused for its /v1.
+	r = runCLI(t, map[string]string{"HOME": home}, "", "config")
+	if r.code != 1 || !strings.Contains(r.stderr, "api-url ("+path+":1): API address https://api.caisson.com/v1: expected the address without /v1") {
+		t.Errorf("want exit 1 naming the file's api-url, got\n%s", r)
+	}
+	writeConfig(t, home, "poll-cap = \"2h\"\n")
+	if r := runCLI(t, map[string]string{"HOME": home}, "", "config"); r.code != 0 || r.stderr != "" {
+		t.Errorf("good settings: want exit 0 and nothing on stderr, got\n%s", r)
+	}
+}

@@ -98,6 +98,16 @@ func (a *app) pollConfig() (pollConfig, error) {
 	if err := a.loadConfig(); err != nil {
 		return pollConfig{}, err
 	}
+	pc, errs := a.pollSettingsRead()
+	if len(errs) > 0 {
+		return pollConfig{}, fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return pc, nil
+}
+
+// pollSettingsRead reads the polling settings in effect (the
+// configuration file loaded), with a sentence for each that is refused.
+func (a *app) pollSettingsRead() (pollConfig, []string) {
 	var pc pollConfig
 	var errs []string
 	for _, s := range pollSettings {
@@ -127,10 +137,7 @@ func (a *app) pollConfig() (pollConfig, error) {
 			errs = append(errs, err.Error())
 		}
 	}
-	if len(errs) > 0 {
-		return pollConfig{}, fmt.Errorf("%s", strings.Join(errs, "; "))
-	}
-	return pc, nil
+	return pc, errs
 }
 
 func parseOnOff(s string) (bool, error) {
