@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caisson-review/caisson-review/caisson"
@@ -155,10 +157,49 @@ func (s *Service) addAll(ctx context.Context, rep *AddReport, ids, tokens []int,
 	if rep.Resumed, err = s.ResumeExchanges(ctx); err != nil {
 		return err
 	}
-	for _, i := range tokens {
-		s.exchangeInto(ctx, &rep.Outcomes[i])
-	}
+	s.exchangeAll(ctx, rep.Outcomes, tokens)
 	return nil
+}
+
+// exchangeConcurrency is how many token exchanges Add keeps in flight:
+// one at a time, a file of tokens took a round trip each, hours on a slow
+// link.
+const exchangeConcurrency = DefaultConcurrency
+
+// exchangeAll exchanges the tokens at idx, several at a time, each into
+// its own outcome. Two tokens may give one check: the earlier line is then
+// the one that added it, as when they were exchanged in turn.
+func (s *Service) exchangeAll(ctx context.Context, outs []AddOutcome, idx []int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(exchangeConcurrency, len(idx)) {
+		wg.Go(func() {
+			for {
+				n := int(next.Add(1) - 1)
+				if n >= len(idx) {
+					return
+				}
+				s.exchangeInto(ctx, &outs[idx[n]])
+			}
+		})
+	}
+	wg.Wait()
+	firstOf := map[string]int{}
+	for _, i := range idx {
+		o := &outs[i]
+		if o.Verdict != Added && o.Verdict != AlreadyThere {
+			continue
+		}
+		f, seen := firstOf[o.CheckID]
+		if !seen {
+			firstOf[o.CheckID] = i
+			continue
+		}
+		if o.Verdict == Added {
+			// A later line won the race to store it.
+			o.Verdict, outs[f].Verdict = AlreadyThere, Added
+		}
+	}
 }
 
 // addCheckIDs stores the new check ids in one transaction per source: a

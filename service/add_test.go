@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -164,6 +168,64 @@ func TestAddWithProgressStoresInChunksAndTellsEach(t *testing.T) {
 	for i, want := range map[int]string{3: ids[3], 20: ids[20], 30: ids[5]} {
 		if o := rep.Outcomes[i]; o.Verdict != AlreadyThere || o.CheckID != want {
 			t.Errorf("input %d: %+v, want already there as %s", i, o, want)
+		}
+	}
+}
+
+// peakTransport counts the requests in flight through it.
+type peakTransport struct {
+	inFlight, peak atomic.Int32
+}
+
+func (p *peakTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	n := p.inFlight.Add(1)
+	defer p.inFlight.Add(-1)
+	for {
+		old := p.peak.Load()
+		if n <= old || p.peak.CompareAndSwap(old, n) {
+			break
+		}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// A file of tokens is exchanged several at a time, not a round trip
+// each in turn (hours on a slow link); every line still gets its own
+// verdict, and of two tokens giving one check the earlier line is the
+// one that added it.
+func TestAddExchangesTokensSeveralAtATime(t *testing.T) {
+	f := newFixture(t)
+	f.sb.SetLatency(100*time.Millisecond, 0)
+	// Lines 1 and 2 are two tokens of one check, exchanged at once.
+	inputs := []Input{{Where: "line 1", Text: f.sb.NewToken(20)}, {Where: "line 2", Text: f.sb.NewToken(20)}}
+	for i := 1; i < 16; i++ {
+		inputs = append(inputs, Input{Where: fmt.Sprintf("line %d", i+2), Text: f.sb.NewToken(20 + i)})
+	}
+	key, err := caisson.NewAPIKey(f.sb.Key())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt := &peakTransport{}
+	api, err := caisson.NewClient(f.base, key, caisson.WithRetries(1), caisson.WithHTTPClient(&http.Client{Transport: pt}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.service(api).Add(context.Background(), inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := pt.peak.Load(); p < 2 || p > exchangeConcurrency {
+		t.Errorf("at most %d exchanges in flight at once, want 2 to %d", p, exchangeConcurrency)
+	}
+	if o := rep.Outcomes[0]; o.Verdict != Added || o.CheckID != f.sb.CheckID(20) {
+		t.Errorf("line 1: %s %s, want added %s", o.Verdict, o.CheckID, f.sb.CheckID(20))
+	}
+	if o := rep.Outcomes[1]; o.Verdict != AlreadyThere || o.CheckID != f.sb.CheckID(20) {
+		t.Errorf("line 2, a second token of line 1's check: %s %s, want already there", o.Verdict, o.CheckID)
+	}
+	for i, o := range rep.Outcomes[2:] {
+		if o.Verdict != Added || o.CheckID != f.sb.CheckID(21+i) {
+			t.Errorf("%s: %s %s, want added %s", o.Input.Where, o.Verdict, o.CheckID, f.sb.CheckID(21+i))
 		}
 	}
 }
