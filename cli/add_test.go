@@ -11,6 +11,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -280,5 +281,16 @@ func TestAddOnATerminalShowsASummaryNotALineEach(t *testing.T) {
 	}
 	if r := f.runStdin(strings.Join(lines, "\n"), "add", "-"); strings.Count(r.stdout, ": already there chk_priv_") != 120 {
 		t.Errorf("a pipe must still get every line:\n%s", r.stdout)
+	}
+}
+
+// An interrupted add says how many check ids its transactions kept,
+// rather than only that it was interrupted.
+func TestAnInterruptedAddSaysWhatWasStored(t *testing.T) {
+	err := fmt.Errorf("adding: %w", &service.PartlyStoredError{Stored: 200000, Total: 1000000, Err: context.Canceled})
+	lines := errorLines(err)
+	want := progName + ": interrupted: 200000 of 1000000 check ids stored, the others not: run the same add again to store them"
+	if len(lines) != 1 || lines[0].text != want {
+		t.Errorf("error lines %+v, want the one line %q", lines, want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/service"
 )
 
 // colour reports whether w gets styled output: a terminal, and neither
@@ -112,6 +113,12 @@ func errorLines(err error) []errorLine {
 		}
 		return append(lines, errorLine{lineHint, fmt.Sprintf("Run '%s --help' for more.", name)})
 	case errors.Is(err, context.Canceled):
+		// What was kept is the news, not the cancellation's wrapping.
+		var partly *service.PartlyStoredError
+		if errors.As(err, &partly) {
+			return []errorLine{{lineMessage, fmt.Sprintf("%s: interrupted: %d of %d check ids stored, the others not: run the same add again to store them",
+				progName, partly.Stored, partly.Total)}}
+		}
 		return []errorLine{{lineMessage, progName + ": interrupted"}}
 	}
 	return []errorLine{{lineMessage, fmt.Sprintf("%s: %s", progName, strings.TrimRight(sanitize.Text(err.Error()), "\n"))}}

@@ -231,7 +231,7 @@ func (s *Service) addCheckIDs(ctx context.Context, outs []AddOutcome, idx []int,
 			list = list[len(part):]
 			if err := s.addPart(ctx, outs, part, src); err != nil {
 				if stored > 0 {
-					return fmt.Errorf("storing check ids: %d of %d stored, the others not: %w", stored, len(idx), err)
+					return &PartlyStoredError{Stored: stored, Total: len(idx), Err: err}
 				}
 				return fmt.Errorf("storing check ids: %w", err)
 			}
@@ -244,6 +244,20 @@ func (s *Service) addCheckIDs(ctx context.Context, outs []AddOutcome, idx []int,
 	return nil
 }
 
+// PartlyStoredError is an add whose transactions stopped part way (a
+// database error, or an interruption): Stored of Total check ids are on
+// disk, the others not, and adding the same again stores the rest.
+type PartlyStoredError struct {
+	Stored, Total int
+	Err           error
+}
+
+func (e *PartlyStoredError) Error() string {
+	return fmt.Sprintf("storing check ids: %d of %d stored, the others not (adding the same ids again stores them): %v", e.Stored, e.Total, e.Err)
+}
+
+func (e *PartlyStoredError) Unwrap() error { return e.Err }
+
 // addPart stores the check ids at list, all of source src, in one
 // transaction.
 func (s *Service) addPart(ctx context.Context, outs []AddOutcome, list []int, src store.Source) error {
@@ -253,7 +267,12 @@ func (s *Service) addPart(ctx context.Context, outs []AddOutcome, list []int, sr
 	}
 	res, err := s.st.AddMany(ctx, ids, s.o.Reviewer, src)
 	if err != nil {
-		return err
+		// The store knows positions in this part only: where the part's
+		// ids were given is the service's to say.
+		if len(list) == 1 {
+			return fmt.Errorf("the id of %s: %w", outs[list[0]].Input.Where, err)
+		}
+		return fmt.Errorf("the ids of %s to %s: %w", outs[list[0]].Input.Where, outs[list[len(list)-1]].Input.Where, err)
 	}
 	judge(outs, list, ids, res)
 	return nil

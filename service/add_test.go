@@ -229,3 +229,48 @@ func TestAddExchangesTokensSeveralAtATime(t *testing.T) {
 		}
 	}
 }
+
+// A store that cannot take the ids says which inputs were not stored, as
+// the person gave them: the store itself knows only positions in its part.
+func TestAddThatCannotStoreNamesTheInputsAsGiven(t *testing.T) {
+	f := newFixture(t)
+	svc := f.service(nil)
+	if err := f.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := svc.Add(context.Background(), []Input{{Where: "line 3", Text: f.sb.CheckID(1)}, {Where: "line 5", Text: f.sb.CheckID(2)}})
+	if err == nil || !strings.Contains(err.Error(), "the ids of line 3 to line 5: ") {
+		t.Errorf("err = %v, want it to name line 3 to line 5", err)
+	}
+	_, err = svc.Add(context.Background(), []Input{{Where: "argument 1", Text: f.sb.CheckID(1)}})
+	if err == nil || !strings.Contains(err.Error(), "the id of argument 1: ") || strings.Contains(err.Error(), "lines") {
+		t.Errorf("err = %v, want it to name argument 1 and no lines", err)
+	}
+}
+
+// An add interrupted between its transactions keeps what they stored and
+// says how many, so that the person knows to run it again.
+func TestAnInterruptedAddSaysHowManyWereStored(t *testing.T) {
+	f := newFixture(t)
+	defer func(n int) { addChunk = n }(addChunk)
+	addChunk = 3
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var inputs []Input
+	for i := range 10 {
+		inputs = append(inputs, Input{Where: fmt.Sprintf("line %d", i+1), Text: f.sb.CheckID(i)})
+	}
+	_, err := f.service(nil).AddWithProgress(ctx, inputs, func(stored, total int) {
+		if stored == 6 {
+			cancel() // as SIGINT does, after the second transaction
+		}
+	})
+	var partly *PartlyStoredError
+	if !errors.As(err, &partly) || !errors.Is(err, context.Canceled) || partly.Stored != 6 || partly.Total != 10 {
+		t.Fatalf("err = %v, want 6 of 10 stored, interrupted", err)
+	}
+	n, err := f.st.Count(context.Background(), store.PageQuery{Queue: store.QueueAll})
+	if err != nil || n != 6 {
+		t.Errorf("%d checks tracked (%v), want the 6 the error says", n, err)
+	}
+}

@@ -59,7 +59,6 @@ func (s *Store) AddMany(ctx context.Context, ids []string, by string, src Source
 	}
 	var res AddResult
 	order := make([]string, 0, len(ids)) // every valid line, repeats included
-	firstLine, lastLine := 0, 0
 	for i, in := range ids {
 		if strings.TrimSpace(in) == "" {
 			continue
@@ -70,10 +69,6 @@ func (s *Store) AddMany(ctx context.Context, ids []string, by string, src Source
 			continue
 		}
 		order = append(order, id)
-		if firstLine == 0 {
-			firstLine = i + 1
-		}
-		lastLine = i + 1
 	}
 	// Insert in key order: each id then lands at the right-hand edge of
 	// the check_id index instead of at a random page, which makes a large
@@ -88,7 +83,10 @@ func (s *Store) AddMany(ctx context.Context, ids []string, by string, src Source
 		var err error
 		added, err = addSortedTx(ctx, tx, sorted, by, src, s.now().UnixNano())
 		if err != nil && len(sorted) > 0 {
-			return fmt.Errorf("adding the %d ids of lines %d to %d: %w", len(sorted), firstLine, lastLine, err)
+			if len(sorted) == 1 {
+				return fmt.Errorf("adding 1 check id: %w", err)
+			}
+			return fmt.Errorf("adding %d check ids: %w", len(sorted), err)
 		}
 		return err
 	})
