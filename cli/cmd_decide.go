@@ -29,7 +29,8 @@ chk_priv_ prefix.
 Under a four-eyes policy (caisson-review policy show) an approval, or also a
 rejection, is proposed instead: it awaits a second reviewer, logged in as
 another operating-system account, who runs confirm (the decision takes
-effect) or return --note (the check goes back to needs review). The
+effect) or return --note (the check goes back to needs review, or, one
+Caisson passed, waits in all). The
 proposer cannot confirm their own proposal.
 
 Reject reasons:
@@ -116,7 +117,7 @@ func cmdDecide(ctx context.Context, a *app, f decideFlags, pos []string) error {
 	case err != nil:
 		return fmt.Errorf("recording the decision: %w", err)
 	}
-	fmt.Fprintln(a.stdout, sanitize.Line(decidedText(d.Decision, d.Proposal)))
+	fmt.Fprintln(a.stdout, sanitize.Line(decidedText(d)))
 	// The witness of the chain's tail, always one line on standard error
 	// (the journal, cron's mail): export --verify --head proves later that
 	// this entry is still in the log.
@@ -162,7 +163,8 @@ func (f decideFlags) request(pos []string) (store.DecisionRequest, error) {
 }
 
 // decidedText is the line decide prints for the entry it wrote.
-func decidedText(d store.Decision, proposal *store.Decision) string {
+func decidedText(dd service.Decided) string {
+	d, proposal := dd.Decision, dd.Proposal
 	by := fmt.Sprintf("decision #%d by %s at %s", d.Seq, d.Reviewer, timeText(d.At))
 	switch d.Action {
 	case store.Propose:
@@ -171,7 +173,13 @@ func decidedText(d store.Decision, proposal *store.Decision) string {
 	case store.Confirm:
 		return fmt.Sprintf("confirmed: %s %s as %s proposed (#%d): %s", d.Proposes.PastTense(), d.CheckID, proposer(proposal), d.Ref, by)
 	case store.Return:
-		return fmt.Sprintf("returned %s to needs review, not %s as %s proposed (#%d): %s", d.CheckID, d.Proposes.PastTense(), proposer(proposal), d.Ref, by)
+		to := "to needs review"
+		if dd.Passed {
+			// Open and waiting again, but Caisson passed it: needs
+			// review would not show it.
+			to = "(Caisson passed it: it waits in all, not needs review)"
+		}
+		return fmt.Sprintf("returned %s %s, not %s as %s proposed (#%d): %s", d.CheckID, to, d.Proposes.PastTense(), proposer(proposal), d.Ref, by)
 	}
 	return fmt.Sprintf("%s %s: %s", d.Action.PastTense(), d.CheckID, by)
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -222,4 +224,41 @@ func TestAccessForACustomerIDNoCheckHasSaysSo(t *testing.T) {
 	mustContain(t, "access by a start", r.stderr, "no check has the customer id "+start+" exactly", "list --customer "+start)
 	r = f.must(0, "access", "--customer", "no-such-customer")
 	mustContain(t, "access by an unknown id", r.stderr, "no check has the customer id no-such-customer, so no access record is listed")
+}
+
+// A passed check (both confidences high, the document in date) whose
+// approval was proposed and returned is open and waiting again, but in no
+// queue to review: the command says where it is rather than "to needs
+// review", where no reviewer would find it.
+func TestReturningTheProposalOfAPassedCheckSaysWhereItWaits(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 20)
+	st := f.openStore()
+	id := ""
+	for _, c := range ids {
+		rec, err := st.Get(t.Context(), c)
+		if err == nil && rec.Result != nil && rec.Outcome == store.OutcomeOK && rec.Document == caisson.High && rec.Face == caisson.High &&
+			(rec.ExpiresOn.IsZero() || !rec.ExpiresOn.Before(time.Now())) {
+			id = c
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("the data set should have a passed check")
+	}
+	asAccount(t, "alice")
+	f.must(0, "policy", "set", "four-eyes", "approvals", "--note", "all approvals")
+	f.must(0, "decide", id, "approve")
+	asAccount(t, "bob")
+	r := f.must(0, "decide", id, "return", "--note", "the address does not match the account")
+	mustContain(t, "return", r.stdout, "returned "+id+" (Caisson passed it: it waits in all, not needs review), not approved as alice proposed")
+	if strings.Contains(r.stdout, "to needs review") {
+		t.Errorf("said it went back to needs review:\n%s", r.stdout)
+	}
+	if r := f.must(0, "list"); strings.Contains(r.stdout, id) {
+		t.Errorf("the passed check is in needs review after all; the message is wrong:\n%s", r.stdout)
+	}
+	// It does wait for a reviewer: the return started its wait.
+	r = f.must(0, "show", id, "--json")
+	mustContain(t, "show --json", r.stdout, `"reviewable_at"`)
 }

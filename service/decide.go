@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -36,6 +37,11 @@ type DecideRequest struct {
 type Decided struct {
 	store.Decision
 	Proposal *store.Decision
+	// Passed, for a return, is that Caisson passed the check (both
+	// confidences high, the document in date): open again and waiting
+	// for a reviewer, it is in no queue to review but All, and a front
+	// end must not say it went back to needs review.
+	Passed bool
 }
 
 // Decide records a decision by the rules every front end obeys: approving
@@ -93,7 +99,9 @@ func (s *Service) Decide(ctx context.Context, r DecideRequest) (Decided, error) 
 	if err != nil {
 		return Decided{}, err
 	}
-	return Decided{Decision: d, Proposal: rec.Proposal}, nil
+	passed := req.Action == store.Return && rec.Result != nil && rec.Outcome == store.OutcomeOK && rec.Document == caisson.High && rec.Face == caisson.High &&
+		(rec.ExpiresOn.IsZero() || !rec.ExpiresOn.Before(s.o.Now()))
+	return Decided{Decision: d, Proposal: rec.Proposal, Passed: passed}, nil
 }
 
 // keyHolder is what of the API can tell its secret key in text

@@ -151,6 +151,8 @@ type decidedMsg struct {
 	checkID  string
 	action   store.Action
 	decision store.Decision
+	// passed: a returned check Caisson passed, in no queue to review.
+	passed bool
 	// nextID is the check after this one in the queue, looked up before
 	// the decision moved it out of the queue.
 	nextID string
@@ -178,7 +180,7 @@ func decide(st Store, svc Service, task int, q store.PageQuery, req store.Decisi
 			msg.err = fmt.Errorf("storing the decision: %w", err)
 			return msg
 		}
-		msg.decision = d.Decision
+		msg.decision, msg.passed = d.Decision, d.Passed
 		return msg
 	}
 }

@@ -148,6 +148,9 @@ func savedText(msg decidedMsg, short string) string {
 	case store.Confirm:
 		return fmt.Sprintf("confirmed: %s %s: saved", pastTense(d.Proposes), short)
 	case store.Return:
+		if msg.passed {
+			return fmt.Sprintf("returned %s: saved; Caisson passed it, so it waits in All, not Needs review", short)
+		}
 		return fmt.Sprintf("returned %s to needs review: saved", short)
 	}
 	return fmt.Sprintf("%s %s: saved", pastTense(msg.action), short)

@@ -116,6 +116,30 @@ func TestReturningAProposalFromTheConsoleNeedsANote(t *testing.T) {
 	mustContain(t, plain(m), "returned "+caisson.ShortID(id, 10)+" to needs review: saved")
 }
 
+// A passed check (both high, in date) returned is open and waiting, but
+// in no queue to review: the footer says where it is, not "to needs
+// review".
+func TestReturningTheProposalOfAPassedCheckSaysWhereItWaits(t *testing.T) {
+	f, bob := fourEyesFixture(t, 5)
+	id := ""
+	for _, c := range f.sb.CheckIDs(5) {
+		if rec := record(t, f.st, c); rec.Document == caisson.High && rec.Face == caisson.High &&
+			(rec.ExpiresOn.IsZero() || !rec.ExpiresOn.Before(fixedClock())) {
+			id = c
+			break
+		}
+	}
+	if id == "" {
+		t.Fatal("the sandbox's first 5 checks should have a passed one")
+	}
+	propose(t, bob, id, "", "bob")
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("8", "b")...)
+	pump(t, m, typeText("the address does not match")...)
+	pump(t, m, keys("enter")...)
+	mustContain(t, plain(m), "returned "+caisson.ShortID(id, 10)+": saved; Caisson passed it, so it waits in All, not Needs review")
+}
+
 // The proposer sees confirm and return disabled, with the reason, in the
 // footer and the detail; pressing them asks nothing of the store.
 func TestTheProposerSeesConfirmAndReturnDisabledWithTheReason(t *testing.T) {
