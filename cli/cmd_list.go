@@ -206,9 +206,12 @@ func cmdList(ctx context.Context, a *app, f listFlags, pos []string) error {
 	}
 	if f.json {
 		out := make([]rowJSON, len(rows))
-		shown := make([]string, len(rows))
+		shown := make([]string, 0, len(rows))
 		for i, r := range rows {
-			out[i], shown[i] = newRowJSON(r, now, policy.SLA), r.CheckID
+			out[i] = newRowJSON(r, now, policy.SLA)
+			if r.ShowsPersonalData() {
+				shown = append(shown, r.CheckID)
+			}
 		}
 		// The JSON carries the customer id and names: an access, unlike
 		// the table, which a reviewer scans as the console's list.

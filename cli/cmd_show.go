@@ -97,7 +97,9 @@ func cmdShow(ctx context.Context, a *app, asJSON bool, pos []string) error {
 	if err != nil {
 		return err
 	}
-	a.recordAccess(ctx, st, store.AccessShow, rec.CheckID)
+	if rec.ShowsPersonalData() {
+		a.recordAccess(ctx, st, store.AccessShow, rec.CheckID)
+	}
 	now := time.Now()
 	if asJSON {
 		return writeJSON(a.stdout, newShowJSON(rec, now, policy.SLA))

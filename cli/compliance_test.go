@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/csv"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,6 +179,36 @@ func TestShowListJSONAndExportAreInTheAccessLog(t *testing.T) {
 	}
 	f.must(2, "access", "--format", "xml")
 	f.must(2, "access", "--since", "yesterday")
+}
+
+// A check never fetched holds no personal data: showing it, or listing
+// it as JSON, is no access, and the log is not filled with records of
+// nothing (a list --json of every check of a large store wrote one for
+// each).
+func TestShowingACheckWithoutPersonalDataIsNoAccess(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	fetched := refreshed(t, f, 2)
+	never := f.sb.CheckID(40)
+	f.must(0, "add", never)
+	asAccount(t, "alice")
+	f.must(0, "show", never)
+	f.must(0, "show", never, "--json")
+	f.must(0, "list", "--queue", "all", "--json")
+	r := f.must(0, "access", "--format", "json")
+	var recs []accessJSON
+	if err := json.Unmarshal([]byte(r.stdout), &recs); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	var got []string
+	for _, a := range recs {
+		got = append(got, a.What+" "+a.CheckID)
+	}
+	want := []string{"list " + fetched[0], "list " + fetched[1]}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("access records %v, want the list of the two fetched checks only", got)
+	}
 }
 
 // Turning four-eyes off voids the proposals awaiting a second reviewer,

@@ -174,6 +174,17 @@ type Row struct {
 	DecidedAt    time.Time
 }
 
+// ShowsPersonalData reports whether the row holds anything of the
+// person's: a never fetched or purged check holds none, and showing it
+// is no access to record.
+func (r Row) ShowsPersonalData() bool {
+	return r.CustomerID != "" || r.FirstName != "" || r.LastName != ""
+}
+
+// ShowsPersonalData reports whether the record holds anything of the
+// person's: its row's, or a cached result.
+func (r *Record) ShowsPersonalData() bool { return r.Result != nil || r.Row.ShowsPersonalData() }
+
 // Record is one check in full: its row, the cached result (nil when never
 // fetched successfully or purged), how it was added, and its decisions,
 // oldest first.

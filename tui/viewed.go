@@ -53,7 +53,7 @@ func (m *Model) detailShown() string {
 		return ""
 	}
 	row, ok := m.current()
-	if !ok || m.detail.rec == nil || m.detail.rec.CheckID != row.CheckID {
+	if !ok || m.detail.rec == nil || m.detail.rec.CheckID != row.CheckID || !m.detail.rec.ShowsPersonalData() {
 		return ""
 	}
 	return row.CheckID

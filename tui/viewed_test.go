@@ -99,6 +99,26 @@ func TestANarrowListRecordsNothingUntilTheDetailIsOpened(t *testing.T) {
 	}
 }
 
+// A check never fetched shows no personal data: its detail, however long
+// held, records nothing.
+func TestTheDetailOfACheckNeverFetchedRecordsNothing(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 10, track: 10})
+	ts := &timers{}
+	m := New(f.config())
+	m.animate, m.viewAfter = false, ts.after
+	pump(t, m, m.Init(), tea.WindowSizeMsg{Width: 120, Height: 40}, keys("7")[0])
+	pump(t, m, keys("j")...)
+	for _, msg := range ts.pending {
+		pump(t, m, msg)
+	}
+	if err := m.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := accesses(t, f.st); len(got) != 0 {
+		t.Fatalf("recorded %+v for checks with no personal data", got)
+	}
+}
+
 // In a real program, on the real clock: the detail held a second is
 // recorded, and quitting writes it before the program ends.
 func TestARealConsoleWritesItsAccessRecordsWhenItQuits(t *testing.T) {
