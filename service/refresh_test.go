@@ -395,8 +395,11 @@ func TestRefreshStopsWhenCaissonIsUnavailableAndKeepsEveryQueue(t *testing.T) {
 	if rep.Unavailable == nil || !errors.Is(rep.Err(), rep.Unavailable) || len(rep.Failures) != 0 || rep.NotFetched() != 41 {
 		t.Fatalf("report %+v: want stopped by the outage, no failure, all 41 not fetched", rep)
 	}
-	if n := len(f.sb.Requests()); n != caisson.UnavailableRun {
-		t.Errorf("the sandbox saw %d requests, want the run of %d and nothing after it", n, caisson.UnavailableRun)
+	// The one worker may have asked for the next checks while the run's
+	// last failure waited to be counted: one in the results' buffer, one
+	// in flight, at most.
+	if n := len(f.sb.Requests()); n < caisson.UnavailableRun || n > caisson.UnavailableRun+2 {
+		t.Errorf("the sandbox saw %d requests, want the run of %d (and at most two more in flight) and nothing after it", n, caisson.UnavailableRun)
 	}
 	after, _ := f.st.Counts(ctx)
 	if fmt.Sprint(after) != fmt.Sprint(before) || after[store.QueueErrors] != 0 || after[store.QueuePending] != 1 {
