@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"strconv"
@@ -136,9 +137,17 @@ func TestEachDecisionLogLineCarriesItsSeqAndChainHash(t *testing.T) {
 	term := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
 	term.expect(0, wait, "▶")
 	ls := f.onlySession()
-	for range 2 {
-		term.approveSelected(ls, wait)
+	total, err := f.st.Count(context.Background(), store.PageQuery{Queue: store.QueueNeedsReview})
+	if err != nil || total < 2 {
+		t.Fatalf("needs review holds %d checks (%v), want 2 or more", total, err)
 	}
+	// The first approval takes its check out of the queue: the second
+	// waits for the selection to move on, or it would approve the same
+	// check again, which the store refuses as no change.
+	if err := term.tryApprove(ls, fmt.Sprintf("1 of %d", total-1), wait); err != nil {
+		t.Fatal(err)
+	}
+	term.approveSelected(ls, wait)
 	ds := f.decisions()
 	if len(ds) != 2 {
 		t.Fatalf("decisions = %d, expected 2", len(ds))

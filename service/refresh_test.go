@@ -409,3 +409,48 @@ func TestRefreshStopsWhenCaissonIsUnavailableAndKeepsEveryQueue(t *testing.T) {
 		t.Errorf("the waiting check's outcome is %q, want its PENDING_REVIEW kept", rec.Outcome)
 	}
 }
+
+// Fewer failures than a run, or one check's refresh, while Caisson is
+// unavailable: each is reported as failed, but a check Caisson answered
+// keeps that answer and its queue (a waiting one stays waiting, and
+// polled); only a check never answered records the failure, in Errors.
+func TestCaissonUnavailableNeverReplacesACheckLastAnswer(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	pending := f.sb.ErrorCheckID(string(caisson.CodePendingReview))
+	healthy := f.sb.CheckID(3)
+	never := f.sb.CheckID(4)
+	f.track(pending, healthy)
+	svc := f.service(f.api)
+	if rep, err := svc.Refresh(ctx, []string{pending, healthy}, RefreshOptions{}); err != nil || rep.Err() != nil {
+		t.Fatalf("first refresh: %+v, %v", rep, err)
+	}
+	f.track(never)
+	for _, id := range []string{pending, healthy, never} {
+		f.sb.FailNext(id, 100, sandbox.Fail503)
+	}
+	rep, err := svc.Refresh(ctx, []string{pending, healthy, never}, RefreshOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Failures) != 3 || rep.Unavailable != nil {
+		t.Fatalf("report %+v: want the three listed as failed (too few for an outage)", rep)
+	}
+	if rec := f.get(pending); rec.Outcome != store.FetchOutcome(caisson.CodePendingReview) {
+		t.Errorf("the waiting check's outcome is %q, want its PENDING_REVIEW kept", rec.Outcome)
+	}
+	if rec := f.get(healthy); rec.Outcome != store.OutcomeOK || rec.FetchError != "" {
+		t.Errorf("the fetched check's outcome is %q (%s), want its result kept", rec.Outcome, rec.FetchError)
+	}
+	if rec := f.get(never); rec.Outcome != store.OutcomeTransport {
+		t.Errorf("the check never answered has outcome %q, want the failure recorded", rec.Outcome)
+	}
+	res, err := svc.RefreshOne(ctx, pending)
+	if err != nil || !caisson.Unavailable(res.Err) {
+		t.Fatalf("one check: %+v, %v", res, err)
+	}
+	counts, _ := f.st.Counts(ctx)
+	if counts[store.QueuePending] != 1 || counts[store.QueueErrors] != 1 {
+		t.Errorf("pending %d, errors %d: want the waiting check still waiting, only the never-answered one in Errors", counts[store.QueuePending], counts[store.QueueErrors])
+	}
+}

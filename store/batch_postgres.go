@@ -175,7 +175,10 @@ func recordBatchPG(ctx context.Context, tx *sqlTx, ids []string, results []Fetch
 		if skip(i) {
 			continue
 		}
-		if !seen[ids[i]] {
+		// Caisson unavailable is recorded one at a time (recordErrorTx:
+		// only on a check never answered); what follows for the check
+		// comes after it, in order.
+		if !seen[ids[i]] && (r.Err == nil || !caisson.Unavailable(r.Err)) {
 			if r.Err == nil {
 				a.add(ids[i], r.Check, r.At)
 			} else {

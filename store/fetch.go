@@ -236,10 +236,14 @@ func recordErrorTx(ctx context.Context, tx execer, id string, fetchErr error, at
 	outcome, msg := errorOutcome(fetchErr)
 	// Caisson taking the result back (PENDING_REVIEW, NOT_VERIFIED) takes
 	// an undecided check out of needs review: its wait ends. Another
-	// failure leaves it where it was.
+	// failure leaves it where it was. Caisson unavailable (no answer, 429,
+	// 502 to 504) is no fact about the check: it is stored only for a
+	// check never answered, and a check Caisson answered keeps that answer
+	// and its queue (a pending one stays waiting, and polled).
 	if _, err := tx.ExecContext(ctx, `UPDATE checks SET fetched_at = ?, outcome = ?, fetch_error = ?,
 		reviewable_at = CASE WHEN ? AND status = 'open' AND proposal = 0 THEN 0 ELSE reviewable_at END
-		WHERE check_id = ?`, at.UnixNano(), string(outcome), msg, outcome.NotReady(), id); err != nil {
+		WHERE check_id = ? AND (NOT ? OR outcome = '')`, at.UnixNano(), string(outcome), msg, outcome.NotReady(), id,
+		caisson.Unavailable(fetchErr)); err != nil {
 		return err
 	}
 	if outcome == FetchOutcome(caisson.CodeIDCheckDeleted) {
