@@ -94,6 +94,7 @@ type PollStore interface {
 	DuePolls(ctx context.Context, sched store.PollSchedule, now time.Time, limit int) ([]store.DuePoll, time.Time, error)
 	TakePollLease(ctx context.Context, checkID, holder string, sched store.PollSchedule, now time.Time, ttl time.Duration) error
 	ReleasePollLease(ctx context.Context, checkID, holder string) error
+	HoldPollLease(ctx context.Context, checkID, holder string, until time.Time) error
 }
 
 var _ PollStore = (*store.Store)(nil)
@@ -133,6 +134,11 @@ type Poller struct {
 	// row, each twice as long as the one before.
 	paused atomic.Pointer[Pause]
 	pauses int
+	// run counts the polls in a row that found Caisson unavailable;
+	// unanswered, the unavailable polls in a row of each check, which
+	// hold its lease (its backoff) ever longer. Run's goroutine only.
+	run        int
+	unanswered map[string]int
 }
 
 // Pause is polling waiting out Caisson's unavailability: until Until,
@@ -142,9 +148,20 @@ type Pause struct {
 	Err   error
 }
 
-// pollOutagePause is the first pause of polling when Caisson is
-// unavailable; each pause in a row doubles it, up to the schedule's cap.
-const pollOutagePause = time.Minute
+const (
+	// pollOutagePause is the first pause of polling when Caisson is
+	// unavailable, and the first wait before one check Caisson could
+	// not answer is asked again; each in a row doubles it, up to the
+	// schedule's cap.
+	pollOutagePause = time.Minute
+	// pollUnavailableRun is how many polls in a row (of different
+	// checks: each one's lease is held) must find Caisson unavailable
+	// before all polling pauses: one check Caisson cannot answer must
+	// not hold up the others.
+	pollUnavailableRun = 3
+	// maxPollPause bounds a pause Caisson's Retry-After asks for.
+	maxPollPause = 24 * time.Hour
+)
 
 // NewPoller is a poller recording through s (whose API should pace its
 // requests: see Pacer) and leasing in st.
@@ -206,7 +223,7 @@ func (p *Poller) pause(err error) {
 	d = min(d, p.o.Schedule.Max)
 	var we *caisson.WaitError
 	if errors.As(err, &we) {
-		d = max(d, we.After)
+		d = max(d, min(we.After, maxPollPause))
 	}
 	p.pauses++
 	p.paused.Store(&Pause{Until: p.o.Clock.Now().Add(d), Err: err})
@@ -279,9 +296,13 @@ func (p *Poller) pollOne(ctx context.Context, checkID string, polled func(Result
 	if err != nil {
 		return false, err
 	}
+	holdUntil := time.Time{}
 	defer func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 		defer cancel()
+		if !holdUntil.IsZero() && p.st.HoldPollLease(rctx, checkID, p.o.Holder, holdUntil) == nil {
+			return
+		}
 		// An unreleased lease runs out by itself: nothing is lost.
 		_ = p.st.ReleasePollLease(rctx, checkID, p.o.Holder)
 	}()
@@ -296,11 +317,24 @@ func (p *Poller) pollOne(ctx context.Context, checkID string, polled func(Result
 	}
 	if caisson.Unavailable(fetchErr) {
 		// No fact about the check: it stays waiting, with its last
-		// answer, and is asked again once the pause is over.
-		p.pause(fetchErr)
+		// answer. Its lease is held for a while (a minute, doubling),
+		// so that the checks due after it are asked meanwhile; a run of
+		// them unanswered is an outage, and all polling pauses.
+		if p.unanswered == nil {
+			p.unanswered = map[string]int{}
+		}
+		n := p.unanswered[checkID]
+		p.unanswered[checkID] = n + 1
+		holdUntil = p.o.Clock.Now().Add(min(pollOutagePause<<min(n, 20), p.o.Schedule.Max))
+		p.run++
+		var we *caisson.WaitError
+		if p.run >= pollUnavailableRun || errors.As(fetchErr, &we) {
+			p.pause(fetchErr)
+		}
 		return false, nil
 	}
-	p.pauses = 0
+	delete(p.unanswered, checkID)
+	p.run, p.pauses = 0, 0
 	res := p.svc.record(ctx, caisson.Result{CheckID: checkID, Check: chk, Err: fetchErr})
 	if polled != nil {
 		polled(res)

@@ -405,3 +405,38 @@ func TestPollingPausesWhileCaissonIsUnavailableAndStoresNothing(t *testing.T) {
 		t.Errorf("still paused: %+v", p.Paused())
 	}
 }
+
+// One check Caisson cannot answer (a 503 for it alone) must not hold up
+// the others: its lease is held a while (a minute, doubling), so the
+// checks due after it are polled on their schedule meanwhile; it stays
+// waiting, and polling never pauses for it alone.
+func TestOneCheckCaissonCannotAnswerDoesNotHoldUpTheOthers(t *testing.T) {
+	f := newPollFixture(t, 100)
+	ctx := context.Background()
+	ids := f.waiting()
+	slices.Sort(ids)
+	failing := ids[0] // due first: the longest overdue, then by id
+	f.sb.FailNext(failing, 100000, sandbox.Fail503)
+	p := f.poller(f.pacedClient(f.sb.Key(), 2, caisson.WithRetries(1)), PollOptions{})
+	if err := f.clock.runUntil(t, p, f.clock.Now().Add(12*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// Each healthy check: at 5 minutes, then 5, 10, 20, 40 minutes and
+	// hourly after: about 15 polls in 12 hours.
+	for _, id := range ids[1:] {
+		if n := len(f.requestTimes(id)); n < 10 {
+			t.Errorf("%s polled %d times in 12 hours beside a check Caisson could not answer, want its schedule's 10 or more", id, n)
+		}
+	}
+	// The failing one: a minute, 2, 4, … then hourly: about 17.
+	if n := len(f.requestTimes(failing)); n < 5 || n > 20 {
+		t.Errorf("the check Caisson could not answer was asked %d times in 12 hours, want a backoff's 5 to 20", n)
+	}
+	if pa := p.paused.Load(); pa != nil {
+		t.Errorf("polling paused for one check: %+v", pa)
+	}
+	counts, _ := f.st.Counts(ctx)
+	if counts[store.QueueErrors] != 0 || counts[store.QueuePending] != len(ids) {
+		t.Errorf("errors %d, pending %d: want all %d still waiting", counts[store.QueueErrors], counts[store.QueuePending], len(ids))
+	}
+}

@@ -136,6 +136,16 @@ func (s *Store) ReleasePollLease(ctx context.Context, checkID, holder string) er
 	})
 }
 
+// HoldPollLease keeps holder's lease on checkID's poll until until, if
+// holder still has it: a poll Caisson could not answer is not asked
+// again before then, by this process or another.
+func (s *Store) HoldPollLease(ctx context.Context, checkID, holder string, until time.Time) error {
+	return s.writeUnannounced(ctx, "holding the poll of "+checkID, func(tx *sqlTx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE polls SET lease_until = ? WHERE check_id = ? AND holder = ?", until.UnixNano(), checkID, holder)
+		return err
+	})
+}
+
 // Stale returns the checks last fetched before before, oldest first,
 // without those whose last answer was final (deleted or expired at
 // Caisson: asking again gets the same answer) or whose data was purged.

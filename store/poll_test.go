@@ -149,6 +149,39 @@ func TestAPollLeaseIsHeldAcrossTwoHandlesOnOneFileUntilReleasedOrExpired(t *test
 	}
 }
 
+// A poll Caisson could not answer holds its lease past the fetch: the
+// check is due to no process until then, and the next poll is then.
+func TestAHeldPollLeaseKeepsTheCheckFromEveryProcessUntilItEnds(t *testing.T) {
+	c := &clock{t: testNow}
+	path := testLocation(t)
+	a, b := openAt(t, path, c), openAt(t, path, c)
+	ctx := context.Background()
+	id := checkID(8)
+	addWaiting(t, a, c, id, caisson.ErrPendingReview)
+	c.Advance(5 * time.Minute)
+	if err := a.TakePollLease(ctx, id, "proc-a", testSchedule, c.Now(), 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	until := c.Now().Add(10 * time.Minute)
+	if err := b.HoldPollLease(ctx, id, "proc-b", until); err != nil {
+		t.Fatal(err) // not its lease: nothing held, no error
+	}
+	if err := a.HoldPollLease(ctx, id, "proc-a", until); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(5 * time.Minute) // past the lease's own 2 minutes
+	if due, next := duePolls(t, b, c.Now()); len(due) != 0 || !next.Equal(until) {
+		t.Errorf("due %v, next %v: want none due until the held lease ends at %v", due, next, until)
+	}
+	if err := b.TakePollLease(ctx, id, "proc-b", testSchedule, c.Now(), 2*time.Minute); !errors.Is(err, ErrLeaseHeld) {
+		t.Fatalf("another process's lease while it is held = %v, expected ErrLeaseHeld", err)
+	}
+	c.Advance(5 * time.Minute)
+	if due, _ := duePolls(t, b, c.Now()); !slices.Equal(due, []string{id}) {
+		t.Errorf("due %v once the hold ended, want %s", due, id)
+	}
+}
+
 func TestStaleListsChecksLastFetchedBeforeTheCutOffButNotFinalOnes(t *testing.T) {
 	s, c := newStore(t)
 	ctx := context.Background()
