@@ -158,13 +158,18 @@ func CheckBaseURL(baseURL string) error {
 func checkBaseURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" || u.Opaque != "" {
+		if strings.Contains(raw, "sk_") {
+			// Not repeated: the key pasted in the wrong place.
+			return "", fmt.Errorf("API address: expected a URL such as %s; what was given holds sk_…, perhaps the key itself, and is not repeated here", DefaultBaseURL)
+		}
 		return "", fmt.Errorf("API address %q: expected a URL such as %s", clip(raw, 80), DefaultBaseURL)
 	}
 	if u.User != nil {
 		return "", errors.New("the API address carries a user name or password: expected none (the key is given separately)")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("API address %s: expected no query or fragment", u.Redacted())
+		// Without them: a key put in the query must not be repeated.
+		return "", fmt.Errorf("API address %s: expected no query or fragment (not repeated here)", ShowURL(raw))
 	}
 	if p := strings.TrimRight(u.Path, "/"); strings.HasSuffix(p, "/v1") || strings.Contains(p, "/v1/") {
 		// Copied from the reference's endpoint URLs: every request would
@@ -181,6 +186,19 @@ func checkBaseURL(raw string) (string, error) {
 		return "", fmt.Errorf("API address %s: expected an https:// URL", u.Redacted())
 	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// ShowURL is an address as it may be shown: scheme, host and path, never
+// a user name, password, query or fragment, where a key or password may
+// have been put. What does not parse is shown as "(an address that does
+// not parse)".
+func ShowURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" {
+		return "(an address that does not parse)"
+	}
+	shown := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	return shown.String()
 }
 
 func isLoopback(host string) bool {

@@ -92,6 +92,11 @@ func (a *app) effectiveSettings() []settingRow {
 	if !ok {
 		url = caisson.DefaultBaseURL
 	}
+	if caisson.CheckBaseURL(url) != nil {
+		// A refused address may hold a password or a key: shown without
+		// them, the problem said below the table.
+		url = caisson.ShowURL(url) + " (refused: see below)"
+	}
 	rows = append(rows, settingRow{"api-url", url, from}, a.keyRow())
 	db, from, ok := a.setting(a.globals.db, "db", envDB, "db")
 	if !ok {

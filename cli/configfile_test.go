@@ -385,3 +385,27 @@ func TestConfigRefusesWhatTheCommandsWouldRefuse(t *testing.T) {
 		t.Errorf("good settings: want exit 0 and nothing on stderr, got\n%s", r)
 	}
 }
+
+// An API address holding a password or a key (in its user part or its
+// query) is refused, and config shows it without them, in its row and in
+// the problem below the table.
+func TestConfigNeverShowsAPasswordOrKeyPutInTheAPIAddress(t *testing.T) {
+	home := t.TempDir()
+	for _, url := range []string{
+		"https://user:s3cr3tpass@api.caisson.com",
+		"https://api.caisson.com/?key=sk_live_0123456789abcdefABCDEF",
+		"https://api.caisson.com/#sk_live_0123456789abcdefABCDEF",
+		"htps:/ sk_live_0123456789abcdefABCDEF",
+	} {
+		r := runCLI(t, map[string]string{"HOME": home}, "", "--api-url", url, "config")
+		if r.code != 1 {
+			t.Errorf("%s: want exit 1, got\n%s", url, r)
+		}
+		for _, secret := range []string{"s3cr3tpass", "sk_live_0123456789"} {
+			if strings.Contains(r.stdout+r.stderr, secret) {
+				t.Errorf("%s: config repeated %s:\n%s", url, secret, r)
+			}
+		}
+		mustContain(t, url, configRows(t, r.stdout)["api-url"][0], "(refused: see below)")
+	}
+}
