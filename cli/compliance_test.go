@@ -293,3 +293,24 @@ func TestReturningTheProposalOfAPassedCheckSaysWhereItWaits(t *testing.T) {
 	r = f.must(0, "show", id, "--json")
 	mustContain(t, "show --json", r.stdout, `"reviewable_at"`)
 }
+
+// A purge empties a check's personal data but keeps the decisions' notes,
+// free text about the person: showing them is still an access.
+func TestShowingAPurgedCheckWithANoteIsAnAccess(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 2)
+	asAccount(t, "alice")
+	f.must(0, "decide", ids[0], "escalate", "--note", "name on the ID differs from the account")
+	f.must(0, "purge", "--older-than", "1ns")
+	r := f.must(0, "show", ids[0])
+	mustContain(t, "show of a purged check", r.stdout, "name on the ID differs")
+	f.must(0, "show", ids[1]) // purged, no note: nothing of the person
+	r = f.must(0, "access", "--format", "json")
+	var recs []accessJSON
+	if err := json.Unmarshal([]byte(r.stdout), &recs); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if len(recs) != 1 || recs[0].CheckID != ids[0] || recs[0].What != "show" {
+		t.Errorf("access records %+v, want the one show of the purged check with a note", recs)
+	}
+}

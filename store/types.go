@@ -178,12 +178,23 @@ type Row struct {
 // person's: a never fetched or purged check holds none, and showing it
 // is no access to record.
 func (r Row) ShowsPersonalData() bool {
-	return r.CustomerID != "" || r.FirstName != "" || r.LastName != ""
+	return r.CustomerID != "" || r.FirstName != "" || r.LastName != "" || !r.ExpiresOn.IsZero()
 }
 
 // ShowsPersonalData reports whether the record holds anything of the
-// person's: its row's, or a cached result.
-func (r *Record) ShowsPersonalData() bool { return r.Result != nil || r.Row.ShowsPersonalData() }
+// person's: its row's, a cached result, or a decision's note (free text
+// a reviewer wrote about the person, kept when a purge empties the rest).
+func (r *Record) ShowsPersonalData() bool {
+	if r.Result != nil || r.Row.ShowsPersonalData() {
+		return true
+	}
+	for _, d := range r.Decisions {
+		if strings.TrimSpace(d.Note) != "" {
+			return true
+		}
+	}
+	return r.Proposal != nil && strings.TrimSpace(r.Proposal.Note) != ""
+}
 
 // Record is one check in full: its row, the cached result (nil when never
 // fetched successfully or purged), how it was added, and its decisions,
