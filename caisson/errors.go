@@ -170,27 +170,19 @@ func (e *noAnswerError) Error() string { return e.err.Error() }
 func (e *noAnswerError) Unwrap() error { return e.err }
 
 // Unavailable reports whether err is Caisson, or the way to it, failing
-// rather than an answer about the check: no answer at all, rate limiting,
-// or a gateway's 502, 503 or 504. It is no fact about the check, and every
+// rather than an answer about the check: no answer at all, or one that is
+// not Caisson's documented answer (rate limiting, a gateway's or a
+// proxy's page whatever its status, a body cut short or too large, a
+// redirect: a *ResponseError). It is no fact about the check, and every
 // other request is likely to fail the same way, so a batch counts these
-// in a row (FetchMany) and a poller pauses on one. Caisson's own
-// INTERNAL_ERROR is an answer about the check asked for, and is not one.
+// in a row (FetchMany), a poller backs off, and a store keeps the check's
+// last answer. Caisson's own error codes (INTERNAL_ERROR included) are
+// answers about the check asked for, and are not.
 func Unavailable(err error) bool {
 	var na *noAnswerError
 	var we *WaitError
 	var re *ResponseError
-	switch {
-	case err == nil:
-		return false
-	case errors.As(err, &we), errors.As(err, &na):
-		return true
-	case errors.As(err, &re):
-		switch re.Status {
-		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			return !errors.Is(err, errBodyTooLarge) && !errors.Is(err, errOtherCheck)
-		}
-	}
-	return false
+	return err != nil && (errors.As(err, &we) || errors.As(err, &na) || errors.As(err, &re))
 }
 
 // CodeOf is the API error code in err's chain, or "".

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -228,5 +230,30 @@ func TestRefreshWithCaissonOutOfReachStopsAndMarksNoCheckFailed(t *testing.T) {
 		"Caisson unavailable for 8 checks in a row: stopped, no check marked failed; 0 checks stored before it, 30 not fetched. Could not reach Caisson")
 	if got := f.counts(); fmt.Sprint(got) != fmt.Sprint(countsBefore) {
 		t.Errorf("queues changed while Caisson was out of reach:\nwas %v\nnow %v", countsBefore, got)
+	}
+}
+
+// A proxy answering every request with a page of its own (a 403 from a
+// bank's egress proxy) is no fact about the checks either: the refresh
+// stops after a run of them and no check moves to Errors.
+func TestRefreshThroughAProxyRefusingEveryRequestMarksNoCheckFailed(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := f.sb.CheckIDs(30)
+	f.runStdin(strings.Join(ids, "\n"), "add", "-")
+	f.must(0, "refresh", "--all")
+	countsBefore := f.counts()
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintln(w, "Access denied by policy")
+	}))
+	defer proxy.Close()
+	r := runCLI(t, withEnv(f.env, envAPIURL, proxy.URL), "", "refresh", "--all", "--concurrency", "4")
+	if r.code != 1 {
+		t.Fatalf("want exit 1, got\n%s", r)
+	}
+	mustContain(t, "stderr", r.stderr, "Caisson unavailable for 8 checks in a row: stopped, no check marked failed", "(HTTP 403)")
+	if got := f.counts(); fmt.Sprint(got) != fmt.Sprint(countsBefore) {
+		t.Errorf("queues changed behind a refusing proxy:\nwas %v\nnow %v", countsBefore, got)
 	}
 }
