@@ -309,7 +309,12 @@ func TestUnavailableTellsCaissonsTroubleFromAnAnswerAboutTheCheck(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.GetCheck(context.Background(), sampleID); !Unavailable(err) {
+	_, err = c.GetCheck(context.Background(), sampleID)
+	if !Unavailable(err) {
 		t.Errorf("a refused connection: Unavailable(%v) = false", err)
+	}
+	// The cause is what an operator acts on: it is said.
+	if got := Explain(err); !strings.Contains(got, "Could not reach Caisson (") || !strings.Contains(got, "connection refused") {
+		t.Errorf("Explain = %q, want the cause, connection refused", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -251,7 +252,14 @@ func Explain(err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "Caisson did not answer in time: try again in a moment, and check the network if it persists"
 	case errors.As(err, &ne):
-		return "Could not reach Caisson: check the network connection and the API address"
+		// The cause is what an operator acts on: a refused connection, a
+		// name that does not resolve, a certificate not trusted.
+		why := ""
+		var ue *url.Error
+		if errors.As(err, &ue) && ue.Err != nil {
+			why = " (" + clip(sanitize.Line(ue.Err.Error()), 160) + ")"
+		}
+		return "Could not reach Caisson" + why + ": check the network connection and the API address"
 	}
 	return sanitize.Line(err.Error())
 }
