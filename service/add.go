@@ -135,9 +135,10 @@ func (s *Service) AddWithProgress(ctx context.Context, inputs []Input, progress 
 	for i, f := range repeats {
 		first, o := rep.Outcomes[f], &rep.Outcomes[i]
 		o.CheckID = first.CheckID
-		if first.Verdict == Refused || first.Verdict == NotExchangedYet {
-			// The same token again shares its first's fate: called
-			// "already there", it would be counted as tracked.
+		if first.Verdict != Added && first.Verdict != AlreadyThere {
+			// The same input again shares its first's fate (refused, kept,
+			// or none when the batch failed first): called "already
+			// there", it would be counted as tracked.
 			o.Verdict, o.Err, o.KeptUntil = first.Verdict, first.Err, first.KeptUntil
 		}
 	}
@@ -230,7 +231,7 @@ func (s *Service) addCheckIDs(ctx context.Context, outs []AddOutcome, idx []int,
 			part := list[:min(chunk, len(list))]
 			list = list[len(part):]
 			if err := s.addPart(ctx, outs, part, src); err != nil {
-				if stored > 0 {
+				if stored > 0 || errors.Is(err, context.Canceled) {
 					return &PartlyStoredError{Stored: stored, Total: len(idx), Err: err}
 				}
 				return fmt.Errorf("storing check ids: %w", err)

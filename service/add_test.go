@@ -269,6 +269,19 @@ func TestAnInterruptedAddSaysHowManyWereStored(t *testing.T) {
 	if !errors.As(err, &partly) || !errors.Is(err, context.Canceled) || partly.Stored != 6 || partly.Total != 10 {
 		t.Fatalf("err = %v, want 6 of 10 stored, interrupted", err)
 	}
+	// Without progress (a script's add: one transaction), interrupted
+	// before it commits: none of them, said so.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	rep, err := f.service(nil).Add(ctx2, append(inputs, Input{Where: "line 11", Text: f.sb.CheckID(0)}))
+	if !errors.As(err, &partly) || partly.Stored != 0 || partly.Total != 10 {
+		t.Errorf("err = %v, want 0 of 10 stored, interrupted", err)
+	}
+	// The repeat of an input the failed batch never stored is not
+	// "already there".
+	if o := rep.Outcomes[10]; o.Verdict == AlreadyThere {
+		t.Errorf("line 11, a repeat of line 1 that was not stored: %s (%s)", o.Verdict, o.Detail(localTime))
+	}
 	n, err := f.st.Count(context.Background(), store.PageQuery{Queue: store.QueueAll})
 	if err != nil || n != 6 {
 		t.Errorf("%d checks tracked (%v), want the 6 the error says", n, err)

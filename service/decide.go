@@ -99,7 +99,7 @@ func (s *Service) Decide(ctx context.Context, r DecideRequest) (Decided, error) 
 	if err != nil {
 		return Decided{}, err
 	}
-	passed := req.Action == store.Return && rec.Result != nil && rec.Outcome == store.OutcomeOK && rec.Document == caisson.High && rec.Face == caisson.High &&
+	passed := req.Action == store.Return && rec.Result != nil && !rec.Outcome.NotReady() && rec.Document == caisson.High && rec.Face == caisson.High &&
 		(rec.ExpiresOn.IsZero() || !rec.ExpiresOn.Before(s.o.Now()))
 	return Decided{Decision: d, Proposal: rec.Proposal, Passed: passed}, nil
 }
