@@ -118,6 +118,12 @@ func (s *Store) ResumeExchanges(ctx context.Context, by string, exchange func(co
 		}
 		o := s.completeExchange(ctx, p.token, by, p.at, exchange)
 		out = append(out, o)
+		if caisson.Unavailable(o.Err) {
+			// Caisson is down: every other token would wait out the same
+			// retries, one after another (minutes each against an API
+			// that hangs). They stay kept, for the next run.
+			break
+		}
 	}
 	return out, nil
 }

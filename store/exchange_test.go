@@ -136,3 +136,33 @@ func TestResumeDropsTokensThatCanNoLongerWork(t *testing.T) {
 		t.Fatalf("an expired token: %+v %v (exchange called: %v), want dropped without trying", outs, err, called)
 	}
 }
+
+// Caisson unreachable stops resuming at the first kept token: each other
+// token would wait out the same retries in turn (minutes each against an
+// API that hangs). They stay kept for the next run.
+func TestResumeStopsAtTheFirstTokenCaissonCannotAnswer(t *testing.T) {
+	r := newExchangeRig(t)
+	ctx := context.Background()
+	down := func(context.Context, string) (string, error) { return "", errors.New("network is unreachable") }
+	for i := range 3 {
+		if _, _, err := r.s.Exchange(ctx, r.box.NewToken(3+i), "ana", down); err == nil {
+			t.Fatal("the network failure was not reported")
+		}
+	}
+	key, err := caisson.NewAPIKey(r.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreachable, err := caisson.NewClient("http://127.0.0.1:1", key, caisson.WithRetries(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tried := 0
+	outs, err := r.s.ResumeExchanges(ctx, "ana", func(ctx context.Context, token string) (string, error) {
+		tried++
+		return unreachable.ExchangeToken(ctx, token)
+	})
+	if err != nil || tried != 1 || len(outs) != 1 || !caisson.Unavailable(outs[0].Err) || r.pending(t) != 3 {
+		t.Fatalf("tried %d, outcomes %+v (%v), %d kept: want one tried, all three still kept", tried, outs, err, r.pending(t))
+	}
+}
