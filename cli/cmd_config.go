@@ -70,8 +70,10 @@ func (a *app) settingProblems() []string {
 			problems = append(problems, fmt.Sprintf("api-url (%s): %v", from, err))
 		}
 	}
-	if db, from, ok := a.setting(a.globals.db, "db", envDB, "db"); ok && store.LooksLikeConninfo(db) {
-		problems = append(problems, fmt.Sprintf("db (%s): a key=value connection string: expected a file path or a postgres:// URL", from))
+	if db, from, ok := a.setting(a.globals.db, "db", envDB, "db"); ok {
+		if err := checkDBSetting(db, from); err != nil {
+			problems = append(problems, err.Error())
+		}
 	}
 	_, pollProblems := a.pollSettingsRead()
 	return append(problems, pollProblems...)
@@ -106,7 +108,7 @@ func (a *app) effectiveSettings() []settingRow {
 			db = "none: " + err.Error()
 		}
 	}
-	if store.LooksLikeConninfo(db) {
+	if store.LooksLikeConninfo(db) || store.LooksLikeOtherURL(db) {
 		db = store.Redact(db) + ": refused, expected a file path or a postgres:// URL"
 	} else if store.IsPostgres(db) {
 		// config is where a password in the URL would be shown if

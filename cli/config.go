@@ -150,6 +150,20 @@ func (a *app) apiURL() string {
 	return caisson.DefaultBaseURL
 }
 
+// checkDBSetting says why the db setting v (from from) is refused before
+// anything opens it, nil when it is not.
+func checkDBSetting(v string, from origin) error {
+	switch {
+	case store.LooksLikeConninfo(v):
+		return fmt.Errorf("the review database (%s): %w", from, store.ErrConninfo)
+	case store.LooksLikeOtherURL(v):
+		return fmt.Errorf("the review database (%s): %w", from, store.ErrOtherURL)
+	case store.IsPostgres(v):
+		return checkDBURL(v, from)
+	}
+	return nil
+}
+
 // dbPath is the review database's location: a file's path, or a
 // PostgreSQL URL, checked here (so a mistake is said before anything
 // connects) and its password, if it holds one, warned of.
@@ -158,13 +172,10 @@ func (a *app) dbPath() (string, error) {
 		return "", err
 	}
 	if v, from, ok := a.setting(a.globals.db, "db", envDB, "db"); ok {
-		if store.LooksLikeConninfo(v) {
-			return "", fmt.Errorf("the review database (%s): %w", from, store.ErrConninfo)
+		if err := checkDBSetting(v, from); err != nil {
+			return "", err
 		}
 		if store.IsPostgres(v) {
-			if err := checkDBURL(v, from); err != nil {
-				return "", err
-			}
 			a.warnDBPassword(v, from)
 		}
 		return v, nil

@@ -409,3 +409,30 @@ func TestConfigNeverShowsAPasswordOrKeyPutInTheAPIAddress(t *testing.T) {
 		mustContain(t, url, configRows(t, r.stdout)["api-url"][0], "(refused: see below)")
 	}
 }
+
+// A db that is a URL of another kind (a typo in postgres://, mysql://) is
+// refused, not taken as a file path under the current folder where a cron
+// job would go on "succeeding"; config refuses it too, and a port out of
+// range, without repeating a password.
+func TestADatabaseURLOfAnotherKindIsRefusedNotMadeAFile(t *testing.T) {
+	home := t.TempDir()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, db := range []string{"postgress://rev@db.internal/review", "mysql://u:s3cr3tpass@db/review", "sqlite:///tmp/x.db"} {
+		r := runCLI(t, map[string]string{"HOME": home}, "", "--db", db, "add", "chk_priv_K0xLMPgcUMuUmWtNEHp4dg")
+		if r.code != 1 || !strings.Contains(r.stderr, "it is a URL, but not a PostgreSQL one") {
+			t.Errorf("add --db %s: want exit 1 refusing it, got\n%s", db, r)
+		}
+		r = runCLI(t, map[string]string{"HOME": home}, "", "--db", db, "config")
+		if r.code != 1 || !strings.Contains(r.stderr, "it is a URL, but not a PostgreSQL one") || strings.Contains(r.stdout+r.stderr, "s3cr3tpass") {
+			t.Errorf("config --db %s: want exit 1, the password not shown, got\n%s", db, r)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files made under the current folder: %v", entries)
+	}
+	r := runCLI(t, map[string]string{"HOME": home}, "", "--db", "postgres://u@db:99999/review", "config")
+	if r.code != 1 || !strings.Contains(r.stderr, "has port 99999: expected 1 to 65535") {
+		t.Errorf("config with port 99999: want exit 1, got\n%s", r)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/caisson-review/caisson-review/sanitize"
@@ -22,9 +23,16 @@ const dbURLForm = "postgres://USER@HOST:PORT/DATABASE?sslmode=verify-full, the p
 func checkDBURL(location string, from origin) error {
 	// No host is PostgreSQL's own default (the local server's socket),
 	// as libpq's postgres:///DATABASE.
-	if _, err := url.Parse(location); err != nil {
+	u, err := url.Parse(location)
+	if err != nil {
 		return fmt.Errorf("the database URL (%s) does not parse as a URL (not repeated here: it may hold a password; a / ? # @ : or %% in the password must be written %%XX): expected %s",
 			from, dbURLForm)
+	}
+	if p := u.Port(); p != "" {
+		// Go's parser takes any digits; the driver refuses the URL later.
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("the database URL (%s) has port %s: expected 1 to 65535, as in %s", from, p, dbURLForm)
+		}
 	}
 	return nil
 }

@@ -33,6 +33,22 @@ func LooksLikeConninfo(location string) bool {
 	return !IsPostgres(location) && conninfoKeyword.MatchString(location)
 }
 
+// urlScheme is a URL's scheme and "://" at the start of a location.
+var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+
+// LooksLikeOtherURL reports whether location is a URL, but not a
+// PostgreSQL one: postgress://, mysql://, sqlite:///path. Taken as a file
+// path it would make an SQLite file under the current folder, and a cron
+// job with a typo in its URL would go on "succeeding" against it.
+func LooksLikeOtherURL(location string) bool {
+	return !IsPostgres(location) && urlScheme.MatchString(strings.TrimSpace(location))
+}
+
+// ErrOtherURL refuses a location that is a URL of another kind than
+// PostgreSQL's; the location itself is not repeated (it may hold a
+// password).
+var ErrOtherURL = errors.New("it is a URL, but not a PostgreSQL one (not repeated here: it may hold a password): expected a file path or postgres://user:password@host:port/dbname?sslmode=verify-full")
+
 // ErrConninfo refuses a location written as a key=value connection
 // string; the location itself is not repeated.
 var ErrConninfo = errors.New("it is written as a PostgreSQL key=value connection string (not repeated here: it may hold a password): expected a file path or a URL, postgres://user:password@host:port/dbname?sslmode=verify-full")
@@ -48,6 +64,10 @@ const redacted = "xxxxx"
 func Redact(location string) string {
 	if LooksLikeConninfo(location) {
 		return "(a key=value connection string; not shown, it may hold a password)"
+	}
+	if LooksLikeOtherURL(location) {
+		scheme, _, _ := strings.Cut(strings.TrimSpace(location), "://")
+		return scheme + "://(not a PostgreSQL URL; not shown, it may hold a password)"
 	}
 	if !IsPostgres(location) {
 		return location

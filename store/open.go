@@ -130,6 +130,9 @@ func Open(ctx context.Context, location string, opts ...Option) (*Store, error) 
 	if LooksLikeConninfo(location) {
 		return nil, fmt.Errorf("opening the review database: %w", ErrConninfo)
 	}
+	if LooksLikeOtherURL(location) {
+		return nil, fmt.Errorf("opening the review database: %w", ErrOtherURL)
+	}
 	if IsPostgres(location) {
 		return openPostgres(ctx, location, opts...)
 	}
