@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/user"
 	"strings"
@@ -74,6 +75,11 @@ func (a *app) settingProblems() []string {
 		if err := checkDBSetting(db, from); err != nil {
 			problems = append(problems, err.Error())
 		}
+	}
+	// A key given (a file, the variable) that cannot be read or is no
+	// key; none at all is no mistake (the console opens offline).
+	if _, err := a.apiKey(); err != nil && !errors.Is(err, errNoKey) {
+		problems = append(problems, "api-key: "+err.Error())
 	}
 	_, pollProblems := a.pollSettingsRead()
 	return append(problems, pollProblems...)

@@ -436,3 +436,19 @@ func TestADatabaseURLOfAnotherKindIsRefusedNotMadeAFile(t *testing.T) {
 		t.Errorf("config with port 99999: want exit 1, got\n%s", r)
 	}
 }
+
+// config refuses a key file that cannot be read, and names both polling
+// settings, with where each came from, when the interval passes the cap.
+func TestConfigRefusesAMissingKeyFileAndNamesBothPollSettingsInConflict(t *testing.T) {
+	home := t.TempDir()
+	missing := filepath.Join(t.TempDir(), "no-such-key")
+	r := runCLI(t, map[string]string{"HOME": home}, "", "--api-key-file", missing, "config")
+	if r.code != 1 || !strings.Contains(r.stderr, "api-key: opening the API key file "+missing) {
+		t.Errorf("a missing key file: want exit 1 naming it, got\n%s", r)
+	}
+	r = runCLI(t, map[string]string{"HOME": home, envPollInterval: "2h"}, "", "config")
+	want := `poll-interval "2h" (env ` + envPollInterval + `) and poll-cap "1h" (default): poll cap 1h0m0s: expected at least the interval`
+	if r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Errorf("interval past the cap: want exit 1 and\n%s\ngot\n%s", want, r)
+	}
+}

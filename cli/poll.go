@@ -134,7 +134,16 @@ func (a *app) pollSettingsRead() (pollConfig, []string) {
 	}
 	if len(errs) == 0 {
 		if err := pc.schedule.Validate(); err != nil {
-			errs = append(errs, err.Error())
+			// Both settings and where each came from: the one given may
+			// be the interval, against the cap's default.
+			var names []string
+			for _, s := range pollSettings {
+				if s.name == "poll-interval" || s.name == "poll-cap" {
+					v, from := a.pollValue(s)
+					names = append(names, fmt.Sprintf("%s %s (%s)", s.name, sanitize.Line(strconv.Quote(v)), from))
+				}
+			}
+			errs = append(errs, fmt.Sprintf("%s: %v", strings.Join(names, " and "), err))
 		}
 	}
 	return pc, errs
@@ -155,7 +164,7 @@ func parseOnOff(s string) (bool, error) {
 func parseDuration(s string) (time.Duration, error) {
 	d, err := parseAge(strings.TrimSpace(s))
 	if err != nil {
-		return 0, fmt.Errorf("expected days (7d) or a Go duration (36h, 5m) above zero")
+		return 0, fmt.Errorf("expected days (7d) or a Go duration (36h, 5m) above zero, at most %dd", maxAgeDays)
 	}
 	return d, nil
 }

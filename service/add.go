@@ -308,7 +308,7 @@ func judge(outs []AddOutcome, list []int, ids []string, res store.AddResult) {
 }
 
 // errInterrupted: the batch was cancelled before this token's turn.
-var errInterrupted = errors.New("interrupted before this token was exchanged")
+var errInterrupted = errors.New("interrupted before its turn: never sent to Caisson, and not kept; add it again")
 
 func (s *Service) exchangeInto(ctx context.Context, o *AddOutcome) {
 	if ctx.Err() != nil {
