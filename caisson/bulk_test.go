@@ -293,7 +293,7 @@ func TestUnavailableTellsCaissonsTroubleFromAnAnswerAboutTheCheck(t *testing.T) 
 		{429, "", true},
 		{500, `{"error":"INTERNAL_ERROR"}`, false}, // Caisson's own answer about the check
 		{400, `{"error":"INVALID_INPUT"}`, false},
-		{404, "not found", true},     // a proxy's page, not Caisson's answer
+		{404, "not found", true}, // a proxy's page, not Caisson's answer
 		{403, "<html>denied</html>", true},
 		{200, "{\"check_id\": \"chk_pri", true}, // cut short
 		{200, `{"error":"PENDING_REVIEW"}`, false},
