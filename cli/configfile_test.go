@@ -48,8 +48,16 @@ func configRows(t *testing.T, out string) map[string][2]string {
 // config says which.
 func TestPrecedenceFlagThenEnvironmentThenFileThenDefault(t *testing.T) {
 	home := t.TempDir()
+	// Key files that exist: config refuses one it cannot read.
+	keys := t.TempDir()
+	flagKey, fileKey := filepath.Join(keys, "flag-key"), filepath.Join(keys, "file-key")
+	for _, k := range []string{flagKey, fileKey} {
+		if err := os.WriteFile(k, []byte(testKey+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	path := writeConfig(t, home, `api-url = "https://file.example"
-api-key-file = "/file/key"
+api-key-file = "`+fileKey+`"
 db = "/file/review.db"
 reviewer = "file-rita"
 `)
@@ -63,12 +71,12 @@ reviewer = "file-rita"
 		{"api-url", "--api-url", envAPIURL, "https://flag.example", "https://env.example", "https://file.example", "1", caisson.DefaultBaseURL},
 		{"db", "--db", envDB, "/flag/review.db", "/env/review.db", "/file/review.db", "3", filepath.Join(home, ".local/share/caisson-review/review.db")},
 		{"reviewer", "--reviewer", envReviewer, "flag-rita", "env-rita", "file-rita", "4", "(the login user)"},
-		{"api-key", "--api-key-file", envAPIKey, "read from the file /flag/key", "the value of " + envAPIKey + " (not shown)", "read from the file /file/key", "2", "none"},
+		{"api-key", "--api-key-file", envAPIKey, "read from the file " + flagKey, "the value of " + envAPIKey + " (not shown)", "read from the file " + fileKey, "2", "none"},
 	}
 	for _, tt := range tests {
 		flagArg := tt.flagValue
 		if tt.setting == "api-key" {
-			flagArg = "/flag/key"
+			flagArg = flagKey
 		}
 		envArg := tt.envValue
 		if tt.setting == "api-key" {
