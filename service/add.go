@@ -308,11 +308,25 @@ func judge(outs []AddOutcome, list []int, ids []string, res store.AddResult) {
 }
 
 // errInterrupted: the batch was cancelled before this token's turn.
-var errInterrupted = errors.New("interrupted before its turn: never sent to Caisson, and not kept; add it again")
+var errInterrupted = errors.New("interrupted before its turn, so never sent to Caisson")
+
+// keepTimeout bounds keeping a token after an interruption.
+const keepTimeout = 5 * time.Second
 
 func (s *Service) exchangeInto(ctx context.Context, o *AddOutcome) {
 	if ctx.Err() != nil {
-		o.Verdict, o.Err = Refused, errInterrupted
+		// Never sent to Caisson: kept, so that the next run exchanges it
+		// (a token works for 2 hours; given up here, it would be lost).
+		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), keepTimeout)
+		defer cancel()
+		_, _, err := s.st.Exchange(kctx, strings.TrimSpace(o.Input.Text), s.o.Reviewer,
+			func(context.Context, string) (string, error) { return "", errInterrupted })
+		var kept *store.ExchangeKeptError
+		if errors.As(err, &kept) {
+			o.Verdict, o.Err, o.KeptUntil = NotExchangedYet, kept.Err, kept.Until
+			return
+		}
+		o.Verdict, o.Err = Refused, fmt.Errorf("%w, and could not be kept: %w; add it again", errInterrupted, err)
 		return
 	}
 	id, added, err := s.Exchange(ctx, o.Input.Text)

@@ -287,3 +287,41 @@ func TestAnInterruptedAddSaysHowManyWereStored(t *testing.T) {
 		t.Errorf("%d checks tracked (%v), want the 6 the error says", n, err)
 	}
 }
+
+// Tokens an interrupted add had not reached are kept, not given up: they
+// were never sent to Caisson, and the next run that reaches it
+// exchanges them (a token works for only 2 hours).
+func TestTokensAnInterruptedAddHadNotReachedAreKept(t *testing.T) {
+	f := newFixture(t)
+	f.sb.SetLatency(300*time.Millisecond, 0)
+	var tokens []string
+	for i := range 12 {
+		tokens = append(tokens, f.sb.NewToken(30+i))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel) // as SIGINT, while the first 8 are in flight
+	rep, err := f.service(f.api).Add(ctx, inputsOf(tokens))
+	if err != nil {
+		t.Fatal(err)
+	}
+	neverSent := 0
+	for _, o := range rep.Outcomes {
+		if o.Verdict != NotExchangedYet || o.KeptUntil.IsZero() {
+			t.Errorf("%s: %s (%s), want not exchanged yet, kept", o.Input.Where, o.Verdict, o.Detail(localTime))
+		}
+		if strings.Contains(o.Detail(localTime), "never sent to Caisson. The token is kept") {
+			neverSent++
+		}
+	}
+	if neverSent < 4 {
+		t.Errorf("%d tokens said never sent and kept, want the 4 not reached at least", neverSent)
+	}
+	f.sb.SetLatency(0, 0)
+	resumed, err := f.service(f.api).ResumeExchanges(context.Background())
+	if err != nil || len(resumed) != len(tokens) {
+		t.Fatalf("resuming: %d outcomes, %v; want all %d", len(resumed), err, len(tokens))
+	}
+	for i := range tokens {
+		f.get(f.sb.CheckID(30 + i)) // tracked now
+	}
+}
