@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -99,8 +98,7 @@ func (s *Service) Decide(ctx context.Context, r DecideRequest) (Decided, error) 
 	if err != nil {
 		return Decided{}, err
 	}
-	passed := req.Action == store.Return && rec.Result != nil && !rec.Outcome.NotReady() && rec.Document == caisson.High && rec.Face == caisson.High &&
-		(rec.ExpiresOn.IsZero() || !rec.ExpiresOn.Before(s.o.Now()))
+	passed := req.Action == store.Return && store.Passed(rec.Row, rec.Result, s.o.Now())
 	return Decided{Decision: d, Proposal: rec.Proposal, Passed: passed}, nil
 }
 

@@ -120,9 +120,11 @@ var ErrPollingStopped = errors.New("polling stopped")
 // (store.PollSchedule), one check at a time under a lease in the store,
 // so processes sharing the database never fetch one check at once. Each
 // answer is recorded as a refresh records it; a failure is recorded only
-// once the client has given up retrying, and Caisson unavailable
-// (caisson.Unavailable) is not recorded at all but pauses polling (Paused).
-// A refused API key stops every poll: Stopped says so.
+// once the client has given up retrying. Caisson unavailable
+// (caisson.Unavailable) is not recorded at all: that check is not asked
+// again for a while (its lease held, outageWait), and a run of them
+// pauses all polling (Paused). A refused API key stops every poll:
+// Stopped says so.
 type Poller struct {
 	svc *Service
 	st  PollStore
@@ -219,14 +221,20 @@ func (p *Poller) Paused() *Pause {
 // schedule's cap. Asking every waiting check in turn while Caisson is
 // down would only fail each (and, stored, move each out of the wait).
 func (p *Poller) pause(err error) {
-	d := pollOutagePause << min(p.pauses, 20)
-	d = min(d, p.o.Schedule.Max)
+	d := p.outageWait(p.pauses)
 	var we *caisson.WaitError
 	if errors.As(err, &we) {
 		d = max(d, min(we.After, maxPollPause))
 	}
 	p.pauses++
 	p.paused.Store(&Pause{Until: p.o.Clock.Now().Add(d), Err: err})
+}
+
+// outageWait is the wait after the n-th (from 0) unanswered poll in a
+// row: a minute, doubling, at most the schedule's cap. Both a check's
+// hold and all polling's pause back off so.
+func (p *Poller) outageWait(n int) time.Duration {
+	return min(pollOutagePause<<min(n, 20), p.o.Schedule.Max)
 }
 
 // Run polls until ctx ends (nil) or Caisson refuses the API key (the
@@ -325,7 +333,7 @@ func (p *Poller) pollOne(ctx context.Context, checkID string, polled func(Result
 		}
 		n := p.unanswered[checkID]
 		p.unanswered[checkID] = n + 1
-		holdUntil = p.o.Clock.Now().Add(min(pollOutagePause<<min(n, 20), p.o.Schedule.Max))
+		holdUntil = p.o.Clock.Now().Add(p.outageWait(n))
 		p.run++
 		var we *caisson.WaitError
 		if p.run >= pollUnavailableRun || errors.As(fetchErr, &we) {

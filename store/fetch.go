@@ -236,8 +236,8 @@ func recordErrorTx(ctx context.Context, tx execer, id string, fetchErr error, at
 	outcome, msg := errorOutcome(fetchErr)
 	// Caisson taking the result back (PENDING_REVIEW, NOT_VERIFIED) takes
 	// an undecided check out of needs review: its wait ends. Another
-	// failure leaves it where it was. Caisson unavailable (no answer, 429,
-	// 502 to 504) is no fact about the check: it is stored only for a
+	// failure leaves it where it was. Caisson unavailable (no answer, or
+	// one that is not Caisson's: caisson.Unavailable) is no fact about the check: it is stored only for a
 	// check never answered, and a check Caisson answered keeps that answer
 	// and its queue (a pending one stays waiting, and polled).
 	if _, err := tx.ExecContext(ctx, `UPDATE checks SET fetched_at = ?, outcome = ?, fetch_error = ?,

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"time"
+
 	"github.com/caisson-review/caisson-review/caisson"
 )
 
@@ -74,6 +76,15 @@ func Waiting(r Row) (why string, ok bool) {
 		return "the person has not finished the check (NOT_VERIFIED)", true
 	}
 	return "", false
+}
+
+// Passed reports whether Caisson passed a check by needs review's own
+// rule (queuePredicate), row by row: a cached result Caisson does not
+// call not ready, both confidences high, the document not expired at now.
+// Such a check, open and undecided, is in no queue to review but All.
+func Passed(r Row, result *caisson.Check, now time.Time) bool {
+	return result != nil && !r.Outcome.NotReady() && r.Document == caisson.High && r.Face == caisson.High &&
+		(r.ExpiresOn.IsZero() || !r.ExpiresOn.Before(now))
 }
 
 var queueStatus = map[Queue]Status{QueueEscalated: StatusEscalated, QueueApproved: StatusApproved, QueueRejected: StatusRejected}
