@@ -202,58 +202,58 @@ func (f *fixture) counts() store.Counts {
 	return c
 }
 
-// Caisson out of reach for a nightly cron job: the refresh stops after a
-// run of failures rather than mark every check failed, says so in one
-// line after the summary, exit 1, and no queue moves.
-func TestRefreshWithCaissonOutOfReachStopsAndMarksNoCheckFailed(t *testing.T) {
+// refreshAllThrough refreshes 30 checks fetched before through the API
+// address api gives (Caisson out of reach, a refusing proxy), wants exit 1
+// and every queue as it was, and returns the run.
+func refreshAllThrough(t *testing.T, api func(t *testing.T) string) result {
+	t.Helper()
 	f := newFixture(t, sandbox.Options{})
 	ids := f.sb.CheckIDs(30)
 	f.runStdin(strings.Join(ids, "\n"), "add", "-")
 	f.must(0, "refresh", "--all")
 	countsBefore := f.counts()
-
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	down := "http://" + l.Addr().String()
-	l.Close() // nothing listens there now: every connection is refused
-	r := runCLI(t, withEnv(f.env, envAPIURL, down), "", "refresh", "--all", "--concurrency", "4")
+	r := runCLI(t, withEnv(f.env, envAPIURL, api(t)), "", "refresh", "--all", "--concurrency", "4")
 	if r.code != 1 {
 		t.Fatalf("want exit 1, got\n%s", r)
 	}
+	if got := f.counts(); fmt.Sprint(got) != fmt.Sprint(countsBefore) {
+		t.Errorf("queues changed:\nwas %v\nnow %v", countsBefore, got)
+	}
+	return r
+}
+
+// Caisson out of reach for a nightly cron job: the refresh stops after a
+// run of failures rather than mark every check failed, says so in one
+// line after the summary, exit 1, and no queue moves.
+func TestRefreshWithCaissonOutOfReachStopsAndMarksNoCheckFailed(t *testing.T) {
+	r := refreshAllThrough(t, func(t *testing.T) string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Close() // nothing listens there now: every connection is refused
+		return "http://" + l.Addr().String()
+	})
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
 	if len(lines) != 2 || strings.HasPrefix(lines[0], "failed ") {
 		t.Errorf("stderr: want the summary and one line, no check listed as failed; got\n%s", r.stderr)
 	}
 	mustContain(t, "stderr", r.stderr, "refreshed 0 of 30 checks",
 		"Caisson unavailable for 8 checks in a row: stopped, no check marked failed; 0 checks stored before it, 30 not fetched. Could not reach Caisson")
-	if got := f.counts(); fmt.Sprint(got) != fmt.Sprint(countsBefore) {
-		t.Errorf("queues changed while Caisson was out of reach:\nwas %v\nnow %v", countsBefore, got)
-	}
 }
 
 // A proxy answering every request with a page of its own (a 403 from a
 // bank's egress proxy) is no fact about the checks either: the refresh
 // stops after a run of them and no check moves to Errors.
 func TestRefreshThroughAProxyRefusingEveryRequestMarksNoCheckFailed(t *testing.T) {
-	f := newFixture(t, sandbox.Options{})
-	ids := f.sb.CheckIDs(30)
-	f.runStdin(strings.Join(ids, "\n"), "add", "-")
-	f.must(0, "refresh", "--all")
-	countsBefore := f.counts()
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprintln(w, "Access denied by policy")
-	}))
-	defer proxy.Close()
-	r := runCLI(t, withEnv(f.env, envAPIURL, proxy.URL), "", "refresh", "--all", "--concurrency", "4")
-	if r.code != 1 {
-		t.Fatalf("want exit 1, got\n%s", r)
-	}
+	r := refreshAllThrough(t, func(t *testing.T) string {
+		proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintln(w, "Access denied by policy")
+		}))
+		t.Cleanup(proxy.Close)
+		return proxy.URL
+	})
 	mustContain(t, "stderr", r.stderr, "Caisson unavailable for 8 checks in a row: stopped, no check marked failed", "(HTTP 403)")
-	if got := f.counts(); fmt.Sprint(got) != fmt.Sprint(countsBefore) {
-		t.Errorf("queues changed behind a refusing proxy:\nwas %v\nnow %v", countsBefore, got)
-	}
 }

@@ -37,6 +37,19 @@ func duePolls(t *testing.T, s *Store, now time.Time) ([]string, time.Time) {
 	return ids, next
 }
 
+// duePollOnTwoHandles is two handles on one file, as two processes, and
+// check n waiting at Caisson, its first poll due now.
+func duePollOnTwoHandles(t *testing.T, n int) (c *clock, a, b *Store, id string) {
+	t.Helper()
+	c = &clock{t: testNow}
+	path := testLocation(t)
+	a, b = openAt(t, path, c), openAt(t, path, c)
+	id = checkID(n)
+	addWaiting(t, a, c, id, caisson.ErrPendingReview)
+	c.Advance(5 * time.Minute)
+	return c, a, b, id
+}
+
 func TestAWaitingCheckIsPolledAfterFiveMinutesThenBackingOffToHourly(t *testing.T) {
 	s, c := newStore(t)
 	ctx := context.Background()
@@ -106,13 +119,8 @@ func TestAnAnswerEndsTheWaitAndANewWaitStartsAtFiveMinutes(t *testing.T) {
 }
 
 func TestAPollLeaseIsHeldAcrossTwoHandlesOnOneFileUntilReleasedOrExpired(t *testing.T) {
-	c := &clock{t: testNow}
-	path := testLocation(t)
-	a, b := openAt(t, path, c), openAt(t, path, c)
+	c, a, b, id := duePollOnTwoHandles(t, 7)
 	ctx := context.Background()
-	id := checkID(7)
-	addWaiting(t, a, c, id, caisson.ErrPendingReview)
-	c.Advance(5 * time.Minute)
 	ttl := 2 * time.Minute
 
 	if err := a.TakePollLease(ctx, id, "proc-a", testSchedule, c.Now(), ttl); err != nil {
@@ -152,13 +160,8 @@ func TestAPollLeaseIsHeldAcrossTwoHandlesOnOneFileUntilReleasedOrExpired(t *test
 // A poll Caisson could not answer holds its lease past the fetch: the
 // check is due to no process until then, and the next poll is then.
 func TestAHeldPollLeaseKeepsTheCheckFromEveryProcessUntilItEnds(t *testing.T) {
-	c := &clock{t: testNow}
-	path := testLocation(t)
-	a, b := openAt(t, path, c), openAt(t, path, c)
+	c, a, b, id := duePollOnTwoHandles(t, 8)
 	ctx := context.Background()
-	id := checkID(8)
-	addWaiting(t, a, c, id, caisson.ErrPendingReview)
-	c.Advance(5 * time.Minute)
 	if err := a.TakePollLease(ctx, id, "proc-a", testSchedule, c.Now(), 2*time.Minute); err != nil {
 		t.Fatal(err)
 	}

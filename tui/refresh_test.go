@@ -343,14 +343,20 @@ func TestARefusedKeyStopsTheConsolesRefreshesAndLeavesEveryCheckAsItWas(t *testi
 // refusedKeyClient is the real client against the fixture's sandbox with a
 // key the sandbox refuses, as after a rotation.
 func refusedKeyClient(t *testing.T, f *fixture) *caisson.Client {
+	return clientWithKey(t, f, "sk_test_RotatedAway_0000000000")
+}
+
+// clientWithKey is the real client against the fixture's sandbox with key,
+// trying each request once.
+func clientWithKey(t *testing.T, f *fixture, key string) *caisson.Client {
 	t.Helper()
-	wrongKey, err := caisson.NewAPIKey("sk_test_RotatedAway_0000000000")
+	k, err := caisson.NewAPIKey(key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	transport := &http.Transport{}
 	t.Cleanup(transport.CloseIdleConnections)
-	c, err := caisson.NewClient(f.base, wrongKey, caisson.WithRetries(1),
+	c, err := caisson.NewClient(f.base, k, caisson.WithRetries(1),
 		caisson.WithHTTPClient(&http.Client{Transport: transport}))
 	if err != nil {
 		t.Fatal(err)
@@ -371,18 +377,8 @@ func TestAnOutageStopsTheConsolesRefreshAndLeavesEveryCheckAsItWas(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := caisson.NewAPIKey(f.sb.Key())
-	if err != nil {
-		t.Fatal(err)
-	}
-	transport := &http.Transport{}
-	t.Cleanup(transport.CloseIdleConnections)
-	api, err := caisson.NewClient(f.base, key, caisson.WithRetries(1), caisson.WithHTTPClient(&http.Client{Transport: transport}))
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := f.config()
-	cfg.Service = f.service(api)
+	cfg.Service = f.service(clientWithKey(t, f, f.sb.Key()))
 	m := newTestModel(t, cfg, 120, 40)
 
 	pump(t, m, keys("7", "R")...)
