@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/caisson/sandbox"
 	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -17,6 +18,12 @@ import (
 // client with key, every 20 ms per check (the store's clock is fixed in
 // the past, so every check waiting is due at each look).
 func (f *fixture) poller(t *testing.T, key string) *service.Poller {
+	t.Helper()
+	return f.pollerWith(t, key, store.PollSchedule{First: 20 * time.Millisecond, Max: 20 * time.Millisecond})
+}
+
+// pollerWith is poller on schedule sched.
+func (f *fixture) pollerWith(t *testing.T, key string, sched store.PollSchedule) *service.Poller {
 	t.Helper()
 	k, err := caisson.NewAPIKey(key)
 	if err != nil {
@@ -34,8 +41,7 @@ func (f *fixture) poller(t *testing.T, key string) *service.Poller {
 		t.Fatal(err)
 	}
 	svc := service.New(f.st, api, service.Options{Reviewer: "alice", Now: fixedClock})
-	p, err := svc.NewPoller(f.st, service.PollOptions{
-		Schedule: store.PollSchedule{First: 20 * time.Millisecond, Max: 20 * time.Millisecond}, Idle: 20 * time.Millisecond})
+	p, err := svc.NewPoller(f.st, service.PollOptions{Schedule: sched, Idle: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,5 +157,37 @@ func TestAtEightyColumnsTheSelectedStaleCheckIsExplainedBelowTheList(t *testing.
 	cfg.ReadOnly = true
 	if frame := plain(newTestModel(t, cfg, 80, 24)); !strings.Contains(frame, "◷ stale: last fetched 9d ago, over 7d") || strings.Contains(frame, "fetches it again") {
 		t.Errorf("read-only: expected the hint without a refresh key:\n%s", frame)
+	}
+}
+
+// Caisson unavailable for the waiting checks in a row pauses polling, and
+// the header says until when; no check leaves the wait.
+func TestAnOutagePausesPollingAndTheHeaderSaysUntilWhen(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 100, track: 100, fetch: true})
+	for _, i := range []int{47, 53, 97} { // the waiting ones
+		f.sb.FailNext(f.sb.CheckID(i), 1000, sandbox.Fail503)
+	}
+	f.sb.ResetRequests()
+	cfg := f.config()
+	cfg.StartQueue = store.QueuePending
+	cfg.Poll = f.pollerWith(t, f.sb.Key(), store.PollSchedule{First: 20 * time.Millisecond, Max: time.Hour})
+	m := New(cfg)
+	m.animate = false
+	tm, w := startProgram(t, m, 120, 40)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(f.sb.Requests()) < 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	tm.Send(keyMsg("j")) // a frame after the pause began
+	w.waitFor(t, "polling paused until")
+	w.waitFor(t, "Caisson unavailable")
+	if n := len(f.sb.Requests()); n != 3 {
+		t.Errorf("%d requests, want the 3 that found Caisson unavailable and none during the pause", n)
+	}
+	w.waitFor(t, "[2 Waiting at Caisson 3]")
+	tm.Send(keyMsg("q"))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	if err := m.Wait(); err != nil {
+		t.Errorf("Wait = %v", err)
 	}
 }
