@@ -29,7 +29,11 @@ type FetchResult struct {
 // fast as the network. errs[i] is results[i]'s own outcome (an invalid
 // id or result, a check not tracked); the results without one are on
 // disk when RecordFetches returns with a nil error, and none is when it
-// returns an error. A database error in the middle of the batch (not a
+// returns an error, but for the first results of a bulk batch on
+// PostgreSQL: those are committed ahead of the rest, in parts side by
+// side (storeFirstResultsPG), and may be on disk though the batch is
+// reported not stored; a later refresh then finds the same response and
+// only notes the fetch. A database error in the middle of the batch (not a
 // busy lock, which is retried) is no fact about the other results: each
 // is then recorded on its own, so one cannot cost the rest, and errs
 // says which failed.
@@ -47,7 +51,24 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 		return errs, nil
 	}
 	batchErrs := make([]error, len(results))
-	skip := func(i int) bool { return errs[i] != nil || errors.Is(results[i].Err, caisson.ErrKeyRefused) }
+	refused := func(i int) bool { return errs[i] != nil || errors.Is(results[i].Err, caisson.ErrKeyRefused) }
+	// On PostgreSQL a bulk batch's first results go first, in parts
+	// stored side by side; what they stored is done.
+	early := make([]bool, len(results))
+	if s.pg() {
+		if err := s.storeFirstResultsPG(ctx, ids, results, refused, early); err != nil {
+			return errs, fmt.Errorf("recording %d fetched checks: %w", todo, err)
+		}
+		for _, ok := range early {
+			if ok {
+				todo--
+			}
+		}
+		if todo == 0 {
+			return errs, nil
+		}
+	}
+	skip := func(i int) bool { return refused(i) || early[i] }
 	// On PostgreSQL, where each statement is a round trip, the first
 	// results, the unchanged ones and the errors go in two statements;
 	// the rest, in order, one at a time.
@@ -96,7 +117,7 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 		return errs, err
 	}
 	for i, r := range results {
-		if errs[i] == nil {
+		if errs[i] == nil && !early[i] {
 			errs[i] = s.RecordFetchAs(ctx, r.By, ids[i], r.Check, r.Err, r.At)
 		}
 	}

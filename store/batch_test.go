@@ -397,6 +397,28 @@ func TestTheSameResponseFetchedAgainIsStoredAsCachingItWholeWould(t *testing.T) 
 // does.
 func TestABatchWithSeveralOutcomesForOneCheckIsStoredAsOneWriteEachInOrderWould(t *testing.T) {
 	ctx := context.Background()
+	results, open := severalOutcomesScenario(t)
+	one, batch, errs := recordBothWays(t, results, open)
+	for _, i := range []int{14, 23} {
+		if !errors.Is(errs[i], ErrNotFound) {
+			t.Errorf("an untracked check (result %d): %v, want ErrNotFound", i, errs[i])
+		}
+	}
+	if got, want := dump(t, batch), dump(t, one); !reflect.DeepEqual(got, want) {
+		t.Errorf("the database after one batch differs from after one write each:\nbatch %q\n one  %q", got, want)
+	}
+	if rec, err := batch.Get(ctx, checkID(1)); err != nil || rec.Proposal != nil || rec.Decisions[len(rec.Decisions)-1].Action != Void {
+		t.Errorf("%s after a changed response: %+v, %v; want its proposal voided", checkID(1), rec, err)
+	}
+	mustVerify(t, batch)
+	assertCountsByDefinition(t, batch)
+}
+
+// severalOutcomesScenario is a batch with several outcomes for some
+// checks, of every kind, on a database with checks only added, cached,
+// purged, failed since, deleted at Caisson and with a proposal.
+func severalOutcomesScenario(t *testing.T) (results []FetchResult, open func(t *testing.T) *Store) {
+	ctx := context.Background()
 	later := testNow.Add(time.Hour)
 	expired := testNow.AddDate(0, 0, -3).Format("2006-01-02")
 	chk := func(i int, doc, expires string) *caisson.Check {
@@ -413,7 +435,7 @@ func TestABatchWithSeveralOutcomesForOneCheckIsStoredAsOneWriteEachInOrderWould(
 	}
 	cached[16] = chk(16, "low", "")
 	pending := &caisson.APIError{Code: caisson.CodePendingReview}
-	results := []FetchResult{
+	results = []FetchResult{
 		{CheckID: checkID(3), Check: chk(3, "low", "")},                                 // first results: needs review,
 		{CheckID: checkID(4), Check: chk(4, "high", expired)},                           // expired,
 		{CheckID: checkID(5), Check: chk(5, "high", "")},                                // passed
@@ -445,7 +467,7 @@ func TestABatchWithSeveralOutcomesForOneCheckIsStoredAsOneWriteEachInOrderWould(
 			results[i].At = later
 		}
 	}
-	open := func(t *testing.T) *Store {
+	open = func(t *testing.T) *Store {
 		_, ana, bob := sharedFile(t, FourEyesRisky)
 		if _, err := ana.DecideAs(ctx, DecisionRequest{CheckID: checkID(1), Action: Approve, Reviewer: "Ana"}); err != nil {
 			t.Fatal(err)
@@ -477,20 +499,7 @@ func TestABatchWithSeveralOutcomesForOneCheckIsStoredAsOneWriteEachInOrderWould(
 		}
 		return bob
 	}
-	one, batch, errs := recordBothWays(t, results, open)
-	for _, i := range []int{14, 23} {
-		if !errors.Is(errs[i], ErrNotFound) {
-			t.Errorf("an untracked check (result %d): %v, want ErrNotFound", i, errs[i])
-		}
-	}
-	if got, want := dump(t, batch), dump(t, one); !reflect.DeepEqual(got, want) {
-		t.Errorf("the database after one batch differs from after one write each:\nbatch %q\n one  %q", got, want)
-	}
-	if rec, err := batch.Get(ctx, checkID(1)); err != nil || rec.Proposal != nil || rec.Decisions[len(rec.Decisions)-1].Action != Void {
-		t.Errorf("%s after a changed response: %+v, %v; want its proposal voided", checkID(1), rec, err)
-	}
-	mustVerify(t, batch)
-	assertCountsByDefinition(t, batch)
+	return results, open
 }
 
 // A result the database refuses is that result's error only: the rest of

@@ -63,6 +63,10 @@ type Store struct {
 	osOnce     sync.Once
 	osIdentity Identity
 	osErr      error
+	// alongside is how many first results a batch needs before they are
+	// stored in parts side by side (storeFirstResultsPG); 0 is
+	// alongsideMin. Tests set it to 1.
+	alongside int
 	// countedDay is the day this Store last brought the queue counts to
 	// (writeOnce): nil until its first write.
 	countedDay atomic.Pointer[string]

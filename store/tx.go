@@ -38,6 +38,26 @@ func (s *Store) writeUnannounced(ctx context.Context, what string, fn func(*sqlT
 // writeNoticed is write, announced on PostgreSQL with notice (none when
 // "").
 func (s *Store) writeNoticed(ctx context.Context, what, notice string, fn func(*sqlTx) error) error {
+	return s.writeLocked(ctx, what, notice, false, fn)
+}
+
+// writeAlongside is write for a transaction that only stores checks'
+// first results (storeFirstResultsPG), on PostgreSQL only: it takes the
+// write lock shared, so that such transactions run beside one another,
+// one core of the server each, while every other write still waits for
+// them all and runs alone. They can share it because they only insert
+// rows for checks that had none: they read no state another of them
+// writes but the counts' row, which the insert trigger locks, and two
+// that meet on one check are sorted out by its unique key (the second
+// inserts nothing). The counts are not brought to the day or to now
+// here (bringCountsToTx, bringOverdueTx read, then write, what another
+// such transaction may be changing); reads add what they lack until the
+// next write does.
+func (s *Store) writeAlongside(ctx context.Context, what string, fn func(*sqlTx) error) error {
+	return s.writeLocked(ctx, what, dataNotice, true, fn)
+}
+
+func (s *Store) writeLocked(ctx context.Context, what, notice string, shared bool, fn func(*sqlTx) error) error {
 	if s.frozen {
 		return fmt.Errorf("%s: %w", what, errFrozen)
 	}
@@ -51,7 +71,7 @@ func (s *Store) writeNoticed(ctx context.Context, what, notice string, fn func(*
 			case <-time.After(wait):
 			}
 		}
-		err = s.writeOnce(ctx, notice, fn)
+		err = s.writeOnce(ctx, notice, shared, fn)
 		if !isBusy(err) && !pgRetryable(err) && !lockTimedOut(err) {
 			break
 		}
@@ -66,7 +86,7 @@ func (s *Store) writeNoticed(ctx context.Context, what, notice string, fn func(*
 	return nil
 }
 
-func (s *Store) writeOnce(ctx context.Context, notice string, fn func(*sqlTx) error) error {
+func (s *Store) writeOnce(ctx context.Context, notice string, shared bool, fn func(*sqlTx) error) error {
 	var opts *sql.TxOptions
 	if s.pg() {
 		opts = postgresWriteTx
@@ -76,7 +96,7 @@ func (s *Store) writeOnce(ctx context.Context, notice string, fn func(*sqlTx) er
 		return err
 	}
 	if s.pg() {
-		if err := s.lockWritesTx(ctx, tx, notice); err != nil {
+		if err := s.lockWritesTx(ctx, tx, notice, shared); err != nil {
 			tx.Rollback()
 			return err
 		}
@@ -84,6 +104,12 @@ func (s *Store) writeOnce(ctx context.Context, notice string, fn func(*sqlTx) er
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
+	}
+	if shared {
+		if err := tx.Commit(); err != nil {
+			return &commitFailed{err}
+		}
+		return nil
 	}
 	// The first write of a day on this store's clock brings the kept
 	// count of expired documents to that day (bringCountsToTx), in the

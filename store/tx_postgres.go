@@ -40,14 +40,21 @@ var postgresWriteTx = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 // stuck (a session left in a transaction, a hung instance), the write is
 // retried as a busy SQLite one is, and in the end refused in SQLite's
 // words rather than waiting forever.
-func (s *Store) lockWritesTx(ctx context.Context, tx *sqlTx, notice string) error {
+//
+// shared takes the lock shared (writeAlongside): beside other shared
+// holders, never beside an exclusive one.
+func (s *Store) lockWritesTx(ctx context.Context, tx *sqlTx, notice string, shared bool) error {
 	wait := fmt.Sprintf("%dms", s.lockWait().Milliseconds())
+	lock := "pg_advisory_xact_lock(?)"
+	if shared {
+		lock = "pg_advisory_xact_lock_shared(?)"
+	}
 	if notice == "" {
-		_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?) FROM (SELECT set_config('lock_timeout', ?, true)) AS bounded",
+		_, err := tx.ExecContext(ctx, "SELECT "+lock+" FROM (SELECT set_config('lock_timeout', ?, true)) AS bounded",
 			writeLockKey, wait)
 		return err
 	}
-	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?), "+notifyCall+" FROM (SELECT set_config('lock_timeout', ?, true)) AS bounded",
+	_, err := tx.ExecContext(ctx, "SELECT "+lock+", "+notifyCall+" FROM (SELECT set_config('lock_timeout', ?, true)) AS bounded",
 		writeLockKey, s.noticePayload(notice), wait)
 	return err
 }
