@@ -122,8 +122,8 @@ const (
 // early those it stored. Storing a first result is most of a bulk
 // refresh's work on the server (a new row in checks and each of its
 // indexes), and a single statement uses one of the server's cores: at
-// 100,000 checks, two parts stored 9,200-11,300 results a second where
-// one stored 6,500-6,700 (BenchmarkRecordFetches).
+// 100,000 checks, two parts stored a median 16,100 results a second
+// where one stored 10,400 (BenchmarkRecordFetches, six rounds in turn).
 //
 // It takes only a check's first outcome in the batch, and only when that
 // is a result: an error, or a later outcome, depends on what came before
