@@ -31,18 +31,14 @@ import (
 // ids must be distinct. The update reads the row's state in the lookup
 // only: no other write runs between, since every write holds the write
 // lock (lockWritesTx).
-const firstOrSamePG = `WITH r AS MATERIALIZED (
+var firstOrSamePG = `WITH r AS MATERIALIZED (
 	SELECT r.*,
 		(SELECT t FROM tracked AS t WHERE t.check_id = r.check_id AND t.bare = 1) AS t,
 		(SELECT c.id FROM checks AS c WHERE c.check_id = r.check_id AND c.outcome = 'ok' AND c.cached = 1
 			AND c.raw_hash = r.raw_hash AND c.fetch_error = '' AND c.purged_at IS NULL) AS same,
 		(SELECT c.id FROM checks AS c WHERE c.check_id = r.check_id AND c.proposal = 0
 			AND EXISTS (SELECT 1 FROM tracked AS t WHERE t.check_id = r.check_id)) AS unproposed
-	FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[],
-		$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[],
-		$17::boolean[])
-		AS r(check_id, at, raw, raw_hash, customer_id, first_name, last_name,
-		document, face, reasons, expires_on, checked_on, dob, address, search, needs_review)
+	FROM ` + resultRowsPG(17) + `
 ), m AS MATERIALIZED (
 	SELECT (SELECT t FROM tracked AS t WHERE t.check_id = e AND t.bare = 1) AS t FROM unnest($16::text[]) AS e
 ), made AS (
@@ -51,15 +47,7 @@ const firstOrSamePG = `WITH r AS MATERIALIZED (
 	FROM m WHERE m.t IS NOT NULL
 	ORDER BY (m.t).id
 ), first AS (
-	INSERT INTO checks (id, check_id, added_at, added_by, source,
-		fetched_at, outcome, fetch_error, raw, raw_hash, result_at, cached,
-		customer_id, first_name, last_name, document, face, reasons,
-		expires_on, checked_on, dob, address, purged_at, search, reviewable_at)
-	SELECT (r.t).id, (r.t).check_id, (r.t).added_at, (r.t).added_by, (r.t).source, r.at, 'ok', '', r.raw, r.raw_hash, r.at, 1,
-		r.customer_id, r.first_name, r.last_name, r.document, r.face, r.reasons,
-		r.expires_on, r.checked_on, r.dob, r.address, NULL, r.search, CASE WHEN r.needs_review THEN r.at ELSE 0 END
-	FROM r WHERE r.t IS NOT NULL
-	ORDER BY (r.t).id
+	` + firstInsertPG + `
 	RETURNING check_id
 ), same AS (
 	UPDATE checks AS c SET fetched_at = r.at, result_at = r.at
@@ -85,25 +73,35 @@ SELECT check_id FROM first UNION ALL SELECT check_id FROM same UNION ALL SELECT 
 // meanwhile (another instance's refresh) is left alone: the insert waits
 // for that transaction and, once it commits, inserts nothing, so the
 // result is not returned and goes on with the rest of the batch.
-const firstResultsPG = `WITH r AS MATERIALIZED (
+var firstResultsPG = `WITH r AS MATERIALIZED (
 	SELECT r.*, (SELECT t FROM tracked AS t WHERE t.check_id = r.check_id AND t.bare = 1) AS t
-	FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[],
-		$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[],
-		$16::boolean[])
-		AS r(check_id, at, raw, raw_hash, customer_id, first_name, last_name,
-		document, face, reasons, expires_on, checked_on, dob, address, search, needs_review)
+	FROM ` + resultRowsPG(16) + `
 )
-INSERT INTO checks (id, check_id, added_at, added_by, source,
-	fetched_at, outcome, fetch_error, raw, raw_hash, result_at, cached,
-	customer_id, first_name, last_name, document, face, reasons,
-	expires_on, checked_on, dob, address, purged_at, search, reviewable_at)
-SELECT (r.t).id, (r.t).check_id, (r.t).added_at, (r.t).added_by, (r.t).source, r.at, 'ok', '', r.raw, r.raw_hash, r.at, 1,
-	r.customer_id, r.first_name, r.last_name, r.document, r.face, r.reasons,
-	r.expires_on, r.checked_on, r.dob, r.address, NULL, r.search, CASE WHEN r.needs_review THEN r.at ELSE 0 END
-FROM r WHERE r.t IS NOT NULL
-ORDER BY (r.t).id
+` + firstInsertPG + `
 ON CONFLICT DO NOTHING
 RETURNING check_id`
+
+// resultRowsPG are a batch's results as rows of r, from resultArrays'
+// arrays ($1 to $15) and their needs_review ($needsReview).
+func resultRowsPG(needsReview int) string {
+	return fmt.Sprintf(`unnest($1::text[], $2::bigint[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::text[],
+		$8::bigint[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[],
+		$%d::boolean[])
+		AS r(check_id, at, raw, raw_hash, customer_id, first_name, last_name,
+		document, face, reasons, expires_on, checked_on, dob, address, search, needs_review)`, needsReview)
+}
+
+// firstInsertPG inserts the first results among the rows of r: those
+// whose t, the check's tracked row while it has no result, is set.
+const firstInsertPG = `INSERT INTO checks (id, check_id, added_at, added_by, source,
+		fetched_at, outcome, fetch_error, raw, raw_hash, result_at, cached,
+		customer_id, first_name, last_name, document, face, reasons,
+		expires_on, checked_on, dob, address, purged_at, search, reviewable_at)
+	SELECT (r.t).id, (r.t).check_id, (r.t).added_at, (r.t).added_by, (r.t).source, r.at, 'ok', '', r.raw, r.raw_hash, r.at, 1,
+		r.customer_id, r.first_name, r.last_name, r.document, r.face, r.reasons,
+		r.expires_on, r.checked_on, r.dob, r.address, NULL, r.search, CASE WHEN r.needs_review THEN r.at ELSE 0 END
+	FROM r WHERE r.t IS NOT NULL
+	ORDER BY (r.t).id`
 
 // alongsideMin is the fewest first results a batch needs before they are
 // stored ahead of the rest in parts side by side (storeFirstResultsPG);
