@@ -364,7 +364,7 @@ func exported(t *testing.T, s *Store) []Decision {
 // attempts, each reported as that result's own failure. Nothing of it is
 // written, and the same batch is recorded once the server is back.
 func TestPostgresRecordFetchesWithTheServerGoneFailsTheBatchOnce(t *testing.T) {
-	door, viaDoor := newServerDoor(t, pgtest.URL(t))
+	door, viaDoor := pgtest.NewDoor(t, pgtest.URL(t))
 	s := openPG(t, viaDoor)
 	ctx := context.Background()
 	const n = 20
@@ -375,7 +375,7 @@ func TestPostgresRecordFetchesWithTheServerGoneFailsTheBatchOnce(t *testing.T) {
 		}
 		results = append(results, FetchResult{CheckID: checkID(i), Check: makeCheck(t, result{id: checkID(i), doc: "high", face: "high"}), At: testNow})
 	}
-	door.goAway()
+	door.GoAway()
 	errs, err := s.RecordFetches(ctx, results)
 	if !errors.Is(err, errUnreachable) {
 		t.Fatalf("RecordFetches with the server gone = %v; want the batch refused as unreachable", err)
@@ -385,7 +385,7 @@ func TestPostgresRecordFetchesWithTheServerGoneFailsTheBatchOnce(t *testing.T) {
 			t.Errorf("result %d has its own error %v: the batch's error is the server's, not the result's", i+1, e)
 		}
 	}
-	door.comeBack()
+	door.ComeBack()
 	if errs, err := s.RecordFetches(ctx, results); err != nil || errors.Join(errs...) != nil {
 		t.Fatalf("the same batch with the server back: %v, %v", errs, err)
 	}
