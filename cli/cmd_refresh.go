@@ -176,7 +176,7 @@ func (a *app) reportRefresh(rep service.Report) error {
 		fmt.Fprintln(a.stderr, sanitize.Line(fmt.Sprintf("failed %s: %s", f.CheckID, reason)))
 	}
 	notReady := len(rep.Waiting) + len(rep.Decided)
-	summary := fmt.Sprintf("refreshed %d of %d checks", rep.Refreshed, rep.Refreshed+notReady+len(rep.Failures)+rep.NotFetched())
+	summary := fmt.Sprintf("refreshed %d of %d checks", rep.Refreshed, rep.Refreshed+notReady+len(rep.Failures)+rep.NotStored+rep.NotFetched())
 	if notReady > 0 {
 		summary += fmt.Sprintf(", %d not ready at Caisson", notReady)
 		if n := len(rep.Decided); n > 0 {
@@ -185,6 +185,11 @@ func (a *app) reportRefresh(rep service.Report) error {
 	}
 	if len(rep.Failures) > 0 {
 		summary += fmt.Sprintf(", %d failed", len(rep.Failures))
+	}
+	if rep.NotStored > 0 {
+		// Said once, with the store's error below, not once a check: the
+		// store refused their batch whole, which says nothing about them.
+		summary += fmt.Sprintf(", %d fetched but not stored", rep.NotStored)
 	}
 	if rep.KeyRefused != nil {
 		// Once, not once per check: the key is wrong, not the checks, and

@@ -127,8 +127,11 @@ type Report struct {
 	Unavailable *caisson.BatchStoppedError
 	// Cancelled: the refresh was cancelled (what was fetched is kept).
 	Cancelled bool
-	// Stopped is any other reason the batch ended early.
-	Stopped error
+	// Stopped is any other reason the batch ended early: the store
+	// refusing a batch of answers whole (store.BatchNotStoredError) is
+	// one, and then NotStored answers were fetched but not stored.
+	Stopped   error
+	NotStored int
 	// NotRecorded is the first answer that could not be stored.
 	NotRecorded error
 }
@@ -210,6 +213,12 @@ func (s *Service) fetch(ctx context.Context, ids []string, skipped int, o Refres
 	// and reported once their batch is on disk: from the writer's
 	// goroutine, one at a time, before it commits the next batch.
 	w := store.NewFetchWriterOn(s.fetchRecorder(), store.FetchWriterOptions{})
+	// A batch the store refuses whole (its server gone, its file locked)
+	// stops the fetching: every answer after it would be fetched from
+	// Caisson, personal data and all, only to be thrown away.
+	fetchCtx, stopFetching := context.WithCancel(ctx)
+	defer stopFetching()
+	var notStored error
 	reported := func(r caisson.Result, err error) {
 		res := s.recorded(ctx, r, err)
 		results[r.CheckID] = res
@@ -217,11 +226,22 @@ func (s *Service) fetch(ctx context.Context, ids []string, skipped int, o Refres
 		if res.NotRecorded != nil && rep.NotRecorded == nil {
 			rep.NotRecorded = fmt.Errorf("recording the refresh of %s: %w", r.CheckID, res.NotRecorded)
 		}
+		if whole := (*store.BatchNotStoredError)(nil); errors.As(err, &whole) {
+			rep.NotStored++
+			if notStored == nil {
+				notStored = whole.Err
+				stopFetching()
+			}
+			if o.Each != nil {
+				o.Each(res)
+			}
+			return
+		}
 		if o.Each != nil {
 			o.Each(res)
 		}
 	}
-	err := s.api.FetchMany(ctx, ids, o.Concurrency, func(r caisson.Result) {
+	err := s.api.FetchMany(fetchCtx, ids, o.Concurrency, func(r caisson.Result) {
 		w.Submit(store.FetchResult{CheckID: r.CheckID, Check: r.Check, Err: r.Err, At: s.o.Now()},
 			func(err error) { reported(r, err) })
 	})
@@ -232,6 +252,9 @@ func (s *Service) fetch(ctx context.Context, ids []string, skipped int, o Refres
 		res, ok := results[id]
 		if !ok {
 			continue
+		}
+		if errors.As(res.NotRecorded, new(*store.BatchNotStoredError)) {
+			continue // counted in NotStored, said once in Stopped
 		}
 		if f, failed := res.Failure(); failed {
 			rep.Failures = append(rep.Failures, f)
@@ -247,9 +270,11 @@ func (s *Service) fetch(ctx context.Context, ids []string, skipped int, o Refres
 		}
 	}
 	switch {
-	case err == nil:
 	case errors.As(err, &rep.KeyRefused):
 	case errors.As(err, &rep.Unavailable):
+	case notStored != nil && ctx.Err() == nil:
+		rep.Stopped = fmt.Errorf("the answers cannot be stored: %w", notStored)
+	case err == nil:
 	case errors.Is(err, context.Canceled):
 		rep.Cancelled = true
 	default:

@@ -12,6 +12,7 @@ import (
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
 	"github.com/caisson-review/caisson-review/store"
+	"github.com/caisson-review/caisson-review/store/pgtest"
 )
 
 // A refresh counts as the queues do: results, checks Caisson has no result
@@ -452,5 +453,63 @@ func TestCaissonUnavailableNeverReplacesACheckLastAnswer(t *testing.T) {
 	counts, _ := f.st.Counts(ctx)
 	if counts[store.QueuePending] != 1 || counts[store.QueueErrors] != 1 {
 		t.Errorf("pending %d, errors %d: want the waiting check still waiting, only the never-answered one in Errors", counts[store.QueuePending], counts[store.QueueErrors])
+	}
+}
+
+// A store that refuses a batch of answers whole (here its PostgreSQL
+// server gone) stops the refresh: nothing more is fetched from Caisson,
+// personal data and all, only to be thrown away, and the report says so
+// once, not once a check. What was stored before stays; with the server
+// back, the same refresh finishes.
+func TestRefreshStopsWhenTheStoreRefusesABatchWhole(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	door, viaDoor := pgtest.NewDoor(t, pgtest.URL(t))
+	st, err := store.Open(ctx, viaDoor, store.WithClock(fixedClock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	const n = 60
+	ids := f.sb.CheckIDs(n)
+	if _, err := st.AddMany(ctx, ids, "tester", store.SourceTyped); err != nil {
+		t.Fatal(err)
+	}
+	f.sb.SetLatency(20*time.Millisecond, 0)
+	svc := New(st, f.api, Options{Reviewer: "alice", Now: fixedClock})
+	var stored []string
+	rep, err := svc.Refresh(ctx, ids, RefreshOptions{Concurrency: 2, Each: func(r Result) {
+		if len(stored) == 0 {
+			door.GoAway()
+		}
+		if r.NotRecorded == nil {
+			stored = append(stored, r.CheckID)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Stopped == nil || !strings.Contains(rep.Stopped.Error(), "is unreachable") || rep.NotStored == 0 || rep.NotFetched() == 0 {
+		t.Fatalf("report %+v (stopped: %v): want it stopped by the unreachable server, with answers not stored and checks not fetched", rep, rep.Stopped)
+	}
+	if len(rep.Failures) != 0 {
+		t.Errorf("failures %v: the answers the store refused whole are no failure of their checks", rep.Failures)
+	}
+	if asked := len(f.sb.Requests()); asked >= n {
+		t.Errorf("Caisson was asked %d times for %d checks: want the fetching stopped", asked, n)
+	}
+	if got := rep.Refreshed + rep.NotStored + rep.NotFetched() + len(rep.Waiting) + len(rep.Decided); got != n {
+		t.Errorf("the report accounts for %d of %d checks: %+v", got, n, rep)
+	}
+	door.ComeBack()
+	for _, id := range stored {
+		if rec, err := st.Get(ctx, id); err != nil || rec.Outcome != store.OutcomeOK {
+			t.Errorf("%s, reported stored before the server went: %+v, %v", id, rec, err)
+		}
+	}
+	f.sb.SetLatency(0, 0)
+	again, err := svc.Refresh(ctx, ids, RefreshOptions{Concurrency: 4})
+	if err != nil || again.Err() != nil || again.Refreshed+len(again.Waiting) != n {
+		t.Errorf("the same refresh with the server back: %+v, %v", again, err)
 	}
 }

@@ -228,6 +228,17 @@ type pendingFetch struct {
 // FetchWriter: nothing was recorded.
 var ErrWriterClosed = errors.New("the fetch writer is closed: nothing was recorded")
 
+// BatchNotStoredError is the outcome a FetchWriter reports for each
+// result of a batch the store refused whole (RecordFetches' error: its
+// PostgreSQL server unreachable, its file kept locked past the retries, a
+// session's store closing). That is a fact about the store, not about the
+// result: whoever is fetching should stop, since every answer fetched
+// from then on would be thrown away.
+type BatchNotStoredError struct{ Err error }
+
+func (e *BatchNotStoredError) Error() string { return e.Err.Error() }
+func (e *BatchNotStoredError) Unwrap() error { return e.Err }
+
 // FetchRecorder records a batch of fetch outcomes by RecordFetches'
 // contract; *Store is one. A front end that wraps the store (serve's
 // session: its work gate, its key as the identity) is another.
@@ -353,6 +364,9 @@ func (w *FetchWriter) commit(batch []pendingFetch) {
 		results[i] = p.r
 	}
 	errs, err := w.rec.RecordFetches(context.Background(), results)
+	if err != nil {
+		err = &BatchNotStoredError{err}
+	}
 	for i, p := range batch {
 		if err != nil {
 			p.done(err)
