@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -48,6 +49,23 @@ func loadCounts(st Store) tea.Cmd {
 		return countsMsg{counts: c, sla: p.SLA, err: err}
 	}
 }
+
+// saying is err said as what failed, unless err says so already (the
+// store's errors of a page or a count mostly do): the list's error line
+// is short, and once is enough.
+func saying(what string, err error) error {
+	if strings.HasPrefix(err.Error(), what+": ") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// pageRetry is how long the list waits to read a page again after a read
+// failed, unless the queue or the query changes first.
+const pageRetry = 2 * time.Second
+
+// pageRetryMsg is the retry tick of the n-th failed read (listModel.restings).
+type pageRetryMsg struct{ n int }
 
 type pageMsg struct {
 	req       int
@@ -94,9 +112,9 @@ func loadPage(st Store, req int, q store.PageQuery, withTotal bool, gen, want in
 		<-counted
 		switch {
 		case countErr != nil:
-			msg.err = fmt.Errorf("counting the %s queue: %w", q.Queue, countErr)
+			msg.err = saying(fmt.Sprintf("counting the %s queue", q.Queue), countErr)
 		case err != nil:
-			msg.err = fmt.Errorf("reading the %s queue: %w", q.Queue, err)
+			msg.err = saying(fmt.Sprintf("reading the %s queue", q.Queue), err)
 		default:
 			msg.rows = rows
 		}

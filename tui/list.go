@@ -55,6 +55,13 @@ type listModel struct {
 	countReq int
 	toBottom bool
 	err      error
+	// resting is set when a page could not be read: the window is not
+	// read again until the queue changes, the query does, or the retry
+	// tick (pageRetryMsg) comes. Before, the failed read left the window
+	// uncovered and the next sync read it again at once, for ever: a
+	// console hammering a PostgreSQL server that had gone away.
+	resting  bool
+	restings int // which failure the retry tick is for
 
 	// drawn are the visible rows as drawn (memo.go), emptied when rows
 	// are read.
@@ -186,6 +193,9 @@ func (l *listModel) window() (from, to int) {
 func (l *listModel) need(lean bool) (offset, limit int, ok bool) {
 	from, to := l.window()
 	loadedTo := l.rowsFrom + len(l.rows)
+	if l.resting && !l.dirty {
+		return 0, 0, false
+	}
 	covered := !l.dirty && l.total >= 0 && from >= l.rowsFrom && to <= loadedTo
 	pendingCovers := l.req != 0 && from >= l.pendingFrom && to <= l.pendingTo
 	if covered || pendingCovers {
@@ -213,12 +223,15 @@ func (l *listModel) loaded(m pageMsg) {
 	if m.err != nil {
 		l.err = m.err
 		l.dirty = again
+		l.resting = true
+		l.restings++
 		if l.total < 0 {
 			l.total = 0
 		}
 		return
 	}
 	l.err = nil
+	l.resting = false
 	l.dirty = again
 	l.rows, l.rowsFrom = m.rows, m.offset
 	l.drawn.reset()

@@ -104,7 +104,8 @@ type Model struct {
 	fourEyes    store.FourEyes
 	// access is where what the detail shows is recorded, nil when the
 	// store records no access; viewing is the check whose detail is on
-	// screen; viewAfter replaces the dwell timer in tests (viewed.go).
+	// screen; viewAfter replaces the dwell timer, and the page's retry
+	// after a failed read, in tests (viewed.go).
 	access    *accessLog
 	viewing   viewing
 	viewAfter func(time.Duration, tea.Msg) tea.Cmd
@@ -212,6 +213,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.list.loaded(msg)
 			m.followOpen(open, had, old)
 			cmd = tea.Batch(m.replayHeld(), m.readProposals())
+			if m.list.resting {
+				n := m.list.restings
+				cmd = tea.Batch(cmd, m.viewTimer(pageRetry, pageRetryMsg{n}))
+			}
+		}
+	case pageRetryMsg:
+		if m.list.resting && msg.n == m.list.restings {
+			m.list.dirty = true
 		}
 	case totalMsg:
 		m.list.counted(msg)

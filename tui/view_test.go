@@ -230,3 +230,60 @@ func TestAFilterKeystrokeKeepingTheTopCheckDoesNotReadItAgain(t *testing.T) {
 		t.Error("after a change to the store the check on top was never read again")
 	}
 }
+
+// A page the store cannot read (its PostgreSQL server gone, here the
+// store closed) is said once as what failed, and read again only when the
+// retry tick comes: a failed read once left the window uncovered, and the
+// next update read it again at once, for ever.
+func TestAPageTheStoreCannotReadIsSaidOnceAndTriedAgainOnlyLater(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 3, track: 3, fetch: true})
+	var timed []tea.Msg
+	m := newTestModel(t, f.config(), 120, 30)
+	m.viewAfter = func(_ time.Duration, msg tea.Msg) tea.Cmd {
+		timed = append(timed, msg)
+		return nil
+	}
+	if err := f.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d := &driver{tb: t, m: m}
+	reads := 0
+	for _, it := range keys("7") {
+		d.send(it)
+	}
+	for steps := 0; d.step() || len(d.queue) > 0; steps++ {
+		if steps > 1000 {
+			t.Fatal("the console kept reading the page it could not read")
+		}
+	}
+	for _, msg := range timed {
+		if _, ok := msg.(pageRetryMsg); ok {
+			reads++
+		}
+	}
+	if reads != 1 {
+		t.Errorf("%d retries waiting after the failed read, want one", reads)
+	}
+	// The tick reads the page again: once, and then waits again.
+	var last tea.Msg
+	for _, msg := range timed {
+		if _, ok := msg.(pageRetryMsg); ok {
+			last = msg
+		}
+	}
+	d.send(last)
+	d.settle()
+	retries := 0
+	for _, msg := range timed {
+		if _, ok := msg.(pageRetryMsg); ok {
+			retries++
+		}
+	}
+	if retries != 2 {
+		t.Errorf("%d retries after the tick's read failed too, want two", retries)
+	}
+	screen := plain(m)
+	if n := strings.Count(screen, "reading the all queue"); n != 1 {
+		t.Errorf("the error names the queue %d times, want once:\n%s", n, screen)
+	}
+}

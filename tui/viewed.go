@@ -73,7 +73,8 @@ func (m *Model) watchViewing() tea.Cmd {
 	return m.viewTimer(viewDwell, viewedMsg{gen: m.viewing.gen})
 }
 
-// viewTimer sends msg after d: tea.Tick in a program, nothing in model
+// viewTimer sends msg after d (the dwell timer; the page's retry after a
+// failed read): tea.Tick in a program, nothing in model
 // tests and benchmarks (which run every command to its end and would
 // sleep), unless a test sets viewAfter.
 func (m *Model) viewTimer(d time.Duration, msg tea.Msg) tea.Cmd {
