@@ -92,7 +92,7 @@ func cmdMigrateStore(ctx context.Context, a *app, from, to string, pos []string)
 	bar.finish()
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("the copy was interrupted; what was copied is kept: run the same command again to finish it: %w", err)
+			return &interruptedError{say: "the copy is not finished, so the target is not to be used yet; what was copied is kept: run the same migrate-store again to finish it", err: err}
 		}
 		return fmt.Errorf("copying %s to %s: %w", shownLocation(from), shownLocation(to), err)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -71,4 +73,51 @@ func TestMigrateStoreNeverShowsAURLsPassword(t *testing.T) {
 	if _, err := os.Stat(target); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a target file was made for a copy whose source could not be opened: %v", err)
 	}
+}
+
+// An interrupted copy says that the target is not to be used yet and how
+// to finish it (it said only "interrupted"); run again, it finishes.
+func TestAnInterruptedMigrateStoreSaysHowToFinishIt(t *testing.T) {
+	dir := t.TempDir()
+	source, target := filepath.Join(dir, "review.db"), filepath.Join(dir, "copy.db")
+	st, err := store.Open(context.Background(), source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, 30_000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("chk_priv_%022d", i)
+	}
+	if _, err := st.AddMany(context.Background(), ids, "ana", store.SourceImported); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	// Interrupted once the copy has started: at its first progress line.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &cancelAt{match: "copied ", cancel: cancel}
+	code := run(ctx, []string{"migrate-store", "--from", source, "--to", target}, strings.NewReader(""), io.Discard, stderr,
+		func(string) string { return "" })
+	if got := stderr.String(); code != 1 || !strings.Contains(got, "caisson-review: interrupted: the copy is not finished, so the target is not to be used yet") ||
+		!strings.Contains(got, "run the same migrate-store again to finish it") {
+		t.Fatalf("interrupted: exit %d\n%s\nwant exit 1 saying the target is not to be used yet and how to finish", code, got)
+	}
+	if r := runCLI(t, nil, "", "migrate-store", "--from", source, "--to", target); r.code != 0 {
+		t.Fatalf("run again: %s", r)
+	}
+}
+
+// cancelAt is a stderr that cancels once match is written to it.
+type cancelAt struct {
+	bytes.Buffer
+	match  string
+	cancel func()
+}
+
+func (c *cancelAt) Write(p []byte) (int, error) {
+	n, err := c.Buffer.Write(p)
+	if strings.Contains(c.Buffer.String(), c.match) {
+		c.cancel()
+	}
+	return n, err
 }

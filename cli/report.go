@@ -97,6 +97,16 @@ type errorLine struct {
 
 // errorLines is what an error says, sanitized: whatever it repeats of the
 // command line or a file must not drive the terminal.
+// interruptedError is an interruption with more to say than that: what
+// was kept, and what to do next (an interrupted migrate-store).
+type interruptedError struct {
+	say string
+	err error
+}
+
+func (e *interruptedError) Error() string { return e.say + ": " + e.err.Error() }
+func (e *interruptedError) Unwrap() error { return e.err }
+
 func errorLines(err error) []errorLine {
 	var ue *usageError
 	switch {
@@ -115,6 +125,10 @@ func errorLines(err error) []errorLine {
 	case errors.Is(err, context.Canceled):
 		// What was kept is the news, not the cancellation's wrapping.
 		var partly *service.PartlyStoredError
+		var said *interruptedError
+		if errors.As(err, &said) {
+			return []errorLine{{lineMessage, progName + ": interrupted: " + said.say}}
+		}
 		if errors.As(err, &partly) {
 			return []errorLine{{lineMessage, fmt.Sprintf("%s: interrupted: %d of %d check ids stored, the others not: run the same add again to store them",
 				progName, partly.Stored, partly.Total)}}
