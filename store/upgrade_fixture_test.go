@@ -28,7 +28,8 @@ import (
 // kept in the store), testdata/version11-d02d951.db by d02d951 (schema
 // 11, before checks_named_undated) and testdata/version12-81427a8.db by
 // 81427a8 (schema 12, before the text filter's index had one update
-// trigger; refreshed twice). Each holds the ids the
+// trigger; refreshed twice) and testdata/version13-8ab646f.db by 8ab646f
+// (schema 13, before an unfinished copy was marked; refreshed twice). Each holds the ids the
 // sandbox's banner printed (a 24-check sandbox), added, refreshed and five
 // decisions made through that build's own command line (approve, reject,
 // escalate, reopen, approve; 2afd74a's in the order reject, escalate,
@@ -53,6 +54,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"version10-29f570f.db", 10, 13},
 		{"version11-d02d951.db", 11, 13},
 		{"version12-81427a8.db", 12, 13},
+		{"version13-8ab646f.db", 13, 13},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)
@@ -133,7 +135,9 @@ func assertUpgradedInPlace(t *testing.T, s *Store, tracked int) {
 // testdata/postgres-version5-b27b1a6.sql by b27b1a6 (schema 5, before an
 // insert's triggers ran once a statement) and
 // testdata/postgres-version6-6fad2fb.sql by 6fad2fb (schema 6, before that
-// trigger counted the inserted rows by filters). Each is a
+// trigger counted the inserted rows by filters) and
+// testdata/postgres-version7-8ab646f.sql by 8ab646f (schema 7, before an
+// unfinished copy was marked; refreshed twice). Each is a
 // 24-check sandbox's banner ids (13) added and refreshed, and five
 // decisions: approve, reject, escalate, reopen, approve. Restored and
 // opened by this build, each is migrated in place as the SQLite files
@@ -148,6 +152,7 @@ func TestPostgresDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"postgres-version4-69e56bf.sql", 4},
 		{"postgres-version5-b27b1a6.sql", 5},
 		{"postgres-version6-6fad2fb.sql", 6},
+		{"postgres-version7-8ab646f.sql", 7},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			dump, err := os.ReadFile(filepath.Join("testdata", tc.file))
