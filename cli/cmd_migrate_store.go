@@ -81,7 +81,7 @@ func cmdMigrateStore(ctx context.Context, a *app, from, to string, pos []string)
 		return fmt.Errorf("opening the source: %w", err)
 	}
 	defer src.Close()
-	dst, err := store.Open(ctx, to, opts...)
+	dst, err := store.Open(ctx, to, append(opts, store.AsCopyTarget())...)
 	if err != nil {
 		return fmt.Errorf("opening the target: %w", err)
 	}

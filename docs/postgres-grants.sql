@@ -46,5 +46,8 @@ GRANT SELECT, UPDATE ON queue_counts TO :"app";
 -- The pending poller's leases (kept by triggers) and the consoles'
 -- claims come and go.
 GRANT SELECT, INSERT, UPDATE, DELETE ON polls, claims TO :"app";
+-- Whether the store is an unfinished copy: only migrate-store, run as the
+-- owner, writes it.
+GRANT SELECT ON unfinished_copy TO :"app";
 -- No sequence grants: the ids of access, tracked and claims are
 -- identities, which PostgreSQL draws without asking for USAGE.

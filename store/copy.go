@@ -62,6 +62,41 @@ type CopyReport struct {
 // is not an unfinished copy of the source.
 var ErrTargetNotEmpty = errors.New("the target store is not empty")
 
+// ErrUnfinishedCopy refuses a write to a store that migrate-store has not
+// finished filling (its unfinished_copy row, migration 14): the access
+// log or the exchanges may still be missing, and a write would make the
+// copy impossible to finish.
+var ErrUnfinishedCopy = errors.New("the store is an unfinished copy")
+
+// noteUnfinishedCopy reads whether the store is an unfinished copy, and
+// says so once at Open (unless it is a copy's target, AsCopyTarget).
+func (s *Store) noteUnfinishedCopy(ctx context.Context) error {
+	var source string
+	err := s.db.QueryRowContext(ctx, "SELECT source FROM unfinished_copy WHERE one = 1").Scan(&source)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading whether the store is an unfinished copy: %w", err)
+	}
+	s.unfinished.Store(&source)
+	if !s.copying.Load() {
+		w := fmt.Sprintf("this store is an unfinished copy of %s: migrate-store stopped before its end, and nothing will be written to it until the same migrate-store, run again, finishes it", source)
+		s.warnings = append(s.warnings, w)
+		fmt.Fprintf(s.warn, "caisson-review: WARNING: %s\n", w)
+	}
+	return nil
+}
+
+// refuseUnfinished refuses a write to an unfinished copy but the copy's.
+func (s *Store) refuseUnfinished() error {
+	source := s.unfinished.Load()
+	if source == nil || s.copying.Load() {
+		return nil
+	}
+	return fmt.Errorf("%w of %s (migrate-store stopped before its end): run the same migrate-store again to finish it, then use the store; nothing was written", ErrUnfinishedCopy, *source)
+}
+
 // ErrSourceUnverified refuses a copy of a store whose decision log does
 // not verify: a copy would carry the damage to a store that looks new.
 var ErrSourceUnverified = errors.New("the source's decision log does not verify")
@@ -197,6 +232,11 @@ func (s *Store) CopyFrom(ctx context.Context, from *Store, opts CopyOptions) (Co
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = DefaultCopyBatch
 	}
+	// A copy of an unfinished copy would look whole and not be.
+	if source := from.unfinished.Load(); source != nil {
+		return CopyReport{}, fmt.Errorf("the source: %w of %s: finish that copy first (the same migrate-store, run again); nothing was copied", ErrUnfinishedCopy, *source)
+	}
+	s.copying.Store(true)
 	if s.pg() {
 		if err := canRestartIdentities(ctx, s); err != nil {
 			return CopyReport{}, err
@@ -226,6 +266,16 @@ func (s *Store) CopyFrom(ctx context.Context, from *Store, opts CopyOptions) (Co
 	if err != nil {
 		return CopyReport{}, err
 	}
+	// Marked before the first row, in a write of its own: from here to
+	// finish, an interrupted copy leaves a store that says what it is.
+	if err := s.write(ctx, "marking the target an unfinished copy", func(tx *sqlTx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO unfinished_copy (one, source, started_at) VALUES (1, ?, ?) ON CONFLICT (one) DO NOTHING",
+			from.path, s.now().UnixNano())
+		return err
+	}); err != nil {
+		return CopyReport{}, err
+	}
+	s.unfinished.Store(&from.path)
 	c.progress("")
 	for i, t := range copiedTables {
 		if err := c.copyTable(ctx, t, marks[i]); err != nil {
@@ -621,7 +671,7 @@ func (c *copier) mergeExchanges(ctx context.Context) error {
 // checks overdue against it now. On PostgreSQL, the identity columns
 // continue after the keys copied.
 func (c *copier) finish(ctx context.Context) error {
-	return c.to.write(ctx, "finishing the copy", func(tx *sqlTx) error {
+	err := c.to.write(ctx, "finishing the copy", func(tx *sqlTx) error {
 		sla, _, err := slaTx(ctx, tx)
 		if err != nil {
 			return err
@@ -629,11 +679,18 @@ func (c *copier) finish(ctx context.Context) error {
 		if err := recountOverdueTx(ctx, tx, sla, c.to.now()); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM unfinished_copy"); err != nil {
+			return err
+		}
 		if c.to.pg() {
 			return restartIdentitiesTx(ctx, tx)
 		}
 		return nil
 	})
+	if err == nil {
+		c.to.unfinished.Store(nil)
+	}
+	return err
 }
 
 // check verifies the target's chain and compares it with the source: the

@@ -558,6 +558,7 @@ var copyDerived = map[string]string{
 	"checks_search_idx":     "the trigram index's own",
 	"checks_search_docsize": "the trigram index's own",
 	"checks_search_config":  "the trigram index's own",
+	"unfinished_copy":       "the copy's own mark, written before its first row and deleted as it finishes",
 }
 
 // A migration that adds a table or a column must teach CopyFrom about it,
@@ -652,4 +653,78 @@ func TestACopyStoppedByARefusedBatchSaysWhatIsKeptAndFinishesWhenRunAgain(t *tes
 	}
 	sameRows(t, everyRow(t, dst), want)
 	mustVerify(t, dst)
+}
+
+// An interrupted copy leaves a target that says what it is (migration 14):
+// opened, it warns, and it refuses every write but the copy's own, since a
+// decision made on it would make the copy impossible to finish (found by
+// a helper, who made one on a copy that looked whole but lacked its access
+// log). Run again, the copy finishes and the store is an ordinary one. A
+// copy of an unfinished copy is refused: it would look whole too.
+func TestAnUnfinishedCopyWarnsAndRefusesWritesUntilTheCopyFinishes(t *testing.T) {
+	src, c := copySource(t)
+	location := testLocation(t)
+	dst := openIdentified(t, location, c, bobID)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := dst.CopyFrom(ctx, src, CopyOptions{BatchSize: 3, Progress: func(p CopyProgress) {
+		if p.Table == "decisions" {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("the interrupted copy: %v, want context.Canceled", err)
+	}
+	var warned strings.Builder
+	used, err := Open(context.Background(), location, WithClock(c.Now), WithIdentity(anaID), WithWarnings(&warned))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { used.Close() })
+	source := src.path
+	if !strings.Contains(warned.String(), "WARNING: this store is an unfinished copy of "+source) || len(used.Warnings()) != 1 {
+		t.Errorf("opening the unfinished copy warned %q (Warnings %q); want it named as an unfinished copy of %s", warned.String(), used.Warnings(), source)
+	}
+	before := everyRow(t, dst)
+	rows, err := used.Page(context.Background(), PageQuery{Queue: QueueAll, Limit: 1})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("reading the unfinished copy: %v, %v", rows, err)
+	}
+	_, err = used.Decide(context.Background(), rows[0].CheckID, Escalate, "used the unfinished copy", "ana")
+	if !errors.Is(err, ErrUnfinishedCopy) || !strings.Contains(err.Error(), "run the same migrate-store again to finish it") {
+		t.Errorf("a decision on the unfinished copy: %v; want it refused, saying how to finish the copy", err)
+	}
+	if _, err := used.Add(context.Background(), checkID(999), "ana", SourceTyped); !errors.Is(err, ErrUnfinishedCopy) {
+		t.Errorf("an add on the unfinished copy: %v; want it refused", err)
+	}
+	if after := everyRow(t, dst); !reflect.DeepEqual(after, before) {
+		t.Error("the refused writes changed the unfinished copy")
+	}
+	other := openIdentified(t, testLocation(t), c, bobID)
+	if _, err := other.CopyFrom(context.Background(), used, CopyOptions{}); !errors.Is(err, ErrUnfinishedCopy) {
+		t.Errorf("a copy of the unfinished copy: %v; want it refused", err)
+	}
+
+	// The copy run again through a store opened as its target.
+	target, err := Open(context.Background(), location, WithClock(c.Now), WithIdentity(bobID), AsCopyTarget(), WithWarnings(&warned))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { target.Close() })
+	if rep := copyAll(t, target, src, CopyOptions{BatchSize: 3}); !rep.Resumed {
+		t.Errorf("the copy run again: %+v, want it resumed", rep)
+	}
+	warned.Reset()
+	done, err := Open(context.Background(), location, WithClock(c.Now), WithIdentity(anaID), WithWarnings(&warned))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { done.Close() })
+	if warned.Len() != 0 || len(done.Warnings()) != 0 {
+		t.Errorf("opening the finished copy warned %q", warned.String())
+	}
+	sameRows(t, everyRow(t, target), everyRow(t, src))
+	if _, err := done.Decide(context.Background(), rows[0].CheckID, Escalate, "the copy is finished", "ana"); err != nil {
+		t.Errorf("a decision on the finished copy: %v", err)
+	}
 }

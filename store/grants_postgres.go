@@ -15,16 +15,17 @@ import (
 // grant is named from here, so a role is never told to take more than
 // the script gives it: never UPDATE or DELETE on the logs.
 var dayToDayGrants = map[string]string{
-	"schema_version": "SELECT",
-	"decisions":      "SELECT, INSERT",
-	"access":         "SELECT, INSERT",
-	"checks":         "SELECT, INSERT, UPDATE",
-	"tracked":        "SELECT, INSERT, UPDATE",
-	"decision_days":  "SELECT, INSERT, UPDATE",
-	"exchanges":      "SELECT, INSERT, DELETE",
-	"queue_counts":   "SELECT, UPDATE",
-	"polls":          "SELECT, INSERT, UPDATE, DELETE",
-	"claims":         "SELECT, INSERT, UPDATE, DELETE",
+	"schema_version":  "SELECT",
+	"decisions":       "SELECT, INSERT",
+	"access":          "SELECT, INSERT",
+	"checks":          "SELECT, INSERT, UPDATE",
+	"tracked":         "SELECT, INSERT, UPDATE",
+	"decision_days":   "SELECT, INSERT, UPDATE",
+	"exchanges":       "SELECT, INSERT, DELETE",
+	"queue_counts":    "SELECT, UPDATE",
+	"polls":           "SELECT, INSERT, UPDATE, DELETE",
+	"claims":          "SELECT, INSERT, UPDATE, DELETE",
+	"unfinished_copy": "SELECT",
 }
 
 // grantsScript is where the day-to-day role's grants are written down.

@@ -63,6 +63,12 @@ type Store struct {
 	osOnce     sync.Once
 	osIdentity Identity
 	osErr      error
+	// unfinished is the source of the unfinished copy this store is (its
+	// unfinished_copy row), nil when it is none; copying is set on the
+	// Store the copy itself writes through (CopyFrom, AsCopyTarget),
+	// whose writes it does not refuse.
+	unfinished atomic.Pointer[string]
+	copying    atomic.Bool
 	// alongside is how many first results a batch needs before they are
 	// stored in parts side by side (storeFirstResultsPG); 0 is
 	// alongsideMin. Tests set it to 1.
@@ -105,6 +111,13 @@ func WithIdentity(id Identity) Option {
 // Warnings.
 func WithWarnings(w io.Writer) Option {
 	return func(s *Store) { s.warn = w }
+}
+
+// AsCopyTarget opens the store a copy is to fill (migrate-store's
+// target): an unfinished copy is not warned of, and its writes are not
+// refused, since they are the copy going on.
+func AsCopyTarget() Option {
+	return func(s *Store) { s.copying.Store(true) }
 }
 
 // DefaultPath is $XDG_DATA_HOME/caisson-review/review.db, or
@@ -354,6 +367,9 @@ func (s *Store) init(ctx context.Context) error {
 		return explainOpenError(s.path, err)
 	}
 	s.warnAbout(problems)
+	if err := s.noteUnfinishedCopy(ctx); err != nil {
+		return explainOpenError(s.path, err)
+	}
 	return nil
 }
 

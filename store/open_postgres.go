@@ -134,6 +134,9 @@ func (s *Store) initPostgres(ctx context.Context) error {
 		return s.explainPostgresError(err)
 	}
 	s.warnAbout(problems)
+	if err := s.noteUnfinishedCopy(ctx); err != nil {
+		return s.explainPostgresError(err)
+	}
 	return nil
 }
 

@@ -61,6 +61,9 @@ func (s *Store) writeLocked(ctx context.Context, what, notice string, shared boo
 	if s.frozen {
 		return fmt.Errorf("%s: %w", what, errFrozen)
 	}
+	if err := s.refuseUnfinished(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
 	var err error
 	for try := 0; try <= maxBusyRetries; try++ {
 		if try > 0 {
