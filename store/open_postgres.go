@@ -69,7 +69,7 @@ func openPostgres(ctx context.Context, location string, opts ...Option) (*Store,
 func postgresConfig(location string) (*pgx.ConnConfig, error) {
 	u, err := url.Parse(location)
 	if err != nil {
-		return nil, badURL(nil)
+		return nil, badURL("")
 	}
 	// The parameters given are passed on as written, and ours appended:
 	// pgx decodes them as libpq does, where a + is a +, so encoding them
@@ -88,8 +88,11 @@ func postgresConfig(location string) (*pgx.ConnConfig, error) {
 	}
 	cfg, err := pgx.ParseConfig(u.String())
 	if err != nil {
-		// pgx's own text quotes the URL; its cause alone is enough.
-		return nil, badURL(errors.Unwrap(err))
+		var pe *pgconn.ParseConfigError
+		if errors.As(err, &pe) {
+			return nil, badURL(parseProblem(pe))
+		}
+		return nil, badURL(err.Error())
 	}
 	// A decision is shown as saved only once it is on the server's disk,
 	// whatever the server's or the role's default: sent with every
@@ -98,14 +101,32 @@ func postgresConfig(location string) (*pgx.ConnConfig, error) {
 	return cfg, nil
 }
 
-func badURL(cause error) error {
+// badURL refuses a URL, saying what is wrong with it when that is known
+// (problem), as pgx says it: an sslmode it does not know, an sslrootcert
+// it cannot read, a parameter that is no number.
+func badURL(problem string) error {
 	const want = "expected postgres://user:password@host:port/dbname?sslmode=verify-full"
-	if cause == nil {
+	if problem == "" {
 		return errors.New("the URL does not parse: " + want)
 	}
-	// pgx also refuses a URL for what it names: an sslmode it does not
-	// know, an sslrootcert it cannot read.
-	return fmt.Errorf("the URL cannot be used (%v): %s", cause, want)
+	return fmt.Errorf("the URL cannot be used: %s; %s", problem, want)
+}
+
+// parseProblem is what pgx found wrong with a URL, without the URL its
+// text quotes (between backticks, redacted as best it can): the
+// parameter it names ("invalid connect_timeout", "invalid port"), then the
+// cause. Before, only the cause was kept, which for a port was nothing at
+// all and for a timeout only strconv's words. Open hides the password in
+// whatever this says (hidePassword), as in every error.
+func parseProblem(pe *pgconn.ParseConfigError) string {
+	text := pe.Error()
+	if i := strings.LastIndex(text, "`: "); i >= 0 {
+		return text[i+len("`: "):]
+	}
+	if cause := errors.Unwrap(pe); cause != nil {
+		return cause.Error()
+	}
+	return ""
 }
 
 // serverName is how messages name the server: host and port, or the

@@ -335,6 +335,14 @@ func TestPostgresOpenSaysWhatToFixAndNeverShowsThePassword(t *testing.T) {
 			[]string{"it does not offer TLS, which the URL's sslmode requires"}},
 		{"a CA file that cannot be read", strings.Replace(base, "sslmode=disable", "sslmode=verify-full&sslrootcert=/nonexistent/ca.crt", 1),
 			[]string{"the URL cannot be used", "/nonexistent/ca.crt"}},
+		// Each names the parameter that is wrong (it said "the URL does
+		// not parse", or quoted strconv's words alone).
+		{"a connect_timeout that is no number", withPassword(t, base, "ana", secret) + "&connect_timeout=abc",
+			[]string{"the URL cannot be used: invalid connect_timeout", `parsing "abc"`}},
+		{"a port that is no number", withPassword(t, base, "ana", secret) + "&port=abc",
+			[]string{"the URL cannot be used: invalid port"}},
+		{"a target_session_attrs pgx does not know", withPassword(t, base, "ana", secret) + "&target_session_attrs=bad",
+			[]string{"the URL cannot be used: unknown target_session_attrs value: bad"}},
 		{"no password at all", withoutPassword(t, base),
 			[]string{"wants a password for the role " + strconv.Quote(u.User.Username()) + ", and none was given", "~/.pgpass"}},
 		{"a password as a parameter", strings.Replace(strings.Replace(base, ":"+owner+"@", "@", 1), u.Path, "/no_such_db", 1) + "&password=" + url.QueryEscape(owner),
