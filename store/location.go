@@ -72,28 +72,38 @@ func Redact(location string) string {
 	if !IsPostgres(location) {
 		return location
 	}
-	u, err := url.Parse(location)
-	if err != nil {
+	if _, err := url.Parse(location); err != nil {
 		scheme, _, _ := strings.Cut(location, "://")
 		return scheme + "://(a URL that does not parse; not shown, it may hold a password)"
 	}
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), redacted)
+	// The URL parses: the password is replaced in its text, the rest kept
+	// byte for byte, so that what config shows, pasted back, is the URL
+	// given. Rebuilt by net/url, its query was sorted and encoded again
+	// (a space's %20 became +, which libpq reads as a +).
+	scheme, rest, _ := strings.Cut(location, "://")
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		if name, _, hasPassword := strings.Cut(authority[:at], ":"); hasPassword {
+			authority = name + ":" + redacted + authority[at:]
 		}
 	}
-	q := u.Query()
-	for k := range q {
-		if strings.EqualFold(k, "password") {
-			q.Set(k, redacted)
+	if before, query, ok := strings.Cut(tail, "?"); ok {
+		query, fragment, hasFragment := strings.Cut(query, "#")
+		params := strings.Split(query, "&")
+		for i, p := range params {
+			key, _, _ := strings.Cut(p, "=")
+			if k, err := url.QueryUnescape(key); err == nil && strings.EqualFold(k, "password") {
+				params[i] = key + "=" + redacted
+			}
+		}
+		tail = before + "?" + strings.Join(params, "&")
+		if hasFragment {
+			tail += "#" + fragment
 		}
 	}
-	u.RawQuery = q.Encode()
-	// url.URL escapes the x's of neither; unescape the user part so the
-	// redacted URL reads as it was written.
-	s := u.String()
-	if us, err := url.PathUnescape(s); err == nil {
-		s = us
-	}
-	return s
+	return scheme + "://" + authority + tail
 }

@@ -12,7 +12,16 @@ func TestRedactNeverShowsAPassword(t *testing.T) {
 		{"the password in the user part", "postgres://rita:s3cret@db.example:5432/review?sslmode=verify-full",
 			"postgres://rita:xxxxx@db.example:5432/review?sslmode=verify-full"},
 		{"the password as a parameter", "postgresql://db.example/review?user=rita&password=s3cret",
-			"postgresql://db.example/review?password=xxxxx&user=rita"},
+			"postgresql://db.example/review?user=rita&password=xxxxx"},
+		{"the password as a parameter, its name escaped", "postgresql://db.example/review?pass%77ord=s3cret&sslmode=require",
+			"postgresql://db.example/review?pass%77ord=xxxxx&sslmode=require"},
+		// The rest as written, so that the URL shown, pasted back, is the
+		// URL given: net/url's re-encoding made the options below
+		// -c+statement_timeout=5000, which libpq reads otherwise.
+		{"the other parameters as written", "postgres://rita:s3cret@db.example/review?sslmode=disable&options=-c%20statement_timeout%3D5000",
+			"postgres://rita:xxxxx@db.example/review?sslmode=disable&options=-c%20statement_timeout%3D5000"},
+		{"a password with a colon and an escaped @", "postgres://rita:s3c:ret%40x@db.example/review",
+			"postgres://rita:xxxxx@db.example/review"},
 		{"no password: unchanged", "postgres://rita@db.example/review", "postgres://rita@db.example/review"},
 		{"a URL that does not parse", "postgres://rita:s3cret@db.example:port/review",
 			"postgres://(a URL that does not parse; not shown, it may hold a password)"},
