@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/store"
 )
 
 // dbURLForm is what a PostgreSQL database's URL looks like, for errors.
@@ -33,6 +34,9 @@ func checkDBURL(location string, from origin) error {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
 			return fmt.Errorf("the database URL (%s) has port %s: expected 1 to 65535, as in %s", from, p, dbURLForm)
 		}
+	}
+	if err := store.CheckPostgresURL(location); err != nil {
+		return fmt.Errorf("the database URL (%s): %w", from, err)
 	}
 	return nil
 }

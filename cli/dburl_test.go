@@ -208,3 +208,19 @@ func TestAPasswordInMigrateStoresURLsIsWarnedOf(t *testing.T) {
 		t.Errorf("want a warning for --from only, got\n%s", r)
 	}
 }
+
+// A URL the driver would refuse for one of its parameters is said before
+// anything connects, naming the parameter, and listed by config, which
+// exits 1 (it showed sslmode=bogus without a word, exit 0).
+func TestADatabaseURLWithAParameterTheDriverRefusesIsSaidByConfigAndEveryCommand(t *testing.T) {
+	url := "postgres://rita:" + dbSecret + "@db.example/review?sslmode=bogus"
+	r := runCLI(t, map[string]string{"HOME": t.TempDir()}, "", "--db", url, "config")
+	assertNoDBPassword(t, r)
+	if r.code != 1 || !strings.Contains(r.stderr, "the database URL (flag --db): the URL cannot be used: failed to configure TLS (sslmode is invalid)") {
+		t.Errorf("config with sslmode=bogus: want exit 1 naming the sslmode, got\n%s", r)
+	}
+	r = runCLI(t, map[string]string{"HOME": t.TempDir()}, "", "--db", "postgres://rita@db.example/review?connect_timeout=soon", "list")
+	if r.code != 1 || !strings.Contains(r.stderr, "the database URL (flag --db): the URL cannot be used: invalid connect_timeout") {
+		t.Errorf("list with connect_timeout=soon: want exit 1 naming connect_timeout, got\n%s", r)
+	}
+}

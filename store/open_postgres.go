@@ -101,6 +101,18 @@ func postgresConfig(location string) (*pgx.ConnConfig, error) {
 	return cfg, nil
 }
 
+// CheckPostgresURL says what the driver would refuse in a PostgreSQL URL
+// (a parameter it does not know the value of, a CA file it cannot read),
+// before anything connects: so that config can list it, and a command
+// refuse it, as they do the URL's other mistakes. The password is never
+// in what it says.
+func CheckPostgresURL(location string) error {
+	if _, err := postgresConfig(location); err != nil {
+		return hidePassword(err, passwordOf(location))
+	}
+	return nil
+}
+
 // badURL refuses a URL, saying what is wrong with it when that is known
 // (problem), as pgx says it: an sslmode it does not know, an sslrootcert
 // it cannot read, a parameter that is no number.
