@@ -117,6 +117,14 @@ func forwardStoreNotices(changes <-chan store.Change, send func(tea.Msg)) {
 			if !ok {
 				return
 			}
+			// At once, not spaced: a reviewer must not take what is on
+			// screen for current while the store is away.
+			switch {
+			case c.Has(store.Reachable):
+				send(tui.StoreReachable{})
+			case c.Has(store.Unreachable):
+				send(tui.StoreUnreachable{})
+			}
 			if !c.Has(store.DataChanged) {
 				continue
 			}

@@ -116,3 +116,42 @@ func waitTold(t *testing.T, got *told, n int, what string) {
 		}
 	}
 }
+
+// The console is told at once that the database stopped answering, and
+// again when it is back (the header says so meanwhile).
+func TestTheConsoleOnPostgreSQLIsToldWhileTheServerIsAway(t *testing.T) {
+	door, viaDoor := pgtest.NewDoor(t, pgtest.URL(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	console, err := store.Open(ctx, viaDoor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer console.Close()
+	a := &app{stderr: io.Discard}
+	cfg := tui.Config{Watch: time.Second}
+	changes := a.storeNotices(ctx, console, &cfg)
+	sent := make(chan any, 16)
+	go forwardStoreNotices(changes, func(m tea.Msg) { sent <- m })
+	next := func(what string) any {
+		t.Helper()
+		select {
+		case m := <-sent:
+			return m
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: the console was told nothing", what)
+		}
+		return nil
+	}
+	door.GoAway()
+	if m := next("the server gone"); m != (tui.StoreUnreachable{}) {
+		t.Errorf("told %T as the server went, want tui.StoreUnreachable", m)
+	}
+	door.ComeBack()
+	if m := next("the server back"); m != (tui.StoreReachable{}) {
+		t.Errorf("told %T as the server came back, want tui.StoreReachable", m)
+	}
+	if m := next("what was missed"); m != (tui.StoreChanged{}) {
+		t.Errorf("told %T after the server came back, want tui.StoreChanged: what was written meanwhile went unannounced", m)
+	}
+}

@@ -167,6 +167,12 @@ func forwardNotices(ls *liveSession, p *tea.Program) {
 		select {
 		case <-ls.presence.Changes():
 			p.Send(tui.PresenceChanged{})
+		case up := <-ls.reach:
+			if up {
+				p.Send(tui.StoreReachable{})
+			} else {
+				p.Send(tui.StoreUnreachable{})
+			}
 		case <-ls.storeChanged:
 			if wait := storeNoticeEvery - time.Since(last); wait > 0 {
 				if later == nil {

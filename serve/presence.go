@@ -273,12 +273,13 @@ func (ps *PresenceSession) Leave() {
 // this server's claims to the store as they change, heartbeats them,
 // and reads every server's claims every lookEvery and at each notice on
 // changes that claims changed (changes is nil when the store sends
-// none). A notice that anything else changed calls changed, and only
-// that: a claim is no reason for a console to read its page again, nor a
-// decision for the claims to be read. Once stop is closed it writes the
+// none). A notice that anything else changed (the data, or whether the
+// store answers) calls changed with it, and only that: a claim is no
+// reason for a console to read its page again, nor a decision for the
+// claims to be read. Once stop is closed it writes the
 // releases still due and returns. A registry of one server's memory
 // returns at once.
-func (p *Presence) Run(stop <-chan struct{}, changes <-chan store.Change, changed func()) {
+func (p *Presence) Run(stop <-chan struct{}, changes <-chan store.Change, changed func(store.Change)) {
 	if p.st == nil {
 		return
 	}
@@ -307,8 +308,8 @@ func (p *Presence) Run(stop <-chan struct{}, changes <-chan store.Change, change
 				changes = nil
 				continue
 			}
-			if c.Has(store.DataChanged) {
-				changed()
+			if c.Has(store.DataChanged) || c.Has(store.Unreachable) || c.Has(store.Reachable) {
+				changed(c)
 			}
 			if c.Has(store.ClaimsChanged) {
 				p.look()

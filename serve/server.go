@@ -30,9 +30,12 @@ type Server struct {
 	hostKey  hostKey
 	keys     *authorizedKeys
 	presence *Presence
-	ln       net.Listener
-	ssh      *ssh.Server
-	gate     workGate
+	// storeDown is set while the store does not answer (storeReachable),
+	// under mu.
+	storeDown bool
+	ln        net.Listener
+	ssh       *ssh.Server
+	gate      workGate
 
 	// presenceDone is closed once the presence has written its last
 	// releases, after shutdown stopped it.
@@ -212,7 +215,17 @@ func (s *Server) sharePresence(ctx context.Context) {
 	s.presenceStop, s.presenceDone = stop, done
 	go func() {
 		defer close(done)
-		s.presence.Run(stop, changes, func() { s.storeChangedBy(nil) })
+		s.presence.Run(stop, changes, func(c store.Change) {
+			switch {
+			case c.Has(store.Reachable):
+				s.storeReachable(true)
+			case c.Has(store.Unreachable):
+				s.storeReachable(false)
+			}
+			if c.Has(store.DataChanged) {
+				s.storeChangedBy(nil)
+			}
+		})
 	}()
 }
 

@@ -43,7 +43,10 @@ type liveSession struct {
 	// storeChanged holds one pending notice that another session changed
 	// the store.
 	storeChanged chan struct{}
-	doneOnce     sync.Once
+	// reach holds the store's latest reachability for the console
+	// (Server.storeReachable): false while it does not answer.
+	reach    chan bool
+	doneOnce sync.Once
 	// lastInput is when the reviewer last typed (unix nanoseconds): the
 	// console's input, counted as it is read, so a console that is busy
 	// or stuck still times out.
@@ -181,6 +184,7 @@ func (s *Server) track(sess ssh.Session, id identity) *liveSession {
 		done: make(chan struct{}),
 
 		storeChanged: make(chan struct{}, 1),
+		reach:        make(chan bool, 1),
 	}
 	ls.typed(time.Now())
 	s.mu.Lock()
@@ -213,6 +217,33 @@ func (s *Server) storeChangedBy(ls *liveSession) {
 		}
 		select {
 		case other.storeChanged <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// storeReachable tells every console whether the store answers (its
+// PostgreSQL server gone, or back: store.Unreachable, store.Reachable),
+// the latest only, and keeps it for the consoles that start meanwhile.
+func (s *Server) storeReachable(up bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.storeDown = !up
+	for ls := range s.admitted {
+		ls.tellReach(up)
+	}
+}
+
+// tellReach leaves up on ls.reach in place of what it held.
+func (ls *liveSession) tellReach(up bool) {
+	for {
+		select {
+		case ls.reach <- up:
+			return
+		default:
+		}
+		select {
+		case <-ls.reach:
 		default:
 		}
 	}
@@ -369,6 +400,9 @@ func (s *Server) enter(sess ssh.Session, ls *liveSession) bool {
 	}
 	s.sessions.Add(1)
 	s.admitted[ls] = struct{}{}
+	if s.storeDown {
+		ls.tellReach(false)
+	}
 	s.mu.Unlock()
 	return true
 }

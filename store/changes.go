@@ -16,6 +16,14 @@ const (
 	// which check open ("being reviewed by") changed: a front end reads
 	// the claims again (Claims), not its pages.
 	ClaimsChanged
+	// Unreachable: the connection that hears the notices dropped (the
+	// server gone or restarting, the network): until Reachable nothing is
+	// heard, what a front end shows may be out of date, and writes are
+	// refused. Reachable: it is back, told with DataChanged and
+	// ClaimsChanged (what was written meanwhile went unannounced). Told
+	// together, when the reader was slow, the store is reachable.
+	Unreachable
+	Reachable
 )
 
 // Has reports whether c includes every bit of k.

@@ -99,12 +99,15 @@ func (s *Store) relayChanges(ctx context.Context, conn *pgx.Conn, from Writers, 
 			}
 		}
 		conn.Close(context.Background())
+		if ctx.Err() == nil {
+			tell(ch, Unreachable)
+		}
 		if conn = s.relisten(ctx); conn == nil {
 			return
 		}
 		// Whatever was written while the connection was away went
 		// unannounced.
-		tell(ch, DataChanged|ClaimsChanged)
+		tell(ch, DataChanged|ClaimsChanged|Reachable)
 	}
 }
 

@@ -191,8 +191,17 @@ func TestPostgresChangesListenAgainWhenTheConnectionDrops(t *testing.T) {
 	if err != nil || killed != 1 {
 		t.Fatalf("terminated %d listening connections (%v), want 1", killed, err)
 	}
-	if got := expectChange(t, "the listening connection made again (writes may have been missed)", changes, 5*time.Second); got != DataChanged|ClaimsChanged {
-		t.Errorf("the notice after listening again says %b, want %b: anything may have been missed", got, DataChanged|ClaimsChanged)
+	// Unreachable as it dropped, then (or with it, if the reader was
+	// slower than the reconnection) everything and Reachable.
+	got := expectChange(t, "the listening connection dropped", changes, 5*time.Second)
+	if !got.Has(Unreachable) {
+		t.Errorf("the first notice after the drop says %b, want Unreachable among it", got)
+	}
+	if !got.Has(Reachable) {
+		got = expectChange(t, "the listening connection made again (writes may have been missed)", changes, 5*time.Second)
+	}
+	if want := DataChanged | ClaimsChanged | Reachable; !got.Has(want) {
+		t.Errorf("the notice after listening again says %b, want %b among it: anything may have been missed", got, want)
 	}
 	if _, err := a.Add(ctx, checkID(1), "ana", SourceTyped); err != nil {
 		t.Fatal(err)
@@ -215,5 +224,23 @@ func TestPostgresChangesEndsWithItsContext(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the channel is still open 5 s after its context ended")
+	}
+}
+
+// A server away for a while is said at once (Unreachable), then nothing
+// until it is back (Reachable, with everything): a console shows the
+// first, and stops showing it at the second.
+func TestPostgresChangesSayTheServerIsUnreachableUntilItIsBack(t *testing.T) {
+	door, viaDoor := pgtest.NewDoor(t, pgtest.URL(t))
+	s := openPG(t, viaDoor)
+	changes := listen(t, s, AllWriters)
+	door.GoAway()
+	if got := expectChange(t, "the server gone", changes, 2*time.Second); got != Unreachable {
+		t.Errorf("the notice as the server went says %b, want %b", got, Unreachable)
+	}
+	expectNoChange(t, "while the server is away", changes, time.Second)
+	door.ComeBack()
+	if got := expectChange(t, "the server back", changes, 10*time.Second); got != DataChanged|ClaimsChanged|Reachable {
+		t.Errorf("the notice as the server came back says %b, want %b", got, DataChanged|ClaimsChanged|Reachable)
 	}
 }

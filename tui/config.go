@@ -145,3 +145,13 @@ var Themes = []Theme{ThemeAuto, ThemeDark, ThemeLight, ThemeNone}
 // store (another session, a CLI command): it reads the counts, the page and
 // the check on screen again. Send it with tea.Program.Send.
 type StoreChanged struct{}
+
+// StoreUnreachable tells a running console that the store stopped
+// answering (its PostgreSQL server gone: store.Unreachable): the header
+// says so, with since when, until StoreReachable, so that a reviewer does
+// not take what is on screen for current. Its writes are refused
+// meanwhile, each saying why.
+type StoreUnreachable struct{}
+
+// StoreReachable tells a running console that the store answers again.
+type StoreReachable struct{}

@@ -21,6 +21,9 @@ type programContext struct {
 	keys   KeyMap
 	help   help.Model
 	now    func() time.Time
+	// storeGone is when the store stopped answering (StoreUnreachable),
+	// zero while it answers.
+	storeGone time.Time
 	// lastID numbers tasks and requests; ids only ever grow, so an answer
 	// can be matched to the latest request.
 	lastID int

@@ -64,6 +64,9 @@ func headerView(c *programContext, queues []store.Queue, tab int, counts store.C
 		}
 		failed = " · " + overdue + failed
 	}
+	if notice := c.storeNotice(); notice != "" {
+		failed += " · " + st.Bad.Render(notice)
+	}
 	if notice := c.pollNotice(); notice != "" {
 		failed += " · " + st.Bad.Render(notice)
 	}

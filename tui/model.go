@@ -243,6 +243,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case StoreChanged:
 		cmd = m.invalidate()
+	case StoreUnreachable:
+		if m.ctx.storeGone.IsZero() {
+			m.ctx.storeGone = m.ctx.now()
+		}
+	case StoreReachable:
+		m.ctx.storeGone = time.Time{}
 	case polledMsg:
 		cmd = m.polled()
 	case pollEndedMsg:

@@ -104,6 +104,15 @@ func (c *programContext) pollNotice() string {
 	return "✗ polling stopped: " + errText(err)
 }
 
+// storeNotice is the header's word on the store: "" while it answers;
+// since when it does not, short for a header of 80 columns.
+func (c *programContext) storeNotice() string {
+	if c.storeGone.IsZero() {
+		return ""
+	}
+	return "✗ database unreachable since " + c.storeGone.Local().Format("15:04") + ": screen may be out of date"
+}
+
 // stale reports whether a check was last fetched longer ago than the
 // StaleAfter setting; never for one not fetched, or whose last answer was
 // final (asking again gets the same answer).

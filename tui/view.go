@@ -198,7 +198,7 @@ type headerKey struct {
 	tabs       int    // how many: Second review is shown under four-eyes only
 	counts     string // as printed: every queue's count, "map[]" before they are read
 	err        string
-	poll       string // the poll's notice
+	poll       string // the poll's notice, and the store's
 	sla        time.Duration
 }
 
@@ -206,7 +206,7 @@ type headerKey struct {
 // six-digit counts the tabs are measured in two forms before one fits.
 func (m *Model) header() string {
 	counts, queues := m.tabCounts(), m.tabs()
-	k := headerKey{tab: m.tab, width: m.ctx.width, counts: fmt.Sprint(counts), tabs: len(queues), poll: m.ctx.pollNotice(), sla: m.ctx.sla}
+	k := headerKey{tab: m.tab, width: m.ctx.width, counts: fmt.Sprint(counts), tabs: len(queues), poll: m.ctx.pollNotice() + m.ctx.storeNotice(), sla: m.ctx.sla}
 	if counts == nil {
 		k.counts = "unread"
 	}

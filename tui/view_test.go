@@ -287,3 +287,20 @@ func TestAPageTheStoreCannotReadIsSaidOnceAndTriedAgainOnlyLater(t *testing.T) {
 		t.Errorf("the error names the queue %d times, want once:\n%s", n, screen)
 	}
 }
+
+// A store that stops answering (its PostgreSQL server gone) is said in the
+// header, with since when, until it answers again: a reviewer must not
+// take what is on screen for current (it said nothing until a key failed).
+func TestTheHeaderSaysWhileTheDatabaseIsUnreachable(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 3, track: 3, fetch: true})
+	m := newTestModel(t, f.config(), 120, 30)
+	pump(t, m, StoreUnreachable{})
+	want := "✗ database unreachable since " + testNow.Local().Format("15:04") + ": screen may be out of date"
+	if header := strings.SplitN(plain(m), "\n", 2)[0]; !strings.Contains(header, want) {
+		t.Errorf("header while the store is unreachable: %q, want it to say %q", header, want)
+	}
+	pump(t, m, StoreReachable{})
+	if strings.Contains(plain(m), "unreachable") {
+		t.Errorf("the header still says unreachable once the store answers:\n%s", plain(m))
+	}
+}
