@@ -64,11 +64,13 @@ func headerView(c *programContext, queues []store.Queue, tab int, counts store.C
 		}
 		failed = " · " + overdue + failed
 	}
-	if notice := c.storeNotice(); notice != "" {
-		failed += " · " + st.Bad.Render(notice)
-	}
 	if notice := c.pollNotice(); notice != "" {
 		failed += " · " + st.Bad.Render(notice)
+	}
+	// First of the notices: the others (the counts not read, polling
+	// paused) follow from it, and a narrow header cuts from the end.
+	if notice := c.storeNotice(); notice != "" {
+		failed = " · " + st.Bad.Render(notice) + failed
 	}
 	draw := func(reviewer, api string) string {
 		t := st.Title.Render("caisson-review") + st.Muted.Render(" · reviewer ") + reviewer
