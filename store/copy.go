@@ -241,6 +241,11 @@ func (s *Store) CopyFrom(ctx context.Context, from *Store, opts CopyOptions) (Co
 		if err := canRestartIdentities(ctx, s); err != nil {
 			return CopyReport{}, err
 		}
+		release, err := holdCopyTarget(ctx, s)
+		if err != nil {
+			return CopyReport{}, err
+		}
+		defer release()
 	}
 	v, err := from.Verify(ctx)
 	if err != nil {

@@ -10,6 +10,10 @@ import (
 // copyLockKey marks a PostgreSQL source while a copy reads it.
 const copyLockKey int64 = 0x63616973736f6e03 // "caisson" 3
 
+// copyTargetKey marks a PostgreSQL target while a copy fills it
+// (holdCopyTarget).
+const copyTargetKey int64 = 0x63616973736f6e05 // "caisson" 5
+
 // notOneDatabase refuses a copy whose source and target are one
 // PostgreSQL database named two ways (localhost and 127.0.0.1, another
 // parameter), which the text of the URLs cannot tell: it found the
@@ -40,6 +44,31 @@ func notOneDatabase(ctx context.Context, src *sqlTx, to *Store) error {
 		return fmt.Errorf("checking the target is another database: %w", err)
 	}
 	return nil
+}
+
+// holdCopyTarget takes, for the whole copy, the lock that says a copy is
+// filling this database, on a connection of its own (a session lock: the
+// copy is many transactions), and returns its release. A second copy into
+// the same target while one runs is refused: it met the first's rows on
+// their keys and failed with a duplicate key, advising to run it again.
+func holdCopyTarget(ctx context.Context, to *Store) (release func(), err error) {
+	conn, err := to.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("marking the target for the copy: %w", err)
+	}
+	var free bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock(?)", copyTargetKey).Scan(&free); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("marking the target for the copy: %w", err)
+	}
+	if !free {
+		conn.Close()
+		return nil, errors.New("another migrate-store is copying into this database now: wait for it to end (run it again then, if it stopped before its end); nothing was copied")
+	}
+	return func() {
+		conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", copyTargetKey)
+		conn.Close()
+	}, nil
 }
 
 // identityColumns are the target's keys restartIdentitiesTx moves on.

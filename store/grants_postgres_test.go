@@ -356,3 +356,32 @@ func TestPostgresACopyOfADatabaseOntoItselfIsRefused(t *testing.T) {
 		t.Fatalf("a second copy of the same source: %v", err)
 	}
 }
+
+// A second copy into a database while one fills it is refused, saying
+// so (it met the first's rows on their keys and failed with a duplicate
+// key, advising to run it again); once the first ends, the copy runs.
+func TestPostgresASecondCopyIntoATargetBeingFilledIsRefused(t *testing.T) {
+	from := openPG(t, pgtest.URL(t))
+	addFetched(t, from, result{id: checkID(1), doc: "low", face: "high"})
+	target := pgtest.URL(t)
+	first, err := rawDB(t, target).Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	// Held as holdCopyTarget holds it: a copy filling the target now.
+	if _, err := first.ExecContext(context.Background(), "SELECT pg_advisory_lock($1)", copyTargetKey); err != nil {
+		t.Fatal(err)
+	}
+	to := openPG(t, target)
+	_, err = to.CopyFrom(context.Background(), from, CopyOptions{})
+	if err == nil || !strings.Contains(err.Error(), "another migrate-store is copying into this database now") || !strings.Contains(err.Error(), "nothing was copied") {
+		t.Fatalf("a copy into a target another copy is filling: %v; want it refused, saying so", err)
+	}
+	if _, err := first.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", copyTargetKey); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := to.CopyFrom(context.Background(), from, CopyOptions{}); err != nil || rep.Tracked != 1 {
+		t.Fatalf("the copy once the other ended: %+v, %v", rep, err)
+	}
+}
