@@ -315,18 +315,7 @@ const keepTimeout = 5 * time.Second
 
 func (s *Service) exchangeInto(ctx context.Context, o *AddOutcome) {
 	if ctx.Err() != nil {
-		// Never sent to Caisson: kept, so that the next run exchanges it
-		// (a token works for 2 hours; given up here, it would be lost).
-		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), keepTimeout)
-		defer cancel()
-		_, _, err := s.st.Exchange(kctx, strings.TrimSpace(o.Input.Text), s.o.Reviewer,
-			func(context.Context, string) (string, error) { return "", errInterrupted })
-		var kept *store.ExchangeKeptError
-		if errors.As(err, &kept) {
-			o.Verdict, o.Err, o.KeptUntil = NotExchangedYet, kept.Err, kept.Until
-			return
-		}
-		o.Verdict, o.Err = Refused, fmt.Errorf("%w, and could not be kept: %w; add it again", errInterrupted, err)
+		s.keepInterrupted(ctx, o)
 		return
 	}
 	id, added, err := s.Exchange(ctx, o.Input.Text)
@@ -334,6 +323,11 @@ func (s *Service) exchangeInto(ctx context.Context, o *AddOutcome) {
 	switch {
 	case errors.As(err, &kept):
 		o.Verdict, o.Err, o.KeptUntil = NotExchangedYet, kept.Err, kept.Until
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		// Interrupted while the token was being recorded, before it was
+		// sent: kept as one never sent. (It was refused and lost when the
+		// interruption came between the check above and the write.)
+		s.keepInterrupted(ctx, o)
 	case err != nil:
 		o.Verdict, o.Err = Refused, err
 	case added:
@@ -341,6 +335,22 @@ func (s *Service) exchangeInto(ctx context.Context, o *AddOutcome) {
 	default:
 		o.Verdict, o.CheckID = AlreadyThere, id
 	}
+}
+
+// keepInterrupted keeps a token an interruption kept from being sent to
+// Caisson, so that the next run exchanges it (a token works for 2 hours;
+// given up here, it would be lost).
+func (s *Service) keepInterrupted(ctx context.Context, o *AddOutcome) {
+	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), keepTimeout)
+	defer cancel()
+	_, _, err := s.st.Exchange(kctx, strings.TrimSpace(o.Input.Text), s.o.Reviewer,
+		func(context.Context, string) (string, error) { return "", errInterrupted })
+	var kept *store.ExchangeKeptError
+	if errors.As(err, &kept) {
+		o.Verdict, o.Err, o.KeptUntil = NotExchangedYet, kept.Err, kept.Until
+		return
+	}
+	o.Verdict, o.Err = Refused, fmt.Errorf("%w, and could not be kept: %w; add it again", errInterrupted, err)
 }
 
 // Exchange exchanges one token and tracks its check id (added is false

@@ -325,3 +325,39 @@ func TestTokensAnInterruptedAddHadNotReachedAreKept(t *testing.T) {
 		f.get(f.sb.CheckID(30 + i)) // tracked now
 	}
 }
+
+// interruptedAfterFirstLook is a context already cancelled whose first
+// Err says it is not: the interruption coming just after exchangeInto
+// looked, while the token was being recorded.
+type interruptedAfterFirstLook struct {
+	context.Context
+	looked atomic.Bool
+}
+
+func (c *interruptedAfterFirstLook) Err() error {
+	if !c.looked.Swap(true) {
+		return nil
+	}
+	return c.Context.Err()
+}
+
+// A token whose recording an interruption cut short was never sent to
+// Caisson: it is kept, as one interrupted before its turn, not refused and
+// lost (under load, TestTokensAnInterruptedAddHadNotReachedAreKept met
+// this once in CI: 11 of 12 kept).
+func TestATokenInterruptedWhileBeingRecordedIsKept(t *testing.T) {
+	f := newFixture(t)
+	token := f.sb.NewToken(30)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	o := AddOutcome{Input: Input{Text: token}, Token: true}
+	f.service(f.api).exchangeInto(&interruptedAfterFirstLook{Context: cancelled}, &o)
+	if o.Verdict != NotExchangedYet || o.KeptUntil.IsZero() {
+		t.Fatalf("%s (%v), want not exchanged yet, kept", o.Verdict, o.Err)
+	}
+	resumed, err := f.service(f.api).ResumeExchanges(context.Background())
+	if err != nil || len(resumed) != 1 {
+		t.Fatalf("resuming: %d outcomes, %v; want the kept token", len(resumed), err)
+	}
+	f.get(f.sb.CheckID(30)) // tracked now
+}
