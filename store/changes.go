@@ -91,6 +91,15 @@ func tell(ch chan Change, c Change) {
 		}
 		select {
 		case waiting := <-ch:
+			// The newer of Unreachable and Reachable wins: merged, the
+			// order of a drop, a return and a drop again was lost, and a
+			// reader checking Reachable first took the store for up.
+			if c.Has(Reachable) {
+				waiting &^= Unreachable
+			}
+			if c.Has(Unreachable) {
+				waiting &^= Reachable
+			}
 			c |= waiting
 		default: // taken by the reader meanwhile: room again
 		}

@@ -244,3 +244,26 @@ func TestPostgresChangesSayTheServerIsUnreachableUntilItIsBack(t *testing.T) {
 		t.Errorf("the notice as the server came back says %b, want %b", got, DataChanged|ClaimsChanged|Reachable)
 	}
 }
+
+// Notices merged while the reader was away keep the newest of Unreachable
+// and Reachable: a drop, a return and a drop again is a drop (merged,
+// both bits were set, and a reader checking Reachable first took the
+// store for up while it was down).
+func TestMergedNoticesKeepTheNewestOfUnreachableAndReachable(t *testing.T) {
+	for _, tc := range []struct {
+		told []Change
+		want Change
+	}{
+		{[]Change{Unreachable, DataChanged | ClaimsChanged | Reachable, Unreachable}, DataChanged | ClaimsChanged | Unreachable},
+		{[]Change{Unreachable, DataChanged | ClaimsChanged | Reachable}, DataChanged | ClaimsChanged | Reachable},
+		{[]Change{DataChanged, ClaimsChanged}, DataChanged | ClaimsChanged},
+	} {
+		ch := make(chan Change, 1)
+		for _, c := range tc.told {
+			tell(ch, c)
+		}
+		if got := <-ch; got != tc.want {
+			t.Errorf("told %b in turn, the reader got %b, want %b", tc.told, got, tc.want)
+		}
+	}
+}

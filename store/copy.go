@@ -89,9 +89,17 @@ func (s *Store) noteUnfinishedCopy(ctx context.Context) error {
 }
 
 // refuseUnfinished refuses a write to an unfinished copy but the copy's.
-func (s *Store) refuseUnfinished() error {
+// The mark is read again before refusing: the copy may have finished
+// since this Store was opened (a console left open across it).
+func (s *Store) refuseUnfinished(ctx context.Context) error {
 	source := s.unfinished.Load()
 	if source == nil || s.copying.Load() {
+		return nil
+	}
+	var still int
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM unfinished_copy").Scan(&still)
+	if err == nil && still == 0 {
+		s.unfinished.Store(nil)
 		return nil
 	}
 	return fmt.Errorf("%w of %s (migrate-store stopped before its end): run the same migrate-store again to finish it, then use the store; nothing was written", ErrUnfinishedCopy, *source)
@@ -295,6 +303,9 @@ func (s *Store) CopyFrom(ctx context.Context, from *Store, opts CopyOptions) (Co
 	}
 	rep, err := c.check(ctx)
 	rep.Resumed, rep.Copied = resumed, c.copied
+	if err == nil {
+		err = c.unmark(ctx)
+	}
 	return rep, err
 }
 
@@ -676,7 +687,7 @@ func (c *copier) mergeExchanges(ctx context.Context) error {
 // checks overdue against it now. On PostgreSQL, the identity columns
 // continue after the keys copied.
 func (c *copier) finish(ctx context.Context) error {
-	err := c.to.write(ctx, "finishing the copy", func(tx *sqlTx) error {
+	return c.to.write(ctx, "finishing the copy", func(tx *sqlTx) error {
 		sla, _, err := slaTx(ctx, tx)
 		if err != nil {
 			return err
@@ -684,18 +695,24 @@ func (c *copier) finish(ctx context.Context) error {
 		if err := recountOverdueTx(ctx, tx, sla, c.to.now()); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM unfinished_copy"); err != nil {
-			return err
-		}
 		if c.to.pg() {
 			return restartIdentitiesTx(ctx, tx)
 		}
 		return nil
 	})
-	if err == nil {
-		c.to.unfinished.Store(nil)
+}
+
+// unmark says the copy is finished (its unfinished_copy row deleted),
+// once check has found the target's chain and rows equal to the source's.
+func (c *copier) unmark(ctx context.Context) error {
+	if err := c.to.write(ctx, "marking the copy finished", func(tx *sqlTx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM unfinished_copy")
+		return err
+	}); err != nil {
+		return fmt.Errorf("every row is copied and checked, but the copy is not marked finished (run migrate-store again to finish it): %w", err)
 	}
-	return err
+	c.to.unfinished.Store(nil)
+	return nil
 }
 
 // check verifies the target's chain and compares it with the source: the

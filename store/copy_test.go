@@ -727,4 +727,9 @@ func TestAnUnfinishedCopyWarnsAndRefusesWritesUntilTheCopyFinishes(t *testing.T)
 	if _, err := done.Decide(context.Background(), rows[0].CheckID, Escalate, "the copy is finished", "ana"); err != nil {
 		t.Errorf("a decision on the finished copy: %v", err)
 	}
+	// A store opened while the copy was unfinished (a console left open)
+	// writes too once it is finished: the mark is read again.
+	if _, err := used.Add(context.Background(), checkID(999), "ana", SourceTyped); err != nil {
+		t.Errorf("an add, once the copy is finished, through a store opened before: %v", err)
+	}
 }

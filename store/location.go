@@ -86,24 +86,38 @@ func Redact(location string) string {
 		end = len(rest)
 	}
 	authority, tail := rest[:end], rest[end:]
-	if at := strings.LastIndex(authority, "@"); at >= 0 {
+	at := strings.LastIndex(authority, "@")
+	if at < 0 && strings.Contains(tail, "@") {
+		// An @ past the host: a password with an unescaped / ? or # in
+		// it, which net/url read as the host's end (user:#secret@host).
+		// Where the password ends cannot be told.
+		return scheme + "://(a URL whose password cannot be told from the rest; not shown: write a / ? # or @ in a password as %XX)"
+	}
+	if at >= 0 {
 		if name, _, hasPassword := strings.Cut(authority[:at], ":"); hasPassword {
 			authority = name + ":" + redacted + authority[at:]
 		}
 	}
+	// A fragment means nothing to PostgreSQL, and may be the end of a
+	// password (?password=se#cret): not shown.
+	tail, _, _ = strings.Cut(tail, "#")
 	if before, query, ok := strings.Cut(tail, "?"); ok {
-		query, fragment, hasFragment := strings.Cut(query, "#")
 		params := strings.Split(query, "&")
 		for i, p := range params {
 			key, _, _ := strings.Cut(p, "=")
-			if k, err := url.QueryUnescape(key); err == nil && strings.EqualFold(k, "password") {
+			k, err := url.QueryUnescape(key)
+			text, terr := url.QueryUnescape(p)
+			switch {
+			case err == nil && strings.EqualFold(k, "password"):
 				params[i] = key + "=" + redacted
+			case terr != nil || err != nil || strings.Contains(strings.ToLower(text), "password"):
+				// A parameter that names a password anywhere (after a ;,
+				// which net/url drops and a driver may not), or that
+				// does not decode: not shown.
+				params[i] = redacted
 			}
 		}
 		tail = before + "?" + strings.Join(params, "&")
-		if hasFragment {
-			tail += "#" + fragment
-		}
 	}
 	return scheme + "://" + authority + tail
 }

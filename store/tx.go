@@ -61,7 +61,7 @@ func (s *Store) writeLocked(ctx context.Context, what, notice string, shared boo
 	if s.frozen {
 		return fmt.Errorf("%s: %w", what, errFrozen)
 	}
-	if err := s.refuseUnfinished(); err != nil {
+	if err := s.refuseUnfinished(ctx); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	var err error
