@@ -136,10 +136,13 @@ type Poller struct {
 	// row, each twice as long as the one before.
 	paused atomic.Pointer[Pause]
 	pauses int
-	// run counts the polls in a row that found Caisson unavailable;
-	// unanswered, the unavailable polls in a row of each check, which
-	// hold its lease (its backoff) ever longer. Run's goroutine only.
-	run        int
+	// run holds the checks whose polls, in a row, found Caisson
+	// unavailable: only a run of different checks is an outage (one
+	// check polled again and again, its backoff alone due, is one check
+	// Caisson cannot answer). unanswered counts each check's unavailable
+	// polls in a row, which hold its lease (its backoff) ever longer.
+	// Run's goroutine only.
+	run        map[string]bool
 	unanswered map[string]int
 }
 
@@ -334,15 +337,19 @@ func (p *Poller) pollOne(ctx context.Context, checkID string, polled func(Result
 		n := p.unanswered[checkID]
 		p.unanswered[checkID] = n + 1
 		holdUntil = p.o.Clock.Now().Add(p.outageWait(n))
-		p.run++
+		if p.run == nil {
+			p.run = map[string]bool{}
+		}
+		p.run[checkID] = true
 		var we *caisson.WaitError
-		if p.run >= pollUnavailableRun || errors.As(fetchErr, &we) {
+		if len(p.run) >= pollUnavailableRun || errors.As(fetchErr, &we) {
 			p.pause(fetchErr)
 		}
 		return false, nil
 	}
 	delete(p.unanswered, checkID)
-	p.run, p.pauses = 0, 0
+	clear(p.run)
+	p.pauses = 0
 	res := p.svc.record(ctx, caisson.Result{CheckID: checkID, Check: chk, Err: fetchErr})
 	if polled != nil {
 		polled(res)

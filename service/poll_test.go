@@ -440,3 +440,28 @@ func TestOneCheckCaissonCannotAnswerDoesNotHoldUpTheOthers(t *testing.T) {
 		t.Errorf("errors %d, pending %d: want all %d still waiting", counts[store.QueueErrors], counts[store.QueuePending], len(ids))
 	}
 }
+
+// One check Caisson cannot answer, alone in Waiting, is that check's
+// trouble, not an outage: asked again and again on its own backoff, a run
+// of unavailable polls all of one check, it never pauses all polling. It
+// paused at the third, as soon as the check's backoff was the only thing
+// due (which the test above, with a hundred checks beside it, met once
+// under load).
+func TestOneCheckAloneCaissonCannotAnswerNeverPausesPolling(t *testing.T) {
+	f := newPollFixture(t, 50)
+	ids := f.waiting()
+	if len(ids) != 1 {
+		t.Fatalf("%d checks waiting, want one", len(ids))
+	}
+	f.sb.FailNext(ids[0], 100000, sandbox.Fail503)
+	p := f.poller(f.pacedClient(f.sb.Key(), 2, caisson.WithRetries(1)), PollOptions{})
+	if err := f.clock.runUntil(t, p, f.clock.Now().Add(6*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.requestTimes(ids[0])); n < 4 {
+		t.Errorf("the check was asked %d times in 6 hours, want its backoff's 4 or more", n)
+	}
+	if pa := p.paused.Load(); pa != nil {
+		t.Errorf("polling paused for one check: %+v", pa)
+	}
+}
