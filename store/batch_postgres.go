@@ -131,16 +131,11 @@ const (
 // rest meets it again, or not, and says so. It returns an error only when
 // ctx ended.
 func (s *Store) storeFirstResultsPG(ctx context.Context, ids []string, results []FetchResult, skip func(int) bool, early []bool) error {
-	seen := make(map[string]bool, len(results))
 	var firsts []int
-	for i, r := range results {
-		if skip(i) {
-			continue
-		}
-		if !seen[ids[i]] && r.Err == nil {
+	for _, i := range firstOutcomes(ids, skip) {
+		if results[i].Err == nil {
 			firsts = append(firsts, i)
 		}
-		seen[ids[i]] = true
 	}
 	if len(firsts) < cmp.Or(s.alongside, alongsideMin) {
 		return nil
@@ -284,27 +279,24 @@ func (a *resultArrays) args() []any {
 // log, and every row, as recording the batch in order does. skip says
 // which results are not to be recorded at all.
 func recordBatchPG(ctx context.Context, tx *sqlTx, ids []string, results []FetchResult, skip func(int) bool, tried, stored []bool) error {
-	seen := make(map[string]bool, len(results))
 	at := make(map[string]int, len(results))
 	var a resultArrays
 	var e errorArrays
-	for i, r := range results {
-		if skip(i) {
-			continue
-		}
+	for _, i := range firstOutcomes(ids, skip) {
+		r := results[i]
 		// Caisson unavailable is recorded one at a time (recordErrorTx:
 		// only on a check never answered); what follows for the check
 		// comes after it, in order.
-		if !seen[ids[i]] && (r.Err == nil || !caisson.Unavailable(r.Err)) {
-			if r.Err == nil {
-				a.add(ids[i], r.Check, r.At)
-			} else {
-				e.add(ids[i], r.Err, r.At)
-			}
-			at[ids[i]] = i
-			tried[i] = true
+		if r.Err != nil && caisson.Unavailable(r.Err) {
+			continue
 		}
-		seen[ids[i]] = true
+		if r.Err == nil {
+			a.add(ids[i], r.Check, r.At)
+		} else {
+			e.add(ids[i], r.Err, r.At)
+		}
+		at[ids[i]] = i
+		tried[i] = true
 	}
 	if len(at) == 0 {
 		return nil
@@ -330,6 +322,23 @@ func recordBatchPG(ctx context.Context, tx *sqlTx, ids []string, results []Fetch
 		}
 	}
 	return nil
+}
+
+// firstOutcomes are the indexes of each check's first outcome in a batch
+// (ids[i] the check of the i-th), but those skip says are not recorded:
+// the only ones a batch may take ahead of the rest, since what comes
+// after depends on them.
+func firstOutcomes(ids []string, skip func(int) bool) []int {
+	seen := make(map[string]bool, len(ids))
+	var firsts []int
+	for i, id := range ids {
+		if skip(i) || seen[id] {
+			continue
+		}
+		seen[id] = true
+		firsts = append(firsts, i)
+	}
+	return firsts
 }
 
 // queryIDs runs a statement returning check ids of the batch and marks
