@@ -61,7 +61,7 @@ type listModel struct {
 	// uncovered and the next sync read it again at once, for ever: a
 	// console hammering a PostgreSQL server that had gone away.
 	resting  bool
-	restings int // which failure the retry tick is for
+	restings int // the retry tick's id (programContext.nextID: a tick from before a new query never matches)
 
 	// drawn are the visible rows as drawn (memo.go), emptied when rows
 	// are read.
@@ -224,7 +224,6 @@ func (l *listModel) loaded(m pageMsg) {
 		l.err = m.err
 		l.dirty = again
 		l.resting = true
-		l.restings++
 		if l.total < 0 {
 			l.total = 0
 		}

@@ -104,11 +104,11 @@ type Model struct {
 	fourEyes    store.FourEyes
 	// access is where what the detail shows is recorded, nil when the
 	// store records no access; viewing is the check whose detail is on
-	// screen; viewAfter replaces the dwell timer, and the page's retry
+	// screen; timerHook replaces the dwell timer, and the page's retry
 	// after a failed read, in tests (viewed.go).
 	access    *accessLog
 	viewing   viewing
-	viewAfter func(time.Duration, tea.Msg) tea.Cmd
+	timerHook func(time.Duration, tea.Msg) tea.Cmd
 	// lastRead is when the screen was last read again after a change;
 	// the watch does not look sooner than Config.Watch after it.
 	lastRead time.Time
@@ -214,8 +214,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.followOpen(open, had, old)
 			cmd = tea.Batch(m.replayHeld(), m.readProposals())
 			if m.list.resting {
-				n := m.list.restings
-				cmd = tea.Batch(cmd, m.viewTimer(pageRetry, pageRetryMsg{n}))
+				n := m.ctx.nextID()
+				m.list.restings = n
+				cmd = tea.Batch(cmd, m.timer(pageRetry, pageRetryMsg{n}))
 			}
 		}
 	case pageRetryMsg:

@@ -239,7 +239,7 @@ func TestAPageTheStoreCannotReadIsSaidOnceAndTriedAgainOnlyLater(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 3, track: 3, fetch: true})
 	var timed []tea.Msg
 	m := newTestModel(t, f.config(), 120, 30)
-	m.viewAfter = func(_ time.Duration, msg tea.Msg) tea.Cmd {
+	m.timerHook = func(_ time.Duration, msg tea.Msg) tea.Cmd {
 		timed = append(timed, msg)
 		return nil
 	}

@@ -70,16 +70,16 @@ func (m *Model) watchViewing() tea.Cmd {
 	if id == "" {
 		return nil
 	}
-	return m.viewTimer(viewDwell, viewedMsg{gen: m.viewing.gen})
+	return m.timer(viewDwell, viewedMsg{gen: m.viewing.gen})
 }
 
-// viewTimer sends msg after d (the dwell timer; the page's retry after a
+// timer sends msg after d (the dwell timer; the page's retry after a
 // failed read): tea.Tick in a program, nothing in model
 // tests and benchmarks (which run every command to its end and would
-// sleep), unless a test sets viewAfter.
-func (m *Model) viewTimer(d time.Duration, msg tea.Msg) tea.Cmd {
-	if m.viewAfter != nil {
-		return m.viewAfter(d, msg)
+// sleep), unless a test sets timerHook.
+func (m *Model) timer(d time.Duration, msg tea.Msg) tea.Cmd {
+	if m.timerHook != nil {
+		return m.timerHook(d, msg)
 	}
 	if !m.animate {
 		return nil
@@ -100,7 +100,7 @@ func (m *Model) viewedTick(msg viewedMsg) tea.Cmd {
 		}
 		return nil
 	}
-	return tea.Batch(record, m.viewTimer(viewAgain, msg))
+	return tea.Batch(record, m.timer(viewAgain, msg))
 }
 
 // accessFailedMsg says the access log could not take a record: the

@@ -44,7 +44,7 @@ func TestTheDetailRecordsAnAccessOnlyOnceShownForASecond(t *testing.T) {
 			cfg := f.config()
 			cfg.ReadOnly = readOnly
 			m := New(cfg)
-			m.animate, m.viewAfter = false, ts.after
+			m.animate, m.timerHook = false, ts.after
 			pump(t, m, m.Init(), tea.WindowSizeMsg{Width: 120, Height: 40})
 			pump(t, m, keys("j", "j", "j")...)
 			held := selectedID(t, m)
@@ -80,7 +80,7 @@ func TestANarrowListRecordsNothingUntilTheDetailIsOpened(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 10, track: 10, fetch: true})
 	ts := &timers{}
 	m := New(f.config())
-	m.animate, m.viewAfter = false, ts.after
+	m.animate, m.timerHook = false, ts.after
 	pump(t, m, m.Init(), tea.WindowSizeMsg{Width: 80, Height: 24})
 	pump(t, m, keys("j", "j")...)
 	if len(ts.pending) != 0 {
@@ -105,7 +105,7 @@ func TestTheDetailOfACheckNeverFetchedRecordsNothing(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 10, track: 10})
 	ts := &timers{}
 	m := New(f.config())
-	m.animate, m.viewAfter = false, ts.after
+	m.animate, m.timerHook = false, ts.after
 	pump(t, m, m.Init(), tea.WindowSizeMsg{Width: 120, Height: 40}, keys("7")[0])
 	pump(t, m, keys("j")...)
 	for _, msg := range ts.pending {
@@ -128,7 +128,7 @@ func TestARealConsoleWritesItsAccessRecordsWhenItQuits(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 5, track: 5, fetch: true})
 	m := New(f.config())
 	m.animate = false
-	m.viewAfter = func(d time.Duration, msg tea.Msg) tea.Cmd {
+	m.timerHook = func(d time.Duration, msg tea.Msg) tea.Cmd {
 		return tea.Tick(d, func(time.Time) tea.Msg { return msg })
 	}
 	tm, w := startProgram(t, m, 120, 40)
