@@ -92,7 +92,12 @@ func ParseID(s string) (ID, error) {
 	if err := validBody(body); err != nil {
 		return ID{}, fmt.Errorf("%s %w", kind, err)
 	}
-	return ID{Kind: kind, Value: kindPrefix(kind) + body}, nil
+	if prefix := kindPrefix(kind); s[:len(prefix)] != prefix {
+		return ID{Kind: kind, Value: prefix + body}, nil
+	}
+	// Already as stored: the input itself, not a copy (a file of a million
+	// ids is parsed more than once on its way to the store).
+	return ID{Kind: kind, Value: s}, nil
 }
 
 // validBody checks what follows the prefix.
@@ -103,6 +108,15 @@ func validBody(body string) error {
 	if len(body) > maxIDBody {
 		return fmt.Errorf("is %d characters after the prefix: expected at most %d", len(body), maxIDBody)
 	}
+	if plainBody(body) {
+		return nil
+	}
+	return bodyProblem(body)
+}
+
+// bodyProblem is validBody's rule in full, saying what is wrong; nil for
+// a good body, which plainBody passes first.
+func bodyProblem(body string) error {
 	for i, r := range body {
 		if !isURLBase64(r) {
 			return fmt.Errorf("has %q at position %d: expected only URL-safe base64 (A-Z a-z 0-9 - _) after the prefix",
@@ -142,6 +156,17 @@ func IDLine(raw string) (string, bool) {
 		t = strings.TrimSpace(t[:i])
 	}
 	return t, true
+}
+
+// IsExchangeToken reports whether s is an exchange token by ParseID's
+// rule. Only what starts as one is parsed: a file of a million check ids
+// is asked whether it holds any token.
+func IsExchangeToken(s string) bool {
+	if !hasPrefixFold(strings.TrimSpace(s), tokenPrefix) {
+		return false
+	}
+	id, err := ParseID(s)
+	return err == nil && id.Kind == KindExchangeToken
 }
 
 // ParseCheckID is ParseID for places that take only a check id.
@@ -267,6 +292,33 @@ func lowerASCII(b byte) byte {
 	}
 	return b
 }
+
+// plainBody is validBody's answer for a good body, in one pass over its
+// bytes: long enough, URL-safe base64 only, no second prefix. A body it
+// does not pass takes validBody's slower path, which says what is wrong.
+func plainBody(body string) bool {
+	if len(body) < MinIDBody {
+		return false
+	}
+	for i := 0; i < len(body); i++ {
+		b := body[i]
+		if !base64Byte[b] {
+			return false
+		}
+		if (b == 'c' || b == 'C') && (hasPrefixFold(body[i:], checkIDPrefix) || hasPrefixFold(body[i:], tokenPrefix)) {
+			return false
+		}
+	}
+	return true
+}
+
+// base64Byte is isURLBase64 for a byte, looked up.
+var base64Byte = func() (t [256]bool) {
+	for b := range 256 {
+		t[b] = isURLBase64(rune(b))
+	}
+	return t
+}()
 
 func isURLBase64(r rune) bool {
 	return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_'

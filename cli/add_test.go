@@ -144,7 +144,7 @@ func TestReadIDLinesNumbersLinesAndSkipsBlanksAndComments(t *testing.T) {
 	}
 	var got []string
 	for _, i := range in {
-		got = append(got, fmt.Sprintf("%s=%s", i.Where, i.Text))
+		got = append(got, fmt.Sprintf("%s=%s", i.Place(), i.Text))
 	}
 	if want := "line 3=chk_priv_A,line 4=chk_priv_B,line 6=x"; strings.Join(got, ",") != want {
 		t.Fatalf("want %s, got %s", want, strings.Join(got, ","))
@@ -292,5 +292,38 @@ func TestAnInterruptedAddSaysWhatWasStored(t *testing.T) {
 	want := progName + ": interrupted: 200000 of 1000000 check ids stored, the others not: run the same add again to store them"
 	if len(lines) != 1 || lines[0].text != want {
 		t.Errorf("error lines %+v, want the one line %q", lines, want)
+	}
+}
+
+// Lines are read through a buffer far smaller than the input: each keeps
+// its number and its text across the buffer's ends, and a long line in
+// between costs no line after it.
+func TestReadIDLinesKeepsEveryLineAcrossTheReadBuffer(t *testing.T) {
+	var in strings.Builder
+	var want []string
+	for n := 1; n <= 20_000; n++ {
+		switch {
+		case n == 7_777:
+			in.WriteString(strings.Repeat("z", 2*maxLine+3) + "\n")
+			want = append(want, fmt.Sprintf("line %d=%s", n, strings.Repeat("z", maxLine)))
+		case n%1000 == 0:
+			in.WriteString("# comment\n")
+		default:
+			id := fmt.Sprintf("chk_priv_%022d", n)
+			in.WriteString(id + "\r\n")
+			want = append(want, fmt.Sprintf("line %d=%s", n, id))
+		}
+	}
+	got, err := readIDLines(strings.NewReader(in.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("read %d lines, want %d", len(got), len(want))
+	}
+	for i, g := range got {
+		if s := g.Place() + "=" + g.Text; s != want[i] {
+			t.Fatalf("line %d: got %.60s, want %.60s", i, s, want[i])
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,12 +16,23 @@ import (
 
 // Input is one id or token as a reviewer gave it.
 type Input struct {
-	// Where names it for the reviewer: "argument 2", "line 5".
+	// Where names it for the reviewer: "argument 2". Line, when Where is
+	// empty, is its line in a file or a list, named "line 5" (a million
+	// lines need no million names made up front).
 	Where string
+	Line  int
 	Text  string
 	// Source is how it came: typed or imported (a token's check is
 	// always recorded as exchanged).
 	Source store.Source
+}
+
+// Place names in for the reviewer: Where, or its line.
+func (in Input) Place() string {
+	if in.Where == "" && in.Line > 0 {
+		return "line " + strconv.Itoa(in.Line)
+	}
+	return in.Where
 }
 
 // Verdict is what became of one input: every input gets exactly one.
@@ -117,7 +129,7 @@ func (s *Service) AddWithProgress(ctx context.Context, inputs []Input, progress 
 		}
 		o.Token = id.Kind == caisson.KindExchangeToken
 		if f, seen := first[id.Value]; seen {
-			o.Verdict, o.Repeats = AlreadyThere, inputs[f].Where
+			o.Verdict, o.Repeats = AlreadyThere, inputs[f].Place()
 			repeats[i] = f
 			continue
 		}
@@ -271,9 +283,9 @@ func (s *Service) addPart(ctx context.Context, outs []AddOutcome, list []int, sr
 		// The store knows positions in this part only: where the part's
 		// ids were given is the service's to say.
 		if len(list) == 1 {
-			return fmt.Errorf("the id of %s: %w", outs[list[0]].Input.Where, err)
+			return fmt.Errorf("the id of %s: %w", outs[list[0]].Input.Place(), err)
 		}
-		return fmt.Errorf("the ids of %s to %s: %w", outs[list[0]].Input.Where, outs[list[len(list)-1]].Input.Where, err)
+		return fmt.Errorf("the ids of %s to %s: %w", outs[list[0]].Input.Place(), outs[list[len(list)-1]].Input.Place(), err)
 	}
 	judge(outs, list, ids, res)
 	return nil

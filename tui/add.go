@@ -184,7 +184,7 @@ func addChecks(svc Service, task int, ids []caisson.ID, lines []int, now func() 
 		defer cancel()
 		inputs := make([]service.Input, len(ids))
 		for i, id := range ids {
-			inputs[i] = service.Input{Where: fmt.Sprintf("line %d", lines[i]), Text: id.Value, Source: store.SourceTyped}
+			inputs[i] = service.Input{Line: lines[i], Text: id.Value, Source: store.SourceTyped}
 		}
 		rep, err := svc.Add(ctx, inputs)
 		msg := addedMsg{task: task}
@@ -200,7 +200,7 @@ func addChecks(svc Service, task int, ids []caisson.ID, lines []int, now func() 
 				// The batch failed before this line's turn.
 				out = addOutcome{message: "refused: " + errText(err)}
 			}
-			out.label = inputs[i].Where
+			out.label = inputs[i].Place()
 			if o.Verdict == service.Added {
 				msg.added = append(msg.added, o.CheckID)
 				fresh[o.CheckID] = len(msg.outcomes)
