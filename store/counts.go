@@ -150,7 +150,10 @@ func (s *Store) CountUpTo(ctx context.Context, q PageQuery, limit int) (n int, m
 		n, err := s.Count(ctx, q)
 		return min(n, limit), n > limit, err
 	}
-	sel, err := s.selectFor(ctx, q, SortRisk, countCandidateLimit(limit))
+	// A filter's candidates are counted where fetching them costs less
+	// than walking the queue: "smith" at a million checks (15,500 of
+	// them) counted in 215 ms by walking.
+	sel, err := s.selectFor(ctx, q, SortRisk, max(countCandidateLimit(limit), s.fetchWorthy(ctx, q)))
 	if err != nil {
 		return 0, false, err
 	}

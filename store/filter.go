@@ -74,6 +74,20 @@ type selection struct {
 	// candidates marks a PostgreSQL selection of few matches, found in
 	// the trigram index: its page fetches and sorts them (checksPagePG).
 	candidates bool
+	// filter is where the text filter's condition is, in where and args,
+	// on a walk: a bounded walk (bound) tells matches from the rest.
+	filter *filterPlace
+	// bound, when not 0, makes the page a bounded walk: it reads only
+	// the first bound entries of the sort index (checksPageSQL).
+	bound int
+}
+
+// filterPlace is the text filter's condition's place in a selection:
+// where[at], with args[from:to]. match, when not "", is the trigram
+// index's query of the filter's candidates, too many to start from.
+type filterPlace struct {
+	at, from, to int
+	match        string
 }
 
 // add adds a condition; "" is none (the all queue on PostgreSQL).
@@ -182,7 +196,9 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 	if ids > 0 {
 		idCond, idArgs = " OR c.id IN (SELECT id FROM checks WHERE check_id >= ? AND check_id < ?)", []any{lo, hi}
 	}
+	sel.filter = &filterPlace{at: len(sel.where), from: len(sel.args)}
 	sel.add("(instr(c.search, ?) > 0"+idCond+")", append([]any{f}, idArgs...)...)
+	sel.filter.to = len(sel.args)
 	if utf8.RuneCountInString(f) < 3 || ids > ftsCap {
 		splitUndated(sel, q, by, f, ids, lo, hi)
 		return sel, nil
@@ -192,12 +208,13 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 		return nil, fmt.Errorf("filtering by %q: %w", q.Filter, err)
 	}
 	if frequent {
+		sel.filter.match = match
 		splitUndated(sel, q, by, f, ids, lo, hi)
 		return sel, nil
 	}
 	// NOT INDEXED keeps the planner from walking a sort index instead:
 	// the few candidates are fetched by rowid and sorted.
-	sel.from = "FROM checks AS c NOT INDEXED"
+	sel.from, sel.filter = "FROM checks AS c NOT INDEXED", nil
 	if ids > 0 {
 		sel.add(`(c.id IN (SELECT rowid FROM checks_search WHERE checks_search MATCH ?)
 		OR c.id IN (SELECT id FROM checks WHERE check_id >= ? AND check_id < ?))`, match, lo, hi)

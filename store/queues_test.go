@@ -457,3 +457,106 @@ func fiveOkafors(t *testing.T) *Store {
 	t.Cleanup(func() { ftsCap = old })
 	return s
 }
+
+// A filtered page sorted by name on a large store first walks only the
+// start of the name index (nameWalkBound entries); when its matches lie
+// further on it turns to the filter's candidates, or walks on. Every way
+// must give the rows and counts the plain walk gives.
+func TestANameSortedFilterGivesTheSameRowsWhenItsWalkIsBounded(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	early := []string{"Abbott", "Adams", "Allen", "Baker", "Bell", "Brown", "Clark", "Cole", "Davis", "Evans", "Ford", "Grant"}
+	n := 0
+	add := func(r result) {
+		n++
+		r.id = checkID(n)
+		if r.customer == "" {
+			r.customer = fmt.Sprintf("cust-%d", n%7)
+		}
+		levels := []string{"low", "medium", "high"}
+		r.doc, r.face = levels[n%3], levels[(n/3)%3]
+		addFetched(t, s, r)
+	}
+	for i := range 96 {
+		add(result{first: fmt.Sprintf("F%02d", i), last: early[i%len(early)]})
+	}
+	// Matches early in the alphabet (a first name, a customer id, a
+	// surname ending so) and a run of them late.
+	add(result{first: "Smithy", last: "Adams"})
+	add(result{first: "Ann", last: "Baker", customer: "cust-smith"})
+	add(result{first: "Jo", last: "Goldsmith"})
+	for i := range 18 {
+		add(result{first: fmt.Sprintf("G%02d", i), last: []string{"Smith", "Smithson", "Smythe"}[i%3]})
+	}
+	// No last name, first in the name index: a result without names, and
+	// checks whose fetch failed, found only by their id.
+	add(result{customer: "cust-smithers"})
+	add(result{first: "Smithy"})
+	var failed []string
+	for range 3 {
+		n++
+		failed = append(failed, checkID(n))
+		if _, err := s.Add(ctx, checkID(n), "tester", SourceTyped); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordFetch(ctx, checkID(n), nil, errors.New("caisson: 500"), s.now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restore := func(fts, bound, per int) { ftsCap, nameWalkBound, walkPerFetch = fts, bound, per }
+	defer restore(ftsCap, nameWalkBound, walkPerFetch)
+	shortened := 0
+	for _, queue := range []Queue{QueueAll, QueueNeedsReview} {
+		for _, filter := range []string{"smith", "adams", "ith", "cust-1", "mit", "zzz", failed[1][len("chk_priv_"):]} {
+			for _, page := range []struct{ offset, limit int }{{0, 50}, {0, 1}, {2, 3}, {10, 4}} {
+				q := PageQuery{Queue: queue, Filter: filter, Sort: SortName, Offset: page.offset, Limit: page.limit}
+				restore(0, 0, 12) // the plain walk: every filter frequent, nothing bounded
+				want, err := s.Page(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantN, err := s.Count(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The walk bounded at 30 entries, then the candidates
+				// fetched (1 entry walked a fetch: every candidate is
+				// worth it) or the walk taken on (a fetch worth 1,000).
+				for _, per := range []int{1, 1000} {
+					restore(2, 30, per)
+					name := fmt.Sprintf("%s, %q, rows %d+%d, a fetch worth %d entries", queue, filter, page.offset, page.limit, per)
+					if !onPostgres {
+						sel, err := s.selectFor(ctx, q, q.Sort, candidateLimit(q, q.Sort))
+						if err != nil {
+							t.Fatal(err)
+						}
+						if s.boundsWalk(ctx, q, sel) {
+							// The checks rows' part (the store has no bare checks).
+							sel.bound = nameWalkBound
+							query := sel.checksPageSQL(sel.keys(q.Sort))
+							args := append(slices.Clone(sel.args), page.limit, page.offset)
+							if rows, err := s.queryRows(ctx, s, "", query, 0, args...); err != nil {
+								t.Fatalf("%s: the bounded walk: %v", name, err)
+							} else if len(rows) < page.limit && len(want) == page.limit {
+								shortened++
+							}
+						}
+					}
+					got, err := s.Page(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(ids(got), ids(want)) {
+						t.Errorf("%s: got %v\nthe plain walk %v", name, ids(got), ids(want))
+					}
+					if gotN, err := s.Count(ctx, q); err != nil || gotN != wantN {
+						t.Errorf("%s: counted %d (%v), the plain walk %d", name, gotN, err, wantN)
+					}
+				}
+			}
+		}
+	}
+	if !onPostgres && shortened == 0 {
+		t.Error("no bounded walk fell short of a page the list fills: the test no longer reaches the way on")
+	}
+}
