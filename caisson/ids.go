@@ -96,7 +96,9 @@ func ParseID(s string) (ID, error) {
 		return ID{Kind: kind, Value: prefix + body}, nil
 	}
 	// Already as stored: the input itself, not a copy (a file of a million
-	// ids is parsed more than once on its way to the store).
+	// ids is parsed more than once on its way to the store). The value
+	// keeps whatever string s is part of alive: add -'s lines are parts
+	// of one string holding the whole input.
 	return ID{Kind: kind, Value: s}, nil
 }
 
@@ -108,19 +110,18 @@ func validBody(body string) error {
 	if len(body) > maxIDBody {
 		return fmt.Errorf("is %d characters after the prefix: expected at most %d", len(body), maxIDBody)
 	}
-	if plainBody(body) {
-		return nil
-	}
-	return bodyProblem(body)
-}
-
-// bodyProblem is validBody's rule in full, saying what is wrong; nil for
-// a good body, which plainBody passes first.
-func bodyProblem(body string) error {
-	for i, r := range body {
-		if !isURLBase64(r) {
+	// One pass over the bytes, which are ASCII in every good id: a file
+	// of a million ids is read more than once on its way to the store.
+	second := -1
+	for i := 0; i < len(body); i++ {
+		b := body[i]
+		if !base64Byte[b] {
+			r, _ := utf8.DecodeRuneInString(body[i:])
 			return fmt.Errorf("has %q at position %d: expected only URL-safe base64 (A-Z a-z 0-9 - _) after the prefix",
 				r, len(checkIDPrefix)+i+1)
+		}
+		if second < 0 && (b == 'c' || b == 'C') && (hasPrefixFold(body[i:], checkIDPrefix) || hasPrefixFold(body[i:], tokenPrefix)) {
+			second = i
 		}
 	}
 	if len(body) < MinIDBody {
@@ -129,16 +130,13 @@ func bodyProblem(body string) error {
 	// Two ids run together (a lost line break) read as one long one, in
 	// URL-safe base64 all through: taken, it would track an id that is
 	// neither.
-	for i := 0; i < len(body); i++ {
-		if body[i] != 'c' && body[i] != 'C' {
-			continue
+	if second >= 0 {
+		p := checkIDPrefix
+		if hasPrefixFold(body[second:], tokenPrefix) {
+			p = tokenPrefix
 		}
-		for _, p := range []string{checkIDPrefix, tokenPrefix} {
-			if hasPrefixFold(body[i:], p) {
-				return fmt.Errorf("has a second %s at position %d, so it is two ids run together: expected one id (one a line)",
-					p, len(checkIDPrefix)+i+1)
-			}
-		}
+		return fmt.Errorf("has a second %s at position %d, so it is two ids run together: expected one id (one a line)",
+			p, len(checkIDPrefix)+second+1)
 	}
 	return nil
 }
@@ -293,26 +291,8 @@ func lowerASCII(b byte) byte {
 	return b
 }
 
-// plainBody is validBody's answer for a good body, in one pass over its
-// bytes: long enough, URL-safe base64 only, no second prefix. A body it
-// does not pass takes validBody's slower path, which says what is wrong.
-func plainBody(body string) bool {
-	if len(body) < MinIDBody {
-		return false
-	}
-	for i := 0; i < len(body); i++ {
-		b := body[i]
-		if !base64Byte[b] {
-			return false
-		}
-		if (b == 'c' || b == 'C') && (hasPrefixFold(body[i:], checkIDPrefix) || hasPrefixFold(body[i:], tokenPrefix)) {
-			return false
-		}
-	}
-	return true
-}
-
-// base64Byte is isURLBase64 for a byte, looked up.
+// base64Byte is isURLBase64 for a byte, looked up: validBody tests every
+// byte of every id of an import.
 var base64Byte = func() (t [256]bool) {
 	for b := range 256 {
 		t[b] = isURLBase64(rune(b))

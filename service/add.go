@@ -27,7 +27,7 @@ type Input struct {
 	Source store.Source
 }
 
-// Place names in for the reviewer: Where, or its line.
+// Place names the input for the reviewer: Where, or its line.
 func (in Input) Place() string {
 	if in.Where == "" && in.Line > 0 {
 		return "line " + strconv.Itoa(in.Line)

@@ -117,8 +117,10 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 }
 
 // Count returns how many checks match q, ignoring Sort, Offset and Limit.
-// A whole queue is counted over its index; a filter that matches many
-// checks costs a walk of the queue (CountUpTo stops early).
+// A whole queue is read from queue_counts; a filter's matches are counted
+// from its candidates in the trigram index while they are few enough to
+// fetch (fetchWorthy), else by a walk of the queue (CountUpTo stops
+// early).
 func (s *Store) Count(ctx context.Context, q PageQuery) (int, error) {
 	if q.Filter == "" && q.Customer == "" && (!q.Overdue || q.Queue == QueueAll) {
 		if q.Overdue {

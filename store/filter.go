@@ -83,11 +83,12 @@ type selection struct {
 }
 
 // filterPlace is the text filter's condition's place in a selection:
-// where[at], with args[from:to]. match, when not "", is the trigram
-// index's query of the filter's candidates, too many to start from.
+// where[at], its arguments ending at args[to]. match, when not "", is the
+// trigram index's query of the filter's candidates, too many to start
+// from.
 type filterPlace struct {
-	at, from, to int
-	match        string
+	at, to int
+	match  string
 }
 
 // add adds a condition; "" is none (the all queue on PostgreSQL).
@@ -117,9 +118,9 @@ func (sel *selection) sql() string {
 // case-sensitive base64 that people paste or read off the list's short
 // id. When the filter is rare, in the trigram index and among the ids (no
 // more than candidates checks: candidateLimit), those checks are fetched
-// by rowid and sorted, so nothing is walked. A frequent filter walks the
-// sort index instead, which carries the search column: a page fills
-// quickly.
+// by rowid and sorted, so nothing is walked (candidates fetchCounted: so
+// without counting them). A frequent filter walks the sort index instead,
+// which carries the search column: a page fills quickly.
 func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates int) (*selection, error) {
 	pred, args, err := s.queuePredicate(q.Queue)
 	if err != nil {
@@ -196,7 +197,7 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 	if ids > 0 {
 		idCond, idArgs = " OR c.id IN (SELECT id FROM checks WHERE check_id >= ? AND check_id < ?)", []any{lo, hi}
 	}
-	sel.filter = &filterPlace{at: len(sel.where), from: len(sel.args)}
+	sel.filter = &filterPlace{at: len(sel.where)}
 	sel.add("(instr(c.search, ?) > 0"+idCond+")", append([]any{f}, idArgs...)...)
 	sel.filter.to = len(sel.args)
 	if utf8.RuneCountInString(f) < 3 || ids > ftsCap {
@@ -324,7 +325,33 @@ const minIDFilter = 2
 // probing trigram by trigram, as this once did, spent half of a 5 ms
 // page at 100,000 checks. The rows found are a superset of those
 // containing f; instr narrows them.
+//
+// A limit below 0 (fetchCounted) is a caller that has counted them and
+// knows them few enough: they are not counted again.
 func (s *Store) rareTrigrams(ctx context.Context, f string, limit int) (match string, frequent bool, err error) {
+	match = trigramQuery(f)
+	if limit < 0 {
+		return match, false, nil
+	}
+	n, err := s.countTrigramMatches(ctx, match, limit+1)
+	return match, n > limit, err
+}
+
+// fetchCounted is rareTrigrams' limit for a filter whose candidates the
+// caller has counted and found worth fetching (boundsWalk).
+const fetchCounted = -1
+
+// countTrigramMatches counts the rows of the trigram index match selects,
+// stopping at limit.
+func (s *Store) countTrigramMatches(ctx context.Context, match string, limit int) (int, error) {
+	var n int
+	err := s.readRow(ctx,
+		"SELECT count(*) FROM (SELECT rowid FROM checks_search WHERE checks_search MATCH ? LIMIT ?)", match, limit).Scan(&n)
+	return n, err
+}
+
+// trigramQuery is the FTS5 query of f's last three trigrams (rareTrigrams).
+func trigramQuery(f string) string {
 	var terms []string
 	seen := map[string]bool{}
 	r := []rune(f)
@@ -335,9 +362,5 @@ func (s *Store) rareTrigrams(ctx context.Context, f string, limit int) (match st
 			terms = append(terms, `"`+strings.ReplaceAll(g, `"`, `""`)+`"`)
 		}
 	}
-	match = strings.Join(terms[:min(3, len(terms))], " AND ")
-	var n int
-	err = s.readRow(ctx,
-		"SELECT count(*) FROM (SELECT rowid FROM checks_search WHERE checks_search MATCH ? LIMIT ?)", match, limit+1).Scan(&n)
-	return match, n > limit, err
+	return strings.Join(terms[:min(3, len(terms))], " AND ")
 }

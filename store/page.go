@@ -84,9 +84,9 @@ func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, error) {
 	}
 	// The first entries of the sort did not hold the page: the matches
 	// lie further on (a common surname late in the alphabet), where a
-	// walk would read most of the index first. Its candidates are
-	// fetched instead, when there are few enough (fetchWorthy).
-	rows, _, err = s.readPage(ctx, q, max(candidateLimit(q, q.Sort), s.fetchWorthy(ctx, q)), false)
+	// walk would read most of the index first. The filter's candidates,
+	// which boundsWalk counted and found worth it, are fetched instead.
+	rows, _, err = s.readPage(ctx, q, fetchCounted, false)
 	return rows, err
 }
 
@@ -120,8 +120,9 @@ func (s *Store) readPage(ctx context.Context, q PageQuery, candidates int, mayBo
 var nameWalkBound = 20_000
 
 // nameless is the part of a bounded walk by name before its bound
-// counts: the checks with no last name (never fetched, failed: 30,000 at
-// a million checks, first in the name index), walked whole, as an
+// counts: the checks with no last name (waiting at Caisson or failed
+// before any result: 60,000 of the million sandbox checks, first in the
+// name index; checks only added are not in it), walked whole, as an
 // unbounded walk would. Counted in the bound, they took all of it.
 func (sel *selection) nameless() *selection {
 	lead := &selection{from: sel.from, where: slices.Clone(sel.where), args: slices.Clone(sel.args)}
@@ -159,7 +160,7 @@ func (s *Store) boundsWalk(ctx context.Context, q PageQuery, sel *selection) boo
 	if worth*walkPerFetch <= nameWalkBound {
 		return false
 	}
-	n, err := s.countUpTo(ctx, s, "SELECT rowid FROM checks_search WHERE checks_search MATCH ?", worth+1, f.match)
+	n, err := s.countTrigramMatches(ctx, f.match, worth+1)
 	return err == nil && n <= worth
 }
 
@@ -283,6 +284,10 @@ func (sel *selection) boundedPageSQL(keys []sortKey) string {
 	rest := &selection{from: sel.from, where: append(slices.Clone(sel.where[:sel.filter.at]), named)}
 	limit, offset := len(sel.args)+1, len(sel.args)+2
 	walk := "SELECT c.id AS id, c.search AS search " + rest.sql() + orderBy(keys) + " LIMIT " + strconv.Itoa(sel.bound)
+	// The first matches are taken in the walk's order, which SQLite keeps
+	// through the subquery (a co-routine) though SQL does not promise it:
+	// TestANameSortedFilterGivesTheSameRowsWhenItsWalkIsBounded would see
+	// other matches taken.
 	matches := fmt.Sprintf("SELECT c.id FROM (%s) AS c WHERE %s LIMIT ?%d + ?%d", walk, sel.where[sel.filter.at], limit, offset)
 	return fmt.Sprintf("SELECT %s FROM checks AS c WHERE c.id IN (%s)%s LIMIT ?%d OFFSET ?%d", rowColumns, matches, orderBy(keys), limit, offset)
 }
