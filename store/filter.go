@@ -231,9 +231,9 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 // result), all at risk 0 and checked_on 0, ahead of the first result,
 // with nothing to match but their id; a walk read every one of them
 // before the first name (30,000 at a million checks, 3 ms of each page
-// read). The lead's few
-// matches are found by their id and in checks_named_undated, the checks in
-// that run with a name or a customer id (normally none), and sorted. A
+// read). The lead's few matches are found by their id in
+// checks_undated_id and in checks_named_undated, the checks in that run
+// with a name or a customer id (normally none), and sorted. A
 // walk of one customer's checks, or of a filter matching more than ftsCap
 // ids, is left whole.
 func splitUndated(sel *selection, q PageQuery, by Sort, f string, ids int, lo, hi string) {
@@ -244,7 +244,7 @@ func splitUndated(sel *selection, q PageQuery, by Sort, f string, ids int, lo, h
 	found := "c.id IN (SELECT id FROM checks AS n INDEXED BY checks_named_undated WHERE " + namedUndatedCond + " AND instr(n.search, ?) > 0)"
 	args := []any{f}
 	if ids > 0 {
-		found += " OR c.id IN (SELECT id FROM checks WHERE check_id >= ? AND check_id < ?)"
+		found += " OR c.id IN (SELECT id FROM checks AS u INDEXED BY checks_undated_id WHERE " + undatedIDCond + " AND u.check_id >= ? AND u.check_id < ?)"
 		args = append(args, lo, hi)
 	}
 	lead.add("("+found+") AND "+undatedCond, args...)
@@ -257,6 +257,11 @@ func splitUndated(sel *selection, q PageQuery, by Sort, f string, ids int, lo, h
 
 // undatedCond is what sorts before (risk 0, checked_on 1) in risk order.
 const undatedCond = "(c.risk < 0 OR (c.risk = 0 AND c.checked_on <= 0))"
+
+// undatedIDCond is the WHERE of checks_undated_id (migration 0015) over
+// checks aliased u, term for term: the lead's ids are found there, without
+// reading the rows of the ids outside the run.
+const undatedIDCond = "(u.risk < 0 OR (u.risk = 0 AND u.checked_on <= 0))"
 
 // namedUndatedCond is the WHERE of checks_named_undated (migration 0012)
 // over checks aliased n, term for term, as SQLite uses a partial index only

@@ -28,8 +28,10 @@ import (
 // kept in the store), testdata/version11-d02d951.db by d02d951 (schema
 // 11, before checks_named_undated) and testdata/version12-81427a8.db by
 // 81427a8 (schema 12, before the text filter's index had one update
-// trigger; refreshed twice) and testdata/version13-8ab646f.db by 8ab646f
-// (schema 13, before an unfinished copy was marked; refreshed twice). Each holds the ids the
+// trigger; refreshed twice), testdata/version13-8ab646f.db by 8ab646f
+// (schema 13, before an unfinished copy was marked; refreshed twice) and
+// testdata/version14-40f3bf4.db by 40f3bf4 (schema 14, before the run of
+// undated checks had its index by check id; refreshed twice). Each holds the ids the
 // sandbox's banner printed (a 24-check sandbox), added, refreshed and five
 // decisions made through that build's own command line (approve, reject,
 // escalate, reopen, approve; 2afd74a's in the order reject, escalate,
@@ -55,6 +57,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"version11-d02d951.db", 11, 13},
 		{"version12-81427a8.db", 12, 13},
 		{"version13-8ab646f.db", 13, 13},
+		{"version14-40f3bf4.db", 14, 13},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)
@@ -202,7 +205,7 @@ func assertFilteredPagesAsDefined(t *testing.T, s *Store) {
 	}
 	for _, q := range backendQueues {
 		for _, by := range backendSorts {
-			for _, filter := range []string{"anderson", "ERS", "chk_priv_K0x", "K0x", "nobody"} {
+			for _, filter := range []string{"anderson", "ERS", "chk_priv_K0x", "K0x", "K0", "84", "nobody"} {
 				pq := PageQuery{Queue: q, Sort: by, Filter: filter}
 				if few, walked := page(pq, false), page(pq, true); !slices.Equal(few, walked) {
 					t.Errorf("%s by %s, filter %q: %v from the candidates, %v from the walk", q, indexSort[by], filter, few, walked)
