@@ -205,7 +205,7 @@ func (a *app) reportRefresh(rep service.Report) error {
 		return errReported
 	}
 	if err := rep.Err(); err != nil {
-		fmt.Fprintf(a.stderr, "%s; stopped before %d were fetched\n", summary, rep.NotFetched())
+		fmt.Fprintln(a.stderr, stoppedSummary(summary, rep.NotFetched()))
 		return fmt.Errorf("refresh stopped: %w", err)
 	}
 	fmt.Fprintln(a.stderr, summary)
@@ -213,6 +213,17 @@ func (a *app) reportRefresh(rep service.Report) error {
 		return errReported
 	}
 	return nil
+}
+
+// stoppedSummary is the summary of a refresh that stopped, with how many
+// checks it stopped before fetching, when any: a batch the store refused
+// may be the last ("stopped before 0 were fetched" read as nonsense; the
+// error that follows says why it stopped).
+func stoppedSummary(summary string, notFetched int) string {
+	if notFetched == 0 {
+		return summary
+	}
+	return fmt.Sprintf("%s; stopped before %d were fetched", summary, notFetched)
 }
 
 // given names the batch flags given.

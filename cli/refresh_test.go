@@ -257,3 +257,13 @@ func TestRefreshThroughAProxyRefusingEveryRequestMarksNoCheckFailed(t *testing.T
 	})
 	mustContain(t, "stderr", r.stderr, "Caisson unavailable for 8 checks in a row: stopped, no check marked failed", "(HTTP 403)")
 }
+
+func TestAStoppedRefreshSaysHowManyItDidNotFetchOnlyWhenAny(t *testing.T) {
+	const summary = "refreshed 10 of 12 checks, 2 fetched but not stored"
+	if got := stoppedSummary(summary, 0); got != summary {
+		t.Errorf("nothing left to fetch: %q, want the summary alone", got)
+	}
+	if got, want := stoppedSummary(summary, 3), summary+"; stopped before 3 were fetched"; got != want {
+		t.Errorf("three left: %q, want %q", got, want)
+	}
+}
