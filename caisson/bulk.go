@@ -119,6 +119,14 @@ func (c *Client) FetchMany(ctx context.Context, ids []string, concurrency int, e
 					stop(ErrKeyRefused)
 					return
 				}
+				if we := (*WaitError)(nil); errors.As(err, &we) {
+					// Caisson asked for a pause: no worker asks again, even
+					// before the reader below has seen this answer (a busy
+					// machine let a worker send two more requests first).
+					stop(errBatchUnavailable)
+					results <- Result{CheckID: ids[i], Check: chk, Err: err}
+					return
+				}
 				if err != nil && batchCtx.Err() != nil && (errors.Is(err, batchCtx.Err()) || errors.Is(err, context.Cause(batchCtx))) {
 					return
 				}

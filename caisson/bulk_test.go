@@ -227,6 +227,11 @@ func TestFetchManyStopsWhenCaissonIsUnavailableAndReportsNoneOfTheRun(t *testing
 				if r.Err != nil {
 					t.Errorf("%s reported with %v: Caisson's outage is no fact about a check", r.CheckID, r.Err)
 				}
+				if reported == int(tt.okFirst) {
+					// A reader slow to see what comes next, as on a busy
+					// machine: the workers must not go on meanwhile.
+					time.Sleep(20 * time.Millisecond)
+				}
 			})
 			var stopped *BatchStoppedError
 			if !errors.As(err, &stopped) {
@@ -241,6 +246,10 @@ func TestFetchManyStopsWhenCaissonIsUnavailableAndReportsNoneOfTheRun(t *testing
 			// connection closed under it.)
 			if n := requests.Load(); n < tt.okFirst+int32(tt.run) || n > tt.okFirst+2*int32(tt.run) {
 				t.Errorf("%d requests, want %d (up to %d)", n, tt.okFirst+int32(tt.run), tt.okFirst+2*int32(tt.run))
+			} else if tt.run == 1 && n != tt.okFirst+1 {
+				// Asked to wait, the worker stops at once, whatever the
+				// reader has seen.
+				t.Errorf("%d requests after Caisson asked to wait, want %d", n, tt.okFirst+1)
 			}
 			msg := Explain(err)
 			for _, want := range []string{tt.explain, "no check marked failed;", fmt.Sprintf("%d not fetched", len(ids)-reported)} {
