@@ -83,12 +83,11 @@ type selection struct {
 }
 
 // filterPlace is the text filter's condition's place in a selection:
-// where[at], its arguments ending at args[to]. match, when not "", is the
-// trigram index's query of the filter's candidates, too many to start
-// from.
+// where[at], with args[from:to]. match, when not "", is the trigram
+// index's query of the filter's candidates, too many to start from.
 type filterPlace struct {
-	at, to int
-	match  string
+	at, from, to int
+	match        string
 }
 
 // add adds a condition; "" is none (the all queue on PostgreSQL).
@@ -197,7 +196,7 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 	if ids > 0 {
 		idCond, idArgs = " OR c.id IN (SELECT id FROM checks WHERE check_id >= ? AND check_id < ?)", []any{lo, hi}
 	}
-	sel.filter = &filterPlace{at: len(sel.where)}
+	sel.filter = &filterPlace{at: len(sel.where), from: len(sel.args)}
 	sel.add("(instr(c.search, ?) > 0"+idCond+")", append([]any{f}, idArgs...)...)
 	sel.filter.to = len(sel.args)
 	if utf8.RuneCountInString(f) < 3 || ids > ftsCap {
@@ -240,7 +239,11 @@ func splitUndated(sel *selection, q PageQuery, by Sort, f string, ids int, lo, h
 	if by != SortRisk || ids > ftsCap || q.Customer != "" {
 		return
 	}
-	lead := &selection{from: "FROM checks AS c NOT INDEXED", where: slices.Clone(sel.where), args: slices.Clone(sel.args)}
+	// The lead's own condition (found) is the filter's, within the run,
+	// so the filter's, sel's last, is left out: its id part listed every
+	// id starting so (244 for two letters at a million) for rows the lead
+	// never reads.
+	lead := &selection{from: "FROM checks AS c NOT INDEXED", where: slices.Clone(sel.where[:sel.filter.at]), args: slices.Clone(sel.args[:sel.filter.from])}
 	found := "c.id IN (SELECT id FROM checks AS n INDEXED BY checks_named_undated WHERE " + namedUndatedCond + " AND instr(n.search, ?) > 0)"
 	args := []any{f}
 	if ids > 0 {
@@ -259,8 +262,10 @@ func splitUndated(sel *selection, q PageQuery, by Sort, f string, ids int, lo, h
 const undatedCond = "(c.risk < 0 OR (c.risk = 0 AND c.checked_on <= 0))"
 
 // undatedIDCond is the WHERE of checks_undated_id (migration 0015) over
-// checks aliased u, term for term: the lead's ids are found there, without
-// reading the rows of the ids outside the run.
+// checks aliased u, term for term, as SQLite uses a partial index only for
+// a query that repeats it (INDEXED BY makes any difference an error, not
+// a slower plan): the lead's ids are found there, without reading the
+// rows of the ids outside the run.
 const undatedIDCond = "(u.risk < 0 OR (u.risk = 0 AND u.checked_on <= 0))"
 
 // namedUndatedCond is the WHERE of checks_named_undated (migration 0012)

@@ -205,6 +205,10 @@ func assertFilteredPagesAsDefined(t *testing.T, s *Store) {
 	}
 	for _, q := range backendQueues {
 		for _, by := range backendSorts {
+			// "K0" and "84" are two-letter starts of check ids, which a
+			// walk in risk order finds in its lead part through
+			// checks_undated_id (migration 15): "84" starts a check
+			// waiting at Caisson, in that run.
 			for _, filter := range []string{"anderson", "ERS", "chk_priv_K0x", "K0x", "K0", "84", "nobody"} {
 				pq := PageQuery{Queue: q, Sort: by, Filter: filter}
 				if few, walked := page(pq, false), page(pq, true); !slices.Equal(few, walked) {
