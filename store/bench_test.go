@@ -172,7 +172,7 @@ var fixtureFewRows = map[string]bool{
 	"checks_errors_customer": true, "checks_errors_waiting": true,
 	"checks_second_risk": true, "checks_second_added": true, "checks_second_name": true,
 	"checks_second_customer": true, "checks_second_waiting": true,
-	"checks_waiting": true, "checks_decided_at": true, "checks_named_undated": true, "checks_undated_id": true, "checks_reviewable": true, "checks_waits": true, "checks_outcomes": true,
+	"checks_waiting": true, "checks_decided_at": true, "checks_named_undated": true, "checks_undated_id": true, "checks_nameless_found": true, "checks_reviewable": true, "checks_waits": true, "checks_outcomes": true,
 }
 
 // fixtureDSN opens a fixture's file for building it: no rollback journal

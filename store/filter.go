@@ -84,10 +84,15 @@ type selection struct {
 
 // filterPlace is the text filter's condition's place in a selection:
 // where[at], with args[from:to]. match, when not "", is the trigram
-// index's query of the filter's candidates, too many to start from.
+// index's query of the filter's candidates, too many to start from. text
+// is the filter as matched (lower case), and lo and hi, when ids, the
+// range of the check ids it starts.
 type filterPlace struct {
 	at, from, to int
 	match        string
+	text         string
+	ids          bool
+	lo, hi       string
 }
 
 // add adds a condition; "" is none (the all queue on PostgreSQL).
@@ -196,7 +201,7 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 	if ids > 0 {
 		idCond, idArgs = " OR c.id IN (SELECT id FROM checks WHERE check_id >= ? AND check_id < ?)", []any{lo, hi}
 	}
-	sel.filter = &filterPlace{at: len(sel.where), from: len(sel.args)}
+	sel.filter = &filterPlace{at: len(sel.where), from: len(sel.args), text: f, ids: ids > 0, lo: lo, hi: hi}
 	sel.add("(instr(c.search, ?) > 0"+idCond+")", append([]any{f}, idArgs...)...)
 	sel.filter.to = len(sel.args)
 	if utf8.RuneCountInString(f) < 3 || ids > ftsCap {

@@ -500,13 +500,19 @@ func TestANameSortedFilterGivesTheSameRowsWhenItsWalkIsBounded(t *testing.T) {
 		}
 	}
 	var failed []string
-	for range 3 {
+	for i := range 4 {
 		n++
-		failed = append(failed, checkID(n))
-		if _, err := s.Add(ctx, checkID(n), "tester", SourceTyped); err != nil {
+		id := checkID(n)
+		if i == 3 {
+			// Failed, and its id starts with "smith": a match with no
+			// name, found only by its id.
+			id = "chk_priv_smithCCCCCCCCCCCCCCCCC"
+		}
+		failed = append(failed, id)
+		if _, err := s.Add(ctx, id, "tester", SourceTyped); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RecordFetch(ctx, checkID(n), nil, errors.New("caisson: 500"), s.now()); err != nil {
+		if err := s.RecordFetch(ctx, id, nil, errors.New("caisson: 500"), s.now()); err != nil {
 			t.Fatal(err)
 		}
 	}

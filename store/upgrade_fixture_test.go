@@ -31,7 +31,9 @@ import (
 // trigger; refreshed twice), testdata/version13-8ab646f.db by 8ab646f
 // (schema 13, before an unfinished copy was marked; refreshed twice) and
 // testdata/version14-40f3bf4.db by 40f3bf4 (schema 14, before the run of
-// undated checks had its index by check id; refreshed twice). Each holds the ids the
+// undated checks had its index by check id; refreshed twice) and
+// testdata/version15-576c286.db by 576c286 (schema 15, before the checks
+// with no last name had theirs; refreshed twice). Each holds the ids the
 // sandbox's banner printed (a 24-check sandbox), added, refreshed and five
 // decisions made through that build's own command line (approve, reject,
 // escalate, reopen, approve; 2afd74a's in the order reject, escalate,
@@ -58,6 +60,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"version12-81427a8.db", 12, 13},
 		{"version13-8ab646f.db", 13, 13},
 		{"version14-40f3bf4.db", 14, 13},
+		{"version15-576c286.db", 15, 13},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)
@@ -74,10 +77,48 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 				assertFilteredPagesAsDefined(t, s)
 			}
 			assertEveryNameIndexed(t, s)
+			assertIndexesAsOpenMakes(t, s)
 			if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != SchemaVersion() {
 				t.Errorf("upgraded to version %d (%v), want %d", v, err, SchemaVersion())
 			}
 		})
+	}
+}
+
+// assertIndexesAsOpenMakes holds an upgraded store's indexes and triggers
+// to those Open makes in a new file, name and SQL: a migration missing, or
+// an index the store names (INDEXED BY) made otherwise, shows here even
+// where no test's query happens to use it.
+func assertIndexesAsOpenMakes(t *testing.T, s *Store) {
+	t.Helper()
+	list := func(s *Store) []string {
+		rows, err := s.db.Query("SELECT type || ' ' || name || ': ' || sql FROM sqlite_schema WHERE type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY name")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []string
+		for rows.Next() {
+			var e string
+			if err := rows.Scan(&e); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, e)
+		}
+		return got
+	}
+	fresh := openAt(t, filepath.Join(t.TempDir(), "fresh.db"), &clock{t: time.Now()})
+	if got, want := list(s), list(fresh); !slices.Equal(got, want) {
+		for _, e := range want {
+			if !slices.Contains(got, e) {
+				t.Errorf("the upgraded store lacks %s", e)
+			}
+		}
+		for _, e := range got {
+			if !slices.Contains(want, e) {
+				t.Errorf("the upgraded store has %s, which a new one has not", e)
+			}
+		}
 	}
 }
 
