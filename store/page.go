@@ -99,8 +99,15 @@ func (s *Store) readPage(ctx context.Context, q PageQuery, candidates int, mayBo
 	if err != nil {
 		return nil, false, err
 	}
-	if mayBound && s.boundsWalk(ctx, q, sel) {
+	switch {
+	case !nameWalk(s, q, sel):
+	case mayBound && s.boundsWalk(ctx, q, sel):
 		sel.bound, sel.lead, bounded = nameWalkBound, sel.nameless(), true
+	case nameWalkBound != 0:
+		// Walked whole ("son"): the checks with no last name are read
+		// apart all the same, not walked (7 ms at a million).
+		sel.lead = sel.nameless()
+		sel.add(named)
 	}
 	if sel.bareFirst(q.Sort) || sel.lead != nil {
 		rows, err = s.partsPage(ctx, q, sel)
@@ -158,26 +165,33 @@ const namelessFoundCond = "m.last_name = '' AND m.search <> ''"
 // a million checks (BenchmarkFilterSortedByName).
 var walkPerFetch = 12
 
-// boundsWalk reports whether sel, a walk of q sorted by name on SQLite,
-// should read only its first nameWalkBound entries: the queue holds more
-// entries than that, its text filter has candidates to fall back on (too
-// many to start from, not too many to fetch: fetchWorthy), and its
-// condition is its last (a bounded walk tests it apart from the queue's).
+// boundsWalk reports whether sel, a walk of q sorted by name on SQLite
+// (nameWalk), should read only its first nameWalkBound entries: the queue
+// holds more entries than that, and its text filter's candidates are not
+// too many to fetch (fetchWorthy) when the bound does not fill the page.
 // A filter with more candidates than are worth fetching ("son" at a
 // million checks, in names all through the alphabet) is walked whole at
 // once: bounded first, it took 40 ms instead of 16.
 func (s *Store) boundsWalk(ctx context.Context, q PageQuery, sel *selection) bool {
-	f := sel.filter
-	if s.pg() || q.Sort != SortName || q.Customer != "" || f == nil || f.match == "" || sel.lead != nil ||
-		f.at != len(sel.where)-1 || f.to != len(sel.args) || nameWalkBound == 0 {
+	if nameWalkBound == 0 {
 		return false
 	}
 	worth := s.fetchWorthy(ctx, q)
 	if worth*walkPerFetch <= nameWalkBound {
 		return false
 	}
-	n, err := s.countTrigramMatches(ctx, f.match, worth+1)
+	n, err := s.countTrigramMatches(ctx, sel.filter.match, worth+1)
 	return err == nil && n <= worth
+}
+
+// nameWalk reports whether sel is a walk of q sorted by name on SQLite
+// that boundsWalk may bound, or whose checks with no last name may be
+// read apart (nameless): its text filter has candidates in the trigram
+// index, too many to start from, and is its last condition.
+func nameWalk(s *Store, q PageQuery, sel *selection) bool {
+	f := sel.filter
+	return !s.pg() && q.Sort == SortName && q.Customer == "" && f != nil && f.match != "" && sel.lead == nil &&
+		f.at == len(sel.where)-1 && f.to == len(sel.args)
 }
 
 // fetchWorthy is how many candidates of a filter on q are still cheaper
