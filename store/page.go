@@ -91,9 +91,10 @@ func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, error) {
 }
 
 // readPage reads the page of q by the plan selectFor picks for up to
-// candidates candidates; a walk sorted by name is bounded when mayBound
-// (boundsWalk), and bounded says it was: a page it leaves short may not
-// be the list's end.
+// candidates candidates. A walk sorted by name (nameWalk) reads its
+// checks with no last name apart (nameless), and is bounded when mayBound
+// (boundsWalk); bounded says it was: a page it leaves short may not be
+// the list's end.
 func (s *Store) readPage(ctx context.Context, q PageQuery, candidates int, mayBound bool) (rows []Row, bounded bool, err error) {
 	sel, err := s.selectFor(ctx, q, q.Sort, candidates)
 	if err != nil {
@@ -126,8 +127,8 @@ func (s *Store) readPage(ctx context.Context, q PageQuery, candidates int, mayBo
 // first after 800,000 entries, 190 ms of walking) does not.
 var nameWalkBound = 20_000
 
-// nameless is the part of a bounded walk by name before its bound
-// counts: the checks with no last name (waiting at Caisson or failed
+// nameless is the lead part of a walk by name (nameWalk), bounded or
+// whole, read apart before it: the checks with no last name (waiting at Caisson or failed
 // before any result: 60,000 of the generated million-check store, 30,000
 // of a million sandbox checks, first in the name index; checks only
 // added are not in it). Counted in the bound, they took all of it;

@@ -519,7 +519,16 @@ func TestANameSortedFilterGivesTheSameRowsWhenItsWalkIsBounded(t *testing.T) {
 	restore := func(fts, bound, per int) { ftsCap, nameWalkBound, walkPerFetch = fts, bound, per }
 	defer restore(ftsCap, nameWalkBound, walkPerFetch)
 	filled, shortened := 0, 0
-	for _, queue := range []Queue{QueueAll, QueueNeedsReview} {
+	// "smith", a page of one, must stay a walk by name here (more
+	// candidates than ftsCap lets such a page start from) for the failed
+	// check whose id starts so to be found by the lead's id part, not by
+	// the candidates.
+	restore(2, 30, 1)
+	one := PageQuery{Queue: QueueAll, Filter: "smith", Sort: SortName, Limit: 1}
+	if sel, err := s.selectFor(ctx, one, SortName, candidateLimit(one, SortName)); err != nil || !sqlitePlan(func() bool { return nameWalk(s, one, sel) }, true) {
+		t.Fatalf("\"smith\" is not a walk by name (%v): the fixture no longer reaches the lead's id part", err)
+	}
+	for _, queue := range []Queue{QueueAll, QueueNeedsReview, QueueErrors} {
 		for _, filter := range []string{"smith", "adams", "ith", "cust-1", "mit", "zzz", failed[1][len("chk_priv_"):]} {
 			for _, page := range []struct{ offset, limit int }{{0, 50}, {0, 1}, {2, 3}, {10, 4}} {
 				q := PageQuery{Queue: queue, Filter: filter, Sort: SortName, Offset: page.offset, Limit: page.limit}
