@@ -205,7 +205,7 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 	sel.add("(instr(c.search, ?) > 0"+idCond+")", append([]any{f}, idArgs...)...)
 	sel.filter.to = len(sel.args)
 	if utf8.RuneCountInString(f) < 3 || ids > ftsCap {
-		splitUndated(sel, q, by, f, ids, lo, hi)
+		splitUndated(sel, q, by, ids)
 		return sel, nil
 	}
 	match, frequent, err := s.rareTrigrams(ctx, f, candidates)
@@ -214,7 +214,7 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 	}
 	if frequent {
 		sel.filter.match = match
-		splitUndated(sel, q, by, f, ids, lo, hi)
+		splitUndated(sel, q, by, ids)
 		return sel, nil
 	}
 	// NOT INDEXED keeps the planner from walking a sort index instead:
@@ -240,27 +240,39 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 // with a name or a customer id (normally none), and sorted. A
 // walk of one customer's checks, or of a filter matching more than ftsCap
 // ids, is left whole.
-func splitUndated(sel *selection, q PageQuery, by Sort, f string, ids int, lo, hi string) {
+func splitUndated(sel *selection, q PageQuery, by Sort, ids int) {
 	if by != SortRisk || ids > ftsCap || q.Customer != "" {
 		return
 	}
-	// The lead's own condition (found) is the filter's, within the run,
-	// so the filter's, sel's last, is left out: its id part listed every
-	// id starting so (244 for two letters at a million) for rows the lead
-	// never reads.
-	lead := &selection{from: "FROM checks AS c NOT INDEXED", where: slices.Clone(sel.where[:sel.filter.at]), args: slices.Clone(sel.args[:sel.filter.from])}
-	found := "c.id IN (SELECT id FROM checks AS n INDEXED BY checks_named_undated WHERE " + namedUndatedCond + " AND instr(n.search, ?) > 0)"
-	args := []any{f}
-	if ids > 0 {
-		found += " OR c.id IN (SELECT id FROM checks AS u INDEXED BY checks_undated_id WHERE " + undatedIDCond + " AND u.check_id >= ? AND u.check_id < ?)"
-		args = append(args, lo, hi)
-	}
-	lead.add("("+found+") AND "+undatedCond, args...)
-	sel.lead = lead
+	sel.lead = sel.leadPart(
+		"SELECT id FROM checks AS n INDEXED BY checks_named_undated WHERE "+namedUndatedCond+" AND instr(n.search, ?) > 0",
+		"SELECT id FROM checks AS u INDEXED BY checks_undated_id WHERE "+undatedIDCond+" AND u.check_id >= ? AND u.check_id < ?",
+		undatedCond)
 	// The two columns' range: SQLite seeks to its start in the walked
 	// index. (c.risk, c.checked_on) > (0, 0) would seek to (0, 0) and step
 	// over the run entry by entry.
 	sel.add("(c.risk, c.checked_on) >= (0, 1)")
+}
+
+// leadPart is a walk's lead part: the rows of sel's queue where cond
+// holds (a run the walk starts after) that match the filter, found by
+// their text (byText, the ids of a subquery matching its argument, the
+// filter) and by their id (byID, the ids of a subquery in the range of its
+// two arguments), and sorted. Their own condition is the filter's, within
+// the run, so the filter's (sel's, by its place) is left out: its id part
+// listed every id starting so (244 for two letters at a million) for
+// rows the lead never reads.
+func (sel *selection) leadPart(byText, byID, cond string) *selection {
+	f := sel.filter
+	lead := &selection{from: "FROM checks AS c NOT INDEXED", where: slices.Clone(sel.where[:f.at]), args: slices.Clone(sel.args[:f.from])}
+	found := "c.id IN (" + byText + ")"
+	args := []any{f.text}
+	if f.ids {
+		found += " OR c.id IN (" + byID + ")"
+		args = append(args, f.lo, f.hi)
+	}
+	lead.add("("+found+") AND "+cond, args...)
+	return lead
 }
 
 // undatedCond is what sorts before (risk 0, checked_on 1) in risk order.

@@ -101,7 +101,7 @@ func (s *Store) readPage(ctx context.Context, q PageQuery, candidates int, mayBo
 		return nil, false, err
 	}
 	switch {
-	case !nameWalk(s, q, sel):
+	case !s.nameWalk(q, sel):
 	case mayBound && s.boundsWalk(ctx, q, sel):
 		sel.bound, sel.lead, bounded = nameWalkBound, sel.nameless(), true
 	case nameWalkBound != 0:
@@ -128,25 +128,19 @@ func (s *Store) readPage(ctx context.Context, q PageQuery, candidates int, mayBo
 var nameWalkBound = 20_000
 
 // nameless is the lead part of a walk by name (nameWalk), bounded or
-// whole, read apart before it: the checks with no last name (waiting at Caisson or failed
-// before any result: 60,000 of the generated million-check store, 30,000
-// of a million sandbox checks, first in the name index; checks only
-// added are not in it). Counted in the bound, they took all of it;
-// walked, 7 ms at a million. Its few matches are found as the lead of a
-// walk in risk order finds its own (splitUndated): by their text in
-// checks_nameless_found (migration 16), by their check id, and sorted.
-// Their own condition is the filter's, so sel's is left out.
+// whole, read apart before it: the checks with no last name (waiting at
+// Caisson or failed before any result: 60,000 of the generated
+// million-check store, 30,000 of a million sandbox checks, first in the
+// name index; checks only added are not in it). Counted in the bound,
+// they took all of it; walked, 7 ms at a million. Its few matches are
+// found as the lead of a walk in risk order finds its own (splitUndated,
+// leadPart): by their text in checks_nameless_found (migration 16), by
+// their check id, and sorted.
 func (sel *selection) nameless() *selection {
-	f := sel.filter
-	lead := &selection{from: "FROM checks AS c NOT INDEXED", where: slices.Clone(sel.where[:f.at]), args: slices.Clone(sel.args[:f.from])}
-	found := "c.id IN (SELECT id FROM checks AS m INDEXED BY checks_nameless_found WHERE " + namelessFoundCond + " AND instr(m.search, ?) > 0)"
-	args := []any{f.text}
-	if f.ids {
-		found += " OR c.id IN (SELECT id FROM checks WHERE check_id >= ? AND check_id < ?)"
-		args = append(args, f.lo, f.hi)
-	}
-	lead.add("("+found+") AND "+nameless, args...)
-	return lead
+	return sel.leadPart(
+		"SELECT id FROM checks AS m INDEXED BY checks_nameless_found WHERE "+namelessFoundCond+" AND instr(m.search, ?) > 0",
+		"SELECT id FROM checks WHERE check_id >= ? AND check_id < ?",
+		nameless)
 }
 
 // nameless and named split the name index where the last names start
@@ -189,7 +183,7 @@ func (s *Store) boundsWalk(ctx context.Context, q PageQuery, sel *selection) boo
 // that boundsWalk may bound, or whose checks with no last name may be
 // read apart (nameless): its text filter has candidates in the trigram
 // index, too many to start from, and is its last condition.
-func nameWalk(s *Store, q PageQuery, sel *selection) bool {
+func (s *Store) nameWalk(q PageQuery, sel *selection) bool {
 	f := sel.filter
 	return !s.pg() && q.Sort == SortName && q.Customer == "" && f != nil && f.match != "" && sel.lead == nil &&
 		f.at == len(sel.where)-1 && f.to == len(sel.args)

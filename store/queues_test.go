@@ -525,7 +525,7 @@ func TestANameSortedFilterGivesTheSameRowsWhenItsWalkIsBounded(t *testing.T) {
 	// the candidates.
 	restore(2, 30, 1)
 	one := PageQuery{Queue: QueueAll, Filter: "smith", Sort: SortName, Limit: 1}
-	if sel, err := s.selectFor(ctx, one, SortName, candidateLimit(one, SortName)); err != nil || !sqlitePlan(func() bool { return nameWalk(s, one, sel) }, true) {
+	if sel, err := s.selectFor(ctx, one, SortName, candidateLimit(one, SortName)); err != nil || !sqlitePlan(func() bool { return s.nameWalk(one, sel) }, true) {
 		t.Fatalf("\"smith\" is not a walk by name (%v): the fixture no longer reaches the lead's id part", err)
 	}
 	for _, queue := range []Queue{QueueAll, QueueNeedsReview, QueueErrors} {
