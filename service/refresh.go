@@ -387,7 +387,7 @@ func (s *Service) queueIDs(ctx context.Context, q store.PageQuery) (ids []string
 	for q.Offset = 0; ; q.Offset += queuePage {
 		rows, err := s.st.Page(ctx, q)
 		if err != nil {
-			return nil, 0, fmt.Errorf("reading the %s queue: %w", q.Queue, err)
+			return nil, 0, err // it says which queue it was reading
 		}
 		for _, r := range rows {
 			if FinalOutcome(r.Outcome) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -121,7 +122,23 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 // from its candidates in the trigram index while they are few enough to
 // fetch (fetchWorthy), else by a walk of the queue (CountUpTo stops
 // early).
+//
+// Every error of Count and CountUpTo says which queue it was counting,
+// once: the console shows it as it is.
 func (s *Store) Count(ctx context.Context, q PageQuery) (int, error) {
+	n, err := s.count(ctx, q)
+	if err != nil {
+		return 0, countingErr(q, err)
+	}
+	return n, nil
+}
+
+// countingErr is err said as the count of q's queue that failed.
+func countingErr(q PageQuery, err error) error {
+	return fmt.Errorf("counting the %s queue: %w", cmp.Or(q.Queue, QueueNeedsReview), err)
+}
+
+func (s *Store) count(ctx context.Context, q PageQuery) (int, error) {
 	if q.Filter == "" && q.Customer == "" && (!q.Overdue || q.Queue == QueueAll) {
 		if q.Overdue {
 			q.Queue = CountOverdue
@@ -131,12 +148,10 @@ func (s *Store) Count(ctx context.Context, q PageQuery) (int, error) {
 			return 0, err
 		}
 		var n int
-		if err := s.db.QueryRowContext(ctx, "SELECT "+term+" FROM queue_counts AS q", args...).Scan(&n); err != nil {
-			return 0, fmt.Errorf("counting the %s queue: %w", q.Queue, err)
-		}
-		return n, nil
+		err = s.db.QueryRowContext(ctx, "SELECT "+term+" FROM queue_counts AS q", args...).Scan(&n)
+		return n, err
 	}
-	n, _, err := s.CountUpTo(ctx, q, math.MaxInt-1)
+	n, _, err := s.countUpToLimit(ctx, q, math.MaxInt-1)
 	return n, err
 }
 
@@ -145,11 +160,19 @@ func (s *Store) Count(ctx context.Context, q PageQuery) (int, error) {
 // more checks match. A list can then show "more than 1,000" at the cost
 // of finding 1,001 checks, not of reading the whole queue.
 func (s *Store) CountUpTo(ctx context.Context, q PageQuery, limit int) (n int, more bool, err error) {
+	n, more, err = s.countUpToLimit(ctx, q, limit)
+	if err != nil {
+		return 0, false, countingErr(q, err)
+	}
+	return n, more, nil
+}
+
+func (s *Store) countUpToLimit(ctx context.Context, q PageQuery, limit int) (n int, more bool, err error) {
 	if limit < 0 {
 		return 0, false, fmt.Errorf("counting up to %d: expected zero or more", limit)
 	}
 	if q.Filter == "" && q.Customer == "" && !q.Overdue {
-		n, err := s.Count(ctx, q)
+		n, err := s.count(ctx, q)
 		return min(n, limit), n > limit, err
 	}
 	// A filter's candidates are counted where fetching them costs less
@@ -168,7 +191,7 @@ func (s *Store) CountUpTo(ctx context.Context, q PageQuery, limit int) (n int, m
 	}
 	n, err = s.countUpTo(ctx, s, query, limit+1, args...)
 	if err != nil {
-		return 0, false, fmt.Errorf("counting the %s queue: %w", q.Queue, err)
+		return 0, false, err
 	}
 	return min(n, limit), n > limit, nil
 }

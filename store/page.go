@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -67,7 +68,18 @@ const rowColumns = `c.check_id, c.customer_id, c.first_name, c.last_name, c.docu
 	c.reviewable_at, c.decided_at`
 
 // Page returns one page of a queue, sorted and filtered. Limit 0 means 50.
+//
+// Every error says which queue it was reading, once: the console shows it
+// as it is.
 func (s *Store) Page(ctx context.Context, q PageQuery) ([]Row, error) {
+	rows, err := s.page(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("reading the %s queue: %w", cmp.Or(q.Queue, QueueNeedsReview), err)
+	}
+	return rows, nil
+}
+
+func (s *Store) page(ctx context.Context, q PageQuery) ([]Row, error) {
 	_, ok := sortKeys[q.Sort]
 	if !ok {
 		return nil, fmt.Errorf("sort %d: expected SortRisk, SortAdded, SortName, SortCustomer or SortWaiting", q.Sort)
@@ -115,7 +127,7 @@ func (s *Store) readPage(ctx context.Context, q PageQuery, candidates int, mayBo
 		return rows, bounded, err
 	}
 	query, args, skip := sel.pageSQL(q)
-	rows, err = s.queryRows(ctx, s, "reading the "+string(q.Queue)+" queue", query, skip, args...)
+	rows, err = s.queryRows(ctx, s, "", query, skip, args...)
 	return rows, bounded, err
 }
 
@@ -240,7 +252,6 @@ func (sel *selection) parts(by Sort) []pagePart {
 // offset without reading the rows it skips, or a few rows sorted; a
 // merged query would read each skipped row whole.
 func (s *Store) partsPage(ctx context.Context, q PageQuery, sel *selection) ([]Row, error) {
-	what := "reading the " + string(q.Queue) + " queue"
 	parts := sel.parts(q.Sort)
 	var queries []string
 	for i, p := range parts {
@@ -251,7 +262,7 @@ func (s *Store) partsPage(ctx context.Context, q PageQuery, sel *selection) ([]R
 	}
 	snap, err := s.snapshot(ctx, queries...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, err
 	}
 	defer snap.close()
 	offset, need := q.Offset, q.Limit
@@ -266,14 +277,14 @@ func (s *Store) partsPage(ctx context.Context, q PageQuery, sel *selection) ([]R
 			// Counting stops at the end of the page: this part then fills it.
 			n, err := s.countUpTo(ctx, snap, "SELECT 1 "+p.sel.sql(), offset+need, p.sel.args...)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", what, err)
+				return nil, err
 			}
 			if offset >= n {
 				offset -= n
 				continue
 			}
 		}
-		got, err := s.queryRows(ctx, snap, what, p.page, 0, append(slices.Clone(p.sel.args), need, offset)...)
+		got, err := s.queryRows(ctx, snap, "", p.page, 0, append(slices.Clone(p.sel.args), need, offset)...)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -577,5 +578,32 @@ func TestANameSortedFilterGivesTheSameRowsWhenItsWalkIsBounded(t *testing.T) {
 	}
 	if !onPostgres && (filled == 0 || shortened == 0) {
 		t.Errorf("bounded walks filled %d pages and fell short of %d the list fills: the test no longer reaches both", filled, shortened)
+	}
+}
+
+// Every failing page or count says which queue it was reading or
+// counting, once, whichever path failed (the filter's plan, the walk, the
+// kept counts): the console shows the store's error as it is.
+func TestAFailedPageOrCountNamesItsQueueOnce(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	addFetched(t, s, result{id: checkID(1), customer: "cust-1", first: "Ana", last: "Smith", doc: "low", face: "high"})
+	s.db.Close() // every read now fails
+	for _, q := range []PageQuery{
+		{Queue: QueueAll},
+		{Queue: QueueAll, Filter: "smith"},
+		{Queue: QueueAll, Filter: "sm", Sort: SortName},
+		{Queue: QueueNeedsReview, Filter: "smith", Sort: SortRisk},
+		{Filter: "cust", Overdue: true},
+	} {
+		name := cmp.Or(q.Queue, QueueNeedsReview)
+		_, err := s.Page(ctx, q)
+		if want := "reading the " + string(name) + " queue: "; err == nil || !strings.HasPrefix(err.Error(), want) || strings.Count(err.Error(), " queue: ") != 1 {
+			t.Errorf("Page(%+v) = %v, want one %q first", q, err, want)
+		}
+		_, err = s.Count(ctx, q)
+		if want := "counting the " + string(name) + " queue: "; err == nil || !strings.HasPrefix(err.Error(), want) || strings.Count(err.Error(), " queue: ") != 1 {
+			t.Errorf("Count(%+v) = %v, want one %q first", q, err, want)
+		}
 	}
 }

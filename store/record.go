@@ -44,11 +44,18 @@ func scanRow(sc interface{ Scan(...any) error }, extra ...any) (Row, error) {
 }
 
 // queryRows reads through r rows of rowColumns, each followed by skip columns that
-// are not read (the sort keys of a merged query).
+// are not read (the sort keys of a merged query). Its errors say what
+// failed, unless what is "" (the caller says it).
 func (s *Store) queryRows(ctx context.Context, r reader, what, query string, skip int, args ...any) ([]Row, error) {
+	said := func(err error) error {
+		if what == "" {
+			return err
+		}
+		return fmt.Errorf("%s: %w", what, err)
+	}
 	rows, err := r.read(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, said(err)
 	}
 	defer rows.Close()
 	var out []Row
@@ -59,12 +66,12 @@ func (s *Store) queryRows(ctx context.Context, r reader, what, query string, ski
 	for rows.Next() {
 		r, err := scanRow(rows, extra...)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
+			return nil, said(err)
 		}
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, said(err)
 	}
 	return out, nil
 }

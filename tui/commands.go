@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -48,16 +47,6 @@ func loadCounts(st Store) tea.Cmd {
 		}
 		return countsMsg{counts: c, sla: p.SLA, err: err}
 	}
-}
-
-// saying is err said as what failed, unless err says so already (the
-// store's errors of a page or a count mostly do): the list's error line
-// is short, and once is enough.
-func saying(what string, err error) error {
-	if strings.HasPrefix(err.Error(), what+": ") {
-		return err
-	}
-	return fmt.Errorf("%s: %w", what, err)
 }
 
 // pageRetry is how long the list waits to read a page again after a read
@@ -110,11 +99,13 @@ func loadPage(st Store, req int, q store.PageQuery, withTotal bool, gen, want in
 		}
 		rows, err := st.Page(ctx, q)
 		<-counted
+		// The store's errors say which queue they were reading or
+		// counting (Page, Count).
 		switch {
 		case countErr != nil:
-			msg.err = saying(fmt.Sprintf("counting the %s queue", q.Queue), countErr)
+			msg.err = countErr
 		case err != nil:
-			msg.err = saying(fmt.Sprintf("reading the %s queue", q.Queue), err)
+			msg.err = err
 		default:
 			msg.rows = rows
 		}
@@ -139,9 +130,6 @@ func loadTotal(st Store, req int, q store.PageQuery) tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
 		n, err := st.Count(ctx, q)
-		if err != nil {
-			err = fmt.Errorf("counting the %s queue: %w", q.Queue, err)
-		}
 		return totalMsg{req: req, total: n, err: err}
 	}
 }
