@@ -119,9 +119,10 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 
 // Count returns how many checks match q, ignoring Sort, Offset and Limit.
 // A whole queue is read from queue_counts; a filter's matches are counted
-// from its candidates in the trigram index while they are few enough to
-// fetch (fetchWorthy), else by a walk of the queue (CountUpTo stops
-// early).
+// in its surname's run of the name index when that holds every one
+// (countInRun), else from its candidates in the trigram index while they
+// are few enough to fetch (fetchWorthy), else by a walk of the queue
+// (CountUpTo stops early).
 //
 // Every error of Count and CountUpTo says which queue it was counting,
 // once: the console shows it as it is.
@@ -178,7 +179,15 @@ func (s *Store) countUpToLimit(ctx context.Context, q PageQuery, limit int) (n i
 	// A filter's candidates are counted where fetching them costs less
 	// than walking the queue: "smith" at a million checks (15,500 of
 	// them) counted in 215 ms by walking.
-	sel, err := s.selectFor(ctx, q, SortRisk, max(countCandidateLimit(limit), s.fetchWorthy(ctx, q)))
+	candidates := max(countCandidateLimit(limit), s.fetchWorthy(ctx, q))
+	n, ok, counted, err := s.countInRun(ctx, q, limit, candidates)
+	if err != nil {
+		return 0, false, err
+	}
+	if ok {
+		return min(n, limit), n > limit, nil
+	}
+	sel, err := s.selectFor(ctx, q, SortRisk, counted.forLimit(candidates))
 	if err != nil {
 		return 0, false, err
 	}

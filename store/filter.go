@@ -353,12 +353,16 @@ const minIDFilter = 2
 // page at 100,000 checks. The rows found are a superset of those
 // containing f; instr narrows them.
 //
-// A limit below 0 (fetchCounted) is a caller that has counted them and
-// knows them few enough: they are not counted again.
+// A limit below 0 is a caller that has counted them and knows them few
+// enough to fetch (fetchCounted) or too many (countedFrequent): they are
+// not counted again.
 func (s *Store) rareTrigrams(ctx context.Context, f string, limit int) (match string, frequent bool, err error) {
 	match = trigramQuery(f)
-	if limit < 0 {
+	switch limit {
+	case fetchCounted:
 		return match, false, nil
+	case countedFrequent:
+		return match, true, nil
 	}
 	n, err := s.countTrigramMatches(ctx, match, limit+1)
 	return match, n > limit, err
@@ -367,6 +371,10 @@ func (s *Store) rareTrigrams(ctx context.Context, f string, limit int) (match st
 // fetchCounted is rareTrigrams' limit for a filter whose candidates the
 // caller has counted and found worth fetching (boundsWalk).
 const fetchCounted = -1
+
+// countedFrequent is rareTrigrams' limit for a filter whose candidates the
+// caller has counted and found too many to fetch.
+const countedFrequent = -2
 
 // countTrigramMatches counts the rows of the trigram index match selects,
 // stopping at limit.

@@ -90,7 +90,17 @@ func (s *Store) page(ctx context.Context, q PageQuery) ([]Row, error) {
 	if q.Limit == 0 {
 		q.Limit = 50
 	}
-	rows, bounded, err := s.readPage(ctx, q, candidateLimit(q, q.Sort), true)
+	// Sorted by name, a filter that is a common surname is read from its
+	// run of the name index when that holds every match (pageInRun).
+	var counted candidateCount
+	if q.Sort == SortName {
+		rows, ok, c, err := s.pageInRun(ctx, q)
+		if err != nil || ok {
+			return rows, err
+		}
+		counted = c
+	}
+	rows, bounded, err := s.readPage(ctx, q, candidateLimit(q, q.Sort), true, counted)
 	if err != nil || !bounded || len(rows) == q.Limit {
 		return rows, err
 	}
@@ -98,7 +108,7 @@ func (s *Store) page(ctx context.Context, q PageQuery) ([]Row, error) {
 	// lie further on (a common surname late in the alphabet), where a
 	// walk would read most of the index first. The filter's candidates,
 	// which boundsWalk counted and found worth it, are fetched instead.
-	rows, _, err = s.readPage(ctx, q, fetchCounted, false)
+	rows, _, err = s.readPage(ctx, q, fetchCounted, false, candidateCount{})
 	return rows, err
 }
 
@@ -106,15 +116,16 @@ func (s *Store) page(ctx context.Context, q PageQuery) ([]Row, error) {
 // candidates candidates. A walk sorted by name (nameWalk) reads its
 // checks with no last name apart (nameless), and is bounded when mayBound
 // (boundsWalk); bounded says it was: a page it leaves short may not be
-// the list's end.
-func (s *Store) readPage(ctx context.Context, q PageQuery, candidates int, mayBound bool) (rows []Row, bounded bool, err error) {
-	sel, err := s.selectFor(ctx, q, q.Sort, candidates)
+// the list's end. counted is what a caller counted of the filter's
+// candidates, not counted again.
+func (s *Store) readPage(ctx context.Context, q PageQuery, candidates int, mayBound bool, counted candidateCount) (rows []Row, bounded bool, err error) {
+	sel, err := s.selectFor(ctx, q, q.Sort, counted.forLimit(candidates))
 	if err != nil {
 		return nil, false, err
 	}
 	switch {
 	case !s.nameWalk(q, sel):
-	case mayBound && s.boundsWalk(ctx, q, sel):
+	case mayBound && s.boundsWalk(ctx, q, sel, counted):
 		sel.bound, sel.lead, bounded = nameWalkBound, sel.nameless(), true
 	case nameWalkBound != 0:
 		// Walked whole ("son"): the checks with no last name are read
@@ -178,14 +189,18 @@ var walkPerFetch = 12
 // too many to fetch (fetchWorthy) when the bound does not fill the page.
 // A filter with more candidates than are worth fetching ("son" at a
 // million checks, in names all through the alphabet) is walked whole at
-// once: bounded first, it took 40 ms instead of 16.
-func (s *Store) boundsWalk(ctx context.Context, q PageQuery, sel *selection) bool {
+// once: bounded first, it took 40 ms instead of 16. counted, when it
+// can tell, spares counting the candidates again.
+func (s *Store) boundsWalk(ctx context.Context, q PageQuery, sel *selection, counted candidateCount) bool {
 	if nameWalkBound == 0 {
 		return false
 	}
 	worth := s.fetchWorthy(ctx, q)
 	if worth*walkPerFetch <= nameWalkBound {
 		return false
+	}
+	if few, known := counted.atMost(worth); known {
+		return few
 	}
 	n, err := s.countTrigramMatches(ctx, sel.filter.match, worth+1)
 	return err == nil && n <= worth

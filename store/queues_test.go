@@ -551,7 +551,7 @@ func TestANameSortedFilterGivesTheSameRowsWhenItsWalkIsBounded(t *testing.T) {
 					name := fmt.Sprintf("%s, %q, rows %d+%d, a fetch worth %d entries", queue, filter, page.offset, page.limit, per)
 					if !onPostgres {
 						// The bounded read Page starts with, on its own.
-						rows, bounded, err := s.readPage(ctx, q, candidateLimit(q, q.Sort), true)
+						rows, bounded, err := s.readPage(ctx, q, candidateLimit(q, q.Sort), true, candidateCount{})
 						if err != nil {
 							t.Fatalf("%s: %v", name, err)
 						}

@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+// A filter whose every match is a last name starting with it (a surname's
+// run of the name index) is read there, sorted by name or counted; one
+// match anywhere else (a first name, a customer id, a surname holding it
+// further in, a check with no last name, a last name the index's case
+// folding does not fold, an id starting so) and it is not. Either way,
+// the pages and counts are the plain walk's.
+func TestAFilterIsReadFromItsSurnameRunOnlyWhenTheRunHoldsEveryMatch(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	n := 0
+	add := func(first, last, customer string) string {
+		n++
+		id := checkID(n)
+		if customer == "" {
+			customer = fmt.Sprintf("cust-%d", n%5)
+		}
+		levels := []string{"low", "medium", "high"}
+		addFetched(t, s, result{id: id, customer: customer, first: first, last: last, doc: levels[n%3], face: levels[(n/3)%3]})
+		return id
+	}
+	for i := range 40 {
+		add(fmt.Sprintf("F%02d", i), []string{"Abbott", "Bell", "Clark", "Evans", "Ford", "Grant", "Young", "Zimmer"}[i%8], "")
+	}
+	// Every surname below has its run: checks whose last name starts
+	// with it, in any case, some decided.
+	for _, surname := range []string{"Okafor", "Nwosu", "Mensah", "Kowal", "Ibeh", "Smith", "Zoël", "Quist"} {
+		for i := range 6 {
+			last := surname
+			switch i {
+			case 1:
+				last += "-Reid"
+			case 2:
+				last = "OKAFOR"
+				if surname != "Okafor" {
+					last = surname + "son"
+				}
+			}
+			id := add(fmt.Sprintf("G%d", i), last, "")
+			if i == 4 {
+				if _, err := s.Decide(ctx, id, Escalate, "a second look", "rev"); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	// One match each outside its run.
+	add("Nwosu", "Bell", "")           // a first name
+	add("Ann", "Clark", "cust-mensah") // a customer id
+	add("Jo", "Nowakowalski", "")      // a surname holding it further in
+	add("", "", "cust-ibeh")           // no last name
+	add("Ann", "ZOËLLER", "")          // "zoël" to Go, not to the index's NOCASE
+	if _, err := s.Add(ctx, "chk_priv_quistAAAAAAAAAAAAAAAAA", "tester", SourceTyped); err != nil {
+		t.Fatal(err) // only added: found by its id
+	}
+	restore := func(fts, bound, per int) { ftsCap, nameWalkBound, walkPerFetch = fts, bound, per }
+	defer restore(ftsCap, nameWalkBound, walkPerFetch)
+	held := map[string]bool{"okafor": true, "smith": true, "nothing": true}
+	for _, filter := range []string{"okafor", "nwosu", "mensah", "kowal", "ibeh", "smith", "zoël", "quist", "nothing"} {
+		for _, queue := range []Queue{QueueAll, QueueNeedsReview, QueueEscalated} {
+			for _, page := range []struct{ offset, limit int }{{0, 50}, {0, 2}, {3, 2}, {20, 5}} {
+				q := PageQuery{Queue: queue, Filter: filter, Sort: SortName, Offset: page.offset, Limit: page.limit}
+				name := fmt.Sprintf("%s, %q, rows %d+%d", queue, filter, page.offset, page.limit)
+				restore(0, 0, 12) // the plain walk
+				want, err := s.Page(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantN, err := s.Count(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// A fetch worth one entry walked: every candidate is worth
+				// fetching, so the run is checked whatever the queue's size.
+				restore(2, 30, 1)
+				if !onPostgres {
+					_, inPage, _, err := s.pageInRun(ctx, q)
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					_, inCount, _, err := s.countInRun(ctx, q, 1000, 1000)
+					if err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+					if inPage != held[filter] || inCount != held[filter] {
+						t.Errorf("%s: the page read in the run %v, the count %v; want %v", name, inPage, inCount, held[filter])
+					}
+					// Counted up to 2 candidates, past which both counts
+					// stop, "okafor" cannot be told from a filter with
+					// more matches outside its run.
+					if _, capped, _, err := s.countInRun(ctx, q, 1000, 2); err != nil || (capped && filter == "okafor") {
+						t.Errorf("%s: the count read in the run with 2 candidates counted (%v)", name, err)
+					}
+				}
+				got, err := s.Page(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(ids(got), ids(want)) {
+					t.Errorf("%s: got %v\nthe plain walk %v", name, ids(got), ids(want))
+				}
+				if gotN, err := s.Count(ctx, q); err != nil || gotN != wantN {
+					t.Errorf("%s: counted %d (%v), the plain walk %d", name, gotN, err, wantN)
+				}
+				if gotN, more, err := s.CountUpTo(ctx, q, 3); err != nil || gotN != min(wantN, 3) || more != (wantN > 3) {
+					t.Errorf("%s: counted up to 3: %d, more %v (%v), the plain walk %d", name, gotN, more, err, wantN)
+				}
+			}
+		}
+	}
+}
