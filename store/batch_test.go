@@ -503,20 +503,21 @@ func severalOutcomesScenario(t *testing.T) (results []FetchResult, open func(t *
 }
 
 // A result the database refuses is that result's error only: the rest of
-// its batch is stored, as each alone would be. PostgreSQL's text cannot
-// hold a NUL, so a customer id with one is refused there (SQLite stores
-// it); the batch's one statement fails with it, and the batch is then
-// recorded a result at a time.
+// its batch is stored, as each alone would be. PostgreSQL's text must be
+// UTF-8, so a customer id that is not is refused there (SQLite stores it;
+// the decoder never makes one, and a NUL, which PostgreSQL refused too,
+// is now stored as U+FFFD: storable); the batch's one statement fails
+// with it, and the batch is then recorded a result at a time.
 func TestAResultTheDatabaseRefusesCostsTheRestOfTheBatchNothing(t *testing.T) {
 	ctx := context.Background()
 	var results []FetchResult
 	for i := 1; i <= 4; i++ {
-		customer := fmt.Sprintf("cust-%d", i)
+		chk := makeCheck(t, result{id: checkID(i), customer: fmt.Sprintf("cust-%d", i), last: "Okafor", doc: "low", face: "high"})
 		if i == 2 {
-			customer = "cust\x002"
+			// Set after decoding: JSON would have made it valid.
+			chk.CustomerID = "cust\xff2"
 		}
-		results = append(results, FetchResult{CheckID: checkID(i), At: testNow,
-			Check: makeCheck(t, result{id: checkID(i), customer: customer, last: "Okafor", doc: "low", face: "high"})})
+		results = append(results, FetchResult{CheckID: checkID(i), At: testNow, Check: chk})
 	}
 	open := func(t *testing.T) *Store {
 		s, _ := newStore(t)
@@ -531,7 +532,7 @@ func TestAResultTheDatabaseRefusesCostsTheRestOfTheBatchNothing(t *testing.T) {
 		oneErrs = append(oneErrs, one.RecordFetch(ctx, r.CheckID, r.Check, r.Err, r.At))
 	}
 	if onPostgres && oneErrs[1] == nil {
-		t.Fatalf("PostgreSQL stored a customer id holding a NUL: the test needs another result it refuses")
+		t.Fatalf("PostgreSQL stored a customer id that is not UTF-8: the test needs another result it refuses")
 	}
 	batch := open(t)
 	errs, err := batch.RecordFetches(ctx, results)

@@ -139,12 +139,23 @@ func resultValuesOf(chk *caisson.Check, at time.Time) resultValues {
 	if !chk.CheckedOn.IsZero() {
 		checkedOn = chk.CheckedOn.UnixNano()
 	}
+	customer, first, last := storable(chk.CustomerID), storable(info.FirstName), storable(info.LastName)
 	return resultValues{at: at.UnixNano(), raw: chk.Raw, rawHash: hex.EncodeToString(sum[:]),
-		customer: chk.CustomerID, first: info.FirstName, last: info.LastName,
+		customer: customer, first: first, last: last,
 		document: int64(chk.Confidence.Document), face: int64(chk.Confidence.Face),
 		reasons: reasonCodes(chk.Confidence.Reasons), expires: info.ExpiresOn.String(), checkedOn: checkedOn,
-		dob: info.DOB.String(), address: addressText(info.Address),
-		search: searchText(chk.CustomerID, info.FirstName, info.LastName)}
+		dob: info.DOB.String(), address: storable(addressText(info.Address)),
+		search: searchText(customer, first, last)}
+}
+
+// storable is text from a response as the store keeps it. PostgreSQL's
+// text cannot hold a NUL, which JSON can carry (\u0000): storing such a
+// name failed the check's fetch there. On both backends, so that the two
+// keep, show and find the same, a NUL becomes U+FFFD; the response's own
+// bytes are kept as they came (raw), and a filter is read alike
+// (selectFor).
+func storable(s string) string {
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
 }
 
 // firstResultTx caches the first result of a check that has no row in

@@ -319,3 +319,57 @@ func TestRecordFetchOfARefusedKeyLeavesTheCheckExactlyAsItWas(t *testing.T) {
 		})
 	}
 }
+
+// A response may carry a NUL in a name, a customer id or an address
+// (JSON's \u0000), which PostgreSQL's text cannot hold: storing it failed
+// the check's fetch there. Both backends keep the text with U+FFFD in its
+// place and the response byte for byte, one fetch at a time and in a
+// batch, and a filter holding a NUL finds it as one holding U+FFFD does.
+func TestAResponseHoldingANulIsStoredAndFound(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	nul := func(i int) *caisson.Check {
+		chk := makeCheck(t, result{id: checkID(i), customer: "cust\x00" + fmt.Sprint(i), first: "An\x00a", last: "Sm\x00ith", doc: "low", face: "high"})
+		chk.Info.Address.Street = "6 CROWN\x00DR"
+		return chk
+	}
+	for i := 1; i <= 3; i++ {
+		if _, err := s.Add(ctx, checkID(i), "tester", SourceTyped); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RecordFetch(ctx, checkID(1), nul(1), nil, s.now()); err != nil {
+		t.Fatalf("one fetch: %v", err)
+	}
+	batch := []FetchResult{{CheckID: checkID(2), Check: nul(2), At: s.now()}, {CheckID: checkID(3), Check: nul(3), At: s.now()}}
+	if errs, err := s.RecordFetches(ctx, batch); err != nil || errors.Join(errs...) != nil {
+		t.Fatalf("a batch: %v, %v", err, errs)
+	}
+	for i := 1; i <= 3; i++ {
+		rec, err := s.Get(ctx, checkID(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.FirstName != "An\uFFFDa" || rec.LastName != "Sm\uFFFDith" || rec.CustomerID != "cust\uFFFD"+fmt.Sprint(i) {
+			t.Errorf("%s stored as %q %q %q", checkID(i), rec.FirstName, rec.LastName, rec.CustomerID)
+		}
+		if want := nul(i).Raw; rec.Result == nil || !bytes.Equal(rec.Result.Raw, want) {
+			t.Errorf("%s: the response was not kept as it came", checkID(i))
+		}
+	}
+	for _, filter := range []string{"sm\x00ith", "sm\uFFFDith", "an\x00a", "ust\x00"} {
+		for _, by := range []Sort{SortRisk, SortName} {
+			q := PageQuery{Queue: QueueAll, Filter: filter, Sort: by}
+			rows, err := s.Page(ctx, q)
+			if err != nil || len(rows) != 3 {
+				t.Errorf("%q sorted by %d: %d rows, %v; want all 3", filter, by, len(rows), err)
+			}
+			if n, err := s.Count(ctx, q); err != nil || n != 3 {
+				t.Errorf("%q: counted %d, %v; want 3", filter, n, err)
+			}
+		}
+	}
+	if rows, err := s.ByCustomer(ctx, "cust\x001"); err != nil || len(rows) != 1 {
+		t.Errorf("ByCustomer: %d rows, %v; want 1", len(rows), err)
+	}
+}

@@ -122,10 +122,12 @@ func (sel *selection) sql() string {
 // case-sensitive base64 that people paste or read off the list's short
 // id. When the filter is rare, in the trigram index and among the ids (no
 // more than candidates checks: candidateLimit), those checks are fetched
-// by rowid and sorted, so nothing is walked (candidates fetchCounted: so
-// without counting them). A frequent filter walks the sort index instead,
-// which carries the search column: a page fills quickly.
+// by rowid and sorted, so nothing is walked (candidates fetchCounted, or
+// countedFrequent for a walk: the caller counted them). A frequent filter
+// walks the sort index instead, which carries the search column: a page
+// fills quickly.
 func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates int) (*selection, error) {
+	q.Filter, q.Customer = storable(q.Filter), storable(q.Customer)
 	pred, args, err := s.queuePredicate(q.Queue)
 	if err != nil {
 		return nil, err
@@ -187,7 +189,7 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 	if byID {
 		ids, err = s.countUpTo(ctx, s, "SELECT 1 FROM checks WHERE check_id >= ? AND check_id < ?", ftsCap+1, lo, hi)
 		if err != nil {
-			return nil, fmt.Errorf("filtering by %q: %w", q.Filter, err)
+			return nil, filtering(q, err)
 		}
 	}
 	// The id range as a subquery on rowid, so that the condition is
@@ -210,7 +212,7 @@ func (s *Store) selectFor(ctx context.Context, q PageQuery, by Sort, candidates 
 	}
 	match, frequent, err := s.rareTrigrams(ctx, f, candidates)
 	if err != nil {
-		return nil, fmt.Errorf("filtering by %q: %w", q.Filter, err)
+		return nil, filtering(q, err)
 	}
 	if frequent {
 		sel.filter.match = match
@@ -295,6 +297,15 @@ const namedUndatedCond = "(n.risk < 0 OR (n.risk = 0 AND n.checked_on <= 0)) AND
 // no row.
 const overdueCond = waitingCond + " AND c.reviewable_at < ? - (SELECT sla FROM queue_counts) AND (SELECT sla FROM queue_counts) > 0"
 
+// filtering says that err, if any, came of q's text filter: the store's
+// own error would not say which text it was reading for.
+func filtering(q PageQuery, err error) error {
+	if err != nil {
+		return fmt.Errorf("filtering by %q: %w", q.Filter, err)
+	}
+	return nil
+}
+
 // countUpTo counts the rows query returns through r, stopping at limit.
 func (s *Store) countUpTo(ctx context.Context, r reader, query string, limit int, args ...any) (int, error) {
 	var n int
@@ -369,7 +380,8 @@ func (s *Store) rareTrigrams(ctx context.Context, f string, limit int) (match st
 }
 
 // fetchCounted is rareTrigrams' limit for a filter whose candidates the
-// caller has counted and found worth fetching (boundsWalk).
+// caller has counted and found worth fetching (boundsWalk, or the run
+// check through candidateCount.forLimit).
 const fetchCounted = -1
 
 // countedFrequent is rareTrigrams' limit for a filter whose candidates the

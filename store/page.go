@@ -418,6 +418,7 @@ func (sel *selection) bareColumns() string {
 
 // ByCustomer returns every check of one customer_id, oldest checked first.
 func (s *Store) ByCustomer(ctx context.Context, customerID string) ([]Row, error) {
+	customerID = storable(customerID)
 	query := "SELECT " + rowColumns + " FROM checks AS c WHERE c.customer_id = ? ORDER BY c.checked_on, c.check_id"
 	if s.pg() {
 		query = byCustomerPG

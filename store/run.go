@@ -24,7 +24,9 @@ import (
 // run (?3, its text as matched, to ?4, that text followed by the highest
 // byte) that match it, up to ?2; and whether a tracked check's id is in
 // ?5 to ?6, the ids the filter starts ("" to "" when it can start none).
-// The name index compares without case, and so must the range.
+// The name index compares with NOCASE, which folds ASCII letters only, and
+// so must the range: a last name it does not fold to the filter's start
+// is outside the run, which then does not hold (counted, not assumed).
 const runCheckSQL = `SELECT
 	(SELECT count(*) FROM (SELECT rowid FROM checks_search WHERE checks_search MATCH ?1 LIMIT ?2)),
 	(SELECT count(*) FROM (SELECT 1 FROM checks AS c INDEXED BY checks_all_name
@@ -93,21 +95,21 @@ func (s *Store) pageInRun(ctx context.Context, q PageQuery) (rows []Row, ok bool
 	query := p.sel.checksPageSQL(sortKeys[SortName])
 	snap, err := s.snapshot(ctx, runCheckSQL, query)
 	if err != nil {
-		return nil, false, counted, err
+		return nil, false, counted, filtering(q, err)
 	}
 	defer snap.close()
 	ok, _, counted, err = p.holds(ctx, snap, worth)
 	if !ok || err != nil {
-		return nil, false, counted, err
+		return nil, false, counted, filtering(q, err)
 	}
 	rows, err = s.queryRows(ctx, snap, "", query, 0, append(slices.Clone(p.sel.args), q.Limit, q.Offset)...)
-	return rows, err == nil, counted, err
+	return rows, err == nil, counted, filtering(q, err)
 }
 
-// countInRun counts q's matches, up to limit+1, in its filter's run when
-// the run holds every match among no more than candidates of them; ok
-// is false when it does not, and counted then says what the check
-// counted.
+// countInRun counts q's matches in its filter's run when the run holds
+// every match among no more than candidates of them: in the all queue
+// all of them, the run's; in another, up to limit+1. ok is false when it
+// does not hold, and counted then says what the check counted.
 func (s *Store) countInRun(ctx context.Context, q PageQuery, limit, candidates int) (n int, ok bool, counted candidateCount, err error) {
 	p, err := s.runOf(ctx, q)
 	if p == nil || err != nil {
@@ -122,15 +124,15 @@ func (s *Store) countInRun(ctx context.Context, q PageQuery, limit, candidates i
 	}
 	snap, err := s.snapshot(ctx, queries...)
 	if err != nil {
-		return 0, false, counted, err
+		return 0, false, counted, filtering(q, err)
 	}
 	defer snap.close()
 	ok, n, counted, err = p.holds(ctx, snap, candidates)
 	if !ok || err != nil || whole {
-		return n, ok, counted, err
+		return n, ok, counted, filtering(q, err)
 	}
 	n, err = s.countUpTo(ctx, snap, count, limit+1, p.sel.args...)
-	return n, err == nil, counted, err
+	return n, err == nil, counted, filtering(q, err)
 }
 
 // candidateCount is a count of a filter's candidates in the trigram

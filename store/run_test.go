@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -63,8 +64,10 @@ func TestAFilterIsReadFromItsSurnameRunOnlyWhenTheRunHoldsEveryMatch(t *testing.
 	}
 	restore := func(fts, bound, per int) { ftsCap, nameWalkBound, walkPerFetch = fts, bound, per }
 	defer restore(ftsCap, nameWalkBound, walkPerFetch)
-	held := map[string]bool{"okafor": true, "smith": true, "nothing": true}
-	for _, filter := range []string{"okafor", "nwosu", "mensah", "kowal", "ibeh", "smith", "zoël", "quist", "nothing"} {
+	// A NUL is read as the store keeps one, U+FFFD (storable): no check
+	// holds "smi\x00th" or "a\x00b", and their runs hold that.
+	held := map[string]bool{"okafor": true, "smith": true, "nothing": true, "smi\x00th": true, "a\x00b": true}
+	for _, filter := range []string{"okafor", "nwosu", "mensah", "kowal", "ibeh", "smith", "zoël", "quist", "nothing", "smi\x00th", "a\x00b"} {
 		for _, queue := range []Queue{QueueAll, QueueNeedsReview, QueueEscalated} {
 			for _, page := range []struct{ offset, limit int }{{0, 50}, {0, 2}, {3, 2}, {20, 5}} {
 				q := PageQuery{Queue: queue, Filter: filter, Sort: SortName, Offset: page.offset, Limit: page.limit}
@@ -96,7 +99,7 @@ func TestAFilterIsReadFromItsSurnameRunOnlyWhenTheRunHoldsEveryMatch(t *testing.
 					// Counted up to 2 candidates, past which both counts
 					// stop, "okafor" cannot be told from a filter with
 					// more matches outside its run.
-					if _, capped, _, err := s.countInRun(ctx, q, 1000, 2); err != nil || (capped && filter == "okafor") {
+					if _, inRun, _, err := s.countInRun(ctx, q, 1000, 2); err != nil || (inRun && filter == "okafor") {
 						t.Errorf("%s: the count read in the run with 2 candidates counted (%v)", name, err)
 					}
 				}
@@ -115,5 +118,30 @@ func TestAFilterIsReadFromItsSurnameRunOnlyWhenTheRunHoldsEveryMatch(t *testing.
 				}
 			}
 		}
+	}
+}
+
+// A failure of the run's check, which every filtered count and every
+// filtered page sorted by name now starts with, says which filter it was
+// reading for, as the plans after it do, and which queue, once.
+func TestAFailedRunCheckNamesItsFilter(t *testing.T) {
+	if onPostgres {
+		t.Skip("the run is SQLite's")
+	}
+	s, _ := newStore(t)
+	ctx := context.Background()
+	addFetched(t, s, result{id: checkID(1), customer: "cust-1", first: "Ana", last: "Smith", doc: "low", face: "high"})
+	// The trigram index gone: the check cannot be prepared.
+	if _, err := s.db.ExecContext(ctx, "DROP TABLE checks_search"); err != nil {
+		t.Fatal(err)
+	}
+	q := PageQuery{Queue: QueueAll, Filter: "smith", Sort: SortName}
+	_, err := s.Page(ctx, q)
+	if want := `reading the all queue: filtering by "smith": `; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Page = %v, want %q first", err, want)
+	}
+	_, err = s.Count(ctx, q)
+	if want := `counting the all queue: filtering by "smith": `; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Count = %v, want %q first", err, want)
 	}
 }
