@@ -533,15 +533,7 @@ func TestANameSortedFilterGivesTheSameRowsWhenItsWalkIsBounded(t *testing.T) {
 		for _, filter := range []string{"smith", "adams", "ith", "cust-1", "mit", "zzz", failed[1][len("chk_priv_"):]} {
 			for _, page := range []struct{ offset, limit int }{{0, 50}, {0, 1}, {2, 3}, {10, 4}} {
 				q := PageQuery{Queue: queue, Filter: filter, Sort: SortName, Offset: page.offset, Limit: page.limit}
-				restore(0, 0, 12) // the plain walk: every filter frequent, nothing bounded
-				want, err := s.Page(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				wantN, err := s.Count(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
+				want, wantN := plainWalk(t, s, q)
 				// The walk bounded at 30 entries, then the candidates
 				// fetched (1 entry walked in the time of a fetch: every
 				// candidate is worth it); or, none worth fetching (1,000
@@ -562,22 +554,51 @@ func TestANameSortedFilterGivesTheSameRowsWhenItsWalkIsBounded(t *testing.T) {
 							shortened++
 						}
 					}
-					got, err := s.Page(ctx, q)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !reflect.DeepEqual(ids(got), ids(want)) {
-						t.Errorf("%s: got %v\nthe plain walk %v", name, ids(got), ids(want))
-					}
-					if gotN, err := s.Count(ctx, q); err != nil || gotN != wantN {
-						t.Errorf("%s: counted %d (%v), the plain walk %d", name, gotN, err, wantN)
-					}
+					asPlainWalk(t, s, q, name, want, wantN)
 				}
 			}
 		}
 	}
 	if !onPostgres && (filled == 0 || shortened == 0) {
 		t.Errorf("bounded walks filled %d pages and fell short of %d the list fills: the test no longer reaches both", filled, shortened)
+	}
+}
+
+// plainWalk reads q's page and count by the plain walk, every filter
+// frequent and nothing bounded, and puts the plans' settings back.
+func plainWalk(t *testing.T, s *Store, q PageQuery) ([]Row, int) {
+	t.Helper()
+	defer func(fts, bound, per int) { ftsCap, nameWalkBound, walkPerFetch = fts, bound, per }(ftsCap, nameWalkBound, walkPerFetch)
+	ftsCap, nameWalkBound, walkPerFetch = 0, 0, 12
+	ctx := context.Background()
+	rows, err := s.Page(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Count(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows, n
+}
+
+// asPlainWalk holds q's page, count and count up to 3, by the plans the
+// settings now allow, to want and wantN, the plain walk's (plainWalk).
+func asPlainWalk(t *testing.T, s *Store, q PageQuery, name string, want []Row, wantN int) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := s.Page(ctx, q)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if !reflect.DeepEqual(ids(got), ids(want)) {
+		t.Errorf("%s: got %v\nthe plain walk %v", name, ids(got), ids(want))
+	}
+	if gotN, err := s.Count(ctx, q); err != nil || gotN != wantN {
+		t.Errorf("%s: counted %d (%v), the plain walk %d", name, gotN, err, wantN)
+	}
+	if gotN, more, err := s.CountUpTo(ctx, q, 3); err != nil || gotN != min(wantN, 3) || more != (wantN > 3) {
+		t.Errorf("%s: counted up to 3: %d, more %v (%v), the plain walk %d", name, gotN, more, err, wantN)
 	}
 }
 

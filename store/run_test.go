@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -72,15 +71,7 @@ func TestAFilterIsReadFromItsSurnameRunOnlyWhenTheRunHoldsEveryMatch(t *testing.
 			for _, page := range []struct{ offset, limit int }{{0, 50}, {0, 2}, {3, 2}, {20, 5}} {
 				q := PageQuery{Queue: queue, Filter: filter, Sort: SortName, Offset: page.offset, Limit: page.limit}
 				name := fmt.Sprintf("%s, %q, rows %d+%d", queue, filter, page.offset, page.limit)
-				restore(0, 0, 12) // the plain walk
-				want, err := s.Page(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				wantN, err := s.Count(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
+				want, wantN := plainWalk(t, s, q)
 				// A fetch worth one entry walked: every candidate is worth
 				// fetching, so the run is checked whatever the queue's size.
 				restore(2, 30, 1)
@@ -103,19 +94,7 @@ func TestAFilterIsReadFromItsSurnameRunOnlyWhenTheRunHoldsEveryMatch(t *testing.
 						t.Errorf("%s: the count read in the run with 2 candidates counted (%v)", name, err)
 					}
 				}
-				got, err := s.Page(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(ids(got), ids(want)) {
-					t.Errorf("%s: got %v\nthe plain walk %v", name, ids(got), ids(want))
-				}
-				if gotN, err := s.Count(ctx, q); err != nil || gotN != wantN {
-					t.Errorf("%s: counted %d (%v), the plain walk %d", name, gotN, err, wantN)
-				}
-				if gotN, more, err := s.CountUpTo(ctx, q, 3); err != nil || gotN != min(wantN, 3) || more != (wantN > 3) {
-					t.Errorf("%s: counted up to 3: %d, more %v (%v), the plain walk %d", name, gotN, more, err, wantN)
-				}
+				asPlainWalk(t, s, q, name, want, wantN)
 			}
 		}
 	}
