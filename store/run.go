@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/caisson-review/caisson-review/caisson"
 )
@@ -50,7 +51,9 @@ type runPlan struct {
 // by id, not in the run), and when ftsCap is 0 (tests comparing the plans
 // with the plain walk).
 func (s *Store) runOf(ctx context.Context, q PageQuery) (*runPlan, error) {
-	if s.pg() || q.Customer != "" || ftsCap == 0 {
+	if s.pg() || q.Customer != "" || ftsCap == 0 || utf8.RuneCountInString(q.Filter) < 3 {
+		// Decided before selectFor, which would count the ids a short
+		// filter starts only for the plans after to count them again.
 		return nil, nil
 	}
 	sel, err := s.selectFor(ctx, q, SortName, countedFrequent)
