@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -55,7 +56,13 @@ type batch struct {
 	// them), so that each number matches a tab. skipped are the checks
 	// not asked for: their last answer was final.
 	waiting, decided, skipped int
-	running                   bool
+	// notStored counts the answers fetched whose batch the store refused
+	// whole (its server gone, its file locked): no fact about their
+	// checks, which keep their last answer and are in no Errors tab, so
+	// counted once beside the store's error (err), as the command line
+	// says them, not listed as failures.
+	notStored int
+	running   bool
 	// cancelled is set when the reviewer asked to stop; the batch is
 	// still running until the goroutine reports it has stopped.
 	cancelled bool
@@ -126,6 +133,10 @@ func runBatch(ctx context.Context, svc Service, task int, q store.PageQuery, ch 
 // record takes one result into the batch's tally.
 func (b *batch) record(m batchResultMsg) {
 	b.done++
+	if errors.As(m.res.NotRecorded, new(*store.BatchNotStoredError)) {
+		b.notStored++
+		return
+	}
 	if f, failed := m.res.Failure(); failed {
 		b.failures = append(b.failures, f)
 		return
@@ -140,7 +151,10 @@ func (b *batch) record(m batchResultMsg) {
 
 // summary is what a finished batch counted, in words.
 func (b *batch) summary() string {
-	text := fmt.Sprintf("refreshed %d of %d, %d failed", b.done, max(b.total, 0), len(b.failures))
+	text := fmt.Sprintf("refreshed %d of %d, %d failed", b.done-b.notStored, max(b.total, 0), len(b.failures))
+	if b.notStored > 0 {
+		text += fmt.Sprintf(", %d fetched but not stored", b.notStored)
+	}
 	return text + b.notReadyText()
 }
 
@@ -209,8 +223,11 @@ func (b *batch) draw(c *programContext, width, maxFailures int) string {
 	tally := fmt.Sprintf("%s %s: %d/%s", state, b.label, b.done, total)
 	if n := len(b.failures); n > 0 {
 		tally += " · " + st.Bad.Render(fmt.Sprintf("✗ %d failed", n))
-	} else if !b.running && b.err == nil {
+	} else if !b.running && b.err == nil && b.notStored == 0 {
 		tally += " · " + st.Good.Render("✓ no failures")
+	}
+	if b.notStored > 0 {
+		tally += " · " + st.Bad.Render(fmt.Sprintf("✗ %d fetched but not stored", b.notStored))
 	}
 	if t := b.notReadyText(); t != "" {
 		tally += " · " + st.Muted.Render(strings.ReplaceAll(strings.TrimPrefix(t, ", "), ", ", " · "))

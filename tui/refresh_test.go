@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/progress"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
@@ -393,5 +394,30 @@ func TestAnOutageStopsTheConsolesRefreshAndLeavesEveryCheckAsItWas(t *testing.T)
 	}
 	if fmt.Sprint(counts) != fmt.Sprint(countsBefore) {
 		t.Errorf("queues changed in an outage:\nwas %v\nnow %v", countsBefore, counts)
+	}
+}
+
+// Answers whose batch the store refused whole (its server gone, its file
+// locked) are no failure of their checks, which keep their last answer
+// and are in no Errors tab: the panel and the footer count them once, as
+// the command line does, beside the store's error, and list none of them
+// as a failed check.
+func TestAnswersTheStoreRefusedWholeAreCountedOnceNotListedAsFailures(t *testing.T) {
+	c := newProgramContext(Config{HasDarkBackground: darkBackground()})
+	b := &batch{label: "the all queue", total: 6, running: true, bar: progress.New(progress.WithoutPercentage())}
+	gone := errors.New("the PostgreSQL server db:5432 is unreachable")
+	b.record(batchResultMsg{res: service.Result{CheckID: "chk_priv_stored"}})
+	b.record(batchResultMsg{res: service.Result{CheckID: "chk_priv_failedAAAAAAAAAAAAAAA", Err: &caisson.APIError{Code: caisson.CodeIDCheckDeleted}}})
+	for _, id := range []string{"chk_priv_lostAAAAAAAAAAAAAAAAA", "chk_priv_lostBBBBBBBBBBBBBBBBB", "chk_priv_lostCCCCCCCCCCCCCCCCC"} {
+		b.record(batchResultMsg{res: service.Result{CheckID: id, NotRecorded: &store.BatchNotStoredError{Err: gone}}})
+	}
+	b.running, b.err = false, fmt.Errorf("the answers cannot be stored: %w", gone)
+	panel := ansi.Strip(b.view(c, 200, maxFailuresShown))
+	mustContain(t, panel, "✗ 1 failed", "✗ 3 fetched but not stored", "✗ the answers cannot be stored: the PostgreSQL server db:5432 is unreachable")
+	if strings.Contains(panel, "lost") {
+		t.Errorf("an answer the store refused whole is listed as a failed check:\n%s", panel)
+	}
+	if got, want := b.summary(), "refreshed 2 of 6, 1 failed, 3 fetched but not stored"; got != want {
+		t.Errorf("footer %q, want %q", got, want)
 	}
 }
