@@ -132,7 +132,10 @@ type Report struct {
 	// one, and then NotStored answers were fetched but not stored.
 	Stopped   error
 	NotStored int
-	// NotRecorded is the first answer that could not be stored.
+	// NotRecorded is the first answer that could not be stored on its
+	// own; those of a batch the store refused whole are NotStored, and
+	// the store's error is Stopped, said once (a front end saying each
+	// such answer again, as the console did as it closed, blames them).
 	NotRecorded error
 }
 
@@ -223,10 +226,8 @@ func (s *Service) fetch(ctx context.Context, ids []string, skipped int, o Refres
 		res := s.recorded(ctx, r, err)
 		results[r.CheckID] = res
 		rep.Answered++
-		if res.NotRecorded != nil && rep.NotRecorded == nil {
-			rep.NotRecorded = fmt.Errorf("recording the refresh of %s: %w", r.CheckID, res.NotRecorded)
-		}
-		if whole := (*store.BatchNotStoredError)(nil); errors.As(err, &whole) {
+		whole := (*store.BatchNotStoredError)(nil)
+		if errors.As(err, &whole) {
 			rep.NotStored++
 			if notStored == nil {
 				notStored = whole.Err
@@ -236,6 +237,9 @@ func (s *Service) fetch(ctx context.Context, ids []string, skipped int, o Refres
 				o.Each(res)
 			}
 			return
+		}
+		if res.NotRecorded != nil && rep.NotRecorded == nil {
+			rep.NotRecorded = fmt.Errorf("recording the refresh of %s: %w", r.CheckID, res.NotRecorded)
 		}
 		if o.Each != nil {
 			o.Each(res)

@@ -492,8 +492,8 @@ func TestRefreshStopsWhenTheStoreRefusesABatchWhole(t *testing.T) {
 	if rep.Stopped == nil || !strings.Contains(rep.Stopped.Error(), "is unreachable") || rep.NotStored == 0 || rep.NotFetched() == 0 {
 		t.Fatalf("report %+v (stopped: %v): want it stopped by the unreachable server, with answers not stored and checks not fetched", rep, rep.Stopped)
 	}
-	if len(rep.Failures) != 0 {
-		t.Errorf("failures %v: the answers the store refused whole are no failure of their checks", rep.Failures)
+	if len(rep.Failures) != 0 || rep.NotRecorded != nil {
+		t.Errorf("failures %v, not recorded %v: the answers the store refused whole are no failure of their checks, said once in Stopped", rep.Failures, rep.NotRecorded)
 	}
 	if asked := len(f.sb.Requests()); asked >= n {
 		t.Errorf("Caisson was asked %d times for %d checks: want the fetching stopped", asked, n)
