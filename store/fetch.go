@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
@@ -285,7 +286,14 @@ func fetchErrorText(err error) string {
 	}
 	msg := sanitize.Line(err.Error())
 	if len(msg) > maxFetchError {
-		msg = msg[:maxFetchError] + "…"
+		// Cut where a character starts: a cut through one is not UTF-8,
+		// which PostgreSQL's text refuses (the fetch was then not stored
+		// there, and an SQLite store holding it could not be copied).
+		cut := maxFetchError
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
 	}
 	return msg
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/caisson-review/caisson-review/caisson"
 )
@@ -371,5 +372,36 @@ func TestAResponseHoldingANulIsStoredAndFound(t *testing.T) {
 	}
 	if rows, err := s.ByCustomer(ctx, "cust\x001"); err != nil || len(rows) != 1 {
 		t.Errorf("ByCustomer: %d rows, %v; want 1", len(rows), err)
+	}
+}
+
+// A failed fetch's error text is kept up to maxFetchError bytes, cut where
+// a character starts: cut through one (an error in Japanese, three bytes a
+// character), it was not UTF-8, which PostgreSQL refused, so the failure
+// was not stored there, one fetch at a time or in a batch.
+func TestALongFetchErrorIsCutWhereACharacterStarts(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	long := errors.New("x" + strings.Repeat("検", 300))
+	for i := 1; i <= 3; i++ {
+		if _, err := s.Add(ctx, checkID(i), "tester", SourceTyped); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.RecordFetch(ctx, checkID(1), nil, long, s.now()); err != nil {
+		t.Fatalf("one fetch: %v", err)
+	}
+	batch := []FetchResult{{CheckID: checkID(2), Err: long, At: s.now()}, {CheckID: checkID(3), Err: long, At: s.now()}}
+	if errs, err := s.RecordFetches(ctx, batch); err != nil || errors.Join(errs...) != nil {
+		t.Fatalf("a batch: %v, %v", err, errs)
+	}
+	for i := 1; i <= 3; i++ {
+		rec, err := s.Get(ctx, checkID(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := rec.FetchError; !utf8.ValidString(e) || !strings.HasSuffix(e, "検…") || len(e) > maxFetchError+len("…") {
+			t.Errorf("%s: error stored as %q (%d bytes)", checkID(i), e, len(e))
+		}
 	}
 }
