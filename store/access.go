@@ -135,7 +135,8 @@ func (s *Store) Accesses(ctx context.Context, q AccessQuery, each func(Access) e
 		where, args = append(where, "a.check_id = ?"), append(args, id)
 	}
 	if q.Customer != "" {
-		where, args = append(where, "a.check_id IN (SELECT check_id FROM checks WHERE customer_id = ?)"), append(args, q.Customer)
+		// Read as the store keeps a customer id (storable).
+		where, args = append(where, "a.check_id IN (SELECT check_id FROM checks WHERE customer_id = ?)"), append(args, storable(q.Customer))
 	}
 	if q.Reviewer != "" {
 		where, args = append(where, "(a.reviewer = ? OR a.identity = ?)"), append(args, q.Reviewer, q.Reviewer)

@@ -325,7 +325,8 @@ func TestRecordFetchOfARefusedKeyLeavesTheCheckExactlyAsItWas(t *testing.T) {
 // (JSON's \u0000), which PostgreSQL's text cannot hold: storing it failed
 // the check's fetch there. Both backends keep the text with U+FFFD in its
 // place and the response byte for byte, one fetch at a time and in a
-// batch, and a filter holding a NUL finds it as one holding U+FFFD does.
+// batch, and a filter holding a NUL finds it as one holding U+FFFD does,
+// as do its customer id's lookups (the checks, the access log).
 func TestAResponseHoldingANulIsStoredAndFound(t *testing.T) {
 	s, _ := newStore(t)
 	ctx := context.Background()
@@ -372,6 +373,16 @@ func TestAResponseHoldingANulIsStoredAndFound(t *testing.T) {
 	}
 	if rows, err := s.ByCustomer(ctx, "cust\x001"); err != nil || len(rows) != 1 {
 		t.Errorf("ByCustomer: %d rows, %v; want 1", len(rows), err)
+	}
+	if err := s.RecordAccess(ctx, AccessSession{Reviewer: "Ana", Origin: OriginCLI}, AccessShow, checkID(1)); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	if err := s.Accesses(ctx, AccessQuery{Customer: "cust\x001"}, func(a Access) error {
+		seen = append(seen, a.CheckID)
+		return nil
+	}); err != nil || len(seen) != 1 {
+		t.Errorf("the access log by customer: %v, %v; want the one record of %s", seen, err, checkID(1))
 	}
 }
 

@@ -31,7 +31,9 @@ import (
 // trigger; refreshed twice), testdata/version13-8ab646f.db by 8ab646f
 // (schema 13, before an unfinished copy was marked; refreshed twice) and
 // testdata/version14-40f3bf4.db by 40f3bf4 (schema 14, before the run of
-// undated checks had its index by check id; refreshed twice) and
+// undated checks had its index by check id; refreshed twice),
+// testdata/version16-48739c1.db by 48739c1 (schema 16, the last build that
+// stored a NUL of a response's text; see assertNoNul) and
 // testdata/version15-576c286.db by 576c286 (schema 15, before the checks
 // with no last name had theirs; refreshed twice). Each holds the ids the
 // sandbox's banner printed (a 24-check sandbox), added, refreshed and five
@@ -61,6 +63,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"version13-8ab646f.db", 13, 13},
 		{"version14-40f3bf4.db", 14, 13},
 		{"version15-576c286.db", 15, 13},
+		{"version16-48739c1.db", 16, 14},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)
@@ -73,15 +76,49 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 
 			s := openIdentified(t, path, &clock{t: time.Now()}, anaID)
 			assertUpgradedInPlace(t, s, tc.tracked)
-			if tc.tracked == 13 {
+			if tc.tracked >= 13 {
 				assertFilteredPagesAsDefined(t, s)
 			}
+			assertNoNul(t, s, tc.version == 16)
 			assertEveryNameIndexed(t, s)
 			assertIndexesAsOpenMakes(t, s)
 			if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != SchemaVersion() {
 				t.Errorf("upgraded to version %d (%v), want %d", v, err, SchemaVersion())
 			}
 		})
+	}
+}
+
+// assertNoNul holds an upgraded store to holding no NUL in the text of a
+// response it keeps (migration 0017). withNul is a fixture that held one:
+// version16-48739c1.db, made by 48739c1, the last build that stored them,
+// holds chk_priv_nulNAME… (customer "cust\x00nul", "An\x00a Sm\x00ith", a
+// street with one), added and fetched through that build's store; it must
+// be found by its own customer id and by its name, through the trigram
+// index, as a filter holding a NUL or U+FFFD.
+func assertNoNul(t *testing.T, s *Store, withNul bool) {
+	t.Helper()
+	ctx := context.Background()
+	var n int
+	if err := s.db.QueryRow(`SELECT count(*) FROM checks WHERE instr(customer_id, char(0)) > 0 OR instr(first_name, char(0)) > 0
+		OR instr(last_name, char(0)) > 0 OR instr(address, char(0)) > 0 OR instr(search, char(0)) > 0`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d checks still hold a NUL after the upgrade (%v)", n, err)
+	}
+	if !withNul {
+		return
+	}
+	const id = "chk_priv_nulNAMEAAAAAAAAAAAAAAA"
+	if rows, err := s.ByCustomer(ctx, "cust\x00nul"); err != nil || len(rows) != 1 || rows[0].CheckID != id {
+		t.Errorf("ByCustomer of its own customer id: %v, %v", ids(rows), err)
+	}
+	for _, f := range []string{"sm\x00ith", "an\uFFFDa"} {
+		if !onPostgres && !usesTrigramIndex(t, s, PageQuery{Queue: QueueAll, Filter: f}) {
+			t.Errorf("%q does not start from the trigram index: the test no longer reaches it", f)
+		}
+		rows, err := s.Page(ctx, PageQuery{Queue: QueueAll, Filter: f})
+		if err != nil || len(rows) != 1 || rows[0].CheckID != id || rows[0].LastName != "Sm\uFFFDith" {
+			t.Errorf("filter %q: %v, %v", f, rows, err)
+		}
 	}
 }
 
