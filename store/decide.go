@@ -27,7 +27,8 @@ const MaxNote = 4000
 // and escalate need one, at most MaxNote bytes once trimmed, and it is
 // text. A note that is not valid UTF-8 could not be exported as it was
 // hashed (JSON would carry U+FFFD for its bytes), so it is refused rather
-// than stored. Front ends call it to refuse early; Decide applies it.
+// than stored, and so is one holding a NUL. Front ends call it to refuse
+// early; Decide applies it.
 func CheckNote(a Action, note string) error {
 	note = strings.TrimSpace(note)
 	switch {
@@ -37,6 +38,10 @@ func CheckNote(a Action, note string) error {
 		return fmt.Errorf("the note is %d bytes: expected at most %d", len(note), MaxNote)
 	case !utf8.ValidString(note):
 		return fmt.Errorf("the note is not valid UTF-8 (byte %d starts no character): expected text", invalidAt(note)+1)
+	case strings.ContainsRune(note, 0):
+		// PostgreSQL's text cannot hold it, and the log, hashed and
+		// append-only, could then never be copied there.
+		return fmt.Errorf("the note holds a NUL (byte %d): expected text", strings.IndexByte(note, 0)+1)
 	}
 	return nil
 }

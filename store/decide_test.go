@@ -33,6 +33,8 @@ func TestDecideRules(t *testing.T) {
 		{"a decision needs a reviewer", checkID(1), Approve, "", " ", "reviewer", StatusOpen},
 		{"a huge note is refused", checkID(1), Reject, strings.Repeat("x", MaxNote+1), "ana", "at most", StatusOpen},
 		{"a note that is not UTF-8 text is refused, naming the byte", checkID(1), Reject, "ok \xff\xfe", "ana", "not valid UTF-8 (byte 4 starts no character)", StatusOpen},
+		// PostgreSQL could not hold it, nor then a copy of the log.
+		{"a note holding a NUL is refused, naming the byte", checkID(1), Escalate, "see\x00this", "ana", "holds a NUL (byte 4)", StatusOpen},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
