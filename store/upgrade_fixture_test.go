@@ -33,7 +33,9 @@ import (
 // testdata/version14-40f3bf4.db by 40f3bf4 (schema 14, before the run of
 // undated checks had its index by check id; refreshed twice),
 // testdata/version16-48739c1.db by 48739c1 (schema 16, the last build that
-// stored a NUL of a response's text; see assertNoNul) and
+// stored a NUL of a response's text; see assertNoNul),
+// testdata/version16-f6dc1af.db by f6dc1af (schema 16, the commit before
+// migration 17; refreshed twice) and
 // testdata/version15-576c286.db by 576c286 (schema 15, before the checks
 // with no last name had theirs; refreshed twice). Each holds the ids the
 // sandbox's banner printed (a 24-check sandbox), added, refreshed and five
@@ -64,6 +66,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"version14-40f3bf4.db", 14, 13},
 		{"version15-576c286.db", 15, 13},
 		{"version16-48739c1.db", 16, 14},
+		{"version16-f6dc1af.db", 16, 13},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)
@@ -79,7 +82,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 			if tc.tracked >= 13 {
 				assertFilteredPagesAsDefined(t, s)
 			}
-			assertNoNul(t, s, tc.version == 16)
+			assertNoNul(t, s, tc.file == "version16-48739c1.db")
 			assertEveryNameIndexed(t, s)
 			assertIndexesAsOpenMakes(t, s)
 			if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != SchemaVersion() {
