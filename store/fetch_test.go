@@ -335,23 +335,9 @@ func TestAResponseHoldingANulIsStoredAndFound(t *testing.T) {
 		chk.Info.Address.Street = "6 CROWN\x00DR"
 		return chk
 	}
-	for i := 1; i <= 3; i++ {
-		if _, err := s.Add(ctx, checkID(i), "tester", SourceTyped); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.RecordFetch(ctx, checkID(1), nul(1), nil, s.now()); err != nil {
-		t.Fatalf("one fetch: %v", err)
-	}
-	batch := []FetchResult{{CheckID: checkID(2), Check: nul(2), At: s.now()}, {CheckID: checkID(3), Check: nul(3), At: s.now()}}
-	if errs, err := s.RecordFetches(ctx, batch); err != nil || errors.Join(errs...) != nil {
-		t.Fatalf("a batch: %v, %v", err, errs)
-	}
-	for i := 1; i <= 3; i++ {
-		rec, err := s.Get(ctx, checkID(i))
-		if err != nil {
-			t.Fatal(err)
-		}
+	for i, rec := range recordAloneAndInABatch(t, s, func(i int) FetchResult {
+		return FetchResult{CheckID: checkID(i), Check: nul(i), At: s.now()}
+	}) {
 		if rec.FirstName != "An\uFFFDa" || rec.LastName != "Sm\uFFFDith" || rec.CustomerID != "cust\uFFFD"+fmt.Sprint(i) {
 			t.Errorf("%s stored as %q %q %q", checkID(i), rec.FirstName, rec.LastName, rec.CustomerID)
 		}
@@ -392,27 +378,42 @@ func TestAResponseHoldingANulIsStoredAndFound(t *testing.T) {
 // was not stored there, one fetch at a time or in a batch.
 func TestALongFetchErrorIsCutWhereACharacterStarts(t *testing.T) {
 	s, _ := newStore(t)
-	ctx := context.Background()
 	long := errors.New("x" + strings.Repeat("検", 300))
+	for i, rec := range recordAloneAndInABatch(t, s, func(i int) FetchResult {
+		return FetchResult{CheckID: checkID(i), Err: long, At: s.now()}
+	}) {
+		if e := rec.FetchError; !utf8.ValidString(e) || !strings.HasSuffix(e, "検…") || len(e) > maxFetchError+len("…") {
+			t.Errorf("%s: error stored as %q (%d bytes)", checkID(i), e, len(e))
+		}
+	}
+}
+
+// recordAloneAndInABatch adds checkID(1) to checkID(3), records fetch(1)
+// on its own (RecordFetch) and fetch(2) and fetch(3) in one batch
+// (RecordFetches), and returns the three records by their number: the two
+// ways a fetch is stored, for a test to hold both to the same.
+func recordAloneAndInABatch(t *testing.T, s *Store, fetch func(i int) FetchResult) map[int]*Record {
+	t.Helper()
+	ctx := context.Background()
 	for i := 1; i <= 3; i++ {
 		if _, err := s.Add(ctx, checkID(i), "tester", SourceTyped); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.RecordFetch(ctx, checkID(1), nil, long, s.now()); err != nil {
+	one := fetch(1)
+	if err := s.RecordFetch(ctx, one.CheckID, one.Check, one.Err, one.At); err != nil {
 		t.Fatalf("one fetch: %v", err)
 	}
-	batch := []FetchResult{{CheckID: checkID(2), Err: long, At: s.now()}, {CheckID: checkID(3), Err: long, At: s.now()}}
-	if errs, err := s.RecordFetches(ctx, batch); err != nil || errors.Join(errs...) != nil {
+	if errs, err := s.RecordFetches(ctx, []FetchResult{fetch(2), fetch(3)}); err != nil || errors.Join(errs...) != nil {
 		t.Fatalf("a batch: %v, %v", err, errs)
 	}
+	recs := map[int]*Record{}
 	for i := 1; i <= 3; i++ {
 		rec, err := s.Get(ctx, checkID(i))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e := rec.FetchError; !utf8.ValidString(e) || !strings.HasSuffix(e, "検…") || len(e) > maxFetchError+len("…") {
-			t.Errorf("%s: error stored as %q (%d bytes)", checkID(i), e, len(e))
-		}
+		recs[i] = rec
 	}
+	return recs
 }

@@ -411,3 +411,78 @@ func TestUpgradeNarrowsTheOpenCountIndex(t *testing.T) {
 		})
 	}
 }
+
+// Migration 17 rebuilds each text holding a NUL byte for byte, U+FFFD in
+// each NUL's place, wherever the NULs are (first, last, in a run, alone,
+// beside characters of several bytes), in each of its five columns apart,
+// and writes no row that holds none: held to Go's strings.ReplaceAll.
+func TestMigration17RebuildsEveryNulAndWritesNothingElse(t *testing.T) {
+	sqliteOnly(t, "migration 17 is SQLite's")
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body string
+	for _, m := range ms {
+		if m.version == 17 {
+			body = m.sql
+		}
+	}
+	if body == "" {
+		t.Fatal("no migration 17")
+	}
+	db := rawDB(t, filepath.Join(t.TempDir(), "nul.db"))
+	if _, err := db.Exec(`CREATE TABLE checks (id INTEGER PRIMARY KEY, customer_id TEXT, first_name TEXT, last_name TEXT, address TEXT, search TEXT);
+		CREATE TABLE written (id INTEGER);
+		CREATE TRIGGER noted AFTER UPDATE ON checks BEGIN INSERT INTO written VALUES (new.id); END;`); err != nil {
+		t.Fatal(err)
+	}
+	values := []string{"\x00first", "last\x00", "a\x00\x00\x00b", "\x00", "\x00\x00", "", "plain", "é\x00日\x00😀", strings.Repeat("ab\x00", 3000)}
+	cols := []string{"customer_id", "first_name", "last_name", "address", "search"}
+	id := 0
+	want := map[int][]string{}
+	for _, v := range values {
+		for c := range cols {
+			// v in one column, the others plain: each column on its own.
+			id++
+			row := []any{id, "c", "f", "l", "a", "s"}
+			row[c+1] = v
+			if _, err := db.Exec("INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?)", row...); err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range row[1:] {
+				want[id] = append(want[id], strings.ReplaceAll(x.(string), "\x00", "\uFFFD"))
+			}
+		}
+	}
+	if _, err := db.Exec(body); err != nil {
+		t.Fatalf("migration 17: %v", err)
+	}
+	rows, err := db.Query("SELECT id, customer_id, first_name, last_name, address, search FROM checks ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int
+		got := make([]string, 5)
+		if err := rows.Scan(&i, &got[0], &got[1], &got[2], &got[3], &got[4]); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want[i]) {
+			t.Errorf("row %d: %q, want %q", i, got, want[i])
+		}
+	}
+	var written, holding int
+	if err := db.QueryRow("SELECT count(DISTINCT id) FROM written").Scan(&written); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range values {
+		if strings.Contains(v, "\x00") {
+			holding += len(cols)
+		}
+	}
+	if written != holding {
+		t.Errorf("the migration wrote %d rows, want the %d holding a NUL", written, holding)
+	}
+}

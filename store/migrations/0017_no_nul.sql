@@ -11,40 +11,31 @@
 -- old. The response's own bytes (raw) are kept as they came.
 --
 -- SQLite's replace() cannot do it: a pattern whose first byte is a NUL is
--- taken as empty, and the text comes back unchanged. Each column is
--- rebuilt from its bytes instead, a NUL at a time (fix: rest is what is
--- left to read, done what is rebuilt), for the few checks holding one.
+-- taken as empty, and the text comes back unchanged. The texts holding one
+-- (few: normally none) are rebuilt from their bytes instead, a NUL at a
+-- time (rest is what is left to read, done what is rebuilt), then written
+-- back, each to its column.
+CREATE TEMP TABLE nul_fixed AS
+WITH RECURSIVE held(id, col, text) AS (
+    SELECT id, 'customer_id', customer_id FROM checks WHERE instr(customer_id, char(0)) > 0
+    UNION ALL SELECT id, 'first_name', first_name FROM checks WHERE instr(first_name, char(0)) > 0
+    UNION ALL SELECT id, 'last_name', last_name FROM checks WHERE instr(last_name, char(0)) > 0
+    UNION ALL SELECT id, 'address', address FROM checks WHERE instr(address, char(0)) > 0
+    UNION ALL SELECT id, 'search', search FROM checks WHERE instr(search, char(0)) > 0
+), fix(id, col, rest, done) AS (
+    SELECT id, col, CAST(text AS BLOB), x'' FROM held
+    UNION ALL
+    SELECT id, col, substr(rest, instr(rest, x'00') + 1), done || substr(rest, 1, instr(rest, x'00') - 1) || x'EFBFBD'
+    FROM fix WHERE instr(rest, x'00') > 0
+)
+SELECT id, col, CAST(done || rest AS TEXT) AS text FROM fix WHERE instr(rest, x'00') = 0;
+
 UPDATE checks SET
-    customer_id = (WITH RECURSIVE fix(rest, done) AS (
-        SELECT CAST(customer_id AS BLOB), x''
-        UNION ALL
-        SELECT substr(rest, instr(rest, x'00') + 1), done || substr(rest, 1, instr(rest, x'00') - 1) || x'EFBFBD'
-        FROM fix WHERE instr(rest, x'00') > 0)
-        SELECT CAST(done || rest AS TEXT) FROM fix WHERE instr(rest, x'00') = 0),
-    first_name = (WITH RECURSIVE fix(rest, done) AS (
-        SELECT CAST(first_name AS BLOB), x''
-        UNION ALL
-        SELECT substr(rest, instr(rest, x'00') + 1), done || substr(rest, 1, instr(rest, x'00') - 1) || x'EFBFBD'
-        FROM fix WHERE instr(rest, x'00') > 0)
-        SELECT CAST(done || rest AS TEXT) FROM fix WHERE instr(rest, x'00') = 0),
-    last_name = (WITH RECURSIVE fix(rest, done) AS (
-        SELECT CAST(last_name AS BLOB), x''
-        UNION ALL
-        SELECT substr(rest, instr(rest, x'00') + 1), done || substr(rest, 1, instr(rest, x'00') - 1) || x'EFBFBD'
-        FROM fix WHERE instr(rest, x'00') > 0)
-        SELECT CAST(done || rest AS TEXT) FROM fix WHERE instr(rest, x'00') = 0),
-    address = (WITH RECURSIVE fix(rest, done) AS (
-        SELECT CAST(address AS BLOB), x''
-        UNION ALL
-        SELECT substr(rest, instr(rest, x'00') + 1), done || substr(rest, 1, instr(rest, x'00') - 1) || x'EFBFBD'
-        FROM fix WHERE instr(rest, x'00') > 0)
-        SELECT CAST(done || rest AS TEXT) FROM fix WHERE instr(rest, x'00') = 0),
-    search = (WITH RECURSIVE fix(rest, done) AS (
-        SELECT CAST(search AS BLOB), x''
-        UNION ALL
-        SELECT substr(rest, instr(rest, x'00') + 1), done || substr(rest, 1, instr(rest, x'00') - 1) || x'EFBFBD'
-        FROM fix WHERE instr(rest, x'00') > 0)
-        SELECT CAST(done || rest AS TEXT) FROM fix WHERE instr(rest, x'00') = 0)
-WHERE instr(customer_id, char(0)) > 0 OR instr(first_name, char(0)) > 0
-   OR instr(last_name, char(0)) > 0 OR instr(address, char(0)) > 0
-   OR instr(search, char(0)) > 0;
+    customer_id = coalesce((SELECT text FROM nul_fixed AS f WHERE f.id = checks.id AND f.col = 'customer_id'), customer_id),
+    first_name  = coalesce((SELECT text FROM nul_fixed AS f WHERE f.id = checks.id AND f.col = 'first_name'), first_name),
+    last_name   = coalesce((SELECT text FROM nul_fixed AS f WHERE f.id = checks.id AND f.col = 'last_name'), last_name),
+    address     = coalesce((SELECT text FROM nul_fixed AS f WHERE f.id = checks.id AND f.col = 'address'), address),
+    search      = coalesce((SELECT text FROM nul_fixed AS f WHERE f.id = checks.id AND f.col = 'search'), search)
+WHERE id IN (SELECT id FROM nul_fixed);
+
+DROP TABLE nul_fixed;
