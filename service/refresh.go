@@ -226,19 +226,13 @@ func (s *Service) fetch(ctx context.Context, ids []string, skipped int, o Refres
 		res := s.recorded(ctx, r, err)
 		results[r.CheckID] = res
 		rep.Answered++
-		whole := (*store.BatchNotStoredError)(nil)
-		if errors.As(err, &whole) {
+		if whole := (*store.BatchNotStoredError)(nil); errors.As(err, &whole) {
 			rep.NotStored++
 			if notStored == nil {
 				notStored = whole.Err
 				stopFetching()
 			}
-			if o.Each != nil {
-				o.Each(res)
-			}
-			return
-		}
-		if res.NotRecorded != nil && rep.NotRecorded == nil {
+		} else if res.NotRecorded != nil && rep.NotRecorded == nil {
 			rep.NotRecorded = fmt.Errorf("recording the refresh of %s: %w", r.CheckID, res.NotRecorded)
 		}
 		if o.Each != nil {

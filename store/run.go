@@ -52,12 +52,14 @@ type runPlan struct {
 // with the plain walk).
 func (s *Store) runOf(ctx context.Context, q PageQuery) (*runPlan, error) {
 	if s.pg() || q.Customer != "" || ftsCap == 0 || utf8.RuneCountInString(q.Filter) < 3 {
-		// Decided before selectFor, which would count the ids a short
-		// filter starts only for the plans after to count them again.
+		// Decided before selectFor, which counts the ids a filter starts:
+		// for a short one the plans after would count them again for
+		// nothing. A longer one's are counted twice when the run does not
+		// hold (a seek in check_id's index, some µs).
 		return nil, nil
 	}
 	sel, err := s.selectFor(ctx, q, SortName, countedFrequent)
-	if err != nil || sel.filter == nil || sel.filter.match == "" || sel.filter.ids || sel.lead != nil {
+	if err != nil || sel.filter == nil || sel.filter.match == "" || sel.filter.ids {
 		return nil, err
 	}
 	f := sel.filter
