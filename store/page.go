@@ -195,7 +195,12 @@ func (s *Store) boundsWalk(ctx context.Context, q PageQuery, sel *selection, cou
 	if nameWalkBound == 0 {
 		return false
 	}
-	worth := s.fetchWorthy(ctx, q)
+	// The run check, when it was made, counted the candidates up to this
+	// very figure (pageInRun): the queue is not counted again.
+	worth := counted.limit
+	if !counted.made {
+		worth = s.fetchWorthy(ctx, q)
+	}
 	if worth*walkPerFetch <= nameWalkBound {
 		return false
 	}
