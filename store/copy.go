@@ -120,6 +120,14 @@ const (
 	colText                    // TEXT NOT NULL
 	colNullText                // TEXT, NULL allowed
 	colBlob                    // BLOB / bytea, NULL allowed
+	// colOwnText is TEXT NOT NULL the store wrote in its own words, read
+	// as UTF-8: an SQLite store written before f6dc1af may hold a failed
+	// fetch's error text cut at 500 bytes through a character, which
+	// PostgreSQL's text refuses, so that the store could never be copied
+	// there. The cut character's bytes are dropped, leaving the text a
+	// build since then stores. No hashed column is of this kind: mending
+	// one would break the chain a copy must carry.
+	colOwnText
 )
 
 type copyColumn struct {
@@ -177,7 +185,7 @@ var copiedTables = []copyTable{
 		name: "checks", what: "checks with results", mutable: true,
 		columns: []copyColumn{
 			{"id", colInt}, {"check_id", colText}, {"added_at", colInt}, {"added_by", colText}, {"source", colText},
-			{"fetched_at", colNullInt}, {"outcome", colText}, {"fetch_error", colText}, {"raw", colBlob}, {"raw_hash", colText},
+			{"fetched_at", colNullInt}, {"outcome", colText}, {"fetch_error", colOwnText}, {"raw", colBlob}, {"raw_hash", colText},
 			{"result_at", colNullInt}, {"cached", colInt}, {"customer_id", colText}, {"first_name", colText}, {"last_name", colText},
 			{"document", colInt}, {"face", colInt}, {"reasons", colText}, {"expires_on", colText}, {"checked_on", colInt},
 			{"dob", colText}, {"address", colText}, {"purged_at", colNullInt}, {"status", colText}, {"search", colText},
@@ -491,7 +499,7 @@ func readRows(ctx context.Context, q querier, t copyTable, where string, args ..
 				dest[i] = new(int64)
 			case colNullInt:
 				dest[i] = new(sql.NullInt64)
-			case colText:
+			case colText, colOwnText:
 				dest[i] = new(string)
 			case colNullText:
 				dest[i] = new(sql.NullString)
@@ -505,6 +513,9 @@ func readRows(ctx context.Context, q querier, t copyTable, where string, args ..
 		vals := make([]any, len(dest))
 		for i, d := range dest {
 			vals[i] = reflect.ValueOf(d).Elem().Interface()
+			if t.columns[i].kind == colOwnText {
+				vals[i] = strings.ToValidUTF8(vals[i].(string), "")
+			}
 		}
 		out = append(out, vals)
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/caisson-review/caisson-review/caisson"
 )
@@ -731,5 +732,47 @@ func TestAnUnfinishedCopyWarnsAndRefusesWritesUntilTheCopyFinishes(t *testing.T)
 	// writes too once it is finished: the mark is read again.
 	if _, err := used.Add(context.Background(), checkID(999), "ana", SourceTyped); err != nil {
 		t.Errorf("an add, once the copy is finished, through a store opened before: %v", err)
+	}
+}
+
+// A failed fetch's error text cut at 500 bytes through a character, as
+// builds before f6dc1af stored it in an SQLite file, is not UTF-8:
+// PostgreSQL refused the batch holding it, and migrate-store could never
+// finish. It is copied without the cut character's bytes, as a build
+// since then would have stored it, to either backend.
+func TestAnErrorTextCutThroughACharacterByAnOldBuildIsCopiedWithoutIt(t *testing.T) {
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "source.db")
+	c := fillCopySource(t, file)
+	src := openIdentified(t, file, c, anaID)
+	id := checkID(900)
+	if _, err := src.Add(ctx, id, "ana", SourceTyped); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.RecordFetch(ctx, id, nil, errors.New("refused"), c.Now()); err != nil {
+		t.Fatal(err)
+	}
+	whole := strings.Repeat("x", maxFetchError-1) + "検"
+	oldCut := whole[:maxFetchError] + "…"
+	if _, err := src.db.Exec("UPDATE checks SET fetch_error = ? WHERE check_id = ?", oldCut, id); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := src.Get(ctx, id); err != nil || utf8.ValidString(rec.FetchError) {
+		t.Fatalf("the source's text is UTF-8 (%v): the test does not hold what an old build stored", err)
+	}
+	dst := copyTarget(t, c)
+	copyAll(t, dst, src, CopyOptions{BatchSize: 3})
+	rec, err := dst.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Repeat("x", maxFetchError-1) + "…"; rec.FetchError != want {
+		t.Errorf("copied as %q, want %q", rec.FetchError, want)
+	}
+	mustVerify(t, dst)
+	// Run again, the copy compares what it copied with the source and
+	// finds them the same.
+	if rep := copyAll(t, dst, src, CopyOptions{BatchSize: 3}); rep.Copied != 0 {
+		t.Errorf("run again, the copy wrote %d rows, want none", rep.Copied)
 	}
 }
