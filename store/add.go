@@ -39,7 +39,7 @@ func (s *Store) Add(ctx context.Context, checkID, by string, src Source) (bool, 
 	if err != nil {
 		return false, err
 	}
-	if err := validSource(src); err != nil {
+	if err := validAdder(by, src); err != nil {
 		return false, err
 	}
 	var added bool
@@ -54,7 +54,7 @@ func (s *Store) Add(ctx context.Context, checkID, by string, src Source) (bool, 
 // error, none. Blank lines are skipped; invalid lines are refused, not
 // fatal.
 func (s *Store) AddMany(ctx context.Context, ids []string, by string, src Source) (AddResult, error) {
-	if err := validSource(src); err != nil {
+	if err := validAdder(by, src); err != nil {
 		return AddResult{}, err
 	}
 	var res AddResult
@@ -218,6 +218,14 @@ func countTrackedTx(ctx context.Context, tx *sqlTx, n int64) error {
 	}
 	_, err := tx.ExecContext(ctx, "UPDATE queue_counts SET tracked = tracked + ?", n)
 	return err
+}
+
+// validAdder checks who adds and how, before anything is written.
+func validAdder(by string, src Source) error {
+	if err := storableText("the name of who adds", by); err != nil {
+		return fmt.Errorf("%w: nothing was added", err)
+	}
+	return validSource(src)
 }
 
 func validSource(src Source) error {

@@ -96,3 +96,37 @@ func TestAddManyIsAllOrNothing(t *testing.T) {
 		t.Errorf("%d checks left after a failed batch, want 0", n)
 	}
 }
+
+// Who adds is kept with each tracked check and kept exchange: a name
+// PostgreSQL's text cannot hold (not UTF-8, or holding a NUL) is refused
+// by each way in, before anything is written, on either backend.
+func TestANameTheStoreCannotKeepAddsNothing(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	never := func(context.Context, string) (string, error) {
+		t.Fatal("a token was sent for exchange")
+		return "", nil
+	}
+	for _, by := range []string{"an\x00a", "an\xffa"} {
+		want := "the name of who adds"
+		if _, err := s.Add(ctx, checkID(1), by, SourceTyped); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Add by %q: %v, want an error about %s", by, err, want)
+		}
+		if _, err := s.AddMany(ctx, []string{checkID(2), checkID(3)}, by, SourceImported); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("AddMany by %q: %v, want an error about %s", by, err, want)
+		}
+		if _, _, err := s.Exchange(ctx, "chk_xchg_UeRXDryTTpvU24CTre8W2Q", by, never); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Exchange by %q: %v, want an error about %s", by, err, want)
+		}
+		if _, err := s.ResumeExchanges(ctx, by, never); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ResumeExchanges by %q: %v, want an error about %s", by, err, want)
+		}
+	}
+	var tracked, kept int
+	if err := s.db.QueryRow("SELECT (SELECT count(*) FROM tracked), (SELECT count(*) FROM exchanges)").Scan(&tracked, &kept); err != nil {
+		t.Fatal(err)
+	}
+	if tracked != 0 || kept != 0 {
+		t.Errorf("%d checks tracked and %d tokens kept, want none", tracked, kept)
+	}
+}

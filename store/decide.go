@@ -36,12 +36,22 @@ func CheckNote(a Action, note string) error {
 		return fmt.Errorf("%s needs a note saying why", a)
 	case len(note) > MaxNote:
 		return fmt.Errorf("the note is %d bytes: expected at most %d", len(note), MaxNote)
-	case !utf8.ValidString(note):
-		return fmt.Errorf("the note is not valid UTF-8 (byte %d starts no character): expected text", invalidAt(note)+1)
-	case strings.ContainsRune(note, 0):
-		// PostgreSQL's text cannot hold it, and the log, hashed and
-		// append-only, could then never be copied there.
-		return fmt.Errorf("the note holds a NUL (byte %d): expected text", strings.IndexByte(note, 0)+1)
+	}
+	return storableText("the note", note)
+}
+
+// storableText is the rule for text a writer gives the store that it
+// keeps as given (a note, a reviewer's name): UTF-8 without a NUL.
+// PostgreSQL's text cannot hold either, and on SQLite the log, hashed and
+// append-only, could then never be copied there. The front ends refuse
+// control characters before this (sanitize.Safe); this holds for any
+// caller of the library.
+func storableText(what, s string) error {
+	switch {
+	case !utf8.ValidString(s):
+		return fmt.Errorf("%s is not valid UTF-8 (byte %d starts no character): expected text", what, invalidAt(s)+1)
+	case strings.ContainsRune(s, 0):
+		return fmt.Errorf("%s holds a NUL (byte %d): expected text", what, strings.IndexByte(s, 0)+1)
 	}
 	return nil
 }
@@ -190,6 +200,9 @@ type writer struct {
 func (s *Store) writer(reviewer string, id Identity) (writer, error) {
 	if strings.TrimSpace(reviewer) == "" {
 		return writer{}, errors.New("a decision needs the reviewer's name: nothing was recorded")
+	}
+	if err := storableText("the reviewer's name", reviewer); err != nil {
+		return writer{}, fmt.Errorf("%w: nothing was recorded", err)
 	}
 	if id.IsZero() {
 		var err error

@@ -35,6 +35,10 @@ func TestDecideRules(t *testing.T) {
 		{"a note that is not UTF-8 text is refused, naming the byte", checkID(1), Reject, "ok \xff\xfe", "ana", "not valid UTF-8 (byte 4 starts no character)", StatusOpen},
 		// PostgreSQL could not hold it, nor then a copy of the log.
 		{"a note holding a NUL is refused, naming the byte", checkID(1), Escalate, "see\x00this", "ana", "holds a NUL (byte 4)", StatusOpen},
+		// The same for the name the log keeps with the entry, from any
+		// caller of the library (the front ends refuse control characters).
+		{"a reviewer's name holding a NUL is refused", checkID(1), Approve, "", "an\x00a", "the reviewer's name holds a NUL (byte 3)", StatusOpen},
+		{"a reviewer's name that is not UTF-8 is refused", checkID(1), Approve, "", "an\xffa", "the reviewer's name is not valid UTF-8 (byte 3", StatusOpen},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -60,6 +60,9 @@ func (s *Store) Exchange(ctx context.Context, token, by string, exchange func(co
 	if id.Kind != caisson.KindExchangeToken {
 		return "", false, fmt.Errorf("that is a check id: expected an exchange token (chk_xchg_…); add check ids directly")
 	}
+	if err := storableText("the name of who adds", by); err != nil {
+		return "", false, fmt.Errorf("%w: the token was not recorded", err)
+	}
 	var recorded int64
 	err = s.write(ctx, "recording an exchange token", func(tx *sqlTx) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO exchanges (token, recorded_at, added_by) VALUES (?, ?, ?) ON CONFLICT (token) DO NOTHING",
@@ -84,6 +87,9 @@ func (s *Store) Exchange(ctx context.Context, token, by string, exchange func(co
 // recorded token is exchanged again, which Caisson allows within 5 minutes
 // of its first exchange, or deleted when too old to succeed.
 func (s *Store) ResumeExchanges(ctx context.Context, by string, exchange func(context.Context, string) (string, error)) ([]ExchangeOutcome, error) {
+	if err := storableText("the name of who adds", by); err != nil {
+		return nil, fmt.Errorf("%w: no exchange was resumed", err)
+	}
 	type pending struct {
 		token string
 		at    time.Time
