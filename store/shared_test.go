@@ -68,7 +68,7 @@ func sharedFolder(t *testing.T, gid uint32) (dir, binary string) {
 	return dir, binary
 }
 
-func copyFile(t *testing.T, from, to string, mode os.FileMode) {
+func copyFile(t testing.TB, from, to string, mode os.FileMode) {
 	t.Helper()
 	in, err := os.Open(from)
 	if err != nil {
