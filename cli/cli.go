@@ -158,7 +158,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // without its value, or with a bad one.
 func (a *app) keep(failed *error, work runFunc) func(*cobra.Command, []string) error {
 	return func(c *cobra.Command, pos []string) error {
-		if *failed = a.refuseUnderReadOnly(c); *failed == nil {
+		if *failed = a.refuseUnderReadOnly(c, pos); *failed == nil {
 			*failed = work(c.Context(), pos)
 		}
 		return nil
@@ -297,12 +297,19 @@ var writesUnderReadOnly = map[string]string{
 	"purge":         "drops personal data",
 	"migrate-store": "writes a whole store",
 	"serve":         "serves the deciding console (read-only is per key there: caisson-review:read-only in authorized_keys)",
+	// policy show only reads; its set changes the rules every reviewer
+	// decides under, which a support account must never do.
+	"policy set": "changes the team's four-eyes policy or SLA",
 }
 
-func (a *app) refuseUnderReadOnly(c *cobra.Command) error {
-	if why := writesUnderReadOnly[c.Name()]; a.readOnly && why != "" && c.Parent() != nil {
+func (a *app) refuseUnderReadOnly(c *cobra.Command, pos []string) error {
+	name := c.Name()
+	if name == "policy" && len(pos) > 0 && pos[0] == "set" {
+		name = "policy set"
+	}
+	if why := writesUnderReadOnly[name]; a.readOnly && why != "" && c.Parent() != nil {
 		return usageErrorf("", "--read-only promises no decision and no change: %s %s; leave --read-only out, or use list, show or export",
-			c.Name(), why)
+			name, why)
 	}
 	return nil
 }

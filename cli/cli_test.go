@@ -144,15 +144,46 @@ func TestReadOnlyRefusesTheCommandsThatChangeTheDatabase(t *testing.T) {
 	for _, args := range [][]string{
 		{"decide", id, "escalate", "--note", "x"}, {"add", f.sb.CheckID(1)}, {"refresh", id},
 		{"purge", "--older-than", "1s"}, {"exchange", f.sb.NewToken(0)},
+		// A support account turning four-eyes off changed it for everyone.
+		{"policy", "set", "four-eyes", "off", "--note", "x"}, {"policy", "set", "sla", "24h", "--note", "x"},
 	} {
 		r := f.must(2, append([]string{"--read-only"}, args...)...)
-		mustContain(t, args[0], r.stderr, "--read-only promises no decision and no change: "+args[0])
+		what := args[0]
+		if what == "policy" {
+			what = "policy set"
+		}
+		mustContain(t, args[0], r.stderr, "--read-only promises no decision and no change: "+what)
 	}
 	if rec := f.get(id); len(rec.Decisions) != 0 || !rec.FetchedAt.IsZero() {
 		t.Errorf("something was written under --read-only: %+v", rec)
 	}
-	for _, args := range [][]string{{"list", "--queue", "all"}, {"show", id}, {"export", "--verify"}} {
+	if r := f.must(0, "export", "--head"); r.stdout != "" || !strings.Contains(r.stderr, "the decision log is empty") {
+		t.Errorf("the decision log's head after the refused commands: %q %q, want an empty log", r.stdout, r.stderr)
+	}
+	for _, args := range [][]string{{"list", "--queue", "all"}, {"show", id}, {"export", "--verify"}, {"policy", "show"}} {
 		f.must(0, append([]string{"--read-only"}, args...)...)
+	}
+}
+
+// Every command is either refused under --read-only or known to change
+// nothing a reviewer decides by: a new command that writes cannot slip
+// past the flag unnoticed.
+func TestEveryCommandIsClassifiedForReadOnly(t *testing.T) {
+	reads := map[string]bool{
+		"list": true, "show": true, "stats": true, "access": true, "export": true, "config": true, "version": true,
+		"help": true, "man": true, "completion": true,
+		// Its own throwaway database and the fake API.
+		"demo": true, "sandbox": true,
+		// show reads; set is classified on its own.
+		"policy": true,
+	}
+	for _, c := range commands {
+		if _, writes := writesUnderReadOnly[c.name]; writes == reads[c.name] {
+			t.Errorf("command %s: refused under --read-only %v, listed as reading %v: classify it once", c.name, writes, reads[c.name])
+		}
+	}
+	if _, ok := writesUnderReadOnly["policy set"]; !ok {
+		t.Errorf("policy set is not refused under --read-only")
 	}
 }
 
