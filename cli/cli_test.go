@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -386,5 +388,20 @@ func TestABadFlagValueSaysWhatWasExpected(t *testing.T) {
 				t.Fatalf("want exit 2 saying %q, got\n%s", tt.want, r)
 			}
 		})
+	}
+}
+
+// A token names no tracked check: show, decide and refresh say so, ask for
+// the exchange first, and change nothing (the README's promise; add and
+// exchange are where tokens go).
+func TestCommandsThatNameACheckRefuseATokenAskingForTheExchange(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	token := f.sb.NewToken(0)
+	for _, args := range [][]string{{"show", token}, {"decide", token, "approve"}, {"refresh", token}} {
+		r := f.must(2, args...)
+		mustContain(t, args[0], r.stderr, "that is an exchange token", "exchange the token first")
+	}
+	if _, err := os.Stat(f.db); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the refused commands made the database: %v", err)
 	}
 }
