@@ -690,9 +690,17 @@ type place struct {
 }
 
 // savePlace remembers where the cursor is on this tab, once the reviewer
-// has moved it.
+// has moved it. A list not moved in since it was read afresh (a filter
+// cleared, another sort) is at its top, and a place kept from before is
+// dropped: brought back, it put the cursor on a check the reviewer had
+// left, where a decision key pressed at once then landed.
 func (m *Model) savePlace() {
-	if m.customer != "" || !m.list.moved {
+	if m.customer != "" {
+		return
+	}
+	key := placeKey{m.tab, m.sort, m.filter}
+	if !m.list.moved {
+		delete(m.places, key)
 		return
 	}
 	p := place{cursor: m.list.cursor, top: m.list.top}
@@ -702,7 +710,7 @@ func (m *Model) savePlace() {
 	if m.places == nil {
 		m.places = map[placeKey]place{}
 	}
-	m.places[placeKey{m.tab, m.sort, m.filter}] = p
+	m.places[key] = p
 }
 
 // restorePlace puts the cursor back where it was on this tab.

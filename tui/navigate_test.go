@@ -696,6 +696,34 @@ func TestSwitchingTabsAndBackPutsTheCursorWhereItWas(t *testing.T) {
 	mustContain(t, plain(m), fmt.Sprintf("All %d of 60", allRow+1))
 }
 
+// A place is where the reviewer left the cursor, not where it once was:
+// a list read afresh (a filter cleared, the sort gone round) puts the
+// cursor on row 1, and a tab switch and back keeps it there. The place
+// kept from before was brought back, and a decision key pressed at once
+// landed on that other check (helper-56).
+func TestATabSwitchAfterTheListWasReadAfreshKeepsTheCursorOnRowOne(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 60, track: 60, fetch: true})
+	for _, afresh := range [][]string{
+		{"/", "z", "enter", "esc"},
+		{"s", "s", "s", "s", "s"},
+	} {
+		m := newTestModel(t, f.config(), 80, 24)
+		pump(t, m, keys("j", "j", "j", "2", "1")...)
+		if m.list.cursor != 3 {
+			t.Fatalf("back on Needs review the cursor is on row %d, want row 4", m.list.cursor+1)
+		}
+		pump(t, m, keys(afresh...)...)
+		top := selectedID(t, m)
+		if m.list.cursor != 0 {
+			t.Fatalf("after %v the cursor is on row %d, want row 1", afresh, m.list.cursor+1)
+		}
+		pump(t, m, keys("5", "1")...)
+		if got := selectedID(t, m); got != top || m.list.cursor != 0 {
+			t.Errorf("after %v, 5 and 1 the cursor is on row %d (%s), want row 1 (%s)", afresh, m.list.cursor+1, got, top)
+		}
+	}
+}
+
 // The header and the footer give up their least important parts first:
 // the mode (READ-ONLY) and how to get help and quit are never dropped.
 func TestHeaderAndFooterKeepTheModeHelpAndQuitAtEveryWidth(t *testing.T) {
