@@ -28,8 +28,9 @@ are normal outcomes, not failures, and leave the exit status 0. They are
 the pending queue (Waiting at Caisson), unless a reviewer has already
 decided one, which then stays in its decision's queue and is counted so.
 With --all or --queue, checks whose last answer was final
-(IDCHECK_DELETED, IDCHECK_EXPIRED) are skipped and counted; name one to
-ask again.
+(IDCHECK_DELETED, IDCHECK_EXPIRED) and checks whose personal data was
+purged (purge --older-than) are skipped and counted; name one to ask
+again.
 Ctrl-C stops starting new requests and keeps what was already fetched.
 If Caisson refuses the API key, the refresh stops there: nothing more is
 fetched, no check is marked failed for it (each keeps its last answer),
@@ -135,11 +136,15 @@ type progressReport struct {
 	bar *progress
 }
 
-func (p *progressReport) started(total, skipped int) {
-	if skipped > 0 {
+func (p *progressReport) started(total int, skipped service.Skipped) {
+	if skipped.Final > 0 {
 		// Asking again would fail the same way every night and make a
 		// cron job alert for ever; naming the id still refreshes it.
-		fmt.Fprintf(p.w, "skipped %s whose last answer was final (IDCHECK_DELETED or IDCHECK_EXPIRED); name them to ask again\n", plural(skipped, "check"))
+		fmt.Fprintf(p.w, "skipped %s whose last answer was final (IDCHECK_DELETED or IDCHECK_EXPIRED); name them to ask again\n", plural(skipped.Final, "check"))
+	}
+	if skipped.Purged > 0 {
+		// Fetched again, the data would be back until the next purge.
+		fmt.Fprintf(p.w, "skipped %s whose personal data was purged; name them to fetch it again\n", plural(skipped.Purged, "check"))
 	}
 	p.bar = newProgress(p.w, p.tty, total)
 }

@@ -149,6 +149,13 @@ func TestPurgeDropsPersonalDataAndKeepsDecisions(t *testing.T) {
 	mustContain(t, "stdout", r.stdout, "purged the personal data of 0 checks")
 	r = f.must(0, "purge", "--older-than", "1ns")
 	mustContain(t, "stdout", r.stdout, "purged the personal data of 3 checks")
+	// A refresh of every check leaves the purged ones purged, and says so;
+	// named, a check is fetched again.
+	r = f.must(0, "refresh", "--all")
+	mustContain(t, "stderr", r.stderr, "skipped 3 checks whose personal data was purged; name them to fetch it again")
+	if rec := f.get(ids[1]); rec.Result != nil || rec.PurgedAt.IsZero() {
+		t.Fatalf("refresh --all fetched a purged check's data again: result %v, purged at %v", rec.Result, rec.PurgedAt)
+	}
 	f.must(0, "refresh", ids[0])
 	r = f.must(0, "purge", "--older-than", "1ns")
 	mustContain(t, "stdout", r.stdout, "purged the personal data of 1 check older")

@@ -87,6 +87,22 @@ func (r Result) Failure() (Failure, bool) {
 	return Failure{}, false
 }
 
+// Skipped counts the checks of a queue a refresh did not ask for. Named,
+// each is asked for all the same.
+type Skipped struct {
+	// Final: the last answer was final (deleted or expired at Caisson):
+	// asking again would get the same answer every night and make a cron
+	// job alert for ever.
+	Final int
+	// Purged: the personal data was purged (purge --older-than): fetched
+	// again every night, it would be back the next morning, and a
+	// retention purge would mean nothing.
+	Purged int
+}
+
+// Total is how many checks were skipped.
+func (s Skipped) Total() int { return s.Final + s.Purged }
+
 // RefreshOptions tune a refresh and let a front end show its progress.
 type RefreshOptions struct {
 	// Concurrency is the number of fetches in flight (DefaultConcurrency
@@ -94,7 +110,7 @@ type RefreshOptions struct {
 	Concurrency int
 	// Started, when set, is called once with the number of checks about
 	// to be fetched (and, for a queue, how many were skipped).
-	Started func(total, skipped int)
+	Started func(total int, skipped Skipped)
 	// Each, when set, is called with every result once it is recorded,
 	// one at a time.
 	Each func(Result)
@@ -114,9 +130,8 @@ type Report struct {
 	// Failures are listed with the checks not tracked first, then in the
 	// order asked, not the order the answers came in.
 	Failures []Failure
-	// Skipped is how many checks of a queue were not asked for: their
-	// last answer was final (deleted or expired at Caisson).
-	Skipped int
+	// Skipped is how many checks of a queue were not asked for, and why.
+	Skipped Skipped
 	// KeyRefused is set when Caisson refused the API key: the refresh
 	// stopped there and stored nothing for the refused checks.
 	KeyRefused *caisson.BatchKeyRefusedError
@@ -169,15 +184,15 @@ func (s *Service) Refresh(ctx context.Context, ids []string, o RefreshOptions) (
 	if err != nil {
 		return Report{}, err
 	}
-	rep := s.fetch(ctx, known, 0, o)
+	rep := s.fetch(ctx, known, Skipped{}, o)
 	rep.Failures = append(untracked, rep.Failures...)
 	return rep, nil
 }
 
 // RefreshQueue refreshes every check of q, skipping those whose last
-// answer was final (IDCHECK_DELETED, IDCHECK_EXPIRED): asking again would
-// get the same answer every night and make a cron job alert for ever;
-// naming one to Refresh still asks. The error is for reading the queue.
+// answer was final (IDCHECK_DELETED, IDCHECK_EXPIRED) and those whose
+// personal data was purged (Skipped says why); naming one to Refresh
+// still asks. The error is for reading the queue.
 func (s *Service) RefreshQueue(ctx context.Context, q store.PageQuery, o RefreshOptions) (Report, error) {
 	if s.api == nil {
 		return Report{}, s.offline()
@@ -206,7 +221,7 @@ func FinalOutcome(o store.FetchOutcome) bool {
 	return c == caisson.CodeIDCheckDeleted || c == caisson.CodeIDCheckExpired
 }
 
-func (s *Service) fetch(ctx context.Context, ids []string, skipped int, o RefreshOptions) Report {
+func (s *Service) fetch(ctx context.Context, ids []string, skipped Skipped, o RefreshOptions) Report {
 	rep := Report{Asked: len(ids), Skipped: skipped}
 	if o.Started != nil {
 		o.Started(len(ids), skipped)
@@ -363,20 +378,26 @@ func (s *Service) trackedOnly(ctx context.Context, ids []string) ([]string, []Fa
 // trackedWalker is a Store that reads every tracked check in one walk;
 // *store.Store is one.
 type trackedWalker interface {
-	EachTracked(ctx context.Context, each func(checkID string, outcome store.FetchOutcome) error) error
+	EachTracked(ctx context.Context, each func(checkID string, outcome store.FetchOutcome, purged bool) error) error
 }
 
 // queueIDs reads the ids of q a page at a time, without those whose last
-// answer was final.
-func (s *Service) queueIDs(ctx context.Context, q store.PageQuery) (ids []string, skipped int, err error) {
+// answer was final or whose personal data was purged.
+func (s *Service) queueIDs(ctx context.Context, q store.PageQuery) (ids []string, skipped Skipped, err error) {
+	take := func(id string, o store.FetchOutcome, purged bool) {
+		switch {
+		case FinalOutcome(o):
+			skipped.Final++
+		case purged:
+			skipped.Purged++
+		default:
+			ids = append(ids, id)
+		}
+	}
 	if t, ok := s.st.(trackedWalker); ok && q.Queue == store.QueueAll && q.Filter == "" && q.Customer == "" {
 		// Every check, in one walk: pages cost a walk to each offset.
-		err := t.EachTracked(ctx, func(id string, o store.FetchOutcome) error {
-			if FinalOutcome(o) {
-				skipped++
-			} else {
-				ids = append(ids, id)
-			}
+		err := t.EachTracked(ctx, func(id string, o store.FetchOutcome, purged bool) error {
+			take(id, o, purged)
 			return nil
 		})
 		return ids, skipped, err
@@ -385,14 +406,10 @@ func (s *Service) queueIDs(ctx context.Context, q store.PageQuery) (ids []string
 	for q.Offset = 0; ; q.Offset += queuePage {
 		rows, err := s.st.Page(ctx, q)
 		if err != nil {
-			return nil, 0, err // it says which queue it was reading
+			return nil, Skipped{}, err // it says which queue it was reading
 		}
 		for _, r := range rows {
-			if FinalOutcome(r.Outcome) {
-				skipped++
-			} else {
-				ids = append(ids, r.CheckID)
-			}
+			take(r.CheckID, r.Outcome, r.Purged)
 		}
 		if len(rows) < queuePage {
 			return ids, skipped, nil

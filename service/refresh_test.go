@@ -36,7 +36,7 @@ func TestRefreshReportsEveryCheckAsTheQueuesCountIt(t *testing.T) {
 	asked := append([]string{broken, untracked, deleted}, append(healthy, pending, notVerified, healthy[0])...)
 	rep, err := f.service(f.api).Refresh(ctx, asked, RefreshOptions{
 		Concurrency: 3,
-		Started:     func(total, skipped int) { started.Store(int64(total*100 + skipped)) },
+		Started:     func(total int, skipped Skipped) { started.Store(int64(total*100 + skipped.Total())) },
 		Each:        func(Result) { each.Add(1) },
 	})
 	if err != nil {
@@ -109,11 +109,11 @@ func TestRefreshQueueSkipsChecksWhoseLastAnswerWasFinalAndNamedOnesAreAskedAgain
 	}
 	f.sb.ResetRequests()
 	skippedSeen := -1
-	rep, err = svc.RefreshQueue(ctx, store.PageQuery{Queue: store.QueueAll}, RefreshOptions{Started: func(_, s int) { skippedSeen = s }})
+	rep, err = svc.RefreshQueue(ctx, store.PageQuery{Queue: store.QueueAll}, RefreshOptions{Started: func(_ int, s Skipped) { skippedSeen = s.Final }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Asked != 1 || rep.Skipped != 2 || skippedSeen != 2 || rep.Refreshed != 1 || len(rep.Failures) != 0 {
+	if rep.Asked != 1 || rep.Skipped != (Skipped{Final: 2}) || skippedSeen != 2 || rep.Refreshed != 1 || len(rep.Failures) != 0 {
 		t.Errorf("second refresh %+v (started said %d skipped): want 1 asked, 2 skipped", rep, skippedSeen)
 	}
 	if f.asked(deleted) || f.asked(expired) {
@@ -122,6 +122,43 @@ func TestRefreshQueueSkipsChecksWhoseLastAnswerWasFinalAndNamedOnesAreAskedAgain
 	rep, err = svc.Refresh(ctx, []string{deleted}, RefreshOptions{})
 	if err != nil || rep.Asked != 1 || !f.asked(deleted) {
 		t.Errorf("named: %+v, %v; want it asked again", rep, err)
+	}
+}
+
+// A check whose personal data was purged (purge --older-than) is not
+// fetched again by a refresh of its queue: a nightly refresh --all brought
+// the data back the next morning, and a retention purge meant nothing
+// (helper-56). Named, it is fetched again.
+func TestRefreshQueueSkipsPurgedChecksAndNamedOnesAreFetchedAgain(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	kept, purged := f.sb.CheckID(0), f.sb.CheckID(1)
+	f.track(purged)
+	svc := f.service(f.api)
+	if rep, err := svc.RefreshQueue(ctx, store.PageQuery{Queue: store.QueueAll}, RefreshOptions{}); err != nil || rep.Refreshed != 1 {
+		t.Fatalf("first refresh: %+v, %v", rep, err)
+	}
+	if n, err := f.st.Purge(ctx, time.Hour, testNow.Add(2*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("Purge: %d, %v", n, err)
+	}
+	f.track(kept)
+	f.sb.ResetRequests()
+	var seen Skipped
+	rep, err := svc.RefreshQueue(ctx, store.PageQuery{Queue: store.QueueAll}, RefreshOptions{Started: func(_ int, s Skipped) { seen = s }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Skipped{Purged: 1}); rep.Asked != 1 || rep.Skipped != want || seen != want || rep.Refreshed != 1 {
+		t.Errorf("refresh after the purge %+v (started said %+v): want 1 asked, the purged one skipped", rep, seen)
+	}
+	if f.asked(purged) || !f.asked(kept) {
+		t.Errorf("asked for the purged check %v, for the other %v: want only the other", f.asked(purged), f.asked(kept))
+	}
+	if rep, err := svc.Refresh(ctx, []string{purged}, RefreshOptions{}); err != nil || rep.Refreshed != 1 {
+		t.Fatalf("named: %+v, %v; want it fetched again", rep, err)
+	}
+	if rec, err := f.st.Get(ctx, purged); err != nil || rec.Purged || rec.Result == nil {
+		t.Errorf("named, the purged check has its data again: %v, %v", rec, err)
 	}
 }
 
@@ -359,7 +396,7 @@ func TestRefreshAllReadsTheChecksInOneWalk(t *testing.T) {
 	cs := &countingStore{Store: f.st}
 	svc := New(cs, f.api, Options{Reviewer: "alice", Now: fixedClock})
 	rep, err := svc.RefreshQueue(ctx, store.PageQuery{Queue: store.QueueAll}, RefreshOptions{})
-	if err != nil || rep.Asked != 5 || rep.Skipped != 1 {
+	if err != nil || rep.Asked != 5 || rep.Skipped != (Skipped{Final: 1}) {
 		t.Fatalf("report %+v, %v: want 5 asked, the deleted one skipped", rep, err)
 	}
 	if n := cs.pages.Load(); n != 0 {

@@ -377,12 +377,13 @@ func (w *FetchWriter) commit(batch []pendingFetch) {
 }
 
 // EachTracked calls each with every tracked check, in the order added,
-// and its last fetch outcome (OutcomeNone when never fetched): what a
+// its last fetch outcome (OutcomeNone when never fetched) and whether its
+// personal data was purged: what a
 // refresh of every check asks for, read in one walk. Reading the all
 // queue a page at a time instead costs a walk to each page's offset: at
 // a million checks, about three minutes before the first request.
-func (s *Store) EachTracked(ctx context.Context, each func(checkID string, outcome FetchOutcome) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT t.check_id, coalesce(c.outcome, '')
+func (s *Store) EachTracked(ctx context.Context, each func(checkID string, outcome FetchOutcome, purged bool) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT t.check_id, coalesce(c.outcome, ''), coalesce(c.purged_at IS NOT NULL, false)
 		FROM tracked AS t LEFT JOIN checks AS c ON c.id = t.id ORDER BY t.id`)
 	if err != nil {
 		return fmt.Errorf("reading the tracked checks: %w", err)
@@ -390,10 +391,11 @@ func (s *Store) EachTracked(ctx context.Context, each func(checkID string, outco
 	defer rows.Close()
 	for rows.Next() {
 		var id, outcome string
-		if err := rows.Scan(&id, &outcome); err != nil {
+		var purged bool
+		if err := rows.Scan(&id, &outcome, &purged); err != nil {
 			return fmt.Errorf("reading the tracked checks: %w", err)
 		}
-		if err := each(id, FetchOutcome(outcome)); err != nil {
+		if err := each(id, FetchOutcome(outcome), purged); err != nil {
 			return err
 		}
 	}

@@ -50,7 +50,7 @@ var firstOrSamePG = `WITH r AS MATERIALIZED (
 	` + firstInsertPG + `
 	RETURNING check_id
 ), same AS (
-	UPDATE checks AS c SET fetched_at = r.at, result_at = r.at
+	UPDATE checks AS c SET fetched_at = r.at
 	FROM r WHERE c.id = r.same
 	RETURNING c.check_id
 ), changed AS (

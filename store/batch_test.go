@@ -552,11 +552,12 @@ func TestAResultTheDatabaseRefusesCostsTheRestOfTheBatchNothing(t *testing.T) {
 
 // A refresh of every check reads them in one walk: each tracked check
 // once, in the order added, with its last outcome (none when never
-// fetched), whether or not it has a row in checks.
+// fetched) and whether its personal data was purged, whether or not it
+// has a row in checks.
 func TestEachTrackedGivesEveryCheckOnceInTheOrderAddedWithItsOutcome(t *testing.T) {
-	s, _ := newStore(t)
+	s, clk := newStore(t)
 	ctx := context.Background()
-	ids := []string{checkID(3), checkID(1), checkID(2)}
+	ids := []string{checkID(3), checkID(1), checkID(2), checkID(4)}
 	for _, id := range ids {
 		if _, err := s.Add(ctx, id, "ana", SourceTyped); err != nil {
 			t.Fatal(err)
@@ -568,14 +569,20 @@ func TestEachTrackedGivesEveryCheckOnceInTheOrderAddedWithItsOutcome(t *testing.
 	if err := s.RecordFetch(ctx, checkID(2), nil, &caisson.APIError{Code: caisson.CodeIDCheckDeleted}, testNow); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.RecordFetch(ctx, checkID(4), makeCheck(t, result{id: checkID(4), doc: "low", face: "high"}), nil, testNow.Add(-48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Purge(ctx, 24*time.Hour, clk.Now()); err != nil || n != 1 {
+		t.Fatalf("Purge: %d, %v; want the one result of two days ago", n, err)
+	}
 	var got []string
-	if err := s.EachTracked(ctx, func(id string, o FetchOutcome) error {
-		got = append(got, id+" "+string(o))
+	if err := s.EachTracked(ctx, func(id string, o FetchOutcome, purged bool) error {
+		got = append(got, fmt.Sprintf("%s %s %v", id, o, purged))
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{checkID(3) + " ", checkID(1) + " ok", checkID(2) + " " + string(caisson.CodeIDCheckDeleted)}
+	want := []string{checkID(3) + "  false", checkID(1) + " ok false", checkID(2) + " " + string(caisson.CodeIDCheckDeleted) + " true", checkID(4) + " ok true"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}

@@ -227,16 +227,19 @@ func (c *stmtCache) flushSearch(ctx context.Context) error {
 }
 
 // sameResultTx records a fetch that brought exactly the response already
-// cached, as a nightly refresh mostly does: only the fetch times change,
-// and no index or trigger is touched. Every other column is derived from
+// cached, as a nightly refresh mostly does: only the fetch time changes,
+// and no index or trigger is touched. result_at stays when the response
+// was first stored, which purge's age is counted from: renewed by every
+// fetch of the same answer, a nightly refresh kept any personal data from
+// ever growing old enough to purge. Every other column is derived from
 // the raw response, so equal raw hashes mean equal columns (a release that
 // derives them differently must re-derive them in its migration). It
 // reports false, having written nothing, for any other check.
 func sameResultTx(ctx context.Context, tx execer, id string, chk *caisson.Check, at time.Time) (bool, error) {
 	sum := sha256.Sum256(chk.Raw)
-	r, err := tx.ExecContext(ctx, `UPDATE checks SET fetched_at = ?, result_at = ?
+	r, err := tx.ExecContext(ctx, `UPDATE checks SET fetched_at = ?
 		WHERE check_id = ? AND outcome = 'ok' AND cached = 1 AND raw_hash = ? AND fetch_error = '' AND purged_at IS NULL`,
-		at.UnixNano(), at.UnixNano(), id, hex.EncodeToString(sum[:]))
+		at.UnixNano(), id, hex.EncodeToString(sum[:]))
 	if err != nil {
 		return false, err
 	}
@@ -335,9 +338,10 @@ const purgeSet = `UPDATE checks SET raw = NULL, cached = 0, customer_id = '', fi
 	reviewable_at = CASE WHEN status = 'open' AND proposal = 0 THEN 0 ELSE reviewable_at END,
 	purged_at = coalesce(purged_at, ?), fetched_at = coalesce(fetched_at, ?)`
 
-// Purge removes the cached personal data of every check whose result was
-// cached more than olderThan before now, and returns how many checks it
-// purged. The decision log is kept.
+// Purge removes the cached personal data of every check whose response
+// was first stored more than olderThan before now (the same response
+// fetched again since does not make it newer), and returns how many
+// checks it purged. The decision log is kept.
 func (s *Store) Purge(ctx context.Context, olderThan time.Duration, now time.Time) (int, error) {
 	if olderThan < 0 {
 		return 0, fmt.Errorf("purge age %v: expected zero or more", olderThan)

@@ -209,6 +209,47 @@ func TestPurgeRemovesOldPersonalDataAndKeepsDecisions(t *testing.T) {
 	assertStoreHasNo(t, s.Path(), `"first_name":"Old"`, "the purged response")
 }
 
+// purge --older-than counts a response's age from when it was first
+// stored: fetched again unchanged (a nightly refresh), it is the same
+// personal data, held as long; a changed response is new data. Counted
+// from the last fetch, a team refreshing every night never had anything
+// old enough to purge (helper-56). Both ways a fetch is stored.
+func TestPurgeCountsAResponsesAgeFromWhenItWasFirstStored(t *testing.T) {
+	s, clk := newStore(t)
+	ctx := context.Background()
+	alone := result{id: checkID(1), first: "Ana", last: "Lima", doc: "low", face: "high"}
+	inBatch := result{id: checkID(3), first: "Rui", last: "Sousa", doc: "low", face: "high"}
+	changed := result{id: checkID(2), first: "Eva", last: "Reis", doc: "low", face: "high"}
+	for _, r := range []result{alone, changed, inBatch} {
+		addFetched(t, s, r)
+	}
+	clk.Advance(20 * 24 * time.Hour)
+	if err := s.RecordFetch(ctx, alone.id, makeCheck(t, alone), nil, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	changed.doc = "medium"
+	batch := []FetchResult{
+		{CheckID: inBatch.id, Check: makeCheck(t, inBatch), At: clk.Now()},
+		{CheckID: changed.id, Check: makeCheck(t, changed), At: clk.Now()},
+	}
+	if errs, err := s.RecordFetches(ctx, batch); err != nil || errors.Join(errs...) != nil {
+		t.Fatal(err, errs)
+	}
+	clk.Advance(11 * 24 * time.Hour)
+	if n, err := s.Purge(ctx, 30*24*time.Hour, clk.Now()); err != nil || n != 2 {
+		t.Fatalf("31 days after the first fetch: Purge = %d, %v; want the 2 responses fetched again unchanged", n, err)
+	}
+	for id, purged := range map[string]bool{alone.id: true, inBatch.id: true, changed.id: false} {
+		if rec, err := s.Get(ctx, id); err != nil || rec.Purged != purged {
+			t.Errorf("%s: purged %v (%v), want %v", id, rec != nil && rec.Purged, err, purged)
+		}
+	}
+	clk.Advance(20 * 24 * time.Hour)
+	if n, err := s.Purge(ctx, 30*24*time.Hour, clk.Now()); err != nil || n != 1 {
+		t.Fatalf("31 days after the changed response: Purge = %d, %v; want it", n, err)
+	}
+}
+
 func TestAnUnreadableAnswerIsStoredAsStatusAndKindWithoutTheBody(t *testing.T) {
 	body := `{"check_id":"x","info":{"first_name":"Ana","last_name":"Lima"`
 	tests := []struct {

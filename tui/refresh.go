@@ -26,8 +26,11 @@ import (
 const batchConcurrency = service.DefaultConcurrency
 
 // batchStartedMsg: the batch will fetch total checks, having skipped
-// those whose last answer was final.
-type batchStartedMsg struct{ task, total, skipped int }
+// those whose last answer was final or whose personal data was purged.
+type batchStartedMsg struct {
+	task, total int
+	skipped     service.Skipped
+}
 
 type batchResultMsg struct {
 	task int
@@ -54,8 +57,9 @@ type batch struct {
 	// at Caisson queue. decided counts those a reviewer had already
 	// decided, which stay in their decision's queue (as the CLI counts
 	// them), so that each number matches a tab. skipped are the checks
-	// not asked for: their last answer was final.
-	waiting, decided, skipped int
+	// not asked for, and why.
+	waiting, decided int
+	skipped          service.Skipped
 	// notStored counts the answers fetched whose batch the store refused
 	// whole (its server gone, its file locked): no fact about their
 	// checks, which keep their last answer and are in no Errors tab, so
@@ -118,7 +122,7 @@ func runBatch(ctx context.Context, svc Service, task int, q store.PageQuery, ch 
 	defer close(ch)
 	rep, err := svc.RefreshQueue(ctx, q, service.RefreshOptions{
 		Concurrency: batchConcurrency,
-		Started: func(total, skipped int) {
+		Started: func(total int, skipped service.Skipped) {
 			ch <- batchStartedMsg{task: task, total: total, skipped: skipped}
 		},
 		Each: func(r service.Result) { ch <- batchResultMsg{task: task, res: r} },
@@ -168,8 +172,11 @@ func (b *batch) notReadyText() string {
 	if b.decided > 0 {
 		text += fmt.Sprintf(", %d not ready at Caisson but already decided", b.decided)
 	}
-	if b.skipped > 0 {
-		text += fmt.Sprintf(", %d skipped: their last answer was final", b.skipped)
+	if b.skipped.Final > 0 {
+		text += fmt.Sprintf(", %d skipped: their last answer was final", b.skipped.Final)
+	}
+	if b.skipped.Purged > 0 {
+		text += fmt.Sprintf(", %d skipped: their personal data was purged", b.skipped.Purged)
 	}
 	return text
 }
