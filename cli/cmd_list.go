@@ -232,7 +232,7 @@ func cmdList(ctx context.Context, a *app, f listFlags, pos []string) error {
 	for _, r := range rows {
 		fields := []string{
 			r.CheckID, orDash(r.CustomerID), orDash(strings.TrimSpace(r.FirstName + " " + r.LastName)),
-			r.Document.String(), r.Face.String(), orDash(joinCodes(r.ReasonCodes)), statusText(r), dayText(r.CheckedOn),
+			r.Document.String(), r.Face.String(), orDash(joinCodes(r.ReasonCodes)), statusText(r, now), dayText(r.CheckedOn),
 			waitText(r, now, policy.SLA),
 		}
 		// Sanitizing also escapes tabs, which would split a column.
@@ -299,12 +299,15 @@ func joinCodes(codes []int) string {
 
 // statusText is the review status, plus the fetch problem when there is
 // one, or why the check is waiting at Caisson.
-func statusText(r store.Row) string {
+func statusText(r store.Row, now time.Time) string {
 	if r.Proposal > 0 {
 		return fmt.Sprintf("proposed (#%d), awaiting a second reviewer", r.Proposal)
 	}
 	if why, ok := store.Waiting(r); ok {
 		return "waiting at Caisson: " + why
+	}
+	if store.ExpiredOpen(r, now) {
+		return string(r.Status) + ", document expired"
 	}
 	switch r.Outcome {
 	case store.OutcomeOK:

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
@@ -17,6 +18,34 @@ func refreshed(t *testing.T, f *fixture, n int) []string {
 	f.runStdin(strings.Join(ids, "\n"), "add", "-")
 	f.run("refresh", "--all")
 	return ids
+}
+
+// An open check whose document expired is in needs review whatever its
+// confidences, which may both be high: its status says why, as the
+// console's row does (helper-56: nothing on the row said so).
+func TestListSaysAnOpenChecksDocumentExpired(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 60)
+	out := f.must(0, "list", "--queue", "all").stdout
+	expired := 0
+	for _, id := range ids {
+		var row string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, id+" ") {
+				row = l
+			}
+		}
+		rec := f.get(id)
+		if store.ExpiredOpen(rec.Row, time.Now()) {
+			expired++
+			mustContain(t, id, row, "open, document expired")
+		} else if strings.Contains(row, "document expired") {
+			t.Errorf("%s: %q says its document expired; it expires %s", id, row, rec.ExpiresOn)
+		}
+	}
+	if expired == 0 {
+		t.Fatal("no open check with an expired document among the sandbox's 60: the test holds nothing")
+	}
 }
 
 func TestListShowsAQueueAsATableOrJSON(t *testing.T) {

@@ -62,6 +62,15 @@ func (s *Store) queuePredicate(q Queue) (string, []any, error) {
 // cached result that Caisson does not say is not ready.
 const openCond = "c.cached = 1 AND c.status = 'open' AND c.outcome <> 'PENDING_REVIEW' AND c.outcome <> 'NOT_VERIFIED' AND c.proposal = 0"
 
+// ExpiredOpen reports whether r is an open check, with a result and no
+// proposal, whose document had expired by now's day: it is then in needs
+// review whatever its two confidences, which may both be high, so the
+// console and the CLI say why beside it.
+func ExpiredOpen(r Row, now time.Time) bool {
+	return r.Status == StatusOpen && r.Proposal == 0 && r.Outcome == OutcomeOK && !r.Purged &&
+		!r.ExpiresOn.IsZero() && r.ExpiresOn.Before(now)
+}
+
 // Waiting reports whether a check is in the pending queue, waiting at
 // Caisson, and why in a few words ("" when it is not): the console and
 // the CLI show the reason beside the check.

@@ -91,6 +91,9 @@ type rowLook struct {
 	// wait is the WAIT column: how long the check has waited for a
 	// decision (or waited, once decided), with "!" when it is overdue.
 	wait string
+	// expired: an open check's document has expired (by today's date,
+	// so a row drawn before midnight is drawn again after it).
+	expired bool
 }
 
 // maxDrawnRows bounds the drawn rows: a long session moves the cursor and
@@ -341,7 +344,8 @@ func (l *listModel) drawRow(c *programContext, j int, cols columns, selected boo
 		since = d.At
 	}
 	now := c.now()
-	k := rowKey{i: j, width: l.width, look: rowLook{selected: selected, claimed: claimed, stale: c.stale(r, now), age: age(since, now), wait: waitCell(r, now, c.sla)}}
+	k := rowKey{i: j, width: l.width, look: rowLook{selected: selected, claimed: claimed, stale: c.stale(r, now), age: age(since, now),
+		wait: waitCell(r, now, c.sla), expired: store.ExpiredOpen(r, now)}}
 	return l.drawn.get(k, func() string { return l.rowView(c, r, cols, k.look) })
 }
 
@@ -366,14 +370,21 @@ func (l *listModel) rowView(c *programContext, r store.Row, cols columns, k rowL
 	badge := func(lv caisson.Level) string { return c.badge(lv, plain) }
 	status := c.status(r)
 	overdue := strings.HasSuffix(k.wait, "!")
+	// An open check whose document expired says so: with both
+	// confidences high and no reason, nothing else on its row said why it
+	// needs review (helper-56). Overdue says more still.
 	switch {
 	case plain && overdue:
 		status = fit("overdue", statusWidth)
+	case plain && k.expired:
+		status = fit("expired", statusWidth)
 	case plain:
 		word, _ := st.status(r)
 		status = fit(word, statusWidth)
 	case overdue:
 		status = c.words.get(wordKey{word: "overdue"}, func() string { return st.Bad.Render(fit("overdue", statusWidth)) })
+	case k.expired:
+		status = c.words.get(wordKey{word: "expired"}, func() string { return st.Bad.Render(fit("expired", statusWidth)) })
 	}
 	marker := "  "
 	if k.selected {
