@@ -180,10 +180,15 @@ func accessJSONOut(ctx context.Context, w io.Writer, st *store.Store, q store.Ac
 // recordAccess logs that this command is about to show what of the
 // checks. A database that cannot be written (a full disk, a read-only
 // file) still shows them, as the README promises for reading, but says
-// loudly on standard error that the access was not logged.
-func (a *app) recordAccess(ctx context.Context, st *store.Store, what store.AccessWhat, checkIDs ...string) {
+// loudly on standard error that the access was not logged. An unfinished
+// copy is refused instead (store.ShowsPersonalData): it is not to be used
+// yet, and the command shows nothing.
+func (a *app) recordAccess(ctx context.Context, st *store.Store, what store.AccessWhat, checkIDs ...string) error {
 	if len(checkIDs) == 0 {
-		return
+		return nil
+	}
+	if err := st.ShowsPersonalData(ctx); err != nil {
+		return err
 	}
 	reviewer, err := a.reviewer()
 	if err == nil {
@@ -192,4 +197,5 @@ func (a *app) recordAccess(ctx context.Context, st *store.Store, what store.Acce
 	if err != nil {
 		fmt.Fprintf(a.stderr, "%s: WARNING: this access to personal data was not logged: %s\n", progName, sanitize.Line(err.Error()))
 	}
+	return nil
 }

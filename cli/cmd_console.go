@@ -64,6 +64,12 @@ func cmdConsole(ctx context.Context, a *app) error {
 		return err
 	}
 	defer st.Close()
+	// The console shows personal data, and an unfinished copy can record
+	// no access to it: refused before the alternate screen, where its
+	// warning would not be seen.
+	if err := st.ShowsPersonalData(ctx); err != nil {
+		return err
+	}
 	svc, err := a.serviceWith(st, client, errNoKey)
 	if err != nil {
 		return err

@@ -411,6 +411,5 @@ func (a *app) recordExportAccess(ctx context.Context, st *store.Store, from time
 	if err != nil {
 		return fmt.Errorf("exporting decisions: %w", err)
 	}
-	a.recordAccess(ctx, st, store.AccessExport, ids...)
-	return nil
+	return a.recordAccess(ctx, st, store.AccessExport, ids...)
 }

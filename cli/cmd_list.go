@@ -215,7 +215,9 @@ func cmdList(ctx context.Context, a *app, f listFlags, pos []string) error {
 		}
 		// The JSON carries the customer id and names: an access, unlike
 		// the table, which a reviewer scans as the console's list.
-		a.recordAccess(ctx, st, store.AccessList, shown...)
+		if err := a.recordAccess(ctx, st, store.AccessList, shown...); err != nil {
+			return err
+		}
 		return writeJSON(a.stdout, out)
 	}
 	if len(rows) == 0 {

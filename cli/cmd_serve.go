@@ -82,6 +82,11 @@ func cmdServe(ctx context.Context, a *app, cfg serve.Config, pos []string) error
 	}
 	// Run returns only once no session can touch the store.
 	defer st.Close()
+	// Every session's console shows personal data, which an unfinished
+	// copy cannot record an access to.
+	if err := st.ShowsPersonalData(ctx); err != nil {
+		return err
+	}
 	cfg.Store = st
 	// One poller for the server, whatever its sessions: they all see
 	// each answer, and the header says when it stopped.

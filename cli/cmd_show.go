@@ -98,7 +98,9 @@ func cmdShow(ctx context.Context, a *app, asJSON bool, pos []string) error {
 		return err
 	}
 	if rec.ShowsPersonalData() {
-		a.recordAccess(ctx, st, store.AccessShow, rec.CheckID)
+		if err := a.recordAccess(ctx, st, store.AccessShow, rec.CheckID); err != nil {
+			return err
+		}
 	}
 	now := time.Now()
 	if asJSON {

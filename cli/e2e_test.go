@@ -54,6 +54,19 @@ func TestEndToEnd(t *testing.T) {
 		assertNoKey(t, term.text())
 	})
 
+	t.Run("the console refuses an unfinished copy before the alternate screen", func(t *testing.T) {
+		// Its warning went to stderr under the alternate screen, and the
+		// detail showed personal data no access record could log.
+		f, id := oneReviewableCheck(t)
+		f.must(0, "decide", id, "escalate", "--note", "ask the branch")
+		dst := unfinishedCopy(t, f)
+		term := startInPTY(t, bin, envList(f.env, "CAISSON_REVIEW_DB="+dst))
+		if code := term.wait(); code != 1 {
+			t.Fatalf("want exit 1, got %d:\n%s", code, term.text())
+		}
+		mustContain(t, "the console", term.text(), "personal data is shown only with a record in the access log", "run the same migrate-store again")
+	})
+
 	t.Run("SIGTERM while a decision is being saved waits for it, saying so", func(t *testing.T) {
 		f, id := oneReviewableCheck(t)
 		term := startInPTY(t, bin, envList(f.env, "CAISSON_REVIEWER=rita"))

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,4 +117,29 @@ func freeLoopbackAddr(t *testing.T) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
+}
+
+// serve on an unfinished copy is refused before it listens: every
+// session's console would show personal data no access record could log.
+func TestServeRefusesAnUnfinishedCopy(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 3)
+	f.must(0, "decide", ids[0], "escalate", "--note", "ask the branch")
+	dst := unfinishedCopy(t, f)
+	dir := t.TempDir()
+	authorized := filepath.Join(dir, "authorized_keys")
+	if err := os.WriteFile(authorized, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r := runCLIContext(t, ctx, f.env, "", "--db", dst, "serve", "--listen", freeLoopbackAddr(t),
+		"--host-key", filepath.Join(dir, "host_key"), "--authorized-keys", authorized)
+	if r.code != 1 || ctx.Err() != nil {
+		t.Fatalf("serve on an unfinished copy: want exit 1 at once, got\n%s", r)
+	}
+	mustContain(t, "stderr", r.stderr, "personal data is shown only with a record in the access log", "run the same migrate-store again")
+	if strings.Contains(r.stderr, "listening") {
+		t.Errorf("serve listened on an unfinished copy:\n%s", r.stderr)
+	}
 }

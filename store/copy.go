@@ -88,6 +88,20 @@ func (s *Store) noteUnfinishedCopy(ctx context.Context) error {
 	return nil
 }
 
+// ShowsPersonalData refuses, with ErrUnfinishedCopy, to let a front end
+// show personal data from an unfinished copy: showing it writes an access
+// record, which such a store refuses like every write, and a front end
+// that went on anyway (as it does on a full disk, saying so) showed a
+// store that is not to be used yet with no record of who looked
+// (helper-57). A copy finished since the Store was opened is no longer
+// refused. nil for any other store.
+func (s *Store) ShowsPersonalData(ctx context.Context) error {
+	if err := s.refuseUnfinished(ctx); err != nil {
+		return fmt.Errorf("personal data is shown only with a record in the access log, which this store cannot take: %w", err)
+	}
+	return nil
+}
+
 // refuseUnfinished refuses a write to an unfinished copy but the copy's.
 // The mark is read again before refusing: the copy may have finished
 // since this Store was opened (a console left open across it).

@@ -698,6 +698,9 @@ func TestAnUnfinishedCopyWarnsAndRefusesWritesUntilTheCopyFinishes(t *testing.T)
 	if _, err := used.Add(context.Background(), checkID(999), "ana", SourceTyped); !errors.Is(err, ErrUnfinishedCopy) {
 		t.Errorf("an add on the unfinished copy: %v; want it refused", err)
 	}
+	if err := used.ShowsPersonalData(context.Background()); !errors.Is(err, ErrUnfinishedCopy) || !strings.Contains(err.Error(), "access log") {
+		t.Errorf("showing personal data from the unfinished copy: %v; want it refused, saying it would go unrecorded", err)
+	}
 	if after := everyRow(t, dst); !reflect.DeepEqual(after, before) {
 		t.Error("the refused writes changed the unfinished copy")
 	}
@@ -732,6 +735,9 @@ func TestAnUnfinishedCopyWarnsAndRefusesWritesUntilTheCopyFinishes(t *testing.T)
 	// writes too once it is finished: the mark is read again.
 	if _, err := used.Add(context.Background(), checkID(999), "ana", SourceTyped); err != nil {
 		t.Errorf("an add, once the copy is finished, through a store opened before: %v", err)
+	}
+	if err := used.ShowsPersonalData(context.Background()); err != nil {
+		t.Errorf("showing personal data, once the copy is finished, through a store opened before: %v", err)
 	}
 }
 
