@@ -78,7 +78,7 @@ func cmdConsole(ctx context.Context, a *app) error {
 	if err := a.resumeExchanges(ctx, svc); err != nil {
 		return err
 	}
-	cfg.Store, cfg.Service = st, svc
+	cfg.Store, cfg.Service, cfg.Tampering = st, svc, st.Tampering()
 	if err := a.applyPollSettings(&cfg, st, client != nil); err != nil {
 		return err
 	}

@@ -67,6 +67,25 @@ func TestEndToEnd(t *testing.T) {
 		mustContain(t, "the console", term.text(), "personal data is shown only with a record in the access log", "run the same migrate-store again")
 	})
 
+	t.Run("a console on a decision log whose guards were dropped says so on screen", func(t *testing.T) {
+		f, _ := oneReviewableCheck(t)
+		db, err := sql.Open("sqlite", f.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec("DROP TRIGGER decisions_no_delete"); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		term := startInPTY(t, bin, envList(f.env, "CAISSON_REVIEWER=rita"))
+		term.waitFor("a approve")
+		term.waitFor("log may be tampered with")
+		term.send("q")
+		if code := term.wait(); code != 0 {
+			t.Fatalf("want exit 0, got %d:\n%s", code, term.text())
+		}
+	})
+
 	t.Run("SIGTERM while a decision is being saved waits for it, saying so", func(t *testing.T) {
 		f, id := oneReviewableCheck(t)
 		term := startInPTY(t, bin, envList(f.env, "CAISSON_REVIEWER=rita"))

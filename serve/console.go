@@ -224,6 +224,7 @@ func (s *Server) newConsole(ls *liveSession) tea.Model {
 		Theme:      s.cfg.Console.Theme,
 		StaleAfter: s.cfg.Console.StaleAfter,
 		PollStatus: s.pollStatus(),
+		Tampering:  s.cfg.Store.Tampering(),
 	})
 }
 

@@ -2,9 +2,11 @@ package serve
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -245,4 +247,27 @@ func TestARecoveredPanicInUpdateStillReturnsTheModel(t *testing.T) {
 	if v := next.View(); v.Content != "" {
 		t.Errorf("a crashed console should draw nothing, drew %q", v.Content)
 	}
+}
+
+// A session on a store whose decision log's guards were dropped sees it
+// in its header, as a local console does: the server's warning at Open
+// goes to its log, which no reviewer reads.
+func TestASessionOnAStoreWhoseLogGuardsWereDroppedSaysSo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "review.db")
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("DROP TRIGGER access_no_update"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	f := newFixture(t, fixtureOpts{location: path, joining: true})
+	term := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 120, 30)
+	term.expect(0, wait, "log may be tampered with: export --verify")
 }

@@ -50,6 +50,9 @@ type Store struct {
 	// warnings are what Open found wrong with the file but could still
 	// open it with, for a front end to show.
 	warnings []string
+	// tampering is what the guard found wrong with the logs' triggers
+	// (also in warnings).
+	tampering []string
 	// wrote is set by the first write that commits: only then does Close
 	// tidy the search index, so a Store that only read writes nothing.
 	wrote atomic.Bool
@@ -378,6 +381,7 @@ func (s *Store) init(ctx context.Context) error {
 func (s *Store) warnAbout(problems []string) {
 	for _, p := range problems {
 		s.warnings = append(s.warnings, p)
+		s.tampering = append(s.tampering, p)
 		// Loud, on its own line, but not an error: the log can still be
 		// read and exported, which is what an investigation needs.
 		fmt.Fprintf(s.warn, "caisson-review: WARNING: the review database may have been tampered with: %s; run caisson-review export --verify\n", p)
@@ -388,6 +392,12 @@ func (s *Store) warnAbout(problems []string) {
 // anyway: the decision log's append-only triggers dropped, changed or
 // joined by another. Empty for a sound database.
 func (s *Store) Warnings() []string { return append([]string(nil), s.warnings...) }
+
+// Tampering is what Open found wrong with the logs' append-only
+// triggers (dropped, changed, or joined by another), empty for a sound
+// database: a console says so for as long as it runs, since the warning
+// Open writes goes under its alternate screen.
+func (s *Store) Tampering() []string { return append([]string(nil), s.tampering...) }
 
 func explainOpenError(path string, err error) error {
 	msg := err.Error()

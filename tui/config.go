@@ -122,6 +122,10 @@ type Config struct {
 	// StaleAfter, when positive, marks a check last fetched longer ago
 	// than this as stale: ◷ in the list, the word in the detail.
 	StaleAfter time.Duration
+	// Tampering is what the store found wrong with the decision log's
+	// guards when it was opened (store.Store.Tampering): the header says
+	// so, first of its notices, for as long as the console runs.
+	Tampering []string
 	// Theme is the colours: ThemeAuto (the zero value) follows the
 	// terminal's background, ThemeDark and ThemeLight say it, and
 	// ThemeNone draws no colour at all, as NO_COLOR does.

@@ -72,6 +72,12 @@ func headerView(c *programContext, queues []store.Queue, tab int, counts store.C
 	if notice := c.storeNotice(); notice != "" {
 		failed = " · " + st.Bad.Render(notice) + failed
 	}
+	// Before even that: every decision made here lands in a log that may
+	// no longer be append-only. The details are on stderr and in export
+	// --verify.
+	if len(c.cfg.Tampering) > 0 {
+		failed = " · " + st.Bad.Render("✗ log may be tampered with: export --verify") + failed
+	}
 	draw := func(reviewer, api string) string {
 		t := st.Title.Render("caisson-review") + st.Muted.Render(" · reviewer ") + reviewer
 		if api != "" {

@@ -829,3 +829,25 @@ func TestTheHelpScrollsWhenLongerThanTheWindow(t *testing.T) {
 	mustContain(t, plain(m), "In the add dialog")
 	mustNotContain(t, plain(m), "── lines")
 }
+
+// A store whose decision log's guards were changed says so on every
+// screen, first of the header's notices: Open's warning goes to stderr,
+// under the alternate screen, and a reviewer deciding all day on that log
+// never saw it. The mode is kept beside it.
+func TestTheHeaderSaysTheDecisionLogMayBeTamperedWith(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 5, track: 5, fetch: true})
+	for _, w := range []int{80, 120} {
+		cfg := f.config()
+		m := newTestModel(t, cfg, w, 24)
+		mustNotContain(t, strings.Split(plain(m), "\n")[0], "tampered")
+		cfg.Tampering, cfg.ReadOnly = []string{"the trigger decisions_no_update is missing (dropped?)"}, true
+		m = newTestModel(t, cfg, w, 24)
+		want := "✗ log may be tampered with: export --verify"
+		if w < 100 {
+			want = "✗ log may be tampered with" // the advice is cut from the end
+		}
+		mustContain(t, strings.Split(plain(m), "\n")[0], want, "READ-ONLY")
+		pump(t, m, keys("j", "enter")...)
+		mustContain(t, strings.Split(plain(m), "\n")[0], "log may be tampered with")
+	}
+}
