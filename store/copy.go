@@ -237,6 +237,7 @@ var exchangesTable = copyTable{
 // copier is one run of CopyFrom.
 type copier struct {
 	to     *Store
+	source string // the source's path (or redacted URL), as the mark names it
 	src    *sqlTx // the source as it was when the run began
 	opts   CopyOptions
 	done   int64 // rows on the target, of total on the source
@@ -296,7 +297,7 @@ func (s *Store) CopyFrom(ctx context.Context, from *Store, opts CopyOptions) (Co
 			return CopyReport{}, err
 		}
 	}
-	c := &copier{to: s, src: src, opts: opts}
+	c := &copier{to: s, source: from.path, src: src, opts: opts}
 	marks, resumed, err := c.start(ctx)
 	if err != nil {
 		return CopyReport{}, err
@@ -382,6 +383,13 @@ func (c *copier) start(ctx context.Context) ([]tableMark, bool, error) {
 		return marks, false, nil
 	}
 	refuse := func(err error) error {
+		if marked := c.to.unfinished.Load(); marked != nil && *marked == c.source {
+			// Its own unfinished copy, of a source written to since
+			// (helper-57: "is no unfinished copy" read as a contradiction
+			// of the warning naming this very source).
+			return fmt.Errorf("%w: it is the unfinished copy of this source, but the source changed since that copy began (%v), so it cannot be finished; nothing was copied: copy into an empty store (a new file, or the database dropped and made again)",
+				ErrTargetNotEmpty, err)
+		}
 		return fmt.Errorf("%w (%s) and is no unfinished copy of the source: %v; nothing was copied: copy into an empty store, or into the target of an interrupted copy of this source",
 			ErrTargetNotEmpty, c.holds(marks), err)
 	}
