@@ -81,6 +81,10 @@ func cmdMigrateStore(ctx context.Context, a *app, from, to string, pos []string)
 		return fmt.Errorf("opening the source: %w", err)
 	}
 	defer src.Close()
+	// Before the target is made: a refused copy leaves no empty file.
+	if err := src.CopyableSource(); err != nil {
+		return err
+	}
 	dst, err := store.Open(ctx, to, append(opts, store.AsCopyTarget())...)
 	if err != nil {
 		return fmt.Errorf("opening the target: %w", err)

@@ -170,3 +170,19 @@ func unfinishedCopy(t *testing.T, f *fixture) string {
 	}
 	return dst
 }
+
+// A copy of an unfinished copy is refused before its target is made: an
+// empty file was left behind (helper-57), where a missing source leaves
+// none.
+func TestACopyOfAnUnfinishedCopyIsRefusedAndMakesNoTarget(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 3)
+	f.must(0, "decide", ids[0], "escalate", "--note", "ask the branch")
+	unfinished := unfinishedCopy(t, f)
+	target := filepath.Join(t.TempDir(), "again.db")
+	r := f.must(1, "migrate-store", "--from", unfinished, "--to", target)
+	mustContain(t, "stderr", r.stderr, "the source: the store is an unfinished copy of", "finish that copy first", "nothing was copied")
+	if _, err := os.Stat(target); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the refused copy made its target: %v", err)
+	}
+}

@@ -88,6 +88,16 @@ func (s *Store) noteUnfinishedCopy(ctx context.Context) error {
 	return nil
 }
 
+// CopyableSource refuses, with ErrUnfinishedCopy, a source that is itself
+// an unfinished copy: a copy of it would look whole and not be. CopyFrom
+// asks it first; a front end may ask before it makes a target.
+func (s *Store) CopyableSource() error {
+	if source := s.unfinished.Load(); source != nil {
+		return fmt.Errorf("the source: %w of %s: finish that copy first (the same migrate-store, run again); nothing was copied", ErrUnfinishedCopy, *source)
+	}
+	return nil
+}
+
 // ShowsPersonalData refuses, with ErrUnfinishedCopy, to let a front end
 // show personal data from an unfinished copy: showing it writes an access
 // record, which such a store refuses like every write, and a front end
@@ -263,9 +273,8 @@ func (s *Store) CopyFrom(ctx context.Context, from *Store, opts CopyOptions) (Co
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = DefaultCopyBatch
 	}
-	// A copy of an unfinished copy would look whole and not be.
-	if source := from.unfinished.Load(); source != nil {
-		return CopyReport{}, fmt.Errorf("the source: %w of %s: finish that copy first (the same migrate-store, run again); nothing was copied", ErrUnfinishedCopy, *source)
+	if err := from.CopyableSource(); err != nil {
+		return CopyReport{}, err
 	}
 	s.copying.Store(true)
 	if s.pg() {

@@ -789,4 +789,3 @@ func TestAnErrorTextCutThroughACharacterByAnOldBuildIsCopiedWithoutIt(t *testing
 		t.Errorf("run again, the copy wrote %d rows, want none", rep.Copied)
 	}
 }
-
