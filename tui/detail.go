@@ -133,7 +133,7 @@ func (d *detailModel) lines(c *programContext, row store.Row, haveRow bool, widt
 	if chk := rec.Result; chk != nil {
 		b.person(c, chk, now, masked)
 	} else if rec.Purged {
-		b.wrap(st.Muted.Render, "Personal data deleted: Caisson reported the check deleted (IDCHECK_DELETED).")
+		b.wrap(st.Muted.Render, purgedText(rec))
 	}
 	if !rec.ExpiresOn.IsZero() && (rec.Result == nil) {
 		b.expiry(rec.ExpiresOn, now)
@@ -369,4 +369,19 @@ func (b *detailBuilder) waited(r store.Row, now time.Time, sla time.Duration) {
 	default:
 		b.field("waiting", text, nil)
 	}
+}
+
+// purgedText says why a check's personal data is gone: Caisson deleted
+// the check, or a purge (purge --older-than) dropped it here, when the
+// decisions were kept and the check can be fetched again. The retention's
+// purge was said to be Caisson's deletion (found with helper-57's report).
+func purgedText(rec *store.Record) string {
+	if caisson.ErrorCode(rec.Outcome) == caisson.CodeIDCheckDeleted {
+		return "Personal data deleted: Caisson reported the check deleted (IDCHECK_DELETED)."
+	}
+	when := ""
+	if !rec.PurgedAt.IsZero() {
+		when = " " + rec.PurgedAt.Local().Format("2006-01-02 15:04")
+	}
+	return "Personal data purged" + when + " (purge --older-than): its decisions are kept; a refresh of this check alone fetches it again."
 }

@@ -148,8 +148,16 @@ func (st Styles) statusWord(r store.Row) string {
 // filter keystroke reads at 120x40, and the garbage collection after it).
 func (st *Styles) status(r store.Row) (string, *lipgloss.Style) {
 	switch {
+	case r.Purged && r.Status == store.StatusOpen:
+		// A decided check keeps its decision's word below: a purge drops
+		// the personal data, not the decision (helper-57 saw an approved
+		// check shown as deleted). Deleted is Caisson's word; purged, the
+		// retention's.
+		if caisson.ErrorCode(r.Outcome) == caisson.CodeIDCheckDeleted {
+			return "deleted", &st.Muted
+		}
+		return "purged", &st.Muted
 	case r.Purged:
-		return "deleted", &st.Muted
 	case r.Outcome == store.OutcomeNone:
 		return "unfetched", &st.Muted
 	case waiting(r):

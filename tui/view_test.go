@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -302,5 +303,50 @@ func TestTheHeaderSaysWhileTheDatabaseIsUnreachable(t *testing.T) {
 	pump(t, m, StoreReachable{})
 	if strings.Contains(plain(m), "unreachable") {
 		t.Errorf("the header still says unreachable once the store answers:\n%s", plain(m))
+	}
+}
+
+// A purge drops a check's personal data, not its decision: a decided
+// check keeps its decision's word in the list (helper-57 saw an approved
+// check shown as deleted), an open one says purged, and deleted stays
+// Caisson's word, for a check it deleted.
+func TestAPurgedCheckKeepsItsDecisionsWordAndDeletedIsCaissons(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 10, track: 3, fetch: true})
+	ctx := context.Background()
+	ids := f.sb.CheckIDs(3)
+	if _, err := f.st.Decide(ctx, ids[0], store.Reject, "the photo is not the person", "tester"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.st.Purge(ctx, time.Hour, fixedClock().Add(48*time.Hour)); err != nil || n != 3 {
+		t.Fatalf("Purge: %d, %v", n, err)
+	}
+	deleted := trackErrorChecks(t, f, "IDCHECK_DELETED")[0]
+	if err := f.st.RecordFetch(ctx, deleted, nil, &caisson.APIError{Code: caisson.CodeIDCheckDeleted}, fixedClock()); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("7")...)
+	screen := plain(m)
+	for id, word := range map[string]string{ids[0]: "rejected", ids[1]: "purged", ids[2]: "purged", deleted: "deleted"} {
+		row := ""
+		for _, l := range strings.Split(screen, "\n") {
+			if strings.Contains(l, caisson.ShortID(id, 8)) {
+				row = l
+			}
+		}
+		if !strings.Contains(row, " "+word+" ") {
+			t.Errorf("%s's row %q lacks %q", id, row, word)
+		}
+	}
+	// The detail says which.
+	for id, says := range map[string]string{ids[1]: "Personal data purged", deleted: "Personal data deleted: Caisson reported the"} {
+		pump(t, m, keys("g")...)
+		for i := 0; i < 10 && selectedID(t, m) != id; i++ {
+			pump(t, m, keys("j")...)
+		}
+		if got := selectedID(t, m); got != id {
+			t.Fatalf("the cursor did not reach %s (on %s)", id, got)
+		}
+		mustContain(t, plain(m), says)
 	}
 }
