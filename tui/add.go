@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -62,6 +63,9 @@ func newAddDialog(blink bool, st Styles) addDialog {
 func (a *addDialog) update(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	a.input, cmd = a.input.Update(msg)
+	if v := a.input.Value(); strings.ContainsFunc(v, func(r rune) bool { return r != '\n' && sanitize.Escapes(r) }) {
+		a.input.SetValue(printable(v, true))
+	}
 	return cmd
 }
 

@@ -317,3 +317,34 @@ func TestTheMissingNoteMessageGoesOnceANoteIsTyped(t *testing.T) {
 	mustNotContain(t, plain(m), "needs a note")
 	mustContain(t, plain(m), "note> fa")
 }
+
+// A right-to-left override or another invisible character typed or pasted
+// into the note, the filter or the add dialog is dropped as it comes:
+// drawn raw by the input, it misaligned the dialog's box or turned the
+// text around on screen, and stored it showed as an escape (helper-56).
+// The rest of the text is kept, and the note stored is what was shown.
+func TestInvisibleCharactersTypedOrPastedIntoAnInputAreDropped(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	id := selectedID(t, m)
+	pump(t, m, keys("x", "1")...)
+	pump(t, m, paste("photo\u202e does not\x1b[31m match\u200b"))
+	pump(t, m, typeText("\u2066!")...)
+	if v := m.note.input.Value(); v != "photo does not[31m match!" {
+		t.Fatalf("the note input holds %q", v)
+	}
+	pump(t, m, keys("enter")...)
+	if rec := record(t, f.st, id); len(rec.Decisions) != 1 || rec.Decisions[0].Note != "photo does not[31m match!" {
+		t.Fatalf("stored %+v", rec.Decisions)
+	}
+	pump(t, m, keys("/")...)
+	pump(t, m, paste("smi\u202eth"))
+	if m.filterIn.Value() != "smith" {
+		t.Errorf("the filter input holds %q", m.filterIn.Value())
+	}
+	pump(t, m, keys("esc", "esc", "A")...)
+	pump(t, m, paste(f.sb.CheckID(1)+"\u202e\n"+f.sb.CheckID(2)))
+	if v := m.add.input.Value(); v != f.sb.CheckID(1)+"\n"+f.sb.CheckID(2) {
+		t.Errorf("the add dialog holds %q", v)
+	}
+}

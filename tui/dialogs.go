@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -105,6 +106,7 @@ func (n *noteDialog) update(msg tea.Msg) tea.Cmd {
 	before := n.input.Value()
 	var cmd tea.Cmd
 	n.input, cmd = n.input.Update(msg)
+	keepPrintable(&n.input)
 	if n.input.Value() != before {
 		// "needs a note" was about the empty note, not the one being typed.
 		n.err = ""
@@ -207,3 +209,26 @@ func newFilterInput(value string, blink bool, st Styles) textinput.Model {
 
 // matches is key.Matches for one binding, to keep call sites short.
 func matches(msg tea.KeyPressMsg, b key.Binding) bool { return key.Matches(msg, b) }
+
+// keepPrintable drops from what is typed or pasted into a one-line input
+// the characters the sanitizer would escape (controls, a right-to-left
+// override, other invisible format characters): the input draws its text
+// raw, so one pasted into a note misaligned the dialog's box, or turned
+// the text around on screen, and stored it showed as an escape
+// (helper-56). What is kept is what will be shown.
+func keepPrintable(in *textinput.Model) {
+	if v := in.Value(); !sanitize.Safe(v) {
+		in.SetValue(printable(v, false))
+	}
+}
+
+// printable is s without the characters the sanitizer would escape, but
+// line breaks when lines is set (the add dialog's list of ids).
+func printable(s string, lines bool) string {
+	return strings.Map(func(r rune) rune {
+		if sanitize.Escapes(r) && !(lines && r == '\n') {
+			return -1
+		}
+		return r
+	}, s)
+}
