@@ -212,3 +212,27 @@ func TestParseAge(t *testing.T) {
 		t.Errorf("300000d: %v, want it to say the most days taken", err)
 	}
 }
+
+// A decision that would change nothing is refused, exit 1, saying who
+// decided it so and when, the check named once (it was said twice:
+// "recording reject on chk_…: chk_…: no change"), nothing written and no
+// head printed, since the log did not move (helper-56).
+func TestADecisionThatChangesNothingIsRefusedSayingWhoDecidedIt(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 2)
+	id := ids[0]
+	f.must(0, "decide", id, "reject", "--note", "the photo is not the person")
+	r := f.must(1, "decide", id, "reject", "--note", "again")
+	mustContain(t, "stderr", r.stderr, "no change: alice rejected it at ", "(#1); reopen it to decide again; nothing was written")
+	if n := strings.Count(r.stderr, id); n != 1 {
+		t.Errorf("the refusal names the check %d times:\n%s", n, r.stderr)
+	}
+	if strings.Contains(r.stderr, "decision log head") {
+		t.Errorf("a refused decision printed a head:\n%s", r.stderr)
+	}
+	if rec := f.get(id); len(rec.Decisions) != 1 {
+		t.Errorf("%d decisions after the refusal, want 1", len(rec.Decisions))
+	}
+	r = f.must(1, "decide", ids[1], "reopen", "--note", "x")
+	mustContain(t, "stderr", r.stderr, "no change: it is open, there is nothing to reopen")
+}

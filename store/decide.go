@@ -309,21 +309,22 @@ func decideTx(ctx context.Context, tx *sqlTx, w writer, r DecisionRequest, now t
 }
 
 // alreadyDecidedTx explains ErrAlreadyDecided by the entry that left the
-// check as it is, when there is one.
+// check as it is, when there is one. The write it fails names the check
+// ("recording reject on chk_…"): the id is not said twice.
 func alreadyDecidedTx(ctx context.Context, tx *sqlTx, id string, a Action) error {
 	if a == Reopen {
-		return fmt.Errorf("%s: %w: it is open, there is nothing to reopen; nothing was written", id, ErrAlreadyDecided)
+		return fmt.Errorf("%w: it is open, there is nothing to reopen; nothing was written", ErrAlreadyDecided)
 	}
 	d, err := scanDecision(tx.QueryRowContext(ctx, "SELECT "+decisionColumns+
 		" FROM decisions WHERE check_id = ? AND action IN ('approve', 'reject', 'escalate', 'confirm') ORDER BY seq DESC LIMIT 1", id))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("%s: %w: it is %s already; reopen it to decide again; nothing was written", id, ErrAlreadyDecided, a.PastTense())
+		return fmt.Errorf("%w: it is %s already; reopen it to decide again; nothing was written", ErrAlreadyDecided, a.PastTense())
 	case err != nil:
 		return err
 	}
-	return fmt.Errorf("%s: %w: %s %s it at %s (#%d); reopen it to decide again; nothing was written",
-		id, ErrAlreadyDecided, d.Reviewer, a.PastTense(), d.At.Format(time.RFC3339), d.Seq)
+	return fmt.Errorf("%w: %s %s it at %s (#%d); reopen it to decide again; nothing was written",
+		ErrAlreadyDecided, d.Reviewer, a.PastTense(), d.At.Format(time.RFC3339), d.Seq)
 }
 
 // setStatusTx writes a check's status after a decision that takes effect,
