@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/caisson-review/caisson-review/caisson"
+	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/store"
 	"github.com/caisson-review/caisson-review/tui"
 )
@@ -62,6 +64,10 @@ func cmdStats(ctx context.Context, a *app, since string, asJSON bool, pos []stri
 	}
 	defer st.Close()
 	stats, err := st.Stats(ctx, q)
+	if errors.Is(err, store.ErrSinceAfterNow) {
+		// Bad input, as a malformed --since is (helper-56: it exited 1).
+		return usageErrorf("stats", "--since %s: %v", sanitize.Line(since), store.ErrSinceAfterNow)
+	}
 	if err != nil {
 		return err
 	}

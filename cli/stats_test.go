@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
 )
@@ -83,4 +84,16 @@ func TestStatsJSONShape(t *testing.T) {
 	if len(strings.Split(string(top["backlog"]), `"day"`)) != 31 {
 		t.Errorf("backlog has not 30 days: %s", top["backlog"])
 	}
+}
+
+// A --since after now is bad input, as a malformed one is: a usage
+// error, exit 2 (it was 1, a failure), saying what was expected.
+func TestStatsSinceAfterNowIsAUsageError(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	refreshed(t, f, 1)
+	future := time.Now().AddDate(1, 0, 0).Format(time.DateOnly)
+	r := f.must(2, "stats", "--since", future)
+	mustContain(t, "stderr", r.stderr, "--since "+future+": expected a time before now")
+	f.must(2, "stats", "--since", "yesterday")
+	f.must(0, "stats", "--since", time.Now().AddDate(0, 0, -1).Format(time.DateOnly))
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -99,6 +100,10 @@ type StatsQuery struct {
 	Since time.Time
 }
 
+// ErrSinceAfterNow refuses a stats period that starts after now: the
+// caller's input, which a front end may tell from the store failing.
+var ErrSinceAfterNow = errors.New("expected a time before now")
+
 // Stats reads every figure of the stats view in one read transaction, so
 // they agree with each other. Each is an aggregate over an index range
 // (0008_waiting_sla.sql): none reads the checks' rows whole.
@@ -109,7 +114,7 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) (*Stats, error) {
 		st.Since = startOfDay(now.Add(-DefaultStatsPeriod))
 	}
 	if st.Since.After(now) {
-		return nil, fmt.Errorf("stats since %s: expected a time before now (%s)", st.Since.Format(time.DateOnly), now.Format(time.DateOnly))
+		return nil, fmt.Errorf("stats since %s: %w (%s)", st.Since.Format(time.DateOnly), ErrSinceAfterNow, now.Format(time.DateOnly))
 	}
 	counts, err := s.Counts(ctx)
 	if err != nil {
