@@ -84,6 +84,10 @@ func ParseID(s string) (ID, error) {
 		first, _ := utf8.DecodeRuneInString(lead)
 		return ID{}, fmt.Errorf("not a Caisson id: something comes before its prefix (%d characters, the first %q): expected %s",
 			utf8.RuneCountInString(lead), first, expectedForm)
+	case hasPrefixFold(s, secretKeyPrefix):
+		// Said as ParseCheckRef says it (decide, show): the most likely
+		// paste into the wrong place, and one the reviewer must know of.
+		return ID{}, fmt.Errorf("that looks like a secret API key (sk_…), not a Caisson id, so it is not repeated here: expected %s", expectedForm)
 	default:
 		// The input is not repeated: a secret pasted into the wrong place
 		// (an API key) must not travel on in an error message.
@@ -116,6 +120,11 @@ func validBody(body string) error {
 	for i := 0; i < len(body); i++ {
 		b := body[i]
 		if !base64Byte[b] {
+			if rest := strings.TrimLeft(body[i:], " \t"); (b == ' ' || b == '\t') && (hasPrefixFold(rest, checkIDPrefix) || hasPrefixFold(rest, tokenPrefix)) {
+				// Two ids on one line, or in one quoted argument.
+				return fmt.Errorf("has a space at position %d and then another id, so it is two ids on one line: expected one id (one a line, or one an argument)",
+					len(checkIDPrefix)+i+1)
+			}
 			r, _ := utf8.DecodeRuneInString(body[i:])
 			return fmt.Errorf("has %q at position %d: expected only URL-safe base64 (A-Z a-z 0-9 - _) after the prefix",
 				r, len(checkIDPrefix)+i+1)

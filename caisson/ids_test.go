@@ -46,6 +46,13 @@ func TestParseID(t *testing.T) {
 		{"a token and an id run together", "chk_xchg_UeRXDryTTpvU24CTre8W2Qchk_priv_CzhMjrsQRZOM8aI8a60Piy", 0, "", "two ids run together", ""},
 		{"chk without the rest of a prefix is an id's own", "chk_priv_chkchk_chk_pri_chk_xch", KindCheckID, "chk_priv_chkchk_chk_pri_chk_xch", "", ""},
 		{"a pasted secret is not repeated whole", "sk_live_0123456789abcdefghijklmnopqrstuvwxyz", 0, "", "not a Caisson id", "sk_live"},
+		// As decide and show say it (ParseCheckRef): add said only "not a
+		// Caisson id (34 characters…)" (helper-56).
+		{"a pasted secret is named as one", "sk_live_0123456789abcdefghijklmnopqrstuvwxyz", 0, "", "that looks like a secret API key (sk_…), not a Caisson id, so it is not repeated here", "0123456789"},
+		// Two ids on one line, or in one quoted argument: said as such,
+		// as two run together are (it said "has ' ' at position 32").
+		{"two ids on one line", "chk_priv_6LjR40nE1Z2Xvx4skj2Yy1 chk_priv_CzhMjrsQRZOM8aI8a60Piy", 0, "", "has a space at position 32 and then another id, so it is two ids on one line", ""},
+		{"an id and a token apart by tabs", "chk_priv_6LjR40nE1Z2Xvx4skj2Yy1\t\tCHK_XCHG_UeRXDryTTpvU24CTre8W2Q", 0, "", "two ids on one line", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
