@@ -10,6 +10,7 @@ import (
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
 	"github.com/caisson-review/caisson-review/store"
+	"github.com/caisson-review/caisson-review/tui"
 )
 
 // readme is README.md with every run of white space made one space, so a
@@ -159,6 +160,23 @@ func TestTheREADMEsFilterRuleHolds(t *testing.T) {
 	} {
 		if got := finds(c.filter); got != c.want {
 			t.Errorf("filter %q finds %s: %v, want %v", c.filter, id, got, c.want)
+		}
+	}
+}
+
+// The README's list of the actions [keys] takes is the console's whole
+// list: confirm and return were missing from it (helper-56).
+func TestTheREADMEListsEveryKeyAction(t *testing.T) {
+	text := readme(t)
+	start := strings.Index(text, "`[keys]` takes the actions")
+	end := strings.Index(text[max(start, 0):], ");")
+	if start < 0 || end < 0 {
+		t.Fatal("the README no longer lists the actions [keys] takes")
+	}
+	list := text[start : start+end]
+	for _, name := range tui.ActionNames() {
+		if !strings.Contains(list, "`"+name+"`") {
+			t.Errorf("the README's list of [keys] actions lacks %s", name)
 		}
 	}
 }

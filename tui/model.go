@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -586,7 +587,11 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.mode = modeDetail
 		}
 	case matches(msg, k.Customer):
-		if row, ok := m.current(); ok && row.CustomerID != "" {
+		if row, ok := m.current(); ok && row.CustomerID == "" {
+			// Said, not silently ignored (helper-56): a check never
+			// fetched, failed or purged has no customer id.
+			m.footer.finish(0, false, "no customer's checks to show: "+caisson.ShortID(line(row.CheckID), 10)+" has no customer id")
+		} else if ok {
 			if m.customer == "" {
 				// The view is every queue: the tab bar says All. esc
 				// comes back to this tab where the cursor is now.

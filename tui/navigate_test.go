@@ -851,3 +851,16 @@ func TestTheHeaderSaysTheDecisionLogMayBeTamperedWith(t *testing.T) {
 		mustContain(t, strings.Split(plain(m), "\n")[0], "log may be tampered with")
 	}
 }
+
+// c on a check with no customer id (never fetched, failed, purged) says
+// so rather than doing nothing (helper-56); the view stays as it was.
+func TestCustomerKeyOnACheckWithNoCustomerIDSaysSo(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 10, track: 0})
+	ids := trackErrorChecks(t, f, "IDCHECK_DELETED")
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("7", "c")...)
+	mustContain(t, plain(m), "no customer's checks to show: "+caisson.ShortID(ids[0], 10)+" has no customer id")
+	if m.customer != "" {
+		t.Errorf("c opened the customer view of %q", m.customer)
+	}
+}
