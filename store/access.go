@@ -96,7 +96,7 @@ func (s *Store) writeAccess(ctx context.Context, recs []Access) error {
 		return nil
 	}
 	// No console shows the access log: nothing to announce.
-	return s.writeUnannounced(ctx, fmt.Sprintf("recording %d accesses to personal data", len(recs)), func(tx *sqlTx) error {
+	return s.writeUnannounced(ctx, accessesText(len(recs)), func(tx *sqlTx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO access (at, identity, reviewer, check_id, what, origin, address) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
@@ -169,4 +169,12 @@ func (s *Store) Accesses(ctx context.Context, q AccessQuery, each func(Access) e
 		return fmt.Errorf("reading the access log: %w", err)
 	}
 	return nil
+}
+
+// accessesText names a write of n access records.
+func accessesText(n int) string {
+	if n == 1 {
+		return "recording 1 access to personal data"
+	}
+	return fmt.Sprintf("recording %d accesses to personal data", n)
 }

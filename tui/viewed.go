@@ -187,10 +187,15 @@ func (a *accessLog) close(ctx context.Context) error {
 		return nil
 	}
 	a.mu.Lock()
+	was := a.closed
 	a.closed = true
 	rec := a.rec
 	a.mu.Unlock()
-	if rec == nil {
+	// Closed once: as the console quits (closeAccess, a write whose
+	// failure the quit reports), then again by Wait, for a console ended
+	// any other way. The second close wrote the same records again and
+	// the same failure was printed twice (helper-57).
+	if rec == nil || was {
 		return nil
 	}
 	if err := rec.Close(ctx); err != nil {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,4 +145,29 @@ func TestARealConsoleWritesItsAccessRecordsWhenItQuits(t *testing.T) {
 	if err := m.Wait(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// An access record the store refuses as the console quits is reported
+// once: the quit's own write reported it, and Wait closed the log again,
+// writing and failing a second time, so the error was printed twice
+// (helper-57).
+func TestAnAccessRecordNotWrittenAtQuitIsReportedOnce(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 5, track: 5, fetch: true})
+	ts := &timers{}
+	m := New(f.config())
+	m.animate, m.timerHook = false, ts.after
+	pump(t, m, m.Init(), tea.WindowSizeMsg{Width: 120, Height: 40})
+	pump(t, m, ts.pending[len(ts.pending)-1])
+	if err := f.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, keys("q")...)
+	err := m.Wait()
+	if err == nil {
+		t.Fatal("the access record was written to a closed store")
+	}
+	if n := strings.Count(err.Error(), "writing the access log"); n != 1 {
+		t.Errorf("the failure is said %d times: %v", n, err)
+	}
+	mustContain(t, err.Error(), "recording 1 access to personal data")
 }
