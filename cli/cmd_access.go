@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -157,24 +156,12 @@ func accessCSVOut(ctx context.Context, w io.Writer, st *store.Store, q store.Acc
 }
 
 func accessJSONOut(ctx context.Context, w io.Writer, st *store.Store, q store.AccessQuery) error {
-	if _, err := io.WriteString(w, "["); err != nil {
-		return err
-	}
-	sep := "\n  "
-	err := st.Accesses(ctx, q, func(r store.Access) error {
-		b, err := encodeJSON(newAccessJSON(r), "  ")
-		if err != nil {
-			return err
-		}
-		_, err = io.WriteString(w, sep+strings.TrimRight(string(b), "\n"))
-		sep = ",\n  "
-		return err
-	})
+	out := &jsonArray{w: w}
+	err := st.Accesses(ctx, q, func(r store.Access) error { return out.add(newAccessJSON(r)) })
 	if err != nil {
 		return fmt.Errorf("exporting the access log: %w", err)
 	}
-	_, err = io.WriteString(w, "\n]\n")
-	return err
+	return out.end()
 }
 
 // recordAccess logs that this command is about to show what of the

@@ -324,32 +324,18 @@ func exportCSV(ctx context.Context, w io.Writer, st *store.Store, from time.Time
 // exportJSON streams a JSON array, one decision at a time, so a long log
 // is never held whole in memory.
 func exportJSON(ctx context.Context, w io.Writer, st *store.Store, from time.Time, customer func(string) (string, error)) error {
-	if _, err := io.WriteString(w, "["); err != nil {
-		return err
-	}
-	n := 0
+	out := &jsonArray{w: w}
 	err := st.Decisions(ctx, from, func(d store.Decision) error {
 		cust, err := customer(d.CheckID)
 		if err != nil {
 			return err
 		}
-		sep := ",\n  "
-		if n == 0 {
-			sep = "\n  "
-		}
-		n++
-		b, err := encodeJSON(newDecisionJSON(d, cust), "  ")
-		if err != nil {
-			return err
-		}
-		_, err = io.WriteString(w, sep+strings.TrimRight(string(b), "\n"))
-		return err
+		return out.add(newDecisionJSON(d, cust))
 	})
 	if err != nil {
 		return fmt.Errorf("exporting decisions: %w", err)
 	}
-	_, err = io.WriteString(w, "\n]\n")
-	return err
+	return out.end()
 }
 
 func (a *app) verify(ctx context.Context, st *store.Store, heads []store.Head) error {

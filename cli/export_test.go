@@ -471,3 +471,26 @@ func TestOutputThatCannotBeWrittenIsAFailure(t *testing.T) {
 		t.Errorf("export whose head could not be written: exit %d, want 1", code)
 	}
 }
+
+// An empty log is written "[]", as list --json writes an empty list, by
+// both exports of a log (it was "[\n]"; helper-57); a log with entries
+// stays one indented element a line, and parses.
+func TestAnEmptyLogIsWrittenAsAnEmptyJSONArray(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 2)
+	if r := f.must(0, "export", "--format", "json"); r.stdout != "[]\n" {
+		t.Errorf("export of an empty log: %q", r.stdout)
+	}
+	if r := f.must(0, "access", "--format", "json", "--check", ids[0]); r.stdout != "[]\n" {
+		t.Errorf("access of a check never shown: %q", r.stdout)
+	}
+	f.must(0, "decide", ids[0], "escalate", "--note", "ask the branch")
+	f.must(0, "show", ids[0])
+	for _, args := range [][]string{{"export", "--format", "json"}, {"access", "--format", "json"}} {
+		r := f.must(0, args...)
+		var got []map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got) == 0 || !strings.HasPrefix(r.stdout, "[\n  {") {
+			t.Errorf("%v: %d entries, %v:\n%s", args, len(got), err, r.stdout)
+		}
+	}
+}

@@ -103,3 +103,34 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// jsonArray writes a JSON array an element at a time, indented as
+// writeJSON indents one, so that a log of any length is never held whole:
+// "[]" when it has none, as writeJSON writes an empty list.
+type jsonArray struct {
+	w io.Writer
+	n int
+}
+
+func (a *jsonArray) add(v any) error {
+	b, err := encodeJSON(v, "  ")
+	if err != nil {
+		return err
+	}
+	sep := ",\n  "
+	if a.n == 0 {
+		sep = "[\n  "
+	}
+	a.n++
+	_, err = io.WriteString(a.w, sep+strings.TrimRight(string(b), "\n"))
+	return err
+}
+
+func (a *jsonArray) end() error {
+	if a.n == 0 {
+		_, err := io.WriteString(a.w, "[]\n")
+		return err
+	}
+	_, err := io.WriteString(a.w, "\n]\n")
+	return err
+}
