@@ -171,6 +171,14 @@ func (s *Store) changeSetting(ctx context.Context, what, note, reviewer string, 
 	return d, err
 }
 
+// NeedsSecond reports whether decision a on the check of row (its cached
+// result, when read) would be a proposal awaiting a second reviewer under
+// mode: for a front end to say so before the reviewer saves it. The
+// write's own transaction decides, by the policy it reads.
+func NeedsSecond(mode FourEyes, a Action, row Row, result *caisson.Check, now time.Time) bool {
+	return needsSecond(mode, a, row, result, now)
+}
+
 // needsSecond reports whether decision a on a check needs a second
 // reviewer under mode. row and result describe the check as the
 // transaction reads it.

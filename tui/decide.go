@@ -30,6 +30,13 @@ func (m *Model) beginDecision(a store.Action) tea.Cmd {
 	if a == store.Approve {
 		p.risks = approvalRisks(row, m.detail.rec, m.ctx)
 	}
+	var result *caisson.Check
+	if rec := m.detail.rec; rec != nil && rec.CheckID == row.CheckID {
+		result = rec.Result
+	}
+	if store.NeedsSecond(m.fourEyes, a, row, result, m.ctx.now()) {
+		p.proposedUnder = m.fourEyes
+	}
 	m.prevMode = m.mode
 	if len(p.risks) > 0 {
 		m.mode = modeConfirm

@@ -295,6 +295,9 @@ func TestApprovingUnderFourEyesSaysProposedNotApproved(t *testing.T) {
 	if m.mode == modeConfirm {
 		pump(t, m, keys("y")...)
 	}
+	// Said before it is saved, too (helper-56: only the footer said so,
+	// after), and not of a decision that takes effect.
+	mustContain(t, plain(m), "● four-eyes (approvals): proposed only; it takes effect once another reviewer confirms it")
 	pump(t, m, keys("enter")...)
 
 	rec := record(t, f.st, id)
@@ -304,6 +307,8 @@ func TestApprovingUnderFourEyesSaysProposedNotApproved(t *testing.T) {
 	footer := lastLines(plain(m), 2)
 	mustContain(t, footer, "✓ proposed to approve "+caisson.ShortID(id, 10)+": saved, awaits a second reviewer")
 	mustNotContain(t, footer, "approved")
+	pump(t, m, keys("e")...)
+	mustNotContain(t, plain(m), "proposed only")
 }
 
 // "reject needs a note saying why", shown after enter on an empty note,

@@ -38,6 +38,11 @@ type pendingDecision struct {
 	// proposal is the proposal a confirm or return answers, as shown
 	// (secondreview.go): another one awaiting by then is refused as stale.
 	proposal *store.Decision
+	// proposedUnder is the four-eyes policy, as the console has read it,
+	// under which the decision would only be proposed ("" when it takes
+	// effect): the note dialog says so before it is saved, not only the
+	// footer after (helper-56).
+	proposedUnder store.FourEyes
 }
 
 // request is the decision as the store takes it.
@@ -129,6 +134,9 @@ func (n *noteDialog) dialog(c *programContext, p *pendingDecision, width int) di
 		what += " · " + proposalText(p.proposal)
 	}
 	body := fmt.Sprintf("%s (%s)%s\n%s", what, need, meanwhileLine(st, p), n.input.View())
+	if p.proposedUnder != "" {
+		body = st.Warn.Render("● four-eyes ("+string(p.proposedUnder)+"): proposed only; it takes effect once another reviewer confirms it") + "\n" + body
+	}
 	if n.err != "" {
 		body += "\n" + st.Bad.Render("✗ "+n.err)
 	}
