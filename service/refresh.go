@@ -388,7 +388,11 @@ func (s *Service) queueIDs(ctx context.Context, q store.PageQuery) (ids []string
 		switch {
 		case FinalOutcome(o):
 			skipped.Final++
-		case purged:
+		case purged && !o.NotReady():
+			// One waiting at Caisson is asked, purged or not: the poller
+			// asks it too, and its wait ends only with an answer
+			// (helper-58: a team refreshing from cron alone never saw it
+			// end).
 			skipped.Purged++
 		default:
 			ids = append(ids, id)

@@ -55,7 +55,9 @@ var firstOrSamePG = `WITH r AS MATERIALIZED (
 	RETURNING c.check_id
 ), changed AS (
 	UPDATE checks AS c SET
-		fetched_at = r.at, outcome = 'ok', fetch_error = '', raw = r.raw, raw_hash = r.raw_hash, result_at = r.at, cached = 1,
+		fetched_at = r.at, outcome = 'ok', fetch_error = '', raw = r.raw, raw_hash = r.raw_hash,
+		result_at = CASE WHEN c.raw IS NOT NULL AND c.purged_at IS NULL AND c.raw_hash = r.raw_hash THEN c.result_at ELSE r.at END,
+		cached = 1,
 		customer_id = r.customer_id, first_name = r.first_name, last_name = r.last_name, document = r.document, face = r.face,
 		reasons = r.reasons, expires_on = r.expires_on, checked_on = r.checked_on, dob = r.dob, address = r.address,
 		purged_at = NULL, search = r.search,

@@ -96,14 +96,21 @@ func (s *Store) cacheResultVoidingTx(ctx context.Context, tx *stmtCache, by Iden
 func cacheResultTx(ctx context.Context, tx execer, id string, chk *caisson.Check, at time.Time) error {
 	// The wait of an undecided check starts at the first result needing
 	// review and ends at one that does not (one awaiting a second reviewer
-	// keeps it): 0008_waiting_sla.sql.
+	// keeps it): 0008_waiting_sla.sql. The response held and not purged
+	// keeps when it was first stored (result_at, purge's age) when this
+	// is the same response again after a stored error or a wait at
+	// Caisson: sameResultTx, which keeps it too, takes only a check whose
+	// last fetch was that response (helper-58).
+	cols := resultColumns(chk, at)
+	args := append([]any{cols[0], cols[1], cols[2], cols[2], cols[3]}, cols[4:]...)
 	_, err := tx.ExecContext(ctx, `UPDATE checks SET
-		fetched_at = ?, outcome = 'ok', fetch_error = '', raw = ?, raw_hash = ?, result_at = ?, cached = 1,
+		fetched_at = ?, outcome = 'ok', fetch_error = '', raw = ?, raw_hash = ?,
+		result_at = CASE WHEN raw IS NOT NULL AND purged_at IS NULL AND raw_hash = ? THEN result_at ELSE ? END, cached = 1,
 		customer_id = ?, first_name = ?, last_name = ?, document = ?, face = ?, reasons = ?,
 		expires_on = ?, checked_on = ?, dob = ?, address = ?, purged_at = NULL, search = ?,
 		reviewable_at = CASE WHEN status <> 'open' OR proposal <> 0 THEN reviewable_at
 			WHEN ? THEN (CASE WHEN reviewable_at <> 0 THEN reviewable_at ELSE ? END) ELSE 0 END
-		WHERE check_id = ?`, append(resultColumns(chk, at), needsReview(chk, at), at.UnixNano(), id)...)
+		WHERE check_id = ?`, append(args, needsReview(chk, at), at.UnixNano(), id)...)
 	return err
 }
 

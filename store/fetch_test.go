@@ -220,26 +220,41 @@ func TestPurgeCountsAResponsesAgeFromWhenItWasFirstStored(t *testing.T) {
 	alone := result{id: checkID(1), first: "Ana", last: "Lima", doc: "low", face: "high"}
 	inBatch := result{id: checkID(3), first: "Rui", last: "Sousa", doc: "low", face: "high"}
 	changed := result{id: checkID(2), first: "Eva", last: "Reis", doc: "low", face: "high"}
-	for _, r := range []result{alone, changed, inBatch} {
+	// The same response after a stored error, or a wait at Caisson, in
+	// between: the same data held as long (helper-58; only a response
+	// whose last fetch was that response was kept as before).
+	afterError := result{id: checkID(4), first: "Ivo", last: "Pinto", doc: "low", face: "high"}
+	afterWait := result{id: checkID(5), first: "Lia", last: "Costa", doc: "low", face: "high"}
+	for _, r := range []result{alone, changed, inBatch, afterError, afterWait} {
 		addFetched(t, s, r)
 	}
-	clk.Advance(20 * 24 * time.Hour)
+	clk.Advance(10 * 24 * time.Hour)
+	for id, code := range map[string]caisson.ErrorCode{afterError.id: caisson.CodeInternalError, afterWait.id: caisson.CodePendingReview} {
+		if err := s.RecordFetch(ctx, id, nil, &caisson.APIError{Code: code}, clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(10 * 24 * time.Hour)
 	if err := s.RecordFetch(ctx, alone.id, makeCheck(t, alone), nil, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordFetch(ctx, afterError.id, makeCheck(t, afterError), nil, clk.Now()); err != nil {
 		t.Fatal(err)
 	}
 	changed.doc = "medium"
 	batch := []FetchResult{
 		{CheckID: inBatch.id, Check: makeCheck(t, inBatch), At: clk.Now()},
 		{CheckID: changed.id, Check: makeCheck(t, changed), At: clk.Now()},
+		{CheckID: afterWait.id, Check: makeCheck(t, afterWait), At: clk.Now()},
 	}
 	if errs, err := s.RecordFetches(ctx, batch); err != nil || errors.Join(errs...) != nil {
 		t.Fatal(err, errs)
 	}
 	clk.Advance(11 * 24 * time.Hour)
-	if n, err := s.Purge(ctx, 30*24*time.Hour, clk.Now()); err != nil || n != 2 {
-		t.Fatalf("31 days after the first fetch: Purge = %d, %v; want the 2 responses fetched again unchanged", n, err)
+	if n, err := s.Purge(ctx, 30*24*time.Hour, clk.Now()); err != nil || n != 4 {
+		t.Fatalf("31 days after the first fetch: Purge = %d, %v; want the 4 responses fetched again unchanged", n, err)
 	}
-	for id, purged := range map[string]bool{alone.id: true, inBatch.id: true, changed.id: false} {
+	for id, purged := range map[string]bool{alone.id: true, inBatch.id: true, afterError.id: true, afterWait.id: true, changed.id: false} {
 		if rec, err := s.Get(ctx, id); err != nil || rec.Purged != purged {
 			t.Errorf("%s: purged %v (%v), want %v", id, rec != nil && rec.Purged, err, purged)
 		}
