@@ -15,14 +15,17 @@ import (
 func init() {
 	commandHelp["purge"] = `
 Drops the cached personal data (customer id, name, date of birth,
-address, the raw response) of checks fetched longer ago than DURATION.
-Decisions and their hashes are kept, so the log still verifies. DURATION
-is a number of days (30d) or a Go duration (12h, 90m).`
+address, the raw response) of checks whose response was first stored
+longer ago than DURATION: the same response fetched again since does not
+make it newer. Decisions and their hashes are kept, so the log still
+verifies. A refresh of --all or a --queue leaves purged checks purged;
+naming one fetches its data again. DURATION is a number of days (30d) or
+a Go duration (12h, 90m).`
 }
 
 func wirePurge(a *app, c *cobra.Command) runFunc {
 	var older string
-	c.Flags().StringVar(&older, "older-than", "", "purge data cached longer ago than DURATION (30d, 12h)")
+	c.Flags().StringVar(&older, "older-than", "", "purge data first stored longer ago than DURATION (30d, 12h)")
 	c.ValidArgsFunction = cobra.NoFileCompletions
 	completeFlag(c, "older-than", cobra.FixedCompletions([]string{"30d", "90d", "365d"}, cobra.ShellCompDirectiveNoFileComp))
 	return func(ctx context.Context, pos []string) error { return cmdPurge(ctx, a, older, pos) }

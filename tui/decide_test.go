@@ -353,3 +353,19 @@ func TestInvisibleCharactersTypedOrPastedIntoAnInputAreDropped(t *testing.T) {
 		t.Errorf("the add dialog holds %q", v)
 	}
 }
+
+// The cursor stays where the text was being typed when an invisible
+// character is dropped before it: the next key landed one further on for
+// each one dropped, and changed the note silently (helper-58).
+func TestDroppingAnInvisibleCharacterKeepsTheCursorInPlace(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("x", "1")...)
+	pump(t, m, typeText("XY")...)
+	pump(t, m, keys("left")...)
+	pump(t, m, paste("ab\u200bcd"))
+	pump(t, m, typeText("Z")...)
+	if v := m.note.input.Value(); v != "XabcdZY" {
+		t.Errorf("the note holds %q, want XabcdZY", v)
+	}
+}

@@ -383,5 +383,10 @@ func purgedText(rec *store.Record) string {
 	if !rec.PurgedAt.IsZero() {
 		when = " " + rec.PurgedAt.Local().Format("2006-01-02 15:04")
 	}
-	return "Personal data purged" + when + " (purge --older-than): its decisions are kept; a refresh of this check alone fetches it again."
+	text := "Personal data purged" + when + " (purge --older-than): its decisions are kept"
+	if rec.Outcome == store.OutcomeOK {
+		// Not promised of one whose last answer was an error, or final.
+		text += "; a refresh of this check alone fetches it again"
+	}
+	return text + "."
 }

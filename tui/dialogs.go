@@ -225,9 +225,17 @@ func matches(msg tea.KeyPressMsg, b key.Binding) bool { return key.Matches(msg, 
 // the text around on screen, and stored it showed as an escape
 // (helper-56). What is kept is what will be shown.
 func keepPrintable(in *textinput.Model) {
-	if v := in.Value(); !sanitize.Safe(v) {
-		in.SetValue(printable(v, false))
+	v := in.Value()
+	if sanitize.Safe(v) {
+		return
 	}
+	// The cursor stays after the character it was after: moved by the
+	// characters dropped before it, not left at its old count, which put
+	// the next key one further on for each (helper-58).
+	runes := []rune(v)
+	pos := min(in.Position(), len(runes))
+	in.SetValue(printable(v, false))
+	in.SetCursor(len([]rune(printable(string(runes[:pos]), false))))
 }
 
 // printable is s without the characters the sanitizer would escape, but
