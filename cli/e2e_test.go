@@ -58,8 +58,7 @@ func TestEndToEnd(t *testing.T) {
 		// Its warning went to stderr under the alternate screen, and the
 		// detail showed personal data no access record could log.
 		f, id := oneReviewableCheck(t)
-		f.must(0, "decide", id, "escalate", "--note", "ask the branch")
-		dst := unfinishedCopy(t, f)
+		dst := unfinishedCopy(t, f, id)
 		term := startInPTY(t, bin, envList(f.env, "CAISSON_REVIEW_DB="+dst))
 		if code := term.wait(); code != 1 {
 			t.Fatalf("want exit 1, got %d:\n%s", code, term.text())

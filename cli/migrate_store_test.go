@@ -131,8 +131,7 @@ func (c *cancelAt) Write(p []byte) (int, error) {
 func TestAnUnfinishedCopyShowsNoPersonalData(t *testing.T) {
 	f := newFixture(t, sandbox.Options{})
 	ids := refreshed(t, f, 6)
-	f.must(0, "decide", ids[0], "escalate", "--note", "ask the branch")
-	dst := unfinishedCopy(t, f)
+	dst := unfinishedCopy(t, f, ids[0])
 	rec := f.get(ids[0])
 	for _, args := range [][]string{{"show", ids[0]}, {"show", ids[0], "--json"}, {"list", "--queue", "all", "--json"}, {"export"}, {"export", "--format", "json"}} {
 		r := f.must(1, append([]string{"--db", dst}, args...)...)
@@ -148,10 +147,12 @@ func TestAnUnfinishedCopyShowsNoPersonalData(t *testing.T) {
 	}
 }
 
-// unfinishedCopy copies f's store into a new file and stops the copy as
-// it reaches the decisions: a target migrate-store has not finished.
-func unfinishedCopy(t *testing.T, f *fixture) string {
+// unfinishedCopy escalates id, copies f's store into a new file and stops
+// the copy as it reaches the decisions: a target migrate-store has not
+// finished.
+func unfinishedCopy(t *testing.T, f *fixture, id string) string {
 	t.Helper()
+	f.must(0, "decide", id, "escalate", "--note", "ask the branch")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	src, dst := f.openStore(), filepath.Join(t.TempDir(), "copy.db")
@@ -176,9 +177,7 @@ func unfinishedCopy(t *testing.T, f *fixture) string {
 // none.
 func TestACopyOfAnUnfinishedCopyIsRefusedAndMakesNoTarget(t *testing.T) {
 	f := newFixture(t, sandbox.Options{})
-	ids := refreshed(t, f, 3)
-	f.must(0, "decide", ids[0], "escalate", "--note", "ask the branch")
-	unfinished := unfinishedCopy(t, f)
+	unfinished := unfinishedCopy(t, f, refreshed(t, f, 3)[0])
 	target := filepath.Join(t.TempDir(), "again.db")
 	r := f.must(1, "migrate-store", "--from", unfinished, "--to", target)
 	mustContain(t, "stderr", r.stderr, "the source: the store is an unfinished copy of", "finish that copy first", "nothing was copied")

@@ -123,9 +123,7 @@ func freeLoopbackAddr(t *testing.T) string {
 // session's console would show personal data no access record could log.
 func TestServeRefusesAnUnfinishedCopy(t *testing.T) {
 	f := newFixture(t, sandbox.Options{})
-	ids := refreshed(t, f, 3)
-	f.must(0, "decide", ids[0], "escalate", "--note", "ask the branch")
-	dst := unfinishedCopy(t, f)
+	dst := unfinishedCopy(t, f, refreshed(t, f, 3)[0])
 	dir := t.TempDir()
 	authorized := filepath.Join(dir, "authorized_keys")
 	if err := os.WriteFile(authorized, nil, 0o644); err != nil {

@@ -41,12 +41,9 @@ func TestTheDetailRecordsAnAccessOnlyOnceShownForASecond(t *testing.T) {
 	for _, readOnly := range []bool{false, true} {
 		t.Run(map[bool]string{false: "reviewer", true: "read-only"}[readOnly], func(t *testing.T) {
 			f := newFixture(t, fixtureOpts{checks: 10, track: 10, fetch: true})
-			ts := &timers{}
 			cfg := f.config()
 			cfg.ReadOnly = readOnly
-			m := New(cfg)
-			m.animate, m.timerHook = false, ts.after
-			pump(t, m, m.Init(), tea.WindowSizeMsg{Width: 120, Height: 40})
+			m, ts := timedModel(t, cfg, 120, 40)
 			pump(t, m, keys("j", "j", "j")...)
 			held := selectedID(t, m)
 			if len(ts.pending) < 4 {
@@ -79,10 +76,7 @@ func TestTheDetailRecordsAnAccessOnlyOnceShownForASecond(t *testing.T) {
 // opens the detail, and help over it hides it.
 func TestANarrowListRecordsNothingUntilTheDetailIsOpened(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 10, track: 10, fetch: true})
-	ts := &timers{}
-	m := New(f.config())
-	m.animate, m.timerHook = false, ts.after
-	pump(t, m, m.Init(), tea.WindowSizeMsg{Width: 80, Height: 24})
+	m, ts := timedModel(t, f.config(), 80, 24)
 	pump(t, m, keys("j", "j")...)
 	if len(ts.pending) != 0 {
 		t.Fatalf("the list alone started %d timers", len(ts.pending))
@@ -104,10 +98,8 @@ func TestANarrowListRecordsNothingUntilTheDetailIsOpened(t *testing.T) {
 // held, records nothing.
 func TestTheDetailOfACheckNeverFetchedRecordsNothing(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 10, track: 10})
-	ts := &timers{}
-	m := New(f.config())
-	m.animate, m.timerHook = false, ts.after
-	pump(t, m, m.Init(), tea.WindowSizeMsg{Width: 120, Height: 40}, keys("7")[0])
+	m, ts := timedModel(t, f.config(), 120, 40)
+	pump(t, m, keys("7")...)
 	pump(t, m, keys("j")...)
 	for _, msg := range ts.pending {
 		pump(t, m, msg)
@@ -153,10 +145,7 @@ func TestARealConsoleWritesItsAccessRecordsWhenItQuits(t *testing.T) {
 // (helper-57).
 func TestAnAccessRecordNotWrittenAtQuitIsReportedOnce(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 5, track: 5, fetch: true})
-	ts := &timers{}
-	m := New(f.config())
-	m.animate, m.timerHook = false, ts.after
-	pump(t, m, m.Init(), tea.WindowSizeMsg{Width: 120, Height: 40})
+	m, ts := timedModel(t, f.config(), 120, 40)
 	pump(t, m, ts.pending[len(ts.pending)-1])
 	if err := f.st.Close(); err != nil {
 		t.Fatal(err)
@@ -170,4 +159,15 @@ func TestAnAccessRecordNotWrittenAtQuitIsReportedOnce(t *testing.T) {
 		t.Errorf("the failure is said %d times: %v", n, err)
 	}
 	mustContain(t, err.Error(), "recording 1 access to personal data")
+}
+
+// timedModel is a console of w x h whose timers (the access log's dwell)
+// are held in ts, for the test to fire.
+func timedModel(t *testing.T, cfg Config, w, h int) (*Model, *timers) {
+	t.Helper()
+	ts := &timers{}
+	m := New(cfg)
+	m.animate, m.timerHook = false, ts.after
+	pump(t, m, m.Init(), tea.WindowSizeMsg{Width: w, Height: h})
+	return m, ts
 }
