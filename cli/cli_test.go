@@ -405,3 +405,20 @@ func TestCommandsThatNameACheckRefuseATokenAskingForTheExchange(t *testing.T) {
 		t.Errorf("the refused commands made the database: %v", err)
 	}
 }
+
+// Help on a pipe or in a file ends no line in spaces: fang pads its text
+// to 120 columns, every line of it (helper-56).
+func TestHelpOnAPipeEndsNoLineInSpaces(t *testing.T) {
+	for _, args := range [][]string{{"help", "decide"}, {"--help"}, {"refresh", "--help"}} {
+		r := runCLI(t, nil, "", args...)
+		if r.code != 0 || !strings.Contains(r.stdout, "Usage") && !strings.Contains(r.stdout, "USAGE") {
+			t.Fatalf("%v: %s", args, r)
+		}
+		for i, l := range strings.Split(r.stdout, "\n") {
+			if strings.HasSuffix(l, " ") {
+				t.Errorf("%v: line %d ends in spaces: %q", args, i+1, l)
+				break
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,8 +24,21 @@ func (a *app) colour(w io.Writer) bool {
 
 // plainWriter hides the terminal behind a writer, so that fang, which
 // decides on colour from the writer and the process's own environment,
-// writes plain text where our environment says so.
+// writes plain text where our environment says so. It drops the spaces
+// that end a line: fang pads its help to 120 columns, which on a pipe or
+// in a file is that many spaces on every line (helper-56).
 type plainWriter struct{ io.Writer }
+
+func (w plainWriter) Write(p []byte) (int, error) {
+	lines := bytes.Split(p, []byte("\n"))
+	for i := range len(lines) - 1 { // the last may go on in the next write
+		lines[i] = bytes.TrimRight(lines[i], " ")
+	}
+	if _, err := w.Writer.Write(bytes.Join(lines, []byte("\n"))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
 
 // styledOrPlain is w as cobra and fang get it: itself where colour is
 // wanted, behind plainWriter where it is not.
