@@ -432,7 +432,7 @@ func (p *fileParser) keys(v toml.Primitive) {
 		for _, k := range ks {
 			s, ok := k.(string)
 			if !ok {
-				p.probs.add(p.f.lines[name], "%s has %s among its keys: expected each key in quotes, as [\"a\"]", name, sanitize.Line(fmt.Sprint(k)))
+				p.probs.add(p.f.lines[name], "%s has %s among its keys: expected each key in quotes, as [\"a\"]", shownSetting(name), sanitize.Line(fmt.Sprint(k)))
 				keys = nil
 				break
 			}
@@ -453,7 +453,7 @@ func (p *fileParser) keys(v toml.Primitive) {
 		case e.Other != "":
 			msg += fmt.Sprintf(" (line %d): a key does one thing", p.f.lines["keys."+e.Other])
 		}
-		p.probs.add(p.f.lines["keys."+e.Action], "keys.%s: %s", sanitize.Line(e.Action), msg)
+		p.probs.add(p.f.lines["keys."+e.Action], "%s: %s", shownSetting("keys."+e.Action), msg)
 	}
 	p.f.keys = bound
 }
@@ -486,17 +486,17 @@ func (p *fileParser) unknown() {
 		last := k[len(k)-1]
 		switch {
 		case len(k) == 1 && slices.Contains(refusedKeySettings, strings.ToLower(last)):
-			p.probs.add(line, "%s: the API key itself is refused in a configuration file (not repeated here): %s", sanitize.Line(name), whyNoKeyInFile)
+			p.probs.add(line, "%s: the API key itself is refused in a configuration file (not repeated here): %s", shownSetting(name), whyNoKeyInFile)
 		case len(k) == 1 && slices.Contains(consoleSettings, last):
-			p.probs.add(line, "unknown setting %s: did you mean %s under [console]?", sanitize.Line(name), last)
+			p.probs.add(line, "unknown setting %s: did you mean %s under [console]?", shownSetting(name), last)
 		case len(k) == 1:
 			p.probs.add(line, "unknown setting %s%s; the settings: %s, and the tables [console] and [keys]",
-				sanitize.Line(name), didYouMean(last, append(slices.Clone(topSettings), tableSettings...)), strings.Join(topSettings, ", "))
+				shownSetting(name), didYouMean(last, append(slices.Clone(topSettings), tableSettings...)), strings.Join(topSettings, ", "))
 		case k[0] == "console" && len(k) == 2:
 			p.probs.add(line, "unknown setting %s%s; [console] takes %s",
-				sanitize.Line(name), didYouMean(last, consoleSettings), strings.Join(consoleSettings, ", "))
+				shownSetting(name), didYouMean(last, consoleSettings), strings.Join(consoleSettings, ", "))
 		default:
-			p.probs.add(line, "unknown setting %s", sanitize.Line(name))
+			p.probs.add(line, "unknown setting %s", shownSetting(name))
 		}
 	}
 }
@@ -585,3 +585,15 @@ type lineProbe struct{}
 var errLineProbe = errors.New("where is this key")
 
 func (lineProbe) UnmarshalTOML(any) error { return errLineProbe }
+
+// shownSetting is a setting's name as a message may repeat it: a name any
+// part of which looks like a secret API key (sk_…) is not repeated, as a
+// value that does is not (helper-59: "unknown setting sk_live_…").
+func shownSetting(name string) string {
+	for _, part := range strings.Split(name, ".") {
+		if strings.HasPrefix(strings.ToLower(strings.Trim(part, `"' `)), "sk_") {
+			return "(a name that looks like a secret API key, sk_…, not repeated here)"
+		}
+	}
+	return sanitize.Line(name)
+}

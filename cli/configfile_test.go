@@ -204,6 +204,12 @@ func TestBadConfigFilesNameTheFileAndLine(t *testing.T) {
 		{"the API key in the file", "api-key = \"sk_live_0123456789abcdefABCDEF\"\n", []string{`1: api-key: the API key itself is refused`, "often shared, synced or committed"}},
 		{"a key where its file goes", "api-key-file = \"Zq4Wx7Lm2Np9Rt5Yv8Bc3Dk\"\n", []string{`1: api-key-file names no file and looks like a key itself, refused and not repeated here`}},
 		{"a key in another setting", "reviewer = \"sk_live_0123456789abcdef\"\n", []string{`1: reviewer looks like a secret API key (sk_…), refused and not repeated here`}},
+		// Where a key is pasted as a name, or as a key of [keys], it is
+		// not repeated either (helper-59).
+		{"a key as a setting's name", "\"sk_live_0123456789abcdef\" = \"v\"\n", []string{`1: unknown setting (a name that looks like a secret API key, sk_…, not repeated here)`}},
+		{"a key as a table's name", "[sk_live_0123456789abcdef]\nx = 1\n", []string{`1: unknown setting (a name that looks like a secret API key`}},
+		{"a key as an action's name", "[keys]\n\"sk_live_0123456789abcdef\" = [\"z\"]\n", []string{`2: (a name that looks like a secret API key, sk_…, not repeated here): no such action`}},
+		{"a key as a key", "[keys]\napprove = [\"sk_live_0123456789abcdef\"]\n", []string{`2: keys.approve: a key that looks like a secret API key (sk_…), refused and not repeated here`}},
 		{"every problem at once", "db = 1\n[console]\nsort = \"nmae\"\n", []string{`has 2 problems`, `1: db is a number`, `3: console.sort "nmae"`}},
 	}
 	for _, tt := range tests {

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/caisson-review/caisson-review/store"
 )
 
 // BindingError is a problem with the keys a configuration file binds to
@@ -96,10 +94,20 @@ func checkKeys(name string, keys []string) *BindingError {
 	if len(keys) == 0 {
 		return &BindingError{Action: name, Reason: fmt.Sprintf(`is bound to no key: expected one or more, as %s = ["%s"]`, name, DefaultKeys(name)[0])}
 	}
-	if name == "queue" && len(keys) > len(store.Queues) {
-		return &BindingError{Action: name, Reason: fmt.Sprintf("%d keys for %d queues: expected at most one per queue, the first for the first tab", len(keys), len(store.Queues))}
+	// Every tab has its number, Second review's included: the default is
+	// 1 to 8, which this refused (helper-59).
+	if name == "queue" && len(keys) > len(tabQueues) {
+		return &BindingError{Action: name, Reason: fmt.Sprintf("%d keys for %d queues: expected at most one per queue, the first for the first tab", len(keys), len(tabQueues))}
 	}
 	for _, k := range keys {
+		if strings.HasPrefix(strings.ToLower(k), "sk_") {
+			// Most likely the API key pasted into the wrong place: not
+			// repeated, as a setting's value that looks like one is not.
+			return &BindingError{Action: name, Reason: "a key that looks like a secret API key (sk_…), refused and not repeated here: expected one character or a key's name"}
+		}
+		if as, ok := terminalAliases[k]; ok {
+			return &BindingError{Action: name, Reason: fmt.Sprintf("key %q: a terminal sends it as %s, so it would never reach %s: expected another key", k, as, name)}
+		}
 		if !validKey(k) {
 			return &BindingError{Action: name, Reason: fmt.Sprintf("key %q: expected one character as typed (\"a\", \"A\", \"?\") or a key's name (%s, f1-f20), "+
 				"after ctrl+, alt+ or shift+ in that order", k, strings.Join(keyNames, ", "))}
@@ -107,6 +115,12 @@ func checkKeys(name string, keys []string) *BindingError {
 	}
 	return nil
 }
+
+// terminalAliases are the keys a terminal sends as the same byte as
+// another, which Bubble Tea reads as that other key (without the kitty
+// keyboard protocol, as over most SSH sessions): bound, they looked
+// accepted and never fired (helper-59).
+var terminalAliases = map[string]string{"ctrl+i": "tab", "ctrl+m": "enter", "ctrl+[": "esc", "ctrl+@": "ctrl+space"}
 
 // keyNames are the named keys as Bubble Tea spells them.
 var keyNames = []string{"enter", "tab", "esc", "space", "backspace", "delete", "insert",

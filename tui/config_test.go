@@ -187,7 +187,16 @@ func TestCheckBindingsNamesEachProblem(t *testing.T) {
 		{"a misspelt modifier", map[string][]string{"approve": {"Ctrl+a"}}, []string{`approve: key "Ctrl+a": expected one character`}},
 		{"modifiers out of order", map[string][]string{"approve": {"alt+ctrl+a"}}, []string{`approve: key "alt+ctrl+a"`}},
 		{"shift with a character", map[string][]string{"approve": {"shift+a"}}, []string{`approve: key "shift+a"`}},
-		{"more queue keys than queues", map[string][]string{"queue": {"1", "2", "3", "4", "5", "6", "7", "8"}}, []string{"queue: 8 keys for 7 queues"}},
+		// Eight tabs, Second review's included: its default is 1 to 8,
+		// which was refused (helper-59).
+		{"a key for every tab", map[string][]string{"queue": {"1", "2", "3", "4", "5", "6", "7", "8"}}, nil},
+		{"more queue keys than queues", map[string][]string{"queue": {"1", "2", "3", "4", "5", "6", "7", "8", "9"}}, []string{"queue: 9 keys for 8 queues"}},
+		// A terminal sends these as tab, enter and esc: never reached.
+		{"ctrl+i is tab", map[string][]string{"reject": {"ctrl+i"}}, []string{`reject: key "ctrl+i": a terminal sends it as tab, so it would never reach reject`}},
+		{"ctrl+m is enter", map[string][]string{"escalate": {"ctrl+m"}}, []string{`escalate: key "ctrl+m": a terminal sends it as enter`}},
+		{"ctrl+[ is esc", map[string][]string{"reopen": {"ctrl+["}}, []string{`reopen: key "ctrl+[": a terminal sends it as esc`}},
+		// The API key pasted into the wrong place is not repeated.
+		{"a secret key as a key", map[string][]string{"approve": {"sk_live_abcdefghijklmnop"}}, []string{"approve: a key that looks like a secret API key (sk_…), refused and not repeated here"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			errs := CheckBindings(tc.bound)
