@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -123,6 +125,12 @@ func (s *Server) newSSHServer() (*ssh.Server, error) {
 		// state.
 		wish.WithIdleTimeout(s.cfg.IdleTimeout+30*time.Second),
 		ssh.WrapConn(s.accept),
+		func(srv *ssh.Server) error {
+			srv.ServerConfigCallback = func(ssh.Context) *gossh.ServerConfig {
+				return &gossh.ServerConfig{Config: sshAlgorithms()}
+			}
+			return nil
+		},
 		func(srv *ssh.Server) error {
 			// Only session channels: no direct-tcpip (port forwarding) or
 			// other channel types; no global requests (tcpip-forward).
@@ -348,4 +356,19 @@ type panicLogger struct{ log *slog.Logger }
 
 func (p panicLogger) Printf(format string, v ...any) {
 	p.log.Error("session panicked", "detail", sanitize.Text(fmt.Sprintf(format, v...)))
+}
+
+// sshAlgorithms are the key exchanges, ciphers and MACs the server
+// offers: x/crypto's own list of those without known weaknesses, less
+// anything built on SHA-1. Its defaults also offered
+// diffie-hellman-group14-sha1, hmac-sha1 and hmac-sha1-96, which a
+// hardened bastion refuses (helper-59); every OpenSSH of the last decade
+// has the others (curve25519-sha256, AES-GCM or ChaCha20-Poly1305,
+// hmac-sha2-256-etm).
+func sshAlgorithms() gossh.Config {
+	ok := gossh.SupportedAlgorithms()
+	noSHA1 := func(names []string) []string {
+		return slices.DeleteFunc(slices.Clone(names), func(n string) bool { return strings.Contains(n, "sha1") })
+	}
+	return gossh.Config{KeyExchanges: noSHA1(ok.KeyExchanges), Ciphers: slices.Clone(ok.Ciphers), MACs: noSHA1(ok.MACs)}
 }

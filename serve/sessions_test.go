@@ -271,3 +271,25 @@ func TestASessionOnAStoreWhoseLogGuardsWereDroppedSaysSo(t *testing.T) {
 	term := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 120, 30)
 	term.expect(0, wait, "log may be tampered with: export --verify")
 }
+
+// The server offers no key exchange or MAC built on SHA-1 (x/crypto's
+// defaults offered diffie-hellman-group14-sha1, hmac-sha1 and
+// hmac-sha1-96, which a hardened bastion refuses: helper-59); a client
+// that asks only for those is refused, one with today's defaults gets in.
+func TestTheServerOffersNoSHA1KeyExchangeOrMAC(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	k := f.keys["alice"]
+	for _, c := range []gossh.Config{
+		{KeyExchanges: []string{gossh.InsecureKeyExchangeDH14SHA1}},
+		{MACs: []string{gossh.HMACSHA1}, Ciphers: []string{gossh.CipherAES128CTR}},
+		{MACs: []string{gossh.InsecureHMACSHA196}, Ciphers: []string{gossh.CipherAES128CTR}},
+	} {
+		cfg := &gossh.ClientConfig{Config: c, User: "alice", Auth: []gossh.AuthMethod{gossh.PublicKeys(k.Signer)},
+			HostKeyCallback: gossh.FixedHostKey(f.srv.HostPublicKey()), Timeout: 5 * time.Second}
+		if client, err := gossh.Dial("tcp", f.srv.Addr().String(), cfg); err == nil {
+			client.Close()
+			t.Errorf("a client asking only for %v got in", c)
+		}
+	}
+	f.dialKey("alice", "alice")
+}
