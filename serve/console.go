@@ -390,7 +390,10 @@ func (m *sessionModel) View() (view tea.View) {
 	if capped && h > 0 {
 		note := fmt.Sprintf("caisson-review: your window is %dx%d; the console uses at most %dx%d", m.raw[0], m.raw[1], maxWidth, maxHeight)
 		if m.raw[0] <= 0 || m.raw[1] <= 0 {
-			note = fmt.Sprintf("caisson-review: your terminal gave no window size (%dx%d); drawn for %dx%d", m.raw[0], m.raw[1], w, h)
+			// The console is laid out to h-1 rows and this note is the
+			// last (it said "drawn for 80x25", the two together, where the
+			// README says 80x24 and a row saying so: helper-59).
+			note = fmt.Sprintf("caisson-review: your terminal gave no size (%dx%d): drawn for %dx%d and this row", m.raw[0], m.raw[1], w, h-1)
 		}
 		view.Content = fitLines(view.Content, h-1) + "\n" + ansi.Truncate(note, w, "…")
 	}

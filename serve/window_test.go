@@ -102,7 +102,7 @@ func TestAWindowOfNoSizeIsDrawnAt80x24AndQuits(t *testing.T) {
 	term := startTerminal(t, sess)
 	term.showOn(unsizedWidth, unsizedHeight)
 	term.expect(0, wait, "Needs review")
-	term.expect(0, wait, "your terminal gave no window size (0x0); drawn for 80x25")
+	term.expect(0, wait, "your terminal gave no size (0x0): drawn for 80x24 and this row")
 	term.send("q")
 	if err := term.waitClosed(wait); err != nil {
 		t.Errorf("q in a window of no size: the session ended with %v, expected exit status 0", err)
