@@ -273,7 +273,7 @@ func decideTx(ctx context.Context, tx *sqlTx, w writer, r DecisionRequest, now t
 	if r.Action == Confirm || r.Action == Return {
 		return secondReviewTx(ctx, tx, w, r, st, now)
 	}
-	if st.row.Proposal == 0 && statusAfter(r.Action) == st.row.Status {
+	if ChangesNothing(r.Action, st.row) {
 		return Decision{}, alreadyDecidedTx(ctx, tx, r.CheckID, r.Action)
 	}
 	if st.row.Proposal > 0 {

@@ -31,6 +31,15 @@ func (a Action) PastTense() string {
 	return string(a)
 }
 
+// ChangesNothing reports whether decision a would leave the check of row
+// as it is (approving an approved check, reopening an open one), which
+// Decide refuses with ErrAlreadyDecided: the rule a front end reads to say
+// so before it asks for a note (helper-59: the console asked for one, then
+// said the decision was not saved). Confirm and return answer a proposal.
+func ChangesNothing(a Action, row Row) bool {
+	return a != Confirm && a != Return && row.Proposal == 0 && statusAfter(a) == row.Status
+}
+
 // ApprovalRisks lists what makes approving a check risky enough that the
 // reviewer must confirm it, in words: a confidence that is low or unknown
 // (never fetched counts as unknown), or a document expired by now's

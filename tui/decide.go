@@ -25,6 +25,16 @@ func (m *Model) beginDecision(a store.Action) tea.Cmd {
 	if m.refuseOnPinned(a) {
 		return nil
 	}
+	if store.ChangesNothing(a, row) {
+		// Said before a note is asked for, not as a save that failed.
+		short := caisson.ShortID(line(row.CheckID), 10)
+		msg := fmt.Sprintf("nothing to reopen: %s is open", short)
+		if a != store.Reopen {
+			msg = fmt.Sprintf("nothing to %s: %s is %s already (%s reopens it)", a, short, row.Status, m.ctx.keys.Reopen.Help().Key)
+		}
+		m.footer.finish(0, false, msg)
+		return nil
+	}
 	p := &pendingDecision{checkID: row.CheckID, action: a}
 	m.pending = p
 	if a == store.Approve {

@@ -369,3 +369,35 @@ func TestDroppingAnInvisibleCharacterKeepsTheCursorInPlace(t *testing.T) {
 		t.Errorf("the note holds %q, want XabcdZY", v)
 	}
 }
+
+// A decision that would change nothing (reopening an open check,
+// approving an approved one) is said at once, not after a note was asked
+// for and the save then refused (helper-59: the session's log counted it
+// as a decision not saved).
+func TestADecisionThatChangesNothingIsSaidBeforeANote(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	ctx := context.Background()
+	id := f.sb.CheckID(0)
+	if _, err := f.st.Decide(ctx, id, store.Reject, "bad photo", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, f.config(), 80, 24)
+	open := selectedID(t, m)
+	pump(t, m, keys("o")...)
+	if m.mode != modeList {
+		t.Fatalf("o on an open check opened mode %d", m.mode)
+	}
+	mustContain(t, plain(m), "nothing to reopen: "+caisson.ShortID(open, 10)+" is open")
+	pump(t, m, keys("5")...)
+	if got := selectedID(t, m); got != id {
+		t.Fatalf("rejected tab selects %s, want %s", got, id)
+	}
+	pump(t, m, keys("x")...)
+	if m.mode != modeList {
+		t.Fatalf("x on a rejected check opened mode %d", m.mode)
+	}
+	mustContain(t, plain(m), "nothing to reject: "+caisson.ShortID(id, 10)+" is rejected already (o reopens it)")
+	if rec := record(t, f.st, id); len(rec.Decisions) != 1 {
+		t.Errorf("%d decisions, want the one made before", len(rec.Decisions))
+	}
+}
