@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -107,10 +108,37 @@ func cmdAccess(ctx context.Context, a *app, f accessFlags, pos []string) error {
 			return err
 		}
 	}
+	if q.Reviewer != "" {
+		if err := a.noteReviewerNotFound(ctx, st, q); err != nil {
+			return err
+		}
+	}
 	if f.format == "json" {
 		return accessJSONOut(ctx, a.stdout, st, q)
 	}
 	return accessCSVOut(ctx, a.stdout, st, q)
+}
+
+// errFound stops a walk of the access log at its first record.
+var errFound = errors.New("found")
+
+// noteReviewerNotFound says on stderr when no record has the --reviewer
+// given, so that an empty report does not read as "this reviewer looked at
+// nothing" when it is the name that matched nothing: under serve a
+// reviewer's name is the SSH user with the key's fingerprint and comment
+// (helper-59: --reviewer alice listed nothing for alice's sessions).
+func (a *app) noteReviewerNotFound(ctx context.Context, st *store.Store, q store.AccessQuery) error {
+	byName := store.AccessQuery{Reviewer: q.Reviewer}
+	err := st.Accesses(ctx, byName, func(store.Access) error { return errFound })
+	switch {
+	case errors.Is(err, errFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("reading the access log: %w", err)
+	}
+	fmt.Fprintf(a.stderr, "%s: no access record has the reviewer %s exactly (a display name or an identity): under serve a reviewer is named \"user (SHA256:…, comment)\"; give that whole, or the identity (ssh:SHA256:…, os:uid=…), which the CSV's identity column shows\n",
+		progName, sanitize.Line(q.Reviewer))
+	return nil
 }
 
 // noteCustomerNotFound says on stderr when no check has exactly the

@@ -257,6 +257,26 @@ func TestAccessForACustomerIDNoCheckHasSaysSo(t *testing.T) {
 	mustContain(t, "access by an unknown id", r.stderr, "no check has the customer id no-such-customer, so no access record is listed")
 }
 
+// A --reviewer no record has says so on stderr, as a customer id does:
+// under serve a reviewer's name is "user (SHA256:…, comment)", and
+// --reviewer alice listed nothing for alice's sessions without a word
+// (helper-59).
+func TestAccessForAReviewerNoRecordHasSaysSo(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 2)
+	f.must(0, "show", ids[0])
+	r := f.must(0, "--reviewer", "alice", "access")
+	mustContain(t, "access by alice", r.stdout, ids[0])
+	if strings.Contains(r.stderr, "no access record has") {
+		t.Errorf("a note for a reviewer who matched:\n%s", r)
+	}
+	r = f.must(0, "--reviewer", "bob", "access")
+	if strings.Contains(r.stdout, ids[0]) {
+		t.Errorf("bob's records list alice's:\n%s", r)
+	}
+	mustContain(t, "access by bob", r.stderr, "no access record has the reviewer bob exactly", "ssh:SHA256:")
+}
+
 // A passed check (both confidences high, the document in date) whose
 // approval was proposed and returned is open and waiting again, but in no
 // queue to review: the command says where it is rather than "to needs
