@@ -304,7 +304,7 @@ func TestEveryLineFitsTheTerminalAndTooSmallSaysSo(t *testing.T) {
 	}
 	for _, sz := range [][2]int{{79, 24}, {80, 23}, {40, 10}} {
 		pump(t, m, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
-		want := fmt.Sprintf("window too small: need at least 80x24, have %dx%d", sz[0], sz[1])
+		want := fmt.Sprintf("window too small: need at least 80x24, have %dx%d; q quits", sz[0], sz[1])
 		if got := strings.TrimSpace(plain(m)); !strings.HasPrefix(want, strings.TrimSuffix(got, "…")) || got == "" {
 			t.Errorf("%dx%d: %q, want %q", sz[0], sz[1], got, want)
 		}

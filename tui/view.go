@@ -169,7 +169,10 @@ func (m *Model) frame() string {
 		if c.width == 0 {
 			return "" // no size yet
 		}
-		msg := fmt.Sprintf("window too small: need at least %dx%d, have %dx%d", minWidth, minHeight, c.width, c.height)
+		// Keys but quit do nothing here (what they act on is not on
+		// screen): the one that works is said (helper-59).
+		msg := fmt.Sprintf("window too small: need at least %dx%d, have %dx%d; %s quits",
+			minWidth, minHeight, c.width, c.height, c.keys.Quit.Help().Key)
 		return clampView(msg, c.width, c.height)
 	}
 	parts := []string{
