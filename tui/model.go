@@ -203,8 +203,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmd = m.readCounts()
 		}
 		if m.totalFromCounts() {
+			open, had := m.list.selected()
+			old := m.list.rows
 			m.list.total = m.counts[m.query().Queue]
 			m.list.setCursor(m.list.cursor)
+			if _, still := m.list.selected(); had && !still {
+				// The count fell under the cursor's check before its page
+				// came (the only check of a queue, decided elsewhere): the
+				// page would find nothing selected to follow, and the
+				// check vanished (helper-59).
+				m.followVanished(open, old)
+			}
 		}
 	case pageMsg:
 		if msg.req == m.list.req {

@@ -63,6 +63,23 @@ func (m *Model) followOpen(open store.Row, had bool, old []store.Row) {
 		m.decidedHere = ""
 		return
 	}
+	m.pin(open, old)
+}
+
+// followVanished pins the check under the cursor when the queue's count,
+// not a page, took it off the list: its rows are still held, and the page
+// that follows has nothing selected to follow. A decision made here is
+// left to that page (followOpen), which moves on as it always has.
+func (m *Model) followVanished(open store.Row, old []store.Row) {
+	if m.pinned != nil || m.deciding[open.CheckID] || open.CheckID == m.decidedHere {
+		return
+	}
+	m.pin(open, old)
+}
+
+// pin keeps open on screen after it left the list (pinnedCheck), its
+// record read again: it says who decided.
+func (m *Model) pin(open store.Row, old []store.Row) {
 	m.pinned = &pinnedCheck{row: open, from: m.query().Queue}
 	m.pinned.after, m.pinned.before = neighbours(old, open.CheckID)
 	if m.detail.checkID == open.CheckID {

@@ -234,3 +234,41 @@ func TestARefusedKeySaysWhereTheCheckIsNowAt80ColumnsWhenAnSSHKeyDecided(t *test
 		mustContain(t, lastLines(plain(m), 2), "✗ not "+k.verb+": escalated by bob 3s ago, now in 3 Escalated (o reopens)")
 	}
 }
+
+// The only check of a queue, decided elsewhere, stays on screen as any
+// other does: the queue's count fell to 0 before its page came, nothing
+// was selected when the page came, and the check vanished (helper-59: "no
+// checks here", "no check selected").
+func TestTheOnlyCheckOfAQueueDecidedElsewhereStaysOnScreen(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	ctx := context.Background()
+	rows, err := f.st.Page(ctx, store.PageQuery{Queue: store.QueueNeedsReview, Limit: 100})
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("needs review: %d rows, %v", len(rows), err)
+	}
+	for _, r := range rows[1:] {
+		if _, err := f.st.Decide(ctx, r.CheckID, store.Escalate, "not this one", "tester"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	only := rows[0].CheckID
+	for _, w := range []int{80, 120} {
+		cfg := f.config()
+		cfg.Now = func() time.Time { return testNow.Add(3 * time.Second) }
+		m := newTestModel(t, cfg, w, 40)
+		if got := selectedID(t, m); got != only {
+			t.Fatalf("needs review selects %s, want its only check %s", got, only)
+		}
+		if _, err := f.st.Decide(ctx, only, store.Escalate, "over to compliance", "bob"); err != nil {
+			t.Fatal(err)
+		}
+		pump(t, m, StoreChanged{})
+		if row, ok := m.current(); !ok || row.CheckID != only {
+			t.Fatalf("at %d columns the console left the check (on %q, %v)", w, row.CheckID, ok)
+		}
+		mustContain(t, plain(m), "escalated by bob 3s ago: no longer in")
+		if _, err := f.st.Decide(ctx, only, store.Reopen, "", "tester"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
