@@ -348,3 +348,23 @@ func TestUnderServeADecisionNotSavedIsLoggedAndNotCalledSaved(t *testing.T) {
 		t.Error("the log holds a decision's note")
 	}
 }
+
+// The same after a quit: the goodbye says what was not saved however the
+// session ended, where a quit said nothing (helper-59).
+func TestUnderServeAQuitAfterADecisionNotSavedSaysSo(t *testing.T) {
+	f := newFixture(t, fixtureOpts{keys: map[string]string{"alice": "alice@laptop"}})
+	ctx := context.Background()
+	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
+	alice.expect(0, wait, "▶")
+	ls, err := f.sessionOf("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := "chk_priv_" + strings.Repeat("Z", 22)
+	if _, err := ls.store.DecideAs(ctx, store.DecisionRequest{CheckID: missing, Action: store.Escalate, Note: "who is this", Reviewer: ls.id.Reviewer()}); err == nil {
+		t.Fatal("a decision on a check not tracked was saved")
+	}
+	m := alice.mark()
+	alice.send("q")
+	alice.expect(m, wait, "caisson-review: Decisions made in this session: 0 saved, 1 NOT saved (each said why when it was made).")
+}

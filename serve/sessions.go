@@ -431,7 +431,10 @@ func (s *Server) goodbye(ls *liveSession, saved bool, unsaved error) {
 	case endKeysUnusable:
 		why = "the server's authorized_keys could no longer be trusted (its log says why; the operator must fix it), so every session was closed."
 	}
-	if why == "" && saved && unsaved == nil {
+	// A quit says nothing when every decision was saved; one that was not
+	// is said however the session ended (helper-59: a quit said nothing
+	// after a failed decision, though its log counted it).
+	if why == "" && saved && unsaved == nil && ls.store.notSaved.Load() == 0 {
 		return
 	}
 	msg := "caisson-review: " + why
@@ -446,5 +449,5 @@ func (s *Server) goodbye(ls *liveSession, saved bool, unsaved error) {
 	default:
 		msg += " A change was still being saved when the session ended: check the last check you decided when you reconnect."
 	}
-	wish.Println(ls.sess, strings.TrimSpace(msg)+"\n")
+	wish.Println(ls.sess, strings.Join(strings.Fields(msg), " ")+"\n")
 }
