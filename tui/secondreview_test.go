@@ -225,3 +225,25 @@ func TestAConfirmationRacingAnotherIsRefusedWithWhatHappened(t *testing.T) {
 		})
 	}
 }
+
+// A proposal made while the second reviewer has the check open is what a
+// confirm or return answers: the dialog does not warn that "yours is
+// stored after it", which fits a decision that competes (helper-59).
+func TestConfirmingAProposalMadeWhileOpenIsNoConflict(t *testing.T) {
+	f, bob := fourEyesFixture(t, 5)
+	id := f.sb.CheckIDs(5)[1]
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("7")...)
+	for i := 0; i < 10 && selectedID(t, m) != id; i++ {
+		pump(t, m, keys("j")...)
+	}
+	if selectedID(t, m) != id {
+		t.Fatalf("the cursor did not reach %s", id)
+	}
+	propose(t, bob, id, "all good", "bob")
+	pump(t, m, StoreChanged{})
+	pump(t, m, keys("v")...)
+	screen := plain(m)
+	mustContain(t, screen, "Confirm "+caisson.ShortID(id, 10))
+	mustNotContain(t, screen, "while this was open")
+}

@@ -71,7 +71,9 @@ func (m *Model) bodyHeight() int {
 func (m *Model) dialog() dialog {
 	if p := m.pending; p != nil {
 		p.meanwhile = ""
-		if d, ok := m.news(); ok && m.detail.checkID == p.checkID {
+		// The proposal a confirm or return answers is what it answers,
+		// not news that "yours is stored after" (helper-59).
+		if d, ok := m.news(); ok && m.detail.checkID == p.checkID && (p.proposal == nil || p.proposal.Seq != d.Seq) {
 			p.meanwhile = fmt.Sprintf("%s by %s %s ago", pastTense(d.Action), line(d.Reviewer), age(d.At, m.ctx.now()))
 		}
 	}
