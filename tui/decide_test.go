@@ -147,12 +147,7 @@ func TestRejectAndEscalateRequireANote(t *testing.T) {
 }
 
 func TestReopenPutsADecidedCheckBackInItsQueue(t *testing.T) {
-	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
-	ctx := context.Background()
-	id := f.sb.CheckID(0)
-	if _, err := f.st.Decide(ctx, id, store.Reject, "bad photo", "bob"); err != nil {
-		t.Fatal(err)
-	}
+	f, id := withARejectedCheck(t)
 	m := newTestModel(t, f.config(), 80, 24)
 	pump(t, m, keys("5")...)
 	if got := selectedID(t, m); got != id {
@@ -375,12 +370,7 @@ func TestDroppingAnInvisibleCharacterKeepsTheCursorInPlace(t *testing.T) {
 // for and the save then refused (helper-59: the session's log counted it
 // as a decision not saved).
 func TestADecisionThatChangesNothingIsSaidBeforeANote(t *testing.T) {
-	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
-	ctx := context.Background()
-	id := f.sb.CheckID(0)
-	if _, err := f.st.Decide(ctx, id, store.Reject, "bad photo", "bob"); err != nil {
-		t.Fatal(err)
-	}
+	f, id := withARejectedCheck(t)
 	m := newTestModel(t, f.config(), 80, 24)
 	open := selectedID(t, m)
 	pump(t, m, keys("o")...)
@@ -400,4 +390,15 @@ func TestADecisionThatChangesNothingIsSaidBeforeANote(t *testing.T) {
 	if rec := record(t, f.st, id); len(rec.Decisions) != 1 {
 		t.Errorf("%d decisions, want the one made before", len(rec.Decisions))
 	}
+}
+
+// withARejectedCheck is 20 fetched checks, the first rejected by bob.
+func withARejectedCheck(t *testing.T) (*fixture, string) {
+	t.Helper()
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	id := f.sb.CheckID(0)
+	if _, err := f.st.Decide(context.Background(), id, store.Reject, "bad photo", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	return f, id
 }
