@@ -63,7 +63,9 @@ func newAddDialog(blink bool, st Styles) addDialog {
 func (a *addDialog) update(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	a.input, cmd = a.input.Update(msg)
-	if v := a.input.Value(); strings.ContainsFunc(v, func(r rune) bool { return r != '\n' && sanitize.Escapes(r) }) {
+	// Only what this message put in can hold one: the dialog holds up to
+	// 10,000 lines, which scanning on every key press would read whole.
+	if v := a.input.Value(); insertsHidden(msg) && strings.ContainsFunc(v, func(r rune) bool { return r != '\n' && sanitize.Escapes(r) }) {
 		a.input.SetValue(printable(v, true))
 	}
 	return cmd

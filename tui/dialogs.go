@@ -111,7 +111,7 @@ func (n *noteDialog) update(msg tea.Msg) tea.Cmd {
 	before := n.input.Value()
 	var cmd tea.Cmd
 	n.input, cmd = n.input.Update(msg)
-	keepPrintable(&n.input)
+	keepPrintable(&n.input, msg)
 	if n.input.Value() != before {
 		// "needs a note" was about the empty note, not the one being typed.
 		n.err = ""
@@ -224,7 +224,10 @@ func matches(msg tea.KeyPressMsg, b key.Binding) bool { return key.Matches(msg, 
 // raw, so one pasted into a note misaligned the dialog's box, or turned
 // the text around on screen, and stored it showed as an escape
 // (helper-56). What is kept is what will be shown.
-func keepPrintable(in *textinput.Model) {
+func keepPrintable(in *textinput.Model, msg tea.Msg) {
+	if !insertsHidden(msg) {
+		return
+	}
 	v := in.Value()
 	if sanitize.Safe(v) {
 		return
@@ -247,4 +250,18 @@ func printable(s string, lines bool) string {
 		}
 		return r
 	}, s)
+}
+
+// insertsHidden reports whether msg types or pastes a character the
+// sanitizer would escape: only then can an input hold one, since each
+// message's text is checked as it comes (keepPrintable, the add dialog).
+func insertsHidden(msg tea.Msg) bool {
+	var text string
+	switch m := msg.(type) {
+	case tea.PasteMsg:
+		text = m.Content
+	case tea.KeyPressMsg:
+		text = m.Text
+	}
+	return strings.ContainsFunc(text, sanitize.Escapes)
 }

@@ -311,7 +311,7 @@ func (m *Model) updateInputs(msg tea.Msg) tea.Cmd {
 	switch m.mode {
 	case modeFilter:
 		m.filterIn, cmd = m.filterIn.Update(msg)
-		keepPrintable(&m.filterIn)
+		keepPrintable(&m.filterIn, msg)
 		m.filterChanged()
 	case modeNote:
 		cmd = m.note.update(msg)
