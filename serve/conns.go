@@ -54,6 +54,7 @@ type peer struct {
 	overSince time.Time                 // authenticated while the server was full
 	consoles  map[*liveSession]struct{} // admitted consoles on this connection
 	missing   int                       // looks in a row that found its key gone
+	demoted   int                       // looks in a row that found its key read-only
 	closed    bool
 }
 
@@ -187,7 +188,7 @@ type closing struct {
 }
 
 func (s *Server) sweepOnce(now time.Time, lookAtKeys bool) {
-	var keysOK map[*peer]bool
+	var keysOK map[*peer]keyLook
 	var keysUnusable bool
 	if lookAtKeys {
 		keysOK, keysUnusable = s.lookAtKeys()
@@ -218,18 +219,24 @@ func (s *Server) sweepOnce(now time.Time, lookAtKeys bool) {
 
 // sweepPeerLocked says why p must be closed now ("" if it need not be)
 // and which of its consoles must be told to end.
-func (s *Server) sweepPeerLocked(p *peer, now time.Time, keysOK map[*peer]bool, keysUnusable bool) (closeReason string, end []*liveSession) {
+func (s *Server) sweepPeerLocked(p *peer, now time.Time, keysOK map[*peer]keyLook, keysUnusable bool) (closeReason string, end []*liveSession) {
 	if !s.authenticatedLocked(p, now) {
 		if now.Sub(p.opened) >= loginGraceTime {
 			return "not authenticated in time", nil
 		}
 		return "", nil
 	}
-	switch ok, looked := keysOK[p]; {
-	case looked && ok:
+	switch look, looked := keysOK[p]; {
+	case looked && look.found:
 		p.missing = 0
+		if look.readOnly {
+			p.demoted++
+		} else {
+			p.demoted = 0
+		}
 	case looked:
 		p.missing++
+		p.demoted = 0
 	}
 	s.claimLocked(p, now)
 	if len(p.consoles) == 0 {
@@ -252,6 +259,11 @@ func (s *Server) sweepPeerLocked(p *peer, now time.Time, keysOK map[*peer]bool, 
 			reason = endKeysUnusable
 		case p.missing >= 2:
 			reason = endRevoked
+		case p.demoted >= 2 && !ls.id.ReadOnly:
+			// Its writes are refused already (stillAuthorized); ended,
+			// the console stops offering decision keys that can only
+			// fail, and the next login gets the read-only console.
+			reason = endMadeReadOnly
 		case now.Sub(ls.idleSince()) >= s.cfg.IdleTimeout:
 			reason = endIdle
 		}
@@ -265,10 +277,17 @@ func (s *Server) sweepPeerLocked(p *peer, now time.Time, keysOK map[*peer]bool, 
 	return closeReason, end
 }
 
+// keyLook is what one look at authorized_keys found of a connection's
+// key.
+type keyLook struct {
+	found    bool
+	readOnly bool // marked ReadOnlyTag
+}
+
 // lookAtKeys checks every authenticated connection's key against
 // authorized_keys as it is now. The file is read outside the server's
 // lock (Lookup re-reads it when it changed).
-func (s *Server) lookAtKeys() (ok map[*peer]bool, unusable bool) {
+func (s *Server) lookAtKeys() (ok map[*peer]keyLook, unusable bool) {
 	s.mu.Lock()
 	var keys []*peer
 	for p := range s.peers {
@@ -277,10 +296,10 @@ func (s *Server) lookAtKeys() (ok map[*peer]bool, unusable bool) {
 		}
 	}
 	s.mu.Unlock()
-	ok = make(map[*peer]bool, len(keys))
+	ok = make(map[*peer]keyLook, len(keys))
 	for _, p := range keys {
-		_, found, err := s.keys.Lookup(p.key)
-		ok[p] = found && err == nil
+		grant, found, err := s.keys.Lookup(p.key)
+		ok[p] = keyLook{found: found && err == nil, readOnly: grant.ReadOnly}
 		// The file itself cannot be trusted (its mode, its folder's, or
 		// it is gone): every key is refused, but no key was removed.
 		unusable = unusable || err != nil

@@ -24,7 +24,7 @@ func TestAKeyMustBeMissingOnTwoLooksInARow(t *testing.T) {
 		{found: false, revoked: false},
 		{found: false, revoked: true},
 	} {
-		reason, end := s.sweepPeerLocked(p, now, map[*peer]bool{p: look.found}, false)
+		reason, end := s.sweepPeerLocked(p, now, map[*peer]keyLook{p: {found: look.found}}, false)
 		if got := len(end) == 1 && ls.reason() == endRevoked; got != look.revoked || reason != "" {
 			t.Fatalf("look %d (key found: %v): console ended for a revoked key = %v, close %q; expected %v and no close", i+1, look.found, got, reason, look.revoked)
 		}

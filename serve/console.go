@@ -412,6 +412,8 @@ func (m *sessionModel) closingLine() string {
 		return "caisson-review: this key was removed from authorized_keys; closing, nothing more is saved"
 	case endKeysUnusable:
 		return "caisson-review: the server's authorized_keys cannot be trusted now; closing, nothing more is saved"
+	case endMadeReadOnly:
+		return "caisson-review: this key was made read-only in authorized_keys; closing, nothing more is saved"
 	}
 	return "caisson-review: closing this session; finishing what is being saved…"
 }

@@ -21,7 +21,8 @@
 // still be in the file. It is checked again before every write the
 // console makes, and every second while the connection is open: a key
 // removed from the file (missing on two looks in a row) has its consoles
-// told and closed. The file and every directory above it must be safe from
+// told and closed, and so has a key marked read-only its consoles that
+// were opened with decision keys. The file and every directory above it must be safe from
 // other users, as sshd's StrictModes requires.
 //
 // One key per line, with an optional comment; blank lines and # comments

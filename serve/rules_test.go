@@ -76,6 +76,64 @@ func TestARemovedKeyCanNoLongerDecideAndItsConsoleIsClosed(t *testing.T) {
 	bob.approveSelected(ls, wait)
 }
 
+// A key marked read-only while its console is open: the decision it
+// confirms next is refused, and the console, whose decision keys can only
+// fail now, is told why and closed (exit 1) within a few seconds; logged
+// in again, the key gets the read-only console. Another reviewer goes on.
+func TestAKeyMadeReadOnlyHasItsConsoleClosedAndComesBackReadOnly(t *testing.T) {
+	f := newFixture(t, fixtureOpts{keys: map[string]string{"alice": "alice@laptop", "bob": "bob@desk"}})
+	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
+	bob := f.openTerminal(f.dialKey("bob", "bob"), "xterm", 100, 30)
+	alice.expect(0, wait, "Needs review")
+	bob.expect(0, wait, "Needs review")
+
+	m := alice.mark()
+	if alice.pressUntil("a", wait, "anyway?", "note>") == 0 {
+		time.Sleep(20 * time.Millisecond)
+		alice.pressUntil("y", wait, "note>")
+	}
+	alice.expect(m, wait, "note>")
+	writeFile(t, f.authKey, authorizedLine(f.keys["alice"], "alice@laptop "+ReadOnlyTag)+"\n"+
+		authorizedLine(f.keys["bob"], "bob@desk")+"\n", 0o600)
+	later := time.Now().Add(2 * time.Second)
+	if err := os.Chtimes(f.authKey, later, later); err != nil {
+		t.Fatal(err)
+	}
+	demoted := time.Now()
+	alice.send("\r")
+	alice.expect(m, wait, "NOT saved")
+	alice.expect(m, 5*time.Second, "this key was made read-only in authorized_keys")
+	var exit *gossh.ExitError
+	if err := alice.waitClosed(5 * time.Second); !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+		t.Errorf("the session of the key made read-only ended with %v, expected exit status 1", err)
+	}
+	if d := time.Since(demoted); d > 5*time.Second {
+		t.Errorf("closed %s after the key was made read-only, expected within a few seconds", d)
+	}
+	alice.expect(0, 0, "reconnect for the read-only console")
+	f.waitLog(wait, `msg="session end"`, "user=alice", `reason="key made read-only"`)
+	if n := len(f.decisions()); n != 0 {
+		t.Fatalf("decisions after the key was made read-only = %d, expected none", n)
+	}
+
+	again := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
+	again.expect(0, wait, "READ-ONLY")
+	ls, err := f.sessionOf("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.approveSelected(ls, wait)
+	// Bob's console, whose key did not change, was never ended, nor is
+	// the read-only console the key has now (the sweep looks every second).
+	time.Sleep(2500 * time.Millisecond)
+	if l := logLineWith(f, `msg="session end"`, "user=bob"); l != "" {
+		t.Errorf("bob's session ended: %s", l)
+	}
+	if n := strings.Count(f.log.String(), `msg="session end" user=alice`); n != 1 {
+		t.Errorf("alice's sessions ended: %d, expected 1 (the read-only console stays)", n)
+	}
+}
+
 // The read-only key makes no API call (a fetch writes its answer to the
 // store) whatever it presses; a full key's refresh is logged with who
 // asked; r pressed twice on one check fetches it once.

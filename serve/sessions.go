@@ -25,6 +25,9 @@ const (
 	// endKeysUnusable: authorized_keys itself could not be trusted (its
 	// mode, its folder's, or it was gone), which refuses every key.
 	endKeysUnusable = "authorized_keys unusable"
+	// endMadeReadOnly: the key was marked read-only while a console
+	// with decision keys was open.
+	endMadeReadOnly = "key made read-only"
 )
 
 // liveSession is one SSH session from authentication to goodbye. The SSH
@@ -337,7 +340,7 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 		// closes connections as soon as every session is counted out, and
 		// the client should still get its exit status.
 		status := 0
-		if r := ls.reason(); r == endRevoked || r == endKeysUnusable {
+		if r := ls.reason(); r == endRevoked || r == endKeysUnusable || r == endMadeReadOnly {
 			status = 1
 		}
 		_ = sess.Exit(status)
@@ -430,6 +433,8 @@ func (s *Server) goodbye(ls *liveSession, saved bool, unsaved error) {
 		why = "this key is no longer in the server's authorized_keys, so the session was closed."
 	case endKeysUnusable:
 		why = "the server's authorized_keys could no longer be trusted (its log says why; the operator must fix it), so every session was closed."
+	case endMadeReadOnly:
+		why = "this key was made read-only in the server's authorized_keys, so the session was closed; reconnect for the read-only console."
 	}
 	// A quit says nothing when every decision was saved; one that was not
 	// is said however the session ended (helper-59: a quit said nothing
