@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -25,7 +27,11 @@ import (
 //
 // At 20 ms latency and 32 in flight the network allows 1,600 checks/s.
 // Each case runs on SQLite and on PostgreSQL, but for the floor, which
-// stores nothing: it is measured once, beside SQLite.
+// stores nothing: it is measured once, beside SQLite. The checks are
+// fetched in the sandbox's order, which scatters a batch over check_id's
+// index, but for group-commit-added-order, in the order `refresh --all`
+// fetches them (see BenchmarkRecordFetches). CAISSON_BENCH_RECORD=N
+// fetches N checks at 0 ms instead of 20,000.
 func BenchmarkRefresh(b *testing.B) {
 	if testing.Short() {
 		b.Skip("fetches tens of thousands of checks")
@@ -34,13 +40,15 @@ func BenchmarkRefresh(b *testing.B) {
 }
 
 func benchRefreshCases(b *testing.B, pg bool) {
+	atZero := benchEnvInt(b, "CAISSON_BENCH_RECORD", 20_000)
 	for _, c := range []struct {
 		latency time.Duration
 		store   string
 		checks  int
 	}{
-		{0, "nothing", 20_000},
-		{0, "group-commit", 20_000},
+		{0, "nothing", atZero},
+		{0, "group-commit", atZero},
+		{0, "group-commit-added-order", atZero},
 		{0, "one-transaction-each", 3_000},
 		{20 * time.Millisecond, "nothing", 8_000},
 		{20 * time.Millisecond, "group-commit", 8_000},
@@ -53,6 +61,10 @@ func benchRefreshCases(b *testing.B, pg bool) {
 		b.Run(name, func(b *testing.B) {
 			sb, api := benchSandbox(b, c.checks, c.latency)
 			ids := sb.CheckIDs(c.checks)
+			how := c.store
+			if how == "group-commit-added-order" {
+				ids, how = inAddedOrder(ids, func(id string) string { return id }), "group-commit"
+			}
 			var elapsed, cpu time.Duration
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
@@ -62,7 +74,7 @@ func benchRefreshCases(b *testing.B, pg bool) {
 				}
 				b.StartTimer()
 				start, cpu0 := time.Now(), processCPU()
-				stored := benchRefresh(b, s, api, ids, c.store)
+				stored := benchRefresh(b, s, api, ids, how)
 				elapsed += time.Since(start)
 				cpu += processCPU() - cpu0
 				if stored != c.checks {
@@ -76,6 +88,15 @@ func benchRefreshCases(b *testing.B, pg bool) {
 			b.ReportMetric(float64(cpu.Microseconds())/float64(c.checks*b.N), "cpu-µs/check")
 		})
 	}
+}
+
+// inAddedOrder is xs in the order `refresh --all` fetches their checks:
+// that of their tracked rows, which for checks added together is their
+// ids' order (AddMany sorts them).
+func inAddedOrder[T any](xs []T, id func(T) string) []T {
+	sorted := slices.Clone(xs)
+	slices.SortFunc(sorted, func(a, b T) int { return strings.Compare(id(a), id(b)) })
+	return sorted
 }
 
 // benchRefresh fetches ids with 32 in flight and stores them as how says;
@@ -146,10 +167,19 @@ func benchSandboxAt(b *testing.B, checks int, latency time.Duration) (*sandbox.S
 }
 
 // BenchmarkRecordFetches stores results already fetched (from the
-// sandbox, before the timer starts) in batches of 500: the store's own
-// speed, without the HTTP work sharing the CPU, on SQLite and PostgreSQL.
+// sandbox, before the timer starts) in batches as a FetchWriter makes
+// them: the store's own speed, without the HTTP work sharing the CPU, on
+// SQLite and PostgreSQL.
 //
 //	go test ./store -run '^$' -bench RecordFetches -benchtime 1x -count 3
+//
+// first-results takes the sandbox's checks in the sandbox's order, which
+// scatters each batch over the whole of check_id's index; first-results-
+// added-order takes them in the order `refresh --all` fetches them, that
+// of the store's tracked rows (an import's ids sorted, see AddMany), so
+// a batch is a run of that index. Both are real: the second is the first
+// refresh after an import, the first a refresh of checks added one by one
+// over months.
 func BenchmarkRecordFetches(b *testing.B) {
 	if testing.Short() {
 		b.Skip("fetches 20,000 checks")
@@ -166,14 +196,20 @@ func BenchmarkRecordFetches(b *testing.B) {
 	onEachBackend(b, func(b *testing.B, pg bool) { benchRecordFetches(b, pg, ids, results) })
 }
 
-func benchRecordFetches(b *testing.B, pg bool, ids []string, results []FetchResult) {
-	n := len(results)
-	for _, again := range []bool{false, true} {
-		name := "first-results"
-		if again {
-			name = "same-results-again"
-		}
-		b.Run(name, func(b *testing.B) {
+func benchRecordFetches(b *testing.B, pg bool, ids []string, scattered []FetchResult) {
+	n := len(scattered)
+	added := inAddedOrder(scattered, func(r FetchResult) string { return r.CheckID })
+	for _, c := range []struct {
+		name    string
+		again   bool
+		results []FetchResult
+	}{
+		{"first-results", false, scattered},
+		{"first-results-added-order", false, added},
+		{"same-results-again", true, scattered},
+	} {
+		again, results := c.again, c.results
+		b.Run(c.name, func(b *testing.B) {
 			var elapsed, cpu time.Duration
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
