@@ -12,7 +12,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/caisson"
-	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -61,13 +60,25 @@ func newAddDialog(blink bool, st Styles) addDialog {
 }
 
 func (a *addDialog) update(msg tea.Msg) tea.Cmd {
+	// What the sanitizer would escape is dropped from what this message
+	// types or pastes before the text area takes it (the lines kept), so
+	// the cursor ends after what was put in: cleaning the text area's
+	// value afterwards moved its cursor to the very end. Only the message
+	// need be read: the dialog holds up to 10,000 lines.
+	if insertsHidden(msg) {
+		switch m := msg.(type) {
+		case tea.PasteMsg:
+			m.Content = printable(m.Content, true)
+			msg = m
+		case tea.KeyPressMsg:
+			if m.Text = printable(m.Text, true); m.Text == "" {
+				return nil
+			}
+			msg = m
+		}
+	}
 	var cmd tea.Cmd
 	a.input, cmd = a.input.Update(msg)
-	// Only what this message put in can hold one: the dialog holds up to
-	// 10,000 lines, which scanning on every key press would read whole.
-	if v := a.input.Value(); insertsHidden(msg) && strings.ContainsFunc(v, func(r rune) bool { return r != '\n' && sanitize.Escapes(r) }) {
-		a.input.SetValue(printable(v, true))
-	}
 	return cmd
 }
 

@@ -363,6 +363,17 @@ func TestDroppingAnInvisibleCharacterKeepsTheCursorInPlace(t *testing.T) {
 	if v := m.note.input.Value(); v != "XabcdZY" {
 		t.Errorf("the note holds %q, want XabcdZY", v)
 	}
+	// The add dialog's text area too: it put the cursor at the end.
+	pump(t, m, keys("esc", "esc", "A")...)
+	pump(t, m, typeText("ab")...)
+	pump(t, m, keys("enter")...)
+	pump(t, m, typeText("ef")...)
+	pump(t, m, keys("up", "left")...)
+	pump(t, m, paste("‮X"))
+	pump(t, m, typeText("Y")...)
+	if v := m.add.input.Value(); v != "aXYb\nef" {
+		t.Errorf("the add dialog holds %q, want %q", v, "aXYb\nef")
+	}
 }
 
 // A decision that would change nothing (reopening an open check,
