@@ -352,6 +352,8 @@ func verifyProblems(v VerifyResult) string {
 }
 
 func (c *copier) progress(table string) {
+	// Exchanges kept since the count are merged too.
+	c.total = max(c.total, c.done)
 	if c.opts.Progress != nil {
 		c.opts.Progress(CopyProgress{Table: table, Done: c.done, Total: c.total})
 	}
@@ -388,6 +390,14 @@ func (c *copier) start(ctx context.Context) ([]tableMark, bool, error) {
 			resumed = true
 		}
 	}
+	// The kept exchanges are merged, not copied, after the rest, but the
+	// progress counts them (a total that left them out ended "copied 64
+	// of 64 rows" before the exchanges' lines).
+	var exchanges int64
+	if err := c.src.QueryRowContext(ctx, "SELECT count(*) FROM "+exchangesTable.name).Scan(&exchanges); err != nil {
+		return nil, false, fmt.Errorf("counting the source's %s: %w", exchangesTable.what, err)
+	}
+	c.total += exchanges
 	if !resumed {
 		return marks, false, nil
 	}
@@ -721,6 +731,8 @@ func (c *copier) mergeExchanges(ctx context.Context) error {
 			return err
 		}
 		c.copied += n
+		c.done += int64(len(batch))
+		c.progress(t.what)
 	}
 }
 

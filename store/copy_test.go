@@ -248,6 +248,30 @@ func copyAll(t *testing.T, to, from *Store, opts CopyOptions) CopyReport {
 	return rep
 }
 
+// The progress counts every row the copy carries, the kept exchanges too,
+// and ends with all of them done (it ended "copied 64 of 64 rows" before
+// the exchanges were merged).
+func TestCopyProgressCountsTheKeptExchanges(t *testing.T) {
+	src, c := copySource(t)
+	dst := copyTarget(t, c)
+	rows := 0
+	for _, table := range everyRow(t, src) {
+		rows += len(table)
+	}
+	derived := 0
+	for name := range copyDerived {
+		derived += len(everyRow(t, src)[name])
+	}
+	var last CopyProgress
+	rep := copyAll(t, dst, src, CopyOptions{BatchSize: 3, Progress: func(p CopyProgress) { last = p }})
+	if rep.Exchanges == 0 {
+		t.Fatal("the source kept no exchange: the test shows nothing")
+	}
+	if want := int64(rows - derived); last.Total != want || last.Done != want || last.Table != exchangesTable.what {
+		t.Errorf("the last progress: %+v; want %d of %d rows, the kept exchanges last", last, want, want)
+	}
+}
+
 func TestCopyCarriesEveryRowByteForByteAndTheChainEndsAtTheSameHead(t *testing.T) {
 	src, c := copySource(t)
 	dst := copyTarget(t, c)
