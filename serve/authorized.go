@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -47,7 +48,14 @@ func openAuthorizedKeys(path string, log *slog.Logger) (*authorizedKeys, error) 
 	if path == "" {
 		return nil, errors.New("authorized keys: no path given (expected --authorized-keys PATH)")
 	}
-	a := &authorizedKeys{path: path, log: log}
+	// Absolute, so that every failure names the file alike: the walk up
+	// its directories (checkStrictModes) names it so, and a relative path
+	// logged one removal twice, once as given and once absolute.
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("authorized keys %s: %w", path, err)
+	}
+	a := &authorizedKeys{path: abs, log: log}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := a.refreshLocked(); err != nil {

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"io"
@@ -188,3 +189,35 @@ func writeFile(t testing.TB, path, content string, mode os.FileMode) {
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// authorized_keys named by a relative path and then removed is logged once
+// as unreadable: the walk up its directories names it absolute, and each
+// look alternated the two names, each a new line.
+func TestARemovedAuthorizedKeysGivenRelativeIsLoggedOnce(t *testing.T) {
+	k := newTestKey(t)
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "authorized_keys")
+	writeFile(t, path, authorizedLine(k, "alice@laptop")+"\n", 0o600)
+	t.Chdir(dir)
+	var log bytes.Buffer
+	a, err := openAuthorizedKeys("authorized_keys", slog.New(slog.NewTextHandler(&log, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	// Past strictModesEvery, so that both looks at the file run.
+	for range 3 {
+		if _, ok, err := a.Lookup(k.Signer.PublicKey()); ok || err == nil {
+			t.Fatalf("a removed file authorized the key (ok %v, error %v)", ok, err)
+		}
+		time.Sleep(strictModesEvery * 6 / 10)
+	}
+	if n := strings.Count(log.String(), "authorized_keys unreadable"); n != 1 {
+		t.Errorf("the removal was logged %d times, want once:\n%s", n, log.String())
+	}
+}
