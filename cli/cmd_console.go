@@ -34,11 +34,29 @@ exit. Needs nothing set up, not even an API key.`
 // errNeedsTerminal: the console cannot draw on a pipe or a file.
 var errNeedsTerminal = errors.New("the console needs a terminal on standard input and output; for scripts, see " + progName + " --help")
 
+// errDumbTerminal: TERM=dumb says the terminal cannot move its cursor or
+// switch screens, which drawing the console takes; drawn anyway, its
+// escape sequences came out as text, and what it asked the terminal was
+// answered after the program had gone (session 17).
+var errDumbTerminal = errors.New("the console needs a terminal that can move its cursor, and TERM=dumb says this one cannot: set TERM to what the terminal is (xterm-256color, say); for scripts, see " + progName + " --help")
+
+// consoleTerminal says why the console cannot be drawn here, if it
+// cannot.
+func consoleTerminal(a *app) error {
+	if !isTerminal(a.stdin) || !isTerminal(a.stdout) {
+		return errNeedsTerminal
+	}
+	if a.getenv("TERM") == "dumb" {
+		return errDumbTerminal
+	}
+	return nil
+}
+
 // cmdConsole opens the console on the configured database and API. With no
 // key it still opens, reading and deciding from the store alone.
 func cmdConsole(ctx context.Context, a *app) error {
-	if !isTerminal(a.stdin) || !isTerminal(a.stdout) {
-		return errNeedsTerminal
+	if err := consoleTerminal(a); err != nil {
+		return err
 	}
 	reviewer, err := a.reviewer()
 	if err != nil {
@@ -223,8 +241,8 @@ func cmdDemo(ctx context.Context, a *app, checks int, pos []string) error {
 	if checks < 1 || checks > sandbox.MaxChecks {
 		return usageErrorf("demo", "--checks %d: expected 1 to %d", checks, sandbox.MaxChecks)
 	}
-	if !isTerminal(a.stdin) || !isTerminal(a.stdout) {
-		return errNeedsTerminal
+	if err := consoleTerminal(a); err != nil {
+		return err
 	}
 	reviewer, err := a.reviewer()
 	if errors.Is(err, errNoReviewer) {

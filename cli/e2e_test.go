@@ -54,6 +54,23 @@ func TestEndToEnd(t *testing.T) {
 		assertNoKey(t, term.text())
 	})
 
+	t.Run("the console and the demo refuse TERM=dumb before drawing anything", func(t *testing.T) {
+		// Drawn anyway, the alternate screen's and the colour query's
+		// sequences came out as text.
+		f, _ := oneReviewableCheck(t)
+		for _, args := range [][]string{nil, {"demo"}} {
+			term := startInPTY(t, bin, envList(f.env, "CAISSON_REVIEWER=rita", "TERM=dumb"), args...)
+			if code := term.wait(); code != 1 {
+				t.Fatalf("%v: want exit 1, got %d:\n%s", args, code, term.text())
+			}
+			out := term.text()
+			mustContain(t, "the refusal", out, "TERM=dumb says this one cannot", "set TERM")
+			if strings.Contains(out, "\x1b[?1049h") || strings.Contains(out, "\x1b]11;?") {
+				t.Errorf("%v: the alternate screen or the colour query was sent to a dumb terminal: %q", args, out)
+			}
+		}
+	})
+
 	t.Run("the console refuses an unfinished copy before the alternate screen", func(t *testing.T) {
 		// Its warning went to stderr under the alternate screen, and the
 		// detail showed personal data no access record could log.
@@ -189,7 +206,7 @@ type ptyTerm struct {
 func startInPTY(t *testing.T, bin string, env []string, args ...string) *ptyTerm {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(env, "TERM=xterm-256color")
+	cmd.Env = env // envList's TERM, xterm-256color unless a test set its own
 	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
 	if err != nil {
 		t.Fatalf("starting in a pty: %v", err)

@@ -70,6 +70,18 @@ func TestWhatTheServerRefuses(t *testing.T) {
 		}
 		f.waitLog(wait, `msg="session refused: no terminal requested"`)
 	})
+	t.Run("a dumb terminal is refused before anything is drawn", func(t *testing.T) {
+		term := f.openTerminal(f.dialKey("alice", "alice"), "dumb", 80, 24)
+		term.expect(0, wait, "TERM=dumb says this one cannot")
+		var exit *gossh.ExitError
+		if err := term.waitClosed(wait); !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+			t.Errorf("session ended with %v, expected exit status 1", err)
+		}
+		if out := term.since(0); strings.Contains(out, "\x1b[?1049h") || strings.Contains(out, "\x1b]11;?") {
+			t.Errorf("the alternate screen or the colour query was sent to a dumb terminal: %q", out)
+		}
+		f.waitLog(wait, `msg="session refused: TERM=dumb"`)
+	})
 	t.Run("a subsystem is refused", func(t *testing.T) {
 		sess, err := f.dialKey("alice", "alice").NewSession()
 		if err != nil {

@@ -278,6 +278,13 @@ func (s *Server) requirePty(next ssh.Handler) ssh.Handler {
 			wish.Fatalln(sess, "Requires an active PTY")
 			return
 		}
+		// As the local console refuses it: drawn anyway, the alternate
+		// screen's and the colour query's sequences come out as text.
+		if ls.window.term == "dumb" {
+			ls.log.Info("session refused: TERM=dumb")
+			wish.Fatalln(sess, "caisson-review: the console needs a terminal that can move its cursor, and TERM=dumb says this one cannot: connect with TERM set to what the terminal is (xterm-256color, say)")
+			return
+		}
 		next(sess)
 	}
 }
