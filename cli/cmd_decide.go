@@ -29,9 +29,10 @@ chk_priv_ prefix.
 Under a four-eyes policy (caisson-review policy show) an approval, or also a
 rejection, is proposed instead: it awaits a second reviewer, logged in as
 another operating-system account, who runs confirm (the decision takes
-effect) or return --note (the check goes back to needs review, or, one
-Caisson passed, waits in all). The
-proposer cannot confirm their own proposal.
+effect) or return --note (the check goes back to where it was: needs
+review, or waiting at Caisson, or the queue of a decision still in effect;
+one Caisson passed waits in all). The proposer cannot confirm their own
+proposal.
 
 Reject reasons:
 ` + reasonNames(store.RejectReasons) + `
@@ -173,15 +174,28 @@ func decidedText(dd service.Decided) string {
 	case store.Confirm:
 		return fmt.Sprintf("confirmed: %s %s as %s proposed (#%d): %s", d.Proposes.PastTense(), d.CheckID, proposer(proposal), d.Ref, by)
 	case store.Return:
-		to := "to needs review"
-		if dd.Passed {
-			// Open and waiting again, but Caisson passed it: needs
-			// review would not show it.
-			to = "(Caisson passed it: it waits in all, not needs review)"
-		}
-		return fmt.Sprintf("returned %s %s, not %s as %s proposed (#%d): %s", d.CheckID, to, d.Proposes.PastTense(), proposer(proposal), d.Ref, by)
+		return fmt.Sprintf("returned %s %s, not %s as %s proposed (#%d): %s", d.CheckID, returnedTo(dd), d.Proposes.PastTense(), proposer(proposal), d.Ref, by)
 	}
 	return fmt.Sprintf("%s %s: %s", d.Action.PastTense(), d.CheckID, by)
+}
+
+// returnedTo says where a returned check went: back to needs review only
+// when that is where it is (helper-61: a check still escalated, waiting at
+// Caisson or with no result was said to be back in needs review).
+func returnedTo(dd service.Decided) string {
+	switch q := dd.To; {
+	case q == store.QueueNeedsReview:
+		return "to needs review"
+	case q == store.QueuePending:
+		return "to pending (waiting at Caisson: nothing to review until Caisson gives a result)"
+	case q != "":
+		return fmt.Sprintf("(it stays %s: that decision stands)", q)
+	case dd.Passed:
+		// Open and waiting again, but Caisson passed it: needs review
+		// would not show it.
+		return "(Caisson passed it: it waits in all, not needs review)"
+	}
+	return "(it has no result to review: it is in all, and in errors if its last fetch failed)"
 }
 
 func proposer(p *store.Decision) string {

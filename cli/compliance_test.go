@@ -314,6 +314,59 @@ func TestReturningTheProposalOfAPassedCheckSaysWhereItWaits(t *testing.T) {
 	mustContain(t, "show --json", r.stdout, `"reviewable_at"`)
 }
 
+// A return says where the check went back to, and only a check with a
+// result to review starts waiting for a reviewer: "returned … to needs
+// review" was said of a check still escalated, one waiting at Caisson and
+// one with no result, and the last two were counted waiting (and went
+// overdue) in queues where no reviewer could act on them (helper-61).
+func TestAReturnSaysWhereTheCheckWentBack(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 20)
+	pending, failed := f.sb.ErrorCheckID(string(caisson.CodePendingReview)), f.sb.ErrorCheckID(string(caisson.CodeIDCheckExpired))
+	f.must(0, "add", pending, failed)
+	f.run("refresh", pending, failed)
+	st := f.openStore()
+	var risky []string
+	for _, c := range ids {
+		if rec, err := st.Get(t.Context(), c); err == nil && rec.Result != nil && rec.Status == store.StatusOpen &&
+			(rec.Document < caisson.High || rec.Face < caisson.High) {
+			risky = append(risky, c)
+		}
+	}
+	st.Close()
+	if len(risky) < 2 {
+		t.Fatalf("the data set should have two risky checks, has %d", len(risky))
+	}
+	escalated, open := risky[0], risky[1]
+	asAccount(t, "alice")
+	f.must(0, "decide", escalated, "escalate", "--note", "for a senior")
+	f.must(0, "policy", "set", "four-eyes", "risky", "--note", "a team")
+	for _, id := range []string{escalated, open, pending, failed} {
+		f.must(0, "decide", id, "approve", "--yes", "--note", "seen the documents")
+	}
+	asAccount(t, "bob")
+	for _, c := range []struct {
+		id, says string
+		waits    bool
+	}{
+		// Its wait ended with the escalation, which keeps its start.
+		{escalated, "returned " + escalated + " (it stays escalated: that decision stands), not approved", true},
+		{open, "returned " + open + " to needs review, not approved", true},
+		{pending, "returned " + pending + " to pending (waiting at Caisson: nothing to review until Caisson gives a result), not approved", false},
+		{failed, "returned " + failed + " (it has no result to review: it is in all, and in errors if its last fetch failed), not approved", false},
+	} {
+		r := f.must(0, "decide", c.id, "return", "--note", "not yet")
+		mustContain(t, "return", r.stdout, c.says)
+		r = f.must(0, "show", c.id, "--json")
+		if waits := strings.Contains(r.stdout, `"reviewable_at"`); waits != c.waits {
+			t.Errorf("%s: waiting for a reviewer after the return = %v, want %v:\n%s", c.id, waits, c.waits, r.stdout)
+		}
+	}
+	if r := f.must(0, "list", "--queue", "escalated"); !strings.Contains(r.stdout, escalated[len(escalated)-6:]) {
+		t.Errorf("the escalated check is not in escalated:\n%s", r.stdout)
+	}
+}
+
 // A purge empties a check's personal data but keeps the decisions' notes,
 // free text about the person: showing them is still an access.
 func TestShowingAPurgedCheckWithANoteIsAnAccess(t *testing.T) {

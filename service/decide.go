@@ -41,6 +41,11 @@ type Decided struct {
 	// for a reviewer, it is in no queue to review but All, and a front
 	// end must not say it went back to needs review.
 	Passed bool
+	// To, for a return, is the decision queue the check went back to
+	// (store.DecisionQueue): needs review, pending, or the queue of a
+	// decision still in effect; "" for none (All, and Errors when its
+	// last fetch failed).
+	To store.Queue
 }
 
 // Decide records a decision by the rules every front end obeys: approving
@@ -98,8 +103,12 @@ func (s *Service) Decide(ctx context.Context, r DecideRequest) (Decided, error) 
 	if err != nil {
 		return Decided{}, err
 	}
-	passed := req.Action == store.Return && store.Passed(rec.Row, rec.Result, s.o.Now())
-	return Decided{Decision: d, Proposal: rec.Proposal, Passed: passed}, nil
+	dd := Decided{Decision: d, Proposal: rec.Proposal}
+	if req.Action == store.Return {
+		dd.Passed = store.Passed(rec.Row, rec.Result, s.o.Now())
+		dd.To = store.DecisionQueue(rec.Row, rec.Result, s.o.Now())
+	}
+	return dd, nil
 }
 
 // keyHolder is what of the API can tell its secret key in text

@@ -69,15 +69,20 @@ func secondReviewTx(ctx context.Context, tx *sqlTx, w writer, r DecisionRequest,
 }
 
 // returnTx takes a returned proposal's check out of Second review. A
-// check that was not waiting for a reviewer (a passed one whose approval
-// was proposed) starts waiting now: the second reviewer sent it back to be
-// reviewed. One that was keeps its start. Two statements, so that the
-// fetch trigger (0008) judges the check on its result first.
+// check with a result that was not waiting for a reviewer (a passed one
+// whose approval was proposed) starts waiting now: the second reviewer
+// sent it back to be reviewed. One that was keeps its start. One with no
+// result to review, or whose result Caisson took back (waiting at
+// Caisson), does not: its wait starts with a result, as a fetch's does
+// (helper-61: such a check went overdue in Waiting at Caisson or Errors,
+// where no reviewer could act on it). Two statements, so that the
+// proposal trigger (0009) judges the check on its result first.
 func returnTx(ctx context.Context, tx *sqlTx, id string, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE checks SET proposal = 0 WHERE check_id = ?", id); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, "UPDATE checks SET reviewable_at = ? WHERE check_id = ? AND status = 'open' AND reviewable_at = 0",
+	_, err := tx.ExecContext(ctx, `UPDATE checks SET reviewable_at = ? WHERE check_id = ? AND status = 'open' AND reviewable_at = 0
+		AND cached = 1 AND outcome <> 'PENDING_REVIEW' AND outcome <> 'NOT_VERIFIED'`,
 		now.UnixNano(), id)
 	return err
 }

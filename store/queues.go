@@ -98,6 +98,31 @@ func Passed(r Row, result *caisson.Check, now time.Time) bool {
 
 var queueStatus = map[Queue]Status{QueueEscalated: StatusEscalated, QueueApproved: StatusApproved, QueueRejected: StatusRejected}
 
+// DecisionQueue is the decision queue (needs review, pending, escalated,
+// approved, rejected) r is in by queuePredicate's definitions, its
+// proposal left aside, or "" when it is in none of them: an open check
+// Caisson passed, never answered, or whose last fetch failed with no
+// result kept (Errors shows those). result is r's cached result, nil when
+// none. A return's message says with it where the check went back to:
+// "back to needs review" was said of checks waiting at Caisson, in
+// Errors, or still escalated (helper-61).
+func DecisionQueue(r Row, result *caisson.Check, now time.Time) Queue {
+	for q, st := range queueStatus {
+		if r.Status == st {
+			return q
+		}
+	}
+	switch {
+	case r.Outcome.NotReady():
+		return QueuePending
+	case result == nil:
+		return ""
+	case r.Document < caisson.High || r.Face < caisson.High || (!r.ExpiresOn.IsZero() && r.ExpiresOn.Before(now)):
+		return QueueNeedsReview
+	}
+	return ""
+}
+
 // today is the calendar day on the store's clock, as expires_on is stored.
 func (s *Store) today() string { return s.now().Format("2006-01-02") }
 

@@ -157,8 +157,10 @@ type decidedMsg struct {
 	checkID  string
 	action   store.Action
 	decision store.Decision
-	// passed: a returned check Caisson passed, in no queue to review.
+	// passed: a returned check Caisson passed, in no queue to review;
+	// to: the decision queue a returned check went back to.
 	passed bool
+	to     store.Queue
 	// nextID is the check after this one in the queue, looked up before
 	// the decision moved it out of the queue.
 	nextID string
@@ -186,7 +188,7 @@ func decide(st Store, svc Service, task int, q store.PageQuery, req store.Decisi
 			msg.err = fmt.Errorf("storing the decision: %w", err)
 			return msg
 		}
-		msg.decision, msg.passed = d.Decision, d.Passed
+		msg.decision, msg.passed, msg.to = d.Decision, d.Passed, d.To
 		return msg
 	}
 }

@@ -165,10 +165,17 @@ func savedText(msg decidedMsg, short string) string {
 	case store.Confirm:
 		return fmt.Sprintf("confirmed: %s %s: saved", pastTense(d.Proposes), short)
 	case store.Return:
-		if msg.passed {
+		switch q := msg.to; {
+		case q == store.QueueNeedsReview:
+			return fmt.Sprintf("returned %s to needs review: saved", short)
+		case q == store.QueuePending:
+			return fmt.Sprintf("returned %s: saved; it waits at Caisson, with nothing to review until Caisson gives a result", short)
+		case q != "":
+			return fmt.Sprintf("returned %s: saved; it stays %s, that decision stands", short, q)
+		case msg.passed:
 			return fmt.Sprintf("returned %s: saved; Caisson passed it, so it waits in All, not Needs review", short)
 		}
-		return fmt.Sprintf("returned %s to needs review: saved", short)
+		return fmt.Sprintf("returned %s: saved; it has no result to review, so it is in All (and Errors if its fetch failed)", short)
 	}
 	return fmt.Sprintf("%s %s: saved", pastTense(msg.action), short)
 }

@@ -413,3 +413,24 @@ func withARejectedCheck(t *testing.T) (*fixture, string) {
 	}
 	return f, id
 }
+
+// The footer after a return says where the check went back to, as the
+// CLI does: "to needs review" only when it is there (helper-61).
+func TestAReturnSavedSaysWhereTheCheckWentBack(t *testing.T) {
+	for _, c := range []struct {
+		to     store.Queue
+		passed bool
+		want   string
+	}{
+		{store.QueueNeedsReview, false, "returned chk_x to needs review: saved"},
+		{store.QueuePending, false, "returned chk_x: saved; it waits at Caisson"},
+		{store.QueueEscalated, false, "returned chk_x: saved; it stays escalated"},
+		{"", true, "returned chk_x: saved; Caisson passed it"},
+		{"", false, "returned chk_x: saved; it has no result to review"},
+	} {
+		msg := decidedMsg{decision: store.Decision{Action: store.Return}, to: c.to, passed: c.passed}
+		if got := savedText(msg, "chk_x"); !strings.HasPrefix(got, c.want) {
+			t.Errorf("returned to %q (passed %v): %q, want it to begin %q", c.to, c.passed, got, c.want)
+		}
+	}
+}

@@ -263,7 +263,7 @@ func (b *detailBuilder) proposal(c *programContext, rec *store.Record) {
 		b.wrap(st.Muted.Render, "v confirm · b return: disabled, "+why)
 		return
 	}
-	b.wrap(nil, "v confirms it (it takes effect) · b returns it with a note (back to needs review)")
+	b.wrap(nil, "v confirms it (it takes effect) · b returns it with a note (back to where it was)")
 }
 
 // entryHead is a log entry as the detail lists it: what was done, and to
