@@ -50,6 +50,16 @@ func (f *footerModel) finish(task int, ok bool, message string) {
 	f.last, f.lastOK = message, ok
 }
 
+// dismiss clears the last message if it is a refusal that begins with
+// prefix: said of one check, it is wrong once the same key worked on
+// another (helper-60: "no customer's checks to show: … has no customer
+// id" stayed under the customer view of the next check).
+func (f *footerModel) dismiss(prefix string) {
+	if !f.lastOK && strings.HasPrefix(f.last, prefix) {
+		f.last = ""
+	}
+}
+
 func (f *footerModel) busy() bool { return len(f.running) > 0 }
 
 func (f *footerModel) tick(msg spinner.TickMsg) tea.Cmd {

@@ -80,8 +80,11 @@ type Model struct {
 	// esc returns to; places are where the cursor was on each tab, for
 	// coming back to it.
 	customerTab int
-	places      map[placeKey]place
-	masked      bool
+	// customerFilter is the text filter of that tab, which the customer
+	// view sets aside and esc brings back.
+	customerFilter string
+	places         map[placeKey]place
+	masked         bool
 	// quitting is set once the reviewer (or a signal, or the session's
 	// end) asked to quit: the console waits for the writes in flight,
 	// then left is set and the program ends.
@@ -156,6 +159,9 @@ func (m *Model) query() store.PageQuery {
 	}
 	return q
 }
+
+// noCustomer begins what c says on a check with no customer id.
+const noCustomer = "no customer's checks to show: "
 
 // Update routes a message, then makes sure what the screen needs is being
 // read (sync), whatever the message changed.
@@ -599,14 +605,20 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 		if row, ok := m.current(); ok && row.CustomerID == "" {
 			// Said, not silently ignored (helper-56): a check never
 			// fetched, failed or purged has no customer id.
-			m.footer.finish(0, false, "no customer's checks to show: "+caisson.ShortID(line(row.CheckID), 10)+" has no customer id")
+			m.footer.finish(0, false, noCustomer+caisson.ShortID(line(row.CheckID), 10)+" has no customer id")
 		} else if ok {
 			if m.customer == "" {
 				// The view is every queue: the tab bar says All. esc
-				// comes back to this tab where the cursor is now.
+				// comes back to this tab where the cursor is now, and
+				// its filter. The view is every check of the customer:
+				// the filter that found this one (a check id pasted
+				// from a ticket, say) hid the customer's others, and
+				// support was told the customer had one (helper-60).
 				m.savePlace()
 				m.customerTab, m.tab = m.tab, slices.Index(m.tabs(), store.QueueAll)
+				m.customerFilter, m.filter = m.filter, ""
 			}
+			m.footer.dismiss(noCustomer)
 			m.customer = row.CustomerID
 			m.mode = modeList
 			m.newQuery()
@@ -664,7 +676,7 @@ func (m *Model) back() tea.Cmd {
 	case m.batch != nil:
 		m.batch = nil
 	case m.customer != "":
-		m.customer, m.tab = "", m.customerTab
+		m.customer, m.tab, m.filter = "", m.customerTab, m.customerFilter
 		m.newQuery()
 		m.restorePlace()
 	case m.filter != "":

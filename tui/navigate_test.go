@@ -245,6 +245,12 @@ func TestCustomerViewShowsAllChecksOfTheSelectedCustomer(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := newTestModel(t, f.config(), 120, 40)
+	// Found by a filter, as support finds a check from a ticket: the
+	// view still shows every check of the customer, and esc brings the
+	// filter back (helper-60: the filter hid the customer's others).
+	pump(t, m, keys("/")...)
+	pump(t, m, typeText("lima0")...)
+	pump(t, m, keys("enter")...)
 	moveTo(t, m, func(r store.Row) bool { return r.CustomerID == "cust-7" })
 	pump(t, m, keys("c")...)
 	byCustomer, err := f.st.ByCustomer(ctx, "cust-7")
@@ -261,9 +267,31 @@ func TestCustomerViewShowsAllChecksOfTheSelectedCustomer(t *testing.T) {
 	}
 	mustNotContain(t, screen, caisson.ShortID(ids[3], 8))
 	pump(t, m, keys("esc")...)
-	if m.customer != "" || m.query().Queue != store.QueueNeedsReview {
-		t.Fatalf("esc left the customer view as %q on %s", m.customer, m.query().Queue)
+	if m.customer != "" || m.query().Queue != store.QueueNeedsReview || m.filter != "lima0" {
+		t.Fatalf("esc left the customer view as %q on %s, filter %q", m.customer, m.query().Queue, m.filter)
 	}
+}
+
+// c on a check with no customer id says so; c on the next check that has
+// one clears that, which stayed under the customer's view (helper-60).
+func TestACustomerViewClearsTheRefusalOfTheCheckBefore(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 30, track: 20, fetch: true})
+	ctx := context.Background()
+	bare := f.sb.CheckID(25)
+	if _, err := f.st.Add(ctx, bare, "t", store.SourceTyped); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("7")...) // All, where the check never fetched is
+	moveTo(t, m, func(r store.Row) bool { return r.CheckID == bare })
+	pump(t, m, keys("c")...)
+	mustContain(t, plain(m), "no customer's checks to show")
+	moveTo(t, m, func(r store.Row) bool { return r.CustomerID != "" })
+	pump(t, m, keys("c")...)
+	if m.customer == "" {
+		t.Fatal("c on a check with a customer id opened no customer view")
+	}
+	mustNotContain(t, plain(m), "no customer's checks to show")
 }
 
 func TestNarrowTerminalOpensTheDetailFullScreenOnEnter(t *testing.T) {
