@@ -48,6 +48,7 @@ func TestExitStatuses(t *testing.T) {
 		{"purge without an age is a usage error", []string{"purge"}, 2, "--older-than is required"},
 		{"a command that reads refuses a missing database", []string{"export", "--db", missing}, 1, "no review database at " + missing},
 		{"listing a missing database fails too", []string{"list", "--db", missing}, 1, "no review database"},
+		{"policy show refuses a missing database read-only", []string{"--read-only", "policy", "show", "--db", missing}, 1, "no review database at " + missing},
 		{"the console without a terminal fails", nil, 1, "needs a terminal"},
 		{"the demo without a terminal fails", []string{"demo"}, 1, "needs a terminal"},
 	} {

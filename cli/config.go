@@ -361,6 +361,9 @@ func (a *app) openStoreAt(ctx context.Context, mustExist bool) (*store.Store, er
 	if err != nil {
 		return nil, err
 	}
+	// --read-only promises no change: a mistyped --db made an empty store
+	// and a console that said there were no checks (helper-60).
+	mustExist = mustExist || a.readOnly
 	// A server's database is not a file: whether it is there is the
 	// server's to say, when Open connects.
 	if mustExist && !store.IsPostgres(path) {

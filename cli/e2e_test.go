@@ -71,6 +71,19 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("a read-only console on a database that is not there makes none", func(t *testing.T) {
+		f, _ := oneReviewableCheck(t)
+		typo := filepath.Join(t.TempDir(), "reveiw.db")
+		term := startInPTY(t, bin, envList(f.env, "CAISSON_REVIEWER=sam"), "--read-only", "--db", typo)
+		if code := term.wait(); code != 1 {
+			t.Fatalf("want exit 1, got %d:\n%s", code, term.text())
+		}
+		mustContain(t, "the refusal", term.text(), "no review database at "+typo)
+		if _, err := os.Stat(typo); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the read-only console made %s (%v)", typo, err)
+		}
+	})
+
 	t.Run("the console refuses an unfinished copy before the alternate screen", func(t *testing.T) {
 		// Its warning went to stderr under the alternate screen, and the
 		// detail showed personal data no access record could log.
