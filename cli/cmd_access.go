@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"strings"
 	"io"
 	"time"
 
@@ -54,6 +55,10 @@ func newAccessJSON(r store.Access) accessJSON {
 // accessFlags are access's own flags; --reviewer is the global one.
 type accessFlags struct {
 	check, customer, since, format string
+	// given are the filters named on the command line, even as "": an
+	// unset variable in a script ($CUSTOMER) gave the whole log as if it
+	// were that customer's (helper-61).
+	given map[string]bool
 }
 
 func wireAccess(a *app, c *cobra.Command) runFunc {
@@ -67,7 +72,21 @@ func wireAccess(a *app, c *cobra.Command) runFunc {
 	completeFlag(c, "customer", cobra.NoFileCompletions)
 	completeFlag(c, "since", cobra.NoFileCompletions)
 	completeFlag(c, "format", completeFormats)
-	return func(ctx context.Context, pos []string) error { return cmdAccess(ctx, a, f, pos) }
+	return func(ctx context.Context, pos []string) error {
+		f.given = map[string]bool{}
+		for _, name := range []string{"check", "customer", "since"} {
+			f.given[name] = c.Flags().Changed(name)
+		}
+		return cmdAccess(ctx, a, f, pos)
+	}
+}
+
+// accessEmptyFilter is what each of access's filters expects, said when
+// one is given empty.
+var accessEmptyFilter = map[string]string{
+	"check":    "a check id (chk_priv_…)",
+	"customer": "the whole customer id (5728349 - Miller, Ashley)",
+	"since":    "a date (2026-01-31) or an RFC 3339 time",
 }
 
 func cmdAccess(ctx context.Context, a *app, f accessFlags, pos []string) error {
@@ -77,6 +96,14 @@ func cmdAccess(ctx context.Context, a *app, f accessFlags, pos []string) error {
 	}
 	if f.format != "csv" && f.format != "json" {
 		return usageErrorf("access", "--format %q: expected csv or json", sanitize.Line(f.format))
+	}
+	// What was pasted around a customer id does not make another one
+	// (the console's filter trims it too).
+	f.customer = strings.TrimSpace(f.customer)
+	for _, name := range []string{"check", "customer", "since"} {
+		if v := map[string]string{"check": f.check, "customer": f.customer, "since": f.since}[name]; f.given[name] && strings.TrimSpace(v) == "" {
+			return usageErrorf("access", "--%s is empty: expected %s; without it every record is listed", name, accessEmptyFilter[name])
+		}
 	}
 	// --reviewer is the global flag (your name elsewhere); here it
 	// filters, and only when given as a flag: CAISSON_REVIEWER, set in a
@@ -113,6 +140,11 @@ func cmdAccess(ctx context.Context, a *app, f accessFlags, pos []string) error {
 			return err
 		}
 	}
+	if q.CheckID != "" {
+		if err := a.noteCheckNotTracked(ctx, st, q.CheckID); err != nil {
+			return err
+		}
+	}
 	if f.format == "json" {
 		return accessJSONOut(ctx, a.stdout, st, q)
 	}
@@ -138,6 +170,19 @@ func (a *app) noteReviewerNotFound(ctx context.Context, st *store.Store, q store
 	}
 	fmt.Fprintf(a.stderr, "%s: no access record has the reviewer %s exactly (a display name or an identity): under serve a reviewer is named \"user (SHA256:…, comment)\"; give that whole, or the identity (ssh:SHA256:…, os:uid=…), which the CSV's identity column shows\n",
 		progName, sanitize.Line(q.Reviewer))
+	return nil
+}
+
+// noteCheckNotTracked says on stderr when the --check given is not
+// tracked: a mistyped id listed nothing, which read as "nobody viewed it"
+// (helper-60). The exit status stays 0, as for the other filters.
+func (a *app) noteCheckNotTracked(ctx context.Context, st *store.Store, id string) error {
+	_, err := st.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		fmt.Fprintf(a.stderr, "%s: %s is not tracked here, so no access record can name it (check the id: show and list find tracked checks)\n", progName, id)
+	}
+	// Another error (a damaged cache) is no reason not to list the
+	// records: they are read apart.
 	return nil
 }
 

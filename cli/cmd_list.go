@@ -154,6 +154,9 @@ func cmdList(ctx context.Context, a *app, f listFlags, pos []string) error {
 		// shell variable that was not set, not a wish to see the queue.
 		return usageErrorf("list", "--customer is empty: expected a customer id or its start (5728349)")
 	}
+	// What was pasted around a customer id does not make another one (the
+	// console's filter trims it too; helper-60).
+	f.customer = strings.TrimSpace(f.customer)
 	by, err := parseSort(f.sort)
 	if err != nil {
 		return usageErrorf("list", "%s", err.Error())

@@ -43,7 +43,13 @@ func wireStats(a *app, c *cobra.Command) runFunc {
 	c.Flags().BoolVar(&asJSON, "json", false, "write JSON instead of text")
 	c.ValidArgsFunction = cobra.NoFileCompletions
 	completeFlag(c, "since", cobra.NoFileCompletions)
-	return func(ctx context.Context, pos []string) error { return cmdStats(ctx, a, since, asJSON, pos) }
+	return func(ctx context.Context, pos []string) error {
+		if c.Flags().Changed("since") && since == "" {
+			// An unset variable must not silently mean the default period.
+			return usageErrorf("stats", "%s", sinceEmpty)
+		}
+		return cmdStats(ctx, a, since, asJSON, pos)
+	}
 }
 
 func cmdStats(ctx context.Context, a *app, since string, asJSON bool, pos []string) error {

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -255,6 +256,41 @@ func TestAccessForACustomerIDNoCheckHasSaysSo(t *testing.T) {
 	mustContain(t, "access by a start", r.stderr, "no check has the customer id "+start+" exactly", "list --customer "+start)
 	r = f.must(0, "access", "--customer", "no-such-customer")
 	mustContain(t, "access by an unknown id", r.stderr, "no check has the customer id no-such-customer, so no access record is listed")
+}
+
+// A filter given empty (an unset shell variable) is a usage error, not the
+// whole log as if it were that customer's or that check's; a customer id
+// with spaces pasted around it is the customer id; a check not tracked is
+// said to be (helper-60, helper-61).
+func TestAccessFiltersGivenEmptyPastedOrMistyped(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 3)
+	f.must(0, "show", ids[0])
+	customer, err := f.openStore().CustomerID(t.Context(), ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"access", "--customer", ""}, {"access", "--check", " "}, {"access", "--since", ""},
+		{"export", "--since", ""}, {"stats", "--since", ""},
+	} {
+		r := f.run(args...)
+		if r.code != 2 || r.stdout != "" {
+			t.Errorf("%q: exit %d, want 2 and nothing listed:\n%s", args, r.code, r)
+		}
+		mustContain(t, fmt.Sprint(args), r.stderr, "is empty: expected")
+	}
+	r := f.must(0, "access", "--customer", " "+customer+" ")
+	mustContain(t, "access by a pasted customer id", r.stdout, ids[0])
+	r = f.must(0, "list", "--customer", customer+" ")
+	mustContain(t, "list by a pasted customer id", r.stdout, ids[0])
+	untracked := f.sb.CheckID(5)
+	r = f.must(0, "access", "--check", untracked)
+	mustContain(t, "access of an untracked check", r.stderr, untracked+" is not tracked here")
+	r = f.must(0, "access", "--check", ids[0])
+	if strings.Contains(r.stderr, "not tracked") || !strings.Contains(r.stdout, ids[0]) {
+		t.Errorf("access of a tracked check:\n%s", r)
+	}
 }
 
 // A --reviewer no record has says so on stderr, as a customer id does:
