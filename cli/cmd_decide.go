@@ -140,7 +140,7 @@ func (f decideFlags) request(pos []string) (store.DecisionRequest, error) {
 		return store.DecisionRequest{}, usageErrorf("decide", "%s", err.Error())
 	}
 	req := store.DecisionRequest{CheckID: id, Action: action, Note: f.note}
-	if action.NeedsNote() && strings.TrimSpace(f.note) == "" {
+	if action.NeedsNote() && store.BlankNote(f.note) {
 		return req, usageErrorf("decide", "%s needs a note saying why: --note TEXT", action)
 	}
 	if f.reason != "" {

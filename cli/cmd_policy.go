@@ -62,7 +62,9 @@ func cmdPolicy(ctx context.Context, a *app, note string, pos []string) error {
 		if err != nil {
 			return usageErrorf("policy", "%s", err.Error())
 		}
-		if note == "" {
+		if store.BlankNote(note) {
+			// Spaces, or invisible characters, say no more than nothing:
+			// a usage error, as for decide (helper-61: exit 1 here).
 			return usageErrorf("policy", "a policy change needs a note saying why: --note TEXT")
 		}
 		return a.policySet(ctx, mode, note)
@@ -71,7 +73,9 @@ func cmdPolicy(ctx context.Context, a *app, note string, pos []string) error {
 		if err != nil {
 			return usageErrorf("policy", "%s", sanitize.Line(err.Error()))
 		}
-		if note == "" {
+		if store.BlankNote(note) {
+			// Spaces, or invisible characters, say no more than nothing:
+			// a usage error, as for decide (helper-61: exit 1 here).
 			return usageErrorf("policy", "a policy change needs a note saying why: --note TEXT")
 		}
 		return a.slaSet(ctx, sla, note)

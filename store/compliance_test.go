@@ -874,3 +874,21 @@ func TestOSIdentityInsideAUserNamespaceIsTheAccountOutsideIt(t *testing.T) {
 		t.Errorf("inside a namespace mapping it to uid 4242: %q; want the account outside, %q", got, outside)
 	}
 }
+
+// A policy change's note must say something a reader can see, as a
+// decision's must: spaces or a zero-width space were stored as its why.
+func TestAPolicyChangeRefusesANoteThatShowsNothing(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	for _, note := range []string{"", "   ", "\u200b", "\u2066 \u2069"} {
+		if _, err := s.SetFourEyes(ctx, PolicyChange{FourEyes: FourEyesAll, Note: note, Reviewer: "Ana"}); err == nil {
+			t.Errorf("four-eyes changed with the note %q", note)
+		}
+		if _, err := s.SetSLA(ctx, SLAChange{SLA: 24 * time.Hour, Note: note, Reviewer: "Ana"}); err == nil {
+			t.Errorf("the SLA changed with the note %q", note)
+		}
+	}
+	if h, err := s.Head(ctx); err != nil || !h.IsZero() {
+		t.Errorf("the log's head is %v (%v), want an empty log", h, err)
+	}
+}

@@ -23,6 +23,11 @@ const atLayout = "2006-01-02T15:04:05.000000000Z"
 // MaxNote bounds a note so a pasted file cannot bloat the log.
 const MaxNote = 4000
 
+// BlankNote reports whether note says nothing a reader could see: empty,
+// spaces, or only invisible characters. A decision that needs a note and
+// a policy change both refuse such a note.
+func BlankNote(note string) bool { return !hasVisible(strings.TrimSpace(note)) }
+
 // CheckNote is the rule a decision's note obeys, whoever records it: reject
 // and escalate need one, at most MaxNote bytes once trimmed, and it is
 // text. A note that is not valid UTF-8 could not be exported as it was

@@ -137,7 +137,7 @@ func (s *Store) SetFourEyes(ctx context.Context, c PolicyChange) (Decision, erro
 func (s *Store) changeSetting(ctx context.Context, what, note, reviewer string, id Identity,
 	entry func(tx *sqlTx) (Decision, error), then func(tx *sqlTx, w writer, now time.Time) error) (Decision, error) {
 	note = strings.TrimSpace(note)
-	if note == "" {
+	if BlankNote(note) {
 		return Decision{}, errors.New("a policy change needs a note saying why: nothing was changed")
 	}
 	if len(note) > MaxNote {
