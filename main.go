@@ -14,8 +14,15 @@ import (
 
 func main() {
 	// Ctrl-C cancels a running batch (refresh, add) cleanly; the console
-	// handles its own keys in raw mode.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// handles its own keys in raw mode. A terminal closing (an SSH
+	// session dropped) does the same, so the demo still deletes its
+	// database; unless the program was started ignoring it (nohup), which
+	// asking for the signal would undo.
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	code := cli.Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)

@@ -71,6 +71,44 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("the demo deletes its database when its terminal closes", func(t *testing.T) {
+		// SIGHUP, an SSH session dropped, killed it where it stood, and
+		// the demo's database was left in the temporary directory.
+		tmp := t.TempDir()
+		term := startInPTY(t, bin, envList(nil, "CAISSON_REVIEWER=rita", "TMPDIR="+tmp), "demo")
+		term.waitFor("a approve")
+		if err := term.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		term.wait()
+		if left, _ := os.ReadDir(tmp); len(left) != 0 {
+			t.Errorf("the demo left %s in its temporary directory", left[0].Name())
+		}
+	})
+
+	t.Run("a program started ignoring SIGHUP (nohup) goes on ignoring it", func(t *testing.T) {
+		cmd := exec.Command("sh", "-c", `trap "" HUP; exec "$0" sandbox --listen 127.0.0.1:0`, bin)
+		cmd.Env = envList(nil)
+		var out syncBuffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		time.Sleep(500 * time.Millisecond)
+		if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("the sandbox under nohup ended on SIGHUP (%v):\n%s", err, out.String())
+		case <-time.After(time.Second):
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		<-exited
+	})
+
 	t.Run("a read-only console on a database that is not there makes none", func(t *testing.T) {
 		f, _ := oneReviewableCheck(t)
 		typo := filepath.Join(t.TempDir(), "reveiw.db")
