@@ -161,6 +161,9 @@ func (a *app) keep(failed *error, work runFunc) func(*cobra.Command, []string) e
 		if *failed = a.refuseUnderReadOnly(c, pos); *failed == nil {
 			*failed = work(c.Context(), pos)
 		}
+		if *failed == nil {
+			a.noteUnreadKeyFile()
+		}
 		return nil
 	}
 }

@@ -426,3 +426,29 @@ func TestHelpOnAPipeEndsNoLineInSpaces(t *testing.T) {
 		}
 	}
 }
+
+// A command that did without the API says when the --api-key-file it was
+// given names no file (helper-60: list, show and add said nothing, and the
+// next refresh failed), without repeating a name that looks like a key.
+func TestAnAPIKeyFileThatIsNotThereIsSaidByEveryCommand(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 2)
+	missing := filepath.Join(t.TempDir(), "caisson-key")
+	r := f.must(0, "--api-key-file", missing, "list")
+	mustContain(t, "list", r.stderr, "warning: --api-key-file "+missing+" names no file")
+	r = f.must(0, "--api-key-file", "sk_live_abcdefabcdef123456", "add", f.sb.CheckID(3))
+	mustContain(t, "add", r.stderr, "the name looks like a key itself (not repeated here)")
+	if strings.Contains(r.stderr, "sk_live_abc") {
+		t.Errorf("the key was repeated:\n%s", r.stderr)
+	}
+	if r := f.run("--api-key-file", missing, "refresh", ids[0]); r.code != 1 || !strings.Contains(r.stderr, "opening the API key file") {
+		t.Errorf("refresh with a key file not there:\n%s", r)
+	}
+	there := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(there, []byte(testKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.must(0, "--api-key-file", there, "show", ids[0]); strings.Contains(r.stderr, "warning") {
+		t.Errorf("a warning for a key file that is there:\n%s", r.stderr)
+	}
+}

@@ -250,6 +250,27 @@ func (a *app) readAPIKey() (caisson.APIKey, error) {
 	return caisson.APIKey{}, errNoKey
 }
 
+// noteUnreadKeyFile warns, for a command that did without the API, that
+// the --api-key-file it was given names no file: the command worked, but
+// the next one that fetches will not, and a key pasted where its path
+// goes is in the shell's history (helper-60: list, show and add said
+// nothing). The README promises a missing --api-key-file is an error;
+// for a command that does not read it, a warning loses nothing.
+func (a *app) noteUnreadKeyFile() {
+	if !a.globals.keyFile.set || a.globals.keyFile.value == "" || (a.keyRead && a.keyErr == nil) {
+		return
+	}
+	path := a.globals.keyFile.value
+	if _, err := os.Stat(path); !errors.Is(err, iofs.ErrNotExist) {
+		return
+	}
+	if looksLikeKey(path) {
+		fmt.Fprintf(a.stderr, "%s: warning: no file named by --api-key-file, and the name looks like a key itself (not repeated here): if it is one, it is now in your shell's history and should be replaced; expected the path of a file holding the key\n", progName)
+		return
+	}
+	fmt.Fprintf(a.stderr, "%s: warning: --api-key-file %s names no file: this command did not need the API, but one that fetches will fail\n", progName, sanitize.Line(path))
+}
+
 // keyFileFromConfig is the configuration file's api-key-file.
 func (a *app) keyFileFromConfig() (fileValue, bool) {
 	if a.file == nil {
@@ -307,10 +328,15 @@ func (a *app) readKeyFile(path string) (caisson.APIKey, error) {
 }
 
 // looksLikeKey reports whether a path that names no file is more likely a
-// secret key than a file name: one word of 20 or more URL-safe characters
-// (no folder, no extension) mixing capitals, small letters and digits, as
-// random keys do and file names seldom do.
+// secret key than a file name: a word beginning sk_, or one word of 20 or
+// more URL-safe characters (no folder, no extension) mixing capitals,
+// small letters and digits, as random keys do and file names seldom do.
 func looksLikeKey(path string) bool {
+	// Caisson's secret keys begin sk_ (sk_live_…, sk_test_…), whatever
+	// the letters after.
+	if strings.HasPrefix(path, "sk_") && !strings.ContainsRune(path, '/') {
+		return true
+	}
 	if len(path) < 20 {
 		return false
 	}
