@@ -170,11 +170,31 @@ func (s showWriter) line(indent, text string) {
 	fmt.Fprintf(s.w, "%s%s\n", indent, sanitize.Line(text))
 }
 
+// showStatus is the review status and, for an open check, why it is where
+// it is, as list's STATUS says it (helper-60: show said "open" of a check
+// waiting at Caisson, and nothing of one Caisson passed).
+func showStatus(rec *store.Record, now time.Time) string {
+	st := string(rec.Status)
+	if rec.Status != store.StatusOpen || rec.Proposal != nil {
+		return st
+	}
+	if why, ok := store.Waiting(rec.Row); ok {
+		return st + " (waiting at Caisson: " + why + ")"
+	}
+	if store.ExpiredOpen(rec.Row, now) {
+		return st + ", document expired (needs review)"
+	}
+	if store.Passed(rec.Row, rec.Result, now) {
+		return st + " (Caisson passed it: in all only, nothing to review)"
+	}
+	return st
+}
+
 func writeShowText(w io.Writer, rec *store.Record, now time.Time, sla time.Duration) {
 	s := showWriter{w}
 	s.field("check", rec.CheckID)
 	s.field("customer", rec.CustomerID)
-	s.field("status", string(rec.Status))
+	s.field("status", showStatus(rec, now))
 	if text := waitDetail(rec.Row, now, sla); text != "" {
 		s.field("waiting", text)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
@@ -354,4 +355,29 @@ func TestTheKeyPastedForAnIDIsNotRepeated(t *testing.T) {
 	bare := strings.TrimPrefix(f.sb.CheckID(0), "chk_priv_")
 	r = f.must(2, "list", bare)
 	mustContain(t, "list with an id", r.stderr, "did you mean show "+f.sb.CheckID(0)+"?")
+}
+
+// show says why an open check is where it is, as list's STATUS does: it
+// said "open" of a check waiting at Caisson, and nothing of one Caisson
+// passed (helper-60).
+func TestShowSaysWhyAnOpenCheckIsWhereItIs(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 20)
+	pending := f.sb.ErrorCheckID(string(caisson.CodePendingReview))
+	f.must(0, "add", pending)
+	f.run("refresh", pending)
+	r := f.must(0, "show", pending)
+	mustContain(t, "show of a pending check", r.stdout, "open (waiting at Caisson: Caisson's reviewers have it (PENDING_REVIEW))")
+	st := f.openStore()
+	defer st.Close()
+	for _, id := range ids {
+		rec, err := st.Get(t.Context(), id)
+		if err != nil || !store.Passed(rec.Row, rec.Result, time.Now()) {
+			continue
+		}
+		r := f.must(0, "show", id)
+		mustContain(t, "show of a passed check", r.stdout, "open (Caisson passed it: in all only, nothing to review)")
+		return
+	}
+	t.Fatal("the data set should have a passed check")
 }
