@@ -229,3 +229,17 @@ func TestValidKeysMatchHowBubbleTeaNamesThem(t *testing.T) {
 		}
 	}
 }
+
+// The mask key's help says what pressing it does now: it said "mask
+// personal data" while the data was masked (helper-60).
+func TestTheMaskKeysHelpSaysWhatItDoesNow(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	cfg := f.config()
+	cfg.Masked = true
+	m := newTestModel(t, cfg, 120, 40)
+	pump(t, m, keys("?")...)
+	mustContain(t, plain(m), "show personal data")
+	pump(t, m, keys("esc", "m", "?")...)
+	mustContain(t, plain(m), "mask personal data")
+	mustNotContain(t, plain(m), "show personal data")
+}

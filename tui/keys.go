@@ -92,6 +92,16 @@ func NewKeyMap(readOnly bool, bound map[string][]string) KeyMap {
 	return k
 }
 
+// syncMask makes the mask key's help say what pressing it does now: it
+// said "mask personal data" while the data was masked (helper-60).
+func (k *KeyMap) syncMask(masked bool) {
+	desc := "mask personal data"
+	if masked {
+		desc = "show personal data"
+	}
+	k.Mask.SetHelp(k.Mask.Help().Key, desc)
+}
+
 // ShortHelp is the footer's help line.
 func (k KeyMap) ShortHelp() []key.Binding {
 	if k.readOnly {

@@ -126,6 +126,7 @@ type Model struct {
 // read the first page.
 func New(cfg Config) *Model {
 	c := newProgramContext(cfg)
+	c.keys.syncMask(cfg.Masked)
 	_, themed := cfg.Theme.background()
 	return &Model{
 		ctx:     c,
@@ -636,6 +637,7 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.readStats()
 	case matches(msg, k.Mask):
 		m.masked = !m.masked
+		m.ctx.keys.syncMask(m.masked)
 	case matches(msg, k.Refresh):
 		return m.refreshSelected()
 	case matches(msg, k.RefreshAll):
