@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -75,6 +76,14 @@ func TestEndToEnd(t *testing.T) {
 		// SIGHUP, an SSH session dropped, killed it where it stood, and
 		// the demo's database was left in the temporary directory.
 		tmp := t.TempDir()
+		// A test run under nohup would hand the demo SIGHUP ignored,
+		// which it must then keep ignoring (below): asked for here, the
+		// signal is the default again in the programs this test starts.
+		if signal.Ignored(syscall.SIGHUP) {
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP)
+			defer signal.Stop(hup)
+		}
 		term := startInPTY(t, bin, envList(nil, "CAISSON_REVIEWER=rita", "TMPDIR="+tmp), "demo")
 		term.waitFor("a approve")
 		if err := term.cmd.Process.Signal(syscall.SIGHUP); err != nil {
