@@ -114,6 +114,10 @@ func cmdRefresh(ctx context.Context, a *app, f refreshFlags, pos []string) error
 			return nil
 		}
 	}
+	before, err := st.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the decision log's head: %w", err)
+	}
 	bar := &progressReport{w: a.stderr, tty: isTerminal(a.stderr)}
 	opts := service.RefreshOptions{Concurrency: f.concurrency, Started: bar.started, Each: bar.each}
 	var rep service.Report
@@ -126,7 +130,12 @@ func cmdRefresh(ctx context.Context, a *app, f refreshFlags, pos []string) error
 	if err != nil {
 		return err
 	}
-	return a.reportRefresh(rep)
+	// Whatever the refresh's outcome, the voids it wrote are in the log.
+	err = a.reportRefresh(rep)
+	if herr := a.noteHeadMoved(ctx, st, before); err == nil {
+		err = herr
+	}
+	return err
 }
 
 // progressReport draws the bar as the service reports the batch.

@@ -423,3 +423,56 @@ func TestShowingAPurgedCheckWithANoteIsAnAccess(t *testing.T) {
 		t.Errorf("access records %+v, want the one show of the purged check with a note", recs)
 	}
 }
+
+// refresh and purge print the log's head when they appended to it (the
+// voids of the proposals they ended), as decide and policy do: a cron job
+// keeping each head as a witness saw none of them (helper-61); and print
+// none when they did not.
+func TestRefreshAndPurgePrintTheHeadWhenTheyVoid(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 50) // the 48th waits at Caisson
+	st := f.openStore()
+	var pending, risky string
+	for _, id := range ids {
+		rec, err := st.Get(t.Context(), id)
+		switch {
+		case err != nil:
+		case pending == "" && rec.Outcome.NotReady():
+			pending = id
+		case risky == "" && rec.Result != nil && (rec.Document < caisson.High || rec.Face < caisson.High):
+			risky = id
+		}
+	}
+	st.Close()
+	if pending == "" || risky == "" {
+		t.Fatalf("the data set should have a pending and a risky check among 50: %q, %q", pending, risky)
+	}
+	asAccount(t, "alice")
+	f.must(0, "policy", "set", "four-eyes", "risky", "--note", "a team")
+	f.must(0, "decide", pending, "approve", "--yes")
+	f.must(0, "decide", risky, "approve", "--yes")
+	if r := f.run("refresh", risky); strings.Contains(r.stderr, "decision log head") {
+		t.Errorf("a refresh that voided nothing printed a head:\n%s", r.stderr)
+	}
+	f.sb.Answer(pending)
+	r := f.run("refresh", pending)
+	head := headOf(t, f)
+	mustContain(t, "refresh", r.stderr, "decision log head "+head)
+	r = f.must(0, "purge", "--older-than", "1ns")
+	if head2 := headOf(t, f); head2 == head {
+		t.Fatal("the purge voided no proposal: the test shows nothing")
+	} else {
+		mustContain(t, "purge", r.stderr, "decision log head "+head2)
+	}
+}
+
+func headOf(t *testing.T, f *fixture) string {
+	t.Helper()
+	st := f.openStore()
+	defer st.Close()
+	h, err := st.Head(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.String()
+}
