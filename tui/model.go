@@ -83,6 +83,8 @@ type Model struct {
 	// customerFilter is the text filter of that tab, which the customer
 	// view sets aside and esc brings back.
 	customerFilter string
+	// customerDetail: c was pressed in the detail, which esc returns to.
+	customerDetail bool
 	places         map[placeKey]place
 	masked         bool
 	// quitting is set once the reviewer (or a signal, or the session's
@@ -618,6 +620,7 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 				m.savePlace()
 				m.customerTab, m.tab = m.tab, slices.Index(m.tabs(), store.QueueAll)
 				m.customerFilter, m.filter = m.filter, ""
+				m.customerDetail = m.mode == modeDetail
 			}
 			m.footer.dismiss(noCustomer)
 			m.customer = row.CustomerID
@@ -681,6 +684,10 @@ func (m *Model) back() tea.Cmd {
 		m.customer, m.tab, m.filter = "", m.customerTab, m.customerFilter
 		m.newQuery()
 		m.restorePlace()
+		if m.customerDetail {
+			// Back where c was pressed: the check's detail (helper-60).
+			m.mode = modeDetail
+		}
 	case m.filter != "":
 		m.filter = ""
 		m.newQuery()

@@ -272,6 +272,23 @@ func TestCustomerViewShowsAllChecksOfTheSelectedCustomer(t *testing.T) {
 	}
 }
 
+// c pressed in a check's detail, then esc, comes back to that detail, not
+// to the list (helper-60).
+func TestACustomerViewOpenedFromTheDetailGoesBackToIt(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	id := selectedID(t, m)
+	pump(t, m, keys("enter", "c")...)
+	if m.customer == "" || m.mode != modeList {
+		t.Fatalf("c in the detail: customer %q, mode %d", m.customer, m.mode)
+	}
+	pump(t, m, keys("esc")...)
+	if m.customer != "" || m.mode != modeDetail || selectedID(t, m) != id {
+		t.Fatalf("esc from the customer view: customer %q, mode %d, on %s; want the detail of %s", m.customer, m.mode, selectedID(t, m), id)
+	}
+	mustContain(t, plain(m), "check     "+id)
+}
+
 // c on a check with no customer id says so; c on the next check that has
 // one clears that, which stayed under the customer's view (helper-60).
 func TestACustomerViewClearsTheRefusalOfTheCheckBefore(t *testing.T) {
