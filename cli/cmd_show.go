@@ -107,7 +107,7 @@ func cmdShow(ctx context.Context, a *app, asJSON bool, pos []string) error {
 		return writeJSON(a.stdout, newShowJSON(rec, now, policy.SLA))
 	}
 	w := &stickyWriter{w: a.stdout}
-	writeShowText(w, rec, now, policy.SLA)
+	writeShowText(w, rec, now, policy.SLA, a.readOnly)
 	if w.err != nil {
 		return fmt.Errorf("writing %s: %w", id, w.err)
 	}
@@ -190,7 +190,7 @@ func showStatus(rec *store.Record, now time.Time) string {
 	return st
 }
 
-func writeShowText(w io.Writer, rec *store.Record, now time.Time, sla time.Duration) {
+func writeShowText(w io.Writer, rec *store.Record, now time.Time, sla time.Duration, readOnly bool) {
 	s := showWriter{w}
 	s.field("check", rec.CheckID)
 	s.field("customer", rec.CustomerID)
@@ -228,6 +228,10 @@ func writeShowText(w io.Writer, rec *store.Record, now time.Time, sla time.Durat
 		// A refresh would get the same answer: do not send the reviewer
 		// to run one.
 		s.field("result", "none cached, and Caisson will not send it: its answer "+string(rec.Outcome)+" is final")
+	case readOnly:
+		// A read-only account cannot refresh: do not send it to
+		// (helper-60).
+		s.field("result", "none cached: a refresh by someone who can write to the database fetches it")
 	default:
 		s.field("result", "none cached: run "+progName+" refresh "+rec.CheckID)
 	}

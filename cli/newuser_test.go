@@ -381,3 +381,16 @@ func TestShowSaysWhyAnOpenCheckIsWhereItIs(t *testing.T) {
 	}
 	t.Fatal("the data set should have a passed check")
 }
+
+// show --read-only does not send its reader to a refresh it cannot run.
+func TestShowReadOnlyDoesNotSuggestARefresh(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	r := f.must(0, "--read-only", "show", id)
+	mustContain(t, "show --read-only", r.stdout, "none cached: a refresh by someone who can write to the database fetches it")
+	if strings.Contains(r.stdout, "run caisson-review refresh") {
+		t.Errorf("show --read-only suggests a refresh:\n%s", r.stdout)
+	}
+	mustContain(t, "show", f.must(0, "show", id).stdout, "none cached: run caisson-review refresh "+id)
+}
