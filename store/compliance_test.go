@@ -826,40 +826,52 @@ func TestARefreshWithABadIdentityWritesNothingWhenItWouldVoid(t *testing.T) {
 	}
 }
 
-// Inside a user namespace, which an account makes without privilege
-// (unshare), the uid the system reports is whatever the namespace maps:
-// nested two deep, any account's at all (helper-61). No identity is told
-// there, so nothing that needs one is recorded; outside, the account is.
-func TestNoOSIdentityIsToldInsideAUserNamespace(t *testing.T) {
+func TestOuterUIDReadsTheUserNamespacesMap(t *testing.T) {
+	for _, tt := range []struct {
+		uid   int
+		m     string
+		want  int
+		known bool
+	}{
+		{1001, "         0          0 4294967295\n", 1001, true}, // the host's own map
+		{2002, "      2002       2001          1\n", 2001, true}, // unshare --user --map-user=2002 by 2001
+		{0, "         0       1000          1\n", 1000, true},    // unshare -r by 1000
+		{70, "0 1000 1\n1 100000 65536\n", 100069, true},         // a container's subordinate range
+		{65534, "2002 2001 1\n", 0, false},                       // unmapped: the overflow uid
+		{5, "", 0, false},
+	} {
+		got, ok := outerUID(tt.uid, tt.m)
+		if got != tt.want || ok != tt.known {
+			t.Errorf("outerUID(%d, %q) = %d, %v; want %d, %v", tt.uid, tt.m, got, ok, tt.want, tt.known)
+		}
+	}
+}
+
+// An account that makes a user namespace mapping it to another uid
+// (unshare needs no privilege) is still itself: four-eyes compares the
+// account outside it.
+func TestOSIdentityInsideAUserNamespaceIsTheAccountOutsideIt(t *testing.T) {
 	if os.Getenv("IDENTITY_CHILD") != "" {
 		id, err := OSIdentity()
 		fmt.Println(id, err)
 		os.Exit(0)
 	}
-	if _, err := OSIdentity(); err != nil {
-		t.Fatalf("outside any namespace: %v", err)
+	outside, err := OSIdentity()
+	if err != nil {
+		t.Fatal(err)
 	}
 	unshare, err := exec.LookPath("unshare")
 	if err != nil {
 		t.Skip("no unshare command to make a user namespace with")
 	}
-	self := []string{os.Args[0], "-test.run=^TestNoOSIdentityIsToldInsideAUserNamespace$"}
-	for _, c := range []struct {
-		name string
-		args []string
-	}{
-		{"one namespace", append([]string{"--user", "--map-user=4242", "--map-group=4242"}, self...)},
-		{"one inside another", append([]string{"--user", "--map-user=4242", "--map-group=4242", unshare, "--user", "--map-user=7", "--map-group=7"}, self...)},
-	} {
-		cmd := exec.Command(unshare, c.args...)
-		cmd.Env = append(os.Environ(), "IDENTITY_CHILD=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Skipf("this system does not let an account make a user namespace (%v): %s", err, out)
-		}
-		if got := strings.TrimSpace(string(out)); !strings.Contains(got, "runs inside a user namespace") || strings.Contains(got, "uid=") {
-			t.Errorf("%s: %q; want no identity, and why", c.name, got)
-		}
+	cmd := exec.Command(unshare, "--user", "--map-user=4242", "--map-group=4242", os.Args[0], "-test.run=^TestOSIdentityInsideAUserNamespaceIsTheAccountOutsideIt$")
+	cmd.Env = append(os.Environ(), "IDENTITY_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Skipf("this system does not let an account make a user namespace (%v): %s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != outside.String()+" <nil>" {
+		t.Errorf("inside a namespace mapping it to uid 4242: %q; want the account outside, %q", got, outside)
 	}
 }
 

@@ -58,20 +58,18 @@ func (id Identity) validate() error {
 // osAccount reads the account this process runs as. It is the one place
 // the operating system is asked; tests replace it.
 var osAccount = func() (uid int, login string, err error) {
+	uid = os.Getuid()
 	// Inside a user namespace, which any account may make on Linux
 	// (unshare --user --map-user=N), getuid says whatever uid the
 	// namespace maps: the account would pass for a colleague, or confirm
-	// its own proposal. /proc/self/uid_map names the uid outside, but only
-	// one level up: a namespace made inside another maps to that one's
-	// made-up uids, which passed for any account at all (helper-61). So
-	// no account is told inside one.
-	switch initial, err := inInitialUserNamespace(); {
-	case err != nil:
-		return 0, "", fmt.Errorf("telling whether this process runs in a user namespace: %w", err)
-	case !initial:
-		return 0, "", errInUserNamespace
+	// its own proposal. The uid it stands for outside is the account.
+	if m, err := os.ReadFile("/proc/self/uid_map"); err == nil {
+		outer, ok := outerUID(uid, string(m))
+		if !ok {
+			return 0, "", fmt.Errorf("uid %d is not mapped to an account outside this user namespace (/proc/self/uid_map): the account cannot be told", uid)
+		}
+		uid = outer
 	}
-	uid = os.Getuid()
 	u, err := user.LookupId(strconv.Itoa(uid))
 	if err != nil {
 		// An account without a passwd entry (a container's numeric
@@ -80,10 +78,6 @@ var osAccount = func() (uid int, login string, err error) {
 	}
 	return uid, u.Username, nil
 }
-
-// errInUserNamespace is why no operating-system account is told inside a
-// user namespace.
-var errInUserNamespace = errors.New("this process runs inside a user namespace (unshare --user, a rootless container), where the uid the system reports can be made any account's: the account cannot be told, so nothing that needs it is recorded; run it outside the namespace, or give reviewers SSH keys and serve")
 
 // OSIdentity is the local identity: the uid and login name of the account
 // this process runs as, as the operating system says. Never --reviewer or
@@ -101,4 +95,28 @@ func OSIdentity() (Identity, error) {
 		id += ",login=" + login
 	}
 	return Identity{Kind: IdentityOS, ID: id}, nil
+}
+
+// outerUID is the uid that uid stands for in the parent user namespace,
+// by uidMap, /proc/self/uid_map's lines of "inside outside count"; in the
+// initial namespace the map is "0 0 4294967295", every uid itself. A
+// namespace made inside another maps to that one, not to the host: such
+// nesting is not told apart here.
+func outerUID(uid int, uidMap string) (int, bool) {
+	for _, line := range strings.Split(uidMap, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			continue
+		}
+		inside, err1 := strconv.ParseInt(f[0], 10, 64)
+		outside, err2 := strconv.ParseInt(f[1], 10, 64)
+		count, err3 := strconv.ParseInt(f[2], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		if u := int64(uid); u >= inside && u-inside < count {
+			return int(outside + u - inside), true
+		}
+	}
+	return 0, false
 }
