@@ -68,7 +68,11 @@ func (a *addDialog) update(msg tea.Msg) tea.Cmd {
 	if insertsHidden(msg) {
 		switch m := msg.(type) {
 		case tea.PasteMsg:
-			m.Content = printable(m.Content, true)
+			// Many terminals send a paste's line breaks as CR (VTE,
+			// iTerm2, xterm), which the text area makes new lines:
+			// dropped as a control, they ran the ids together on one line
+			// (helper-62). CR LF and CR are line breaks, a tab a space.
+			m.Content = printable(pastedLines.Replace(m.Content), true)
 			msg = m
 		case tea.KeyPressMsg:
 			if m.Text = printable(m.Text, true); m.Text == "" {
@@ -81,6 +85,10 @@ func (a *addDialog) update(msg tea.Msg) tea.Cmd {
 	a.input, cmd = a.input.Update(msg)
 	return cmd
 }
+
+// pastedLines makes a paste's line breaks LF and its tabs spaces before
+// the characters the sanitizer would escape are dropped.
+var pastedLines = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\t", " ")
 
 // maxAddLines is the most lines the text area holds (the bubbles
 // textarea's own fixed limit): a paste past it is cut, and lines typed

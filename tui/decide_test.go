@@ -347,6 +347,15 @@ func TestInvisibleCharactersTypedOrPastedIntoAnInputAreDropped(t *testing.T) {
 	if v := m.add.input.Value(); v != f.sb.CheckID(1)+"\n"+f.sb.CheckID(2) {
 		t.Errorf("the add dialog holds %q", v)
 	}
+	// A paste whose lines end in CR (as many terminals send them), CR LF,
+	// or hold a tab: still one id a line (helper-62: CR was dropped, and
+	// the ids ran together).
+	pump(t, m, keys("esc", "A")...)
+	pump(t, m, paste(f.sb.CheckID(3)+"\r"+f.sb.CheckID(4)+"\r\n\t"+f.sb.CheckID(5)))
+	if v, want := m.add.input.Value(), f.sb.CheckID(3)+"\n"+f.sb.CheckID(4)+"\n "+f.sb.CheckID(5); v != want {
+		t.Errorf("the add dialog holds %q, want %q", v, want)
+	}
+	mustContain(t, plain(m), "3 valid")
 }
 
 // The cursor stays where the text was being typed when an invisible
