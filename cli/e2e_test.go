@@ -358,6 +358,14 @@ func (p *ptyTerm) wait() int {
 	go func() { exited <- p.cmd.Wait() }()
 	select {
 	case err := <-exited:
+		// What it wrote last may still be on its way from the pty:
+		// read until the copy ends (the pty closes with the program),
+		// or a test reading the text finds it short (helper-62: the
+		// TERM=dumb refusal's text was empty 3 times in 20).
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+		}
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			return ee.ExitCode()
