@@ -703,7 +703,11 @@ func (m *Model) switchTab(i int) {
 	}
 	m.savePlace()
 	m.tab = i
-	m.customer = ""
+	if m.customer != "" {
+		// Out of the customer view by a tab as by esc: the filter it
+		// set aside comes back (helper-62).
+		m.customer, m.filter = "", m.customerFilter
+	}
 	if m.mode == modeDetail {
 		m.mode = modeList
 	}

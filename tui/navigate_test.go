@@ -270,6 +270,11 @@ func TestCustomerViewShowsAllChecksOfTheSelectedCustomer(t *testing.T) {
 	if m.customer != "" || m.query().Queue != store.QueueNeedsReview || m.filter != "lima0" {
 		t.Fatalf("esc left the customer view as %q on %s, filter %q", m.customer, m.query().Queue, m.filter)
 	}
+	// Left by a queue key instead, the filter comes back too.
+	pump(t, m, keys("c", "1")...)
+	if m.customer != "" || m.filter != "lima0" {
+		t.Fatalf("1 left the customer view as %q, filter %q", m.customer, m.filter)
+	}
 }
 
 // c pressed in a check's detail, then esc, comes back to that detail, not
