@@ -30,3 +30,32 @@ func TestAKeyMustBeMissingOnTwoLooksInARow(t *testing.T) {
 		}
 	}
 }
+
+// A console with decision keys is ended when its key is found read-only
+// on two looks in a row, not one (an editor rewriting authorized_keys in
+// place may show a half-written line); a read-only console never is.
+func TestAKeyMustBeReadOnlyOnTwoLooksInARow(t *testing.T) {
+	s := &Server{cfg: Config{IdleTimeout: time.Hour, MaxSessions: 4}}
+	now := time.Now()
+	full, ro := &liveSession{}, &liveSession{id: identity{ReadOnly: true}}
+	full.typed(now)
+	ro.typed(now)
+	p := &peer{authed: true, consoles: map[*liveSession]struct{}{full: {}, ro: {}}}
+	p.touch(now)
+	for i, look := range []struct {
+		readOnly, ended bool
+	}{
+		{readOnly: true, ended: false},
+		{readOnly: false, ended: false},
+		{readOnly: true, ended: false},
+		{readOnly: true, ended: true},
+	} {
+		reason, end := s.sweepPeerLocked(p, now, map[*peer]keyLook{p: {found: true, readOnly: look.readOnly}}, false)
+		if got := len(end) == 1 && end[0] == full && full.reason() == endMadeReadOnly; got != look.ended || reason != "" {
+			t.Fatalf("look %d (read-only: %v): the full console ended = %v (%d ended), close %q; expected %v and no close", i+1, look.readOnly, got, len(end), reason, look.ended)
+		}
+		if ro.reason() != "" {
+			t.Fatalf("look %d: the read-only console was ended (%s)", i+1, ro.reason())
+		}
+	}
+}
