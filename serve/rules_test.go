@@ -36,18 +36,11 @@ func (f *fixture) keepOnlyKeys(t *testing.T, names ...string) {
 // decision it confirms next is refused in the write path, and the console
 // is told and closed within a few seconds. Another reviewer goes on.
 func TestARemovedKeyCanNoLongerDecideAndItsConsoleIsClosed(t *testing.T) {
-	f := newFixture(t, fixtureOpts{keys: map[string]string{"alice": "alice@laptop", "bob": "bob@desk"}})
-	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
-	bob := f.openTerminal(f.dialKey("bob", "bob"), "xterm", 100, 30)
-	alice.expect(0, wait, "Needs review")
-	bob.expect(0, wait, "Needs review")
-
+	f, alice, bob := aliceAndBob(t, 100, 30, "Needs review")
 	m := alice.mark()
-	if alice.pressUntil("a", wait, "anyway?", "note>") == 0 {
-		time.Sleep(20 * time.Millisecond)
-		alice.pressUntil("y", wait, "note>")
+	if err := alice.openApproveNote(wait); err != nil {
+		t.Fatal(err)
 	}
-	alice.expect(m, wait, "note>")
 	f.keepOnlyKeys(t, "bob")
 	removed := time.Now()
 	alice.send("\r")
@@ -81,18 +74,11 @@ func TestARemovedKeyCanNoLongerDecideAndItsConsoleIsClosed(t *testing.T) {
 // fail now, is told why and closed (exit 1) within a few seconds; logged
 // in again, the key gets the read-only console. Another reviewer goes on.
 func TestAKeyMadeReadOnlyHasItsConsoleClosedAndComesBackReadOnly(t *testing.T) {
-	f := newFixture(t, fixtureOpts{keys: map[string]string{"alice": "alice@laptop", "bob": "bob@desk"}})
-	alice := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 100, 30)
-	bob := f.openTerminal(f.dialKey("bob", "bob"), "xterm", 100, 30)
-	alice.expect(0, wait, "Needs review")
-	bob.expect(0, wait, "Needs review")
-
+	f, alice, bob := aliceAndBob(t, 100, 30, "Needs review")
 	m := alice.mark()
-	if alice.pressUntil("a", wait, "anyway?", "note>") == 0 {
-		time.Sleep(20 * time.Millisecond)
-		alice.pressUntil("y", wait, "note>")
+	if err := alice.openApproveNote(wait); err != nil {
+		t.Fatal(err)
 	}
-	alice.expect(m, wait, "note>")
 	writeFile(t, f.authKey, authorizedLine(f.keys["alice"], "alice@laptop "+ReadOnlyTag)+"\n"+
 		authorizedLine(f.keys["bob"], "bob@desk")+"\n", 0o600)
 	later := time.Now().Add(2 * time.Second)

@@ -130,11 +130,9 @@ func TestShutdownTellsSessionsAndWaitsForTheDecisionInFlight(t *testing.T) {
 	idle.expect(0, wait, "Needs review")
 
 	m := busy.mark()
-	if busy.pressUntil("a", wait, "anyway?", "note>") == 0 {
-		time.Sleep(20 * time.Millisecond)
-		busy.pressUntil("y", wait, "note>")
+	if err := busy.openApproveNote(wait); err != nil {
+		t.Fatal(err)
 	}
-	busy.expect(m, wait, "note>")
 	time.Sleep(20 * time.Millisecond)
 	busy.send("\r")
 	busy.expect(m, wait, "saving approve")
