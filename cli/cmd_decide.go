@@ -172,9 +172,9 @@ func decidedText(dd service.Decided) string {
 		return fmt.Sprintf("proposed %s %s: %s; it awaits a second reviewer (%s decide %s confirm, by another account)",
 			ingForm(d.Proposes), d.CheckID, by, progName, d.CheckID)
 	case store.Confirm:
-		return fmt.Sprintf("confirmed: %s %s as %s proposed (#%d): %s", d.Proposes.PastTense(), d.CheckID, proposer(proposal), d.Ref, by)
+		return fmt.Sprintf("confirmed: %s %s as %s (#%d): %s", d.Proposes.PastTense(), d.CheckID, proposer(proposal), d.Ref, by)
 	case store.Return:
-		return fmt.Sprintf("returned %s %s, not %s as %s proposed (#%d): %s", d.CheckID, returnedTo(dd), d.Proposes.PastTense(), proposer(proposal), d.Ref, by)
+		return fmt.Sprintf("returned %s %s, not %s as %s (#%d): %s", d.CheckID, returnedTo(dd), d.Proposes.PastTense(), proposer(proposal), d.Ref, by)
 	}
 	return fmt.Sprintf("%s %s: %s", d.Action.PastTense(), d.CheckID, by)
 }
@@ -184,6 +184,8 @@ func decidedText(dd service.Decided) string {
 // Caisson or with no result was said to be back in needs review).
 func returnedTo(dd service.Decided) string {
 	switch q := dd.To; {
+	case !dd.ToKnown:
+		return "(where it is now could not be read: see show)"
 	case q == store.QueueNeedsReview:
 		return "to needs review"
 	case q == store.QueuePending:
@@ -198,11 +200,13 @@ func returnedTo(dd service.Decided) string {
 	return "(it has no result to review: it is in all, and in errors if its last fetch failed)"
 }
 
+// proposer is "NAME proposed", or "proposed" when the proposal could not
+// be read (it said "proposed proposed").
 func proposer(p *store.Decision) string {
 	if p == nil {
 		return "proposed"
 	}
-	return p.Reviewer
+	return p.Reviewer + " proposed"
 }
 
 func ingForm(a store.Action) string {

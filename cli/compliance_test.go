@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -475,4 +476,38 @@ func headOf(t *testing.T, f *fixture) string {
 		t.Fatal(err)
 	}
 	return h.String()
+}
+
+// A return on a check whose cached response no longer decodes is recorded,
+// and says nothing of where the check went rather than something wrong
+// (helper-62: the record could not be read, and the line said it had no
+// result to review).
+func TestAReturnOnACheckThatCannotBeReadDoesNotSayWhereItWent(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 20)
+	st := f.openStore()
+	id := ""
+	for _, c := range ids {
+		if rec, err := st.Get(t.Context(), c); err == nil && rec.Result != nil && rec.Status == store.StatusOpen &&
+			(rec.Document < caisson.High || rec.Face < caisson.High) {
+			id = c
+			break
+		}
+	}
+	st.Close()
+	asAccount(t, "alice")
+	f.must(0, "policy", "set", "four-eyes", "risky", "--note", "a team")
+	f.must(0, "decide", id, "approve", "--yes")
+	db, err := sql.Open("sqlite", f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("UPDATE checks SET raw = ? WHERE check_id = ?", []byte("\x00 not JSON"), id); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	asAccount(t, "bob")
+	r := f.must(0, "decide", id, "return", "--note", "cannot read it")
+	// Nor could the proposal be read: its number, not its proposer, is said.
+	mustContain(t, "return", r.stdout, "returned "+id+" (where it is now could not be read: see show), not approved as proposed (#")
 }

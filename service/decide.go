@@ -44,8 +44,11 @@ type Decided struct {
 	// To, for a return, is the decision queue the check went back to
 	// (store.DecisionQueue): needs review, pending, or the queue of a
 	// decision still in effect; "" for none (All, and Errors when its
-	// last fetch failed).
-	To store.Queue
+	// last fetch failed). ToKnown is false when the check could not be
+	// read (a cached response that no longer decodes): where it went is
+	// then not said, rather than said wrong (helper-62).
+	To      store.Queue
+	ToKnown bool
 }
 
 // Decide records a decision by the rules every front end obeys: approving
@@ -104,7 +107,8 @@ func (s *Service) Decide(ctx context.Context, r DecideRequest) (Decided, error) 
 		return Decided{}, err
 	}
 	dd := Decided{Decision: d, Proposal: rec.Proposal}
-	if req.Action == store.Return {
+	if req.Action == store.Return && rec.CheckID != "" {
+		dd.ToKnown = true
 		dd.Passed = store.Passed(rec.Row, rec.Result, s.o.Now())
 		dd.To = store.DecisionQueue(rec.Row, rec.Result, s.o.Now())
 	}

@@ -159,8 +159,9 @@ type decidedMsg struct {
 	decision store.Decision
 	// passed: a returned check Caisson passed, in no queue to review;
 	// to: the decision queue a returned check went back to.
-	passed bool
-	to     store.Queue
+	passed  bool
+	to      store.Queue
+	toKnown bool
 	// nextID is the check after this one in the queue, looked up before
 	// the decision moved it out of the queue.
 	nextID string
@@ -188,7 +189,7 @@ func decide(st Store, svc Service, task int, q store.PageQuery, req store.Decisi
 			msg.err = fmt.Errorf("storing the decision: %w", err)
 			return msg
 		}
-		msg.decision, msg.passed, msg.to = d.Decision, d.Passed, d.To
+		msg.decision, msg.passed, msg.to, msg.toKnown = d.Decision, d.Passed, d.To, d.ToKnown
 		return msg
 	}
 }

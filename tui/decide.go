@@ -166,6 +166,8 @@ func savedText(msg decidedMsg, short string) string {
 		return fmt.Sprintf("confirmed: %s %s: saved", pastTense(d.Proposes), short)
 	case store.Return:
 		switch q := msg.to; {
+		case !msg.toKnown:
+			return fmt.Sprintf("returned %s: saved", short)
 		case q == store.QueueNeedsReview:
 			return fmt.Sprintf("returned %s to needs review: saved", short)
 		case q == store.QueuePending:

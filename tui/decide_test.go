@@ -437,7 +437,10 @@ func TestAReturnSavedSaysWhereTheCheckWentBack(t *testing.T) {
 		{"", true, "returned chk_x: saved; Caisson passed it"},
 		{"", false, "returned chk_x: saved; it has no result to review"},
 	} {
-		msg := decidedMsg{decision: store.Decision{Action: store.Return}, to: c.to, passed: c.passed}
+		if got := savedText(decidedMsg{decision: store.Decision{Action: store.Return}, to: c.to}, "chk_x"); got != "returned chk_x: saved" {
+			t.Errorf("returned, where to not known: %q", got)
+		}
+		msg := decidedMsg{decision: store.Decision{Action: store.Return}, to: c.to, passed: c.passed, toKnown: true}
 		if got := savedText(msg, "chk_x"); !strings.HasPrefix(got, c.want) {
 			t.Errorf("returned to %q (passed %v): %q, want it to begin %q", c.to, c.passed, got, c.want)
 		}
