@@ -270,7 +270,16 @@ func (s *Server) sweepPeerLocked(p *peer, now time.Time, keysOK map[*peer]keyLoo
 		if reason != "" && ls.endLocked(reason, now) {
 			end = append(end, ls)
 		}
-		if asked := ls.endAsked(); !asked.IsZero() && now.Sub(asked) >= hardCloseGrace {
+		grace := hardCloseGrace
+		if ls.reason() == endShutdown {
+			// Shutdown waits up to ShutdownGrace for the decisions
+			// being saved, and Run closes what is left then: closed at
+			// hardCloseGrace, a console saving past it lost its
+			// connection (and its goodbye) whatever --shutdown-grace
+			// said (helper-63).
+			grace = max(grace, s.cfg.ShutdownGrace)
+		}
+		if asked := ls.endAsked(); !asked.IsZero() && now.Sub(asked) >= grace {
 			closeReason = "console did not end in time"
 		}
 	}

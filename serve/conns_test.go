@@ -59,3 +59,31 @@ func TestAKeyMustBeReadOnlyOnTwoLooksInARow(t *testing.T) {
 		}
 	}
 }
+
+// A console told to end by shutdown keeps its connection for the whole
+// shutdown grace, saving what it was saving; one told to end for being
+// idle is closed hardCloseGrace later (helper-63: shutdown closed it at
+// 5 s whatever --shutdown-grace said).
+func TestAConsoleEndingForShutdownKeepsItsConnectionForTheGrace(t *testing.T) {
+	s := &Server{cfg: Config{IdleTimeout: time.Hour, MaxSessions: 4, ShutdownGrace: 30 * time.Second}}
+	now := time.Now()
+	for _, c := range []struct {
+		reason string
+		after  time.Duration
+		closed bool
+	}{
+		{endShutdown, hardCloseGrace + time.Second, false},
+		{endShutdown, 31 * time.Second, true},
+		{endIdle, hardCloseGrace + time.Second, true},
+	} {
+		ls := &liveSession{}
+		ls.typed(now)
+		ls.endLocked(c.reason, now)
+		p := &peer{authed: true, consoles: map[*liveSession]struct{}{ls: {}}}
+		p.touch(now)
+		reason, _ := s.sweepPeerLocked(p, now.Add(c.after), nil, false)
+		if got := reason != ""; got != c.closed {
+			t.Errorf("ending for %s, %s later: closed = %v (%q), want %v", c.reason, c.after, got, reason, c.closed)
+		}
+	}
+}

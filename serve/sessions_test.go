@@ -116,12 +116,29 @@ func TestAnIdleSessionIsClosedAndTypingKeepsItOpen(t *testing.T) {
 	f.waitLog(wait, `msg="session end"`, "reason=idle")
 }
 
+// Shutdown tells every console and waits for the decision being saved,
+// also one that takes longer than a console told to end is otherwise
+// given (hardCloseGrace): within the shutdown grace it is saved and its
+// reviewer told so (helper-63: the connection was closed at 5 s, the
+// goodbye lost, whatever --shutdown-grace said).
 func TestShutdownTellsSessionsAndWaitsForTheDecisionInFlight(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		delay time.Duration
+	}{
+		{"a decision of 300ms", 300 * time.Millisecond},
+		{"a decision longer than a console is given to end", hardCloseGrace + 1500*time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) { shutdownWaitsFor(t, c.delay) })
+	}
+}
+
+func shutdownWaitsFor(t *testing.T, delay time.Duration) {
 	f := newFixture(t, fixtureOpts{})
-	// Decisions take 300ms here, so shutdown starts while one is being
+	// Decisions take delay here, so shutdown starts while one is being
 	// written.
 	f.srv.newModel = func(ls *liveSession) tea.Model {
-		ls.store.st = slowDecisions{ls.store.st, 300 * time.Millisecond}
+		ls.store.st = slowDecisions{ls.store.st, delay}
 		return f.srv.newConsole(ls)
 	}
 	busy := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
