@@ -4,6 +4,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -131,7 +132,15 @@ func (m *Model) decided(msg decidedMsg) tea.Cmd {
 	short := caisson.ShortID(line(msg.checkID), 10)
 	delete(m.deciding, msg.checkID)
 	if msg.err != nil {
-		m.footer.finish(msg.task, false, fmt.Sprintf("%s of %s NOT saved: %s", msg.action, short, whyNotSaved(msg.err, msg.action, msg.checkID)))
+		why := whyNotSaved(msg.err, msg.action, msg.checkID)
+		if errors.Is(msg.err, store.ErrAlreadyProposed) {
+			// What to do first: the store's words (who proposed, when,
+			// under serve a long name) ran past the footer before
+			// they said it (helper-63).
+			k := m.ctx.keys
+			why = fmt.Sprintf("already proposed: %s confirms it, %s returns it, in Second review", keyName(k.Confirm), keyName(k.Return))
+		}
+		m.footer.finish(msg.task, false, fmt.Sprintf("%s of %s NOT saved: %s", msg.action, short, why))
 		return nil
 	}
 	m.footer.finish(msg.task, true, savedText(msg, short))

@@ -247,3 +247,20 @@ func TestConfirmingAProposalMadeWhileOpenIsNoConflict(t *testing.T) {
 	mustContain(t, screen, "Confirm "+caisson.ShortID(id, 10))
 	mustNotContain(t, screen, "while this was open")
 }
+
+// Two reviewers approving one check at once under four-eyes: the second's
+// footer says what to do first (confirm or return it in Second review),
+// not the store's words about who proposed when, which a serve reviewer's
+// long name pushed past the footer (helper-63).
+func TestApprovingACheckJustProposedSaysToConfirmOrReturnIt(t *testing.T) {
+	f, bob := fourEyesFixture(t, 20)
+	m := newTestModel(t, f.config(), 120, 40)
+	id := selectedID(t, m)
+	pump(t, m, keys("a")...)
+	if m.mode == modeConfirm {
+		pump(t, m, keys("y")...)
+	}
+	propose(t, bob, id, "looks fine", "bob (SHA256:2bCmYVq9dN4lJjA0bL2oQyR3, bob@a-long-laptop-name)")
+	pump(t, m, keys("enter")...)
+	mustContain(t, lastLines(plain(m), 2), "NOT saved: already proposed: v confirms it, b returns it, in Second review")
+}
