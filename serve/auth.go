@@ -216,6 +216,38 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, ch goss
 	ssh.DefaultSessionHandler(srv, conn, noAgentChannel{ch}, ctx)
 }
 
+// refuseForwarding refuses a local port forward (ssh -L), as every channel
+// but a session is, and says so in the log once a connection: it was
+// refused without a word (helper-63).
+func (s *Server) refuseForwarding(_ *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, ctx ssh.Context) {
+	s.logForwardingOnce(ctx, "local", conn.User(), conn.RemoteAddr().String())
+	ch.Reject(gossh.Prohibited, "port forwarding is not accepted")
+}
+
+// refuseRemoteForwarding refuses a remote port forward (ssh -R).
+func (s *Server) refuseRemoteForwarding(ctx ssh.Context, _ *ssh.Server, _ *gossh.Request) (bool, []byte) {
+	s.logForwardingOnce(ctx, "remote", ctx.User(), ctx.RemoteAddr().String())
+	return false, nil
+}
+
+// logForwardingOnce logs a refused forward of each kind the first time a
+// connection asks: a client may ask thousands of times.
+func (s *Server) logForwardingOnce(ctx ssh.Context, kind, user, remote string) {
+	if p := peerOf(ctx); p != nil {
+		s.mu.Lock()
+		logged := p.forwardLogged[kind]
+		if p.forwardLogged == nil {
+			p.forwardLogged = map[string]bool{}
+		}
+		p.forwardLogged[kind] = true
+		s.mu.Unlock()
+		if logged {
+			return
+		}
+	}
+	s.log.Info("refused: port forwarding", "kind", kind, "user", sshUser(user), "remote", remote)
+}
+
 // maxEnv bounds the environment variables a session may send (each one
 // is kept for the session's life); OpenSSH clients send a handful.
 const maxEnv = 64

@@ -55,7 +55,9 @@ type peer struct {
 	consoles  map[*liveSession]struct{} // admitted consoles on this connection
 	missing   int                       // looks in a row that found its key gone
 	demoted   int                       // looks in a row that found its key read-only
-	closed    bool
+	// forwardLogged: the kinds of refused port forward logged for it.
+	forwardLogged map[string]bool
+	closed        bool
 }
 
 type peerKey struct{}

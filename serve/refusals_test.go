@@ -101,6 +101,18 @@ func TestWhatTheServerRefuses(t *testing.T) {
 			ln.Close()
 			t.Error("remote forwarding (tcpip-forward) accepted, expected a refusal")
 		}
+		// Logged, once a connection however often asked (helper-63: a
+		// refusal without a word).
+		for range 3 {
+			if conn, err := c.Dial("tcp", f.srv.Addr().String()); err == nil {
+				conn.Close()
+			}
+		}
+		f.waitLog(wait, `msg="refused: port forwarding"`, "kind=local", "user=alice")
+		f.waitLog(wait, `msg="refused: port forwarding"`, "kind=remote", "user=alice")
+		if n := strings.Count(f.log.String(), `msg="refused: port forwarding" kind=local`); n != 1 {
+			t.Errorf("%d log lines for one connection's local forwards, want 1", n)
+		}
 	})
 	t.Run("agent forwarding is refused", func(t *testing.T) {
 		sess, err := f.dialKey("alice", "alice").NewSession()

@@ -134,8 +134,8 @@ func (s *Server) newSSHServer() (*ssh.Server, error) {
 		func(srv *ssh.Server) error {
 			// Only session channels: no direct-tcpip (port forwarding) or
 			// other channel types; no global requests (tcpip-forward).
-			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.sessionChannel}
-			srv.RequestHandlers = map[string]ssh.RequestHandler{}
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{"session": s.sessionChannel, "direct-tcpip": s.refuseForwarding}
+			srv.RequestHandlers = map[string]ssh.RequestHandler{"tcpip-forward": s.refuseRemoteForwarding}
 			srv.SessionRequestCallback = s.refuseSubsystems
 			srv.PtyHandler = s.ptyHandler(emulate)
 			return nil
