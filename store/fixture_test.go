@@ -124,7 +124,10 @@ func TestTheGeneratedFixtureHasBenchFixturesMix(t *testing.T) {
 		{"rejected", "status = 'rejected'", 0.04, 0.055},
 		{"escalated", "status = 'escalated'", 0.022, 0.034},
 		{"risky", "cached = 1 AND (document < 3 OR face < 3)", 0.69, 0.72},
-		{"named Smith", "last_name = 'Smith'", 0.013, 0.018},
+		// One of 60 last names: 1.6% of 20,000 give or take 0.09% (one
+		// standard deviation); 0.013-0.018 failed one run in fourteen
+		// (a clean clone's CI met it at 0.018+).
+		{"named Smith", "last_name = 'Smith'", 0.012, 0.021},
 		{"with an expired document", "cached = 1 AND expires_on < '" + testNow.Format("2006-01-02") + "'", 0.16, 0.185},
 	}
 	var total int
