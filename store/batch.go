@@ -73,9 +73,10 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 	skip := func(i int) bool { return refused(i) || early[i] }
 	// On PostgreSQL, where each statement is a round trip, the first
 	// results, the unchanged ones and the errors go in two statements;
-	// the rest, in order, one at a time.
+	// the rest one at a time.
 	tried, stored := make([]bool, len(results)), make([]bool, len(results))
-	// The rest are written in the order of their check ids: check_id's
+	// Those written one at a time (on SQLite, all) go in the order of
+	// their check ids: check_id's
 	// unique index (and tracked's, which each write looks up) then takes
 	// them page after page rather than at random, the same pages written
 	// with fewer seeks (a batch scattered over the index, as a queue's
