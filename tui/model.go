@@ -681,7 +681,8 @@ func (m *Model) back() tea.Cmd {
 	case m.batch != nil:
 		m.batch = nil
 	case m.customer != "":
-		m.customer, m.tab, m.filter = "", m.customerTab, m.customerFilter
+		m.leaveCustomer()
+		m.tab = m.customerTab
 		m.newQuery()
 		m.restorePlace()
 		if m.customerDetail {
@@ -695,6 +696,14 @@ func (m *Model) back() tea.Cmd {
 	return nil
 }
 
+// leaveCustomer ends the customer view, if one is open, and brings back
+// the filter it set aside.
+func (m *Model) leaveCustomer() {
+	if m.customer != "" {
+		m.customer, m.filter = "", m.customerFilter
+	}
+}
+
 func (m *Model) switchTab(i int) {
 	// 8 opens Second review even before the policy is read (keys typed
 	// ahead) or without four-eyes: the tab then shows while it is open.
@@ -703,11 +712,8 @@ func (m *Model) switchTab(i int) {
 	}
 	m.savePlace()
 	m.tab = i
-	if m.customer != "" {
-		// Out of the customer view by a tab as by esc: the filter it
-		// set aside comes back (helper-62).
-		m.customer, m.filter = "", m.customerFilter
-	}
+	// Out of the customer view by a tab as by esc (helper-62).
+	m.leaveCustomer()
 	if m.mode == modeDetail {
 		m.mode = modeList
 	}
