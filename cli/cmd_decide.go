@@ -122,7 +122,7 @@ func cmdDecide(ctx context.Context, a *app, f decideFlags, pos []string) error {
 	// The witness of the chain's tail, always one line on standard error
 	// (the journal, cron's mail): export --verify --head proves later that
 	// this entry is still in the log.
-	fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, d.Head())
+	_ = a.writeHead(d.Head()) // the decision is recorded whatever stderr takes
 	return nil
 }
 

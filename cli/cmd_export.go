@@ -251,10 +251,33 @@ func (a *app) reportHead(ctx context.Context, st *store.Store) error {
 	if head.IsZero() {
 		return nil
 	}
+	// `2>> heads.txt` on a full disk: the witness was not kept, and exit
+	// status 0 would say it was.
+	return a.writeHead(head)
+}
+
+// writeHead is the one line every command that wrote to the decision log
+// (or exported it) ends with on standard error, the witness of the
+// chain's tail, `caisson-review: decision log head SEQ:HASH`; the error
+// names the head, so it can still be copied from the screen.
+func (a *app) writeHead(head store.Head) error {
 	if _, err := fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, head); err != nil {
-		// `2>> heads.txt` on a full disk: the witness was not kept, and
-		// exit status 0 would say it was.
 		return fmt.Errorf("writing the head %s: %w", head, err)
+	}
+	return nil
+}
+
+// noteHeadMoved writes the decision log's head, as decide and policy do,
+// when the command appended to the log since before: the voids of
+// proposals a purge or a refresh ended are entries a witness of the head
+// must take in (helper-61: a cron job keeping each head saw none).
+func (a *app) noteHeadMoved(ctx context.Context, st *store.Store, before store.Head) error {
+	head, err := st.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the decision log's head: %w", err)
+	}
+	if head != before {
+		_ = a.writeHead(head) // as decide's: the entries are written whatever stderr takes
 	}
 	return nil
 }

@@ -149,7 +149,7 @@ func (a *app) changePolicy(ctx context.Context, what, note string, change func(s
 	if d.LogHead.Seq != 0 {
 		head = d.LogHead
 	}
-	fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, head)
+	_ = a.writeHead(head) // the change is recorded whatever stderr takes
 	return nil
 }
 

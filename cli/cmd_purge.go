@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/caisson-review/caisson-review/sanitize"
-	"github.com/caisson-review/caisson-review/store"
 )
 
 func init() {
@@ -58,21 +57,6 @@ func cmdPurge(ctx context.Context, a *app, older string, pos []string) error {
 	}
 	fmt.Fprintf(a.stdout, "purged the personal data of %s older than %s; decisions kept\n", plural(n, "check"), sanitize.Line(older))
 	return a.noteHeadMoved(ctx, st, before)
-}
-
-// noteHeadMoved prints the decision log's head on stderr, as decide and
-// policy do, when the command appended to the log since before: the voids
-// of proposals a purge or a refresh ended are entries a witness of the
-// head must take in (helper-61: a cron job keeping each head saw none).
-func (a *app) noteHeadMoved(ctx context.Context, st *store.Store, before store.Head) error {
-	head, err := st.Head(ctx)
-	if err != nil {
-		return fmt.Errorf("reading the decision log's head: %w", err)
-	}
-	if head != before {
-		fmt.Fprintf(a.stderr, "%s: decision log head %s\n", progName, head)
-	}
-	return nil
 }
 
 // maxAgeDays bounds --older-than in days: beyond it nothing was ever
