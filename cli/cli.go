@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"charm.land/fang/v2"
@@ -106,6 +108,20 @@ func (e *usageError) Error() string { return e.msg }
 
 func usageErrorf(cmd, format string, args ...any) error {
 	return &usageError{cmd: cmd, msg: fmt.Sprintf(format, args...)}
+}
+
+// refuseEmpty refuses, as a usage error, a flag of c given with nothing
+// in it (spaces count as nothing): an unset shell variable ($CUSTOMER) is
+// no wish to list or count everything, and a filter ignored when empty
+// handed an audit script the whole log (helper-61). expect says what each
+// flag named takes.
+func refuseEmpty(c *cobra.Command, expect map[string]string) error {
+	for _, name := range slices.Sorted(maps.Keys(expect)) {
+		if f := c.Flags().Lookup(name); f != nil && f.Changed && strings.TrimSpace(f.Value.String()) == "" {
+			return usageErrorf(c.Name(), "--%s is empty: expected %s", name, expect[name])
+		}
+	}
+	return nil
 }
 
 // errReported: the failures were already listed; exit 1 without

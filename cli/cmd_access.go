@@ -55,10 +55,6 @@ func newAccessJSON(r store.Access) accessJSON {
 // accessFlags are access's own flags; --reviewer is the global one.
 type accessFlags struct {
 	check, customer, since, format string
-	// given are the filters named on the command line, even as "": an
-	// unset variable in a script ($CUSTOMER) gave the whole log as if it
-	// were that customer's (helper-61).
-	given map[string]bool
 }
 
 func wireAccess(a *app, c *cobra.Command) runFunc {
@@ -73,20 +69,16 @@ func wireAccess(a *app, c *cobra.Command) runFunc {
 	completeFlag(c, "since", cobra.NoFileCompletions)
 	completeFlag(c, "format", completeFormats)
 	return func(ctx context.Context, pos []string) error {
-		f.given = map[string]bool{}
-		for _, name := range []string{"check", "customer", "since"} {
-			f.given[name] = c.Flags().Changed(name)
+		err := refuseEmpty(c, map[string]string{
+			"check":    "a check id (chk_priv_…); without it every record is listed",
+			"customer": "the whole customer id (5728349 - Miller, Ashley); without it every record is listed",
+			"since":    sinceExpected + "; without it every record is listed",
+		})
+		if err != nil {
+			return err
 		}
 		return cmdAccess(ctx, a, f, pos)
 	}
-}
-
-// accessEmptyFilter is what each of access's filters expects, said when
-// one is given empty.
-var accessEmptyFilter = map[string]string{
-	"check":    "a check id (chk_priv_…)",
-	"customer": "the whole customer id (5728349 - Miller, Ashley)",
-	"since":    "a date (2026-01-31) or an RFC 3339 time",
 }
 
 func cmdAccess(ctx context.Context, a *app, f accessFlags, pos []string) error {
@@ -100,11 +92,6 @@ func cmdAccess(ctx context.Context, a *app, f accessFlags, pos []string) error {
 	// What was pasted around a customer id does not make another one
 	// (the console's filter trims it too).
 	f.customer = strings.TrimSpace(f.customer)
-	for _, name := range []string{"check", "customer", "since"} {
-		if v := map[string]string{"check": f.check, "customer": f.customer, "since": f.since}[name]; f.given[name] && strings.TrimSpace(v) == "" {
-			return usageErrorf("access", "--%s is empty: expected %s; without it every record is listed", name, accessEmptyFilter[name])
-		}
-	}
 	// --reviewer is the global flag (your name elsewhere); here it
 	// filters, and only when given as a flag: CAISSON_REVIEWER, set in a
 	// reviewer's profile, must not silently narrow an audit.

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -155,11 +154,8 @@ func defuseFormula(field string) string {
 // (bareHead, from run) so that it may come without a value.
 type exportFlags struct {
 	format, since string
-	// sinceGiven: --since named, even as "" (an unset variable), which
-	// must not export the whole log unremarked.
-	sinceGiven bool
-	verify     bool
-	heads      headsFlag
+	verify        bool
+	heads         headsFlag
 	// shaping are the flags given that shape an export (--format,
 	// --since), which --verify and --head do not write.
 	shaping []string
@@ -181,7 +177,9 @@ func wireExport(a *app, c *cobra.Command) runFunc {
 				f.shaping = append(f.shaping, name)
 			}
 		}
-		f.sinceGiven = c.Flags().Changed("since")
+		if err := refuseEmpty(c, map[string]string{"since": sinceExpected}); err != nil {
+			return err
+		}
 		return cmdExport(ctx, a, f, pos)
 	}
 }
@@ -208,7 +206,7 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 		return usageErrorf("export", "--format %q: expected csv or json", sanitize.Line(f.format))
 	}
 	var from time.Time
-	if f.since != "" || f.sinceGiven {
+	if f.since != "" {
 		if from, err = parseSince(f.since); err != nil {
 			return usageErrorf("export", "%s", err.Error())
 		}
@@ -300,20 +298,17 @@ func (a *app) printHead(ctx context.Context, st *store.Store) error {
 	return nil
 }
 
-// sinceEmpty is the error of --since given empty.
-const sinceEmpty = `--since is empty: expected a date (2026-01-31) or an RFC 3339 time (2026-01-31T09:00:00Z)`
+// sinceExpected is what --since takes.
+const sinceExpected = "a date (2026-01-31) or an RFC 3339 time (2026-01-31T09:00:00Z)"
 
 func parseSince(s string) (time.Time, error) {
-	if strings.TrimSpace(s) == "" {
-		return time.Time{}, errors.New(sinceEmpty)
-	}
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t, nil
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("--since %q: expected a date (2026-01-31) or an RFC 3339 time (2026-01-31T09:00:00Z)", sanitize.Line(s))
+	return time.Time{}, fmt.Errorf("--since %q: expected %s", sanitize.Line(s), sinceExpected)
 }
 
 // customerLookup finds a decision's customer id, one store read per check.

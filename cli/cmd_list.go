@@ -120,7 +120,6 @@ func durationText(d time.Duration) string {
 // listFlags are list's own flags.
 type listFlags struct {
 	queue, sort, customer string
-	customerGiven         bool // even as --customer "": an unset variable
 	json, overdue         bool
 }
 
@@ -136,7 +135,11 @@ func wireList(a *app, c *cobra.Command) runFunc {
 	completeFlag(c, "sort", completeSorts)
 	completeFlag(c, "customer", cobra.NoFileCompletions)
 	return func(ctx context.Context, pos []string) error {
-		f.customerGiven = c.Flags().Changed("customer")
+		// An empty value would silently list needs-review instead: a
+		// shell variable that was not set, not a wish to see the queue.
+		if err := refuseEmpty(c, map[string]string{"customer": "a customer id or its start (5728349)"}); err != nil {
+			return err
+		}
 		return cmdList(ctx, a, f, pos)
 	}
 }
@@ -148,11 +151,6 @@ func cmdList(ctx context.Context, a *app, f listFlags, pos []string) error {
 		}
 		// Not an id: not repeated, as it may be a secret pasted by mistake.
 		return usageErrorf("list", "list takes no arguments: expected only flags (--queue Q, --customer ID, --json)")
-	}
-	if f.customerGiven && strings.TrimSpace(f.customer) == "" {
-		// An empty value would silently list needs-review instead: a
-		// shell variable that was not set, not a wish to see the queue.
-		return usageErrorf("list", "--customer is empty: expected a customer id or its start (5728349)")
 	}
 	// What was pasted around a customer id does not make another one (the
 	// console's filter trims it too; helper-60).

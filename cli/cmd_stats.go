@@ -44,9 +44,9 @@ func wireStats(a *app, c *cobra.Command) runFunc {
 	c.ValidArgsFunction = cobra.NoFileCompletions
 	completeFlag(c, "since", cobra.NoFileCompletions)
 	return func(ctx context.Context, pos []string) error {
-		if c.Flags().Changed("since") && since == "" {
-			// An unset variable must not silently mean the default period.
-			return usageErrorf("stats", "%s", sinceEmpty)
+		// An unset variable must not silently mean the default period.
+		if err := refuseEmpty(c, map[string]string{"since": sinceExpected}); err != nil {
+			return err
 		}
 		return cmdStats(ctx, a, since, asJSON, pos)
 	}
