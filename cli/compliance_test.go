@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -320,20 +319,10 @@ func TestAccessForAReviewerNoRecordHasSaysSo(t *testing.T) {
 // review", where no reviewer would find it.
 func TestReturningTheProposalOfAPassedCheckSaysWhereItWaits(t *testing.T) {
 	f := newFixture(t, sandbox.Options{})
-	ids := refreshed(t, f, 20)
-	st := f.openStore()
-	id := ""
-	for _, c := range ids {
-		rec, err := st.Get(t.Context(), c)
-		if err == nil && rec.Result != nil && rec.Outcome == store.OutcomeOK && rec.Document == caisson.High && rec.Face == caisson.High &&
-			(rec.ExpiresOn.IsZero() || !rec.ExpiresOn.Before(time.Now())) {
-			id = c
-			break
-		}
-	}
-	if id == "" {
-		t.Fatal("the data set should have a passed check")
-	}
+	id := checksWhere(t, f, refreshed(t, f, 20), 1, "passed checks", func(rec *store.Record) bool {
+		return rec.Result != nil && rec.Outcome == store.OutcomeOK && rec.Document == caisson.High && rec.Face == caisson.High &&
+			(rec.ExpiresOn.IsZero() || !rec.ExpiresOn.Before(time.Now()))
+	})[0]
 	asAccount(t, "alice")
 	f.must(0, "policy", "set", "four-eyes", "approvals", "--note", "all approvals")
 	f.must(0, "decide", id, "approve")
@@ -362,18 +351,7 @@ func TestAReturnSaysWhereTheCheckWentBack(t *testing.T) {
 	pending, failed := f.sb.ErrorCheckID(string(caisson.CodePendingReview)), f.sb.ErrorCheckID(string(caisson.CodeIDCheckExpired))
 	f.must(0, "add", pending, failed)
 	f.run("refresh", pending, failed)
-	st := f.openStore()
-	var risky []string
-	for _, c := range ids {
-		if rec, err := st.Get(t.Context(), c); err == nil && rec.Result != nil && rec.Status == store.StatusOpen &&
-			(rec.Document < caisson.High || rec.Face < caisson.High) {
-			risky = append(risky, c)
-		}
-	}
-	st.Close()
-	if len(risky) < 2 {
-		t.Fatalf("the data set should have two risky checks, has %d", len(risky))
-	}
+	risky := checksWhere(t, f, ids, 2, "risky open checks", riskyOpen)
 	escalated, open := risky[0], risky[1]
 	asAccount(t, "alice")
 	f.must(0, "decide", escalated, "escalate", "--note", "for a senior")
@@ -432,22 +410,8 @@ func TestShowingAPurgedCheckWithANoteIsAnAccess(t *testing.T) {
 func TestRefreshAndPurgePrintTheHeadWhenTheyVoid(t *testing.T) {
 	f := newFixture(t, sandbox.Options{})
 	ids := refreshed(t, f, 50) // the 48th waits at Caisson
-	st := f.openStore()
-	var pending, risky string
-	for _, id := range ids {
-		rec, err := st.Get(t.Context(), id)
-		switch {
-		case err != nil:
-		case pending == "" && rec.Outcome.NotReady():
-			pending = id
-		case risky == "" && rec.Result != nil && (rec.Document < caisson.High || rec.Face < caisson.High):
-			risky = id
-		}
-	}
-	st.Close()
-	if pending == "" || risky == "" {
-		t.Fatalf("the data set should have a pending and a risky check among 50: %q, %q", pending, risky)
-	}
+	pending := checksWhere(t, f, ids, 1, "checks waiting at Caisson", func(rec *store.Record) bool { return rec.Outcome.NotReady() })[0]
+	risky := checksWhere(t, f, ids, 1, "risky open checks", riskyOpen)[0]
 	asAccount(t, "alice")
 	f.must(0, "policy", "set", "four-eyes", "risky", "--note", "a team")
 	f.must(0, "decide", pending, "approve", "--yes")
@@ -484,28 +448,11 @@ func headOf(t *testing.T, f *fixture) string {
 // result to review).
 func TestAReturnOnACheckThatCannotBeReadDoesNotSayWhereItWent(t *testing.T) {
 	f := newFixture(t, sandbox.Options{})
-	ids := refreshed(t, f, 20)
-	st := f.openStore()
-	id := ""
-	for _, c := range ids {
-		if rec, err := st.Get(t.Context(), c); err == nil && rec.Result != nil && rec.Status == store.StatusOpen &&
-			(rec.Document < caisson.High || rec.Face < caisson.High) {
-			id = c
-			break
-		}
-	}
-	st.Close()
+	id := checksWhere(t, f, refreshed(t, f, 20), 1, "risky open checks", riskyOpen)[0]
 	asAccount(t, "alice")
 	f.must(0, "policy", "set", "four-eyes", "risky", "--note", "a team")
 	f.must(0, "decide", id, "approve", "--yes")
-	db, err := sql.Open("sqlite", f.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("UPDATE checks SET raw = ? WHERE check_id = ?", []byte("\x00 not JSON"), id); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	undecodable(t, f, id)
 	asAccount(t, "bob")
 	r := f.must(0, "decide", id, "return", "--note", "cannot read it")
 	// Nor could the proposal be read: its number, not its proposer, is said.

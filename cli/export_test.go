@@ -411,14 +411,7 @@ func TestExportOfTheLogSurvivesACachedResponseThatNoLongerDecodes(t *testing.T) 
 	seedAwkwardCheck(t, f, id)
 	f.must(0, "decide", id, "approve", "--yes")
 	customer := f.get(id).CustomerID
-	db, err := sql.Open("sqlite", f.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("UPDATE checks SET raw = ? WHERE check_id = ?", []byte("\x00 not JSON"), id); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	undecodable(t, f, id)
 
 	r := f.must(0, "export", "--format", "json")
 	var exported []decisionJSON

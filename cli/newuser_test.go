@@ -368,18 +368,9 @@ func TestShowSaysWhyAnOpenCheckIsWhereItIs(t *testing.T) {
 	f.run("refresh", pending)
 	r := f.must(0, "show", pending)
 	mustContain(t, "show of a pending check", r.stdout, "open (waiting at Caisson: Caisson's reviewers have it (PENDING_REVIEW))")
-	st := f.openStore()
-	defer st.Close()
-	for _, id := range ids {
-		rec, err := st.Get(t.Context(), id)
-		if err != nil || !store.Passed(rec.Row, rec.Result, time.Now()) {
-			continue
-		}
-		r := f.must(0, "show", id)
-		mustContain(t, "show of a passed check", r.stdout, "open (Caisson passed it: in all only, nothing to review)")
-		return
-	}
-	t.Fatal("the data set should have a passed check")
+	passed := checksWhere(t, f, ids, 1, "passed checks", func(rec *store.Record) bool { return store.Passed(rec.Row, rec.Result, time.Now()) })[0]
+	r = f.must(0, "show", passed)
+	mustContain(t, "show of a passed check", r.stdout, "open (Caisson passed it: in all only, nothing to review)")
 }
 
 // show --read-only does not send its reader to a refresh it cannot run.

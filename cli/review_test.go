@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"database/sql"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -18,6 +19,42 @@ func refreshed(t *testing.T, f *fixture, n int) []string {
 	f.runStdin(strings.Join(ids, "\n"), "add", "-")
 	f.run("refresh", "--all")
 	return ids
+}
+
+// checksWhere are those of ids whose stored record keep accepts, in the
+// order of ids; the test fails when fewer than want are.
+func checksWhere(t *testing.T, f *fixture, ids []string, want int, what string, keep func(*store.Record) bool) []string {
+	t.Helper()
+	st := f.openStore()
+	defer st.Close()
+	var found []string
+	for _, id := range ids {
+		if rec, err := st.Get(t.Context(), id); err == nil && keep(rec) {
+			found = append(found, id)
+		}
+	}
+	if len(found) < want {
+		t.Fatalf("the data set should have %d %s among %d checks, has %d", want, what, len(ids), len(found))
+	}
+	return found
+}
+
+// riskyOpen keeps an open check with a result below high on either side.
+func riskyOpen(rec *store.Record) bool {
+	return rec.Result != nil && rec.Status == store.StatusOpen && (rec.Document < caisson.High || rec.Face < caisson.High)
+}
+
+// undecodable damages id's cached response so that it no longer decodes.
+func undecodable(t *testing.T, f *fixture, id string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("UPDATE checks SET raw = ? WHERE check_id = ?", []byte("\x00 not JSON"), id); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // An open check whose document expired is in needs review whatever its
