@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -77,7 +78,18 @@ func dump(t *testing.T, s *Store) []string {
 			if err := rows.Scan(ptrs...); err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, fmt.Sprintf("%s %q", table, vals))
+			// %q of an int64 is a character literal: every time in
+			// nanoseconds would print as the same '\ufffd'.
+			text := make([]string, len(vals))
+			for i, v := range vals {
+				switch v := v.(type) {
+				case string, []byte:
+					text[i] = fmt.Sprintf("%q", v)
+				default:
+					text[i] = fmt.Sprint(v)
+				}
+			}
+			out = append(out, table+" "+strings.Join(text, " "))
 		}
 		rows.Close()
 	}
