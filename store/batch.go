@@ -75,8 +75,9 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 	// results, the unchanged ones and the errors go in two statements;
 	// the rest one at a time.
 	tried, stored := make([]bool, len(results)), make([]bool, len(results))
-	// Those written one at a time (on SQLite, all) go in the order of
-	// their check ids: check_id's
+	// Those written one at a time (on SQLite, all but first results,
+	// which firstResultsTx sorts the same way) go in the order of their
+	// check ids: check_id's
 	// unique index (and tracked's, which each write looks up) then takes
 	// them page after page rather than at random, the same pages written
 	// with fewer seeks (a batch scattered over the index, as a queue's
@@ -97,6 +98,13 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 			}
 		}
 		stmts := s.newStmtCache(tx)
+		// On SQLite the first results go in first, many to a statement.
+		firstTried := make([]bool, len(results))
+		if !s.pg() {
+			if err := firstResultsTx(ctx, stmts, ids, results, skip, firstTried, stored); err != nil {
+				return err
+			}
+		}
 		for _, i := range order {
 			r := results[i]
 			if skip(i) || stored[i] {
@@ -105,6 +113,8 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 			record := s.recordFetchTx
 			if tried[i] {
 				record = s.recordUnlessFirstOrSameTx
+			} else if firstTried[i] {
+				record = s.recordUnlessFirstTx
 			}
 			if err := record(ctx, stmts, ids[i], r); err != nil {
 				if !errors.Is(err, ErrNotFound) {
@@ -163,6 +173,15 @@ func (s *Store) recordFetchTx(ctx context.Context, tx *stmtCache, id string, r F
 		if done, err := sameResultTx(ctx, tx, id, r.Check, r.At); err != nil || done {
 			return err
 		}
+	}
+	return s.recordUnlessFirstOrSameTx(ctx, tx, id, r)
+}
+
+// recordUnlessFirstTx is recordFetchTx for a result firstResultsTx found
+// was not its check's first.
+func (s *Store) recordUnlessFirstTx(ctx context.Context, tx *stmtCache, id string, r FetchResult) error {
+	if done, err := sameResultTx(ctx, tx, id, r.Check, r.At); err != nil || done {
+		return err
 	}
 	return s.recordUnlessFirstOrSameTx(ctx, tx, id, r)
 }

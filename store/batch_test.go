@@ -426,6 +426,74 @@ func TestABatchWithSeveralOutcomesForOneCheckIsStoredAsOneWriteEachInOrderWould(
 	assertCountsByDefinition(t, batch)
 }
 
+// SQLite stores a batch's first results firstResultsChunk to a statement
+// (firstResultsTx): a batch of several statements' worth, the last one
+// padded, offered in no order, with checks that have more than one
+// outcome, an error before a result, and checks that have a result
+// already, leaves what one write each leaves, the trigram index too.
+func TestFirstResultsOfManyStatementsAreStoredAsOneWriteEachWould(t *testing.T) {
+	ctx := context.Background()
+	const n = 2*firstResultsChunk + 7
+	chk := func(i int, doc string) *caisson.Check {
+		return makeCheck(t, result{id: checkID(i), customer: fmt.Sprintf("cust-%d", i), first: "Ann",
+			last: fmt.Sprintf("Surname%03dx", i), doc: doc, face: "high"})
+	}
+	var results []FetchResult
+	for k := range n {
+		i := 1 + (k*37)%n // every check once, not in id order
+		results = append(results, FetchResult{CheckID: checkID(i), Check: chk(i, []string{"low", "medium", "high"}[i%3])})
+	}
+	results = append(results,
+		FetchResult{CheckID: checkID(5), Err: &caisson.APIError{Code: caisson.CodeNotVerified}}, // after its first result
+		FetchResult{CheckID: checkID(6), Check: chk(6, "low")},                                  // changed after its first
+		FetchResult{CheckID: checkID(n + 1), Err: errors.New("timeout")},                        // an error, then
+		FetchResult{CheckID: checkID(n + 1), Check: chk(n+1, "low")},                            // its first result
+		FetchResult{CheckID: checkID(n + 2), Check: chk(n+2, "high")},                           // cached already: the same again
+		FetchResult{CheckID: checkID(n + 3), Check: chk(n+3, "low")},                            // cached already: changed
+		FetchResult{CheckID: checkID(n + 9), Check: chk(n+9, "low")},                            // not tracked
+	)
+	for i := range results {
+		results[i].At = testNow
+	}
+	open := func(t *testing.T) *Store {
+		s, _ := newStore(t)
+		var added []string
+		for i := 1; i <= n+3; i++ {
+			added = append(added, checkID(i))
+		}
+		if _, err := s.AddMany(ctx, added, "t", SourceImported); err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range []int{n + 2, n + 3} {
+			if err := s.RecordFetch(ctx, checkID(i), chk(i, "high"), nil, testNow.Add(-time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return s
+	}
+	one, batch, errs := recordBothWays(t, results, open)
+	if !errors.Is(errs[len(errs)-1], ErrNotFound) {
+		t.Errorf("an untracked check: %v, want ErrNotFound", errs[len(errs)-1])
+	}
+	if got, want := dump(t, batch), dump(t, one); !reflect.DeepEqual(got, want) {
+		t.Errorf("the database after one batch differs from after one write each:\nbatch %q\n one  %q", got, want)
+	}
+	for _, i := range []int{1, firstResultsChunk + 1, n} {
+		filter := fmt.Sprintf("surname%03dx", i)
+		rows, err := batch.Page(ctx, PageQuery{Queue: QueueAll, Filter: filter})
+		if err != nil || len(rows) == 0 || rows[0].CheckID != checkID(i) {
+			t.Errorf("filter %q: %v, %v; want %s first", filter, ids(rows), err, checkID(i))
+		}
+	}
+	if !onPostgres {
+		if _, err := batch.db.Exec("INSERT INTO checks_search (checks_search, rank) VALUES ('integrity-check', 0)"); err != nil {
+			t.Errorf("the trigram index does not match the table: %v", err)
+		}
+	}
+	mustVerify(t, batch)
+	assertCountsByDefinition(t, batch)
+}
+
 // severalOutcomesScenario is a batch with several outcomes for some
 // checks, of every kind, on a database with checks only added, cached,
 // purged, failed since, deleted at Caisson and with a proposal.
