@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -98,4 +99,54 @@ func aliceAndBob(t *testing.T, w, h int, ready string) (f *fixture, alice, bob *
 	alice.expect(0, wait, ready)
 	bob.expect(0, wait, ready)
 	return f, alice, bob
+}
+
+// Wide or tall, the detail pane beside the list has the selected check
+// open: reviewers working there are shown on it as if they had opened it
+// full screen, and a claim moves with the cursor (helper-63 found two
+// wide-screen reviewers on one check each shown nobody). A console opened
+// and left untouched claims nothing.
+func TestReviewersWithTheDetailBesideTheListSeeWhoHasTheSelectedCheck(t *testing.T) {
+	f, alice, bob := aliceAndBob(t, 130, 40, "Caisson dashboard")
+	claimedBy := func(names ...string) func() bool {
+		return func() bool {
+			claims := f.srv.presence.Claims()
+			if len(claims) != 1 {
+				return false
+			}
+			for _, got := range claims {
+				return slices.Equal(got, names)
+			}
+			return false
+		}
+	}
+	// Opened and left as they are, the consoles claim nothing: the check
+	// beside the list is only the queue's top one.
+	time.Sleep(300 * time.Millisecond)
+	if claims := f.srv.presence.Claims(); len(claims) != 0 {
+		t.Fatalf("consoles nobody has touched claim %v", claims)
+	}
+	// Both have the riskiest check selected and press a key (k, at the
+	// top: it moves nothing); neither pressed enter.
+	alice.send("k")
+	bob.send("k")
+	waitUntil(t, wait, "both to claim the selected check", claimedBy("alice (alice@laptop)", "bob (bob@desk)"))
+	first := ""
+	for id := range f.srv.presence.Claims() {
+		first = id
+	}
+	bob.expect(0, wait, "being reviewed by alice (alice@laptop)")
+	alice.expect(0, wait, "being reviewed by bob (bob@desk)")
+
+	// Alice moves down: her claim goes with the cursor.
+	alice.send("j")
+	waitUntil(t, wait, "alice's claim to follow her cursor", func() bool {
+		claims := f.srv.presence.Claims()
+		return len(claims) == 2 && slices.Equal(claims[first], []string{"bob (bob@desk)"})
+	})
+
+	// Narrowed below the pane's width and height, the list stands alone:
+	// bob has nothing open.
+	bob.resize(100, 30)
+	waitUntil(t, wait, "bob's claim to go when the pane does", claimedBy("alice (alice@laptop)"))
 }

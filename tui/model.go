@@ -102,6 +102,10 @@ type Model struct {
 	styled bool
 	// claimed is the check this console told Presence it has open.
 	claimed string
+	// keyed is set by the reviewer's first key: until then the check
+	// beside the list is only whatever was on top, and a console left
+	// idle where it opened claims nothing (presence.go).
+	keyed bool
 	// confirmable is how many proposals this reviewer may confirm (-1
 	// until counted), what the Second review tab shows; proposals are the
 	// proposals of the rows read, by seq (secondreview.go).
@@ -179,6 +183,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.ctx.width, m.ctx.height = msg.Width, msg.Height
 		cmd = m.replayHeld()
 	case tea.KeyPressMsg:
+		m.keyed = true
 		cmd = m.key(msg)
 	case tea.BackgroundColorMsg:
 		m.background(msg.IsDark())

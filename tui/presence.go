@@ -13,8 +13,9 @@ import (
 // serve) says which check it has open, and learns which checks the others
 // have open. A console of one has none.
 type Presence interface {
-	// Claim says this console has checkID open (its detail, or a decision
-	// on it under way); "" says it has none.
+	// Claim says this console has checkID open (its detail, full screen
+	// or in the pane beside the list, or a decision on it under way); ""
+	// says it has none.
 	Claim(checkID string)
 	// ClaimedBy names the other reviewers who have checkID open.
 	ClaimedBy(checkID string) (names string, ok bool)
@@ -75,7 +76,13 @@ func (m *Model) claim() {
 	case m.quitting:
 	case m.pending != nil:
 		want = m.pending.checkID
-	case m.mode == modeDetail:
+	case m.mode == modeDetail, m.mode == modeList && m.keyed && (m.wide() || m.tall()):
+		// Beside the list (wide or tall) the detail pane has the selected
+		// check open as surely as the detail full screen: two reviewers
+		// working there must see each other on it, and the claim moves
+		// with the cursor (in memory; serve writes what a moment leaves).
+		// Not before the reviewer's first key, though: every console
+		// opened wide and left would claim the queue's top check.
 		if row, ok := m.current(); ok {
 			want = row.CheckID
 		}
