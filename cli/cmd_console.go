@@ -214,6 +214,12 @@ func (a *app) runConsole(ctx context.Context, cfg tui.Config, changes <-chan sto
 	stop := context.AfterFunc(ctx, p.Quit)
 	defer stop()
 	_, err := p.Run()
+	if d := m.Dropped(); d != "" {
+		// After the alternate screen, so it stays: a reviewer stopped
+		// half-way through a decision (SIGTERM, ctrl+c) learns it is
+		// not in the log.
+		fmt.Fprintf(a.stderr, "%s: not saved, as it was never confirmed: %s\n", progName, d)
+	}
 	if werr := m.Wait(); werr != nil {
 		return fmt.Errorf("not saved as the console closed: %w", werr)
 	}

@@ -55,6 +55,26 @@ func TestEndToEnd(t *testing.T) {
 		assertNoKey(t, term.text())
 	})
 
+	t.Run("SIGTERM with a decision's note half typed says it was not saved", func(t *testing.T) {
+		f, id := oneReviewableCheck(t)
+		term := startInPTY(t, bin, envList(f.env, "CAISSON_REVIEWER=rita"))
+		term.waitFor("a approve")
+		term.send("a")
+		term.waitFor("note>")
+		term.send("checked by")
+		// Drawn a key at a time: the text is not in one piece on screen.
+		time.Sleep(500 * time.Millisecond)
+		if err := term.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		term.wait()
+		mustContain(t, "the message after the console", term.text(),
+			"not saved, as it was never confirmed: approve "+id+" and the note typed for it")
+		if rec := f.get(id); len(rec.Decisions) != 0 {
+			t.Fatalf("want no decision stored, got %+v", rec.Decisions)
+		}
+	})
+
 	t.Run("the console and the demo refuse TERM=dumb before drawing anything", func(t *testing.T) {
 		// Drawn anyway, the alternate screen's and the colour query's
 		// sequences came out as text.

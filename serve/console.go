@@ -90,6 +90,9 @@ func (s *Server) console(sess ssh.Session, ls *liveSession) {
 	if w, ok := inner.(waiter); ok {
 		ls.setUnsaved(waitFor(w.Wait, s.cfg.ShutdownGrace))
 	}
+	if d, ok := inner.(interface{ Dropped() string }); ok {
+		ls.setDraft(d.Dropped())
+	}
 }
 
 // programOptions are the console's own options (frame rate, its quit

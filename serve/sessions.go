@@ -65,12 +65,29 @@ type liveSession struct {
 	// unsavedErr is a write the console reports as failed after it ended
 	// (the reviewer may not have seen it on screen).
 	unsavedErr error
+	// draftLost is the decision whose dialog was open when the console
+	// ended, never confirmed (setDraft).
+	draftLost string
 }
 
 func (ls *liveSession) setUnsaved(err error) {
 	ls.mu.Lock()
 	ls.unsavedErr = err
 	ls.mu.Unlock()
+}
+
+// setDraft keeps what the console's decision dialog held when it ended
+// (tui.Model.Dropped), for goodbye.
+func (ls *liveSession) setDraft(d string) {
+	ls.mu.Lock()
+	ls.draftLost = d
+	ls.mu.Unlock()
+}
+
+func (ls *liveSession) draft() string {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.draftLost
 }
 
 func (ls *liveSession) unsaved() error {
@@ -446,7 +463,8 @@ func (s *Server) goodbye(ls *liveSession, saved bool, unsaved error) {
 	// A quit says nothing when every decision was saved; one that was not
 	// is said however the session ended (helper-59: a quit said nothing
 	// after a failed decision, though its log counted it).
-	if why == "" && saved && unsaved == nil && ls.store.notSaved.Load() == 0 {
+	draft := ls.draft()
+	if why == "" && saved && unsaved == nil && ls.store.notSaved.Load() == 0 && draft == "" {
 		return
 	}
 	msg := "caisson-review: " + why
@@ -460,6 +478,9 @@ func (s *Server) goodbye(ls *liveSession, saved bool, unsaved error) {
 		msg += fmt.Sprintf(" Decisions made in this session: %d, all saved.", ls.store.decided.Load())
 	default:
 		msg += " A change was still being saved when the session ended: check the last check you decided when you reconnect."
+	}
+	if draft != "" {
+		msg += " Not saved, as it was never confirmed: " + draft + "."
 	}
 	wish.Println(ls.sess, strings.Join(strings.Fields(msg), " ")+"\n")
 }

@@ -175,6 +175,28 @@ func shutdownWaitsFor(t *testing.T, delay time.Duration) {
 	f.waitLog(wait, `msg=stopped`)
 }
 
+// A reviewer halfway through a decision's note when the server shuts
+// down is told the decision was not saved: it was never confirmed.
+func TestShutdownTellsAReviewerTheDecisionTheyHadNotConfirmed(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	term := f.openTerminal(f.dialKey("alice", "alice"), "xterm", 80, 24)
+	term.expect(0, wait, "Needs review")
+	if err := term.openApproveNote(wait); err != nil {
+		t.Fatal(err)
+	}
+	m := term.mark()
+	term.send("looks fi")
+	term.expect(m, wait, "looks fi")
+	if err := f.stop(); err != nil {
+		t.Fatalf("Serve returned %v, expected a clean shutdown", err)
+	}
+	term.expect(0, wait, "the review server is shutting down. Decisions made in this session: 0, all saved. Not saved, as it was never confirmed: approve chk_priv_")
+	term.expect(0, wait, " and the note typed for it.")
+	if n := len(f.decisions()); n != 0 {
+		t.Fatalf("decisions after shutdown = %d, expected none", n)
+	}
+}
+
 type slowDecisions struct {
 	decider
 	delay time.Duration

@@ -102,6 +102,9 @@ type Model struct {
 	styled bool
 	// claimed is the check this console told Presence it has open.
 	claimed string
+	// dropped is the decision whose dialog was open when the console
+	// quit, never confirmed and so never saved (Dropped).
+	dropped string
 	// keyed is set by the reviewer's first key: until then the check
 	// beside the list is only whatever was on top, and a console left
 	// idle where it opened claims nothing (presence.go).

@@ -5,8 +5,10 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 
 	tea "charm.land/bubbletea/v2"
@@ -129,6 +131,7 @@ func (m *Model) quit() tea.Cmd {
 		return nil
 	}
 	m.quitting = true
+	m.dropped = m.draft()
 	m.stopPolling()
 	if m.batch != nil && m.batch.running {
 		m.batch.cancel()
@@ -143,6 +146,27 @@ func (m *Model) quit() tea.Cmd {
 		return drainedMsg{}
 	})
 }
+
+// draft says what the open decision dialog holds: the action and its
+// check, and whether a note was typed; "" with no dialog open.
+func (m *Model) draft() string {
+	p := m.pending
+	if p == nil || (m.mode != modeConfirm && m.mode != modeNote && m.mode != modeReason) {
+		return ""
+	}
+	d := fmt.Sprintf("%s %s", p.action, line(p.checkID))
+	if m.mode == modeNote && strings.TrimSpace(m.note.input.Value()) != "" {
+		d += " and the note typed for it"
+	}
+	return d
+}
+
+// Dropped is the decision the console was asked for but never told to
+// save, because it quit (SIGTERM, a server shutting down, the connection
+// closing, ctrl+c) with its dialog open: "reject chk_priv_… and the note
+// typed for it". "" when none. Nothing confirmed is ever dropped: what was
+// confirmed is saved before the console ends (Wait).
+func (m *Model) Dropped() string { return m.dropped }
 
 // leave ends the program now; the filter lets this quit through.
 func (m *Model) leave() tea.Cmd {

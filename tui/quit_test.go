@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	_ "modernc.org/sqlite"
 
@@ -156,4 +157,55 @@ func rawDB(t *testing.T, path string) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// A decision whose dialog is open when the console is told to quit
+// (SIGTERM, a server shutting down) was never confirmed, so it is not
+// saved; Dropped says what it was, for the message after the alternate
+// screen (helper-63: the goodbye said "0, all saved" of a reviewer halfway
+// through a rejection's note).
+func TestQuittingWithADecisionDialogOpenSaysWhatWasNotSaved(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		keys  []any
+		shown string
+		want  string // after the check id
+	}{
+		{"nothing open", nil, "", ""},
+		{"the reason picker", []any{keyMsg("x")}, "pick the reason", " "},
+		{"a note typed", append([]any{keyMsg("x"), keyMsg("1")}, typeText("halfway thr")...), "halfway thr", " and the note typed for it"},
+		{"a note dialog left empty", []any{keyMsg("e"), keyMsg("1")}, "note>", " "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+			m := New(f.config())
+			m.animate = false
+			tm, w := startProgram(t, m, 120, 40)
+			w.waitFor(t, "▶ ")
+			sel, _ := selectedIn(w.frame())
+			for _, k := range tc.keys {
+				tm.Send(k.(tea.Msg))
+			}
+			if tc.shown != "" {
+				w.waitFor(t, tc.shown)
+			}
+			tm.Quit()
+			select {
+			case <-ended(tm):
+			case <-time.After(10 * time.Second):
+				t.Fatal("the program did not end")
+			}
+			got := m.Dropped()
+			if tc.want == "" {
+				if got != "" {
+					t.Fatalf("Dropped = %q with no dialog open, want none", got)
+				}
+				return
+			}
+			action := map[string]string{"x": "reject", "e": "escalate"}[tc.keys[0].(tea.KeyPressMsg).String()]
+			if !strings.HasPrefix(got, action+" chk_priv_"+strings.TrimSuffix(sel, "…")) || !strings.HasSuffix(got, strings.TrimRight(tc.want, " ")) || strings.Contains(got, "note") != strings.Contains(tc.want, "note") {
+				t.Fatalf("Dropped = %q, want %s of the selected check (%s)%s", got, action, sel, tc.want)
+			}
+		})
+	}
 }
