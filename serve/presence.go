@@ -239,7 +239,8 @@ func (ps *PresenceSession) ClaimedBy(checkID string) (string, bool) {
 	defer ps.p.mu.Unlock()
 	var names []string
 	for _, c := range ps.p.claimsLocked(ps.s) {
-		if c.checkID == checkID {
+		// A reviewer with two consoles on the check is named once.
+		if c.checkID == checkID && !slices.Contains(names, c.name) {
 			names = append(names, c.name)
 		}
 	}

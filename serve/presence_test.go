@@ -108,3 +108,21 @@ func drain(s *PresenceSession) {
 	default:
 	}
 }
+
+// A reviewer with two consoles on one check is named once (helper-65 saw
+// "bob (bob@desk), bob (bob@desk)").
+func TestAReviewerWithTwoConsolesOnACheckIsNamedOnce(t *testing.T) {
+	p := NewPresence()
+	alice := p.Join("alice")
+	bob, bobAgain := p.Join("bob"), p.Join("bob")
+	carol := p.Join("carol")
+	bob.Claim("chk_1")
+	carol.Claim("chk_1")
+	bobAgain.Claim("chk_1")
+	if got, _ := alice.ClaimedBy("chk_1"); got != "bob, carol" {
+		t.Errorf("chk_1 shown as claimed by %q, expected \"bob, carol\"", got)
+	}
+	if got, _ := bob.ClaimedBy("chk_1"); got != "bob, carol" {
+		t.Errorf("bob's first console sees %q, expected his other console and carol", got)
+	}
+}

@@ -342,7 +342,6 @@ func (m *Model) updateInputs(msg tea.Msg) tea.Cmd {
 // the visible rows, and the selected check's record.
 func (m *Model) sync() tea.Cmd {
 	m.layout()
-	m.claim()
 	m.syncSecondReview()
 	var cmds []tea.Cmd
 	fromCounts := m.totalFromCounts()
@@ -394,6 +393,8 @@ func (m *Model) sync() tea.Cmd {
 	if ok {
 		cmds = append(cmds, m.aheadOfCursor())
 	}
+	// After the reads: a page being read again keeps the claim (claim).
+	m.claim()
 	cmds = append(cmds, m.watchViewing())
 	return tea.Batch(cmds...)
 }

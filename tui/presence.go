@@ -68,7 +68,10 @@ func (m *Model) watched(msg watchedMsg) tea.Cmd {
 // claim keeps this console's claim on the check it has open.
 func (m *Model) claim() {
 	p := m.ctx.cfg.Presence
-	if p == nil {
+	// A read-only console (support looking a customer up) reviews
+	// nothing: shown "being reviewed" by it, reviewers would pass the
+	// check by.
+	if p == nil || m.ctx.cfg.ReadOnly {
 		return
 	}
 	want := ""
@@ -76,15 +79,27 @@ func (m *Model) claim() {
 	case m.quitting:
 	case m.pending != nil:
 		want = m.pending.checkID
-	case m.mode == modeDetail, m.mode == modeList && m.keyed && (m.wide() || m.tall()):
+	default:
 		// Beside the list (wide or tall) the detail pane has the selected
 		// check open as surely as the detail full screen: two reviewers
 		// working there must see each other on it, and the claim moves
-		// with the cursor (in memory; serve writes what a moment leaves).
-		// Not before the reviewer's first key, though: every console
-		// opened wide and left would claim the queue's top check.
-		if row, ok := m.current(); ok {
+		// with the cursor (in memory; serve writes what a moment leaves,
+		// so a move costs the other sessions a redraw, the store at most
+		// a write each claimWriteDelay). Not before the reviewer's first
+		// key, though: every console opened wide and left would claim
+		// the queue's top check.
+		row, full, ok := m.detailOnScreen()
+		switch {
+		case ok && (full || m.keyed):
 			want = row.CheckID
+		case !ok && m.list.req != 0:
+			// The page is being read again (a filter's keystroke): the
+			// screen holds its last frame meanwhile, and so does the
+			// claim, rather than flicker off and on in every other
+			// console.
+			if _, drawn := m.detailDrawn(); drawn {
+				want = m.claimed
+			}
 		}
 	}
 	if want != m.claimed {

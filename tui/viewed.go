@@ -45,18 +45,38 @@ type viewedMsg struct{ gen int }
 // detail, "" when none is: the detail is full screen, or the pane is
 // beside or below the list, with the check's record read.
 func (m *Model) detailShown() string {
-	if m.access == nil || m.left || m.quitting || !m.styled || m.tooSmall() || m.mode == modeHelp {
+	if m.access == nil || !m.styled {
 		return ""
 	}
-	full := m.mode == modeDetail || m.prevModeIsDetail()
-	if !full && !m.wide() && !m.tall() {
-		return ""
-	}
-	row, ok := m.current()
+	row, _, ok := m.detailOnScreen()
 	if !ok || m.detail.rec == nil || m.detail.rec.CheckID != row.CheckID || !m.detail.rec.ShowsPersonalData() {
 		return ""
 	}
 	return row.CheckID
+}
+
+// detailOnScreen is the check the detail is drawn for, full screen (full)
+// or in the pane beside or below the list; ok is false when no detail is
+// on screen (help, a window too small, the list alone, no check). What the
+// access log records as viewed and what the console claims (presence.go)
+// are both read from it, so the two cannot disagree on what is on screen.
+func (m *Model) detailOnScreen() (row store.Row, full, ok bool) {
+	full, ok = m.detailDrawn()
+	if !ok {
+		return store.Row{}, false, false
+	}
+	row, ok = m.current()
+	return row, full, ok
+}
+
+// detailDrawn says whether the layout has the detail on screen, full
+// screen (full) or beside or below the list, whatever check it is for.
+func (m *Model) detailDrawn() (full, ok bool) {
+	if m.left || m.quitting || m.tooSmall() || m.mode == modeHelp {
+		return false, false
+	}
+	full = m.mode == modeDetail || m.prevModeIsDetail()
+	return full, full || m.wide() || m.tall()
 }
 
 // watchViewing starts the dwell timer when the detail has started showing
