@@ -192,7 +192,7 @@ func (s *Store) recordUnlessFirstTx(ctx context.Context, tx *stmtCache, id strin
 func (s *Store) recordUnlessFirstOrSameTx(ctx context.Context, tx *stmtCache, id string, r FetchResult) error {
 	// What follows may change the row of id, and the trigram index's
 	// triggers would then take out of the index names it does not hold
-	// yet if firstResultTx made that row in this transaction. Only then
+	// yet if that row was made in this transaction (madeRow). Only then
 	// are the names queued so far indexed first: flushing at every failed
 	// fetch of a batch (one in thirty in a first refresh) cut the index's
 	// one ordered insert into dozens, each a new segment FTS5 must merge.

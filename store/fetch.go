@@ -216,10 +216,10 @@ func (c *stmtCache) madeRow(id string, rowid int64) {
 	c.made[id] = true
 }
 
-// flushSearch adds the names of the rows firstResultTx made to the
-// trigram index, in one statement. It must run before the transaction
-// commits and before any other write to those rows: the index's triggers
-// would otherwise remove from it names it never held. SQLite's only: on
+// flushSearch adds the names of the rows made in this transaction
+// (madeRow) to the trigram index, in one statement. It must run before
+// the transaction commits and before any other write to those rows: the
+// index's triggers would otherwise remove from it names it never held. SQLite's only: on
 // PostgreSQL, which has no FTS5 table, firstResultTx queues nothing.
 func (c *stmtCache) flushSearch(ctx context.Context) error {
 	if len(c.unsearched) == 0 {
@@ -448,8 +448,9 @@ const firstResultsChunk = 32
 
 // firstResultsInsert inserts the rows of VALUES whose check is bare
 // (never had a result), in the order given (CROSS JOIN keeps VALUES the
-// outer loop), and returns what it made. Rows with an empty check id pad
-// the last chunk, so that one statement, prepared once, serves every one.
+// outer loop), and returns what it made. Rows of NULLs, which match no
+// check, pad the last chunk, so that one statement, prepared once, serves
+// every one.
 var firstResultsInsert = func() string {
 	row := "(" + strings.Repeat("?,", 16) + "?)"
 	return `INSERT INTO checks (id, check_id, added_at, added_by, source,
@@ -501,7 +502,7 @@ func firstResultsTx(ctx context.Context, tx *stmtCache, ids []string, results []
 			tried[i] = true
 		}
 		for len(args) < cap(args) {
-			args = append(args, "")
+			args = append(args, nil)
 		}
 		if err := madeRows(ctx, tx, st, args, at, stored); err != nil {
 			return err

@@ -201,9 +201,9 @@ type stmtCache struct {
 	s     *Store
 	tx    *sqlTx
 	stmts map[string]*sql.Stmt
-	// unsearched are rows whose names are not in the trigram index yet
-	// (firstResultTx, flushSearch), and made the check ids of those rows
-	// that firstResultTx made.
+	// unsearched are rows made in this transaction whose names are not
+	// in the trigram index yet (madeRow, flushSearch), and made the check
+	// ids of those rows.
 	unsearched []int64
 	made       map[string]bool
 }
