@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -230,21 +229,20 @@ func cmdList(ctx context.Context, a *app, f listFlags, pos []string) error {
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHECK ID\tCUSTOMER\tNAME\tDOCUMENT\tFACE\tREASONS\tSTATUS\tCHECKED\tWAITING")
+	var tw table
+	tw.add("CHECK ID", "CUSTOMER", "NAME", "DOCUMENT", "FACE", "REASONS", "STATUS", "CHECKED", "WAITING")
 	for _, r := range rows {
 		fields := []string{
 			r.CheckID, orDash(r.CustomerID), orDash(strings.TrimSpace(r.FirstName + " " + r.LastName)),
 			r.Document.String(), r.Face.String(), orDash(joinCodes(r.ReasonCodes)), statusText(r, now), dayText(r.CheckedOn),
 			waitText(r, now, policy.SLA),
 		}
-		// Sanitizing also escapes tabs, which would split a column.
 		for i := range fields {
 			fields[i] = sanitize.Line(fields[i])
 		}
-		fmt.Fprintln(tw, strings.Join(fields, "\t"))
+		tw.add(fields...)
 	}
-	return tw.Flush()
+	return tw.write(a.stdout)
 }
 
 // customerByStart reports whether --customer ID is to match customer ids
