@@ -17,6 +17,11 @@ const (
 	DefaultIdleTimeout   = 30 * time.Minute
 	DefaultMaxSessions   = 16
 	DefaultShutdownGrace = 10 * time.Second
+	// DefaultKeepalive is how often an authenticated connection is asked
+	// whether its client is still there (OpenSSH's ClientAliveInterval);
+	// one that has not answered for keepaliveMisses of them is closed.
+	DefaultKeepalive = 15 * time.Second
+	keepaliveMisses  = 3
 	// loginGraceTime bounds how long a connection may take to
 	// authenticate, like sshd's LoginGraceTime: unauthenticated
 	// connections must not pile up.
@@ -45,6 +50,12 @@ type Config struct {
 	// ShutdownGrace bounds how long Run waits, once ctx is done, for
 	// sessions to end and work in flight to finish.
 	ShutdownGrace time.Duration
+	// Keepalive is how often a connection's client is asked whether it
+	// is still there; one silent for three of them (a laptop asleep, a
+	// network gone without a reset) is closed, its slot and its claim
+	// freed, rather than held until IdleTimeout. DefaultKeepalive when
+	// zero.
+	Keepalive time.Duration
 
 	// Store is shared by every session; the caller closes it after Run
 	// returns (Run returns only once no session can touch it).
@@ -82,6 +93,9 @@ func (c Config) withDefaults() Config {
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = DefaultShutdownGrace
 	}
+	if c.Keepalive == 0 {
+		c.Keepalive = DefaultKeepalive
+	}
 	if c.Log == nil {
 		c.Log = os.Stderr
 	}
@@ -101,6 +115,8 @@ func (c Config) validate() error {
 		return errors.New("max sessions: expected a positive number")
 	case c.ShutdownGrace < 0:
 		return errors.New("shutdown grace: expected a positive duration such as 10s")
+	case c.Keepalive < 0:
+		return errors.New("keepalive: expected a positive duration such as 15s")
 	}
 	return checkListen(c.Listen, c.AllowRemote)
 }

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"fmt"
 	"net"
 	"sync/atomic"
 	"time"
@@ -58,6 +59,10 @@ type peer struct {
 	// forwardLogged: the kinds of refused port forward logged for it.
 	forwardLogged map[string]bool
 	closed        bool
+	// probeSent is when the last keepalive went out; probing is set
+	// until its answer comes (keepalive).
+	probeSent time.Time
+	probing   bool
 }
 
 type peerKey struct{}
@@ -219,6 +224,41 @@ func (s *Server) sweepOnce(now time.Time, lookAtKeys bool) {
 	}
 }
 
+// keepaliveLocked asks p's client every Keepalive whether it is there
+// (keepalive@openssh.com, which OpenSSH and Go's clients answer, if only
+// to refuse it) and reports whether the last question has gone
+// unanswered for keepaliveMisses intervals: a client that stopped without
+// closing its connection (a laptop asleep, a network gone) would hold its
+// slot and its reviewer's claim until IdleTimeout, which the console's own
+// output, queued in the connection, does not hasten.
+func (s *Server) keepaliveLocked(p *peer, now time.Time) (silent bool) {
+	if s.cfg.Keepalive <= 0 || p.ctx == nil {
+		return false // a Config not through withDefaults, a bare peer: tests
+	}
+	if p.probing {
+		return now.Sub(p.probeSent) >= keepaliveMisses*s.cfg.Keepalive
+	}
+	if now.Sub(p.probeSent) < s.cfg.Keepalive {
+		return false
+	}
+	conn, ok := p.ctx.Value(ssh.ContextKeyConn).(gossh.Conn)
+	if !ok {
+		return false
+	}
+	p.probing, p.probeSent = true, now
+	go func() {
+		// Any answer, a refusal too, is the client; an error is the
+		// connection gone, which closing handles.
+		_, _, err := conn.SendRequest("keepalive@openssh.com", true, nil)
+		if err == nil {
+			s.mu.Lock()
+			p.probing = false
+			s.mu.Unlock()
+		}
+	}()
+	return false
+}
+
 // sweepPeerLocked says why p must be closed now ("" if it need not be)
 // and which of its consoles must be told to end.
 func (s *Server) sweepPeerLocked(p *peer, now time.Time, keysOK map[*peer]keyLook, keysUnusable bool) (closeReason string, end []*liveSession) {
@@ -241,6 +281,9 @@ func (s *Server) sweepPeerLocked(p *peer, now time.Time, keysOK map[*peer]keyLoo
 		p.demoted = 0
 	}
 	s.claimLocked(p, now)
+	if s.keepaliveLocked(p, now) {
+		return fmt.Sprintf("no answer to keepalives for %s", now.Sub(p.probeSent).Round(time.Second)), nil
+	}
 	if len(p.consoles) == 0 {
 		switch {
 		case p.missing >= 2 && keysUnusable:

@@ -40,6 +40,7 @@ type fixtureOpts struct {
 	maxSessions int
 	idle        time.Duration
 	grace       time.Duration
+	keepalive   time.Duration
 	// keys are the authorized_keys lines: name -> comment ("" for none).
 	keys map[string]string
 	// fourEyes, when set, is the database's policy before the server
@@ -150,6 +151,7 @@ func (f *fixture) serve(o fixtureOpts, st *store.Store, sb *sandbox.Server, ids 
 		IdleTimeout:        o.idle,
 		MaxSessions:        o.maxSessions,
 		ShutdownGrace:      o.grace,
+		Keepalive:          o.keepalive,
 		Store:              st,
 		API:                api,
 		APILabel:           "sandbox",
