@@ -20,6 +20,18 @@ import (
 	"github.com/caisson-review/caisson-review/store"
 )
 
+// approvalNoteOpen starts the console built at bin on a store of one
+// check to review, as rita, and opens its approval's note.
+func approvalNoteOpen(t *testing.T, bin string) (*fixture, string, *ptyTerm) {
+	t.Helper()
+	f, id := oneReviewableCheck(t)
+	term := startInPTY(t, bin, envList(f.env, "CAISSON_REVIEWER=rita"))
+	term.waitFor("a approve")
+	term.send("a")
+	term.waitFor("note>")
+	return f, id, term
+}
+
 // TestEndToEnd builds the binary and drives the console in a
 // pseudo-terminal against the sandbox, as a reviewer would.
 func TestEndToEnd(t *testing.T) {
@@ -33,11 +45,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	t.Run("a reviewer approves a check in the console", func(t *testing.T) {
-		f, id := oneReviewableCheck(t)
-		term := startInPTY(t, bin, envList(f.env, "CAISSON_REVIEWER=rita"))
-		term.waitFor("a approve")
-		term.send("a")
-		term.waitFor("note>")
+		f, id, term := approvalNoteOpen(t, bin)
 		term.send("checked by phone\r")
 		term.waitFor("saved")
 		term.send("q")
@@ -56,11 +64,7 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	t.Run("SIGTERM with a decision's note half typed says it was not saved", func(t *testing.T) {
-		f, id := oneReviewableCheck(t)
-		term := startInPTY(t, bin, envList(f.env, "CAISSON_REVIEWER=rita"))
-		term.waitFor("a approve")
-		term.send("a")
-		term.waitFor("note>")
+		f, id, term := approvalNoteOpen(t, bin)
 		term.send("checked by")
 		// Drawn a key at a time: the text is not in one piece on screen.
 		time.Sleep(500 * time.Millisecond)
