@@ -129,6 +129,13 @@ func (s *Server) authenticatedLocked(p *peer, now time.Time) bool {
 	key, _ := p.ctx.Value(ssh.ContextKeyPublicKey).(gossh.PublicKey)
 	p.authed, p.key, p.user = true, key, sshUser(p.ctx.User())
 	p.touch(now)
+	// Every connection in, console or not: one without (ssh -N) holds a
+	// slot, and was logged only when closed as idle half an hour later.
+	fp := ""
+	if key != nil {
+		fp = gossh.FingerprintSHA256(key)
+	}
+	s.log.Info("connection authenticated", "user", p.user, "fingerprint", fp, "remote", p.remote)
 	s.claimLocked(p, now)
 	return true
 }

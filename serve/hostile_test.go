@@ -226,12 +226,14 @@ func TestShutdownIsCleanWithStuckSessions(t *testing.T) {
 	f.waitLog(wait, "msg=stopped")
 }
 
-// ssh -N: a connection that opens no session holds a slot like a console
-// and is closed after the idle timeout.
+// ssh -N: a connection that opens no session is logged, holds a slot like
+// a console and is closed after the idle timeout.
 func TestAConnectionWithoutAConsoleCountsAndTimesOut(t *testing.T) {
 	f := newFixture(t, fixtureOpts{maxSessions: 1, idle: 1500 * time.Millisecond})
 	quiet := f.dialKey("quiet", "alice")
 	waitUntil(t, wait, "the quiet connection to hold a slot", func() bool { return f.slotsUsed() == 1 })
+	// Logged as it comes in, not only when closed (helper-63).
+	f.waitLog(wait, `msg="connection authenticated"`, "user=quiet", "fingerprint=SHA256:", "remote=127.0.0.1:")
 
 	refused := f.dialKey("alice", "alice")
 	full := f.openTerminal(refused, "xterm", 80, 24)
