@@ -37,6 +37,7 @@ func TestExitStatuses(t *testing.T) {
 		{"completion of an unknown shell is a usage error", []string{"completion", "tcsh"}, 2, `unknown shell "tcsh": expected bash, zsh or fish`},
 		{"completion without a shell is a usage error", []string{"completion"}, 2, "expected one shell: bash, zsh or fish"},
 		{"man takes no arguments", []string{"man", "extra"}, 2, "man takes no arguments"},
+		{"demo refuses --db, which it would not use", []string{"demo", "--db", missing}, 2, "the demo uses a throwaway database of its own"},
 		{"a bad queue is a usage error", []string{"list", "--queue", "later"}, 2, "expected one of needs-review"},
 		{"show without an id is a usage error", []string{"show"}, 2, "usage: caisson-review show ID"},
 		{"show of garbage is a usage error", []string{"show", "12345"}, 2, "not a check id (5 characters): expected a check id: 22 or more"},

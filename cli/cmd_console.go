@@ -237,7 +237,16 @@ func wireDemo(a *app, c *cobra.Command) runFunc {
 	var checks int
 	c.Flags().IntVar(&checks, "checks", sandbox.DefaultChecks, "number of sandbox checks to add (up to 1000000)")
 	c.ValidArgsFunction = cobra.NoFileCompletions
-	return func(ctx context.Context, pos []string) error { return cmdDemo(ctx, a, checks, pos) }
+	return func(ctx context.Context, pos []string) error {
+		// The demo's database is its own, made and deleted with it: a
+		// --db given to it was silently not used (helper-66), and a
+		// reviewer could believe the demo had written there.
+		if f := c.Flag("db"); f != nil && f.Changed {
+			db := shownLocation(f.Value.String())
+			return usageErrorf("demo", "--db %s: the demo uses a throwaway database of its own, deleted when it ends; to open that database, run caisson-review --db %s", db, db)
+		}
+		return cmdDemo(ctx, a, checks, pos)
+	}
 }
 
 func cmdDemo(ctx context.Context, a *app, checks int, pos []string) error {

@@ -306,6 +306,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.viewedTick(msg)
 	case accessFailedMsg:
 		m.accessFailed(msg)
+	case accessLookMsg:
+		cmd = m.accessLook()
 	case decidedMsg:
 		cmd = m.decided(msg)
 	case refreshedMsg:

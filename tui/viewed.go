@@ -120,7 +120,32 @@ func (m *Model) viewedTick(msg viewedMsg) tea.Cmd {
 		}
 		return nil
 	}
-	return tea.Batch(record, m.timer(viewAgain, msg))
+	return tea.Batch(record, m.timer(viewAgain, msg), m.timer(accessLookAfter, accessLookMsg{}))
+}
+
+// accessLookAfter is how long after a record the console looks whether
+// the recorder, which writes in the background, could write it: it
+// writes at once, then at most once a second. Otherwise a failure was
+// said only at the next record, 30 s later for a check held on screen
+// (helper-66 stopped PostgreSQL with a detail on screen: the footer
+// stayed "ready").
+const accessLookAfter = 1500 * time.Millisecond
+
+// accessLookMsg asks the console to look at the recorder's last write.
+type accessLookMsg struct{}
+
+// accessLook says a background write that failed.
+func (m *Model) accessLook() tea.Cmd {
+	a := m.access
+	if a == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		if err := a.lastErr(); err != nil {
+			return accessFailedMsg{err}
+		}
+		return nil
+	}
 }
 
 // accessFailedMsg says the access log could not take a record: the
@@ -187,6 +212,17 @@ func (a *accessLog) viewed(checkID string) error {
 		return fmt.Errorf("opening the access log: %w", a.err)
 	}
 	a.rec.Viewed(checkID, store.AccessDetail)
+	return a.rec.Err()
+}
+
+// lastErr is the last error the console's own recorder met writing, nil
+// when its last write went through (or it has none).
+func (a *accessLog) lastErr() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.rec == nil || a.closed {
+		return nil
+	}
 	return a.rec.Err()
 }
 
