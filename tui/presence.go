@@ -88,8 +88,10 @@ func (m *Model) claim() {
 		// a write each claimWriteDelay). Not before the reviewer's first
 		// key, though: every console opened wide and left would claim
 		// the queue's top check.
-		row, full, ok := m.detailOnScreen()
+		full, drawn := m.detailDrawn()
+		row, ok := m.current()
 		switch {
+		case !drawn:
 		case ok && (full || m.keyed):
 			want = row.CheckID
 		case !ok && m.list.req != 0:
@@ -97,9 +99,7 @@ func (m *Model) claim() {
 			// screen holds its last frame meanwhile, and so does the
 			// claim, rather than flicker off and on in every other
 			// console.
-			if _, drawn := m.detailDrawn(); drawn {
-				want = m.claimed
-			}
+			want = m.claimed
 		}
 	}
 	if want != m.claimed {

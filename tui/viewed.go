@@ -57,9 +57,7 @@ func (m *Model) detailShown() string {
 
 // detailOnScreen is the check the detail is drawn for, full screen (full)
 // or in the pane beside or below the list; ok is false when no detail is
-// on screen (help, a window too small, the list alone, no check). What the
-// access log records as viewed and what the console claims (presence.go)
-// are both read from it, so the two cannot disagree on what is on screen.
+// on screen (help, a window too small, the list alone, no check).
 func (m *Model) detailOnScreen() (row store.Row, full, ok bool) {
 	full, ok = m.detailDrawn()
 	if !ok {
@@ -71,6 +69,9 @@ func (m *Model) detailOnScreen() (row store.Row, full, ok bool) {
 
 // detailDrawn says whether the layout has the detail on screen, full
 // screen (full) or beside or below the list, whatever check it is for.
+// What the access log records as viewed (detailOnScreen) and what the
+// console claims (presence.go) are both read from it, so the two cannot
+// disagree on what is on screen.
 func (m *Model) detailDrawn() (full, ok bool) {
 	if m.left || m.quitting || m.tooSmall() || m.mode == modeHelp {
 		return false, false
