@@ -109,8 +109,6 @@ type errorLine struct {
 	text string
 }
 
-// errorLines is what an error says, sanitized: whatever it repeats of the
-// command line or a file must not drive the terminal.
 // interruptedError is an interruption with more to say than that: what
 // was kept, and what to do next (an interrupted migrate-store).
 type interruptedError struct {
@@ -121,6 +119,8 @@ type interruptedError struct {
 func (e *interruptedError) Error() string { return e.say + ": " + e.err.Error() }
 func (e *interruptedError) Unwrap() error { return e.err }
 
+// errorLines is what an error says, sanitized: whatever it repeats of the
+// command line or a file must not drive the terminal.
 func errorLines(err error) []errorLine {
 	var ue *usageError
 	switch {

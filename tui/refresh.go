@@ -228,6 +228,12 @@ func (b *batch) draw(c *programContext, width, maxFailures int) string {
 		total = fmt.Sprint(b.total)
 	}
 	tally := fmt.Sprintf("%s %s: %d/%s", state, b.label, b.done, total)
+	// What stopped the batch comes before the counts: at 80 or 120
+	// columns the line is clipped, and a tally of a stopped batch without
+	// its reason (the store gone, the key refused) says nothing to act on.
+	if b.err != nil {
+		tally += " · " + st.Bad.Render("✗ "+errText(b.err))
+	}
 	if n := len(b.failures); n > 0 {
 		tally += " · " + st.Bad.Render(fmt.Sprintf("✗ %d failed", n))
 	} else if !b.running && b.err == nil && b.notStored == 0 {
@@ -238,9 +244,6 @@ func (b *batch) draw(c *programContext, width, maxFailures int) string {
 	}
 	if t := b.notReadyText(); t != "" {
 		tally += " · " + st.Muted.Render(strings.ReplaceAll(strings.TrimPrefix(t, ", "), ", ", " · "))
-	}
-	if b.err != nil {
-		tally += " · " + st.Bad.Render("✗ "+errText(b.err))
 	}
 	if b.running {
 		tally += st.Muted.Render(" · esc cancels")

@@ -421,3 +421,29 @@ func TestAnswersTheStoreRefusedWholeAreCountedOnceNotListedAsFailures(t *testing
 		t.Errorf("footer %q, want %q", got, want)
 	}
 }
+
+// The tally line is clipped to the window: a batch the store stopped
+// says why before its counts, so that at 120 columns, with every count a
+// long refresh has, the reason is still on screen (helper-66 saw the
+// tally cut before it, the reason gone).
+func TestAStoppedBatchSaysWhyBeforeItsCounts(t *testing.T) {
+	c := newProgramContext(Config{HasDarkBackground: darkBackground()})
+	b := &batch{label: "the all queue", total: 100000, running: true, bar: progress.New(progress.WithoutPercentage())}
+	gone := &store.BatchNotStoredError{Err: errors.New("recording 5000 fetched checks: database is locked")}
+	for i := range 40000 {
+		res := service.Result{CheckID: fmt.Sprintf("chk_priv_%022d", i)}
+		switch {
+		case i < 5:
+			res.Err = &caisson.APIError{Code: caisson.CodeIDCheckDeleted}
+		case i >= 5000:
+			res.NotRecorded = gone
+		}
+		b.record(batchResultMsg{res: res})
+	}
+	b.waiting, b.decided, b.skipped.Final = 300, 12, 20
+	b.running, b.err = false, fmt.Errorf("the answers cannot be stored: %w", gone)
+	for _, width := range []int{80, 120} {
+		panel := ansi.Strip(b.view(c, width, maxFailuresShown))
+		mustContain(t, panel, "failed the all queue: 40000/100000 · ✗ the answers cannot be stored")
+	}
+}
