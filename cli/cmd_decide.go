@@ -116,7 +116,10 @@ func cmdDecide(ctx context.Context, a *app, f decideFlags, pos []string) error {
 	case errors.Is(err, service.ErrNotTracked):
 		return fmt.Errorf("%s is not tracked: add it with %s add", req.CheckID, progName)
 	case err != nil:
-		return fmt.Errorf("recording the decision: %w", err)
+		// Said as the store and the service word it, which name the
+		// decision and the check ("recording confirm on chk_…: …") or
+		// say nothing was recorded: a prefix of ours repeated both.
+		return err
 	}
 	fmt.Fprintln(a.stdout, sanitize.Line(decidedText(d)))
 	// The witness of the chain's tail, always one line on standard error

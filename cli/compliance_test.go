@@ -77,7 +77,12 @@ func TestFourEyesThroughTheCommandLine(t *testing.T) {
 	r = f.must(0, "list", "--queue", "second-review")
 	mustContain(t, "list second-review", r.stdout, id, "awaiting a second reviewer")
 	r = f.must(1, "decide", id, "confirm")
-	mustContain(t, "the proposer confirming", r.stderr, "a second reviewer", "you (os:uid=1001,login=alice) proposed it")
+	// One line, the decision and the check named once (it was
+	// "recording the decision: recording confirm on chk_…: chk_…: …").
+	said := "caisson-review: recording confirm on " + id + ": a proposal must be confirmed or returned by a second reviewer: you (os:uid=1001,login=alice) proposed it (#2); another reviewer must confirm it\n"
+	if r.stderr != said {
+		t.Errorf("the proposer confirming said\n%q\nwant\n%q", r.stderr, said)
+	}
 	// Another display name does not make another reviewer.
 	r = runCLI(t, withEnv(f.env, envReviewer, "bob"), "", "decide", id, "confirm")
 	if r.code != 1 {

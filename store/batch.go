@@ -59,7 +59,7 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 	early := make([]bool, len(results))
 	if s.pg() {
 		if err := s.storeFirstResultsPG(ctx, ids, results, refused, early); err != nil {
-			return errs, fmt.Errorf("recording %d fetched checks: %w", todo, err)
+			return errs, fmt.Errorf("%s: %w", fetchesText(todo), err)
 		}
 		for _, ok := range early {
 			if ok {
@@ -88,7 +88,7 @@ func (s *Store) RecordFetches(ctx context.Context, results []FetchResult) (errs 
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(ids[a], ids[b]) })
-	err = s.write(ctx, fmt.Sprintf("recording %d fetched checks", todo), func(tx *sqlTx) error {
+	err = s.write(ctx, fetchesText(todo), func(tx *sqlTx) error {
 		clear(batchErrs)
 		clear(tried)
 		clear(stored)
@@ -228,6 +228,14 @@ type FetchWriter struct {
 
 	mu     sync.RWMutex
 	closed bool
+}
+
+// fetchesText names a write of n fetched checks' outcomes.
+func fetchesText(n int) string {
+	if n == 1 {
+		return "recording 1 fetched check"
+	}
+	return fmt.Sprintf("recording %d fetched checks", n)
 }
 
 // FetchWriterOptions tune a FetchWriter; the zero value is the default.

@@ -744,3 +744,25 @@ func TestFailedFetchesDoNotCutABatchsNamesIntoSegments(t *testing.T) {
 		t.Errorf("the trigram index has %d records after a batch with failed fetches, %d after the same results alone: want no more", with, without)
 	}
 }
+
+// A refused batch says how many outcomes it was recording, in words a
+// front end prints as they are ("recording 1 fetched checks" before).
+func TestARefusedBatchCountsItsOutcomesInWords(t *testing.T) {
+	s := openAt(t, testLocation(t), &clock{t: testNow})
+	if _, err := s.AddMany(context.Background(), []string{checkID(1), checkID(2)}, "t", SourceImported); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupted: one of the faults that stop the batch whole.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for n, want := range map[int]string{1: "recording 1 fetched check: ", 2: "recording 2 fetched checks: "} {
+		var results []FetchResult
+		for i := 1; i <= n; i++ {
+			results = append(results, FetchResult{CheckID: checkID(i), Check: makeCheck(t, result{id: checkID(i), doc: "high", face: "high"}), At: testNow})
+		}
+		_, err := s.RecordFetches(ctx, results)
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("a refused batch of %d: %v, want it to start %q", n, err, want)
+		}
+	}
+}

@@ -287,8 +287,8 @@ func decideTx(ctx context.Context, tx *sqlTx, w writer, r DecisionRequest, now t
 			return Decision{}, err
 		}
 		if p.Proposes == r.Action {
-			return Decision{}, fmt.Errorf("%s: %w: %s proposed to %s it at %s (#%d); a second reviewer confirms or returns it",
-				r.CheckID, ErrAlreadyProposed, p.Reviewer, r.Action, p.At.Format(time.RFC3339), p.Seq)
+			return Decision{}, fmt.Errorf("%w: %s proposed to %s it at %s (#%d); a second reviewer confirms or returns it",
+				ErrAlreadyProposed, p.Reviewer, r.Action, p.At.Format(time.RFC3339), p.Seq)
 		}
 		if err := voidTx(ctx, tx, w, r.CheckID, p.Seq, st.hash, VoidDecidedOtherwise, now); err != nil {
 			return Decision{}, err

@@ -32,26 +32,26 @@ func secondReviewTx(ctx context.Context, tx *sqlTx, w writer, r DecisionRequest,
 		return Decision{}, noProposalTx(ctx, tx, r.CheckID)
 	}
 	if r.Proposal != 0 && r.Proposal != st.row.Proposal {
-		return Decision{}, fmt.Errorf("%s: %w: the proposal shown (#%d) was replaced by #%d; look at the check again",
-			r.CheckID, ErrStaleProposal, r.Proposal, st.row.Proposal)
+		return Decision{}, fmt.Errorf("%w: the proposal shown (#%d) was replaced by #%d; look at the check again",
+			ErrStaleProposal, r.Proposal, st.row.Proposal)
 	}
 	p, err := entryTx(ctx, tx, st.row.Proposal)
 	if err != nil {
 		return Decision{}, err
 	}
 	if p.Identity == w.identity.String() {
-		return Decision{}, fmt.Errorf("%s: %w: you (%s) proposed it (#%d); another reviewer must %s it",
-			r.CheckID, ErrSameReviewer, w.identity, p.Seq, r.Action)
+		return Decision{}, fmt.Errorf("%w: you (%s) proposed it (#%d); another reviewer must %s it",
+			ErrSameReviewer, w.identity, p.Seq, r.Action)
 	}
 	if r.Action == Confirm && st.row.Purged {
 		// The hash outlives the purge (raw_hash), so the test below
 		// would pass: what the confirmer would vouch for is gone.
-		return Decision{}, fmt.Errorf("%s: %w: its personal data was purged since %s proposed it (#%d); there is nothing to confirm, return it or refresh it and review it again",
-			r.CheckID, ErrStaleProposal, p.Reviewer, p.Seq)
+		return Decision{}, fmt.Errorf("%w: its personal data was purged since %s proposed it (#%d); there is nothing to confirm, return it or refresh it and review it again",
+			ErrStaleProposal, p.Reviewer, p.Seq)
 	}
 	if r.Action == Confirm && p.ResponseHash != st.hash {
-		return Decision{}, fmt.Errorf("%s: %w: the response has changed since %s proposed it (#%d); refresh and review it again",
-			r.CheckID, ErrStaleProposal, p.Reviewer, p.Seq)
+		return Decision{}, fmt.Errorf("%w: the response has changed since %s proposed it (#%d); refresh and review it again",
+			ErrStaleProposal, p.Reviewer, p.Seq)
 	}
 	d := Decision{CheckID: r.CheckID, Action: r.Action, Note: r.Note, ResponseHash: st.hash, Ref: p.Seq, Proposes: p.Proposes}
 	status := st.row.Status
@@ -93,7 +93,7 @@ func noProposalTx(ctx context.Context, tx *sqlTx, id string) error {
 	d, err := scanDecision(tx.QueryRowContext(ctx, "SELECT "+decisionColumns+
 		" FROM decisions WHERE check_id = ? AND action IN ('confirm', 'return', 'void') ORDER BY seq DESC LIMIT 1", id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%s: %w: nothing was proposed on it", id, ErrNoProposal)
+		return fmt.Errorf("%w: nothing was proposed on it", ErrNoProposal)
 	}
 	if err != nil {
 		return err
@@ -101,12 +101,12 @@ func noProposalTx(ctx context.Context, tx *sqlTx, id string) error {
 	if d.Action == Void && d.Reason == VoidResponseChanged {
 		// A refresh brought another response: what the confirmer looked
 		// at is no longer what Caisson says.
-		return fmt.Errorf("%s: %w: proposal #%d was voided at %s (#%d) because a refresh brought a different response; review the check again; nothing was written",
-			id, ErrStaleProposal, d.Ref, d.At.Format(time.RFC3339), d.Seq)
+		return fmt.Errorf("%w: proposal #%d was voided at %s (#%d) because a refresh brought a different response; review the check again; nothing was written",
+			ErrStaleProposal, d.Ref, d.At.Format(time.RFC3339), d.Seq)
 	}
 	how := map[Action]string{Confirm: "confirmed", Return: "returned", Void: "voided (" + string(d.Reason) + ")"}[d.Action]
-	return fmt.Errorf("%s: %w: proposal #%d was already %s by %s at %s (#%d); nothing was written",
-		id, ErrNoProposal, d.Ref, how, d.Reviewer, d.At.Format(time.RFC3339), d.Seq)
+	return fmt.Errorf("%w: proposal #%d was already %s by %s at %s (#%d); nothing was written",
+		ErrNoProposal, d.Ref, how, d.Reviewer, d.At.Format(time.RFC3339), d.Seq)
 }
 
 // voidTx writes a Void entry for proposal seq on check id, with its cause,
