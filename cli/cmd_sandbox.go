@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
+	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -23,7 +24,9 @@ made-up key that works nowhere else; printing it is safe), the commands
 that point caisson-review at it (go run . when run from a clone), check
 ids that show each queue once refreshed (one needing review first), more
 check ids, exchange tokens, ids answering each documented error, with
---hostile the ids whose names carry escape sequences, and a curl example.`
+--hostile the ids whose names carry escape sequences, and a curl example.
+With --ids-file PATH it also writes every check id of its data set to
+PATH, one per line, for trying add - and a bulk refresh on many checks.`
 }
 
 // sandboxFlags are sandbox's own flags.
@@ -33,6 +36,7 @@ type sandboxFlags struct {
 	failRate float64
 	checks   int
 	hostile  bool
+	idsFile  string
 }
 
 func wireSandbox(a *app, c *cobra.Command) runFunc {
@@ -42,6 +46,7 @@ func wireSandbox(a *app, c *cobra.Command) runFunc {
 	c.Flags().Float64Var(&f.failRate, "fail-rate", 0, "fraction F (0 to 1) of requests given an injected failure")
 	c.Flags().IntVar(&f.checks, "checks", sandbox.DefaultChecks, "number of checks in the data set (N)")
 	c.Flags().BoolVar(&f.hostile, "hostile", false, "put escape sequences and bidi characters in some names and customer ids")
+	c.Flags().StringVar(&f.idsFile, "ids-file", "", "write all N check ids of the data set to PATH, one per line (for add -)")
 	c.ValidArgsFunction = cobra.NoFileCompletions
 	return func(ctx context.Context, pos []string) error { return cmdSandbox(ctx, a, f, pos) }
 }
@@ -58,18 +63,26 @@ func cmdSandbox(ctx context.Context, a *app, f sandboxFlags, pos []string) error
 		return usageErrorf("sandbox", "%s", err.Error())
 	}
 	sb := sandbox.New(opts)
+	if f.idsFile != "" {
+		// Before listening: a path that cannot be written is a mistake
+		// in the command, said before anything is printed.
+		ids := strings.Join(sb.CheckIDs(f.checks), "\n") + "\n"
+		if err := os.WriteFile(f.idsFile, []byte(ids), 0o600); err != nil {
+			return fmt.Errorf("writing the check ids to --ids-file: %w", err)
+		}
+	}
 	baseURL, stop, err := sb.Listen(f.listen)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	a.printSandboxIntro(sb, baseURL, f.checks)
+	a.printSandboxIntro(sb, baseURL, f.checks, f.idsFile)
 	<-ctx.Done()
 	fmt.Fprintln(a.stderr, "sandbox stopped")
 	return nil
 }
 
-func (a *app) printSandboxIntro(sb *sandbox.Server, baseURL string, checks int) {
+func (a *app) printSandboxIntro(sb *sandbox.Server, baseURL string, checks int, idsFile string) {
 	w := a.stdout
 	run := selfCommand()
 	examples := sb.Examples()
@@ -94,6 +107,9 @@ func (a *app) printSandboxIntro(sb *sandbox.Server, baseURL string, checks int) 
 	for _, id := range moreIDs(sb, ids, 5) {
 		fmt.Fprintf(w, "  %s\n", id)
 	}
+	if idsFile != "" {
+		fmt.Fprintf(w, "All %d check ids, one per line, are in %s:\n  %s add - < %s\n", checks, sanitize.Line(idsFile), run, sanitize.Line(shellWord(idsFile)))
+	}
 	fmt.Fprintln(w, "Exchange tokens (valid for 2 hours; once exchanged, 5 more minutes):")
 	for i := range min(3, checks) {
 		fmt.Fprintf(w, "  %s\n", sb.NewToken(i))
@@ -111,6 +127,15 @@ func (a *app) printSandboxIntro(sb *sandbox.Server, baseURL string, checks int) 
 	fmt.Fprintf(w, "\nTry it with curl:\n  curl -s -H 'Authorization: Caisson %s' -H 'X-Caisson-CheckID: %s' '%s/v1/idcheck?fields=sex,dob,address,expires_on'\n\n",
 		sb.Key(), sb.CheckID(0), baseURL)
 	fmt.Fprintf(w, "Started %s. Stop with Ctrl-C.\n", time.Now().Format(time.TimeOnly))
+}
+
+// shellWord is s as one word of a shell command to copy: as it is when
+// nothing in it is special to a shell, else in single quotes.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+:@%=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // moreIDs is up to n of the sandbox's check ids that the banner has not

@@ -165,7 +165,7 @@ func TestSandboxBannerIDsLandInTheQueuesItNames(t *testing.T) {
 	selfCommand = func() string { return "go run ." }
 	t.Cleanup(func() { selfCommand = old })
 	var out bytes.Buffer
-	(&app{stdout: &out}).printSandboxIntro(f.sb, f.url, f.sb.Len())
+	(&app{stdout: &out}).printSandboxIntro(f.sb, f.url, f.sb.Len(), "")
 	banner := out.String()
 	lines := regexp.MustCompile(`(?m)^  (needs-review|pending|errors|all) +(chk_priv_\S+)  \S`).FindAllStringSubmatch(banner, -1)
 	if len(lines) < 5 || lines[0][1] != "needs-review" {
@@ -289,14 +289,14 @@ func TestSandboxBannerWithHostileNamesTheChecksThatCarryEscapes(t *testing.T) {
 	const header = "Check ids with escape sequences in a name (--hostile)"
 	plain := newFixture(t, sandbox.Options{})
 	var out bytes.Buffer
-	(&app{stdout: &out}).printSandboxIntro(plain.sb, plain.url, plain.sb.Len())
+	(&app{stdout: &out}).printSandboxIntro(plain.sb, plain.url, plain.sb.Len(), "")
 	if strings.Contains(out.String(), header) {
 		t.Errorf("without --hostile the banner lists hostile ids:\n%s", out.String())
 	}
 
 	f := newFixture(t, sandbox.Options{Hostile: true})
 	out.Reset()
-	(&app{stdout: &out}).printSandboxIntro(f.sb, f.url, f.sb.Len())
+	(&app{stdout: &out}).printSandboxIntro(f.sb, f.url, f.sb.Len(), "")
 	mustContain(t, "banner", out.String(), header)
 	lines := regexp.MustCompile(`(?m)^  (chk_priv_\S+)  last name: (.+)$`).FindAllStringSubmatch(out.String(), -1)
 	if len(lines) != 9 {

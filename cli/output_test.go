@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -172,5 +175,54 @@ func TestSandboxCommandRefusesANonLoopbackAddress(t *testing.T) {
 	mustContain(t, "stderr", r.stderr, "non-loopback")
 	if r := runCLI(t, nil, "", "sandbox", "--fail-rate", "2"); r.code != 2 {
 		t.Fatalf("--fail-rate 2: want exit 2, got\n%s", r)
+	}
+}
+
+// --ids-file writes every check id of the data set, one per line, which
+// add - takes as they are: a trial of a bulk import and refresh needs
+// more ids than the banner prints.
+func TestSandboxWritesEveryCheckIDForAdd(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	path := filepath.Join(t.TempDir(), "the ids.txt")
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"sandbox", "--checks", "300", "--ids-file", path}, strings.NewReader(""), &out, &errOut,
+			func(string) string { return "" })
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "Stop with Ctrl-C") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sandbox did not start:\n%s\n%s", out.String(), errOut.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	text := out.String()
+	mustContain(t, "intro", text, "All 300 check ids, one per line, are in "+path, "add - < '"+path+"'")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if len(lines) != 300 || len(slices.Compact(slices.Sorted(slices.Values(lines)))) != 300 {
+		t.Fatalf("the file holds %d lines, want 300 distinct ids", len(lines))
+	}
+	base := regexp.MustCompile(`base URL  (http://127\.0\.0\.1:\d+)`).FindStringSubmatch(text)
+	key := regexp.MustCompile(`API key   (\S+)`).FindStringSubmatch(text)
+	if base == nil || key == nil {
+		t.Fatalf("intro lacks the URL or the key:\n%s", text)
+	}
+	env := map[string]string{envAPIURL: base[1], envAPIKey: key[1], envDB: filepath.Join(t.TempDir(), "review.db"), envReviewer: "alice"}
+	if r := runCLI(t, env, string(data), "add", "-"); r.code != 0 || !strings.Contains(r.stdout, "300 added, 0 already there, 0 refused") {
+		t.Fatalf("add - of the file: %s", r)
+	}
+	if r := runCLI(t, env, "", "refresh", "--all"); r.code != 0 || !regexp.MustCompile(`refreshed \d+ of 300 checks`).MatchString(r.stdout+r.stderr) {
+		t.Fatalf("refresh --all of the file's checks: %s", r)
+	}
+	cancel()
+	<-done
+	if code := runCLI(t, nil, "", "sandbox", "--ids-file", filepath.Join(t.TempDir(), "no", "such", "dir", "ids.txt")).code; code != 1 {
+		t.Errorf("an ids file that cannot be written: exit %d, want 1", code)
 	}
 }
