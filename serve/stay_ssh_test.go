@@ -31,10 +31,12 @@ func TestACheckDecidedInAnotherSessionStaysOnScreenAndJMovesOn(t *testing.T) {
 	bob.send("1")
 	bob.expect(0, wait, "note>")
 	bob.send("over to compliance", "\r")
-	if alice.waitFor(m, 2*time.Second, "no longer in Needs review") < 0 {
+	if alice.waitFor(m, 2*time.Second, "no longer in Needs") < 0 {
 		t.Fatalf("alice was not told bob escalated her check:\n%s", alice.shown())
 	}
-	mustShow(t, alice.shown(), "● escalated by bob (SHA256:", "o reopen")
+	// The notice names bob with his key's fingerprint cut short (the
+	// history below it shows it whole), on one line.
+	mustShow(t, alice.shown(), "◆ escalated by bob (SHA256:", "…, bob@desk) ", "o reopen")
 
 	m = alice.mark()
 	alice.send("x")

@@ -119,7 +119,7 @@ func (d *detailModel) lines(c *programContext, row store.Row, haveRow bool, widt
 	}
 	b.wrap(st.Bold.Render, name)
 	if d.notice != "" {
-		b.wrap(st.Warn.Render, "● "+d.notice)
+		b.wrap(st.Warn.Render, newsGlyph+" "+d.notice)
 	}
 	if names, ok := c.claimedBy(rec.CheckID); ok {
 		b.wrap(st.Warn.Render, "● being reviewed by "+names)

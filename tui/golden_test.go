@@ -35,7 +35,7 @@ func TestGolden(t *testing.T) {
 		{"read_only_120x40", 120, 40, []string{"?"}, "READ-ONLY session", true, ""},
 		{"too_small_60x20", 60, 20, nil, "window too small", false, ""},
 		// Over SSH the reviewer is named with the key's fingerprint: the
-		// header cuts the name, never READ-ONLY.
+		// header cuts the fingerprint short, then the name, never READ-ONLY.
 		{"read_only_header_80x24", 80, 24, nil, "enter shows the detail", true, sshReviewer},
 		{"read_only_header_120x40", 120, 40, nil, "Caisson dashboard", true, sshReviewer},
 	} {

@@ -86,10 +86,16 @@ func headerView(c *programContext, queues []store.Queue, tab int, counts store.C
 		return t + mode + failed
 	}
 	// Too wide (a reviewer named by a key's fingerprint over SSH), the
-	// title gives up the API first, then the end of the reviewer's name:
-	// never the mode, which says what this console may do.
+	// title gives up the API first, then most of the fingerprint (the
+	// key's comment after it told reviewers apart at 80 columns, and was
+	// cut off: helper-65), then the end of the reviewer's name: never the
+	// mode, which says what this console may do.
 	title := draw(reviewer, api)
 	if cells(title) > c.width {
+		title = draw(reviewer, "")
+	}
+	if cells(title) > c.width {
+		reviewer = briefReviewer(reviewer)
 		title = draw(reviewer, "")
 	}
 	if over := cells(title) - c.width; over > 0 {

@@ -198,7 +198,7 @@ func lastSeq(rec *store.Record) int64 {
 func (m *Model) changedText() string {
 	text := ""
 	if d, ok := m.news(); ok {
-		text = fmt.Sprintf("%s by %s %s ago", pastTense(d.Action), line(d.Reviewer), age(d.At, m.ctx.now()))
+		text = fmt.Sprintf("%s by %s %s ago", pastTense(d.Action), line(briefReviewer(d.Reviewer)), age(d.At, m.ctx.now()))
 	}
 	if m.pinned == nil || !m.pinned.sure {
 		return text
@@ -250,6 +250,25 @@ func shortReviewer(r string) string {
 		return r[:i]
 	}
 	return r
+}
+
+// briefReviewer is a reviewer stored by serve with the key's fingerprint
+// cut to its first 8 characters ("bob (SHA256:C3chUDJu…, bob@laptop)"):
+// enough to tell two keys of one name apart in the notice, where the
+// whole of it, one 50-character token, wrapped mid-token at 130 columns
+// (helper-65). The decision history shows it whole.
+func briefReviewer(r string) string {
+	const mark = " (SHA256:"
+	i := strings.Index(r, mark)
+	if i < 0 {
+		return r
+	}
+	fp := r[i+len(mark):]
+	end := strings.IndexAny(fp, ",)")
+	if end < 0 || end <= 8 {
+		return r
+	}
+	return r[:i+len(mark)] + fp[:8] + "…" + fp[end:]
 }
 
 // decisionTab names the tab of a decided check by the key that shows it

@@ -54,7 +54,8 @@ func TestACheckDecidedElsewhereWhileOpenStaysOnScreenAndSaysWhoDecided(t *testin
 				t.Fatalf("the console left the check (on %s, mode %d, was %d)", row.CheckID, m.mode, mode)
 			}
 			screen := plain(m)
-			mustContain(t, screen, "● ", "escalated by bob 3s ago: no longer in")
+			mustContain(t, screen, "◆ ", "escalated by bob 3s ago: no longer in")
+			mustNotContain(t, screen, "● ")
 			footer := lastLine(screen)
 			mustContain(t, footer, "o reopen", "q quit")
 			mustNotContain(t, footer, "a approve", "x reject", "e escalate")
@@ -100,7 +101,7 @@ func TestTheCheckThatLeftCanBeReopened(t *testing.T) {
 		t.Fatal(err)
 	}
 	pump(t, m, StoreChanged{})
-	mustContain(t, plain(m), "● approved by bob (cli) 0s ago: no longer in")
+	mustContain(t, plain(m), "◆ approved by bob (cli) 0s ago: no longer in")
 	pump(t, m, keys("o", "enter")...)
 	if rec := record(t, f.st, id); rec.Status != store.StatusOpen {
 		t.Fatalf("status %s after o, want open", rec.Status)
@@ -214,8 +215,9 @@ func TestMovingOnFromTheCheckThatLeftABusyQueueGoesFromWhereItWas(t *testing.T) 
 
 // Under serve a decision is stored as "bob (SHA256:<43 characters>,
 // bob@laptop)": the refusal at 80 columns still says where the check is
-// now, naming the reviewer by name (the notice under the check's name
-// keeps the whole identity).
+// now, naming the reviewer by name; the notice under the check's name
+// keeps the identity with the fingerprint cut short, on one line (the
+// whole of it wrapped mid-token), and the history keeps it whole.
 func TestARefusedKeySaysWhereTheCheckIsNowAt80ColumnsWhenAnSSHKeyDecided(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 	cfg := f.config()
@@ -228,7 +230,7 @@ func TestARefusedKeySaysWhereTheCheckIsNowAt80ColumnsWhenAnSSHKeyDecided(t *test
 		t.Fatal(err)
 	}
 	pump(t, m, StoreChanged{})
-	mustContain(t, plain(m), "SHA256:C3chUDJu")
+	mustContain(t, plain(m), "◆ escalated by bob (SHA256:C3chUDJu…, bob@laptop) 3s ago")
 	for _, k := range []struct{ key, verb string }{{"a", "approved"}, {"x", "rejected"}, {"e", "escalated"}} {
 		pump(t, m, keys(k.key)...)
 		mustContain(t, lastLines(plain(m), 2), "✗ not "+k.verb+": escalated by bob 3s ago, now in 3 Escalated (o reopens)")

@@ -274,7 +274,7 @@ func (m *Model) bodyView() string {
 		}
 		if m.detail.notice != "" {
 			// The footer offers enter and j/k: the notice is the line.
-			hint = "  " + c.styles.Warn.Render("● "+caisson.ShortID(line(row.CheckID), 10)+" "+m.detail.notice)
+			hint = "  " + c.styles.Warn.Render(newsGlyph+" "+caisson.ShortID(line(row.CheckID), 10)+" "+m.detail.notice)
 		}
 	}
 	return clampView(m.list.view(c, h-1)+"\n"+hint, c.width, h)
