@@ -301,7 +301,9 @@ func layoutColumns(width int) columns {
 	return columns{customer: c, name: rest - c}
 }
 
-func (l *listModel) view(c *programContext, height int) string {
+// view draws the list in height lines; empty is what it says when the
+// query has no check.
+func (l *listModel) view(c *programContext, height int, empty string) string {
 	st := c.styles
 	cols := layoutColumns(l.width)
 	var sb strings.Builder
@@ -318,7 +320,7 @@ func (l *listModel) view(c *programContext, height int) string {
 		sb.WriteString("\n" + st.Bad.Render(clip("✗ "+errText(l.err), l.width)))
 		lines++
 	case l.total == 0:
-		sb.WriteString("\n" + st.Muted.Render("  no checks here"))
+		sb.WriteString("\n" + st.Muted.Render(clip("  "+empty, l.width)))
 		lines++
 	}
 	for i := from; i < to && lines < height; i++ {

@@ -658,7 +658,7 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 		if m.batch != nil && m.batch.running {
 			return nil
 		}
-		return m.startBatch(m.query(), "the "+strings.ToLower(tabNames[m.query().Queue][0])+" queue")
+		return m.startBatch(m.query(), batchLabel(m.query()))
 	case matches(msg, k.Approve):
 		return m.beginDecision(store.Approve)
 	case matches(msg, k.Reject):

@@ -86,6 +86,20 @@ type batch struct {
 // the command line's bar does (progress.go).
 const panelRedraw = 100 * time.Millisecond
 
+// batchLabel names what a bulk refresh of q fetches as the screen shows
+// it: the tab by its name ("Waiting at Caisson", not lower-cased), or the
+// customer's checks, and the filter, which the batch keeps to.
+func batchLabel(q store.PageQuery) string {
+	label := tabNames[q.Queue][0]
+	if q.Customer != "" {
+		label = "customer " + line(q.Customer) + "'s checks"
+	}
+	if q.Filter != "" {
+		label += fmt.Sprintf(" matching %q", line(q.Filter))
+	}
+	return label
+}
+
 // startBatch begins refreshing every check matching q (but those whose
 // last answer was final, as the command line's refresh --queue skips
 // them). done is called with the first result that could not be

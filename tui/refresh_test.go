@@ -91,7 +91,7 @@ func TestRefreshingTheQueueCountsAsTheQueuesDoAndListsFailuresWithoutStopping(t 
 			len(b.failures), b.waiting, counts[store.QueueErrors], counts[store.QueuePending])
 	}
 	screen := plain(m)
-	mustContain(t, screen, "refreshed the all queue: 24/24", "✗ 2 failed", "1 waiting at Caisson · 1 not ready at Caisson but already decided",
+	mustContain(t, screen, "refreshed All: 24/24", "✗ 2 failed", "1 waiting at Caisson · 1 not ready at Caisson but already decided",
 		"refreshed 24 of 24, 2 failed, 1 waiting at Caisson, 1 not ready at Caisson but already decided", "100%",
 		"2 Waiting at Caisson 1", "3 Escalated 1", "6 Errors 2")
 	for _, id := range []string{bad[0], bad[2]} {
@@ -136,7 +136,7 @@ func TestRefreshingTheQueueSkipsChecksWhoseLastAnswerWasFinal(t *testing.T) {
 			t.Errorf("R asked Caisson again for %s, whose answer was final", r.CheckID)
 		}
 	}
-	mustContain(t, plain(m), "refreshed the all queue: 3/3", "2 skipped: their last answer was final")
+	mustContain(t, plain(m), "refreshed All: 3/3", "2 skipped: their last answer was final")
 }
 
 // slowFixture has checks the sandbox answers slowly, so a batch is still
@@ -160,7 +160,7 @@ func TestEscCancelsARunningRefreshAndTheScreenStaysResponsive(t *testing.T) {
 	before := m.list.cursor
 	d.send(keyMsg("j"))
 	d.until(func() bool { return m.list.cursor == before+1 })
-	mustContain(t, plain(m), "esc cancels", "refreshing the all queue")
+	mustContain(t, plain(m), "esc cancels", "refreshing All")
 
 	d.send(keyMsg("esc"))
 	d.settle()
@@ -171,7 +171,7 @@ func TestEscCancelsARunningRefreshAndTheScreenStaysResponsive(t *testing.T) {
 	if b.done >= 200 {
 		t.Fatal("the batch ran to the end despite esc")
 	}
-	mustContain(t, plain(m), "cancelled the all queue", fmt.Sprintf("cancelled: refreshed %d of 200", b.done))
+	mustContain(t, plain(m), "cancelled All", fmt.Sprintf("cancelled: refreshed %d of 200", b.done))
 	// Every result that arrived was recorded, and nothing else.
 	fetched := 0
 	for _, id := range f.sb.CheckIDs(200) {
@@ -446,4 +446,29 @@ func TestAStoppedBatchSaysWhyBeforeItsCounts(t *testing.T) {
 		panel := ansi.Strip(b.view(c, width, maxFailuresShown))
 		mustContain(t, panel, "failed the all queue: 40000/100000 · ✗ the answers cannot be stored")
 	}
+}
+
+// The panel names what R fetches as the screen shows it: the tab by its
+// name, capitals kept ("the waiting at caisson queue" before), and the
+// filter it keeps to, which the label left out.
+func TestABulkRefreshNamesTheTabAndTheFilterItFetches(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("7", "/", "z", "z", "q", "enter", "R")...)
+	mustContain(t, plain(m), `refreshed All matching "zzq": 0/0`)
+	pump(t, m, keys("esc", "esc", "2", "R")...)
+	mustContain(t, plain(m), "refreshed Waiting at Caisson: ")
+}
+
+// A filter stays as the reviewer changes tabs; an empty tab says the
+// filter found nothing there, and how to drop it, where it said "no
+// checks here" under a tab bar counting 150 (helper-67, at 80x24, where
+// the title naming the filter is cut).
+func TestAnEmptyFilteredTabSaysTheFilterFoundNothing(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 80, 24)
+	pump(t, m, keys("/", "z", "z", "q", "enter", "2")...)
+	mustContain(t, plain(m), `no checks here match "zzq" · esc clears the filter`)
+	pump(t, m, keys("esc")...)
+	mustNotContain(t, plain(m), "no checks here match")
 }

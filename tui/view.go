@@ -14,6 +14,17 @@ import (
 	"github.com/caisson-review/caisson-review/store"
 )
 
+// emptyText is what an empty list says. With a filter it says the filter
+// found nothing, and how to drop it: the filter stays as the reviewer
+// changes tabs, and at 80 columns the title that names it is cut, so an
+// empty tab whose count in the tab bar is 150 looked broken (helper-67).
+func (m *Model) emptyText() string {
+	if m.filter == "" {
+		return "no checks here"
+	}
+	return fmt.Sprintf("no checks here match %q · %s clears the filter", line(m.filter), keyName(m.ctx.keys.Back))
+}
+
 // Fixed parts of the screen, in lines.
 const (
 	headerHeight = 2
@@ -243,7 +254,7 @@ func (m *Model) bodyView() string {
 			linkLine = c.styles.Label.Render("Caisson dashboard: ") + c.styles.Accent.Render(line(caisson.DashboardURL(row.CheckID)))
 		}
 		h--
-		list := clampView(m.list.view(c, h), m.list.width, h)
+		list := clampView(m.list.view(c, h, m.emptyText()), m.list.width, h)
 		// The space after the rule is drawn in the rule's colour: it looks
 		// the same, and most lines of the pane start with a label in that
 		// colour, so a line written across the rule (the rows the cursor
@@ -254,7 +265,7 @@ func (m *Model) bodyView() string {
 		return joinColumns(padBlock(list, m.list.width), sep, detail) + "\n" + linkLine
 	case m.tall():
 		listH := m.list.height + 1
-		list := clampView(m.list.view(c, listH), c.width, listH)
+		list := clampView(m.list.view(c, listH, m.emptyText()), c.width, listH)
 		rule := c.styles.Border.Render(strings.Repeat("─", c.width))
 		detail := clampView(m.detail.view(c, row, haveRow, c.width, h-listH-1, m.masked, true), c.width, h-listH-1)
 		return list + "\n" + rule + "\n" + detail
@@ -277,7 +288,7 @@ func (m *Model) bodyView() string {
 			hint = "  " + c.styles.Warn.Render(newsGlyph+" "+caisson.ShortID(line(row.CheckID), 10)+" "+m.detail.notice)
 		}
 	}
-	return clampView(m.list.view(c, h-1)+"\n"+hint, c.width, h)
+	return clampView(m.list.view(c, h-1, m.emptyText())+"\n"+hint, c.width, h)
 }
 
 // prevModeIsDetail keeps the detail pane on screen while a dialog opened
