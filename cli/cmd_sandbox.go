@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/caisson/sandbox"
 	"github.com/caisson-review/caisson-review/sanitize"
 	"github.com/caisson-review/caisson-review/store"
@@ -66,8 +67,15 @@ func cmdSandbox(ctx context.Context, a *app, f sandboxFlags, pos []string) error
 	if f.idsFile != "" {
 		// Before listening: a path that cannot be written is a mistake
 		// in the command, said before anything is printed.
-		ids := strings.Join(sb.CheckIDs(f.checks), "\n") + "\n"
-		if err := os.WriteFile(f.idsFile, []byte(ids), 0o600); err != nil {
+		// The error ids too: a trial's refresh then fills Errors (and
+		// Waiting at Caisson), as the banner's few ids do; without them
+		// a 5,000-check trial never met a failure (helper-67).
+		ids := sb.CheckIDs(f.checks)
+		for _, code := range demoErrorCodes {
+			ids = append(ids, sb.ErrorCheckID(string(code)))
+		}
+		text := strings.Join(ids, "\n") + "\n"
+		if err := os.WriteFile(f.idsFile, []byte(text), 0o600); err != nil {
 			return fmt.Errorf("writing the check ids to --ids-file: %w", err)
 		}
 	}
@@ -108,13 +116,15 @@ func (a *app) printSandboxIntro(sb *sandbox.Server, baseURL string, checks int, 
 		fmt.Fprintf(w, "  %s\n", id)
 	}
 	if idsFile != "" {
-		fmt.Fprintf(w, "All %d check ids, one per line, are in %s:\n  %s add - < %s\n", checks, sanitize.Line(idsFile), run, sanitize.Line(shellWord(idsFile)))
+		fmt.Fprintf(w, "All %d check ids and the %d below that answer an error, one per line, are in %s:\n  %s add - < %s\n",
+			checks, len(demoErrorCodes), sanitize.Line(idsFile), run, sanitize.Line(shellWord(idsFile)))
 	}
 	fmt.Fprintln(w, "Exchange tokens (valid for 2 hours; once exchanged, 5 more minutes):")
 	for i := range min(3, checks) {
 		fmt.Fprintf(w, "  %s\n", sb.NewToken(i))
 	}
-	fmt.Fprintln(w, "Check ids that always answer an error:")
+	fmt.Fprintf(w, "Check ids that always answer an error (%s and %s: no result yet, so pending, not errors):\n",
+		caisson.CodeNotVerified, caisson.CodePendingReview)
 	for _, code := range demoErrorCodes {
 		fmt.Fprintf(w, "  %-16s %s\n", code, sb.ErrorCheckID(string(code)))
 	}

@@ -180,7 +180,8 @@ func TestSandboxCommandRefusesANonLoopbackAddress(t *testing.T) {
 
 // --ids-file writes every check id of the data set, one per line, which
 // add - takes as they are: a trial of a bulk import and refresh needs
-// more ids than the banner prints.
+// more ids than the banner prints. The ids answering an error are in it
+// too, so that the trial's refresh fills Errors, as the banner's do.
 func TestSandboxWritesEveryCheckIDForAdd(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -199,14 +200,15 @@ func TestSandboxWritesEveryCheckIDForAdd(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	text := out.String()
-	mustContain(t, "intro", text, "All 300 check ids, one per line, are in "+path, "add - < '"+path+"'")
+	mustContain(t, "intro", text, fmt.Sprintf("All 300 check ids and the %d below that answer an error, one per line, are in %s", len(demoErrorCodes), path), "add - < '"+path+"'")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-	if len(lines) != 300 || len(slices.Compact(slices.Sorted(slices.Values(lines)))) != 300 {
-		t.Fatalf("the file holds %d lines, want 300 distinct ids", len(lines))
+	n := 300 + len(demoErrorCodes)
+	if len(lines) != n || len(slices.Compact(slices.Sorted(slices.Values(lines)))) != n {
+		t.Fatalf("the file holds %d lines, want %d distinct ids", len(lines), n)
 	}
 	base := regexp.MustCompile(`base URL  (http://127\.0\.0\.1:\d+)`).FindStringSubmatch(text)
 	key := regexp.MustCompile(`API key   (\S+)`).FindStringSubmatch(text)
@@ -214,11 +216,14 @@ func TestSandboxWritesEveryCheckIDForAdd(t *testing.T) {
 		t.Fatalf("intro lacks the URL or the key:\n%s", text)
 	}
 	env := map[string]string{envAPIURL: base[1], envAPIKey: key[1], envDB: filepath.Join(t.TempDir(), "review.db"), envReviewer: "alice"}
-	if r := runCLI(t, env, string(data), "add", "-"); r.code != 0 || !strings.Contains(r.stdout, "300 added, 0 already there, 0 refused") {
+	if r := runCLI(t, env, string(data), "add", "-"); r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("%d added, 0 already there, 0 refused", n)) {
 		t.Fatalf("add - of the file: %s", r)
 	}
-	if r := runCLI(t, env, "", "refresh", "--all"); r.code != 0 || !regexp.MustCompile(`refreshed \d+ of 300 checks`).MatchString(r.stdout+r.stderr) {
+	if r := runCLI(t, env, "", "refresh", "--all"); r.code != 1 || !regexp.MustCompile(fmt.Sprintf(`refreshed \d+ of %d checks, \d+ not ready at Caisson, 4 failed`, n)).MatchString(r.stdout+r.stderr) {
 		t.Fatalf("refresh --all of the file's checks: %s", r)
+	}
+	if r := runCLI(t, env, "", "list", "--queue", "errors"); strings.Count(r.stdout, "chk_priv_") != 4 {
+		t.Errorf("Errors after the refresh:\n%s", r.stdout)
 	}
 	cancel()
 	<-done
