@@ -200,12 +200,39 @@ func failureReason(f service.Failure) string {
 	return line(f.Reason())
 }
 
-// panelHeight is how many lines the batch panel takes.
+// panelHeight is how many lines the batch panel takes: the bar, the
+// tally, what stopped it when something did, and the latest failures.
 func (b *batch) panelHeight(maxFailures int) int {
 	if b == nil {
 		return 0
 	}
 	return 2 + min(len(b.failures), maxFailures)
+}
+
+// endText is what the footer says once the batch has ended: why it
+// stopped early, on the footer's line of its own (at the end of the
+// panel's tally, 80 or 120 columns cut it off: helper-66, the store gone;
+// helper-67, Caisson unreachable), else the tally in words.
+func (b *batch) endText() string {
+	switch {
+	case b.err != nil && !errors.Is(b.err, context.Canceled):
+		return stopText(b.err)
+	case b.cancelled:
+		return "cancelled: " + b.summary()
+	}
+	return b.summary()
+}
+
+// stopText is why a batch stopped, the cause first. The command line's
+// sentence for Caisson's outage leads with the counts, which the panel's
+// tally already shows, and ends with the cause, which 80 or 120 columns
+// cut off (helper-67: "…0 checks stored before it, 410 not fetche…").
+func stopText(err error) string {
+	var stopped *caisson.BatchStoppedError
+	if errors.As(err, &stopped) {
+		return line(fmt.Sprintf("stopped, no check marked failed: %s", caisson.Explain(stopped.Err)))
+	}
+	return errText(err)
 }
 
 // view is the panel, drawn again at most every panelRedraw while the batch
@@ -242,12 +269,6 @@ func (b *batch) draw(c *programContext, width, maxFailures int) string {
 		total = fmt.Sprint(b.total)
 	}
 	tally := fmt.Sprintf("%s %s: %d/%s", state, b.label, b.done, total)
-	// What stopped the batch comes before the counts: at 80 or 120
-	// columns the line is clipped, and a tally of a stopped batch without
-	// its reason (the store gone, the key refused) says nothing to act on.
-	if b.err != nil {
-		tally += " · " + st.Bad.Render("✗ "+errText(b.err))
-	}
 	if n := len(b.failures); n > 0 {
 		tally += " · " + st.Bad.Render(fmt.Sprintf("✗ %d failed", n))
 	} else if !b.running && b.err == nil && b.notStored == 0 {

@@ -387,7 +387,12 @@ func TestAnOutageStopsTheConsolesRefreshAndLeavesEveryCheckAsItWas(t *testing.T)
 	if b == nil || b.running || !errors.As(b.err, new(*caisson.BatchStoppedError)) || len(b.failures) != 0 {
 		t.Fatalf("batch %+v: want it stopped by the outage, no failure", b)
 	}
-	mustContain(t, plain(m), "✗ Caisson unavailable for 8 checks in a row: stopped, no check marked failed; 0 checks stored before it, 20 not fetched")
+	// The cause first, on the footer's line: the command line's sentence
+	// leads with the counts (the panel's tally has them), and 120 columns
+	// cut it before the cause (helper-67).
+	screen := plain(m)
+	mustContain(t, screen, "failed All: 0/20")
+	mustContain(t, lastLines(screen, 2), "✗ stopped, no check marked failed: Caisson's answer could not be read (HTTP 503)")
 	counts, err := f.st.Counts(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -413,7 +418,10 @@ func TestAnswersTheStoreRefusedWholeAreCountedOnceNotListedAsFailures(t *testing
 	}
 	b.running, b.err = false, fmt.Errorf("the answers cannot be stored: %w", gone)
 	panel := ansi.Strip(b.view(c, 200, maxFailuresShown))
-	mustContain(t, panel, "✗ 1 failed", "✗ 3 fetched but not stored", "✗ the answers cannot be stored: the PostgreSQL server db:5432 is unreachable")
+	mustContain(t, panel, "✗ 1 failed", "✗ 3 fetched but not stored")
+	if got, want := b.endText(), "the answers cannot be stored: the PostgreSQL server db:5432 is unreachable"; got != want {
+		t.Errorf("footer at the end %q, want %q", got, want)
+	}
 	if strings.Contains(panel, "lost") {
 		t.Errorf("an answer the store refused whole is listed as a failed check:\n%s", panel)
 	}
@@ -422,13 +430,13 @@ func TestAnswersTheStoreRefusedWholeAreCountedOnceNotListedAsFailures(t *testing
 	}
 }
 
-// The tally line is clipped to the window: a batch the store stopped
-// says why before its counts, so that at 120 columns, with every count a
-// long refresh has, the reason is still on screen (helper-66 saw the
-// tally cut before it, the reason gone).
-func TestAStoppedBatchSaysWhyBeforeItsCounts(t *testing.T) {
+// A batch the store stopped says why in the footer, on a line of its
+// own (helper-66: at the end of the panel's tally, with every count a
+// long refresh has, 120 columns cut the reason off), and the counts stay
+// in the panel.
+func TestAStoppedBatchSaysWhyOnALineOfItsOwn(t *testing.T) {
 	c := newProgramContext(Config{HasDarkBackground: darkBackground()})
-	b := &batch{label: "the all queue", total: 100000, running: true, bar: progress.New(progress.WithoutPercentage())}
+	b := &batch{label: "All", total: 100000, running: true, bar: progress.New(progress.WithoutPercentage())}
 	gone := &store.BatchNotStoredError{Err: errors.New("recording 5000 fetched checks: database is locked")}
 	for i := range 40000 {
 		res := service.Result{CheckID: fmt.Sprintf("chk_priv_%022d", i)}
@@ -442,9 +450,9 @@ func TestAStoppedBatchSaysWhyBeforeItsCounts(t *testing.T) {
 	}
 	b.waiting, b.decided, b.skipped.Final = 300, 12, 20
 	b.running, b.err = false, fmt.Errorf("the answers cannot be stored: %w", gone)
-	for _, width := range []int{80, 120} {
-		panel := ansi.Strip(b.view(c, width, maxFailuresShown))
-		mustContain(t, panel, "failed the all queue: 40000/100000 · ✗ the answers cannot be stored")
+	mustContain(t, ansi.Strip(b.view(c, 120, maxFailuresShown)), "failed All: 40000/100000 · ✗ 5 failed · ✗ 35000 fetched but not stored")
+	if got, want := b.endText(), "the answers cannot be stored: recording 5000 fetched checks: database is locked"; got != want {
+		t.Errorf("footer at the end %q, want %q", got, want)
 	}
 }
 

@@ -4,7 +4,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 
 	tea "charm.land/bubbletea/v2"
@@ -168,17 +167,7 @@ func (m *Model) batchProgress(msg tea.Msg) tea.Cmd {
 		b.running = false
 		b.cancelled = b.cancelled || msg.cancelled
 		b.err = msg.err
-		text := b.summary()
-		switch {
-		case errors.Is(b.err, caisson.ErrKeyRefused), errors.As(b.err, new(*caisson.BatchStoppedError)):
-			// The batch stopped at the key, or at Caisson's outage, and no
-			// check was marked failed for it: the tally would read as if
-			// the checks were fine.
-			text = errText(b.err)
-		case b.cancelled:
-			text = "cancelled: " + text
-		}
-		m.footer.finish(b.task, b.err == nil && len(b.failures) == 0 && !b.cancelled, text)
+		m.footer.finish(b.task, b.err == nil && len(b.failures) == 0 && !b.cancelled, b.endText())
 		return m.invalidate()
 	}
 	return waitBatch(b.ch)
