@@ -88,7 +88,7 @@ func cmdShow(ctx context.Context, a *app, asJSON bool, pos []string) error {
 	defer st.Close()
 	rec, err := st.Get(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%s is not tracked: add it with %s add", id, progName)
+		return notTracked(st, id)
 	}
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", id, err)
@@ -358,4 +358,14 @@ func waitDetail(r store.Row, now time.Time, sla time.Duration) string {
 		text += fmt.Sprintf("; overdue in %s (SLA %s)", durationText(sla-d), store.FormatSLA(sla))
 	}
 	return text
+}
+
+// notTracked says that id is not in the store, and what to do: add it,
+// or, on an unfinished copy, which refuses add, finish the copy (the
+// check may not have been copied yet).
+func notTracked(st *store.Store, id string) error {
+	if errors.Is(st.CopyableSource(), store.ErrUnfinishedCopy) {
+		return fmt.Errorf("%s is not in this store, an unfinished copy that may not hold it yet: run the same migrate-store again to finish it", id)
+	}
+	return fmt.Errorf("%s is not tracked: add it with %s add", id, progName)
 }

@@ -145,6 +145,10 @@ func TestAnUnfinishedCopyShowsNoPersonalData(t *testing.T) {
 	for _, args := range [][]string{{"list", "--queue", "all"}, {"export", "--verify"}, {"stats"}} {
 		f.must(0, append([]string{"--db", dst}, args...)...)
 	}
+	// show of a check it does not hold suggested add, which is refused
+	// there (decide says the copy refuses the write first).
+	r := f.must(1, "--db", dst, "show", f.sb.CheckID(150))
+	mustContain(t, "show of a check not held", r.stderr, "an unfinished copy that may not hold it yet: run the same migrate-store again")
 }
 
 // unfinishedCopy escalates id, copies f's store into a new file and stops
