@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"strings"
 )
@@ -306,7 +307,17 @@ func (s *Store) CopyFrom(ctx context.Context, from *Store, opts CopyOptions) (Co
 			return CopyReport{}, err
 		}
 	}
-	c := &copier{to: s, source: from.path, src: src, opts: opts}
+	// The source as its mark names it, to whoever opens the target later
+	// from another directory: a file's absolute path (as typed, a relative
+	// one named a file that was not there), a server's URL without its
+	// password (Path).
+	source := from.path
+	if !from.pg() {
+		if abs, err := filepath.Abs(source); err == nil {
+			source = abs
+		}
+	}
+	c := &copier{to: s, source: source, src: src, opts: opts}
 	marks, resumed, err := c.start(ctx)
 	if err != nil {
 		return CopyReport{}, err
@@ -315,12 +326,12 @@ func (s *Store) CopyFrom(ctx context.Context, from *Store, opts CopyOptions) (Co
 	// finish, an interrupted copy leaves a store that says what it is.
 	if err := s.write(ctx, "marking the target an unfinished copy", func(tx *sqlTx) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO unfinished_copy (one, source, started_at) VALUES (1, ?, ?) ON CONFLICT (one) DO NOTHING",
-			from.path, s.now().UnixNano())
+			source, s.now().UnixNano())
 		return err
 	}); err != nil {
 		return CopyReport{}, err
 	}
-	s.unfinished.Store(&from.path)
+	s.unfinished.Store(&source)
 	c.progress("")
 	for i, t := range copiedTables {
 		if err := c.copyTable(ctx, t, marks[i]); err != nil {

@@ -813,3 +813,30 @@ func TestAnErrorTextCutThroughACharacterByAnOldBuildIsCopiedWithoutIt(t *testing
 		t.Errorf("run again, the copy wrote %d rows, want none", rep.Copied)
 	}
 }
+
+// The mark of an unfinished copy names an SQLite source by its absolute
+// path: named as typed ("review.db"), the warning pointed whoever opened
+// the target later, from another directory, at a file that was not there.
+func TestAnUnfinishedCopyNamesItsSourceFileByItsAbsolutePath(t *testing.T) {
+	dir := t.TempDir()
+	c := fillCopySource(t, filepath.Join(dir, "review.db"))
+	t.Chdir(dir)
+	src := openIdentified(t, "review.db", c, anaID)
+	location := filepath.Join(t.TempDir(), "copy.db")
+	dst := openIdentified(t, location, c, bobID)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := dst.CopyFrom(ctx, src, CopyOptions{BatchSize: 3, Progress: func(CopyProgress) { cancel() }}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the interrupted copy: %v, want context.Canceled", err)
+	}
+	t.Chdir(t.TempDir())
+	var warned strings.Builder
+	used, err := Open(context.Background(), location, WithClock(c.Now), WithIdentity(anaID), WithWarnings(&warned))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer used.Close()
+	if want := "an unfinished copy of " + filepath.Join(dir, "review.db") + ":"; !strings.Contains(warned.String(), want) {
+		t.Errorf("opening the unfinished copy warned %q, want it to name %q", warned.String(), want)
+	}
+}
