@@ -26,8 +26,9 @@ that point caisson-review at it (go run . when run from a clone), check
 ids that show each queue once refreshed (one needing review first), more
 check ids, exchange tokens, ids answering each documented error, with
 --hostile the ids whose names carry escape sequences, and a curl example.
-With --ids-file PATH it also writes every check id of its data set to
-PATH, one per line, for trying add - and a bulk refresh on many checks.`
+With --ids-file PATH it also writes every check id of its data set, and
+the ids answering an error, to PATH (replaced if it exists), one per
+line, for trying add - and a bulk refresh on many checks.`
 }
 
 // sandboxFlags are sandbox's own flags.
@@ -47,7 +48,7 @@ func wireSandbox(a *app, c *cobra.Command) runFunc {
 	c.Flags().Float64Var(&f.failRate, "fail-rate", 0, "fraction F (0 to 1) of requests given an injected failure")
 	c.Flags().IntVar(&f.checks, "checks", sandbox.DefaultChecks, "number of checks in the data set (N)")
 	c.Flags().BoolVar(&f.hostile, "hostile", false, "put escape sequences and bidi characters in some names and customer ids")
-	c.Flags().StringVar(&f.idsFile, "ids-file", "", "write all N check ids of the data set to PATH, one per line (for add -)")
+	c.Flags().StringVar(&f.idsFile, "ids-file", "", "write the data set's N check ids and those answering an error to PATH, one per line (for add -)")
 	c.ValidArgsFunction = cobra.NoFileCompletions
 	return func(ctx context.Context, pos []string) error { return cmdSandbox(ctx, a, f, pos) }
 }
@@ -64,9 +65,17 @@ func cmdSandbox(ctx context.Context, a *app, f sandboxFlags, pos []string) error
 		return usageErrorf("sandbox", "%s", err.Error())
 	}
 	sb := sandbox.New(opts)
+	baseURL, stop, err := sb.Listen(f.listen)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	if f.idsFile != "" {
-		// Before listening: a path that cannot be written is a mistake
-		// in the command, said before anything is printed.
+		// Named absolute in the banner: its add - < PATH is pasted in
+		// another terminal, maybe in another directory.
+		if abs, err := filepath.Abs(f.idsFile); err == nil {
+			f.idsFile = abs
+		}
 		// The error ids too: a trial's refresh then fills Errors (and
 		// Waiting at Caisson), as the banner's few ids do; without them
 		// a 5,000-check trial never met a failure (helper-67).
@@ -79,11 +88,6 @@ func cmdSandbox(ctx context.Context, a *app, f sandboxFlags, pos []string) error
 			return fmt.Errorf("writing the check ids to --ids-file: %w", err)
 		}
 	}
-	baseURL, stop, err := sb.Listen(f.listen)
-	if err != nil {
-		return err
-	}
-	defer stop()
 	a.printSandboxIntro(sb, baseURL, f.checks, f.idsFile)
 	<-ctx.Done()
 	fmt.Fprintln(a.stderr, "sandbox stopped")

@@ -205,7 +205,7 @@ func infoView(c *programContext, l *listModel, q store.PageQuery, filtering bool
 	case filtering:
 		s += st.Muted.Render(" · ") + filterInput
 	case q.Filter != "":
-		s += st.Muted.Render(" · filter: ") + st.Special.Render("\""+line(q.Filter)+"\"") + st.Muted.Render(" (esc clears)")
+		s += st.Muted.Render(" · filter: ") + st.Special.Render(quoteFilter(q.Filter)) + st.Muted.Render(" (esc clears)")
 	}
 	return clip(s, c.width)
 }

@@ -127,11 +127,6 @@ func (c *programContext) stale(r store.Row, now time.Time) bool {
 // staleGlyph marks a stale check in the list and the detail.
 const staleGlyph = "◷"
 
-// newsGlyph marks the notice that the check on screen was decided or
-// left its queue meanwhile: not ●, which says another reviewer has it
-// open, and which helper-65 read as the same news.
-const newsGlyph = "◆"
-
 // ageSetting writes the StaleAfter setting as it is given: "7d", "36h".
 func ageSetting(d time.Duration) string {
 	if d%(24*time.Hour) == 0 {

@@ -95,7 +95,7 @@ func batchLabel(q store.PageQuery) string {
 		label = "customer " + line(q.Customer) + "'s checks"
 	}
 	if q.Filter != "" {
-		label += fmt.Sprintf(" matching %q", line(q.Filter))
+		label += " matching " + quoteFilter(q.Filter)
 	}
 	return label
 }
@@ -206,7 +206,21 @@ func (b *batch) panelHeight(maxFailures int) int {
 	if b == nil {
 		return 0
 	}
-	return 2 + min(len(b.failures), maxFailures)
+	h := 2 + min(len(b.failures), maxFailures)
+	if b.stopText() != "" {
+		h++
+	}
+	return h
+}
+
+// stopText is why the batch stopped early, once it has ("" when it ran
+// out, or was cancelled): the panel keeps it on a line of its own until
+// esc closes it, where the footer's copy gives way to the next message.
+func (b *batch) stopText() string {
+	if b.running || b.err == nil || errors.Is(b.err, context.Canceled) {
+		return ""
+	}
+	return stopText(b.err)
 }
 
 // endText is what the footer says once the batch has ended: why it
@@ -214,9 +228,10 @@ func (b *batch) panelHeight(maxFailures int) int {
 // panel's tally, 80 or 120 columns cut it off: helper-66, the store gone;
 // helper-67, Caisson unreachable), else the tally in words.
 func (b *batch) endText() string {
+	if why := b.stopText(); why != "" {
+		return why
+	}
 	switch {
-	case b.err != nil && !errors.Is(b.err, context.Canceled):
-		return stopText(b.err)
 	case b.cancelled:
 		return "cancelled: " + b.summary()
 	}
@@ -297,6 +312,10 @@ func (b *batch) draw(c *programContext, width, maxFailures int) string {
 	b.bar.SetWidth(max(10, width-8))
 	sb.WriteString(b.bar.ViewAs(pct) + fmt.Sprintf(" %3.0f%%", pct*100))
 	sb.WriteString("\n" + clip(tally, width))
+	// At the tally's end, 80 or 120 columns cut it off (helper-66).
+	if why := b.stopText(); why != "" {
+		sb.WriteString("\n" + clip(st.Bad.Render("✗ "+why), width))
+	}
 	for _, f := range shown {
 		sb.WriteString("\n" + clip(st.Bad.Render("✗ ")+caisson.ShortID(line(f.CheckID), 10)+": "+failureReason(f), width))
 	}

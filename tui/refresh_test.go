@@ -392,7 +392,12 @@ func TestAnOutageStopsTheConsolesRefreshAndLeavesEveryCheckAsItWas(t *testing.T)
 	// cut it before the cause (helper-67).
 	screen := plain(m)
 	mustContain(t, screen, "failed All: 0/20")
-	mustContain(t, lastLines(screen, 2), "✗ stopped, no check marked failed: Caisson's answer could not be read (HTTP 503)")
+	why := "✗ stopped, no check marked failed: Caisson's answer could not be read (HTTP 503)"
+	mustContain(t, lastLines(screen, 2), why)
+	// And in the panel, which keeps it when the footer moves on.
+	if n := strings.Count(screen, why); n != 2 {
+		t.Errorf("the reason is on screen %d times, want in the panel and the footer", n)
+	}
 	counts, err := f.st.Counts(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -450,9 +455,17 @@ func TestAStoppedBatchSaysWhyOnALineOfItsOwn(t *testing.T) {
 	}
 	b.waiting, b.decided, b.skipped.Final = 300, 12, 20
 	b.running, b.err = false, fmt.Errorf("the answers cannot be stored: %w", gone)
-	mustContain(t, ansi.Strip(b.view(c, 120, maxFailuresShown)), "failed All: 40000/100000 · ✗ 5 failed · ✗ 35000 fetched but not stored")
-	if got, want := b.endText(), "the answers cannot be stored: recording 5000 fetched checks: database is locked"; got != want {
-		t.Errorf("footer at the end %q, want %q", got, want)
+	why := "the answers cannot be stored: recording 5000 fetched checks: database is locked"
+	panel := strings.Split(ansi.Strip(b.view(c, 120, maxFailuresShown)), "\n")
+	if len(panel) != b.panelHeight(maxFailuresShown) || len(panel) < 3 || panel[2] != "✗ "+why {
+		t.Fatalf("the panel at 120 columns (panelHeight %d):\n%s\nwant its third line %q", b.panelHeight(maxFailuresShown), strings.Join(panel, "\n"), "✗ "+why)
+	}
+	mustContain(t, panel[1], "failed All: 40000/100000 · ✗ 5 failed · ✗ 35000 fetched but not stored")
+	if got := strings.Split(ansi.Strip(b.view(c, 80, maxFailuresShown)), "\n")[2]; !strings.HasPrefix(got, "✗ the answers cannot be stored: recording") {
+		t.Errorf("the reason at 80 columns: %q", got)
+	}
+	if got := b.endText(); got != why {
+		t.Errorf("footer at the end %q, want %q", got, why)
 	}
 }
 
@@ -479,4 +492,9 @@ func TestAnEmptyFilteredTabSaysTheFilterFoundNothing(t *testing.T) {
 	mustContain(t, plain(m), `no checks here match "zzq" · esc clears the filter`)
 	pump(t, m, keys("esc")...)
 	mustNotContain(t, plain(m), "no checks here match")
+	// With the refresh panel open, esc closes the panel first.
+	pump(t, m, keys("/", "z", "z", "q", "enter", "R")...)
+	mustContain(t, plain(m), `no checks here match "zzq" · / changes the filter`)
+	pump(t, m, keys("esc")...)
+	mustContain(t, plain(m), `no checks here match "zzq" · esc clears the filter`)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 
@@ -241,10 +242,16 @@ func (m *Model) refuseOnPinned(a store.Action) bool {
 	return true
 }
 
+// newsGlyph marks the notice that the check on screen was decided or
+// left its queue meanwhile: not ●, which says another reviewer has it
+// open, and which helper-65 read as the same news.
+const newsGlyph = "◆"
+
 // shortReviewer is the name alone of a reviewer stored by serve as
 // "bob (SHA256:…, bob@laptop)": a key's fingerprint is 50 characters,
 // which would push where the check is now off an 80-column footer. The
-// notice under the check's name keeps the whole identity.
+// notice under the check's name keeps the key's comment and the start of
+// its fingerprint (briefReviewer); the check's history, all of it.
 func shortReviewer(r string) string {
 	if i := strings.Index(r, " (SHA256:"); i > 0 {
 		return r[:i]
@@ -265,10 +272,17 @@ func briefReviewer(r string) string {
 	}
 	fp := r[i+len(mark):]
 	end := strings.IndexAny(fp, ",)")
-	if end < 0 || end <= 8 {
+	// Cut by characters: a name the command line wrote may hold this
+	// mark and text of several bytes a character.
+	if end < 0 || utf8.RuneCountInString(fp[:end]) <= 8 {
 		return r
 	}
-	return r[:i+len(mark)] + fp[:8] + "…" + fp[end:]
+	cut := 0
+	for n := 0; n < 8; n++ {
+		_, size := utf8.DecodeRuneInString(fp[cut:])
+		cut += size
+	}
+	return r[:i+len(mark)] + fp[:cut] + "…" + fp[end:]
 }
 
 // decisionTab names the tab of a decided check by the key that shows it

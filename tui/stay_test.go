@@ -274,3 +274,21 @@ func TestTheOnlyCheckOfAQueueDecidedElsewhereStaysOnScreen(t *testing.T) {
 		}
 	}
 }
+
+// briefReviewer cuts a serve reviewer's fingerprint to its first 8
+// characters and leaves every other name as it is.
+func TestBriefReviewerCutsOnlyAFingerprint(t *testing.T) {
+	for in, want := range map[string]string{
+		"bob (SHA256:C3chUDJu+yWeNKGw5hxvXaVDGj2hZ0lkMuGfbhcx8P0, bob@laptop)": "bob (SHA256:C3chUDJu…, bob@laptop)",
+		"bob (SHA256:C3chUDJu+yWeNKGw5hxvXaVDGj2hZ0lkMuGfbhcx8P0)":             "bob (SHA256:C3chUDJu…)",
+		"bob":                      "bob",
+		"bob (cli)":                "bob (cli)",
+		"bob (SHA256:short)":       "bob (SHA256:short)",
+		"bob (SHA256:no end":       "bob (SHA256:no end",
+		"ana (SHA256:ééééééééééé)": "ana (SHA256:éééééééé…)",
+	} {
+		if got := briefReviewer(in); got != want {
+			t.Errorf("briefReviewer(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

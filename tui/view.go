@@ -22,8 +22,20 @@ func (m *Model) emptyText() string {
 	if m.filter == "" {
 		return "no checks here"
 	}
-	return fmt.Sprintf("no checks here match %q · %s clears the filter", line(m.filter), keyName(m.ctx.keys.Back))
+	k := m.ctx.keys
+	// esc backs out of one thing at a time (back): it clears the filter
+	// only when nothing comes before it, the refresh panel or the
+	// customer's checks (helper-68).
+	how := keyName(k.Back) + " clears the filter"
+	if m.batch != nil || m.customer != "" {
+		how = keyName(k.Filter) + " changes the filter"
+	}
+	return "no checks here match " + quoteFilter(m.filter) + " · " + how
 }
+
+// quoteFilter is the filter as the screen quotes it, in double quotes,
+// sanitized and otherwise as typed (%q doubled its backslashes).
+func quoteFilter(f string) string { return "\"" + line(f) + "\"" }
 
 // Fixed parts of the screen, in lines.
 const (
