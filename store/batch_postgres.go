@@ -95,10 +95,7 @@ func resultRowsPG(needsReview int) string {
 
 // firstInsertPG inserts the first results among the rows of r: those
 // whose t, the check's tracked row while it has no result, is set.
-const firstInsertPG = `INSERT INTO checks (id, check_id, added_at, added_by, source,
-		fetched_at, outcome, fetch_error, raw, raw_hash, result_at, cached,
-		customer_id, first_name, last_name, document, face, reasons,
-		expires_on, checked_on, dob, address, purged_at, search, reviewable_at)
+const firstInsertPG = insertFirstResult + `
 	SELECT (r.t).id, (r.t).check_id, (r.t).added_at, (r.t).added_by, (r.t).source, r.at, 'ok', '', r.raw, r.raw_hash, r.at, 1,
 		r.customer_id, r.first_name, r.last_name, r.document, r.face, r.reasons,
 		r.expires_on, r.checked_on, r.dob, r.address, NULL, r.search, CASE WHEN r.needs_review THEN r.at ELSE 0 END

@@ -167,6 +167,16 @@ func storable(s string) string {
 	return strings.ReplaceAll(s, "\x00", "\uFFFD")
 }
 
+// insertFirstResult begins the insert of a check's first result, which
+// three statements make (firstResultTx, firstResultsInsert and, on
+// PostgreSQL, firstInsertPG): each SELECT gives these columns in this
+// order. A column added to checks that a first result sets goes here and
+// in all three.
+const insertFirstResult = `INSERT INTO checks (id, check_id, added_at, added_by, source,
+		fetched_at, outcome, fetch_error, raw, raw_hash, result_at, cached,
+		customer_id, first_name, last_name, document, face, reasons,
+		expires_on, checked_on, dob, address, purged_at, search, reviewable_at)`
+
 // firstResultTx caches the first result of a check that has no row in
 // checks yet (only added): the row is made with the result in one insert,
 // which writes each index once, where making it empty and then updating
@@ -180,10 +190,7 @@ func firstResultTx(ctx context.Context, tx *stmtCache, id string, chk *caisson.C
 	if needsReview(chk, at) {
 		reviewable = at.UnixNano()
 	}
-	r, err := tx.ExecContext(ctx, `INSERT INTO checks (id, check_id, added_at, added_by, source,
-		fetched_at, outcome, fetch_error, raw, raw_hash, result_at, cached,
-		customer_id, first_name, last_name, document, face, reasons,
-		expires_on, checked_on, dob, address, purged_at, search, reviewable_at)
+	r, err := tx.ExecContext(ctx, insertFirstResult+`
 		SELECT id, check_id, added_at, added_by, source, ?, 'ok', '', ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?
 		FROM tracked WHERE check_id = ? AND bare = 1`, append(resultColumns(chk, at), reviewable, id)...)
 	if err != nil {
@@ -453,10 +460,7 @@ const firstResultsChunk = 32
 // every one.
 var firstResultsInsert = func() string {
 	row := "(" + strings.Repeat("?,", 16) + "?)"
-	return `INSERT INTO checks (id, check_id, added_at, added_by, source,
-		fetched_at, outcome, fetch_error, raw, raw_hash, result_at, cached,
-		customer_id, first_name, last_name, document, face, reasons,
-		expires_on, checked_on, dob, address, purged_at, search, reviewable_at)
+	return insertFirstResult + `
 	SELECT t.id, t.check_id, t.added_at, t.added_by, t.source, v.column2, 'ok', '', v.column3, v.column4, v.column5, 1,
 		v.column6, v.column7, v.column8, v.column9, v.column10, v.column11,
 		v.column12, v.column13, v.column14, v.column15, NULL, v.column16, v.column17
