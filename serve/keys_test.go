@@ -41,6 +41,17 @@ func TestKeysTypedAheadAreKeptInOrder(t *testing.T) {
 		term := f.typeAtConnect(t, "?")
 		term.expect(0, wait, "Keys")
 	})
+	// helper-69: enter typed at connect left the list on screen.
+	t.Run("enter typed at connect opens the first check", func(t *testing.T) {
+		f := newFixture(t, fixtureOpts{})
+		term := f.typeAtConnect(t, "\r")
+		term.expect(0, wait, "esc back")
+	})
+	t.Run("j and enter typed while ssh authenticates, in a cooked tty, a line feed, open the second check", func(t *testing.T) {
+		f := newFixture(t, fixtureOpts{})
+		term := f.typeAtConnect(t, "j", "\n")
+		term.expect(0, wait, "esc back")
+	})
 	t.Run("1e, a reason and a note typed at connect escalate with that note", func(t *testing.T) {
 		f := newFixture(t, fixtureOpts{})
 		term := f.typeAtConnect(t, "1", "e", "1", "note 0.01", "\r")

@@ -92,6 +92,18 @@ func NewKeyMap(readOnly bool, bound map[string][]string) KeyMap {
 	return k
 }
 
+// binds reports whether any action of the main screen has the key k.
+func (k *KeyMap) binds(name string) bool {
+	for _, a := range actions {
+		for _, b := range a.field(k).Keys() {
+			if b == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // syncMask makes the mask key's help say what pressing it does now: it
 // said "mask personal data" while the data was masked (helper-60).
 func (k *KeyMap) syncMask(masked bool) {

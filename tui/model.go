@@ -457,6 +457,13 @@ func (m *Model) newQuery() {
 
 // key takes a key press in, or holds it (holdKey).
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	if msg.String() == "ctrl+j" && !m.ctx.keys.binds("ctrl+j") {
+		// A line feed is enter from a terminal still in cooked mode:
+		// enter typed ahead while ssh connects (helper-69: the detail
+		// never opened). Not a default key of open, which would refuse
+		// every configuration binding ctrl+j to another action.
+		msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+	}
 	if m.holdKey(msg) {
 		m.heldKeys = append(m.heldKeys, msg)
 		return nil

@@ -685,6 +685,23 @@ func TestKeysTypedBeforeTheFirstPageActOnceItIsRead(t *testing.T) {
 				t.Fatalf("cursor %d, want 2", m.list.cursor)
 			}
 		}},
+		// helper-69, over serve: enter typed at connect left the list.
+		{"enter opens the first check", keys("enter"), func(t *testing.T, _ *fixture, m *Model, first string) {
+			if row, ok := m.current(); m.mode != modeDetail || !ok || row.CheckID != first {
+				t.Fatalf("mode %d on %s, want the detail of %s", m.mode, row.CheckID, first)
+			}
+		}},
+		{"a line feed opens the first check as enter does (a terminal still in cooked mode sends one)", keys("ctrl+j"),
+			func(t *testing.T, _ *fixture, m *Model, first string) {
+				if row, ok := m.current(); m.mode != modeDetail || !ok || row.CheckID != first {
+					t.Fatalf("mode %d on %s, want the detail of %s", m.mode, row.CheckID, first)
+				}
+			}},
+		{"j enter opens the second", keys("j", "enter"), func(t *testing.T, _ *fixture, m *Model, _ string) {
+			if m.mode != modeDetail || m.list.cursor != 1 {
+				t.Fatalf("mode %d, cursor %d: want the second check's detail", m.mode, m.list.cursor)
+			}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
@@ -912,5 +929,24 @@ func TestCustomerKeyOnACheckWithNoCustomerIDSaysSo(t *testing.T) {
 	mustContain(t, plain(m), "no customer's checks to show: "+caisson.ShortID(ids[0], 10)+" has no customer id")
 	if m.customer != "" {
 		t.Errorf("c opened the customer view of %q", m.customer)
+	}
+}
+
+// A line feed is enter (a terminal in cooked mode sends one for it) only
+// while no action has ctrl+j: bound by a configuration file, it does what
+// it is bound to.
+func TestALineFeedIsEnterUnlessBound(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("ctrl+j")...)
+	if m.mode != modeDetail {
+		t.Fatalf("mode %d after a line feed, want the detail", m.mode)
+	}
+	cfg := f.config()
+	cfg.Keys = map[string][]string{"down": {"j", "ctrl+j"}}
+	m = newTestModel(t, cfg, 120, 40)
+	pump(t, m, keys("ctrl+j")...)
+	if m.mode == modeDetail || m.list.cursor != 1 {
+		t.Fatalf("mode %d, cursor %d after ctrl+j bound to down: want the cursor moved", m.mode, m.list.cursor)
 	}
 }
