@@ -9,6 +9,7 @@ import (
 
 	"charm.land/bubbles/v2/progress"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/service"
@@ -200,22 +201,35 @@ func failureReason(f service.Failure) string {
 	return line(f.Reason())
 }
 
-// panelHeight is how many lines the batch panel takes: the bar, the
-// tally, what stopped it when something did, and the latest failures.
-func (b *batch) panelHeight(maxFailures int) int {
+// panelHeight is how many lines the batch panel takes at width: the bar,
+// the tally, what stopped it when something did, and the latest failures.
+func (b *batch) panelHeight(width, maxFailures int) int {
 	if b == nil {
 		return 0
 	}
-	h := 2 + min(len(b.failures), maxFailures)
-	if b.stopText() != "" {
-		h++
+	return 2 + len(b.stopLines(width)) + min(len(b.failures), maxFailures)
+}
+
+// maxStopLines is the most lines the reason a batch stopped is wrapped
+// to: the whole of it, where one line clipped it mid-word at 120 columns
+// and before the cause at 80 (helper-69).
+const maxStopLines = 3
+
+// stopLines is why the batch stopped, wrapped to width, or none.
+func (b *batch) stopLines(width int) []string {
+	why := b.stopText()
+	if why == "" {
+		return nil
 	}
-	return h
+	lines := strings.Split(ansi.Wrap("✗ "+why, max(width, 10), " "), "\n")
+	if len(lines) > maxStopLines {
+		lines = append(lines[:maxStopLines-1], strings.Join(lines[maxStopLines-1:], " "))
+	}
+	return lines
 }
 
 // stopText is why the batch stopped early, once it has ("" when it ran
-// out, or was cancelled): the panel keeps it on a line of its own until
-// esc closes it, where the footer's copy gives way to the next message.
+// out, or was cancelled): the panel keeps it, whole, until esc closes it.
 func (b *batch) stopText() string {
 	if b.running || b.err == nil || errors.Is(b.err, context.Canceled) {
 		return ""
@@ -223,15 +237,14 @@ func (b *batch) stopText() string {
 	return stopText(b.err)
 }
 
-// endText is what the footer says once the batch has ended: why it
-// stopped early, on the footer's line of its own (at the end of the
-// panel's tally, 80 or 120 columns cut it off: helper-66, the store gone;
-// helper-67, Caisson unreachable), else the tally in words.
+// endText is what the footer says once the batch has ended: the tally in
+// words, with what was not fetched when it stopped early. Why it stopped
+// is in the panel above it (the same sentence twice, one above the other,
+// read as two messages: helper-69).
 func (b *batch) endText() string {
-	if why := b.stopText(); why != "" {
-		return why
-	}
 	switch {
+	case b.stopText() != "":
+		return fmt.Sprintf("stopped, %d not fetched: %s", max(b.total-b.done, 0), b.summary())
 	case b.cancelled:
 		return "cancelled: " + b.summary()
 	}
@@ -274,8 +287,9 @@ func (b *batch) draw(c *programContext, width, maxFailures int) string {
 		state = "cancelling"
 	case !b.running && b.cancelled:
 		state = "cancelled"
-	case !b.running && b.err != nil:
-		state = "failed"
+	case b.stopText() != "":
+		// Not "failed": no check was marked failed for what stopped it.
+		state = "stopped"
 	case !b.running:
 		state = "refreshed"
 	}
@@ -313,8 +327,8 @@ func (b *batch) draw(c *programContext, width, maxFailures int) string {
 	sb.WriteString(b.bar.ViewAs(pct) + fmt.Sprintf(" %3.0f%%", pct*100))
 	sb.WriteString("\n" + clip(tally, width))
 	// At the tally's end, 80 or 120 columns cut it off (helper-66).
-	if why := b.stopText(); why != "" {
-		sb.WriteString("\n" + clip(st.Bad.Render("✗ "+why), width))
+	for _, l := range b.stopLines(width) {
+		sb.WriteString("\n" + clip(st.Bad.Render(l), width))
 	}
 	for _, f := range shown {
 		sb.WriteString("\n" + clip(st.Bad.Render("✗ ")+caisson.ShortID(line(f.CheckID), 10)+": "+failureReason(f), width))

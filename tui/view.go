@@ -84,7 +84,7 @@ func (m *Model) bodyHeight() int {
 		h = minHeight
 	}
 	h -= headerHeight + infoHeight + footerHeight
-	h -= m.batch.panelHeight(maxFailuresShown)
+	h -= m.batch.panelHeight(m.ctx.width, maxFailuresShown)
 	h -= m.dialog().height()
 	return max(h, 1)
 }
