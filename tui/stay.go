@@ -199,7 +199,11 @@ func lastSeq(rec *store.Record) int64 {
 func (m *Model) changedText() string {
 	text := ""
 	if d, ok := m.news(); ok {
-		text = fmt.Sprintf("%s by %s %s ago", pastTense(d.Action), line(briefReviewer(d.Reviewer)), age(d.At, m.ctx.now()))
+		// The name alone, as the refusals below say it: with the key's
+		// fingerprint, even cut short, the notice did not fit 80 columns
+		// and its end, where the check is now, was cut (helper-69); the
+		// check's history names the key.
+		text = fmt.Sprintf("%s by %s %s ago", pastTense(d.Action), line(shortReviewer(d.Reviewer)), age(d.At, m.ctx.now()))
 	}
 	if m.pinned == nil || !m.pinned.sure {
 		return text
@@ -249,9 +253,9 @@ const newsGlyph = "◆"
 
 // shortReviewer is the name alone of a reviewer stored by serve as
 // "bob (SHA256:…, bob@laptop)": a key's fingerprint is 50 characters,
-// which would push where the check is now off an 80-column footer. The
-// notice under the check's name keeps the key's comment and the start of
-// its fingerprint (briefReviewer); the check's history, all of it.
+// which would push where the check is now off an 80-column footer and
+// out of the notice under the check's name. The check's history names
+// the key.
 func shortReviewer(r string) string {
 	if i := strings.Index(r, " (SHA256:"); i > 0 {
 		return r[:i]
@@ -261,9 +265,8 @@ func shortReviewer(r string) string {
 
 // briefReviewer is a reviewer stored by serve with the key's fingerprint
 // cut to its first 8 characters ("bob (SHA256:C3chUDJu…, bob@laptop)"):
-// enough to tell two keys of one name apart in the notice, where the
-// whole of it, one 50-character token, wrapped mid-token at 130 columns
-// (helper-65). The decision history shows it whole.
+// enough to tell two keys of one name apart in the header, which cut the
+// key's comment off at 80 columns (helper-65).
 func briefReviewer(r string) string {
 	const mark = " (SHA256:"
 	i := strings.Index(r, mark)

@@ -215,9 +215,9 @@ func TestMovingOnFromTheCheckThatLeftABusyQueueGoesFromWhereItWas(t *testing.T) 
 
 // Under serve a decision is stored as "bob (SHA256:<43 characters>,
 // bob@laptop)": the refusal at 80 columns still says where the check is
-// now, naming the reviewer by name; the notice under the check's name
-// keeps the identity with the fingerprint cut short, on one line (the
-// whole of it wrapped mid-token), and the history keeps it whole.
+// now, naming the reviewer by name, and so does the notice under the
+// check's name (helper-65 saw the fingerprint wrap mid-token there,
+// helper-69 the end cut off); the history keeps it whole.
 func TestARefusedKeySaysWhereTheCheckIsNowAt80ColumnsWhenAnSSHKeyDecided(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 	cfg := f.config()
@@ -230,7 +230,7 @@ func TestARefusedKeySaysWhereTheCheckIsNowAt80ColumnsWhenAnSSHKeyDecided(t *test
 		t.Fatal(err)
 	}
 	pump(t, m, StoreChanged{})
-	mustContain(t, plain(m), "◆ escalated by bob (SHA256:C3chUDJu…, bob@laptop) 3s ago")
+	mustContain(t, plain(m), "◆ escalated by bob 3s ago: no longer in Needs review")
 	for _, k := range []struct{ key, verb string }{{"a", "approved"}, {"x", "rejected"}, {"e", "escalated"}} {
 		pump(t, m, keys(k.key)...)
 		mustContain(t, lastLines(plain(m), 2), "✗ not "+k.verb+": escalated by bob 3s ago, now in 3 Escalated (o reopens)")
