@@ -302,21 +302,21 @@ func (m *Model) beginSecondReview(a store.Action) tea.Cmd {
 	row, ok := m.current()
 	verb := strings.ToLower(actionVerb(a))
 	if !ok {
-		m.footer.finish(0, false, fmt.Sprintf("nothing to %s: no check selected", verb))
+		m.footer.refuse(fmt.Sprintf("nothing to %s: no check selected", verb))
 		return nil
 	}
 	short := caisson.ShortID(line(row.CheckID), 10)
 	rec := m.detail.rec
 	if rec == nil || rec.CheckID != row.CheckID {
-		m.footer.finish(0, false, fmt.Sprintf("nothing to %s yet: %s is still being read", verb, short))
+		m.footer.refuse(fmt.Sprintf("nothing to %s yet: %s is still being read", verb, short))
 		return nil
 	}
 	if rec.Proposal == nil {
-		m.footer.finish(0, false, fmt.Sprintf("nothing to %s: no proposal awaits a second reviewer on %s", verb, short))
+		m.footer.refuse(fmt.Sprintf("nothing to %s: no proposal awaits a second reviewer on %s", verb, short))
 		return nil
 	}
 	if ok, why := rec.Proposal.ConfirmableBy(m.ctx.identity); !ok && !m.ctx.identity.IsZero() {
-		m.footer.finish(0, false, fmt.Sprintf("cannot %s %s: %s", verb, short, why))
+		m.footer.refuse(fmt.Sprintf("cannot %s %s: %s", verb, short, why))
 		return nil
 	}
 	shown := *rec.Proposal

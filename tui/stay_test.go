@@ -292,3 +292,36 @@ func TestBriefReviewerCutsOnlyAFingerprint(t *testing.T) {
 		}
 	}
 }
+
+// A key's refusal is said of the check selected: it stays while that
+// check is, and goes once another is (helper-69 saw "✗ not escalated:
+// rejected by bob 7s ago" two checks further down, under the dialog of a
+// third). A decision's outcome stays: it is no refusal.
+func TestARefusalGoesWhenAnotherCheckIsSelected(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	id := selectedID(t, m)
+	if _, err := f.st.Decide(context.Background(), id, store.Reject, "forged", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, StoreChanged{})
+	pump(t, m, keys("e")...)
+	mustContain(t, lastLines(plain(m), 2), "✗ not escalated: rejected by bob")
+	pump(t, m, keys("m", "m")...) // on the same check
+	mustContain(t, lastLines(plain(m), 2), "✗ not escalated: rejected by bob")
+	pump(t, m, keys("j")...)
+	if selectedID(t, m) == id {
+		t.Fatal("setup: j did not move on")
+	}
+	mustNotContain(t, lastLines(plain(m), 2), "not escalated")
+
+	pump(t, m, keys("x", "1")...)
+	pump(t, m, typeText("forged too")...)
+	pump(t, m, keys("enter")...)
+	mustContain(t, lastLines(plain(m), 2), "rejected", ": saved")
+	before := lastLines(plain(m), 2)
+	pump(t, m, keys("j")...)
+	if got := lastLines(plain(m), 2); strings.Split(got, "\n")[0] != strings.Split(before, "\n")[0] {
+		t.Errorf("a decision's outcome went with the cursor:\nwas %q\nnow %q", before, got)
+	}
+}
