@@ -87,7 +87,7 @@ func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.note = newNoteDialog(m.pending.action, m.animate, m.ctx.styles)
 		return m.blink()
 	case matches(msg, confirmKeys.No), matches(msg, confirmKeys.Cancel):
-		m.footer.refuse("not approved: "+caisson.ShortID(line(m.pending.checkID), 10)+" left as it was")
+		m.footer.refuse("not approved: " + caisson.ShortID(line(m.pending.checkID), 10) + " left as it was")
 		m.endDialog()
 	}
 	return nil

@@ -628,7 +628,7 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 		if row, ok := m.current(); ok && row.CustomerID == "" {
 			// Said, not silently ignored (helper-56): a check never
 			// fetched, failed or purged has no customer id.
-			m.footer.refuse(noCustomer+caisson.ShortID(line(row.CheckID), 10)+" has no customer id")
+			m.footer.refuse(noCustomer + caisson.ShortID(line(row.CheckID), 10) + " has no customer id")
 		} else if ok {
 			if m.customer == "" {
 				// The view is every queue: the tab bar says All. esc
