@@ -199,6 +199,14 @@ func (d detailHelp) ShortHelp() []key.Binding {
 	return []key.Binding{d.pair(d.Down, d.Up, "scroll"), d.Back, d.Approve, d.Reject, d.Escalate, d.Refresh, d.Mask, d.Help, d.Quit}
 }
 
+// emptyHelp is the footer's help over a list with no check in it: what
+// can be done there, not approve, reject and escalate (helper-69).
+type emptyHelp struct{ KeyMap }
+
+func (e emptyHelp) ShortHelp() []key.Binding {
+	return []key.Binding{e.Help, e.NextTab, e.Filter, e.Add, e.Quit}
+}
+
 // keyName is how a hint names a binding: its first key as bound ("j").
 func keyName(b key.Binding) string {
 	if ks := b.Keys(); len(ks) > 0 {

@@ -500,6 +500,11 @@ func TestAnEmptyFilteredTabSaysTheFilterFoundNothing(t *testing.T) {
 	m := newTestModel(t, f.config(), 80, 24)
 	pump(t, m, keys("/", "z", "z", "q", "enter", "2")...)
 	mustContain(t, plain(m), `no checks here match "zzq" · esc clears the filter`)
+	// The footer offers what can be done on an empty list, not decisions
+	// (helper-69).
+	keysLine := lastLines(plain(m), 1)
+	mustContain(t, keysLine, "/ filter", "q quit")
+	mustNotContain(t, keysLine, "a approve", "x reject")
 	pump(t, m, keys("esc")...)
 	mustNotContain(t, plain(m), "no checks here match")
 	// With the refresh panel open, esc closes the panel first.

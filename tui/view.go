@@ -430,5 +430,8 @@ func (m *Model) footerKeys() help.KeyMap {
 	if m.mode == modeDetail {
 		return m.footerSecondReview(detailHelp{m.ctx.keys})
 	}
+	if m.list.total == 0 && m.list.req == 0 {
+		return emptyHelp{m.ctx.keys}
+	}
 	return m.footerSecondReview(m.ctx.keys)
 }
