@@ -20,7 +20,7 @@ import (
 func (m *Model) beginDecision(a store.Action) tea.Cmd {
 	row, ok := m.current()
 	if !ok {
-		m.footer.refuse(fmt.Sprintf("nothing to %s: no check selected", a))
+		m.refuse(fmt.Sprintf("nothing to %s: no check selected", a))
 		return nil
 	}
 	if m.refuseOnPinned(a) {
@@ -33,7 +33,7 @@ func (m *Model) beginDecision(a store.Action) tea.Cmd {
 		if a != store.Reopen {
 			msg = fmt.Sprintf("nothing to %s: %s is %s already (%s reopens it)", a, short, row.Status, m.ctx.keys.Reopen.Help().Key)
 		}
-		m.footer.refuse(msg)
+		m.refuse(msg)
 		return nil
 	}
 	p := &pendingDecision{checkID: row.CheckID, action: a}
@@ -87,7 +87,7 @@ func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.note = newNoteDialog(m.pending.action, m.animate, m.ctx.styles)
 		return m.blink()
 	case matches(msg, confirmKeys.No), matches(msg, confirmKeys.Cancel):
-		m.footer.refuse("not approved: " + caisson.ShortID(line(m.pending.checkID), 10) + " left as it was")
+		m.refuse("not approved: " + caisson.ShortID(line(m.pending.checkID), 10) + " left as it was")
 		m.endDialog()
 	}
 	return nil
@@ -101,7 +101,7 @@ func (m *Model) noteKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.mode = modeReason
 		return nil
 	case matches(msg, noteKeys.Cancel):
-		m.footer.refuse("cancelled: no decision stored")
+		m.refuse("cancelled: no decision stored")
 		m.endDialog()
 		return nil
 	case matches(msg, noteKeys.Submit):

@@ -22,10 +22,10 @@ type footerModel struct {
 	last   string
 	lastOK bool
 	// refusal is set while last is a key's refusal (refuse), said of the
-	// check under the cursor then, refusedOn (nil until the model notes
-	// it, after the key): it is cleared once another check is selected.
+	// check refusedOn ("" for none selected): it is cleared once another
+	// check is selected.
 	refusal   bool
-	refusedOn *string
+	refusedOn string
 }
 
 func newFooter(st Styles) footerModel {
@@ -53,27 +53,24 @@ func (f *footerModel) start(task int, label string, animate bool) tea.Cmd {
 func (f *footerModel) finish(task int, ok bool, message string) {
 	delete(f.running, task)
 	f.last, f.lastOK = message, ok
-	f.refusal, f.refusedOn = false, nil
+	f.refusal, f.refusedOn = false, ""
 }
 
-// refuse says why a key did nothing to the check selected. Said of that
-// check, it goes once another is selected (followSelection): helper-69
-// saw "✗ not escalated: rejected by bob 7s ago" stay two checks further
-// down, under the confirmation of a third, still saying 7s.
-func (f *footerModel) refuse(message string) {
+// refuse says why a key did nothing to the check checkID, the one
+// selected. Said of that check, it goes once another is selected
+// (followSelection): helper-69 saw "✗ not escalated: rejected by bob 7s
+// ago" stay two checks further down, under the confirmation of a third,
+// still saying 7s.
+func (f *footerModel) refuse(checkID, message string) {
 	f.finish(0, false, message)
-	f.refusal = true
+	f.refusal, f.refusedOn = true, checkID
 }
 
 // followSelection clears a refusal said of another check than id, the
-// one selected now; the first call after the refusal notes its check.
+// one selected now.
 func (f *footerModel) followSelection(id string) {
-	switch {
-	case !f.refusal:
-	case f.refusedOn == nil:
-		f.refusedOn = &id
-	case *f.refusedOn != id:
-		f.last, f.refusal, f.refusedOn = "", false, nil
+	if f.refusal && f.refusedOn != id {
+		f.last, f.refusal, f.refusedOn = "", false, ""
 	}
 }
 
@@ -83,7 +80,7 @@ func (f *footerModel) followSelection(id string) {
 // id" stayed under the customer view of the next check).
 func (f *footerModel) dismiss(prefix string) {
 	if !f.lastOK && strings.HasPrefix(f.last, prefix) {
-		f.last, f.refusal, f.refusedOn = "", false, nil
+		f.last, f.refusal, f.refusedOn = "", false, ""
 	}
 }
 

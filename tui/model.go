@@ -457,6 +457,14 @@ func (m *Model) newQuery() {
 	m.detail.scroll = 0
 }
 
+// refuse says in the footer why a key did nothing to the check selected,
+// named as it is now: keys typed ahead are replayed in one Update, so the
+// check selected at its end may be another (helper-70).
+func (m *Model) refuse(message string) {
+	row, _ := m.current()
+	m.footer.refuse(row.CheckID, message)
+}
+
 // key takes a key press in, or holds it (holdKey).
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if msg.String() == "ctrl+j" && !m.ctx.keys.binds("ctrl+j") {
@@ -628,7 +636,7 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 		if row, ok := m.current(); ok && row.CustomerID == "" {
 			// Said, not silently ignored (helper-56): a check never
 			// fetched, failed or purged has no customer id.
-			m.footer.refuse(noCustomer + caisson.ShortID(line(row.CheckID), 10) + " has no customer id")
+			m.refuse(noCustomer + caisson.ShortID(line(row.CheckID), 10) + " has no customer id")
 		} else if ok {
 			if m.customer == "" {
 				// The view is every queue: the tab bar says All. esc

@@ -81,7 +81,7 @@ func (m *Model) reasonKey(msg tea.KeyPressMsg) tea.Cmd {
 	p := m.pending
 	switch {
 	case matches(msg, reasonKeys.Cancel):
-		m.footer.refuse("cancelled: no decision stored")
+		m.refuse("cancelled: no decision stored")
 		m.endDialog()
 	case p.action == store.Reject && matches(msg, reasonKeys.Yes):
 		p.finality = store.Final

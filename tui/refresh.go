@@ -243,6 +243,10 @@ func (b *batch) stopText() string {
 // read as two messages: helper-69).
 func (b *batch) endText() string {
 	switch {
+	case b.stopText() != "" && b.total < 0:
+		// It stopped before it knew what to fetch (the queue could not
+		// be read): no counts to give, the reason is the news.
+		return b.stopText()
 	case b.stopText() != "":
 		return fmt.Sprintf("stopped, %d not fetched: %s", max(b.total-b.done, 0), b.summary())
 	case b.cancelled:

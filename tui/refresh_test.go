@@ -513,3 +513,13 @@ func TestAnEmptyFilteredTabSaysTheFilterFoundNothing(t *testing.T) {
 	pump(t, m, keys("esc")...)
 	mustContain(t, plain(m), `no checks here match "zzq" · esc clears the filter`)
 }
+
+// A refresh that could not read its queue stopped before it knew what
+// to fetch: the footer says why, not "0 not fetched: refreshed 0 of 0"
+// (helper-70).
+func TestABatchThatCouldNotReadItsQueueSaysWhy(t *testing.T) {
+	b := &batch{label: "All", total: -1, running: false, err: errors.New("reading the queue: database is locked")}
+	if got, want := b.endText(), "reading the queue: database is locked"; got != want {
+		t.Errorf("footer %q, want %q", got, want)
+	}
+}

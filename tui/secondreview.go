@@ -238,8 +238,9 @@ func (b *detailBuilder) proposal(c *programContext, rec *store.Record) {
 	}
 	st := b.st
 	now := c.now()
+	// By name: the identity has a line of its own below ("as").
 	b.wrap(st.Warn.Render, fmt.Sprintf("⚠ AWAITS A SECOND REVIEWER: %s proposed to %s, %s ago",
-		line(d.Reviewer), line(string(d.Proposes)), age(d.At, now)))
+		line(shortReviewer(d.Reviewer)), line(string(d.Proposes)), age(d.At, now)))
 	b.field("proposed", c.local(d.At).Format(timeLayout)+" (#"+fmt.Sprint(d.Seq)+")", nil)
 	if d.Identity != "" {
 		b.field("as", line(d.Identity), nil)
@@ -302,21 +303,21 @@ func (m *Model) beginSecondReview(a store.Action) tea.Cmd {
 	row, ok := m.current()
 	verb := strings.ToLower(actionVerb(a))
 	if !ok {
-		m.footer.refuse(fmt.Sprintf("nothing to %s: no check selected", verb))
+		m.refuse(fmt.Sprintf("nothing to %s: no check selected", verb))
 		return nil
 	}
 	short := caisson.ShortID(line(row.CheckID), 10)
 	rec := m.detail.rec
 	if rec == nil || rec.CheckID != row.CheckID {
-		m.footer.refuse(fmt.Sprintf("nothing to %s yet: %s is still being read", verb, short))
+		m.refuse(fmt.Sprintf("nothing to %s yet: %s is still being read", verb, short))
 		return nil
 	}
 	if rec.Proposal == nil {
-		m.footer.refuse(fmt.Sprintf("nothing to %s: no proposal awaits a second reviewer on %s", verb, short))
+		m.refuse(fmt.Sprintf("nothing to %s: no proposal awaits a second reviewer on %s", verb, short))
 		return nil
 	}
 	if ok, why := rec.Proposal.ConfirmableBy(m.ctx.identity); !ok && !m.ctx.identity.IsZero() {
-		m.footer.refuse(fmt.Sprintf("cannot %s %s: %s", verb, short, why))
+		m.refuse(fmt.Sprintf("cannot %s %s: %s", verb, short, why))
 		return nil
 	}
 	shown := *rec.Proposal

@@ -234,14 +234,14 @@ func (m *Model) refuseOnPinned(a store.Action) bool {
 	case a == store.Reopen && p.row.Status != store.StatusOpen:
 		return false
 	case a == store.Reopen:
-		m.footer.refuse(fmt.Sprintf("nothing to reopen: %s, not decided", why))
+		m.refuse(fmt.Sprintf("nothing to reopen: %s, not decided", why))
 	default:
 		k := m.ctx.keys
 		where := keyName(k.Down) + "/" + keyName(k.Up) + " moves on"
 		if tab := decisionTab(k, p.row.Status); tab != "" {
 			where = "now in " + tab + " (" + keyName(k.Reopen) + " reopens)"
 		}
-		m.footer.refuse(fmt.Sprintf("not %s: %s, %s", pastTense(a), why, where))
+		m.refuse(fmt.Sprintf("not %s: %s, %s", pastTense(a), why, where))
 	}
 	return true
 }

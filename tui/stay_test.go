@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/store"
 )
@@ -324,4 +326,35 @@ func TestARefusalGoesWhenAnotherCheckIsSelected(t *testing.T) {
 	if got := lastLines(plain(m), 2); strings.Split(got, "\n")[0] != strings.Split(before, "\n")[0] {
 		t.Errorf("a decision's outcome went with the cursor:\nwas %q\nnow %q", before, got)
 	}
+}
+
+// A refusal is said of the check selected when its key acted, also when
+// the keys were typed ahead and replayed in one go (helper-70: "c" then
+// "j" typed at connect left "no customer's checks" under the second
+// check, and k back to the first cleared it).
+func TestARefusalTypedAheadIsSaidOfItsOwnCheck(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20}) // never fetched: no customer ids
+	m := New(f.config())
+	m.animate = false
+	start := m.Init()
+	pump(t, m, append([]any{tea.WindowSizeMsg{Width: 120, Height: 40}}, keys("7", "c", "j")...)...)
+	pump(t, m, start)
+	if m.list.cursor != 1 {
+		t.Fatalf("setup: cursor %d, want the second check", m.list.cursor)
+	}
+	mustNotContain(t, lastLines(plain(m), 2), "no customer's checks to show")
+}
+
+// The footer over an empty queue offers no decision, also while the
+// queue is read again (every change in it reads it again).
+func TestAnEmptyQueueOffersNoDecisionWhileReadAgain(t *testing.T) {
+	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("3")...) // Escalated: none
+	mustContain(t, plain(m), "no checks here")
+	m.Update(StoreChanged{}) // its read not answered yet
+	if m.list.req == 0 {
+		t.Fatal("setup: the change read nothing again")
+	}
+	mustNotContain(t, lastLines(plain(m), 1), "a approve", "x reject")
 }

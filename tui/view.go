@@ -84,7 +84,7 @@ func (m *Model) bodyHeight() int {
 		h = minHeight
 	}
 	h -= headerHeight + infoHeight + footerHeight
-	h -= m.batch.panelHeight(m.ctx.width, maxFailuresShown)
+	h -= m.batch.panelHeight(max(m.ctx.width, minWidth), maxFailuresShown)
 	h -= m.dialog().height()
 	return max(h, 1)
 }
@@ -97,6 +97,7 @@ func (m *Model) dialog() dialog {
 		// The proposal a confirm or return answers is what it answers,
 		// not news that "yours is stored after" (helper-59).
 		if d, ok := m.news(); ok && m.detail.checkID == p.checkID && (p.proposal == nil || p.proposal.Seq != d.Seq) {
+			// Whole: a dialog wraps its lines, never cuts them.
 			p.meanwhile = fmt.Sprintf("%s by %s %s ago", pastTense(d.Action), line(d.Reviewer), age(d.At, m.ctx.now()))
 		}
 	}
@@ -430,7 +431,9 @@ func (m *Model) footerKeys() help.KeyMap {
 	if m.mode == modeDetail {
 		return m.footerSecondReview(detailHelp{m.ctx.keys})
 	}
-	if m.list.total == 0 && m.list.req == 0 {
+	// Not while a read is pending too: an empty queue is read again at
+	// every change in it, and the decision keys flashed up (helper-70).
+	if m.list.total == 0 && m.list.err == nil {
 		return emptyHelp{m.ctx.keys}
 	}
 	return m.footerSecondReview(m.ctx.keys)

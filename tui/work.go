@@ -18,7 +18,7 @@ func (m *Model) refreshSelected() tea.Cmd {
 		return nil
 	}
 	if !m.ctx.cfg.Service.Online() {
-		m.footer.refuse("cannot refresh: " + errNoAPI.Error())
+		m.refuse("cannot refresh: " + errNoAPI.Error())
 		return nil
 	}
 	if m.refreshing[row.CheckID] {
@@ -125,7 +125,7 @@ func (m *Model) added(msg addedMsg) tea.Cmd {
 // startBatch starts a refresh of every check of q with the progress bar.
 func (m *Model) startBatch(q store.PageQuery, label string) tea.Cmd {
 	if !m.ctx.cfg.Service.Online() {
-		m.footer.refuse("cannot refresh: " + errNoAPI.Error())
+		m.refuse("cannot refresh: " + errNoAPI.Error())
 		return nil
 	}
 	task := m.ctx.nextID()
