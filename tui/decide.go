@@ -144,6 +144,9 @@ func (m *Model) decided(msg decidedMsg) tea.Cmd {
 		return nil
 	}
 	m.footer.finish(msg.task, true, savedText(msg, short))
+	if msg.decision.Action == store.Propose {
+		m.own.keep(msg.checkID, msg.decision.Seq)
+	}
 	m.decidedHere = msg.checkID
 	if p := m.pinned; p != nil && p.row.CheckID == msg.checkID && msg.action != store.Reopen {
 		// Decided here after all: move on, as after any decision. A

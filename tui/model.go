@@ -76,6 +76,9 @@ type Model struct {
 	pinned      *pinnedCheck
 	deciding    map[string]bool
 	decidedHere string
+	// own are the proposals this console made, until what closes each
+	// is said (ownproposals.go).
+	own ownProposals
 	// customerTab is the tab the customer view (c) was opened from, which
 	// esc returns to; places are where the cursor was on each tab, for
 	// coming back to it.
@@ -271,6 +274,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case StoreChanged:
 		cmd = m.invalidate()
+	case ownClosedMsg:
+		cmd = m.ownClosed(msg)
 	case StoreUnreachable:
 		if m.ctx.storeGone.IsZero() {
 			m.ctx.storeGone = m.ctx.now()
@@ -425,7 +430,7 @@ func (m *Model) invalidate() tea.Cmd {
 	m.near.reset()
 	m.countsFresh = false
 	m.lastRead = time.Now()
-	return m.readCounts()
+	return tea.Batch(m.readCounts(), m.lookOwnProposals())
 }
 
 // readCounts reads the queue counts, or, when a read is already under

@@ -264,3 +264,48 @@ func TestApprovingACheckJustProposedSaysToConfirmOrReturnIt(t *testing.T) {
 	pump(t, m, keys("enter")...)
 	mustContain(t, lastLines(plain(m), 2), "NOT saved: already proposed: v confirms it, b returns it, in Second review")
 }
+
+// The proposer is told what became of her proposals, made in this
+// console, when another reviewer closes one: confirmed, returned with the
+// note, or voided (helper-69: her footer said "awaits a second reviewer"
+// after bob had returned it, and nothing said he had).
+func TestTheProposerIsToldWhenHerProposalIsConfirmedOrReturned(t *testing.T) {
+	f, bob := fourEyesFixture(t, 10)
+	m := newTestModel(t, f.config(), 120, 40)
+	propose := func() string {
+		t.Helper()
+		id := selectedID(t, m)
+		pump(t, m, keys("a")...)
+		if m.mode == modeConfirm {
+			pump(t, m, keys("y")...)
+		}
+		pump(t, m, keys("enter")...)
+		mustContain(t, lastLines(plain(m), 2), "awaits a second reviewer")
+		return id
+	}
+	first := propose()
+	if _, err := bob.DecideAs(context.Background(), store.DecisionRequest{CheckID: first, Action: store.Return, Note: "selfie is blurred", Reviewer: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, StoreChanged{})
+	mustContain(t, lastLines(plain(m), 2), "✗ bob returned your proposal on "+caisson.ShortID(first, 10)+": selfie is blurred")
+
+	second := propose()
+	if _, err := bob.DecideAs(context.Background(), store.DecisionRequest{CheckID: second, Action: store.Confirm, Reviewer: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, StoreChanged{})
+	mustContain(t, lastLines(plain(m), 2), "✓ bob confirmed your proposal: approved "+caisson.ShortID(second, 10))
+	// Said once: both are forgotten, and another change reads nothing.
+	if len(m.own.open) != 0 {
+		t.Errorf("the console still watches %v", m.own.open)
+	}
+}
+
+// A proposal voided says why in words.
+func TestAVoidedProposalIsSaidInWords(t *testing.T) {
+	d := store.Decision{CheckID: "chk_priv_AAAAAAAAAAAAAAAAAAAAAA", Action: store.Void, Reviewer: "bob (SHA256:C3chUDJu+yWeNKGw5hxvXaVDGj2hZ0lkMuGfbhcx8P0, bob@laptop)", Reason: store.VoidDecidedOtherwise}
+	if got, want := ownClosedText(d), "your proposal on "+caisson.ShortID(d.CheckID, 10)+" was voided: bob decided it otherwise"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+}
