@@ -117,13 +117,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func TestSandboxCommandServesTheFakeAPIUntilInterrupted(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
+// startSandbox runs the sandbox command in-process with args until ctx
+// ends, and returns its banner once printed, its standard error and its
+// exit status to come.
+func startSandbox(t *testing.T, ctx context.Context, args ...string) (string, *syncBuffer, <-chan int) {
+	t.Helper()
 	var out, errOut syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"sandbox", "--checks", "50", "--latency", "1ms"}, strings.NewReader(""), &out, &errOut,
+		done <- run(ctx, append([]string{"sandbox"}, args...), strings.NewReader(""), &out, &errOut,
 			func(string) string { return "" })
 	}()
 	deadline := time.Now().Add(5 * time.Second)
@@ -133,7 +135,13 @@ func TestSandboxCommandServesTheFakeAPIUntilInterrupted(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	text := out.String()
+	return out.String(), &errOut, done
+}
+
+func TestSandboxCommandServesTheFakeAPIUntilInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	text, errOut, done := startSandbox(t, ctx, "--checks", "50", "--latency", "1ms")
 	mustContain(t, "intro", text, "throwaway key", "Check ids that show each queue", "needs-review  chk_priv_", "Exchange tokens", "PENDING_REVIEW", "curl -s")
 	base := regexp.MustCompile(`base URL  (http://127\.0\.0\.1:\d+)`).FindStringSubmatch(text)
 	key := regexp.MustCompile(`API key   (\S+)`).FindStringSubmatch(text)
@@ -189,20 +197,7 @@ func TestSandboxWritesEveryCheckIDForAdd(t *testing.T) {
 	// Given relative, named absolute: the banner's add - < PATH is pasted
 	// in another terminal, maybe elsewhere.
 	t.Chdir(filepath.Dir(path))
-	var out, errOut syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"sandbox", "--checks", "300", "--ids-file", "the ids.txt"}, strings.NewReader(""), &out, &errOut,
-			func(string) string { return "" })
-	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(out.String(), "Stop with Ctrl-C") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the sandbox did not start:\n%s\n%s", out.String(), errOut.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	text := out.String()
+	text, _, done := startSandbox(t, ctx, "--checks", "300", "--ids-file", "the ids.txt")
 	mustContain(t, "intro", text, fmt.Sprintf("All 300 check ids and the %d below that answer an error, one per line, are in %s", len(demoErrorCodes), path), "add - < '"+path+"'",
 		"(NOT_VERIFIED and PENDING_REVIEW: no result yet, so pending, not errors)")
 	data, err := os.ReadFile(path)
