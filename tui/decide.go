@@ -36,6 +36,13 @@ func (m *Model) beginDecision(a store.Action) tea.Cmd {
 		m.refuse(msg)
 		return nil
 	}
+	if rec := m.detail.rec; rec != nil && rec.CheckID == row.CheckID && rec.Proposal != nil && rec.Proposal.Proposes == a {
+		// The store refuses it (ErrAlreadyProposed): said before the
+		// questions and the note, not after them as a save that failed
+		// (helper-71).
+		m.refuse(m.alreadyProposed(rec.Proposal))
+		return nil
+	}
 	p := &pendingDecision{checkID: row.CheckID, action: a}
 	m.pending = p
 	if a == store.Approve {
@@ -165,6 +172,18 @@ func (m *Model) decided(msg decidedMsg) tea.Cmd {
 		}
 	}
 	return m.invalidate()
+}
+
+// alreadyProposed says why the decision d proposes cannot be made again:
+// it awaits a second reviewer, who is not the proposer.
+func (m *Model) alreadyProposed(d *store.Decision) string {
+	short := caisson.ShortID(line(d.CheckID), 10)
+	if ok, _ := d.ConfirmableBy(m.ctx.identity); !ok && !m.ctx.identity.IsZero() {
+		return fmt.Sprintf("you proposed to %s %s: another reviewer confirms or returns it", line(string(d.Proposes)), short)
+	}
+	k := m.ctx.keys
+	return fmt.Sprintf("already proposed: %s proposed to %s %s; %s confirms it, %s returns it",
+		line(shortReviewer(d.Reviewer)), line(string(d.Proposes)), short, keyName(k.Confirm), keyName(k.Return))
 }
 
 // savedText says what the store saved, from the entry it returned: under a

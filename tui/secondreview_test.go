@@ -309,3 +309,26 @@ func TestAVoidedProposalIsSaidInWords(t *testing.T) {
 		t.Errorf("%q, want %q", got, want)
 	}
 }
+
+// Approving a check whose approval is already proposed is refused at the
+// key, saying who proposed it and what to do, not after the questions and
+// the note as a save that failed (helper-71).
+func TestApprovingAnApprovalAlreadyProposedIsRefusedAtTheKey(t *testing.T) {
+	f, bob := fourEyesFixture(t, 10)
+	ids := f.sb.CheckIDs(10)
+	propose(t, f.st, ids[1], "", "alice")
+	propose(t, bob, ids[2], "", "bob")
+	m := newTestModel(t, f.config(), 120, 40)
+	pump(t, m, keys("8")...)
+	for id, want := range map[string]string{
+		ids[1]: "✗ you proposed to approve " + caisson.ShortID(ids[1], 10) + ": another reviewer confirms or returns it",
+		ids[2]: "✗ already proposed: bob proposed to approve " + caisson.ShortID(ids[2], 10) + "; v confirms it, b returns it",
+	} {
+		moveTo(t, m, func(r store.Row) bool { return r.CheckID == id })
+		pump(t, m, keys("a")...)
+		if m.mode != modeList {
+			t.Fatalf("a on %s opened a dialog (mode %d)", id, m.mode)
+		}
+		mustContain(t, lastLines(plain(m), 2), want)
+	}
+}
