@@ -27,11 +27,17 @@ type ownProposals struct {
 	again   bool // the store changed while they were read
 }
 
-// ownClosedMsg is what closed some of them: the Confirm, Return or Void
-// entry of each.
+// ownClosedMsg is what closed some of them.
 type ownClosedMsg struct {
-	closed []store.Decision
+	closed []closedProposal
 	looked map[string]int64
+}
+
+// closedProposal is the Confirm, Return or Void entry that closed a
+// proposal, and for a Void because a reviewer decided the check otherwise,
+// that decision.
+type closedProposal struct {
+	by, then store.Decision
 }
 
 // keep notes a proposal this console made.
@@ -57,16 +63,21 @@ func (m *Model) lookOwnProposals() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
-		var closed []store.Decision
+		var closed []closedProposal
 		for id, seq := range looked {
 			rec, err := st.Get(ctx, id)
 			if err != nil {
 				continue // looked at again at the next change
 			}
-			for _, d := range rec.Decisions {
-				if d.Ref == seq && (d.Action == store.Confirm || d.Action == store.Return || d.Action == store.Void) {
-					closed = append(closed, d)
+			for i, d := range rec.Decisions {
+				if d.Ref != seq || (d.Action != store.Confirm && d.Action != store.Return && d.Action != store.Void) {
+					continue
 				}
+				c := closedProposal{by: d}
+				if d.Action == store.Void && d.Reason == store.VoidDecidedOtherwise && i+1 < len(rec.Decisions) {
+					c.then = rec.Decisions[i+1] // the decision the void made way for
+				}
+				closed = append(closed, c)
 			}
 		}
 		return ownClosedMsg{closed: closed, looked: looked}
@@ -78,12 +89,12 @@ func (m *Model) lookOwnProposals() tea.Cmd {
 func (m *Model) ownClosed(msg ownClosedMsg) tea.Cmd {
 	o := &m.own
 	o.reading = false
-	for _, d := range msg.closed {
-		if o.open[d.CheckID] != d.Ref {
+	for _, c := range msg.closed {
+		if o.open[c.by.CheckID] != c.by.Ref {
 			continue // forgotten, or a newer one proposed since
 		}
-		delete(o.open, d.CheckID)
-		m.footer.finish(0, d.Action == store.Confirm, ownClosedText(d))
+		delete(o.open, c.by.CheckID)
+		m.footer.finish(0, c.by.Action == store.Confirm, ownClosedText(c))
 	}
 	if o.again {
 		return m.lookOwnProposals()
@@ -92,7 +103,8 @@ func (m *Model) ownClosed(msg ownClosedMsg) tea.Cmd {
 }
 
 // ownClosedText says what closed one of the reviewer's proposals.
-func ownClosedText(d store.Decision) string {
+func ownClosedText(c closedProposal) string {
+	d := c.by
 	short := caisson.ShortID(line(d.CheckID), 10)
 	by := line(shortReviewer(d.Reviewer))
 	switch d.Action {
@@ -101,13 +113,23 @@ func ownClosedText(d store.Decision) string {
 	case store.Return:
 		return fmt.Sprintf("%s returned your proposal on %s: %s", by, short, line(d.Note))
 	}
-	why := map[store.Reason]string{
-		store.VoidResponseChanged:  "a refresh brought another response",
-		store.VoidDecidedOtherwise: by + " decided it otherwise",
-		store.VoidPolicyOff:        "four-eyes was turned off",
-		store.VoidPurged:           "its personal data was purged",
-	}[d.Reason]
-	if why == "" {
+	var why string
+	switch t := c.then; {
+	case d.Reason == store.VoidDecidedOtherwise && t.Seq > d.Seq:
+		// What the proposer asks next: decided how, and why.
+		why = fmt.Sprintf("%s %s it", line(shortReviewer(t.Reviewer)), pastTense(t.Action))
+		if t.Note != "" {
+			why += ": " + line(t.Note)
+		}
+	case d.Reason == store.VoidDecidedOtherwise:
+		why = by + " decided it otherwise"
+	case d.Reason == store.VoidResponseChanged:
+		why = "a refresh brought another response"
+	case d.Reason == store.VoidPolicyOff:
+		why = "four-eyes was turned off"
+	case d.Reason == store.VoidPurged:
+		why = "its personal data was purged"
+	default:
 		why = line(string(d.Reason))
 	}
 	return fmt.Sprintf("your proposal on %s was voided: %s", short, why)

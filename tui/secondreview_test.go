@@ -296,6 +296,13 @@ func TestTheProposerIsToldWhenHerProposalIsConfirmedOrReturned(t *testing.T) {
 	}
 	pump(t, m, StoreChanged{})
 	mustContain(t, lastLines(plain(m), 2), "✓ bob confirmed your proposal: approved "+caisson.ShortID(second, 10))
+	// Decided otherwise: the proposal is voided, and the decision said.
+	third := propose()
+	if _, err := bob.DecideAs(context.Background(), store.DecisionRequest{CheckID: third, Action: store.Reject, Note: "forged", Reviewer: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, StoreChanged{})
+	mustContain(t, lastLines(plain(m), 2), "✗ your proposal on "+caisson.ShortID(third, 10)+" was voided: bob rejected it: forged")
 	// Said once: both are forgotten, and another change reads nothing.
 	if len(m.own.open) != 0 {
 		t.Errorf("the console still watches %v", m.own.open)
@@ -304,9 +311,21 @@ func TestTheProposerIsToldWhenHerProposalIsConfirmedOrReturned(t *testing.T) {
 
 // A proposal voided says why in words.
 func TestAVoidedProposalIsSaidInWords(t *testing.T) {
-	d := store.Decision{CheckID: "chk_priv_AAAAAAAAAAAAAAAAAAAAAA", Action: store.Void, Reviewer: "bob (SHA256:C3chUDJu+yWeNKGw5hxvXaVDGj2hZ0lkMuGfbhcx8P0, bob@laptop)", Reason: store.VoidDecidedOtherwise}
-	if got, want := ownClosedText(d), "your proposal on "+caisson.ShortID(d.CheckID, 10)+" was voided: bob decided it otherwise"; got != want {
-		t.Errorf("%q, want %q", got, want)
+	d := store.Decision{Seq: 7, CheckID: "chk_priv_AAAAAAAAAAAAAAAAAAAAAA", Action: store.Void, Reviewer: "bob (SHA256:C3chUDJu+yWeNKGw5hxvXaVDGj2hZ0lkMuGfbhcx8P0, bob@laptop)", Reason: store.VoidDecidedOtherwise}
+	short := caisson.ShortID(d.CheckID, 10)
+	for _, tc := range []struct {
+		c    closedProposal
+		want string
+	}{
+		{closedProposal{by: d}, "your proposal on " + short + " was voided: bob decided it otherwise"},
+		{closedProposal{by: d, then: store.Decision{Seq: 8, Action: store.Reject, Reviewer: d.Reviewer, Note: "forged"}},
+			"your proposal on " + short + " was voided: bob rejected it: forged"},
+		{closedProposal{by: store.Decision{CheckID: d.CheckID, Action: store.Void, Reason: store.VoidResponseChanged}},
+			"your proposal on " + short + " was voided: a refresh brought another response"},
+	} {
+		if got := ownClosedText(tc.c); got != tc.want {
+			t.Errorf("%q, want %q", got, tc.want)
+		}
 	}
 }
 
