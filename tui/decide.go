@@ -153,6 +153,10 @@ func (m *Model) decided(msg decidedMsg) tea.Cmd {
 	m.footer.finish(msg.task, true, savedText(msg, short))
 	if msg.decision.Action == store.Propose {
 		m.own.keep(msg.checkID, msg.decision.Seq)
+	} else {
+		// Decided here otherwise, which voided the proposal made here:
+		// no news to tell the one who did it.
+		delete(m.own.open, msg.checkID)
 	}
 	m.decidedHere = msg.checkID
 	if p := m.pinned; p != nil && p.row.CheckID == msg.checkID && msg.action != store.Reopen {

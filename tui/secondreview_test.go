@@ -303,10 +303,22 @@ func TestTheProposerIsToldWhenHerProposalIsConfirmedOrReturned(t *testing.T) {
 	}
 	pump(t, m, StoreChanged{})
 	mustContain(t, lastLines(plain(m), 2), "✗ your proposal on "+caisson.ShortID(third, 10)+" was voided: bob rejected it: forged")
-	// Said once: both are forgotten, and another change reads nothing.
+	// Said once: each is forgotten, and another change reads nothing.
 	if len(m.own.open) != 0 {
 		t.Errorf("the console still watches %v", m.own.open)
 	}
+	// Decided otherwise here: the void is this reviewer's own doing, and
+	// her footer keeps what she saved.
+	fourth := propose()
+	pump(t, m, keys("8")...)
+	moveTo(t, m, func(r store.Row) bool { return r.CheckID == fourth })
+	pump(t, m, keys("e", "1")...)
+	pump(t, m, typeText("ask the branch")...)
+	pump(t, m, keys("enter")...)
+	pump(t, m, StoreChanged{})
+	footer := lastLines(plain(m), 2)
+	mustContain(t, footer, "escalated "+caisson.ShortID(fourth, 10)+": saved")
+	mustNotContain(t, footer, "voided")
 }
 
 // A proposal voided says why in words.
