@@ -28,10 +28,7 @@ type ownProposals struct {
 }
 
 // ownClosedMsg is what closed some of them.
-type ownClosedMsg struct {
-	closed []closedProposal
-	looked map[string]int64
-}
+type ownClosedMsg struct{ closed []closedProposal }
 
 // closedProposal is the Confirm, Return or Void entry that closed a
 // proposal, and for a Void because a reviewer decided the check otherwise,
@@ -48,7 +45,7 @@ func (o *ownProposals) keep(checkID string, seq int64) {
 	o.open[checkID] = seq
 }
 
-// look reads the open ones again, one read at a time.
+// lookOwnProposals reads the open ones again, one read at a time.
 func (m *Model) lookOwnProposals() tea.Cmd {
 	o := &m.own
 	if len(o.open) == 0 {
@@ -80,7 +77,7 @@ func (m *Model) lookOwnProposals() tea.Cmd {
 				closed = append(closed, c)
 			}
 		}
-		return ownClosedMsg{closed: closed, looked: looked}
+		return ownClosedMsg{closed: closed}
 	}
 }
 

@@ -211,8 +211,8 @@ func (b *batch) panelHeight(width, maxFailures int) int {
 }
 
 // maxStopLines is the most lines the reason a batch stopped is wrapped
-// to: the whole of it, where one line clipped it mid-word at 120 columns
-// and before the cause at 80 (helper-69).
+// to, the last one clipped: one line cut it mid-word at 120 columns and
+// before the cause at 80 (helper-69).
 const maxStopLines = 3
 
 // stopLines is why the batch stopped, wrapped to width, or none.
@@ -229,12 +229,12 @@ func (b *batch) stopLines(width int) []string {
 }
 
 // stopText is why the batch stopped early, once it has ("" when it ran
-// out, or was cancelled): the panel keeps it, whole, until esc closes it.
+// out, or was cancelled): the panel keeps it until esc closes it.
 func (b *batch) stopText() string {
 	if b.running || b.err == nil || errors.Is(b.err, context.Canceled) {
 		return ""
 	}
-	return stopText(b.err)
+	return stopReason(b.err)
 }
 
 // endText is what the footer says once the batch has ended: the tally in
@@ -242,12 +242,12 @@ func (b *batch) stopText() string {
 // is in the panel above it (the same sentence twice, one above the other,
 // read as two messages: helper-69).
 func (b *batch) endText() string {
-	switch {
-	case b.stopText() != "" && b.total < 0:
+	switch why := b.stopText(); {
+	case why != "" && b.total < 0:
 		// It stopped before it knew what to fetch (the queue could not
 		// be read): no counts to give, the reason is the news.
-		return b.stopText()
-	case b.stopText() != "":
+		return why
+	case why != "":
 		return fmt.Sprintf("stopped, %d not fetched: %s", max(b.total-b.done, 0), b.summary())
 	case b.cancelled:
 		return "cancelled: " + b.summary()
@@ -255,11 +255,11 @@ func (b *batch) endText() string {
 	return b.summary()
 }
 
-// stopText is why a batch stopped, the cause first. The command line's
+// stopReason is why a batch stopped, the cause first. The command line's
 // sentence for Caisson's outage leads with the counts, which the panel's
 // tally already shows, and ends with the cause, which 80 or 120 columns
 // cut off (helper-67: "…0 checks stored before it, 410 not fetche…").
-func stopText(err error) string {
+func stopReason(err error) string {
 	var stopped *caisson.BatchStoppedError
 	if errors.As(err, &stopped) {
 		return line(fmt.Sprintf("stopped, no check marked failed: %s", caisson.Explain(stopped.Err)))

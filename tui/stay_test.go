@@ -98,11 +98,7 @@ func TestACheckDecidedElsewhereWhileOpenStaysOnScreenAndSaysWhoDecided(t *testin
 func TestTheCheckThatLeftCanBeReopened(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 	m := newTestModel(t, f.config(), 120, 40)
-	id := selectedID(t, m)
-	if _, err := f.st.Decide(context.Background(), id, store.Approve, "", "bob (cli)"); err != nil {
-		t.Fatal(err)
-	}
-	pump(t, m, StoreChanged{})
+	id := decidedElsewhere(t, f, m, store.Approve, "", "bob (cli)")
 	mustContain(t, plain(m), "◆ approved by bob (cli) 0s ago: no longer in")
 	pump(t, m, keys("o", "enter")...)
 	if rec := record(t, f.st, id); rec.Status != store.StatusOpen {
@@ -302,11 +298,7 @@ func TestBriefReviewerCutsOnlyAFingerprint(t *testing.T) {
 func TestARefusalGoesWhenAnotherCheckIsSelected(t *testing.T) {
 	f := newFixture(t, fixtureOpts{checks: 20, track: 20, fetch: true})
 	m := newTestModel(t, f.config(), 120, 40)
-	id := selectedID(t, m)
-	if _, err := f.st.Decide(context.Background(), id, store.Reject, "forged", "bob"); err != nil {
-		t.Fatal(err)
-	}
-	pump(t, m, StoreChanged{})
+	id := decidedElsewhere(t, f, m, store.Reject, "forged", "bob")
 	pump(t, m, keys("e")...)
 	mustContain(t, lastLines(plain(m), 2), "✗ not escalated: rejected by bob")
 	pump(t, m, keys("m", "m")...) // on the same check
@@ -357,4 +349,16 @@ func TestAnEmptyQueueOffersNoDecisionWhileReadAgain(t *testing.T) {
 		t.Fatal("setup: the change read nothing again")
 	}
 	mustNotContain(t, lastLines(plain(m), 1), "a approve", "x reject")
+}
+
+// decidedElsewhere decides the check selected in m through the store, as
+// another reviewer would, tells m the store changed and returns its id.
+func decidedElsewhere(t *testing.T, f *fixture, m *Model, a store.Action, note, reviewer string) string {
+	t.Helper()
+	id := selectedID(t, m)
+	if _, err := f.st.Decide(context.Background(), id, a, note, reviewer); err != nil {
+		t.Fatal(err)
+	}
+	pump(t, m, StoreChanged{})
+	return id
 }
