@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 
@@ -257,7 +256,7 @@ const newsGlyph = "◆"
 // out of the notice under the check's name. The check's history names
 // the key.
 func shortReviewer(r string) string {
-	if i := strings.Index(r, " (SHA256:"); i > 0 {
+	if i := strings.Index(r, keyMark); i > 0 {
 		return r[:i]
 	}
 	return r
@@ -268,25 +267,26 @@ func shortReviewer(r string) string {
 // enough to tell two keys of one name apart in the header, which cut the
 // key's comment off at 80 columns (helper-65).
 func briefReviewer(r string) string {
-	const mark = " (SHA256:"
-	i := strings.Index(r, mark)
+	i := strings.Index(r, keyMark)
 	if i < 0 {
 		return r
 	}
-	fp := r[i+len(mark):]
+	fp := r[i+len(keyMark):]
 	end := strings.IndexAny(fp, ",)")
-	// Cut by characters: a name the command line wrote may hold this
-	// mark and text of several bytes a character.
-	if end < 0 || utf8.RuneCountInString(fp[:end]) <= 8 {
+	if end < 0 {
 		return r
 	}
-	cut := 0
-	for n := 0; n < 8; n++ {
-		_, size := utf8.DecodeRuneInString(fp[cut:])
-		cut += size
+	// Cut by characters: a name the command line wrote may hold this
+	// mark and text of several bytes a character.
+	if chars := []rune(fp[:end]); len(chars) > 8 {
+		return r[:i+len(keyMark)] + string(chars[:8]) + "…" + fp[end:]
 	}
-	return r[:i+len(mark)] + fp[:cut] + "…" + fp[end:]
+	return r
 }
+
+// keyMark begins the key's part of a reviewer serve stored: "bob
+// (SHA256:…, bob@laptop)".
+const keyMark = " (SHA256:"
 
 // decisionTab names the tab of a decided check by the key that shows it
 // ("3 Escalated"), "" for an open one.
