@@ -147,7 +147,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	root.SetArgs(args)
 	root.SetIn(stdin)
-	root.SetOut(a.styledOrPlain(stdout))
+	out, help := newHelpWriter(a.styledOrPlain(stdout), a.helpWidth(stdout))
+	root.SetOut(out)
 	root.SetErr(a.styledOrPlain(stderr))
 	err := fang.Execute(ctx, root,
 		fang.WithVersion(version),
@@ -159,6 +160,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fang.WithColorSchemeFunc(fang.AnsiColorScheme),
 		fang.WithErrorHandler(a.reportError),
 	)
+	if ferr := help.Flush(); err == nil {
+		err = ferr
+	}
 	if err == nil && failed != nil {
 		err = failed
 		a.reportError(nil, fang.Styles{}, err)
