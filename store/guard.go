@@ -8,7 +8,7 @@ import (
 )
 
 // appendOnlyTriggers are the triggers that make the decision log and the
-// access log append-only, exactly as migration 0006 creates them: SQLite keeps the
+// access log append-only, exactly as migrations 0006 and 0018 create them: SQLite keeps the
 // text of each CREATE statement in sqlite_schema, so a trigger dropped,
 // recreated with a WHEN that never fires, or replaced by a lookalike shows
 // as a difference here. TestShippedTriggersAreTheOnesGuarded holds this
@@ -22,6 +22,13 @@ var appendOnlyTriggers = map[string]string{
 		"    SELECT RAISE(ABORT, 'the access log is append-only: records cannot be changed');\nEND",
 	"access_no_delete": "CREATE TRIGGER access_no_delete BEFORE DELETE ON access BEGIN\n" +
 		"    SELECT RAISE(ABORT, 'the access log is append-only: records cannot be deleted');\nEND",
+	// Migration 0018: REPLACE deletes without firing the delete triggers.
+	"decisions_no_replace": "CREATE TRIGGER decisions_no_replace BEFORE INSERT ON decisions\n" +
+		"WHEN EXISTS (SELECT 1 FROM decisions WHERE seq = NEW.seq OR hash = NEW.hash) BEGIN\n" +
+		"    SELECT RAISE(ABORT, 'the decision log is append-only: entries cannot be replaced');\nEND",
+	"access_no_replace": "CREATE TRIGGER access_no_replace BEFORE INSERT ON access\n" +
+		"WHEN EXISTS (SELECT 1 FROM access WHERE id = NEW.id) BEGIN\n" +
+		"    SELECT RAISE(ABORT, 'the access log is append-only: records cannot be replaced');\nEND",
 }
 
 // guardedLog names the log a trigger guards, for the messages.
@@ -43,7 +50,7 @@ func guardProblems(ctx context.Context, db *sqlDB) ([]string, error) {
 	}
 	rows, err := db.QueryContext(ctx, `SELECT name, coalesce(sql, ''), lower(tbl_name) FROM sqlite_schema
 		WHERE type = 'trigger' AND (lower(tbl_name) IN ('decisions', 'access')
-			OR name IN ('decisions_no_update', 'decisions_no_delete', 'access_no_update', 'access_no_delete'))`)
+			OR name IN ('decisions_no_update', 'decisions_no_delete', 'decisions_no_replace', 'access_no_update', 'access_no_delete', 'access_no_replace'))`)
 	if err != nil {
 		return nil, fmt.Errorf("checking the decision log's triggers: %w", err)
 	}
@@ -84,8 +91,11 @@ func guardProblems(ctx context.Context, db *sqlDB) ([]string, error) {
 }
 
 func guardedVerb(name string) string {
-	if strings.HasSuffix(name, "_delete") || strings.HasSuffix(name, "_truncate") {
+	switch {
+	case strings.HasSuffix(name, "_delete") || strings.HasSuffix(name, "_truncate"):
 		return "delete"
+	case strings.HasSuffix(name, "_replace"):
+		return "replace"
 	}
 	return "change"
 }

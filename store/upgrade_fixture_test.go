@@ -35,7 +35,9 @@ import (
 // testdata/version16-48739c1.db by 48739c1 (schema 16, the last build that
 // stored a NUL of a response's text; see assertNoNul),
 // testdata/version16-f6dc1af.db by f6dc1af (schema 16, the commit before
-// migration 17; refreshed twice) and
+// migration 17; refreshed twice), testdata/version17-3611998.db by 3611998
+// (schema 17, the commit before migration 18, whose triggers refuse a
+// REPLACE on either log; refreshed twice) and
 // testdata/version15-576c286.db by 576c286 (schema 15, before the checks
 // with no last name had theirs; refreshed twice). Each holds the ids the
 // sandbox's banner printed (a 24-check sandbox), added, refreshed and five
@@ -67,6 +69,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"version15-576c286.db", 15, 13},
 		{"version16-48739c1.db", 16, 14},
 		{"version16-f6dc1af.db", 16, 13},
+		{"version17-3611998.db", 17, 13},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)

@@ -120,3 +120,43 @@ CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions BEGIN SELECT RAISE
 		t.Errorf("Verify after a CLI edit = %+v, want broken at 3 (edited)", v)
 	}
 }
+
+// SQLite's INSERT OR REPLACE deletes the row whose key it takes without
+// firing a DELETE trigger: with every append-only trigger in place, one
+// statement rewrote who viewed a check, and export --verify saw nothing
+// (helper-72). Migration 0018 refuses it on both logs; on PostgreSQL an
+// upsert is an UPDATE, which the update triggers refuse.
+func TestNeitherLogTakesAReplace(t *testing.T) {
+	s, path := logWithDecisions(t)
+	ctx := context.Background()
+	if err := s.RecordAccess(ctx, AccessSession{Reviewer: "Ana", Origin: OriginCLI}, AccessShow, checkID(1)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db := rawDB(t, path)
+	for _, stmt := range []string{
+		dialect(`INSERT OR REPLACE INTO access (id, at, identity, reviewer, check_id, what, origin, address)
+			SELECT id, at, 'os:uid=1001', 'Rita', check_id, what, origin, address FROM access`,
+			`INSERT INTO access SELECT * FROM access ON CONFLICT (id) DO UPDATE SET reviewer = 'Rita'`),
+		dialect(`INSERT OR REPLACE INTO decisions SELECT * FROM decisions WHERE seq = 2`,
+			`INSERT INTO decisions SELECT * FROM decisions WHERE seq = 2 ON CONFLICT (seq) DO UPDATE SET note = 'looks fine'`),
+		// Another key, the hash of entry 2: REPLACE would delete entry 2
+		// for the hash's uniqueness.
+		dialect(`CREATE TEMP TABLE forged AS SELECT * FROM decisions WHERE seq = 2; UPDATE forged SET seq = 102;
+			INSERT OR REPLACE INTO decisions SELECT * FROM forged`, ""),
+	} {
+		if stmt == "" {
+			continue
+		}
+		if _, err := db.Exec(stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v, want refused as append-only", stmt, err)
+		}
+	}
+	s = openAt(t, path, &clock{t: testNow})
+	if v, err := s.Verify(ctx); err != nil || !v.OK || v.Entries != 5 {
+		t.Errorf("Verify after the refused replaces = %+v, %v; want the five entries intact", v, err)
+	}
+	if got := accessLog(t, s, AccessQuery{}); len(got) != 1 || got[0].Reviewer != "Ana" {
+		t.Errorf("the access log after the refused replace: %+v", got)
+	}
+}
