@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,7 @@ head, to standard output.
 entries hold, or where the chain breaks, or which append-only trigger is
 missing or changed (exit status 1). With --head SEQ:HASH (repeatable) it
 also fails when the log no longer holds that head: entries cut off its end
-or rewritten up to it.
+or rewritten up to it. A database file emptied is refused, not verified.
 
   caisson-review export --format csv --since 2026-01-01 > decisions.csv 2>> heads.txt
   caisson-review export --head >> heads.txt
@@ -211,6 +212,11 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 			return usageErrorf("export", "%s", err.Error())
 		}
 	}
+	if f.verify || f.heads.print {
+		if err := a.refuseEmptyStore(); err != nil {
+			return err
+		}
+	}
 	st, err := a.openExistingStore(ctx)
 	if err != nil {
 		return err
@@ -235,6 +241,26 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 		return err
 	}
 	return a.reportHead(ctx, st)
+}
+
+// refuseEmptyStore refuses a database file of no bytes. Opening one makes
+// a new, empty store in it, and --verify then vouched for its log, "intact:
+// 0 entries", on a file someone had emptied (helper-72): the evidence was
+// overwritten with a fresh schema, and the wiping passed.
+func (a *app) refuseEmptyStore() error {
+	path, err := a.dbPath()
+	if err != nil || store.IsPostgres(path) {
+		return err
+	}
+	info, err := os.Stat(path)
+	if err != nil || !info.Mode().IsRegular() || info.Size() > 0 {
+		return nil // Open says what is wrong with a file that is not one
+	}
+	// Changes not yet copied into the file are in its WAL, if any.
+	if wal, err := os.Stat(path + "-wal"); err == nil && wal.Size() > 0 {
+		return nil
+	}
+	return fmt.Errorf("%s is empty: it holds no review database, so no decision log to verify (a database emptied loses its log: restore it from a backup, and verify that against the heads you kept)", sanitize.Line(path))
 }
 
 // reportHead ends an export with the head of the chain, on standard
@@ -370,7 +396,7 @@ func exportJSON(ctx context.Context, w io.Writer, st *store.Store, from time.Tim
 func (a *app) verify(ctx context.Context, st *store.Store, heads []store.Head) error {
 	res, err := st.Verify(ctx, heads...)
 	if err != nil {
-		return fmt.Errorf("verifying the decision log: %w", err)
+		return err // Verify's errors say what they were verifying
 	}
 	if !res.OK {
 		a.reportBroken(res)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strings"
 	"syscall"
@@ -484,6 +485,27 @@ func TestAnEmptyLogIsWrittenAsAnEmptyJSONArray(t *testing.T) {
 		var got []map[string]any
 		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got) == 0 || !strings.HasPrefix(r.stdout, "[\n  {") {
 			t.Errorf("%v: %d entries, %v:\n%s", args, len(got), err, r.stdout)
+		}
+	}
+}
+
+// A database file emptied (`: > review.db`) verified as "decision log
+// intact: 0 entries", and the verify wrote a new schema into it: the
+// evidence overwritten, the wiping passed (helper-72). It is refused, the
+// file left as it was.
+func TestExportVerifyRefusesAnEmptiedDatabase(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	for _, args := range [][]string{{"export", "--verify"}, {"export", "--head"}} {
+		if err := os.WriteFile(f.db, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := f.must(1, args...)
+		mustContain(t, "stderr", r.stderr, f.db+" is empty: it holds no review database, so no decision log to verify")
+		if strings.Contains(r.stdout, "intact") {
+			t.Errorf("%v: an emptied file passed:\n%s", args, r)
+		}
+		if info, err := os.Stat(f.db); err != nil || info.Size() != 0 {
+			t.Errorf("%v: the emptied file was written to: %v, %v", args, info.Size(), err)
 		}
 	}
 }

@@ -81,6 +81,10 @@ func (s *Store) Verify(ctx context.Context, heads ...Head) (VerifyResult, error)
 
 func brokenLink(prev, d Decision) string {
 	switch {
+	case d.Seq < 1:
+		// Said whole: the report names no entry at a number below 1
+		// ("entries 1 to -1 are missing" said nothing, helper-72).
+		return fmt.Sprintf("an entry is numbered %d, but the log's entries are numbered from 1 (one was inserted or renumbered)", d.Seq)
 	case d.Seq != prev.Seq+1:
 		return fmt.Sprintf("entries %d to %d are missing (deleted?)", prev.Seq+1, d.Seq-1)
 	case d.PrevHash != prev.Hash:
@@ -135,7 +139,10 @@ func (s *Store) statusMismatch(ctx context.Context, latest map[string]*replayed)
 			want = &replayed{status: StatusOpen}
 		}
 		if Status(status) != want.status {
-			return want.seq, fmt.Sprintf("check %s has status %s but its latest decision says %s", id, status, want.status), nil
+			// Named at the check's newest entry still there: when entries
+			// were cut off the log's end, that is not where the damage is
+			// (helper-72), so both readings are said.
+			return want.seq, fmt.Sprintf("check %s has status %s but its latest decision says %s (entries about it may be missing from the log, or its status was changed behind the log's back)", id, status, want.status), nil
 		}
 		if proposal != want.proposal {
 			return want.seq, fmt.Sprintf("check %s awaits proposal #%d for a second reviewer but the log says #%d", id, proposal, want.proposal), nil

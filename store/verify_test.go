@@ -69,6 +69,8 @@ func TestVerifyFindsTheFirstBrokenLink(t *testing.T) {
 		{"two entries swapped", dropTriggers() + `UPDATE decisions SET seq = -2 WHERE seq = 2;
 			UPDATE decisions SET seq = 2 WHERE seq = 3; UPDATE decisions SET seq = 3 WHERE seq = -2;`, 2, "does not link"},
 		{"a time rewritten as the same instant in another form", dropTriggers() + `UPDATE decisions SET at = replace(at, 'Z', '+00:00') WHERE seq = 2;`, 2, "time is not written"},
+		{"an entry inserted numbered below 1", `CREATE TEMP TABLE forged AS SELECT * FROM decisions WHERE seq = 2; UPDATE forged SET seq = -1, hash = 'ff';
+			INSERT INTO decisions SELECT * FROM forged;`, -1, "an entry is numbered -1, but the log's entries are numbered from 1"},
 		{"a hash overwritten", dropTriggers() + `UPDATE decisions SET hash = 'ff' WHERE seq = 4;`, 4, "edited"},
 		{"a status changed behind the log's back", `UPDATE checks SET status = 'approved' WHERE check_id = '` + checkID(1) + `';`, 3, "latest decision says rejected"},
 		{"the last entry deleted leaves a status the log no longer explains", dropTriggers() + `DELETE FROM decisions WHERE seq = 5;`, 2, "latest decision says approved"},
