@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,7 +27,9 @@ field passed through the terminal sanitizer; JSON keeps every string exact.
 After the log, the head of the chain (SEQ:HASH, its newest entry) goes to
 standard error, so the output stays plain CSV or JSON: keep it outside the
 database (a journal, next to the export, a ticket). --head prints only the
-head, to standard output.
+head, to standard output. The chain is verified first: a broken one is
+still written, where it breaks said on standard error, and the export
+exits 1.
 
 --verify writes nothing but checks the hash chain instead: it says how many
 entries hold, or where the chain breaks, or which append-only trigger is
@@ -228,6 +231,20 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 	case f.heads.print:
 		return a.printHead(ctx, st)
 	}
+	// An export is what compliance files, with the head it ends with: a
+	// log edited behind the program's back was exported, exit 0, beside
+	// its real head (helper-72). Its chain is verified first; a broken
+	// one is still exported (those investigating it need it), said to be
+	// broken, and the export fails. A trigger missing is the warning
+	// every open gives, as before: the chain it guards may be whole.
+	res, err := st.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	broken := res.Problem != ""
+	if broken {
+		a.reportBroken(store.VerifyResult{Entries: res.Entries, BrokenAt: res.BrokenAt, Problem: res.Problem})
+	}
 	if err := a.recordExportAccess(ctx, st, from); err != nil {
 		return err
 	}
@@ -240,7 +257,13 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 	if err != nil {
 		return err
 	}
-	return a.reportHead(ctx, st)
+	if err := a.reportHead(ctx, st); err != nil {
+		return err
+	}
+	if broken {
+		return errors.New("the decision log exported does not verify (said above): keep this export apart from those of an intact log, and find out what was changed")
+	}
+	return nil
 }
 
 // refuseEmptyStore refuses a database file of no bytes. Opening one makes

@@ -509,3 +509,38 @@ func TestExportVerifyRefusesAnEmptiedDatabase(t *testing.T) {
 		}
 	}
 }
+
+// An export is what compliance files, next to the head it ends with: a
+// log edited behind the program's back was exported, exit 0, beside its
+// head (helper-72). It is still written whole, for whoever investigates,
+// but said broken, and the export fails.
+func TestExportOfALogThatDoesNotVerifyFails(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	seedAwkwardCheck(t, f, id)
+	decideAFew(t, f, id)
+	f.must(0, "export")
+	db, err := sql.Open("sqlite", f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"DROP TRIGGER decisions_no_update",
+		"UPDATE decisions SET reviewer = 'mallory' WHERE seq = 2",
+		// Put back as shipped: only the chain can tell.
+		"CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions BEGIN\n" +
+			"    SELECT RAISE(ABORT, 'the decision log is append-only: entries cannot be changed');\nEND",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	for _, format := range []string{"csv", "json"} {
+		r := f.must(1, "export", "--format", format)
+		mustContain(t, "stderr", r.stderr, "decision log BROKEN at entry 2 of 3", "the decision log exported does not verify")
+		if !strings.Contains(r.stdout, "mallory") || (format == "csv" && strings.Count(r.stdout, "\r\n") != 4) {
+			t.Errorf("%s: the export was not written whole:\n%s", format, r.stdout)
+		}
+	}
+}
