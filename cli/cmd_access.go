@@ -237,11 +237,14 @@ func (a *app) recordAccess(ctx context.Context, st *store.Store, what store.Acce
 	if err := st.ShowsPersonalData(ctx); err != nil {
 		return err
 	}
+	// A name that cannot be recorded refuses the command: shown anyway,
+	// with the warning a full disk gets, any user could read unlogged by
+	// setting a name of 101 bytes.
 	reviewer, err := a.reviewer()
-	if err == nil {
-		err = st.RecordAccess(ctx, store.AccessSession{Reviewer: reviewer, Origin: store.OriginCLI}, what, checkIDs...)
-	}
 	if err != nil {
+		return err
+	}
+	if err := st.RecordAccess(ctx, store.AccessSession{Reviewer: reviewer, Origin: store.OriginCLI}, what, checkIDs...); err != nil {
 		fmt.Fprintf(a.stderr, "%s: WARNING: this access to personal data was not logged: %s\n", progName, sanitize.Line(err.Error()))
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 )
 
@@ -211,6 +212,14 @@ func (a *app) reviewer() (string, error) {
 		return "", fmt.Errorf("reviewer name %s has control or invisible characters: expected plain text", sanitize.Line(fmt.Sprintf("%q", name)))
 	case len(name) > 100:
 		return "", fmt.Errorf("reviewer name is %d bytes: expected at most 100", len(name))
+	}
+	// The name goes into the access log with every read of personal data
+	// and into the decision log with every decision, both append-only: a
+	// key pasted into it was kept by show, list --json and export
+	// (helper-74; decide refused it). Without a key configured there is
+	// nothing to compare it with.
+	if key, err := a.apiKey(); err == nil && key.Holds(name) {
+		return "", fmt.Errorf("the reviewer's name (--reviewer, %s or the configuration file's reviewer) %w: it would be kept in the append-only logs for good, so nothing was shown or written; set it without the key", envReviewer, service.ErrHoldsKey)
 	}
 	return name, nil
 }

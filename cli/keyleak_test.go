@@ -118,6 +118,9 @@ func TestTextHoldingTheKeyIsNeverWrittenToTheLog(t *testing.T) {
 		{"policy", "set", "sla", "24h", "--note", "rotate " + cut + " soon"},
 		{"--reviewer", "rita " + testKey, "decide", id, "reopen"},
 		{"--reviewer", testKey, "policy", "set", "sla", "off", "--note", "fine"},
+		// Reads record the name in the access log (helper-74: kept there).
+		{"--reviewer", "rita " + cut, "show", id},
+		{"--reviewer", testKey, "list", "--queue", "all", "--json"},
 	} {
 		r := f.run(args...)
 		if r.code != 1 || !strings.Contains(r.stderr, "holds the secret API key") {
@@ -131,8 +134,14 @@ func TestTextHoldingTheKeyIsNeverWrittenToTheLog(t *testing.T) {
 	if r := f.must(0, "export", "--format", "json"); json.Unmarshal([]byte(r.stdout), &logged) != nil || len(logged) != 0 {
 		t.Errorf("the log holds entries after refusals only:\n%s", r.stdout)
 	}
+	if r := f.must(0, "access"); showsKey(r.stdout) || strings.Contains(r.stdout, ",show,") {
+		t.Errorf("the access log holds a refused read, or the key:\n%s", r.stdout)
+	}
 	// A note without the key is written as before.
 	f.must(0, "decide", id, "escalate", "--note", "ask ops about the key rotation")
+	if r := f.run("--reviewer", testKey, "export"); r.code != 1 || !strings.Contains(r.stderr, "holds the secret API key") || strings.Contains(r.stdout, id) {
+		t.Errorf("export by a reviewer named with the key: want exit 1 and nothing exported:\n%s", r)
+	}
 	for _, suffix := range []string{"", "-wal"} {
 		b, err := os.ReadFile(f.db + suffix)
 		if err != nil && !os.IsNotExist(err) {
@@ -141,5 +150,31 @@ func TestTextHoldingTheKeyIsNeverWrittenToTheLog(t *testing.T) {
 		if showsKey(string(b)) {
 			t.Errorf("%s holds the key", filepath.Base(f.db+suffix))
 		}
+	}
+}
+
+// A reviewer's name that cannot be recorded (too long, control
+// characters) refuses a read of personal data: it was shown, with the
+// warning a full disk gets, so any user could read without leaving an
+// access record by setting such a name.
+func TestAReadIsRefusedWhenItsReaderCannotBeRecorded(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	f.must(0, "add", id)
+	f.must(0, "refresh", id)
+	name := f.get(id).Result.Info.LastName
+	if name == "" {
+		t.Fatal("the fixture's check has no name to look for")
+	}
+	for _, reviewer := range []string{strings.Repeat("x", 101), "rita\x1b[2J"} {
+		for _, args := range [][]string{{"show", id}, {"list", "--queue", "all", "--json"}} {
+			r := f.run(append([]string{"--reviewer", reviewer}, args...)...)
+			if r.code != 1 || !strings.Contains(r.stderr, "reviewer name") || strings.Contains(r.stdout, name) {
+				t.Errorf("%v as %.10q: want exit 1, nothing shown:\n%s", args, reviewer, r)
+			}
+		}
+	}
+	if r := f.must(0, "access"); strings.Contains(r.stdout, id) {
+		t.Errorf("the access log holds a refused read:\n%s", r.stdout)
 	}
 }

@@ -50,11 +50,26 @@ func shortFingerprint(fp string) string {
 	return fp[:n] + "…"
 }
 
-func sshUser(name string) string {
-	if name == "" {
+// sshUser is the client's user name as logged and shown: at most 32
+// characters, sanitized, and withheld when it holds the secret API key
+// (helper-74: `ssh -l "$KEY"` wrote 20 of its characters to the log, the
+// header and, once a decision was made, the decision log).
+func (s *Server) sshUser(name string) string {
+	switch {
+	case name == "":
 		return "(no user name)"
+	case s.holdsKey(name):
+		return userHoldingKey
 	}
 	return sanitize.Line(truncate(name, 32))
+}
+
+// userHoldingKey stands for a user name that holds the API key.
+const userHoldingKey = "(withheld: holds the API key)"
+
+// holdsKey says whether text holds the API key the server fetches with.
+func (s *Server) holdsKey(text string) bool {
+	return s.cfg.API != nil && s.cfg.API.HoldsKey(text)
 }
 
 // publicKeyHandler is the only authentication the server offers: no
@@ -67,7 +82,7 @@ func (s *Server) publicKeyHandler(ctx ssh.Context, key ssh.PublicKey) bool {
 		return false // already logged by the key file reader
 	}
 	if !ok {
-		s.log.Info("key refused", "user", sshUser(ctx.User()), "fingerprint", fp, "remote", ctx.RemoteAddr().String())
+		s.log.Info("key refused", "user", s.sshUser(ctx.User()), "fingerprint", fp, "remote", ctx.RemoteAddr().String())
 		return false
 	}
 	perms := ctx.Permissions()
@@ -86,7 +101,7 @@ func (s *Server) publicKeyHandler(ctx ssh.Context, key ssh.PublicKey) bool {
 func (s *Server) authenticate(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		pk := sess.PublicKey()
-		user := sshUser(sess.User())
+		user := s.sshUser(sess.User())
 		remote := sess.RemoteAddr().String()
 		if pk == nil {
 			s.log.Warn("session refused: no public key", "user", user, "remote", remote)
@@ -104,6 +119,13 @@ func (s *Server) authenticate(next ssh.Handler) ssh.Handler {
 		if err != nil || !ok {
 			s.log.Warn("session refused: key no longer authorized", "user", user, "fingerprint", fp, "remote", remote)
 			wish.Fatalln(sess, "caisson-review: permission denied: this key is no longer authorized")
+			return
+		}
+		if user == userHoldingKey {
+			// Refused rather than shown withheld: the name would be the
+			// reviewer's in every decision of the session, for good.
+			s.log.Warn("session refused: its user name holds the secret API key", "user", user, "fingerprint", fp, "remote", remote)
+			wish.Fatalln(sess, "caisson-review: your SSH user name holds the secret API key: connect with your own name (ssh -l NAME), and keep the key out of command lines")
 			return
 		}
 		id := identity{User: user, Fingerprint: fp, Comment: grant.Comment, ReadOnly: grant.ReadOnly}
@@ -155,7 +177,7 @@ func (s *Server) refuseSubsystems(sess ssh.Session, requestType string) bool {
 		fp = gossh.FingerprintSHA256(pk)
 	}
 	s.log.Info("session refused: subsystem requested", "subsystem", sanitize.Line(truncate(sess.Subsystem(), 32)),
-		"user", sshUser(sess.User()), "fingerprint", fp, "remote", sess.RemoteAddr().String())
+		"user", s.sshUser(sess.User()), "fingerprint", fp, "remote", sess.RemoteAddr().String())
 	return false
 }
 
@@ -207,7 +229,7 @@ func (s *Server) sessionChannel(srv *ssh.Server, conn *gossh.ServerConn, ch goss
 	if p := peerOf(ctx); p != nil {
 		if p.channels.Add(1) > maxChannels {
 			p.channels.Add(-1)
-			s.log.Warn("session refused: too many on one connection", "user", sshUser(conn.User()), "remote", conn.RemoteAddr().String(), "max", maxChannels)
+			s.log.Warn("session refused: too many on one connection", "user", s.sshUser(conn.User()), "remote", conn.RemoteAddr().String(), "max", maxChannels)
 			ch.Reject(gossh.ResourceShortage, fmt.Sprintf("at most %d sessions on one connection", maxChannels))
 			return
 		}
@@ -245,7 +267,7 @@ func (s *Server) logForwardingOnce(ctx ssh.Context, kind, user, remote string) {
 			return
 		}
 	}
-	s.log.Info("refused: port forwarding", "kind", kind, "user", sshUser(user), "remote", remote)
+	s.log.Info("refused: port forwarding", "kind", kind, "user", s.sshUser(user), "remote", remote)
 }
 
 // maxEnv bounds the environment variables a session may send (each one

@@ -127,7 +127,7 @@ func (s *Server) authenticatedLocked(p *peer, now time.Time) bool {
 		return false
 	}
 	key, _ := p.ctx.Value(ssh.ContextKeyPublicKey).(gossh.PublicKey)
-	p.authed, p.key, p.user = true, key, sshUser(p.ctx.User())
+	p.authed, p.key, p.user = true, key, s.sshUser(p.ctx.User())
 	p.touch(now)
 	// Every connection in, console or not: one without (ssh -N) holds a
 	// slot, and was logged only when closed as idle half an hour later.

@@ -85,3 +85,7 @@ func (a *sessionAPI) ExchangeToken(ctx context.Context, token string) (string, e
 	}
 	return a.api.ExchangeToken(ctx, token)
 }
+
+// HoldsKey is the client's: a session's note or name holding the key is
+// refused as the local console's is (helper-74: one was stored).
+func (a *sessionAPI) HoldsKey(text string) bool { return a.api.HoldsKey(text) }

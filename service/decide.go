@@ -115,16 +115,12 @@ func (s *Service) Decide(ctx context.Context, r DecideRequest) (Decided, error) 
 	return dd, nil
 }
 
-// keyHolder is what of the API can tell its secret key in text
-// (*caisson.Client can).
-type keyHolder interface{ HoldsKey(text string) bool }
-
 // refuseKey refuses text (what names it) that holds the secret API key: a
 // note pasted from the wrong window would keep the key in the append-only
 // log, where nothing can remove it. Only a service that holds the key can
 // tell; the error does not repeat the text.
 func (s *Service) refuseKey(what, text string) error {
-	if kh, ok := s.api.(keyHolder); (ok && kh.HoldsKey(text)) || s.o.Key.Holds(text) {
+	if (s.api != nil && s.api.HoldsKey(text)) || s.o.Key.Holds(text) {
 		return KeyRefusal(what)
 	}
 	return nil
