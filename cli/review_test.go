@@ -232,6 +232,34 @@ func TestPurgeDropsPersonalDataAndKeepsDecisions(t *testing.T) {
 	f.must(0, "export", "--verify")
 }
 
+// A purge beside a reader in the middle of a transaction (serve, a
+// console) cannot remove the old copy of what it purged from the files:
+// it says so after its line, exit 1, and the same purge run again once
+// the reader is done finishes it, exit 0.
+func TestAPurgeThatCannotScrubTheFilesSaysSo(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	refreshed(t, f, 2)
+	db, err := sql.Open("sqlite", f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRow("SELECT count(*) FROM checks").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	r := f.must(1, "purge", "--older-than", "1ns")
+	mustContain(t, "stdout", r.stdout, "purged the personal data of 2 checks")
+	mustContain(t, "stderr", r.stderr, "an old copy of it is still in the database's files", "run the same purge again later")
+	tx.Rollback()
+	r = f.must(0, "purge", "--older-than", "1ns")
+	mustContain(t, "stdout", r.stdout, "purged the personal data of 0 checks")
+}
+
 func TestParseAge(t *testing.T) {
 	for in, want := range map[string]string{"30d": "720h0m0s", "1d": "24h0m0s", "12h": "12h0m0s", "90m": "1h30m0s"} {
 		d, err := parseAge(in)

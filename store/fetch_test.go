@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -472,4 +473,64 @@ func recordAloneAndInABatch(t *testing.T, s *Store, fetch func(i int) FetchResul
 		recs[i] = rec
 	}
 	return recs
+}
+
+// A purge while another process has the database open (serve, a console)
+// left the purged data in the files: the commit's pages went to the -wal
+// file, the database file kept the old ones, and nothing copied them over
+// until the last connection closed, weeks later for serve (helper-74).
+// The purge checkpoints and empties the -wal file; a reader in the middle
+// of a transaction holds that up, and the purge says so, and a purge run
+// again later finishes it.
+func TestAPurgeLeavesNoCopyInTheFilesWhileAnotherProcessHasThemOpen(t *testing.T) {
+	sqliteOnly(t, "SQLite's files; PostgreSQL's dead rows are its VACUUM's")
+	ctx := context.Background()
+	path := testLocation(t)
+	clk := &clock{t: testNow}
+	s := openAt(t, path, clk)
+	addFetched(t, s, result{id: checkID(1), customer: "cust-lingering", first: "Lingering", last: "Zebedee", doc: "low", face: "low"})
+	// A whole checkpoint, so that the data is in the database file, as it
+	// would be after days of use.
+	if _, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		t.Fatal(err)
+	}
+	other := openAt(t, path, clk) // serve, say: open, idle
+	if _, err := other.Get(ctx, checkID(1)); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(40 * 24 * time.Hour)
+	if n, err := s.Purge(ctx, 30*24*time.Hour, clk.Now()); err != nil || n != 1 {
+		t.Fatalf("Purge = %d, %v; want 1 purged", n, err)
+	}
+	for _, secret := range []string{"Zebedee", "cust-lingering"} {
+		assertStoreHasNo(t, path, secret, "the purged "+secret)
+	}
+
+	// A reader in the middle of a transaction holds the old pages.
+	addFetched(t, s, result{id: checkID(2), customer: "cust-held", first: "Held", last: "Quixley", doc: "low", face: "low"})
+	if _, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := other.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM checks").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(40 * 24 * time.Hour)
+	if got, err := s.Purge(ctx, 30*24*time.Hour, clk.Now()); got != 1 || !errors.Is(err, ErrPurgedDataLingers) {
+		t.Fatalf("Purge beside a reader = %d, %v; want 1 purged and ErrPurgedDataLingers", got, err)
+	}
+	tx.Rollback()
+	conn.Close()
+	if got, err := s.Purge(ctx, 30*24*time.Hour, clk.Now()); got != 0 || err != nil {
+		t.Fatalf("the same purge again = %d, %v; want 0 and done", got, err)
+	}
+	assertStoreHasNo(t, path, "Quixley", "the purged name, once the reader is done")
 }
