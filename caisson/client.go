@@ -116,6 +116,9 @@ func NewClient(baseURL string, key APIKey, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if key.Holds(baseURL) {
+		return nil, ErrURLHoldsKey
+	}
 	if key.IsZero() {
 		return nil, errors.New("no API key: expected the secret API key from the Caisson dashboard")
 	}
@@ -154,6 +157,24 @@ func CheckBaseURL(baseURL string) error {
 	_, err := checkBaseURL(baseURL)
 	return err
 }
+
+// CheckBaseURLKey is CheckBaseURL, and refuses an address holding key
+// too (ErrURLHoldsKey).
+func CheckBaseURLKey(baseURL string, key APIKey) error {
+	if err := CheckBaseURL(baseURL); err != nil {
+		return err
+	}
+	if key.Holds(baseURL) {
+		return ErrURLHoldsKey
+	}
+	return nil
+}
+
+// ErrURLHoldsKey refuses an API address whose path holds the secret key:
+// every request would carry it in its first line, which servers and
+// proxies log, and `config` showed it (helper-74). A user name, a password
+// or a query were refused already; a path was not.
+var ErrURLHoldsKey = errors.New("the API address holds the secret API key (not repeated here): expected the address alone, such as " + DefaultBaseURL + "; the key is given separately")
 
 func checkBaseURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))

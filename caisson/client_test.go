@@ -75,6 +75,9 @@ func TestNewClientBaseURL(t *testing.T) {
 		{"an endpoint's URL", "http://127.0.0.1:8080/v1/idcheck", "", "the program adds /v1/idcheck itself"},
 		{"a proxy path that only contains v1 is kept", "https://proxy.example/v10/caisson", "https://proxy.example/v10/caisson", ""},
 		{"empty", "", "", "expected a URL"},
+		// helper-74: sent in every request's first line, which servers log.
+		{"the key in the path", "https://proxy.example/" + testKey, "", "holds the secret API key"},
+		{"twelve of its characters in the path", "https://proxy.example/x" + testKey[4:16] + "/", "", "holds the secret API key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,7 +86,7 @@ func TestNewClientBaseURL(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)
 				}
-				if strings.Contains(err.Error(), "hunter2") {
+				if strings.Contains(err.Error(), "hunter2") || key.Holds(err.Error()) {
 					t.Errorf("error repeats a password: %v", err)
 				}
 				return

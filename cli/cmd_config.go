@@ -67,7 +67,7 @@ func cmdConfig(_ context.Context, a *app, pos []string) error {
 func (a *app) settingProblems() []string {
 	var problems []string
 	if url, from, ok := a.setting(a.globals.apiURL, "api-url", envAPIURL, "api-url"); ok {
-		if err := caisson.CheckBaseURL(url); err != nil {
+		if err := a.checkAPIURL(url); err != nil {
 			problems = append(problems, fmt.Sprintf("api-url (%s): %v", from, err))
 		}
 	}
@@ -85,6 +85,13 @@ func (a *app) settingProblems() []string {
 	return append(problems, pollProblems...)
 }
 
+// checkAPIURL says why url is refused as the API address, with the key
+// (when one is given and readable) it must not hold.
+func (a *app) checkAPIURL(url string) error {
+	key, _ := a.apiKey()
+	return caisson.CheckBaseURLKey(url, key)
+}
+
 // settingRow is one line of `config`.
 type settingRow struct {
 	name, value string
@@ -100,7 +107,10 @@ func (a *app) effectiveSettings() []settingRow {
 	if !ok {
 		url = caisson.DefaultBaseURL
 	}
-	if caisson.CheckBaseURL(url) != nil {
+	switch err := a.checkAPIURL(url); {
+	case errors.Is(err, caisson.ErrURLHoldsKey):
+		url = "(not shown: it holds the API key; see below)"
+	case err != nil:
 		// A refused address may hold a password or a key: shown without
 		// them, the problem said below the table.
 		url = caisson.ShowURL(url) + " (refused: see below)"

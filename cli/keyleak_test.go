@@ -178,3 +178,16 @@ func TestAReadIsRefusedWhenItsReaderCannotBeRecorded(t *testing.T) {
 		t.Errorf("the access log holds a refused read:\n%s", r.stdout)
 	}
 }
+
+// An API address holding the key in its path was shown by config and sent
+// in every request's first line (helper-74): refused, and not repeated.
+func TestAnAPIAddressHoldingTheKeyIsRefusedAndNotShown(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	f.env[envAPIURL] = f.url + "/" + testKey
+	for _, args := range [][]string{{"config"}, {"refresh", f.sb.CheckID(0)}} {
+		r := f.run(args...)
+		if r.code != 1 || !strings.Contains(r.stdout+r.stderr, "the API address holds the secret API key") || showsKey(r.stdout+r.stderr) {
+			t.Errorf("%v: want exit 1 saying the address holds the key, without it:\n%s", args, r)
+		}
+	}
+}
