@@ -218,7 +218,13 @@ func writeShowText(w io.Writer, rec *store.Record, now time.Time, sla time.Durat
 	}
 	s.field("last fetch", fetch)
 	if !rec.PurgedAt.IsZero() {
-		s.field("purged", timeText(rec.PurgedAt)+": personal data dropped, decisions kept")
+		// Who dropped it: support asked "did you delete my data?" read
+		// "purged" of a check Caisson deleted (helper-73).
+		why := "by purge --older-than"
+		if caisson.ErrorCode(rec.Outcome) == caisson.CodeIDCheckDeleted {
+			why = "as Caisson reported the check deleted (IDCHECK_DELETED)"
+		}
+		s.field("purged", timeText(rec.PurgedAt)+": personal data dropped "+why+", decisions kept")
 	}
 	switch {
 	case rec.Result != nil:
@@ -295,7 +301,9 @@ func writeResultText(s showWriter, c *caisson.Check, now time.Time) {
 		ri := caisson.DescribeReason(r)
 		head := fmt.Sprintf("%d %s [%s, %s severity]", ri.Code, ri.Label, ri.Group, ri.Severity)
 		if !ri.Known {
-			head = fmt.Sprintf("%d UNKNOWN CODE [%s]", ri.Code, ri.Group)
+			// As the console says it, severity included (helper-73: show
+			// left it out); --json's label is "Unknown reason".
+			head = fmt.Sprintf("%d UNKNOWN CODE [%s, %s severity]", ri.Code, ri.Group, ri.Severity)
 		}
 		s.line("  ", head)
 		if ri.Known {

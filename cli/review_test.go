@@ -301,3 +301,19 @@ func TestADecisionThatChangesNothingIsRefusedSayingWhoDecidedIt(t *testing.T) {
 	r = f.must(1, "decide", ids[1], "reopen", "--note", "x")
 	mustContain(t, "stderr", r.stderr, "no change: it is open, there is nothing to reopen")
 }
+
+// show says who dropped a check's personal data: a check Caisson deleted
+// read "purged … personal data dropped", and support told a customer
+// asking "did you delete my data?" the wrong thing (helper-73).
+func TestShowSaysWhoDroppedTheData(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	deleted := f.sb.ErrorCheckID(string(caisson.CodeIDCheckDeleted))
+	ids := refreshed(t, f, 1)
+	f.must(0, "add", deleted)
+	f.run("refresh", deleted)
+	r := f.must(0, "show", deleted)
+	mustContain(t, "show of a check Caisson deleted", r.stdout, "personal data dropped as Caisson reported the check deleted (IDCHECK_DELETED), decisions kept")
+	f.must(0, "purge", "--older-than", "1ns")
+	r = f.must(0, "show", ids[0])
+	mustContain(t, "show of a purged check", r.stdout, "personal data dropped by purge --older-than, decisions kept")
+}

@@ -238,8 +238,8 @@ func TestTheMaskKeysHelpSaysWhatItDoesNow(t *testing.T) {
 	cfg.Masked = true
 	m := newTestModel(t, cfg, 120, 40)
 	pump(t, m, keys("?")...)
-	mustContain(t, plain(m), "show personal data")
+	mustContain(t, plain(m), "show birth date, address")
 	pump(t, m, keys("esc", "m", "?")...)
-	mustContain(t, plain(m), "mask personal data")
-	mustNotContain(t, plain(m), "show personal data")
+	mustContain(t, plain(m), "mask birth date, address")
+	mustNotContain(t, plain(m), "show birth date, address")
 }

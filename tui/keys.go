@@ -59,7 +59,7 @@ var actions = []action{
 	{"add", func(k *KeyMap) *key.Binding { return &k.Add }, []string{"A", "+"}, "A/+", "add checks", true},
 	{"filter", func(k *KeyMap) *key.Binding { return &k.Filter }, []string{"/"}, "/", "filter", false},
 	{"sort", func(k *KeyMap) *key.Binding { return &k.Sort }, []string{"s"}, "s", "sort", false},
-	{"mask", func(k *KeyMap) *key.Binding { return &k.Mask }, []string{"m"}, "m", "mask personal data", false},
+	{"mask", func(k *KeyMap) *key.Binding { return &k.Mask }, []string{"m"}, "m", "mask birth date, address", false},
 	{"stats", func(k *KeyMap) *key.Binding { return &k.Stats }, []string{"t"}, "t", "team stats", false},
 	{"refresh", func(k *KeyMap) *key.Binding { return &k.Refresh }, []string{"r"}, "r", "refresh check", true},
 	{"refresh-queue", func(k *KeyMap) *key.Binding { return &k.RefreshAll }, []string{"R"}, "R", "refresh queue", true},
@@ -107,9 +107,9 @@ func (k *KeyMap) binds(name string) bool {
 // syncMask makes the mask key's help say what pressing it does now: it
 // said "mask personal data" while the data was masked (helper-60).
 func (k *KeyMap) syncMask(masked bool) {
-	desc := "mask personal data"
+	desc := "mask birth date, address"
 	if masked {
-		desc = "show personal data"
+		desc = "show birth date, address"
 	}
 	k.Mask.SetHelp(k.Mask.Help().Key, desc)
 }
