@@ -79,7 +79,9 @@ func cmdShow(ctx context.Context, a *app, asJSON bool, pos []string) error {
 	}
 	id, err := caisson.ParseCheckRef(pos[0])
 	if err != nil {
-		return usageErrorf("show", "%s", err.Error())
+		// Support is asked about a customer, by the customer's id: said
+		// without repeating what was typed, which may be a secret.
+		return usageErrorf("show", "%s (a customer's id? %s list --customer ID lists that customer's checks)", err.Error(), progName)
 	}
 	st, err := a.openExistingStore(ctx)
 	if err != nil {
@@ -88,7 +90,7 @@ func cmdShow(ctx context.Context, a *app, asJSON bool, pos []string) error {
 	defer st.Close()
 	rec, err := st.Get(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return notTracked(st, id)
+		return notTracked(ctx, st, id)
 	}
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", id, err)
@@ -371,9 +373,15 @@ func waitDetail(r store.Row, now time.Time, sla time.Duration) string {
 // notTracked says that id is not in the store, and what to do: add it,
 // or, on an unfinished copy, which refuses add, finish the copy (the
 // check may not have been copied yet).
-func notTracked(st *store.Store, id string) error {
+//
+// An id tracked in another case is named: ids are case-sensitive, and one
+// lower-cased by a ticketing system is another id.
+func notTracked(ctx context.Context, st *store.Store, id string) error {
 	if errors.Is(st.CopyableSource(), store.ErrUnfinishedCopy) {
 		return fmt.Errorf("%s is not in this store, an unfinished copy that may not hold it yet: run the same migrate-store again to finish it", id)
+	}
+	if near, err := st.TrackedFold(ctx, id); err == nil && len(near) > 0 {
+		return fmt.Errorf("%s is not tracked, but %s is: check ids are case-sensitive, so copy it exactly", id, strings.Join(near, " and "))
 	}
 	return fmt.Errorf("%s is not tracked: add it with %s add", id, progName)
 }

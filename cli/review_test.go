@@ -317,3 +317,24 @@ func TestShowSaysWhoDroppedTheData(t *testing.T) {
 	r = f.must(0, "show", ids[0])
 	mustContain(t, "show of a purged check", r.stdout, "personal data dropped by purge --older-than, decisions kept")
 }
+
+// Support is asked about a customer by the customer's id, and copies
+// check ids out of tickets that lower-case them: show says what to do
+// rather than only that the text is no check id, or not tracked
+// (helper-73).
+func TestShowHelpsWithACustomersIDAndAnIDInTheWrongCase(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	ids := refreshed(t, f, 1)
+	r := f.run("show", "5728349")
+	if r.code != 2 || !strings.Contains(r.stderr, "a customer's id? caisson-review list --customer ID lists that customer's checks") {
+		t.Errorf("show of a customer id: want exit 2 with the hint:\n%s", r)
+	}
+	lower := strings.ToLower(strings.TrimPrefix(ids[0], "chk_priv_"))
+	if lower == strings.TrimPrefix(ids[0], "chk_priv_") {
+		t.Fatal("the fixture's id has no capital to change")
+	}
+	r = f.run("show", lower)
+	if r.code != 1 || !strings.Contains(r.stderr, "is not tracked, but "+ids[0]+" is: check ids are case-sensitive") {
+		t.Errorf("show of the id in lower case: want exit 1 naming the tracked id:\n%s", r)
+	}
+}

@@ -150,3 +150,25 @@ func (s *Store) Get(ctx context.Context, checkID string) (*Record, error) {
 	}
 	return &rec, nil
 }
+
+// TrackedFold is the tracked check ids equal to checkID but for case, up
+// to three: ids are case-sensitive, and one typed in the wrong case (read
+// off a screen, or lower-cased by a ticketing system) is another id,
+// "not tracked" (helper-73). Read only when checkID is not tracked: it
+// reads every tracked id.
+func (s *Store) TrackedFold(ctx context.Context, checkID string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT check_id FROM tracked WHERE lower(check_id) = lower(?) AND check_id <> ? ORDER BY check_id LIMIT 3", checkID, checkID)
+	if err != nil {
+		return nil, fmt.Errorf("looking for %s in another case: %w", checkID, err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("looking for %s in another case: %w", checkID, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -207,3 +207,23 @@ func TestAnOnlyAddedCheckReadsBackAndMovesToChecksWhenFetched(t *testing.T) {
 		t.Errorf("Decide on an untracked check: %v, expected ErrNotFound", err)
 	}
 }
+
+func TestTrackedFoldFindsAnIDTypedInAnotherCase(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	id := "chk_priv_AbCdEfGhIjKlMnOpQrStUv"
+	if _, err := s.AddMany(ctx, []string{id, "chk_priv_zzzzzzzzzzzzzzzzzzzzzz"}, "ana", SourceTyped); err != nil {
+		t.Fatal(err)
+	}
+	for typed, want := range map[string]string{
+		"chk_priv_abcdefghijklmnopqrstuv": id,
+		"chk_priv_ABCDEFGHIJKLMNOPQRSTUV": id,
+		id:                                "", // itself is no other case
+		"chk_priv_abcdefghijklmnopqrstux": "",
+	} {
+		got, err := s.TrackedFold(ctx, typed)
+		if err != nil || strings.Join(got, ",") != want {
+			t.Errorf("TrackedFold(%s) = %v, %v; want %q", typed, got, err, want)
+		}
+	}
+}
