@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 )
 
@@ -205,6 +206,24 @@ type emptyHelp struct{ KeyMap }
 
 func (e emptyHelp) ShortHelp() []key.Binding {
 	return []key.Binding{e.Help, e.NextTab, e.Filter, e.Add, e.Quit}
+}
+
+// backHelp is a list's footer keys with the back key second, after help,
+// named for what it leaves: in a customer's checks or under a filter, the
+// line that said "(esc leaves)" is cut at 80 columns, and the footer
+// offered no way out (helper-73). Second, so that a narrow footer, which
+// drops its last keys first, keeps it.
+type backHelp struct {
+	help.KeyMap
+	back key.Binding
+}
+
+func (b backHelp) ShortHelp() []key.Binding {
+	ks := b.KeyMap.ShortHelp()
+	if len(ks) == 0 {
+		return []key.Binding{b.back}
+	}
+	return append([]key.Binding{ks[0], b.back}, ks[1:]...)
 }
 
 // keyName is how a hint names a binding: its first key as bound ("j").

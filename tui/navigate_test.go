@@ -266,7 +266,14 @@ func TestCustomerViewShowsAllChecksOfTheSelectedCustomer(t *testing.T) {
 		mustContain(t, screen, caisson.ShortID(r.CheckID, 8))
 	}
 	mustNotContain(t, screen, caisson.ShortID(ids[3], 8))
+	// The way back is in the footer, whatever the width: at 80 columns
+	// the line saying "(esc leaves)" was cut (helper-73).
+	for _, w := range []int{120, 80} {
+		pump(t, m, tea_WindowSize(w, 24))
+		mustContain(t, lastLines(plain(m), 1), "esc leave customer")
+	}
 	pump(t, m, keys("esc")...)
+	mustContain(t, lastLines(plain(m), 1), "esc clear filter")
 	if m.customer != "" || m.query().Queue != store.QueueNeedsReview || m.filter != "lima0" {
 		t.Fatalf("esc left the customer view as %q on %s, filter %q", m.customer, m.query().Queue, m.filter)
 	}

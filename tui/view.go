@@ -434,7 +434,23 @@ func (m *Model) footerKeys() help.KeyMap {
 	// Not while a read is pending too: an empty queue is read again at
 	// every change in it, and the decision keys flashed up (helper-70).
 	if m.list.total == 0 && m.list.err == nil {
-		return emptyHelp{m.ctx.keys}
+		return m.withBack(emptyHelp{m.ctx.keys})
 	}
-	return m.footerSecondReview(m.ctx.keys)
+	return m.withBack(m.footerSecondReview(m.ctx.keys))
+}
+
+// withBack adds the back key to the list's footer keys while it leaves
+// something: the customer's checks, or the filter (backHelp).
+func (m *Model) withBack(base help.KeyMap) help.KeyMap {
+	var desc string
+	switch {
+	case m.customer != "":
+		desc = "leave customer"
+	case m.filter != "":
+		desc = "clear filter"
+	default:
+		return base
+	}
+	back := m.ctx.keys.Back
+	return backHelp{KeyMap: base, back: key.NewBinding(key.WithKeys(back.Keys()...), key.WithHelp(keyName(back), desc))}
 }
