@@ -162,3 +162,47 @@ func TestNeitherLogTakesAReplace(t *testing.T) {
 		t.Errorf("the access log after the refused replace: %+v", got)
 	}
 }
+
+// Verify reads the log and the checks' statuses in one snapshot: read
+// apart, a decision made between the two reads showed as a status the log
+// did not explain, and an export beside a serve deciding failed on an
+// intact log (helper-75: 6 verifies in 300).
+func TestVerifyBesideDecisionsBeingMadeSeesOneState(t *testing.T) {
+	s, path := logWithDecisions(t)
+	other := openAt(t, path, &clock{t: testNow})
+	ctx := context.Background()
+	done := make(chan struct{})
+	decided := make(chan error, 1)
+	go func() {
+		defer close(decided)
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			a, note := Escalate, "again"
+			if i%2 == 1 {
+				a, note = Reopen, "back"
+			}
+			if _, err := other.Decide(ctx, checkID(3), a, note, "bob"); err != nil {
+				decided <- err
+				return
+			}
+		}
+	}()
+	for i := 0; i < 150; i++ {
+		v, err := s.Verify(ctx)
+		if err != nil || !v.OK {
+			close(done)
+			t.Fatalf("Verify %d beside decisions = %+v, %v; want OK", i, v, err)
+		}
+	}
+	close(done)
+	if err := <-decided; err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.Verify(ctx); err != nil || !v.OK || v.Entries < 6 {
+		t.Fatalf("after: %+v, %v; want OK with the decisions made meanwhile", v, err)
+	}
+}
