@@ -112,12 +112,13 @@ func WithPacer(pace func(context.Context) error) Option {
 // production). https is required unless the host is a loopback address,
 // where the sandbox runs: the key must never cross a network in clear.
 func NewClient(baseURL string, key APIKey, opts ...Option) (*Client, error) {
+	// First: the address's other faults are said with it (helper-75).
+	if key.Holds(baseURL) {
+		return nil, ErrURLHoldsKey
+	}
 	base, err := checkBaseURL(baseURL)
 	if err != nil {
 		return nil, err
-	}
-	if key.Holds(baseURL) {
-		return nil, ErrURLHoldsKey
 	}
 	if key.IsZero() {
 		return nil, errors.New("no API key: expected the secret API key from the Caisson dashboard")
@@ -161,13 +162,12 @@ func CheckBaseURL(baseURL string) error {
 // CheckBaseURLKey is CheckBaseURL, and refuses an address holding key
 // too (ErrURLHoldsKey).
 func CheckBaseURLKey(baseURL string, key APIKey) error {
-	if err := CheckBaseURL(baseURL); err != nil {
-		return err
-	}
+	// First: the address's other faults are said with it (helper-75:
+	// with a query too, the key was printed).
 	if key.Holds(baseURL) {
 		return ErrURLHoldsKey
 	}
-	return nil
+	return CheckBaseURL(baseURL)
 }
 
 // ErrURLHoldsKey refuses an API address whose path holds the secret key:

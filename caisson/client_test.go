@@ -78,6 +78,10 @@ func TestNewClientBaseURL(t *testing.T) {
 		// helper-74: sent in every request's first line, which servers log.
 		{"the key in the path", "https://proxy.example/" + testKey, "", "holds the secret API key"},
 		{"twelve of its characters in the path", "https://proxy.example/x" + testKey[4:16] + "/", "", "holds the secret API key"},
+		// Before the address's other faults, which repeat it.
+		{"the key in the path, and a query", "https://proxy.example/" + testKey + "?x=1", "", "holds the secret API key"},
+		{"the key in the path, and /v1", "https://proxy.example/" + testKey + "/v1", "", "holds the secret API key"},
+		{"the key in the path of plain http elsewhere", "http://proxy.example/" + testKey, "", "holds the secret API key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -76,6 +76,11 @@ func (a *app) settingProblems() []string {
 			problems = append(problems, err.Error())
 		}
 	}
+	if _, from, ok := a.setting(a.globals.reviewer, "reviewer", envReviewer, "reviewer"); ok {
+		if _, err := a.reviewer(); err != nil {
+			problems = append(problems, fmt.Sprintf("reviewer (%s): %v", from, err))
+		}
+	}
 	// A key given (a file, the variable) that cannot be read or is no
 	// key; none at all is no mistake (the console opens offline).
 	if _, err := a.apiKey(); err != nil && !errors.Is(err, errNoKey) {
@@ -139,6 +144,11 @@ func (a *app) effectiveSettings() []settingRow {
 		if u, err := user.Current(); err == nil && u.Username != "" {
 			name = u.Username + " (the login user)"
 		}
+	}
+	if key, err := a.apiKey(); err == nil && key.Holds(name) {
+		// Refused by every command that records it (reviewer); the
+		// problem is said below the table (helper-75: shown here).
+		name = "(not shown: it holds the API key; see below)"
 	}
 	rows = append(rows, settingRow{"reviewer", name, from})
 	rows = append(rows, a.pollRows()...)

@@ -215,10 +215,10 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 			return usageErrorf("export", "%s", err.Error())
 		}
 	}
-	if f.verify || f.heads.print {
-		if err := a.refuseEmptyStore(); err != nil {
-			return err
-		}
+	// Every export, not only --verify's: an export of an emptied file
+	// wrote a new schema into it and a header, exit 0 (helper-75).
+	if err := a.refuseEmptyStore(); err != nil {
+		return err
 	}
 	st, err := a.openExistingStore(ctx)
 	if err != nil {
@@ -231,12 +231,18 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 	case f.heads.print:
 		return a.printHead(ctx, st)
 	}
+	if err := a.recordExportAccess(ctx, st, from); err != nil {
+		return err
+	}
 	// An export is what compliance files, with the head it ends with: a
 	// log edited behind the program's back was exported, exit 0, beside
-	// its real head (helper-72). Its chain is verified first; a broken
-	// one is still exported (those investigating it need it), said to be
-	// broken, and the export fails. A trigger missing is the warning
-	// every open gives, as before: the chain it guards may be whole.
+	// its real head (helper-72). Its chain is verified before it is
+	// written; a broken one is still exported (those investigating it
+	// need it), said to be broken, and the export fails. A trigger
+	// missing is the warning every open gives, as before: the chain it
+	// guards may be whole. After the access checks, which refuse an
+	// unfinished copy (that does not verify either) or a reviewer's name
+	// that cannot be recorded for what they are (helper-75).
 	res, err := st.Verify(ctx)
 	if err != nil {
 		return err
@@ -244,9 +250,6 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 	broken := res.Problem != ""
 	if broken {
 		a.reportBroken(store.VerifyResult{Entries: res.Entries, BrokenAt: res.BrokenAt, Problem: res.Problem})
-	}
-	if err := a.recordExportAccess(ctx, st, from); err != nil {
-		return err
 	}
 	customers := customerLookup(ctx, st)
 	if f.format == "json" {
@@ -283,7 +286,7 @@ func (a *app) refuseEmptyStore() error {
 	if wal, err := os.Stat(path + "-wal"); err == nil && wal.Size() > 0 {
 		return nil
 	}
-	return fmt.Errorf("%s is empty: it holds no review database, so no decision log to verify (a database emptied loses its log: restore it from a backup, and verify that against the heads you kept)", sanitize.Line(path))
+	return fmt.Errorf("%s is empty: it holds no review database, so no decision log to export or verify (a database emptied loses its log: restore it from a backup, and verify that against the heads you kept)", sanitize.Line(path))
 }
 
 // reportHead ends an export with the head of the chain, on standard

@@ -80,8 +80,12 @@ func cmdShow(ctx context.Context, a *app, asJSON bool, pos []string) error {
 	id, err := caisson.ParseCheckRef(pos[0])
 	if err != nil {
 		// Support is asked about a customer, by the customer's id: said
-		// without repeating what was typed, which may be a secret.
-		return usageErrorf("show", "%s (a customer's id? %s list --customer ID lists that customer's checks)", err.Error(), progName)
+		// without repeating what was typed, which may be a secret. Not of
+		// a cut-off id, a token or a key (helper-75).
+		if lower := strings.ToLower(strings.TrimSpace(pos[0])); !strings.HasPrefix(lower, "chk_") && !strings.HasPrefix(lower, "sk_") {
+			return usageErrorf("show", "%s (a customer's id? %s list --customer ID lists that customer's checks)", err.Error(), progName)
+		}
+		return usageErrorf("show", "%s", err.Error())
 	}
 	st, err := a.openExistingStore(ctx)
 	if err != nil {

@@ -134,19 +134,7 @@ func TestExportVerify(t *testing.T) {
 	mustContain(t, "stdout", r.stdout, "decision log intact: 3 entries")
 
 	// Tamper as someone with the file would: around the store's trigger.
-	db, err := sql.Open("sqlite", f.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
-		"DROP TRIGGER decisions_no_update",
-		"UPDATE decisions SET reviewer = 'mallory' WHERE seq = 2",
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
+	editBehindTheLog(t, f.db, "DROP TRIGGER decisions_no_update", "UPDATE decisions SET reviewer = 'mallory' WHERE seq = 2")
 	r = f.must(1, "export", "--verify")
 	mustContain(t, "stderr", r.stderr, "decision log BROKEN at entry 2 of 3")
 }
@@ -495,12 +483,12 @@ func TestAnEmptyLogIsWrittenAsAnEmptyJSONArray(t *testing.T) {
 // file left as it was.
 func TestExportVerifyRefusesAnEmptiedDatabase(t *testing.T) {
 	f := newFixture(t, sandbox.Options{})
-	for _, args := range [][]string{{"export", "--verify"}, {"export", "--head"}} {
+	for _, args := range [][]string{{"export", "--verify"}, {"export", "--head"}, {"export"}, {"export", "--format", "json"}} {
 		if err := os.WriteFile(f.db, nil, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		r := f.must(1, args...)
-		mustContain(t, "stderr", r.stderr, f.db+" is empty: it holds no review database, so no decision log to verify")
+		mustContain(t, "stderr", r.stderr, f.db+" is empty: it holds no review database, so no decision log to export or verify")
 		if strings.Contains(r.stdout, "intact") {
 			t.Errorf("%v: an emptied file passed:\n%s", args, r)
 		}
@@ -520,27 +508,31 @@ func TestExportOfALogThatDoesNotVerifyFails(t *testing.T) {
 	seedAwkwardCheck(t, f, id)
 	decideAFew(t, f, id)
 	f.must(0, "export")
-	db, err := sql.Open("sqlite", f.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
-		"DROP TRIGGER decisions_no_update",
-		"UPDATE decisions SET reviewer = 'mallory' WHERE seq = 2",
+	editBehindTheLog(t, f.db, "DROP TRIGGER decisions_no_update", "UPDATE decisions SET reviewer = 'mallory' WHERE seq = 2",
 		// Put back as shipped: only the chain can tell.
-		"CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions BEGIN\n" +
-			"    SELECT RAISE(ABORT, 'the decision log is append-only: entries cannot be changed');\nEND",
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
+		"CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions BEGIN\n"+
+			"    SELECT RAISE(ABORT, 'the decision log is append-only: entries cannot be changed');\nEND")
 	for _, format := range []string{"csv", "json"} {
 		r := f.must(1, "export", "--format", format)
 		mustContain(t, "stderr", r.stderr, "decision log BROKEN at entry 2 of 3", "the decision log exported does not verify")
 		if !strings.Contains(r.stdout, "mallory") || (format == "csv" && strings.Count(r.stdout, "\r\n") != 4) {
 			t.Errorf("%s: the export was not written whole:\n%s", format, r.stdout)
+		}
+	}
+}
+
+// editBehindTheLog runs statements on the database file directly, as
+// someone who can write it would.
+func editBehindTheLog(t *testing.T, path string, stmts ...string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
 		}
 	}
 }

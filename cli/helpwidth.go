@@ -39,6 +39,11 @@ type helpWriter struct {
 	w     io.Writer
 	width int
 	buf   []byte
+	// tables is set once fang's COMMANDS or FLAGS title has passed: only
+	// their rows are wrapped. The description above them is fang's own
+	// layout, whose tables (the configuration's) were broken up when
+	// COLUMNS on a pipe asked for less than fang's 120 (helper-75).
+	tables bool
 }
 
 func (h *helpWriter) Write(p []byte) (int, error) {
@@ -50,7 +55,7 @@ func (h *helpWriter) Write(p []byte) (int, error) {
 		}
 		line := string(h.buf[:i])
 		h.buf = h.buf[i+1:]
-		if _, err := io.WriteString(h.w, fitHelpRow(line, h.width)+"\n"); err != nil {
+		if _, err := io.WriteString(h.w, h.fit(line)+"\n"); err != nil {
 			return 0, err
 		}
 	}
@@ -81,9 +86,22 @@ func (h *helpWriter) Flush() error {
 	if len(h.buf) == 0 {
 		return nil
 	}
-	_, err := io.WriteString(h.w, fitHelpRow(string(h.buf), h.width))
+	_, err := io.WriteString(h.w, h.fit(string(h.buf)))
 	h.buf = nil
 	return err
+}
+
+// fit is line as written: wrapped when it is a row of the commands' or
+// the flags' table.
+func (h *helpWriter) fit(line string) string {
+	if !h.tables {
+		switch strings.TrimSpace(ansi.Strip(line)) {
+		case "COMMANDS", "FLAGS":
+			h.tables = true
+		}
+		return line
+	}
+	return fitHelpRow(line, h.width)
 }
 
 // helpRow is a row of fang's help in plain text: an indent, a name (words

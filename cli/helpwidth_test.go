@@ -65,6 +65,12 @@ func TestHelpRowsAreWrappedToTheTerminalsWidth(t *testing.T) {
 			t.Fatal("no flag read: this test no longer finds the commands' flags")
 		}
 	}
+	// The description's own tables, above, are fang's layout (for 120
+	// columns on a pipe): COLUMNS did not break them up (helper-75).
+	r0 := runCLI(t, map[string]string{"COLUMNS": "60"}, "", "--help")
+	if !regexp.MustCompile(`(?m)^ +reviewer +--reviewer NAME +CAISSON_REVIEWER +reviewer +the login user$`).MatchString(r0.stdout) {
+		t.Errorf("COLUMNS=60 --help: the configuration table's reviewer row was broken up:\n%s", r0.stdout)
+	}
 	// A line longer than 80 columns before this change, to be sure the
 	// test reads one.
 	r := runCLI(t, map[string]string{"COLUMNS": "80"}, "", "refresh", "--help")

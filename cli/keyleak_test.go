@@ -121,6 +121,8 @@ func TestTextHoldingTheKeyIsNeverWrittenToTheLog(t *testing.T) {
 		// Reads record the name in the access log (helper-74: kept there).
 		{"--reviewer", "rita " + cut, "show", id},
 		{"--reviewer", testKey, "list", "--queue", "all", "--json"},
+		// config says what commands would refuse (helper-75: it showed it).
+		{"--reviewer", "rita " + testKey, "config"},
 	} {
 		r := f.run(args...)
 		if r.code != 1 || !strings.Contains(r.stderr, "holds the secret API key") {
@@ -183,11 +185,13 @@ func TestAReadIsRefusedWhenItsReaderCannotBeRecorded(t *testing.T) {
 // in every request's first line (helper-74): refused, and not repeated.
 func TestAnAPIAddressHoldingTheKeyIsRefusedAndNotShown(t *testing.T) {
 	f := newFixture(t, sandbox.Options{})
-	f.env[envAPIURL] = f.url + "/" + testKey
-	for _, args := range [][]string{{"config"}, {"refresh", f.sb.CheckID(0)}} {
-		r := f.run(args...)
-		if r.code != 1 || !strings.Contains(r.stdout+r.stderr, "the API address holds the secret API key") || showsKey(r.stdout+r.stderr) {
-			t.Errorf("%v: want exit 1 saying the address holds the key, without it:\n%s", args, r)
+	for _, url := range []string{f.url + "/" + testKey, f.url + "/" + testKey + "?x=1", "http://proxy.example/" + testKey + "/v1"} {
+		f.env[envAPIURL] = url
+		for _, args := range [][]string{{"config"}, {"refresh", f.sb.CheckID(0)}} {
+			r := f.run(args...)
+			if r.code != 1 || !strings.Contains(r.stdout+r.stderr, "the API address holds the secret API key") || showsKey(r.stdout+r.stderr) {
+				t.Errorf("%v: want exit 1 saying the address holds the key, without it:\n%s", args, r)
+			}
 		}
 	}
 }

@@ -329,6 +329,11 @@ func TestShowHelpsWithACustomersIDAndAnIDInTheWrongCase(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "a customer's id? caisson-review list --customer ID lists that customer's checks") {
 		t.Errorf("show of a customer id: want exit 2 with the hint:\n%s", r)
 	}
+	for _, cut := range []string{"chk_priv_AbCdEf", "sk_live_AbCdEf"} {
+		if r := f.run("show", cut); r.code != 2 || strings.Contains(r.stderr, "list --customer") {
+			t.Errorf("show %s: want exit 2 without the customer hint:\n%s", cut, r)
+		}
+	}
 	lower := strings.ToLower(strings.TrimPrefix(ids[0], "chk_priv_"))
 	if lower == strings.TrimPrefix(ids[0], "chk_priv_") {
 		t.Fatal("the fixture's id has no capital to change")
