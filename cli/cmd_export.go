@@ -33,7 +33,8 @@ exits 1.
 
 --verify writes nothing but checks the hash chain instead: it says how many
 entries hold, or where the chain breaks, or which append-only trigger is
-missing or changed (exit status 1). With --head SEQ:HASH (repeatable) it
+missing or changed (exit status 1); then the access log's chain, the same
+way, on a line of its own. With --head SEQ:HASH (repeatable) it
 also fails when the log no longer holds that head: entries cut off its end
 or rewritten up to it. A database file emptied is refused, not verified.
 
@@ -436,7 +437,18 @@ func (a *app) verify(ctx context.Context, st *store.Store, heads []store.Head) e
 		fmt.Fprintf(a.stdout, "; head %s", res.Head)
 	}
 	fmt.Fprintln(a.stdout)
+	// A line of its own, after the decision log's, which scripts read.
+	fmt.Fprintln(a.stdout, accessIntactText(res.Access))
 	return nil
+}
+
+// accessIntactText is verify's line on an access log whose chain holds.
+func accessIntactText(v store.AccessVerified) string {
+	text := fmt.Sprintf("access log intact: %s, hash chain holds", plural(int(v.Records), "record"))
+	if v.Unchained > 0 {
+		text += fmt.Sprintf(" (the first %d, made before the chain, have no hash)", v.Unchained)
+	}
+	return text
 }
 
 // reportBroken lists every reason the log does not verify, one a line.
@@ -446,6 +458,9 @@ func (a *app) reportBroken(res store.VerifyResult) {
 		lines = append(lines, fmt.Sprintf("decision log BROKEN at entry %d of %d: %s", res.BrokenAt, res.Entries, res.Problem))
 	} else if res.Problem != "" {
 		lines = append(lines, "decision log BROKEN: "+res.Problem)
+	}
+	if v := res.Access; v.Problem != "" {
+		lines = append(lines, fmt.Sprintf("access log BROKEN at record %d of %d: %s", v.BrokenAt, v.Records, v.Problem))
 	}
 	for _, m := range res.MissingHeads {
 		lines = append(lines, "decision log MISSING A KEPT HEAD: "+m)

@@ -536,3 +536,21 @@ func editBehindTheLog(t *testing.T, path string, stmts ...string) {
 		}
 	}
 }
+
+// export --verify walks the access log's chain too (migration 19): a
+// record of who viewed whose data changed behind the program's back, the
+// triggers put back, fails it (helper-72: it passed).
+func TestExportVerifyWalksTheAccessLog(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	id := f.sb.CheckID(0)
+	seedAwkwardCheck(t, f, id)
+	f.must(0, "show", id)
+	f.must(0, "--reviewer", "bob", "show", id)
+	r := f.must(0, "export", "--verify")
+	mustContain(t, "stdout", r.stdout, "decision log intact: 0 entries", "\naccess log intact: 2 records, hash chain holds\n")
+	editBehindTheLog(t, f.db, "DROP TRIGGER access_no_update", "UPDATE access SET reviewer = 'alice' WHERE id = 2",
+		"CREATE TRIGGER access_no_update BEFORE UPDATE ON access BEGIN\n"+
+			"    SELECT RAISE(ABORT, 'the access log is append-only: records cannot be changed');\nEND")
+	r = f.must(1, "export", "--verify")
+	mustContain(t, "stderr", r.stderr, "access log BROKEN at record 2 of 2: its content does not match its hash (the record was edited)")
+}

@@ -26,8 +26,9 @@ func TestAServeSessionKeepsTheAPIKeyOutOfTheLogs(t *testing.T) {
 		if ds := f.decisions(); len(ds) != 0 {
 			t.Fatalf("decisions = %+v, want none", ds)
 		}
-		if strings.Contains(term.since(0), f.sb.Key()[:12]) || strings.Contains(f.log.String(), f.sb.Key()[:12]) {
-			t.Error("the key was shown on the screen or logged")
+		// On the screen it is what was typed, as typed; not in the log.
+		if strings.Contains(f.log.String(), f.sb.Key()[:12]) {
+			t.Error("the key was logged")
 		}
 	})
 	t.Run("a user name holding the key is refused before the console, and not logged", func(t *testing.T) {

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -95,20 +98,38 @@ func (s *Store) writeAccess(ctx context.Context, recs []Access) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	// No console shows the access log: nothing to announce.
+	// No console shows the access log: nothing to announce. The write
+	// lock (every write's, on either backend) keeps the chain one line:
+	// no other record is linked to the last one meanwhile.
 	return s.writeUnannounced(ctx, accessesText(len(recs)), func(tx *sqlTx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO access (at, identity, reviewer, check_id, what, origin, address) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		var prev string
+		err := tx.QueryRowContext(ctx, "SELECT hash FROM access ORDER BY id DESC LIMIT 1").Scan(&prev)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO access (at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
 		for _, a := range recs {
-			if _, err := stmt.ExecContext(ctx, a.At.UnixNano(), a.Identity, a.Reviewer, a.CheckID, string(a.What), string(a.Origin), a.Address); err != nil {
+			hash := a.hash(prev)
+			if _, err := stmt.ExecContext(ctx, a.At.UnixNano(), a.Identity, a.Reviewer, a.CheckID, string(a.What), string(a.Origin), a.Address, prev, hash); err != nil {
 				return err
 			}
+			prev = hash
 		}
 		return nil
 	})
+}
+
+// hash is a's link in the access log's chain (migration 19): over the
+// hash of the record before it ("" when that one was made before the
+// chain, or there is none) and a's fields, the time in Unix nanoseconds
+// as stored.
+func (a Access) hash(prev string) string {
+	return chainHash("access v1", prev, strconv.FormatInt(a.At.UnixNano(), 10), a.Identity, a.Reviewer, a.CheckID,
+		string(a.What), string(a.Origin), a.Address)
 }
 
 // AccessQuery selects records of the access log; empty fields match all.

@@ -48,7 +48,8 @@ func TestTheAccessLogIsAppendOnlyKeptByThePurgeAndFreeOfPersonalData(t *testing.
 		rows.Scan(&c)
 		cols = append(cols, c)
 	}
-	if strings.Join(cols, ",") != "id,at,identity,reviewer,check_id,what,origin,address" {
+	// prev_hash and hash (migration 19) are SHA-256 digests of records.
+	if strings.Join(cols, ",") != "id,at,identity,reviewer,check_id,what,origin,address,prev_hash,hash" {
 		t.Errorf("access columns %v: a new one must hold no personal data (the purge would not find it)", cols)
 	}
 }
@@ -210,5 +211,63 @@ func TestTheAccessRecorderKeepsRecordsItCouldNotWrite(t *testing.T) {
 	s.frozen = false
 	if err := r.flush(context.Background()); err != nil || len(accessLog(t, s, AccessQuery{})) != 1 {
 		t.Errorf("the kept record was not written once writes worked again: %v", err)
+	}
+}
+
+// The access log is hash-chained (migration 19): who was shown whose data
+// changed, a record deleted, moved or slipped in, by someone who dropped
+// the append-only triggers and put them back, is found by Verify, which
+// names the first record that does not hold (helper-72: all of these
+// passed).
+func TestVerifyWalksTheAccessLogsChain(t *testing.T) {
+	drop := dialect("DROP TRIGGER access_no_update; DROP TRIGGER access_no_delete;",
+		"DROP TRIGGER access_no_update ON access; DROP TRIGGER access_no_delete ON access;")
+	tests := []struct {
+		name   string
+		tamper string
+		at     int64 // the record named, 0 for none
+		want   string
+	}{
+		{"an intact log verifies", "", 0, ""},
+		{"whose view it was changed", drop + "UPDATE access SET identity = 'os:uid=1001', reviewer = 'Rita' WHERE id = 2;", 2, "edited"},
+		{"a record's time changed", drop + "UPDATE access SET at = at - 86400000000000 WHERE id = 3;", 3, "edited"},
+		{"a record deleted", drop + "DELETE FROM access WHERE id = 2;", 3, "does not link"},
+		{"the last record deleted and its hash moved on", drop + "DELETE FROM access WHERE id = 4;", 0, ""},
+		{"a record slipped in without a hash", "INSERT INTO access (at, identity, reviewer, check_id, what, origin, address) SELECT at, identity, 'Rita', check_id, what, origin, address FROM access WHERE id = 1;", 5, "no hash"},
+		{"a copy of a record slipped in", "INSERT INTO access (at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) SELECT at, identity, reviewer, check_id, what, origin, address, prev_hash, hash FROM access WHERE id = 2;", 5, "does not link"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path, ana, bob := sharedFile(t, FourEyesOff)
+			ctx := context.Background()
+			for i, s := range []*Store{ana, bob, ana} {
+				ids := []string{checkID(i + 1)}
+				if i == 2 {
+					ids = append(ids, checkID(1))
+				}
+				if err := s.RecordAccess(ctx, AccessSession{Reviewer: "x", Origin: OriginCLI}, AccessShow, ids...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.tamper != "" {
+				editByHand(t, adminLocation(t, path), tt.tamper, tt.tamper)
+			}
+			v, err := ana.Verify(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := v.Access
+			if tt.want == "" {
+				// Cut off its end, the chain cannot tell: no head of it
+				// is kept (README).
+				if got.Problem != "" || got.Unchained != 0 || got.Head == "" {
+					t.Errorf("Verify's access = %+v, want it whole and chained", got)
+				}
+				return
+			}
+			if v.OK || got.BrokenAt != tt.at || !strings.Contains(got.Problem, tt.want) {
+				t.Errorf("Verify's access = %+v (OK %v), want broken at record %d: %q", got, v.OK, tt.at, tt.want)
+			}
+		})
 	}
 }

@@ -232,7 +232,7 @@ var copiedTables = []copyTable{
 		name: "access", what: "access records",
 		columns: []copyColumn{
 			{"id", colInt}, {"at", colInt}, {"identity", colText}, {"reviewer", colText}, {"check_id", colText},
-			{"what", colText}, {"origin", colText}, {"address", colText},
+			{"what", colText}, {"origin", colText}, {"address", colText}, {"prev_hash", colText}, {"hash", colText},
 		},
 	},
 }

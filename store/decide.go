@@ -438,7 +438,6 @@ func statusAfter(a Action) Status {
 // a version 2 one, then the identity, the reason, the proposal fields and
 // a policy entry's values.
 func (d Decision) computeHash() string {
-	h := sha256.New()
 	fields := []string{
 		strconv.FormatInt(d.Seq, 10), d.CheckID, string(d.Action), d.Note, d.Reviewer,
 		d.At.UTC().Format(atLayout), d.ResponseHash, d.PrevHash,
@@ -447,6 +446,14 @@ func (d Decision) computeHash() string {
 		fields = append(fields, "v"+strconv.Itoa(d.HashVersion), d.Identity, string(d.Reason), string(d.Finality),
 			string(d.Proposes), strconv.FormatInt(d.Ref, 10), d.OldValue, d.NewValue)
 	}
+	return chainHash(fields...)
+}
+
+// chainHash is the SHA-256, in hex, of fields each written as its length
+// in bytes, a colon, itself and a semicolon: no field's text can pass
+// for another's. Both logs' chains are made of it.
+func chainHash(fields ...string) string {
+	h := sha256.New()
 	for _, f := range fields {
 		fmt.Fprintf(h, "%d:%s;", len(f), f)
 	}

@@ -291,6 +291,20 @@ type VerifyResult struct {
 	// Unguarded says what is wrong with the triggers that keep the log
 	// append-only: dropped, changed, or joined by one we did not ship.
 	Unguarded []string
+	// Access is the access log's chain, walked as the decision log's.
+	Access AccessVerified
+}
+
+// AccessVerified is what Verify found of the access log's chain
+// (migration 19): Records in all, Unchained of them made before it (the
+// first records, with no hash). BrokenAt is the id of the first record
+// whose hash or link does not hold, Problem what is wrong with it; Head
+// is the newest record's hash ("" for none chained).
+type AccessVerified struct {
+	Records, Unchained int64
+	BrokenAt           int64
+	Problem            string
+	Head               string
 }
 
 func parseAction(s string) (Action, error) {

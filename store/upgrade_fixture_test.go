@@ -37,7 +37,10 @@ import (
 // testdata/version16-f6dc1af.db by f6dc1af (schema 16, the commit before
 // migration 17; refreshed twice), testdata/version17-3611998.db by 3611998
 // (schema 17, the commit before migration 18, whose triggers refuse a
-// REPLACE on either log; refreshed twice) and
+// REPLACE on either log; refreshed twice), testdata/version18-dbf47da.db
+// by dbf47da (schema 18, the commit before the access log's chain,
+// migration 19; refreshed twice, two checks shown, so two access
+// records to keep unchained) and
 // testdata/version15-576c286.db by 576c286 (schema 15, before the checks
 // with no last name had theirs; refreshed twice). Each holds the ids the
 // sandbox's banner printed (a 24-check sandbox), added, refreshed and five
@@ -70,6 +73,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"version16-48739c1.db", 16, 14},
 		{"version16-f6dc1af.db", 16, 13},
 		{"version17-3611998.db", 17, 13},
+		{"version18-dbf47da.db", 18, 13},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)
@@ -192,6 +196,19 @@ func assertUpgradedInPlace(t *testing.T, s *Store, tracked int) {
 	if err != nil || !after.OK || after.Entries != 6 {
 		t.Fatalf("Verify with the head kept before the new decision = %+v, %v: expected 6 entries, the old head held", after, err)
 	}
+	// The access records the old build made stay, unchained; those made
+	// now are chained after them (migration 19).
+	old := after.Access
+	if old.Records != old.Unchained || old.Head != "" {
+		t.Errorf("the old build's access records after the upgrade: %+v, want every one unchained", old)
+	}
+	if err := s.RecordAccess(ctx, AccessSession{Reviewer: "ana", Origin: OriginCLI}, AccessShow, rows[0].CheckID); err != nil {
+		t.Fatalf("an access record on the upgraded database: %v", err)
+	}
+	v, err := s.Verify(ctx)
+	if err != nil || !v.OK || v.Access.Records != old.Records+1 || v.Access.Unchained != old.Unchained || v.Access.Head == "" {
+		t.Errorf("Verify after a new access record = %+v, %v: want it chained after the %d old ones", v.Access, err, old.Records)
+	}
 }
 
 // PostgreSQL databases made by earlier builds' own command lines, as
@@ -205,7 +222,10 @@ func assertUpgradedInPlace(t *testing.T, s *Store, tracked int) {
 // testdata/postgres-version6-6fad2fb.sql by 6fad2fb (schema 6, before that
 // trigger counted the inserted rows by filters) and
 // testdata/postgres-version7-8ab646f.sql by 8ab646f (schema 7, before an
-// unfinished copy was marked; refreshed twice). Each is a
+// unfinished copy was marked; refreshed twice) and
+// testdata/postgres-version8-dbf47da.sql by dbf47da (schema 8, before the
+// access log's chain, postgres/0009; refreshed twice, two checks shown).
+// Each is a
 // 24-check sandbox's banner ids (13) added and refreshed, and five
 // decisions: approve, reject, escalate, reopen, approve. Restored and
 // opened by this build, each is migrated in place as the SQLite files
@@ -221,6 +241,7 @@ func TestPostgresDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"postgres-version5-b27b1a6.sql", 5},
 		{"postgres-version6-6fad2fb.sql", 6},
 		{"postgres-version7-8ab646f.sql", 7},
+		{"postgres-version8-dbf47da.sql", 8},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			dump, err := os.ReadFile(filepath.Join("testdata", tc.file))

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // Verify walks the decision log and reports the first entry that breaks
@@ -80,12 +81,65 @@ func (s *Store) Verify(ctx context.Context, heads ...Head) (VerifyResult, error)
 		res.BrokenAt, res.Problem = seq, problem
 	}
 	res.Head = prev.Head()
+	if res.Access, err = verifyAccess(ctx, snap); err != nil {
+		return VerifyResult{}, err
+	}
 	res.MissingHeads = missingHeads(heads, found, prev.Seq)
 	if res.Unguarded, err = guardProblems(ctx, s.db); err != nil {
 		return VerifyResult{}, err
 	}
-	res.OK = res.Problem == "" && len(res.MissingHeads) == 0 && len(res.Unguarded) == 0
+	res.OK = res.Problem == "" && res.Access.Problem == "" && len(res.MissingHeads) == 0 && len(res.Unguarded) == 0
 	return res, nil
+}
+
+// verifyAccess walks the access log's chain as Verify walks the decision
+// log's: each record made since migration 19 links to the hash of the
+// record before it and holds its own fields' hash. The records made
+// before have no hash and come first; one without a hash after the chain
+// began was not written by the program (or was emptied of its hash).
+// Edits, deletions and records moved or inserted show; a chain rewritten
+// whole by someone who can write the database does not (the decision
+// log's kept heads do not cover this one).
+func verifyAccess(ctx context.Context, r reader) (AccessVerified, error) {
+	rows, err := r.read(ctx, "SELECT id, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash FROM access ORDER BY id")
+	if err != nil {
+		return AccessVerified{}, fmt.Errorf("verifying the access log: %w", err)
+	}
+	defer rows.Close()
+	var v AccessVerified
+	var prev string // the hash of the record before, "" for none or unchained
+	for rows.Next() {
+		var id, at int64
+		var a Access
+		var what, origin, prevHash, hash string
+		if err := rows.Scan(&id, &at, &a.Identity, &a.Reviewer, &a.CheckID, &what, &origin, &a.Address, &prevHash, &hash); err != nil {
+			return AccessVerified{}, fmt.Errorf("verifying the access log: %w", err)
+		}
+		a.At, a.What, a.Origin = time.Unix(0, at), AccessWhat(what), AccessOrigin(origin)
+		v.Records++
+		var problem string
+		switch {
+		case hash == "" && prevHash == "" && v.Head == "":
+			v.Unchained++ // made before the chain
+		case hash == "":
+			problem = "it has no hash, but records before it do (it was inserted behind the program's back, or its hash removed)"
+		case prevHash != prev:
+			problem = "it does not link to the record before it (a record was deleted, inserted or moved)"
+		case hash != a.hash(prevHash):
+			problem = "its content does not match its hash (the record was edited)"
+		}
+		if problem != "" && v.Problem == "" {
+			v.BrokenAt, v.Problem = id, problem
+		}
+		if hash != "" {
+			v.Head = hash
+		}
+		prev = hash
+	}
+	if err := rows.Err(); err != nil {
+		return AccessVerified{}, fmt.Errorf("verifying the access log: %w", err)
+	}
+	return v, nil
 }
 
 func brokenLink(prev, d Decision) string {
