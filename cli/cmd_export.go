@@ -33,10 +33,12 @@ exits 1.
 
 --verify writes nothing but checks the hash chain instead: it says how many
 entries hold, or where the chain breaks, or which append-only trigger is
-missing or changed (exit status 1); then the access log's chain, the same
-way, on a line of its own. With --head SEQ:HASH (repeatable) it
+missing or changed (exit status 1). With --head SEQ:HASH (repeatable) it
 also fails when the log no longer holds that head: entries cut off its end
-or rewritten up to it. A database file emptied is refused, not verified.
+or rewritten up to it. Then the access log's chain, the same way, on a
+line of its own ending with its head (ID:HASH), which --access-head
+checks as --head checks the decision log's. A database file emptied is
+refused, not verified.
 
   caisson-review export --format csv --since 2026-01-01 > decisions.csv 2>> heads.txt
   caisson-review export --head >> heads.txt
@@ -161,6 +163,9 @@ type exportFlags struct {
 	format, since string
 	verify        bool
 	heads         headsFlag
+	// accessHeads are --access-head ID:HASH, the access log's heads kept
+	// from an earlier --verify.
+	accessHeads []string
 	// shaping are the flags given that shape an export (--format,
 	// --since), which --verify and --head do not write.
 	shaping []string
@@ -172,10 +177,12 @@ func wireExport(a *app, c *cobra.Command) runFunc {
 	c.Flags().StringVar(&f.since, "since", "", "only decisions from DATE on (YYYY-MM-DD, UTC, or an RFC 3339 time)")
 	c.Flags().BoolVar(&f.verify, "verify", false, "check the log's hash chain instead of exporting")
 	c.Flags().Var(&f.heads, "head", "alone: print the log's head (SEQ:HASH); with --verify: fail unless the log still holds this head (repeatable)")
+	c.Flags().StringArrayVar(&f.accessHeads, "access-head", nil, "with --verify: fail unless the access log still holds this head (ID:HASH, as --verify printed it; repeatable)")
 	c.ValidArgsFunction = cobra.NoFileCompletions
 	completeFlag(c, "format", completeFormats)
 	completeFlag(c, "since", cobra.NoFileCompletions)
 	completeFlag(c, "head", cobra.NoFileCompletions)
+	completeFlag(c, "access-head", cobra.NoFileCompletions)
 	return func(ctx context.Context, pos []string) error {
 		for _, name := range []string{"format", "since"} {
 			if c.Flags().Changed(name) {
@@ -196,6 +203,17 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 	}
 	if len(f.heads.heads) > 0 && !f.verify {
 		return usageErrorf("export", "--head SEQ:HASH is checked by --verify: add --verify, or give --head alone to print the head")
+	}
+	var accessHeads []store.Head
+	for _, v := range f.accessHeads {
+		h, err := store.ParseHead(v)
+		if err != nil {
+			return usageErrorf("export", "--access-head: %s (ID:HASH, as export --verify printed the access log's head)", err.Error())
+		}
+		accessHeads = append(accessHeads, h)
+	}
+	if len(accessHeads) > 0 && !f.verify {
+		return usageErrorf("export", "--access-head ID:HASH is checked by --verify: add --verify")
 	}
 	if f.heads.print && f.verify {
 		return usageErrorf("export", "--verify --head needs the head to check: --head SEQ:HASH as export printed it")
@@ -228,7 +246,7 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 	defer st.Close()
 	switch {
 	case f.verify:
-		return a.verify(ctx, st, f.heads.heads)
+		return a.verify(ctx, st, f.heads.heads, accessHeads)
 	case f.heads.print:
 		return a.printHead(ctx, st)
 	}
@@ -420,8 +438,8 @@ func exportJSON(ctx context.Context, w io.Writer, st *store.Store, from time.Tim
 	return out.end()
 }
 
-func (a *app) verify(ctx context.Context, st *store.Store, heads []store.Head) error {
-	res, err := st.Verify(ctx, heads...)
+func (a *app) verify(ctx context.Context, st *store.Store, heads, accessHeads []store.Head) error {
+	res, err := st.VerifyKept(ctx, heads, accessHeads)
 	if err != nil {
 		return err // Verify's errors say what they were verifying
 	}
@@ -438,15 +456,22 @@ func (a *app) verify(ctx context.Context, st *store.Store, heads []store.Head) e
 	}
 	fmt.Fprintln(a.stdout)
 	// A line of its own, after the decision log's, which scripts read.
-	fmt.Fprintln(a.stdout, accessIntactText(res.Access))
+	fmt.Fprintln(a.stdout, accessIntactText(res.Access, len(accessHeads) > 0))
 	return nil
 }
 
-// accessIntactText is verify's line on an access log whose chain holds.
-func accessIntactText(v store.AccessVerified) string {
+// accessIntactText is verify's line on an access log whose chain holds,
+// ending with its head to keep, as the decision log's line does.
+func accessIntactText(v store.AccessVerified, kept bool) string {
 	text := fmt.Sprintf("access log intact: %s, hash chain holds", plural(int(v.Records), "record"))
 	if v.Unchained > 0 {
 		text += fmt.Sprintf(" (the first %d, made before the chain, have no hash)", v.Unchained)
+	}
+	if kept {
+		text += ", every head given is in it"
+	}
+	if !v.Head.IsZero() {
+		text += "; head " + v.Head.String()
 	}
 	return text
 }
@@ -461,6 +486,9 @@ func (a *app) reportBroken(res store.VerifyResult) {
 	}
 	if v := res.Access; v.Problem != "" {
 		lines = append(lines, fmt.Sprintf("access log BROKEN at record %d of %d: %s", v.BrokenAt, v.Records, v.Problem))
+	}
+	for _, m := range res.Access.MissingHeads {
+		lines = append(lines, "access log MISSING A KEPT HEAD: "+m)
 	}
 	for _, m := range res.MissingHeads {
 		lines = append(lines, "decision log MISSING A KEPT HEAD: "+m)

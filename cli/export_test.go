@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -547,10 +548,36 @@ func TestExportVerifyWalksTheAccessLog(t *testing.T) {
 	f.must(0, "show", id)
 	f.must(0, "--reviewer", "bob", "show", id)
 	r := f.must(0, "export", "--verify")
-	mustContain(t, "stdout", r.stdout, "decision log intact: 0 entries", "\naccess log intact: 2 records, hash chain holds\n")
-	editBehindTheLog(t, f.db, "DROP TRIGGER access_no_update", "UPDATE access SET reviewer = 'alice' WHERE id = 2",
+	mustContain(t, "stdout", r.stdout, "decision log intact: 0 entries", "\naccess log intact: 2 records, hash chain holds; head 2:")
+	head := regexp.MustCompile(`access log intact: .*; head (2:[0-9a-f]{64})\n`).FindStringSubmatch(r.stdout)
+	if head == nil {
+		t.Fatalf("no access head to keep in:\n%s", r.stdout)
+	}
+	r = f.must(0, "export", "--verify", "--access-head", head[1])
+	mustContain(t, "stdout", r.stdout, "access log intact: 2 records, hash chain holds, every head given is in it")
+	for _, args := range [][]string{{"export", "--access-head", head[1]}, {"export", "--verify", "--access-head", "2:nothex"}} {
+		if r := f.run(args...); r.code != 2 {
+			t.Errorf("%v: want a usage error, got\n%s", args, r)
+		}
+	}
+
+	edited := filepath.Join(t.TempDir(), "edited.db")
+	for _, suffix := range []string{"", "-wal"} {
+		if err := copyFile(f.db+suffix, edited+suffix); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	editBehindTheLog(t, edited, "DROP TRIGGER access_no_update", "UPDATE access SET reviewer = 'alice' WHERE id = 2",
 		"CREATE TRIGGER access_no_update BEFORE UPDATE ON access BEGIN\n"+
 			"    SELECT RAISE(ABORT, 'the access log is append-only: records cannot be changed');\nEND")
-	r = f.must(1, "export", "--verify")
+	r = f.must(1, "--db", edited, "export", "--verify")
 	mustContain(t, "stderr", r.stderr, "access log BROKEN at record 2 of 2: its content does not match its hash (the record was edited)")
+
+	// Cut off its end, the chain holds; the head kept does not.
+	editBehindTheLog(t, f.db, "DROP TRIGGER access_no_delete", "DELETE FROM access WHERE id = 2",
+		"CREATE TRIGGER access_no_delete BEFORE DELETE ON access BEGIN\n"+
+			"    SELECT RAISE(ABORT, 'the access log is append-only: records cannot be deleted');\nEND")
+	f.must(0, "export", "--verify")
+	r = f.must(1, "export", "--verify", "--access-head", head[1])
+	mustContain(t, "stderr", r.stderr, "access log MISSING A KEPT HEAD: the log ends at record 1 but head "+head[1]+" was kept: records 2 to 2 are gone")
 }

@@ -66,6 +66,12 @@ func (s *Store) Head(ctx context.Context) (Head, error) {
 // ends before it, or the entry at its place has another hash. hashes holds
 // the hash of each head's seq as the walk found it.
 func missingHeads(heads []Head, hashes map[int64]string, last int64) []string {
+	return missingHeadsOf("entry", "entries", heads, hashes, last)
+}
+
+// missingHeadsOf is missingHeads for a log whose items are called one and
+// many ("entry", "entries"; the access log's "record", "records").
+func missingHeadsOf(one, many string, heads []Head, hashes map[int64]string, last int64) []string {
 	var out []string
 	for _, h := range heads {
 		if h.IsZero() {
@@ -74,13 +80,13 @@ func missingHeads(heads []Head, hashes map[int64]string, last int64) []string {
 		got, ok := hashes[h.Seq]
 		switch {
 		case !ok && h.Seq > last:
-			out = append(out, fmt.Sprintf("the log ends at entry %d but head %s was kept: entries %d to %d are gone (deleted from the end?)",
-				last, h, last+1, h.Seq))
+			out = append(out, fmt.Sprintf("the log ends at %s %d but head %s was kept: %s %d to %d are gone (deleted from the end?)",
+				one, last, h, many, last+1, h.Seq))
 		case !ok:
-			out = append(out, fmt.Sprintf("entry %d of head %s is not in the log (deleted?)", h.Seq, h))
+			out = append(out, fmt.Sprintf("%s %d of head %s is not in the log (deleted?)", one, h.Seq, h))
 		case got != h.Hash:
-			out = append(out, fmt.Sprintf("entry %d has hash %s, not %s as head %s kept: the log was rewritten at or before entry %d",
-				h.Seq, got, h.Hash, h, h.Seq))
+			out = append(out, fmt.Sprintf("%s %d has hash %s, not %s as head %s kept: the log was rewritten at or before %s %d",
+				one, h.Seq, got, h.Hash, h, one, h.Seq))
 		}
 	}
 	return out

@@ -304,7 +304,10 @@ type AccessVerified struct {
 	Records, Unchained int64
 	BrokenAt           int64
 	Problem            string
-	Head               string
+	Head               Head // ID:HASH of the newest chained record
+	// MissingHeads says, for each access head given (VerifyKept) that the
+	// log no longer holds, what became of it.
+	MissingHeads []string
 }
 
 func parseAction(s string) (Action, error) {

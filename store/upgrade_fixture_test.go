@@ -199,14 +199,14 @@ func assertUpgradedInPlace(t *testing.T, s *Store, tracked int) {
 	// The access records the old build made stay, unchained; those made
 	// now are chained after them (migration 19).
 	old := after.Access
-	if old.Records != old.Unchained || old.Head != "" {
+	if old.Records != old.Unchained || !old.Head.IsZero() {
 		t.Errorf("the old build's access records after the upgrade: %+v, want every one unchained", old)
 	}
 	if err := s.RecordAccess(ctx, AccessSession{Reviewer: "ana", Origin: OriginCLI}, AccessShow, rows[0].CheckID); err != nil {
 		t.Fatalf("an access record on the upgraded database: %v", err)
 	}
 	v, err := s.Verify(ctx)
-	if err != nil || !v.OK || v.Access.Records != old.Records+1 || v.Access.Unchained != old.Unchained || v.Access.Head == "" {
+	if err != nil || !v.OK || v.Access.Records != old.Records+1 || v.Access.Unchained != old.Unchained || v.Access.Head.IsZero() {
 		t.Errorf("Verify after a new access record = %+v, %v: want it chained after the %d old ones", v.Access, err, old.Records)
 	}
 }

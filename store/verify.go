@@ -18,6 +18,14 @@ import (
 // the log append-only are there as shipped: without them SQLite no longer
 // refuses an edit.
 func (s *Store) Verify(ctx context.Context, heads ...Head) (VerifyResult, error) {
+	return s.VerifyKept(ctx, heads, nil)
+}
+
+// VerifyKept is Verify with heads of the access log's chain kept too
+// (accessHeads, ID:HASH as export --verify printed them): a record cut
+// off its end, or the chain rewritten up to one, is said as for the
+// decision log's.
+func (s *Store) VerifyKept(ctx context.Context, heads, accessHeads []Head) (VerifyResult, error) {
 	wanted := map[int64]bool{}
 	for _, h := range heads {
 		wanted[h.Seq] = true
@@ -81,14 +89,15 @@ func (s *Store) Verify(ctx context.Context, heads ...Head) (VerifyResult, error)
 		res.BrokenAt, res.Problem = seq, problem
 	}
 	res.Head = prev.Head()
-	if res.Access, err = verifyAccess(ctx, snap); err != nil {
+	if res.Access, err = verifyAccess(ctx, snap, accessHeads); err != nil {
 		return VerifyResult{}, err
 	}
 	res.MissingHeads = missingHeads(heads, found, prev.Seq)
 	if res.Unguarded, err = guardProblems(ctx, s.db); err != nil {
 		return VerifyResult{}, err
 	}
-	res.OK = res.Problem == "" && res.Access.Problem == "" && len(res.MissingHeads) == 0 && len(res.Unguarded) == 0
+	res.OK = res.Problem == "" && res.Access.Problem == "" && len(res.MissingHeads) == 0 && len(res.Access.MissingHeads) == 0 &&
+		len(res.Unguarded) == 0
 	return res, nil
 }
 
@@ -100,7 +109,13 @@ func (s *Store) Verify(ctx context.Context, heads ...Head) (VerifyResult, error)
 // Edits, deletions and records moved or inserted show; a chain rewritten
 // whole by someone who can write the database does not (the decision
 // log's kept heads do not cover this one).
-func verifyAccess(ctx context.Context, r reader) (AccessVerified, error) {
+func verifyAccess(ctx context.Context, r reader, heads []Head) (AccessVerified, error) {
+	wanted := map[int64]bool{}
+	for _, h := range heads {
+		wanted[h.Seq] = true
+	}
+	found := map[int64]string{}
+	var last int64
 	rows, err := r.read(ctx, "SELECT id, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash FROM access ORDER BY id")
 	if err != nil {
 		return AccessVerified{}, fmt.Errorf("verifying the access log: %w", err)
@@ -119,7 +134,7 @@ func verifyAccess(ctx context.Context, r reader) (AccessVerified, error) {
 		v.Records++
 		var problem string
 		switch {
-		case hash == "" && prevHash == "" && v.Head == "":
+		case hash == "" && prevHash == "" && v.Head.IsZero():
 			v.Unchained++ // made before the chain
 		case hash == "":
 			problem = "it has no hash, but records before it do (it was inserted behind the program's back, or its hash removed)"
@@ -132,13 +147,17 @@ func verifyAccess(ctx context.Context, r reader) (AccessVerified, error) {
 			v.BrokenAt, v.Problem = id, problem
 		}
 		if hash != "" {
-			v.Head = hash
+			v.Head = Head{Seq: id, Hash: hash}
 		}
-		prev = hash
+		if wanted[id] {
+			found[id] = hash
+		}
+		prev, last = hash, id
 	}
 	if err := rows.Err(); err != nil {
 		return AccessVerified{}, fmt.Errorf("verifying the access log: %w", err)
 	}
+	v.MissingHeads = missingHeadsOf("record", "records", heads, found, last)
 	return v, nil
 }
 
