@@ -102,19 +102,36 @@ func (s *Store) writeAccess(ctx context.Context, recs []Access) error {
 	// lock (every write's, on either backend) keeps the chain one line:
 	// no other record is linked to the last one meanwhile.
 	return s.writeUnannounced(ctx, accessesText(len(recs)), func(tx *sqlTx) error {
+		var last int64
 		var prev string
-		err := tx.QueryRowContext(ctx, "SELECT hash FROM access ORDER BY id DESC LIMIT 1").Scan(&prev)
+		err := tx.QueryRowContext(ctx, "SELECT id, hash FROM access ORDER BY id DESC LIMIT 1").Scan(&last, &prev)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO access (at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		// On SQLite each record's id is given, the one after the last:
+		// left to the database, SQLite shows a BEFORE INSERT trigger an id
+		// of -1, and one record inserted by hand at -1 made
+		// access_no_replace (0018) refuse every record after it, so that
+		// nothing was logged (helper-76). PostgreSQL has no such trigger,
+		// and its identity is what the day-to-day role may use (it has no
+		// grant on the sequence to move it past ids it did not take).
+		insert := `INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		if tx.pg {
+			insert = `INSERT INTO access (at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		}
+		stmt, err := tx.PrepareContext(ctx, insert)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
 		for _, a := range recs {
+			last++
 			hash := a.hash(prev)
-			if _, err := stmt.ExecContext(ctx, a.At.UnixNano(), a.Identity, a.Reviewer, a.CheckID, string(a.What), string(a.Origin), a.Address, prev, hash); err != nil {
+			args := []any{a.At.UnixNano(), a.Identity, a.Reviewer, a.CheckID, string(a.What), string(a.Origin), a.Address, prev, hash}
+			if !tx.pg {
+				args = append([]any{last}, args...)
+			}
+			if _, err := stmt.ExecContext(ctx, args...); err != nil {
 				return err
 			}
 			prev = hash

@@ -234,6 +234,7 @@ func TestVerifyWalksTheAccessLogsChain(t *testing.T) {
 		{"a record deleted", drop + "DELETE FROM access WHERE id = 2;", 3, "does not link"},
 		{"the last record deleted and its hash moved on", drop + "DELETE FROM access WHERE id = 4;", 0, ""},
 		{"a record slipped in without a hash", "INSERT INTO access (at, identity, reviewer, check_id, what, origin, address) SELECT at, identity, 'Rita', check_id, what, origin, address FROM access WHERE id = 1;", 5, "no hash"},
+		{"a record slipped in below the first, as one made before the chain", "INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address) SELECT -5, at, identity, 'Rita', check_id, what, origin, address FROM access WHERE id = 1;", -5, "numbered -5"},
 		{"a copy of a record slipped in", "INSERT INTO access (at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) SELECT at, identity, reviewer, check_id, what, origin, address, prev_hash, hash FROM access WHERE id = 2;", 5, "does not link"},
 	}
 	for _, tt := range tests {
@@ -269,5 +270,32 @@ func TestVerifyWalksTheAccessLogsChain(t *testing.T) {
 				t.Errorf("Verify's access = %+v (OK %v), want broken at record %d: %q", got, v.OK, tt.at, tt.want)
 			}
 		})
+	}
+}
+
+// A record inserted by hand at id -1, which SQLite shows a BEFORE INSERT
+// trigger for a record whose id it is to choose, made access_no_replace
+// refuse every record after it: nothing more was logged, and the reads
+// went on with a warning (helper-76). The store gives each record its id.
+func TestAForgedRecordAtMinusOneDoesNotStopTheAccessLog(t *testing.T) {
+	path, ana, _ := sharedFile(t, FourEyesOff)
+	ctx := context.Background()
+	if err := ana.RecordAccess(ctx, AccessSession{Reviewer: "Ana", Origin: OriginCLI}, AccessShow, checkID(1)); err != nil {
+		t.Fatal(err)
+	}
+	editByHand(t, adminLocation(t, path),
+		"INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address) VALUES (-1, 1, 'x', 'x', '"+checkID(1)+"', 'show', 'cli', '')",
+		"INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address) VALUES (-1, 1, 'x', 'x', '"+checkID(1)+"', 'show', 'cli', '')")
+	for i := 0; i < 2; i++ {
+		if err := ana.RecordAccess(ctx, AccessSession{Reviewer: "Ana", Origin: OriginCLI}, AccessShow, checkID(2)); err != nil {
+			t.Fatalf("recording an access after the forged record: %v", err)
+		}
+	}
+	if n := len(accessLog(t, ana, AccessQuery{CheckID: checkID(2)})); n != 2 {
+		t.Errorf("%d records of the reads after the forged one, want 2", n)
+	}
+	v, err := ana.Verify(ctx)
+	if err != nil || v.OK || v.Access.BrokenAt != -1 {
+		t.Errorf("Verify = %+v, %v; want the forged record named", v.Access, err)
 	}
 }

@@ -134,6 +134,10 @@ func verifyAccess(ctx context.Context, r reader, heads []Head) (AccessVerified, 
 		v.Records++
 		var problem string
 		switch {
+		case id < 1:
+			// The program numbers them from 1; below, a record passed
+			// as one made before the chain (helper-76).
+			problem = fmt.Sprintf("it is numbered %d, but the log's records are numbered from 1 (it was inserted behind the program's back)", id)
 		case hash == "" && prevHash == "" && v.Head.IsZero():
 			v.Unchained++ // made before the chain
 		case hash == "":
