@@ -236,7 +236,7 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 	}
 	// Every export, not only --verify's: an export of an emptied file
 	// wrote a new schema into it and a header, exit 0 (helper-75).
-	if err := a.refuseEmptyStore(); err != nil {
+	if err := a.refuseNonStore(ctx); err != nil {
 		return err
 	}
 	st, err := a.openExistingStore(ctx)
@@ -266,9 +266,13 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 	if err != nil {
 		return err
 	}
-	broken := res.Problem != ""
+	// The access log's chain is said too (helper-76: a broken one was
+	// passed over): its records are exported nowhere, but an export is
+	// where a cron job looks.
+	broken := res.Problem != "" || res.Access.Problem != ""
 	if broken {
-		a.reportBroken(store.VerifyResult{Entries: res.Entries, BrokenAt: res.BrokenAt, Problem: res.Problem})
+		a.reportBroken(store.VerifyResult{Entries: res.Entries, BrokenAt: res.BrokenAt, Problem: res.Problem,
+			Access: store.AccessVerified{Records: res.Access.Records, BrokenAt: res.Access.BrokenAt, Problem: res.Access.Problem}})
 	}
 	customers := customerLookup(ctx, st)
 	if f.format == "json" {
@@ -282,30 +286,39 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 	if err := a.reportHead(ctx, st); err != nil {
 		return err
 	}
-	if broken {
+	switch {
+	case res.Problem != "":
 		return errors.New("the decision log exported does not verify (said above): keep this export apart from those of an intact log, and find out what was changed")
+	case broken:
+		return errors.New("the access log does not verify (said above): the decision log exported holds, but a record of who viewed whose data was changed behind the program's back; find out what was changed")
 	}
 	return nil
 }
 
-// refuseEmptyStore refuses a database file of no bytes. Opening one makes
-// a new, empty store in it, and --verify then vouched for its log, "intact:
-// 0 entries", on a file someone had emptied (helper-72): the evidence was
-// overwritten with a fresh schema, and the wiping passed.
-func (a *app) refuseEmptyStore() error {
+// refuseNonStore refuses a database file of no bytes, or one that is no
+// caisson-review database, before Open makes a new, empty store in it:
+// --verify then vouched for its log, "intact: 0 entries", on a file
+// someone had emptied (helper-72), the evidence overwritten with a fresh
+// schema; a -wal file beside the emptied one let it through, and so did
+// another program's database (helper-76).
+func (a *app) refuseNonStore(ctx context.Context) error {
 	path, err := a.dbPath()
 	if err != nil || store.IsPostgres(path) {
 		return err
 	}
 	info, err := os.Stat(path)
-	if err != nil || !info.Mode().IsRegular() || info.Size() > 0 {
+	if err != nil || !info.Mode().IsRegular() {
 		return nil // Open says what is wrong with a file that is not one
 	}
-	// Changes not yet copied into the file are in its WAL, if any.
-	if wal, err := os.Stat(path + "-wal"); err == nil && wal.Size() > 0 {
-		return nil
+	// Empty whatever a -wal file beside it holds: SQLite writes a
+	// database's first page to the file itself before it takes a WAL.
+	if info.Size() == 0 {
+		return fmt.Errorf("%s is empty: it holds no review database, so no decision log to export or verify (a database emptied loses its log: restore it from a backup, and verify that against the heads you kept)", sanitize.Line(path))
 	}
-	return fmt.Errorf("%s is empty: it holds no review database, so no decision log to export or verify (a database emptied loses its log: restore it from a backup, and verify that against the heads you kept)", sanitize.Line(path))
+	if err := store.CheckReviewDatabase(ctx, path); err != nil {
+		return fmt.Errorf("%s: %w, so no decision log to export or verify; it was left as it is", sanitize.Line(path), err)
+	}
+	return nil
 }
 
 // reportHead ends an export with the head of the chain, on standard
@@ -485,7 +498,9 @@ func (a *app) reportBroken(res store.VerifyResult) {
 		lines = append(lines, "decision log BROKEN: "+res.Problem)
 	}
 	if v := res.Access; v.Problem != "" {
-		lines = append(lines, fmt.Sprintf("access log BROKEN at record %d of %d: %s", v.BrokenAt, v.Records, v.Problem))
+		// Its id, not its place: ids are what the log holds, and records
+		// may be gone before it (helper-76: "record 2 of 51").
+		lines = append(lines, fmt.Sprintf("access log BROKEN at record id %d (%s in all): %s", v.BrokenAt, plural(int(v.Records), "record"), v.Problem))
 	}
 	for _, m := range res.Access.MissingHeads {
 		lines = append(lines, "access log MISSING A KEPT HEAD: "+m)

@@ -571,7 +571,10 @@ func TestExportVerifyWalksTheAccessLog(t *testing.T) {
 		"CREATE TRIGGER access_no_update BEFORE UPDATE ON access BEGIN\n"+
 			"    SELECT RAISE(ABORT, 'the access log is append-only: records cannot be changed');\nEND")
 	r = f.must(1, "--db", edited, "export", "--verify")
-	mustContain(t, "stderr", r.stderr, "access log BROKEN at record 2 of 2: its content does not match its hash (the record was edited)")
+	mustContain(t, "stderr", r.stderr, "access log BROKEN at record id 2 (2 records in all): its content does not match its hash (the record was edited)")
+	// A plain export says so too, and fails (helper-76: exit 0, silent).
+	r = f.must(1, "--db", edited, "export")
+	mustContain(t, "stderr", r.stderr, "access log BROKEN at record id 2", "the access log does not verify")
 
 	// Cut off its end, the chain holds; the head kept does not.
 	editBehindTheLog(t, f.db, "DROP TRIGGER access_no_delete", "DELETE FROM access WHERE id = 2",
@@ -580,4 +583,37 @@ func TestExportVerifyWalksTheAccessLog(t *testing.T) {
 	f.must(0, "export", "--verify")
 	r = f.must(1, "export", "--verify", "--access-head", head[1])
 	mustContain(t, "stderr", r.stderr, "access log MISSING A KEPT HEAD: the log ends at record 1 but head "+head[1]+" was kept: records 2 to 2 are gone")
+}
+
+// An emptied file with a -wal file beside it, or another program's
+// SQLite database, verified as "intact: 0 entries" and was written a new
+// schema (helper-76): each is refused and left byte for byte as it was.
+func TestExportRefusesWhatIsNoReviewDatabase(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	dir := t.TempDir()
+	emptied := filepath.Join(dir, "emptied.db")
+	os.WriteFile(emptied, nil, 0o600)
+	os.WriteFile(emptied+"-wal", []byte("junk left by a crash"), 0o600)
+	other := filepath.Join(dir, "other.db")
+	db, err := sql.Open("sqlite", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('not ours')"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for path, want := range map[string]string{emptied: "is empty: it holds no review database", other: "it is not a caisson-review database"} {
+		before, _ := os.ReadFile(path)
+		for _, args := range [][]string{{"export", "--verify"}, {"export"}, {"export", "--head"}} {
+			r := f.must(1, append([]string{"--db", path}, args...)...)
+			mustContain(t, "stderr", r.stderr, want)
+			if strings.Contains(r.stdout, "intact") {
+				t.Errorf("%v on %s passed:\n%s", args, filepath.Base(path), r)
+			}
+		}
+		if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+			t.Errorf("%s was written to", filepath.Base(path))
+		}
+	}
 }

@@ -132,7 +132,7 @@ func (s *Store) refuseUnfinished(ctx context.Context) error {
 
 // ErrSourceUnverified refuses a copy of a store whose decision log does
 // not verify: a copy would carry the damage to a store that looks new.
-var ErrSourceUnverified = errors.New("the source's decision log does not verify")
+var ErrSourceUnverified = errors.New("the source's logs do not verify")
 
 // colKind is how a column is read and written: typed, so that each value
 // crosses from one driver to the other as what it is (a response stays
@@ -355,9 +355,15 @@ func (s *Store) CopyFrom(ctx context.Context, from *Store, opts CopyOptions) (Co
 func verifyProblems(v VerifyResult) string {
 	var p []string
 	if v.Problem != "" {
-		p = append(p, fmt.Sprintf("entry %d: %s", v.BrokenAt, v.Problem))
+		p = append(p, fmt.Sprintf("decision log entry %d: %s", v.BrokenAt, v.Problem))
+	}
+	// The access log's too: a source whose access log did not verify was
+	// refused as "the source's decision log does not verify: ;" (helper-76).
+	if v.Access.Problem != "" {
+		p = append(p, fmt.Sprintf("access log record %d: %s", v.Access.BrokenAt, v.Access.Problem))
 	}
 	p = append(p, v.MissingHeads...)
+	p = append(p, v.Access.MissingHeads...)
 	p = append(p, v.Unguarded...)
 	return strings.Join(p, "; ")
 }
@@ -794,7 +800,7 @@ func (c *copier) check(ctx context.Context) (CopyReport, error) {
 	}
 	rep.TargetHead = v.Head
 	if !v.OK {
-		return rep, fmt.Errorf("the copy's decision log does not verify: %s", verifyProblems(v))
+		return rep, fmt.Errorf("the copy's logs do not verify: %s", verifyProblems(v))
 	}
 	if rep.TargetHead != rep.SourceHead {
 		return rep, fmt.Errorf("the copy's decision log ends at %s, the source's at %s", rep.TargetHead, rep.SourceHead)

@@ -463,7 +463,7 @@ func TestCopyRefusesASourceWhoseChainDoesNotVerify(t *testing.T) {
 	if !errors.Is(err, ErrSourceUnverified) {
 		t.Fatalf("CopyFrom of a tampered source: %v, want ErrSourceUnverified", err)
 	}
-	for _, want := range []string{"does not verify", "entry 3", "edited", "nothing was copied"} {
+	for _, want := range []string{"do not verify", "decision log entry 3", "edited", "nothing was copied"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the refusal %q does not say %q", err, want)
 		}
@@ -838,5 +838,24 @@ func TestAnUnfinishedCopyNamesItsSourceFileByItsAbsolutePath(t *testing.T) {
 	defer used.Close()
 	if want := "an unfinished copy of " + filepath.Join(dir, "review.db") + ":"; !strings.Contains(warned.String(), want) {
 		t.Errorf("opening the unfinished copy warned %q, want it to name %q", warned.String(), want)
+	}
+}
+
+// A source whose access log does not verify is refused saying so: it was
+// "the source's decision log does not verify: ;", the wrong log and no
+// reason (helper-76).
+func TestCopyRefusesASourceWhoseAccessLogDoesNotVerify(t *testing.T) {
+	location := testLocation(t)
+	c := fillCopySource(t, location)
+	src := openIdentified(t, location, c, anaID)
+	if err := src.RecordAccess(context.Background(), AccessSession{Reviewer: "ana", Origin: OriginCLI}, AccessShow, checkID(1)); err != nil {
+		t.Fatal(err)
+	}
+	edit := dialect("DROP TRIGGER access_no_update; UPDATE access SET reviewer = 'Rita' WHERE id = (SELECT max(id) FROM access);",
+		"DROP TRIGGER access_no_update ON access; UPDATE access SET reviewer = 'Rita' WHERE id = (SELECT max(id) FROM access);")
+	editByHand(t, adminLocation(t, location), edit, edit)
+	_, err := copyTarget(t, c).CopyFrom(context.Background(), src, CopyOptions{})
+	if !errors.Is(err, ErrSourceUnverified) || !strings.Contains(err.Error(), "access log record") || !strings.Contains(err.Error(), "edited") {
+		t.Fatalf("CopyFrom of a source whose access log was edited: %v, want it refused naming the record", err)
 	}
 }

@@ -431,3 +431,34 @@ func (s *Store) Close() error {
 // password redacted (Redact): fit for a message, and to open again only
 // when the URL carried no password.
 func (s *Store) Path() string { return s.path }
+
+// ErrNotReviewDatabase: the file is an SQLite database, but not one
+// caisson-review made (no schema version, no decision log in it).
+var ErrNotReviewDatabase = errors.New("it is not a caisson-review database (it has no schema version and no decision log)")
+
+// CheckReviewDatabase reads, without writing, whether the SQLite file at
+// path is a caisson-review database, before anything opens it with Open,
+// which would make one in it: export --verify of another program's file
+// wrote a schema into it and said "intact: 0 entries" (helper-76). It
+// says nothing (nil) of what it cannot read: Open will.
+func CheckReviewDatabase(ctx context.Context, path string) error {
+	q := url.Values{}
+	q.Add("_pragma", "query_only(1)")
+	q.Set("mode", "ro")
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	if err != nil {
+		return nil
+	}
+	defer db.Close()
+	var version, logs int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return nil
+	}
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'decisions'").Scan(&logs); err != nil {
+		return nil
+	}
+	if version == 0 && logs == 0 {
+		return ErrNotReviewDatabase
+	}
+	return nil
+}
