@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // appendOnlyTriggers are the triggers that make the decision log and the
@@ -107,4 +109,81 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// shippedSchemaTriggers is every trigger a new SQLite store has, by name,
+// as its CREATE statement: what the migrations make, read once from a
+// store made in memory.
+var shippedSchemaTriggers = sync.OnceValues(func() (map[string]string, error) {
+	raw, err := sql.Open("sqlite", "file:shipped?mode=memory")
+	if err != nil {
+		return nil, err
+	}
+	defer raw.Close()
+	raw.SetMaxOpenConns(1) // one memory database, not one a connection
+	db := &sqlDB{DB: raw}
+	if err := migrate(context.Background(), db); err != nil {
+		return nil, err
+	}
+	return triggersOf(context.Background(), db)
+})
+
+// triggersOf is every trigger of db by name, as its CREATE statement.
+func triggersOf(ctx context.Context, db *sqlDB) (map[string]string, error) {
+	rows, err := db.QueryContext(ctx, "SELECT name, coalesce(sql, '') FROM sqlite_schema WHERE type = 'trigger'")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name, text string
+		if err := rows.Scan(&name, &text); err != nil {
+			return nil, err
+		}
+		out[name] = text
+	}
+	return out, rows.Err()
+}
+
+// schemaTriggerProblems compares every trigger of an SQLite store with
+// those a new store has: a trigger on another table than the logs can
+// write into them as that table changes (helper-76: one on checks made
+// decide and refresh record views nobody had), and the logs' own
+// guard (guardProblems) looks at theirs alone. Read at open and by
+// Verify; what to compare with is made once a process, in memory.
+func schemaTriggerProblems(ctx context.Context, db *sqlDB) ([]string, error) {
+	if db.pg {
+		return nil, nil
+	}
+	want, err := shippedSchemaTriggers()
+	if err != nil {
+		return nil, fmt.Errorf("reading the triggers caisson-review ships: %w", err)
+	}
+	got, err := triggersOf(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("checking the database's triggers: %w", err)
+	}
+	var problems []string
+	for _, name := range sortedKeys(got) {
+		if _, logs := appendOnlyTriggers[name]; logs {
+			continue // guardProblems says these
+		}
+		w, ok := want[name]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("the database has a trigger caisson-review did not ship (%s): it could write into the decision log or the access log as its table changes", name))
+		case got[name] != w:
+			problems = append(problems, fmt.Sprintf("the trigger %s is not the one shipped (changed?): it could write into the decision log or the access log as its table changes", name))
+		}
+	}
+	for _, name := range sortedKeys(want) {
+		if _, logs := appendOnlyTriggers[name]; logs {
+			continue
+		}
+		if _, ok := got[name]; !ok {
+			problems = append(problems, fmt.Sprintf("the trigger %s is missing (dropped?): what it keeps (the queues' counts, the text filter's index) is no longer kept", name))
+		}
+	}
+	return problems, nil
 }

@@ -369,7 +369,13 @@ func (s *Store) init(ctx context.Context) error {
 	if err != nil {
 		return explainOpenError(s.path, err)
 	}
-	s.warnAbout(problems)
+	// Every trigger, not the logs' alone: one on another table can write
+	// into them (helper-76). A store made in memory once a process, 20 ms.
+	others, err := schemaTriggerProblems(ctx, s.db)
+	if err != nil {
+		return explainOpenError(s.path, err)
+	}
+	s.warnAbout(append(problems, others...))
 	if err := s.noteUnfinishedCopy(ctx); err != nil {
 		return explainOpenError(s.path, err)
 	}

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caisson-review/caisson-review/store/pgtest"
 )
@@ -204,5 +206,57 @@ func TestVerifyBesideDecisionsBeingMadeSeesOneState(t *testing.T) {
 	}
 	if v, err := s.Verify(ctx); err != nil || !v.OK || v.Entries < 6 {
 		t.Fatalf("after: %+v, %v; want OK with the decisions made meanwhile", v, err)
+	}
+}
+
+// A trigger on another table than the logs can write into them as that
+// table changes: one on checks made decide and refresh record views
+// nobody had, and Verify looked at the logs' own triggers only
+// (helper-76). Every trigger is held to those a new store has.
+func TestVerifySaysATriggerOnAnyTableThatWasNotShipped(t *testing.T) {
+	sqliteOnly(t, "sqlite_schema's triggers; PostgreSQL's guard reads its catalog")
+	start := time.Now()
+	if _, err := shippedSchemaTriggers(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the shipped triggers read in %v", time.Since(start))
+	for _, tc := range []struct{ name, tamper, want string }{
+		{"an implant on checks", `CREATE TRIGGER checks_audit AFTER UPDATE ON checks BEGIN
+			INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address) VALUES (-9, 1, 'x', 'carol', NEW.check_id, 'show', 'cli', ''); END`,
+			"a trigger caisson-review did not ship (checks_audit)"},
+		{"a count's trigger dropped", "", "is missing (dropped?)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, path := logWithDecisions(t)
+			tamper := tc.tamper
+			if tamper == "" {
+				var name string
+				if err := s.db.QueryRow("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'checks' ORDER BY name LIMIT 1").Scan(&name); err != nil {
+					t.Fatal(err)
+				}
+				tamper = "DROP TRIGGER " + name
+			}
+			editByHand(t, path, tamper, tamper)
+			v, err := s.Verify(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.OK || !strings.Contains(strings.Join(v.Unguarded, "; "), tc.want) {
+				t.Errorf("Verify = %+v, want not OK saying %q", v, tc.want)
+			}
+			var warned bytes.Buffer
+			again, err := Open(context.Background(), path, WithWarnings(&warned))
+			if err != nil {
+				t.Fatal(err)
+			}
+			again.Close()
+			if !strings.Contains(warned.String(), "WARNING") || !strings.Contains(warned.String(), tc.want) {
+				t.Errorf("Open warned %q, want a WARNING saying %q", warned.String(), tc.want)
+			}
+		})
+	}
+	s, _ := logWithDecisions(t)
+	if v, err := s.Verify(context.Background()); err != nil || !v.OK || len(v.Unguarded) != 0 {
+		t.Errorf("Verify of a store as made = %+v, %v; want OK", v, err)
 	}
 }
