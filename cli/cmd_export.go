@@ -508,6 +508,11 @@ func (a *app) reportBroken(res store.VerifyResult) {
 	for _, m := range res.MissingHeads {
 		lines = append(lines, "decision log MISSING A KEPT HEAD: "+m)
 	}
+	for _, u := range res.Schema {
+		// Not of either log, but able to write into both (helper-77:
+		// a count's trigger dropped was said of the decision log).
+		lines = append(lines, "database UNPROTECTED: "+u)
+	}
 	for _, u := range res.Unguarded {
 		// Each problem names its log; the line's head says which too.
 		head := "decision log UNPROTECTED: "

@@ -617,3 +617,26 @@ func TestExportRefusesWhatIsNoReviewDatabase(t *testing.T) {
 		}
 	}
 }
+
+// A trigger of neither log is said as the database's, not the decision
+// log's (helper-77: a count's trigger dropped read "decision log
+// UNPROTECTED").
+func TestVerifySaysTheDatabasesOwnTriggers(t *testing.T) {
+	f := newFixture(t, sandbox.Options{})
+	f.must(0, "add", f.sb.CheckID(0))
+	var name string
+	db, err := sql.Open("sqlite", f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'checks' ORDER BY name LIMIT 1").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	editBehindTheLog(t, f.db, "DROP TRIGGER "+name)
+	r := f.must(1, "export", "--verify")
+	mustContain(t, "stderr", r.stderr, "database UNPROTECTED: the trigger "+name+" is missing (dropped?)")
+	if strings.Contains(r.stderr, "decision log UNPROTECTED") {
+		t.Errorf("said of the decision log:\n%s", r.stderr)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -108,30 +109,29 @@ func (s *Store) writeAccess(ctx context.Context, recs []Access) error {
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		// On SQLite each record's id is given, the one after the last:
-		// left to the database, SQLite shows a BEFORE INSERT trigger an id
-		// of -1, and one record inserted by hand at -1 made
-		// access_no_replace (0018) refuse every record after it, so that
-		// nothing was logged (helper-76). PostgreSQL has no such trigger,
-		// and its identity is what the day-to-day role may use (it has no
-		// grant on the sequence to move it past ids it did not take).
-		insert := `INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-		if tx.pg {
-			insert = `INSERT INTO access (at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		// Each record's id is given, the one after the last: left to the
+		// database, SQLite shows a BEFORE INSERT trigger an id of -1, and
+		// one record inserted by hand at -1 made access_no_replace (0018)
+		// refuse every record after it, so that nothing was logged
+		// (helper-76); PostgreSQL's identity, past a record inserted by
+		// hand at a higher id, linked every new record to that one
+		// (helper-77). An identity BY DEFAULT takes a given id without a
+		// grant on its sequence.
+		if last == math.MaxInt64 {
+			return fmt.Errorf("the access log's last record is numbered %d, after which no record can be numbered (it was inserted behind the program's back): nothing was logged; run caisson-review export --verify", last)
 		}
-		stmt, err := tx.PrepareContext(ctx, insert)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
 		for _, a := range recs {
+			if last == math.MaxInt64 {
+				return fmt.Errorf("the access log's records are numbered up to %d: nothing was logged", last)
+			}
 			last++
 			hash := a.hash(prev)
-			args := []any{a.At.UnixNano(), a.Identity, a.Reviewer, a.CheckID, string(a.What), string(a.Origin), a.Address, prev, hash}
-			if !tx.pg {
-				args = append([]any{last}, args...)
-			}
-			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			if _, err := stmt.ExecContext(ctx, last, a.At.UnixNano(), a.Identity, a.Reviewer, a.CheckID, string(a.What), string(a.Origin), a.Address, prev, hash); err != nil {
 				return err
 			}
 			prev = hash

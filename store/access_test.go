@@ -233,9 +233,9 @@ func TestVerifyWalksTheAccessLogsChain(t *testing.T) {
 		{"a record's time changed", drop + "UPDATE access SET at = at - 86400000000000 WHERE id = 3;", 3, "edited"},
 		{"a record deleted", drop + "DELETE FROM access WHERE id = 2;", 3, "does not link"},
 		{"the last record deleted and its hash moved on", drop + "DELETE FROM access WHERE id = 4;", 0, ""},
-		{"a record slipped in without a hash", "INSERT INTO access (at, identity, reviewer, check_id, what, origin, address) SELECT at, identity, 'Rita', check_id, what, origin, address FROM access WHERE id = 1;", 5, "no hash"},
+		{"a record slipped in without a hash", "INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address) SELECT 5, at, identity, 'Rita', check_id, what, origin, address FROM access WHERE id = 1;", 5, "no hash"},
 		{"a record slipped in below the first, as one made before the chain", "INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address) SELECT -5, at, identity, 'Rita', check_id, what, origin, address FROM access WHERE id = 1;", -5, "numbered -5"},
-		{"a copy of a record slipped in", "INSERT INTO access (at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) SELECT at, identity, reviewer, check_id, what, origin, address, prev_hash, hash FROM access WHERE id = 2;", 5, "does not link"},
+		{"a copy of a record slipped in", "INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) SELECT 5, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash FROM access WHERE id = 2;", 5, "does not link"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -297,5 +297,39 @@ func TestAForgedRecordAtMinusOneDoesNotStopTheAccessLog(t *testing.T) {
 	v, err := ana.Verify(ctx)
 	if err != nil || v.OK || v.Access.BrokenAt != -1 {
 		t.Errorf("Verify = %+v, %v; want the forged record named", v.Access, err)
+	}
+}
+
+// A record inserted by hand at a high id: the next records are numbered
+// after it and linked to it, not given the identity's next number and
+// linked to it all alike (helper-77, on PostgreSQL), and Verify names the
+// forged one. At the highest id there is, nothing more can be numbered:
+// the write says so, naming the cause, rather than taking a negative id.
+func TestARecordForgedAtAHighIDIsNamedAndDoesNotSplitTheChain(t *testing.T) {
+	path, ana, _ := sharedFile(t, FourEyesOff)
+	ctx := context.Background()
+	rec := func() error {
+		return ana.RecordAccess(ctx, AccessSession{Reviewer: "Ana", Origin: OriginCLI}, AccessShow, checkID(1))
+	}
+	if err := rec(); err != nil {
+		t.Fatal(err)
+	}
+	forge := func(id string) {
+		q := "INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) VALUES (" + id + ", 1, 'x', 'x', '" + checkID(1) + "', 'show', 'cli', '', 'ab', 'cd')"
+		editByHand(t, adminLocation(t, path), q, q)
+	}
+	forge("1000")
+	for i := 0; i < 3; i++ {
+		if err := rec(); err != nil {
+			t.Fatalf("recording after the forged record: %v", err)
+		}
+	}
+	v, err := ana.Verify(ctx)
+	if err != nil || v.Access.BrokenAt != 1000 || v.Access.Head.Seq != 1003 {
+		t.Errorf("Verify = %+v, %v; want the forged record 1000 named, the chain going on to 1003", v.Access, err)
+	}
+	forge("9223372036854775807")
+	if err := rec(); err == nil || !strings.Contains(err.Error(), "inserted behind the program's back") {
+		t.Errorf("recording after a record at the highest id = %v, want it refused naming why", err)
 	}
 }

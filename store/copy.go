@@ -365,6 +365,7 @@ func verifyProblems(v VerifyResult) string {
 	p = append(p, v.MissingHeads...)
 	p = append(p, v.Access.MissingHeads...)
 	p = append(p, v.Unguarded...)
+	p = append(p, v.Schema...)
 	return strings.Join(p, "; ")
 }
 

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // ErrNotFound is returned for a check the store does not track.
@@ -369,13 +370,10 @@ func (s *Store) init(ctx context.Context) error {
 	if err != nil {
 		return explainOpenError(s.path, err)
 	}
-	// Every trigger, not the logs' alone: one on another table can write
-	// into them (helper-76). A store made in memory once a process, 20 ms.
-	others, err := schemaTriggerProblems(ctx, s.db)
-	if err != nil {
-		return explainOpenError(s.path, err)
-	}
-	s.warnAbout(append(problems, others...))
+	// The logs' own triggers: every other trigger is held to a new
+	// store's by Verify (schemaTriggerProblems), whose store made in
+	// memory cost every command 25 ms here (helper-77).
+	s.warnAbout(problems)
 	if err := s.noteUnfinishedCopy(ctx); err != nil {
 		return explainOpenError(s.path, err)
 	}
@@ -446,9 +444,13 @@ var ErrNotReviewDatabase = errors.New("it is not a caisson-review database (it h
 // path is a caisson-review database, before anything opens it with Open,
 // which would make one in it: export --verify of another program's file
 // wrote a schema into it and said "intact: 0 entries" (helper-76). It
-// says nothing (nil) of what it cannot read: Open will.
+// says nothing (nil) of a file it cannot open (Open says why); a file it
+// opens but cannot read is refused, not passed on: a database locked for
+// longer than the wait was passed on, and Open migrated it once free
+// (helper-77).
 func CheckReviewDatabase(ctx context.Context, path string) error {
 	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "query_only(1)")
 	q.Set("mode", "ro")
 	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
@@ -456,12 +458,18 @@ func CheckReviewDatabase(ctx context.Context, path string) error {
 		return nil
 	}
 	defer db.Close()
+	unreadable := func(err error) error {
+		if sqliteCode(err) == sqlite3.SQLITE_CANTOPEN {
+			return nil
+		}
+		return fmt.Errorf("reading it to tell whether it is a caisson-review database, nothing was changed: %w", err)
+	}
 	var version, logs int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return nil
+		return unreadable(err)
 	}
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'decisions'").Scan(&logs); err != nil {
-		return nil
+		return unreadable(err)
 	}
 	if version == 0 && logs == 0 {
 		return ErrNotReviewDatabase

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -308,5 +309,36 @@ func TestEveryConnectionSpillsAtTwiceTheCache(t *testing.T) {
 		if spill != 32768 || size != -65536 {
 			t.Errorf("connection %d: cache_spill %d, cache_size %d; want 32768 pages (128 MiB), -65536 (64 MiB)", i, spill, size)
 		}
+	}
+}
+
+// A file another program holds locked for longer than the wait is
+// refused, not passed on to Open, which migrated it once it was free and
+// export --verify said "intact: 0 entries" (helper-77).
+func TestCheckReviewDatabaseRefusesWhatItCannotRead(t *testing.T) {
+	sqliteOnly(t, "an SQLite file's lock")
+	path := filepath.Join(t.TempDir(), "other.db")
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	other.SetMaxOpenConns(1)
+	if _, err := other.Exec("CREATE TABLE notes (body TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckReviewDatabase(context.Background(), path); !errors.Is(err, ErrNotReviewDatabase) {
+		t.Fatalf("CheckReviewDatabase of another program's database = %v, want ErrNotReviewDatabase", err)
+	}
+	if _, err := other.Exec("BEGIN EXCLUSIVE; INSERT INTO notes VALUES ('held')"); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckReviewDatabase(context.Background(), path); err == nil || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("CheckReviewDatabase of a database held locked = %v, want it refused", err)
+	}
+	other.Exec("ROLLBACK")
+	s, _ := newStore(t)
+	if err := CheckReviewDatabase(context.Background(), s.Path()); err != nil {
+		t.Errorf("CheckReviewDatabase of a store = %v", err)
 	}
 }

@@ -291,6 +291,10 @@ type VerifyResult struct {
 	// Unguarded says what is wrong with the triggers that keep the log
 	// append-only: dropped, changed, or joined by one we did not ship.
 	Unguarded []string
+	// Schema says what is wrong with the database's other triggers (on
+	// SQLite): one missing, changed, or one caisson-review did not ship,
+	// which could write into the logs as its table changes.
+	Schema []string
 	// Access is the access log's chain, walked as the decision log's.
 	Access AccessVerified
 }

@@ -96,13 +96,11 @@ func (s *Store) VerifyKept(ctx context.Context, heads, accessHeads []Head) (Veri
 	if res.Unguarded, err = guardProblems(ctx, s.db); err != nil {
 		return VerifyResult{}, err
 	}
-	others, err := schemaTriggerProblems(ctx, s.db)
-	if err != nil {
+	if res.Schema, err = schemaTriggerProblems(ctx, s.db); err != nil {
 		return VerifyResult{}, err
 	}
-	res.Unguarded = append(res.Unguarded, others...)
 	res.OK = res.Problem == "" && res.Access.Problem == "" && len(res.MissingHeads) == 0 && len(res.Access.MissingHeads) == 0 &&
-		len(res.Unguarded) == 0
+		len(res.Unguarded) == 0 && len(res.Schema) == 0
 	return res, nil
 }
 
