@@ -22,7 +22,6 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // ErrNotFound is returned for a check the store does not track.
@@ -444,10 +443,9 @@ var ErrNotReviewDatabase = errors.New("it is not a caisson-review database (it h
 // path is a caisson-review database, before anything opens it with Open,
 // which would make one in it: export --verify of another program's file
 // wrote a schema into it and said "intact: 0 entries" (helper-76). It
-// says nothing (nil) of a file it cannot open (Open says why); a file it
-// opens but cannot read is refused, not passed on: a database locked for
-// longer than the wait was passed on, and Open migrated it once free
-// (helper-77).
+// says nothing (nil) of a file it cannot open or read (Open says why),
+// but one locked for longer than the wait is refused: passed on, Open
+// migrated it once it was free (helper-77).
 func CheckReviewDatabase(ctx context.Context, path string) error {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
@@ -458,11 +456,14 @@ func CheckReviewDatabase(ctx context.Context, path string) error {
 		return nil
 	}
 	defer db.Close()
+	// Locked, it is refused; a file it cannot open, or read for a full
+	// disk (a WAL database read-only needs room for its -shm), is Open's
+	// to say or to read another way (openFrozen).
 	unreadable := func(err error) error {
-		if sqliteCode(err) == sqlite3.SQLITE_CANTOPEN {
-			return nil
+		if isBusy(err) {
+			return fmt.Errorf("reading it to tell whether it is a caisson-review database, nothing was changed: %w", err)
 		}
-		return fmt.Errorf("reading it to tell whether it is a caisson-review database, nothing was changed: %w", err)
+		return nil
 	}
 	var version, logs int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
