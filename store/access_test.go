@@ -222,6 +222,9 @@ func TestTheAccessRecorderKeepsRecordsItCouldNotWrite(t *testing.T) {
 func TestVerifyWalksTheAccessLogsChain(t *testing.T) {
 	drop := dialect("DROP TRIGGER access_no_update; DROP TRIGGER access_no_delete;",
 		"DROP TRIGGER access_no_update ON access; DROP TRIGGER access_no_delete ON access;")
+	// A record without a hash is refused by a trigger (0020) a forger
+	// drops first; PostgreSQL has none, only no default.
+	unchain := dialect("DROP TRIGGER access_chained; ", "")
 	tests := []struct {
 		name   string
 		tamper string
@@ -233,8 +236,8 @@ func TestVerifyWalksTheAccessLogsChain(t *testing.T) {
 		{"a record's time changed", drop + "UPDATE access SET at = at - 86400000000000 WHERE id = 3;", 3, "edited"},
 		{"a record deleted", drop + "DELETE FROM access WHERE id = 2;", 3, "does not link"},
 		{"the last record deleted and its hash moved on", drop + "DELETE FROM access WHERE id = 4;", 0, ""},
-		{"a record slipped in without a hash", "INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address) SELECT 5, at, identity, 'Rita', check_id, what, origin, address FROM access WHERE id = 1;", 5, "no hash"},
-		{"a record slipped in below the first, as one made before the chain", "INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address) SELECT -5, at, identity, 'Rita', check_id, what, origin, address FROM access WHERE id = 1;", -5, "numbered -5"},
+		{"a record slipped in without a hash", unchain + "INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) SELECT 5, at, identity, 'Rita', check_id, what, origin, address, '', '' FROM access WHERE id = 1;", 5, "no hash"},
+		{"a record slipped in below the first, as one made before the chain", unchain + "INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) SELECT -5, at, identity, 'Rita', check_id, what, origin, address, '', '' FROM access WHERE id = 1;", -5, "numbered -5"},
 		{"a copy of a record slipped in", "INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) SELECT 5, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash FROM access WHERE id = 2;", 5, "does not link"},
 	}
 	for _, tt := range tests {
@@ -283,9 +286,8 @@ func TestAForgedRecordAtMinusOneDoesNotStopTheAccessLog(t *testing.T) {
 	if err := ana.RecordAccess(ctx, AccessSession{Reviewer: "Ana", Origin: OriginCLI}, AccessShow, checkID(1)); err != nil {
 		t.Fatal(err)
 	}
-	editByHand(t, adminLocation(t, path),
-		"INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address) VALUES (-1, 1, 'x', 'x', '"+checkID(1)+"', 'show', 'cli', '')",
-		"INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address) VALUES (-1, 1, 'x', 'x', '"+checkID(1)+"', 'show', 'cli', '')")
+	forged := "INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) VALUES (-1, 1, 'x', 'x', '" + checkID(1) + "', 'show', 'cli', '', 'ab', 'cd')"
+	editByHand(t, adminLocation(t, path), forged, forged)
 	for i := 0; i < 2; i++ {
 		if err := ana.RecordAccess(ctx, AccessSession{Reviewer: "Ana", Origin: OriginCLI}, AccessShow, checkID(2)); err != nil {
 			t.Fatalf("recording an access after the forged record: %v", err)
@@ -331,5 +333,28 @@ func TestARecordForgedAtAHighIDIsNamedAndDoesNotSplitTheChain(t *testing.T) {
 	forge("9223372036854775807")
 	if err := rec(); err == nil || !strings.Contains(err.Error(), "inserted behind the program's back") {
 		t.Errorf("recording after a record at the highest id = %v, want it refused naming why", err)
+	}
+}
+
+// An older caisson-review still running after a newer one upgraded the
+// store wrote records without a hash, which broke the chain for good
+// (helper-77): once the chain has begun such a write is refused, in words
+// that say what to do, on SQLite by a trigger (0020), on PostgreSQL by the
+// columns' having no default (postgres/0010).
+func TestAnOlderBuildsRecordWithoutAHashIsRefusedOnceTheChainBegan(t *testing.T) {
+	path, ana, _ := sharedFile(t, FourEyesOff)
+	ctx := context.Background()
+	// The statement of builds before version 19.
+	old := "INSERT INTO access (at, identity, reviewer, check_id, what, origin, address) VALUES (1, 'os:uid=1', 'ana', '" + checkID(1) + "', 'show', 'cli', '')"
+	if err := ana.RecordAccess(ctx, AccessSession{Reviewer: "Ana", Origin: OriginCLI}, AccessShow, checkID(1)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := rawDB(t, path).Exec(old)
+	want := dialect("is an older caisson-review still running? restart it", "violates not-null constraint")
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("an older build's insert after the chain began: %v, want refused saying %q", err, want)
+	}
+	if v, err := ana.Verify(ctx); err != nil || !v.OK {
+		t.Errorf("Verify = %+v, %v; want the chain whole", v, err)
 	}
 }

@@ -278,7 +278,7 @@ func TestPostgresTheDayToDayRoleCannotMigrateAndSaysWhoMust(t *testing.T) {
 	last := PostgresSchemaVersion()
 	// The database as the build before this one left it, as far as
 	// opening can tell: its version one lower (the last migration,
-	// 0009_access_chain.sql, changes nothing when run again).
+	// 0010_access_chained.sql, changes nothing when run again).
 	pgtest.Psql(t, owner, fmt.Sprintf("DELETE FROM schema_version WHERE version = %d", last))
 	ownerRole := strings.TrimSpace(pgtest.Psql(t, owner, "SELECT current_user"))
 

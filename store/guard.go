@@ -10,7 +10,7 @@ import (
 )
 
 // appendOnlyTriggers are the triggers that make the decision log and the
-// access log append-only, exactly as migrations 0006 and 0018 create them: SQLite keeps the
+// access log append-only, exactly as migrations 0006, 0018 and 0020 create them: SQLite keeps the
 // text of each CREATE statement in sqlite_schema, so a trigger dropped,
 // recreated with a WHEN that never fires, or replaced by a lookalike shows
 // as a difference here. TestShippedTriggersAreTheOnesGuarded holds this
@@ -31,6 +31,10 @@ var appendOnlyTriggers = map[string]string{
 	"access_no_replace": "CREATE TRIGGER access_no_replace BEFORE INSERT ON access\n" +
 		"WHEN EXISTS (SELECT 1 FROM access WHERE id = NEW.id) BEGIN\n" +
 		"    SELECT RAISE(ABORT, 'the access log is append-only: records cannot be replaced');\nEND",
+	// Migration 0020: a record without its hash after the chain began.
+	"access_chained": "CREATE TRIGGER access_chained BEFORE INSERT ON access\n" +
+		"WHEN NEW.hash = '' AND coalesce((SELECT hash FROM access ORDER BY id DESC LIMIT 1), '') <> '' BEGIN\n" +
+		"    SELECT RAISE(ABORT, 'the access log is chained: a record needs its hash (is an older caisson-review still running? restart it)');\nEND",
 }
 
 // guardedLog names the log a trigger guards, for the messages.
@@ -52,7 +56,7 @@ func guardProblems(ctx context.Context, db *sqlDB) ([]string, error) {
 	}
 	rows, err := db.QueryContext(ctx, `SELECT name, coalesce(sql, ''), lower(tbl_name) FROM sqlite_schema
 		WHERE type = 'trigger' AND (lower(tbl_name) IN ('decisions', 'access')
-			OR name IN ('decisions_no_update', 'decisions_no_delete', 'decisions_no_replace', 'access_no_update', 'access_no_delete', 'access_no_replace'))`)
+			OR name IN ('decisions_no_update', 'decisions_no_delete', 'decisions_no_replace', 'access_no_update', 'access_no_delete', 'access_no_replace', 'access_chained'))`)
 	if err != nil {
 		return nil, fmt.Errorf("checking the decision log's triggers: %w", err)
 	}
@@ -98,6 +102,8 @@ func guardedVerb(name string) string {
 		return "delete"
 	case strings.HasSuffix(name, "_replace"):
 		return "replace"
+	case strings.HasSuffix(name, "_chained"):
+		return "add hashless"
 	}
 	return "change"
 }

@@ -201,7 +201,7 @@ func TestPostgresTheLogsRefuseChangeAndDeletionInSQLitesWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw := rawDB(t, url)
-	if _, err := raw.Exec(`INSERT INTO access (at, identity, reviewer, check_id, what, origin) VALUES (1, 'os:uid=1', 'ana', $1, 'show', 'cli')`, checkID(1)); err != nil {
+	if _, err := raw.Exec(`INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, prev_hash, hash) VALUES (1, 1, 'os:uid=1', 'ana', $1, 'show', 'cli', '', '')`, checkID(1)); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct{ stmt, want string }{

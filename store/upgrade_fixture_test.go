@@ -40,7 +40,9 @@ import (
 // REPLACE on either log; refreshed twice), testdata/version18-dbf47da.db
 // by dbf47da (schema 18, the commit before the access log's chain,
 // migration 19; refreshed twice, two checks shown, so two access
-// records to keep unchained) and
+// records to keep unchained), testdata/version19-f1b7a42.db by f1b7a42
+// (schema 19, before a hashless record was refused once the chain began;
+// its two access records chained) and
 // testdata/version15-576c286.db by 576c286 (schema 15, before the checks
 // with no last name had theirs; refreshed twice). Each holds the ids the
 // sandbox's banner printed (a 24-check sandbox), added, refreshed and five
@@ -74,6 +76,7 @@ func TestDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"version16-f6dc1af.db", 16, 13},
 		{"version17-3611998.db", 17, 13},
 		{"version18-dbf47da.db", 18, 13},
+		{"version19-f1b7a42.db", 19, 13},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := copyFixture(t, tc.file)
@@ -199,8 +202,8 @@ func assertUpgradedInPlace(t *testing.T, s *Store, tracked int) {
 	// The access records the old build made stay, unchained; those made
 	// now are chained after them (migration 19).
 	old := after.Access
-	if old.Records != old.Unchained || !old.Head.IsZero() {
-		t.Errorf("the old build's access records after the upgrade: %+v, want every one unchained", old)
+	if old.Unchained != 0 && old.Unchained != old.Records {
+		t.Errorf("the old build's access records after the upgrade: %+v, want them all unchained (made before version 19) or all chained", old)
 	}
 	if err := s.RecordAccess(ctx, AccessSession{Reviewer: "ana", Origin: OriginCLI}, AccessShow, rows[0].CheckID); err != nil {
 		t.Fatalf("an access record on the upgraded database: %v", err)
@@ -224,7 +227,9 @@ func assertUpgradedInPlace(t *testing.T, s *Store, tracked int) {
 // testdata/postgres-version7-8ab646f.sql by 8ab646f (schema 7, before an
 // unfinished copy was marked; refreshed twice) and
 // testdata/postgres-version8-dbf47da.sql by dbf47da (schema 8, before the
-// access log's chain, postgres/0009; refreshed twice, two checks shown).
+// access log's chain, postgres/0009; refreshed twice, two checks shown),
+// testdata/postgres-version9-f1b7a42.sql by f1b7a42 (schema 9, before the
+// hashes lost their defaults, postgres/0010).
 // Each is a
 // 24-check sandbox's banner ids (13) added and refreshed, and five
 // decisions: approve, reject, escalate, reopen, approve. Restored and
@@ -242,6 +247,7 @@ func TestPostgresDatabasesMadeByEarlierBuildsUpgradeInPlace(t *testing.T) {
 		{"postgres-version6-6fad2fb.sql", 6},
 		{"postgres-version7-8ab646f.sql", 7},
 		{"postgres-version8-dbf47da.sql", 8},
+		{"postgres-version9-f1b7a42.sql", 9},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			dump, err := os.ReadFile(filepath.Join("testdata", tc.file))

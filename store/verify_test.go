@@ -137,8 +137,8 @@ func TestNeitherLogTakesAReplace(t *testing.T) {
 	s.Close()
 	db := rawDB(t, path)
 	for _, stmt := range []string{
-		dialect(`INSERT OR REPLACE INTO access (id, at, identity, reviewer, check_id, what, origin, address)
-			SELECT id, at, 'os:uid=1001', 'Rita', check_id, what, origin, address FROM access`,
+		dialect(`INSERT OR REPLACE INTO access (id, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash)
+			SELECT id, at, 'os:uid=1001', 'Rita', check_id, what, origin, address, prev_hash, hash FROM access`,
 			`INSERT INTO access SELECT * FROM access ON CONFLICT (id) DO UPDATE SET reviewer = 'Rita'`),
 		dialect(`INSERT OR REPLACE INTO decisions SELECT * FROM decisions WHERE seq = 2`,
 			`INSERT INTO decisions SELECT * FROM decisions WHERE seq = 2 ON CONFLICT (seq) DO UPDATE SET note = 'looks fine'`),
