@@ -160,7 +160,7 @@ func triggersOf(ctx context.Context, db *sqlDB) (map[string]string, error) {
 // Verify; what to compare with is made once a process, in memory.
 func schemaTriggerProblems(ctx context.Context, db *sqlDB) ([]string, error) {
 	if db.pg {
-		return nil, nil
+		return schemaTriggerProblemsPostgres(ctx, db)
 	}
 	want, err := shippedSchemaTriggers()
 	if err != nil {

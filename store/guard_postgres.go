@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"strings"
 )
@@ -127,4 +130,97 @@ func namesOf[V any](m map[string]V) map[string]string {
 		names[k] = ""
 	}
 	return names
+}
+
+// postgresTriggersFile is every trigger a new PostgreSQL store has, a line
+// each: its table, its name and the SHA-256 of its definition, state and
+// function's source (postgresSchemaTriggers).
+// TestPostgresEveryTriggerIsOneShipped holds it to the migrations, and
+// writes it again with -update-pg-triggers.
+//
+//go:embed postgres_triggers.txt
+var postgresTriggersFile string
+
+// schemaTriggerProblemsPostgres is schemaTriggerProblems for PostgreSQL:
+// every trigger of the schema but the logs' own (guardProblemsPostgres's)
+// held to those a new store has, and any rule on another table (the schema
+// ships none): one on checks could insert into either log as it changes,
+// with the writer's own grants (helper-77).
+func schemaTriggerProblemsPostgres(ctx context.Context, db *sqlDB) ([]string, error) {
+	got, err := postgresSchemaTriggers(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(postgresTriggersFile), "\n") {
+		if f := strings.Fields(line); len(f) == 3 {
+			want[f[0]+"."+f[1]] = f[2]
+		}
+	}
+	var problems []string
+	for _, key := range sortedKeys(got) {
+		if _, logs := postgresGuard[strings.SplitN(key, ".", 2)[1]]; logs {
+			continue
+		}
+		w, ok := want[key]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("the database has a trigger caisson-review did not ship (%s): it could write into the decision log or the access log as its table changes", key))
+		case got[key] != w:
+			problems = append(problems, fmt.Sprintf("the trigger %s is not the one shipped (changed or disabled?): it could write into the decision log or the access log as its table changes", key))
+		}
+	}
+	for _, key := range sortedKeys(want) {
+		if _, ok := got[key]; !ok {
+			problems = append(problems, fmt.Sprintf("the trigger %s is missing (dropped?): what it keeps (the queues' counts, the text filter's index) is no longer kept", key))
+		}
+	}
+	rows, err := db.QueryContext(ctx, `SELECT r.rulename, c.relname FROM pg_rewrite AS r
+		JOIN pg_class AS c ON c.oid = r.ev_class
+		JOIN pg_namespace AS n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND r.rulename <> '_RETURN'
+			AND r.ev_class NOT IN (to_regclass('decisions'), to_regclass('access'))
+		ORDER BY c.relname, r.rulename`)
+	if err != nil {
+		return nil, fmt.Errorf("checking the database's rules: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rule, table string
+		if err := rows.Scan(&rule, &table); err != nil {
+			return nil, fmt.Errorf("checking the database's rules: %w", err)
+		}
+		problems = append(problems, fmt.Sprintf("the database has a rule caisson-review did not ship (%s on %s): it could write into the decision log or the access log as that table changes", rule, table))
+	}
+	return problems, rows.Err()
+}
+
+// postgresSchemaTriggers is every trigger of the schema, by table.name,
+// as the SHA-256 of its definition (the schema taken out of it, which
+// depends on where it was installed), whether it is enabled, and its
+// function's source.
+func postgresSchemaTriggers(ctx context.Context, db *sqlDB) (map[string]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT c.relname, t.tgname,
+			replace(replace(pg_get_triggerdef(t.oid), ' ON ' || quote_ident(n.nspname) || '.', ' ON '),
+				'FUNCTION ' || quote_ident(n.nspname) || '.', 'FUNCTION '),
+			t.tgenabled, p.prosrc
+		FROM pg_trigger AS t
+		JOIN pg_class AS c ON c.oid = t.tgrelid
+		JOIN pg_namespace AS n ON n.oid = c.relnamespace
+		JOIN pg_proc AS p ON p.oid = t.tgfoid
+		WHERE NOT t.tgisinternal AND n.nspname = current_schema()`)
+	if err != nil {
+		return nil, fmt.Errorf("checking the database's triggers: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var table, name, def, enabled, src string
+		if err := rows.Scan(&table, &name, &def, &enabled, &src); err != nil {
+			return nil, fmt.Errorf("checking the database's triggers: %w", err)
+		}
+		sum := sha256.Sum256([]byte(def + "\x00" + enabled + "\x00" + src))
+		out[table+"."+name] = hex.EncodeToString(sum[:])
+	}
+	return out, rows.Err()
 }

@@ -5,9 +5,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -694,3 +696,48 @@ func TestPostgresURLParametersReachTheServerAsWritten(t *testing.T) {
 
 // pq quotes an identifier for psql.
 func pq(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+var updatePGTriggers = flag.Bool("update-pg-triggers", false, "write postgres_triggers.txt from a new PostgreSQL store")
+
+// Every trigger a new PostgreSQL store has is in postgres_triggers.txt,
+// which Verify holds every store's to (schemaTriggerProblemsPostgres): a
+// migration that adds or changes one must change the file, with
+// go test ./store -run TestPostgresEveryTriggerIsOneShipped -update-pg-triggers.
+// And a trigger an owner adds on checks to write into the access log is
+// said, as on SQLite (helper-77).
+func TestPostgresEveryTriggerIsOneShipped(t *testing.T) {
+	url := pgtest.URL(t)
+	s := openPG(t, url)
+	ctx := context.Background()
+	got, err := postgresSchemaTriggers(ctx, s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, key := range sortedKeys(got) {
+		table, name, _ := strings.Cut(key, ".")
+		lines = append(lines, table+" "+name+" "+got[key])
+	}
+	file := strings.Join(lines, "\n") + "\n"
+	if *updatePGTriggers {
+		if err := os.WriteFile("postgres_triggers.txt", []byte(file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if file != postgresTriggersFile {
+		t.Fatalf("postgres_triggers.txt is not what the migrations make: run go test ./store -run TestPostgresEveryTriggerIsOneShipped -update-pg-triggers\ngot:\n%s", file)
+	}
+	if problems, err := schemaTriggerProblemsPostgres(ctx, s.db); err != nil || len(problems) != 0 {
+		t.Fatalf("a new store: %v, %v; want no problems", problems, err)
+	}
+	admin := pgtest.Superuser(t, url)
+	pgtest.Psql(t, admin, `CREATE FUNCTION implant() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash)
+			VALUES (-9, 1, 'x', 'carol', NEW.check_id, 'show', 'cli', '', '', ''); RETURN NEW; END $$;
+		CREATE TRIGGER checks_audit AFTER UPDATE ON checks FOR EACH ROW EXECUTE FUNCTION implant();`)
+	v, err := s.Verify(ctx)
+	if err != nil || v.OK || !strings.Contains(strings.Join(v.Schema, "; "), "did not ship (checks.checks_audit)") {
+		t.Errorf("Verify with a trigger on checks = %+v, %v; want it said", v, err)
+	}
+}
