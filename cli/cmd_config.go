@@ -12,6 +12,7 @@ import (
 
 	"github.com/caisson-review/caisson-review/caisson"
 	"github.com/caisson-review/caisson-review/sanitize"
+	"github.com/caisson-review/caisson-review/service"
 	"github.com/caisson-review/caisson-review/store"
 	"github.com/caisson-review/caisson-review/tui"
 )
@@ -145,7 +146,7 @@ func (a *app) effectiveSettings() []settingRow {
 			name = u.Username + " (the login user)"
 		}
 	}
-	if key, err := a.apiKey(); err == nil && key.Holds(name) {
+	if _, err := a.reviewer(); errors.Is(err, service.ErrHoldsKey) {
 		// Refused by every command that records it (reviewer); the
 		// problem is said below the table (helper-75: shown here).
 		name = "(not shown: it holds the API key; see below)"

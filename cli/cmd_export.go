@@ -269,11 +269,8 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 	// The access log's chain is said too (helper-76: a broken one was
 	// passed over): its records are exported nowhere, but an export is
 	// where a cron job looks.
-	broken := res.Problem != "" || res.Access.Problem != ""
-	if broken {
-		a.reportBroken(store.VerifyResult{Entries: res.Entries, BrokenAt: res.BrokenAt, Problem: res.Problem,
-			Access: store.AccessVerified{Records: res.Access.Records, BrokenAt: res.Access.BrokenAt, Problem: res.Access.Problem}})
-	}
+	broken := brokenChains(res)
+	a.sayLines(broken)
 	customers := customerLookup(ctx, st)
 	if f.format == "json" {
 		err = exportJSON(ctx, a.stdout, st, from, customers)
@@ -289,7 +286,7 @@ func cmdExport(ctx context.Context, a *app, f exportFlags, pos []string) error {
 	switch {
 	case res.Problem != "":
 		return errors.New("the decision log exported does not verify (said above): keep this export apart from those of an intact log, and find out what was changed")
-	case broken:
+	case len(broken) > 0:
 		return errors.New("the access log does not verify (said above): the decision log exported holds, but a record of who viewed whose data was changed behind the program's back; find out what was changed")
 	}
 	return nil
@@ -491,17 +488,7 @@ func accessIntactText(v store.AccessVerified, kept bool) string {
 
 // reportBroken lists every reason the log does not verify, one a line.
 func (a *app) reportBroken(res store.VerifyResult) {
-	var lines []string
-	if res.Problem != "" && res.BrokenAt > 0 {
-		lines = append(lines, fmt.Sprintf("decision log BROKEN at entry %d of %d: %s", res.BrokenAt, res.Entries, res.Problem))
-	} else if res.Problem != "" {
-		lines = append(lines, "decision log BROKEN: "+res.Problem)
-	}
-	if v := res.Access; v.Problem != "" {
-		// Its id, not its place: ids are what the log holds, and records
-		// may be gone before it (helper-76: "record 2 of 51").
-		lines = append(lines, fmt.Sprintf("access log BROKEN at record id %d (%s in all): %s", v.BrokenAt, plural(int(v.Records), "record"), v.Problem))
-	}
+	lines := brokenChains(res)
 	for _, m := range res.Access.MissingHeads {
 		lines = append(lines, "access log MISSING A KEPT HEAD: "+m)
 	}
@@ -521,9 +508,31 @@ func (a *app) reportBroken(res store.VerifyResult) {
 		}
 		lines = append(lines, head+u)
 	}
+	a.sayLines(lines)
+}
+
+// sayLines writes lines to standard error, sanitized.
+func (a *app) sayLines(lines []string) {
 	for _, l := range lines {
 		fmt.Fprintln(a.stderr, sanitize.Line(l))
 	}
+}
+
+// brokenChains says where each log's chain breaks, a line each: what a
+// plain export reports, where --verify reports its heads and triggers too.
+func brokenChains(res store.VerifyResult) []string {
+	var lines []string
+	if res.Problem != "" && res.BrokenAt > 0 {
+		lines = append(lines, fmt.Sprintf("decision log BROKEN at entry %d of %d: %s", res.BrokenAt, res.Entries, res.Problem))
+	} else if res.Problem != "" {
+		lines = append(lines, "decision log BROKEN: "+res.Problem)
+	}
+	if v := res.Access; v.Problem != "" {
+		// Its id, not its place: ids are what the log holds, and records
+		// may be gone before it (helper-76: "record 2 of 51").
+		lines = append(lines, fmt.Sprintf("access log BROKEN at record id %d (%s in all): %s", v.BrokenAt, plural(int(v.Records), "record"), v.Problem))
+	}
+	return lines
 }
 
 // recordExportAccess logs an export access for every check the export

@@ -117,9 +117,6 @@ func (s *Store) writeAccess(ctx context.Context, recs []Access) error {
 		// hand at a higher id, linked every new record to that one
 		// (helper-77). An identity BY DEFAULT takes a given id without a
 		// grant on its sequence.
-		if last == math.MaxInt64 {
-			return fmt.Errorf("the access log's last record is numbered %d, after which no record can be numbered (it was inserted behind the program's back): nothing was logged; run caisson-review export --verify", last)
-		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO access (id, at, identity, reviewer, check_id, what, origin, address, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
@@ -127,7 +124,7 @@ func (s *Store) writeAccess(ctx context.Context, recs []Access) error {
 		defer stmt.Close()
 		for _, a := range recs {
 			if last == math.MaxInt64 {
-				return fmt.Errorf("the access log's records are numbered up to %d: nothing was logged", last)
+				return fmt.Errorf("the access log's last record is numbered %d, after which no record can be numbered (it was inserted behind the program's back): nothing was logged; run caisson-review export --verify", last)
 			}
 			last++
 			hash := a.hash(prev)

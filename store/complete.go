@@ -78,9 +78,13 @@ func scanCompletions(rows *sql.Rows) ([]CompletedCheck, error) {
 // completionDSN opens read-only with a busy timeout below CompletionWait,
 // so a lock makes SQLite give up on its own rather than wait the 5 s the
 // store's own connections do.
-func completionDSN(path string) string {
+func completionDSN(path string) string { return readOnlyDSN(path, CompletionWait*3/4) }
+
+// readOnlyDSN opens the file at path for reading alone (nothing it runs
+// can write), waiting up to wait for a lock.
+func readOnlyDSN(path string, wait time.Duration) string {
 	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", (CompletionWait*3/4).Milliseconds()))
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", wait.Milliseconds()))
 	q.Add("_pragma", "query_only(1)")
 	q.Set("mode", "ro")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()

@@ -152,12 +152,13 @@ func triggersOf(ctx context.Context, db *sqlDB) (map[string]string, error) {
 	return out, rows.Err()
 }
 
-// schemaTriggerProblems compares every trigger of an SQLite store with
-// those a new store has: a trigger on another table than the logs can
-// write into them as that table changes (helper-76: one on checks made
-// decide and refresh record views nobody had), and the logs' own
-// guard (guardProblems) looks at theirs alone. Read at open and by
-// Verify; what to compare with is made once a process, in memory.
+// schemaTriggerProblems compares every trigger of a store with those a
+// new store has: a trigger on another table than the logs can write into
+// them as that table changes (helper-76: one on checks made decide and
+// refresh record views nobody had), and the logs' own guard
+// (guardProblems) looks at theirs alone. Read by Verify only: on SQLite
+// what to compare with is a store made in memory, once a process (25 ms,
+// too much for every command's open).
 func schemaTriggerProblems(ctx context.Context, db *sqlDB) ([]string, error) {
 	if db.pg {
 		return schemaTriggerProblemsPostgres(ctx, db)
@@ -170,26 +171,32 @@ func schemaTriggerProblems(ctx context.Context, db *sqlDB) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checking the database's triggers: %w", err)
 	}
+	return triggerProblems(got, want, func(name string) bool { _, ok := appendOnlyTriggers[name]; return ok }, "changed?"), nil
+}
+
+// triggerProblems says, a sentence each, how the triggers got differ from
+// those wanted, both by key, as each backend reads them (SQLite's text,
+// PostgreSQL's digest): one not shipped, one changed (changed: how it may
+// have been), one missing. The logs' own (ofLogs), which guardProblems
+// says in its own words, are left out.
+func triggerProblems(got, want map[string]string, ofLogs func(key string) bool, changed string) []string {
 	var problems []string
-	for _, name := range sortedKeys(got) {
-		if _, logs := appendOnlyTriggers[name]; logs {
-			continue // guardProblems says these
-		}
-		w, ok := want[name]
-		switch {
-		case !ok:
-			problems = append(problems, fmt.Sprintf("the database has a trigger caisson-review did not ship (%s): it could write into the decision log or the access log as its table changes", name))
-		case got[name] != w:
-			problems = append(problems, fmt.Sprintf("the trigger %s is not the one shipped (changed?): it could write into the decision log or the access log as its table changes", name))
-		}
-	}
-	for _, name := range sortedKeys(want) {
-		if _, logs := appendOnlyTriggers[name]; logs {
+	for _, key := range sortedKeys(got) {
+		if ofLogs(key) {
 			continue
 		}
-		if _, ok := got[name]; !ok {
-			problems = append(problems, fmt.Sprintf("the trigger %s is missing (dropped?): what it keeps (the queues' counts, the text filter's index) is no longer kept", name))
+		w, ok := want[key]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("the database has a trigger caisson-review did not ship (%s): it could write into the decision log or the access log as its table changes", key))
+		case got[key] != w:
+			problems = append(problems, fmt.Sprintf("the trigger %s is not the one shipped (%s): it could write into the decision log or the access log as its table changes", key, changed))
 		}
 	}
-	return problems, nil
+	for _, key := range sortedKeys(want) {
+		if _, ok := got[key]; !ok && !ofLogs(key) {
+			problems = append(problems, fmt.Sprintf("the trigger %s is missing (dropped?): what it keeps (the queues' counts, the text filter's index) is no longer kept", key))
+		}
+	}
+	return problems
 }

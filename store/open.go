@@ -447,11 +447,7 @@ var ErrNotReviewDatabase = errors.New("it is not a caisson-review database (it h
 // but one locked for longer than the wait is refused: passed on, Open
 // migrated it once it was free (helper-77).
 func CheckReviewDatabase(ctx context.Context, path string) error {
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
-	q.Add("_pragma", "query_only(1)")
-	q.Set("mode", "ro")
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
+	db, err := sql.Open("sqlite", readOnlyDSN(path, busyTimeout))
 	if err != nil {
 		return nil
 	}

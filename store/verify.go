@@ -110,8 +110,8 @@ func (s *Store) VerifyKept(ctx context.Context, heads, accessHeads []Head) (Veri
 // before have no hash and come first; one without a hash after the chain
 // began was not written by the program (or was emptied of its hash).
 // Edits, deletions and records moved or inserted show; a chain rewritten
-// whole by someone who can write the database does not (the decision
-// log's kept heads do not cover this one).
+// whole by someone who can write the database, or cut off its end, shows
+// only against a head of it kept (heads, export --verify --access-head).
 func verifyAccess(ctx context.Context, r reader, heads []Head) (AccessVerified, error) {
 	wanted := map[int64]bool{}
 	for _, h := range heads {
